@@ -1,0 +1,2 @@
+namespace WarehouseOms.Activities;
+internal static class AssemblyMarker { }

@@ -1,0 +1,56 @@
+namespace WarehouseOms.Contracts;
+
+/// <summary>
+/// The stable names of the fanout exchanges on the broker. Publishers that are not MassTransit
+/// applications (a WMS gateway, a script with a plain AMQP client) publish raw JSON to these names,
+/// so they are part of the public contract: never rename one.
+/// </summary>
+public static class Exchanges
+{
+    // Inbound: published by upstream systems and warehouse devices.
+    public const string StockReceived = "ims.stock-received";
+    public const string OrderSubmitted = "oms.order-submitted";
+    public const string PickCompleted = "wms.pick-completed";
+    public const string PackCompleted = "wms.pack-completed";
+    public const string OrderCancellationRequested = "oms.order-cancellation-requested";
+    public const string CartItemsAdded = "oms.cart-items-added";
+    public const string CartItemsRemoved = "oms.cart-items-removed";
+    public const string CartReset = "oms.cart-reset";
+    public const string CartCheckedOut = "oms.cart-checked-out";
+    public const string PaymentApproved = "payments.payment-approved";
+    public const string OrderLineAdded = "oms.order-line-added";
+    public const string ShipmentDelivered = "sms.shipment-delivered";
+
+    // Outbound: published by the outbox relay for downstream consumers.
+    public const string OrderCreated = "oms.order-created";
+    public const string OrderRejected = "oms.order-rejected";
+    public const string OrderFailed = "oms.order-failed";
+    public const string OrderCancelled = "oms.order-cancelled";
+    public const string OrderShipped = "oms.order-shipped";
+    public const string OrderCompleted = "oms.order-completed";
+    public const string InventoryAllocated = "ims.inventory-allocated";
+    public const string InventoryReleased = "ims.inventory-released";
+    public const string ReplenishmentRequested = "ims.replenishment-requested";
+    public const string ReplenishmentOverdue = "ims.replenishment-overdue";
+    public const string PickWaveCreated = "wms.pick-wave-created";
+    public const string ShipmentCreated = "sms.shipment-created";
+    public const string ShipmentLabelGenerated = "sms.shipment-label-generated";
+    public const string ShipmentConfirmed = "sms.shipment-confirmed";
+    public const string ShipmentCancelled = "sms.shipment-cancelled";
+    public const string OrderConfirmationNotification = "notifications.order-confirmation";
+    public const string OrderCancellationNotification = "notifications.order-cancellation";
+}
+
+/// <summary>
+/// The stable names of the queues this service consumes from. Each is bound to the inbound exchange of
+/// the same suffix; failures land in <c>{queue}_error</c> (MassTransit's convention) with the reason
+/// in the headers.
+/// </summary>
+public static class Queues
+{
+    public const string Prefix = "warehouse-oms.";
+
+    public static string For(string exchange) => Prefix + exchange;
+
+    public static string ErrorQueueFor(string exchange) => For(exchange) + "_error";
+}

@@ -1,0 +1,45 @@
+namespace WarehouseOms.Contracts;
+
+// Inbound messages. Field names are the camelCase JSON published by upstream systems and devices.
+// Every field is nullable on purpose: the wire can carry anything, and validation (not the
+// deserializer) decides what is missing and says so in the error queue.
+
+public sealed record OrderLine(string? Sku, int? Quantity);
+
+public sealed record ShipTo(string? Name, string? Line1, string? City, string? PostalCode, string? Country);
+
+public sealed record PackageInfo(string? PackageId, decimal? WeightKg);
+
+/// <summary>Stock arrives at the dock (idempotent by receiptId).</summary>
+public sealed record StockReceived(string? ReceiptId, string? Sku, int? Quantity);
+
+/// <summary>An upstream system submits an order (idempotent by requestId).</summary>
+public sealed record OrderSubmitted(
+    string? RequestId,
+    string? OrderId,
+    string? CustomerId,
+    IReadOnlyList<OrderLine>? Lines,
+    ShipTo? ShipTo);
+
+/// <summary>A warehouse device reports that every pick task of an order is done.</summary>
+public sealed record PickCompleted(string? OrderId, string? DeviceId, IReadOnlyList<OrderLine>? Lines);
+
+/// <summary>A packing station reports that an order is packed.</summary>
+public sealed record PackCompleted(string? OrderId, string? DeviceId, IReadOnlyList<PackageInfo>? Packages);
+
+/// <summary>OMS or an operator asks to cancel an order before it ships.</summary>
+public sealed record OrderCancellationRequested(string? OrderId, string? Reason);
+
+public sealed record CartItemsAdded(string? CustomerId, IReadOnlyList<OrderLine>? Items);
+
+public sealed record CartItemsRemoved(string? CustomerId, IReadOnlyList<OrderLine>? Items);
+
+public sealed record CartReset(string? CustomerId);
+
+public sealed record CartCheckedOut(string? CustomerId, string? RequestId, ShipTo? ShipTo);
+
+public sealed record PaymentApproved(string? OrderId, string? ApprovedBy);
+
+public sealed record OrderLineAdded(string? OrderId, string? Sku, int? Quantity);
+
+public sealed record ShipmentDelivered(string? OrderId, DateTimeOffset? DeliveredAt);

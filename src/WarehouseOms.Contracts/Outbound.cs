@@ -1,0 +1,39 @@
+namespace WarehouseOms.Contracts;
+
+// Outbound events, published through the outbox. Every one carries orderId (or sku for inventory
+// replenishment) and the time it happened; the AMQP message_id is stable across retries so that
+// consumers can de-duplicate.
+
+public sealed record ShippedLine(string Sku, int Quantity);
+
+public sealed record OrderCreatedEvent(string OrderId, string RequestId, string CustomerId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
+
+public sealed record OrderRejectedEvent(string? OrderId, string RequestId, IReadOnlyList<string> Reasons, DateTimeOffset OccurredAt);
+
+public sealed record OrderFailedEvent(string OrderId, string Reason, DateTimeOffset OccurredAt);
+
+public sealed record OrderCancelledEvent(string OrderId, string Reason, DateTimeOffset OccurredAt);
+
+public sealed record OrderShippedEvent(string OrderId, string ShipmentId, string TrackingNumber, DateTimeOffset OccurredAt);
+
+public sealed record OrderCompletedEvent(string OrderId, DateTimeOffset DeliveredAt, DateTimeOffset OccurredAt);
+
+public sealed record InventoryAllocatedEvent(string OrderId, IReadOnlyList<ShippedLine> Allocations, DateTimeOffset OccurredAt);
+
+public sealed record InventoryReleasedEvent(string OrderId, IReadOnlyList<ShippedLine> Released, string Reason, DateTimeOffset OccurredAt);
+
+public sealed record PickWaveCreatedEvent(string OrderId, string PickWaveId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
+
+public sealed record ShipmentCreatedEvent(string OrderId, string ShipmentId, IReadOnlyList<string> PackageIds, DateTimeOffset OccurredAt);
+
+public sealed record ShipmentLabelGeneratedEvent(string OrderId, string ShipmentId, string TrackingNumber, string LabelReference, DateTimeOffset OccurredAt);
+
+public sealed record ShipmentConfirmedEvent(string OrderId, string ShipmentId, string TrackingNumber, string LabelReference, DateTimeOffset OccurredAt);
+
+public sealed record ShipmentCancelledEvent(string OrderId, string ShipmentId, string Reason, DateTimeOffset OccurredAt);
+
+public sealed record ReplenishmentRequestedEvent(string Sku, int OnHand, int ReorderPoint, int RequestedQuantity, DateTimeOffset OccurredAt);
+
+public sealed record ReplenishmentOverdueEvent(string Sku, DateTimeOffset RequestedAt, DateTimeOffset OccurredAt);
+
+public sealed record OrderNotificationEvent(string OrderId, string CustomerId, string Kind, string Message, DateTimeOffset OccurredAt);

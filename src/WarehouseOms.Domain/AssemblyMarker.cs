@@ -1,0 +1,2 @@
+namespace WarehouseOms.Domain;
+internal static class AssemblyMarker { }

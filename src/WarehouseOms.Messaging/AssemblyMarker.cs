@@ -1,0 +1,2 @@
+namespace WarehouseOms.Messaging;
+internal static class AssemblyMarker { }

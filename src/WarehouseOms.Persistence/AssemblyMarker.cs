@@ -1,0 +1,2 @@
+namespace WarehouseOms.Persistence;
+internal static class AssemblyMarker { }

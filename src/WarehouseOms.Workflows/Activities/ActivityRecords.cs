@@ -1,0 +1,50 @@
+using WarehouseOms.Contracts;
+
+namespace WarehouseOms.Workflows.Activities;
+
+// Inputs and results of activities. Records only: they are serialized into workflow history.
+
+/// <summary>A validated order line: a positive quantity of a known SKU.</summary>
+public sealed record LineItem(string Sku, int Quantity);
+
+public sealed record Address(string Name, string Line1, string City, string PostalCode, string Country);
+
+/// <summary>The intake workflow's input: the order as submitted, not yet validated.</summary>
+public sealed record OrderIntakeInput(string RequestId, string MessageId, OrderSubmitted Submitted);
+
+/// <summary>An order that passed validation.</summary>
+public sealed record ValidatedOrder(string RequestId, string OrderId, string CustomerId, IReadOnlyList<LineItem> Lines, Address ShipTo);
+
+public sealed record RejectOrderInput(string RequestId, string? OrderId, IReadOnlyList<string> Reasons);
+
+public sealed record OrderRef(string OrderId);
+
+public sealed record OrderStatusChange(string OrderId, string Reason);
+
+/// <summary>Allocation after BOM expansion: what was reserved, per component SKU.</summary>
+public sealed record AllocationResult(string OrderId, IReadOnlyList<LineItem> Allocated);
+
+public sealed record AllocateInventoryInput(string OrderId, IReadOnlyList<LineItem> Lines);
+
+public sealed record ReleaseInventoryInput(string OrderId, string Reason);
+
+public sealed record ConsumeInventoryInput(string OrderId, IReadOnlyList<LineItem> Picked);
+
+/// <summary>SKUs that fell below their reorder point when stock was consumed.</summary>
+public sealed record ConsumeInventoryResult(string OrderId, IReadOnlyList<string> SkusBelowReorderPoint);
+
+public sealed record CreatePickWaveInput(string OrderId, IReadOnlyList<LineItem> Lines);
+
+public sealed record PickWaveResult(string OrderId, string PickWaveId);
+
+public sealed record Package(string PackageId, decimal WeightKg);
+
+public sealed record CreateShipmentInput(string OrderId, IReadOnlyList<Package> Packages);
+
+public sealed record ShipmentResult(string OrderId, string ShipmentId);
+
+public sealed record ShipmentRef(string OrderId, string ShipmentId);
+
+public sealed record LabelResult(string OrderId, string ShipmentId, string TrackingNumber, string LabelReference);
+
+public sealed record MarkOrderShippedInput(string OrderId, string ShipmentId, string TrackingNumber);

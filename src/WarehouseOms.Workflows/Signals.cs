@@ -1,0 +1,20 @@
+using WarehouseOms.Workflows.Activities;
+
+namespace WarehouseOms.Workflows;
+
+// Signal payloads. Each carries the broker message ID: the .NET SDK gives every signal a fresh request
+// ID, so a redelivered message would otherwise be a second signal. Workflows de-duplicate by it.
+
+public sealed record PickCompletedSignal(string MessageId, string DeviceId, IReadOnlyList<LineItem> Lines);
+
+public sealed record PackCompletedSignal(string MessageId, string DeviceId, IReadOnlyList<Package> Packages);
+
+public sealed record CancelOrderSignal(string MessageId, string Reason);
+
+/// <summary>Signal names are fixed: they are recorded in histories and used by non-.NET senders.</summary>
+public static class SignalNames
+{
+    public const string PickCompleted = "PickCompleted";
+    public const string PackCompleted = "PackCompleted";
+    public const string CancelOrder = "CancelOrder";
+}

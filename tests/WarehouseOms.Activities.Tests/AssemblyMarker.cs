@@ -1,0 +1,2 @@
+namespace WarehouseOms.Activities.Tests;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace WarehouseOms.Domain.Tests;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace WarehouseOms.IntegrationTests;
+internal static class AssemblyMarker { }

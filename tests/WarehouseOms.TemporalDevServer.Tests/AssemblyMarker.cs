@@ -1,0 +1,2 @@
+namespace WarehouseOms.TemporalDevServer.Tests;
+internal static class AssemblyMarker { }

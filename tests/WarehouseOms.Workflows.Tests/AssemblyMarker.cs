@@ -1,0 +1,2 @@
+namespace WarehouseOms.Workflows.Tests;
+internal static class AssemblyMarker { }

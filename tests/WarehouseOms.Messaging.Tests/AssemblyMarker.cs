@@ -1,0 +1,2 @@
+namespace WarehouseOms.Messaging.Tests;
+internal static class AssemblyMarker { }

@@ -1,2 +1,0 @@
-namespace WarehouseOms.TemporalDevServer.Tests;
-internal static class AssemblyMarker { }

@@ -1,0 +1,123 @@
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// Issue 2: an unimplemented RPC answers UNIMPLEMENTED, bad requests get the real server's status
+/// codes, and none of it harms the server. Raw calls go through the SDK's own WorkflowService.
+/// </summary>
+[Collection(ClientCollection.Name)]
+public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private WorkflowService Service => Client.Connection.WorkflowService;
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task UnimplementedRpc_AnswersUnimplementedWithAMessage()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => Service.DescribeBatchOperationAsync(new() { Namespace = Client.Options.Namespace, JobId = "no-job" }, Rpc));
+
+        Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartWorkflowExecution_WithoutWorkflowType_InvalidArgument()
+    {
+        var request = StartRequest();
+        request.WorkflowType = null;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request, Rpc));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartWorkflowExecution_WithoutTaskQueue_InvalidArgument()
+    {
+        var request = StartRequest();
+        request.TaskQueue = null;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request, Rpc));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartWorkflowExecution_UnknownNamespace_NotFound()
+    {
+        var request = StartRequest();
+        request.Namespace = "no-such-namespace";
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request, Rpc));
+        Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task GetWorkflowExecutionHistory_UnknownExecution_NotFound()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service.GetWorkflowExecutionHistoryAsync(
+            new()
+            {
+                Namespace = Client.Options.Namespace,
+                Execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = NewWorkflowId("missing") },
+            },
+            Rpc));
+        Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task RespondActivityTaskCompleted_GarbageToken_RejectedWithoutHarm()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Service.RespondActivityTaskCompletedAsync(
+            new()
+            {
+                Namespace = Client.Options.Namespace,
+                TaskToken = ByteString.CopyFromUtf8("not a task token"),
+                Identity = "conformance-test",
+            },
+            Rpc));
+
+        // The real server answers InvalidArgument for an undecodable token and NotFound for a stale one.
+        Assert.Contains(error.Code, new[] { RpcException.StatusCode.InvalidArgument, RpcException.StatusCode.NotFound });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Server_AfterBadRequests_StillRunsWorkflows()
+    {
+        foreach (var bad in new Func<Task>[]
+        {
+            () => Service.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest(), Rpc),
+            () => Service.PollWorkflowTaskQueueAsync(new PollWorkflowTaskQueueRequest { Namespace = Client.Options.Namespace }, Rpc),
+            () => Service.SignalWorkflowExecutionAsync(new SignalWorkflowExecutionRequest { Namespace = Client.Options.Namespace }, Rpc),
+            () => Service.RespondWorkflowTaskCompletedAsync(new RespondWorkflowTaskCompletedRequest(), Rpc),
+        })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(bad);
+            Assert.NotEqual(RpcException.StatusCode.Internal, error.Code);
+            Assert.NotEqual(RpcException.StatusCode.Unknown, error.Code);
+        }
+
+        var result = await WithWorkerAsync(
+            WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet),
+            () => Client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("survivor"), Options("after-bad-requests")));
+        Assert.Equal("Hello, survivor!", result);
+    }
+
+    private StartWorkflowExecutionRequest StartRequest() => new()
+    {
+        Namespace = Client.Options.Namespace,
+        WorkflowId = NewWorkflowId("raw-start"),
+        WorkflowType = new WorkflowType { Name = nameof(EchoWorkflow) },
+        TaskQueue = new TaskQueue { Name = TaskQueue },
+        RequestId = Guid.NewGuid().ToString(),
+        Identity = "conformance-test",
+    };
+}

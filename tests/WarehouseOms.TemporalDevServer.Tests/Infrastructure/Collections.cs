@@ -1,0 +1,35 @@
+namespace WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+
+/// <summary>
+/// Test classes share one dev server per collection. Collections run in parallel, so a few servers
+/// run side by side; within a collection tests run one after another on fresh task queues.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ActivitiesCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: activities";
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorkflowsCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: workflows";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClientCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: client operations";
+}
+
+[CollectionDefinition(Name)]
+public sealed class LoadCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: load";
+}
+
+[CollectionDefinition(Name)]
+public sealed class TimeSkippingCollection : ICollectionFixture<TimeSkippingEnvironmentFixture>
+{
+    public const string Name = "Time-skipping test server";
+}

@@ -1,0 +1,226 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Common;
+using Temporalio.Exceptions;
+using Temporalio.Workflows;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Workflows;
+
+/// <summary>start → one activity → complete.</summary>
+[Workflow]
+public sealed class GreetingWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync(string name) =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.Greet(name),
+            new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+}
+
+/// <summary>One activity that doubles its input; the load tests start hundreds of these.</summary>
+[Workflow]
+public sealed class DoubleWorkflow
+{
+    [WorkflowRun]
+    public Task<int> RunAsync(int value) =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.Double(value),
+            new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
+}
+
+public record RetryInput(int SucceedOnAttempt, int MaximumAttempts, double InitialIntervalSeconds);
+
+/// <summary>An activity that fails until a given attempt, under an explicit retry policy.</summary>
+[Workflow]
+public sealed class RetryWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync(RetryInput input) =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.FailUntilAttempt(input.SucceedOnAttempt),
+            new()
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(10),
+                RetryPolicy = new()
+                {
+                    InitialInterval = TimeSpan.FromSeconds(input.InitialIntervalSeconds),
+                    BackoffCoefficient = 2,
+                    MaximumAttempts = input.MaximumAttempts,
+                },
+            });
+}
+
+public enum ActivityScenario
+{
+    MaximumAttempts,
+    NonRetryableErrorType,
+    NonRetryableFailure,
+    StartToCloseTimeout,
+    ScheduleToCloseTimeout,
+    ScheduleToStartTimeout,
+    HeartbeatDetailsCarried,
+    HeartbeatTimeout,
+}
+
+/// <summary>How an activity ended, as the workflow saw it.</summary>
+public record ActivityOutcome(
+    string? Result,
+    string? CauseType,
+    RetryState? RetryState,
+    string? ErrorType,
+    TimeoutType? TimeoutType,
+    string? LastHeartbeatDetail);
+
+/// <summary>Runs one activity scenario and reports its outcome instead of failing.</summary>
+[Workflow]
+public sealed class ActivityOutcomeWorkflow
+{
+    /// <summary>Nobody polls this queue: the schedule-to-start scenario needs a task that is never taken.</summary>
+    public const string UnpolledTaskQueue = "nobody-polls-this-queue";
+
+    private static readonly RetryPolicy FastRetries = new()
+    {
+        InitialInterval = TimeSpan.FromMilliseconds(100),
+        BackoffCoefficient = 2,
+        MaximumInterval = TimeSpan.FromSeconds(1),
+    };
+
+    [WorkflowRun]
+    public async Task<ActivityOutcome> RunAsync(ActivityScenario scenario)
+    {
+        try
+        {
+            var result = scenario switch
+            {
+                ActivityScenario.MaximumAttempts => await Workflow.ExecuteActivityAsync(
+                    () => TestActivities.AlwaysFail("Transient"),
+                    Options(retry: FastRetries with { MaximumAttempts = 3 })),
+                ActivityScenario.NonRetryableErrorType => await Workflow.ExecuteActivityAsync(
+                    () => TestActivities.AlwaysFail("Fatal"),
+                    Options(retry: FastRetries with { MaximumAttempts = 5, NonRetryableErrorTypes = ["Fatal"] })),
+                ActivityScenario.NonRetryableFailure => await Workflow.ExecuteActivityAsync(
+                    () => TestActivities.FailNonRetryable(),
+                    Options(retry: FastRetries with { MaximumAttempts = 5 })),
+                ActivityScenario.StartToCloseTimeout => await HangAsync(
+                    Options(retry: FastRetries with { MaximumAttempts = 2 }, startToClose: TimeSpan.FromSeconds(1))),
+                ActivityScenario.ScheduleToCloseTimeout => await HangAsync(
+                    Options(
+                        retry: FastRetries with { InitialInterval = TimeSpan.FromMilliseconds(200) },
+                        startToClose: TimeSpan.FromSeconds(1),
+                        scheduleToClose: TimeSpan.FromSeconds(3))),
+                ActivityScenario.ScheduleToStartTimeout => await HangAsync(
+                    Options(retry: FastRetries, scheduleToStart: TimeSpan.FromSeconds(1), taskQueue: UnpolledTaskQueue)),
+                ActivityScenario.HeartbeatDetailsCarried => await Workflow.ExecuteActivityAsync(
+                    () => TestActivities.HeartbeatThenStopAsync(false),
+                    Options(retry: FastRetries with { MaximumAttempts = 5 })),
+                ActivityScenario.HeartbeatTimeout => await Workflow.ExecuteActivityAsync(
+                    () => TestActivities.HeartbeatThenStopAsync(true),
+                    Options(
+                        retry: FastRetries with { MaximumAttempts = 2 },
+                        startToClose: TimeSpan.FromSeconds(30),
+                        heartbeat: TimeSpan.FromSeconds(1))),
+                _ => throw new ApplicationFailureException($"unknown scenario {scenario}", nonRetryable: true),
+            };
+            return new(result, null, null, null, null, null);
+        }
+        catch (ActivityFailureException failure)
+        {
+            string? lastHeartbeat = null;
+            if (failure.InnerException is TimeoutFailureException { LastHeartbeatDetails.Count: > 0 } timeout)
+            {
+                lastHeartbeat = timeout.LastHeartbeatDetails.ElementAt<string>(0);
+            }
+
+            return new(
+                Result: null,
+                CauseType: failure.InnerException?.GetType().Name,
+                RetryState: failure.RetryState,
+                ErrorType: (failure.InnerException as ApplicationFailureException)?.ErrorType,
+                TimeoutType: (failure.InnerException as TimeoutFailureException)?.TimeoutType,
+                LastHeartbeatDetail: lastHeartbeat);
+        }
+    }
+
+    private static async Task<string> HangAsync(ActivityOptions options)
+    {
+        await Workflow.ExecuteActivityAsync(() => TestActivities.HangAsync(), options);
+        return "the hanging activity returned";
+    }
+
+    private static ActivityOptions Options(
+        RetryPolicy retry,
+        TimeSpan? startToClose = null,
+        TimeSpan? scheduleToClose = null,
+        TimeSpan? scheduleToStart = null,
+        TimeSpan? heartbeat = null,
+        string? taskQueue = null) =>
+        new()
+        {
+            StartToCloseTimeout = startToClose ?? (scheduleToClose is null ? TimeSpan.FromSeconds(10) : null),
+            ScheduleToCloseTimeout = scheduleToClose,
+            ScheduleToStartTimeout = scheduleToStart,
+            HeartbeatTimeout = heartbeat,
+            RetryPolicy = retry,
+            TaskQueue = taskQueue,
+        };
+}
+
+/// <summary>Cancels a running, heartbeating activity when told to and waits for it to acknowledge.</summary>
+[Workflow]
+public sealed class ActivityCancellationWorkflow
+{
+    private bool cancelRequested;
+
+    [WorkflowSignal]
+    public Task CancelActivityAsync()
+    {
+        cancelRequested = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        using var activityCancellation = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        var activity = Workflow.ExecuteActivityAsync(
+            () => TestActivities.HeartbeatUntilCancelledAsync(),
+            new()
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(60),
+                HeartbeatTimeout = TimeSpan.FromSeconds(2),
+                CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+                CancellationToken = activityCancellation.Token,
+            });
+        await Workflow.WaitConditionAsync(() => cancelRequested);
+        activityCancellation.Cancel();
+        try
+        {
+            return $"activity returned {await activity}";
+        }
+        catch (ActivityFailureException failure) when (failure.InnerException is CanceledFailureException)
+        {
+            return "activity canceled";
+        }
+    }
+}
+
+/// <summary>An activity completed from outside the worker through its task token.</summary>
+[Workflow]
+public sealed class AsyncCompletionWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.CompleteAsynchronously(),
+            new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
+}
+
+/// <summary>A local activity: the result is recorded as a marker, not as activity events.</summary>
+[Workflow]
+public sealed class LocalActivityWorkflow
+{
+    [WorkflowRun]
+    public Task<int> RunAsync(int value) =>
+        Workflow.ExecuteLocalActivityAsync(
+            () => TestActivities.Double(value),
+            new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+}

@@ -24,12 +24,22 @@ public sealed class ChildWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
     {
         var parent = Options("parent");
         var childId = parent.Id + "-child";
-        var (result, child) = await WithWorkerAsync(FamilyWorker(), async () =>
+        var (result, child, history) = await WithWorkerAsync(FamilyWorker(), async () =>
         {
-            var result = await Client.ExecuteWorkflowAsync(
+            var handle = await Client.StartWorkflowAsync(
                 (ParentWorkflow wf) => wf.RunAsync(new ChildRequest(childId, Blocked: false)), parent);
-            return (result, await Client.GetWorkflowHandle(childId).DescribeAsync(new() { Rpc = Rpc }));
+            var result = await handle.GetResultAsync(rpcOptions: Rpc);
+            return (result, await Client.GetWorkflowHandle(childId).DescribeAsync(new() { Rpc = Rpc }), await handle.FetchHistoryAsync(HistoryRpc));
         });
+
+        var initiated = Assert.Single(history.Events, e => e.EventType == EventType.StartChildWorkflowExecutionInitiated);
+        var started = Assert.Single(history.Events, e => e.EventType == EventType.ChildWorkflowExecutionStarted);
+        var completed = Assert.Single(history.Events, e => e.EventType == EventType.ChildWorkflowExecutionCompleted);
+        Assert.Equal(childId, initiated.StartChildWorkflowExecutionInitiatedEventAttributes.WorkflowId);
+        Assert.Equal(initiated.EventId, started.ChildWorkflowExecutionStartedEventAttributes.InitiatedEventId);
+        Assert.Equal(initiated.EventId, completed.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId);
+        Assert.Equal(started.EventId, completed.ChildWorkflowExecutionCompletedEventAttributes.StartedEventId);
+        Assert.Equal(child.RunId, completed.ChildWorkflowExecutionCompletedEventAttributes.WorkflowExecution.RunId);
 
         Assert.Equal($"child result from {childId} (parent {parent.Id})", result);
         Assert.Equal(WorkflowExecutionStatus.Completed, child.Status);

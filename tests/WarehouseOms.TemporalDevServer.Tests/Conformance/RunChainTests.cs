@@ -31,6 +31,7 @@ public sealed class RunChainTests(LocalEnvironmentFixture fixture, ITestOutputHe
 
         Assert.StartsWith("iteration 3 continued from ", result, StringComparison.Ordinal);
         Assert.DoesNotContain("none", result, StringComparison.Ordinal);
+        Assert.EndsWith($" first {first.ResultRunId}", result, StringComparison.Ordinal);
         Assert.NotEqual(first.ResultRunId, notFollowed.NewRunId);
         Assert.Equal(WorkflowExecutionStatus.Completed, current.Status);
         Assert.NotEqual(first.ResultRunId, current.RunId);

@@ -1,3 +1,4 @@
+using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
@@ -37,12 +38,17 @@ public sealed class SignalQueryTests(LocalEnvironmentFixture fixture, ITestOutpu
     {
         var options = Options("signal-with-start");
         options.SignalWithStart((CollectorWorkflow wf) => wf.AddAsync("from signal-with-start"));
-        var result = await WithWorkerAsync(CollectorWorker(), async () =>
+        var (result, history) = await WithWorkerAsync(CollectorWorker(), async () =>
         {
             var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("start"), options);
             await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
-            return await handle.GetResultAsync(rpcOptions: Rpc);
+            return (await handle.GetResultAsync(rpcOptions: Rpc), await handle.FetchHistoryAsync(HistoryRpc));
         });
+
+        // Spec 2.2: a new run starts with Started, Signaled, WorkflowTaskScheduled.
+        Assert.Equal(
+            [EventType.WorkflowExecutionStarted, EventType.WorkflowExecutionSignaled, EventType.WorkflowTaskScheduled],
+            history.Events.Take(3).Select(e => e.EventType));
 
         // Whether the SDK runs the handler before or after the run method starts is its business; the
         // server's part is that the signal arrives with the start, exactly once.
@@ -120,6 +126,21 @@ public sealed class SignalQueryTests(LocalEnvironmentFixture fixture, ITestOutpu
         });
 
         Assert.Equal(["start", "before restart"], items);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Query_CompletedWorkflowWithRejectNotOpen_RejectedWithStatus()
+    {
+        var error = await WithWorkerAsync(CollectorWorker(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("start"), Options("query-reject"));
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            return await Assert.ThrowsAsync<WorkflowQueryRejectedException>(
+                () => handle.QueryAsync(wf => wf.Count, new() { Rpc = Rpc, RejectCondition = QueryRejectCondition.NotOpen }));
+        });
+
+        Assert.Equal(WorkflowExecutionStatus.Completed, error.WorkflowStatus);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

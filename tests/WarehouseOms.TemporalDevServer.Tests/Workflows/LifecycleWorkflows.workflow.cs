@@ -36,6 +36,6 @@ public sealed class ContinueAsNewWorkflow
         }
 
         return Task.FromResult(
-            $"iteration {input.Iteration} continued from {Workflow.Info.ContinuedRunId ?? "none"}");
+            $"iteration {input.Iteration} continued from {Workflow.Info.ContinuedRunId ?? "none"} first {Workflow.Info.FirstExecutionRunId}");
     }
 }

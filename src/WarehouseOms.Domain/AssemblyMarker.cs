@@ -1,2 +1,0 @@
-namespace WarehouseOms.Domain;
-internal static class AssemblyMarker { }

@@ -1,2 +1,0 @@
-namespace WarehouseOms.Domain.Tests;
-internal static class AssemblyMarker { }

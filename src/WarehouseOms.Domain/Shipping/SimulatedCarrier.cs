@@ -21,6 +21,6 @@ public static class SimulatedCarrier
         // 12 decimal digits from the hash: a carrier-like tracking number.
         var digits = BitConverter.ToUInt64(hash, 0) % 1_000_000_000_000UL;
         var trackingNumber = $"{CarrierCode}{digits:D12}";
-        return new ShippingLabel(trackingNumber, $"label://{CarrierCode.ToLowerInvariant()}/{trackingNumber}.pdf");
+        return new ShippingLabel(trackingNumber, $"label/{shipmentId}.pdf");
     }
 }

@@ -15,7 +15,7 @@ public sealed class ShipmentRulesTests
         Assert.Equal(first, second);
         Assert.NotEqual(first.TrackingNumber, other.TrackingNumber);
         Assert.Matches("^WHX[0-9]{12}$", first.TrackingNumber);
-        Assert.Contains(first.TrackingNumber, first.LabelReference, StringComparison.Ordinal);
+        Assert.Equal("label/SHP-1.pdf", first.LabelReference);
     }
 
     [Theory]

@@ -1,2 +1,0 @@
-namespace WarehouseOms.Persistence;
-internal static class AssemblyMarker { }

@@ -1,0 +1,182 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using WarehouseOms.Domain.Inventory;
+using WarehouseOms.Domain.Shipping;
+using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Persistence.Orders;
+using WarehouseOms.Persistence.Outbox;
+using WarehouseOms.Persistence.Shipping;
+using WarehouseOms.Persistence.Warehouse;
+
+namespace WarehouseOms.Persistence;
+
+/// <summary>
+/// One database, one schema per owning system (oms, ims, wms, sms) plus messaging for the outbox.
+/// Each system only touches its own schema; the schemas share a database so that a state change and
+/// its outbox row commit in one transaction.
+/// </summary>
+public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext> options) : DbContext(options)
+{
+    public const string OmsSchema = "oms";
+    public const string ImsSchema = "ims";
+    public const string WmsSchema = "wms";
+    public const string SmsSchema = "sms";
+    public const string MessagingSchema = "messaging";
+
+    public DbSet<OrderRecord> Orders => Set<OrderRecord>();
+
+    public DbSet<OrderLineRecord> OrderLines => Set<OrderLineRecord>();
+
+    public DbSet<OrderRejectionRecord> OrderRejections => Set<OrderRejectionRecord>();
+
+    public DbSet<StockItemRecord> StockItems => Set<StockItemRecord>();
+
+    public DbSet<BomComponentRecord> BomComponents => Set<BomComponentRecord>();
+
+    public DbSet<ReservationRecord> Reservations => Set<ReservationRecord>();
+
+    public DbSet<StockReceiptRecord> StockReceipts => Set<StockReceiptRecord>();
+
+    public DbSet<PickWaveRecord> PickWaves => Set<PickWaveRecord>();
+
+    public DbSet<ShipmentRecord> Shipments => Set<ShipmentRecord>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        ConfigureOms(modelBuilder);
+        ConfigureIms(modelBuilder);
+        ConfigureWms(modelBuilder.Entity<PickWaveRecord>());
+        ConfigureSms(modelBuilder.Entity<ShipmentRecord>());
+        ConfigureOutbox(modelBuilder.Entity<OutboxMessage>());
+
+        // PostgreSQL convention: snake_case columns, so hand-written SQL (relay, operators) reads naturally.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.Name));
+            }
+        }
+    }
+
+    private static void ConfigureOms(ModelBuilder modelBuilder)
+    {
+        var order = modelBuilder.Entity<OrderRecord>();
+        order.ToTable("orders", OmsSchema, t => t.HasCheckConstraint(
+            "ck_orders_status", "status IN ('CREATED','RESERVED','SHIPPED','FAILED','CANCELLED')"));
+        order.HasKey(o => o.OrderId).HasName("pk_orders");
+        order.HasIndex(o => o.RequestId).IsUnique().HasDatabaseName("ux_orders_request_id");
+        order.Property(o => o.Status).HasConversion(UpperCaseEnum<OrderStatus>()).HasMaxLength(16);
+        order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId).HasConstraintName("fk_order_lines_orders");
+
+        var line = modelBuilder.Entity<OrderLineRecord>();
+        line.ToTable("order_lines", OmsSchema, t => t.HasCheckConstraint("ck_order_lines_quantity", "quantity > 0"));
+        line.HasKey(l => new { l.OrderId, l.LineNumber }).HasName("pk_order_lines");
+
+        var rejection = modelBuilder.Entity<OrderRejectionRecord>();
+        rejection.ToTable("order_rejections", OmsSchema);
+        rejection.HasKey(r => r.RequestId).HasName("pk_order_rejections");
+    }
+
+    private static void ConfigureIms(ModelBuilder modelBuilder)
+    {
+        var stock = modelBuilder.Entity<StockItemRecord>();
+        stock.ToTable("stock_items", ImsSchema, t =>
+        {
+            t.HasCheckConstraint("ck_stock_items_on_hand", "on_hand >= 0");
+            t.HasCheckConstraint("ck_stock_items_reserved", "reserved >= 0 AND reserved <= on_hand");
+            t.HasCheckConstraint("ck_stock_items_reorder", "reorder_point >= 0 AND reorder_quantity >= 0");
+        });
+        stock.HasKey(s => s.Sku).HasName("pk_stock_items");
+
+        var bom = modelBuilder.Entity<BomComponentRecord>();
+        bom.ToTable("bom_components", ImsSchema, t =>
+        {
+            t.HasCheckConstraint("ck_bom_components_quantity", "quantity > 0");
+            t.HasCheckConstraint("ck_bom_components_not_self", "kit_sku <> component_sku");
+        });
+        bom.HasKey(b => new { b.KitSku, b.ComponentSku }).HasName("pk_bom_components");
+
+        var reservation = modelBuilder.Entity<ReservationRecord>();
+        reservation.ToTable("reservations", ImsSchema, t => t.HasCheckConstraint("ck_reservations_quantity", "quantity > 0"));
+        reservation.HasKey(r => new { r.OrderId, r.Sku }).HasName("pk_reservations");
+        reservation.Property(r => r.State).HasConversion(LowerCaseEnum<ReservationState>()).HasMaxLength(16);
+
+        var receipt = modelBuilder.Entity<StockReceiptRecord>();
+        receipt.ToTable("stock_receipts", ImsSchema, t => t.HasCheckConstraint("ck_stock_receipts_quantity", "quantity > 0"));
+        receipt.HasKey(r => r.ReceiptId).HasName("pk_stock_receipts");
+    }
+
+    private static void ConfigureWms(EntityTypeBuilder<PickWaveRecord> pickWave)
+    {
+        pickWave.ToTable("pick_waves", WmsSchema);
+        pickWave.HasKey(p => p.PickWaveId).HasName("pk_pick_waves");
+        pickWave.HasIndex(p => p.OrderId).IsUnique().HasDatabaseName("ux_pick_waves_order_id");
+        pickWave.Property(p => p.Lines).HasColumnType("jsonb");
+    }
+
+    private static void ConfigureSms(EntityTypeBuilder<ShipmentRecord> shipment)
+    {
+        shipment.ToTable("shipments", SmsSchema);
+        shipment.HasKey(s => s.ShipmentId).HasName("pk_shipments");
+        shipment.HasIndex(s => s.OrderId).IsUnique().HasDatabaseName("ux_shipments_order_id");
+        shipment.HasIndex(s => s.TrackingNumber).IsUnique().HasDatabaseName("ux_shipments_tracking_number");
+        shipment.Property(s => s.State).HasConversion(LowerCaseEnum<ShipmentState>()).HasMaxLength(16);
+        shipment.Property(s => s.TotalWeightKg).HasPrecision(12, 3);
+    }
+
+    private static void ConfigureOutbox(EntityTypeBuilder<OutboxMessage> outbox)
+    {
+        outbox.ToTable("outbox_messages", MessagingSchema, t => t.HasCheckConstraint(
+            "ck_outbox_messages_state", "state IN ('pending','sent')"));
+        outbox.HasKey(o => o.Id).HasName("pk_outbox_messages");
+        outbox.Property(o => o.Id).UseIdentityAlwaysColumn();
+        outbox.HasIndex(o => o.MessageId).IsUnique().HasDatabaseName("ux_outbox_messages_message_id");
+        // The relay's claim query scans pending rows in insertion order; sent rows drop out of the index.
+        outbox.HasIndex(o => o.Id).HasFilter("state = 'pending'").HasDatabaseName("ix_outbox_messages_pending");
+        outbox.Property(o => o.Exchange).HasMaxLength(255);
+        outbox.Property(o => o.MessageType).HasMaxLength(255);
+        outbox.Property(o => o.Payload).HasColumnType("jsonb");
+        outbox.Property(o => o.Headers).HasColumnType("jsonb");
+        outbox.Property(o => o.State).HasConversion(LowerCaseEnum<OutboxState>()).HasMaxLength(16);
+        outbox.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
+    }
+
+    private static ValueConverter<T, string> UpperCaseEnum<T>()
+        where T : struct, Enum =>
+        new(v => v.ToString().ToUpperInvariant(), v => Enum.Parse<T>(v, true));
+
+    private static ValueConverter<T, string> LowerCaseEnum<T>()
+        where T : struct, Enum =>
+        new(v => v.ToString().ToLowerInvariant(), v => Enum.Parse<T>(v, true));
+
+    internal static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -72,3 +72,19 @@ public enum OrderStatus
     Failed,
     Cancelled,
 }
+
+/// <summary>Which order status changes are allowed. Terminal: shipped, failed, cancelled.</summary>
+public static class OrderStatusRules
+{
+    public static bool IsTerminal(OrderStatus status) =>
+        status is OrderStatus.Shipped or OrderStatus.Failed or OrderStatus.Cancelled;
+
+    public static bool CanMove(OrderStatus from, OrderStatus to) => (from, to) switch
+    {
+        (OrderStatus.Created, OrderStatus.Reserved) => true,
+        (OrderStatus.Reserved, OrderStatus.Shipped) => true,
+        (OrderStatus.Created or OrderStatus.Reserved, OrderStatus.Failed) => true,
+        (OrderStatus.Created or OrderStatus.Reserved, OrderStatus.Cancelled) => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,20 @@
+using Temporalio.Extensions.Hosting;
+
+namespace WarehouseOms.Activities;
+
+public static class ActivitiesRegistration
+{
+    /// <summary>
+    /// Registers the OMS, IMS, WMS and SMS activities on a hosted Temporal worker as scoped services
+    /// (a fresh DbContext per activity attempt). Requires <c>AddWarehousePersistence</c>.
+    /// </summary>
+    public static ITemporalWorkerServiceOptionsBuilder AddWarehouseActivities(this ITemporalWorkerServiceOptionsBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder
+            .AddScopedActivities<OmsActivities>()
+            .AddScopedActivities<ImsActivities>()
+            .AddScopedActivities<WmsActivities>()
+            .AddScopedActivities<SmsActivities>();
+    }
+}

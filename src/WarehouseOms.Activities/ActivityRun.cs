@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Temporalio.Activities;
+using WarehouseOms.Persistence.Outbox;
+
+namespace WarehouseOms.Activities;
+
+/// <summary>
+/// The identity of the running activity attempt, for logging and for deterministic outbound message IDs.
+/// </summary>
+internal readonly record struct ActivityRun(string WorkflowId, string WorkflowRunId, string ActivityId, int Attempt)
+{
+    public static ActivityRun Current
+    {
+        get
+        {
+            var info = ActivityExecutionContext.Current.Info;
+            return new ActivityRun(info.WorkflowId ?? string.Empty, info.WorkflowRunId ?? string.Empty, info.ActivityId, info.Attempt);
+        }
+    }
+
+    /// <summary>
+    /// The outbound message ID for an event on <paramref name="exchange"/>: the same for every attempt
+    /// of this activity (Temporal keeps the activity ID across retries), so a retry rewrites the same
+    /// outbox row instead of a second event. The run ID is part of the name because activity IDs restart
+    /// in every run (continue-as-new, a new run of a reused workflow ID).
+    /// </summary>
+    public Guid MessageIdFor(string exchange) =>
+        DeterministicGuid.Create(DeterministicGuid.MessageNamespace, $"{WorkflowId}/{WorkflowRunId}/{ActivityId}/{exchange}");
+
+    /// <summary>AMQP headers that let an operator trace an event back to the workflow that caused it.</summary>
+    public IReadOnlyDictionary<string, string> Headers(string orderId) => new Dictionary<string, string>
+    {
+        ["orderId"] = orderId,
+        ["workflowId"] = WorkflowId,
+        ["activityId"] = ActivityId,
+    };
+
+    public IDisposable? BeginScope(ILogger logger, string orderId) =>
+        logger.BeginScope(new Dictionary<string, object>
+        {
+            ["OrderId"] = orderId,
+            ["WorkflowId"] = WorkflowId,
+            ["ActivityId"] = ActivityId,
+            ["Attempt"] = Attempt,
+        });
+}

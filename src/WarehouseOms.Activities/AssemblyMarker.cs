@@ -1,2 +1,0 @@
-namespace WarehouseOms.Activities;
-internal static class AssemblyMarker { }

@@ -1,2 +1,0 @@
-namespace WarehouseOms.Activities.Tests;
-internal static class AssemblyMarker { }

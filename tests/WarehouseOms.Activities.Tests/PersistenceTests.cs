@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WarehouseOms.Persistence;
+using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Persistence.Outbox;
+
+namespace WarehouseOms.Activities.Tests;
+
+public sealed class PersistenceTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task Migrations_AppliedSchema_MatchesModel()
+    {
+        var pendingChanges = await db.QueryAsync(ctx => Task.FromResult(ctx.Database.HasPendingModelChanges()));
+        var pendingMigrations = await db.QueryAsync(ctx => ctx.Database.GetPendingMigrationsAsync());
+
+        Assert.False(pendingChanges, "The model changed without a migration.");
+        Assert.Empty(pendingMigrations);
+    }
+
+    [Fact]
+    public async Task StockReceipt_RecordedTwice_AddsStockOnce()
+    {
+        var sku = TestIds.Unique("sku");
+        var receiptId = TestIds.Unique("rcpt");
+        await db.AddStockAsync(sku, onHand: 5);
+
+        var first = await ReceiveAsync(receiptId, sku, 50);
+        var second = await ReceiveAsync(receiptId, sku, 50);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal(55, (await db.StockAsync(sku)).OnHand);
+    }
+
+    [Fact]
+    public async Task StockReceipt_KitOrUnknownSkuOrBadQuantity_Rejected()
+    {
+        var kit = TestIds.Unique("kit");
+        var sku = TestIds.Unique("sku");
+        await db.AddStockAsync(sku, onHand: 1);
+        await db.AddKitAsync(kit, (sku, 2));
+
+        var kitError = await Assert.ThrowsAsync<StockReceiptRejectedException>(() => ReceiveAsync(TestIds.Unique("rcpt"), kit, 1));
+        var unknownError = await Assert.ThrowsAsync<StockReceiptRejectedException>(() => ReceiveAsync(TestIds.Unique("rcpt"), "NO-SUCH-SKU", 1));
+        await Assert.ThrowsAsync<StockReceiptRejectedException>(() => ReceiveAsync(TestIds.Unique("rcpt"), sku, 0));
+
+        Assert.Contains("kit", kitError.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown", unknownError.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await db.StockAsync(sku)).OnHand);
+    }
+
+    [Fact]
+    public async Task Outbox_AddWithoutTransaction_Throws()
+    {
+        await using var scope = db.Services.CreateAsyncScope();
+        var outbox = scope.ServiceProvider.GetRequiredService<IOutbox>();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => outbox.AddAsync("x.y", new { orderId = "o" }, Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task DemoCatalog_SeededTwice_KeepsExistingStock()
+    {
+        await db.QueryAsync(async ctx =>
+        {
+            await DemoCatalog.SeedAsync(ctx);
+            return await ctx.Database.ExecuteSqlAsync($"UPDATE ims.stock_items SET on_hand = 7 WHERE sku = {DemoCatalog.Gadget}");
+        });
+
+        await db.QueryAsync(async ctx =>
+        {
+            await DemoCatalog.SeedAsync(ctx);
+            return true;
+        });
+
+        Assert.Equal(7, (await db.StockAsync(DemoCatalog.Gadget)).OnHand);
+        Assert.Equal(3, await db.QueryAsync(ctx => ctx.BomComponents.CountAsync(b => b.KitSku == DemoCatalog.StarterKit)));
+    }
+
+    private async Task<bool> ReceiveAsync(string receiptId, string sku, int quantity)
+    {
+        await using var scope = db.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IStockReceiptService>().RecordAsync(receiptId, sku, quantity);
+    }
+}

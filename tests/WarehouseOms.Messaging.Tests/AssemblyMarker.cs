@@ -1,2 +1,0 @@
-namespace WarehouseOms.Messaging.Tests;
-internal static class AssemblyMarker { }

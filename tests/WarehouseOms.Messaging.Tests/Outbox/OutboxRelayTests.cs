@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Persistence.Outbox;
+
+namespace WarehouseOms.Messaging.Tests.Outbox;
+
+public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<OutboxFixture>
+{
+    private static string NewExchange() => $"test.outbox-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Relay_RowsWrittenWhileIdle_WokenByNotifyPublishedWithPropertiesAndMarkedSent()
+    {
+        var exchange = NewExchange();
+        var queue = await fixture.BindQueueAsync(exchange);
+        var health = new OutboxRelayHealth();
+        // A one-minute poll: only the NOTIFY from the writing transaction can wake it within the deadline.
+        using var relay = fixture.CreateRelay(health, pollInterval: TimeSpan.FromMinutes(1));
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchAsync(() => Task.FromResult(health.LastSuccessAt), at => at is not null, because: "relay finished its first (empty) cycle");
+
+            var ids = await fixture.WriteAsync(exchange, 3);
+
+            var rows = await Eventually.MatchAsync(
+                () => fixture.RowsAsync(exchange),
+                r => r.Count == 3 && r.All(m => m.State == OutboxState.Sent),
+                TimeSpan.FromSeconds(20),
+                "rows marked sent");
+            Assert.All(rows, r => Assert.NotNull(r.SentAt));
+            var messages = await fixture.DrainAsync(queue);
+            Assert.Equal(ids.Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
+            var first = messages.Single(m => m.BasicProperties.MessageId == ids[0].ToString());
+            Assert.Equal(exchange, first.BasicProperties.Type);
+            Assert.Equal("application/json", first.BasicProperties.ContentType);
+            Assert.Equal(DeliveryModes.Persistent, first.BasicProperties.DeliveryMode);
+            Assert.Equal("ord-0", Encoding.UTF8.GetString((byte[])first.BasicProperties.Headers!["orderId"]!));
+            var body = JsonDocument.Parse(first.Body).RootElement;
+            Assert.Equal("ord-0", body.GetProperty("orderId").GetString());
+            Assert.Equal(0, body.GetProperty("sequence").GetInt32());
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+            await fixture.DeleteAsync(exchange, queue);
+        }
+    }
+
+    [Fact]
+    public async Task TwoRelays_SameTable_PublishEachRowExactlyOnce()
+    {
+        const int count = 300;
+        var exchange = NewExchange();
+        var queue = await fixture.BindQueueAsync(exchange);
+        var ids = await fixture.WriteAsync(exchange, count);
+        var health = new OutboxRelayHealth();
+        using var relayA = fixture.CreateRelay(health, batchSize: 20);
+        using var relayB = fixture.CreateRelay(health, batchSize: 20);
+
+        await Task.WhenAll(relayA.StartAsync(CancellationToken.None), relayB.StartAsync(CancellationToken.None));
+        try
+        {
+            await Eventually.MatchAsync(
+                () => fixture.RowsAsync(exchange),
+                r => r.All(m => m.State == OutboxState.Sent),
+                because: "every row sent");
+
+            var messages = await fixture.DrainAsync(queue);
+            Assert.Equal(count, messages.Count);
+            Assert.Equal(ids.Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
+            Assert.Equal(count, health.Published);
+        }
+        finally
+        {
+            await Task.WhenAll(relayA.StopAsync(CancellationToken.None), relayB.StopAsync(CancellationToken.None));
+            await fixture.DeleteAsync(exchange, queue);
+        }
+    }
+
+    [Fact]
+    public async Task Relay_ExchangeWithoutQueue_RowStaysPendingWithErrorAndOthersAreSent()
+    {
+        var unroutable = NewExchange();
+        var routable = NewExchange();
+        var queue = await fixture.BindQueueAsync(routable);
+        await fixture.WriteAsync(unroutable, 1);
+        await fixture.WriteAsync(routable, 2);
+        var health = new OutboxRelayHealth();
+        using var relay = fixture.CreateRelay(health);
+
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            var stuck = await Eventually.MatchAsync(
+                () => fixture.RowsAsync(unroutable),
+                r => r.Single().Attempts >= 1,
+                because: "the unroutable row was attempted");
+            await Eventually.MatchAsync(
+                () => fixture.RowsAsync(routable),
+                r => r.All(m => m.State == OutboxState.Sent),
+                because: "routable rows sent");
+
+            var row = stuck.Single();
+            Assert.Equal(OutboxState.Pending, row.State);
+            Assert.Null(row.SentAt);
+            Assert.Contains("unroutable", row.LastError, StringComparison.Ordinal);
+            Assert.Equal(2, (await fixture.DrainAsync(queue)).Count);
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+            await fixture.DeleteAsync(unroutable, null);
+            await fixture.DeleteAsync(routable, queue);
+        }
+    }
+
+    [Fact]
+    public async Task Relay_BrokerOutage_BacksOffThenPublishesEverythingOnceWhenBack()
+    {
+        var exchange = NewExchange();
+        var queue = await fixture.BindQueueAsync(exchange);
+        await using var proxy = new TcpProxy(fixture.RabbitMq.Host, fixture.RabbitMq.Port);
+        proxy.Start();
+        var viaProxy = new RabbitMqConnectionOptions
+        {
+            Host = "127.0.0.1",
+            Port = proxy.Port,
+            Username = fixture.RabbitMq.Username,
+            Password = fixture.RabbitMq.Password,
+            VirtualHost = fixture.RabbitMq.VirtualHost,
+        };
+        var health = new OutboxRelayHealth();
+        using var relay = fixture.CreateRelay(health, batchSize: 25, rabbitMq: viaProxy);
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            var before = await fixture.WriteAsync(exchange, 10, "before");
+            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "rows before the outage sent");
+
+            await proxy.StopAsync();
+            var during = await fixture.WriteAsync(exchange, 40, "during");
+            await Eventually.MatchAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, because: "relay noticed the outage");
+            var pending = await fixture.RowsAsync(exchange);
+            Assert.Equal(40, pending.Count(r => r.State == OutboxState.Pending));
+
+            proxy.Start();
+            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "backlog sent after the outage");
+
+            var messages = await fixture.DrainAsync(queue);
+            Assert.Equal(before.Concat(during).Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
+            Assert.Equal(0, health.ConsecutiveFailures);
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+            await fixture.DeleteAsync(exchange, queue);
+        }
+    }
+}

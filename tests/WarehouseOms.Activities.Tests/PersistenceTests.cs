@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Inventory;
@@ -16,6 +18,28 @@ public sealed class PersistenceTests(DatabaseFixture db) : IClassFixture<Databas
 
         Assert.False(pendingChanges, "The model changed without a migration.");
         Assert.Empty(pendingMigrations);
+    }
+
+    [Fact]
+    public async Task Migrations_IdempotentScript_MatchesCommittedFile()
+    {
+        var generated = await db.QueryAsync(ctx => Task.FromResult(
+            ctx.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent)));
+        var committed = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "warehouse_oms.sql"));
+
+        Assert.Equal(Normalize(generated), Normalize(committed));
+
+        static string Normalize(string sql) => sql.ReplaceLineEndings("\n").Trim();
+    }
+
+    [Fact]
+    public void DeterministicGuid_Rfc9562Vector_MatchesVersion5()
+    {
+        var dns = new Guid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+
+        Assert.Equal(new Guid("2ed6657d-e927-568b-95e1-2665a8aea6a2"), DeterministicGuid.Create(dns, "www.example.com"));
+        Assert.Equal(DeterministicGuid.Create(dns, "a"), DeterministicGuid.Create(dns, "a"));
+        Assert.NotEqual(DeterministicGuid.Create(dns, "a"), DeterministicGuid.Create(dns, "b"));
     }
 
     [Fact]

@@ -101,10 +101,15 @@ public sealed class OutboxFixture : IAsyncLifetime
         await drop.ExecuteNonQueryAsync();
     }
 
-    /// <summary>A relay over this database; <paramref name="rabbitMq"/> overrides the broker address (e.g. a proxy).</summary>
-    public OutboxRelay CreateRelay(OutboxRelayHealth health, int batchSize = 50, TimeSpan? pollInterval = null, RabbitMqConnectionOptions? rabbitMq = null) =>
+    /// <summary>A relay over this database; <paramref name="rabbitMq"/> and <paramref name="dataSource"/> override the addresses (e.g. a proxy).</summary>
+    public OutboxRelay CreateRelay(
+        OutboxRelayHealth health,
+        int batchSize = 50,
+        TimeSpan? pollInterval = null,
+        RabbitMqConnectionOptions? rabbitMq = null,
+        NpgsqlDataSource? dataSource = null) =>
         new(
-            Services.GetRequiredService<NpgsqlDataSource>(),
+            dataSource ?? Services.GetRequiredService<NpgsqlDataSource>(),
             Options.Create(new OutboxRelayOptions
             {
                 BatchSize = batchSize,

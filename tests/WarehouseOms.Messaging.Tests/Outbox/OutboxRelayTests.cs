@@ -159,4 +159,41 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
             await fixture.DeleteAsync(exchange, queue);
         }
     }
+
+    [Fact]
+    public async Task Relay_DatabaseOutage_BacksOffThenPublishesEverythingOnceWhenBack()
+    {
+        var exchange = NewExchange();
+        var queue = await fixture.BindQueueAsync(exchange);
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(fixture.ConnectionString);
+        await using var proxy = new TcpProxy(database.Host!, database.Port);
+        proxy.Start();
+        database.Host = "127.0.0.1";
+        database.Port = proxy.Port;
+        database.Timeout = 3;
+        await using var viaProxy = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+        var health = new OutboxRelayHealth();
+        using var relay = fixture.CreateRelay(health, dataSource: viaProxy);
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            var before = await fixture.WriteAsync(exchange, 5, "before");
+            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "rows before the outage sent");
+
+            await proxy.StopAsync();
+            var during = await fixture.WriteAsync(exchange, 20, "during");
+            await Eventually.MatchAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, because: "relay noticed the database outage");
+
+            proxy.Start();
+            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "backlog sent after the outage");
+
+            var messages = await fixture.DrainAsync(queue);
+            Assert.Equal(before.Concat(during).Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+            await fixture.DeleteAsync(exchange, queue);
+        }
+    }
 }

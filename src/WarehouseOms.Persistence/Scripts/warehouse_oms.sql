@@ -1,0 +1,274 @@
+CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (
+    "MigrationId" character varying(150) NOT NULL,
+    "ProductVersion" character varying(32) NOT NULL,
+    CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY ("MigrationId")
+);
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+        IF NOT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = 'ims') THEN
+            CREATE SCHEMA ims;
+        END IF;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+        IF NOT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = 'oms') THEN
+            CREATE SCHEMA oms;
+        END IF;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+        IF NOT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = 'messaging') THEN
+            CREATE SCHEMA messaging;
+        END IF;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+        IF NOT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = 'wms') THEN
+            CREATE SCHEMA wms;
+        END IF;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+        IF NOT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = 'sms') THEN
+            CREATE SCHEMA sms;
+        END IF;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE ims.bom_components (
+        kit_sku text NOT NULL,
+        component_sku text NOT NULL,
+        quantity integer NOT NULL,
+        CONSTRAINT pk_bom_components PRIMARY KEY (kit_sku, component_sku),
+        CONSTRAINT ck_bom_components_not_self CHECK (kit_sku <> component_sku),
+        CONSTRAINT ck_bom_components_quantity CHECK (quantity > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE oms.order_rejections (
+        request_id text NOT NULL,
+        order_id text,
+        reasons text[] NOT NULL,
+        rejected_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_order_rejections PRIMARY KEY (request_id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE oms.orders (
+        order_id text NOT NULL,
+        request_id text NOT NULL,
+        customer_id text NOT NULL,
+        status character varying(16) NOT NULL,
+        status_reason text,
+        ship_to_name text NOT NULL,
+        ship_to_line1 text NOT NULL,
+        ship_to_city text NOT NULL,
+        ship_to_postal_code text NOT NULL,
+        ship_to_country text NOT NULL,
+        shipment_id text,
+        tracking_number text,
+        created_event_message_id uuid,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_orders PRIMARY KEY (order_id),
+        CONSTRAINT ck_orders_status CHECK (status IN ('CREATED','RESERVED','SHIPPED','FAILED','CANCELLED'))
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE messaging.outbox_messages (
+        id bigint GENERATED ALWAYS AS IDENTITY,
+        message_id uuid NOT NULL,
+        exchange character varying(255) NOT NULL,
+        message_type character varying(255) NOT NULL,
+        payload jsonb NOT NULL,
+        headers jsonb NOT NULL,
+        created_at timestamp with time zone NOT NULL DEFAULT (now()),
+        state character varying(16) NOT NULL,
+        attempts integer NOT NULL,
+        last_error text,
+        last_attempt_at timestamp with time zone,
+        sent_at timestamp with time zone,
+        CONSTRAINT pk_outbox_messages PRIMARY KEY (id),
+        CONSTRAINT ck_outbox_messages_state CHECK (state IN ('pending','sent'))
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE wms.pick_waves (
+        pick_wave_id text NOT NULL,
+        order_id text NOT NULL,
+        lines jsonb NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_pick_waves PRIMARY KEY (pick_wave_id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE ims.reservations (
+        order_id text NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        state character varying(16) NOT NULL,
+        below_reorder_point_after_consume boolean NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_reservations PRIMARY KEY (order_id, sku),
+        CONSTRAINT ck_reservations_quantity CHECK (quantity > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE sms.shipments (
+        shipment_id text NOT NULL,
+        order_id text NOT NULL,
+        package_ids text[] NOT NULL,
+        total_weight_kg numeric(12,3) NOT NULL,
+        state character varying(16) NOT NULL,
+        tracking_number text,
+        label_reference text,
+        cancellation_reason text,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_shipments PRIMARY KEY (shipment_id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE ims.stock_items (
+        sku text NOT NULL,
+        on_hand integer NOT NULL,
+        reserved integer NOT NULL,
+        reorder_point integer NOT NULL,
+        reorder_quantity integer NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_stock_items PRIMARY KEY (sku),
+        CONSTRAINT ck_stock_items_on_hand CHECK (on_hand >= 0),
+        CONSTRAINT ck_stock_items_reorder CHECK (reorder_point >= 0 AND reorder_quantity >= 0),
+        CONSTRAINT ck_stock_items_reserved CHECK (reserved >= 0 AND reserved <= on_hand)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE ims.stock_receipts (
+        receipt_id text NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        received_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_stock_receipts PRIMARY KEY (receipt_id),
+        CONSTRAINT ck_stock_receipts_quantity CHECK (quantity > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE TABLE oms.order_lines (
+        order_id text NOT NULL,
+        line_number integer NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        CONSTRAINT pk_order_lines PRIMARY KEY (order_id, line_number),
+        CONSTRAINT ck_order_lines_quantity CHECK (quantity > 0),
+        CONSTRAINT fk_order_lines_orders FOREIGN KEY (order_id) REFERENCES oms.orders (order_id) ON DELETE CASCADE
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE UNIQUE INDEX ux_orders_request_id ON oms.orders (request_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE INDEX ix_outbox_messages_pending ON messaging.outbox_messages (id) WHERE state = 'pending';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE UNIQUE INDEX ux_outbox_messages_message_id ON messaging.outbox_messages (message_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE UNIQUE INDEX ux_pick_waves_order_id ON wms.pick_waves (order_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE UNIQUE INDEX ux_shipments_order_id ON sms.shipments (order_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    CREATE UNIQUE INDEX ux_shipments_tracking_number ON sms.shipments (tracking_number);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123081411_InitialSchema') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261123081411_InitialSchema', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+

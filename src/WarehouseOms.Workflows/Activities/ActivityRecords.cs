@@ -10,7 +10,8 @@ public sealed record LineItem(string Sku, int Quantity);
 public sealed record Address(string Name, string Line1, string City, string PostalCode, string Country);
 
 /// <summary>The intake workflow's input: the order as submitted, not yet validated.</summary>
-public sealed record OrderIntakeInput(string RequestId, string MessageId, OrderSubmitted Submitted);
+/// <param name="Fulfillment">Settings for the fulfillment child (pick timeout ...); null means the defaults.</param>
+public sealed record OrderIntakeInput(string RequestId, string MessageId, OrderSubmitted Submitted, FulfillmentOptions? Fulfillment = null);
 
 /// <summary>An order that passed validation.</summary>
 public sealed record ValidatedOrder(string RequestId, string OrderId, string CustomerId, IReadOnlyList<LineItem> Lines, Address ShipTo);

@@ -1,0 +1,90 @@
+namespace WarehouseOms.Domain.Orders;
+
+/// <summary>
+/// Where an order is in its whole life, from the submitted message to a terminal outcome. Intake owns
+/// the first three stages (Received, Validated, Created); fulfillment owns the rest. The names are the
+/// wire values of the workflow queries (upper case, see <see cref="OrderStageRules.ToWire"/>).
+/// </summary>
+/// <remarks>
+/// Named "stage" rather than "status" on purpose: the OMS table's own <c>OrderStatus</c> (persistence) is
+/// the system of record's coarser view (created / reserved / shipped / failed / cancelled).
+/// </remarks>
+public enum OrderStage
+{
+    /// <summary>The submission is durable (intake workflow started); nothing checked yet.</summary>
+    Received,
+
+    /// <summary>Structurally valid.</summary>
+    Validated,
+
+    /// <summary>The order exists in OMS; fulfillment has not reserved anything yet.</summary>
+    Created,
+
+    /// <summary>Stock is allocated (after BOM expansion) and the order marked reserved.</summary>
+    Reserved,
+
+    /// <summary>A pick wave exists; the warehouse is picking.</summary>
+    Picking,
+
+    /// <summary>Every pick task is done and the picked stock consumed.</summary>
+    Picked,
+
+    /// <summary>Packed; shipment, label and confirmation follow.</summary>
+    Packed,
+
+    /// <summary>Terminal: handed to the carrier.</summary>
+    Shipped,
+
+    /// <summary>Terminal: cancelled before shipping, compensations done.</summary>
+    Cancelled,
+
+    /// <summary>Terminal: rejected, not allocatable, or timed out.</summary>
+    Failed,
+}
+
+/// <summary>The allowed-transition table of <see cref="OrderStage"/>.</summary>
+public static class OrderStageRules
+{
+    private static readonly IReadOnlyDictionary<OrderStage, OrderStage[]> Allowed = new Dictionary<OrderStage, OrderStage[]>
+    {
+        [OrderStage.Received] = [OrderStage.Validated, OrderStage.Failed],
+        [OrderStage.Validated] = [OrderStage.Created, OrderStage.Failed],
+        [OrderStage.Created] = [OrderStage.Reserved, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Reserved] = [OrderStage.Picking, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Picking] = [OrderStage.Picked, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Picked] = [OrderStage.Packed, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Packed] = [OrderStage.Shipped, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Shipped] = [],
+        [OrderStage.Cancelled] = [],
+        [OrderStage.Failed] = [],
+    };
+
+    public static bool IsTerminal(OrderStage stage) =>
+        stage is OrderStage.Shipped or OrderStage.Cancelled or OrderStage.Failed;
+
+    /// <summary>Whether <paramref name="from"/> may move to <paramref name="to"/>; staying put is not a move.</summary>
+    public static bool CanMove(OrderStage from, OrderStage to) =>
+        Allowed.TryGetValue(from, out var targets) && targets.Contains(to);
+
+    /// <summary>Returns <paramref name="to"/> or throws <see cref="IllegalOrderTransitionException"/>.</summary>
+    public static OrderStage Move(OrderStage from, OrderStage to) =>
+        CanMove(from, to) ? to : throw new IllegalOrderTransitionException(from, to);
+
+    /// <summary>The stable wire name used by queries and the HTTP/CLI views: "PICKING", "SHIPPED", ...</summary>
+    public static string ToWire(this OrderStage stage) => stage.ToString().ToUpperInvariant();
+}
+
+/// <summary>An order was asked to make a move that the transition table forbids (a bug or a stale command).</summary>
+public sealed class IllegalOrderTransitionException : InvalidOperationException
+{
+    public IllegalOrderTransitionException(OrderStage from, OrderStage to)
+        : base($"An order cannot move from {from.ToWire()} to {to.ToWire()}.")
+    {
+        From = from;
+        To = to;
+    }
+
+    public OrderStage From { get; }
+
+    public OrderStage To { get; }
+}

@@ -1,0 +1,77 @@
+using WarehouseOms.Domain.Orders;
+
+namespace WarehouseOms.Domain.Tests.Orders;
+
+public sealed class OrderStageRulesTests
+{
+    public static TheoryData<OrderStage, OrderStage> HappyPath => new()
+    {
+        { OrderStage.Received, OrderStage.Validated },
+        { OrderStage.Validated, OrderStage.Created },
+        { OrderStage.Created, OrderStage.Reserved },
+        { OrderStage.Reserved, OrderStage.Picking },
+        { OrderStage.Picking, OrderStage.Picked },
+        { OrderStage.Picked, OrderStage.Packed },
+        { OrderStage.Packed, OrderStage.Shipped },
+    };
+
+    [Theory]
+    [MemberData(nameof(HappyPath))]
+    public void Move_HappyPathStep_ReturnsTarget(OrderStage from, OrderStage to) =>
+        Assert.Equal(to, OrderStageRules.Move(from, to));
+
+    [Theory]
+    [InlineData(OrderStage.Created)]
+    [InlineData(OrderStage.Reserved)]
+    [InlineData(OrderStage.Picking)]
+    [InlineData(OrderStage.Picked)]
+    [InlineData(OrderStage.Packed)]
+    public void CanMove_FulfillmentStageToCancelledOrFailed_IsAllowed(OrderStage from)
+    {
+        Assert.True(OrderStageRules.CanMove(from, OrderStage.Cancelled));
+        Assert.True(OrderStageRules.CanMove(from, OrderStage.Failed));
+    }
+
+    [Theory]
+    [InlineData(OrderStage.Received)]
+    [InlineData(OrderStage.Validated)]
+    public void CanMove_IntakeStageToCancelled_IsForbidden(OrderStage from) =>
+        Assert.False(OrderStageRules.CanMove(from, OrderStage.Cancelled));
+
+    [Theory]
+    [InlineData(OrderStage.Shipped)]
+    [InlineData(OrderStage.Cancelled)]
+    [InlineData(OrderStage.Failed)]
+    public void CanMove_FromTerminalStage_NothingIsAllowed(OrderStage terminal)
+    {
+        Assert.True(OrderStageRules.IsTerminal(terminal));
+        Assert.All(Enum.GetValues<OrderStage>(), to => Assert.False(OrderStageRules.CanMove(terminal, to)));
+    }
+
+    [Theory]
+    [InlineData(OrderStage.Created, OrderStage.Shipped)]
+    [InlineData(OrderStage.Reserved, OrderStage.Packed)]
+    [InlineData(OrderStage.Picked, OrderStage.Picking)]
+    [InlineData(OrderStage.Shipped, OrderStage.Cancelled)]
+    [InlineData(OrderStage.Picking, OrderStage.Picking)]
+    public void Move_IllegalTransition_ThrowsWithBothStages(OrderStage from, OrderStage to)
+    {
+        var ex = Assert.Throws<IllegalOrderTransitionException>(() => OrderStageRules.Move(from, to));
+        Assert.Equal(from, ex.From);
+        Assert.Equal(to, ex.To);
+        Assert.Contains(from.ToWire(), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToWire_Stage_IsUpperCaseName()
+    {
+        Assert.Equal("RECEIVED", OrderStage.Received.ToWire());
+        Assert.Equal("PICKING", OrderStage.Picking.ToWire());
+    }
+
+    [Fact]
+    public void NonTerminalStages_EachHaveAWayForward() =>
+        Assert.All(
+            Enum.GetValues<OrderStage>().Where(s => !OrderStageRules.IsTerminal(s)),
+            s => Assert.Contains(Enum.GetValues<OrderStage>(), to => OrderStageRules.CanMove(s, to)));
+}

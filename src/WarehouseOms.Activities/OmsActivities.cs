@@ -22,38 +22,37 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
         var run = ActivityRun.Current;
         using var scope = run.BeginScope(logger, submitted?.OrderId ?? string.Empty);
 
-        var reasons = new List<string>();
         if (submitted is null)
         {
-            reasons.Add("The submitted order is missing.");
-        }
-        else
-        {
-            var draft = new OrderDraft(
-                submitted.RequestId,
-                submitted.OrderId,
-                submitted.CustomerId,
-                submitted.Lines?.Select(l => l is null ? null : new OrderDraftLine(l.Sku, l.Quantity)).ToList(),
-                submitted.ShipTo is { } s ? new OrderDraftAddress(s.Name, s.Line1, s.City, s.PostalCode, s.Country) : null);
-            reasons.AddRange(OrderValidator.Validate(draft));
-            if (!string.IsNullOrEmpty(submitted.RequestId) && submitted.RequestId != input.RequestId)
-            {
-                reasons.Add($"requestId: the message says '{submitted.RequestId}', the workflow was started for '{input.RequestId}'.");
-            }
+            throw ActivityFailures.InvalidOrder(["The submitted order is missing."]);
         }
 
-        if (reasons.Count > 0)
+        // The domain validator normalises too (trims, upper-cases the country, merges lines of one SKU).
+        var checkResult = OrderValidator.Check(new OrderDraft(
+            submitted.RequestId,
+            submitted.OrderId,
+            submitted.CustomerId,
+            submitted.Lines?.Select(l => l is null ? null : new OrderDraftLine(l.Sku, l.Quantity)).ToList(),
+            submitted.ShipTo is { } s ? new OrderDraftAddress(s.Name, s.Line1, s.City, s.PostalCode, s.Country) : null));
+        var reasons = checkResult.Reasons.ToList();
+        if (checkResult.Order is { } checkedOrder && checkedOrder.RequestId != input.RequestId)
+        {
+            reasons.Add($"requestId: the message says '{checkedOrder.RequestId}', the workflow was started for '{input.RequestId}'.");
+        }
+
+        if (reasons.Count > 0 || checkResult.Order is null)
         {
             LogInvalid(logger, input.RequestId, reasons.Count, string.Join("; ", reasons));
             throw ActivityFailures.InvalidOrder(reasons);
         }
 
+        var valid = checkResult.Order;
         var order = new ValidatedOrder(
-            input.RequestId,
-            submitted!.OrderId!.Trim(),
-            submitted.CustomerId!.Trim(),
-            submitted.Lines!.Select(l => new LineItem(l.Sku!.Trim(), l.Quantity!.Value)).ToList(),
-            new Address(submitted.ShipTo!.Name!, submitted.ShipTo.Line1!, submitted.ShipTo.City!, submitted.ShipTo.PostalCode!, submitted.ShipTo.Country!));
+            valid.RequestId,
+            valid.OrderId,
+            valid.CustomerId,
+            valid.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList(),
+            new Address(valid.ShipTo.Name, valid.ShipTo.Line1, valid.ShipTo.City, valid.ShipTo.PostalCode, valid.ShipTo.Country));
         LogValid(logger, order.OrderId, order.RequestId);
         return Task.FromResult(order);
     }

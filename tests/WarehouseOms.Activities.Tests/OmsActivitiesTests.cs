@@ -21,17 +21,17 @@ public sealed class OmsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
     }
 
     [Fact]
-    public async Task ValidateOrder_ValidSubmission_ReturnsTrimmedValidatedOrder()
+    public async Task ValidateOrder_ValidSubmission_ReturnsNormalisedValidatedOrder()
     {
         var requestId = TestIds.Unique("req");
         var orderId = TestIds.Unique("ord");
 
         var order = await db.RunAsync<OmsActivities, ValidatedOrder>(
             new ActivityCall($"order-intake-{requestId}", "1"),
-            a => a.ValidateOrderAsync(new(requestId, "msg-1", Submission(requestId, orderId, new OrderLine(" WIDGET-RED ", 2), new OrderLine("KIT-STARTER", 1)))));
+            a => a.ValidateOrderAsync(new(requestId, "msg-1", Submission(requestId, $" {orderId} ", new OrderLine(" WIDGET-RED ", 2), new OrderLine("KIT-STARTER", 1), new OrderLine("WIDGET-RED", 3)))));
 
         Assert.Equal(orderId, order.OrderId);
-        Assert.Equal([new LineItem("WIDGET-RED", 2), new LineItem("KIT-STARTER", 1)], order.Lines);
+        Assert.Equal([new LineItem("WIDGET-RED", 5), new LineItem("KIT-STARTER", 1)], order.Lines);
         Assert.Equal("GB", order.ShipTo.Country);
     }
 

@@ -1,2 +1,0 @@
-namespace WarehouseOms.Workflows.Tests;
-internal static class AssemblyMarker { }

@@ -109,6 +109,22 @@ internal sealed class OutboxBatch : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes sent rows older than <paramref name="retainSentFor"/>, at most 10,000 per call (short transactions).</summary>
+    public static async Task<int> DeleteExpiredAsync(NpgsqlDataSource dataSource, TimeSpan retainSentFor, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            DELETE FROM messaging.outbox_messages
+            WHERE id IN (
+                SELECT id FROM messaging.outbox_messages
+                WHERE state = 'sent' AND sent_at < now() - @retain
+                LIMIT 10000
+                FOR UPDATE SKIP LOCKED)
+            """);
+        command.Parameters.Add(new NpgsqlParameter("retain", NpgsqlDbType.Interval) { Value = retainSentFor });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public Task CommitAsync(CancellationToken cancellationToken) => _transaction.CommitAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()

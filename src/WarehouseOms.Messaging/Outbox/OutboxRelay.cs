@@ -52,6 +52,7 @@ public sealed partial class OutboxRelay : BackgroundService
         var listener = ListenAsync(stoppingToken);
         await using var publisher = new RabbitMqOutboxPublisher(_rabbitMq, _name);
         var backoff = _options.MinBackoff;
+        var nextCleanupAt = _clock.GetUtcNow();
         LogStarted(_logger, _name, _options.BatchSize);
 
         while (!stoppingToken.IsCancellationRequested)
@@ -66,6 +67,16 @@ public sealed partial class OutboxRelay : BackgroundService
                 }
 
                 backoff = _options.MinBackoff;
+                if (_clock.GetUtcNow() >= nextCleanupAt)
+                {
+                    nextCleanupAt = _clock.GetUtcNow() + _options.CleanupInterval;
+                    var deleted = await OutboxBatch.DeleteExpiredAsync(_dataSource, _options.RetainSentFor, stoppingToken).ConfigureAwait(false);
+                    if (deleted > 0)
+                    {
+                        LogCleaned(_logger, deleted);
+                    }
+                }
+
                 if (claimed < _options.BatchSize)
                 {
                     await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
@@ -213,6 +224,9 @@ public sealed partial class OutboxRelay : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox batch: {Claimed} claimed, {Sent} sent, {Failed} not sent")]
     private static partial void LogBatch(ILogger logger, int claimed, int sent, int failed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox cleanup deleted {Deleted} expired sent row(s)")]
+    private static partial void LogCleaned(ILogger logger, int deleted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {MessageId} to {Exchange} not published, stays pending: {Error}")]
     private static partial void LogRowFailed(ILogger logger, Guid messageId, string exchange, string error);

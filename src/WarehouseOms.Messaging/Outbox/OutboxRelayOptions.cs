@@ -32,6 +32,14 @@ public sealed class OutboxRelayOptions
     /// <summary>Longest wait before a row that was returned or nacked is tried again (it doubles per attempt from 1 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxRowRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Sent rows are kept this long (for audit and replay), then deleted by the relay.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan RetainSentFor { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often a relay deletes expired sent rows.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>

@@ -107,7 +107,8 @@ public sealed class OutboxFixture : IAsyncLifetime
         int batchSize = 50,
         TimeSpan? pollInterval = null,
         RabbitMqConnectionOptions? rabbitMq = null,
-        NpgsqlDataSource? dataSource = null) =>
+        NpgsqlDataSource? dataSource = null,
+        TimeSpan? retainSentFor = null) =>
         new(
             dataSource ?? Services.GetRequiredService<NpgsqlDataSource>(),
             Options.Create(new OutboxRelayOptions
@@ -117,6 +118,8 @@ public sealed class OutboxFixture : IAsyncLifetime
                 MinBackoff = TimeSpan.FromMilliseconds(100),
                 MaxBackoff = TimeSpan.FromSeconds(1),
                 PublishTimeout = TimeSpan.FromSeconds(5),
+                RetainSentFor = retainSentFor ?? TimeSpan.FromDays(7),
+                CleanupInterval = TimeSpan.FromMilliseconds(200),
             }),
             Options.Create(rabbitMq ?? RabbitMq),
             health,

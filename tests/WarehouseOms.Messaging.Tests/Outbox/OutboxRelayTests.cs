@@ -196,4 +196,31 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
             await fixture.DeleteAsync(exchange, queue);
         }
     }
+
+    [Fact]
+    public async Task Relay_SentRowsPastRetention_AreDeletedAndPendingRowsKept()
+    {
+        var exchange = NewExchange();
+        var unroutable = NewExchange();
+        var queue = await fixture.BindQueueAsync(exchange);
+        await fixture.WriteAsync(exchange, 3);
+        await fixture.WriteAsync(unroutable, 1);
+        var health = new OutboxRelayHealth();
+        using var relay = fixture.CreateRelay(health, retainSentFor: TimeSpan.Zero);
+
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.Count == 0, because: "sent rows deleted after retention");
+
+            Assert.Equal(3, (await fixture.DrainAsync(queue)).Count);
+            Assert.Equal(OutboxState.Pending, (await fixture.RowsAsync(unroutable)).Single().State);
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+            await fixture.DeleteAsync(exchange, queue);
+            await fixture.DeleteAsync(unroutable, null);
+        }
+    }
 }

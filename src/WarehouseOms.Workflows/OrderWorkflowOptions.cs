@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Temporalio.Common;
 using Temporalio.Workflows;
 using WarehouseOms.Workflows.Activities;
@@ -15,6 +16,7 @@ public sealed record FulfillmentOptions(TimeSpan? PickTimeout = null, TimeSpan? 
 {
     public static readonly TimeSpan DefaultPickTimeout = TimeSpan.FromHours(4);
 
+    [JsonIgnore]
     public TimeSpan EffectivePickTimeout => PickTimeout ?? DefaultPickTimeout;
 }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: dependencies first (RabbitMQ, PostgreSQL), then `dotnet test` for the
+# solution. The embedded Temporal dev server is started by the tests themselves.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+bash scripts/deps.sh
+
+export ConnectionStrings__WarehouseOms=${ConnectionStrings__WarehouseOms:-"Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms"}
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+dotnet build WarehouseOms.sln -c Release -nologo -v quiet
+# One test project at a time keeps the 2-core machine from oversubscribing (each project starts its
+# own dev servers, hosts and brokers connections); xunit still parallelises inside a project.
+dotnet test WarehouseOms.sln -c Release --no-build -nologo -m:1 \
+  --logger "console;verbosity=normal" "$@"

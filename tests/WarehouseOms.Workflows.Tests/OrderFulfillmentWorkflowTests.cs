@@ -1,3 +1,4 @@
+using Temporalio.Worker;
 using WarehouseOms.Workflows.Activities;
 using WarehouseOms.Workflows.Tests.Infrastructure;
 
@@ -182,5 +183,21 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Equal("FAILED", result.Status);
         Assert.Contains("No PickCompleted within", result.Reason, StringComparison.Ordinal);
         Assert.Equal([ActivityNames.ReleaseInventory, ActivityNames.MarkOrderFailed], Stubs.Calls.Skip(3));
+    });
+
+    [Fact]
+    public Task RunAsync_CancelledHistory_ReplaysDeterministically() => RunWithWorkerAsync(async () =>
+    {
+        var handle = await StartFulfillmentAsync(Fulfillment());
+        await WaitForStepAsync(handle, "AwaitPick");
+        await SignalPackAsync(handle, "pack-1");
+        await SignalCancelAsync(handle, "cancel-1", "replay me");
+        await handle.GetResultAsync();
+
+        var history = await handle.FetchHistoryAsync();
+        var replayer = new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<OrderFulfillmentWorkflow>());
+
+        var replay = await replayer.ReplayWorkflowAsync(history, throwOnReplayFailure: false);
+        Assert.Null(replay.ReplayFailure);
     });
 }

@@ -1,0 +1,506 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal sealed partial class WorkflowEngine
+{
+    private void ScheduleActivity(Execution execution, ScheduleActivityTaskCommandAttributes command, long completedId)
+    {
+        var attributes = NormaliseActivity(execution, command, completedId);
+        var scheduled = NewEvent(EventType.ActivityTaskScheduled, e => e.ActivityTaskScheduledEventAttributes = attributes);
+        Append(execution, scheduled);
+        var now = Clock.Now;
+        var activity = new ActivityState
+        {
+            ScheduledEventId = scheduled.EventId,
+            Attributes = attributes,
+            ScheduledTime = now,
+            CurrentAttemptScheduledTime = now,
+        };
+        execution.Activities[scheduled.EventId] = activity;
+        if (NonZero(attributes.ScheduleToCloseTimeout) is { } s2c)
+        {
+            activity.ScheduleToCloseTimer = Clock.Schedule(s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
+        }
+
+        QueueActivityAttempt(execution, activity);
+    }
+
+    private ActivityTaskScheduledEventAttributes NormaliseActivity(Execution execution, ScheduleActivityTaskCommandAttributes c, long completedId)
+    {
+        var runTimeout = execution.RunTimeout?.ToTimeSpan();
+        TimeSpan? Cap(TimeSpan? value) => value is { } v && runTimeout is { } r && v > r ? r : value;
+
+        var s2c = NonZero(c.ScheduleToCloseTimeout)?.ToTimeSpan();
+        var s2s = NonZero(c.ScheduleToStartTimeout)?.ToTimeSpan();
+        var stc = NonZero(c.StartToCloseTimeout)?.ToTimeSpan();
+        if (s2c is { } total)
+        {
+            s2s = s2s is { } a && a < total ? a : total;
+            stc = stc is { } b && b < total ? b : total;
+        }
+        else
+        {
+            s2c = runTimeout;
+            s2s ??= runTimeout;
+        }
+
+        s2c = Cap(s2c);
+        s2s = Cap(s2s);
+        stc = Cap(stc);
+        var heartbeat = NonZero(c.HeartbeatTimeout)?.ToTimeSpan();
+        if (heartbeat is { } h && s2c is { } limit && h > limit)
+        {
+            heartbeat = limit;
+        }
+
+        var retry = c.RetryPolicy?.Clone() ?? new RetryPolicy();
+        if (NonZero(retry.InitialInterval) is null)
+        {
+            retry.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        }
+
+        if (retry.BackoffCoefficient < 1)
+        {
+            retry.BackoffCoefficient = 2.0;
+        }
+
+        if (NonZero(retry.MaximumInterval) is null)
+        {
+            retry.MaximumInterval = Duration.FromTimeSpan(retry.InitialInterval.ToTimeSpan() * 100);
+        }
+
+        static Duration? D(TimeSpan? t) => t is { } v ? Duration.FromTimeSpan(v) : null;
+        return new ActivityTaskScheduledEventAttributes
+        {
+            ActivityId = c.ActivityId,
+            ActivityType = c.ActivityType,
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = string.IsNullOrEmpty(c.TaskQueue?.Name) ? execution.TaskQueue : c.TaskQueue.Name, Kind = TaskQueueKind.Normal },
+            Header = c.Header,
+            Input = c.Input,
+            ScheduleToCloseTimeout = D(s2c),
+            ScheduleToStartTimeout = D(s2s),
+            StartToCloseTimeout = D(stc),
+            HeartbeatTimeout = D(heartbeat),
+            RetryPolicy = retry,
+            WorkflowTaskCompletedEventId = completedId,
+            Priority = c.Priority,
+        };
+    }
+
+    private void QueueActivityAttempt(Execution execution, ActivityState activity)
+    {
+        activity.Phase = ActivityPhase.Scheduled;
+        activity.CurrentAttemptScheduledTime = Clock.Now;
+        var s2s = NonZero(activity.Attributes.ScheduleToStartTimeout);
+        var s2c = NonZero(activity.Attributes.ScheduleToCloseTimeout);
+        // Schedule-to-start only matters when shorter than schedule-to-close (which has its own timer).
+        if (s2s is not null && (s2c is null || s2s.ToTimeSpan() < s2c.ToTimeSpan()))
+        {
+            var attempt = activity.Attempt;
+            activity.AttemptTimers.Add(Clock.Schedule(s2s.ToTimeSpan(), () =>
+            {
+                if (activity.Phase == ActivityPhase.Scheduled && activity.Attempt == attempt)
+                {
+                    TimeOutActivity(execution, activity, TimeoutType.ScheduleToStart, attempt);
+                }
+            }));
+        }
+
+        Dispatch(execution.Namespace, activity.Attributes.TaskQueue.Name, activity: true, new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt));
+    }
+
+    private PollActivityTaskQueueResponse? BuildActivityTask(ActivityTaskItem item, string identity)
+    {
+        var execution = item.Execution;
+        if (!execution.IsOpen || !execution.Activities.TryGetValue(item.ScheduledEventId, out var activity) ||
+            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled)
+        {
+            return null;
+        }
+
+        activity.CancelAttemptTimers();
+        activity.Phase = ActivityPhase.Started;
+        activity.StartedTime = Clock.Now;
+        activity.StartedIdentity = identity;
+        var attempt = activity.Attempt;
+        if (NonZero(activity.Attributes.StartToCloseTimeout) is { } stc)
+        {
+            activity.AttemptTimers.Add(Clock.Schedule(stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
+        }
+
+        ArmHeartbeatTimer(execution, activity);
+        var a = activity.Attributes;
+        return new PollActivityTaskQueueResponse
+        {
+            TaskToken = Token(new TaskToken(TaskToken.Activity, execution.Namespace, execution.WorkflowId, execution.RunId, activity.ScheduledEventId, attempt)),
+            WorkflowNamespace = execution.Namespace,
+            WorkflowType = new WorkflowType { Name = execution.WorkflowType },
+            WorkflowExecution = execution.Ref,
+            ActivityType = a.ActivityType,
+            ActivityId = a.ActivityId,
+            Header = a.Header,
+            Input = a.Input,
+            HeartbeatDetails = activity.HeartbeatDetails,
+            ScheduledTime = Timestamp.FromDateTime(activity.ScheduledTime),
+            CurrentAttemptScheduledTime = Timestamp.FromDateTime(activity.CurrentAttemptScheduledTime),
+            StartedTime = Timestamp.FromDateTime(activity.StartedTime),
+            Attempt = attempt,
+            ScheduleToCloseTimeout = a.ScheduleToCloseTimeout,
+            StartToCloseTimeout = a.StartToCloseTimeout,
+            HeartbeatTimeout = a.HeartbeatTimeout,
+            RetryPolicy = a.RetryPolicy,
+            Priority = a.Priority,
+        };
+    }
+
+    private void ArmHeartbeatTimer(Execution execution, ActivityState activity)
+    {
+        activity.HeartbeatTimer?.Cancel();
+        if (NonZero(activity.Attributes.HeartbeatTimeout) is { } heartbeat)
+        {
+            var attempt = activity.Attempt;
+            activity.HeartbeatTimer = Clock.Schedule(heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
+        }
+    }
+
+    private (Execution Execution, ActivityState Activity) StartedActivity(TaskToken token)
+    {
+        if (!runsByRunId.TryGetValue(token.RunId, out var execution) || !execution.IsOpen ||
+            !execution.Activities.TryGetValue(token.EventId, out var activity) ||
+            activity.Attempt != token.Attempt || activity.Phase != ActivityPhase.Started)
+        {
+            throw Errors.NotFound("Activity task not found.");
+        }
+
+        return (execution, activity);
+    }
+
+    private (Execution Execution, ActivityState Activity) StartedActivityById(string ns, string workflowId, string? runId, string activityId)
+    {
+        var execution = Find(ns, workflowId, runId);
+        var activity = execution.Activities.Values.FirstOrDefault(a => a.Attributes.ActivityId == activityId && a.Phase == ActivityPhase.Started)
+            ?? throw Errors.NotFound("Activity task not found.");
+        return (execution, activity);
+    }
+
+    public bool Heartbeat(ByteString taskToken, Payloads? details)
+    {
+        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivity(token);
+            return Heartbeat(execution, activity, details);
+        }
+    }
+
+    public bool HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
+    {
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            return Heartbeat(execution, activity, request.Details);
+        }
+    }
+
+    private bool Heartbeat(Execution execution, ActivityState activity, Payloads? details)
+    {
+        if (details is not null)
+        {
+            activity.HeartbeatDetails = details;
+        }
+
+        ArmHeartbeatTimer(execution, activity);
+        return activity.CancelRequested;
+    }
+
+    public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
+    {
+        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivity(token);
+            FinishActivity(execution, activity, EventType.ActivityTaskCompleted, started => e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
+            {
+                Result = result,
+                ScheduledEventId = activity.ScheduledEventId,
+                StartedEventId = started.EventId,
+                Identity = identity ?? string.Empty,
+            }, identity);
+        }
+    }
+
+    public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest request)
+    {
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            FinishActivity(execution, activity, EventType.ActivityTaskCompleted, started => e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
+            {
+                Result = request.Result,
+                ScheduledEventId = activity.ScheduledEventId,
+                StartedEventId = started.EventId,
+                Identity = request.Identity ?? string.Empty,
+            }, request.Identity);
+        }
+    }
+
+    public void FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
+    {
+        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivity(token);
+            if (lastHeartbeat is not null)
+            {
+                activity.HeartbeatDetails = lastHeartbeat;
+            }
+
+            FailAttempt(execution, activity, failure ?? new Failure { Message = "activity failed" }, identity, timeout: null);
+        }
+    }
+
+    public void FailActivityById(RespondActivityTaskFailedByIdRequest request)
+    {
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            FailAttempt(execution, activity, request.Failure ?? new Failure { Message = "activity failed" }, request.Identity, timeout: null);
+        }
+    }
+
+    public void CancelActivity(ByteString taskToken, Payloads? details, string identity)
+    {
+        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivity(token);
+            FinishActivity(execution, activity, EventType.ActivityTaskCanceled, started => e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
+            {
+                Details = details,
+                ScheduledEventId = activity.ScheduledEventId,
+                StartedEventId = started.EventId,
+                LatestCancelRequestedEventId = activity.CancelRequestedEventId,
+                Identity = identity ?? string.Empty,
+            }, identity);
+        }
+    }
+
+    /// <summary>Writes ActivityTaskStarted (for the final attempt) and the closing event, then a workflow task.</summary>
+    private void FinishActivity(Execution execution, ActivityState activity, EventType type, Func<HistoryEvent, Action<HistoryEvent>> closing, string? identity, bool wasStarted = true)
+    {
+        activity.CancelAllTimers();
+        execution.Activities.Remove(activity.ScheduledEventId);
+        HistoryEvent? started = null;
+        if (wasStarted)
+        {
+            started = NewEvent(EventType.ActivityTaskStarted, e => e.ActivityTaskStartedEventAttributes = new ActivityTaskStartedEventAttributes
+            {
+                ScheduledEventId = activity.ScheduledEventId,
+                Identity = activity.StartedIdentity,
+                RequestId = Guid.NewGuid().ToString(),
+                Attempt = activity.Attempt,
+                LastFailure = activity.LastFailure,
+            });
+            started.EventTime = Timestamp.FromDateTime(activity.StartedTime);
+            AddExternal(execution, started, scheduleTask: false);
+        }
+
+        // The started event's ID is known only once it is appended (it may sit in the buffer).
+        AddExternal(execution, NewEvent(type, _ => { }), e => closing(started ?? new HistoryEvent())(e));
+        Clock.Poke();
+    }
+
+    /// <summary>Retry rules of the protocol notes (§4): retry with backoff, or fail for good.</summary>
+    private void FailAttempt(Execution execution, ActivityState activity, Failure failure, string? identity, TimeoutType? timeout)
+    {
+        var policy = activity.Attributes.RetryPolicy;
+        var delay = NextRetryDelay(policy, activity.Attempt, failure, timeout);
+        var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout) : RetryState.InProgress;
+        if (delay is { } d && NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c && Clock.Now + d > activity.ScheduledTime + s2c.ToTimeSpan())
+        {
+            // Not enough time for another attempt: the final outcome is a schedule-to-close timeout.
+            activity.LastFailure = failure;
+            TimeOutFinal(execution, activity, TimeoutType.ScheduleToClose, "Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying", failure);
+            return;
+        }
+
+        if (delay is { } wait)
+        {
+            activity.CancelAttemptTimers();
+            activity.LastFailure = failure;
+            activity.Phase = ActivityPhase.Backoff;
+            activity.Attempt++;
+            activity.BackoffTimer = Clock.Schedule(wait, () =>
+            {
+                if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))
+                {
+                    QueueActivityAttempt(execution, activity);
+                }
+            });
+            Clock.Poke();
+            return;
+        }
+
+        var wasStarted = activity.Phase == ActivityPhase.Started;
+        if (timeout is { } t)
+        {
+            TimeOutFinal(execution, activity, t, $"activity {TimeoutName(t)} timeout", failure.Cause ?? (failure.TimeoutFailureInfo is null ? failure : null), retryState);
+            return;
+        }
+
+        FinishActivity(execution, activity, EventType.ActivityTaskFailed, started => e => e.ActivityTaskFailedEventAttributes = new ActivityTaskFailedEventAttributes
+        {
+            Failure = failure,
+            ScheduledEventId = activity.ScheduledEventId,
+            StartedEventId = started.EventId,
+            Identity = identity ?? string.Empty,
+            RetryState = retryState,
+        }, identity, wasStarted);
+    }
+
+    private void TimeOutActivity(Execution execution, ActivityState activity, TimeoutType type, int attempt)
+    {
+        if (!execution.IsOpen || !execution.Activities.ContainsKey(activity.ScheduledEventId) || activity.Attempt != attempt)
+        {
+            return;
+        }
+
+        if (type is TimeoutType.ScheduleToStart or TimeoutType.ScheduleToClose)
+        {
+            TimeOutFinal(execution, activity, type, $"activity {TimeoutName(type)} timeout", activity.LastFailure);
+            return;
+        }
+
+        if (activity.Phase != ActivityPhase.Started)
+        {
+            return;
+        }
+
+        var failure = new Failure
+        {
+            Message = $"activity {TimeoutName(type)} timeout",
+            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type, LastHeartbeatDetails = activity.HeartbeatDetails },
+        };
+        FailAttempt(execution, activity, failure, activity.StartedIdentity, type);
+    }
+
+    private void TimeOutFinal(Execution execution, ActivityState activity, TimeoutType type, string message, Failure? cause, RetryState retryState = RetryState.Timeout)
+    {
+        var wasStarted = activity.Phase == ActivityPhase.Started;
+        var failure = new Failure
+        {
+            Message = message,
+            Cause = cause,
+            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type, LastHeartbeatDetails = activity.HeartbeatDetails },
+        };
+        FinishActivity(execution, activity, EventType.ActivityTaskTimedOut, started => e => e.ActivityTaskTimedOutEventAttributes = new ActivityTaskTimedOutEventAttributes
+        {
+            Failure = failure,
+            ScheduledEventId = activity.ScheduledEventId,
+            StartedEventId = started.EventId,
+            RetryState = retryState,
+        }, activity.StartedIdentity, wasStarted);
+    }
+
+    private static string TimeoutName(TimeoutType type) => type switch
+    {
+        TimeoutType.StartToClose => "StartToClose",
+        TimeoutType.ScheduleToStart => "ScheduleToStart",
+        TimeoutType.ScheduleToClose => "ScheduleToClose",
+        TimeoutType.Heartbeat => "Heartbeat",
+        _ => type.ToString(),
+    };
+
+    /// <summary>The delay before the next attempt, or null when the failure is final.</summary>
+    private static TimeSpan? NextRetryDelay(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout)
+    {
+        if (RetryStateFor(policy, attempt, failure, timeout) != RetryState.InProgress)
+        {
+            return null;
+        }
+
+        if (failure?.ApplicationFailureInfo?.NextRetryDelay is { } explicitDelay && NonZero(explicitDelay) is not null)
+        {
+            return explicitDelay.ToTimeSpan();
+        }
+
+        var initial = NonZero(policy.InitialInterval)?.ToTimeSpan() ?? TimeSpan.FromSeconds(1);
+        var coefficient = policy.BackoffCoefficient < 1 ? 2.0 : policy.BackoffCoefficient;
+        var maximum = NonZero(policy.MaximumInterval)?.ToTimeSpan() ?? initial * 100;
+        var delay = initial * Math.Pow(coefficient, attempt - 1);
+        return delay > maximum ? maximum : delay;
+    }
+
+    private static RetryState RetryStateFor(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout)
+    {
+        if (failure?.ApplicationFailureInfo is { } app)
+        {
+            if (app.NonRetryable || policy.NonRetryableErrorTypes.Contains(app.Type))
+            {
+                return RetryState.NonRetryableFailure;
+            }
+        }
+
+        if (failure?.CanceledFailureInfo is not null || failure?.TerminatedFailureInfo is not null)
+        {
+            return RetryState.NonRetryableFailure;
+        }
+
+        if (timeout is TimeoutType.ScheduleToStart or TimeoutType.ScheduleToClose)
+        {
+            return RetryState.Timeout;
+        }
+
+        if (timeout is { } t && policy.NonRetryableErrorTypes.Contains($"TemporalTimeout:{TimeoutName(t)}"))
+        {
+            return RetryState.NonRetryableFailure;
+        }
+
+        if (policy.MaximumAttempts > 0 && attempt >= policy.MaximumAttempts)
+        {
+            return RetryState.MaximumAttemptsReached;
+        }
+
+        return RetryState.InProgress;
+    }
+
+    /// <summary>RequestCancelActivityTask: at once when not started; otherwise flagged for the heartbeat.</summary>
+    private bool RequestCancelActivity(Execution execution, long scheduledEventId, long completedId)
+    {
+        var requested = NewEvent(EventType.ActivityTaskCancelRequested, e => e.ActivityTaskCancelRequestedEventAttributes = new ActivityTaskCancelRequestedEventAttributes
+        {
+            ScheduledEventId = scheduledEventId,
+            WorkflowTaskCompletedEventId = completedId,
+        });
+        Append(execution, requested);
+        if (!execution.Activities.TryGetValue(scheduledEventId, out var activity))
+        {
+            return false; // already closed (its completion may be buffered): only the request is recorded
+        }
+
+        if (activity.Phase == ActivityPhase.Started)
+        {
+            activity.CancelRequested = true;
+            activity.CancelRequestedEventId = requested.EventId;
+            return false;
+        }
+
+        activity.CancelAllTimers();
+        execution.Activities.Remove(scheduledEventId);
+        Append(execution, NewEvent(EventType.ActivityTaskCanceled, e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
+        {
+            ScheduledEventId = scheduledEventId,
+            LatestCancelRequestedEventId = requested.EventId,
+        }));
+        return true;
+    }
+}

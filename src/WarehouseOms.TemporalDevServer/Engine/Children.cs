@@ -1,0 +1,304 @@
+using Grpc.Core;
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal sealed partial class WorkflowEngine
+{
+    private void InitiateChild(Execution parent, StartChildWorkflowExecutionCommandAttributes c, long completedId, List<Action> after)
+    {
+        var ns = Ns(c.Namespace);
+        var taskQueue = string.IsNullOrEmpty(c.TaskQueue?.Name) ? parent.TaskQueue : c.TaskQueue.Name;
+        var initiated = NewEvent(EventType.StartChildWorkflowExecutionInitiated, e => e.StartChildWorkflowExecutionInitiatedEventAttributes = new StartChildWorkflowExecutionInitiatedEventAttributes
+        {
+            Namespace = ns,
+            WorkflowId = c.WorkflowId,
+            WorkflowType = c.WorkflowType,
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal },
+            Input = c.Input,
+            WorkflowExecutionTimeout = c.WorkflowExecutionTimeout,
+            WorkflowRunTimeout = c.WorkflowRunTimeout,
+            WorkflowTaskTimeout = c.WorkflowTaskTimeout,
+            ParentClosePolicy = c.ParentClosePolicy,
+            Control = c.Control,
+            WorkflowTaskCompletedEventId = completedId,
+            WorkflowIdReusePolicy = c.WorkflowIdReusePolicy,
+            RetryPolicy = c.RetryPolicy,
+            Header = c.Header,
+            Memo = c.Memo,
+            SearchAttributes = c.SearchAttributes,
+            Priority = c.Priority,
+        });
+        Append(parent, initiated);
+        var child = new ChildState
+        {
+            InitiatedEventId = initiated.EventId,
+            Namespace = ns,
+            WorkflowId = c.WorkflowId,
+            WorkflowType = c.WorkflowType.Name,
+            ClosePolicy = c.ParentClosePolicy == ParentClosePolicy.Unspecified ? ParentClosePolicy.Terminate : c.ParentClosePolicy,
+        };
+        parent.Children[initiated.EventId] = child;
+
+        // Started after the parent's batch is committed, through the normal start path.
+        after.Add(() => StartChild(parent, child, c, taskQueue));
+    }
+
+    private void StartChild(Execution parent, ChildState child, StartChildWorkflowExecutionCommandAttributes c, string taskQueue)
+    {
+        if (!parent.IsOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            var (execution, _) = StartWithPolicies(new StartArgs
+            {
+                Namespace = child.Namespace,
+                WorkflowId = c.WorkflowId,
+                WorkflowType = c.WorkflowType.Name,
+                TaskQueue = taskQueue,
+                RequestId = Guid.NewGuid().ToString(),
+                Input = c.Input,
+                ExecutionTimeout = c.WorkflowExecutionTimeout,
+                RunTimeout = c.WorkflowRunTimeout,
+                TaskTimeout = c.WorkflowTaskTimeout,
+                RetryPolicy = c.RetryPolicy,
+                Memo = c.Memo,
+                SearchAttributes = c.SearchAttributes,
+                Header = c.Header,
+                Priority = c.Priority,
+                Parent = new ParentLink(parent.Namespace, parent.WorkflowId, parent.RunId, child.InitiatedEventId, child.ClosePolicy),
+                Root = parent.Root ?? parent.Ref,
+            }, c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
+            child.RunId = execution.RunId;
+            var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes
+            {
+                Namespace = child.Namespace,
+                InitiatedEventId = child.InitiatedEventId,
+                WorkflowExecution = execution.Ref,
+                WorkflowType = c.WorkflowType,
+                Header = c.Header,
+            });
+            child.StartedEvent = started;
+            AddExternal(parent, started);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+        {
+            parent.Children.Remove(child.InitiatedEventId);
+            AddExternal(parent, NewEvent(EventType.StartChildWorkflowExecutionFailed, e => e.StartChildWorkflowExecutionFailedEventAttributes = new StartChildWorkflowExecutionFailedEventAttributes
+            {
+                Namespace = child.Namespace,
+                WorkflowId = c.WorkflowId,
+                WorkflowType = c.WorkflowType,
+                Cause = StartChildWorkflowExecutionFailedCause.WorkflowAlreadyExists,
+                Control = c.Control,
+                InitiatedEventId = child.InitiatedEventId,
+            }));
+        }
+    }
+
+    /// <summary>The parent hears of its child's final close (the end of a continue-as-new chain).</summary>
+    private void NotifyParentOfClose(Execution child, HistoryEvent closeEvent)
+    {
+        if (child.Parent is not { } link || !runsByRunId.TryGetValue(link.RunId, out var parent) || !parent.IsOpen ||
+            !parent.Children.Remove(link.InitiatedEventId, out var state))
+        {
+            return;
+        }
+
+        var execution = new WorkflowExecution { WorkflowId = child.WorkflowId, RunId = child.RunId };
+        var type = new WorkflowType { Name = child.WorkflowType };
+        long StartedId() => state.StartedEvent?.EventId ?? 0;
+        HistoryEvent e = closeEvent.EventType switch
+        {
+            EventType.WorkflowExecutionCompleted => NewEvent(EventType.ChildWorkflowExecutionCompleted, _ => { }),
+            EventType.WorkflowExecutionFailed => NewEvent(EventType.ChildWorkflowExecutionFailed, _ => { }),
+            EventType.WorkflowExecutionCanceled => NewEvent(EventType.ChildWorkflowExecutionCanceled, _ => { }),
+            EventType.WorkflowExecutionTimedOut => NewEvent(EventType.ChildWorkflowExecutionTimedOut, _ => { }),
+            _ => NewEvent(EventType.ChildWorkflowExecutionTerminated, _ => { }),
+        };
+        AddExternal(parent, e, ev =>
+        {
+            switch (closeEvent.EventType)
+            {
+                case EventType.WorkflowExecutionCompleted:
+                    ev.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
+                    {
+                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
+                        WorkflowExecution = execution, WorkflowType = type, Result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result,
+                    };
+                    break;
+                case EventType.WorkflowExecutionFailed:
+                    ev.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
+                    {
+                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
+                        WorkflowExecution = execution, WorkflowType = type, Failure = closeEvent.WorkflowExecutionFailedEventAttributes.Failure,
+                        RetryState = closeEvent.WorkflowExecutionFailedEventAttributes.RetryState,
+                    };
+                    break;
+                case EventType.WorkflowExecutionCanceled:
+                    ev.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
+                    {
+                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
+                        WorkflowExecution = execution, WorkflowType = type, Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details,
+                    };
+                    break;
+                case EventType.WorkflowExecutionTimedOut:
+                    ev.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
+                    {
+                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
+                        WorkflowExecution = execution, WorkflowType = type, RetryState = RetryState.Timeout,
+                    };
+                    break;
+                default:
+                    ev.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes
+                    {
+                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
+                        WorkflowExecution = execution, WorkflowType = type,
+                    };
+                    break;
+            }
+        });
+    }
+
+    private void ApplyParentClosePolicies(Execution parent)
+    {
+        foreach (var child in parent.Children.Values.ToList())
+        {
+            if (child.RunId is null || Current(child.Namespace, child.WorkflowId) is not { IsOpen: true } run || run.Parent?.RunId != parent.RunId)
+            {
+                continue;
+            }
+
+            switch (child.ClosePolicy)
+            {
+                case ParentClosePolicy.Terminate:
+                    Terminate(run, "by parent close policy", null, string.Empty);
+                    break;
+                case ParentClosePolicy.RequestCancel when !run.CancelRequested:
+                    run.CancelRequested = true;
+                    AddExternal(run, NewEvent(EventType.WorkflowExecutionCancelRequested, e => e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
+                    {
+                        Cause = "by parent close policy",
+                    }));
+                    break;
+            }
+        }
+
+        parent.Children.Clear();
+    }
+
+    private void SignalExternal(Execution source, SignalExternalWorkflowExecutionCommandAttributes c, long completedId, string identity, List<Action> after)
+    {
+        var initiated = NewEvent(EventType.SignalExternalWorkflowExecutionInitiated, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new SignalExternalWorkflowExecutionInitiatedEventAttributes
+        {
+            Namespace = Ns(c.Namespace),
+            WorkflowExecution = c.Execution,
+            SignalName = c.SignalName,
+            Input = c.Input,
+            Control = c.Control,
+            ChildWorkflowOnly = c.ChildWorkflowOnly,
+            Header = c.Header,
+            WorkflowTaskCompletedEventId = completedId,
+        });
+        Append(source, initiated);
+        after.Add(() =>
+        {
+            var target = TryFindOpen(c.Namespace, c.Execution, c.ChildWorkflowOnly ? source : null);
+            if (target is null)
+            {
+                AddExternal(source, NewEvent(EventType.SignalExternalWorkflowExecutionFailed, e => e.SignalExternalWorkflowExecutionFailedEventAttributes = new SignalExternalWorkflowExecutionFailedEventAttributes
+                {
+                    Cause = SignalExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
+                    Namespace = Ns(c.Namespace),
+                    WorkflowExecution = c.Execution,
+                    InitiatedEventId = initiated.EventId,
+                    Control = c.Control,
+                }));
+                return;
+            }
+
+            var signal = NewSignalEvent(c.SignalName, c.Input, identity, c.Header);
+            signal.WorkflowExecutionSignaledEventAttributes.ExternalWorkflowExecution = source.Ref;
+            AddExternal(target, signal);
+            AddExternal(source, NewEvent(EventType.ExternalWorkflowExecutionSignaled, e => e.ExternalWorkflowExecutionSignaledEventAttributes = new ExternalWorkflowExecutionSignaledEventAttributes
+            {
+                InitiatedEventId = initiated.EventId,
+                Namespace = Ns(c.Namespace),
+                WorkflowExecution = target.Ref,
+                Control = c.Control,
+            }));
+        });
+    }
+
+    private void CancelExternal(Execution source, RequestCancelExternalWorkflowExecutionCommandAttributes c, long completedId, string identity, List<Action> after)
+    {
+        var targetRef = new WorkflowExecution { WorkflowId = c.WorkflowId, RunId = c.RunId ?? string.Empty };
+        var initiated = NewEvent(EventType.RequestCancelExternalWorkflowExecutionInitiated, e => e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
+        {
+            Namespace = Ns(c.Namespace),
+            WorkflowExecution = targetRef,
+            Control = c.Control,
+            ChildWorkflowOnly = c.ChildWorkflowOnly,
+            Reason = c.Reason,
+            WorkflowTaskCompletedEventId = completedId,
+        });
+        Append(source, initiated);
+        after.Add(() =>
+        {
+            var target = TryFindOpen(c.Namespace, targetRef, c.ChildWorkflowOnly ? source : null);
+            if (target is null)
+            {
+                AddExternal(source, NewEvent(EventType.RequestCancelExternalWorkflowExecutionFailed, e => e.RequestCancelExternalWorkflowExecutionFailedEventAttributes = new RequestCancelExternalWorkflowExecutionFailedEventAttributes
+                {
+                    Cause = CancelExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
+                    Namespace = Ns(c.Namespace),
+                    WorkflowExecution = targetRef,
+                    InitiatedEventId = initiated.EventId,
+                    Control = c.Control,
+                }));
+                return;
+            }
+
+            if (!target.CancelRequested)
+            {
+                target.CancelRequested = true;
+                AddExternal(target, NewEvent(EventType.WorkflowExecutionCancelRequested, e => e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
+                {
+                    Cause = c.Reason ?? string.Empty,
+                    ExternalInitiatedEventId = initiated.EventId,
+                    ExternalWorkflowExecution = source.Ref,
+                    Identity = identity ?? string.Empty,
+                }));
+            }
+
+            AddExternal(source, NewEvent(EventType.ExternalWorkflowExecutionCancelRequested, e => e.ExternalWorkflowExecutionCancelRequestedEventAttributes = new ExternalWorkflowExecutionCancelRequestedEventAttributes
+            {
+                InitiatedEventId = initiated.EventId,
+                Namespace = Ns(c.Namespace),
+                WorkflowExecution = target.Ref,
+            }));
+        });
+    }
+
+    private Execution? TryFindOpen(string ns, WorkflowExecution? target, Execution? requiredParent)
+    {
+        if (target is null || string.IsNullOrEmpty(target.WorkflowId))
+        {
+            return null;
+        }
+
+        var run = string.IsNullOrEmpty(target.RunId) ? Current(ns, target.WorkflowId) : runsByRunId.GetValueOrDefault(target.RunId);
+        if (run is null || !run.IsOpen || run.WorkflowId != target.WorkflowId)
+        {
+            return null;
+        }
+
+        return requiredParent is null || run.Parent?.WorkflowId == requiredParent.WorkflowId ? run : null;
+    }
+}

@@ -1,0 +1,247 @@
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal sealed record InvalidCommand(WorkflowTaskFailedCause Cause, string Message);
+
+internal sealed partial class WorkflowEngine
+{
+    private InvalidCommand? Validate(Execution execution, Command command)
+    {
+        switch (command.CommandType)
+        {
+            case CommandType.ScheduleActivityTask:
+                var a = command.ScheduleActivityTaskCommandAttributes;
+                if (a is null || string.IsNullOrEmpty(a.ActivityId) || string.IsNullOrEmpty(a.ActivityType?.Name))
+                {
+                    return new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, "ActivityId and ActivityType are required.");
+                }
+
+                if (NonZero(a.ScheduleToCloseTimeout) is null && NonZero(a.StartToCloseTimeout) is null)
+                {
+                    return new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, "A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.");
+                }
+
+                if (execution.Activities.Values.Any(x => x.Attributes.ActivityId == a.ActivityId))
+                {
+                    return new(WorkflowTaskFailedCause.ScheduleActivityDuplicateId, $"Duplicate activity ID {a.ActivityId}.");
+                }
+
+                return null;
+            case CommandType.StartTimer:
+                var t = command.StartTimerCommandAttributes;
+                if (t is null || string.IsNullOrEmpty(t.TimerId))
+                {
+                    return new(WorkflowTaskFailedCause.BadStartTimerAttributes, "TimerId is required.");
+                }
+
+                return execution.Timers.ContainsKey(t.TimerId)
+                    ? new(WorkflowTaskFailedCause.StartTimerDuplicateId, $"Duplicate timer ID {t.TimerId}.")
+                    : null;
+            case CommandType.StartChildWorkflowExecution:
+                var c = command.StartChildWorkflowExecutionCommandAttributes;
+                return c is null || string.IsNullOrEmpty(c.WorkflowId) || string.IsNullOrEmpty(c.WorkflowType?.Name)
+                    ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "WorkflowId and WorkflowType are required.")
+                    : null;
+            case CommandType.ProtocolMessage:
+                return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "Workflow updates are not supported by this dev server.");
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Appends the command's events. Returns true when a new workflow task is needed at once.</summary>
+    private bool ApplyCommand(Execution execution, Command command, long completedId, string identity, List<Action> after)
+    {
+        switch (command.CommandType)
+        {
+            case CommandType.ScheduleActivityTask:
+                ScheduleActivity(execution, command.ScheduleActivityTaskCommandAttributes, completedId);
+                return false;
+            case CommandType.RequestCancelActivityTask:
+                return RequestCancelActivity(execution, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedId);
+            case CommandType.StartTimer:
+                StartTimer(execution, command.StartTimerCommandAttributes, completedId);
+                return false;
+            case CommandType.CancelTimer:
+                CancelTimer(execution, command.CancelTimerCommandAttributes.TimerId, completedId, identity);
+                return false;
+            case CommandType.RecordMarker:
+                var marker = command.RecordMarkerCommandAttributes;
+                Append(execution, NewEvent(EventType.MarkerRecorded, e => e.MarkerRecordedEventAttributes = new MarkerRecordedEventAttributes
+                {
+                    MarkerName = marker.MarkerName,
+                    Details = { marker.Details },
+                    Header = marker.Header,
+                    Failure = marker.Failure,
+                    WorkflowTaskCompletedEventId = completedId,
+                }));
+                return false;
+            case CommandType.UpsertWorkflowSearchAttributes:
+                var upsert = command.UpsertWorkflowSearchAttributesCommandAttributes;
+                foreach (var field in upsert.SearchAttributes?.IndexedFields ?? [])
+                {
+                    execution.SearchAttributes.IndexedFields[field.Key] = field.Value;
+                }
+
+                Append(execution, NewEvent(EventType.UpsertWorkflowSearchAttributes, e => e.UpsertWorkflowSearchAttributesEventAttributes = new UpsertWorkflowSearchAttributesEventAttributes
+                {
+                    SearchAttributes = upsert.SearchAttributes,
+                    WorkflowTaskCompletedEventId = completedId,
+                }));
+                return false;
+            case CommandType.ModifyWorkflowProperties:
+                var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
+                execution.Memo ??= new Memo();
+                foreach (var field in memo?.Fields ?? [])
+                {
+                    execution.Memo.Fields[field.Key] = field.Value;
+                }
+
+                Append(execution, NewEvent(EventType.WorkflowPropertiesModified, e => e.WorkflowPropertiesModifiedEventAttributes = new WorkflowPropertiesModifiedEventAttributes
+                {
+                    UpsertedMemo = memo,
+                    WorkflowTaskCompletedEventId = completedId,
+                }));
+                return false;
+            case CommandType.CompleteWorkflowExecution:
+                CompleteRun(execution, command.CompleteWorkflowExecutionCommandAttributes.Result, completedId);
+                return false;
+            case CommandType.FailWorkflowExecution:
+                FailRun(execution, command.FailWorkflowExecutionCommandAttributes.Failure, completedId);
+                return false;
+            case CommandType.CancelWorkflowExecution:
+                CloseRun(execution, NewEvent(EventType.WorkflowExecutionCanceled, e => e.WorkflowExecutionCanceledEventAttributes = new WorkflowExecutionCanceledEventAttributes
+                {
+                    Details = command.CancelWorkflowExecutionCommandAttributes.Details,
+                    WorkflowTaskCompletedEventId = completedId,
+                }), WorkflowExecutionStatus.Canceled);
+                return false;
+            case CommandType.ContinueAsNewWorkflowExecution:
+                ContinueAsNew(execution, command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId, identity);
+                return false;
+            case CommandType.StartChildWorkflowExecution:
+                InitiateChild(execution, command.StartChildWorkflowExecutionCommandAttributes, completedId, after);
+                return false;
+            case CommandType.SignalExternalWorkflowExecution:
+                SignalExternal(execution, command.SignalExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
+                return false;
+            case CommandType.RequestCancelExternalWorkflowExecution:
+                CancelExternal(execution, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
+                return false;
+            default:
+                throw Errors.InvalidArgument($"Command {command.CommandType} is not supported by this dev server.");
+        }
+    }
+
+    private void CompleteRun(Execution execution, Payloads? result, long completedId)
+    {
+        var nextRun = default(string);
+        CloseRun(execution, NewEvent(EventType.WorkflowExecutionCompleted, e => e.WorkflowExecutionCompletedEventAttributes = new WorkflowExecutionCompletedEventAttributes
+        {
+            Result = result,
+            WorkflowTaskCompletedEventId = completedId,
+            NewExecutionRunId = nextRun ?? string.Empty,
+        }), WorkflowExecutionStatus.Completed);
+    }
+
+    private void FailRun(Execution execution, Temporalio.Api.Failure.V1.Failure? failure, long completedId)
+    {
+        // Workflow retry policy: same rules as activities; the next run starts after the backoff.
+        var attempt = ((WorkflowExecutionStartedEventAttributes)execution.History[0].WorkflowExecutionStartedEventAttributes).Attempt;
+        var retry = execution.RetryPolicy is null ? null : NextRetryDelay(execution.RetryPolicy, attempt, failure, null);
+        if (retry is { } delay && (execution.ExecutionDeadline is null || Clock.Now + delay < execution.ExecutionDeadline))
+        {
+            var next = StartNextRun(execution, execution.WorkflowType, execution.TaskQueue,
+                ((WorkflowExecutionStartedEventAttributes)execution.History[0].WorkflowExecutionStartedEventAttributes).Input,
+                ContinueAsNewInitiator.Retry, delay, attempt + 1, failure, null, null, null, null, null, execution.RetryPolicy);
+            CloseRun(execution, NewEvent(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
+            {
+                Failure = failure,
+                RetryState = RetryState.InProgress,
+                WorkflowTaskCompletedEventId = completedId,
+                NewExecutionRunId = next.RunId,
+            }), WorkflowExecutionStatus.Failed);
+            return;
+        }
+
+        CloseRun(execution, NewEvent(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
+        {
+            Failure = failure,
+            RetryState = execution.RetryPolicy is null ? RetryState.RetryPolicyNotSet : RetryState.NonRetryableFailure,
+            WorkflowTaskCompletedEventId = completedId,
+        }), WorkflowExecutionStatus.Failed);
+    }
+
+    private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId, string identity)
+    {
+        var type = string.IsNullOrEmpty(attributes.WorkflowType?.Name) ? execution.WorkflowType : attributes.WorkflowType.Name;
+        var queue = string.IsNullOrEmpty(attributes.TaskQueue?.Name) ? execution.TaskQueue : attributes.TaskQueue.Name;
+        var next = StartNextRun(execution, type, queue, attributes.Input, ContinueAsNewInitiator.Workflow,
+            NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
+            attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
+            attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity);
+        CloseRun(execution, NewEvent(EventType.WorkflowExecutionContinuedAsNew, e => e.WorkflowExecutionContinuedAsNewEventAttributes = new WorkflowExecutionContinuedAsNewEventAttributes
+        {
+            NewExecutionRunId = next.RunId,
+            WorkflowType = new WorkflowType { Name = type },
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = queue, Kind = TaskQueueKind.Normal },
+            Input = attributes.Input,
+            WorkflowRunTimeout = next.RunTimeout,
+            WorkflowTaskTimeout = next.TaskTimeout,
+            BackoffStartInterval = attributes.BackoffStartInterval,
+            Initiator = ContinueAsNewInitiator.Workflow,
+            Failure = attributes.Failure,
+            LastCompletionResult = attributes.LastCompletionResult,
+            Header = attributes.Header,
+            WorkflowTaskCompletedEventId = completedId,
+        }), WorkflowExecutionStatus.ContinuedAsNew);
+    }
+
+    /// <summary>Creates the next run of a chain (continue-as-new or retry); it already exists when the old run closes.</summary>
+    private Execution StartNextRun(Execution previous, string type, string taskQueue, Payloads? input, ContinueAsNewInitiator initiator,
+        TimeSpan? backoff, int attempt, Temporalio.Api.Failure.V1.Failure? failure, Payloads? lastResult, Header? header, Memo? memo,
+        SearchAttributes? searchAttributes, Google.Protobuf.WellKnownTypes.Duration? runTimeout, RetryPolicy? retryPolicy,
+        Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "")
+    {
+        var next = CreateRun(new StartArgs
+        {
+            Namespace = previous.Namespace,
+            WorkflowId = previous.WorkflowId,
+            WorkflowType = type,
+            TaskQueue = taskQueue,
+            RequestId = Guid.NewGuid().ToString(),
+            Input = input,
+            ExecutionTimeout = previous.ExecutionTimeout,
+            ExecutionDeadline = previous.ExecutionDeadline,
+            RunTimeout = runTimeout,
+            TaskTimeout = taskTimeout ?? previous.TaskTimeout,
+            Identity = identity,
+            RetryPolicy = retryPolicy,
+            Memo = memo ?? previous.Memo,
+            SearchAttributes = searchAttributes ?? previous.SearchAttributes,
+            Header = header,
+            StartDelay = backoff is { } b && b > TimeSpan.Zero ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(b) : null,
+            Parent = previous.Parent,
+            Root = previous.Root,
+            FirstRunId = previous.FirstRunId,
+            ContinuedRunId = previous.RunId,
+            Initiator = initiator,
+            ContinuedFailure = failure,
+            LastCompletionResult = lastResult,
+            Attempt = attempt,
+        }, signal: null);
+        previous.NextRunId = next.RunId;
+        // Children of the chain report to the parent when the chain's final run closes.
+        if (previous.Parent is { } parent && runsByRunId.TryGetValue(parent.RunId, out var parentRun) &&
+            parentRun.Children.TryGetValue(parent.InitiatedEventId, out var child))
+        {
+            child.RunId ??= previous.RunId;
+        }
+
+        return next;
+    }
+}

@@ -1,0 +1,225 @@
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Query.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal enum WorkflowTaskState
+{
+    None,
+    Scheduled,
+    Started,
+}
+
+/// <summary>One run of a workflow: its history and everything in flight. Guarded by the engine lock.</summary>
+internal sealed class Execution
+{
+    public required string Namespace { get; init; }
+
+    public required string WorkflowId { get; init; }
+
+    public required string RunId { get; init; }
+
+    public required string FirstRunId { get; init; }
+
+    public required string WorkflowType { get; set; }
+
+    public required string TaskQueue { get; set; }
+
+    public required string StartRequestId { get; init; }
+
+    public required DateTime StartTime { get; init; }
+
+    public DateTime? CloseTime { get; set; }
+
+    public Google.Protobuf.WellKnownTypes.Duration TaskTimeout { get; set; } = new() { Seconds = 10 };
+
+    public Google.Protobuf.WellKnownTypes.Duration? RunTimeout { get; set; }
+
+    public Google.Protobuf.WellKnownTypes.Duration? ExecutionTimeout { get; set; }
+
+    public DateTime? ExecutionDeadline { get; set; }
+
+    public Memo? Memo { get; set; }
+
+    public SearchAttributes SearchAttributes { get; set; } = new();
+
+    public RetryPolicy? RetryPolicy { get; set; }
+
+    public ParentLink? Parent { get; init; }
+
+    public WorkflowExecution? Root { get; init; }
+
+    public List<HistoryEvent> History { get; } = [];
+
+    public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
+
+    public bool IsOpen => Status == WorkflowExecutionStatus.Running;
+
+    public WorkflowTaskState Wft { get; set; }
+
+    public long WftScheduledId { get; set; }
+
+    public long WftStartedId { get; set; }
+
+    public int WftAttempt { get; set; } = 1;
+
+    public DateTime WftScheduledTime { get; set; }
+
+    public bool WftNeeded { get; set; }
+
+    public TimerHandle? WftTimeout { get; set; }
+
+    public long LastCompletedWftStartedId { get; set; }
+
+    /// <summary>Events that arrived while a workflow task was started; appended when it closes.</summary>
+    public List<BufferedEvent> Buffer { get; } = [];
+
+    public Dictionary<long, ActivityState> Activities { get; } = [];
+
+    public Dictionary<string, WorkflowTimer> Timers { get; } = [];
+
+    public Dictionary<long, ChildState> Children { get; } = [];
+
+    public HashSet<string> RequestIds { get; } = [];
+
+    public bool CancelRequested { get; set; }
+
+    public List<PendingQuery> QueriesForNextWft { get; } = [];
+
+    public List<PendingQuery> QueriesInFlight { get; } = [];
+
+    public List<PendingQuery> QueriesAfterWft { get; } = [];
+
+    public Dictionary<string, PendingQuery> LegacyQueries { get; } = [];
+
+    public TimerHandle? RunTimeoutTimer { get; set; }
+
+    public TimerHandle? StartDelayTimer { get; set; }
+
+    /// <summary>The run that continued this one (continue-as-new or retry), for clients following runs.</summary>
+    public string? NextRunId { get; set; }
+
+    private TaskCompletionSource historyChanged = NewSignal();
+
+    public Task HistoryChanged => historyChanged.Task;
+
+    public void NotifyHistoryChanged()
+    {
+        var previous = historyChanged;
+        historyChanged = NewSignal();
+        previous.TrySetResult();
+    }
+
+    public WorkflowExecution Ref => new() { WorkflowId = WorkflowId, RunId = RunId };
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+internal sealed record ParentLink(string Namespace, string WorkflowId, string RunId, long InitiatedEventId, ParentClosePolicy ClosePolicy);
+
+/// <summary>An event waiting in the buffer; <see cref="BeforeAppend"/> fills IDs known only on append.</summary>
+internal sealed record BufferedEvent(HistoryEvent Event, Action<HistoryEvent>? BeforeAppend);
+
+internal sealed class WorkflowTimer
+{
+    public required string TimerId { get; init; }
+
+    public required long StartedEventId { get; init; }
+
+    public required TimerHandle Handle { get; init; }
+}
+
+internal enum ActivityPhase
+{
+    Scheduled,
+    Started,
+    Backoff,
+}
+
+internal sealed class ActivityState
+{
+    public required long ScheduledEventId { get; init; }
+
+    public required ActivityTaskScheduledEventAttributes Attributes { get; init; }
+
+    public required DateTime ScheduledTime { get; init; }
+
+    public DateTime CurrentAttemptScheduledTime { get; set; }
+
+    public ActivityPhase Phase { get; set; } = ActivityPhase.Scheduled;
+
+    public int Attempt { get; set; } = 1;
+
+    public DateTime StartedTime { get; set; }
+
+    public string StartedIdentity { get; set; } = string.Empty;
+
+    public Payloads? HeartbeatDetails { get; set; }
+
+    public Temporalio.Api.Failure.V1.Failure? LastFailure { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public long CancelRequestedEventId { get; set; }
+
+    public List<TimerHandle> AttemptTimers { get; } = [];
+
+    public TimerHandle? ScheduleToCloseTimer { get; set; }
+
+    public TimerHandle? HeartbeatTimer { get; set; }
+
+    public TimerHandle? BackoffTimer { get; set; }
+
+    public void CancelAttemptTimers()
+    {
+        foreach (var timer in AttemptTimers)
+        {
+            timer.Cancel();
+        }
+
+        AttemptTimers.Clear();
+        HeartbeatTimer?.Cancel();
+        HeartbeatTimer = null;
+    }
+
+    public void CancelAllTimers()
+    {
+        CancelAttemptTimers();
+        ScheduleToCloseTimer?.Cancel();
+        BackoffTimer?.Cancel();
+    }
+}
+
+internal sealed class ChildState
+{
+    public required long InitiatedEventId { get; init; }
+
+    public required string Namespace { get; init; }
+
+    public required string WorkflowId { get; init; }
+
+    public required string WorkflowType { get; init; }
+
+    public required ParentClosePolicy ClosePolicy { get; init; }
+
+    public string? RunId { get; set; }
+
+    public HistoryEvent? StartedEvent { get; set; }
+}
+
+internal sealed class PendingQuery
+{
+    public required string Id { get; init; }
+
+    public required WorkflowQuery Query { get; init; }
+
+    public TaskCompletionSource<WorkflowQueryResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+internal static class ByteStrings
+{
+    public static ByteString Utf8(string value) => ByteString.CopyFromUtf8(value);
+}

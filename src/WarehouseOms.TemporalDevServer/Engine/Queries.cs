@@ -1,0 +1,123 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Query.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal sealed partial class WorkflowEngine
+{
+    private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task<QueryWorkflowResponse> QueryAsync(QueryWorkflowRequest request, CancellationToken ct)
+    {
+        if (request.Query is null || string.IsNullOrEmpty(request.Query.QueryType))
+        {
+            throw Errors.InvalidArgument("Query type is not set on request.");
+        }
+
+        PendingQuery pending;
+        lock (gate)
+        {
+            var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
+            var reject = request.QueryRejectCondition switch
+            {
+                QueryRejectCondition.NotOpen => !execution.IsOpen,
+                QueryRejectCondition.NotCompletedCleanly => !execution.IsOpen && execution.Status != WorkflowExecutionStatus.Completed,
+                _ => false,
+            };
+            if (reject)
+            {
+                return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = execution.Status } };
+            }
+
+            pending = new PendingQuery { Id = Guid.NewGuid().ToString(), Query = request.Query };
+            RouteQuery(execution, pending);
+        }
+
+        var finished = await Task.WhenAny(pending.Completion.Task, Task.Delay(QueryTimeout, ct)).ConfigureAwait(false);
+        if (finished != pending.Completion.Task)
+        {
+            throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.DeadlineExceeded, "query timed out: no worker answered"));
+        }
+
+        var result = await pending.Completion.Task.ConfigureAwait(false);
+        if (result.ResultType == QueryResultType.Answered)
+        {
+            return new QueryWorkflowResponse { QueryResult = result.Answer ?? new Payloads() };
+        }
+
+        throw Errors.QueryFailed(string.IsNullOrEmpty(result.ErrorMessage) ? "query failed" : result.ErrorMessage, result.Failure);
+    }
+
+    /// <summary>Attach to a scheduled task, wait for a started one, or send a legacy query task.</summary>
+    private void RouteQuery(Execution execution, PendingQuery query)
+    {
+        if (execution.IsOpen && execution.Wft == WorkflowTaskState.Scheduled)
+        {
+            execution.QueriesForNextWft.Add(query);
+        }
+        else if (execution.IsOpen && execution.Wft == WorkflowTaskState.Started)
+        {
+            execution.QueriesAfterWft.Add(query);
+        }
+        else
+        {
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, query));
+        }
+    }
+
+    private PollWorkflowTaskQueueResponse? BuildLegacyQuery(LegacyQueryItem item)
+    {
+        var execution = item.Execution;
+        if (item.Query.Completion.Task.IsCompleted)
+        {
+            return null;
+        }
+
+        if (execution.IsOpen && execution.Wft != WorkflowTaskState.None)
+        {
+            RouteQuery(execution, item.Query); // a task came along since: ride on it instead
+            return null;
+        }
+
+        execution.LegacyQueries[item.Query.Id] = item.Query;
+        var response = new PollWorkflowTaskQueueResponse
+        {
+            TaskToken = Token(new TaskToken(TaskToken.Query, execution.Namespace, execution.WorkflowId, execution.RunId, 0, 1, item.Query.Id)),
+            WorkflowExecution = execution.Ref,
+            WorkflowType = new WorkflowType { Name = execution.WorkflowType },
+            WorkflowExecutionTaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
+            PreviousStartedEventId = execution.LastCompletedWftStartedId,
+            StartedEventId = 0,
+            Attempt = 1,
+            History = new Temporalio.Api.History.V1.History(),
+            Query = item.Query.Query,
+            ScheduledTime = Now,
+            StartedTime = Now,
+        };
+        response.History.Events.AddRange(execution.History);
+        return response;
+    }
+
+    public void CompleteQueryTask(RespondQueryTaskCompletedRequest request)
+    {
+        var token = TaskToken.Parse(request.TaskToken, TaskToken.Query);
+        lock (gate)
+        {
+            if (!runsByRunId.TryGetValue(token.RunId, out var execution) || token.QueryId is null ||
+                !execution.LegacyQueries.Remove(token.QueryId, out var query))
+            {
+                throw Errors.NotFound("Query task not found.");
+            }
+
+            query.Completion.TrySetResult(new WorkflowQueryResult
+            {
+                ResultType = request.CompletedType,
+                Answer = request.QueryResult,
+                ErrorMessage = request.ErrorMessage,
+                Failure = request.Failure,
+            });
+        }
+    }
+}

@@ -1,0 +1,366 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>Everything a new run needs, whatever started it (client, signal-with-start, child, continue-as-new).</summary>
+internal sealed record StartArgs
+{
+    public required string Namespace { get; init; }
+
+    public required string WorkflowId { get; init; }
+
+    public required string WorkflowType { get; init; }
+
+    public required string TaskQueue { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public Payloads? Input { get; init; }
+
+    public Google.Protobuf.WellKnownTypes.Duration? ExecutionTimeout { get; init; }
+
+    public Google.Protobuf.WellKnownTypes.Duration? RunTimeout { get; init; }
+
+    public Google.Protobuf.WellKnownTypes.Duration? TaskTimeout { get; init; }
+
+    public string Identity { get; init; } = string.Empty;
+
+    public RetryPolicy? RetryPolicy { get; init; }
+
+    public Memo? Memo { get; init; }
+
+    public SearchAttributes? SearchAttributes { get; init; }
+
+    public Header? Header { get; init; }
+
+    public Google.Protobuf.WellKnownTypes.Duration? StartDelay { get; init; }
+
+    public ParentLink? Parent { get; init; }
+
+    public WorkflowExecution? Root { get; init; }
+
+    public string? FirstRunId { get; init; }
+
+    public string? ContinuedRunId { get; init; }
+
+    public ContinueAsNewInitiator Initiator { get; init; }
+
+    public Failure? ContinuedFailure { get; init; }
+
+    public Payloads? LastCompletionResult { get; init; }
+
+    public int Attempt { get; init; } = 1;
+
+    public DateTime? ExecutionDeadline { get; init; }
+
+    public Priority? Priority { get; init; }
+}
+
+internal sealed partial class WorkflowEngine
+{
+    private static readonly Google.Protobuf.WellKnownTypes.Duration DefaultTaskTimeout = new() { Seconds = 10 };
+    private static readonly TimeSpan MaxTaskTimeout = TimeSpan.FromSeconds(120);
+
+    public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
+    {
+        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId);
+        lock (gate)
+        {
+            var args = new StartArgs
+            {
+                Namespace = Ns(request.Namespace),
+                WorkflowId = request.WorkflowId,
+                WorkflowType = request.WorkflowType!.Name,
+                TaskQueue = request.TaskQueue!.Name,
+                RequestId = request.RequestId,
+                Input = request.Input,
+                ExecutionTimeout = request.WorkflowExecutionTimeout,
+                RunTimeout = request.WorkflowRunTimeout,
+                TaskTimeout = request.WorkflowTaskTimeout,
+                Identity = request.Identity,
+                RetryPolicy = request.RetryPolicy,
+                Memo = request.Memo,
+                SearchAttributes = request.SearchAttributes,
+                Header = request.Header,
+                StartDelay = request.WorkflowStartDelay,
+                Priority = request.Priority,
+            };
+            var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
+            return new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
+        }
+    }
+
+    public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
+    {
+        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId);
+        if (string.IsNullOrEmpty(request.SignalName))
+        {
+            throw Errors.InvalidArgument("SignalName is not set on request.");
+        }
+
+        lock (gate)
+        {
+            var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header);
+            var current = Current(request.Namespace, request.WorkflowId);
+            var conflict = request.WorkflowIdConflictPolicy;
+            if (current is { IsOpen: true } && conflict is not (WorkflowIdConflictPolicy.TerminateExisting or WorkflowIdConflictPolicy.Fail))
+            {
+                AddExternal(current, signal);
+                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
+            }
+
+            var args = new StartArgs
+            {
+                Namespace = Ns(request.Namespace),
+                WorkflowId = request.WorkflowId,
+                WorkflowType = request.WorkflowType!.Name,
+                TaskQueue = request.TaskQueue!.Name,
+                RequestId = request.RequestId,
+                Input = request.Input,
+                ExecutionTimeout = request.WorkflowExecutionTimeout,
+                RunTimeout = request.WorkflowRunTimeout,
+                TaskTimeout = request.WorkflowTaskTimeout,
+                Identity = request.Identity,
+                RetryPolicy = request.RetryPolicy,
+                Memo = request.Memo,
+                SearchAttributes = request.SearchAttributes,
+                Header = request.Header,
+                StartDelay = request.WorkflowStartDelay,
+                Priority = request.Priority,
+            };
+
+            // An open run with FAIL still gets the signal (signal-with-start never fails for a running workflow).
+            if (current is { IsOpen: true } && conflict == WorkflowIdConflictPolicy.Fail)
+            {
+                AddExternal(current, signal);
+                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
+            }
+
+            var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, conflict, signal);
+            return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
+        }
+    }
+
+    private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId)
+    {
+        if (string.IsNullOrEmpty(workflowId))
+        {
+            throw Errors.InvalidArgument("WorkflowId is not set on request.");
+        }
+
+        if (string.IsNullOrEmpty(type))
+        {
+            throw Errors.InvalidArgument("WorkflowType is not set on request.");
+        }
+
+        if (string.IsNullOrEmpty(taskQueue))
+        {
+            throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        }
+
+        if (string.IsNullOrEmpty(requestId))
+        {
+            throw Errors.InvalidArgument("RequestId is not set on request.");
+        }
+    }
+
+    /// <summary>ID reuse and conflict policies, request-ID idempotency; then a new run. Under the lock.</summary>
+    private (Execution Execution, bool Started) StartWithPolicies(StartArgs args, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, HistoryEvent? signal)
+    {
+        if (reuse == WorkflowIdReusePolicy.TerminateIfRunning)
+        {
+            if (conflict != WorkflowIdConflictPolicy.Unspecified)
+            {
+                throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.");
+            }
+
+            reuse = WorkflowIdReusePolicy.AllowDuplicate;
+            conflict = WorkflowIdConflictPolicy.TerminateExisting;
+        }
+
+        if (conflict == WorkflowIdConflictPolicy.TerminateExisting && reuse == WorkflowIdReusePolicy.RejectDuplicate)
+        {
+            throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.");
+        }
+
+        var current = Current(args.Namespace, args.WorkflowId);
+        if (current is not null)
+        {
+            if (current.StartRequestId == args.RequestId)
+            {
+                return (current, true);
+            }
+
+            if (current.IsOpen)
+            {
+                switch (conflict)
+                {
+                    case WorkflowIdConflictPolicy.UseExisting:
+                        if (signal is not null)
+                        {
+                            AddExternal(current, signal);
+                        }
+
+                        return (current, false);
+                    case WorkflowIdConflictPolicy.TerminateExisting:
+                        Terminate(current, "terminated by new runID", null, args.Identity);
+                        break;
+                    default:
+                        throw Errors.AlreadyStarted(args.WorkflowId, current.RunId, current.StartRequestId);
+                }
+            }
+            else
+            {
+                var allowed = reuse switch
+                {
+                    WorkflowIdReusePolicy.RejectDuplicate => false,
+                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly => current.Status is not WorkflowExecutionStatus.Completed and not WorkflowExecutionStatus.ContinuedAsNew,
+                    _ => true,
+                };
+                if (!allowed)
+                {
+                    throw Errors.AlreadyStarted(args.WorkflowId, current.RunId, current.StartRequestId);
+                }
+            }
+        }
+
+        return (CreateRun(args, signal), true);
+    }
+
+    /// <summary>Creates a run: WorkflowExecutionStarted (+ signal) + the first workflow task. Under the lock.</summary>
+    private Execution CreateRun(StartArgs args, HistoryEvent? signal)
+    {
+        var runId = Guid.NewGuid().ToString();
+        var taskTimeout = NonZero(args.TaskTimeout) ?? DefaultTaskTimeout;
+        if (taskTimeout.ToTimeSpan() > MaxTaskTimeout)
+        {
+            taskTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(MaxTaskTimeout);
+        }
+
+        var runTimeout = NonZero(args.RunTimeout);
+        var executionTimeout = NonZero(args.ExecutionTimeout);
+        if (runTimeout is null && executionTimeout is not null)
+        {
+            runTimeout = executionTimeout;
+        }
+
+        if (runTimeout is not null && taskTimeout.ToTimeSpan() > runTimeout.ToTimeSpan())
+        {
+            taskTimeout = runTimeout;
+        }
+
+        var now = Clock.Now;
+        var execution = new Execution
+        {
+            Namespace = args.Namespace,
+            WorkflowId = args.WorkflowId,
+            RunId = runId,
+            FirstRunId = args.FirstRunId ?? runId,
+            WorkflowType = args.WorkflowType,
+            TaskQueue = args.TaskQueue,
+            StartRequestId = args.RequestId,
+            StartTime = now,
+            TaskTimeout = taskTimeout,
+            RunTimeout = runTimeout,
+            ExecutionTimeout = executionTimeout,
+            ExecutionDeadline = args.ExecutionDeadline ?? (executionTimeout is null ? null : now + executionTimeout.ToTimeSpan()),
+            Memo = args.Memo,
+            SearchAttributes = args.SearchAttributes?.Clone() ?? new SearchAttributes(),
+            RetryPolicy = args.RetryPolicy,
+            Parent = args.Parent,
+            Root = args.Root,
+        };
+        execution.RequestIds.Add(args.RequestId);
+        Register(execution);
+
+        var backoff = NonZero(args.StartDelay);
+        Append(execution, NewEvent(EventType.WorkflowExecutionStarted, e => e.WorkflowExecutionStartedEventAttributes = new WorkflowExecutionStartedEventAttributes
+        {
+            WorkflowId = args.WorkflowId,
+            WorkflowType = new WorkflowType { Name = args.WorkflowType },
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = args.TaskQueue, Kind = TaskQueueKind.Normal },
+            Input = args.Input,
+            WorkflowExecutionTimeout = executionTimeout,
+            WorkflowRunTimeout = runTimeout,
+            WorkflowTaskTimeout = taskTimeout,
+            Identity = args.Identity,
+            Attempt = args.Attempt,
+            OriginalExecutionRunId = runId,
+            FirstExecutionRunId = execution.FirstRunId,
+            ContinuedExecutionRunId = args.ContinuedRunId ?? string.Empty,
+            Initiator = args.Initiator,
+            ContinuedFailure = args.ContinuedFailure,
+            LastCompletionResult = args.LastCompletionResult,
+            RetryPolicy = args.RetryPolicy,
+            Memo = args.Memo,
+            SearchAttributes = args.SearchAttributes,
+            Header = args.Header,
+            FirstWorkflowTaskBackoff = backoff,
+            ParentWorkflowNamespace = args.Parent?.Namespace ?? string.Empty,
+            ParentWorkflowExecution = args.Parent is null ? null : new WorkflowExecution { WorkflowId = args.Parent.WorkflowId, RunId = args.Parent.RunId },
+            ParentInitiatedEventId = args.Parent?.InitiatedEventId ?? 0,
+            RootWorkflowExecution = args.Root ?? execution.Ref,
+            WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
+            Priority = args.Priority,
+        }));
+
+        if (signal is not null)
+        {
+            Append(execution, signal);
+        }
+
+        ArmRunTimeout(execution);
+        if (backoff is not null)
+        {
+            execution.StartDelayTimer = Clock.Schedule(backoff.ToTimeSpan(), () => ScheduleWorkflowTask(execution));
+        }
+        else
+        {
+            ScheduleWorkflowTask(execution);
+        }
+
+        Log("Started {WorkflowId}/{RunId} ({Type})", execution.WorkflowId, runId, args.WorkflowType);
+        return execution;
+    }
+
+    private void ArmRunTimeout(Execution execution)
+    {
+        var now = Clock.Now;
+        DateTime? deadline = execution.RunTimeout is null ? null : now + execution.RunTimeout.ToTimeSpan();
+        if (execution.ExecutionDeadline is { } executionDeadline && (deadline is null || executionDeadline < deadline))
+        {
+            deadline = executionDeadline;
+        }
+
+        if (deadline is { } due)
+        {
+            execution.RunTimeoutTimer = Clock.Schedule(due - now, () => TimeOutRun(execution));
+        }
+    }
+
+    private void TimeOutRun(Execution execution)
+    {
+        if (!execution.IsOpen)
+        {
+            return;
+        }
+
+        ForceClose(execution, NewEvent(EventType.WorkflowExecutionTimedOut, e => e.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes
+        {
+            RetryState = RetryState.Timeout,
+        }), WorkflowExecutionStatus.TimedOut);
+    }
+
+    private HistoryEvent NewSignalEvent(string name, Payloads? input, string identity, Header? header) =>
+        NewEvent(EventType.WorkflowExecutionSignaled, e => e.WorkflowExecutionSignaledEventAttributes = new WorkflowExecutionSignaledEventAttributes
+        {
+            SignalName = name,
+            Input = input,
+            Identity = identity ?? string.Empty,
+            Header = header,
+        });
+}

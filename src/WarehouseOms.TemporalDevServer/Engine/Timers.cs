@@ -1,0 +1,57 @@
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal sealed partial class WorkflowEngine
+{
+    private void StartTimer(Execution execution, StartTimerCommandAttributes command, long completedId)
+    {
+        var started = NewEvent(EventType.TimerStarted, e => e.TimerStartedEventAttributes = new TimerStartedEventAttributes
+        {
+            TimerId = command.TimerId,
+            StartToFireTimeout = command.StartToFireTimeout,
+            WorkflowTaskCompletedEventId = completedId,
+        });
+        Append(execution, started);
+        var timerId = command.TimerId;
+        var handle = Clock.Schedule(command.StartToFireTimeout?.ToTimeSpan() ?? TimeSpan.Zero, () =>
+        {
+            if (!execution.IsOpen || !execution.Timers.Remove(timerId))
+            {
+                return;
+            }
+
+            AddExternal(execution, NewEvent(EventType.TimerFired, e => e.TimerFiredEventAttributes = new TimerFiredEventAttributes
+            {
+                TimerId = timerId,
+                StartedEventId = started.EventId,
+            }));
+        });
+        execution.Timers[timerId] = new WorkflowTimer { TimerId = timerId, StartedEventId = started.EventId, Handle = handle };
+    }
+
+    private void CancelTimer(Execution execution, string timerId, long completedId, string identity)
+    {
+        if (execution.Timers.Remove(timerId, out var timer))
+        {
+            timer.Handle.Cancel();
+        }
+
+        // A fire that is already buffered must not reach the workflow after it cancelled the timer.
+        var buffered = execution.Buffer.FindIndex(b => b.Event.TimerFiredEventAttributes?.TimerId == timerId);
+        if (buffered >= 0)
+        {
+            execution.Buffer.RemoveAt(buffered);
+        }
+
+        Append(execution, NewEvent(EventType.TimerCanceled, e => e.TimerCanceledEventAttributes = new TimerCanceledEventAttributes
+        {
+            TimerId = timerId,
+            StartedEventId = timer?.StartedEventId ?? 0,
+            WorkflowTaskCompletedEventId = completedId,
+            Identity = identity ?? string.Empty,
+        }));
+    }
+}

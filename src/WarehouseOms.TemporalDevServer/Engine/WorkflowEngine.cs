@@ -1,0 +1,214 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// All execution state behind one lock (a serialized state owner, as the protocol notes advise): it
+/// removes a whole class of ordering and deadlock bugs between executions, children and task queues,
+/// and is fast enough for tests. Long polls wait outside the lock.
+/// </summary>
+internal sealed partial class WorkflowEngine : IDisposable
+{
+    private readonly object gate = new();
+    private readonly Dictionary<(string Namespace, string WorkflowId), List<Execution>> runsById = [];
+    private readonly Dictionary<string, Execution> runsByRunId = [];
+    private readonly HashSet<Execution> open = [];
+    private readonly Dictionary<(string Namespace, string Name, bool Activity), TaskQueueState> queues = [];
+    private readonly ILogger? logger;
+    private int clientLocks;
+
+    public WorkflowEngine(TemporalDevServerOptions options, ILogger? logger = null)
+    {
+        DefaultNamespace = options.Namespace;
+        this.logger = logger;
+        clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
+        Clock = new Clock(gate, options.TimeSkipping, IsIdle);
+    }
+
+    public string DefaultNamespace { get; }
+
+    public Clock Clock { get; }
+
+    private Timestamp Now => Timestamp.FromDateTime(Clock.Now);
+
+    public void Dispose() => Clock.Dispose();
+
+    // Time may skip only when nothing is in the hands (or queues) of workers and no client holds a lock.
+    private bool IsIdle()
+    {
+        if (clientLocks > 0)
+        {
+            return false;
+        }
+
+        foreach (var execution in open)
+        {
+            if (execution.Wft != WorkflowTaskState.None)
+            {
+                return false;
+            }
+
+            foreach (var activity in execution.Activities.Values)
+            {
+                if (activity.Phase != ActivityPhase.Backoff)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // ---- time-skipping locks (test service) ----
+
+    public void LockTimeSkipping()
+    {
+        lock (gate)
+        {
+            clientLocks++;
+        }
+    }
+
+    public void UnlockTimeSkipping()
+    {
+        lock (gate)
+        {
+            if (clientLocks > 0)
+            {
+                clientLocks--;
+            }
+
+            Clock.Poke();
+        }
+    }
+
+    /// <summary>Completes when virtual time has advanced by <paramref name="duration"/>.</summary>
+    public Task SleepAsync(TimeSpan duration)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate)
+        {
+            Clock.Schedule(duration, () => done.TrySetResult());
+        }
+
+        return done.Task;
+    }
+
+    // ---- events ----
+
+    private HistoryEvent NewEvent(EventType type, Action<HistoryEvent> set)
+    {
+        var e = new HistoryEvent { EventType = type, EventTime = Now };
+        set(e);
+        return e;
+    }
+
+    private void Append(Execution execution, HistoryEvent e)
+    {
+        e.EventId = execution.History.Count + 1;
+        e.EventTime ??= Now;
+        execution.History.Add(e);
+        execution.NotifyHistoryChanged();
+    }
+
+    /// <summary>An event from outside the workflow's own commands: buffered while a task is started.</summary>
+    private void AddExternal(Execution execution, HistoryEvent e, Action<HistoryEvent>? beforeAppend = null, bool scheduleTask = true)
+    {
+        if (!execution.IsOpen)
+        {
+            return;
+        }
+
+        if (execution.Wft == WorkflowTaskState.Started)
+        {
+            execution.Buffer.Add(new BufferedEvent(e, beforeAppend));
+        }
+        else
+        {
+            beforeAppend?.Invoke(e);
+            Append(execution, e);
+        }
+
+        if (scheduleTask)
+        {
+            ScheduleWorkflowTask(execution);
+        }
+    }
+
+    private bool FlushBuffer(Execution execution)
+    {
+        var any = execution.Buffer.Count > 0;
+        foreach (var buffered in execution.Buffer)
+        {
+            buffered.BeforeAppend?.Invoke(buffered.Event);
+            Append(execution, buffered.Event);
+        }
+
+        execution.Buffer.Clear();
+        return any;
+    }
+
+    // ---- lookup ----
+
+    private Execution Find(string ns, string workflowId, string? runId)
+    {
+        if (!string.IsNullOrEmpty(runId))
+        {
+            if (runsByRunId.TryGetValue(runId, out var byRun) && byRun.WorkflowId == workflowId && byRun.Namespace == Ns(ns))
+            {
+                return byRun;
+            }
+
+            throw Errors.NotFound($"workflow execution not found: {workflowId}/{runId}");
+        }
+
+        return Current(ns, workflowId) ?? throw Errors.NotFound($"workflow execution not found: {workflowId}");
+    }
+
+    private Execution? Current(string ns, string workflowId) =>
+        runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
+
+    private string Ns(string ns) => string.IsNullOrEmpty(ns) ? DefaultNamespace : ns;
+
+    private void Register(Execution execution)
+    {
+        var key = (execution.Namespace, execution.WorkflowId);
+        if (!runsById.TryGetValue(key, out var runs))
+        {
+            runs = [];
+            runsById[key] = runs;
+        }
+
+        runs.Add(execution);
+        runsByRunId[execution.RunId] = execution;
+        open.Add(execution);
+    }
+
+    public IReadOnlyList<Execution> AllRuns()
+    {
+        lock (gate)
+        {
+            return runsByRunId.Values.ToList();
+        }
+    }
+
+    private static Google.Protobuf.WellKnownTypes.Duration? NonZero(Google.Protobuf.WellKnownTypes.Duration? d) =>
+        d is null || (d.Seconds == 0 && d.Nanos == 0) ? null : d;
+
+    private static ByteString Token(TaskToken token) => token.ToByteString();
+
+    private void Log(string message, params object?[] args)
+    {
+        if (logger?.IsEnabled(LogLevel.Debug) == true)
+        {
+#pragma warning disable CA2254 // Internal diagnostics only.
+            logger.LogDebug(message, args);
+#pragma warning restore CA2254
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Google.Protobuf;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+
+namespace WarehouseOms.TemporalDevServer.Grpc;
+
+/// <summary>
+/// Binds handler methods to gRPC method names by hand, using the protobuf message classes shipped in the
+/// Temporalio package, so that no .proto file is copied into this project.
+/// </summary>
+internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TService> context, string serviceName)
+    where TService : class
+{
+    public void Unary<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new()
+    {
+        var method = new Method<TRequest, TResponse>(MethodType.Unary, serviceName, name, MarshallerOf<TRequest>(), MarshallerOf<TResponse>());
+        context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, () => handler(service, request, call)));
+    }
+
+    private static Marshaller<T> MarshallerOf<T>()
+        where T : class, IMessage<T>, new()
+    {
+        var parser = new MessageParser<T>(() => new T());
+        return Marshallers.Create(message => message.ToByteArray(), parser.ParseFrom);
+    }
+
+    // Turns unexpected exceptions into INTERNAL with the message: a bug must never take the server down
+    // and must be visible to the caller.
+    private static async Task<T> Guard<T>(string name, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, $"{name} cancelled"));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or KeyNotFoundException or NullReferenceException or FormatException or InvalidProtocolBufferException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{name}: {ex.Message}"));
+        }
+    }
+}

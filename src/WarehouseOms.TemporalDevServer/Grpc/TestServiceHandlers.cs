@@ -1,0 +1,90 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Temporalio.Api.OperatorService.V1;
+using Temporalio.Api.TestService.V1;
+using WarehouseOms.TemporalDevServer.Engine;
+
+namespace WarehouseOms.TemporalDevServer.Grpc;
+
+/// <summary>temporal.api.testservice.v1.TestService: time-skipping control for the SDK's test environment.</summary>
+internal sealed class TestServiceHandlers(WorkflowEngine engine)
+{
+    public Task<LockTimeSkippingResponse> LockTimeSkipping(LockTimeSkippingRequest request, ServerCallContext context)
+    {
+        engine.LockTimeSkipping();
+        return Task.FromResult(new LockTimeSkippingResponse());
+    }
+
+    public Task<UnlockTimeSkippingResponse> UnlockTimeSkipping(UnlockTimeSkippingRequest request, ServerCallContext context)
+    {
+        engine.UnlockTimeSkipping();
+        return Task.FromResult(new UnlockTimeSkippingResponse());
+    }
+
+    public async Task<SleepResponse> UnlockTimeSkippingWithSleep(SleepRequest request, ServerCallContext context)
+    {
+        var sleep = engine.SleepAsync(request.Duration?.ToTimeSpan() ?? TimeSpan.Zero);
+        engine.UnlockTimeSkipping();
+        try
+        {
+            await sleep.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            engine.LockTimeSkipping();
+        }
+
+        return new SleepResponse();
+    }
+
+    public async Task<SleepResponse> Sleep(SleepRequest request, ServerCallContext context)
+    {
+        await engine.SleepAsync(request.Duration?.ToTimeSpan() ?? TimeSpan.Zero).WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        return new SleepResponse();
+    }
+
+    public async Task<SleepResponse> SleepUntil(SleepUntilRequest request, ServerCallContext context)
+    {
+        var delay = (request.Timestamp?.ToDateTime() ?? DateTime.UtcNow) - engine.Clock.Now;
+        await engine.SleepAsync(delay).WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        return new SleepResponse();
+    }
+
+    public Task<GetCurrentTimeResponse> GetCurrentTime(Empty request, ServerCallContext context) =>
+        Task.FromResult(new GetCurrentTimeResponse { Time = Timestamp.FromDateTime(engine.Clock.Now) });
+}
+
+internal sealed class TestServiceMethods : IServiceMethodProvider<TestServiceHandlers>
+{
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TestServiceHandlers> context)
+    {
+        var b = new ServiceBinder<TestServiceHandlers>(context, "temporal.api.testservice.v1.TestService");
+        b.Unary<LockTimeSkippingRequest, LockTimeSkippingResponse>(nameof(TestServiceHandlers.LockTimeSkipping), (s, r, c) => s.LockTimeSkipping(r, c));
+        b.Unary<UnlockTimeSkippingRequest, UnlockTimeSkippingResponse>(nameof(TestServiceHandlers.UnlockTimeSkipping), (s, r, c) => s.UnlockTimeSkipping(r, c));
+        b.Unary<SleepRequest, SleepResponse>(nameof(TestServiceHandlers.UnlockTimeSkippingWithSleep), (s, r, c) => s.UnlockTimeSkippingWithSleep(r, c));
+        b.Unary<SleepRequest, SleepResponse>(nameof(TestServiceHandlers.Sleep), (s, r, c) => s.Sleep(r, c));
+        b.Unary<SleepUntilRequest, SleepResponse>(nameof(TestServiceHandlers.SleepUntil), (s, r, c) => s.SleepUntil(r, c));
+        b.Unary<Empty, GetCurrentTimeResponse>(nameof(TestServiceHandlers.GetCurrentTime), (s, r, c) => s.GetCurrentTime(r, c));
+    }
+}
+
+/// <summary>Accept-all search attributes: rejecting an unknown one would leave a workflow stuck.</summary>
+internal sealed class OperatorServiceHandlers
+{
+    public Task<AddSearchAttributesResponse> AddSearchAttributes(AddSearchAttributesRequest request, ServerCallContext context) =>
+        Task.FromResult(new AddSearchAttributesResponse());
+
+    public Task<ListSearchAttributesResponse> ListSearchAttributes(ListSearchAttributesRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListSearchAttributesResponse());
+}
+
+internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorServiceHandlers>
+{
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OperatorServiceHandlers> context)
+    {
+        var b = new ServiceBinder<OperatorServiceHandlers>(context, "temporal.api.operatorservice.v1.OperatorService");
+        b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
+        b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));
+    }
+}

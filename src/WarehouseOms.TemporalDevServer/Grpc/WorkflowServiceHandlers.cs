@@ -1,0 +1,196 @@
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Temporalio.Api.Namespace.V1;
+using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine;
+
+namespace WarehouseOms.TemporalDevServer.Grpc;
+
+/// <summary>temporal.api.workflowservice.v1.WorkflowService: thin translation onto the engine.</summary>
+internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
+{
+    public Task<GetSystemInfoResponse> GetSystemInfo(GetSystemInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetSystemInfoResponse
+        {
+            ServerVersion = "1.25.0-warehouseoms-dev",
+            Capabilities = new GetSystemInfoResponse.Types.Capabilities
+            {
+                SdkMetadata = true,
+                SignalAndQueryHeader = true,
+                InternalErrorDifferentiation = true,
+                EncodedFailureAttributes = true,
+                ActivityFailureIncludeHeartbeat = true,
+                UpsertMemo = true,
+            },
+        });
+
+    public Task<DescribeNamespaceResponse> DescribeNamespace(DescribeNamespaceRequest request, ServerCallContext context) =>
+        Task.FromResult(new DescribeNamespaceResponse
+        {
+            NamespaceInfo = new NamespaceInfo
+            {
+                Name = string.IsNullOrEmpty(request.Namespace) ? engine.DefaultNamespace : request.Namespace,
+                Id = "00000000-0000-4000-8000-" + Math.Abs((request.Namespace ?? string.Empty).GetHashCode(StringComparison.Ordinal)).ToString("D12", System.Globalization.CultureInfo.InvariantCulture),
+                State = Temporalio.Api.Enums.V1.NamespaceState.Registered,
+                // No worker heartbeats, no poll completion on shutdown, no poller autoscaling.
+                Capabilities = new NamespaceInfo.Types.Capabilities(),
+            },
+            Config = new NamespaceConfig { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) },
+        });
+
+    public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context) =>
+        Task.FromResult(new ShutdownWorkerResponse());
+
+    public Task<RecordWorkerHeartbeatResponse> RecordWorkerHeartbeat(RecordWorkerHeartbeatRequest request, ServerCallContext context) =>
+        Task.FromResult(new RecordWorkerHeartbeatResponse());
+
+    public async Task<PollNexusTaskQueueResponse> PollNexusTaskQueue(PollNexusTaskQueueRequest request, ServerCallContext context)
+    {
+        // No Nexus: a plain long poll that always comes back empty (an error here would kill the worker).
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(50), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Worker shutting down.
+        }
+
+        return new PollNexusTaskQueueResponse();
+    }
+
+    public Task<StartWorkflowExecutionResponse> StartWorkflowExecution(StartWorkflowExecutionRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.StartWorkflow(request));
+
+    public Task<SignalWithStartWorkflowExecutionResponse> SignalWithStartWorkflowExecution(SignalWithStartWorkflowExecutionRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.SignalWithStart(request));
+
+    public Task<SignalWorkflowExecutionResponse> SignalWorkflowExecution(SignalWorkflowExecutionRequest request, ServerCallContext context)
+    {
+        engine.Signal(request);
+        return Task.FromResult(new SignalWorkflowExecutionResponse());
+    }
+
+    public Task<RequestCancelWorkflowExecutionResponse> RequestCancelWorkflowExecution(RequestCancelWorkflowExecutionRequest request, ServerCallContext context)
+    {
+        engine.RequestCancel(request);
+        return Task.FromResult(new RequestCancelWorkflowExecutionResponse());
+    }
+
+    public Task<TerminateWorkflowExecutionResponse> TerminateWorkflowExecution(TerminateWorkflowExecutionRequest request, ServerCallContext context)
+    {
+        engine.Terminate(request);
+        return Task.FromResult(new TerminateWorkflowExecutionResponse());
+    }
+
+    public Task<GetWorkflowExecutionHistoryResponse> GetWorkflowExecutionHistory(GetWorkflowExecutionHistoryRequest request, ServerCallContext context) =>
+        engine.GetHistoryAsync(request, Deadline(context), context.CancellationToken);
+
+    public Task<DescribeWorkflowExecutionResponse> DescribeWorkflowExecution(DescribeWorkflowExecutionRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.Describe(request));
+
+    public Task<QueryWorkflowResponse> QueryWorkflow(QueryWorkflowRequest request, ServerCallContext context) =>
+        engine.QueryAsync(request, context.CancellationToken);
+
+    public Task<ListWorkflowExecutionsResponse> ListWorkflowExecutions(ListWorkflowExecutionsRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.List(request));
+
+    public Task<CountWorkflowExecutionsResponse> CountWorkflowExecutions(CountWorkflowExecutionsRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.Count(request));
+
+    public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context) =>
+        engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
+
+    public Task<RespondWorkflowTaskCompletedResponse> RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.CompleteWorkflowTask(request));
+
+    public Task<RespondWorkflowTaskFailedResponse> RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request, ServerCallContext context)
+    {
+        engine.FailWorkflowTask(request);
+        return Task.FromResult(new RespondWorkflowTaskFailedResponse());
+    }
+
+    public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context) =>
+        engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
+
+    public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context) =>
+        Task.FromResult(new RecordActivityTaskHeartbeatResponse { CancelRequested = engine.Heartbeat(request.TaskToken, request.Details) });
+
+    public Task<RecordActivityTaskHeartbeatByIdResponse> RecordActivityTaskHeartbeatById(RecordActivityTaskHeartbeatByIdRequest request, ServerCallContext context) =>
+        Task.FromResult(new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = engine.HeartbeatById(request) });
+
+    public Task<RespondActivityTaskCompletedResponse> RespondActivityTaskCompleted(RespondActivityTaskCompletedRequest request, ServerCallContext context)
+    {
+        engine.CompleteActivity(request.TaskToken, request.Result, request.Identity);
+        return Task.FromResult(new RespondActivityTaskCompletedResponse());
+    }
+
+    public Task<RespondActivityTaskCompletedByIdResponse> RespondActivityTaskCompletedById(RespondActivityTaskCompletedByIdRequest request, ServerCallContext context)
+    {
+        engine.CompleteActivityById(request);
+        return Task.FromResult(new RespondActivityTaskCompletedByIdResponse());
+    }
+
+    public Task<RespondActivityTaskFailedResponse> RespondActivityTaskFailed(RespondActivityTaskFailedRequest request, ServerCallContext context)
+    {
+        engine.FailActivity(request.TaskToken, request.Failure, request.LastHeartbeatDetails, request.Identity);
+        return Task.FromResult(new RespondActivityTaskFailedResponse());
+    }
+
+    public Task<RespondActivityTaskFailedByIdResponse> RespondActivityTaskFailedById(RespondActivityTaskFailedByIdRequest request, ServerCallContext context)
+    {
+        engine.FailActivityById(request);
+        return Task.FromResult(new RespondActivityTaskFailedByIdResponse());
+    }
+
+    public Task<RespondActivityTaskCanceledResponse> RespondActivityTaskCanceled(RespondActivityTaskCanceledRequest request, ServerCallContext context)
+    {
+        engine.CancelActivity(request.TaskToken, request.Details, request.Identity);
+        return Task.FromResult(new RespondActivityTaskCanceledResponse());
+    }
+
+    public Task<RespondQueryTaskCompletedResponse> RespondQueryTaskCompleted(RespondQueryTaskCompletedRequest request, ServerCallContext context)
+    {
+        engine.CompleteQueryTask(request);
+        return Task.FromResult(new RespondQueryTaskCompletedResponse());
+    }
+
+    private static DateTime? Deadline(ServerCallContext context) =>
+        context.Deadline == DateTime.MaxValue ? null : context.Deadline.ToUniversalTime();
+}
+
+/// <summary>Registers each implemented RPC by name; the rest answer UNIMPLEMENTED.</summary>
+internal sealed class WorkflowServiceMethods : IServiceMethodProvider<WorkflowServiceHandlers>
+{
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WorkflowServiceHandlers> context)
+    {
+        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService");
+        b.Unary<GetSystemInfoRequest, GetSystemInfoResponse>(nameof(WorkflowServiceHandlers.GetSystemInfo), (s, r, c) => s.GetSystemInfo(r, c));
+        b.Unary<DescribeNamespaceRequest, DescribeNamespaceResponse>(nameof(WorkflowServiceHandlers.DescribeNamespace), (s, r, c) => s.DescribeNamespace(r, c));
+        b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));
+        b.Unary<RecordWorkerHeartbeatRequest, RecordWorkerHeartbeatResponse>(nameof(WorkflowServiceHandlers.RecordWorkerHeartbeat), (s, r, c) => s.RecordWorkerHeartbeat(r, c));
+        b.Unary<PollNexusTaskQueueRequest, PollNexusTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollNexusTaskQueue), (s, r, c) => s.PollNexusTaskQueue(r, c));
+        b.Unary<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.StartWorkflowExecution), (s, r, c) => s.StartWorkflowExecution(r, c));
+        b.Unary<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWithStartWorkflowExecution), (s, r, c) => s.SignalWithStartWorkflowExecution(r, c));
+        b.Unary<SignalWorkflowExecutionRequest, SignalWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWorkflowExecution), (s, r, c) => s.SignalWorkflowExecution(r, c));
+        b.Unary<RequestCancelWorkflowExecutionRequest, RequestCancelWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.RequestCancelWorkflowExecution), (s, r, c) => s.RequestCancelWorkflowExecution(r, c));
+        b.Unary<TerminateWorkflowExecutionRequest, TerminateWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.TerminateWorkflowExecution), (s, r, c) => s.TerminateWorkflowExecution(r, c));
+        b.Unary<GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse>(nameof(WorkflowServiceHandlers.GetWorkflowExecutionHistory), (s, r, c) => s.GetWorkflowExecutionHistory(r, c));
+        b.Unary<DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.DescribeWorkflowExecution), (s, r, c) => s.DescribeWorkflowExecution(r, c));
+        b.Unary<QueryWorkflowRequest, QueryWorkflowResponse>(nameof(WorkflowServiceHandlers.QueryWorkflow), (s, r, c) => s.QueryWorkflow(r, c));
+        b.Unary<ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListWorkflowExecutions), (s, r, c) => s.ListWorkflowExecutions(r, c));
+        b.Unary<CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.CountWorkflowExecutions), (s, r, c) => s.CountWorkflowExecutions(r, c));
+        b.Unary<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollWorkflowTaskQueue), (s, r, c) => s.PollWorkflowTaskQueue(r, c));
+        b.Unary<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskCompleted), (s, r, c) => s.RespondWorkflowTaskCompleted(r, c));
+        b.Unary<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskFailed), (s, r, c) => s.RespondWorkflowTaskFailed(r, c));
+        b.Unary<PollActivityTaskQueueRequest, PollActivityTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollActivityTaskQueue), (s, r, c) => s.PollActivityTaskQueue(r, c));
+        b.Unary<RecordActivityTaskHeartbeatRequest, RecordActivityTaskHeartbeatResponse>(nameof(WorkflowServiceHandlers.RecordActivityTaskHeartbeat), (s, r, c) => s.RecordActivityTaskHeartbeat(r, c));
+        b.Unary<RecordActivityTaskHeartbeatByIdRequest, RecordActivityTaskHeartbeatByIdResponse>(nameof(WorkflowServiceHandlers.RecordActivityTaskHeartbeatById), (s, r, c) => s.RecordActivityTaskHeartbeatById(r, c));
+        b.Unary<RespondActivityTaskCompletedRequest, RespondActivityTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskCompleted), (s, r, c) => s.RespondActivityTaskCompleted(r, c));
+        b.Unary<RespondActivityTaskCompletedByIdRequest, RespondActivityTaskCompletedByIdResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskCompletedById), (s, r, c) => s.RespondActivityTaskCompletedById(r, c));
+        b.Unary<RespondActivityTaskFailedRequest, RespondActivityTaskFailedResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskFailed), (s, r, c) => s.RespondActivityTaskFailed(r, c));
+        b.Unary<RespondActivityTaskFailedByIdRequest, RespondActivityTaskFailedByIdResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskFailedById), (s, r, c) => s.RespondActivityTaskFailedById(r, c));
+        b.Unary<RespondActivityTaskCanceledRequest, RespondActivityTaskCanceledResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskCanceled), (s, r, c) => s.RespondActivityTaskCanceled(r, c));
+        b.Unary<RespondQueryTaskCompletedRequest, RespondQueryTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondQueryTaskCompleted), (s, r, c) => s.RespondQueryTaskCompleted(r, c));
+    }
+}

@@ -15,6 +15,11 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
 
     public static TaskToken Parse(ByteString bytes, char expectedKind)
     {
+        if (bytes.IsEmpty)
+        {
+            throw Errors.InvalidArgument("Task token not set on request.");
+        }
+
         var parts = Encoding.UTF8.GetString(bytes.Span).Split('\u001f');
         if (parts.Length != 7 || parts[0].Length != 1 || parts[0][0] != expectedKind)
         {

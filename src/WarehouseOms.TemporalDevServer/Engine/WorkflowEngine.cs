@@ -19,11 +19,14 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly HashSet<Execution> open = [];
     private readonly Dictionary<(string Namespace, string Name, bool Activity), TaskQueueState> queues = [];
     private readonly ILogger? logger;
+    private readonly HashSet<string> namespaces;
     private int clientLocks;
 
     public WorkflowEngine(TemporalDevServerOptions options, ILogger? logger = null)
     {
         DefaultNamespace = options.Namespace;
+        // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.
+        namespaces = ["default", options.Namespace];
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
         Clock = new Clock(gate, options.TimeSkipping, IsIdle);
@@ -157,6 +160,11 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private Execution Find(string ns, string workflowId, string? runId)
     {
+        if (string.IsNullOrEmpty(workflowId))
+        {
+            throw Errors.InvalidArgument("WorkflowId is not set on request.");
+        }
+
         if (!string.IsNullOrEmpty(runId))
         {
             if (runsByRunId.TryGetValue(runId, out var byRun) && byRun.WorkflowId == workflowId && byRun.Namespace == Ns(ns))
@@ -173,7 +181,23 @@ internal sealed partial class WorkflowEngine : IDisposable
     private Execution? Current(string ns, string workflowId) =>
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
 
-    private string Ns(string ns) => string.IsNullOrEmpty(ns) ? DefaultNamespace : ns;
+    private string Ns(string ns)
+    {
+        if (string.IsNullOrEmpty(ns))
+        {
+            return DefaultNamespace;
+        }
+
+        return namespaces.Contains(ns) ? ns : throw Errors.NotFound($"Namespace {ns} is not found.");
+    }
+
+    public bool NamespaceExists(string ns)
+    {
+        lock (gate)
+        {
+            return string.IsNullOrEmpty(ns) || namespaces.Contains(ns);
+        }
+    }
 
     private void Register(Execution execution)
     {

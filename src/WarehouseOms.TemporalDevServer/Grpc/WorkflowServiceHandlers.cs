@@ -25,7 +25,9 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
         });
 
     public Task<DescribeNamespaceResponse> DescribeNamespace(DescribeNamespaceRequest request, ServerCallContext context) =>
-        Task.FromResult(new DescribeNamespaceResponse
+        !engine.NamespaceExists(request.Namespace)
+            ? throw new RpcException(new Status(StatusCode.NotFound, $"Namespace {request.Namespace} is not found."))
+            : Task.FromResult(new DescribeNamespaceResponse
         {
             NamespaceInfo = new NamespaceInfo
             {

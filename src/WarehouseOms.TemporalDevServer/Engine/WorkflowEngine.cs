@@ -91,12 +91,34 @@ internal sealed partial class WorkflowEngine : IDisposable
     }
 
     /// <summary>Completes when virtual time has advanced by <paramref name="duration"/>.</summary>
-    public Task SleepAsync(TimeSpan duration)
+    public Task SleepAsync(TimeSpan duration) => Sleep(duration, unlockWhileSleeping: false);
+
+    /// <summary>
+    /// Unlocks time skipping until virtual time has advanced by <paramref name="duration"/>. The lock is
+    /// taken back inside the timer callback, so time cannot run past the wake-up to a later timer.
+    /// </summary>
+    public Task UnlockWithSleepAsync(TimeSpan duration) => Sleep(duration, unlockWhileSleeping: true);
+
+    private Task Sleep(TimeSpan duration, bool unlockWhileSleeping)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
         {
-            Clock.Schedule(duration, () => done.TrySetResult());
+            Clock.Schedule(duration, () =>
+            {
+                if (unlockWhileSleeping)
+                {
+                    clientLocks++;
+                }
+
+                done.TrySetResult();
+            });
+            if (unlockWhileSleeping && clientLocks > 0)
+            {
+                clientLocks--;
+            }
+
+            Clock.Poke();
         }
 
         return done.Task;

@@ -24,17 +24,7 @@ internal sealed class TestServiceHandlers(WorkflowEngine engine)
 
     public async Task<SleepResponse> UnlockTimeSkippingWithSleep(SleepRequest request, ServerCallContext context)
     {
-        var sleep = engine.SleepAsync(request.Duration?.ToTimeSpan() ?? TimeSpan.Zero);
-        engine.UnlockTimeSkipping();
-        try
-        {
-            await sleep.WaitAsync(context.CancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            engine.LockTimeSkipping();
-        }
-
+        await engine.UnlockWithSleepAsync(request.Duration?.ToTimeSpan() ?? TimeSpan.Zero).WaitAsync(context.CancellationToken).ConfigureAwait(false);
         return new SleepResponse();
     }
 

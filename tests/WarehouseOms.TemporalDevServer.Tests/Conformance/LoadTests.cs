@@ -20,8 +20,14 @@ public sealed class LoadTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         var workerOptions = () => WorkerOptions()
             .AddWorkflow<DoubleWorkflow>()
             .AddActivity(TestActivities.Double);
+        // sdk-core allows one worker per task queue per client, so the second worker gets its own
+        // connection: two independent pollers as two processes would have.
+        var secondClient = await TemporalClient.ConnectAsync(new(Client.Connection.Options.TargetHost!)
+        {
+            Namespace = Client.Options.Namespace,
+        });
         using var first = new TemporalWorker(Client, workerOptions());
-        using var second = new TemporalWorker(Client, workerOptions());
+        using var second = new TemporalWorker(secondClient, workerOptions());
 
         var results = await first.ExecuteAsync(
             () => second.ExecuteAsync(

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace WarehouseOms.TemporalDevServer.Benchmarks;
+
+/// <summary>Command-line options; defaults keep a full run under a minute on a 2-core machine.</summary>
+public sealed record BenchmarkOptions
+{
+    public int Workflows { get; init; } = 2000;
+    public int Concurrency { get; init; } = 64;
+    public int Signals { get; init; } = 2000;
+    public int RawStarts { get; init; } = 2000;
+    public int Pings { get; init; } = 5000;
+    public int Warmup { get; init; } = 200;
+    public int WorkflowTaskPollers { get; init; } = 8;
+    public int ActivityTaskPollers { get; init; } = 8;
+
+    /// <summary>Upper bound per phase; a phase that runs out stops starting work and reports what it did.</summary>
+    public TimeSpan PhaseBudget { get; init; } = TimeSpan.FromSeconds(12);
+
+    /// <summary>Run the built dev server executable as a child process instead of in-process.</summary>
+    public bool OutOfProcess { get; init; }
+
+    /// <summary>host:port of a running server instead of the in-process one.</summary>
+    public string? Target { get; init; }
+
+    public const string Usage =
+        """
+        WarehouseOms.TemporalDevServer.Benchmarks [options]
+          --workflows N        one-activity workflows to run end to end (default 2000)
+          --concurrency C      concurrent starters / callers in every phase (default 64)
+          --signals N          signals to send (default 2000)
+          --raw-starts N       StartWorkflowExecution calls with no worker, baseline (default 2000)
+          --pings N            GetSystemInfo round trips, baseline (default 5000)
+          --warmup N           workflows run before measuring (default 200)
+          --wft-pollers N      worker workflow-task pollers (default 8)
+          --activity-pollers N worker activity-task pollers (default 8)
+          --phase-budget S     seconds a phase may take before it stops early (default 12)
+          --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
+          --target HOST:PORT   measure a running server instead of starting one in-process
+        """;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int Count() => int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0
+                ? n
+                : throw new ArgumentException($"{name} must be positive");
+            options = name switch
+            {
+                "--workflows" => options with { Workflows = Count() },
+                "--concurrency" => options with { Concurrency = Count() },
+                "--signals" => options with { Signals = Count() },
+                "--raw-starts" => options with { RawStarts = Count() },
+                "--pings" => options with { Pings = Count() },
+                "--warmup" => options with { Warmup = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
+                "--wft-pollers" => options with { WorkflowTaskPollers = Count() },
+                "--activity-pollers" => options with { ActivityTaskPollers = Count() },
+                "--phase-budget" => options with { PhaseBudget = TimeSpan.FromSeconds(Count()) },
+                "--target" => options with { Target = Value() },
+                "--out-of-process" => options with { OutOfProcess = true },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace WarehouseOms.TemporalDevServer.Benchmarks;
+
+/// <summary>Result of one phase: how many operations finished in how long, with per-operation latencies.</summary>
+public sealed record Measurement(string Phase, string Unit, int Requested, int Completed, int Failed, TimeSpan Elapsed, double[] LatenciesMs)
+{
+    public double PerSecond => Completed / Elapsed.TotalSeconds;
+
+    public double Percentile(double p)
+    {
+        if (LatenciesMs.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var index = (int)Math.Ceiling(p / 100 * LatenciesMs.Length) - 1;
+        return LatenciesMs[Math.Clamp(index, 0, LatenciesMs.Length - 1)];
+    }
+
+    public string Format() => string.Format(
+        CultureInfo.InvariantCulture,
+        "{0,-44} {1,7}/{2,-7} {3,6} failed {4,9:F1} {5}/s   p50 {6,7:F2} ms  p95 {7,7:F2} ms  p99 {8,7:F2} ms  ({9:F1} s)",
+        Phase, Completed, Requested, Failed, PerSecond, Unit, Percentile(50), Percentile(95), Percentile(99), Elapsed.TotalSeconds);
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> for indexes 0..count-1 with <paramref name="concurrency"/> callers,
+    /// timing each call; stops handing out new indexes when <paramref name="budget"/> is spent.
+    /// </summary>
+    public static async Task<Measurement> RunAsync(
+        string phase, string unit, int count, int concurrency, TimeSpan budget, Func<int, Task> operation)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var failures = 0;
+        var next = -1;
+        var total = Stopwatch.StartNew();
+        async Task CallerAsync()
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < count && total.Elapsed < budget)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await operation(index);
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    if (Interlocked.Increment(ref failures) <= 3)
+                    {
+                        await Console.Error.WriteLineAsync($"{phase}: operation {index} failed: {e.GetType().Name}: {e.Message}");
+                    }
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, count)).Select(_ => Task.Run(CallerAsync)));
+        total.Stop();
+        var sorted = latencies.ToArray();
+        Array.Sort(sorted);
+        return new(phase, unit, count, sorted.Length, failures, total.Elapsed, sorted);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Worker;
+using WarehouseOms.TemporalDevServer.Benchmarks;
+
+// Throughput benchmark of the embedded dev server, measured through the real Temporalio SDK.
+// Not a test: it prints figures, it asserts only correctness (every result right, no signal lost).
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+var wall = Stopwatch.StartNew();
+await using var server = await ServerHost.StartAsync(options);
+var client = server.Client;
+Console.WriteLine($"{server.Description}, " +
+    $"{Environment.ProcessorCount} cores, concurrency {options.Concurrency}, " +
+    $"pollers {options.WorkflowTaskPollers} workflow / {options.ActivityTaskPollers} activity");
+
+var results = new List<Measurement>();
+var runId = Guid.NewGuid().ToString("N")[..8];
+
+// Baseline 1: the cheapest round trip through the same SDK connection (no state touched).
+results.Add(await Measurement.RunAsync(
+    "baseline: GetSystemInfo round trip", "calls", options.Pings, options.Concurrency, options.PhaseBudget,
+    _ => client.Connection.WorkflowService.GetSystemInfoAsync(new GetSystemInfoRequest())));
+
+// Baseline 2: workflow starts alone, no worker, so the cost of the start path is visible.
+var idleQueue = $"bench-idle-{runId}";
+results.Add(await Measurement.RunAsync(
+    "baseline: StartWorkflow, no worker", "starts", options.RawStarts, options.Concurrency, options.PhaseBudget,
+    i => client.StartWorkflowAsync(
+        (OneActivityWorkflow wf) => wf.RunAsync(i), new($"bench-raw-{runId}-{i}", idleQueue))));
+
+var taskQueue = $"bench-{runId}";
+using var worker = new TemporalWorker(client, new TemporalWorkerOptions(taskQueue)
+{
+    MaxConcurrentWorkflowTaskPolls = options.WorkflowTaskPollers,
+    MaxConcurrentActivityTaskPolls = options.ActivityTaskPollers,
+}.AddWorkflow<OneActivityWorkflow>().AddWorkflow<SignalCounterWorkflow>().AddActivity(BenchmarkActivities.Increment));
+
+var wrongResults = 0;
+var signalCountMismatch = string.Empty;
+await worker.ExecuteAsync(async () =>
+{
+    async Task RunOneAsync(string prefix, int i)
+    {
+        var result = await client.ExecuteWorkflowAsync(
+            (OneActivityWorkflow wf) => wf.RunAsync(i), new($"{prefix}-{runId}-{i}", taskQueue));
+        if (result != i + 1)
+        {
+            Interlocked.Increment(ref wrongResults);
+        }
+    }
+
+    if (options.Warmup > 0)
+    {
+        await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i));
+    }
+
+    results.Add(await Measurement.RunAsync(
+        "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
+        i => RunOneAsync("bench-wf", i)));
+
+    // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
+    // parallelism are exercised; the counts come back as the workflows' results.
+    var targets = Math.Clamp(options.Concurrency / 16, 1, 8);
+    var handles = new List<WorkflowHandle<SignalCounterWorkflow, int>>();
+    for (var t = 0; t < targets; t++)
+    {
+        handles.Add(await client.StartWorkflowAsync(
+            (SignalCounterWorkflow wf) => wf.RunAsync(), new($"bench-signals-{runId}-{t}", taskQueue)));
+    }
+
+    var signals = await Measurement.RunAsync(
+        $"signal (to {targets} workflows)", "signals", options.Signals, options.Concurrency, options.PhaseBudget,
+        i => handles[i % targets].SignalAsync(wf => wf.IncrementAsync()));
+    results.Add(signals);
+    var counted = 0;
+    foreach (var handle in handles)
+    {
+        await handle.SignalAsync(wf => wf.FinishAsync());
+        counted += await handle.GetResultAsync();
+    }
+
+    if (counted != signals.Completed)
+    {
+        signalCountMismatch = $"signals acknowledged {signals.Completed}, counted by workflows {counted}";
+    }
+});
+
+Console.WriteLine();
+foreach (var measurement in results)
+{
+    Console.WriteLine(measurement.Format());
+}
+
+var workflows = results.Single(r => r.Unit == "wf");
+Console.WriteLine();
+Console.WriteLine($"One-activity workflows/s: {workflows.PerSecond:F1} (goal ≥ 300); total run {wall.Elapsed.TotalSeconds:F1} s");
+if (wrongResults > 0 || signalCountMismatch.Length > 0 || results.Any(r => r.Failed > 0))
+{
+    Console.WriteLine($"CORRECTNESS PROBLEM: wrong workflow results {wrongResults}; {signalCountMismatch}; failed operations {results.Sum(r => r.Failed)}");
+    return 1;
+}
+
+return 0;

@@ -1,0 +1,65 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Temporalio.Client;
+using Temporalio.Testing;
+
+namespace WarehouseOms.TemporalDevServer.Benchmarks;
+
+/// <summary>The server being measured and a client connected to it.</summary>
+public sealed class ServerHost : IAsyncDisposable
+{
+    private readonly IAsyncDisposable? owned;
+
+    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned)
+    {
+        Client = client;
+        Description = description;
+        this.owned = owned;
+    }
+
+    public ITemporalClient Client { get; }
+
+    public string Description { get; }
+
+    public static async Task<ServerHost> StartAsync(BenchmarkOptions options)
+    {
+        if (options.Target is { } target)
+        {
+            var client = await TemporalClient.ConnectAsync(new(target) { Namespace = "default" });
+            return new(client, $"external server at {target}", owned: null);
+        }
+
+        if (!options.OutOfProcess)
+        {
+            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false });
+            var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+            return new(client, $"in-process dev server at {server.Target}", server);
+        }
+
+        // The dev server executable started the way the SDK's test environment starts it.
+        var executable = LocateExecutable();
+        var environment = await WorkflowEnvironment.StartLocalAsync(new()
+        {
+            DevServerOptions = new() { ExistingPath = executable, StartupTimeout = TimeSpan.FromSeconds(30) },
+        });
+        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}", environment);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (owned is not null)
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    /// <summary>The apphost the project reference copies next to this program.</summary>
+    private static string LocateExecutable()
+    {
+        const string name = "WarehouseOms.TemporalDevServer";
+        var appHost = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? name + ".exe" : name;
+        var directory = Path.GetDirectoryName(Assembly.Load(new AssemblyName(name)).Location) ?? AppContext.BaseDirectory;
+        var path = Path.Combine(directory, appHost);
+        return File.Exists(path) ? path : throw new FileNotFoundException("dev server apphost not found", path);
+    }
+}

@@ -1,2 +1,0 @@
-namespace WarehouseOms.Messaging;
-internal static class AssemblyMarker { }

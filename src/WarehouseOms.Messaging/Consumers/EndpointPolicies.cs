@@ -1,0 +1,103 @@
+using System.Data.Common;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using WarehouseOms.Contracts;
+using WarehouseOms.Messaging.Temporal;
+
+namespace WarehouseOms.Messaging.Consumers;
+
+/// <summary>
+/// Every inbound endpoint's policy, in one place:
+/// <list type="bullet">
+/// <item>queue <c>warehouse-oms.{exchange}</c>, bound explicitly to the fanout exchange of that exact name
+/// (no MassTransit message-type topology: publishers are not MassTransit applications);</item>
+/// <item>raw JSON (any content type but MassTransit's own) deserialized straight into the contract record,
+/// MassTransit envelopes still accepted;</item>
+/// <item>transient faults (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker;</item>
+/// <item>workflow not found → a few exponential retries, then <c>_error</c> with "workflow not found";</item>
+/// <item>anything else (validation, malformed JSON, a rejected receipt) → <c>_error</c> at once, reason in the headers.</item>
+/// </list>
+/// </summary>
+public static class EndpointPolicies
+{
+    public static void Apply(IReceiveEndpointConfigurator endpoint, string exchange, MessagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+
+        endpoint.ConfigureConsumeTopology = false;
+        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = options.PrefetchCount;
+            if (options.QuorumQueues)
+            {
+                rabbit.SetQuorumQueue();
+            }
+
+            rabbit.Bind(exchange, bind => bind.ExchangeType = "fanout");
+        }
+
+        // Outer: a missing workflow (order not yet started) gets a few tries before the error queue.
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Exponential(
+                options.WorkflowNotFoundRetryLimit,
+                options.WorkflowNotFoundMinInterval,
+                options.WorkflowNotFoundMaxInterval,
+                options.WorkflowNotFoundIntervalDelta);
+            retry.Handle<WorkflowNotFoundException>();
+        });
+
+        // Inner: outages are retried patiently; validation and other permanent faults never.
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Exponential(
+                options.TransientRetryLimit,
+                options.TransientMinInterval,
+                options.TransientMaxInterval,
+                options.TransientIntervalDelta);
+            retry.Handle<TemporalUnavailableException>();
+            retry.Handle<DbException>(ex => ex.IsTransient || ex.InnerException is System.Net.Sockets.SocketException or TimeoutException);
+            retry.Handle<TimeoutException>();
+        });
+    }
+}
+
+/// <summary>Names the endpoint after its exchange and applies <see cref="EndpointPolicies"/>.</summary>
+public abstract class InboundEndpointDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    private readonly string exchange;
+    private readonly MessagingOptions options;
+
+    protected InboundEndpointDefinition(string exchange, IOptions<MessagingOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.exchange = exchange;
+        this.options = options.Value;
+        EndpointName = Queues.For(exchange);
+        Endpoint(e => e.ConfigureConsumeTopology = false);
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        EndpointPolicies.Apply(endpointConfigurator, exchange, options);
+}
+
+public sealed class OrderSubmittedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<OrderSubmittedConsumer>(Exchanges.OrderSubmitted, options);
+
+public sealed class PickCompletedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<PickCompletedConsumer>(Exchanges.PickCompleted, options);
+
+public sealed class PackCompletedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<PackCompletedConsumer>(Exchanges.PackCompleted, options);
+
+public sealed class OrderCancellationRequestedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<OrderCancellationRequestedConsumer>(Exchanges.OrderCancellationRequested, options);
+
+public sealed class StockReceivedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<StockReceivedConsumer>(Exchanges.StockReceived, options);

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace WarehouseOms.Messaging;
+
+/// <summary>Configuration section <c>Messaging</c>: consumer endpoints and their retry policies.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>Messages each endpoint fetches ahead (RabbitMQ prefetch).</summary>
+    [Range(1, 1000)]
+    public int PrefetchCount { get; set; } = 16;
+
+    /// <summary>
+    /// Attempts while Temporal (or the database) is unreachable. The message stays unacknowledged on the
+    /// broker the whole time; with the defaults the retries span about an hour and a half.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int TransientRetryLimit { get; set; } = 100;
+
+    public TimeSpan TransientMinInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan TransientMaxInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan TransientIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Attempts for a signal whose workflow does not exist yet (a pick that overtook its order), then the
+    /// message goes to the error queue with the reason "workflow not found".
+    /// </summary>
+    [Range(1, 100)]
+    public int WorkflowNotFoundRetryLimit { get; set; } = 5;
+
+    public TimeSpan WorkflowNotFoundMinInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan WorkflowNotFoundMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan WorkflowNotFoundIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Declare the inbound queues as quorum queues (the broker's delivery-limit policy then applies).</summary>
+    public bool QuorumQueues { get; set; }
+}

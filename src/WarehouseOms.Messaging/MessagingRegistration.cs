@@ -1,0 +1,91 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using WarehouseOms.Messaging.Consumers;
+using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Messaging.Temporal;
+
+namespace WarehouseOms.Messaging;
+
+public static class MessagingRegistration
+{
+    /// <summary>
+    /// Registers the inbound consumers on RabbitMQ (MassTransit; sections <c>RabbitMq</c>, <c>Messaging</c>),
+    /// the <see cref="IWorkflowGateway"/> over the registered <c>ITemporalClient</c> (sections
+    /// <c>Temporal</c>, <c>Fulfillment</c>) and the bus health check (tag "ready").
+    /// Requires <c>AddWarehousePersistence</c> (stock receipts) and a Temporal client.
+    /// </summary>
+    public static IServiceCollection AddWarehouseMessaging(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        AddMessagingOptions(services, configuration);
+        services.AddOptions<RabbitMqConnectionOptions>()
+            .Bind(configuration.GetSection(RabbitMqConnectionOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IWorkflowGateway, TemporalWorkflowGateway>();
+
+        services.AddMassTransit(bus =>
+        {
+            AddInboundConsumers(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var connection = context.GetRequiredService<IOptions<RabbitMqConnectionOptions>>().Value;
+                ConfigureHost(rabbit, connection);
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            // Let in-flight consumers finish (they are short) before the bus closes on shutdown.
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(20);
+        });
+
+        return services;
+    }
+
+    /// <summary>Options of the consumers and gateway, without the transport (also used by consumer tests).</summary>
+    public static IServiceCollection AddMessagingOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MessagingOptions>()
+            .Bind(configuration.GetSection(MessagingOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<TemporalOptions>().Bind(configuration.GetSection(TemporalOptions.SectionName));
+        services.AddOptions<FulfillmentSettings>().Bind(configuration.GetSection(FulfillmentSettings.SectionName));
+        return services;
+    }
+
+    /// <summary>The five inbound consumers with their endpoint definitions.</summary>
+    public static void AddInboundConsumers(IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<OrderSubmittedConsumer, OrderSubmittedConsumerDefinition>();
+        bus.AddConsumer<PickCompletedConsumer, PickCompletedConsumerDefinition>();
+        bus.AddConsumer<PackCompletedConsumer, PackCompletedConsumerDefinition>();
+        bus.AddConsumer<OrderCancellationRequestedConsumer, OrderCancellationRequestedConsumerDefinition>();
+        bus.AddConsumer<StockReceivedConsumer, StockReceivedConsumerDefinition>();
+    }
+
+    private static void ConfigureHost(IRabbitMqBusFactoryConfigurator rabbit, RabbitMqConnectionOptions connection)
+    {
+        if (connection.Uri is { } uri)
+        {
+            rabbit.Host(uri);
+            return;
+        }
+
+        rabbit.Host(connection.Host, (ushort)connection.Port, connection.VirtualHost, host =>
+        {
+            host.Username(connection.Username);
+            host.Password(connection.Password);
+        });
+    }
+}

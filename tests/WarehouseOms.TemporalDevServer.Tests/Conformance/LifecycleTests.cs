@@ -17,6 +17,7 @@ public sealed class LifecycleTests(LocalEnvironmentFixture fixture, ITestOutputH
         .AddWorkflow<BlockingWorkflow>()
         .AddWorkflow<FailingWorkflow>()
         .AddWorkflow<GreetingWorkflow>()
+        .AddWorkflow<FlakyWorkflow>()
         .AddActivity(TestActivities.Greet);
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -156,5 +157,21 @@ public sealed class LifecycleTests(LocalEnvironmentFixture fixture, ITestOutputH
 
         Assert.IsType<TimeoutFailureException>(error.InnerException);
         Assert.Equal(WorkflowExecutionStatus.TimedOut, status);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Workflow_RetryPolicy_FailedFirstRunRetriedAndClientFollowsToResult()
+    {
+        var options = Options("workflow-retry");
+        options.RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), MaximumAttempts = 3 };
+        var (result, first) = await WithWorkerAsync(Worker(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((FlakyWorkflow wf) => wf.RunAsync(), options);
+            var result = await handle.GetResultAsync(rpcOptions: Rpc);
+            return (result, await Client.GetWorkflowHandle(options.Id!, runId: handle.ResultRunId).DescribeAsync(new() { Rpc = Rpc }));
+        });
+
+        Assert.Equal("succeeded on attempt 2", result);
+        Assert.Equal(WorkflowExecutionStatus.Failed, first.Status);
     }
 }

@@ -39,3 +39,14 @@ public sealed class ContinueAsNewWorkflow
             $"iteration {input.Iteration} continued from {Workflow.Info.ContinuedRunId ?? "none"} first {Workflow.Info.FirstExecutionRunId}");
     }
 }
+
+/// <summary>Fails its first attempt; under a workflow retry policy the second run succeeds.</summary>
+[Workflow]
+public sealed class FlakyWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.Info.Attempt < 2
+            ? throw new ApplicationFailureException($"attempt {Workflow.Info.Attempt} fails")
+            : Task.FromResult($"succeeded on attempt {Workflow.Info.Attempt}");
+}

@@ -83,16 +83,31 @@ public sealed class ShoppingCart
 
     /// <summary>
     /// Takes everything in the cart for an order and empties it. Rejected when the cart is empty (an
-    /// order needs lines); the message ID is remembered either way.
+    /// order needs lines); the message ID is remembered either way. A request ID already checked out
+    /// (the same checkout under another message ID) is a duplicate: the cart is not emptied into an
+    /// order that will never be created a second time.
     /// </summary>
-    public (CartChangeOutcome Outcome, IReadOnlyList<CartLine> Lines) CheckOut(string messageId)
+    public (CartChangeOutcome Outcome, IReadOnlyList<CartLine> Lines) CheckOut(string messageId, string requestId)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestId);
+        var requestKey = "checkout:" + requestId;
+        if (processed.Contains(requestKey))
+        {
+            processed.TryAdd(messageId);
+            return (CartChangeOutcome.Duplicate, []);
+        }
+
         IReadOnlyList<CartLine> taken = [];
         var outcome = Change(messageId, null, () =>
         {
             taken = Items;
             items.Clear();
         }, mustHaveItems: true);
+        if (outcome.Disposition == CartChangeDisposition.Applied)
+        {
+            processed.TryAdd(requestKey);
+        }
+
         return (outcome, taken);
     }
 

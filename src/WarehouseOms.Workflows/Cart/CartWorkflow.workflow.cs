@@ -107,7 +107,7 @@ public sealed class CartWorkflow
             return Task.CompletedTask;
         }
 
-        var (outcome, lines) = cart.CheckOut(signal.MessageId);
+        var (outcome, lines) = cart.CheckOut(signal.MessageId, signal.RequestId);
         Record(CartSignalNames.Checkout, signal.MessageId, outcome);
         if (outcome.Disposition == CartChangeDisposition.Applied)
         {

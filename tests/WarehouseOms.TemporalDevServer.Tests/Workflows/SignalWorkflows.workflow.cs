@@ -2,7 +2,11 @@ using Temporalio.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Workflows;
 
-/// <summary>Collects signalled items until told to finish; exposes them as queries.</summary>
+/// <summary>
+/// Collects signalled items until told to finish; exposes them as queries. The result is the start
+/// input followed by the signals: a signal that arrives with the start may be handled before the run
+/// method's first line, so the input is kept apart from the signalled items.
+/// </summary>
 [Workflow]
 public sealed class CollectorWorkflow
 {
@@ -32,9 +36,8 @@ public sealed class CollectorWorkflow
     [WorkflowRun]
     public async Task<IReadOnlyList<string>> RunAsync(string prefix)
     {
-        items.Add(prefix);
         await Workflow.WaitConditionAsync(() => finished);
-        return items;
+        return [prefix, .. items];
     }
 }
 

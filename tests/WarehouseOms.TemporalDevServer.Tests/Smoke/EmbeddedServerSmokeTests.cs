@@ -1,0 +1,57 @@
+using Temporalio.Activities;
+using Temporalio.Client;
+using Temporalio.Worker;
+using Temporalio.Workflows;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Smoke;
+
+/// <summary>The library form (<see cref="TemporalDevServer.StartAsync"/>) as test fixtures and the Host use it.</summary>
+public sealed class EmbeddedServerSmokeTests
+{
+    [Fact(Timeout = 60_000)]
+    public async Task StartAsync_PortZero_RunsAWorkflowWithAnActivityOnTheReportedTarget()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        await using var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0 }, deadline.Token);
+        Assert.StartsWith("127.0.0.1:", server.Target, StringComparison.Ordinal);
+        Assert.NotEqual("127.0.0.1:0", server.Target);
+
+        var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+        var taskQueue = $"smoke-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(
+            client,
+            new TemporalWorkerOptions(taskQueue).AddWorkflow<GreetingWorkflow>().AddActivity(GreetingWorkflow.Greet));
+
+        var result = await worker.ExecuteAsync(
+            () => client.ExecuteWorkflowAsync(
+                (GreetingWorkflow wf) => wf.RunAsync("warehouse"),
+                new WorkflowOptions($"smoke-{Guid.NewGuid():N}", taskQueue),
+                new RpcOptions { CancellationToken = deadline.Token }),
+            deadline.Token);
+
+        Assert.Equal("hello warehouse", result);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task DisposeAsync_RunningServer_ReleasesThePort()
+    {
+        var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0 });
+        var port = int.Parse(server.Target.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+        await server.DisposeAsync();
+
+        // The same port can be bound again at once: nothing of the first server keeps listening.
+        await using var again = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = port });
+        Assert.Equal($"127.0.0.1:{port}", again.Target);
+    }
+
+    [Workflow]
+    public sealed class GreetingWorkflow
+    {
+        [Activity]
+        public static string Greet(string name) => $"hello {name}";
+
+        [WorkflowRun]
+        public Task<string> RunAsync(string name) =>
+            Workflow.ExecuteActivityAsync(() => Greet(name), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+    }
+}

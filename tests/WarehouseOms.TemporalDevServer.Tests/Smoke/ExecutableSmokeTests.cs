@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Temporalio.Client;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Smoke;
+
+/// <summary>The executable form: prints its address once it accepts connections, stops cleanly on a signal.</summary>
+public sealed partial class ExecutableSmokeTests
+{
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(SigTerm)]
+    [InlineData(SigInt)]
+    public async Task Executable_StopSignal_ShutsDownCleanly(int signal)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return; // POSIX signals only.
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        using var process = Process.Start(new ProcessStartInfo(DevServerExecutable.Path, "--port 0")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        try
+        {
+            var target = await ReadTargetAsync(process, deadline.Token);
+            var client = await TemporalClient.ConnectAsync(new(target));
+            var info = await client.WorkflowService.GetSystemInfoAsync(new(), new() { CancellationToken = deadline.Token });
+            Assert.NotNull(info);
+
+            Assert.Equal(0, Kill(process.Id, signal));
+            await process.WaitForExitAsync(deadline.Token);
+            var rest = await process.StandardOutput.ReadToEndAsync(deadline.Token);
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("stopped", rest, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static async Task<string> ReadTargetAsync(Process process, CancellationToken ct)
+    {
+        while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+            {
+                return match.Groups["target"].Value;
+            }
+        }
+
+        throw new InvalidOperationException("The dev server exited before printing its address.");
+    }
+
+    [GeneratedRegex(@"listening on (?<target>[0-9.]+:[0-9]+)")]
+    private static partial Regex ListeningLine();
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}

@@ -32,6 +32,11 @@ public static class MessagingRegistration
         services.AddMassTransit(bus =>
         {
             AddInboundConsumers(bus);
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = "bus";
+                health.Tags.Add("ready");
+            });
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var connection = context.GetRequiredService<IOptions<RabbitMqConnectionOptions>>().Value;

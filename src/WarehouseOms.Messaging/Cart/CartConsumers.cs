@@ -1,0 +1,119 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WarehouseOms.Contracts;
+using WarehouseOms.Messaging.Consumers;
+using WarehouseOms.Workflows;
+using WarehouseOms.Workflows.Activities;
+using WarehouseOms.Workflows.Cart;
+
+namespace WarehouseOms.Messaging.Cart;
+
+// oms.cart-* → signal-with-start of cart-{customerId}. The cart workflow de-duplicates by message ID, so
+// a redelivery is harmless; invalid messages go to the error queue (MessageValidationException).
+
+/// <summary><c>oms.cart-items-added</c> → AddItems.</summary>
+public sealed class CartItemsAddedConsumer(ICartGateway gateway, ILogger<CartItemsAddedConsumer> logger) : IConsumer<CartItemsAdded>
+{
+    public Task Consume(ConsumeContext<CartItemsAdded> context)
+    {
+        var checks = new MessageChecks(Exchanges.CartItemsAdded);
+        var customerId = checks.Required(context.Message.CustomerId, "customerId");
+        var items = CartMessages.Items(checks, context.Message.Items);
+        checks.ThrowIfInvalid();
+
+        var messageId = MessageIds.For(context);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.AddItems, new CartItemsSignal(messageId, items), context.CancellationToken);
+    }
+}
+
+/// <summary><c>oms.cart-items-removed</c> → RemoveItems.</summary>
+public sealed class CartItemsRemovedConsumer(ICartGateway gateway, ILogger<CartItemsRemovedConsumer> logger) : IConsumer<CartItemsRemoved>
+{
+    public Task Consume(ConsumeContext<CartItemsRemoved> context)
+    {
+        var checks = new MessageChecks(Exchanges.CartItemsRemoved);
+        var customerId = checks.Required(context.Message.CustomerId, "customerId");
+        var items = CartMessages.Items(checks, context.Message.Items);
+        checks.ThrowIfInvalid();
+
+        var messageId = MessageIds.For(context);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.RemoveItems, new CartItemsSignal(messageId, items), context.CancellationToken);
+    }
+}
+
+/// <summary><c>oms.cart-reset</c> → Reset.</summary>
+public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetConsumer> logger) : IConsumer<CartReset>
+{
+    public Task Consume(ConsumeContext<CartReset> context)
+    {
+        var checks = new MessageChecks(Exchanges.CartReset);
+        var customerId = checks.Required(context.Message.CustomerId, "customerId");
+        checks.ThrowIfInvalid();
+
+        var messageId = MessageIds.For(context);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.Reset, new CartResetSignal(messageId), context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// <c>oms.cart-checked-out</c> → Checkout: the cart submits its items as order intake
+/// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here; the address is
+/// validated by the intake's ValidateOrder, which answers with order-rejected like any other order.
+/// </summary>
+public sealed class CartCheckedOutConsumer(ICartGateway gateway, ILogger<CartCheckedOutConsumer> logger) : IConsumer<CartCheckedOut>
+{
+    public Task Consume(ConsumeContext<CartCheckedOut> context)
+    {
+        var checks = new MessageChecks(Exchanges.CartCheckedOut);
+        var customerId = checks.Required(context.Message.CustomerId, "customerId");
+        var requestId = checks.Required(context.Message.RequestId, "requestId");
+        checks.ThrowIfInvalid();
+
+        var messageId = MessageIds.For(context);
+        return CartMessages.SendAsync(
+            gateway, logger, customerId, messageId, CartSignalNames.Checkout, new CartCheckoutSignal(messageId, requestId, context.Message.ShipTo), context.CancellationToken);
+    }
+}
+
+/// <summary>The shared parts of the cart consumers.</summary>
+internal static class CartMessages
+{
+    public static List<LineItem> Items(MessageChecks checks, IReadOnlyList<OrderLine?>? lines) =>
+        checks.NonEmpty(lines, "items")
+            .Select((line, i) => new LineItem(checks.Required(line.Sku, $"items[{i}].sku"), checks.Positive(line.Quantity, $"items[{i}].quantity")))
+            .ToList();
+
+    public static async Task SendAsync(
+        ICartGateway gateway,
+        ILogger logger,
+        string customerId,
+        string messageId,
+        string signalName,
+        object payload,
+        CancellationToken cancellationToken)
+    {
+        var workflowId = WorkflowIds.Cart(customerId);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["MessageId"] = messageId,
+            ["CustomerId"] = customerId,
+            ["WorkflowId"] = workflowId,
+        });
+
+        await gateway.SignalCartAsync(customerId, signalName, payload, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("{SignalName} delivered to {WorkflowId}", signalName, workflowId);
+    }
+}
+
+public sealed class CartItemsAddedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<CartItemsAddedConsumer>(Exchanges.CartItemsAdded, options);
+
+public sealed class CartItemsRemovedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<CartItemsRemovedConsumer>(Exchanges.CartItemsRemoved, options);
+
+public sealed class CartResetConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<CartResetConsumer>(Exchanges.CartReset, options);
+
+public sealed class CartCheckedOutConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<CartCheckedOutConsumer>(Exchanges.CartCheckedOut, options);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using WarehouseOms.TemporalDevServer;
 
 // Command lines understood (so that the SDK's WorkflowEnvironment can launch this with ExistingPath):
@@ -6,12 +7,18 @@ using WarehouseOms.TemporalDevServer;
 //   WarehouseOms.TemporalDevServer <port>                                               (test-server form)
 var options = CommandLine.Parse(args);
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// Ctrl+C, SIGTERM (docker, process managers) and SIGQUIT all mean "stop cleanly"; cancelling the
+// default action keeps the runtime from exiting before the server has shut down.
+void RequestStop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);
 
 await using (var server = await TemporalDevServer.StartAsync(options, stop.Token))
 {
@@ -22,7 +29,7 @@ await using (var server = await TemporalDevServer.StartAsync(options, stop.Token
     }
     catch (OperationCanceledException)
     {
-        // Ctrl+C or SIGTERM: fall through to a clean shutdown.
+        // A stop signal: fall through to a clean shutdown.
     }
 }
 

@@ -23,10 +23,13 @@ public sealed class EmbeddedServerSmokeTests
             new TemporalWorkerOptions(taskQueue).AddWorkflow<GreetingWorkflow>().AddActivity(GreetingWorkflow.Greet));
 
         var result = await worker.ExecuteAsync(
-            () => client.ExecuteWorkflowAsync(
-                (GreetingWorkflow wf) => wf.RunAsync("warehouse"),
-                new WorkflowOptions($"smoke-{Guid.NewGuid():N}", taskQueue),
-                new RpcOptions { CancellationToken = deadline.Token }),
+            async () =>
+            {
+                var handle = await client.StartWorkflowAsync(
+                    (GreetingWorkflow wf) => wf.RunAsync("warehouse"),
+                    new WorkflowOptions($"smoke-{Guid.NewGuid():N}", taskQueue));
+                return await handle.GetResultAsync(rpcOptions: new() { CancellationToken = deadline.Token });
+            },
             deadline.Token);
 
         Assert.Equal("hello warehouse", result);

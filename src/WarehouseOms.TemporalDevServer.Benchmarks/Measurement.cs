@@ -5,9 +5,19 @@ using System.Globalization;
 namespace WarehouseOms.TemporalDevServer.Benchmarks;
 
 /// <summary>Result of one phase: how many operations finished in how long, with per-operation latencies.</summary>
-public sealed record Measurement(string Phase, string Unit, int Requested, int Completed, int Failed, TimeSpan Elapsed, double[] LatenciesMs)
+/// <remarks>
+/// <see cref="CpuTime"/> is this process's CPU time during the phase (server, SDK client and worker all
+/// run here): CPU per operation does not depend on what else the machine is doing, so it gives the
+/// throughput ceiling the code would reach with every core to itself.
+/// </remarks>
+public sealed record Measurement(string Phase, string Unit, int Requested, int Completed, int Failed, TimeSpan Elapsed, TimeSpan CpuTime, double[] LatenciesMs)
 {
     public double PerSecond => Completed / Elapsed.TotalSeconds;
+
+    public double CpuMsPerOperation => Completed == 0 ? double.NaN : CpuTime.TotalMilliseconds / Completed;
+
+    /// <summary>Operations per second if the process had all cores of the machine to itself.</summary>
+    public double CpuBoundCeiling => Environment.ProcessorCount * 1000 / CpuMsPerOperation;
 
     public double Percentile(double p)
     {
@@ -22,8 +32,9 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
 
     public string Format() => string.Format(
         CultureInfo.InvariantCulture,
-        "{0,-44} {1,7}/{2,-7} {3,6} failed {4,9:F1} {5}/s   p50 {6,7:F2} ms  p95 {7,7:F2} ms  p99 {8,7:F2} ms  ({9:F1} s)",
-        Phase, Completed, Requested, Failed, PerSecond, Unit, Percentile(50), Percentile(95), Percentile(99), Elapsed.TotalSeconds);
+        "{0,-40} {1,6}/{2,-6} {3,3} failed {4,8:F1} {5}/s  p50 {6,7:F2} ms  p95 {7,7:F2} ms  p99 {8,7:F2} ms  ({9:F1} s)  cpu {10:F2} ms/op, ceiling {11:F0}/s",
+        Phase, Completed, Requested, Failed, PerSecond, Unit, Percentile(50), Percentile(95), Percentile(99), Elapsed.TotalSeconds,
+        CpuMsPerOperation, CpuBoundCeiling);
 
     /// <summary>
     /// Runs <paramref name="operation"/> for indexes 0..count-1 with <paramref name="concurrency"/> callers,
@@ -35,6 +46,8 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
         var latencies = new ConcurrentBag<double>();
         var failures = 0;
         var next = -1;
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var total = Stopwatch.StartNew();
         async Task CallerAsync()
         {
@@ -59,8 +72,10 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
 
         await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, count)).Select(_ => Task.Run(CallerAsync)));
         total.Stop();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
         var sorted = latencies.ToArray();
         Array.Sort(sorted);
-        return new(phase, unit, count, sorted.Length, failures, total.Elapsed, sorted);
+        return new(phase, unit, count, sorted.Length, failures, total.Elapsed, cpu, sorted);
     }
 }

@@ -105,7 +105,9 @@ foreach (var measurement in results)
 
 var workflows = results.Single(r => r.Unit == "wf");
 Console.WriteLine();
-Console.WriteLine($"One-activity workflows/s: {workflows.PerSecond:F1} (goal ≥ 300); total run {wall.Elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"One-activity workflows/s: {workflows.PerSecond:F1} (goal ≥ 300); " +
+    $"CPU-bound ceiling on {Environment.ProcessorCount} dedicated cores: {workflows.CpuBoundCeiling:F0}/s; " +
+    $"load average at the end {LoadAverage()}; total run {wall.Elapsed.TotalSeconds:F1} s");
 if (wrongResults > 0 || signalCountMismatch.Length > 0 || results.Any(r => r.Failed > 0))
 {
     Console.WriteLine($"CORRECTNESS PROBLEM: wrong workflow results {wrongResults}; {signalCountMismatch}; failed operations {results.Sum(r => r.Failed)}");
@@ -113,3 +115,7 @@ if (wrongResults > 0 || signalCountMismatch.Length > 0 || results.Any(r => r.Fai
 }
 
 return 0;
+
+// Other processes share the machine; the load average says how much they took (Linux only).
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

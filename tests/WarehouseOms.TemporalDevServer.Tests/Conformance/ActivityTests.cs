@@ -182,6 +182,27 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Workflow_CancelledWhileActivityRuns_ActivityCancelledAndWorkflowCanceled()
+    {
+        var options = Options("cancel-with-activity");
+        var (error, status) = await WithWorkerAsync(
+            WorkerOptions().AddWorkflow<WorkflowWithLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync),
+            async () =>
+            {
+                var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(), options);
+                await Eventually.UntilAsync(
+                    () => ActivityJournal.For(options.Id!).Contains("started"), "the activity to start", cancellationToken: Deadline);
+                await handle.CancelAsync(new() { Rpc = Rpc });
+                var error = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+                return (error, (await handle.DescribeAsync(new() { Rpc = Rpc })).Status);
+            });
+
+        Assert.IsType<CanceledFailureException>(error.InnerException);
+        Assert.Equal(WorkflowExecutionStatus.Canceled, status);
+        Assert.Contains("cancelled:CancelRequested", ActivityJournal.For(options.Id!));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Activity_CompletedThroughTaskToken_WorkflowGetsResultAndSecondCompletionIsNotFound()
     {
         var options = Options("async-completion");

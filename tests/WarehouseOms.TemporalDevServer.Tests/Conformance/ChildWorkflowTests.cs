@@ -17,7 +17,9 @@ public sealed class ChildWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         .AddWorkflow<ParentWorkflow>()
         .AddWorkflow<ChildWorkflow>()
         .AddWorkflow<BlockedChildWorkflow>()
-        .AddWorkflow<ChildConflictWorkflow>();
+        .AddWorkflow<ChildConflictWorkflow>()
+        .AddWorkflow<ParentOfFailingChildWorkflow>()
+        .AddWorkflow<FailingWorkflow>();
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task ChildWorkflow_GivenId_RunsUnderThatIdAndKnowsItsParent()
@@ -102,6 +104,17 @@ public sealed class ChildWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
 
         Assert.Equal($"already started: {existing.Id}", result);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ChildWorkflow_Fails_ParentSeesChildFailureWithCause()
+    {
+        var parent = Options("parent-of-failing");
+        var childId = parent.Id + "-child";
+        var result = await WithWorkerAsync(FamilyWorker(), () =>
+            Client.ExecuteWorkflowAsync((ParentOfFailingChildWorkflow wf) => wf.RunAsync(childId), parent));
+
+        Assert.Equal($"{childId}: OrderRejected: order rejected: child broke", result);
     }
 
     private async Task<WorkflowExecutionStatus?> StatusOrNullAsync(WorkflowHandle handle)

@@ -98,6 +98,20 @@ public sealed class LifecycleTests(LocalEnvironmentFixture fixture, ITestOutputH
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Describe_StartedWithMemo_ReturnsMemo()
+    {
+        var options = Options("memo");
+        options.Memo = new Dictionary<string, object> { ["orderId"] = "ORD-42", ["lines"] = 3 };
+        var handle = await Client.StartWorkflowAsync((BlockingWorkflow wf) => wf.RunAsync(), options);
+
+        var description = await handle.DescribeAsync(new() { Rpc = Rpc });
+        await handle.TerminateAsync("cleanup", new() { Rpc = Rpc });
+
+        Assert.Equal("ORD-42", await description.Memo["orderId"].ToValueAsync<string>());
+        Assert.Equal(3, await description.Memo["lines"].ToValueAsync<int>());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Describe_UnknownWorkflow_ThrowsNotFound()
     {
         var error = await Assert.ThrowsAsync<RpcException>(

@@ -224,3 +224,19 @@ public sealed class LocalActivityWorkflow
             () => TestActivities.Double(value),
             new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
 }
+
+/// <summary>Waits on a heartbeating activity; cancelling the workflow must cancel the activity.</summary>
+[Workflow]
+public sealed class WorkflowWithLongActivity
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.HeartbeatUntilCancelledAsync(),
+            new()
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(60),
+                HeartbeatTimeout = TimeSpan.FromSeconds(2),
+                CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+            });
+}

@@ -55,3 +55,22 @@ public sealed class ChildConflictWorkflow
         }
     }
 }
+
+/// <summary>Runs a child that fails and reports how the failure reached the parent.</summary>
+[Workflow]
+public sealed class ParentOfFailingChildWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string childId)
+    {
+        try
+        {
+            await Workflow.ExecuteChildWorkflowAsync((FailingWorkflow child) => child.RunAsync("child broke"), new() { Id = childId });
+            return "child succeeded";
+        }
+        catch (ChildWorkflowFailureException e) when (e.InnerException is ApplicationFailureException cause)
+        {
+            return $"{e.WorkflowId}: {cause.ErrorType}: {cause.Message}";
+        }
+    }
+}

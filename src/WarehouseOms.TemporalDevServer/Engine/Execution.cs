@@ -102,15 +102,16 @@ internal sealed class Execution
     /// <summary>The run that continued this one (continue-as-new or retry), for clients following runs.</summary>
     public string? NextRunId { get; set; }
 
-    private TaskCompletionSource historyChanged = NewSignal();
+    // Created only when someone waits: most appends have no long poll watching them.
+    private TaskCompletionSource? historyChanged;
 
-    public Task HistoryChanged => historyChanged.Task;
+    public Task HistoryChanged => (historyChanged ??= NewSignal()).Task;
 
     public void NotifyHistoryChanged()
     {
         var previous = historyChanged;
-        historyChanged = NewSignal();
-        previous.TrySetResult();
+        historyChanged = null;
+        previous?.TrySetResult();
     }
 
     public WorkflowExecution Ref => new() { WorkflowId = WorkflowId, RunId = RunId };

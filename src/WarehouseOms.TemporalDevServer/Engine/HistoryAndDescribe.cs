@@ -65,7 +65,7 @@ internal sealed partial class WorkflowEngine
                 return new GetWorkflowExecutionHistoryResponse { History = new History(), NextPageToken = PageToken(from) };
             }
 
-            await Task.WhenAny(changed, Task.Delay(wait, ct)).ConfigureAwait(false);
+            await Waits.CompletionOrTimeoutAsync(changed, wait, ct).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
         }
     }

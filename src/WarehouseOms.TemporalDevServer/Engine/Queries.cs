@@ -35,8 +35,8 @@ internal sealed partial class WorkflowEngine
             RouteQuery(execution, pending);
         }
 
-        var finished = await Task.WhenAny(pending.Completion.Task, Task.Delay(QueryTimeout, ct)).ConfigureAwait(false);
-        if (finished != pending.Completion.Task)
+        await Waits.CompletionOrTimeoutAsync(pending.Completion.Task, QueryTimeout, ct).ConfigureAwait(false);
+        if (!pending.Completion.Task.IsCompleted)
         {
             throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.DeadlineExceeded, "query timed out: no worker answered"));
         }

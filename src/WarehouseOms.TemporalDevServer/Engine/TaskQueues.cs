@@ -101,14 +101,7 @@ internal sealed partial class WorkflowEngine
             }
         }
 
-        try
-        {
-            await Task.WhenAny(poller.Completion.Task, Task.Delay(wait, ct)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Treated like a timeout below.
-        }
+        await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, wait, ct).ConfigureAwait(false);
 
         lock (gate)
         {

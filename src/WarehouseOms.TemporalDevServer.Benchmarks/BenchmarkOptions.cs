@@ -17,6 +17,9 @@ public sealed record BenchmarkOptions
     /// <summary>Upper bound per phase; a phase that runs out stops starting work and reports what it did.</summary>
     public TimeSpan PhaseBudget { get; init; } = TimeSpan.FromSeconds(12);
 
+    /// <summary>Turn off the SDK's workflow tracing event listener (a determinism check that costs CPU).</summary>
+    public bool DisableTracingListener { get; init; }
+
     /// <summary>Run the built dev server executable as a child process instead of in-process.</summary>
     public bool OutOfProcess { get; init; }
 
@@ -35,6 +38,7 @@ public sealed record BenchmarkOptions
           --wft-pollers N      worker workflow-task pollers (default 8)
           --activity-pollers N worker activity-task pollers (default 8)
           --phase-budget S     seconds a phase may take before it stops early (default 12)
+          --no-tracing-listener  disable the SDK's workflow tracing event listener in the worker
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
           --target HOST:PORT   measure a running server instead of starting one in-process
         """;
@@ -62,6 +66,7 @@ public sealed record BenchmarkOptions
                 "--phase-budget" => options with { PhaseBudget = TimeSpan.FromSeconds(Count()) },
                 "--target" => options with { Target = Value() },
                 "--out-of-process" => options with { OutOfProcess = true },
+                "--no-tracing-listener" => options with { DisableTracingListener = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

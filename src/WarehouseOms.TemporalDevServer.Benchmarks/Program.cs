@@ -45,6 +45,7 @@ using var worker = new TemporalWorker(client, new TemporalWorkerOptions(taskQueu
 {
     MaxConcurrentWorkflowTaskPolls = options.WorkflowTaskPollers,
     MaxConcurrentActivityTaskPolls = options.ActivityTaskPollers,
+    DisableWorkflowTracingEventListener = options.DisableTracingListener,
 }.AddWorkflow<OneActivityWorkflow>().AddWorkflow<SignalCounterWorkflow>().AddActivity(BenchmarkActivities.Increment));
 
 var wrongResults = 0;

@@ -165,6 +165,30 @@ public sealed class CartWorkflowTests(LocalServerFixture server)
         Assert.False(await IntakeExistsAsync(requestId));
     });
 
+    [Fact]
+    public Task History_OfRunWithCheckoutAndContinueAsNew_ReplaysDeterministically() => RunWithWorkerAsync(async () =>
+    {
+        var options = new CartWorkflowOptions(MaxSignalsPerRun: 4);
+        var cart = await SignalWithStartAsync(CartSignalNames.AddItems, new CartItemsSignal("m1", [new("SKU-A", 2)]), options);
+        var firstRunId = cart.ResultRunId!;
+        await cart.SignalAsync(CartSignalNames.AddItems, [new CartItemsSignal("m1", [new("SKU-A", 2)])]);
+        await cart.SignalAsync(CartSignalNames.Checkout, [new CartCheckoutSignal("m2", $"req-{Guid.NewGuid():N}"[..20], null)]);
+        await cart.SignalAsync(CartSignalNames.AddItems, [new CartItemsSignal("m3", [new("SKU-B", 1)])]);
+        await cart.SignalAsync(CartSignalNames.AddItems, [new CartItemsSignal("m4", [new("SKU-B", 1)])]);
+        await WaitForVersionAsync(Client.GetWorkflowHandle<CartWorkflow>(CartId), 4);
+
+        var firstRun = Client.GetWorkflowHandle(CartId, runId: firstRunId);
+        await Eventually.UntilAsync(
+            async () => (await firstRun.DescribeAsync()).Status,
+            s => s == WorkflowExecutionStatus.ContinuedAsNew,
+            "first cart run continued as new");
+        var history = await firstRun.FetchHistoryAsync();
+
+        var replay = await new WorkflowReplayer(new WorkflowReplayerOptions().AddWorkflow<CartWorkflow>())
+            .ReplayWorkflowAsync(history, throwOnReplayFailure: false);
+        Assert.Null(replay.ReplayFailure);
+    });
+
     private async Task<bool> IntakeExistsAsync(string requestId)
     {
         try

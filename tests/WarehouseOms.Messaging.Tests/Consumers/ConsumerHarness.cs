@@ -1,0 +1,100 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using WarehouseOms.Contracts;
+using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Persistence.Inventory;
+
+namespace WarehouseOms.Messaging.Tests.Consumers;
+
+/// <summary>
+/// The real consumers and endpoint definitions (retry policies included) on MassTransit's in-memory test
+/// harness, with a fake gateway and short retry intervals.
+/// </summary>
+public sealed class ConsumerHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider provider;
+
+    private ConsumerHarness(ServiceProvider provider, ITestHarness harness, FakeWorkflowGateway gateway, FakeStockReceiptService receipts)
+    {
+        this.provider = provider;
+        Harness = harness;
+        Gateway = gateway;
+        Receipts = receipts;
+    }
+
+    public ITestHarness Harness { get; }
+
+    public FakeWorkflowGateway Gateway { get; }
+
+    public FakeStockReceiptService Receipts { get; }
+
+    public const int NotFoundRetryLimit = 3;
+
+    public static async Task<ConsumerHarness> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Messaging:TransientRetryLimit"] = "10",
+            ["Messaging:TransientMinInterval"] = "00:00:00.010",
+            ["Messaging:TransientMaxInterval"] = "00:00:00.050",
+            ["Messaging:TransientIntervalDelta"] = "00:00:00.010",
+            ["Messaging:WorkflowNotFoundRetryLimit"] = NotFoundRetryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.010",
+            ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:00.050",
+            ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.010",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var gateway = new FakeWorkflowGateway();
+        var receipts = new FakeStockReceiptService();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IWorkflowGateway>(gateway);
+        services.AddSingleton<IStockReceiptService>(receipts);
+        MessagingRegistration.AddMessagingOptions(services, configuration);
+        services.AddMassTransitTestHarness(bus => MessagingRegistration.AddInboundConsumers(bus));
+
+        var provider = services.BuildServiceProvider(true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromSeconds(20);
+        await harness.Start();
+        return new ConsumerHarness(provider, harness, gateway, receipts);
+    }
+
+    /// <summary>Sends to the endpoint's real queue name (the harness's own lookup ignores the definition's name).</summary>
+    public async Task SendAsync<TMessage>(string exchange, TMessage message, Guid? messageId = null)
+        where TMessage : class
+    {
+        var endpoint = await Harness.Bus.GetSendEndpoint(new Uri("queue:" + Queues.For(exchange)));
+        await endpoint.Send(message, context => context.MessageId = messageId ?? NewId.NextGuid());
+    }
+
+    /// <summary>The fault MassTransit published for a message that ended in the error queue, or null.</summary>
+    public async Task<Fault<TMessage>?> FaultOfAsync<TMessage>()
+        where TMessage : class
+    {
+        if (!await Harness.Published.Any<Fault<TMessage>>())
+        {
+            return null;
+        }
+
+        await foreach (var fault in Harness.Published.SelectAsync<Fault<TMessage>>())
+        {
+            return fault.Context.Message;
+        }
+
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await provider.DisposeAsync();
+    }
+}

@@ -1,2 +1,0 @@
-namespace WarehouseOms.IntegrationTests;
-internal static class AssemblyMarker { }

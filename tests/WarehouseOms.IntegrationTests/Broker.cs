@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace WarehouseOms.IntegrationTests;
+
+/// <summary>
+/// A plain AMQP client (RabbitMQ.Client, not MassTransit), as a Java WMS gateway or a script would be:
+/// publishes raw JSON to the inbound exchanges and collects everything published to the outbound ones.
+/// </summary>
+public sealed class Broker(Uri uri) : IAsyncDisposable
+{
+    private IConnection? connection;
+    private IChannel? publisher;
+    private IChannel? observer;
+
+    /// <summary>Every outbound message seen so far: exchange, AMQP message_id, parsed body.</summary>
+    public ConcurrentQueue<OutboundMessage> Received { get; } = new();
+
+    public async Task ConnectAsync()
+    {
+        connection = await new ConnectionFactory { Uri = uri, ClientProvidedName = "integration-tests" }.CreateConnectionAsync();
+        publisher = await connection.CreateChannelAsync();
+        observer = await connection.CreateChannelAsync();
+    }
+
+    /// <summary>One exclusive, auto-deleted queue per outbound fanout exchange, consumed into <see cref="Received"/>.</summary>
+    public async Task ObserveAsync(IEnumerable<string> exchanges)
+    {
+        var channel = observer ?? throw new InvalidOperationException("not connected");
+        foreach (var exchange in exchanges)
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+            var queue = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true);
+            await channel.QueueBindAsync(queue.QueueName, exchange, string.Empty);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) =>
+            {
+                using var body = JsonDocument.Parse(delivery.Body);
+                Received.Enqueue(new OutboundMessage(delivery.Exchange, delivery.BasicProperties.MessageId, body.RootElement.Clone()));
+                return Task.CompletedTask;
+            };
+            await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
+        }
+    }
+
+    /// <summary>Raw bytes to an inbound fanout exchange, content type application/json, optional message_id.</summary>
+    public async Task PublishRawAsync(string exchange, string json, string? messageId = null)
+    {
+        var channel = publisher ?? throw new InvalidOperationException("not connected");
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        var properties = new BasicProperties
+        {
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = messageId,
+        };
+        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
+    }
+
+    public Task PublishAsync(string exchange, object message, string? messageId = null) =>
+        PublishRawAsync(exchange, JsonSerializer.Serialize(message, JsonSerializerOptions.Web), messageId);
+
+    /// <summary>Takes one message with the given message_id off a queue (e.g. an error queue), or null.</summary>
+    public async Task<(string Body, IDictionary<string, string> Headers)?> TakeAsync(string queue, string messageId)
+    {
+        var channel = publisher ?? throw new InvalidOperationException("not connected");
+        var skipped = new List<ulong>();
+        try
+        {
+            while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
+            {
+                if (result.BasicProperties.MessageId != messageId)
+                {
+                    skipped.Add(result.DeliveryTag);
+                    continue;
+                }
+
+                await channel.BasicAckAsync(result.DeliveryTag, multiple: false);
+                var headers = (result.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                    .ToDictionary(h => h.Key, h => h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value?.ToString() ?? string.Empty);
+                return (Encoding.UTF8.GetString(result.Body.Span), headers);
+            }
+
+            return null;
+        }
+        finally
+        {
+            foreach (var tag in skipped)
+            {
+                await channel.BasicNackAsync(tag, multiple: false, requeue: true);
+            }
+        }
+    }
+
+    public IReadOnlyList<OutboundMessage> For(string exchange, string orderId) =>
+        Received.Where(m => m.Exchange == exchange && m.OrderId == orderId).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.CloseAsync();
+            connection.Dispose();
+        }
+    }
+}
+
+public sealed record OutboundMessage(string Exchange, string? MessageId, JsonElement Body)
+{
+    public string? OrderId => Body.TryGetProperty("orderId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+}
+
+/// <summary>Eventual assertions: a condition polled until a deadline, never a fixed sleep.</summary>
+public static class Poll
+{
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}; last value: {value}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(condition()), ok => ok, what, timeout);
+}

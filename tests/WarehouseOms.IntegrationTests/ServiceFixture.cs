@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using WarehouseOms.Host;
+
+namespace WarehouseOms.IntegrationTests;
+
+/// <summary>
+/// The real service, started once in-process for the whole collection: a fresh PostgreSQL database
+/// (created here, demo catalogue seeded), the shared local RabbitMQ, the embedded Temporal dev server.
+/// One host only, because the inbound queue names are stable: two hosts on one broker would compete for
+/// each other's messages. Tests isolate themselves by unique request and order IDs.
+/// </summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms")
+        ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
+
+    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+
+    private WebApplication? app;
+
+    public string DatabaseName { get; } = "warehouse_oms_it_" + Guid.NewGuid().ToString("N")[..12];
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = DatabaseName }.ConnectionString;
+
+    public Broker Broker { get; } = new(BrokerUri);
+
+    public async Task InitializeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await Broker.ConnectAsync();
+        // Outbound observers first, so that nothing the service emits is unroutable.
+        await Broker.ObserveAsync(OutboundExchanges);
+
+        app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:WarehouseOms"] = ConnectionString,
+            ["Persistence:SeedDemoData"] = "true",
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Temporal:Address"] = "",
+            ["Temporal:EmbeddedPort"] = "0",
+            ["RabbitMq:Uri"] = BrokerUri.ToString(),
+            ["Messaging:WorkflowNotFoundRetryLimit"] = "2",
+            ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",
+            ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
+            ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.200",
+            ["Outbox:PollInterval"] = "00:00:00.500",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        }));
+        await app.StartAsync();
+    }
+
+    public static readonly string[] OutboundExchanges =
+    [
+        Contracts.Exchanges.OrderCreated, Contracts.Exchanges.OrderRejected, Contracts.Exchanges.OrderFailed,
+        Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
+        Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.ShipmentCreated,
+        Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
+    ];
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        await Broker.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A single value from the service's database, e.g. an order's status.</summary>
+    public async Task<object?> ScalarAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+
+        return await command.ExecuteScalarAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "service";
+}

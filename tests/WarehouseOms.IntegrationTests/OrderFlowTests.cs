@@ -106,7 +106,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
     public async Task InsufficientStock_EmitsOrderFailed()
     {
         var orderId = Unique("IT-SHORT");
-        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId, quantity: 1_000_000));
+        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId, quantity: 5_000));
 
         await EventAsync(Exchanges.OrderFailed, orderId);
         Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
@@ -168,6 +168,8 @@ public sealed class OrderFlowTests(ServiceFixture service)
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.PickCompleted), messageId),
             m => m is not null,
             "the orphan pick in the error queue");
-        Assert.Contains("workflow not found", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        // MassTransit writes the base exception into the fault headers: the server's "workflow execution not found".
+        Assert.Contains("not found", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains("order-fulfillment-" + messageId, dead.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
     }
 }

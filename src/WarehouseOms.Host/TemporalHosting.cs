@@ -1,7 +1,10 @@
 using Temporalio.Extensions.Hosting;
 using WarehouseOms.Activities;
+using WarehouseOms.Activities.Replenishment;
 using WarehouseOms.Messaging.Temporal;
 using WarehouseOms.Workflows;
+using WarehouseOms.Workflows.Cart;
+using WarehouseOms.Workflows.Replenishment;
 using DevServer = WarehouseOms.TemporalDevServer.TemporalDevServer;
 using DevServerOptions = WarehouseOms.TemporalDevServer.TemporalDevServerOptions;
 
@@ -45,17 +48,27 @@ public static class TemporalHosting
             .AddHostedTemporalWorker(options.OrderTaskQueue)
             .AddWorkflow<OrderIntakeWorkflow>()
             .AddWorkflow<OrderFulfillmentWorkflow>()
+            .AddWorkflow<ReplenishmentWorkflow>()
             .AddWarehouseActivities()
-            .ConfigureOptions(worker =>
-            {
-                if (!string.IsNullOrWhiteSpace(options.WorkerIdentity))
-                {
-                    worker.Identity = options.WorkerIdentity;
-                }
+            .AddReplenishmentActivities()
+            .ConfigureOptions(worker => ConfigureWorker(worker, options, section));
 
-                // Running activities get this long to finish on shutdown before they are cancelled.
-                worker.GracefulShutdownTimeout = section.GetValue("GracefulShutdownTimeout", TimeSpan.FromSeconds(10));
-            });
+        // Carts live on their own task queue (the seed's CART_TASK_QUEUE) so they scale apart from orders.
+        builder.Services
+            .AddHostedTemporalWorker(options.CartTaskQueue)
+            .AddWorkflow<CartWorkflow>()
+            .ConfigureOptions(worker => ConfigureWorker(worker, options, section));
+    }
+
+    private static void ConfigureWorker(Temporalio.Worker.TemporalWorkerOptions worker, TemporalOptions options, IConfigurationSection section)
+    {
+        if (!string.IsNullOrWhiteSpace(options.WorkerIdentity))
+        {
+            worker.Identity = options.WorkerIdentity;
+        }
+
+        // Running activities get this long to finish on shutdown before they are cancelled.
+        worker.GracefulShutdownTimeout = section.GetValue("GracefulShutdownTimeout", TimeSpan.FromSeconds(10));
     }
 }
 

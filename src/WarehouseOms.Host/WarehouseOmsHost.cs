@@ -41,6 +41,7 @@ public static class WarehouseOmsHost
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();
+        app.MapCartEndpoints();
         return app;
     }
 

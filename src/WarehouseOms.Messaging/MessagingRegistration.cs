@@ -3,8 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using WarehouseOms.Messaging.Cart;
 using WarehouseOms.Messaging.Consumers;
 using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Messaging.Replenishment;
 using WarehouseOms.Messaging.Temporal;
 
 namespace WarehouseOms.Messaging;
@@ -28,6 +30,8 @@ public static class MessagingRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IWorkflowGateway, TemporalWorkflowGateway>();
+        services.AddCartGateway();
+        services.AddReplenishmentGateway();
 
         services.AddMassTransit(bus =>
         {
@@ -77,6 +81,7 @@ public static class MessagingRegistration
         bus.AddConsumer<PackCompletedConsumer, PackCompletedConsumerDefinition>();
         bus.AddConsumer<OrderCancellationRequestedConsumer, OrderCancellationRequestedConsumerDefinition>();
         bus.AddConsumer<StockReceivedConsumer, StockReceivedConsumerDefinition>();
+        CartMessagingRegistration.AddCartConsumers(bus);
     }
 
     private static void ConfigureHost(IRabbitMqBusFactoryConfigurator rabbit, RabbitMqConnectionOptions connection)

@@ -1,15 +1,20 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
+using WarehouseOms.Messaging.Replenishment;
 using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Workflows.Replenishment;
 
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary>
-/// <c>ims.stock-received</c> → record the receipt (idempotent by receiptId). No workflow: a receipt is one
-/// transaction. A rejected receipt (e.g. an unknown SKU) is permanent and goes to the error queue.
+/// <c>ims.stock-received</c> → record the receipt (idempotent by receiptId), then tell the SKU's running
+/// replenishment, if any. A rejected receipt (e.g. an unknown SKU) is permanent and goes to the error queue.
 /// </summary>
-public sealed class StockReceivedConsumer(IStockReceiptService receipts, ILogger<StockReceivedConsumer> logger) : IConsumer<StockReceived>
+public sealed class StockReceivedConsumer(
+    IStockReceiptService receipts,
+    IReplenishmentGateway replenishments,
+    ILogger<StockReceivedConsumer> logger) : IConsumer<StockReceived>
 {
     public async Task Consume(ConsumeContext<StockReceived> context)
     {
@@ -36,5 +41,10 @@ public sealed class StockReceivedConsumer(IStockReceiptService receipts, ILogger
         {
             logger.LogInformation("Stock receipt {ReceiptId} was already recorded; duplicate acknowledged", receiptId);
         }
+
+        // Also on a duplicate: a crash between recording and signalling must still reach the workflow,
+        // which ignores a receipt it has seen. No replenishment running for the SKU is the normal case.
+        await replenishments.SignalStockReceivedAsync(
+            new StockReceivedSignal(MessageIds.For(context), receiptId, sku, quantity), context.CancellationToken).ConfigureAwait(false);
     }
 }

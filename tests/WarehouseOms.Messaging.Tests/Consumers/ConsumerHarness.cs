@@ -16,12 +16,13 @@ public sealed class ConsumerHarness : IAsyncDisposable
 {
     private readonly ServiceProvider provider;
 
-    private ConsumerHarness(ServiceProvider provider, ITestHarness harness, FakeWorkflowGateway gateway, FakeStockReceiptService receipts)
+    private ConsumerHarness(ServiceProvider provider, ITestHarness harness, FakeWorkflowGateway gateway, FakeStockReceiptService receipts, FakeReplenishmentGateway replenishments)
     {
         this.provider = provider;
         Harness = harness;
         Gateway = gateway;
         Receipts = receipts;
+        Replenishments = replenishments;
     }
 
     public ITestHarness Harness { get; }
@@ -29,6 +30,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
     public FakeWorkflowGateway Gateway { get; }
 
     public FakeStockReceiptService Receipts { get; }
+
+    public FakeReplenishmentGateway Replenishments { get; }
 
     public const int NotFoundRetryLimit = 3;
 
@@ -57,6 +60,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<IWorkflowGateway>(gateway);
         services.AddSingleton<IStockReceiptService>(receipts);
+        var replenishments = new FakeReplenishmentGateway();
+        services.AddSingleton<WarehouseOms.Messaging.Replenishment.IReplenishmentGateway>(replenishments);
         MessagingRegistration.AddMessagingOptions(services, configuration);
         services.AddMassTransitTestHarness(bus => MessagingRegistration.AddInboundConsumers(bus));
 
@@ -64,7 +69,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(20);
         await harness.Start();
-        return new ConsumerHarness(provider, harness, gateway, receipts);
+        return new ConsumerHarness(provider, harness, gateway, receipts, replenishments);
     }
 
     /// <summary>Sends to the endpoint's real queue name (the harness's own lookup ignores the definition's name).</summary>

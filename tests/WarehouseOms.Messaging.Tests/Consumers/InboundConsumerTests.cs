@@ -212,8 +212,10 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.StockReceived, new StockReceived("RCPT-1", "GADGET", 12));
 
-        await Poll.UntilAsync(() => !h.Receipts.Calls.IsEmpty, "the receipt");
+        await Poll.UntilAsync(() => !h.Replenishments.Signals.IsEmpty, "the replenishment signal");
         Assert.Equal(("RCPT-1", "GADGET", 12), Assert.Single(h.Receipts.Calls));
+        var signal = Assert.Single(h.Replenishments.Signals);
+        Assert.Equal(("RCPT-1", "GADGET", 12), (signal.ReceiptId, signal.Sku, signal.Quantity));
     }
 
     [Fact]

@@ -1,0 +1,27 @@
+using WarehouseOms.Messaging.Cart;
+using WarehouseOms.Messaging.Temporal;
+
+namespace WarehouseOms.Host;
+
+/// <summary>HTTP reads answered from the cart workflow's query (the cart's state lives in Temporal).</summary>
+public static class CartEndpoints
+{
+    public static WebApplication MapCartEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/carts/{customerId}", async (string customerId, ICartGateway carts, CancellationToken ct) =>
+        {
+            try
+            {
+                return await carts.GetCartAsync(customerId, ct).ConfigureAwait(false) is { } cart
+                    ? Results.Ok(cart)
+                    : Results.NotFound(new { error = $"no cart for customer {customerId}" });
+            }
+            catch (TemporalUnavailableException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        });
+        return app;
+    }
+}

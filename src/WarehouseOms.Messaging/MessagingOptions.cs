@@ -13,10 +13,12 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Attempts while Temporal (or the database) is unreachable. The message stays unacknowledged on the
-    /// broker the whole time; with the defaults the retries span about an hour and a half.
+    /// broker the whole time; with the defaults the retries span about 20 minutes, under RabbitMQ's default
+    /// 30-minute consumer timeout (past it the broker closes the channel and the retry count restarts).
+    /// A longer outage ends in the error queue, from where an operator replays it.
     /// </summary>
     [Range(1, int.MaxValue)]
-    public int TransientRetryLimit { get; set; } = 100;
+    public int TransientRetryLimit { get; set; } = 25;
 
     public TimeSpan TransientMinInterval { get; set; } = TimeSpan.FromSeconds(1);
 

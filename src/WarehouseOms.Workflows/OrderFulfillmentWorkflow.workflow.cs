@@ -4,6 +4,7 @@ using Temporalio.Workflows;
 using WarehouseOms.Domain.Inventory;
 using WarehouseOms.Domain.Orders;
 using WarehouseOms.Workflows.Activities;
+using WarehouseOms.Workflows.Replenishment;
 
 namespace WarehouseOms.Workflows;
 
@@ -124,6 +125,32 @@ public sealed class OrderFulfillmentWorkflow
         }
     }
 
+    /// <summary>
+    /// One <see cref="ReplenishmentWorkflow"/> per SKU that fell below its reorder point, abandoned so it
+    /// outlives the order. Patched: orders that consumed stock before this existed replay without it.
+    /// </summary>
+    private static async Task StartReplenishmentsAsync(string orderId, IReadOnlyList<string> skus)
+    {
+        if (skus.Count == 0 || !Workflow.Patched(Patches.StartReplenishment))
+        {
+            return;
+        }
+
+        foreach (var sku in skus)
+        {
+            try
+            {
+                await Workflow.StartChildWorkflowAsync(
+                    (ReplenishmentWorkflow wf) => wf.RunAsync(new ReplenishmentInput(sku, $"order {orderId} took stock below the reorder point")),
+                    ReplenishmentWorkflow.ChildOptions(sku));
+            }
+            catch (WorkflowAlreadyStartedException)
+            {
+                // One replenishment per SKU at a time: the running one already covers this.
+            }
+        }
+    }
+
     private async Task FulfilAsync(FulfillmentInput input)
     {
         var orderId = input.OrderId;
@@ -166,10 +193,11 @@ public sealed class OrderFulfillmentWorkflow
         var picked = state.Pick!.Lines.Count > 0
             ? state.Pick.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
             : allocation.Allocated;
-        await Workflow.ExecuteActivityAsync(
+        var consumed = await Workflow.ExecuteActivityAsync(
             (IImsActivities ims) => ims.ConsumeInventoryAsync(new ConsumeInventoryInput(orderId, picked)),
             ActivityPolicies.Standard());
         state = state.OnPicked();
+        await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint);
 
         Begin(FulfillmentStep.AwaitPack);
         if (!await WaitForWarehouseAsync(() => state.Pack is not null, options.PackTimeout))

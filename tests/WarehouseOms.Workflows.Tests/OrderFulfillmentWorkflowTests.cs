@@ -46,6 +46,24 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
     });
 
     [Fact]
+    public Task RunAsync_StockBelowReorderPoint_StartsOneReplenishmentPerSku() => RunWithWorkerAsync(async () =>
+    {
+        var sku = $"LOW-{Guid.NewGuid():N}";
+        Stubs.BelowReorderPoint.Add(sku);
+        var handle = await StartFulfillmentAsync(Fulfillment());
+        await WaitForStepAsync(handle, "AwaitPick");
+        await SignalPickAsync(handle, "pick-1");
+        await SignalPackAsync(handle, "pack-1");
+
+        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
+        var replenishment = Client.GetWorkflowHandle(WorkflowIds.Replenishment(sku));
+        var description = await replenishment.DescribeAsync();
+        Assert.Equal("ReplenishmentWorkflow", description.WorkflowType);
+        Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running, description.Status);
+        await replenishment.TerminateAsync("test done");
+    });
+
+    [Fact]
     public Task RunAsync_InsufficientStock_CompletesFailedWithoutReleasing() => RunWithWorkerAsync(async () =>
     {
         Stubs.OutOfStock.Add("SKU-B");

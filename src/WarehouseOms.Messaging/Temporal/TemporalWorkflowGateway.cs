@@ -51,7 +51,9 @@ public sealed class TemporalWorkflowGateway(ITemporalClient client, IOptions<Tem
                 return SignalOutcome.WorkflowClosed;
             }
 
-            throw new WorkflowNotFoundException(workflowId, ex);
+            // No inner exception on purpose: MassTransit writes the innermost message into the error
+            // queue's headers, and operators should read our documented reason, "workflow not found".
+            throw new WorkflowNotFoundException(workflowId);
         }
         catch (Exception ex) when (IsTransient(ex))
         {

@@ -22,6 +22,9 @@ public sealed class StubActivities
     /// <summary>SKUs with no stock: AllocateInventory fails with InsufficientStock when an order asks for one.</summary>
     public HashSet<string> OutOfStock { get; } = [];
 
+    /// <summary>SKUs ConsumeInventory reports as fallen below their reorder point.</summary>
+    public List<string> BelowReorderPoint { get; } = [];
+
     /// <summary>Inputs received, by activity name (last one wins).</summary>
     public Dictionary<string, object> LastInput { get; } = [];
 
@@ -146,7 +149,7 @@ public sealed class StubActivities
     public async Task<ConsumeInventoryResult> ConsumeAsync(ConsumeInventoryInput input)
     {
         await EnterAsync(ActivityNames.ConsumeInventory, input);
-        return new ConsumeInventoryResult(input.OrderId, []);
+        return new ConsumeInventoryResult(input.OrderId, [.. BelowReorderPoint]);
     }
 
     [Activity(ActivityNames.CreatePickWave)]

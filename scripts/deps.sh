@@ -69,9 +69,17 @@ start_rabbitmq() {
     return
   fi
   log "starting RabbitMQ"
-  # The Debian wrapper drops to the rabbitmq user by itself.
+  # The Debian wrapper drops to the rabbitmq user by itself. -detached returns before the node has
+  # registered, so await_startup fails until it has: retry it for up to two minutes.
   as_root rabbitmq-server -detached
-  as_root timeout 120 rabbitmqctl -q await_startup
+  for _ in $(seq 1 60); do
+    if as_root timeout 20 rabbitmqctl -q await_startup >/dev/null 2>&1; then
+      return
+    fi
+    sleep 2
+  done
+  log "RabbitMQ did not start; see /var/log/rabbitmq/"
+  exit 1
 }
 
 install_packages

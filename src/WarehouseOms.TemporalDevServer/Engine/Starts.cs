@@ -70,25 +70,9 @@ internal sealed partial class WorkflowEngine
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId);
         lock (gate)
         {
-            var args = new StartArgs
-            {
-                Namespace = Ns(request.Namespace),
-                WorkflowId = request.WorkflowId,
-                WorkflowType = request.WorkflowType!.Name,
-                TaskQueue = request.TaskQueue!.Name,
-                RequestId = request.RequestId,
-                Input = request.Input,
-                ExecutionTimeout = request.WorkflowExecutionTimeout,
-                RunTimeout = request.WorkflowRunTimeout,
-                TaskTimeout = request.WorkflowTaskTimeout,
-                Identity = request.Identity,
-                RetryPolicy = request.RetryPolicy,
-                Memo = request.Memo,
-                SearchAttributes = request.SearchAttributes,
-                Header = request.Header,
-                StartDelay = request.WorkflowStartDelay,
-                Priority = request.Priority,
-            };
+            var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
+                request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
             var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
             return new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
         }
@@ -113,25 +97,9 @@ internal sealed partial class WorkflowEngine
                 return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
             }
 
-            var args = new StartArgs
-            {
-                Namespace = Ns(request.Namespace),
-                WorkflowId = request.WorkflowId,
-                WorkflowType = request.WorkflowType!.Name,
-                TaskQueue = request.TaskQueue!.Name,
-                RequestId = request.RequestId,
-                Input = request.Input,
-                ExecutionTimeout = request.WorkflowExecutionTimeout,
-                RunTimeout = request.WorkflowRunTimeout,
-                TaskTimeout = request.WorkflowTaskTimeout,
-                Identity = request.Identity,
-                RetryPolicy = request.RetryPolicy,
-                Memo = request.Memo,
-                SearchAttributes = request.SearchAttributes,
-                Header = request.Header,
-                StartDelay = request.WorkflowStartDelay,
-                Priority = request.Priority,
-            };
+            var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
+                request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
 
             // An open run with FAIL still gets the signal (signal-with-start never fails for a running workflow).
             if (current is { IsOpen: true } && conflict == WorkflowIdConflictPolicy.Fail)
@@ -144,6 +112,30 @@ internal sealed partial class WorkflowEngine
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
         }
     }
+
+    // Start and signal-with-start requests carry the same start fields under the same names.
+    private StartArgs ArgsOf(string ns, string workflowId, string type, string taskQueue, string requestId, Payloads? input,
+        Google.Protobuf.WellKnownTypes.Duration? executionTimeout, Google.Protobuf.WellKnownTypes.Duration? runTimeout,
+        Google.Protobuf.WellKnownTypes.Duration? taskTimeout, string identity, RetryPolicy? retryPolicy, Memo? memo,
+        SearchAttributes? searchAttributes, Header? header, Google.Protobuf.WellKnownTypes.Duration? startDelay, Priority? priority) => new()
+    {
+        Namespace = Ns(ns),
+        WorkflowId = workflowId,
+        WorkflowType = type,
+        TaskQueue = taskQueue,
+        RequestId = requestId,
+        Input = input,
+        ExecutionTimeout = executionTimeout,
+        RunTimeout = runTimeout,
+        TaskTimeout = taskTimeout,
+        Identity = identity,
+        RetryPolicy = retryPolicy,
+        Memo = memo,
+        SearchAttributes = searchAttributes,
+        Header = header,
+        StartDelay = startDelay,
+        Priority = priority,
+    };
 
     private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId)
     {

@@ -13,5 +13,15 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 dotnet build WarehouseOms.sln -c Release -nologo -v quiet
 # One test project at a time keeps the 2-core machine from oversubscribing (each project starts its
 # own dev servers, hosts and brokers connections); xunit still parallelises inside a project.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
 dotnet test WarehouseOms.sln -c Release --no-build -nologo -m:1 \
-  --logger "console;verbosity=normal" "$@"
+  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test projects.
+passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^ +Failed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
+echo "tests: $passed passed, $failed failed"
+[ "$passed" -gt 0 ] || status=1
+exit "$status"

@@ -55,7 +55,8 @@ public sealed class DatabaseFixture : IAsyncLifetime
         services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         services.AddWarehousePersistence(configuration);
-        services.AddScoped<OmsActivities>().AddScoped<ImsActivities>().AddScoped<WmsActivities>().AddScoped<SmsActivities>();
+        services.AddScoped<OmsActivities>().AddScoped<ImsActivities>().AddScoped<WmsActivities>().AddScoped<SmsActivities>()
+            .AddScoped<WarehouseOms.Activities.Replenishment.ReplenishmentActivities>();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await WarehouseOmsDatabase.MigrateAsync(Services, seedDemoData: false);
     }

@@ -21,6 +21,9 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     private WebApplication? app;
 
+    /// <summary>The running service's container (e.g. its Temporal client, to look at workflows).</summary>
+    public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("service not started");
+
     public string DatabaseName { get; } = "warehouse_oms_it_" + Guid.NewGuid().ToString("N")[..12];
 
     public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = DatabaseName }.ConnectionString;
@@ -64,6 +67,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
         Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.ShipmentCreated,
         Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
+        Contracts.Exchanges.ReplenishmentRequested,
     ];
 
     public async Task DisposeAsync()

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using WarehouseOms.Contracts;
+using WarehouseOms.Workflows;
+
+namespace WarehouseOms.IntegrationTests;
+
+/// <summary>Consuming stock below the reorder point requests a replenishment; a stock receipt answers it.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class ReplenishmentFlowTests(ServiceFixture service)
+{
+    // CABLE-USB: 200 on hand, reorder point 50 in the demo catalogue; no other test picks it.
+    private const string Sku = "CABLE-USB";
+
+    [Fact]
+    public async Task PickTakingStockBelowReorderPoint_RequestsReplenishment_ReceiptAddsStock()
+    {
+        var orderId = $"IT-REPL-{Guid.NewGuid():N}"[..20];
+        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, new
+        {
+            requestId = orderId + "-req",
+            orderId,
+            customerId = "CUST-IT",
+            lines = new[] { new { sku = Sku, quantity = 160 } },
+            shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+        }, orderId + "-submit");
+        await Poll.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
+        await service.Broker.PublishAsync(Exchanges.PickCompleted,
+            new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = Sku, quantity = 160 } } }, orderId + "-pick");
+
+        await Poll.UntilAsync(
+            () => service.Broker.Received.Any(m => m.Exchange == Exchanges.ReplenishmentRequested && m.Body.GetProperty("sku").GetString() == Sku),
+            "replenishment-requested for " + Sku);
+
+        await service.Broker.PublishAsync(Exchanges.StockReceived, new { receiptId = orderId + "-rcpt", sku = Sku, quantity = 200 }, orderId + "-rcpt");
+        var onHand = await Poll.UntilAsync(
+            () => service.ScalarAsync("SELECT on_hand FROM ims.stock_items WHERE sku = $1", Sku),
+            v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture) == 240,
+            "stock after the receipt");
+        Assert.Equal(240, Convert.ToInt32(onHand, System.Globalization.CultureInfo.InvariantCulture));
+
+        // The receipt reached the SKU's replenishment workflow, which is done.
+        var replenishment = service.Services.GetRequiredService<ITemporalClient>().GetWorkflowHandle(WorkflowIds.Replenishment(Sku));
+        await Poll.UntilAsync(
+            async () => (await replenishment.DescribeAsync()).Status,
+            status => status == WorkflowExecutionStatus.Completed,
+            "replenishment completed");
+    }
+}

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using WarehouseOms.Contracts;
+using WarehouseOms.Messaging.Cart;
 
 namespace WarehouseOms.IntegrationTests;
 
@@ -16,6 +18,15 @@ public sealed class CartFlowTests(ServiceFixture service)
         await service.Broker.PublishAsync(Exchanges.CartItemsAdded, add, customerId + "-add-1"); // redelivered: applied once
         await service.Broker.PublishAsync(Exchanges.CartItemsAdded,
             new { customerId, items = new[] { new { sku = "WIDGET-BLUE", quantity = 1 } } }, customerId + "-add-2");
+
+        // Each exchange has its own queue and consumer, so a checkout published now could overtake the adds
+        // (and would be refused as an empty cart): wait until the cart, read through its query, holds them.
+        var carts = service.Services.GetRequiredService<ICartGateway>();
+        var cart = await Poll.UntilAsync(
+            () => carts.GetCartAsync(customerId, CancellationToken.None),
+            c => c is not null && c.Items.Sum(i => i.Quantity) == 3,
+            "cart with 3 x WIDGET-BLUE");
+        Assert.Equal(3, cart!.Items.Single().Quantity);
         await service.Broker.PublishAsync(Exchanges.CartCheckedOut, new
         {
             customerId,

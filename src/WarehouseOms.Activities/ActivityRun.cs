@@ -28,17 +28,22 @@ internal readonly record struct ActivityRun(string WorkflowId, string WorkflowRu
         DeterministicGuid.Create(DeterministicGuid.MessageNamespace, $"{WorkflowId}/{WorkflowRunId}/{ActivityId}/{exchange}");
 
     /// <summary>AMQP headers that let an operator trace an event back to the workflow that caused it.</summary>
-    public IReadOnlyDictionary<string, string> Headers(string orderId) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> Headers(string orderId) => Headers("orderId", orderId);
+
+    /// <summary>The same headers for an event keyed by something other than an order (e.g. a SKU).</summary>
+    public IReadOnlyDictionary<string, string> Headers(string key, string value) => new Dictionary<string, string>
     {
-        ["orderId"] = orderId,
+        [key] = value,
         ["workflowId"] = WorkflowId,
         ["activityId"] = ActivityId,
     };
 
-    public IDisposable? BeginScope(ILogger logger, string orderId) =>
+    public IDisposable? BeginScope(ILogger logger, string orderId) => BeginScope(logger, "OrderId", orderId);
+
+    public IDisposable? BeginScope(ILogger logger, string key, string value) =>
         logger.BeginScope(new Dictionary<string, object>
         {
-            ["OrderId"] = orderId,
+            [key] = value,
             ["WorkflowId"] = WorkflowId,
             ["ActivityId"] = ActivityId,
             ["Attempt"] = Attempt,

@@ -25,7 +25,7 @@ public sealed partial class ReplenishmentActivities(
     {
         ArgumentNullException.ThrowIfNull(input);
         var run = ActivityRun.Current;
-        using var scope = BeginScope(run, input.Sku);
+        using var scope = run.BeginScope(logger, "Sku", input.Sku);
         var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -42,7 +42,7 @@ public sealed partial class ReplenishmentActivities(
             Exchanges.ReplenishmentRequested,
             new ReplenishmentRequestedEvent(item.Sku, item.OnHand, item.ReorderPoint, quantity, now),
             messageId,
-            Headers(run, item.Sku),
+            run.Headers("sku", item.Sku),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogRequested(logger, item.Sku, quantity, item.OnHand, item.ReorderPoint, messageId, written);
@@ -54,7 +54,7 @@ public sealed partial class ReplenishmentActivities(
     {
         ArgumentNullException.ThrowIfNull(input);
         var run = ActivityRun.Current;
-        using var scope = BeginScope(run, input.Sku);
+        using var scope = run.BeginScope(logger, "Sku", input.Sku);
         var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -63,27 +63,11 @@ public sealed partial class ReplenishmentActivities(
             Exchanges.ReplenishmentOverdue,
             new ReplenishmentOverdueEvent(input.Sku, input.RequestedAt, clock.GetUtcNow()),
             messageId,
-            Headers(run, input.Sku),
+            run.Headers("sku", input.Sku),
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogOverdue(logger, input.Sku, input.RequestedAt, messageId, written);
     }
-
-    private static Dictionary<string, string> Headers(ActivityRun run, string sku) => new()
-    {
-        ["sku"] = sku,
-        ["workflowId"] = run.WorkflowId,
-        ["activityId"] = run.ActivityId,
-    };
-
-    private IDisposable? BeginScope(ActivityRun run, string sku) =>
-        logger.BeginScope(new Dictionary<string, object>
-        {
-            ["Sku"] = sku,
-            ["WorkflowId"] = run.WorkflowId,
-            ["ActivityId"] = run.ActivityId,
-            ["Attempt"] = run.Attempt,
-        });
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replenishment of {Sku} requested: {Quantity} (on hand {OnHand}, reorder point {ReorderPoint}), event {MessageId} (new: {Written})")]
     private static partial void LogRequested(ILogger logger, string sku, int quantity, int onHand, int reorderPoint, Guid messageId, bool written);

@@ -31,6 +31,8 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
 
     public DbSet<OrderRejectionRecord> OrderRejections => Set<OrderRejectionRecord>();
 
+    public DbSet<PaymentRecord> Payments => Set<PaymentRecord>();
+
     public DbSet<StockItemRecord> StockItems => Set<StockItemRecord>();
 
     public DbSet<BomComponentRecord> BomComponents => Set<BomComponentRecord>();
@@ -69,7 +71,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
     {
         var order = modelBuilder.Entity<OrderRecord>();
         order.ToTable("orders", OmsSchema, t => t.HasCheckConstraint(
-            "ck_orders_status", "status IN ('CREATED','RESERVED','SHIPPED','FAILED','CANCELLED')"));
+            "ck_orders_status", "status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED')"));
         order.HasKey(o => o.OrderId).HasName("pk_orders");
         order.HasIndex(o => o.RequestId).IsUnique().HasDatabaseName("ux_orders_request_id");
         order.Property(o => o.Status).HasConversion(UpperCaseEnum<OrderStatus>()).HasMaxLength(16);
@@ -78,6 +80,14 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         var line = modelBuilder.Entity<OrderLineRecord>();
         line.ToTable("order_lines", OmsSchema, t => t.HasCheckConstraint("ck_order_lines_quantity", "quantity > 0"));
         line.HasKey(l => new { l.OrderId, l.LineNumber }).HasName("pk_order_lines");
+
+        var payment = modelBuilder.Entity<PaymentRecord>();
+        payment.ToTable("payments", OmsSchema, t => t.HasCheckConstraint("ck_payments_status", "status IN ('CAPTURED','REFUNDED')"));
+        payment.HasKey(p => p.OrderId).HasName("pk_payments");
+        payment.HasIndex(p => p.ProviderReference).IsUnique().HasDatabaseName("ux_payments_provider_reference");
+        payment.Property(p => p.Status).HasConversion(UpperCaseEnum<PaymentStatus>()).HasMaxLength(16);
+        payment.Property(p => p.ProviderReference).HasMaxLength(64);
+        payment.Property(p => p.ApprovedBy).HasMaxLength(128);
 
         var rejection = modelBuilder.Entity<OrderRejectionRecord>();
         rejection.ToTable("order_rejections", OmsSchema);
@@ -148,9 +158,10 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         outbox.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
     }
 
+    /// <summary>AwaitingPayment ⇄ AWAITING_PAYMENT.</summary>
     private static ValueConverter<T, string> UpperCaseEnum<T>()
         where T : struct, Enum =>
-        new(v => v.ToString().ToUpperInvariant(), v => Enum.Parse<T>(v, true));
+        new(v => ToSnakeCase(v.ToString()).ToUpperInvariant(), v => Enum.Parse<T>(v.Replace("_", string.Empty, StringComparison.Ordinal), true));
 
     private static ValueConverter<T, string> LowerCaseEnum<T>()
         where T : struct, Enum =>

@@ -203,6 +203,10 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("customer_id");
 
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("delivered_at");
+
                     b.Property<string>("RequestId")
                         .IsRequired()
                         .HasColumnType("text")
@@ -264,7 +268,7 @@ namespace WarehouseOms.Persistence.Migrations
 
                     b.ToTable("orders", "oms", t =>
                         {
-                            t.HasCheckConstraint("ck_orders_status", "status IN ('CREATED','RESERVED','SHIPPED','FAILED','CANCELLED')");
+                            t.HasCheckConstraint("ck_orders_status", "status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED')");
                         });
                 });
 
@@ -291,6 +295,55 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasName("pk_order_rejections");
 
                     b.ToTable("order_rejections", "oms");
+                });
+
+            modelBuilder.Entity("WarehouseOms.Persistence.Orders.PaymentRecord", b =>
+                {
+                    b.Property<string>("OrderId")
+                        .HasColumnType("text")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("ApprovedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("approved_by");
+
+                    b.Property<DateTimeOffset>("CapturedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("captured_at");
+
+                    b.Property<string>("ProviderReference")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider_reference");
+
+                    b.Property<string>("RefundReason")
+                        .HasColumnType("text")
+                        .HasColumnName("refund_reason");
+
+                    b.Property<DateTimeOffset?>("RefundedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refunded_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_payments");
+
+                    b.HasIndex("ProviderReference")
+                        .IsUnique()
+                        .HasDatabaseName("ux_payments_provider_reference");
+
+                    b.ToTable("payments", "oms", t =>
+                        {
+                            t.HasCheckConstraint("ck_payments_status", "status IN ('CAPTURED','REFUNDED')");
+                        });
                 });
 
             modelBuilder.Entity("WarehouseOms.Persistence.Outbox.OutboxMessage", b =>

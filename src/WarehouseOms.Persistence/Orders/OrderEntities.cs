@@ -29,6 +29,8 @@ public sealed class OrderRecord
 
     public string? TrackingNumber { get; set; }
 
+    public DateTimeOffset? DeliveredAt { get; set; }
+
     /// <summary>Set once the order-created event is in the outbox: it is announced once per order.</summary>
     public Guid? CreatedEventMessageId { get; set; }
 
@@ -63,28 +65,66 @@ public sealed class OrderRejectionRecord
     public DateTimeOffset RejectedAt { get; init; }
 }
 
-/// <summary>Order lifecycle as stored (upper-case text in oms.orders.status).</summary>
+/// <summary>
+/// oms.payments: the payment of an order with the (simulated) provider, one per order. The messages
+/// carry no prices (they are the upstream shop's), so the provider authorises the order as a whole.
+/// </summary>
+public sealed class PaymentRecord
+{
+    public required string OrderId { get; init; }
+
+    public required PaymentStatus Status { get; set; }
+
+    /// <summary>The provider's reference; refunds name it.</summary>
+    public required string ProviderReference { get; init; }
+
+    public required string ApprovedBy { get; init; }
+
+    public DateTimeOffset CapturedAt { get; init; }
+
+    public DateTimeOffset? RefundedAt { get; set; }
+
+    public string? RefundReason { get; set; }
+}
+
+public enum PaymentStatus
+{
+    Captured,
+    Refunded,
+}
+
+/// <summary>Order lifecycle as stored (upper-case snake text in oms.orders.status, e.g. AWAITING_PAYMENT).</summary>
 public enum OrderStatus
 {
     Created,
     Reserved,
+    AwaitingPayment,
+    Paid,
     Shipped,
+    Completed,
     Failed,
     Cancelled,
 }
 
-/// <summary>Which order status changes are allowed. Terminal: shipped, failed, cancelled.</summary>
+/// <summary>
+/// Which order status changes are allowed. Terminal: completed, failed, cancelled. Shipped waits for the
+/// delivery (completed) and can no longer be cancelled. Orders started before payment approval existed
+/// go from reserved straight to shipped.
+/// </summary>
 public static class OrderStatusRules
 {
     public static bool IsTerminal(OrderStatus status) =>
-        status is OrderStatus.Shipped or OrderStatus.Failed or OrderStatus.Cancelled;
+        status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled;
 
     public static bool CanMove(OrderStatus from, OrderStatus to) => (from, to) switch
     {
         (OrderStatus.Created, OrderStatus.Reserved) => true,
-        (OrderStatus.Reserved, OrderStatus.Shipped) => true,
-        (OrderStatus.Created or OrderStatus.Reserved, OrderStatus.Failed) => true,
-        (OrderStatus.Created or OrderStatus.Reserved, OrderStatus.Cancelled) => true,
+        (OrderStatus.Reserved, OrderStatus.AwaitingPayment) => true,
+        (OrderStatus.AwaitingPayment, OrderStatus.Paid) => true,
+        (OrderStatus.Reserved or OrderStatus.Paid, OrderStatus.Shipped) => true,
+        (OrderStatus.Shipped, OrderStatus.Completed) => true,
+        (OrderStatus.Created or OrderStatus.Reserved or OrderStatus.AwaitingPayment or OrderStatus.Paid, OrderStatus.Failed) => true,
+        (OrderStatus.Created or OrderStatus.Reserved or OrderStatus.AwaitingPayment or OrderStatus.Paid, OrderStatus.Cancelled) => true,
         _ => false,
     };
 }

@@ -272,3 +272,59 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    ALTER TABLE oms.orders DROP CONSTRAINT ck_orders_status;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    ALTER TABLE oms.orders ADD delivered_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    CREATE TABLE oms.payments (
+        order_id text NOT NULL,
+        status character varying(16) NOT NULL,
+        provider_reference character varying(64) NOT NULL,
+        approved_by character varying(128) NOT NULL,
+        captured_at timestamp with time zone NOT NULL,
+        refunded_at timestamp with time zone,
+        refund_reason text,
+        CONSTRAINT pk_payments PRIMARY KEY (order_id),
+        CONSTRAINT ck_payments_status CHECK (status IN ('CAPTURED','REFUNDED'))
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    ALTER TABLE oms.orders ADD CONSTRAINT ck_orders_status CHECK (status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED'));
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    CREATE UNIQUE INDEX ux_payments_provider_reference ON oms.payments (provider_reference);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261123101056_PaymentsAndDelivery', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+

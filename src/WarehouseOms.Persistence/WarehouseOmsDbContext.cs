@@ -39,6 +39,8 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
 
     public DbSet<ReservationRecord> Reservations => Set<ReservationRecord>();
 
+    public DbSet<LineAdditionRecord> LineAdditions => Set<LineAdditionRecord>();
+
     public DbSet<StockReceiptRecord> StockReceipts => Set<StockReceiptRecord>();
 
     public DbSet<PickWaveRecord> PickWaves => Set<PickWaveRecord>();
@@ -117,6 +119,11 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         reservation.ToTable("reservations", ImsSchema, t => t.HasCheckConstraint("ck_reservations_quantity", "quantity > 0"));
         reservation.HasKey(r => new { r.OrderId, r.Sku }).HasName("pk_reservations");
         reservation.Property(r => r.State).HasConversion(LowerCaseEnum<ReservationState>()).HasMaxLength(16);
+
+        var addition = modelBuilder.Entity<LineAdditionRecord>();
+        addition.ToTable("line_additions", ImsSchema, t => t.HasCheckConstraint("ck_line_additions_quantity", "quantity > 0"));
+        addition.HasKey(a => a.AdditionId).HasName("pk_line_additions");
+        addition.HasIndex(a => a.OrderId).HasDatabaseName("ix_line_additions_order_id");
 
         var receipt = modelBuilder.Entity<StockReceiptRecord>();
         receipt.ToTable("stock_receipts", ImsSchema, t => t.HasCheckConstraint("ck_stock_receipts_quantity", "quantity > 0"));

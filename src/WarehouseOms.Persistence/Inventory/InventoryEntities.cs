@@ -49,6 +49,23 @@ public sealed class ReservationRecord
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+/// <summary>
+/// ims.line_additions: a line added to an order while it waits for payment approval, keyed by the
+/// message that asked for it, so a redelivered request reserves nothing twice.
+/// </summary>
+public sealed class LineAdditionRecord
+{
+    public required string AdditionId { get; init; }
+
+    public required string OrderId { get; init; }
+
+    public required string Sku { get; init; }
+
+    public required int Quantity { get; init; }
+
+    public DateTimeOffset AddedAt { get; init; }
+}
+
 /// <summary>ims.stock_receipts: stock arrivals, unique by receipt ID so a redelivered message adds nothing.</summary>
 public sealed class StockReceiptRecord
 {

@@ -48,6 +48,42 @@ namespace WarehouseOms.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("WarehouseOms.Persistence.Inventory.LineAdditionRecord", b =>
+                {
+                    b.Property<string>("AdditionId")
+                        .HasColumnType("text")
+                        .HasColumnName("addition_id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("OrderId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("order_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity");
+
+                    b.Property<string>("Sku")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sku");
+
+                    b.HasKey("AdditionId")
+                        .HasName("pk_line_additions");
+
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_line_additions_order_id");
+
+                    b.ToTable("line_additions", "ims", t =>
+                        {
+                            t.HasCheckConstraint("ck_line_additions_quantity", "quantity > 0");
+                        });
+                });
+
             modelBuilder.Entity("WarehouseOms.Persistence.Inventory.ReservationRecord", b =>
                 {
                     b.Property<string>("OrderId")

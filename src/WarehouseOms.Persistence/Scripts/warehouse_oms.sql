@@ -276,21 +276,36 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     ALTER TABLE oms.orders DROP CONSTRAINT ck_orders_status;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     ALTER TABLE oms.orders ADD delivered_at timestamp with time zone;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
+    CREATE TABLE ims.line_additions (
+        addition_id text NOT NULL,
+        order_id text NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        added_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_line_additions PRIMARY KEY (addition_id),
+        CONSTRAINT ck_line_additions_quantity CHECK (quantity > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     CREATE TABLE oms.payments (
         order_id text NOT NULL,
         status character varying(16) NOT NULL,
@@ -307,23 +322,30 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     ALTER TABLE oms.orders ADD CONSTRAINT ck_orders_status CHECK (status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED'));
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
+    CREATE INDEX ix_line_additions_order_id ON ims.line_additions (order_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     CREATE UNIQUE INDEX ux_payments_provider_reference ON oms.payments (provider_reference);
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101056_PaymentsAndDelivery') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101247_PaymentsDeliveryAndLineAdditions') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-    VALUES ('20261123101056_PaymentsAndDelivery', '10.0.5');
+    VALUES ('20261123101247_PaymentsDeliveryAndLineAdditions', '10.0.5');
     END IF;
 END $EF$;
 COMMIT;

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace WarehouseOms.Persistence.Migrations
 {
     /// <inheritdoc />
-    public partial class PaymentsAndDelivery : Migration
+    public partial class PaymentsDeliveryAndLineAdditions : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -22,6 +22,23 @@ namespace WarehouseOms.Persistence.Migrations
                 table: "orders",
                 type: "timestamp with time zone",
                 nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "line_additions",
+                schema: "ims",
+                columns: table => new
+                {
+                    addition_id = table.Column<string>(type: "text", nullable: false),
+                    order_id = table.Column<string>(type: "text", nullable: false),
+                    sku = table.Column<string>(type: "text", nullable: false),
+                    quantity = table.Column<int>(type: "integer", nullable: false),
+                    added_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_line_additions", x => x.addition_id);
+                    table.CheckConstraint("ck_line_additions_quantity", "quantity > 0");
+                });
 
             migrationBuilder.CreateTable(
                 name: "payments",
@@ -49,6 +66,12 @@ namespace WarehouseOms.Persistence.Migrations
                 sql: "status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED')");
 
             migrationBuilder.CreateIndex(
+                name: "ix_line_additions_order_id",
+                schema: "ims",
+                table: "line_additions",
+                column: "order_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ux_payments_provider_reference",
                 schema: "oms",
                 table: "payments",
@@ -59,6 +82,10 @@ namespace WarehouseOms.Persistence.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "line_additions",
+                schema: "ims");
+
             migrationBuilder.DropTable(
                 name: "payments",
                 schema: "oms");

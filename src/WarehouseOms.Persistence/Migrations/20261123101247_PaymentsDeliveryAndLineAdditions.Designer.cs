@@ -13,8 +13,8 @@ using WarehouseOms.Persistence;
 namespace WarehouseOms.Persistence.Migrations
 {
     [DbContext(typeof(WarehouseOmsDbContext))]
-    [Migration("20261123101056_PaymentsAndDelivery")]
-    partial class PaymentsAndDelivery
+    [Migration("20261123101247_PaymentsDeliveryAndLineAdditions")]
+    partial class PaymentsDeliveryAndLineAdditions
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -48,6 +48,42 @@ namespace WarehouseOms.Persistence.Migrations
                             t.HasCheckConstraint("ck_bom_components_not_self", "kit_sku <> component_sku");
 
                             t.HasCheckConstraint("ck_bom_components_quantity", "quantity > 0");
+                        });
+                });
+
+            modelBuilder.Entity("WarehouseOms.Persistence.Inventory.LineAdditionRecord", b =>
+                {
+                    b.Property<string>("AdditionId")
+                        .HasColumnType("text")
+                        .HasColumnName("addition_id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("OrderId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("order_id");
+
+                    b.Property<int>("Quantity")
+                        .HasColumnType("integer")
+                        .HasColumnName("quantity");
+
+                    b.Property<string>("Sku")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sku");
+
+                    b.HasKey("AdditionId")
+                        .HasName("pk_line_additions");
+
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_line_additions_order_id");
+
+                    b.ToTable("line_additions", "ims", t =>
+                        {
+                            t.HasCheckConstraint("ck_line_additions_quantity", "quantity > 0");
                         });
                 });
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using WarehouseOms.Domain.Inventory;
 using WarehouseOms.Domain.Shipping;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Inventory;
 using WarehouseOms.Persistence.Orders;
 using WarehouseOms.Persistence.Outbox;
@@ -49,6 +50,10 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
+    public DbSet<OrderEventRecord> OrderEvents => Set<OrderEventRecord>();
+
+    public DbSet<OrderSummaryRecord> OrderSummaries => Set<OrderSummaryRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -58,6 +63,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         ConfigureWms(modelBuilder.Entity<PickWaveRecord>());
         ConfigureSms(modelBuilder.Entity<ShipmentRecord>());
         ConfigureOutbox(modelBuilder.Entity<OutboxMessage>());
+        OrderHistoryModel.Configure(modelBuilder);
 
         // PostgreSQL convention: snake_case columns, so hand-written SQL (relay, operators) reads naturally.
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

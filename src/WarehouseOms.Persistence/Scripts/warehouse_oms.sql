@@ -350,3 +350,100 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE TABLE oms.order_events (
+        order_id text NOT NULL,
+        version integer NOT NULL,
+        event_type character varying(64) NOT NULL,
+        payload jsonb NOT NULL,
+        occurred_at timestamp with time zone NOT NULL,
+        workflow_id text,
+        activity_id text,
+        message_id uuid,
+        CONSTRAINT pk_order_events PRIMARY KEY (order_id, version),
+        CONSTRAINT ck_order_events_version CHECK (version > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE TABLE oms.order_summaries (
+        order_id text NOT NULL,
+        customer_id text,
+        status character varying(16),
+        status_reason text,
+        step character varying(64) NOT NULL,
+        lines jsonb NOT NULL,
+        shipment_id text,
+        tracking_number text,
+        version integer NOT NULL,
+        created_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_order_summaries PRIMARY KEY (order_id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE INDEX ix_order_summaries_status_updated_at ON oms.order_summaries (status, updated_at DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE INDEX ix_order_summaries_updated_at ON oms.order_summaries (updated_at DESC);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE OR REPLACE FUNCTION oms.order_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+        RAISE EXCEPTION 'oms.order_events is append-only: % is not allowed', TG_OP
+            USING ERRCODE = 'restrict_violation', HINT = 'Record a correction as a new event.';
+    END
+    $fn$;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    CREATE TRIGGER tr_order_events_append_only
+        BEFORE UPDATE OR DELETE OR TRUNCATE ON oms.order_events
+        FOR EACH STATEMENT EXECUTE FUNCTION oms.order_events_append_only();
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    INSERT INTO oms.order_summaries (order_id, customer_id, status, status_reason, step, lines, shipment_id, tracking_number, version, created_at, updated_at)
+    SELECT o.order_id, o.customer_id, o.status, o.status_reason, 'Backfilled',
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_number)
+                     FROM oms.order_lines l WHERE l.order_id = o.order_id), '[]'::jsonb),
+           o.shipment_id, o.tracking_number, 0, o.created_at, o.updated_at
+    FROM oms.orders o
+    ON CONFLICT (order_id) DO NOTHING;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261123101805_OrderEventsAndSummaries', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+

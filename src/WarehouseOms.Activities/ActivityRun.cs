@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 
 namespace WarehouseOms.Activities;
@@ -40,12 +41,22 @@ internal readonly record struct ActivityRun(string WorkflowId, string WorkflowRu
 
     public IDisposable? BeginScope(ILogger logger, string orderId) => BeginScope(logger, "OrderId", orderId);
 
-    public IDisposable? BeginScope(ILogger logger, string key, string value) =>
-        logger.BeginScope(new Dictionary<string, object>
+    /// <summary>
+    /// The log scope of the attempt; also tags the attempt's trace span with the business key (every
+    /// activity names its order or SKU here, the span itself comes from <see cref="ActivityTracingInterceptor"/>).
+    /// </summary>
+    public IDisposable? BeginScope(ILogger logger, string key, string value)
+    {
+        ActivityTracing.TagBusinessKey(key, value);
+        return logger.BeginScope(new Dictionary<string, object>
         {
             [key] = value,
             ["WorkflowId"] = WorkflowId,
             ["ActivityId"] = ActivityId,
             ["Attempt"] = Attempt,
         });
+    }
+
+    /// <summary>Who made an order's change, for its history: this activity and the outbox message it wrote, if any.</summary>
+    public OrderEventContext EventContext(Guid? messageId = null) => new(WorkflowId, ActivityId, messageId);
 }

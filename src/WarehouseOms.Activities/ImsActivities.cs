@@ -5,6 +5,7 @@ using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Inventory;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 using WarehouseOms.Workflows.Activities;
 
@@ -15,7 +16,7 @@ namespace WarehouseOms.Activities;
 /// concurrent orders cannot deadlock) for the whole check-and-reserve, so two orders can never both
 /// take the last unit. Reservations are keyed by (order, SKU): they are the idempotency guard.
 /// </summary>
-public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<ImsActivities> logger)
+public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outbox, IOrderHistory history, TimeProvider clock, ILogger<ImsActivities> logger)
     : IImsActivities
 {
     [Activity(ActivityNames.AllocateInventory)]
@@ -89,12 +90,14 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
         await db.SaveChangesAsync(cancellationToken);
         var result = ToResult(input.OrderId, reservations);
         var messageId = run.MessageIdFor(Exchanges.InventoryAllocated);
+        var allocated = new InventoryAllocatedEvent(input.OrderId, ToLines(result.Allocated), now);
         await outbox.AddAsync(
             Exchanges.InventoryAllocated,
-            new InventoryAllocatedEvent(input.OrderId, ToLines(result.Allocated), now),
+            allocated,
             messageId,
             run.Headers(input.OrderId),
             cancellationToken);
+        await history.AppendAsync(input.OrderId, OrderEventTypes.InventoryAllocated, allocated, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogAllocated(logger, input.OrderId, result.Allocated.Count, messageId);
         return result;
@@ -131,12 +134,14 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
 
         await db.SaveChangesAsync(cancellationToken);
         var messageId = run.MessageIdFor(Exchanges.InventoryReleased);
+        var released = new InventoryReleasedEvent(input.OrderId, held.Select(r => new ShippedLine(r.Sku, r.Quantity)).ToList(), input.Reason, now);
         await outbox.AddAsync(
             Exchanges.InventoryReleased,
-            new InventoryReleasedEvent(input.OrderId, held.Select(r => new ShippedLine(r.Sku, r.Quantity)).ToList(), input.Reason, now),
+            released,
             messageId,
             run.Headers(input.OrderId),
             cancellationToken);
+        await history.AppendAsync(input.OrderId, OrderEventTypes.InventoryReleased, released, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogReleased(logger, input.OrderId, held.Count, input.Reason, messageId);
     }
@@ -182,6 +187,7 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
             }
 
             await db.SaveChangesAsync(cancellationToken);
+            await history.AppendAsync(input.OrderId, OrderEventTypes.InventoryConsumed, new InventoryConsumedPayload(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)), run.EventContext(), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             LogConsumed(logger, input.OrderId, toConsume.Count, string.Join(", ", input.Picked.Select(p => $"{p.Quantity} x {p.Sku}")));
         }

@@ -5,13 +5,14 @@ using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Orders;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 using WarehouseOms.Workflows.Activities;
 
 namespace WarehouseOms.Activities;
 
 /// <summary>OMS activities over oms.* and the outbox. Each is idempotent: a re-run changes and emits nothing new.</summary>
-public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<OmsActivities> logger)
+public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outbox, IOrderHistory history, TimeProvider clock, ILogger<OmsActivities> logger)
     : IOmsActivities
 {
     [Activity(ActivityNames.ValidateOrder)]
@@ -72,6 +73,7 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
         }
 
         var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Orders.Add(new OrderRecord
         {
             OrderId = order.OrderId,
@@ -95,6 +97,7 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
         catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             // A concurrent attempt (or another request with the same order ID) won the insert.
+            await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             var winner = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.OrderId == order.OrderId, cancellationToken);
             if (winner is null)
@@ -105,6 +108,8 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
             return SameRequestOrThrow(winner, order);
         }
 
+        await history.AppendAsync(order.OrderId, OrderEventTypes.OrderCreated, OrderCreatedPayload.Of(order), run.EventContext(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         LogCreated(logger, order.OrderId, order.RequestId);
         return new OrderRef(order.OrderId);
     }
@@ -242,6 +247,7 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
             LogEmitted(logger, exchange, orderId, messageId);
         }
 
+        await history.AppendAsync(orderId, OrderEventTypes.ForStatus(target), OrderStatusChangedPayload.Of(from, record, reason), run.EventContext(outbound?.Exchange is { } sent ? run.MessageIdFor(sent) : null), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogMoved(logger, orderId, from, target);
     }

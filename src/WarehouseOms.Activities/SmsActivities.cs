@@ -4,6 +4,7 @@ using Temporalio.Activities;
 using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Shipping;
 using WarehouseOms.Persistence;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 using WarehouseOms.Persistence.Shipping;
 using WarehouseOms.Workflows.Activities;
@@ -11,7 +12,7 @@ using WarehouseOms.Workflows.Activities;
 namespace WarehouseOms.Activities;
 
 /// <summary>SMS activities over sms.* and the outbox. One shipment per order (unique order ID).</summary>
-public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<SmsActivities> logger)
+public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outbox, IOrderHistory history, TimeProvider clock, ILogger<SmsActivities> logger)
     : ISmsActivities
 {
     /// <summary>The shipment ID of an order: derived, so every attempt names the same shipment.</summary>
@@ -55,12 +56,14 @@ public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outb
         }
 
         var messageId = run.MessageIdFor(Exchanges.ShipmentCreated);
+        var created = new ShipmentCreatedEvent(input.OrderId, shipmentId, packageIds, now);
         await outbox.AddAsync(
             Exchanges.ShipmentCreated,
-            new ShipmentCreatedEvent(input.OrderId, shipmentId, packageIds, now),
+            created,
             messageId,
             run.Headers(input.OrderId),
             cancellationToken);
+        await history.AppendAsync(input.OrderId, OrderEventTypes.ShipmentCreated, created, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogCreated(logger, input.OrderId, shipmentId, packageIds.Count, messageId);
         return new ShipmentResult(input.OrderId, shipmentId);
@@ -92,12 +95,14 @@ public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outb
         await db.SaveChangesAsync(cancellationToken);
 
         var messageId = run.MessageIdFor(Exchanges.ShipmentLabelGenerated);
+        var labelled = new ShipmentLabelGeneratedEvent(record.OrderId, record.ShipmentId, label.TrackingNumber, label.LabelReference, now);
         await outbox.AddAsync(
             Exchanges.ShipmentLabelGenerated,
-            new ShipmentLabelGeneratedEvent(record.OrderId, record.ShipmentId, label.TrackingNumber, label.LabelReference, now),
+            labelled,
             messageId,
             run.Headers(record.OrderId),
             cancellationToken);
+        await history.AppendAsync(record.OrderId, OrderEventTypes.LabelGenerated, labelled, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogLabelled(logger, record.OrderId, record.ShipmentId, label.TrackingNumber, messageId);
         return ToLabel(record);
@@ -125,12 +130,14 @@ public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outb
         await db.SaveChangesAsync(cancellationToken);
 
         var messageId = run.MessageIdFor(Exchanges.ShipmentConfirmed);
+        var confirmed = new ShipmentConfirmedEvent(record.OrderId, record.ShipmentId, record.TrackingNumber!, record.LabelReference!, now);
         await outbox.AddAsync(
             Exchanges.ShipmentConfirmed,
-            new ShipmentConfirmedEvent(record.OrderId, record.ShipmentId, record.TrackingNumber!, record.LabelReference!, now),
+            confirmed,
             messageId,
             run.Headers(record.OrderId),
             cancellationToken);
+        await history.AppendAsync(record.OrderId, OrderEventTypes.ShipmentConfirmed, confirmed, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogConfirmed(logger, record.OrderId, record.ShipmentId, messageId);
     }
@@ -161,12 +168,14 @@ public sealed partial class SmsActivities(WarehouseOmsDbContext db, IOutbox outb
         await db.SaveChangesAsync(cancellationToken);
 
         var messageId = run.MessageIdFor(Exchanges.ShipmentCancelled);
+        var cancelled = new ShipmentCancelledEvent(record.OrderId, record.ShipmentId, change.Reason, now);
         await outbox.AddAsync(
             Exchanges.ShipmentCancelled,
-            new ShipmentCancelledEvent(record.OrderId, record.ShipmentId, change.Reason, now),
+            cancelled,
             messageId,
             run.Headers(record.OrderId),
             cancellationToken);
+        await history.AppendAsync(record.OrderId, OrderEventTypes.ShipmentCancelled, cancelled, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogCancelled(logger, record.OrderId, record.ShipmentId, change.Reason, messageId);
     }

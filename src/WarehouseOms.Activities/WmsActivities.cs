@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using WarehouseOms.Contracts;
 using WarehouseOms.Persistence;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 using WarehouseOms.Persistence.Warehouse;
 using WarehouseOms.Workflows.Activities;
@@ -11,7 +12,7 @@ using WarehouseOms.Workflows.Activities;
 namespace WarehouseOms.Activities;
 
 /// <summary>WMS activities over wms.* and the outbox. One pick wave per order (unique order ID).</summary>
-public sealed partial class WmsActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<WmsActivities> logger)
+public sealed partial class WmsActivities(WarehouseOmsDbContext db, IOutbox outbox, IOrderHistory history, TimeProvider clock, ILogger<WmsActivities> logger)
     : IWmsActivities
 {
     /// <summary>The pick wave ID of an order: derived, so every attempt names the same wave.</summary>
@@ -50,12 +51,14 @@ public sealed partial class WmsActivities(WarehouseOmsDbContext db, IOutbox outb
         }
 
         var messageId = run.MessageIdFor(Exchanges.PickWaveCreated);
+        var created = new PickWaveCreatedEvent(input.OrderId, pickWaveId, lines, now);
         await outbox.AddAsync(
             Exchanges.PickWaveCreated,
-            new PickWaveCreatedEvent(input.OrderId, pickWaveId, lines, now),
+            created,
             messageId,
             run.Headers(input.OrderId),
             cancellationToken);
+        await history.AppendAsync(input.OrderId, OrderEventTypes.PickWaveCreated, created, run.EventContext(messageId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogCreated(logger, input.OrderId, pickWaveId, lines.Count, messageId);
         return new PickWaveResult(input.OrderId, pickWaveId);

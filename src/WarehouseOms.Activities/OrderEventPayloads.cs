@@ -1,0 +1,32 @@
+using WarehouseOms.Contracts;
+using WarehouseOms.Persistence.History;
+using WarehouseOms.Persistence.Orders;
+using WarehouseOms.Workflows.Activities;
+
+namespace WarehouseOms.Activities;
+
+// Payloads of order history events that emit no outbound message of the same shape. Where a change
+// emits one (InventoryAllocated, ShipmentCreated, …), the history records that message as the payload.
+
+/// <summary>OrderCreated: everything the order was created with.</summary>
+internal sealed record OrderCreatedPayload(string RequestId, string CustomerId, IReadOnlyList<ShippedLine> Lines, Address ShipTo)
+{
+    public static OrderCreatedPayload Of(ValidatedOrder order) =>
+        new(order.RequestId, order.CustomerId, order.Lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList(), order.ShipTo);
+}
+
+/// <summary>Every status event (<see cref="OrderEventTypes.ForStatus"/>): the move and the order's facts after it.</summary>
+internal sealed record OrderStatusChangedPayload(
+    string From,
+    string To,
+    string? Reason,
+    string? ShipmentId,
+    string? TrackingNumber,
+    DateTimeOffset? DeliveredAt)
+{
+    public static OrderStatusChangedPayload Of(OrderStatus from, OrderRecord moved, string? reason) =>
+        new(OrderStatusText.ToWire(from), OrderStatusText.ToWire(moved.Status), reason, moved.ShipmentId, moved.TrackingNumber, moved.DeliveredAt);
+}
+
+/// <summary>InventoryConsumed: what left the shelf (the reservation) and what the device reported picked.</summary>
+internal sealed record InventoryConsumedPayload(IReadOnlyList<ShippedLine> Consumed, IReadOnlyList<ShippedLine> Picked);

@@ -1,0 +1,52 @@
+using WarehouseOms.Contracts;
+
+namespace WarehouseOms.Cli.CommandLine;
+
+// What the user asked for, already validated; one record per command. Empty line lists mean "use the
+// sample / the order's own lines" (see SampleOrders and the command runners).
+
+public abstract record CliCommand;
+
+public sealed record HelpCommand(string? Topic) : CliCommand;
+
+/// <param name="OrderId">Null: a fresh sample ID. With <paramref name="Count"/> &gt; 1 each order gets a "-{n}" suffix.</param>
+/// <param name="RequestId">Null: derived from the order ID, so resubmitting the same order is deduplicated.</param>
+public sealed record SubmitCommand(
+    string? OrderId,
+    string? RequestId,
+    string CustomerId,
+    IReadOnlyList<OrderLine> Lines,
+    int Count,
+    bool AutoApprove,
+    bool Async,
+    TimeSpan ApproveDelay,
+    TimeSpan WaitTimeout) : CliCommand;
+
+public sealed record ApproveCommand(string OrderId, string ApprovedBy) : CliCommand;
+
+public sealed record CancelCommand(string OrderId, string Reason) : CliCommand;
+
+public sealed record AddLineCommand(string OrderId, string Sku, int Quantity) : CliCommand;
+
+/// <param name="Lines">Empty: report the order's own lines, read from its fulfillment workflow.</param>
+public sealed record PickCommand(string OrderId, string DeviceId, IReadOnlyList<OrderLine> Lines) : CliCommand;
+
+public sealed record PackCommand(string OrderId, string DeviceId, int PackageCount, decimal WeightKg) : CliCommand;
+
+/// <param name="DeliveredAt">Null: now.</param>
+public sealed record DeliverCommand(string OrderId, DateTimeOffset? DeliveredAt) : CliCommand;
+
+public sealed record CartItemsCommand(string CustomerId, IReadOnlyList<OrderLine> Items, bool Remove) : CliCommand;
+
+public sealed record CartResetCommand(string CustomerId) : CliCommand;
+
+/// <param name="RequestId">Null: a fresh one. The order created by checkout is "ord-{requestId}".</param>
+public sealed record CartCheckoutCommand(string CustomerId, string? RequestId) : CliCommand;
+
+/// <param name="QueryName">Null: the default query for the workflow's kind (see WorkflowKinds).</param>
+public sealed record QueryCommand(string WorkflowId, string? QueryName) : CliCommand;
+
+public sealed record ShowCommand(string WorkflowId) : CliCommand;
+
+/// <summary>A parsed command line: the command and where the broker and Temporal are.</summary>
+public sealed record ParsedCommandLine(CliCommand Command, CliSettings Settings);

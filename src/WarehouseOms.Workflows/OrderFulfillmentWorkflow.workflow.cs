@@ -9,14 +9,18 @@ using WarehouseOms.Workflows.Replenishment;
 namespace WarehouseOms.Workflows;
 
 /// <summary>
-/// End-to-end fulfillment of one order (ID <c>order-fulfillment-{orderId}</c>): allocate → reserve →
-/// pick wave → wait PickCompleted → consume → wait PackCompleted → shipment → label → confirm → shipped.
+/// End-to-end fulfillment of one order (ID <c>order-fulfillment-{orderId}</c>): enrich → allocate →
+/// reserve → wait for payment approval (lines may be added) → capture payment → pick wave → wait
+/// PickCompleted → consume → wait PackCompleted → shipment → label → confirm → shipped → wait for the
+/// delivery → completed.
 /// </summary>
 /// <remarks>
 /// The rules (ordering, duplicates, what is still cancellable) live in <see cref="FulfillmentState"/>;
 /// this class only orchestrates. Compensations are registered as steps complete and run in reverse
 /// (saga). CancelOrder is honoured at the next step boundary or immediately while waiting for the
 /// warehouse; once ConfirmShipment has begun, the parcel is with the carrier and cancel is ignored.
+/// Enrichment/payment and the delivery wait were added behind <see cref="Patches"/>: orders started
+/// before them replay unchanged (proven by replay tests over recorded histories).
 /// </remarks>
 [Workflow(WorkflowType)]
 public sealed class OrderFulfillmentWorkflow
@@ -24,13 +28,15 @@ public sealed class OrderFulfillmentWorkflow
     public const string WorkflowType = "OrderFulfillmentWorkflow";
 
     private readonly List<(string Name, Func<Task> Undo)> compensations = [];
+    private bool withPayment;
     private FulfillmentState state;
+    private OrderEnrichment enrichment = OrderEnrichment.None;
 
     [WorkflowInit]
     public OrderFulfillmentWorkflow(FulfillmentInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        state = FulfillmentState.Start(input.OrderId);
+        state = FulfillmentState.Start(input.OrderId, input.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)));
     }
 
     [WorkflowQuery(QueryNames.FulfillmentStatus)]
@@ -54,7 +60,21 @@ public sealed class OrderFulfillmentWorkflow
         state.Pick is not null,
         state.Pack is not null,
         state.IsCancelRequested,
-        state.OutcomeReason);
+        state.OutcomeReason,
+        Items,
+        state.Approval?.ApprovedBy,
+        state.PaymentReference,
+        enrichment.Profile?.Tier,
+        [.. state.RejectedLines.Select(r => $"{r.Addition.Quantity} x {r.Addition.Sku}: {r.Reason}")],
+        state.Delivery?.DeliveredAt);
+
+    /// <summary>The seed's get-status: the order's stage, e.g. AWAITING_PAYMENT.</summary>
+    [WorkflowQuery(QueryNames.GetStatus)]
+    public string GetStatus => state.Stage.ToWire();
+
+    /// <summary>The seed's get-items: the order's lines, including lines added while awaiting payment.</summary>
+    [WorkflowQuery(QueryNames.GetItems)]
+    public IReadOnlyList<LineItem> Items => [.. state.Lines.Select(l => new LineItem(l.Sku, l.Quantity))];
 
     [WorkflowSignal(SignalNames.PickCompleted)]
     public Task PickCompletedAsync(PickCompletedSignal signal)
@@ -85,6 +105,33 @@ public sealed class OrderFulfillmentWorkflow
         return Task.CompletedTask;
     }
 
+    [WorkflowSignal(SignalNames.ApprovePayment)]
+    public Task ApprovePaymentAsync(ApprovePaymentSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        (state, var disposition) = state.ReceiveApproval(new PaymentApproval(signal.MessageId, signal.ApprovedBy));
+        LogSignal(SignalNames.ApprovePayment, signal.MessageId, disposition);
+        return Task.CompletedTask;
+    }
+
+    [WorkflowSignal(SignalNames.AddLineItem)]
+    public Task AddLineItemAsync(AddLineItemSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        (state, var disposition) = state.ReceiveLineAddition(new LineAddition(signal.MessageId, signal.Sku, signal.Quantity));
+        LogSignal(SignalNames.AddLineItem, signal.MessageId, disposition);
+        return Task.CompletedTask;
+    }
+
+    [WorkflowSignal(SignalNames.ShipmentDelivered)]
+    public Task ShipmentDeliveredAsync(ShipmentDeliveredSignal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        (state, var disposition) = state.ReceiveDelivery(new DeliveryReport(signal.MessageId, signal.DeliveredAt));
+        LogSignal(SignalNames.ShipmentDelivered, signal.MessageId, disposition);
+        return Task.CompletedTask;
+    }
+
     [WorkflowRun]
     public async Task<FulfillmentResult> RunAsync(FulfillmentInput input)
     {
@@ -108,6 +155,15 @@ public sealed class OrderFulfillmentWorkflow
                 ActivityPolicies.Compensation());
             state = state.OnCancelled();
             Workflow.Logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, stop.Reason);
+            if (withPayment)
+            {
+                await NotifyAsync(
+                    ActivityNames.SendCancellationNotice,
+                    notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendCancellationNoticeAsync(notification), ActivityPolicies.BestEffort()),
+                    input,
+                    $"Order {input.OrderId} was cancelled: {stop.Reason}");
+            }
+
             return Result();
         }
         catch (StopFulfillment stop)
@@ -156,6 +212,14 @@ public sealed class OrderFulfillmentWorkflow
         var orderId = input.OrderId;
         var options = input.Options ?? new FulfillmentOptions();
 
+        // Decided once, before the first command: orders started before the payment step replay without it.
+        withPayment = Workflow.Patched(Patches.PaymentApproval);
+        if (withPayment)
+        {
+            Begin(FulfillmentStep.Enrich);
+            enrichment = await EnrichAsync(input);
+        }
+
         Begin(FulfillmentStep.AllocateInventory);
         AllocationResult allocation;
         try
@@ -177,9 +241,20 @@ public sealed class OrderFulfillmentWorkflow
         await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.MarkOrderReservedAsync(new OrderRef(orderId)), ActivityPolicies.Standard());
         state = state.OnReserved();
 
+        var allocated = allocation.Allocated.ToList();
+        if (withPayment)
+        {
+            await AwaitPaymentApprovalAsync(input, options.EffectivePayment, allocated);
+            await CapturePaymentAsync(input, options.EffectivePayment);
+        }
+        else if (state.PendingAdditions.Count > 0)
+        {
+            state = state.RefusePendingAdditions("this order was started before lines could be added");
+        }
+
         Begin(FulfillmentStep.CreatePickWave);
         var wave = await Workflow.ExecuteActivityAsync(
-            (IWmsActivities wms) => wms.CreatePickWaveAsync(new CreatePickWaveInput(orderId, allocation.Allocated)),
+            (IWmsActivities wms) => wms.CreatePickWaveAsync(new CreatePickWaveInput(orderId, allocated)),
             ActivityPolicies.Standard());
         state = state.OnPickWaveCreated(wave.PickWaveId);
 
@@ -192,7 +267,7 @@ public sealed class OrderFulfillmentWorkflow
         Begin(FulfillmentStep.ConsumeInventory);
         var picked = state.Pick!.Lines.Count > 0
             ? state.Pick.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
-            : allocation.Allocated;
+            : allocated;
         var consumed = await Workflow.ExecuteActivityAsync(
             (IImsActivities ims) => ims.ConsumeInventoryAsync(new ConsumeInventoryInput(orderId, picked)),
             ActivityPolicies.Standard());
@@ -233,6 +308,187 @@ public sealed class OrderFulfillmentWorkflow
             ActivityPolicies.Standard());
         state = state.OnShipped();
         Workflow.Logger.LogInformation("Order {OrderId} shipped as {ShipmentId} ({TrackingNumber})", orderId, shipment.ShipmentId, label.TrackingNumber);
+
+        if (Workflow.Patched(Patches.AwaitDelivery))
+        {
+            await AwaitDeliveryAsync(orderId, options.EffectiveDeliveryTimeout);
+        }
+        else
+        {
+            state = state.Finish();
+        }
+    }
+
+    /// <summary>
+    /// Customer profile (needed: retried like any step), inventory snapshot and recommendations (optional:
+    /// a few attempts, then the order goes on without them), all three in parallel.
+    /// </summary>
+    private static async Task<OrderEnrichment> EnrichAsync(FulfillmentInput input)
+    {
+        var skus = input.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
+        var profile = Workflow.ExecuteActivityAsync(
+            (ICustomerActivities c) => c.FetchCustomerProfileAsync(new CustomerRef(input.CustomerId)),
+            ActivityPolicies.Standard());
+        var snapshot = OptionalAsync(ActivityNames.FetchInventorySnapshot, Workflow.ExecuteActivityAsync(
+            (IImsActivities ims) => ims.FetchInventorySnapshotAsync(new InventorySnapshotRequest(skus)),
+            ActivityPolicies.BestEffort()));
+        var recommendations = OptionalAsync(ActivityNames.FetchRecommendations, Workflow.ExecuteActivityAsync(
+            (ICustomerActivities c) => c.FetchRecommendationsAsync(new RecommendationRequest(input.CustomerId, skus)),
+            ActivityPolicies.BestEffort()));
+        await Workflow.WhenAllAsync(profile, snapshot, recommendations);
+
+        var enriched = new OrderEnrichment(await profile, await snapshot, await recommendations);
+        foreach (var line in input.Lines)
+        {
+            if (enriched.Snapshot?.Items.FirstOrDefault(i => i.Sku == line.Sku) is { } item && item.Available < line.Quantity)
+            {
+                // Advisory only: reservation decides; this just tells the operator early.
+                Workflow.Logger.LogWarning("Order {OrderId}: snapshot shows {Available} of {Sku} available for {Quantity}", input.OrderId, item.Available, line.Sku, line.Quantity);
+            }
+        }
+
+        return enriched;
+    }
+
+    private static async Task<T?> OptionalAsync<T>(string activity, Task<T> call)
+        where T : class
+    {
+        try
+        {
+            return await call;
+        }
+        catch (ActivityFailureException ex)
+        {
+            Workflow.Logger.LogWarning(ex, "Optional {Activity} failed; the order goes on without it", activity);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Waits for approve-payment (or approves at once with AutoApprove), reserving lines added meanwhile;
+    /// a cancel or the approval timeout cancels the order (the saga releases the stock).
+    /// </summary>
+    private async Task AwaitPaymentApprovalAsync(FulfillmentInput input, PaymentOptions payment, List<LineItem> allocated)
+    {
+        Begin(FulfillmentStep.AwaitPaymentApproval);
+        await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.MarkOrderAwaitingPaymentAsync(new OrderRef(input.OrderId)), ActivityPolicies.Standard());
+        state = state.OnAwaitingPayment();
+        if (payment.AutoApprove)
+        {
+            (state, _) = state.ReceiveApproval(new PaymentApproval($"auto-approve-{input.OrderId}", "auto-approve"));
+        }
+
+        var timeout = payment.EffectiveApprovalTimeout;
+        var deadline = Workflow.UtcNow + timeout;
+        while (true)
+        {
+            await ReserveAddedLinesAsync(input.OrderId, allocated);
+            if (state.IsCancelRequested)
+            {
+                throw StopFulfillment.Cancel(state.Cancellation!.Reason);
+            }
+
+            if (state.Approval is not null)
+            {
+                return;
+            }
+
+            var remaining = deadline - Workflow.UtcNow;
+            var woken = remaining > TimeSpan.Zero && await Workflow.WaitConditionAsync(
+                () => state.Approval is not null || state.IsCancelRequested || state.PendingAdditions.Count > 0,
+                remaining);
+            if (!woken)
+            {
+                throw StopFulfillment.Cancel($"Payment not approved within {timeout}");
+            }
+        }
+    }
+
+    /// <summary>Each pending addition is reserved (and joins the pick wave) or refused with the reason.</summary>
+    private async Task ReserveAddedLinesAsync(string orderId, List<LineItem> allocated)
+    {
+        while (state.PendingAdditions.Count > 0)
+        {
+            var addition = state.PendingAdditions[0];
+            try
+            {
+                var added = await Workflow.ExecuteActivityAsync(
+                    (IImsActivities ims) => ims.ReserveAddedLineAsync(new ReserveAddedLineInput(orderId, addition.MessageId, addition.Sku, addition.Quantity)),
+                    ActivityPolicies.Standard());
+                allocated.AddRange(added.Allocated);
+                state = state.OnLineAdded(addition);
+                Workflow.Logger.LogInformation("Order {OrderId}: added {Quantity} x {Sku}", orderId, addition.Quantity, addition.Sku);
+            }
+            catch (ActivityFailureException ex) when (ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.InsufficientStock } shortage)
+            {
+                state = state.OnLineRejected(addition, shortage.Message);
+                Workflow.Logger.LogWarning("Order {OrderId}: line {Quantity} x {Sku} refused: {Reason}", orderId, addition.Quantity, addition.Sku, shortage.Message);
+            }
+        }
+    }
+
+    /// <summary>ProcessPayment with bounded retries, then PAID and a best-effort confirmation; refund is registered as compensation.</summary>
+    private async Task CapturePaymentAsync(FulfillmentInput input, PaymentOptions payment)
+    {
+        Begin(FulfillmentStep.ProcessPayment);
+        PaymentResult captured;
+        try
+        {
+            captured = await Workflow.ExecuteActivityAsync(
+                (IPaymentActivities p) => p.ProcessPaymentAsync(new ProcessPaymentInput(input.OrderId, input.CustomerId, state.Approval!.ApprovedBy)),
+                ActivityPolicies.Payment(payment.EffectiveMaxPaymentAttempts));
+        }
+        catch (ActivityFailureException ex)
+        {
+            // A declined payment, or the provider failing every attempt: nothing was captured.
+            throw StopFulfillment.Fail($"Payment failed: {ex.InnerException?.Message ?? ex.Message}");
+        }
+
+        Compensate(ActivityNames.RefundPayment, reason => Workflow.ExecuteActivityAsync(
+            (IPaymentActivities p) => p.RefundPaymentAsync(new OrderStatusChange(input.OrderId, reason)),
+            ActivityPolicies.Compensation()));
+        await Workflow.ExecuteActivityAsync(
+            (IOmsActivities oms) => oms.MarkOrderPaidAsync(new MarkOrderPaidInput(input.OrderId, captured.ProviderReference)),
+            ActivityPolicies.Standard());
+        state = state.OnPaid(captured.ProviderReference);
+        await NotifyAsync(
+            ActivityNames.SendOrderConfirmation,
+            notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendOrderConfirmationAsync(notification), ActivityPolicies.BestEffort()),
+            input,
+            $"Order {input.OrderId} is confirmed and paid (payment {captured.ProviderReference}).");
+    }
+
+    /// <summary>Best-effort: a notification that cannot be sent is logged, never fails the order.</summary>
+    private async Task NotifyAsync(string activity, Func<OrderNotification, Task> send, FulfillmentInput input, string message)
+    {
+        try
+        {
+            await send(new OrderNotification(input.OrderId, input.CustomerId, enrichment.Profile?.Tier, message, enrichment.Recommendations?.Skus ?? []));
+        }
+        catch (ActivityFailureException ex)
+        {
+            Workflow.Logger.LogWarning(ex, "Order {OrderId}: {Activity} failed; the order is not affected", input.OrderId, activity);
+        }
+    }
+
+    /// <summary>Waits for sms.shipment-delivered (it may have arrived already); COMPLETED, or left SHIPPED after the timeout.</summary>
+    private async Task AwaitDeliveryAsync(string orderId, TimeSpan timeout)
+    {
+        state = state.Begin(FulfillmentStep.AwaitDelivery);
+        if (!await Workflow.WaitConditionAsync(() => state.Delivery is not null, timeout))
+        {
+            Workflow.Logger.LogWarning("Order {OrderId}: no delivery report within {Timeout}; it stays SHIPPED", orderId, timeout);
+            state = state.Finish();
+            return;
+        }
+
+        var deliveredAt = state.Delivery!.DeliveredAt;
+        state = state.Begin(FulfillmentStep.MarkOrderCompleted);
+        await Workflow.ExecuteActivityAsync(
+            (IOmsActivities oms) => oms.MarkOrderCompletedAsync(new MarkOrderCompletedInput(orderId, deliveredAt)),
+            ActivityPolicies.Standard());
+        state = state.OnCompleted();
+        Workflow.Logger.LogInformation("Order {OrderId} delivered at {DeliveredAt}: completed", orderId, deliveredAt);
     }
 
     /// <summary>Enters a step unless a cancellation is pending, which stops the happy path right here.</summary>
@@ -308,6 +564,12 @@ public sealed class OrderFulfillmentWorkflow
             state.OrderId,
             state.Step,
             disposition);
+    }
+
+    /// <summary>What enrichment found; any part may be missing (optional lookups that failed, or older orders).</summary>
+    private sealed record OrderEnrichment(CustomerProfile? Profile, InventorySnapshot? Snapshot, Recommendations? Recommendations)
+    {
+        public static readonly OrderEnrichment None = new(null, null, null);
     }
 
     /// <summary>Leaves the happy path for a business outcome (cancelled or failed); caught in RunAsync.</summary>

@@ -12,12 +12,44 @@ namespace WarehouseOms.Workflows;
 /// <param name="PickTimeout">How long to wait for PickCompleted after the pick wave; then the stock is released and the order FAILED. Default 4 h.</param>
 /// <param name="PackTimeout">How long to wait for PackCompleted after picking. Default: no limit, because the
 /// goods are already off the shelves (stock consumed) and failing the order would not put them back.</param>
-public sealed record FulfillmentOptions(TimeSpan? PickTimeout = null, TimeSpan? PackTimeout = null)
+/// <param name="Payment">Payment approval settings; null means the defaults (manual approval, 15 min).</param>
+/// <param name="DeliveryTimeout">How long a shipped order waits for sms.shipment-delivered before the workflow
+/// ends with the order left SHIPPED. Default 30 days.</param>
+public sealed record FulfillmentOptions(
+    TimeSpan? PickTimeout = null,
+    TimeSpan? PackTimeout = null,
+    PaymentOptions? Payment = null,
+    TimeSpan? DeliveryTimeout = null)
 {
     public static readonly TimeSpan DefaultPickTimeout = TimeSpan.FromHours(4);
 
+    public static readonly TimeSpan DefaultDeliveryTimeout = TimeSpan.FromDays(30);
+
     [JsonIgnore]
     public TimeSpan EffectivePickTimeout => PickTimeout ?? DefaultPickTimeout;
+
+    [JsonIgnore]
+    public TimeSpan EffectiveDeliveryTimeout => DeliveryTimeout ?? DefaultDeliveryTimeout;
+
+    [JsonIgnore]
+    public PaymentOptions EffectivePayment => Payment ?? new PaymentOptions();
+}
+
+/// <summary>Payment approval (seed 002), fixed per order in its workflow input.</summary>
+/// <param name="AutoApprove">Approve without waiting for payments.payment-approved (the seed's AUTO_APPROVE).</param>
+/// <param name="ApprovalTimeout">How long a reserved order waits for approval before it is cancelled. Default 15 min.</param>
+/// <param name="MaxPaymentAttempts">Attempts of ProcessPayment against the provider before the order fails. Default 5.</param>
+public sealed record PaymentOptions(bool AutoApprove = false, TimeSpan? ApprovalTimeout = null, int? MaxPaymentAttempts = null)
+{
+    public static readonly TimeSpan DefaultApprovalTimeout = TimeSpan.FromMinutes(15);
+
+    public const int DefaultMaxPaymentAttempts = 5;
+
+    [JsonIgnore]
+    public TimeSpan EffectiveApprovalTimeout => ApprovalTimeout ?? DefaultApprovalTimeout;
+
+    [JsonIgnore]
+    public int EffectiveMaxPaymentAttempts => MaxPaymentAttempts ?? DefaultMaxPaymentAttempts;
 }
 
 /// <summary>
@@ -35,6 +67,7 @@ public static class ActivityPolicies
         ActivityErrors.InsufficientStock,
         ActivityErrors.IllegalTransition,
         ActivityErrors.UnknownOrder,
+        ActivityErrors.PaymentDeclined,
     ];
 
     /// <summary>One database transaction plus an outbox row: seconds at most when healthy.</summary>
@@ -75,6 +108,27 @@ public static class ActivityPolicies
     {
         StartToCloseTimeout = StartToClose,
         RetryPolicy = Retry(),
+    };
+
+    /// <summary>
+    /// ProcessPayment: the provider fails transiently, so retry with exponential backoff, but only
+    /// <paramref name="maxAttempts"/> times: a payment that keeps failing fails the order (and compensates)
+    /// rather than holding its stock for ever.
+    /// </summary>
+    public static ActivityOptions Payment(int maxAttempts) => new()
+    {
+        StartToCloseTimeout = StartToClose,
+        RetryPolicy = Retry() with { MaximumAttempts = maxAttempts, MaximumInterval = TimeSpan.FromSeconds(30) },
+    };
+
+    /// <summary>
+    /// Enrichment that the order can do without (inventory snapshot, recommendations) and notifications
+    /// (best-effort): a few quick attempts, then the workflow carries on without them.
+    /// </summary>
+    public static ActivityOptions BestEffort() => new()
+    {
+        StartToCloseTimeout = TimeSpan.FromSeconds(10),
+        RetryPolicy = Retry() with { MaximumAttempts = 3, MaximumInterval = TimeSpan.FromSeconds(5) },
     };
 
     private static RetryPolicy Retry() => new()

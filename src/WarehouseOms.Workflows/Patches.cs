@@ -8,4 +8,13 @@ public static class Patches
 {
     /// <summary>Fulfillment starts a replenishment for SKUs that fell below their reorder point.</summary>
     public const string StartReplenishment = "start-replenishment";
+
+    /// <summary>
+    /// Seed 002: parallel enrichment before reservation, then wait for payment approval (lines may be
+    /// added meanwhile), capture the payment and notify; refund on compensation.
+    /// </summary>
+    public const string PaymentApproval = "payment-approval";
+
+    /// <summary>A shipped order waits for sms.shipment-delivered and becomes COMPLETED.</summary>
+    public const string AwaitDelivery = "await-delivery";
 }

@@ -11,10 +11,22 @@ public sealed record PackCompletedSignal(string MessageId, string DeviceId, IRea
 
 public sealed record CancelOrderSignal(string MessageId, string Reason);
 
+public sealed record ApprovePaymentSignal(string MessageId, string ApprovedBy);
+
+public sealed record AddLineItemSignal(string MessageId, string Sku, int Quantity);
+
+public sealed record ShipmentDeliveredSignal(string MessageId, DateTimeOffset DeliveredAt);
+
 /// <summary>Signal names are fixed: they are recorded in histories and used by non-.NET senders.</summary>
 public static class SignalNames
 {
     public const string PickCompleted = "PickCompleted";
     public const string PackCompleted = "PackCompleted";
     public const string CancelOrder = "CancelOrder";
+
+    // The seed's (002) signal names.
+    public const string ApprovePayment = "approve-payment";
+    public const string AddLineItem = "add-line-item";
+
+    public const string ShipmentDelivered = "ShipmentDelivered";
 }

@@ -33,7 +33,13 @@ public sealed record FulfillmentSnapshot(
     bool PickReported,
     bool PackReported,
     bool CancellationRequested,
-    string? OutcomeReason);
+    string? OutcomeReason,
+    IReadOnlyList<LineItem>? Lines = null,
+    string? ApprovedBy = null,
+    string? PaymentReference = null,
+    string? CustomerTier = null,
+    IReadOnlyList<string>? RejectedLines = null,
+    DateTimeOffset? DeliveredAt = null);
 
 /// <summary>Query names are fixed like signal names: HTTP, CLI and non-.NET clients use them.</summary>
 public static class QueryNames
@@ -45,4 +51,8 @@ public static class QueryNames
     public const string CurrentStep = "CurrentStep";
     public const string BlockingReason = "BlockingReason";
     public const string Snapshot = "Snapshot";
+
+    // The seed's (002) query names: the order's stage (wire name) and its current lines.
+    public const string GetStatus = "get-status";
+    public const string GetItems = "get-items";
 }

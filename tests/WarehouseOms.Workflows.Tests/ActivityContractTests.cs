@@ -8,7 +8,10 @@ namespace WarehouseOms.Workflows.Tests;
 /// <summary>Server-free checks of the workflow / activity contract.</summary>
 public sealed class ActivityContractTests
 {
-    private static readonly Type[] Interfaces = [typeof(IOmsActivities), typeof(IImsActivities), typeof(IWmsActivities), typeof(ISmsActivities)];
+    private static readonly Type[] Interfaces = [
+        typeof(IOmsActivities), typeof(IImsActivities), typeof(IWmsActivities), typeof(ISmsActivities),
+        typeof(ICustomerActivities), typeof(IPaymentActivities), typeof(INotificationActivities),
+    ];
 
     private static IEnumerable<string> AllActivityNames() =>
         typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!);

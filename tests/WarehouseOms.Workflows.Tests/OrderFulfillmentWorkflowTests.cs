@@ -7,12 +7,6 @@ namespace WarehouseOms.Workflows.Tests;
 [Collection(FulfillmentCollection.Name)]
 public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : WorkflowTest(server.Environment)
 {
-    private static readonly string[] HappyPath =
-    [
-        ActivityNames.AllocateInventory, ActivityNames.MarkOrderReserved, ActivityNames.CreatePickWave,
-        ActivityNames.ConsumeInventory, ActivityNames.CreateShipment, ActivityNames.GenerateShippingLabel,
-        ActivityNames.ConfirmShipment, ActivityNames.MarkOrderShipped,
-    ];
 
     [Fact]
     public Task RunAsync_PickThenPack_ShipsWithQueriesAtEachStep() => RunWithWorkerAsync(async () =>
@@ -35,12 +29,22 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Contains("packing", await handle.QueryAsync(wf => wf.BlockingReason), StringComparison.Ordinal);
 
         await SignalPackAsync(handle, "pack-1");
+        await WaitForStepAsync(handle, "AwaitDelivery");
+        Assert.Equal("SHIPPED", await handle.QueryAsync(wf => wf.GetStatus));
+        await SignalDeliveredAsync(handle, "delivered-1");
         var result = await handle.GetResultAsync();
 
-        Assert.Equal(new FulfillmentResult(OrderId, "SHIPPED", null, $"shp-{OrderId}", $"TRK-{OrderId}"), result);
-        Assert.Equal(HappyPath, Stubs.Calls);
+        Assert.Equal(new FulfillmentResult(OrderId, "COMPLETED", null, $"shp-{OrderId}", $"TRK-{OrderId}"), result);
+        Assert.Equal(HappyPath, Path());
+        Assert.Equal(Enrichment.Order(StringComparer.Ordinal), Stubs.Calls.Take(3).Order(StringComparer.Ordinal));
         var final = await handle.QueryAsync(wf => wf.Snapshot);
-        Assert.Equal(("SHIPPED", "Completed", null), (final.Status, final.CurrentStep, final.BlockingReason));
+        Assert.Equal(("COMPLETED", "Completed", null), (final.Status, final.CurrentStep, final.BlockingReason));
+        Assert.Equal(("auto-approve", $"pay-{OrderId}", "GOLD"), (final.ApprovedBy, final.PaymentReference, final.CustomerTier));
+        var completed = Assert.IsType<MarkOrderCompletedInput>(Stubs.LastInput[ActivityNames.MarkOrderCompleted]);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 9, 30, 0, TimeSpan.Zero), completed.DeliveredAt);
+        var confirmation = Assert.IsType<OrderNotification>(Stubs.LastInput[ActivityNames.SendOrderConfirmation]);
+        Assert.Equal("GOLD", confirmation.CustomerTier);
+        Assert.Equal(["SKU-REC"], confirmation.Recommendations);
         var shipment = Assert.IsType<CreateShipmentInput>(Stubs.LastInput[ActivityNames.CreateShipment]);
         Assert.Equal([new Package("PKG-1", 2.5m)], shipment.Packages);
     });
@@ -54,8 +58,9 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         await WaitForStepAsync(handle, "AwaitPick");
         await SignalPickAsync(handle, "pick-1");
         await SignalPackAsync(handle, "pack-1");
+        await SignalDeliveredAsync(handle, "delivered-1");
 
-        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
+        Assert.Equal("COMPLETED", (await handle.GetResultAsync()).Status);
         var replenishment = Client.GetWorkflowHandle(WorkflowIds.Replenishment(sku));
         var description = await replenishment.DescribeAsync();
         Assert.Equal("ReplenishmentWorkflow", description.WorkflowType);
@@ -74,7 +79,7 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Equal("FAILED", result.Status);
         Assert.Contains("Insufficient stock", result.Reason, StringComparison.Ordinal);
         Assert.Contains("SKU-B", result.Reason, StringComparison.Ordinal);
-        Assert.Equal([ActivityNames.AllocateInventory, ActivityNames.MarkOrderFailed], Stubs.Calls);
+        Assert.Equal([ActivityNames.AllocateInventory, ActivityNames.MarkOrderFailed], Path());
         Assert.Equal("FAILED", await handle.QueryAsync(wf => wf.FulfillmentStatus));
     });
 
@@ -91,10 +96,11 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Equal("customer changed their mind", result.Reason);
         Assert.Equal(
             [
-                ActivityNames.AllocateInventory, ActivityNames.MarkOrderReserved, ActivityNames.CreatePickWave,
-                ActivityNames.ReleaseInventory, ActivityNames.MarkOrderCancelled,
+                .. HappyPath.Take(UpToPickWave),
+                ActivityNames.RefundPayment, ActivityNames.ReleaseInventory, ActivityNames.MarkOrderCancelled,
+                ActivityNames.SendCancellationNotice,
             ],
-            Stubs.Calls);
+            Path());
         var change = Assert.IsType<OrderStatusChange>(Stubs.LastInput[ActivityNames.MarkOrderCancelled]);
         Assert.Equal(new OrderStatusChange(OrderId, "customer changed their mind"), change);
     });
@@ -117,9 +123,10 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Equal(
             [
                 ActivityNames.CreateShipment, ActivityNames.GenerateShippingLabel,
-                ActivityNames.CancelShipment, ActivityNames.ReleaseInventory, ActivityNames.MarkOrderCancelled,
+                ActivityNames.CancelShipment, ActivityNames.RefundPayment, ActivityNames.ReleaseInventory,
+                ActivityNames.MarkOrderCancelled, ActivityNames.SendCancellationNotice,
             ],
-            Stubs.Calls.Skip(4));
+            Path().Skip(UpToPickWave + 1));
     });
 
     [Fact]
@@ -135,9 +142,10 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         await SignalCancelAsync(handle, "cancel-late", "too late");
         Assert.False((await handle.QueryAsync(wf => wf.Snapshot)).CancellationRequested);
         Stubs.Open(ActivityNames.ConfirmShipment);
+        await SignalDeliveredAsync(handle, "delivered-1");
 
-        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
-        Assert.Equal(HappyPath, Stubs.Calls);
+        Assert.Equal("COMPLETED", (await handle.GetResultAsync()).Status);
+        Assert.Equal(HappyPath, Path());
     });
 
     [Fact]
@@ -152,8 +160,11 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         await WaitForStepAsync(handle, "AwaitPack");
         await SignalPackAsync(handle, "pack-1");
         await SignalPackAsync(handle, "pack-1");
+        await SignalDeliveredAsync(handle, "delivered-1");
+        await SignalDeliveredAsync(handle, "delivered-1");
 
-        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
+        Assert.Equal("COMPLETED", (await handle.GetResultAsync()).Status);
+        Assert.Equal(1, Stubs.CountOf(ActivityNames.MarkOrderCompleted));
         Assert.Equal(1, Stubs.CountOf(ActivityNames.ConsumeInventory));
         Assert.Equal(1, Stubs.CountOf(ActivityNames.CreateShipment));
         var consumed = Assert.IsType<ConsumeInventoryInput>(Stubs.LastInput[ActivityNames.ConsumeInventory]);
@@ -171,9 +182,10 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
         Assert.Equal(("AwaitPick", true, false), (waiting.CurrentStep, waiting.PackReported, waiting.PickReported));
 
         await SignalPickAsync(handle, "pick-1");
+        await SignalDeliveredAsync(handle, "delivered-1");
 
-        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
-        Assert.Equal(HappyPath, Stubs.Calls);
+        Assert.Equal("COMPLETED", (await handle.GetResultAsync()).Status);
+        Assert.Equal(HappyPath, Path());
     });
 
     [Fact]
@@ -185,10 +197,11 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
 
         await SignalPickAsync(handle, "pick-early");
         await SignalPackAsync(handle, "pack-early");
+        await SignalDeliveredAsync(handle, "delivered-early");
         Stubs.Open(ActivityNames.AllocateInventory);
 
-        Assert.Equal("SHIPPED", (await handle.GetResultAsync()).Status);
-        Assert.Equal(HappyPath, Stubs.Calls);
+        Assert.Equal("COMPLETED", (await handle.GetResultAsync()).Status);
+        Assert.Equal(HappyPath, Path());
     });
 
     [Fact]
@@ -200,7 +213,7 @@ public sealed class OrderFulfillmentWorkflowTests(LocalServerFixture server) : W
 
         Assert.Equal("FAILED", result.Status);
         Assert.Contains("No PickCompleted within", result.Reason, StringComparison.Ordinal);
-        Assert.Equal([ActivityNames.ReleaseInventory, ActivityNames.MarkOrderFailed], Stubs.Calls.Skip(3));
+        Assert.Equal([ActivityNames.RefundPayment, ActivityNames.ReleaseInventory, ActivityNames.MarkOrderFailed], Path().Skip(UpToPickWave));
     });
 
     [Fact]

@@ -6,8 +6,12 @@ namespace WarehouseOms.Domain.Orders;
 /// <summary>The fulfillment steps, in the order the happy path runs them.</summary>
 public enum FulfillmentStep
 {
+    /// <summary>Customer profile, inventory snapshot and recommendations, fetched in parallel.</summary>
+    Enrich,
     AllocateInventory,
     MarkOrderReserved,
+    AwaitPaymentApproval,
+    ProcessPayment,
     CreatePickWave,
     AwaitPick,
     ConsumeInventory,
@@ -16,6 +20,8 @@ public enum FulfillmentStep
     GenerateShippingLabel,
     ConfirmShipment,
     MarkOrderShipped,
+    AwaitDelivery,
+    MarkOrderCompleted,
 
     /// <summary>Undoing completed steps after a cancellation, a failure or a timeout.</summary>
     Compensating,
@@ -33,6 +39,18 @@ public sealed record PackedParcel(string PackageId, decimal WeightKg);
 public sealed record PackReport(string MessageId, string DeviceId, IReadOnlyList<PackedParcel> Parcels);
 
 public sealed record CancelRequest(string MessageId, string Reason);
+
+/// <summary>Payments approved the order (payments.payment-approved, or automatic approval).</summary>
+public sealed record PaymentApproval(string MessageId, string ApprovedBy);
+
+/// <summary>A line to add while the order waits for payment approval (oms.order-line-added).</summary>
+public sealed record LineAddition(string MessageId, string Sku, int Quantity);
+
+/// <summary>The carrier reports the parcel delivered (sms.shipment-delivered).</summary>
+public sealed record DeliveryReport(string MessageId, DateTimeOffset DeliveredAt);
+
+/// <summary>A line addition that could not be applied, and why (e.g. no stock for it).</summary>
+public sealed record RejectedLine(LineAddition Addition, string Reason);
 
 /// <summary>What receiving a report did to the state. Every outcome but Accepted/Remembered changes nothing.</summary>
 public enum SignalDisposition
@@ -54,6 +72,9 @@ public enum SignalDisposition
 
     /// <summary>A cancellation after the shipment was handed over for confirmation.</summary>
     TooLateToCancel,
+
+    /// <summary>A line addition after payment processing began: the order's content is fixed.</summary>
+    TooLateToChange,
 }
 
 /// <summary>
@@ -68,7 +89,7 @@ public sealed record FulfillmentState
 
     public OrderStage Stage { get; private init; } = OrderStage.Created;
 
-    public FulfillmentStep Step { get; private init; } = FulfillmentStep.AllocateInventory;
+    public FulfillmentStep Step { get; private init; } = FulfillmentStep.Enrich;
 
     /// <summary>Why the order is not moving right now (waiting for the warehouse, compensating ...); null when it is.</summary>
     public string? BlockingReason { get; private init; }
@@ -88,6 +109,20 @@ public sealed record FulfillmentState
 
     public CancelRequest? Cancellation { get; private init; }
 
+    /// <summary>The order's lines as they stand, including lines added while awaiting payment.</summary>
+    public ImmutableList<SkuQuantity> Lines { get; private init; } = [];
+
+    public PaymentApproval? Approval { get; private init; }
+
+    /// <summary>Line additions received but not yet reserved (or refused) by the workflow.</summary>
+    public ImmutableList<LineAddition> PendingAdditions { get; private init; } = [];
+
+    public ImmutableList<RejectedLine> RejectedLines { get; private init; } = [];
+
+    public string? PaymentReference { get; private init; }
+
+    public DeliveryReport? Delivery { get; private init; }
+
     /// <summary>Every signal message ID received, so that a redelivered message changes nothing.</summary>
     public ImmutableHashSet<string> SeenMessageIds { get; private init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
@@ -98,10 +133,13 @@ public sealed record FulfillmentState
     /// <summary>Cancellation is honoured until the shipment is being confirmed with the carrier.</summary>
     public bool IsCancellable => !IsTerminal && Step < FulfillmentStep.ConfirmShipment;
 
-    public static FulfillmentState Start(string orderId)
+    public static FulfillmentState Start(string orderId) => Start(orderId, []);
+
+    public static FulfillmentState Start(string orderId, IEnumerable<SkuQuantity> lines)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
-        return new FulfillmentState(orderId);
+        ArgumentNullException.ThrowIfNull(lines);
+        return new FulfillmentState(orderId) { Lines = [.. lines] };
     }
 
     /// <summary>Enters <paramref name="step"/>. Steps only move forward, and never after the end.</summary>
@@ -121,6 +159,39 @@ public sealed record FulfillmentState
     }
 
     public FulfillmentState OnReserved() => MoveTo(OrderStage.Reserved);
+
+    public FulfillmentState OnAwaitingPayment() => MoveTo(OrderStage.AwaitingPayment);
+
+    /// <summary>The payment is captured under <paramref name="paymentReference"/>.</summary>
+    public FulfillmentState OnPaid(string paymentReference)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(paymentReference);
+        return Approval is null
+            ? throw new InvalidOperationException($"Order {OrderId} was not approved; it cannot be paid.")
+            : MoveTo(OrderStage.Paid) with { PaymentReference = paymentReference };
+    }
+
+    /// <summary>The pending addition is reserved and part of the order now.</summary>
+    public FulfillmentState OnLineAdded(LineAddition addition)
+    {
+        ArgumentNullException.ThrowIfNull(addition);
+        return this with
+        {
+            PendingAdditions = PendingAdditions.Remove(addition),
+            Lines = Lines.Add(new SkuQuantity(addition.Sku, addition.Quantity)),
+        };
+    }
+
+    /// <summary>The pending addition could not be applied; the order goes on without it.</summary>
+    public FulfillmentState OnLineRejected(LineAddition addition, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(addition);
+        return this with
+        {
+            PendingAdditions = PendingAdditions.Remove(addition),
+            RejectedLines = RejectedLines.Add(new RejectedLine(addition, reason)),
+        };
+    }
 
     public FulfillmentState OnPickWaveCreated(string pickWaveId)
     {
@@ -151,7 +222,16 @@ public sealed record FulfillmentState
         return this with { TrackingNumber = trackingNumber };
     }
 
-    public FulfillmentState OnShipped() => MoveTo(OrderStage.Shipped) with { Step = FulfillmentStep.Completed, BlockingReason = null };
+    /// <summary>Handed to the carrier. <see cref="Finish"/> ends here for orders that do not wait for delivery.</summary>
+    public FulfillmentState OnShipped() => MoveTo(OrderStage.Shipped) with { BlockingReason = null };
+
+    public FulfillmentState OnCompleted() =>
+        Delivery is null
+            ? throw new InvalidOperationException($"Order {OrderId} has no delivery report to apply.")
+            : MoveTo(OrderStage.Completed) with { Step = FulfillmentStep.Completed, BlockingReason = null };
+
+    /// <summary>Nothing left to do (a shipped order whose delivery is not awaited, or no longer).</summary>
+    public FulfillmentState Finish() => this with { Step = FulfillmentStep.Completed, BlockingReason = null };
 
     /// <summary>Completed steps are being undone; queries say why.</summary>
     public FulfillmentState BeginCompensation(string reason) =>
@@ -228,6 +308,66 @@ public sealed record FulfillmentState
         return (seen with { Cancellation = request, BlockingReason = $"Cancellation requested: {request.Reason}" }, SignalDisposition.Accepted);
     }
 
+    public (FulfillmentState State, SignalDisposition Disposition) ReceiveApproval(PaymentApproval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        if (Screen(approval.MessageId) is { } screened)
+        {
+            return screened;
+        }
+
+        var seen = this with { SeenMessageIds = SeenMessageIds.Add(approval.MessageId) };
+        if (Approval is not null)
+        {
+            return (seen, SignalDisposition.AlreadyReported);
+        }
+
+        var disposition = Step >= FulfillmentStep.AwaitPaymentApproval ? SignalDisposition.Accepted : SignalDisposition.Remembered;
+        return (seen with { Approval = approval }, disposition);
+    }
+
+    /// <summary>Lines can be added until payment processing begins; the workflow reserves them while it waits.</summary>
+    public (FulfillmentState State, SignalDisposition Disposition) ReceiveLineAddition(LineAddition addition)
+    {
+        ArgumentNullException.ThrowIfNull(addition);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(addition.Quantity);
+        if (Screen(addition.MessageId) is { } screened)
+        {
+            return screened;
+        }
+
+        var seen = this with { SeenMessageIds = SeenMessageIds.Add(addition.MessageId) };
+        if (Step > FulfillmentStep.AwaitPaymentApproval || IsCancelRequested)
+        {
+            return (seen, SignalDisposition.TooLateToChange);
+        }
+
+        var disposition = Step == FulfillmentStep.AwaitPaymentApproval ? SignalDisposition.Accepted : SignalDisposition.Remembered;
+        return (seen with { PendingAdditions = PendingAdditions.Add(addition) }, disposition);
+    }
+
+    public (FulfillmentState State, SignalDisposition Disposition) ReceiveDelivery(DeliveryReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (Screen(report.MessageId) is { } screened)
+        {
+            return screened;
+        }
+
+        var seen = this with { SeenMessageIds = SeenMessageIds.Add(report.MessageId) };
+        if (Delivery is not null)
+        {
+            return (seen, SignalDisposition.AlreadyReported);
+        }
+
+        var disposition = Step >= FulfillmentStep.AwaitDelivery ? SignalDisposition.Accepted : SignalDisposition.Remembered;
+        return (seen with { Delivery = report }, disposition);
+    }
+
+    /// <summary>Pending additions are refused (the payment step is past, or the order runs without one).</summary>
+    public FulfillmentState RefusePendingAdditions(string reason) =>
+        PendingAdditions.Aggregate(this, (state, addition) => state.OnLineRejected(addition, reason));
+
     private (FulfillmentState, SignalDisposition)? Screen(string messageId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
@@ -245,6 +385,8 @@ public sealed record FulfillmentState
     {
         FulfillmentStep.AwaitPick => $"Waiting for the warehouse to complete picking (pick wave {PickWaveId})",
         FulfillmentStep.AwaitPack => "Waiting for the packing station to report the order packed",
+        FulfillmentStep.AwaitPaymentApproval => "Waiting for payment approval (payments.payment-approved)",
+        FulfillmentStep.AwaitDelivery => $"Waiting for the carrier to report delivery (tracking {TrackingNumber})",
         _ => null,
     };
 }

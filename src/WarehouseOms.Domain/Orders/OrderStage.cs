@@ -23,6 +23,12 @@ public enum OrderStage
     /// <summary>Stock is allocated (after BOM expansion) and the order marked reserved.</summary>
     Reserved,
 
+    /// <summary>Reserved and waiting for payments.payment-approved (lines may still be added).</summary>
+    AwaitingPayment,
+
+    /// <summary>The payment is captured; the warehouse may pick.</summary>
+    Paid,
+
     /// <summary>A pick wave exists; the warehouse is picking.</summary>
     Picking,
 
@@ -32,8 +38,11 @@ public enum OrderStage
     /// <summary>Packed; shipment, label and confirmation follow.</summary>
     Packed,
 
-    /// <summary>Terminal: handed to the carrier.</summary>
+    /// <summary>Handed to the carrier; waiting for the delivery report. Cannot be cancelled any more.</summary>
     Shipped,
+
+    /// <summary>Terminal: the carrier reported the parcel delivered.</summary>
+    Completed,
 
     /// <summary>Terminal: cancelled before shipping, compensations done.</summary>
     Cancelled,
@@ -50,17 +59,24 @@ public static class OrderStageRules
         [OrderStage.Received] = [OrderStage.Validated, OrderStage.Failed],
         [OrderStage.Validated] = [OrderStage.Created, OrderStage.Failed],
         [OrderStage.Created] = [OrderStage.Reserved, OrderStage.Cancelled, OrderStage.Failed],
-        [OrderStage.Reserved] = [OrderStage.Picking, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Reserved] = [OrderStage.AwaitingPayment, OrderStage.Picking, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.AwaitingPayment] = [OrderStage.Paid, OrderStage.Cancelled, OrderStage.Failed],
+        [OrderStage.Paid] = [OrderStage.Picking, OrderStage.Cancelled, OrderStage.Failed],
         [OrderStage.Picking] = [OrderStage.Picked, OrderStage.Cancelled, OrderStage.Failed],
         [OrderStage.Picked] = [OrderStage.Packed, OrderStage.Cancelled, OrderStage.Failed],
         [OrderStage.Packed] = [OrderStage.Shipped, OrderStage.Cancelled, OrderStage.Failed],
-        [OrderStage.Shipped] = [],
+        [OrderStage.Shipped] = [OrderStage.Completed],
+        [OrderStage.Completed] = [],
         [OrderStage.Cancelled] = [],
         [OrderStage.Failed] = [],
     };
 
+    /// <summary>
+    /// Completed, cancelled and failed end an order. Shipped is not terminal (delivery completes it), but
+    /// nothing but the delivery can change a shipped order.
+    /// </summary>
     public static bool IsTerminal(OrderStage stage) =>
-        stage is OrderStage.Shipped or OrderStage.Cancelled or OrderStage.Failed;
+        stage is OrderStage.Completed or OrderStage.Cancelled or OrderStage.Failed;
 
     /// <summary>Whether <paramref name="from"/> may move to <paramref name="to"/>; staying put is not a move.</summary>
     public static bool CanMove(OrderStage from, OrderStage to) =>
@@ -70,8 +86,12 @@ public static class OrderStageRules
     public static OrderStage Move(OrderStage from, OrderStage to) =>
         CanMove(from, to) ? to : throw new IllegalOrderTransitionException(from, to);
 
-    /// <summary>The stable wire name used by queries and the HTTP/CLI views: "PICKING", "SHIPPED", ...</summary>
-    public static string ToWire(this OrderStage stage) => stage.ToString().ToUpperInvariant();
+    /// <summary>The stable wire name used by queries and the HTTP/CLI views: "PICKING", "AWAITING_PAYMENT", ...</summary>
+    public static string ToWire(this OrderStage stage) => stage switch
+    {
+        OrderStage.AwaitingPayment => "AWAITING_PAYMENT",
+        _ => stage.ToString().ToUpperInvariant(),
+    };
 }
 
 /// <summary>An order was asked to make a move that the transition table forbids (a bug or a stale command).</summary>

@@ -49,3 +49,33 @@ public sealed record ShipmentRef(string OrderId, string ShipmentId);
 public sealed record LabelResult(string OrderId, string ShipmentId, string TrackingNumber, string LabelReference);
 
 public sealed record MarkOrderShippedInput(string OrderId, string ShipmentId, string TrackingNumber);
+
+public sealed record MarkOrderPaidInput(string OrderId, string PaymentReference);
+
+public sealed record MarkOrderCompletedInput(string OrderId, DateTimeOffset DeliveredAt);
+
+public sealed record CustomerRef(string CustomerId);
+
+/// <summary>STANDARD, SILVER or GOLD, by the number of orders the customer placed before.</summary>
+public sealed record CustomerProfile(string CustomerId, string Tier, int PreviousOrders);
+
+public sealed record RecommendationRequest(string CustomerId, IReadOnlyList<string> Skus);
+
+public sealed record Recommendations(IReadOnlyList<string> Skus);
+
+public sealed record InventorySnapshotRequest(IReadOnlyList<string> Skus);
+
+/// <summary>Available = on hand − reserved, per SKU (kits: not stocked themselves, absent here).</summary>
+public sealed record InventorySnapshot(IReadOnlyList<SkuAvailability> Items);
+
+public sealed record SkuAvailability(string Sku, int Available);
+
+/// <param name="AdditionId">The message ID of the oms.order-line-added message: the idempotency key.</param>
+public sealed record ReserveAddedLineInput(string OrderId, string AdditionId, string Sku, int Quantity);
+
+public sealed record ProcessPaymentInput(string OrderId, string CustomerId, string ApprovedBy);
+
+public sealed record PaymentResult(string OrderId, string ProviderReference);
+
+/// <summary>What a customer notification says; the event is written to the outbox by the activity.</summary>
+public sealed record OrderNotification(string OrderId, string CustomerId, string? CustomerTier, string Message, IReadOnlyList<string> Recommendations);

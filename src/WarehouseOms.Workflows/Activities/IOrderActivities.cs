@@ -25,6 +25,17 @@ public static class ActivityNames
     public const string GenerateShippingLabel = "GenerateShippingLabel";
     public const string ConfirmShipment = "ConfirmShipment";
     public const string CancelShipment = "CancelShipment";
+    public const string FetchCustomerProfile = "FetchCustomerProfile";
+    public const string FetchInventorySnapshot = "FetchInventorySnapshot";
+    public const string FetchRecommendations = "FetchRecommendations";
+    public const string ReserveAddedLine = "ReserveAddedLine";
+    public const string MarkOrderAwaitingPayment = "MarkOrderAwaitingPayment";
+    public const string ProcessPayment = "ProcessPayment";
+    public const string RefundPayment = "RefundPayment";
+    public const string MarkOrderPaid = "MarkOrderPaid";
+    public const string SendOrderConfirmation = "SendOrderConfirmation";
+    public const string SendCancellationNotice = "SendCancellationNotice";
+    public const string MarkOrderCompleted = "MarkOrderCompleted";
 }
 
 /// <summary>Error types raised as non-retryable application failures by activities.</summary>
@@ -34,6 +45,9 @@ public static class ActivityErrors
     public const string InsufficientStock = "InsufficientStock";
     public const string IllegalTransition = "IllegalTransition";
     public const string UnknownOrder = "UnknownOrder";
+
+    /// <summary>The payment provider refused the payment for good (not a transient outage).</summary>
+    public const string PaymentDeclined = "PaymentDeclined";
 }
 
 /// <summary>OMS: the order's system of record.</summary>
@@ -68,6 +82,52 @@ public interface IOmsActivities
     /// <summary>Order CANCELLED and the order-cancelled event.</summary>
     [Activity(ActivityNames.MarkOrderCancelled)]
     Task MarkOrderCancelledAsync(OrderStatusChange change);
+
+    /// <summary>Order AWAITING_PAYMENT (reserved, waiting for approval).</summary>
+    [Activity(ActivityNames.MarkOrderAwaitingPayment)]
+    Task MarkOrderAwaitingPaymentAsync(OrderRef order);
+
+    /// <summary>Order PAID.</summary>
+    [Activity(ActivityNames.MarkOrderPaid)]
+    Task MarkOrderPaidAsync(MarkOrderPaidInput input);
+
+    /// <summary>Order COMPLETED (delivered) and the order-completed event.</summary>
+    [Activity(ActivityNames.MarkOrderCompleted)]
+    Task MarkOrderCompletedAsync(MarkOrderCompletedInput input);
+}
+
+/// <summary>Read-only lookups that enrich an order before reservation; they change nothing.</summary>
+public interface ICustomerActivities
+{
+    /// <summary>The customer's tier, from their order history.</summary>
+    [Activity(ActivityNames.FetchCustomerProfile)]
+    Task<CustomerProfile> FetchCustomerProfileAsync(CustomerRef customer);
+
+    /// <summary>SKUs often ordered together with the order's SKUs (optional: failures are tolerated).</summary>
+    [Activity(ActivityNames.FetchRecommendations)]
+    Task<Recommendations> FetchRecommendationsAsync(RecommendationRequest request);
+}
+
+/// <summary>The payment provider.</summary>
+public interface IPaymentActivities
+{
+    /// <summary>Captures the payment once per order; transient provider failures are retried.</summary>
+    [Activity(ActivityNames.ProcessPayment)]
+    Task<PaymentResult> ProcessPaymentAsync(ProcessPaymentInput input);
+
+    /// <summary>Refunds the order's captured payment; a no-op when there is none or it is refunded already.</summary>
+    [Activity(ActivityNames.RefundPayment)]
+    Task RefundPaymentAsync(OrderStatusChange change);
+}
+
+/// <summary>Customer notifications as outbound events; best-effort (their failure never fails an order).</summary>
+public interface INotificationActivities
+{
+    [Activity(ActivityNames.SendOrderConfirmation)]
+    Task SendOrderConfirmationAsync(OrderNotification notification);
+
+    [Activity(ActivityNames.SendCancellationNotice)]
+    Task SendCancellationNoticeAsync(OrderNotification notification);
 }
 
 /// <summary>IMS: inventory truth.</summary>
@@ -83,6 +143,17 @@ public interface IImsActivities
 
     [Activity(ActivityNames.ConsumeInventory)]
     Task<ConsumeInventoryResult> ConsumeInventoryAsync(ConsumeInventoryInput input);
+
+    /// <summary>Available stock of the order's SKUs before reservation (optional: failures are tolerated).</summary>
+    [Activity(ActivityNames.FetchInventorySnapshot)]
+    Task<InventorySnapshot> FetchInventorySnapshotAsync(InventorySnapshotRequest request);
+
+    /// <summary>
+    /// Reserves a line added while the order awaits payment and adds it to the order, once per addition
+    /// ID; non-retryable <see cref="ActivityErrors.InsufficientStock"/> when it cannot.
+    /// </summary>
+    [Activity(ActivityNames.ReserveAddedLine)]
+    Task<AllocationResult> ReserveAddedLineAsync(ReserveAddedLineInput input);
 }
 
 /// <summary>WMS: warehouse execution.</summary>

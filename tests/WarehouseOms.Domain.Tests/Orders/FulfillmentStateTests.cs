@@ -27,12 +27,12 @@ public sealed class FulfillmentStateTests
     }
 
     [Fact]
-    public void Start_NewOrder_IsCreatedAtAllocation()
+    public void Start_NewOrder_IsCreatedAtEnrichment()
     {
         var state = FulfillmentState.Start("ord-1");
 
         Assert.Equal(OrderStage.Created, state.Stage);
-        Assert.Equal(FulfillmentStep.AllocateInventory, state.Step);
+        Assert.Equal(FulfillmentStep.Enrich, state.Step);
         Assert.Null(state.BlockingReason);
     }
 
@@ -51,12 +51,13 @@ public sealed class FulfillmentStateTests
         Assert.Throws<InvalidOperationException>(() => AwaitingPick().Begin(FulfillmentStep.CreatePickWave));
 
     [Fact]
-    public void OnShipped_FullHappyPath_IsShippedAndCompleted()
+    public void OnShipped_FullHappyPath_IsShippedAtItsLastStep()
     {
         var state = Shipped();
 
         Assert.Equal(OrderStage.Shipped, state.Stage);
-        Assert.Equal(FulfillmentStep.Completed, state.Step);
+        Assert.Equal(FulfillmentStep.MarkOrderShipped, state.Step);
+        Assert.False(state.IsCancellable);
         Assert.Equal("shp-1", state.ShipmentId);
         Assert.Equal("TRK-1", state.TrackingNumber);
         Assert.Null(state.BlockingReason);
@@ -127,17 +128,48 @@ public sealed class FulfillmentStateTests
         Assert.Throws<InvalidOperationException>(() => AwaitingPick().OnPicked());
 
     [Fact]
-    public void ReceiveAnything_AfterShipped_IsIgnored()
+    public void ReceiveAnything_AfterShipped_ChangesNothing()
     {
         var shipped = Shipped();
 
         var (afterPick, pick) = shipped.ReceivePick(Pick1 with { MessageId = "late-pick" });
         var (afterCancel, cancel) = afterPick.ReceiveCancel(new CancelRequest("late-cancel", "too late"));
+        var (afterAdd, add) = afterCancel.ReceiveLineAddition(new LineAddition("late-add", "SKU-Z", 1));
 
-        Assert.Equal(SignalDisposition.IgnoredAfterEnd, pick);
-        Assert.Equal(SignalDisposition.IgnoredAfterEnd, cancel);
-        Assert.Equal(OrderStage.Shipped, afterCancel.Stage);
-        Assert.Null(afterCancel.Cancellation);
+        Assert.Equal(SignalDisposition.AlreadyReported, pick);
+        Assert.Equal(SignalDisposition.TooLateToCancel, cancel);
+        Assert.Equal(SignalDisposition.TooLateToChange, add);
+        Assert.Equal(OrderStage.Shipped, afterAdd.Stage);
+        Assert.Null(afterAdd.Cancellation);
+        Assert.Empty(afterAdd.PendingAdditions);
+    }
+
+    [Fact]
+    public void ReceiveDelivery_BeforeShipped_RememberedThenCompletes()
+    {
+        var (early, disposition) = AwaitingPick().ReceiveDelivery(new DeliveryReport("d-1", DateTimeOffset.UnixEpoch));
+        Assert.Equal(SignalDisposition.Remembered, disposition);
+
+        var state = early.ReceivePick(Pick1).State.Begin(FulfillmentStep.ConsumeInventory).OnPicked()
+            .Begin(FulfillmentStep.AwaitPack).ReceivePack(Pack1).State.OnPacked()
+            .Begin(FulfillmentStep.MarkOrderShipped).OnShipped()
+            .Begin(FulfillmentStep.AwaitDelivery).Begin(FulfillmentStep.MarkOrderCompleted).OnCompleted();
+
+        Assert.Equal((OrderStage.Completed, FulfillmentStep.Completed), (state.Stage, state.Step));
+        Assert.Equal(SignalDisposition.Duplicate, state.ReceiveDelivery(new DeliveryReport("d-1", DateTimeOffset.UnixEpoch)).Disposition);
+        Assert.Equal(SignalDisposition.IgnoredAfterEnd, state.ReceiveDelivery(new DeliveryReport("d-2", DateTimeOffset.UnixEpoch)).Disposition);
+    }
+
+    [Fact]
+    public void OnCompleted_WithoutDeliveryReport_Throws() =>
+        Assert.Throws<InvalidOperationException>(() => Shipped().Begin(FulfillmentStep.AwaitDelivery).OnCompleted());
+
+    [Fact]
+    public void Finish_ShippedWithoutDelivery_EndsShipped()
+    {
+        var state = Shipped().Finish();
+
+        Assert.Equal((OrderStage.Shipped, FulfillmentStep.Completed), (state.Stage, state.Step));
     }
 
     [Fact]

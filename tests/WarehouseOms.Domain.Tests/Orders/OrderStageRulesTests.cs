@@ -13,6 +13,10 @@ public sealed class OrderStageRulesTests
         { OrderStage.Picking, OrderStage.Picked },
         { OrderStage.Picked, OrderStage.Packed },
         { OrderStage.Packed, OrderStage.Shipped },
+        { OrderStage.Shipped, OrderStage.Completed },
+        { OrderStage.Reserved, OrderStage.AwaitingPayment },
+        { OrderStage.AwaitingPayment, OrderStage.Paid },
+        { OrderStage.Paid, OrderStage.Picking },
     };
 
     [Theory]
@@ -26,6 +30,8 @@ public sealed class OrderStageRulesTests
     [InlineData(OrderStage.Picking)]
     [InlineData(OrderStage.Picked)]
     [InlineData(OrderStage.Packed)]
+    [InlineData(OrderStage.AwaitingPayment)]
+    [InlineData(OrderStage.Paid)]
     public void CanMove_FulfillmentStageToCancelledOrFailed_IsAllowed(OrderStage from)
     {
         Assert.True(OrderStageRules.CanMove(from, OrderStage.Cancelled));
@@ -38,8 +44,18 @@ public sealed class OrderStageRulesTests
     public void CanMove_IntakeStageToCancelled_IsForbidden(OrderStage from) =>
         Assert.False(OrderStageRules.CanMove(from, OrderStage.Cancelled));
 
+    [Fact]
+    public void CanMove_Shipped_OnlyToCompleted()
+    {
+        Assert.False(OrderStageRules.IsTerminal(OrderStage.Shipped));
+        Assert.Equal([OrderStage.Completed], Enum.GetValues<OrderStage>().Where(to => OrderStageRules.CanMove(OrderStage.Shipped, to)));
+    }
+
+    [Fact]
+    public void ToWire_AwaitingPayment_IsSnakeCase() => Assert.Equal("AWAITING_PAYMENT", OrderStage.AwaitingPayment.ToWire());
+
     [Theory]
-    [InlineData(OrderStage.Shipped)]
+    [InlineData(OrderStage.Completed)]
     [InlineData(OrderStage.Cancelled)]
     [InlineData(OrderStage.Failed)]
     public void CanMove_FromTerminalStage_NothingIsAllowed(OrderStage terminal)

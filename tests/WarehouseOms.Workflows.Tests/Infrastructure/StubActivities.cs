@@ -18,12 +18,19 @@ public sealed class StubActivities
     private readonly Dictionary<string, TaskCompletionSource> gates = [];
     private readonly Dictionary<string, TaskCompletionSource> entered = [];
     private int createOrderFailuresLeft;
+    private int paymentFailuresLeft;
 
     /// <summary>SKUs with no stock: AllocateInventory fails with InsufficientStock when an order asks for one.</summary>
     public HashSet<string> OutOfStock { get; } = [];
 
     /// <summary>SKUs ConsumeInventory reports as fallen below their reorder point.</summary>
     public List<string> BelowReorderPoint { get; } = [];
+
+    /// <summary>Activities that always fail (retryable), e.g. an optional lookup or a notification that is down.</summary>
+    public HashSet<string> Broken { get; } = [];
+
+    /// <summary>ProcessPayment declines for good (non-retryable) when set.</summary>
+    public bool DeclinePayment { get; set; }
 
     /// <summary>Inputs received, by activity name (last one wins).</summary>
     public Dictionary<string, object> LastInput { get; } = [];
@@ -43,6 +50,9 @@ public sealed class StubActivities
 
     /// <summary>CreateOrder throws a retryable failure this many times before it succeeds (OMS down).</summary>
     public void FailCreateOrder(int times) => createOrderFailuresLeft = times;
+
+    /// <summary>ProcessPayment throws a retryable provider failure this many times before it succeeds.</summary>
+    public void FailPayment(int times) => paymentFailuresLeft = times;
 
     /// <summary>Holds <paramref name="activity"/> open until <see cref="Open"/>.</summary>
     public void Gate(string activity)
@@ -179,6 +189,74 @@ public sealed class StubActivities
     [Activity(ActivityNames.CancelShipment)]
     public Task CancelShipmentAsync(OrderStatusChange change) => EnterAsync(ActivityNames.CancelShipment, change);
 
+    [Activity(ActivityNames.FetchCustomerProfile)]
+    public async Task<CustomerProfile> ProfileAsync(CustomerRef customer)
+    {
+        await EnterAsync(ActivityNames.FetchCustomerProfile, customer);
+        return new CustomerProfile(customer.CustomerId, "GOLD", 7);
+    }
+
+    [Activity(ActivityNames.FetchInventorySnapshot)]
+    public async Task<InventorySnapshot> SnapshotAsync(InventorySnapshotRequest request)
+    {
+        await EnterAsync(ActivityNames.FetchInventorySnapshot, request);
+        return new InventorySnapshot([.. request.Skus.Select(s => new SkuAvailability(s, OutOfStock.Contains(s) ? 0 : 100))]);
+    }
+
+    [Activity(ActivityNames.FetchRecommendations)]
+    public async Task<Recommendations> RecommendationsAsync(RecommendationRequest request)
+    {
+        await EnterAsync(ActivityNames.FetchRecommendations, request);
+        return new Recommendations(["SKU-REC"]);
+    }
+
+    [Activity(ActivityNames.ReserveAddedLine)]
+    public async Task<AllocationResult> ReserveAddedLineAsync(ReserveAddedLineInput input)
+    {
+        await EnterAsync(ActivityNames.ReserveAddedLine, input);
+        if (OutOfStock.Contains(input.Sku))
+        {
+            throw new ApplicationFailureException($"{input.Sku}: 0 available", ActivityErrors.InsufficientStock, nonRetryable: true);
+        }
+
+        return new AllocationResult(input.OrderId, [new LineItem(input.Sku, input.Quantity)]);
+    }
+
+    [Activity(ActivityNames.MarkOrderAwaitingPayment)]
+    public Task AwaitingPaymentAsync(OrderRef order) => EnterAsync(ActivityNames.MarkOrderAwaitingPayment, order);
+
+    [Activity(ActivityNames.ProcessPayment)]
+    public async Task<PaymentResult> PaymentAsync(ProcessPaymentInput input)
+    {
+        await EnterAsync(ActivityNames.ProcessPayment, input);
+        if (DeclinePayment)
+        {
+            throw new ApplicationFailureException("Card declined", ActivityErrors.PaymentDeclined, nonRetryable: true);
+        }
+
+        if (Interlocked.Decrement(ref paymentFailuresLeft) >= 0)
+        {
+            throw new ApplicationFailureException("Payment provider unavailable", "PaymentProviderUnavailable");
+        }
+
+        return new PaymentResult(input.OrderId, $"pay-{input.OrderId}");
+    }
+
+    [Activity(ActivityNames.RefundPayment)]
+    public Task RefundAsync(OrderStatusChange change) => EnterAsync(ActivityNames.RefundPayment, change);
+
+    [Activity(ActivityNames.MarkOrderPaid)]
+    public Task PaidAsync(MarkOrderPaidInput input) => EnterAsync(ActivityNames.MarkOrderPaid, input);
+
+    [Activity(ActivityNames.SendOrderConfirmation)]
+    public Task ConfirmationAsync(OrderNotification notification) => EnterAsync(ActivityNames.SendOrderConfirmation, notification);
+
+    [Activity(ActivityNames.SendCancellationNotice)]
+    public Task CancellationNoticeAsync(OrderNotification notification) => EnterAsync(ActivityNames.SendCancellationNotice, notification);
+
+    [Activity(ActivityNames.MarkOrderCompleted)]
+    public Task CompletedAsync(MarkOrderCompletedInput input) => EnterAsync(ActivityNames.MarkOrderCompleted, input);
+
     private async Task EnterAsync(string activity, object input)
     {
         TaskCompletionSource? gate;
@@ -196,6 +274,11 @@ public sealed class StubActivities
         if (gate is not null)
         {
             await gate.Task.WaitAsync(ActivityExecutionContext.Current.CancellationToken);
+        }
+
+        if (Broken.Contains(activity))
+        {
+            throw new ApplicationFailureException($"{activity} is down", "Unavailable");
         }
     }
 }

@@ -116,11 +116,29 @@ public sealed class OrderWatcher(WorkflowInspector inspector, TextWriter output,
 
         if (state.IsRunning)
         {
-            return OrderProgress.FromSnapshot(await inspector.QueryAsync(fulfillmentId, QueryNames.Snapshot).ConfigureAwait(false));
+            return await TryQueryAsync(fulfillmentId, QueryNames.Snapshot).ConfigureAwait(false) is { } snapshot
+                ? OrderProgress.FromSnapshot(snapshot)
+                : new OrderProgress("RUNNING", null, "no answer to the Snapshot query yet", Closed: false);
         }
 
         var (result, failure) = await inspector.OutcomeAsync(fulfillmentId).ConfigureAwait(false);
         return result is { } value ? OrderProgress.FromResult(value) : new OrderProgress("FAILED", null, failure, Closed: true);
+    }
+
+    /// <summary>
+    /// A query that failed (the workflow closed in between, a slow worker) is no reason to stop waiting:
+    /// null, and the next poll tries again until the timeout.
+    /// </summary>
+    private async Task<JsonElement?> TryQueryAsync(string workflowId, string query)
+    {
+        try
+        {
+            return await inspector.QueryAsync(workflowId, query).ConfigureAwait(false);
+        }
+        catch (CliFailure ex) when (ex.ExitCode == ExitCodes.Failure)
+        {
+            return null;
+        }
     }
 
     /// <summary>What the intake says while there is no fulfillment; throws when the intake failed (rejected order).</summary>
@@ -134,8 +152,9 @@ public sealed class OrderWatcher(WorkflowInspector inspector, TextWriter output,
 
         if (intake.IsRunning)
         {
-            var status = await inspector.QueryAsync(intakeId, QueryNames.IntakeStatus).ConfigureAwait(false);
-            return $"intake {(status.ValueKind == JsonValueKind.String ? status.GetString() : status.ToString())}";
+            return await TryQueryAsync(intakeId, QueryNames.IntakeStatus).ConfigureAwait(false) is { ValueKind: JsonValueKind.String } status
+                ? $"intake {status.GetString()}"
+                : "intake running";
         }
 
         var (_, failure) = await inspector.OutcomeAsync(intakeId).ConfigureAwait(false);

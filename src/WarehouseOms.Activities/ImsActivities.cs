@@ -196,6 +196,89 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
         return new ConsumeInventoryResult(input.OrderId, below);
     }
 
+    [Activity(ActivityNames.FetchInventorySnapshot)]
+    public async Task<InventorySnapshot> FetchInventorySnapshotAsync(InventorySnapshotRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var skus = request.Skus.Distinct(StringComparer.Ordinal).ToArray();
+        var items = await db.StockItems.AsNoTracking()
+            .Where(s => skus.Contains(s.Sku))
+            .OrderBy(s => s.Sku)
+            .Select(s => new SkuAvailability(s.Sku, s.OnHand - s.Reserved))
+            .ToListAsync(ActivityExecutionContext.Current.CancellationToken);
+        return new InventorySnapshot(items);
+    }
+
+    /// <summary>
+    /// Reserves a line added while the order awaits payment, all or nothing, and adds it to the order's
+    /// lines, in one transaction keyed by the addition ID (a re-run returns the same components).
+    /// </summary>
+    [Activity(ActivityNames.ReserveAddedLine)]
+    public async Task<AllocationResult> ReserveAddedLineAsync(ReserveAddedLineInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var run = ActivityRun.Current;
+        using var scope = run.BeginScope(logger, input.OrderId);
+        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var reservations = await LockReservationsAsync(input.OrderId, cancellationToken);
+        if (reservations.Count == 0 || reservations.Any(r => r.State != ReservationState.Reserved))
+        {
+            throw ActivityFailures.IllegalTransition($"Order {input.OrderId} does not hold a reservation; a line cannot be added.");
+        }
+
+        var bom = new BillOfMaterials(
+            (await db.BomComponents.AsNoTracking().ToListAsync(cancellationToken))
+            .Select(b => new BomComponent(b.KitSku, b.ComponentSku, b.Quantity)));
+        var required = bom.Expand([new SkuQuantity(input.Sku, input.Quantity)]);
+        if (await db.LineAdditions.AsNoTracking().SingleOrDefaultAsync(a => a.AdditionId == input.AdditionId, cancellationToken) is { } done)
+        {
+            return done.OrderId == input.OrderId
+                ? new AllocationResult(input.OrderId, [.. required.Select(r => new LineItem(r.Sku, r.Quantity))])
+                : throw ActivityFailures.IllegalTransition($"Addition {input.AdditionId} belongs to order {done.OrderId}.");
+        }
+
+        var stock = await LockStockAsync(required.Select(r => r.Sku), cancellationToken);
+        var outcome = InventoryAllocator.Allocate(required, stock.Values.Select(s => s.ToStockLevel()).ToList());
+        if (!outcome.Succeeded)
+        {
+            LogShortage(logger, input.OrderId, string.Join("; ", outcome.Shortages));
+            throw ActivityFailures.InsufficientStock(input.OrderId, outcome.Shortages);
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var allocation in outcome.Allocations)
+        {
+            stock[allocation.Sku].Reserved += allocation.Quantity;
+            stock[allocation.Sku].UpdatedAt = now;
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO ims.reservations (order_id, sku, quantity, state, below_reorder_point_after_consume, created_at, updated_at)
+                VALUES ({input.OrderId}, {allocation.Sku}, {allocation.Quantity}, 'reserved', false, {now}, {now})
+                ON CONFLICT (order_id, sku) DO UPDATE SET quantity = ims.reservations.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
+                """,
+                cancellationToken);
+        }
+
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO oms.order_lines (order_id, line_number, sku, quantity)
+            SELECT {input.OrderId}, COALESCE(MAX(line_number), 0) + 1, {input.Sku}, {input.Quantity} FROM oms.order_lines WHERE order_id = {input.OrderId}
+            """,
+            cancellationToken);
+        db.LineAdditions.Add(new LineAdditionRecord { AdditionId = input.AdditionId, OrderId = input.OrderId, Sku = input.Sku, Quantity = input.Quantity, AddedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+
+        var added = outcome.Allocations.Select(a => new LineItem(a.Sku, a.Quantity)).ToList();
+        var messageId = run.MessageIdFor(Exchanges.InventoryAllocated);
+        await outbox.AddAsync(Exchanges.InventoryAllocated, new InventoryAllocatedEvent(input.OrderId, ToLines(added), now), messageId, run.Headers(input.OrderId), cancellationToken);
+        await history.AppendAsync(input.OrderId, OrderEventTypes.LineAdded, new LineAddedPayload(input.AdditionId, input.Sku, input.Quantity, ToLines(added)), run.EventContext(messageId), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogLineAdded(logger, input.OrderId, input.Quantity, input.Sku, input.AdditionId);
+        return new AllocationResult(input.OrderId, added);
+    }
+
     private async Task<List<ReservationRecord>> LockReservationsAsync(string orderId, CancellationToken cancellationToken) =>
         await db.Reservations
             .FromSql($"SELECT * FROM ims.reservations WHERE order_id = {orderId} ORDER BY sku FOR UPDATE")
@@ -217,6 +300,9 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: {SkuCount} SKU(s) reserved, event {MessageId}")]
     private static partial void LogAllocated(ILogger logger, string orderId, int skuCount, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: line {Quantity} x {Sku} added and reserved (addition {AdditionId})")]
+    private static partial void LogLineAdded(ILogger logger, string orderId, int quantity, string sku, string additionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} already holds its allocation; returning it")]
     private static partial void LogAlreadyAllocated(ILogger logger, string orderId);

@@ -211,6 +211,31 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
             (Exchanges.OrderCancelled, new OrderCancelledEvent(change.OrderId, change.Reason, clock.GetUtcNow())));
     }
 
+    [Activity(ActivityNames.MarkOrderAwaitingPayment)]
+    public Task MarkOrderAwaitingPaymentAsync(OrderRef order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return MoveAsync(order.OrderId, OrderStatus.AwaitingPayment, null, _ => null);
+    }
+
+    [Activity(ActivityNames.MarkOrderPaid)]
+    public Task MarkOrderPaidAsync(MarkOrderPaidInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return MoveAsync(input.OrderId, OrderStatus.Paid, null, _ => null);
+    }
+
+    [Activity(ActivityNames.MarkOrderCompleted)]
+    public Task MarkOrderCompletedAsync(MarkOrderCompletedInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return MoveAsync(input.OrderId, OrderStatus.Completed, null, record =>
+        {
+            record.DeliveredAt = input.DeliveredAt;
+            return (Exchanges.OrderCompleted, new OrderCompletedEvent(input.OrderId, input.DeliveredAt, clock.GetUtcNow()));
+        });
+    }
+
     /// <summary>
     /// Moves the order to <paramref name="target"/> and writes its event in one transaction. Already in
     /// <paramref name="target"/>: nothing happens (a re-run). Any other disallowed move is non-retryable.

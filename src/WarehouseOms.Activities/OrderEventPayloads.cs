@@ -30,3 +30,11 @@ internal sealed record OrderStatusChangedPayload(
 
 /// <summary>InventoryConsumed: what left the shelf (the reservation) and what the device reported picked.</summary>
 internal sealed record InventoryConsumedPayload(IReadOnlyList<ShippedLine> Consumed, IReadOnlyList<ShippedLine> Picked);
+
+/// <summary>A line added while the order awaited payment, with the components it reserved.</summary>
+internal sealed record LineAddedPayload(string AdditionId, string Sku, int Quantity, IReadOnlyList<ShippedLine> Reserved);
+
+internal sealed record PaymentCapturedPayload(string ProviderReference, string ApprovedBy);
+
+internal sealed record PaymentRefundedPayload(string ProviderReference, string Reason);
+

@@ -36,4 +36,12 @@ public sealed record ReplenishmentRequestedEvent(string Sku, int OnHand, int Reo
 
 public sealed record ReplenishmentOverdueEvent(string Sku, DateTimeOffset RequestedAt, DateTimeOffset OccurredAt);
 
-public sealed record OrderNotificationEvent(string OrderId, string CustomerId, string Kind, string Message, DateTimeOffset OccurredAt);
+/// <summary>A customer notification for a mailer/SMS gateway downstream. Kind: "order-confirmation" or "order-cancellation".</summary>
+public sealed record OrderNotificationEvent(
+    string OrderId,
+    string CustomerId,
+    string Kind,
+    string Message,
+    DateTimeOffset OccurredAt,
+    string? CustomerTier = null,
+    IReadOnlyList<string>? Recommendations = null);

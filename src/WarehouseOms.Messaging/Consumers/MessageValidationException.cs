@@ -26,6 +26,17 @@ internal sealed class MessageChecks(string messageType)
         return value.Trim();
     }
 
+    public DateTimeOffset Required(DateTimeOffset? value, string field)
+    {
+        if (value is null)
+        {
+            problems.Add($"{field} is required (ISO 8601 with offset, e.g. 2026-11-24T09:30:00Z)");
+            return default;
+        }
+
+        return value.Value;
+    }
+
     public int Positive(int? value, string field)
     {
         if (value is null or <= 0)

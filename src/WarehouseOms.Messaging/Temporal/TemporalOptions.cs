@@ -31,6 +31,28 @@ public sealed class FulfillmentSettings
     /// <summary>Wait for PackCompleted; null = no limit.</summary>
     public TimeSpan? PackTimeout { get; set; }
 
-    public FulfillmentOptions? ToWorkflowOptions() =>
-        PickTimeout is null && PackTimeout is null ? null : new FulfillmentOptions(PickTimeout, PackTimeout);
+    /// <summary>Wait for sms.shipment-delivered after shipping; null = workflow default (30 days).</summary>
+    public TimeSpan? DeliveryTimeout { get; set; }
+
+    /// <summary>Bound from section <c>Payments</c>.</summary>
+    public PaymentSettings Payments { get; set; } = new();
+
+    /// <summary>The settings as they are fixed into a new order's workflow input.</summary>
+    public FulfillmentOptions ToWorkflowOptions() =>
+        new(PickTimeout, PackTimeout, new PaymentOptions(Payments.AutoApprove, Payments.ApprovalTimeout, Payments.MaxAttempts), DeliveryTimeout);
+}
+
+/// <summary>Section <c>Payments</c> (seed 002); the simulated provider's FailureRate is read by the activities.</summary>
+public sealed class PaymentSettings
+{
+    public const string SectionName = "Payments";
+
+    /// <summary>Approve every order without waiting for payments.payment-approved (the seed's AUTO_APPROVE).</summary>
+    public bool AutoApprove { get; set; }
+
+    /// <summary>How long a reserved order waits for approval before it is cancelled; null = 15 min.</summary>
+    public TimeSpan? ApprovalTimeout { get; set; }
+
+    /// <summary>ProcessPayment attempts before the order fails; null = 5.</summary>
+    public int? MaxAttempts { get; set; }
 }

@@ -25,6 +25,9 @@ public static class OrderEventTypes
     public const string LabelGenerated = "LabelGenerated";
     public const string ShipmentConfirmed = "ShipmentConfirmed";
     public const string ShipmentCancelled = "ShipmentCancelled";
+    public const string LineAdded = "LineAdded";
+    public const string PaymentCaptured = "PaymentCaptured";
+    public const string PaymentRefunded = "PaymentRefunded";
 
     private static readonly Dictionary<string, OrderStatus> StatusByType =
         Enum.GetValues<OrderStatus>().ToDictionary(ForStatus, s => s, StringComparer.Ordinal);

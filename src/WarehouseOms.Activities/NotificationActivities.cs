@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Temporalio.Activities;
+using WarehouseOms.Contracts;
+using WarehouseOms.Persistence;
+using WarehouseOms.Persistence.Outbox;
+using WarehouseOms.Workflows.Activities;
+
+namespace WarehouseOms.Activities;
+
+/// <summary>
+/// Customer notifications as outbound events (notifications.*) for a mailer downstream; written to the
+/// outbox, so a retry rewrites the same message ID and the customer hears once.
+/// </summary>
+public sealed partial class NotificationActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<NotificationActivities> logger)
+    : INotificationActivities
+{
+    [Activity(ActivityNames.SendOrderConfirmation)]
+    public Task SendOrderConfirmationAsync(OrderNotification notification) =>
+        SendAsync(Exchanges.OrderConfirmationNotification, "order-confirmation", notification);
+
+    [Activity(ActivityNames.SendCancellationNotice)]
+    public Task SendCancellationNoticeAsync(OrderNotification notification) =>
+        SendAsync(Exchanges.OrderCancellationNotification, "order-cancellation", notification);
+
+    private async Task SendAsync(string exchange, string kind, OrderNotification notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        var run = ActivityRun.Current;
+        using var scope = run.BeginScope(logger, notification.OrderId);
+        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var messageId = run.MessageIdFor(exchange);
+        await outbox.AddAsync(
+            exchange,
+            new OrderNotificationEvent(notification.OrderId, notification.CustomerId, kind, notification.Message, clock.GetUtcNow(), notification.CustomerTier, notification.Recommendations),
+            messageId,
+            run.Headers(notification.OrderId),
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogQueued(logger, kind, notification.OrderId, messageId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notification {Kind} for order {OrderId} written to the outbox as {MessageId}")]
+    private static partial void LogQueued(ILogger logger, string kind, string orderId, Guid messageId);
+}

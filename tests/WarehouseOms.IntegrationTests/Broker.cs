@@ -63,10 +63,24 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
     public Task PublishAsync(string exchange, object message, string? messageId = null) =>
         PublishRawAsync(exchange, JsonSerializer.Serialize(message, JsonSerializerOptions.Web), messageId);
 
-    /// <summary>Takes one message with the given message_id off a queue (e.g. an error queue), or null.</summary>
+    /// <summary>
+    /// Takes one message with the given message_id off a queue (e.g. an error queue), or null, also while
+    /// the queue does not exist yet (MassTransit declares an error queue with its first fault). A channel
+    /// of its own: the broker closes a channel that asks for a missing queue.
+    /// </summary>
     public async Task<(string Body, IDictionary<string, string> Headers)?> TakeAsync(string queue, string messageId)
     {
-        var channel = publisher ?? throw new InvalidOperationException("not connected");
+        var open = connection ?? throw new InvalidOperationException("not connected");
+        await using var channel = await open.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return null;
+        }
+
         var skipped = new List<ulong>();
         try
         {

@@ -31,7 +31,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
             timeout)!;
 
     [Fact]
-    public async Task RawJsonOrder_PickAndPack_ShipsOrderAndEmitsEveryEventOnce()
+    public async Task RawJsonOrder_ApprovedPickedPackedDelivered_CompletesAndEmitsEveryEventOnce()
     {
         var orderId = Unique("IT-SHIP");
         await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted,
@@ -39,6 +39,12 @@ public sealed class OrderFlowTests(ServiceFixture service)
             messageId: orderId + "-submit");
 
         await EventAsync(Exchanges.OrderCreated, orderId);
+        Assert.Equal("AWAITING_PAYMENT", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "AWAITING_PAYMENT", "order status AWAITING_PAYMENT"));
+        Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
+        await service.ApprovePaymentAsync(orderId);
+        await service.ApprovePaymentAsync(orderId); // redelivered duplicate
+        var confirmation = await EventAsync(Exchanges.OrderConfirmationNotification, orderId);
+        Assert.Equal("order-confirmation", confirmation.Body.GetProperty("kind").GetString());
         await EventAsync(Exchanges.PickWaveCreated, orderId);
 
         var pick = new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 2 } } };
@@ -53,9 +59,17 @@ public sealed class OrderFlowTests(ServiceFixture service)
         Assert.True(confirmed.Body.TryGetProperty("trackingNumber", out _), "shipment-confirmed carries a tracking number");
         Assert.Equal("SHIPPED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "SHIPPED", "order status SHIPPED"));
 
+        var delivered = new { orderId, deliveredAt = "2026-11-24T09:30:00Z" };
+        await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered");
+        await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered"); // redelivered duplicate
+        var completed = await EventAsync(Exchanges.OrderCompleted, orderId);
+        Assert.Equal(DateTimeOffset.Parse("2026-11-24T09:30:00Z", System.Globalization.CultureInfo.InvariantCulture), completed.Body.GetProperty("deliveredAt").GetDateTimeOffset());
+        Assert.Equal("COMPLETED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "COMPLETED", "order status COMPLETED"));
+        Assert.Equal("CAPTURED", await service.ScalarAsync("SELECT status FROM oms.payments WHERE order_id = $1", orderId));
+
         // A late pick after the workflow closed is acknowledged and changes nothing.
         await service.Broker.PublishAsync(Exchanges.PickCompleted, pick, orderId + "-late-pick");
-        foreach (var exchange in new[] { Exchanges.OrderCreated, Exchanges.InventoryAllocated, Exchanges.PickWaveCreated, Exchanges.OrderShipped })
+        foreach (var exchange in new[] { Exchanges.OrderCreated, Exchanges.InventoryAllocated, Exchanges.PickWaveCreated, Exchanges.OrderShipped, Exchanges.OrderCompleted, Exchanges.OrderConfirmationNotification })
         {
             Assert.Single(service.Broker.For(exchange, orderId).DistinctBy(m => m.MessageId));
         }
@@ -69,6 +83,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-a");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-b");
 
+        await service.ApprovePaymentAsync(orderId);
         await EventAsync(Exchanges.PickWaveCreated, orderId);
         // Once again after the intake closed: RejectDuplicate keeps it out.
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-c");
@@ -129,13 +144,20 @@ public sealed class OrderFlowTests(ServiceFixture service)
     {
         var orderId = Unique("IT-CANCEL");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId));
+        await service.ApprovePaymentAsync(orderId);
         await EventAsync(Exchanges.PickWaveCreated, orderId);
 
         await service.Broker.PublishAsync(Exchanges.OrderCancellationRequested, new { orderId, reason = "customer changed their mind" }, orderId + "-cancel");
 
         await EventAsync(Exchanges.InventoryReleased, orderId);
         await EventAsync(Exchanges.OrderCancelled, orderId);
+        var notice = await EventAsync(Exchanges.OrderCancellationNotification, orderId);
+        Assert.Contains("customer changed their mind", notice.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("CANCELLED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "CANCELLED", "order status CANCELLED"));
+        Assert.Equal("REFUNDED", await Poll.UntilAsync(
+            async () => await service.ScalarAsync("SELECT status FROM oms.payments WHERE order_id = $1", orderId) as string,
+            s => s == "REFUNDED",
+            "payment refunded"));
     }
 
     [Fact]

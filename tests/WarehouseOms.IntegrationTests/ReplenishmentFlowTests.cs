@@ -25,6 +25,7 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
             lines = new[] { new { sku = Sku, quantity = 160 } },
             shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
         }, orderId + "-submit");
+        await service.ApprovePaymentAsync(orderId);
         await Poll.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = Sku, quantity = 160 } } }, orderId + "-pick");

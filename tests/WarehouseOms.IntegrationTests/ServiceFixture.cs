@@ -56,13 +56,23 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
             ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.200",
             ["Outbox:PollInterval"] = "00:00:00.500",
+
+            // Manual approval as in production, with a timeout a test can wait for; the simulated provider
+            // keeps failing 20 % of calls, with enough attempts that no order fails by chance.
+            ["Payments:ApprovalTimeout"] = ApprovalTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Payments:MaxAttempts"] = "12",
+            ["Payments:FailureRate"] = "0.2",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         }));
         await app.StartAsync();
     }
 
+    public static readonly TimeSpan ApprovalTimeout = TimeSpan.FromSeconds(15);
+
     public static readonly string[] OutboundExchanges =
     [
+        Contracts.Exchanges.OrderCompleted, Contracts.Exchanges.OrderConfirmationNotification,
+        Contracts.Exchanges.OrderCancellationNotification,
         Contracts.Exchanges.OrderCreated, Contracts.Exchanges.OrderRejected, Contracts.Exchanges.OrderFailed,
         Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
         Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.ShipmentCreated,
@@ -84,6 +94,16 @@ public sealed class ServiceFixture : IAsyncLifetime
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Publishes payments.payment-approved for the order once its fulfillment has reserved stock (so the
+    /// workflow exists; an approval that arrives earlier is remembered too, but the workflow must exist).
+    /// </summary>
+    public async Task ApprovePaymentAsync(string orderId, string approvedBy = "it-approver")
+    {
+        await Poll.UntilAsync(() => Broker.For(Contracts.Exchanges.InventoryAllocated, orderId).Count > 0, $"inventory allocated for {orderId}");
+        await Broker.PublishAsync(Contracts.Exchanges.PaymentApproved, new { orderId, approvedBy }, orderId + "-approve");
     }
 
     /// <summary>A single value from the service's database, e.g. an order's status.</summary>

@@ -1,0 +1,95 @@
+using WarehouseOms.Contracts;
+
+namespace WarehouseOms.IntegrationTests;
+
+/// <summary>Seed 002 end to end: lines added while awaiting approval, the approval timeout, bad approval messages.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class PaymentFlowTests(ServiceFixture service)
+{
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    private static object Order(string orderId, string sku = "WIDGET-BLUE", int quantity = 1) => new
+    {
+        requestId = orderId + "-req",
+        orderId,
+        customerId = "CUST-PAY",
+        lines = new[] { new { sku, quantity } },
+        shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+    };
+
+    private Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(
+            () => Task.FromResult(service.Broker.For(exchange, orderId).FirstOrDefault()),
+            m => m is not null,
+            $"{exchange} for {orderId}",
+            timeout)!;
+
+    private async Task<long> ScalarLongAsync(string sql, params object[] parameters) =>
+        Convert.ToInt64(await service.ScalarAsync(sql, parameters), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task LineAddedWhileAwaitingApproval_IsReservedOncePickedAndRecorded()
+    {
+        var orderId = Unique("IT-ADD");
+        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId), orderId + "-submit");
+        await EventAsync(Exchanges.InventoryAllocated, orderId);
+        await Poll.UntilAsync(
+            async () => await service.ScalarAsync("SELECT status FROM oms.orders WHERE order_id = $1", orderId) as string,
+            s => s == "AWAITING_PAYMENT",
+            "awaiting payment");
+
+        var line = new { orderId, sku = "GADGET", quantity = 2 };
+        await service.Broker.PublishAsync(Exchanges.OrderLineAdded, line, orderId + "-line");
+        await service.Broker.PublishAsync(Exchanges.OrderLineAdded, line, orderId + "-line"); // redelivered duplicate
+        await Poll.UntilAsync(() => service.Broker.For(Exchanges.InventoryAllocated, orderId).Count == 2, "the added line's allocation");
+        await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId, approvedBy = "finance" }, orderId + "-approve");
+
+        var wave = await EventAsync(Exchanges.PickWaveCreated, orderId);
+        Assert.Contains("GADGET", wave.Body.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(2, await ScalarLongAsync("SELECT count(*) FROM oms.order_lines WHERE order_id = $1", orderId));
+        Assert.Equal(2, await ScalarLongAsync("SELECT quantity FROM ims.reservations WHERE order_id = $1 AND sku = 'GADGET'", orderId));
+        Assert.Equal("finance", await service.ScalarAsync("SELECT approved_by FROM oms.payments WHERE order_id = $1", orderId));
+        Assert.Equal(2, service.Broker.For(Exchanges.InventoryAllocated, orderId).DistinctBy(m => m.MessageId).Count());
+    }
+
+    [Fact]
+    public async Task NoApprovalWithinTimeout_CancelsReleasesAndNotifies()
+    {
+        var orderId = Unique("IT-NOPAY");
+        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId), orderId + "-submit");
+
+        var cancelled = await EventAsync(Exchanges.OrderCancelled, orderId, ServiceFixture.ApprovalTimeout + TimeSpan.FromSeconds(30));
+
+        Assert.Contains("Payment not approved within", cancelled.Body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await EventAsync(Exchanges.InventoryReleased, orderId);
+        await EventAsync(Exchanges.OrderCancellationNotification, orderId);
+        Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
+        Assert.Equal(0, await ScalarLongAsync("SELECT count(*) FROM oms.payments WHERE order_id = $1", orderId));
+    }
+
+    [Fact]
+    public async Task ApprovalWithoutApprover_GoesToErrorQueueWithReason()
+    {
+        var messageId = Unique("IT-BADPAY");
+        await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId = messageId }, messageId);
+
+        var dead = await Poll.UntilAsync(
+            () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.PaymentApproved), messageId),
+            m => m is not null,
+            "the approval without approver in the error queue");
+        Assert.Contains("approvedBy is required", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeliveryWithoutDate_GoesToErrorQueueWithReason()
+    {
+        var messageId = Unique("IT-BADDLV");
+        await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, new { orderId = messageId }, messageId);
+
+        var dead = await Poll.UntilAsync(
+            () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.ShipmentDelivered), messageId),
+            m => m is not null,
+            "the delivery without date in the error queue");
+        Assert.Contains("deliveredAt is required", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+    }
+}

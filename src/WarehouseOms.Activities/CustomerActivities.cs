@@ -24,7 +24,11 @@ public sealed class CustomerActivities(WarehouseOmsDbContext db) : ICustomerActi
         return new CustomerProfile(customer.CustomerId, tier, previous);
     }
 
-    /// <summary>The SKUs most often ordered together with the given ones, by other orders.</summary>
+    /// <summary>
+    /// The SKUs most often ordered together with the given ones, by other orders: ranked by the number of
+    /// orders they share (not line pairs, so an order holding two of the given SKUs, or a SKU on two
+    /// lines after a line addition, counts once).
+    /// </summary>
     [Activity(ActivityNames.FetchRecommendations)]
     public async Task<Recommendations> FetchRecommendationsAsync(RecommendationRequest request)
     {
@@ -37,7 +41,7 @@ public sealed class CustomerActivities(WarehouseOmsDbContext db) : ICustomerActi
             JOIN oms.order_lines other ON other.order_id = bought.order_id AND other.sku <> ALL({skus})
             WHERE bought.sku = ANY({skus})
             GROUP BY other.sku
-            ORDER BY count(*) DESC, other.sku
+            ORDER BY count(DISTINCT other.order_id) DESC, other.sku
             LIMIT {MaxRecommendations}
             """).ToListAsync(ActivityExecutionContext.Current.CancellationToken);
         return new Recommendations(together);

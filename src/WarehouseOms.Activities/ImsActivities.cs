@@ -223,20 +223,22 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var reservations = await LockReservationsAsync(input.OrderId, cancellationToken);
-        if (reservations.Count == 0 || reservations.Any(r => r.State != ReservationState.Reserved))
-        {
-            throw ActivityFailures.IllegalTransition($"Order {input.OrderId} does not hold a reservation; a line cannot be added.");
-        }
-
         var bom = new BillOfMaterials(
             (await db.BomComponents.AsNoTracking().ToListAsync(cancellationToken))
             .Select(b => new BomComponent(b.KitSku, b.ComponentSku, b.Quantity)));
         var required = bom.Expand([new SkuQuantity(input.Sku, input.Quantity)]);
+
+        // A re-run of a committed addition answers as the first run did, even if the stock was released since.
         if (await db.LineAdditions.AsNoTracking().SingleOrDefaultAsync(a => a.AdditionId == input.AdditionId, cancellationToken) is { } done)
         {
             return done.OrderId == input.OrderId
                 ? new AllocationResult(input.OrderId, [.. required.Select(r => new LineItem(r.Sku, r.Quantity))])
                 : throw ActivityFailures.IllegalTransition($"Addition {input.AdditionId} belongs to order {done.OrderId}.");
+        }
+
+        if (reservations.Count == 0 || reservations.Any(r => r.State != ReservationState.Reserved))
+        {
+            throw ActivityFailures.IllegalTransition($"Order {input.OrderId} does not hold a reservation; a line cannot be added.");
         }
 
         var stock = await LockStockAsync(required.Select(r => r.Sku), cancellationToken);

@@ -32,16 +32,19 @@ public static class WarehouseOmsHost
 
         var configuration = builder.Configuration;
         builder.AddWarehouseLogging();
+        builder.Services.AddHostedService<ActivitySpanLog>();
         builder.Services.Configure<HostOptions>(configuration.GetSection("Host"));
         builder.Services.AddWarehousePersistence(configuration);
         builder.Services.AddOutboxRelay(configuration);
         await builder.AddWarehouseTemporalAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
+        builder.Services.AddOrderQueries();
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();
         app.MapCartEndpoints();
+        app.MapOrderEndpoints();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace WarehouseOms.Persistence.History;
 
@@ -9,8 +10,8 @@ namespace WarehouseOms.Persistence.History;
 /// <remarks>
 /// It reads well-known payload properties rather than one type per event, so a new event type needs no
 /// change here unless it carries new summary facts: <c>customerId</c>, <c>shipmentId</c> and
-/// <c>trackingNumber</c> wherever present, <c>lines</c> of <c>OrderCreated</c>, <c>reason</c> of a status
-/// change. The status follows the status events (<see cref="OrderEventTypes.StatusOf"/>); the step is the
+/// <c>trackingNumber</c> wherever present, <c>lines</c> of <c>OrderCreated</c>, <c>sku</c> and <c>quantity</c>
+/// of <c>LineAdded</c> (appended to the lines), <c>reason</c> of a status change. The status follows the status events (<see cref="OrderEventTypes.StatusOf"/>); the step is the
 /// last event type.
 /// </remarks>
 public static class OrderSummaryProjection
@@ -45,9 +46,13 @@ public static class OrderSummaryProjection
             Status = status ?? summary.Status,
             StatusReason = status is null ? summary.StatusReason : Text(payload, "reason") ?? summary.StatusReason,
             Step = @event.EventType,
-            Lines = @event.EventType == OrderEventTypes.OrderCreated && Property(payload, "lines") is { ValueKind: JsonValueKind.Array } lines
-                ? lines.GetRawText()
-                : summary.Lines,
+            Lines = @event.EventType switch
+            {
+                OrderEventTypes.OrderCreated when Property(payload, "lines") is { ValueKind: JsonValueKind.Array } lines => lines.GetRawText(),
+                OrderEventTypes.LineAdded when Text(payload, "sku") is { } sku && Property(payload, "quantity") is { ValueKind: JsonValueKind.Number } quantity =>
+                    WithLine(summary.Lines, sku, quantity.GetInt32()),
+                _ => summary.Lines,
+            },
             ShipmentId = Text(payload, "shipmentId") ?? summary.ShipmentId,
             TrackingNumber = Text(payload, "trackingNumber") ?? summary.TrackingNumber,
             Version = @event.Version,
@@ -58,6 +63,13 @@ public static class OrderSummaryProjection
     /// <summary>The summary after <paramref name="events"/> (in version order); null when there are none.</summary>
     public static OrderSummaryRecord? Replay(IEnumerable<OrderEventRecord> events) =>
         events.Aggregate((OrderSummaryRecord?)null, Apply);
+
+    private static string WithLine(string lines, string sku, int quantity)
+    {
+        var array = JsonNode.Parse(lines) as JsonArray ?? [];
+        array.Add(new JsonObject { ["sku"] = sku, ["quantity"] = quantity });
+        return array.ToJsonString();
+    }
 
     private static JsonElement? Property(JsonElement payload, string name) =>
         payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(name, out var value) ? value : null;

@@ -11,7 +11,8 @@ public sealed record CartItemsSignal(string MessageId, IReadOnlyList<LineItem> I
 public sealed record CartResetSignal(string MessageId);
 
 /// <summary>Checkout: the cart's items become an order (intake) for <paramref name="ShipTo"/>, idempotent by <paramref name="RequestId"/>.</summary>
-public sealed record CartCheckoutSignal(string MessageId, string RequestId, ShipTo? ShipTo);
+/// <param name="Fulfillment">The service's order settings at checkout time (payment approval ...), fixed into the order.</param>
+public sealed record CartCheckoutSignal(string MessageId, string RequestId, ShipTo? ShipTo, FulfillmentOptions? Fulfillment = null);
 
 /// <summary>The cart as the Get query answers it (GET /carts/{customerId}).</summary>
 public sealed record CartView(string CustomerId, IReadOnlyList<LineItem> Items, long Version, DateTimeOffset? UpdatedAt);

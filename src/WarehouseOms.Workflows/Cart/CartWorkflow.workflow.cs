@@ -111,7 +111,7 @@ public sealed class CartWorkflow
         Record(CartSignalNames.Checkout, signal.MessageId, outcome);
         if (outcome.Disposition == CartChangeDisposition.Applied)
         {
-            checkouts.Enqueue(new PendingCheckout(signal.MessageId, signal.RequestId, signal.ShipTo, lines));
+            checkouts.Enqueue(new PendingCheckout(signal.MessageId, signal.RequestId, signal.ShipTo, lines, signal.Fulfillment));
         }
 
         return Task.CompletedTask;
@@ -184,7 +184,7 @@ public sealed class CartWorkflow
             // By name: the intake is another team's workflow on the order task queue.
             await Workflow.StartChildWorkflowAsync(
                 OrderIntakeWorkflow.WorkflowType,
-                [new OrderIntakeInput(checkout.RequestId, checkout.MessageId, submitted)],
+                [new OrderIntakeInput(checkout.RequestId, checkout.MessageId, submitted, checkout.Fulfillment)],
                 new ChildWorkflowOptions
                 {
                     Id = intakeId,
@@ -228,5 +228,5 @@ public sealed class CartWorkflow
     private static List<CartLine> Lines(IReadOnlyList<LineItem>? items) =>
         (items ?? []).Select(i => new CartLine(i.Sku, i.Quantity)).ToList();
 
-    private sealed record PendingCheckout(string MessageId, string RequestId, ShipTo? ShipTo, IReadOnlyList<CartLine> Lines);
+    private sealed record PendingCheckout(string MessageId, string RequestId, ShipTo? ShipTo, IReadOnlyList<CartLine> Lines, FulfillmentOptions? Fulfillment);
 }

@@ -41,9 +41,7 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
             return ToResult(input.OrderId, existing);
         }
 
-        var bom = new BillOfMaterials(
-            (await db.BomComponents.AsNoTracking().ToListAsync(cancellationToken))
-            .Select(b => new BomComponent(b.KitSku, b.ComponentSku, b.Quantity)));
+        var bom = await LoadBillOfMaterialsAsync(cancellationToken);
         IReadOnlyList<SkuQuantity> required;
         try
         {
@@ -223,9 +221,7 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var reservations = await LockReservationsAsync(input.OrderId, cancellationToken);
-        var bom = new BillOfMaterials(
-            (await db.BomComponents.AsNoTracking().ToListAsync(cancellationToken))
-            .Select(b => new BomComponent(b.KitSku, b.ComponentSku, b.Quantity)));
+        var bom = await LoadBillOfMaterialsAsync(cancellationToken);
         var required = bom.Expand([new SkuQuantity(input.Sku, input.Quantity)]);
 
         // A re-run of a committed addition answers as the first run did, even if the stock was released since.
@@ -280,6 +276,10 @@ public sealed partial class ImsActivities(WarehouseOmsDbContext db, IOutbox outb
         LogLineAdded(logger, input.OrderId, input.Quantity, input.Sku, input.AdditionId);
         return new AllocationResult(input.OrderId, added);
     }
+
+    private async Task<BillOfMaterials> LoadBillOfMaterialsAsync(CancellationToken cancellationToken) =>
+        new((await db.BomComponents.AsNoTracking().ToListAsync(cancellationToken))
+            .Select(b => new BomComponent(b.KitSku, b.ComponentSku, b.Quantity)));
 
     private async Task<List<ReservationRecord>> LockReservationsAsync(string orderId, CancellationToken cancellationToken) =>
         await db.Reservations

@@ -43,14 +43,34 @@ public static class Exchanges
 
 /// <summary>
 /// The stable names of the queues this service consumes from. Each is bound to the inbound exchange of
-/// the same suffix; failures land in <c>{queue}_error</c> (MassTransit's convention) with the reason
-/// in the headers.
+/// the same suffix, except <see cref="Cart"/>; failures land in <c>{queue}_error</c> (MassTransit's
+/// convention) with the reason in the headers.
 /// </summary>
 public static class Queues
 {
     public const string Prefix = "warehouse-oms.";
 
+    /// <summary>
+    /// The one queue of the four cart exchanges (<c>oms.cart-*</c>): one queue keeps a customer's cart
+    /// messages in publish order (ADR 0008). Not for the cart exchanges: <see cref="For"/>.
+    /// </summary>
+    public const string Cart = Prefix + "cart";
+
+    public const string CartError = Cart + "_error";
+
     public static string For(string exchange) => Prefix + exchange;
 
     public static string ErrorQueueFor(string exchange) => For(exchange) + "_error";
+}
+
+/// <summary>AMQP headers of inbound messages that are part of the contract.</summary>
+public static class InboundHeaders
+{
+    /// <summary>
+    /// The exchange a raw cart message was published to. The service sets it on every message it moves
+    /// to <see cref="Queues.CartError"/>, and reads it when a raw message reaches the cart queue through
+    /// any other exchange (a replay moved straight into the queue): it tells which of the four cart
+    /// messages the body is.
+    /// </summary>
+    public const string SourceExchange = "oms-source-exchange";
 }

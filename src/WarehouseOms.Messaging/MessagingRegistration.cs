@@ -45,6 +45,7 @@ public static class MessagingRegistration
             {
                 var connection = context.GetRequiredService<IOptions<RabbitMqConnectionOptions>>().Value;
                 ConfigureHost(rabbit, connection);
+                CartMessagingRegistration.ConfigureCartEndpoint(rabbit, context);
                 rabbit.ConfigureEndpoints(context);
             });
         });
@@ -72,7 +73,10 @@ public static class MessagingRegistration
         return services;
     }
 
-    /// <summary>The five inbound consumers with their endpoint definitions.</summary>
+    /// <summary>
+    /// The five inbound consumers with their endpoint definitions, and the four cart consumers (whose one
+    /// endpoint <see cref="CartMessagingRegistration.ConfigureCartEndpoint"/> configures).
+    /// </summary>
     public static void AddInboundConsumers(IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);

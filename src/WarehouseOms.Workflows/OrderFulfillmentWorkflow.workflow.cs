@@ -185,7 +185,7 @@ public sealed class OrderFulfillmentWorkflow
     /// One <see cref="ReplenishmentWorkflow"/> per SKU that fell below its reorder point, abandoned so it
     /// outlives the order. Patched: orders that consumed stock before this existed replay without it.
     /// </summary>
-    private static async Task StartReplenishmentsAsync(string orderId, IReadOnlyList<string> skus)
+    private static async Task StartReplenishmentsAsync(string orderId, IReadOnlyList<string> skus, TimeSpan? overdueAfter)
     {
         if (skus.Count == 0 || !Workflow.Patched(Patches.StartReplenishment))
         {
@@ -197,7 +197,8 @@ public sealed class OrderFulfillmentWorkflow
             try
             {
                 await Workflow.StartChildWorkflowAsync(
-                    (ReplenishmentWorkflow wf) => wf.RunAsync(new ReplenishmentInput(sku, $"order {orderId} took stock below the reorder point")),
+                    (ReplenishmentWorkflow wf) => wf.RunAsync(new ReplenishmentInput(
+                        sku, $"order {orderId} took stock below the reorder point", new ReplenishmentOptions(overdueAfter))),
                     ReplenishmentWorkflow.ChildOptions(sku));
             }
             catch (WorkflowAlreadyStartedException)
@@ -272,7 +273,7 @@ public sealed class OrderFulfillmentWorkflow
             (IImsActivities ims) => ims.ConsumeInventoryAsync(new ConsumeInventoryInput(orderId, picked)),
             ActivityPolicies.Standard());
         state = state.OnPicked();
-        await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint);
+        await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint, options.ReplenishmentOverdueAfter);
 
         Begin(FulfillmentStep.AwaitPack);
         if (!await WaitForWarehouseAsync(() => state.Pack is not null, options.PackTimeout))

@@ -15,11 +15,14 @@ namespace WarehouseOms.Workflows;
 /// <param name="Payment">Payment approval settings; null means the defaults (manual approval, 15 min).</param>
 /// <param name="DeliveryTimeout">How long a shipped order waits for sms.shipment-delivered before the workflow
 /// ends with the order left SHIPPED. Default 30 days.</param>
+/// <param name="ReplenishmentOverdueAfter">For a replenishment this order starts: when to escalate with
+/// ims.replenishment-overdue. Default 48 h.</param>
 public sealed record FulfillmentOptions(
     TimeSpan? PickTimeout = null,
     TimeSpan? PackTimeout = null,
     PaymentOptions? Payment = null,
-    TimeSpan? DeliveryTimeout = null)
+    TimeSpan? DeliveryTimeout = null,
+    TimeSpan? ReplenishmentOverdueAfter = null)
 {
     public static readonly TimeSpan DefaultPickTimeout = TimeSpan.FromHours(4);
 

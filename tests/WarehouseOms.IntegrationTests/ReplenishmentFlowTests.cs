@@ -48,4 +48,41 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
             status => status == WorkflowExecutionStatus.Completed,
             "replenishment completed");
     }
+
+    [Fact]
+    public async Task NoReceiptWithinOverdueTime_EscalatesWithReplenishmentOverdue()
+    {
+        // A SKU of its own (10 on hand, reorder point 8), so that no other test's stock is touched.
+        var sku = $"IT-OVD-{Guid.NewGuid():N}"[..18].ToUpperInvariant();
+        await service.ScalarAsync(
+            "INSERT INTO ims.stock_items (sku, on_hand, reserved, reorder_point, reorder_quantity, updated_at) VALUES ($1, 10, 0, 8, 20, now())", sku);
+        var orderId = $"IT-OVD-{Guid.NewGuid():N}"[..20];
+        await service.Broker.PublishAsync(Exchanges.OrderSubmitted, new
+        {
+            requestId = orderId + "-req",
+            orderId,
+            customerId = "CUST-IT",
+            lines = new[] { new { sku, quantity = 5 } },
+            shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+        }, orderId + "-submit");
+        await service.ApprovePaymentAsync(orderId);
+        await Poll.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
+        await service.Broker.PublishAsync(Exchanges.PickCompleted,
+            new { orderId, deviceId = "scanner-1", lines = new[] { new { sku, quantity = 5 } } }, orderId + "-pick");
+
+        // Fixture: Fulfillment:ReplenishmentOverdueAfter = 5 s.
+        await Poll.UntilAsync(
+            () => service.Broker.Received.Any(m => m.Exchange == Exchanges.ReplenishmentOverdue && m.Body.GetProperty("sku").GetString() == sku),
+            "replenishment-overdue for " + sku,
+            TimeSpan.FromSeconds(60));
+        Assert.Single(service.Broker.Received, m => m.Exchange == Exchanges.ReplenishmentRequested && m.Body.GetProperty("sku").GetString() == sku);
+
+        // Still waiting after the escalation: a receipt completes it.
+        await service.Broker.PublishAsync(Exchanges.StockReceived, new { receiptId = orderId + "-rcpt", sku, quantity = 20 }, orderId + "-rcpt");
+        var replenishment = service.Services.GetRequiredService<ITemporalClient>().GetWorkflowHandle(WorkflowIds.Replenishment(sku));
+        await Poll.UntilAsync(
+            async () => (await replenishment.DescribeAsync()).Status,
+            status => status == WorkflowExecutionStatus.Completed,
+            "replenishment completed after the escalation");
+    }
 }

@@ -61,6 +61,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             // keeps failing 20 % of calls, with enough attempts that no order fails by chance.
             ["Payments:ApprovalTimeout"] = ApprovalTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Payments:MaxAttempts"] = "12",
+            ["Fulfillment:ReplenishmentOverdueAfter"] = "00:00:05",
             ["Payments:FailureRate"] = "0.2",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         }));
@@ -77,7 +78,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
         Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.ShipmentCreated,
         Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
-        Contracts.Exchanges.ReplenishmentRequested,
+        Contracts.Exchanges.ReplenishmentRequested, Contracts.Exchanges.ReplenishmentOverdue,
     ];
 
     public async Task DisposeAsync()

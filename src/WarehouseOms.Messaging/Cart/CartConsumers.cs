@@ -9,8 +9,10 @@ using WarehouseOms.Workflows.Cart;
 
 namespace WarehouseOms.Messaging.Cart;
 
-// oms.cart-* → signal-with-start of cart-{customerId}. The cart workflow de-duplicates by message ID, so
-// a redelivery is harmless; invalid messages go to the error queue (MessageValidationException).
+// oms.cart-* → signal-with-start of cart-{customerId}. All four consumers share the one receive endpoint
+// warehouse-oms.cart (CartEndpoint), which hands them a customer's messages one at a time, in publish
+// order. The cart workflow de-duplicates by message ID, so a redelivery is harmless; invalid messages go
+// to warehouse-oms.cart_error (MessageValidationException).
 
 /// <summary><c>oms.cart-items-added</c> → AddItems.</summary>
 public sealed class CartItemsAddedConsumer(ICartGateway gateway, ILogger<CartItemsAddedConsumer> logger) : IConsumer<CartItemsAdded>
@@ -105,15 +107,3 @@ internal static class CartMessages
         logger.LogInformation("{SignalName} delivered to {WorkflowId}", signalName, workflowId);
     }
 }
-
-public sealed class CartItemsAddedConsumerDefinition(IOptions<MessagingOptions> options)
-    : InboundEndpointDefinition<CartItemsAddedConsumer>(Exchanges.CartItemsAdded, options);
-
-public sealed class CartItemsRemovedConsumerDefinition(IOptions<MessagingOptions> options)
-    : InboundEndpointDefinition<CartItemsRemovedConsumer>(Exchanges.CartItemsRemoved, options);
-
-public sealed class CartResetConsumerDefinition(IOptions<MessagingOptions> options)
-    : InboundEndpointDefinition<CartResetConsumer>(Exchanges.CartReset, options);
-
-public sealed class CartCheckedOutConsumerDefinition(IOptions<MessagingOptions> options)
-    : InboundEndpointDefinition<CartCheckedOutConsumer>(Exchanges.CartCheckedOut, options);

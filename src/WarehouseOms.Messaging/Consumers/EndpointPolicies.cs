@@ -10,7 +10,8 @@ namespace WarehouseOms.Messaging.Consumers;
 /// Every inbound endpoint's policy, in one place:
 /// <list type="bullet">
 /// <item>queue <c>warehouse-oms.{exchange}</c>, bound explicitly to the fanout exchange of that exact name
-/// (no MassTransit message-type topology: publishers are not MassTransit applications);</item>
+/// (no MassTransit message-type topology: publishers are not MassTransit applications); the cart queue
+/// is bound to its four exchanges (<see cref="Cart.CartEndpoint"/>);</item>
 /// <item>raw JSON (any content type but MassTransit's own) deserialized straight into the contract record,
 /// MassTransit envelopes still accepted;</item>
 /// <item>transient faults (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker;</item>
@@ -20,9 +21,14 @@ namespace WarehouseOms.Messaging.Consumers;
 /// </summary>
 public static class EndpointPolicies
 {
-    public static void Apply(IReceiveEndpointConfigurator endpoint, string exchange, MessagingOptions options)
+    public static void Apply(IReceiveEndpointConfigurator endpoint, string exchange, MessagingOptions options) =>
+        Apply(endpoint, [exchange], options);
+
+    /// <summary>The same policy for a queue bound to several fanout exchanges.</summary>
+    public static void Apply(IReceiveEndpointConfigurator endpoint, IReadOnlyCollection<string> exchanges, MessagingOptions options)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(exchanges);
         ArgumentNullException.ThrowIfNull(options);
 
         endpoint.ConfigureConsumeTopology = false;
@@ -35,7 +41,10 @@ public static class EndpointPolicies
                 rabbit.SetQuorumQueue();
             }
 
-            rabbit.Bind(exchange, bind => bind.ExchangeType = "fanout");
+            foreach (var exchange in exchanges)
+            {
+                rabbit.Bind(exchange, bind => bind.ExchangeType = "fanout");
+            }
         }
 
         // Outer: a missing workflow (order not yet started) gets a few tries before the error queue.

@@ -34,12 +34,15 @@ public sealed class FulfillmentSettings
     /// <summary>Wait for sms.shipment-delivered after shipping; null = workflow default (30 days).</summary>
     public TimeSpan? DeliveryTimeout { get; set; }
 
+    /// <summary>When a replenishment started by an order escalates with ims.replenishment-overdue; null = 48 h.</summary>
+    public TimeSpan? ReplenishmentOverdueAfter { get; set; }
+
     /// <summary>Bound from section <c>Payments</c>.</summary>
     public PaymentSettings Payments { get; set; } = new();
 
     /// <summary>The settings as they are fixed into a new order's workflow input.</summary>
     public FulfillmentOptions ToWorkflowOptions() =>
-        new(PickTimeout, PackTimeout, new PaymentOptions(Payments.AutoApprove, Payments.ApprovalTimeout, Payments.MaxAttempts), DeliveryTimeout);
+        new(PickTimeout, PackTimeout, new PaymentOptions(Payments.AutoApprove, Payments.ApprovalTimeout, Payments.MaxAttempts), DeliveryTimeout, ReplenishmentOverdueAfter);
 }
 
 /// <summary>Section <c>Payments</c> (seed 002); the simulated provider's FailureRate is read by the activities.</summary>

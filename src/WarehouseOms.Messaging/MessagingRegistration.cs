@@ -69,12 +69,14 @@ public static class MessagingRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<TemporalOptions>().Bind(configuration.GetSection(TemporalOptions.SectionName));
-        services.AddOptions<FulfillmentSettings>().Bind(configuration.GetSection(FulfillmentSettings.SectionName));
+        services.AddOptions<FulfillmentSettings>()
+            .Bind(configuration.GetSection(FulfillmentSettings.SectionName))
+            .Configure(settings => configuration.GetSection(PaymentSettings.SectionName).Bind(settings.Payments));
         return services;
     }
 
     /// <summary>
-    /// The five inbound consumers with their endpoint definitions, and the four cart consumers (whose one
+    /// The eight order/stock inbound consumers with their endpoint definitions, and the four cart consumers (whose one
     /// endpoint <see cref="CartMessagingRegistration.ConfigureCartEndpoint"/> configures).
     /// </summary>
     public static void AddInboundConsumers(IBusRegistrationConfigurator bus)
@@ -85,6 +87,9 @@ public static class MessagingRegistration
         bus.AddConsumer<PackCompletedConsumer, PackCompletedConsumerDefinition>();
         bus.AddConsumer<OrderCancellationRequestedConsumer, OrderCancellationRequestedConsumerDefinition>();
         bus.AddConsumer<StockReceivedConsumer, StockReceivedConsumerDefinition>();
+        bus.AddConsumer<PaymentApprovedConsumer, PaymentApprovedConsumerDefinition>();
+        bus.AddConsumer<OrderLineAddedConsumer, OrderLineAddedConsumerDefinition>();
+        bus.AddConsumer<ShipmentDeliveredConsumer, ShipmentDeliveredConsumerDefinition>();
         CartMessagingRegistration.AddCartConsumers(bus);
     }
 

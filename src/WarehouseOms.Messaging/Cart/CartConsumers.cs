@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Consumers;
+using WarehouseOms.Messaging.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Activities;
 using WarehouseOms.Workflows.Cart;
@@ -63,7 +64,9 @@ public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetCon
 /// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here; the address is
 /// validated by the intake's ValidateOrder, which answers with order-rejected like any other order.
 /// </summary>
-public sealed class CartCheckedOutConsumer(ICartGateway gateway, ILogger<CartCheckedOutConsumer> logger) : IConsumer<CartCheckedOut>
+/// <summary>Checkout carries the order settings of this moment (payment approval ...) into the order it creates.</summary>
+public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<FulfillmentSettings> fulfillment, ILogger<CartCheckedOutConsumer> logger)
+    : IConsumer<CartCheckedOut>
 {
     public Task Consume(ConsumeContext<CartCheckedOut> context)
     {
@@ -74,7 +77,8 @@ public sealed class CartCheckedOutConsumer(ICartGateway gateway, ILogger<CartChe
 
         var messageId = MessageIds.For(context);
         return CartMessages.SendAsync(
-            gateway, logger, customerId, messageId, CartSignalNames.Checkout, new CartCheckoutSignal(messageId, requestId, context.Message.ShipTo), context.CancellationToken);
+            gateway, logger, customerId, messageId, CartSignalNames.Checkout, new CartCheckoutSignal(messageId, requestId, context.Message.ShipTo, fulfillment.Value.ToWorkflowOptions()),
+            context.CancellationToken);
     }
 }
 

@@ -110,3 +110,12 @@ public sealed class OrderCancellationRequestedConsumerDefinition(IOptions<Messag
 
 public sealed class StockReceivedConsumerDefinition(IOptions<MessagingOptions> options)
     : InboundEndpointDefinition<StockReceivedConsumer>(Exchanges.StockReceived, options);
+
+public sealed class PaymentApprovedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<PaymentApprovedConsumer>(Exchanges.PaymentApproved, options);
+
+public sealed class OrderLineAddedConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<OrderLineAddedConsumer>(Exchanges.OrderLineAdded, options);
+
+public sealed class ShipmentDeliveredConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<ShipmentDeliveredConsumer>(Exchanges.ShipmentDelivered, options);

@@ -75,9 +75,14 @@ public sealed class DatabaseFixture : IAsyncLifetime
     /// Runs one activity attempt the way the worker does: a fresh DI scope (fresh DbContext) and an
     /// activity context whose Info names the workflow and activity.
     /// </summary>
-    public async Task<TResult> RunAsync<TActivities, TResult>(ActivityCall call, Func<TActivities, Task<TResult>> activity)
-        where TActivities : notnull
+    public Task<TResult> RunAsync<TActivities, TResult>(ActivityCall call, Func<TActivities, Task<TResult>> activity)
+        where TActivities : notnull =>
+        RunAsync(call, services => services.GetRequiredService<TActivities>(), activity);
+
+    /// <summary>The same with activities made by <paramref name="create"/> in the attempt's scope (e.g. with a fake dependency).</summary>
+    public async Task<TResult> RunAsync<TActivities, TResult>(ActivityCall call, Func<IServiceProvider, TActivities> create, Func<TActivities, Task<TResult>> activity)
     {
+        ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(activity);
         var environment = new ActivityEnvironment
         {
@@ -90,7 +95,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
             },
         };
         await using var scope = Services.CreateAsyncScope();
-        var activities = scope.ServiceProvider.GetRequiredService<TActivities>();
+        var activities = create(scope.ServiceProvider);
         return await environment.RunAsync(() => activity(activities));
     }
 

@@ -8,16 +8,8 @@ namespace WarehouseOms.Activities.Tests;
 /// <summary>The read-only enrichment activities: customer tier, recommendations, inventory snapshot.</summary>
 public sealed class EnrichmentActivitiesTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private async Task<T> RunCustomerAsync<T>(Func<CustomerActivities, Task<T>> activity)
-    {
-        var environment = new ActivityEnvironment
-        {
-            Info = ActivityEnvironment.DefaultInfo with { WorkflowId = "order-fulfillment-enrichment", ActivityId = "1" },
-        };
-        await using var scope = db.Services.CreateAsyncScope();
-        var activities = ActivatorUtilities.CreateInstance<CustomerActivities>(scope.ServiceProvider);
-        return await environment.RunAsync(() => activity(activities));
-    }
+    private Task<T> RunCustomerAsync<T>(Func<CustomerActivities, Task<T>> activity) =>
+        db.RunAsync(new ActivityCall("order-fulfillment-enrichment", "1"), services => ActivatorUtilities.CreateInstance<CustomerActivities>(services), activity);
 
     /// <summary>An order straight into oms.orders (status and address do not matter to the enrichment).</summary>
     private Task AddOrderAsync(string customerId, params string[] skus) =>

@@ -49,22 +49,12 @@ public sealed class OrderChangeActivitiesTests(DatabaseFixture db) : IClassFixtu
     private Task<OrderRecord> StoredOrderAsync(string orderId) =>
         db.QueryAsync(ctx => ctx.Orders.AsNoTracking().SingleAsync(o => o.OrderId == orderId));
 
-    private async Task RunNotificationAsync(ActivityCall call, Func<NotificationActivities, Task> activity)
-    {
-        var environment = new ActivityEnvironment
+    private Task RunNotificationAsync(ActivityCall call, Func<NotificationActivities, Task> activity) =>
+        db.RunAsync(call, services => ActivatorUtilities.CreateInstance<NotificationActivities>(services), async a =>
         {
-            Info = ActivityEnvironment.DefaultInfo with
-            {
-                WorkflowId = call.WorkflowId,
-                WorkflowRunId = call.RunId,
-                ActivityId = call.ActivityId,
-                Attempt = call.Attempt,
-            },
-        };
-        await using var scope = db.Services.CreateAsyncScope();
-        var activities = ActivatorUtilities.CreateInstance<NotificationActivities>(scope.ServiceProvider);
-        await environment.RunAsync(() => activity(activities));
-    }
+            await activity(a);
+            return true;
+        });
 
     [Fact]
     public async Task ReserveAddedLine_NewSku_ReservesAddsLineAndWritesOneEvent()

@@ -16,22 +16,8 @@ public sealed class PaymentActivitiesTests(DatabaseFixture db) : IClassFixture<D
     private const string ProviderUnavailable = "PaymentProviderUnavailable";
 
     /// <summary>One attempt, as the worker runs it: a fresh scope (DbContext) and the activity context of <paramref name="call"/>.</summary>
-    private async Task<T> RunAsync<T>(ActivityCall call, IPaymentProvider provider, Func<PaymentActivities, Task<T>> activity)
-    {
-        var environment = new ActivityEnvironment
-        {
-            Info = ActivityEnvironment.DefaultInfo with
-            {
-                WorkflowId = call.WorkflowId,
-                WorkflowRunId = call.RunId,
-                ActivityId = call.ActivityId,
-                Attempt = call.Attempt,
-            },
-        };
-        await using var scope = db.Services.CreateAsyncScope();
-        var activities = ActivatorUtilities.CreateInstance<PaymentActivities>(scope.ServiceProvider, provider);
-        return await environment.RunAsync(() => activity(activities));
-    }
+    private Task<T> RunAsync<T>(ActivityCall call, IPaymentProvider provider, Func<PaymentActivities, Task<T>> activity) =>
+        db.RunAsync(call, services => ActivatorUtilities.CreateInstance<PaymentActivities>(services, provider), activity);
 
     private Task CaptureAsync(ActivityCall call, IPaymentProvider provider, string orderId) =>
         RunAsync(call, provider, a => a.ProcessPaymentAsync(new ProcessPaymentInput(orderId, "cust-7", "approver@example.com")));

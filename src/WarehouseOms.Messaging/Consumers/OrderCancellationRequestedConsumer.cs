@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Temporal;
@@ -8,20 +7,18 @@ namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary><c>oms.order-cancellation-requested</c> → signal CancelOrder. The reason is optional.</summary>
 public sealed class OrderCancellationRequestedConsumer(IWorkflowGateway gateway, ILogger<OrderCancellationRequestedConsumer> logger)
-    : IConsumer<OrderCancellationRequested>
+    : FulfillmentSignalConsumer<OrderCancellationRequested>(gateway, logger)
 {
     public const string DefaultReason = "cancellation requested";
 
-    public Task Consume(ConsumeContext<OrderCancellationRequested> context)
-    {
-        var message = context.Message;
-        var checks = new MessageChecks(Exchanges.OrderCancellationRequested);
-        var orderId = checks.Required(message.OrderId, "orderId");
-        checks.ThrowIfInvalid();
+    protected override string Exchange => Exchanges.OrderCancellationRequested;
 
-        var messageId = MessageIds.For(context);
+    protected override string SignalName => SignalNames.CancelOrder;
+
+    private protected override (string OrderId, Func<string, object> Signal) Read(OrderCancellationRequested message, MessageChecks checks)
+    {
+        var orderId = checks.Required(message.OrderId, "orderId");
         var reason = string.IsNullOrWhiteSpace(message.Reason) ? DefaultReason : message.Reason.Trim();
-        var signal = new CancelOrderSignal(messageId, reason);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, SignalNames.CancelOrder, signal, context.CancellationToken);
+        return (orderId, messageId => new CancelOrderSignal(messageId, reason));
     }
 }

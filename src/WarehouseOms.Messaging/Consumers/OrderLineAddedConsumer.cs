@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Temporal;
@@ -7,19 +6,18 @@ using WarehouseOms.Workflows;
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary><c>oms.order-line-added</c> → signal add-line-item (reserved by the workflow while it awaits payment).</summary>
-public sealed class OrderLineAddedConsumer(IWorkflowGateway gateway, ILogger<OrderLineAddedConsumer> logger) : IConsumer<OrderLineAdded>
+public sealed class OrderLineAddedConsumer(IWorkflowGateway gateway, ILogger<OrderLineAddedConsumer> logger)
+    : FulfillmentSignalConsumer<OrderLineAdded>(gateway, logger)
 {
-    public Task Consume(ConsumeContext<OrderLineAdded> context)
+    protected override string Exchange => Exchanges.OrderLineAdded;
+
+    protected override string SignalName => SignalNames.AddLineItem;
+
+    private protected override (string OrderId, Func<string, object> Signal) Read(OrderLineAdded message, MessageChecks checks)
     {
-        var message = context.Message;
-        var checks = new MessageChecks(Exchanges.OrderLineAdded);
         var orderId = checks.Required(message.OrderId, "orderId");
         var sku = checks.Required(message.Sku, "sku");
         var quantity = checks.Positive(message.Quantity, "quantity");
-        checks.ThrowIfInvalid();
-
-        var messageId = MessageIds.For(context);
-        var signal = new AddLineItemSignal(messageId, sku, quantity);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, SignalNames.AddLineItem, signal, context.CancellationToken);
+        return (orderId, messageId => new AddLineItemSignal(messageId, sku, quantity));
     }
 }

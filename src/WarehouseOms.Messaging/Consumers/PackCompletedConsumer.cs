@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Temporal;
@@ -8,21 +7,20 @@ using WarehouseOms.Workflows.Activities;
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary><c>wms.pack-completed</c> → signal PackCompleted.</summary>
-public sealed class PackCompletedConsumer(IWorkflowGateway gateway, ILogger<PackCompletedConsumer> logger) : IConsumer<PackCompleted>
+public sealed class PackCompletedConsumer(IWorkflowGateway gateway, ILogger<PackCompletedConsumer> logger)
+    : FulfillmentSignalConsumer<PackCompleted>(gateway, logger)
 {
-    public Task Consume(ConsumeContext<PackCompleted> context)
+    protected override string Exchange => Exchanges.PackCompleted;
+
+    protected override string SignalName => SignalNames.PackCompleted;
+
+    private protected override (string OrderId, Func<string, object> Signal) Read(PackCompleted message, MessageChecks checks)
     {
-        var message = context.Message;
-        var checks = new MessageChecks(Exchanges.PackCompleted);
         var orderId = checks.Required(message.OrderId, "orderId");
         var deviceId = checks.Required(message.DeviceId, "deviceId");
         var packages = checks.NonEmpty(message.Packages, "packages")
             .Select((p, i) => new Package(checks.Required(p.PackageId, $"packages[{i}].packageId"), checks.Positive(p.WeightKg, $"packages[{i}].weightKg")))
             .ToList();
-        checks.ThrowIfInvalid();
-
-        var messageId = MessageIds.For(context);
-        var signal = new PackCompletedSignal(messageId, deviceId, packages);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, SignalNames.PackCompleted, signal, context.CancellationToken);
+        return (orderId, messageId => new PackCompletedSignal(messageId, deviceId, packages));
     }
 }

@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Temporal;
@@ -7,18 +6,17 @@ using WarehouseOms.Workflows;
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary><c>payments.payment-approved</c> → signal approve-payment. approvedBy is required: the audit trail names who approved.</summary>
-public sealed class PaymentApprovedConsumer(IWorkflowGateway gateway, ILogger<PaymentApprovedConsumer> logger) : IConsumer<PaymentApproved>
+public sealed class PaymentApprovedConsumer(IWorkflowGateway gateway, ILogger<PaymentApprovedConsumer> logger)
+    : FulfillmentSignalConsumer<PaymentApproved>(gateway, logger)
 {
-    public Task Consume(ConsumeContext<PaymentApproved> context)
+    protected override string Exchange => Exchanges.PaymentApproved;
+
+    protected override string SignalName => SignalNames.ApprovePayment;
+
+    private protected override (string OrderId, Func<string, object> Signal) Read(PaymentApproved message, MessageChecks checks)
     {
-        var message = context.Message;
-        var checks = new MessageChecks(Exchanges.PaymentApproved);
         var orderId = checks.Required(message.OrderId, "orderId");
         var approvedBy = checks.Required(message.ApprovedBy, "approvedBy");
-        checks.ThrowIfInvalid();
-
-        var messageId = MessageIds.For(context);
-        var signal = new ApprovePaymentSignal(messageId, approvedBy);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, SignalNames.ApprovePayment, signal, context.CancellationToken);
+        return (orderId, messageId => new ApprovePaymentSignal(messageId, approvedBy));
     }
 }

@@ -44,6 +44,15 @@ public abstract class WorkflowTest(WorkflowEnvironment environment)
     /// <summary>The calls without the enrichment lookups, which run in parallel (so in no fixed order).</summary>
     protected IEnumerable<string> Path() => Stubs.Calls.Where(c => !Enrichment.Contains(c));
 
+    /// <summary>Runs <paramref name="body"/> with a worker and returns its value; the worker stops afterwards.</summary>
+    protected async Task<T> RunWithWorkerAsync<T>(Func<Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        T value = default!;
+        await RunWithWorkerAsync(async () => { value = await body(); });
+        return value;
+    }
+
     protected Task RunWithWorkerAsync(Func<Task> body)
     {
         var options = new TemporalWorkerOptions(TaskQueue)

@@ -77,60 +77,30 @@ public sealed class OrderFulfillmentWorkflow
     public IReadOnlyList<LineItem> Items => [.. state.Lines.Select(l => new LineItem(l.Sku, l.Quantity))];
 
     [WorkflowSignal(SignalNames.PickCompleted)]
-    public Task PickCompletedAsync(PickCompletedSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        var report = new PickReport(signal.MessageId, signal.DeviceId, signal.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)).ToList());
-        (state, var disposition) = state.ReceivePick(report);
-        LogSignal(SignalNames.PickCompleted, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task PickCompletedAsync(PickCompletedSignal signal) =>
+        Receive(SignalNames.PickCompleted, signal?.MessageId, s => s.ReceivePick(
+            new PickReport(signal!.MessageId, signal.DeviceId, [.. signal.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity))])));
 
     [WorkflowSignal(SignalNames.PackCompleted)]
-    public Task PackCompletedAsync(PackCompletedSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        var report = new PackReport(signal.MessageId, signal.DeviceId, signal.Packages.Select(p => new PackedParcel(p.PackageId, p.WeightKg)).ToList());
-        (state, var disposition) = state.ReceivePack(report);
-        LogSignal(SignalNames.PackCompleted, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task PackCompletedAsync(PackCompletedSignal signal) =>
+        Receive(SignalNames.PackCompleted, signal?.MessageId, s => s.ReceivePack(
+            new PackReport(signal!.MessageId, signal.DeviceId, [.. signal.Packages.Select(p => new PackedParcel(p.PackageId, p.WeightKg))])));
 
     [WorkflowSignal(SignalNames.CancelOrder)]
-    public Task CancelOrderAsync(CancelOrderSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        (state, var disposition) = state.ReceiveCancel(new CancelRequest(signal.MessageId, signal.Reason));
-        LogSignal(SignalNames.CancelOrder, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task CancelOrderAsync(CancelOrderSignal signal) =>
+        Receive(SignalNames.CancelOrder, signal?.MessageId, s => s.ReceiveCancel(new CancelRequest(signal!.MessageId, signal.Reason)));
 
     [WorkflowSignal(SignalNames.ApprovePayment)]
-    public Task ApprovePaymentAsync(ApprovePaymentSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        (state, var disposition) = state.ReceiveApproval(new PaymentApproval(signal.MessageId, signal.ApprovedBy));
-        LogSignal(SignalNames.ApprovePayment, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task ApprovePaymentAsync(ApprovePaymentSignal signal) =>
+        Receive(SignalNames.ApprovePayment, signal?.MessageId, s => s.ReceiveApproval(new PaymentApproval(signal!.MessageId, signal.ApprovedBy)));
 
     [WorkflowSignal(SignalNames.AddLineItem)]
-    public Task AddLineItemAsync(AddLineItemSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        (state, var disposition) = state.ReceiveLineAddition(new LineAddition(signal.MessageId, signal.Sku, signal.Quantity));
-        LogSignal(SignalNames.AddLineItem, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task AddLineItemAsync(AddLineItemSignal signal) =>
+        Receive(SignalNames.AddLineItem, signal?.MessageId, s => s.ReceiveLineAddition(new LineAddition(signal!.MessageId, signal.Sku, signal.Quantity)));
 
     [WorkflowSignal(SignalNames.ShipmentDelivered)]
-    public Task ShipmentDeliveredAsync(ShipmentDeliveredSignal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        (state, var disposition) = state.ReceiveDelivery(new DeliveryReport(signal.MessageId, signal.DeliveredAt));
-        LogSignal(SignalNames.ShipmentDelivered, signal.MessageId, disposition);
-        return Task.CompletedTask;
-    }
+    public Task ShipmentDeliveredAsync(ShipmentDeliveredSignal signal) =>
+        Receive(SignalNames.ShipmentDelivered, signal?.MessageId, s => s.ReceiveDelivery(new DeliveryReport(signal!.MessageId, signal.DeliveredAt)));
 
     [WorkflowRun]
     public async Task<FulfillmentResult> RunAsync(FulfillmentInput input)
@@ -553,6 +523,15 @@ public sealed class OrderFulfillmentWorkflow
 
     private FulfillmentResult Result() =>
         new(state.OrderId, state.Stage.ToWire(), state.OutcomeReason, state.ShipmentId, state.TrackingNumber);
+
+    /// <summary>Every signal handler: the state's rule decides what the signal does; the outcome is logged.</summary>
+    private Task Receive(string signal, string? messageId, Func<FulfillmentState, (FulfillmentState State, SignalDisposition Disposition)> receive)
+    {
+        ArgumentNullException.ThrowIfNull(messageId, signal);
+        (state, var disposition) = receive(state);
+        LogSignal(signal, messageId, disposition);
+        return Task.CompletedTask;
+    }
 
     private void LogSignal(string signal, string messageId, SignalDisposition disposition)
     {

@@ -109,6 +109,14 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the first outbound event on <paramref name="exchange"/> about <paramref name="orderId"/>.</summary>
+    public Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(
+            () => Task.FromResult(For(exchange, orderId).FirstOrDefault()),
+            m => m is not null,
+            $"{exchange} for {orderId}",
+            timeout)!;
+
     public IReadOnlyList<OutboundMessage> For(string exchange, string orderId) =>
         Received.Where(m => m.Exchange == exchange && m.OrderId == orderId).ToList();
 

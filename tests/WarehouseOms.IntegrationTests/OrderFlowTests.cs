@@ -9,7 +9,6 @@ namespace WarehouseOms.IntegrationTests;
 [Collection(ServiceCollection.Name)]
 public sealed class OrderFlowTests(ServiceFixture service)
 {
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     private static object Order(string requestId, string orderId, string sku = "WIDGET-RED", int quantity = 1) => new
     {
@@ -23,29 +22,22 @@ public sealed class OrderFlowTests(ServiceFixture service)
     private Task<string?> StatusAsync(string orderId) =>
         service.ScalarAsync("SELECT status FROM oms.orders WHERE order_id = $1", orderId).ContinueWith(t => t.Result as string, TaskScheduler.Default);
 
-    private Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
-        Poll.UntilAsync(
-            () => Task.FromResult(service.Broker.For(exchange, orderId).FirstOrDefault()),
-            m => m is not null,
-            $"{exchange} for {orderId}",
-            timeout)!;
-
     [Fact]
     public async Task RawJsonOrder_ApprovedPickedPackedDelivered_CompletesAndEmitsEveryEventOnce()
     {
-        var orderId = Unique("IT-SHIP");
+        var orderId = TestIds.Unique("IT-SHIP");
         await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted,
             $$$"""{"requestId":"{{{orderId}}}-req","orderId":"{{{orderId}}}","customerId":"C1","lines":[{"sku":"WIDGET-RED","quantity":2}],"shipTo":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}""",
             messageId: orderId + "-submit");
 
-        await EventAsync(Exchanges.OrderCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.OrderCreated, orderId);
         Assert.Equal("AWAITING_PAYMENT", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "AWAITING_PAYMENT", "order status AWAITING_PAYMENT"));
         Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
         await service.ApprovePaymentAsync(orderId);
         await service.ApprovePaymentAsync(orderId); // redelivered duplicate
-        var confirmation = await EventAsync(Exchanges.OrderConfirmationNotification, orderId);
+        var confirmation = await service.Broker.EventAsync(Exchanges.OrderConfirmationNotification, orderId);
         Assert.Equal("order-confirmation", confirmation.Body.GetProperty("kind").GetString());
-        await EventAsync(Exchanges.PickWaveCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
 
         var pick = new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 2 } } };
         await service.Broker.PublishAsync(Exchanges.PickCompleted, pick, orderId + "-pick");
@@ -53,16 +45,16 @@ public sealed class OrderFlowTests(ServiceFixture service)
         await service.Broker.PublishAsync(Exchanges.PackCompleted,
             new { orderId, deviceId = "station-1", packages = new[] { new { packageId = "PKG-1", weightKg = 1.25m } } }, orderId + "-pack");
 
-        var shipped = await EventAsync(Exchanges.OrderShipped, orderId);
+        var shipped = await service.Broker.EventAsync(Exchanges.OrderShipped, orderId);
         Assert.False(string.IsNullOrEmpty(shipped.MessageId));
-        var confirmed = await EventAsync(Exchanges.ShipmentConfirmed, orderId);
+        var confirmed = await service.Broker.EventAsync(Exchanges.ShipmentConfirmed, orderId);
         Assert.True(confirmed.Body.TryGetProperty("trackingNumber", out _), "shipment-confirmed carries a tracking number");
         Assert.Equal("SHIPPED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "SHIPPED", "order status SHIPPED"));
 
         var delivered = new { orderId, deliveredAt = "2026-11-24T09:30:00Z" };
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered");
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered"); // redelivered duplicate
-        var completed = await EventAsync(Exchanges.OrderCompleted, orderId);
+        var completed = await service.Broker.EventAsync(Exchanges.OrderCompleted, orderId);
         Assert.Equal(DateTimeOffset.Parse("2026-11-24T09:30:00Z", System.Globalization.CultureInfo.InvariantCulture), completed.Body.GetProperty("deliveredAt").GetDateTimeOffset());
         Assert.Equal("COMPLETED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "COMPLETED", "order status COMPLETED"));
         Assert.Equal("CAPTURED", await service.ScalarAsync("SELECT status FROM oms.payments WHERE order_id = $1", orderId));
@@ -78,13 +70,13 @@ public sealed class OrderFlowTests(ServiceFixture service)
     [Fact]
     public async Task DuplicateOrderMessage_StartsOneProcessAndOneOrder()
     {
-        var orderId = Unique("IT-DUP");
+        var orderId = TestIds.Unique("IT-DUP");
         var order = Order(orderId + "-req", orderId);
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-a");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-b");
 
         await service.ApprovePaymentAsync(orderId);
-        await EventAsync(Exchanges.PickWaveCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
         // Once again after the intake closed: RejectDuplicate keeps it out.
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-c");
         await Poll.UntilAsync(
@@ -97,7 +89,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
     [Fact]
     public async Task InvalidOrder_EmitsOrderRejectedWithReasons()
     {
-        var requestId = Unique("IT-BAD");
+        var requestId = TestIds.Unique("IT-BAD");
         var orderId = requestId + "-order";
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, new
         {
@@ -120,20 +112,20 @@ public sealed class OrderFlowTests(ServiceFixture service)
     [Fact]
     public async Task InsufficientStock_EmitsOrderFailed()
     {
-        var orderId = Unique("IT-SHORT");
+        var orderId = TestIds.Unique("IT-SHORT");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId, quantity: 5_000));
 
-        await EventAsync(Exchanges.OrderFailed, orderId);
+        await service.Broker.EventAsync(Exchanges.OrderFailed, orderId);
         Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
     }
 
     [Fact]
     public async Task KitOrder_AllocatesItsComponents()
     {
-        var orderId = Unique("IT-KIT");
+        var orderId = TestIds.Unique("IT-KIT");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId, sku: "KIT-STARTER"));
 
-        var allocated = await EventAsync(Exchanges.InventoryAllocated, orderId);
+        var allocated = await service.Broker.EventAsync(Exchanges.InventoryAllocated, orderId);
         var json = allocated.Body.GetRawText();
         Assert.Contains("GADGET", json, StringComparison.Ordinal);
         Assert.Contains("CABLE-USB", json, StringComparison.Ordinal);
@@ -142,16 +134,16 @@ public sealed class OrderFlowTests(ServiceFixture service)
     [Fact]
     public async Task CancelDuringPicking_ReleasesInventoryAndEmitsOrderCancelled()
     {
-        var orderId = Unique("IT-CANCEL");
+        var orderId = TestIds.Unique("IT-CANCEL");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId));
         await service.ApprovePaymentAsync(orderId);
-        await EventAsync(Exchanges.PickWaveCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
 
         await service.Broker.PublishAsync(Exchanges.OrderCancellationRequested, new { orderId, reason = "customer changed their mind" }, orderId + "-cancel");
 
-        await EventAsync(Exchanges.InventoryReleased, orderId);
-        await EventAsync(Exchanges.OrderCancelled, orderId);
-        var notice = await EventAsync(Exchanges.OrderCancellationNotification, orderId);
+        await service.Broker.EventAsync(Exchanges.InventoryReleased, orderId);
+        await service.Broker.EventAsync(Exchanges.OrderCancelled, orderId);
+        var notice = await service.Broker.EventAsync(Exchanges.OrderCancellationNotification, orderId);
         Assert.Contains("customer changed their mind", notice.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("CANCELLED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "CANCELLED", "order status CANCELLED"));
         Assert.Equal("REFUNDED", await Poll.UntilAsync(
@@ -163,7 +155,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
     [Fact]
     public async Task MalformedJson_GoesToErrorQueueWithReason_AndConsumingContinues()
     {
-        var messageId = Unique("IT-MALFORMED");
+        var messageId = TestIds.Unique("IT-MALFORMED");
         await service.Broker.PublishRawAsync(Exchanges.PickCompleted, """{"orderId":"X", "deviceId": """, messageId);
 
         var dead = await Poll.UntilAsync(
@@ -174,15 +166,15 @@ public sealed class OrderFlowTests(ServiceFixture service)
         Assert.False(string.IsNullOrEmpty(dead.Value.Headers["MT-Fault-Message"]));
 
         // The endpoint still works: a valid order on the same broker flows on.
-        var orderId = Unique("IT-AFTER");
+        var orderId = TestIds.Unique("IT-AFTER");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId + "-req", orderId));
-        await EventAsync(Exchanges.OrderCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.OrderCreated, orderId);
     }
 
     [Fact]
     public async Task PickForUnknownOrder_GoesToErrorQueueAsWorkflowNotFound()
     {
-        var messageId = Unique("IT-NOWF");
+        var messageId = TestIds.Unique("IT-NOWF");
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId = messageId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 1 } } }, messageId);
 

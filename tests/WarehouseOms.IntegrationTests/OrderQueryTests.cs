@@ -53,11 +53,6 @@ public sealed class OrderQueryTests : IDisposable
         http.Dispose();
     }
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
-
-    private Task<OutboundMessage> EventAsync(string exchange, string orderId) =>
-        Poll.UntilAsync(() => Task.FromResult(service.Broker.For(exchange, orderId).FirstOrDefault()), m => m is not null, $"{exchange} for {orderId}")!;
-
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
@@ -76,18 +71,18 @@ public sealed class OrderQueryTests : IDisposable
             shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
         }, orderId + "-submit");
         await service.ApprovePaymentAsync(orderId);
-        await EventAsync(Exchanges.PickWaveCreated, orderId);
+        await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 2 } } }, orderId + "-pick");
         await service.Broker.PublishAsync(Exchanges.PackCompleted,
             new { orderId, deviceId = "station-1", packages = new[] { new { packageId = "PKG-1", weightKg = 1.25m } } }, orderId + "-pack");
-        return await EventAsync(Exchanges.OrderShipped, orderId);
+        return await service.Broker.EventAsync(Exchanges.OrderShipped, orderId);
     }
 
     [Fact]
     public async Task ShippedOrder_SummaryHistoryListAndSpans_TellTheSameStory()
     {
-        var orderId = Unique("IT-QUERY");
+        var orderId = TestIds.Unique("IT-QUERY");
         var shipped = await ShipOrderAsync(orderId);
 
         var (status, details) = await GetAsync($"/orders/{orderId}");
@@ -159,7 +154,7 @@ public sealed class OrderQueryTests : IDisposable
     [Fact]
     public async Task SummaryWithoutWorkflow_AnswersReadModelWithWorkflowNullAndReason()
     {
-        var orderId = Unique("IT-NOWF");
+        var orderId = TestIds.Unique("IT-NOWF");
         await service.ScalarAsync(
             """
             INSERT INTO oms.order_summaries (order_id, customer_id, status, step, lines, version, created_at, updated_at)

@@ -6,7 +6,6 @@ namespace WarehouseOms.IntegrationTests;
 [Collection(ServiceCollection.Name)]
 public sealed class PaymentFlowTests(ServiceFixture service)
 {
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     private static object Order(string orderId, string sku = "WIDGET-BLUE", int quantity = 1) => new
     {
@@ -17,22 +16,15 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
     };
 
-    private Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
-        Poll.UntilAsync(
-            () => Task.FromResult(service.Broker.For(exchange, orderId).FirstOrDefault()),
-            m => m is not null,
-            $"{exchange} for {orderId}",
-            timeout)!;
-
     private async Task<long> ScalarLongAsync(string sql, params object[] parameters) =>
         Convert.ToInt64(await service.ScalarAsync(sql, parameters), System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task LineAddedWhileAwaitingApproval_IsReservedOncePickedAndRecorded()
     {
-        var orderId = Unique("IT-ADD");
+        var orderId = TestIds.Unique("IT-ADD");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId), orderId + "-submit");
-        await EventAsync(Exchanges.InventoryAllocated, orderId);
+        await service.Broker.EventAsync(Exchanges.InventoryAllocated, orderId);
         await Poll.UntilAsync(
             async () => await service.ScalarAsync("SELECT status FROM oms.orders WHERE order_id = $1", orderId) as string,
             s => s == "AWAITING_PAYMENT",
@@ -44,7 +36,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         await Poll.UntilAsync(() => service.Broker.For(Exchanges.InventoryAllocated, orderId).Count == 2, "the added line's allocation");
         await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId, approvedBy = "finance" }, orderId + "-approve");
 
-        var wave = await EventAsync(Exchanges.PickWaveCreated, orderId);
+        var wave = await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
         Assert.Contains("GADGET", wave.Body.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(2, await ScalarLongAsync("SELECT count(*) FROM oms.order_lines WHERE order_id = $1", orderId));
         Assert.Equal(2, await ScalarLongAsync("SELECT quantity FROM ims.reservations WHERE order_id = $1 AND sku = 'GADGET'", orderId));
@@ -55,14 +47,14 @@ public sealed class PaymentFlowTests(ServiceFixture service)
     [Fact]
     public async Task NoApprovalWithinTimeout_CancelsReleasesAndNotifies()
     {
-        var orderId = Unique("IT-NOPAY");
+        var orderId = TestIds.Unique("IT-NOPAY");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId), orderId + "-submit");
 
-        var cancelled = await EventAsync(Exchanges.OrderCancelled, orderId, ServiceFixture.ApprovalTimeout + TimeSpan.FromSeconds(30));
+        var cancelled = await service.Broker.EventAsync(Exchanges.OrderCancelled, orderId, ServiceFixture.ApprovalTimeout + TimeSpan.FromSeconds(30));
 
         Assert.Contains("Payment not approved within", cancelled.Body.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        await EventAsync(Exchanges.InventoryReleased, orderId);
-        await EventAsync(Exchanges.OrderCancellationNotification, orderId);
+        await service.Broker.EventAsync(Exchanges.InventoryReleased, orderId);
+        await service.Broker.EventAsync(Exchanges.OrderCancellationNotification, orderId);
         Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
         Assert.Equal(0, await ScalarLongAsync("SELECT count(*) FROM oms.payments WHERE order_id = $1", orderId));
     }
@@ -70,7 +62,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
     [Fact]
     public async Task ApprovalWithoutApprover_GoesToErrorQueueWithReason()
     {
-        var messageId = Unique("IT-BADPAY");
+        var messageId = TestIds.Unique("IT-BADPAY");
         await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId = messageId }, messageId);
 
         var dead = await Poll.UntilAsync(
@@ -83,7 +75,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
     [Fact]
     public async Task DeliveryWithoutDate_GoesToErrorQueueWithReason()
     {
-        var messageId = Unique("IT-BADDLV");
+        var messageId = TestIds.Unique("IT-BADDLV");
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, new { orderId = messageId }, messageId);
 
         var dead = await Poll.UntilAsync(

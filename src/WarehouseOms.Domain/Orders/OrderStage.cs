@@ -87,11 +87,8 @@ public static class OrderStageRules
         CanMove(from, to) ? to : throw new IllegalOrderTransitionException(from, to);
 
     /// <summary>The stable wire name used by queries and the HTTP/CLI views: "PICKING", "AWAITING_PAYMENT", ...</summary>
-    public static string ToWire(this OrderStage stage) => stage switch
-    {
-        OrderStage.AwaitingPayment => "AWAITING_PAYMENT",
-        _ => stage.ToString().ToUpperInvariant(),
-    };
+    public static string ToWire(this OrderStage stage) =>
+        string.Concat(stage.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? $"_{c}" : char.ToUpperInvariant(c).ToString()));
 }
 
 /// <summary>An order was asked to make a move that the transition table forbids (a bug or a stale command).</summary>

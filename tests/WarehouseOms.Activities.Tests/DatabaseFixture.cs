@@ -8,6 +8,8 @@ using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Inventory;
 using WarehouseOms.Persistence.Outbox;
 
+using WarehouseOms.Testing;
+
 namespace WarehouseOms.Activities.Tests;
 
 /// <summary>
@@ -17,32 +19,15 @@ namespace WarehouseOms.Activities.Tests;
 /// </summary>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
-    private const string DefaultConnectionString =
-        "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
+    private readonly ScratchDatabase database = new("oms_activities_test");
 
-    private readonly string _adminConnectionString;
-    private readonly string _databaseName = $"oms_activities_test_{Guid.NewGuid():N}";
-
-    public DatabaseFixture()
-    {
-        var baseConnection = new NpgsqlConnectionStringBuilder(
-            Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms") ?? DefaultConnectionString);
-        _adminConnectionString = new NpgsqlConnectionStringBuilder(baseConnection.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
-        ConnectionString = new NpgsqlConnectionStringBuilder(baseConnection.ConnectionString) { Database = _databaseName }.ConnectionString;
-    }
-
-    public string ConnectionString { get; }
+    public string ConnectionString => database.ConnectionString;
 
     public ServiceProvider Services { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(_adminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_databaseName}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        await database.CreateAsync();
 
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -64,11 +49,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Services.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_adminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await database.DropAsync();
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using WarehouseOms.Host;
+using WarehouseOms.Testing;
 
 namespace WarehouseOms.IntegrationTests;
 
@@ -13,31 +14,21 @@ namespace WarehouseOms.IntegrationTests;
 /// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
-    public static string AdminConnectionString =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms")
-        ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
-
     public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
 
+    private readonly ScratchDatabase database = new("warehouse_oms_it");
     private WebApplication? app;
 
     /// <summary>The running service's container (e.g. its Temporal client, to look at workflows).</summary>
     public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("service not started");
 
-    public string DatabaseName { get; } = "warehouse_oms_it_" + Guid.NewGuid().ToString("N")[..12];
-
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = DatabaseName }.ConnectionString;
+    public string ConnectionString => database.ConnectionString;
 
     public Broker Broker { get; } = new(BrokerUri);
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        await database.CreateAsync();
 
         await Broker.ConnectAsync();
         // Outbound observers first, so that nothing the service emits is unroutable.
@@ -90,11 +81,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         }
 
         await Broker.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(AdminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await database.DropAsync();
     }
 
     /// <summary>

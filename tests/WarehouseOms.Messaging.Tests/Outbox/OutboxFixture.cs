@@ -10,6 +10,8 @@ using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Outbox;
 
+using WarehouseOms.Testing;
+
 namespace WarehouseOms.Messaging.Tests.Outbox;
 
 /// <summary>
@@ -18,32 +20,19 @@ namespace WarehouseOms.Messaging.Tests.Outbox;
 /// </summary>
 public sealed class OutboxFixture : IAsyncLifetime
 {
-    private const string DefaultConnectionString =
-        "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
-
-    private readonly string _adminConnectionString;
-    private readonly string _databaseName = $"oms_outbox_test_{Guid.NewGuid():N}";
+    private readonly ScratchDatabase database = new("oms_outbox_test");
     private IConnection? _broker;
 
-    public OutboxFixture()
+    public string ConnectionString => database.ConnectionString;
+
+    public RabbitMqConnectionOptions RabbitMq { get; } = new()
     {
-        var baseConnection = new NpgsqlConnectionStringBuilder(
-            Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms") ?? DefaultConnectionString);
-        _adminConnectionString = new NpgsqlConnectionStringBuilder(baseConnection.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
-        ConnectionString = new NpgsqlConnectionStringBuilder(baseConnection.ConnectionString) { Database = _databaseName }.ConnectionString;
-        RabbitMq = new RabbitMqConnectionOptions
-        {
-            Host = Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "localhost",
-            Port = int.TryParse(Environment.GetEnvironmentVariable("RabbitMq__Port"), out var port) ? port : 5672,
-            Username = Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "guest",
-            Password = Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "guest",
-            VirtualHost = Environment.GetEnvironmentVariable("RabbitMq__VirtualHost") ?? "/",
-        };
-    }
-
-    public string ConnectionString { get; }
-
-    public RabbitMqConnectionOptions RabbitMq { get; }
+        Host = Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "localhost",
+        Port = int.TryParse(Environment.GetEnvironmentVariable("RabbitMq__Port"), out var port) ? port : 5672,
+        Username = Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "guest",
+        Password = Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "guest",
+        VirtualHost = Environment.GetEnvironmentVariable("RabbitMq__VirtualHost") ?? "/",
+    };
 
     public ServiceProvider Services { get; private set; } = null!;
 
@@ -51,12 +40,7 @@ public sealed class OutboxFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(_adminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_databaseName}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        await database.CreateAsync();
 
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -94,11 +78,7 @@ public sealed class OutboxFixture : IAsyncLifetime
         }
 
         await Services.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(_adminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await database.DropAsync();
     }
 
     /// <summary>A relay over this database; <paramref name="rabbitMq"/> and <paramref name="dataSource"/> override the addresses (e.g. a proxy).</summary>

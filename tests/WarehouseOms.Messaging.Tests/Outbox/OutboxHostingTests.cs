@@ -7,6 +7,8 @@ using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.Outbox;
 
+using WarehouseOms.Testing;
+
 namespace WarehouseOms.Messaging.Tests.Outbox;
 
 /// <summary>The wiring the Host uses: AddWarehousePersistence + AddOutboxRelay on a generic host, against a fresh database.</summary>
@@ -15,15 +17,10 @@ public sealed class OutboxHostingTests(OutboxFixture fixture) : IClassFixture<Ou
     [Fact]
     public async Task Host_WithPersistenceAndRelay_MigratesSeedsAndPublishes()
     {
-        var database = new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Database = $"oms_host_test_{Guid.NewGuid():N}" };
+        var database = new ScratchDatabase("oms_host_test");
         var exchange = $"test.outbox-{Guid.NewGuid():N}";
         var queue = await fixture.BindQueueAsync(exchange);
-        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
+        await database.CreateAsync();
 
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -61,11 +58,7 @@ public sealed class OutboxHostingTests(OutboxFixture fixture) : IClassFixture<Ou
         {
             await host.StopAsync();
             await fixture.DeleteAsync(exchange, queue);
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database.Database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await database.DropAsync();
         }
     }
 

@@ -2,6 +2,9 @@ using System.Globalization;
 
 namespace WarehouseOms.TemporalDevServer;
 
+/// <summary>A command line this server cannot honour; the message says what to do instead.</summary>
+internal sealed class CommandLineException(string message) : Exception(message);
+
 /// <summary>Parses the three command-line forms; options it has no use for are ignored.</summary>
 internal static class CommandLine
 {
@@ -40,6 +43,22 @@ internal static class CommandLine
                 case "--time-skipping":
                     options = options with { TimeSkipping = true, ServeTestService = true };
                     break;
+                case "--db" when value is not null:
+                    options = options with { Storage = TemporalDevServerStorage.Postgres(value, options.Storage is PostgresStorage p ? p.Schema : PostgresStorage.DefaultSchema) };
+                    i++;
+                    break;
+                case "--db-schema" when value is not null:
+                    options = options with { Storage = options.Storage is PostgresStorage current ? current with { Schema = value } : throw new CommandLineException("--db-schema needs --db first") };
+                    i++;
+                    break;
+                case "--retention" when value is not null:
+                    options = options with { Retention = TimeSpan.Parse(value, CultureInfo.InvariantCulture) };
+                    i++;
+                    break;
+                case "--db-filename" or "-f":
+                    // The Temporal CLI keeps its dev server in SQLite; this server keeps state in PostgreSQL only.
+                    throw new CommandLineException(
+                        "--db-filename (a SQLite file) is not supported: pass --db \"Host=...;Database=...;Username=...;Password=...\" to keep state in PostgreSQL, or nothing to keep it in memory.");
             }
         }
 

@@ -1,11 +1,23 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using WarehouseOms.TemporalDevServer;
 
 // Command lines understood (so that the SDK's WorkflowEnvironment can launch this with ExistingPath):
 //   WarehouseOms.TemporalDevServer [--port P] [--ip IP] [--namespace N] [--time-skipping]
+//                                  [--db <PostgreSQL connection string> [--db-schema S]] [--retention 7.00:00:00]
 //   WarehouseOms.TemporalDevServer server start-dev --port P --namespace N --ip IP ...   (Temporal CLI form)
 //   WarehouseOms.TemporalDevServer <port>                                               (test-server form)
-var options = CommandLine.Parse(args);
+TemporalDevServerOptions options;
+try
+{
+    options = CommandLine.Parse(args);
+}
+catch (CommandLineException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 using var stop = new CancellationTokenSource();
 
 // Ctrl+C, SIGTERM (docker, process managers) and SIGQUIT all mean "stop cleanly"; cancelling the
@@ -19,18 +31,32 @@ void RequestStop(PosixSignalContext context)
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
 using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);
+using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 
-await using (var server = await TemporalDevServer.StartAsync(options, stop.Token))
+TemporalDevServer server;
+try
 {
-    Console.WriteLine($"Temporal dev server listening on {server.Target} (namespace {server.Namespace}{(options.TimeSkipping ? ", time skipping" : string.Empty)})");
+    server = await TemporalDevServer.StartAsync(options, stop.Token, loggerFactory);
+}
+catch (EmbeddedEngineOwnedElsewhereException ex)
+{
+    Console.Error.WriteLine(ex.Message + " Stop that engine first, or point clients at it.");
+    return 3;
+}
+
+await using (server)
+{
+    Console.WriteLine($"Temporal dev server listening on {server.Target} (namespace {server.Namespace}{(options.TimeSkipping ? ", time skipping" : string.Empty)}; state: {server.StoreDescription})");
+    using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, server.Faulted);
     try
     {
-        await Task.Delay(Timeout.Infinite, stop.Token);
+        await Task.Delay(Timeout.Infinite, either.Token);
     }
     catch (OperationCanceledException)
     {
-        // A stop signal: fall through to a clean shutdown.
+        // A stop signal (or a lost store): fall through to a clean shutdown.
     }
 }
 
 Console.WriteLine("Temporal dev server stopped");
+return 0;

@@ -24,6 +24,15 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool StartLocked { get; init; }
 
+    /// <summary>Where workflow state lives: in memory (default) or durably in PostgreSQL.</summary>
+    public TemporalDevServerStorage Storage { get; init; } = TemporalDevServerStorage.InMemory;
+
+    /// <summary>How long closed runs stay readable (history, describe, list, queries) before a sweep deletes them.</summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Who this engine is, as other instances see it in the store (default: host name and process ID).</summary>
+    public string? InstanceName { get; init; }
+
     /// <summary>Serve temporal.api.testservice.v1.TestService (the time-skipping test server's API).</summary>
     public bool ServeTestService { get; init; }
 }

@@ -26,12 +26,16 @@ internal sealed partial class WorkflowEngine
             CurrentAttemptScheduledTime = now,
         };
         execution.Activities[scheduled.EventId] = activity;
-        if (NonZero(attributes.ScheduleToCloseTimeout) is { } s2c)
-        {
-            activity.ScheduleToCloseTimer = Clock.Schedule(s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
-        }
-
+        ArmScheduleToClose(execution, activity);
         QueueActivityAttempt(execution, activity);
+    }
+
+    private void ArmScheduleToClose(Execution execution, ActivityState activity)
+    {
+        if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c)
+        {
+            activity.ScheduleToCloseTimer = Clock.ScheduleAt(activity.ScheduledTime + s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
+        }
     }
 
     private ActivityTaskScheduledEventAttributes NormaliseActivity(Execution execution, ScheduleActivityTaskCommandAttributes c, long completedId)
@@ -98,15 +102,23 @@ internal sealed partial class WorkflowEngine
 
     private void QueueActivityAttempt(Execution execution, ActivityState activity)
     {
+        MarkDirty(execution);
         activity.Phase = ActivityPhase.Scheduled;
+        activity.BackoffDue = null;
         activity.CurrentAttemptScheduledTime = Clock.Now;
+        OfferActivityAttempt(execution, activity);
+    }
+
+    /// <summary>Arms the schedule-to-start timeout of the current attempt and hands it to a poller.</summary>
+    private void OfferActivityAttempt(Execution execution, ActivityState activity)
+    {
         var s2s = NonZero(activity.Attributes.ScheduleToStartTimeout);
         var s2c = NonZero(activity.Attributes.ScheduleToCloseTimeout);
         // Schedule-to-start only matters when shorter than schedule-to-close (which has its own timer).
         if (s2s is not null && (s2c is null || s2s.ToTimeSpan() < s2c.ToTimeSpan()))
         {
             var attempt = activity.Attempt;
-            activity.AttemptTimers.Add(Clock.Schedule(s2s.ToTimeSpan(), () =>
+            activity.AttemptTimers.Add(Clock.ScheduleAt(activity.CurrentAttemptScheduledTime + s2s.ToTimeSpan(), () =>
             {
                 if (activity.Phase == ActivityPhase.Scheduled && activity.Attempt == attempt)
                 {
@@ -127,17 +139,14 @@ internal sealed partial class WorkflowEngine
             return null;
         }
 
+        MarkDirty(execution);
         activity.CancelAttemptTimers();
         activity.Phase = ActivityPhase.Started;
         activity.StartedTime = Clock.Now;
+        activity.LastHeartbeatTime = null;
         activity.StartedIdentity = identity;
         var attempt = activity.Attempt;
-        if (NonZero(activity.Attributes.StartToCloseTimeout) is { } stc)
-        {
-            activity.AttemptTimers.Add(Clock.Schedule(stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
-        }
-
-        ArmHeartbeatTimer(execution, activity);
+        ArmStartedActivityTimers(execution, activity);
         var a = activity.Attributes;
         return new PollActivityTaskQueueResponse
         {
@@ -162,13 +171,26 @@ internal sealed partial class WorkflowEngine
         };
     }
 
+    /// <summary>Start-to-close and heartbeat timeouts of a started attempt, from its start (and last heartbeat).</summary>
+    private void ArmStartedActivityTimers(Execution execution, ActivityState activity)
+    {
+        if (NonZero(activity.Attributes.StartToCloseTimeout) is { } stc)
+        {
+            var attempt = activity.Attempt;
+            activity.AttemptTimers.Add(Clock.ScheduleAt(activity.StartedTime + stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
+        }
+
+        ArmHeartbeatTimer(execution, activity);
+    }
+
     private void ArmHeartbeatTimer(Execution execution, ActivityState activity)
     {
         activity.HeartbeatTimer?.Cancel();
         if (NonZero(activity.Attributes.HeartbeatTimeout) is { } heartbeat)
         {
             var attempt = activity.Attempt;
-            activity.HeartbeatTimer = Clock.Schedule(heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
+            var from = activity.LastHeartbeatTime ?? activity.StartedTime;
+            activity.HeartbeatTimer = Clock.ScheduleAt(from + heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
         }
     }
 
@@ -213,11 +235,13 @@ internal sealed partial class WorkflowEngine
 
     private bool Heartbeat(Execution execution, ActivityState activity, Payloads? details)
     {
+        MarkDirty(execution);
         if (details is not null)
         {
             activity.HeartbeatDetails = details;
         }
 
+        activity.LastHeartbeatTime = Clock.Now;
         ArmHeartbeatTimer(execution, activity);
         return activity.CancelRequested;
     }
@@ -228,13 +252,12 @@ internal sealed partial class WorkflowEngine
         lock (gate)
         {
             var (execution, activity) = StartedActivity(token);
-            FinishActivity(execution, activity, EventType.ActivityTaskCompleted, started => e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
+            FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
                 Result = result,
                 ScheduledEventId = activity.ScheduledEventId,
-                StartedEventId = started.EventId,
                 Identity = identity ?? string.Empty,
-            }, identity);
+            }));
         }
     }
 
@@ -243,13 +266,12 @@ internal sealed partial class WorkflowEngine
         lock (gate)
         {
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
-            FinishActivity(execution, activity, EventType.ActivityTaskCompleted, started => e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
+            FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
                 Result = request.Result,
                 ScheduledEventId = activity.ScheduledEventId,
-                StartedEventId = started.EventId,
                 Identity = request.Identity ?? string.Empty,
-            }, request.Identity);
+            }));
         }
     }
 
@@ -283,26 +305,24 @@ internal sealed partial class WorkflowEngine
         lock (gate)
         {
             var (execution, activity) = StartedActivity(token);
-            FinishActivity(execution, activity, EventType.ActivityTaskCanceled, started => e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
+            FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCanceled, e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
             {
                 Details = details,
                 ScheduledEventId = activity.ScheduledEventId,
-                StartedEventId = started.EventId,
                 LatestCancelRequestedEventId = activity.CancelRequestedEventId,
                 Identity = identity ?? string.Empty,
-            }, identity);
+            }));
         }
     }
 
     /// <summary>Writes ActivityTaskStarted (for the final attempt) and the closing event, then a workflow task.</summary>
-    private void FinishActivity(Execution execution, ActivityState activity, EventType type, Func<HistoryEvent, Action<HistoryEvent>> closing, string? identity, bool wasStarted = true)
+    private void FinishActivity(Execution execution, ActivityState activity, HistoryEvent closing, bool wasStarted = true)
     {
         activity.CancelAllTimers();
         execution.Activities.Remove(activity.ScheduledEventId);
-        HistoryEvent? started = null;
         if (wasStarted)
         {
-            started = NewEvent(EventType.ActivityTaskStarted, e => e.ActivityTaskStartedEventAttributes = new ActivityTaskStartedEventAttributes
+            var started = NewEvent(EventType.ActivityTaskStarted, e => e.ActivityTaskStartedEventAttributes = new ActivityTaskStartedEventAttributes
             {
                 ScheduledEventId = activity.ScheduledEventId,
                 Identity = activity.StartedIdentity,
@@ -315,7 +335,7 @@ internal sealed partial class WorkflowEngine
         }
 
         // The started event's ID is known only once it is appended (it may sit in the buffer).
-        AddExternal(execution, NewEvent(type, _ => { }), e => closing(started ?? new HistoryEvent())(e));
+        AddExternal(execution, closing, linkStarted: wasStarted);
         Clock.Poke();
     }
 
@@ -339,13 +359,9 @@ internal sealed partial class WorkflowEngine
             activity.LastFailure = failure;
             activity.Phase = ActivityPhase.Backoff;
             activity.Attempt++;
-            activity.BackoffTimer = Clock.Schedule(wait, () =>
-            {
-                if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))
-                {
-                    QueueActivityAttempt(execution, activity);
-                }
-            });
+            activity.BackoffDue = Clock.Now + wait;
+            MarkDirty(execution);
+            ArmBackoff(execution, activity);
             Clock.Poke();
             return;
         }
@@ -357,14 +373,24 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
-        FinishActivity(execution, activity, EventType.ActivityTaskFailed, started => e => e.ActivityTaskFailedEventAttributes = new ActivityTaskFailedEventAttributes
+        FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskFailed, e => e.ActivityTaskFailedEventAttributes = new ActivityTaskFailedEventAttributes
         {
             Failure = failure,
             ScheduledEventId = activity.ScheduledEventId,
-            StartedEventId = started.EventId,
             Identity = identity ?? string.Empty,
             RetryState = retryState,
-        }, identity, wasStarted);
+        }), wasStarted);
+    }
+
+    private void ArmBackoff(Execution execution, ActivityState activity)
+    {
+        activity.BackoffTimer = Clock.ScheduleAt(activity.BackoffDue ?? Clock.Now, () =>
+        {
+            if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))
+            {
+                QueueActivityAttempt(execution, activity);
+            }
+        });
     }
 
     private void TimeOutActivity(Execution execution, ActivityState activity, TimeoutType type, int attempt)
@@ -402,13 +428,12 @@ internal sealed partial class WorkflowEngine
             Cause = cause,
             TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type, LastHeartbeatDetails = activity.HeartbeatDetails },
         };
-        FinishActivity(execution, activity, EventType.ActivityTaskTimedOut, started => e => e.ActivityTaskTimedOutEventAttributes = new ActivityTaskTimedOutEventAttributes
+        FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskTimedOut, e => e.ActivityTaskTimedOutEventAttributes = new ActivityTaskTimedOutEventAttributes
         {
             Failure = failure,
             ScheduledEventId = activity.ScheduledEventId,
-            StartedEventId = started.EventId,
             RetryState = retryState,
-        }, activity.StartedIdentity, wasStarted);
+        }), wasStarted);
     }
 
     private static string TimeoutName(TimeoutType type) => type switch

@@ -106,15 +106,14 @@ internal sealed partial class WorkflowEngine
     private void NotifyParentOfClose(Execution child, HistoryEvent closeEvent)
     {
         if (child.Parent is not { } link || !runsByRunId.TryGetValue(link.RunId, out var parent) || !parent.IsOpen ||
-            !parent.Children.Remove(link.InitiatedEventId, out var state))
+            !parent.Children.Remove(link.InitiatedEventId))
         {
             return;
         }
 
         var execution = new WorkflowExecution { WorkflowId = child.WorkflowId, RunId = child.RunId };
         var type = new WorkflowType { Name = child.WorkflowType };
-        long StartedId() => state.StartedEvent?.EventId ?? 0;
-        HistoryEvent e = closeEvent.EventType switch
+        HistoryEvent ev = closeEvent.EventType switch
         {
             EventType.WorkflowExecutionCompleted => NewEvent(EventType.ChildWorkflowExecutionCompleted, _ => { }),
             EventType.WorkflowExecutionFailed => NewEvent(EventType.ChildWorkflowExecutionFailed, _ => { }),
@@ -122,48 +121,48 @@ internal sealed partial class WorkflowEngine
             EventType.WorkflowExecutionTimedOut => NewEvent(EventType.ChildWorkflowExecutionTimedOut, _ => { }),
             _ => NewEvent(EventType.ChildWorkflowExecutionTerminated, _ => { }),
         };
-        AddExternal(parent, e, ev =>
+        switch (closeEvent.EventType)
         {
-            switch (closeEvent.EventType)
-            {
-                case EventType.WorkflowExecutionCompleted:
-                    ev.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
-                    {
-                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
-                        WorkflowExecution = execution, WorkflowType = type, Result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result,
-                    };
-                    break;
-                case EventType.WorkflowExecutionFailed:
-                    ev.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
-                    {
-                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
-                        WorkflowExecution = execution, WorkflowType = type, Failure = closeEvent.WorkflowExecutionFailedEventAttributes.Failure,
-                        RetryState = closeEvent.WorkflowExecutionFailedEventAttributes.RetryState,
-                    };
-                    break;
-                case EventType.WorkflowExecutionCanceled:
-                    ev.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
-                    {
-                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
-                        WorkflowExecution = execution, WorkflowType = type, Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details,
-                    };
-                    break;
-                case EventType.WorkflowExecutionTimedOut:
-                    ev.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
-                    {
-                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
-                        WorkflowExecution = execution, WorkflowType = type, RetryState = RetryState.Timeout,
-                    };
-                    break;
-                default:
-                    ev.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes
-                    {
-                        Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, StartedEventId = StartedId(),
-                        WorkflowExecution = execution, WorkflowType = type,
-                    };
-                    break;
-            }
-        });
+            case EventType.WorkflowExecutionCompleted:
+                ev.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
+                {
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    WorkflowExecution = execution, WorkflowType = type, Result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result,
+                };
+                break;
+            case EventType.WorkflowExecutionFailed:
+                ev.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
+                {
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    WorkflowExecution = execution, WorkflowType = type, Failure = closeEvent.WorkflowExecutionFailedEventAttributes.Failure,
+                    RetryState = closeEvent.WorkflowExecutionFailedEventAttributes.RetryState,
+                };
+                break;
+            case EventType.WorkflowExecutionCanceled:
+                ev.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
+                {
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    WorkflowExecution = execution, WorkflowType = type, Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details,
+                };
+                break;
+            case EventType.WorkflowExecutionTimedOut:
+                ev.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
+                {
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    WorkflowExecution = execution, WorkflowType = type, RetryState = RetryState.Timeout,
+                };
+                break;
+            default:
+                ev.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes
+                {
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    WorkflowExecution = execution, WorkflowType = type,
+                };
+                break;
+        }
+
+        // The child's started event may still sit in the parent's buffer: its ID is filled on append.
+        AddExternal(parent, ev, linkStarted: true);
     }
 
     private void ApplyParentClosePolicies(Execution parent)

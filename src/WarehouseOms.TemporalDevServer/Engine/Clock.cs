@@ -30,9 +30,13 @@ internal sealed class Clock : IDisposable
     /// <summary>Time never goes backwards: monotonic over the wall clock plus the skipped offset.</summary>
     public DateTime Now => DateTime.UtcNow + offset;
 
-    public TimerHandle Schedule(TimeSpan delay, Action callback)
+    public TimerHandle Schedule(TimeSpan delay, Action callback) =>
+        ScheduleAt(Now + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay), callback);
+
+    /// <summary>Fires at <paramref name="due"/>; a due time in the past (e.g. while the engine was down) fires at once.</summary>
+    public TimerHandle ScheduleAt(DateTime due, Action callback)
     {
-        var handle = new TimerHandle(Now + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay), callback);
+        var handle = new TimerHandle(due, callback);
         timers.Enqueue(handle, (handle.Due, Interlocked.Increment(ref sequence)));
         Poke();
         return handle;

@@ -32,6 +32,9 @@ internal sealed class Execution
 
     public required DateTime StartTime { get; init; }
 
+    /// <summary>Order of creation across all runs: a workflow ID's runs are listed in this order.</summary>
+    public long Ordinal { get; set; }
+
     public DateTime? CloseTime { get; set; }
 
     public Google.Protobuf.WellKnownTypes.Duration TaskTimeout { get; set; } = new() { Seconds = 10 };
@@ -68,6 +71,8 @@ internal sealed class Execution
 
     public DateTime WftScheduledTime { get; set; }
 
+    public DateTime WftStartedTime { get; set; }
+
     public bool WftNeeded { get; set; }
 
     public TimerHandle? WftTimeout { get; set; }
@@ -97,7 +102,16 @@ internal sealed class Execution
 
     public TimerHandle? RunTimeoutTimer { get; set; }
 
+    /// <summary>When the run (or execution) times out; kept so that a restarted engine re-arms it.</summary>
+    public DateTime? RunTimeoutDue { get; set; }
+
     public TimerHandle? StartDelayTimer { get; set; }
+
+    /// <summary>When a delayed start gets its first workflow task.</summary>
+    public DateTime? StartDelayDue { get; set; }
+
+    /// <summary>How many history events the store holds; not part of the stored state.</summary>
+    public int PersistedEventCount { get; set; }
 
     /// <summary>The run that continued this one (continue-as-new or retry), for clients following runs.</summary>
     public string? NextRunId { get; set; }
@@ -121,8 +135,8 @@ internal sealed class Execution
 
 internal sealed record ParentLink(string Namespace, string WorkflowId, string RunId, long InitiatedEventId, ParentClosePolicy ClosePolicy);
 
-/// <summary>An event waiting in the buffer; <see cref="BeforeAppend"/> fills IDs known only on append.</summary>
-internal sealed record BufferedEvent(HistoryEvent Event, Action<HistoryEvent>? BeforeAppend);
+/// <summary>An event waiting in the buffer; <see cref="LinkStarted"/>: its started event ID is filled on append.</summary>
+internal sealed record BufferedEvent(HistoryEvent Event, bool LinkStarted);
 
 internal sealed class WorkflowTimer
 {
@@ -130,7 +144,9 @@ internal sealed class WorkflowTimer
 
     public required long StartedEventId { get; init; }
 
-    public required TimerHandle Handle { get; init; }
+    public required DateTime Due { get; init; }
+
+    public TimerHandle? Handle { get; set; }
 }
 
 internal enum ActivityPhase
@@ -159,6 +175,11 @@ internal sealed class ActivityState
     public string StartedIdentity { get; set; } = string.Empty;
 
     public Payloads? HeartbeatDetails { get; set; }
+
+    public DateTime? LastHeartbeatTime { get; set; }
+
+    /// <summary>When the next attempt is offered, while in <see cref="ActivityPhase.Backoff"/>.</summary>
+    public DateTime? BackoffDue { get; set; }
 
     public Temporalio.Api.Failure.V1.Failure? LastFailure { get; set; }
 

@@ -308,7 +308,8 @@ internal sealed partial class WorkflowEngine
         ArmRunTimeout(execution);
         if (backoff is not null)
         {
-            execution.StartDelayTimer = Clock.Schedule(backoff.ToTimeSpan(), () => ScheduleWorkflowTask(execution));
+            execution.StartDelayDue = now + backoff.ToTimeSpan();
+            ArmStartDelay(execution);
         }
         else
         {
@@ -328,9 +329,23 @@ internal sealed partial class WorkflowEngine
             deadline = executionDeadline;
         }
 
-        if (deadline is { } due)
+        execution.RunTimeoutDue = deadline;
+        ArmRunTimeoutTimer(execution);
+    }
+
+    private void ArmRunTimeoutTimer(Execution execution)
+    {
+        if (execution.RunTimeoutDue is { } due)
         {
-            execution.RunTimeoutTimer = Clock.Schedule(due - now, () => TimeOutRun(execution));
+            execution.RunTimeoutTimer = Clock.ScheduleAt(due, () => TimeOutRun(execution));
+        }
+    }
+
+    private void ArmStartDelay(Execution execution)
+    {
+        if (execution.StartDelayDue is { } due)
+        {
+            execution.StartDelayTimer = Clock.ScheduleAt(due, () => ScheduleWorkflowTask(execution));
         }
     }
 

@@ -15,28 +15,35 @@ internal sealed partial class WorkflowEngine
             WorkflowTaskCompletedEventId = completedId,
         });
         Append(execution, started);
-        var timerId = command.TimerId;
-        var handle = Clock.Schedule(command.StartToFireTimeout?.ToTimeSpan() ?? TimeSpan.Zero, () =>
+        var delay = command.StartToFireTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        var timer = new WorkflowTimer { TimerId = command.TimerId, StartedEventId = started.EventId, Due = Clock.Now + (delay < TimeSpan.Zero ? TimeSpan.Zero : delay) };
+        execution.Timers[timer.TimerId] = timer;
+        ArmTimer(execution, timer);
+    }
+
+    /// <summary>Arms a user timer at its fire time (also after a restart: one that fell due meanwhile fires at once).</summary>
+    private void ArmTimer(Execution execution, WorkflowTimer timer)
+    {
+        timer.Handle = Clock.ScheduleAt(timer.Due, () =>
         {
-            if (!execution.IsOpen || !execution.Timers.Remove(timerId))
+            if (!execution.IsOpen || !execution.Timers.Remove(timer.TimerId))
             {
                 return;
             }
 
             AddExternal(execution, NewEvent(EventType.TimerFired, e => e.TimerFiredEventAttributes = new TimerFiredEventAttributes
             {
-                TimerId = timerId,
-                StartedEventId = started.EventId,
+                TimerId = timer.TimerId,
+                StartedEventId = timer.StartedEventId,
             }));
         });
-        execution.Timers[timerId] = new WorkflowTimer { TimerId = timerId, StartedEventId = started.EventId, Handle = handle };
     }
 
     private void CancelTimer(Execution execution, string timerId, long completedId, string identity)
     {
         if (execution.Timers.Remove(timerId, out var timer))
         {
-            timer.Handle.Cancel();
+            timer.Handle?.Cancel();
         }
 
         // A fire that is already buffered must not reach the workflow after it cancelled the timer.

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
+using WarehouseOms.TemporalDevServer.Store;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
@@ -20,10 +21,20 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly Dictionary<(string Namespace, string Name, bool Activity), TaskQueueState> queues = [];
     private readonly ILogger? logger;
     private readonly HashSet<string> namespaces;
+    private readonly IEngineStore store;
+    private readonly TimeSpan retention;
     private int clientLocks;
+    private long nextOrdinal;
 
     public WorkflowEngine(TemporalDevServerOptions options, ILogger? logger = null)
+        : this(options, new InMemoryEngineStore(), logger)
     {
+    }
+
+    public WorkflowEngine(TemporalDevServerOptions options, IEngineStore store, ILogger? logger = null)
+    {
+        this.store = store;
+        retention = options.Retention;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.
         namespaces = ["default", options.Namespace];
@@ -38,7 +49,16 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private Timestamp Now => Timestamp.FromDateTime(Clock.Now);
 
-    public void Dispose() => Clock.Dispose();
+    public TimeSpan Retention => retention;
+
+    public string StoreDescription => store.Description;
+
+    public void Dispose()
+    {
+        Clock.Dispose();
+        commitWake.Dispose();
+        faulted.Dispose();
+    }
 
     // Time may skip only when nothing is in the hands (or queues) of workers and no client holds a lock.
     private bool IsIdle()
@@ -138,25 +158,28 @@ internal sealed partial class WorkflowEngine : IDisposable
         e.EventId = execution.History.Count + 1;
         e.EventTime ??= Now;
         execution.History.Add(e);
+        MarkDirty(execution);
         execution.NotifyHistoryChanged();
     }
 
     /// <summary>An event from outside the workflow's own commands: buffered while a task is started.</summary>
-    private void AddExternal(Execution execution, HistoryEvent e, Action<HistoryEvent>? beforeAppend = null, bool scheduleTask = true)
+    /// <param name="linkStarted">The event closes an activity whose started event was added just before it:
+    /// its StartedEventId is filled on append (the started event may sit in the buffer until then).</param>
+    private void AddExternal(Execution execution, HistoryEvent e, bool linkStarted = false, bool scheduleTask = true)
     {
         if (!execution.IsOpen)
         {
             return;
         }
 
+        MarkDirty(execution);
         if (execution.Wft == WorkflowTaskState.Started)
         {
-            execution.Buffer.Add(new BufferedEvent(e, beforeAppend));
+            execution.Buffer.Add(new BufferedEvent(e, linkStarted));
         }
         else
         {
-            beforeAppend?.Invoke(e);
-            Append(execution, e);
+            AppendLinked(execution, e, linkStarted);
         }
 
         if (scheduleTask)
@@ -170,12 +193,49 @@ internal sealed partial class WorkflowEngine : IDisposable
         var any = execution.Buffer.Count > 0;
         foreach (var buffered in execution.Buffer)
         {
-            buffered.BeforeAppend?.Invoke(buffered.Event);
-            Append(execution, buffered.Event);
+            AppendLinked(execution, buffered.Event, buffered.LinkStarted);
         }
 
         execution.Buffer.Clear();
         return any;
+    }
+
+    private void AppendLinked(Execution execution, HistoryEvent e, bool linkStarted)
+    {
+        if (linkStarted)
+        {
+            SetStartedEventId(execution, e);
+        }
+
+        Append(execution, e);
+    }
+
+    // An activity's closing event follows its started event directly; a child's close points at the
+    // ChildWorkflowExecutionStarted event of the same initiated event.
+    private static void SetStartedEventId(Execution execution, HistoryEvent e)
+    {
+        long ChildStarted(long initiatedId) =>
+            execution.History.LastOrDefault(h => h.EventType == EventType.ChildWorkflowExecutionStarted &&
+                h.ChildWorkflowExecutionStartedEventAttributes.InitiatedEventId == initiatedId)?.EventId ?? 0;
+
+        var previous = execution.History[^1].EventId;
+        switch (e.EventType)
+        {
+            case EventType.ActivityTaskCompleted: e.ActivityTaskCompletedEventAttributes.StartedEventId = previous; break;
+            case EventType.ActivityTaskFailed: e.ActivityTaskFailedEventAttributes.StartedEventId = previous; break;
+            case EventType.ActivityTaskTimedOut: e.ActivityTaskTimedOutEventAttributes.StartedEventId = previous; break;
+            case EventType.ActivityTaskCanceled: e.ActivityTaskCanceledEventAttributes.StartedEventId = previous; break;
+            case EventType.ChildWorkflowExecutionCompleted:
+                e.ChildWorkflowExecutionCompletedEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId); break;
+            case EventType.ChildWorkflowExecutionFailed:
+                e.ChildWorkflowExecutionFailedEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionFailedEventAttributes.InitiatedEventId); break;
+            case EventType.ChildWorkflowExecutionCanceled:
+                e.ChildWorkflowExecutionCanceledEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionCanceledEventAttributes.InitiatedEventId); break;
+            case EventType.ChildWorkflowExecutionTimedOut:
+                e.ChildWorkflowExecutionTimedOutEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionTimedOutEventAttributes.InitiatedEventId); break;
+            case EventType.ChildWorkflowExecutionTerminated:
+                e.ChildWorkflowExecutionTerminatedEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionTerminatedEventAttributes.InitiatedEventId); break;
+        }
     }
 
     // ---- lookup ----
@@ -223,6 +283,13 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private void Register(Execution execution)
     {
+        execution.Ordinal = ++nextOrdinal;
+        AddToIndexes(execution);
+        MarkDirty(execution);
+    }
+
+    private void AddToIndexes(Execution execution)
+    {
         var key = (execution.Namespace, execution.WorkflowId);
         if (!runsById.TryGetValue(key, out var runs))
         {
@@ -232,7 +299,10 @@ internal sealed partial class WorkflowEngine : IDisposable
 
         runs.Add(execution);
         runsByRunId[execution.RunId] = execution;
-        open.Add(execution);
+        if (execution.IsOpen)
+        {
+            open.Add(execution);
+        }
     }
 
     public IReadOnlyList<Execution> AllRuns()

@@ -23,11 +23,13 @@ internal sealed partial class WorkflowEngine
                 return;
             case WorkflowTaskState.Started:
                 execution.WftNeeded = true;
+                MarkDirty(execution);
                 return;
         }
 
         execution.StartDelayTimer?.Cancel();
         execution.StartDelayTimer = null;
+        execution.StartDelayDue = null;
         var scheduled = NewEvent(EventType.WorkflowTaskScheduled, e => e.WorkflowTaskScheduledEventAttributes = new WorkflowTaskScheduledEventAttributes
         {
             TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
@@ -59,9 +61,10 @@ internal sealed partial class WorkflowEngine
         Append(execution, started);
         execution.Wft = WorkflowTaskState.Started;
         execution.WftStartedId = started.EventId;
+        execution.WftStartedTime = Clock.Now;
         var scheduledId = execution.WftScheduledId;
         var attempt = execution.WftAttempt;
-        execution.WftTimeout = Clock.Schedule(execution.TaskTimeout.ToTimeSpan(), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
+        ArmWorkflowTaskTimeout(execution);
 
         var response = new PollWorkflowTaskQueueResponse
         {
@@ -85,6 +88,13 @@ internal sealed partial class WorkflowEngine
 
         execution.QueriesForNextWft.Clear();
         return response;
+    }
+
+    private void ArmWorkflowTaskTimeout(Execution execution)
+    {
+        var scheduledId = execution.WftScheduledId;
+        var attempt = execution.WftAttempt;
+        execution.WftTimeout = Clock.ScheduleAt(execution.WftStartedTime + execution.TaskTimeout.ToTimeSpan(), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
     }
 
     private Execution TaskOwner(TaskToken token, char kind)
@@ -273,9 +283,11 @@ internal sealed partial class WorkflowEngine
         execution.WftTimeout?.Cancel();
         execution.RunTimeoutTimer?.Cancel();
         execution.StartDelayTimer?.Cancel();
+        execution.RunTimeoutDue = null;
+        execution.StartDelayDue = null;
         foreach (var timer in execution.Timers.Values)
         {
-            timer.Handle.Cancel();
+            timer.Handle?.Cancel();
         }
 
         execution.Timers.Clear();

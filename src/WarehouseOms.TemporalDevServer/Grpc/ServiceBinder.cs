@@ -6,9 +6,10 @@ namespace WarehouseOms.TemporalDevServer.Grpc;
 
 /// <summary>
 /// Binds handler methods to gRPC method names by hand, using the protobuf message classes shipped in the
-/// Temporalio package, so that no .proto file is copied into this project.
+/// Temporalio package, so that no .proto file is copied into this project. Every answer, success or
+/// error, waits for <paramref name="durable"/>: what the call changed is committed before the caller hears of it.
 /// </summary>
-internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TService> context, string serviceName)
+internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TService> context, string serviceName, Func<Task>? durable = null)
     where TService : class
 {
     public void Unary<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler)
@@ -19,6 +20,8 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
         context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, () => handler(service, request, call)));
     }
 
+    private Task Durable() => durable is null ? Task.CompletedTask : durable();
+
     private static Marshaller<T> MarshallerOf<T>()
         where T : class, IMessage<T>, new()
     {
@@ -28,14 +31,22 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
 
     // Turns unexpected exceptions into INTERNAL with the message: a bug must never take the server down
     // and must be visible to the caller.
-    private static async Task<T> Guard<T>(string name, Func<Task<T>> call)
+    private async Task<T> Guard<T>(string name, Func<Task<T>> call)
     {
         try
         {
-            return await call().ConfigureAwait(false);
+            var response = await call().ConfigureAwait(false);
+            await Durable().ConfigureAwait(false);
+            return response;
+        }
+        catch (RpcException) when (durable is null)
+        {
+            throw;
         }
         catch (RpcException)
         {
+            // A rejection may follow a change (a failed workflow task is recorded): commit it first.
+            await Durable().ConfigureAwait(false);
             throw;
         }
         catch (OperationCanceledException)

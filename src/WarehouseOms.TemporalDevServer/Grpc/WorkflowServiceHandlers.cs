@@ -37,7 +37,7 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
                 // No worker heartbeats, no poll completion on shutdown, no poller autoscaling.
                 Capabilities = new NamespaceInfo.Types.Capabilities(),
             },
-            Config = new NamespaceConfig { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) },
+            Config = new NamespaceConfig { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(engine.Retention) },
         });
 
     public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context) =>
@@ -162,11 +162,11 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
 }
 
 /// <summary>Registers each implemented RPC by name; the rest answer UNIMPLEMENTED.</summary>
-internal sealed class WorkflowServiceMethods : IServiceMethodProvider<WorkflowServiceHandlers>
+internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMethodProvider<WorkflowServiceHandlers>
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WorkflowServiceHandlers> context)
     {
-        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService");
+        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService", engine.DurableAsync);
         b.Unary<GetSystemInfoRequest, GetSystemInfoResponse>(nameof(WorkflowServiceHandlers.GetSystemInfo), (s, r, c) => s.GetSystemInfo(r, c));
         b.Unary<DescribeNamespaceRequest, DescribeNamespaceResponse>(nameof(WorkflowServiceHandlers.DescribeNamespace), (s, r, c) => s.DescribeNamespace(r, c));
         b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));

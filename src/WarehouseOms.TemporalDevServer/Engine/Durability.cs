@@ -1,0 +1,197 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Group commit: every change marks its execution dirty; one committer writes all dirty executions
+/// (a consistent cut, taken under the lock) in one transaction, and an RPC is answered only once the
+/// batch holding its change is committed (<see cref="DurableAsync"/>).
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    // Changes nobody waits for (timers firing) are written within this much time.
+    private static readonly TimeSpan IdleFlushInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly HashSet<Execution> dirty = [];
+    private readonly List<(long Seq, TaskCompletionSource Done)> commitWaiters = [];
+    private readonly SemaphoreSlim commitWake = new(0);
+    private readonly CancellationTokenSource faulted = new();
+    private long changeSeq;
+    private long committedSeq;
+    private Exception? storeFailure;
+
+    /// <summary>Cancelled when the store is lost for good (another engine took it over): this engine must stop.</summary>
+    public CancellationToken Faulted => faulted.Token;
+
+    private void MarkDirty(Execution execution)
+    {
+        if (store.IsDurable)
+        {
+            dirty.Add(execution);
+            changeSeq++;
+        }
+    }
+
+    /// <summary>Completes when every change made so far is committed to the store (at once for the in-memory store).</summary>
+    public Task DurableAsync()
+    {
+        if (!store.IsDurable)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (gate)
+        {
+            if (storeFailure is not null)
+            {
+                return Task.FromException(StoreUnavailable());
+            }
+
+            if (committedSeq >= changeSeq)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            commitWaiters.Add((changeSeq, done));
+            if (commitWake.CurrentCount == 0)
+            {
+                commitWake.Release();
+            }
+
+            return done.Task;
+        }
+    }
+
+    private RpcException StoreUnavailable() =>
+        new(new Status(StatusCode.Unavailable, $"the engine's store is lost: {storeFailure?.Message}"));
+
+    /// <summary>The committer: runs until <paramref name="stop"/>, then writes what is left.</summary>
+    private async Task CommitLoopAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            var stopping = stop.IsCancellationRequested;
+            if (!stopping)
+            {
+                try
+                {
+                    await commitWake.WaitAsync(IdleFlushInterval, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    stopping = true;
+                }
+            }
+
+            List<ExecutionChange> batch;
+            List<(Execution Execution, int Events)> written;
+            long target;
+            lock (gate)
+            {
+                target = changeSeq;
+                (batch, written) = TakeDirty();
+                if (batch.Count == 0)
+                {
+                    committedSeq = target;
+                    ReleaseCommitWaiters();
+                    if (stopping)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+            }
+
+            // The same batch is written again until it lands: upserts and append-if-absent make that safe.
+            while (true)
+            {
+                try
+                {
+                    await store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    delay = TimeSpan.FromMilliseconds(100);
+                    break;
+                }
+                catch (Exception ex) when (ex is EngineStoreFencedException or EmbeddedEngineOwnedElsewhereException)
+                {
+                    FailStore(ex);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger?.LogWarning(ex, "Writing {Count} executions to the engine store failed; retrying in {Delay}", batch.Count, delay);
+                    await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreRetryDelay.Ticks));
+                }
+            }
+
+            lock (gate)
+            {
+                foreach (var (execution, events) in written)
+                {
+                    execution.PersistedEventCount = Math.Max(execution.PersistedEventCount, events);
+                }
+
+                committedSeq = target;
+                ReleaseCommitWaiters();
+            }
+        }
+    }
+
+    // Under the lock: a consistent cut of every dirty execution.
+    private (List<ExecutionChange> Batch, List<(Execution, int)> Written) TakeDirty()
+    {
+        var batch = new List<ExecutionChange>(dirty.Count);
+        var written = new List<(Execution, int)>(dirty.Count);
+        foreach (var x in dirty)
+        {
+            var from = x.PersistedEventCount;
+            var events = new List<byte[]>(x.History.Count - from);
+            for (var i = from; i < x.History.Count; i++)
+            {
+                events.Add(Google.Protobuf.MessageExtensions.ToByteArray(x.History[i]));
+            }
+
+            batch.Add(new ExecutionChange(x.Namespace, x.WorkflowId, x.RunId, x.Ordinal, x.WorkflowType, x.TaskQueue, (int)x.Status,
+                x.StartTime, x.CloseTime, ExecutionSnapshots.ToRecord(x).ToBytes(), from + 1, events));
+            written.Add((x, x.History.Count));
+        }
+
+        dirty.Clear();
+        return (batch, written);
+    }
+
+    private void ReleaseCommitWaiters()
+    {
+        for (var i = commitWaiters.Count - 1; i >= 0; i--)
+        {
+            if (commitWaiters[i].Seq <= committedSeq)
+            {
+                commitWaiters[i].Done.TrySetResult();
+                commitWaiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private void FailStore(Exception ex)
+    {
+        logger?.LogCritical(ex, "The engine lost its store for good; it stops answering");
+        lock (gate)
+        {
+            storeFailure = ex;
+            foreach (var (_, done) in commitWaiters)
+            {
+                done.TrySetException(StoreUnavailable());
+            }
+
+            commitWaiters.Clear();
+        }
+
+        faulted.Cancel();
+    }
+}

@@ -1,0 +1,160 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>Between a live run and its stored record. Timer handles and waiting queries are not stored: they are re-armed or lost.</summary>
+internal static class ExecutionSnapshots
+{
+    public static ExecutionRecord ToRecord(Execution x) => new()
+    {
+        Namespace = x.Namespace,
+        WorkflowId = x.WorkflowId,
+        RunId = x.RunId,
+        FirstRunId = x.FirstRunId,
+        WorkflowType = x.WorkflowType,
+        TaskQueue = x.TaskQueue,
+        StartRequestId = x.StartRequestId,
+        Ordinal = x.Ordinal,
+        StartTime = x.StartTime,
+        CloseTime = x.CloseTime,
+        TaskTimeout = x.TaskTimeout,
+        RunTimeout = x.RunTimeout,
+        ExecutionTimeout = x.ExecutionTimeout,
+        ExecutionDeadline = x.ExecutionDeadline,
+        Memo = x.Memo,
+        SearchAttributes = x.SearchAttributes,
+        RetryPolicy = x.RetryPolicy,
+        Parent = x.Parent is { } p ? new ParentRecord(p.Namespace, p.WorkflowId, p.RunId, p.InitiatedEventId, (int)p.ClosePolicy) : null,
+        Root = x.Root,
+        Status = (int)x.Status,
+        Wft = (int)x.Wft,
+        WftScheduledId = x.WftScheduledId,
+        WftStartedId = x.WftStartedId,
+        WftAttempt = x.WftAttempt,
+        WftScheduledTime = x.WftScheduledTime,
+        WftStartedTime = x.WftStartedTime,
+        WftNeeded = x.WftNeeded,
+        LastCompletedWftStartedId = x.LastCompletedWftStartedId,
+        Buffer = x.Buffer.Select(b => new BufferedRecord(b.Event, b.LinkStarted)).ToList(),
+        Activities = x.Activities.Values.Select(a => new ActivityRecord
+        {
+            ScheduledEventId = a.ScheduledEventId,
+            Attributes = a.Attributes,
+            ScheduledTime = a.ScheduledTime,
+            CurrentAttemptScheduledTime = a.CurrentAttemptScheduledTime,
+            Phase = (int)a.Phase,
+            Attempt = a.Attempt,
+            StartedTime = a.StartedTime,
+            StartedIdentity = a.StartedIdentity,
+            HeartbeatDetails = a.HeartbeatDetails,
+            LastHeartbeatTime = a.LastHeartbeatTime,
+            BackoffDue = a.BackoffDue,
+            LastFailure = a.LastFailure,
+            CancelRequested = a.CancelRequested,
+            CancelRequestedEventId = a.CancelRequestedEventId,
+        }).ToList(),
+        Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
+        Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
+        RequestIds = [.. x.RequestIds],
+        CancelRequested = x.CancelRequested,
+        RunTimeoutDue = x.RunTimeoutDue,
+        StartDelayDue = x.StartDelayDue,
+        NextRunId = x.NextRunId,
+    };
+
+    public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history)
+    {
+        if (r.Format != ExecutionRecord.CurrentFormat)
+        {
+            throw new InvalidDataException($"Execution {r.WorkflowId}/{r.RunId} is stored in format {r.Format}; this engine reads {ExecutionRecord.CurrentFormat}.");
+        }
+
+        var x = new Execution
+        {
+            Namespace = r.Namespace,
+            WorkflowId = r.WorkflowId,
+            RunId = r.RunId,
+            FirstRunId = r.FirstRunId,
+            WorkflowType = r.WorkflowType,
+            TaskQueue = r.TaskQueue,
+            StartRequestId = r.StartRequestId,
+            StartTime = r.StartTime,
+            Ordinal = r.Ordinal,
+            CloseTime = r.CloseTime,
+            TaskTimeout = r.TaskTimeout,
+            RunTimeout = r.RunTimeout,
+            ExecutionTimeout = r.ExecutionTimeout,
+            ExecutionDeadline = r.ExecutionDeadline,
+            Memo = r.Memo,
+            SearchAttributes = r.SearchAttributes ?? new SearchAttributes(),
+            RetryPolicy = r.RetryPolicy,
+            Parent = r.Parent is { } p ? new ParentLink(p.Namespace, p.WorkflowId, p.RunId, p.InitiatedEventId, (ParentClosePolicy)p.ClosePolicy) : null,
+            Root = r.Root,
+            Status = (WorkflowExecutionStatus)r.Status,
+            Wft = (WorkflowTaskState)r.Wft,
+            WftScheduledId = r.WftScheduledId,
+            WftStartedId = r.WftStartedId,
+            WftAttempt = r.WftAttempt,
+            WftScheduledTime = r.WftScheduledTime,
+            WftStartedTime = r.WftStartedTime,
+            WftNeeded = r.WftNeeded,
+            LastCompletedWftStartedId = r.LastCompletedWftStartedId,
+            CancelRequested = r.CancelRequested,
+            RunTimeoutDue = r.RunTimeoutDue,
+            StartDelayDue = r.StartDelayDue,
+            NextRunId = r.NextRunId,
+        };
+        foreach (var bytes in history)
+        {
+            x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));
+        }
+
+        x.PersistedEventCount = x.History.Count;
+        x.Buffer.AddRange(r.Buffer.Select(b => new BufferedEvent(b.Event, b.LinkStarted)));
+        foreach (var a in r.Activities)
+        {
+            x.Activities[a.ScheduledEventId] = new ActivityState
+            {
+                ScheduledEventId = a.ScheduledEventId,
+                Attributes = a.Attributes,
+                ScheduledTime = a.ScheduledTime,
+                CurrentAttemptScheduledTime = a.CurrentAttemptScheduledTime,
+                Phase = (ActivityPhase)a.Phase,
+                Attempt = a.Attempt,
+                StartedTime = a.StartedTime,
+                StartedIdentity = a.StartedIdentity,
+                HeartbeatDetails = a.HeartbeatDetails,
+                LastHeartbeatTime = a.LastHeartbeatTime,
+                BackoffDue = a.BackoffDue,
+                LastFailure = a.LastFailure,
+                CancelRequested = a.CancelRequested,
+                CancelRequestedEventId = a.CancelRequestedEventId,
+            };
+        }
+
+        foreach (var t in r.Timers)
+        {
+            x.Timers[t.TimerId] = new WorkflowTimer { TimerId = t.TimerId, StartedEventId = t.StartedEventId, Due = t.Due };
+        }
+
+        foreach (var c in r.Children)
+        {
+            x.Children[c.InitiatedEventId] = new ChildState
+            {
+                InitiatedEventId = c.InitiatedEventId,
+                Namespace = c.Namespace,
+                WorkflowId = c.WorkflowId,
+                WorkflowType = c.WorkflowType,
+                ClosePolicy = (ParentClosePolicy)c.ClosePolicy,
+                RunId = c.RunId,
+                StartedEvent = c.StartedEvent,
+            };
+        }
+
+        x.RequestIds.UnionWith(r.RequestIds);
+        return x;
+    }
+}

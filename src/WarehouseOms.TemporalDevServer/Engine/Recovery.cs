@@ -1,0 +1,176 @@
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.Enums.V1;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Start-up from a store, and retention. Recovery re-creates what was in flight from the stored state:
+/// timers at their original fire time (one that fell due while the engine was down fires at once),
+/// workflow tasks waiting in their queue, and activity attempts. An attempt that was running when the
+/// process died is not guessed at: it times out by its own timeouts and is retried by its policy.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private CancellationTokenSource? background;
+    private Task? committer;
+    private Task? sweeper;
+
+    /// <summary>Loads every run still within retention and re-arms the open ones. Call before serving.</summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadAsync(Clock.Now - retention, cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History)).OrderBy(x => x.Ordinal).ToList();
+            foreach (var x in restored)
+            {
+                namespaces.Add(x.Namespace);
+                AddToIndexes(x);
+                nextOrdinal = Math.Max(nextOrdinal, x.Ordinal);
+            }
+
+            var open = restored.Where(x => x.IsOpen).ToList();
+            foreach (var x in open)
+            {
+                Rehydrate(x);
+            }
+
+            if (restored.Count > 0)
+            {
+                logger?.LogInformation("Engine restored {Runs} runs from {Store}, {Open} of them open", restored.Count, store.Description, open.Count);
+            }
+        }
+    }
+
+    /// <summary>Starts the committer and the retention sweep.</summary>
+    public void StartBackgroundWork()
+    {
+        background = new CancellationTokenSource();
+        if (store.IsDurable)
+        {
+            committer = Task.Run(() => CommitLoopAsync(background.Token));
+        }
+
+        if (!Clock.TimeSkipping)
+        {
+            sweeper = Task.Run(() => SweepLoopAsync(background.Token));
+        }
+    }
+
+    /// <summary>Writes what is left and stops the background work.</summary>
+    public async Task StopBackgroundWorkAsync()
+    {
+        if (background is null)
+        {
+            return;
+        }
+
+        await background.CancelAsync().ConfigureAwait(false);
+        foreach (var task in new[] { committer, sweeper })
+        {
+            if (task is not null)
+            {
+                await task.ConfigureAwait(false);
+            }
+        }
+
+        background.Dispose();
+        background = null;
+    }
+
+    private void Rehydrate(Execution x)
+    {
+        ArmRunTimeoutTimer(x);
+        ArmStartDelay(x);
+        foreach (var timer in x.Timers.Values)
+        {
+            ArmTimer(x, timer);
+        }
+
+        foreach (var activity in x.Activities.Values)
+        {
+            ArmScheduleToClose(x, activity);
+            switch (activity.Phase)
+            {
+                case ActivityPhase.Scheduled:
+                    OfferActivityAttempt(x, activity);
+                    break;
+                case ActivityPhase.Started:
+                    ArmStartedActivityTimers(x, activity);
+                    break;
+                case ActivityPhase.Backoff:
+                    ArmBackoff(x, activity);
+                    break;
+            }
+        }
+
+        switch (x.Wft)
+        {
+            case WorkflowTaskState.Scheduled:
+                Dispatch(x.Namespace, x.TaskQueue, activity: false, new WorkflowTaskItem(x, x.WftScheduledId, x.WftAttempt));
+                break;
+            case WorkflowTaskState.Started:
+                ArmWorkflowTaskTimeout(x);
+                break;
+            case WorkflowTaskState.None when x.StartDelayDue is null && x.Buffer.Count > 0:
+                ScheduleWorkflowTask(x);
+                break;
+        }
+    }
+
+    private async Task SweepLoopAsync(CancellationToken stop)
+    {
+        var interval = retention < TimeSpan.FromMinutes(10) ? retention : TimeSpan.FromMinutes(10);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await SweepAsync(stop).ConfigureAwait(false);
+                await Task.Delay(interval, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger?.LogWarning(ex, "Retention sweep failed; trying again in {Interval}", interval);
+                await Task.Delay(interval, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Deletes closed runs older than the retention period, from memory and from the store.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        List<(string, string)> expired;
+        lock (gate)
+        {
+            var cutoff = Clock.Now - retention;
+            var gone = runsByRunId.Values.Where(x => !x.IsOpen && x.CloseTime < cutoff && !dirty.Contains(x)).ToList();
+            foreach (var x in gone)
+            {
+                runsByRunId.Remove(x.RunId);
+                if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs))
+                {
+                    runs.Remove(x);
+                    if (runs.Count == 0)
+                    {
+                        runsById.Remove((x.Namespace, x.WorkflowId));
+                    }
+                }
+            }
+
+            expired = gone.Select(x => (x.Namespace, x.RunId)).ToList();
+        }
+
+        if (expired.Count > 0)
+        {
+            await store.DeleteAsync(expired, cancellationToken).ConfigureAwait(false);
+            logger?.LogInformation("Retention: deleted {Count} closed runs", expired.Count);
+        }
+
+        return expired.Count;
+    }
+}

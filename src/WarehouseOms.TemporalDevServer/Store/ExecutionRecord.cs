@@ -1,0 +1,169 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
+
+namespace WarehouseOms.TemporalDevServer.Store;
+
+/// <summary>
+/// Everything needed to resume one run, as stored: status, the workflow task in flight, activities with
+/// attempt, timeouts and heartbeat details, timers with their fire time, children, buffered events,
+/// request IDs, memo, search attributes and the run chain. History lives beside it, event by event.
+/// Protobuf values are kept as their binary form.
+/// </summary>
+internal sealed record ExecutionRecord
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    public required string Namespace { get; init; }
+
+    public required string WorkflowId { get; init; }
+
+    public required string RunId { get; init; }
+
+    public required string FirstRunId { get; init; }
+
+    public required string WorkflowType { get; init; }
+
+    public required string TaskQueue { get; init; }
+
+    public required string StartRequestId { get; init; }
+
+    public long Ordinal { get; init; }
+
+    public DateTime StartTime { get; init; }
+
+    public DateTime? CloseTime { get; init; }
+
+    public required Duration TaskTimeout { get; init; }
+
+    public Duration? RunTimeout { get; init; }
+
+    public Duration? ExecutionTimeout { get; init; }
+
+    public DateTime? ExecutionDeadline { get; init; }
+
+    public Memo? Memo { get; init; }
+
+    public SearchAttributes? SearchAttributes { get; init; }
+
+    public RetryPolicy? RetryPolicy { get; init; }
+
+    public ParentRecord? Parent { get; init; }
+
+    public WorkflowExecution? Root { get; init; }
+
+    public int Status { get; init; }
+
+    public int Wft { get; init; }
+
+    public long WftScheduledId { get; init; }
+
+    public long WftStartedId { get; init; }
+
+    public int WftAttempt { get; init; }
+
+    public DateTime WftScheduledTime { get; init; }
+
+    public DateTime WftStartedTime { get; init; }
+
+    public bool WftNeeded { get; init; }
+
+    public long LastCompletedWftStartedId { get; init; }
+
+    public List<BufferedRecord> Buffer { get; init; } = [];
+
+    public List<ActivityRecord> Activities { get; init; } = [];
+
+    public List<TimerRecord> Timers { get; init; } = [];
+
+    public List<ChildRecord> Children { get; init; } = [];
+
+    public List<string> RequestIds { get; init; } = [];
+
+    public bool CancelRequested { get; init; }
+
+    public DateTime? RunTimeoutDue { get; init; }
+
+    public DateTime? StartDelayDue { get; init; }
+
+    public string? NextRunId { get; init; }
+
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static ExecutionRecord FromBytes(byte[] bytes) =>
+        JsonSerializer.Deserialize<ExecutionRecord>(bytes, Json) ?? throw new InvalidDataException("empty execution record");
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new ProtobufBytesConverterFactory() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+internal sealed record ParentRecord(string Namespace, string WorkflowId, string RunId, long InitiatedEventId, int ClosePolicy);
+
+internal sealed record BufferedRecord(HistoryEvent Event, bool LinkStarted);
+
+internal sealed record TimerRecord(string TimerId, long StartedEventId, DateTime Due);
+
+internal sealed record ChildRecord(long InitiatedEventId, string Namespace, string WorkflowId, string WorkflowType, int ClosePolicy, string? RunId, HistoryEvent? StartedEvent);
+
+internal sealed record ActivityRecord
+{
+    public long ScheduledEventId { get; init; }
+
+    public required ActivityTaskScheduledEventAttributes Attributes { get; init; }
+
+    public DateTime ScheduledTime { get; init; }
+
+    public DateTime CurrentAttemptScheduledTime { get; init; }
+
+    public int Phase { get; init; }
+
+    public int Attempt { get; init; }
+
+    public DateTime StartedTime { get; init; }
+
+    public string StartedIdentity { get; init; } = string.Empty;
+
+    public Payloads? HeartbeatDetails { get; init; }
+
+    public DateTime? LastHeartbeatTime { get; init; }
+
+    public DateTime? BackoffDue { get; init; }
+
+    public Failure? LastFailure { get; init; }
+
+    public bool CancelRequested { get; init; }
+
+    public long CancelRequestedEventId { get; init; }
+}
+
+/// <summary>Any protobuf message as base64 of its binary form: exact, compact, and free of JSON-mapping rules.</summary>
+internal sealed class ProtobufBytesConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeof(IMessage).IsAssignableFrom(typeToConvert);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert))!;
+
+    private sealed class Converter<T> : JsonConverter<T>
+        where T : IMessage<T>
+    {
+        private static readonly MessageParser<T> Parser =
+            (MessageParser<T>)typeof(T).GetProperty("Parser", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Parser.ParseFrom(reader.GetBytesFromBase64());
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            writer.WriteBase64StringValue(value.ToByteArray());
+    }
+}

@@ -1,0 +1,48 @@
+namespace WarehouseOms.TemporalDevServer.Store;
+
+/// <summary>
+/// Where the engine keeps what must outlive the process: executions (their whole resumable state) and
+/// their history. The engine owns the live state in memory and hands the store consistent batches of
+/// changed executions; an RPC is answered only after the batch holding its change is committed.
+/// </summary>
+internal interface IEngineStore : IAsyncDisposable
+{
+    /// <summary>False for the in-memory store: nothing is written and nobody waits for commits.</summary>
+    bool IsDurable { get; }
+
+    /// <summary>For logs and health: which store, and where.</summary>
+    string Description { get; }
+
+    /// <summary>Executions still within retention (closed at or after <paramref name="closedAfter"/>, or open), oldest first.</summary>
+    Task<IReadOnlyList<StoredExecution>> LoadAsync(DateTime closedAfter, CancellationToken cancellationToken);
+
+    /// <summary>Writes one batch atomically: every execution's new state and its new history events.</summary>
+    Task CommitAsync(IReadOnlyList<ExecutionChange> batch, CancellationToken cancellationToken);
+
+    /// <summary>Deletes closed runs (retention) with their history.</summary>
+    Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken);
+
+    /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
+    Task PublishAddressAsync(string address, CancellationToken cancellationToken);
+}
+
+/// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
+internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History);
+
+/// <summary>One execution's change inside a commit batch.</summary>
+internal sealed record ExecutionChange(
+    string Namespace,
+    string WorkflowId,
+    string RunId,
+    long Ordinal,
+    string WorkflowType,
+    string TaskQueue,
+    int Status,
+    DateTime StartTime,
+    DateTime? CloseTime,
+    byte[] State,
+    long FirstNewEventId,
+    IReadOnlyList<byte[]> NewEvents);
+
+/// <summary>Another engine took the store over (its lock or generation changed): this one must stop writing.</summary>
+internal sealed class EngineStoreFencedException(string message) : Exception(message);

@@ -1,0 +1,20 @@
+namespace WarehouseOms.TemporalDevServer.Store;
+
+/// <summary>No storage at all: state lives and dies with the process (tests, time skipping).</summary>
+internal sealed class InMemoryEngineStore : IEngineStore
+{
+    public bool IsDurable => false;
+
+    public string Description => "in-memory (nothing survives a restart)";
+
+    public Task<IReadOnlyList<StoredExecution>> LoadAsync(DateTime closedAfter, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
+    public Task CommitAsync(IReadOnlyList<ExecutionChange> batch, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

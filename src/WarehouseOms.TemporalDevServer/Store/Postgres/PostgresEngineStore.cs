@@ -1,0 +1,383 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace WarehouseOms.TemporalDevServer.Store.Postgres;
+
+/// <summary>
+/// The engine's state in PostgreSQL. One connection holds a session advisory lock for the store's
+/// lifetime, and every write goes through that connection: if it breaks, the lock is gone and so is the
+/// right to write, until it is taken again and the owner generation proves nobody else wrote meanwhile.
+/// </summary>
+internal sealed class PostgresEngineStore : IEngineStore
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly string schema;
+    private readonly long lockKey;
+    private readonly string instance;
+    private readonly ILogger? logger;
+    private readonly SemaphoreSlim connectionGate = new(1, 1);
+    private NpgsqlConnection? connection;
+    private long generation;
+
+    private PostgresEngineStore(NpgsqlDataSource dataSource, string schema, string instance, ILogger? logger)
+    {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.instance = instance;
+        this.logger = logger;
+        lockKey = LockKeyOf(schema);
+        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Description = $"PostgreSQL (schema {schema} of database {builder.Database} on {builder.Host}:{builder.Port})";
+    }
+
+    public bool IsDurable => true;
+
+    public string Description { get; }
+
+    /// <summary>Takes the store's lock, creates or migrates the schema and claims a new owner generation.</summary>
+    /// <exception cref="EmbeddedEngineOwnedElsewhereException">Another engine holds the store.</exception>
+    public static async Task<PostgresEngineStore> OpenAsync(PostgresStorage storage, string instance, ILogger? logger, CancellationToken cancellationToken)
+    {
+        PostgresSchema.RequireValidName(storage.Schema);
+        var builder = new NpgsqlConnectionStringBuilder(storage.ConnectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "warehouse-oms-temporal-engine";
+        }
+
+        var store = new PostgresEngineStore(NpgsqlDataSource.Create(builder.ConnectionString), storage.Schema, instance, logger);
+        try
+        {
+            await store.AcquireAsync(first: true, cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredExecution>> LoadAsync(DateTime closedAfter, CancellationToken cancellationToken) =>
+        await WithConnectionAsync(async connection =>
+        {
+            var states = new List<(string Namespace, string RunId, byte[] State)>();
+            await using (var command = new NpgsqlCommand(
+                $"SELECT namespace, run_id, state FROM {schema}.executions WHERE close_time IS NULL OR close_time >= @cutoff ORDER BY ordinal", connection))
+            {
+                command.Parameters.AddWithValue("cutoff", closedAfter);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    states.Add((reader.GetString(0), reader.GetString(1), (byte[])reader[2]));
+                }
+            }
+
+            var histories = new Dictionary<(string, string), List<byte[]>>();
+            await using (var command = new NpgsqlCommand(
+                $"""
+                SELECT h.namespace, h.run_id, h.data FROM {schema}.history_events h
+                JOIN {schema}.executions e ON e.namespace = h.namespace AND e.run_id = h.run_id
+                WHERE e.close_time IS NULL OR e.close_time >= @cutoff
+                ORDER BY h.namespace, h.run_id, h.event_id
+                """, connection))
+            {
+                command.Parameters.AddWithValue("cutoff", closedAfter);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var key = (reader.GetString(0), reader.GetString(1));
+                    if (!histories.TryGetValue(key, out var events))
+                    {
+                        events = [];
+                        histories[key] = events;
+                    }
+
+                    events.Add((byte[])reader[2]);
+                }
+            }
+
+            return (IReadOnlyList<StoredExecution>)states
+                .Select(s => new StoredExecution(s.State, histories.TryGetValue((s.Namespace, s.RunId), out var h) ? h : []))
+                .ToList();
+        }, cancellationToken).ConfigureAwait(false);
+
+    public Task CommitAsync(IReadOnlyList<ExecutionChange> batch, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var events = batch.SelectMany(c => c.NewEvents.Select((data, i) => (c.Namespace, c.RunId, EventId: c.FirstNewEventId + i, Data: data))).ToList();
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var commands = new NpgsqlBatch(connection, transaction);
+            var upsert = new NpgsqlBatchCommand(
+                $"""
+                INSERT INTO {schema}.executions (namespace, run_id, workflow_id, ordinal, workflow_type, task_queue, status, start_time, close_time, state)
+                SELECT * FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state)
+                ON CONFLICT (namespace, run_id) DO UPDATE SET
+                    workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, status = excluded.status,
+                    close_time = excluded.close_time, state = excluded.state, updated_at = now()
+                """);
+            upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, batch.Select(c => c.Namespace).ToArray()));
+            upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, batch.Select(c => c.RunId).ToArray()));
+            upsert.Parameters.Add(Array("wid", NpgsqlDbType.Text, batch.Select(c => c.WorkflowId).ToArray()));
+            upsert.Parameters.Add(Array("ord", NpgsqlDbType.Bigint, batch.Select(c => c.Ordinal).ToArray()));
+            upsert.Parameters.Add(Array("type", NpgsqlDbType.Text, batch.Select(c => c.WorkflowType).ToArray()));
+            upsert.Parameters.Add(Array("tq", NpgsqlDbType.Text, batch.Select(c => c.TaskQueue).ToArray()));
+            upsert.Parameters.Add(Array("status", NpgsqlDbType.Smallint, batch.Select(c => (short)c.Status).ToArray()));
+            upsert.Parameters.Add(Array("start", NpgsqlDbType.TimestampTz, batch.Select(c => c.StartTime).ToArray()));
+            upsert.Parameters.Add(Array("close", NpgsqlDbType.TimestampTz, batch.Select(c => c.CloseTime).ToArray()));
+            upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, batch.Select(c => c.State).ToArray()));
+            commands.BatchCommands.Add(upsert);
+            if (events.Count > 0)
+            {
+                // Appends only: a re-sent batch (after an ambiguous commit) finds its events already there.
+                var append = new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO {schema}.history_events (namespace, run_id, event_id, data)
+                    SELECT * FROM unnest(@ns, @run, @id, @data) ON CONFLICT DO NOTHING
+                    """);
+                append.Parameters.Add(Array("ns", NpgsqlDbType.Text, events.Select(e => e.Namespace).ToArray()));
+                append.Parameters.Add(Array("run", NpgsqlDbType.Text, events.Select(e => e.RunId).ToArray()));
+                append.Parameters.Add(Array("id", NpgsqlDbType.Bigint, events.Select(e => e.EventId).ToArray()));
+                append.Parameters.Add(Array("data", NpgsqlDbType.Bytea, events.Select(e => e.Data).ToArray()));
+                commands.BatchCommands.Add(append);
+            }
+
+            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken) =>
+        runs.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                WITH gone AS (
+                    DELETE FROM {schema}.executions e USING unnest(@ns, @run) AS g(namespace, run_id)
+                    WHERE e.namespace = g.namespace AND e.run_id = g.run_id AND e.close_time IS NOT NULL
+                    RETURNING e.namespace, e.run_id)
+                DELETE FROM {schema}.history_events h USING gone WHERE h.namespace = gone.namespace AND h.run_id = gone.run_id
+                """, connection);
+            command.Parameters.Add(Array("ns", NpgsqlDbType.Text, runs.Select(r => r.Namespace).ToArray()));
+            command.Parameters.Add(Array("run", NpgsqlDbType.Text, runs.Select(r => r.RunId).ToArray()));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task PublishAddressAsync(string address, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand($"UPDATE {schema}.engine_owner SET address = @address WHERE id = 1 AND generation = @generation", connection);
+            command.Parameters.AddWithValue("address", address);
+            command.Parameters.AddWithValue("generation", generation);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new EngineStoreFencedException("another engine claimed the store");
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Who serves a store, as it published itself; null when nobody ever did.</summary>
+    public static async Task<(string Owner, string? Address)?> ReadOwnerAsync(PostgresStorage storage, CancellationToken cancellationToken)
+    {
+        PostgresSchema.RequireValidName(storage.Schema);
+        await using var connection = new NpgsqlConnection(storage.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadOwnerAsync(connection, storage.Schema, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await connectionGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (connection is not null)
+            {
+                // Closing the session releases the advisory lock.
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+        }
+        finally
+        {
+            connectionGate.Release();
+        }
+
+        await dataSource.DisposeAsync().ConfigureAwait(false);
+        connectionGate.Dispose();
+    }
+
+    private async Task<T> WithConnectionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await connectionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (connection is null || connection.FullState != System.Data.ConnectionState.Open)
+            {
+                await DropConnectionAsync().ConfigureAwait(false);
+                await AcquireAsync(first: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await work(connection!).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+        {
+            // The session (and with it the lock) may be gone: start over on the next call.
+            await DropConnectionAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            connectionGate.Release();
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+            {
+                logger?.LogDebug(ex, "Closing the broken store connection failed");
+            }
+
+            connection = null;
+        }
+    }
+
+    private async Task AcquireAsync(bool first, CancellationToken cancellationToken)
+    {
+        var opened = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", opened))
+            {
+                take.Parameters.AddWithValue("key", lockKey);
+                if (!(bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                {
+                    if (!first)
+                    {
+                        throw new EngineStoreFencedException("the store's lock is held by another engine");
+                    }
+
+                    var owner = await ReadOwnerAsync(opened, schema, cancellationToken).ConfigureAwait(false);
+                    throw new EmbeddedEngineOwnedElsewhereException(owner?.Owner ?? "an engine that has not published itself yet", owner?.Address);
+                }
+            }
+
+            if (first)
+            {
+                await MigrateAsync(opened, cancellationToken).ConfigureAwait(false);
+                generation = await ClaimAsync(opened, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var check = new NpgsqlCommand($"SELECT generation FROM {schema}.engine_owner WHERE id = 1", opened);
+                var current = await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                if (current is not long g || g != generation)
+                {
+                    throw new EngineStoreFencedException("another engine served the store while this one was disconnected");
+                }
+
+                logger?.LogInformation("Reconnected to the engine store and took its lock again");
+            }
+
+            connection = opened;
+        }
+        catch
+        {
+            await opened.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task MigrateAsync(NpgsqlConnection opened, CancellationToken cancellationToken)
+    {
+        await using (var prepare = new NpgsqlCommand(
+            $"CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE IF NOT EXISTS {schema}.schema_version (version int NOT NULL)", opened))
+        {
+            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        int version;
+        await using (var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_version", opened))
+        {
+            version = (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        var steps = PostgresSchema.Steps(schema);
+        for (var step = version; step < steps.Count; step++)
+        {
+            await using var transaction = await opened.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var apply = new NpgsqlCommand(steps[step], opened, transaction))
+            {
+                await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var record = new NpgsqlCommand($"INSERT INTO {schema}.schema_version (version) VALUES (@v)", opened, transaction))
+            {
+                record.Parameters.AddWithValue("v", step + 1);
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            logger?.LogInformation("Engine store schema {Schema} migrated to version {Version}", schema, step + 1);
+        }
+    }
+
+    private async Task<long> ClaimAsync(NpgsqlConnection opened, CancellationToken cancellationToken)
+    {
+        await using var claim = new NpgsqlCommand(
+            $"""
+            INSERT INTO {schema}.engine_owner (id, generation, instance, address, acquired_at) VALUES (1, 1, @instance, NULL, now())
+            ON CONFLICT (id) DO UPDATE SET generation = {schema}.engine_owner.generation + 1, instance = excluded.instance,
+                address = NULL, acquired_at = excluded.acquired_at
+            RETURNING generation
+            """, opened);
+        claim.Parameters.AddWithValue("instance", instance);
+        return (long)(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task<(string Owner, string? Address)?> ReadOwnerAsync(NpgsqlConnection opened, string schema, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var read = new NpgsqlCommand($"SELECT instance, address, acquired_at FROM {schema}.engine_owner WHERE id = 1", opened);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var since = reader.GetFieldValue<DateTime>(2).ToString("u", CultureInfo.InvariantCulture);
+            return ($"{reader.GetString(0)}, since {since}", reader.IsDBNull(1) ? null : reader.GetString(1));
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return null;
+        }
+    }
+
+    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, T[] values) =>
+        new(name, NpgsqlDbType.Array | type) { Value = values };
+
+    // A stable 64-bit key per schema (FNV-1a): string.GetHashCode differs between processes.
+    private static long LockKeyOf(string schema)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes("warehouse-oms/temporal-engine/" + schema))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return unchecked((long)hash);
+    }
+}

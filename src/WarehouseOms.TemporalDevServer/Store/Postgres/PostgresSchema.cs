@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+
+namespace WarehouseOms.TemporalDevServer.Store.Postgres;
+
+/// <summary>The store's tables, created and migrated by the engine itself (numbered steps, applied once).</summary>
+internal static partial class PostgresSchema
+{
+    public static void RequireValidName(string schema)
+    {
+        if (!SchemaName().IsMatch(schema))
+        {
+            throw new ArgumentException($"Not a usable schema name: '{schema}' (letters, digits and _ only, at most 63).", nameof(schema));
+        }
+    }
+
+    /// <summary>Step N brings the schema from version N-1 to N. Never edit a step once released: add one.</summary>
+    public static IReadOnlyList<string> Steps(string s) =>
+    [
+        $"""
+        CREATE TABLE {s}.executions (
+            namespace      text        NOT NULL,
+            run_id         text        NOT NULL,
+            workflow_id    text        NOT NULL,
+            ordinal        bigint      NOT NULL,
+            workflow_type  text        NOT NULL,
+            task_queue     text        NOT NULL,
+            status         smallint    NOT NULL,
+            start_time     timestamptz NOT NULL,
+            close_time     timestamptz,
+            state          bytea       NOT NULL,
+            updated_at     timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, run_id));
+        CREATE INDEX executions_by_workflow ON {s}.executions (namespace, workflow_id, ordinal);
+        CREATE INDEX executions_closed ON {s}.executions (close_time) WHERE close_time IS NOT NULL;
+        CREATE TABLE {s}.history_events (
+            namespace  text   NOT NULL,
+            run_id     text   NOT NULL,
+            event_id   bigint NOT NULL,
+            data       bytea  NOT NULL,
+            PRIMARY KEY (namespace, run_id, event_id));
+        CREATE FUNCTION {s}.history_is_append_only() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'history events are append-only'; END $$;
+        CREATE TRIGGER history_events_append_only BEFORE UPDATE ON {s}.history_events
+            FOR EACH ROW EXECUTE FUNCTION {s}.history_is_append_only();
+        CREATE TABLE {s}.engine_owner (
+            id          int         PRIMARY KEY CHECK (id = 1),
+            generation  bigint      NOT NULL,
+            instance    text        NOT NULL,
+            address     text,
+            acquired_at timestamptz NOT NULL);
+        CREATE VIEW {s}.visibility AS
+            SELECT namespace, workflow_id, run_id, workflow_type, task_queue,
+                   CASE status WHEN 1 THEN 'Running' WHEN 2 THEN 'Completed' WHEN 3 THEN 'Failed' WHEN 4 THEN 'Canceled'
+                               WHEN 5 THEN 'Terminated' WHEN 6 THEN 'ContinuedAsNew' WHEN 7 THEN 'TimedOut' ELSE status::text END AS status,
+                   start_time, close_time
+            FROM {s}.executions;
+        """,
+    ];
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    private static partial Regex SchemaName();
+}

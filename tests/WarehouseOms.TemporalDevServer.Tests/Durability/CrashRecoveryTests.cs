@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Durability;
+
+/// <summary>
+/// The engine on PostgreSQL as a real child process, killed with SIGKILL and started again on the same
+/// database: whatever it answered OK for survives, and every workflow ends as an uninterrupted run would.
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+public sealed class CrashRecoveryTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan WorkflowTaskTimeout = TimeSpan.FromSeconds(3);
+
+    [Fact(Timeout = 120_000)]
+    public async Task TimerDueWhileEngineIsDown_FiresAtOnceAfterRestart()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var store = await DurableStore.CreateAsync();
+        await using var engine = new EngineProcess(store.ConnectionString);
+        await engine.StartAsync(deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        var queue = $"tq-sleeper-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>());
+        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var running = worker.ExecuteAsync(stopWorker.Token);
+
+        var sleep = TimeSpan.FromSeconds(3);
+        var handle = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(sleep), new($"sleeper-{Guid.NewGuid():N}", queue) { TaskTimeout = WorkflowTaskTimeout });
+        await UntilHistoryHasAsync(handle, EventType.TimerStarted, deadline.Token);
+        var killedAt = DateTime.UtcNow;
+        await engine.KillAsync();
+        await Task.Delay(sleep + TimeSpan.FromSeconds(2), deadline.Token);
+        await engine.StartAsync(deadline.Token);
+        var restartedAt = DateTime.UtcNow;
+
+        await Retry.WhileUnavailableAsync(() => handle.GetResultAsync<DateTime>(), deadline.Token);
+        var events = await handle.FetchHistoryAsync();
+        var started = Assert.Single(events.Events, e => e.EventType == EventType.TimerStarted).EventTime.ToDateTime();
+        var fired = Assert.Single(events.Events, e => e.EventType == EventType.TimerFired).EventTime.ToDateTime();
+        output.WriteLine($"timer started {started:O}, killed {killedAt:O}, restarted {restartedAt:O}, fired {fired:O}");
+        Assert.True(fired >= restartedAt.AddSeconds(-2), "the timer cannot fire while the engine is down");
+        Assert.True(fired - restartedAt < TimeSpan.FromSeconds(2), $"an overdue timer fires at once after a restart, not {fired - restartedAt} later");
+        Assert.Single(events.Events, e => e.EventType == EventType.WorkflowExecutionStarted);
+        await stopWorker.CancelAsync();
+        await IgnoreCancellation(running);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ClosedAndOpenWorkflows_AreReadableAfterKill()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var store = await DurableStore.CreateAsync();
+        await using var engine = new EngineProcess(store.ConnectionString);
+        await engine.StartAsync(deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        var queue = $"tq-readable-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>());
+        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var running = worker.ExecuteAsync(stopWorker.Token);
+
+        var closed = await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("closed"), new($"closed-{Guid.NewGuid():N}", queue));
+        await closed.SignalAsync(w => w.AddAsync("a"));
+        await closed.SignalAsync(w => w.FinishAsync());
+        await closed.GetResultAsync();
+        var closedEvents = (await closed.FetchHistoryAsync()).Events.Count;
+        // Answered OK, then killed at once: the start must still be there.
+        var open = await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("open"), new($"open-{Guid.NewGuid():N}", queue));
+        await open.SignalAsync(w => w.AddAsync("b"));
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var described = await Retry.WhileUnavailableAsync(() => closed.DescribeAsync(), deadline.Token);
+        Assert.Equal(WorkflowExecutionStatus.Completed, described.Status);
+        Assert.Equal(closedEvents, (await closed.FetchHistoryAsync()).Events.Count);
+        Assert.Equal(["a"], await Retry.WhileUnavailableAsync(() => closed.QueryAsync(w => w.Items), deadline.Token));
+        var listed = new List<WorkflowExecution>();
+        await foreach (var run in client.ListWorkflowsAsync($"WorkflowId = '{closed.Id}'"))
+        {
+            listed.Add(run);
+        }
+
+        Assert.Single(listed);
+        await Retry.WhileUnavailableAsync(() => open.SignalAsync(w => w.FinishAsync()), deadline.Token);
+        Assert.Equal(["open", "b"], await Retry.WhileUnavailableAsync(() => open.GetResultAsync(), deadline.Token));
+        await stopWorker.CancelAsync();
+        await IgnoreCancellation(running);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task SecondEngine_OnTheSameStore_RefusesToStart_NamingTheFirst()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        await using var store = await DurableStore.CreateAsync();
+        await using var first = new EngineProcess(store.ConnectionString);
+        await first.StartAsync(deadline.Token);
+        await using var second = new EngineProcess(store.ConnectionString);
+
+        var exit = await second.TryStartAsync(deadline.Token);
+
+        Assert.Equal(3, exit);
+        Assert.Contains("already served by another engine", second.Output, StringComparison.Ordinal);
+        Assert.Contains(first.Target, second.Output, StringComparison.Ordinal);
+
+        // Once the first is gone (even killed), the store is free again.
+        await first.KillAsync();
+        Assert.Null(await second.TryStartAsync(deadline.Token));
+    }
+
+    /// <summary>
+    /// 200 workflows (activities with retries and heartbeats, timers, signals, children, continue-as-new,
+    /// signal-with-start) while the engine is killed three times, a timer falling due while it is down.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task TwoHundredWorkflows_SurviveRepeatedKills_WithTheirUninterruptedResults()
+    {
+        const int Workflows = 200;
+        const int SignalsEach = 4;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(280));
+        await using var store = await DurableStore.CreateAsync();
+        await using var engine = new EngineProcess(store.ConnectionString);
+        await engine.StartAsync(deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        var queue = $"tq-chaos-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue)
+            .AddWorkflow<ChaosWorkflow>()
+            .AddWorkflow<ChaosChildWorkflow>()
+            .AddAllActivities(new ChaosActivities()));
+        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var running = worker.ExecuteAsync(stopWorker.Token);
+
+        var random = new Random(20261130);
+        var kills = Task.Run(async () =>
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                await Task.Delay(random.Next(1500, 4000), deadline.Token);
+                await engine.KillAsync();
+                output.WriteLine($"{DateTime.UtcNow:O} killed");
+                await Task.Delay(2500, deadline.Token);
+                await engine.StartAsync(deadline.Token);
+                output.WriteLine($"{DateTime.UtcNow:O} restarted");
+            }
+        });
+
+        var ids = Enumerable.Range(0, Workflows).Select(i => $"chaos-{i}-{Guid.NewGuid():N}").ToArray();
+        var sent = new ConcurrentDictionary<string, List<string>>();
+        using var gate = new SemaphoreSlim(16);
+        var flows = Enumerable.Range(0, Workflows).Select(async i =>
+        {
+            var signals = Enumerable.Range(0, SignalsEach).Select(s => $"{i}-s{s}").ToList();
+            sent[ids[i]] = signals;
+            var options = new WorkflowOptions(ids[i], queue) { TaskTimeout = WorkflowTaskTimeout };
+            var input = new ChaosInput(i, SignalsEach);
+            await gate.WaitAsync(deadline.Token);
+            try
+            {
+                if (i % 2 == 0)
+                {
+                    options.SignalWithStart((ChaosWorkflow w) => w.AddAsync(signals[0]));
+                }
+
+                await Retry.WhileUnavailableAsync(async () =>
+                {
+                    try
+                    {
+                        await client.StartWorkflowAsync((ChaosWorkflow w) => w.RunAsync(input), options);
+                    }
+                    catch (WorkflowAlreadyStartedException)
+                    {
+                        // An earlier try was committed but its answer was lost with the engine.
+                    }
+                }, deadline.Token);
+            }
+            finally
+            {
+                gate.Release();
+            }
+
+            var handle = client.GetWorkflowHandle<ChaosWorkflow>(ids[i]);
+            foreach (var signal in signals.Skip(i % 2 == 0 ? 1 : 0))
+            {
+                await Task.Delay(random.Next(0, 3000), deadline.Token);
+                await Retry.WhileUnavailableAsync(() => handle.SignalAsync(w => w.AddAsync(signal)), deadline.Token);
+            }
+
+            return await Retry.WhileUnavailableAsync(() => handle.GetResultAsync<ChaosResult>(), deadline.Token);
+        }).ToList();
+
+        var results = await Task.WhenAll(flows);
+        await kills;
+
+        for (var i = 0; i < Workflows; i++)
+        {
+            Assert.Equal(ChaosWorkflow.Expected(i), results[i].Value);
+            Assert.Equal(sent[ids[i]].Order(StringComparer.Ordinal), results[i].Signals);
+        }
+
+        // Exactly one completed run per workflow (and per child), one continued-as-new run each.
+        Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
+        Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'ContinuedAsNew' AND TaskQueue = '{queue}'"));
+        Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosChildWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
+        await stopWorker.CancelAsync();
+        await IgnoreCancellation(running);
+    }
+
+    private static async Task<long> CountAsync(ITemporalClient client, string query) =>
+        (await client.CountWorkflowsAsync(query)).Count;
+
+    private static async Task UntilHistoryHasAsync(WorkflowHandle handle, EventType type, CancellationToken cancellationToken)
+    {
+        while (!(await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == type))
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static async Task IgnoreCancellation(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+            // The worker stops when its token is cancelled.
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DurabilityCollection
+{
+    public const string Name = "Dev server: durable store";
+}

@@ -63,6 +63,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
             ["Urls"] = "http://127.0.0.1:0",
             ["Temporal:Address"] = "",
             ["Temporal:EmbeddedPort"] = "0",
+            ["Temporal:Embedded"] = "InMemory",
             ["RabbitMq:Uri"] = BrokerUri.ToString(),
             ["Payments:AutoApprove"] = "true",
             ["Payments:FailureRate"] = "0",

@@ -63,7 +63,7 @@ internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealth
     }
 }
 
-internal sealed class TemporalHealthCheck(ITemporalClient client) : IHealthCheck
+internal sealed class TemporalHealthCheck(ITemporalClient client, TemporalEngineInfo engine) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -73,11 +73,11 @@ internal sealed class TemporalHealthCheck(ITemporalClient client) : IHealthCheck
             await client.Connection.WorkflowService.GetSystemInfoAsync(
                 new GetSystemInfoRequest(),
                 new RpcOptions { CancellationToken = cancellationToken, Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
+            return HealthCheckResult.Healthy($"{engine.Kind}: {engine.Description}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("Temporal unreachable", ex);
+            return HealthCheckResult.Unhealthy($"Temporal unreachable ({engine.Kind}: {engine.Description})", ex);
         }
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Serilog.Extensions.Logging;
 using Temporalio.Extensions.Hosting;
 using WarehouseOms.Activities;
 using WarehouseOms.Activities.Replenishment;
@@ -7,40 +9,43 @@ using WarehouseOms.Workflows.Cart;
 using WarehouseOms.Workflows.Replenishment;
 using DevServer = WarehouseOms.TemporalDevServer.TemporalDevServer;
 using DevServerOptions = WarehouseOms.TemporalDevServer.TemporalDevServerOptions;
+using DevServerStorage = WarehouseOms.TemporalDevServer.TemporalDevServerStorage;
+using EngineOwnedElsewhere = WarehouseOms.TemporalDevServer.EmbeddedEngineOwnedElsewhereException;
 
 namespace WarehouseOms.Host;
 
-/// <summary>Temporal client + order worker; the embedded dev server when no address is configured.</summary>
+/// <summary>Temporal client + workers; the embedded engine when no address is configured.</summary>
 public static class TemporalHosting
 {
     /// <summary>Port of the embedded dev server (0 = any free port). Key <c>Temporal:EmbeddedPort</c>.</summary>
     public const int DefaultEmbeddedPort = 7233;
+
+    // A second instance waits this long for the engine's owner to publish a reachable address.
+    private static readonly TimeSpan OwnerWait = TimeSpan.FromSeconds(15);
 
     public static async Task AddWarehouseTemporalAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var section = builder.Configuration.GetSection(TemporalOptions.SectionName);
         var options = section.Get<TemporalOptions>() ?? new TemporalOptions();
+        using var loggers = new SerilogLoggerFactory();
+        var logger = loggers.CreateLogger(typeof(TemporalHosting).FullName!);
 
-        var address = options.Address;
-        if (string.IsNullOrWhiteSpace(address))
+        TemporalEngineInfo engine;
+        if (!string.IsNullOrWhiteSpace(options.Address))
         {
-            var server = await DevServer.StartAsync(
-                new DevServerOptions
-                {
-                    Port = section.GetValue("EmbeddedPort", DefaultEmbeddedPort),
-                    Namespace = options.Namespace,
-                },
-                cancellationToken).ConfigureAwait(false);
-            // Created through a factory so the container owns it: it stops after the worker, on dispose.
-            builder.Services.AddSingleton(_ => new EmbeddedTemporalServer(server));
-            address = server.Target;
-            Console.WriteLine($"Temporal:Address is empty: embedded Temporal dev server listening on {address}");
+            engine = new TemporalEngineInfo(options.Address, "Temporal cluster", $"Temporal at {options.Address}");
+        }
+        else
+        {
+            engine = await StartEmbeddedAsync(builder, options, section, cancellationToken).ConfigureAwait(false);
         }
 
+        logger.LogInformation("Temporal engine: {Engine} ({Description}), namespace {Namespace}", engine.Kind, engine.Description, options.Namespace);
+        builder.Services.AddSingleton(engine);
         builder.Services.AddTemporalClient(client =>
         {
-            client.TargetHost = address;
+            client.TargetHost = engine.Address;
             client.Namespace = options.Namespace;
         });
 
@@ -60,6 +65,81 @@ public static class TemporalHosting
             .ConfigureOptions(worker => ConfigureWorker(worker, options, section));
     }
 
+    private static async Task<TemporalEngineInfo> StartEmbeddedAsync(WebApplicationBuilder builder, TemporalOptions options, IConfigurationSection section, CancellationToken cancellationToken)
+    {
+        var mode = options.Embedded ?? (builder.Environment.IsProduction()
+            ? throw new InvalidOperationException(
+                "Temporal:Address is empty and Temporal:Embedded is not set. In Production the service does not guess: set Temporal:Address " +
+                "to a Temporal cluster, or Temporal:Embedded to Persistent (workflow state in PostgreSQL, one engine per database) or InMemory (lost on restart).")
+            : EmbeddedTemporal.Persistent);
+        DevServerStorage storage;
+        if (mode == EmbeddedTemporal.InMemory)
+        {
+            storage = DevServerStorage.InMemory;
+        }
+        else
+        {
+            var connectionString = string.IsNullOrWhiteSpace(options.EmbeddedConnectionString)
+                ? builder.Configuration.GetConnectionString("WarehouseOms") ?? throw new InvalidOperationException("ConnectionStrings:WarehouseOms is not set")
+                : options.EmbeddedConnectionString;
+            storage = DevServerStorage.Postgres(connectionString, options.EmbeddedSchema);
+        }
+
+        var serverOptions = new DevServerOptions
+        {
+            Port = section.GetValue("EmbeddedPort", DefaultEmbeddedPort),
+            Ip = section.GetValue("EmbeddedIp", "127.0.0.1")!,
+            Namespace = options.Namespace,
+            Storage = storage,
+            Retention = options.EmbeddedRetention,
+        };
+        var deadline = DateTime.UtcNow + OwnerWait;
+        while (true)
+        {
+            try
+            {
+                var server = await DevServer.StartAsync(serverOptions, cancellationToken, new SerilogLoggerFactory()).ConfigureAwait(false);
+                // Created through a factory and started as a hosted service, so the container owns it: it is
+                // disposed after the workers stop, which writes what is left and releases the store.
+                builder.Services.AddSingleton(services => new EmbeddedTemporalServer(server, services.GetRequiredService<IHostApplicationLifetime>()));
+                builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddedTemporalServer>());
+                var kind = mode == EmbeddedTemporal.InMemory ? "embedded, in memory" : "embedded, persistent";
+                return new TemporalEngineInfo(server.Target, kind, $"embedded engine at {server.Target}, state: {server.StoreDescription}");
+            }
+            catch (EngineOwnedElsewhere ex)
+            {
+                // Another instance serves this database: use its engine, never start a second one.
+                if (ex.Address is { } address && await ReachableAsync(address, cancellationToken).ConfigureAwait(false))
+                {
+                    return new TemporalEngineInfo(address, "embedded, another instance's", $"the embedded engine of {ex.Owner} at {address}");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException(
+                        $"Another WarehouseOms instance ({ex.Owner}) runs the embedded Temporal engine on this database, but it cannot be reached" +
+                        $"{(ex.Address is null ? " (it has not published an address)" : $" at {ex.Address}")}. Stop that instance, or set Temporal:Address.", ex);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<bool> ReachableAsync(string address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var client = await Temporalio.Client.TemporalClient.ConnectAsync(new(address)).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await client.WorkflowService.GetSystemInfoAsync(new(), new() { Timeout = TimeSpan.FromSeconds(3), CancellationToken = cancellationToken }).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private static void ConfigureWorker(Temporalio.Worker.TemporalWorkerOptions worker, TemporalOptions options, IConfigurationSection section)
     {
         if (!string.IsNullOrWhiteSpace(options.WorkerIdentity))
@@ -72,10 +152,33 @@ public static class TemporalHosting
     }
 }
 
-/// <summary>The in-process dev server, owned (and disposed) by the service container.</summary>
-public sealed class EmbeddedTemporalServer(DevServer server) : IAsyncDisposable
+/// <summary>Which Temporal engine this instance uses, for logs and <c>/health/ready</c>.</summary>
+public sealed record TemporalEngineInfo(string Address, string Kind, string Description);
+
+/// <summary>
+/// The in-process engine, owned by the service container: started with the host, disposed after the
+/// workers. If it loses its store to another engine, the service stops rather than run on without it.
+/// </summary>
+public sealed class EmbeddedTemporalServer : IHostedService, IAsyncDisposable
 {
+    private readonly DevServer server;
+    private readonly CancellationTokenRegistration onFault;
+
+    public EmbeddedTemporalServer(DevServer server, IHostApplicationLifetime lifetime)
+    {
+        this.server = server;
+        onFault = server.Faulted.Register(lifetime.StopApplication);
+    }
+
     public string Target => server.Target;
 
-    public ValueTask DisposeAsync() => server.DisposeAsync();
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await onFault.DisposeAsync().ConfigureAwait(false);
+        await server.DisposeAsync().ConfigureAwait(false);
+    }
 }

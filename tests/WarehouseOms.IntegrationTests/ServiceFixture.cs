@@ -41,6 +41,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Urls"] = "http://127.0.0.1:0",
             ["Temporal:Address"] = "",
             ["Temporal:EmbeddedPort"] = "0",
+            ["Temporal:Embedded"] = "InMemory",
             ["RabbitMq:Uri"] = BrokerUri.ToString(),
             ["Messaging:WorkflowNotFoundRetryLimit"] = "2",
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",

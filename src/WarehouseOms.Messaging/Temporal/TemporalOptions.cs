@@ -18,6 +18,31 @@ public sealed class TemporalOptions
 
     /// <summary>Worker identity shown in Temporal; empty means the SDK default (pid@host).</summary>
     public string? WorkerIdentity { get; set; }
+
+    /// <summary>
+    /// The engine started when <see cref="Address"/> is empty: <c>Persistent</c> (PostgreSQL) or <c>InMemory</c>.
+    /// Unset: Persistent, except in Production, where the service refuses to guess.
+    /// </summary>
+    public EmbeddedTemporal? Embedded { get; set; }
+
+    /// <summary>Database of the persistent embedded engine; empty = the service's own (<c>ConnectionStrings:WarehouseOms</c>).</summary>
+    public string? EmbeddedConnectionString { get; set; }
+
+    /// <summary>Schema of the persistent embedded engine's tables.</summary>
+    public string EmbeddedSchema { get; set; } = "temporal";
+
+    /// <summary>How long closed workflows stay readable in the embedded engine.</summary>
+    public TimeSpan EmbeddedRetention { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>Which embedded engine runs when no Temporal address is configured.</summary>
+public enum EmbeddedTemporal
+{
+    /// <summary>Workflow state in PostgreSQL: survives kills and restarts; one engine per database.</summary>
+    Persistent,
+
+    /// <summary>Workflow state in memory: lost with the process (tests).</summary>
+    InMemory,
 }
 
 /// <summary>Configuration section <c>Fulfillment</c>: per-order settings fixed into each new workflow's input.</summary>

@@ -19,6 +19,10 @@ status=0
 dotnet test WarehouseOms.sln -c Release --no-build -nologo -m:1 \
   --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
+# The embedded engine's conformance tests once more, with its state in PostgreSQL (the durable store).
+WAREHOUSEOMS_DEVSERVER_STORE=postgres dotnet test tests/WarehouseOms.TemporalDevServer.Tests -c Release --no-build -nologo \
+  --filter "FullyQualifiedName~Conformance" --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
+
 # One closing line over all test projects.
 passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")

@@ -23,6 +23,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly WorkflowEngine engine;
     private readonly IEngineStore store;
+    private int disposed;
 
     private TemporalDevServer(WebApplication app, WorkflowEngine engine, IEngineStore store, string target)
     {
@@ -137,6 +138,12 @@ public sealed class TemporalDevServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Hosts may dispose what they own more than once.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         // No new calls first; then whatever was changed is written before the store closes (and its lock goes).
         await app.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         await engine.StopBackgroundWorkAsync().ConfigureAwait(false);

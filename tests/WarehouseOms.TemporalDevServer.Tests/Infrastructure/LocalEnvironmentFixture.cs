@@ -1,21 +1,34 @@
 using Temporalio.Testing;
+using WarehouseOms.TemporalDevServer.Tests.Durability;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 
 /// <summary>
 /// One dev server per test class, started the way every Temporal .NET test starts one:
 /// <c>WorkflowEnvironment.StartLocalAsync</c> with <c>DevServerOptions.ExistingPath</c>, which runs
-/// <c>&lt;exe&gt; server start-dev --port P --namespace default ... --headless</c>.
+/// <c>&lt;exe&gt; server start-dev --port P --namespace default ... --headless</c>. With
+/// <c>WAREHOUSEOMS_DEVSERVER_STORE=postgres</c> the server keeps its state in a scratch PostgreSQL
+/// database (<c>--db</c>), so the same conformance tests run against both stores.
 /// </summary>
 public sealed class LocalEnvironmentFixture : IAsyncLifetime
 {
+    public const string StoreVariable = "WAREHOUSEOMS_DEVSERVER_STORE";
+
     private WorkflowEnvironment? environment;
+    private DurableStore? store;
 
     public WorkflowEnvironment Environment =>
         environment ?? throw new InvalidOperationException("The dev server has not started");
 
     public async Task InitializeAsync()
     {
+        var extraArgs = new List<string>();
+        if (string.Equals(System.Environment.GetEnvironmentVariable(StoreVariable), "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            store = await DurableStore.CreateAsync();
+            extraArgs.AddRange(["--db", store.ConnectionString]);
+        }
+
         environment = await WorkflowEnvironment.StartLocalAsync(new()
         {
             DevServerOptions = new()
@@ -24,6 +37,7 @@ public sealed class LocalEnvironmentFixture : IAsyncLifetime
                 // Generous: other builds share the two cores. The SDK's default is what the server
                 // has to meet; the Smoke tests of the server project check that.
                 StartupTimeout = TimeSpan.FromSeconds(30),
+                ExtraArgs = extraArgs,
             },
         });
     }
@@ -33,6 +47,11 @@ public sealed class LocalEnvironmentFixture : IAsyncLifetime
         if (environment is not null)
         {
             await environment.ShutdownAsync();
+        }
+
+        if (store is not null)
+        {
+            await store.DisposeAsync();
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed class PostgresEngineStore : IEngineStore
     private readonly SemaphoreSlim connectionGate = new(1, 1);
     private NpgsqlConnection? connection;
     private long generation;
+    private int disposed;
 
     private PostgresEngineStore(NpgsqlDataSource dataSource, string schema, string instance, ILogger? logger)
     {
@@ -192,6 +193,11 @@ internal sealed class PostgresEngineStore : IEngineStore
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await connectionGate.WaitAsync().ConfigureAwait(false);
         try
         {

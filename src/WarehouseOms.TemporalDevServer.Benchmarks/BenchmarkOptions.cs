@@ -26,6 +26,13 @@ public sealed record BenchmarkOptions
     /// <summary>host:port of a running server instead of the in-process one.</summary>
     public string? Target { get; init; }
 
+    /// <summary>Stores to measure, one after the other in the same run: memory, postgres.</summary>
+    public IReadOnlyList<string> Stores { get; init; } = ["memory", "postgres"];
+
+    /// <summary>PostgreSQL for the durable store (a scratch schema is created and dropped there).</summary>
+    public string Database { get; init; } =
+        Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms") ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
+
     public const string Usage =
         """
         WarehouseOms.TemporalDevServer.Benchmarks [options]
@@ -41,6 +48,8 @@ public sealed record BenchmarkOptions
           --no-tracing-listener  disable the SDK's workflow tracing event listener in the worker
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
           --target HOST:PORT   measure a running server instead of starting one in-process
+          --store memory|postgres  measure only this store (default: both, in-memory first)
+          --db CONNECTION      PostgreSQL for the durable store (default: ConnectionStrings__WarehouseOms or the local one)
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -67,10 +76,15 @@ public sealed record BenchmarkOptions
                 "--target" => options with { Target = Value() },
                 "--out-of-process" => options with { OutOfProcess = true },
                 "--no-tracing-listener" => options with { DisableTracingListener = true },
+                "--store" => options with { Stores = [Store(Value())] },
+                "--db" => options with { Database = Value() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
 
         return options;
     }
+
+    private static string Store(string value) =>
+        value is "memory" or "postgres" ? value : throw new ArgumentException("--store is memory or postgres");
 }

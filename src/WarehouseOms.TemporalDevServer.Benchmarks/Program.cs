@@ -19,103 +19,133 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 }
 
 var wall = Stopwatch.StartNew();
-await using var server = await ServerHost.StartAsync(options);
-var client = server.Client;
-Console.WriteLine($"{server.Description}, " +
-    $"{Environment.ProcessorCount} cores, concurrency {options.Concurrency}, " +
-    $"pollers {options.WorkflowTaskPollers} workflow / {options.ActivityTaskPollers} activity");
-
-var results = new List<Measurement>();
-var runId = Guid.NewGuid().ToString("N")[..8];
-
-// Baseline 1: the cheapest round trip through the same SDK connection (no state touched).
-results.Add(await Measurement.RunAsync(
-    "baseline: GetSystemInfo round trip", "calls", options.Pings, options.Concurrency, options.PhaseBudget,
-    _ => client.Connection.WorkflowService.GetSystemInfoAsync(new GetSystemInfoRequest())));
-
-// Baseline 2: workflow starts alone, no worker, so the cost of the start path is visible.
-var idleQueue = $"bench-idle-{runId}";
-results.Add(await Measurement.RunAsync(
-    "baseline: StartWorkflow, no worker", "starts", options.RawStarts, options.Concurrency, options.PhaseBudget,
-    i => client.StartWorkflowAsync(
-        (OneActivityWorkflow wf) => wf.RunAsync(i), new($"bench-raw-{runId}-{i}", idleQueue))));
-
-var taskQueue = $"bench-{runId}";
-using var worker = new TemporalWorker(client, new TemporalWorkerOptions(taskQueue)
+var suites = new List<(string Store, List<Measurement> Results)>();
+var problems = new List<string>();
+foreach (var store in options.Stores)
 {
-    MaxConcurrentWorkflowTaskPolls = options.WorkflowTaskPollers,
-    MaxConcurrentActivityTaskPolls = options.ActivityTaskPollers,
-    DisableWorkflowTracingEventListener = options.DisableTracingListener,
-}.AddWorkflow<OneActivityWorkflow>().AddWorkflow<SignalCounterWorkflow>().AddActivity(BenchmarkActivities.Increment));
-
-var wrongResults = 0;
-var signalCountMismatch = string.Empty;
-await worker.ExecuteAsync(async () =>
-{
-    async Task RunOneAsync(string prefix, int i)
+    await using var server = await ServerHost.StartAsync(options, store);
+    Console.WriteLine($"{server.Description}, " +
+        $"{Environment.ProcessorCount} cores, concurrency {options.Concurrency}, " +
+        $"pollers {options.WorkflowTaskPollers} workflow / {options.ActivityTaskPollers} activity");
+    var (results, problem) = await RunSuiteAsync(server.Client, options);
+    suites.Add((store, results));
+    if (problem.Length > 0)
     {
-        var result = await client.ExecuteWorkflowAsync(
-            (OneActivityWorkflow wf) => wf.RunAsync(i), new($"{prefix}-{runId}-{i}", taskQueue));
-        if (result != i + 1)
-        {
-            Interlocked.Increment(ref wrongResults);
-        }
+        problems.Add($"{store}: {problem}");
     }
 
-    if (options.Warmup > 0)
+    Console.WriteLine();
+    foreach (var measurement in results)
     {
-        await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i));
+        Console.WriteLine(measurement.Format());
     }
 
-    results.Add(await Measurement.RunAsync(
-        "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
-        i => RunOneAsync("bench-wf", i)));
-
-    // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
-    // parallelism are exercised; the counts come back as the workflows' results.
-    var targets = Math.Clamp(options.Concurrency / 16, 1, 8);
-    var handles = new List<WorkflowHandle<SignalCounterWorkflow, int>>();
-    for (var t = 0; t < targets; t++)
-    {
-        handles.Add(await client.StartWorkflowAsync(
-            (SignalCounterWorkflow wf) => wf.RunAsync(), new($"bench-signals-{runId}-{t}", taskQueue)));
-    }
-
-    var signals = await Measurement.RunAsync(
-        $"signal (to {targets} workflows)", "signals", options.Signals, options.Concurrency, options.PhaseBudget,
-        i => handles[i % targets].SignalAsync(wf => wf.IncrementAsync()));
-    results.Add(signals);
-    var counted = 0;
-    foreach (var handle in handles)
-    {
-        await handle.SignalAsync(wf => wf.FinishAsync());
-        counted += await handle.GetResultAsync();
-    }
-
-    if (counted != signals.Completed)
-    {
-        signalCountMismatch = $"signals acknowledged {signals.Completed}, counted by workflows {counted}";
-    }
-});
-
-Console.WriteLine();
-foreach (var measurement in results)
-{
-    Console.WriteLine(measurement.Format());
+    Console.WriteLine();
 }
 
-var workflows = results.Single(r => r.Unit == "wf");
-Console.WriteLine();
-Console.WriteLine($"One-activity workflows/s: {workflows.PerSecond:F1} (goal ≥ 300); " +
-    $"CPU-bound ceiling on {Environment.ProcessorCount} dedicated cores: {workflows.CpuBoundCeiling:F0}/s; " +
-    $"load average at the end {LoadAverage()}; total run {wall.Elapsed.TotalSeconds:F1} s");
-if (wrongResults > 0 || signalCountMismatch.Length > 0 || results.Any(r => r.Failed > 0))
+foreach (var (store, results) in suites)
 {
-    Console.WriteLine($"CORRECTNESS PROBLEM: wrong workflow results {wrongResults}; {signalCountMismatch}; failed operations {results.Sum(r => r.Failed)}");
+    var workflows = results.Single(r => r.Unit == "wf");
+    Console.WriteLine($"{store,-8} one-activity workflows/s: {workflows.PerSecond:F1}; " +
+        $"CPU-bound ceiling of this process on {Environment.ProcessorCount} dedicated cores: {workflows.CpuBoundCeiling:F0}/s");
+}
+
+if (suites.Count == 2)
+{
+    var memory = suites[0].Results.Single(r => r.Unit == "wf").PerSecond;
+    var durable = suites[1].Results.Single(r => r.Unit == "wf").PerSecond;
+    Console.WriteLine($"PostgreSQL store / in-memory store: {durable / memory:P0} of the in-memory throughput (goal ≥ 50 %)");
+}
+
+Console.WriteLine($"load average at the end {LoadAverage()}; total run {wall.Elapsed.TotalSeconds:F1} s");
+if (problems.Count > 0)
+{
+    Console.WriteLine($"CORRECTNESS PROBLEM: {string.Join("; ", problems)}");
     return 1;
 }
 
 return 0;
+
+static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(ITemporalClient client, BenchmarkOptions options)
+{
+    var results = new List<Measurement>();
+    var runId = Guid.NewGuid().ToString("N")[..8];
+
+    // Baseline 1: the cheapest round trip through the same SDK connection (no state touched).
+    results.Add(await Measurement.RunAsync(
+        "baseline: GetSystemInfo round trip", "calls", options.Pings, options.Concurrency, options.PhaseBudget,
+        _ => client.Connection.WorkflowService.GetSystemInfoAsync(new GetSystemInfoRequest())));
+
+    // Baseline 2: workflow starts alone, no worker, so the cost of the start path is visible.
+    var idleQueue = $"bench-idle-{runId}";
+    results.Add(await Measurement.RunAsync(
+        "baseline: StartWorkflow, no worker", "starts", options.RawStarts, options.Concurrency, options.PhaseBudget,
+        i => client.StartWorkflowAsync(
+            (OneActivityWorkflow wf) => wf.RunAsync(i), new($"bench-raw-{runId}-{i}", idleQueue))));
+
+    var taskQueue = $"bench-{runId}";
+    using var worker = new TemporalWorker(client, new TemporalWorkerOptions(taskQueue)
+    {
+        MaxConcurrentWorkflowTaskPolls = options.WorkflowTaskPollers,
+        MaxConcurrentActivityTaskPolls = options.ActivityTaskPollers,
+        DisableWorkflowTracingEventListener = options.DisableTracingListener,
+    }.AddWorkflow<OneActivityWorkflow>().AddWorkflow<SignalCounterWorkflow>().AddActivity(BenchmarkActivities.Increment));
+
+    var wrongResults = 0;
+    var signalCountMismatch = string.Empty;
+    await worker.ExecuteAsync(async () =>
+    {
+        async Task RunOneAsync(string prefix, int i)
+        {
+            var result = await client.ExecuteWorkflowAsync(
+                (OneActivityWorkflow wf) => wf.RunAsync(i), new($"{prefix}-{runId}-{i}", taskQueue));
+            if (result != i + 1)
+            {
+                Interlocked.Increment(ref wrongResults);
+            }
+        }
+
+        if (options.Warmup > 0)
+        {
+            await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i));
+        }
+
+        results.Add(await Measurement.RunAsync(
+            "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
+            i => RunOneAsync("bench-wf", i)));
+
+        // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
+        // parallelism are exercised; the counts come back as the workflows' results.
+        var targets = Math.Clamp(options.Concurrency / 16, 1, 8);
+        var handles = new List<WorkflowHandle<SignalCounterWorkflow, int>>();
+        for (var t = 0; t < targets; t++)
+        {
+            handles.Add(await client.StartWorkflowAsync(
+                (SignalCounterWorkflow wf) => wf.RunAsync(), new($"bench-signals-{runId}-{t}", taskQueue)));
+        }
+
+        var signals = await Measurement.RunAsync(
+            $"signal (to {targets} workflows)", "signals", options.Signals, options.Concurrency, options.PhaseBudget,
+            i => handles[i % targets].SignalAsync(wf => wf.IncrementAsync()));
+        results.Add(signals);
+        var counted = 0;
+        foreach (var handle in handles)
+        {
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            counted += await handle.GetResultAsync();
+        }
+
+        if (counted != signals.Completed)
+        {
+            signalCountMismatch = $"signals acknowledged {signals.Completed}, counted by workflows {counted}";
+        }
+    });
+
+    var problem = wrongResults > 0 || signalCountMismatch.Length > 0 || results.Any(r => r.Failed > 0)
+        ? $"wrong workflow results {wrongResults}; {signalCountMismatch}; failed operations {results.Sum(r => r.Failed)}"
+        : string.Empty;
+    return (results, problem);
+}
 
 // Other processes share the machine; the load average says how much they took (Linux only).
 static string LoadAverage() =>

@@ -21,7 +21,7 @@ public sealed class ServerHost : IAsyncDisposable
 
     public string Description { get; }
 
-    public static async Task<ServerHost> StartAsync(BenchmarkOptions options)
+    public static async Task<ServerHost> StartAsync(BenchmarkOptions options, string store)
     {
         if (options.Target is { } target)
         {
@@ -31,9 +31,11 @@ public sealed class ServerHost : IAsyncDisposable
 
         if (!options.OutOfProcess)
         {
-            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false });
+            var scratch = store == "postgres" ? await ScratchSchema.CreateAsync(options.Database) : null;
+            var storage = scratch is null ? TemporalDevServerStorage.InMemory : TemporalDevServerStorage.Postgres(options.Database, scratch.Name);
+            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage });
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            return new(client, $"in-process dev server at {server.Target}", server);
+            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}", new Owned(server, scratch));
         }
 
         // The dev server executable started the way the SDK's test environment starts it.
@@ -50,6 +52,19 @@ public sealed class ServerHost : IAsyncDisposable
         if (owned is not null)
         {
             await owned.DisposeAsync();
+        }
+    }
+
+    /// <summary>The server, then its scratch schema.</summary>
+    private sealed class Owned(TemporalDevServer server, ScratchSchema? scratch) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await server.DisposeAsync();
+            if (scratch is not null)
+            {
+                await scratch.DisposeAsync();
+            }
         }
     }
 

@@ -14,10 +14,25 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
 {
     public void Unary<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler)
         where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new() =>
+        Bind(name, handler, waitForCommit: true);
+
+    /// <summary>
+    /// A task poll: answered without waiting for the commit of the task's start. Should the engine die
+    /// first, the task is handed out again after the restart and the first worker's answer is refused
+    /// (its token no longer matches); every answer a worker sends back still waits for its commit.
+    /// </summary>
+    public void Poll<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new() =>
+        Bind(name, handler, waitForCommit: false);
+
+    private void Bind<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler, bool waitForCommit)
+        where TRequest : class, IMessage<TRequest>, new()
         where TResponse : class, IMessage<TResponse>, new()
     {
         var method = new Method<TRequest, TResponse>(MethodType.Unary, serviceName, name, MarshallerOf<TRequest>(), MarshallerOf<TResponse>());
-        context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, () => handler(service, request, call)));
+        context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, () => handler(service, request, call), waitForCommit));
     }
 
     private Task Durable() => durable is null ? Task.CompletedTask : durable();
@@ -31,15 +46,19 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
 
     // Turns unexpected exceptions into INTERNAL with the message: a bug must never take the server down
     // and must be visible to the caller.
-    private async Task<T> Guard<T>(string name, Func<Task<T>> call)
+    private async Task<T> Guard<T>(string name, Func<Task<T>> call, bool waitForCommit)
     {
         try
         {
             var response = await call().ConfigureAwait(false);
-            await Durable().ConfigureAwait(false);
+            if (waitForCommit)
+            {
+                await Durable().ConfigureAwait(false);
+            }
+
             return response;
         }
-        catch (RpcException) when (durable is null)
+        catch (RpcException) when (durable is null || !waitForCommit)
         {
             throw;
         }

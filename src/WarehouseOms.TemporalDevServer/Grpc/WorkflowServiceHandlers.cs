@@ -171,7 +171,7 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<DescribeNamespaceRequest, DescribeNamespaceResponse>(nameof(WorkflowServiceHandlers.DescribeNamespace), (s, r, c) => s.DescribeNamespace(r, c));
         b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));
         b.Unary<RecordWorkerHeartbeatRequest, RecordWorkerHeartbeatResponse>(nameof(WorkflowServiceHandlers.RecordWorkerHeartbeat), (s, r, c) => s.RecordWorkerHeartbeat(r, c));
-        b.Unary<PollNexusTaskQueueRequest, PollNexusTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollNexusTaskQueue), (s, r, c) => s.PollNexusTaskQueue(r, c));
+        b.Poll<PollNexusTaskQueueRequest, PollNexusTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollNexusTaskQueue), (s, r, c) => s.PollNexusTaskQueue(r, c));
         b.Unary<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.StartWorkflowExecution), (s, r, c) => s.StartWorkflowExecution(r, c));
         b.Unary<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWithStartWorkflowExecution), (s, r, c) => s.SignalWithStartWorkflowExecution(r, c));
         b.Unary<SignalWorkflowExecutionRequest, SignalWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWorkflowExecution), (s, r, c) => s.SignalWorkflowExecution(r, c));
@@ -182,10 +182,10 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<QueryWorkflowRequest, QueryWorkflowResponse>(nameof(WorkflowServiceHandlers.QueryWorkflow), (s, r, c) => s.QueryWorkflow(r, c));
         b.Unary<ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListWorkflowExecutions), (s, r, c) => s.ListWorkflowExecutions(r, c));
         b.Unary<CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.CountWorkflowExecutions), (s, r, c) => s.CountWorkflowExecutions(r, c));
-        b.Unary<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollWorkflowTaskQueue), (s, r, c) => s.PollWorkflowTaskQueue(r, c));
+        b.Poll<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollWorkflowTaskQueue), (s, r, c) => s.PollWorkflowTaskQueue(r, c));
         b.Unary<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskCompleted), (s, r, c) => s.RespondWorkflowTaskCompleted(r, c));
         b.Unary<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskFailed), (s, r, c) => s.RespondWorkflowTaskFailed(r, c));
-        b.Unary<PollActivityTaskQueueRequest, PollActivityTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollActivityTaskQueue), (s, r, c) => s.PollActivityTaskQueue(r, c));
+        b.Poll<PollActivityTaskQueueRequest, PollActivityTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollActivityTaskQueue), (s, r, c) => s.PollActivityTaskQueue(r, c));
         b.Unary<RecordActivityTaskHeartbeatRequest, RecordActivityTaskHeartbeatResponse>(nameof(WorkflowServiceHandlers.RecordActivityTaskHeartbeat), (s, r, c) => s.RecordActivityTaskHeartbeat(r, c));
         b.Unary<RecordActivityTaskHeartbeatByIdRequest, RecordActivityTaskHeartbeatByIdResponse>(nameof(WorkflowServiceHandlers.RecordActivityTaskHeartbeatById), (s, r, c) => s.RecordActivityTaskHeartbeatById(r, c));
         b.Unary<RespondActivityTaskCompletedRequest, RespondActivityTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskCompleted), (s, r, c) => s.RespondActivityTaskCompleted(r, c));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RabbitMQ.Client;
 using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Persistence.Outbox;
+using WarehouseOms.Testing;
 
 namespace WarehouseOms.Messaging.Tests.Outbox;
 

@@ -111,6 +111,85 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.Null(await second.TryStartAsync(deadline.Token));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task DatabaseOutage_CallsWaitForTheirCommit_AndNothingIsLost()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var store = await DurableStore.CreateAsync();
+        var direct = new Npgsql.NpgsqlConnectionStringBuilder(store.ConnectionString);
+        await using var proxy = new WarehouseOms.Testing.TcpProxy(direct.Host!, direct.Port);
+        proxy.Start();
+        var viaProxy = new Npgsql.NpgsqlConnectionStringBuilder(store.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3 };
+        await using var engine = new EngineProcess(viaProxy.ConnectionString);
+        await engine.StartAsync(deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        var queue = $"tq-outage-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>());
+        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var running = worker.ExecuteAsync(stopWorker.Token);
+        var handle = await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("outage"), new($"outage-{Guid.NewGuid():N}", queue));
+
+        await proxy.StopAsync();
+        var during = handle.SignalAsync(w => w.AddAsync("during"));
+        await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+        Assert.False(during.IsCompleted, "a signal cannot be acknowledged while its commit cannot be written");
+        proxy.Start();
+        await during;
+
+        // Acknowledged means committed: it survives a kill right after.
+        await engine.KillAsync();
+        await using var again = new EngineProcess(store.ConnectionString);
+        await again.StartAsync(deadline.Token);
+        var afterRestart = await TemporalClient.ConnectAsync(new(again.Target));
+        var restartedHandle = afterRestart.GetWorkflowHandle<Workflows.CollectorWorkflow>(handle.Id);
+        var history = await Retry.WhileUnavailableAsync(() => restartedHandle.FetchHistoryAsync(), deadline.Token);
+        Assert.Single(history.Events, e => e.EventType == EventType.WorkflowExecutionSignaled);
+        await stopWorker.CancelAsync();
+        await IgnoreCancellation(running);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ClosedRun_PastRetention_IsDeleted()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var store = await DurableStore.CreateAsync();
+        await using var engine = new EngineProcess(store.ConnectionString, "--retention", "00:00:02");
+        await engine.StartAsync(deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        var queue = $"tq-retention-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>());
+        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var running = worker.ExecuteAsync(stopWorker.Token);
+        var closed = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new($"retained-{Guid.NewGuid():N}", queue));
+        await closed.GetResultAsync();
+        var open = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.FromMinutes(5)), new($"open-{Guid.NewGuid():N}", queue));
+
+        await UntilAsync(async () => await CountAsync(client, $"WorkflowId = '{closed.Id}'") == 0, deadline.Token);
+        await UntilAsync(async () => await RowsAsync(store, closed.ResultRunId!) == 0, deadline.Token);
+        await Assert.ThrowsAsync<RpcException>(() => closed.DescribeAsync());
+        Assert.Equal(WorkflowExecutionStatus.Running, (await open.DescribeAsync()).Status);
+        await stopWorker.CancelAsync();
+        await IgnoreCancellation(running);
+    }
+
+    private static async Task<long> RowsAsync(DurableStore store, string runId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM temporal.executions WHERE run_id = @r) + (SELECT count(*) FROM temporal.history_events WHERE run_id = @r)", connection);
+        command.Parameters.AddWithValue("r", runId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// 200 workflows (activities with retries and heartbeats, timers, signals, children, continue-as-new,
     /// signal-with-start) while the engine is killed three times, a timer falling due while it is down.

@@ -15,13 +15,15 @@ public sealed class EngineProcess : IAsyncDisposable
 {
     private const int SigKill = 9;
     private readonly string connectionString;
+    private readonly string[] extraArgs;
     private readonly StringBuilder output = new();
     private Process? process;
 
-    public EngineProcess(string connectionString, int? port = null)
+    public EngineProcess(string connectionString, params string[] extraArgs)
     {
         this.connectionString = connectionString;
-        Port = port ?? FreePort();
+        this.extraArgs = extraArgs;
+        Port = FreePort();
     }
 
     public int Port { get; }
@@ -60,7 +62,7 @@ public sealed class EngineProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", connectionString })
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", connectionString }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

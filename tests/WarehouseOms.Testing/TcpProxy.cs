@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WarehouseOms.Messaging.Tests.Outbox;
+namespace WarehouseOms.Testing;
 
 /// <summary>
-/// A TCP forwarder in front of the broker, private to one test: stopping it cuts the relay's broker
-/// connection and refuses new ones (an outage) without touching the shared broker other tests use.
+/// A TCP forwarder in front of a server (broker, database), private to one test: stopping it cuts the
+/// connections through it and refuses new ones (an outage) without touching the shared server other tests use.
 /// </summary>
 public sealed class TcpProxy(string upstreamHost, int upstreamPort) : IAsyncDisposable
 {

@@ -95,7 +95,12 @@ public static class OrderStageRules
 public sealed class IllegalOrderTransitionException : InvalidOperationException
 {
     public IllegalOrderTransitionException(OrderStage from, OrderStage to)
-        : base($"An order cannot move from {from.ToWire()} to {to.ToWire()}.")
+        : this(from, to, $"An order cannot move from {from.ToWire()} to {to.ToWire()}.")
+    {
+    }
+
+    public IllegalOrderTransitionException(OrderStage from, OrderStage to, string message)
+        : base(message)
     {
         From = from;
         To = to;

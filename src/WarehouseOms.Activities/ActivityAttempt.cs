@@ -82,4 +82,7 @@ internal static class ActivityChanges
 
     public static Task RunAsync(this IOrderChanges changes, ILogger logger, string orderId, Func<OrderChange, Task> change) =>
         changes.RunAsync(logger, ChangeSubject.Order(orderId), change);
+
+    /// <summary>The stores for reads outside a change, with the attempt's cancellation token.</summary>
+    public static WarehouseStores Read(this IOrderChanges changes) => changes.Read(ActivityExecutionContext.Current.CancellationToken);
 }

@@ -16,7 +16,7 @@ public sealed class CustomerActivities(IOrderChanges changes) : ICustomerActivit
     public async Task<CustomerProfile> FetchCustomerProfileAsync(CustomerRef customer)
     {
         ArgumentNullException.ThrowIfNull(customer);
-        var orders = await changes.Read(ActivityExecutionContext.Current.CancellationToken).Oms.CountOrdersOfCustomerAsync(customer.CustomerId);
+        var orders = await changes.Read().Oms.CountOrdersOfCustomerAsync(customer.CustomerId);
 
         // The order being fulfilled is already in OMS: the tier is earned by the ones before it.
         var previous = Math.Max(orders - 1, 0);
@@ -29,7 +29,7 @@ public sealed class CustomerActivities(IOrderChanges changes) : ICustomerActivit
     public async Task<Recommendations> FetchRecommendationsAsync(RecommendationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var together = await changes.Read(ActivityExecutionContext.Current.CancellationToken).Oms.BoughtTogetherAsync(request.Skus.ToArray(), MaxRecommendations);
+        var together = await changes.Read().Oms.BoughtTogetherAsync(request.Skus.ToArray(), MaxRecommendations);
         return new Recommendations(together);
     }
 }

@@ -153,7 +153,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
     public async Task<InventorySnapshot> FetchInventorySnapshotAsync(InventorySnapshotRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var items = await changes.Read(ActivityExecutionContext.Current.CancellationToken).Ims.AvailabilityAsync(request.Skus);
+        var items = await changes.Read().Ims.AvailabilityAsync(request.Skus);
         return new InventorySnapshot(items.Select(i => new SkuAvailability(i.Sku, i.Available)).ToList());
     }
 

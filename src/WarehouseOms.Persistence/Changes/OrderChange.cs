@@ -120,7 +120,7 @@ public sealed partial class OrderChange : IAsyncDisposable
         await SaveAsync().ConfigureAwait(false);
         var messageId = Origin.MessageIdFor(exchange);
         var written = await outbox.AddAsync(exchange, message, messageId, Headers(), CancellationToken).ConfigureAwait(false);
-        LogEmitted(logger, exchange, Subject.Value, messageId);
+        LogEmitted(logger, exchange, Subject.Value, messageId, written);
         return new Emitted(messageId, written);
     }
 
@@ -154,6 +154,11 @@ public sealed partial class OrderChange : IAsyncDisposable
         where TEvent : class
     {
         ArgumentNullException.ThrowIfNull(order);
+        if (!Subject.IsOrder || order.OrderId != Subject.Value)
+        {
+            throw new InvalidOperationException($"A change of {Subject.HeaderName} {Subject.Value} cannot move order {order.OrderId}.");
+        }
+
         if (order.Status == to)
         {
             return null;
@@ -168,10 +173,6 @@ public sealed partial class OrderChange : IAsyncDisposable
         if (apply(order) is var (exchange, message))
         {
             messageId = (await PublishAsync(exchange, message).ConfigureAwait(false)).MessageId;
-        }
-        else
-        {
-            await SaveAsync().ConfigureAwait(false);
         }
 
         await AppendAsync(
@@ -231,8 +232,8 @@ public sealed partial class OrderChange : IAsyncDisposable
         ["activityId"] = Origin.ActivityId,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Exchange} for {Subject} written to the outbox as {MessageId}")]
-    private static partial void LogEmitted(ILogger logger, string exchange, string subject, Guid messageId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Exchange} for {Subject} in the outbox as {MessageId} (new: {Written})")]
+    private static partial void LogEmitted(ILogger logger, string exchange, string subject, Guid messageId, bool written);
 }
 
 /// <summary>A status move an <see cref="OrderChange"/> made, and the message it emitted, if any.</summary>

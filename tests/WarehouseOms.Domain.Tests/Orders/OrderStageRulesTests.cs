@@ -91,11 +91,12 @@ public sealed class OrderStageRulesTests
             Enum.GetValues<OrderStage>().Where(s => !OrderStageRules.IsTerminal(s)),
             s => Assert.Contains(Enum.GetValues<OrderStage>(), to => OrderStageRules.CanMove(s, to)));
 
+    /// <summary>The stages OMS records as an order status (picking, picked and packed are the warehouse's).</summary>
+    private static bool Milestone(OrderStage s) => s is not (OrderStage.Picking or OrderStage.Picked or OrderStage.Packed);
+
     [Fact]
     public void CanAdvance_ThroughUnrecordedStages_ReservedToShipped()
     {
-        static bool Milestone(OrderStage s) => s is not (OrderStage.Picking or OrderStage.Picked or OrderStage.Packed);
-
         Assert.True(OrderStageRules.CanAdvance(OrderStage.Reserved, OrderStage.Shipped, Milestone));
         Assert.True(OrderStageRules.CanAdvance(OrderStage.Paid, OrderStage.Shipped, Milestone));
         Assert.True(OrderStageRules.CanAdvance(OrderStage.Reserved, OrderStage.AwaitingPayment, Milestone));
@@ -104,8 +105,6 @@ public sealed class OrderStageRulesTests
     [Fact]
     public void CanAdvance_OnlyThroughRecordedStages_Refused()
     {
-        static bool Milestone(OrderStage s) => s is not (OrderStage.Picking or OrderStage.Picked or OrderStage.Packed);
-
         // Awaiting payment must be paid first; created must be reserved first; shipped only completes.
         Assert.False(OrderStageRules.CanAdvance(OrderStage.AwaitingPayment, OrderStage.Shipped, Milestone));
         Assert.False(OrderStageRules.CanAdvance(OrderStage.Created, OrderStage.AwaitingPayment, Milestone));

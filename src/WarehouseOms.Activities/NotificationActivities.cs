@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using WarehouseOms.Contracts;
-using WarehouseOms.Persistence;
-using WarehouseOms.Persistence.Outbox;
+using WarehouseOms.Persistence.Changes;
 using WarehouseOms.Workflows.Activities;
 
 namespace WarehouseOms.Activities;
@@ -11,7 +10,7 @@ namespace WarehouseOms.Activities;
 /// Customer notifications as outbound events (notifications.*) for a mailer downstream; written to the
 /// outbox, so a retry rewrites the same message ID and the customer hears once.
 /// </summary>
-public sealed partial class NotificationActivities(WarehouseOmsDbContext db, IOutbox outbox, TimeProvider clock, ILogger<NotificationActivities> logger)
+public sealed partial class NotificationActivities(IOrderChanges changes, TimeProvider clock, ILogger<NotificationActivities> logger)
     : INotificationActivities
 {
     [Activity(ActivityNames.SendOrderConfirmation)]
@@ -22,23 +21,16 @@ public sealed partial class NotificationActivities(WarehouseOmsDbContext db, IOu
     public Task SendCancellationNoticeAsync(OrderNotification notification) =>
         SendAsync(Exchanges.OrderCancellationNotification, "order-cancellation", notification);
 
-    private async Task SendAsync(string exchange, string kind, OrderNotification notification)
+    private Task SendAsync(string exchange, string kind, OrderNotification notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, notification.OrderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var messageId = run.MessageIdFor(exchange);
-        await outbox.AddAsync(
-            exchange,
-            new OrderNotificationEvent(notification.OrderId, notification.CustomerId, kind, notification.Message, clock.GetUtcNow(), notification.CustomerTier, notification.Recommendations),
-            messageId,
-            run.Headers(notification.OrderId),
-            cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogQueued(logger, kind, notification.OrderId, messageId);
+        return changes.RunAsync(logger, notification.OrderId, async change =>
+        {
+            var emitted = await change.PublishAsync(
+                exchange,
+                new OrderNotificationEvent(notification.OrderId, notification.CustomerId, kind, notification.Message, clock.GetUtcNow(), notification.CustomerTier, notification.Recommendations));
+            LogQueued(logger, kind, notification.OrderId, emitted.MessageId);
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notification {Kind} for order {OrderId} written to the outbox as {MessageId}")]

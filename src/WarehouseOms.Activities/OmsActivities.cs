@@ -1,18 +1,16 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
-using WarehouseOms.Persistence;
-using WarehouseOms.Persistence.Orders;
+using WarehouseOms.Persistence.Changes;
 using WarehouseOms.Persistence.History;
-using WarehouseOms.Persistence.Outbox;
+using WarehouseOms.Persistence.Orders;
 using WarehouseOms.Workflows.Activities;
 
 namespace WarehouseOms.Activities;
 
 /// <summary>OMS activities over oms.* and the outbox. Each is idempotent: a re-run changes and emits nothing new.</summary>
-public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outbox, IOrderHistory history, TimeProvider clock, ILogger<OmsActivities> logger)
+public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider clock, ILogger<OmsActivities> logger)
     : IOmsActivities
 {
     [Activity(ActivityNames.ValidateOrder)]
@@ -20,8 +18,7 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
     {
         ArgumentNullException.ThrowIfNull(input);
         var submitted = input.Submitted;
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, submitted?.OrderId ?? string.Empty);
+        using var attempt = ActivityAttempt.Begin(logger, ChangeSubject.Order(submitted?.OrderId ?? string.Empty));
 
         if (submitted is null)
         {
@@ -62,136 +59,103 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
     public async Task<OrderRef> CreateOrderAsync(ValidatedOrder order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, order.OrderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        var existing = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.OrderId == order.OrderId, cancellationToken);
-        if (existing is not null)
+        using var attempt = ActivityAttempt.Begin(logger, ChangeSubject.Order(order.OrderId));
+        if (await changes.Read(attempt.CancellationToken).Oms.FindOrderAsync(order.OrderId) is { } existing)
         {
             return SameRequestOrThrow(existing, order);
         }
 
-        var now = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Orders.Add(new OrderRecord
+        return await attempt.ChangeAsync(changes, async change =>
         {
-            OrderId = order.OrderId,
-            RequestId = order.RequestId,
-            CustomerId = order.CustomerId,
-            Status = OrderStatus.Created,
-            ShipToName = order.ShipTo.Name,
-            ShipToLine1 = order.ShipTo.Line1,
-            ShipToCity = order.ShipTo.City,
-            ShipToPostalCode = order.ShipTo.PostalCode,
-            ShipToCountry = order.ShipTo.Country,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Lines = order.Lines.Select((l, i) => new OrderLineRecord { OrderId = order.OrderId, LineNumber = i + 1, Sku = l.Sku, Quantity = l.Quantity }).ToList(),
-        });
-
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
-        {
-            // A concurrent attempt (or another request with the same order ID) won the insert.
-            await transaction.RollbackAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-            var winner = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.OrderId == order.OrderId, cancellationToken);
-            if (winner is null)
+            var now = clock.GetUtcNow();
+            var added = await change.Oms.TryAddOrderAsync(new OrderRecord
             {
-                throw ActivityFailures.IllegalTransition($"Request {order.RequestId} already created a different order.");
+                OrderId = order.OrderId,
+                RequestId = order.RequestId,
+                CustomerId = order.CustomerId,
+                Status = OrderStatus.Created,
+                ShipToName = order.ShipTo.Name,
+                ShipToLine1 = order.ShipTo.Line1,
+                ShipToCity = order.ShipTo.City,
+                ShipToPostalCode = order.ShipTo.PostalCode,
+                ShipToCountry = order.ShipTo.Country,
+                CreatedAt = now,
+                UpdatedAt = now,
+                Lines = order.Lines.Select((l, i) => new OrderLineRecord { OrderId = order.OrderId, LineNumber = i + 1, Sku = l.Sku, Quantity = l.Quantity }).ToList(),
+            });
+            if (!added)
+            {
+                // A concurrent attempt (or another request with the same order ID) won the insert.
+                await change.RollbackAsync();
+                var winner = await change.Oms.FindOrderAsync(order.OrderId)
+                    ?? throw ActivityFailures.IllegalTransition($"Request {order.RequestId} already created a different order.");
+                return SameRequestOrThrow(winner, order);
             }
 
-            return SameRequestOrThrow(winner, order);
-        }
-
-        await history.AppendAsync(order.OrderId, OrderEventTypes.OrderCreated, OrderCreatedPayload.Of(order), run.EventContext(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogCreated(logger, order.OrderId, order.RequestId);
-        return new OrderRef(order.OrderId);
+            await change.RecordAsync(new OrderCreated(
+                order.RequestId,
+                order.CustomerId,
+                ToLines(order.Lines),
+                new OrderShipTo(order.ShipTo.Name, order.ShipTo.Line1, order.ShipTo.City, order.ShipTo.PostalCode, order.ShipTo.Country)));
+            LogCreated(logger, order.OrderId, order.RequestId);
+            return new OrderRef(order.OrderId);
+        });
     }
 
     [Activity(ActivityNames.EmitOrderEvent)]
-    public async Task EmitOrderEventAsync(ValidatedOrder order)
+    public Task EmitOrderEventAsync(ValidatedOrder order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, order.OrderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var record = await LockOrderAsync(order.OrderId, cancellationToken);
-        if (record.CreatedEventMessageId is not null)
+        return changes.RunAsync(logger, order.OrderId, async change =>
         {
-            return;
-        }
+            var record = await LockOrderAsync(change, order.OrderId);
+            if (record.CreatedEventMessageId is not null)
+            {
+                return;
+            }
 
-        var messageId = run.MessageIdFor(Exchanges.OrderCreated);
-        await outbox.AddAsync(
-            Exchanges.OrderCreated,
-            new OrderCreatedEvent(order.OrderId, order.RequestId, order.CustomerId, order.Lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList(), clock.GetUtcNow()),
-            messageId,
-            run.Headers(order.OrderId),
-            cancellationToken);
-        record.CreatedEventMessageId = messageId;
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogEmitted(logger, Exchanges.OrderCreated, order.OrderId, messageId);
+            // Announced once per order, and not kept in its history (the history's OrderCreated is the insert).
+            var emitted = await change.PublishAsync(
+                Exchanges.OrderCreated,
+                new OrderCreatedEvent(order.OrderId, order.RequestId, order.CustomerId, ToLines(order.Lines), clock.GetUtcNow()));
+            record.CreatedEventMessageId = emitted.MessageId;
+        });
     }
 
     [Activity(ActivityNames.RejectOrder)]
-    public async Task RejectOrderAsync(RejectOrderInput input)
+    public Task RejectOrderAsync(RejectOrderInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, input.OrderId ?? string.Empty);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var reasons = input.Reasons.ToList();
-        var inserted = await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO oms.order_rejections (request_id, order_id, reasons, rejected_at)
-            VALUES ({input.RequestId}, {input.OrderId}, {reasons}, {now})
-            ON CONFLICT (request_id) DO NOTHING
-            """,
-            cancellationToken);
-        if (inserted == 0)
+        return changes.RunAsync(logger, input.OrderId ?? string.Empty, async change =>
         {
-            return;
-        }
+            var now = clock.GetUtcNow();
+            var reasons = input.Reasons.ToList();
+            if (!await change.Oms.TryAddRejectionAsync(input.RequestId, input.OrderId, reasons, now))
+            {
+                return;
+            }
 
-        var messageId = run.MessageIdFor(Exchanges.OrderRejected);
-        await outbox.AddAsync(
-            Exchanges.OrderRejected,
-            new OrderRejectedEvent(input.OrderId, input.RequestId, reasons, now),
-            messageId,
-            run.Headers(input.OrderId ?? string.Empty),
-            cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogRejected(logger, input.RequestId, string.Join("; ", reasons));
+            await change.PublishAsync(Exchanges.OrderRejected, new OrderRejectedEvent(input.OrderId, input.RequestId, reasons, now));
+            LogRejected(logger, input.RequestId, string.Join("; ", reasons));
+        });
     }
 
     [Activity(ActivityNames.MarkOrderReserved)]
     public Task MarkOrderReservedAsync(OrderRef order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        return MoveAsync(order.OrderId, OrderStatus.Reserved, null, _ => null);
+        return MoveAsync(order.OrderId, OrderStatus.Reserved);
     }
 
     [Activity(ActivityNames.MarkOrderShipped)]
     public Task MarkOrderShippedAsync(MarkOrderShippedInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return MoveAsync(input.OrderId, OrderStatus.Shipped, null, record =>
+        return MoveAsync(input.OrderId, OrderStatus.Shipped, null, Exchanges.OrderShipped, moved =>
         {
-            record.ShipmentId = input.ShipmentId;
-            record.TrackingNumber = input.TrackingNumber;
-            return (Exchanges.OrderShipped, new OrderShippedEvent(input.OrderId, input.ShipmentId, input.TrackingNumber, clock.GetUtcNow()));
+            moved.ShipmentId = input.ShipmentId;
+            moved.TrackingNumber = input.TrackingNumber;
+            return new OrderShippedEvent(input.OrderId, input.ShipmentId, input.TrackingNumber, clock.GetUtcNow());
         });
     }
 
@@ -199,87 +163,72 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
     public Task MarkOrderFailedAsync(OrderStatusChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return MoveAsync(change.OrderId, OrderStatus.Failed, change.Reason, _ =>
-            (Exchanges.OrderFailed, new OrderFailedEvent(change.OrderId, change.Reason, clock.GetUtcNow())));
+        return MoveAsync(change.OrderId, OrderStatus.Failed, change.Reason, Exchanges.OrderFailed, _ =>
+            new OrderFailedEvent(change.OrderId, change.Reason, clock.GetUtcNow()));
     }
 
     [Activity(ActivityNames.MarkOrderCancelled)]
     public Task MarkOrderCancelledAsync(OrderStatusChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return MoveAsync(change.OrderId, OrderStatus.Cancelled, change.Reason, _ =>
-            (Exchanges.OrderCancelled, new OrderCancelledEvent(change.OrderId, change.Reason, clock.GetUtcNow())));
+        return MoveAsync(change.OrderId, OrderStatus.Cancelled, change.Reason, Exchanges.OrderCancelled, _ =>
+            new OrderCancelledEvent(change.OrderId, change.Reason, clock.GetUtcNow()));
     }
 
     [Activity(ActivityNames.MarkOrderAwaitingPayment)]
     public Task MarkOrderAwaitingPaymentAsync(OrderRef order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        return MoveAsync(order.OrderId, OrderStatus.AwaitingPayment, null, _ => null);
+        return MoveAsync(order.OrderId, OrderStatus.AwaitingPayment);
     }
 
     [Activity(ActivityNames.MarkOrderPaid)]
     public Task MarkOrderPaidAsync(MarkOrderPaidInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return MoveAsync(input.OrderId, OrderStatus.Paid, null, _ => null);
+        return MoveAsync(input.OrderId, OrderStatus.Paid);
     }
 
     [Activity(ActivityNames.MarkOrderCompleted)]
     public Task MarkOrderCompletedAsync(MarkOrderCompletedInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return MoveAsync(input.OrderId, OrderStatus.Completed, null, record =>
+        return MoveAsync(input.OrderId, OrderStatus.Completed, null, Exchanges.OrderCompleted, moved =>
         {
-            record.DeliveredAt = input.DeliveredAt;
-            return (Exchanges.OrderCompleted, new OrderCompletedEvent(input.OrderId, input.DeliveredAt, clock.GetUtcNow()));
+            moved.DeliveredAt = input.DeliveredAt;
+            return new OrderCompletedEvent(input.OrderId, input.DeliveredAt, clock.GetUtcNow());
         });
     }
 
     /// <summary>
-    /// Moves the order to <paramref name="target"/> and writes its event in one transaction. Already in
-    /// <paramref name="target"/>: nothing happens (a re-run). Any other disallowed move is non-retryable.
+    /// Moves the order to <paramref name="target"/> in one unit of work (state and history event). Already
+    /// there: nothing happens (a re-run). Any other disallowed move is non-retryable.
     /// </summary>
-    private async Task MoveAsync(string orderId, OrderStatus target, string? reason, Func<OrderRecord, (string Exchange, object Event)?> apply)
-    {
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, orderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
+    private Task MoveAsync(string orderId, OrderStatus target) =>
+        MoveAsync(orderId, target, (change, order) => change.MoveAsync(order, target));
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var record = await LockOrderAsync(orderId, cancellationToken);
-        if (record.Status == target)
+    /// <summary>The same, and emits the event <paramref name="announce"/> makes (after <paramref name="target"/> is set) to <paramref name="exchange"/>.</summary>
+    private Task MoveAsync<TEvent>(string orderId, OrderStatus target, string? reason, string exchange, Func<OrderRecord, TEvent> announce)
+        where TEvent : class =>
+        MoveAsync(orderId, target, (change, order) => change.MoveAsync(order, target, reason, exchange, announce));
+
+    private Task MoveAsync(string orderId, OrderStatus target, Func<OrderChange, OrderRecord, Task<OrderMove?>> move) =>
+        changes.RunAsync(logger, orderId, async change =>
         {
-            LogAlready(logger, orderId, target);
-            return;
-        }
+            if (await move(change, await LockOrderAsync(change, orderId)) is { } moved)
+            {
+                LogMoved(logger, orderId, moved.From, moved.To);
+            }
+            else
+            {
+                LogAlready(logger, orderId, target);
+            }
+        });
 
-        if (!OrderStatusRules.CanMove(record.Status, target))
-        {
-            throw ActivityFailures.IllegalTransition($"Order {orderId} is {record.Status}; it cannot become {target}.");
-        }
+    private static async Task<OrderRecord> LockOrderAsync(OrderChange change, string orderId) =>
+        await change.Oms.LockOrderAsync(orderId) ?? throw ActivityFailures.UnknownOrder(orderId);
 
-        var from = record.Status;
-        record.Status = target;
-        record.StatusReason = reason ?? record.StatusReason;
-        record.UpdatedAt = clock.GetUtcNow();
-        var outbound = apply(record);
-        await db.SaveChangesAsync(cancellationToken);
-        if (outbound is var (exchange, @event))
-        {
-            var messageId = run.MessageIdFor(exchange);
-            await outbox.AddAsync(exchange, @event, messageId, run.Headers(orderId), cancellationToken);
-            LogEmitted(logger, exchange, orderId, messageId);
-        }
-
-        await history.AppendAsync(orderId, OrderEventTypes.ForStatus(target), OrderStatusChangedPayload.Of(from, record, reason), run.EventContext(outbound?.Exchange is { } sent ? run.MessageIdFor(sent) : null), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogMoved(logger, orderId, from, target);
-    }
-
-    private async Task<OrderRecord> LockOrderAsync(string orderId, CancellationToken cancellationToken) =>
-        await db.Orders.FromSql($"SELECT * FROM oms.orders WHERE order_id = {orderId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken)
-        ?? throw ActivityFailures.UnknownOrder(orderId);
+    private static List<ShippedLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList();
 
     private static OrderRef SameRequestOrThrow(OrderRecord existing, ValidatedOrder order) =>
         existing.RequestId == order.RequestId
@@ -304,7 +253,4 @@ public sealed partial class OmsActivities(WarehouseOmsDbContext db, IOutbox outb
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} is already {Status}; nothing to do")]
     private static partial void LogAlready(ILogger logger, string orderId, OrderStatus status);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Exchange} for order {OrderId} written to the outbox as {MessageId}")]
-    private static partial void LogEmitted(ILogger logger, string exchange, string orderId, Guid messageId);
 }

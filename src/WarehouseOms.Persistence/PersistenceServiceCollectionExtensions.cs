@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using WarehouseOms.Persistence.Changes;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Inventory;
 using WarehouseOms.Persistence.Outbox;
@@ -17,7 +18,8 @@ public static class PersistenceServiceCollectionExtensions
     /// <summary>
     /// Registers the PostgreSQL data source, <see cref="WarehouseOmsDbContext"/> (scoped), the outbox
     /// writer <see cref="IOutbox"/>, <see cref="IStockReceiptService"/>, the order history
-    /// <see cref="IOrderHistory"/> and its reads <see cref="IOrderQueries"/>, and a hosted service that
+    /// <see cref="IOrderHistory"/> and its reads <see cref="IOrderQueries"/>, the unit of work of order
+    /// changes <see cref="IOrderChanges"/> (with the oms/ims/wms/sms stores), and a hosted service that
     /// migrates (and optionally seeds) the database at start-up. Register it before other hosted
     /// services so that the schema exists when they start.
     /// Configuration: <c>ConnectionStrings:WarehouseOms</c>, section <c>Persistence</c>
@@ -49,6 +51,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IStockReceiptService, StockReceiptService>();
         services.AddScoped<IOrderHistory, EfOrderHistory>();
         services.AddScoped<IOrderQueries, EfOrderQueries>();
+        services.AddScoped<IOrderChanges, OrderChanges>();
 
         if (configuration.GetSection(PersistenceOptions.SectionName).GetValue(nameof(PersistenceOptions.MigrateOnStartup), true))
         {

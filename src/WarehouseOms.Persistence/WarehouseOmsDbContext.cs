@@ -82,7 +82,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
             "ck_orders_status", "status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED')"));
         order.HasKey(o => o.OrderId).HasName("pk_orders");
         order.HasIndex(o => o.RequestId).IsUnique().HasDatabaseName("ux_orders_request_id");
-        order.Property(o => o.Status).HasConversion(UpperCaseEnum<OrderStatus>()).HasMaxLength(16);
+        order.Property(o => o.Status).HasConversion(OrderStatusText.Converter).HasMaxLength(16);
         order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId).HasConstraintName("fk_order_lines_orders");
 
         var line = modelBuilder.Entity<OrderLineRecord>();

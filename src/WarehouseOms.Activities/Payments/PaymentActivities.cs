@@ -1,8 +1,7 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
-using WarehouseOms.Persistence;
+using WarehouseOms.Persistence.Changes;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Orders;
 using WarehouseOms.Workflows.Activities;
@@ -13,18 +12,15 @@ namespace WarehouseOms.Activities.Payments;
 /// Payment capture and refund over oms.payments (one row per order: the idempotency guard) and the
 /// provider. A provider outage surfaces as a retryable failure; the workflow's policy bounds the retries.
 /// </summary>
-public sealed partial class PaymentActivities(WarehouseOmsDbContext db, IPaymentProvider provider, IOrderHistory history, TimeProvider clock, ILogger<PaymentActivities> logger)
+public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentProvider provider, TimeProvider clock, ILogger<PaymentActivities> logger)
     : IPaymentActivities
 {
     [Activity(ActivityNames.ProcessPayment)]
     public async Task<PaymentResult> ProcessPaymentAsync(ProcessPaymentInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, input.OrderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        if (await db.Payments.AsNoTracking().SingleOrDefaultAsync(p => p.OrderId == input.OrderId, cancellationToken) is { } existing)
+        using var attempt = ActivityAttempt.Begin(logger, ChangeSubject.Order(input.OrderId));
+        if (await changes.Read(attempt.CancellationToken).Oms.FindPaymentAsync(input.OrderId) is { } existing)
         {
             return existing.Status == PaymentStatus.Captured
                 ? new PaymentResult(input.OrderId, existing.ProviderReference)
@@ -35,66 +31,53 @@ public sealed partial class PaymentActivities(WarehouseOmsDbContext db, IPayment
         try
         {
             // The order ID is the idempotency key: a retry after a lost answer captures nothing twice.
-            reference = await provider.CaptureAsync(input.OrderId, input.CustomerId, cancellationToken);
+            reference = await provider.CaptureAsync(input.OrderId, input.CustomerId, attempt.CancellationToken);
         }
         catch (PaymentProviderUnavailableException ex)
         {
-            LogProviderFailed(logger, input.OrderId, run.Attempt, ex.Message);
+            LogProviderFailed(logger, input.OrderId, attempt.Run.Attempt, ex.Message);
             throw new ApplicationFailureException(ex.Message, "PaymentProviderUnavailable");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var inserted = await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO oms.payments (order_id, status, provider_reference, approved_by, captured_at)
-            VALUES ({input.OrderId}, 'CAPTURED', {reference}, {input.ApprovedBy}, {clock.GetUtcNow()})
-            ON CONFLICT (order_id) DO NOTHING
-            """,
-            cancellationToken);
-        if (inserted == 1)
+        await attempt.ChangeAsync(changes, async change =>
         {
-            await history.AppendAsync(input.OrderId, OrderEventTypes.PaymentCaptured, new PaymentCapturedPayload(reference, input.ApprovedBy), run.EventContext(), cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+            if (await change.Oms.TryAddCapturedPaymentAsync(input.OrderId, reference, input.ApprovedBy, clock.GetUtcNow()))
+            {
+                await change.RecordAsync(new PaymentCaptured(reference, input.ApprovedBy));
+            }
+        });
         LogCaptured(logger, input.OrderId, reference, input.ApprovedBy);
         return new PaymentResult(input.OrderId, reference);
     }
 
     [Activity(ActivityNames.RefundPayment)]
-    public async Task RefundPaymentAsync(OrderStatusChange change)
+    public Task RefundPaymentAsync(OrderStatusChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var run = ActivityRun.Current;
-        using var scope = run.BeginScope(logger, change.OrderId);
-        var cancellationToken = ActivityExecutionContext.Current.CancellationToken;
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var payment = await db.Payments
-            .FromSql($"SELECT * FROM oms.payments WHERE order_id = {change.OrderId} FOR UPDATE")
-            .SingleOrDefaultAsync(cancellationToken);
-        if (payment is not { Status: PaymentStatus.Captured })
+        return changes.RunAsync(logger, change.OrderId, async unit =>
         {
-            LogNothingToRefund(logger, change.OrderId);
-            return;
-        }
+            var payment = await unit.Oms.LockPaymentAsync(change.OrderId);
+            if (payment is not { Status: PaymentStatus.Captured })
+            {
+                LogNothingToRefund(logger, change.OrderId);
+                return;
+            }
 
-        try
-        {
-            await provider.RefundAsync(payment.ProviderReference, cancellationToken);
-        }
-        catch (PaymentProviderUnavailableException ex)
-        {
-            throw new ApplicationFailureException(ex.Message, "PaymentProviderUnavailable");
-        }
+            try
+            {
+                await provider.RefundAsync(payment.ProviderReference, unit.CancellationToken);
+            }
+            catch (PaymentProviderUnavailableException ex)
+            {
+                throw new ApplicationFailureException(ex.Message, "PaymentProviderUnavailable");
+            }
 
-        payment.Status = PaymentStatus.Refunded;
-        payment.RefundedAt = clock.GetUtcNow();
-        payment.RefundReason = change.Reason;
-        await db.SaveChangesAsync(cancellationToken);
-        await history.AppendAsync(change.OrderId, OrderEventTypes.PaymentRefunded, new PaymentRefundedPayload(payment.ProviderReference, change.Reason), run.EventContext(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        LogRefunded(logger, change.OrderId, payment.ProviderReference, change.Reason);
+            payment.Status = PaymentStatus.Refunded;
+            payment.RefundedAt = clock.GetUtcNow();
+            payment.RefundReason = change.Reason;
+            await unit.RecordAsync(new PaymentRefunded(payment.ProviderReference, change.Reason));
+            LogRefunded(logger, change.OrderId, payment.ProviderReference, change.Reason);
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: payment provider failed on attempt {Attempt}: {Reason}")]

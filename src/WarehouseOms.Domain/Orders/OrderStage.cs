@@ -7,7 +7,8 @@ namespace WarehouseOms.Domain.Orders;
 /// </summary>
 /// <remarks>
 /// Named "stage" rather than "status" on purpose: the OMS table's own <c>OrderStatus</c> (persistence) is
-/// the system of record's coarser view (created / reserved / shipped / failed / cancelled).
+/// the system of record's coarser view (created / reserved / shipped / failed / cancelled): a subset of
+/// these stages, whose moves and wire names it takes from here (<see cref="OrderStageRules.CanAdvance"/>).
 /// </remarks>
 public enum OrderStage
 {
@@ -82,6 +83,37 @@ public static class OrderStageRules
     public static bool CanMove(OrderStage from, OrderStage to) =>
         Allowed.TryGetValue(from, out var targets) && targets.Contains(to);
 
+    /// <summary>
+    /// Whether a system that records only some of the stages (<paramref name="isRecorded"/>: the OMS order
+    /// status, say) may see <paramref name="from"/> followed by <paramref name="to"/>: when the table leads
+    /// from one to the other through stages it does not record. OMS, for one, sees Reserved → Shipped when
+    /// an order without payment approval goes Reserved → Picking → Picked → Packed → Shipped, since picking
+    /// and packing are the warehouse's. Staying put is not a move.
+    /// </summary>
+    public static bool CanAdvance(OrderStage from, OrderStage to, Func<OrderStage, bool> isRecorded)
+    {
+        ArgumentNullException.ThrowIfNull(isRecorded);
+        var seen = new HashSet<OrderStage>();
+        var pending = new Queue<OrderStage>([from]);
+        while (pending.TryDequeue(out var stage))
+        {
+            foreach (var next in Allowed[stage])
+            {
+                if (next == to)
+                {
+                    return true;
+                }
+
+                if (!isRecorded(next) && seen.Add(next))
+                {
+                    pending.Enqueue(next);
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Returns <paramref name="to"/> or throws <see cref="IllegalOrderTransitionException"/>.</summary>
     public static OrderStage Move(OrderStage from, OrderStage to) =>
         CanMove(from, to) ? to : throw new IllegalOrderTransitionException(from, to);
@@ -95,7 +127,12 @@ public static class OrderStageRules
 public sealed class IllegalOrderTransitionException : InvalidOperationException
 {
     public IllegalOrderTransitionException(OrderStage from, OrderStage to)
-        : base($"An order cannot move from {from.ToWire()} to {to.ToWire()}.")
+        : this(from, to, $"An order cannot move from {from.ToWire()} to {to.ToWire()}.")
+    {
+    }
+
+    public IllegalOrderTransitionException(OrderStage from, OrderStage to, string message)
+        : base(message)
     {
         From = from;
         To = to;

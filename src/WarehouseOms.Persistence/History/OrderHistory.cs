@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using WarehouseOms.Persistence.Outbox;
 
 namespace WarehouseOms.Persistence.History;
 
@@ -16,36 +14,37 @@ public sealed record OrderEventContext(string? WorkflowId, string? ActivityId, G
 public interface IOrderHistory
 {
     /// <summary>
-    /// Appends <paramref name="eventType"/> (see <see cref="OrderEventTypes"/>) as the order's next version and
+    /// Appends <paramref name="event"/> (its type name from <see cref="OrderEventCatalog"/>) as the order's next version and
     /// applies it to oms.order_summaries, both in the open transaction, so the event commits or vanishes
     /// with the state change it records. Call it only on the path that changes state: a re-run that
     /// changes nothing must append nothing.
     /// </summary>
     /// <exception cref="InvalidOperationException">No transaction is open.</exception>
+    /// <exception cref="ArgumentException"><paramref name="event"/> is not an order history event.</exception>
     /// <exception cref="OrderEventConflictException">
     /// A concurrent transaction appended this version first; the transaction is aborted, re-run it.
     /// </exception>
-    Task<OrderEventRecord> AppendAsync(
+    Task<OrderEventRecord> AppendAsync<TEvent>(
         string orderId,
-        string eventType,
-        object payload,
+        TEvent @event,
         OrderEventContext context,
-        CancellationToken cancellationToken = default);
+        CancellationToken cancellationToken = default)
+        where TEvent : class;
 }
 
 internal sealed partial class EfOrderHistory(WarehouseOmsDbContext db, TimeProvider clock, ILogger<EfOrderHistory> logger) : IOrderHistory
 {
-    public async Task<OrderEventRecord> AppendAsync(
+    public async Task<OrderEventRecord> AppendAsync<TEvent>(
         string orderId,
-        string eventType,
-        object payload,
+        TEvent @event,
         OrderEventContext context,
         CancellationToken cancellationToken = default)
+        where TEvent : class
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
-        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(@event);
         ArgumentNullException.ThrowIfNull(context);
+        var eventType = OrderEventCatalog.TypeOf(@event);
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException(
@@ -70,13 +69,13 @@ internal sealed partial class EfOrderHistory(WarehouseOmsDbContext db, TimeProvi
             OrderId = orderId,
             Version = version + 1,
             EventType = eventType,
-            Payload = JsonSerializer.Serialize(payload, payload.GetType(), OutboxConventions.JsonOptions),
+            Payload = OrderEventCatalog.Serialize(@event),
             OccurredAt = clock.GetUtcNow(),
             WorkflowId = context.WorkflowId,
             ActivityId = context.ActivityId,
             MessageId = context.MessageId,
         };
-        var next = OrderSummaryProjection.Apply(summary, appended);
+        var next = OrderSummaryProjection.Apply(summary, appended, @event);
 
         try
         {

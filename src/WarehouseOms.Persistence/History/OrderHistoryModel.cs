@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using WarehouseOms.Persistence.Orders;
 
 namespace WarehouseOms.Persistence.History;
@@ -20,7 +19,7 @@ internal static class OrderHistoryModel
         summaries.ToTable("order_summaries", WarehouseOmsDbContext.OmsSchema);
         summaries.HasKey(s => s.OrderId).HasName("pk_order_summaries");
         summaries.Property(s => s.Status)
-            .HasConversion(new ValueConverter<OrderStatus, string>(v => OrderStatusText.ToWire(v), v => OrderStatusText.Parse(v)))
+            .HasConversion(OrderStatusText.Converter)
             .HasMaxLength(16);
         summaries.Property(s => s.Step).HasMaxLength(64);
         summaries.Property(s => s.Lines).HasColumnType("jsonb");

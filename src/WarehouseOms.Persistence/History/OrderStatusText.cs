@@ -1,13 +1,18 @@
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using WarehouseOms.Domain.Orders;
 using WarehouseOms.Persistence.Orders;
 
 namespace WarehouseOms.Persistence.History;
 
-/// <summary>The stored and wire spelling of <see cref="OrderStatus"/>: upper-case snake (AWAITING_PAYMENT).</summary>
+/// <summary>
+/// The stored and wire spelling of <see cref="OrderStatus"/>: its lifecycle stage's wire name
+/// (<see cref="OrderStageRules.ToWire"/>, upper-case snake: AWAITING_PAYMENT).
+/// </summary>
 public static class OrderStatusText
 {
     public static IReadOnlyList<string> All { get; } = Enum.GetValues<OrderStatus>().Select(ToWire).ToArray();
 
-    public static string ToWire(OrderStatus status) => WarehouseOmsDbContext.ToSnakeCase(status.ToString()).ToUpperInvariant();
+    public static string ToWire(OrderStatus status) => status.ToStage().ToWire();
 
     /// <summary>
     /// Accepts the wire name or the enum name in any case (<c>AWAITING_PAYMENT</c>, <c>awaitingPayment</c>);
@@ -28,6 +33,9 @@ public static class OrderStatusText
         status = default;
         return false;
     }
+
+    /// <summary>The EF column conversion of oms.orders.status and oms.order_summaries.status.</summary>
+    internal static ValueConverter<OrderStatus, string> Converter { get; } = new(v => ToWire(v), v => Parse(v));
 
     public static OrderStatus Parse(string text) =>
         TryParse(text, out var status) ? status : throw new FormatException($"'{text}' is not an order status ({string.Join(", ", All)}).");

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WarehouseOms.Contracts;
+using WarehouseOms.Persistence.Outbox;
 
 namespace WarehouseOms.Persistence.History;
 
@@ -8,18 +10,27 @@ namespace WarehouseOms.Persistence.History;
 /// appending transaction, tests call it directly, and a rebuild folds it over the events.
 /// </summary>
 /// <remarks>
-/// It reads well-known payload properties rather than one type per event, so a new event type needs no
-/// change here unless it carries new summary facts: <c>customerId</c>, <c>shipmentId</c> and
-/// <c>trackingNumber</c> wherever present, <c>lines</c> of <c>OrderCreated</c>, <c>sku</c> and <c>quantity</c>
-/// of <c>LineAdded</c> (appended to the lines), <c>reason</c> of a status change. The status follows the status events (<see cref="OrderEventTypes.StatusOf"/>); the step is the
-/// last event type.
+/// It switches on the typed payload (<see cref="OrderEventCatalog"/>), so renaming a payload property is
+/// a compile error here rather than a silently empty read model. The status follows the status events
+/// (<see cref="OrderEventTypes.StatusOf"/>); the step is the last event type; the customer and lines come
+/// from <see cref="OrderCreated"/> (plus each <see cref="LineAdded"/>), the reason from a status change,
+/// the shipment and tracking number from the shipment events and the shipped status change.
 /// </remarks>
 public static class OrderSummaryProjection
 {
     public const string EmptyLines = "[]";
 
+    /// <summary>Applies a stored event: its payload is read back as its type.</summary>
     /// <exception cref="InvalidOperationException">The event is not the next one of <paramref name="current"/>'s order.</exception>
     public static OrderSummaryRecord Apply(OrderSummaryRecord? current, OrderEventRecord @event)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        return Apply(current, @event, OrderEventCatalog.Read(@event.EventType, @event.Payload));
+    }
+
+    /// <summary>Applies an event whose typed payload is at hand (the appending transaction).</summary>
+    /// <exception cref="InvalidOperationException">The event is not the next one of <paramref name="current"/>'s order.</exception>
+    public static OrderSummaryRecord Apply(OrderSummaryRecord? current, OrderEventRecord @event, object? payload)
     {
         ArgumentNullException.ThrowIfNull(@event);
         var summary = current ?? new OrderSummaryRecord
@@ -37,26 +48,42 @@ public static class OrderSummaryProjection
                 $"Event {@event.OrderId} v{@event.Version} does not follow the summary of {summary.OrderId} at v{summary.Version}.");
         }
 
-        using var document = JsonDocument.Parse(@event.Payload);
-        var payload = document.RootElement;
-        var status = OrderEventTypes.StatusOf(@event.EventType);
-        return summary with
+        var next = summary with
         {
-            CustomerId = Text(payload, "customerId") ?? summary.CustomerId,
-            Status = status ?? summary.Status,
-            StatusReason = status is null ? summary.StatusReason : Text(payload, "reason") ?? summary.StatusReason,
+            Status = OrderEventTypes.StatusOf(@event.EventType) ?? summary.Status,
             Step = @event.EventType,
-            Lines = @event.EventType switch
-            {
-                OrderEventTypes.OrderCreated when Property(payload, "lines") is { ValueKind: JsonValueKind.Array } lines => lines.GetRawText(),
-                OrderEventTypes.LineAdded when Text(payload, "sku") is { } sku && Property(payload, "quantity") is { ValueKind: JsonValueKind.Number } quantity =>
-                    WithLine(summary.Lines, sku, quantity.GetInt32()),
-                _ => summary.Lines,
-            },
-            ShipmentId = Text(payload, "shipmentId") ?? summary.ShipmentId,
-            TrackingNumber = Text(payload, "trackingNumber") ?? summary.TrackingNumber,
             Version = @event.Version,
             UpdatedAt = @event.OccurredAt,
+        };
+
+        // Payloads read back from older rows may lack properties: a missing one keeps what the summary had.
+        return payload switch
+        {
+            OrderCreated created => next with
+            {
+                CustomerId = created.CustomerId ?? next.CustomerId,
+                Lines = created.Lines is { } lines ? JsonSerializer.Serialize(lines, OutboxConventions.JsonOptions) : next.Lines,
+            },
+            OrderStatusChanged changed => next with
+            {
+                StatusReason = changed.Reason ?? next.StatusReason,
+                ShipmentId = changed.ShipmentId ?? next.ShipmentId,
+                TrackingNumber = changed.TrackingNumber ?? next.TrackingNumber,
+            },
+            LineAdded { Sku: { } sku } added => next with { Lines = WithLine(next.Lines, sku, added.Quantity) },
+            ShipmentCreatedEvent shipment => next with { ShipmentId = shipment.ShipmentId ?? next.ShipmentId },
+            ShipmentLabelGeneratedEvent label => next with
+            {
+                ShipmentId = label.ShipmentId ?? next.ShipmentId,
+                TrackingNumber = label.TrackingNumber ?? next.TrackingNumber,
+            },
+            ShipmentConfirmedEvent confirmed => next with
+            {
+                ShipmentId = confirmed.ShipmentId ?? next.ShipmentId,
+                TrackingNumber = confirmed.TrackingNumber ?? next.TrackingNumber,
+            },
+            ShipmentCancelledEvent cancelled => next with { ShipmentId = cancelled.ShipmentId ?? next.ShipmentId },
+            _ => next,
         };
     }
 
@@ -70,10 +97,4 @@ public static class OrderSummaryProjection
         array.Add(new JsonObject { ["sku"] = sku, ["quantity"] = quantity });
         return array.ToJsonString();
     }
-
-    private static JsonElement? Property(JsonElement payload, string name) =>
-        payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(name, out var value) ? value : null;
-
-    private static string? Text(JsonElement payload, string name) =>
-        Property(payload, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
 }

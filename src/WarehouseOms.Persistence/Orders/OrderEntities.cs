@@ -93,7 +93,11 @@ public enum PaymentStatus
     Refunded,
 }
 
-/// <summary>Order lifecycle as stored (upper-case snake text in oms.orders.status, e.g. AWAITING_PAYMENT).</summary>
+/// <summary>
+/// The stages of the order lifecycle (<see cref="WarehouseOms.Domain.Orders.OrderStage"/>) that OMS records,
+/// as stored (their wire names in oms.orders.status, e.g. AWAITING_PAYMENT). Which moves are allowed,
+/// and the names, come from the domain: see <see cref="OrderStatusLifecycle"/>.
+/// </summary>
 public enum OrderStatus
 {
     Created,
@@ -104,27 +108,4 @@ public enum OrderStatus
     Completed,
     Failed,
     Cancelled,
-}
-
-/// <summary>
-/// Which order status changes are allowed. Terminal: completed, failed, cancelled. Shipped waits for the
-/// delivery (completed) and can no longer be cancelled. Orders started before payment approval existed
-/// go from reserved straight to shipped.
-/// </summary>
-public static class OrderStatusRules
-{
-    public static bool IsTerminal(OrderStatus status) =>
-        status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled;
-
-    public static bool CanMove(OrderStatus from, OrderStatus to) => (from, to) switch
-    {
-        (OrderStatus.Created, OrderStatus.Reserved) => true,
-        (OrderStatus.Reserved, OrderStatus.AwaitingPayment) => true,
-        (OrderStatus.AwaitingPayment, OrderStatus.Paid) => true,
-        (OrderStatus.Reserved or OrderStatus.Paid, OrderStatus.Shipped) => true,
-        (OrderStatus.Shipped, OrderStatus.Completed) => true,
-        (OrderStatus.Created or OrderStatus.Reserved or OrderStatus.AwaitingPayment or OrderStatus.Paid, OrderStatus.Failed) => true,
-        (OrderStatus.Created or OrderStatus.Reserved or OrderStatus.AwaitingPayment or OrderStatus.Paid, OrderStatus.Cancelled) => true,
-        _ => false,
-    };
 }

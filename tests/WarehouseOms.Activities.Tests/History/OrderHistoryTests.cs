@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Temporalio.Exceptions;
+using WarehouseOms.Contracts;
 using WarehouseOms.Persistence;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Orders;
@@ -15,6 +16,20 @@ public sealed class OrderHistoryTests(DatabaseFixture db) : IClassFixture<Databa
 {
     private static ValidatedOrder Order(string orderId, string sku) =>
         new($"req-{orderId}", orderId, "cust-7", [new LineItem(sku, 2)], new Address("Ada", "1 Main St", "Springfield", "12345", "US"));
+
+    private static OrderCreated Created(string customerId) =>
+        new($"req-{customerId}", customerId, [new ShippedLine("WIDGET-RED", 1)], new OrderShipTo("Ada", "1 Main St", "Springfield", "12345", "US"));
+
+    [Fact]
+    public async Task Append_NotAnOrderHistoryEvent_Refused()
+    {
+        await using var scope = db.Services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<WarehouseOmsDbContext>();
+        await using var transaction = await context.Database.BeginTransactionAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => scope.ServiceProvider.GetRequiredService<IOrderHistory>()
+            .AppendAsync(TestIds.Unique("ord"), new { customerId = "anonymous" }, OrderEventContext.None));
+    }
 
     /// <summary>Every activity twice, as Temporal does after a lost completion: the second run must add nothing.</summary>
     private static async Task<T> TwiceAsync<T>(ActivityCall call, Func<ActivityCall, Task<T>> run)
@@ -130,9 +145,9 @@ public sealed class OrderHistoryTests(DatabaseFixture db) : IClassFixture<Databa
         await using var transactionA = await contextA.Database.BeginTransactionAsync();
         await using var transactionB = await contextB.Database.BeginTransactionAsync();
 
-        await scopeA.ServiceProvider.GetRequiredService<IOrderHistory>().AppendAsync(orderId, OrderEventTypes.OrderCreated, new { customerId = "a" }, OrderEventContext.None);
+        await scopeA.ServiceProvider.GetRequiredService<IOrderHistory>().AppendAsync(orderId, Created("a"), OrderEventContext.None);
         // B read version 0 too and now waits on A's uncommitted version 1.
-        var appendB = scopeB.ServiceProvider.GetRequiredService<IOrderHistory>().AppendAsync(orderId, OrderEventTypes.OrderCreated, new { customerId = "b" }, OrderEventContext.None);
+        var appendB = scopeB.ServiceProvider.GetRequiredService<IOrderHistory>().AppendAsync(orderId, Created("b"), OrderEventContext.None);
         await WaitForBlockedBackendAsync();
         await transactionA.CommitAsync();
 
@@ -147,7 +162,7 @@ public sealed class OrderHistoryTests(DatabaseFixture db) : IClassFixture<Databa
             var context = retryScope.ServiceProvider.GetRequiredService<WarehouseOmsDbContext>();
             await using var retry = await context.Database.BeginTransactionAsync();
             var appended = await retryScope.ServiceProvider.GetRequiredService<IOrderHistory>()
-                .AppendAsync(orderId, OrderEventTypes.OrderReserved, new { }, OrderEventContext.None);
+                .AppendAsync(orderId, new OrderStatusChanged("CREATED", "RESERVED", null, null, null, null), OrderEventContext.None);
             await retry.CommitAsync();
             Assert.Equal(2, appended.Version);
         }
@@ -163,7 +178,7 @@ public sealed class OrderHistoryTests(DatabaseFixture db) : IClassFixture<Databa
         await using var scope = db.Services.CreateAsyncScope();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => scope.ServiceProvider.GetRequiredService<IOrderHistory>()
-            .AppendAsync(TestIds.Unique("ord"), OrderEventTypes.OrderCreated, new { }, OrderEventContext.None));
+            .AppendAsync(TestIds.Unique("ord"), Created("c"), OrderEventContext.None));
     }
 
     [Theory]

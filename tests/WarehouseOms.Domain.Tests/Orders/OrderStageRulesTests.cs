@@ -90,4 +90,31 @@ public sealed class OrderStageRulesTests
         Assert.All(
             Enum.GetValues<OrderStage>().Where(s => !OrderStageRules.IsTerminal(s)),
             s => Assert.Contains(Enum.GetValues<OrderStage>(), to => OrderStageRules.CanMove(s, to)));
+
+    /// <summary>The stages OMS records as an order status (picking, picked and packed are the warehouse's).</summary>
+    private static bool Milestone(OrderStage s) => s is not (OrderStage.Picking or OrderStage.Picked or OrderStage.Packed);
+
+    [Fact]
+    public void CanAdvance_ThroughUnrecordedStages_ReservedToShipped()
+    {
+        Assert.True(OrderStageRules.CanAdvance(OrderStage.Reserved, OrderStage.Shipped, Milestone));
+        Assert.True(OrderStageRules.CanAdvance(OrderStage.Paid, OrderStage.Shipped, Milestone));
+        Assert.True(OrderStageRules.CanAdvance(OrderStage.Reserved, OrderStage.AwaitingPayment, Milestone));
+    }
+
+    [Fact]
+    public void CanAdvance_OnlyThroughRecordedStages_Refused()
+    {
+        // Awaiting payment must be paid first; created must be reserved first; shipped only completes.
+        Assert.False(OrderStageRules.CanAdvance(OrderStage.AwaitingPayment, OrderStage.Shipped, Milestone));
+        Assert.False(OrderStageRules.CanAdvance(OrderStage.Created, OrderStage.AwaitingPayment, Milestone));
+        Assert.False(OrderStageRules.CanAdvance(OrderStage.Shipped, OrderStage.Cancelled, Milestone));
+        Assert.False(OrderStageRules.CanAdvance(OrderStage.Reserved, OrderStage.Reserved, Milestone));
+    }
+
+    [Fact]
+    public void CanAdvance_EveryStageRecorded_SameAsCanMove() =>
+        Assert.All(
+            Enum.GetValues<OrderStage>().SelectMany(from => Enum.GetValues<OrderStage>().Select(to => (from, to))),
+            move => Assert.Equal(OrderStageRules.CanMove(move.from, move.to), OrderStageRules.CanAdvance(move.from, move.to, _ => true)));
 }

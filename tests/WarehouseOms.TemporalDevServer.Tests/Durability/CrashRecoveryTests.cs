@@ -20,14 +20,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     public async Task TimerDueWhileEngineIsDown_FiresAtOnceAfterRestart()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        await using var store = await DurableStore.CreateAsync();
-        await using var engine = new EngineProcess(store.ConnectionString);
-        await engine.StartAsync(deadline.Token);
-        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (store, engine, client) = (durable.Store, durable.Process, durable.Client);
         var queue = $"tq-sleeper-{Guid.NewGuid():N}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>());
-        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var running = worker.ExecuteAsync(stopWorker.Token);
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token);
 
         var sleep = TimeSpan.FromSeconds(3);
         var handle = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(sleep), new($"sleeper-{Guid.NewGuid():N}", queue) { TaskTimeout = WorkflowTaskTimeout });
@@ -46,22 +42,16 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.True(fired >= restartedAt.AddSeconds(-2), "the timer cannot fire while the engine is down");
         Assert.True(fired - restartedAt < TimeSpan.FromSeconds(2), $"an overdue timer fires at once after a restart, not {fired - restartedAt} later");
         Assert.Single(events.Events, e => e.EventType == EventType.WorkflowExecutionStarted);
-        await stopWorker.CancelAsync();
-        await IgnoreCancellation(running);
     }
 
     [Fact(Timeout = 120_000)]
     public async Task ClosedAndOpenWorkflows_AreReadableAfterKill()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        await using var store = await DurableStore.CreateAsync();
-        await using var engine = new EngineProcess(store.ConnectionString);
-        await engine.StartAsync(deadline.Token);
-        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (store, engine, client) = (durable.Store, durable.Process, durable.Client);
         var queue = $"tq-readable-{Guid.NewGuid():N}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>());
-        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var running = worker.ExecuteAsync(stopWorker.Token);
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>(), deadline.Token);
 
         var closed = await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("closed"), new($"closed-{Guid.NewGuid():N}", queue));
         await closed.SignalAsync(w => w.AddAsync("a"));
@@ -87,8 +77,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.Single(listed);
         await Retry.WhileUnavailableAsync(() => open.SignalAsync(w => w.FinishAsync()), deadline.Token);
         Assert.Equal(["open", "b"], await Retry.WhileUnavailableAsync(() => open.GetResultAsync(), deadline.Token));
-        await stopWorker.CancelAsync();
-        await IgnoreCancellation(running);
     }
 
     [Fact(Timeout = 60_000)]
@@ -124,9 +112,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await engine.StartAsync(deadline.Token);
         var client = await TemporalClient.ConnectAsync(new(engine.Target));
         var queue = $"tq-outage-{Guid.NewGuid():N}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>());
-        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var running = worker.ExecuteAsync(stopWorker.Token);
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>(), deadline.Token);
         var handle = await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("outage"), new($"outage-{Guid.NewGuid():N}", queue));
 
         await proxy.StopAsync();
@@ -144,22 +130,16 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var restartedHandle = afterRestart.GetWorkflowHandle<Workflows.CollectorWorkflow>(handle.Id);
         var history = await Retry.WhileUnavailableAsync(() => restartedHandle.FetchHistoryAsync(), deadline.Token);
         Assert.Single(history.Events, e => e.EventType == EventType.WorkflowExecutionSignaled);
-        await stopWorker.CancelAsync();
-        await IgnoreCancellation(running);
     }
 
     [Fact(Timeout = 120_000)]
     public async Task ClosedRun_PastRetention_IsDeleted()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        await using var store = await DurableStore.CreateAsync();
-        await using var engine = new EngineProcess(store.ConnectionString, "--retention", "00:00:02");
-        await engine.StartAsync(deadline.Token);
-        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token, "--retention", "00:00:02");
+        var (store, engine, client) = (durable.Store, durable.Process, durable.Client);
         var queue = $"tq-retention-{Guid.NewGuid():N}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>());
-        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var running = worker.ExecuteAsync(stopWorker.Token);
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token);
         var closed = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new($"retained-{Guid.NewGuid():N}", queue));
         await closed.GetResultAsync();
         var open = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.FromMinutes(5)), new($"open-{Guid.NewGuid():N}", queue));
@@ -168,8 +148,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await UntilAsync(async () => await RowsAsync(store, closed.ResultRunId!) == 0, deadline.Token);
         await Assert.ThrowsAsync<RpcException>(() => closed.DescribeAsync());
         Assert.Equal(WorkflowExecutionStatus.Running, (await open.DescribeAsync()).Status);
-        await stopWorker.CancelAsync();
-        await IgnoreCancellation(running);
     }
 
     private static async Task<long> RowsAsync(DurableStore store, string runId)
@@ -200,17 +178,13 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         const int Workflows = 200;
         const int SignalsEach = 4;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(280));
-        await using var store = await DurableStore.CreateAsync();
-        await using var engine = new EngineProcess(store.ConnectionString);
-        await engine.StartAsync(deadline.Token);
-        var client = await TemporalClient.ConnectAsync(new(engine.Target));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (store, engine, client) = (durable.Store, durable.Process, durable.Client);
         var queue = $"tq-chaos-{Guid.NewGuid():N}";
-        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue)
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue)
             .AddWorkflow<ChaosWorkflow>()
             .AddWorkflow<ChaosChildWorkflow>()
-            .AddAllActivities(new ChaosActivities()));
-        using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-        var running = worker.ExecuteAsync(stopWorker.Token);
+            .AddAllActivities(new ChaosActivities()), deadline.Token);
 
         var random = new Random(20261130);
         var kills = Task.Run(async () =>
@@ -283,8 +257,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'ContinuedAsNew' AND TaskQueue = '{queue}'"));
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosChildWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
-        await stopWorker.CancelAsync();
-        await IgnoreCancellation(running);
     }
 
     private static async Task<long> CountAsync(ITemporalClient client, string query) =>
@@ -295,18 +267,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         while (!(await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == type))
         {
             await Task.Delay(50, cancellationToken);
-        }
-    }
-
-    private static async Task IgnoreCancellation(Task task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (OperationCanceledException)
-        {
-            // The worker stops when its token is cancelled.
         }
     }
 }

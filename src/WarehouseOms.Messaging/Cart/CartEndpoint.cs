@@ -71,7 +71,7 @@ public static class CartEndpoint
 
             // Before dead-lettering, the error queue and deserialization: the whole pipeline of a delivery
             // runs inside its customer's partition. At most PrefetchCount deliveries are in flight anyway.
-            endpoint.ConfigureReceive(receive => receive.UseFilter(new CustomerOrderFilter(options.PrefetchCount, GapTimeout, logger)));
+            endpoint.ConfigureReceive(receive => receive.UseFilter(new CustomerOrderFilter(options.PrefetchCount, GapTimeout, options.MaxMessageBytes, logger)));
 
             // Before the message-type router: a raw body claims to be every type, so pick the one.
             endpoint.AddPrePipeSpecification(new FilterSpecification<ConsumeContext>(new CartMessageRouter(cart)));

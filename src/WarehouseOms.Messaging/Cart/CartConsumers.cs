@@ -62,7 +62,8 @@ public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetCon
 /// <summary>
 /// <c>oms.cart-checked-out</c> → Checkout: the cart submits its items as order intake
 /// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here (and that the address
-/// holds printable, bounded text); the address is validated by the intake's ValidateOrder, which answers with order-rejected like any other order.
+/// holds printable, bounded text); the address is validated by the intake's ValidateOrder, which answers
+/// with order-rejected like any other order.
 /// </summary>
 /// <summary>Checkout carries the order settings of this moment (payment approval ...) into the order it creates.</summary>
 public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<FulfillmentSettings> fulfillment, ILogger<CartCheckedOutConsumer> logger)

@@ -116,7 +116,7 @@ internal sealed class CartMessageRouter(CartTopology topology) : IFilter<Consume
             throw new MessageValidationException("cart message",
             [
                 $"cannot tell which cart message this is: delivered through exchange '{exchange}', "
-                + $"{InboundHeaders.SourceExchange} header '{header}'; publish to one of {string.Join(", ", topology.AllExchanges)}",
+                + $"{InboundHeaders.SourceExchange} header '{LogText.Escape(header, 128)}'; publish to one of {string.Join(", ", topology.AllExchanges)}",
             ]);
         }
 

@@ -56,6 +56,21 @@ public sealed class HostileInputTests(ServiceFixture service)
         await AssertOrdersStillFlowAsync();
     }
 
+    [Fact]
+    public async Task TenThousandLines_UnderTheSizeLimit_GoesToErrorQueueWithReason_BeforeTemporal()
+    {
+        var requestId = TestIds.Unique("IT-LINES");
+        var lines = string.Join(',', Enumerable.Range(0, 10_000).Select(i => $$"""{"sku":"SKU-{{i}}","quantity":1}"""));
+        var json = OrderJson(requestId, requestId + "-order").Replace("""[{"sku":"WIDGET-RED","quantity":1}]""", $"[{lines}]", StringComparison.Ordinal);
+        Assert.InRange(json.Length, 100_000, 1024 * 1024);
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        Assert.Contains("lines must have at most 200 items, got 10000", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        await AssertNoIntakeAsync(requestId);
+    }
+
     [Theory]
     [InlineData("NUL", "\\u0000", "U+0000")]
     [InlineData("NEWLINE", "\\n2026-11-30 [INF] forged line", "U+000A")]

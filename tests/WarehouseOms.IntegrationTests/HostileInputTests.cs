@@ -90,6 +90,21 @@ public sealed class HostileInputTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task MessageIdWithNewline_GoesToErrorQueueWithReason()
+    {
+        var orderId = TestIds.Unique("IT-MID");
+        var messageId = orderId + "\n2026-11-30 [INF] forged line";
+        await service.Broker.PublishAsync(Exchanges.PickCompleted,
+            new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 1 } } }, messageId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.PickCompleted, messageId);
+
+        var reason = dead!.Value.Headers["MT-Fault-Message"];
+        Assert.Contains("message_id (AMQP property) must be printable text without control characters: U+000A", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', reason);
+    }
+
+    [Fact]
     public async Task SameOrderIdUnderANewRequestId_IsRejectedNamingTheEarlierRequest()
     {
         var orderId = TestIds.Unique("IT-OIDDUP");

@@ -11,6 +11,11 @@ public static class CartEndpoints
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/carts/{customerId}", async (string customerId, ICartGateway carts, CancellationToken ct) =>
         {
+            if (RouteIds.Problem(customerId, "customerId") is { } invalid)
+            {
+                return invalid;
+            }
+
             try
             {
                 return await carts.GetCartAsync(customerId, ct).ConfigureAwait(false) is { } cart

@@ -31,6 +31,11 @@ public static class OrderEndpoints
 
     private static async Task<IResult> GetOrderAsync(string orderId, IOrderQueries queries, FulfillmentStatusReader workflows, CancellationToken ct)
     {
+        if (RouteIds.Problem(orderId, "orderId") is { } invalid)
+        {
+            return invalid;
+        }
+
         var summary = await queries.FindSummaryAsync(orderId, ct).ConfigureAwait(false);
         if (summary is null)
         {
@@ -43,6 +48,11 @@ public static class OrderEndpoints
 
     private static async Task<IResult> GetHistoryAsync(string orderId, IOrderQueries queries, CancellationToken ct)
     {
+        if (RouteIds.Problem(orderId, "orderId") is { } invalid)
+        {
+            return invalid;
+        }
+
         var events = await queries.GetEventsAsync(orderId, ct).ConfigureAwait(false);
         // An order from before the history existed has a summary but no events yet: known, empty history.
         if (events.Count == 0 && await queries.FindSummaryAsync(orderId, ct).ConfigureAwait(false) is null)
@@ -88,4 +98,20 @@ public static class OrderEndpoints
     }
 
     private static IResult NoSuchOrder(string orderId) => Results.NotFound(new { error = $"no order {orderId}" });
+}
+
+/// <summary>
+/// An identifier from the URL is held to the inbound limits of the message consumers (1..128 printable
+/// characters): a NUL must not reach PostgreSQL (22021) or Temporal, whatever the door.
+/// </summary>
+internal static class RouteIds
+{
+    public static IResult? Problem(string value, string name) =>
+        value.Length is 0 or > Messaging.Consumers.InboundLimits.MaxIdentifierLength
+        || Messaging.Consumers.InboundText.FindUnprintable(value) is not null
+            ? Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [name] = [$"{name} must be 1 to {Messaging.Consumers.InboundLimits.MaxIdentifierLength} printable characters."],
+            })
+            : null;
 }

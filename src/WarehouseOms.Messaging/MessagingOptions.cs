@@ -39,6 +39,14 @@ public sealed class MessagingOptions
 
     public TimeSpan WorkflowNotFoundIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Largest inbound message body accepted, in bytes. Checked on the raw body before deserialization: a
+    /// larger message goes to its endpoint's error queue with the reason and is never parsed. Keep it at or
+    /// below the broker's <c>max_message_size</c> (rabbitmq/rabbitmq.conf: 1 MiB).
+    /// </summary>
+    [Range(1024, 128 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = Consumers.InboundLimits.DefaultMaxMessageBytes;
+
     /// <summary>Declare the inbound queues as quorum queues (the broker's delivery-limit policy then applies).</summary>
     public bool QuorumQueues { get; set; }
 }

@@ -30,6 +30,7 @@ public static class MessagingRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IWorkflowGateway, TemporalWorkflowGateway>();
+        services.TryAddSingleton<IIntakeRecords, TemporalIntakeRecords>();
         services.AddCartGateway();
         services.AddReplenishmentGateway();
 

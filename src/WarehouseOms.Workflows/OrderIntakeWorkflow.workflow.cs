@@ -25,14 +25,16 @@ public sealed class OrderIntakeWorkflow
     public string Status => stage.ToWire();
 
     /// <summary>
-    /// Start options for a submission: the deterministic ID, joined when the intake is still running
-    /// (<see cref="WorkflowIdConflictPolicy.UseExisting"/>) and refused when it ever ran before
-    /// (<see cref="WorkflowIdReusePolicy.RejectDuplicate"/>: the caller treats that as "already handled").
+    /// Start options for a submission: the deterministic ID, refused while the intake is still running
+    /// (<see cref="WorkflowIdConflictPolicy.Fail"/>) and when it ever ran before
+    /// (<see cref="WorkflowIdReusePolicy.RejectDuplicate"/>). Either way the caller learns that the start
+    /// was not its own ("already handled") and compares its message with the one that started the intake:
+    /// a redelivery is acknowledged, another order under the same requestId is refused (ADR 0011).
     /// </summary>
     public static WorkflowOptions StartOptions(string requestId, string taskQueue) =>
         new(WorkflowIds.OrderIntake(requestId), taskQueue)
         {
-            IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting,
+            IdConflictPolicy = WorkflowIdConflictPolicy.Fail,
             IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate,
         };
 
@@ -54,6 +56,18 @@ public sealed class OrderIntakeWorkflow
         try
         {
             await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.CreateOrderAsync(order), ActivityPolicies.CreateOrder());
+        }
+        catch (ActivityFailureException ex) when (ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.IllegalTransition } conflict
+            && Workflow.Patched(Patches.RejectConflictingOrder))
+        {
+            // The order ID belongs to another request: answered like any rejection, naming that request.
+            var reasons = ReasonsOf(conflict);
+            await RejectAsync(input, order.OrderId, reasons);
+            throw new ApplicationFailureException(
+                $"Order request {input.RequestId} conflicts with an existing order: {string.Join("; ", reasons)}",
+                ActivityErrors.IllegalTransition,
+                nonRetryable: true,
+                details: [reasons]);
         }
         catch (ActivityFailureException ex)
         {
@@ -99,11 +113,7 @@ public sealed class OrderIntakeWorkflow
         catch (ActivityFailureException ex) when (ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.InvalidOrder } invalid)
         {
             var reasons = ReasonsOf(invalid);
-            Workflow.Logger.LogWarning("Order request {RequestId} rejected: {Reasons}", input.RequestId, string.Join("; ", reasons));
-            await Workflow.ExecuteActivityAsync(
-                (IOmsActivities oms) => oms.RejectOrderAsync(new RejectOrderInput(input.RequestId, input.Submitted.OrderId, reasons)),
-                ActivityPolicies.Compensation());
-            MoveTo(OrderStage.Failed);
+            await RejectAsync(input, input.Submitted.OrderId, reasons);
 
             // Permanent: the same message can never become valid; the reasons travel with the failure.
             throw new ApplicationFailureException(
@@ -117,6 +127,16 @@ public sealed class OrderIntakeWorkflow
             MoveTo(OrderStage.Failed);
             throw;
         }
+    }
+
+    /// <summary>Records the rejection and writes oms.order-rejected, then FAILED.</summary>
+    private async Task RejectAsync(OrderIntakeInput input, string? orderId, IReadOnlyList<string> reasons)
+    {
+        Workflow.Logger.LogWarning("Order request {RequestId} rejected: {Reasons}", input.RequestId, string.Join("; ", reasons));
+        await Workflow.ExecuteActivityAsync(
+            (IOmsActivities oms) => oms.RejectOrderAsync(new RejectOrderInput(input.RequestId, orderId, reasons)),
+            ActivityPolicies.Compensation());
+        MoveTo(OrderStage.Failed);
     }
 
     private static IReadOnlyList<string> ReasonsOf(ApplicationFailureException failure)

@@ -17,4 +17,10 @@ public static class Patches
 
     /// <summary>A shipped order waits for sms.shipment-delivered and becomes COMPLETED.</summary>
     public const string AwaitDelivery = "await-delivery";
+
+    /// <summary>
+    /// Intake: an order ID that already belongs to another request is answered with oms.order-rejected
+    /// naming that request (before: the intake only failed, with an error log line).
+    /// </summary>
+    public const string RejectConflictingOrder = "reject-conflicting-order";
 }

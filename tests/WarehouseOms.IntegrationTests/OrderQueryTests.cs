@@ -151,6 +151,23 @@ public sealed class OrderQueryTests : IDisposable
         Assert.Equal(OrderEndpoints.DefaultLimit, all.GetProperty("limit").GetInt32());
     }
 
+    // (A NUL, %00, never gets this far: Kestrel refuses the request itself with 400.)
+    [Theory]
+    [InlineData("/orders/ORD%0AX")]
+    [InlineData("/orders/ORD%E2%80%AEX/history")]
+    [InlineData("/carts/CUST%1B")]
+    public async Task ControlCharacterOrOverlongIdInTheUrl_400WithTheReason(string path)
+    {
+        var (status, body) = await GetAsync(path);
+        var (longStatus, _) = await GetAsync("/orders/" + new string('x', 129));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body.GetProperty("errors");
+        var field = path.StartsWith("/carts", StringComparison.Ordinal) ? "customerId" : "orderId";
+        Assert.Contains("printable characters", errors.GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, longStatus);
+    }
+
     [Fact]
     public async Task SummaryWithoutWorkflow_AnswersReadModelWithWorkflowNullAndReason()
     {

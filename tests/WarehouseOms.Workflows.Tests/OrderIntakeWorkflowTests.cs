@@ -62,9 +62,8 @@ public sealed class OrderIntakeWorkflowTests(LocalServerFixture server) : Workfl
         var first = await StartIntakeAsync(Submission());
         await Stubs.Entered(ActivityNames.CreateOrder);
 
-        // Redelivered while running: the start joins the running intake (IdConflictPolicy.UseExisting).
-        var second = await StartIntakeAsync(Submission());
-        Assert.Equal(first.ResultRunId, second.ResultRunId);
+        // Redelivered while running: refused (IdConflictPolicy.Fail); the consumer compares it with the first message.
+        await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => StartIntakeAsync(Submission()));
 
         Stubs.Open(ActivityNames.CreateOrder);
         await first.GetResultAsync();
@@ -99,6 +98,26 @@ public sealed class OrderIntakeWorkflowTests(LocalServerFixture server) : Workfl
         Assert.Contains("lines[0].sku: is required.", rejection.Reasons);
         Assert.Contains("lines[1].quantity: must be positive, got -2.", rejection.Reasons);
         Assert.Contains("shipTo: is required.", rejection.Reasons);
+    });
+
+    [Fact]
+    public Task RunAsync_OrderIdOfAnotherRequest_RejectsNamingThatRequestAndFailsPermanently() => RunWithWorkerAsync(async () =>
+    {
+        const string conflict = "Order ord-x already exists for request req-earlier; request req-x cannot create it again.";
+        Stubs.ConflictCreateOrder(conflict);
+        var intake = await StartIntakeAsync(Submission());
+
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => intake.GetResultAsync());
+
+        var application = Assert.IsType<ApplicationFailureException>(failure.InnerException);
+        Assert.Equal(ActivityErrors.IllegalTransition, application.ErrorType);
+        Assert.True(application.NonRetryable);
+        Assert.Equal("FAILED", await intake.QueryAsync(wf => wf.Status));
+        Assert.Equal([ActivityNames.ValidateOrder, ActivityNames.CreateOrder, ActivityNames.RejectOrder], Stubs.Calls);
+        var rejection = Assert.IsType<RejectOrderInput>(Stubs.LastInput[ActivityNames.RejectOrder]);
+        Assert.Equal(RequestId, rejection.RequestId);
+        Assert.Equal(OrderId, rejection.OrderId);
+        Assert.Equal([conflict], rejection.Reasons);
     });
 
     [Fact]

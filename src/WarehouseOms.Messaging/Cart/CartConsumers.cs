@@ -61,8 +61,9 @@ public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetCon
 
 /// <summary>
 /// <c>oms.cart-checked-out</c> → Checkout: the cart submits its items as order intake
-/// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here; the address is
-/// validated by the intake's ValidateOrder, which answers with order-rejected like any other order.
+/// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here (and that the address
+/// holds printable, bounded text); the address is validated by the intake's ValidateOrder, which answers
+/// with order-rejected like any other order.
 /// </summary>
 /// <summary>Checkout carries the order settings of this moment (payment approval ...) into the order it creates.</summary>
 public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<FulfillmentSettings> fulfillment, ILogger<CartCheckedOutConsumer> logger)
@@ -73,6 +74,7 @@ public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<Fulfil
         var checks = new MessageChecks(Exchanges.CartCheckedOut);
         var customerId = checks.Required(context.Message.CustomerId, "customerId");
         var requestId = checks.Required(context.Message.RequestId, "requestId");
+        checks.Address(context.Message.ShipTo, "shipTo");
         checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
@@ -102,12 +104,12 @@ internal static class CartMessages
         var workflowId = WorkflowIds.Cart(customerId);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
-            ["MessageId"] = messageId,
-            ["CustomerId"] = customerId,
-            ["WorkflowId"] = workflowId,
+            ["MessageId"] = LogText.Escape(messageId),
+            ["CustomerId"] = LogText.Escape(customerId),
+            ["WorkflowId"] = LogText.Escape(workflowId),
         });
 
         await gateway.SignalCartAsync(customerId, signalName, payload, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("{SignalName} delivered to {WorkflowId}", signalName, workflowId);
+        logger.LogInformation("{SignalName} delivered to {WorkflowId}", signalName, LogText.Escape(workflowId));
     }
 }

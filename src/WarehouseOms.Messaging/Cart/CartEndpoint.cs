@@ -71,7 +71,7 @@ public static class CartEndpoint
 
             // Before dead-lettering, the error queue and deserialization: the whole pipeline of a delivery
             // runs inside its customer's partition. At most PrefetchCount deliveries are in flight anyway.
-            endpoint.ConfigureReceive(receive => receive.UseFilter(new CustomerOrderFilter(options.PrefetchCount, GapTimeout, logger)));
+            endpoint.ConfigureReceive(receive => receive.UseFilter(new CustomerOrderFilter(options.PrefetchCount, GapTimeout, options.MaxMessageBytes, logger)));
 
             // Before the message-type router: a raw body claims to be every type, so pick the one.
             endpoint.AddPrePipeSpecification(new FilterSpecification<ConsumeContext>(new CartMessageRouter(cart)));
@@ -116,7 +116,7 @@ internal sealed class CartMessageRouter(CartTopology topology) : IFilter<Consume
             throw new MessageValidationException("cart message",
             [
                 $"cannot tell which cart message this is: delivered through exchange '{exchange}', "
-                + $"{InboundHeaders.SourceExchange} header '{header}'; publish to one of {string.Join(", ", topology.AllExchanges)}",
+                + $"{InboundHeaders.SourceExchange} header '{LogText.Escape(header, 128)}'; publish to one of {string.Join(", ", topology.AllExchanges)}",
             ]);
         }
 

@@ -27,10 +27,11 @@ internal sealed class CustomerOrderFilter : IFilter<ReceiveContext>
     private readonly DeliverySequencer sequencer;
     private readonly IPartitioner<ReceiveContext> partitioner;
 
-    public CustomerOrderFilter(int partitionCount, TimeSpan gapTimeout, ILogger logger)
+    public CustomerOrderFilter(int partitionCount, TimeSpan gapTimeout, int maxMessageBytes, ILogger logger)
     {
         sequencer = new DeliverySequencer(gapTimeout, logger);
-        partitioner = new Partitioner(partitionCount, new Murmur3UnsafeHashGenerator()).GetPartitioner<ReceiveContext>(CartCustomerKey.Of);
+        partitioner = new Partitioner(partitionCount, new Murmur3UnsafeHashGenerator())
+            .GetPartitioner<ReceiveContext>(context => CartCustomerKey.Of(context, maxMessageBytes));
     }
 
     public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
@@ -66,10 +67,16 @@ internal static class CartCustomerKey
 {
     /// <summary>
     /// customerId (any case) of a raw body, or of the <c>message</c> of a MassTransit envelope. A body
-    /// without one (it will fail validation) gets the empty key; this never throws.
+    /// without one (it will fail validation) gets the empty key, and so does one over
+    /// <paramref name="maxBytes"/>, unparsed (the deserializer refuses it); this never throws.
     /// </summary>
-    public static byte[] Of(ReceiveContext context)
+    public static byte[] Of(ReceiveContext context, int maxBytes = int.MaxValue)
     {
+        if ((context.Body.Length ?? 0) > maxBytes)
+        {
+            return [];
+        }
+
         try
         {
             using var document = JsonDocument.Parse(context.Body.GetBytes());

@@ -13,10 +13,12 @@ namespace WarehouseOms.Messaging.Consumers;
 /// (no MassTransit message-type topology: publishers are not MassTransit applications); the cart queue
 /// is bound to its four exchanges (<see cref="Cart.CartEndpoint"/>);</item>
 /// <item>raw JSON (any content type but MassTransit's own) deserialized straight into the contract record,
-/// MassTransit envelopes still accepted;</item>
+/// MassTransit envelopes still accepted; a body over <c>Messaging:MaxMessageBytes</c> → <c>_error</c> before it is parsed
+/// (<see cref="BodySizeLimit"/>);</item>
 /// <item>transient faults (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker;</item>
 /// <item>workflow not found → a few exponential retries, then <c>_error</c> with "workflow not found";</item>
-/// <item>anything else (validation, malformed JSON, a rejected receipt) → <c>_error</c> at once, reason in the headers.</item>
+/// <item>anything else (validation, malformed JSON, a rejected receipt, a conflicting duplicate) → <c>_error</c> at once,
+/// reason in the headers.</item>
 /// </list>
 /// </summary>
 public static class EndpointPolicies
@@ -32,7 +34,8 @@ public static class EndpointPolicies
         ArgumentNullException.ThrowIfNull(options);
 
         endpoint.ConfigureConsumeTopology = false;
-        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        // Raw JSON by default, MassTransit envelopes too; a body over Messaging:MaxMessageBytes is refused unparsed.
+        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.PrefetchCount = options.PrefetchCount;

@@ -19,20 +19,20 @@ internal static class FulfillmentSignalSender
         var workflowId = WorkflowIds.OrderFulfillment(orderId);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
-            ["MessageId"] = messageId,
-            ["OrderId"] = orderId,
-            ["WorkflowId"] = workflowId,
+            ["MessageId"] = LogText.Escape(messageId),
+            ["OrderId"] = LogText.Escape(orderId),
+            ["WorkflowId"] = LogText.Escape(workflowId),
         });
 
         var outcome = await gateway.SignalFulfillmentAsync(orderId, signalName, payload, cancellationToken).ConfigureAwait(false);
         if (outcome == SignalOutcome.WorkflowClosed)
         {
             // Fulfillment is over (shipped, cancelled or failed): the message can change nothing any more.
-            logger.LogWarning("{SignalName} for order {OrderId} arrived after {WorkflowId} closed; late duplicate acknowledged", signalName, orderId, workflowId);
+            logger.LogWarning("{SignalName} for order {OrderId} arrived after {WorkflowId} closed; late duplicate acknowledged", signalName, LogText.Escape(orderId), LogText.Escape(workflowId));
         }
         else
         {
-            logger.LogInformation("{SignalName} for order {OrderId} delivered to {WorkflowId}", signalName, orderId, workflowId);
+            logger.LogInformation("{SignalName} for order {OrderId} delivered to {WorkflowId}", signalName, LogText.Escape(orderId), LogText.Escape(workflowId));
         }
     }
 }

@@ -1,7 +1,8 @@
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary>
-/// The message can never be processed as it is (missing fields, non-positive quantities). Not retried:
+/// The message can never be processed as it is (missing fields, non-positive quantities, identifiers that
+/// are too long or unprintable, too many items). Not retried:
 /// MassTransit moves it to the endpoint's error queue with this message in the fault headers.
 /// </summary>
 public sealed class MessageValidationException(string messageType, IReadOnlyList<string> problems)
@@ -15,6 +16,7 @@ internal sealed class MessageChecks(string messageType)
 {
     private readonly List<string> problems = [];
 
+    /// <summary>A required identifier: present, at most <see cref="InboundLimits.MaxIdentifierLength"/> characters, printable. Trimmed.</summary>
     public string Required(string? value, string field)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -23,7 +25,66 @@ internal sealed class MessageChecks(string messageType)
             return string.Empty;
         }
 
-        return value.Trim();
+        return Bounded(value.Trim(), field, InboundLimits.MaxIdentifierLength) ?? string.Empty;
+    }
+
+    /// <summary>An identifier that may be missing (its absence is judged elsewhere): null, or bounded and printable. Trimmed.</summary>
+    public string? Optional(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null : Bounded(value.Trim(), field, InboundLimits.MaxIdentifierLength);
+
+    /// <summary>Free text that may be missing: null, or at most <see cref="InboundLimits.MaxTextLength"/> printable characters. Trimmed.</summary>
+    public string? Text(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? null : Bounded(value.Trim(), field, InboundLimits.MaxTextLength);
+
+    /// <summary>A list that may be missing: at most <see cref="InboundLimits.MaxItems"/> items.</summary>
+    public bool AtMost<T>(IReadOnlyCollection<T>? items, string field)
+    {
+        if (items is not null && items.Count > InboundLimits.MaxItems)
+        {
+            problems.Add($"{field} must have at most {InboundLimits.MaxItems} items, got {items.Count}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An address that may be incomplete (completeness is the intake's business validation): each field
+    /// present is bounded, printable text.
+    /// </summary>
+    public void Address(WarehouseOms.Contracts.ShipTo? shipTo, string field)
+    {
+        if (shipTo is null)
+        {
+            return;
+        }
+
+        Text(shipTo.Name, field + ".name");
+        Text(shipTo.Line1, field + ".line1");
+        Text(shipTo.City, field + ".city");
+        Text(shipTo.PostalCode, field + ".postalCode");
+        Text(shipTo.Country, field + ".country");
+    }
+
+    /// <summary>A problem found outside these checks.</summary>
+    public void Add(string problem) => problems.Add(problem);
+
+    private string? Bounded(string value, string field, int maxLength)
+    {
+        if (value.Length > maxLength)
+        {
+            problems.Add($"{field} must be at most {maxLength} characters, got {value.Length}");
+            return null;
+        }
+
+        if (InboundText.FindUnprintable(value) is { } where)
+        {
+            // The value itself only escaped: the reason travels into headers and log lines.
+            problems.Add($"{field} must be printable text without control characters: {where} of '{LogText.Escape(value, 64)}'");
+            return null;
+        }
+
+        return value;
     }
 
     public DateTimeOffset Required(DateTimeOffset? value, string field)
@@ -65,6 +126,11 @@ internal sealed class MessageChecks(string messageType)
         if (items is null || items.Count == 0)
         {
             problems.Add($"{field} must not be empty");
+            return [];
+        }
+
+        if (!AtMost(items, field))
+        {
             return [];
         }
 

@@ -18,7 +18,7 @@ public sealed class OrderCancellationRequestedConsumer(IWorkflowGateway gateway,
     private protected override (string OrderId, Func<string, object> Signal) Read(OrderCancellationRequested message, MessageChecks checks)
     {
         var orderId = checks.Required(message.OrderId, "orderId");
-        var reason = string.IsNullOrWhiteSpace(message.Reason) ? DefaultReason : message.Reason.Trim();
+        var reason = checks.Text(message.Reason, "reason") ?? DefaultReason;
         return (orderId, messageId => new CancelOrderSignal(messageId, reason));
     }
 }

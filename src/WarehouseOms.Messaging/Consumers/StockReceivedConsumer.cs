@@ -24,27 +24,28 @@ public sealed class StockReceivedConsumer(
         var sku = checks.Required(message.Sku, "sku");
         var quantity = checks.Positive(message.Quantity, "quantity");
         checks.ThrowIfInvalid();
+        var messageId = MessageIds.For(context);
 
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
-            ["MessageId"] = MessageIds.For(context),
-            ["ReceiptId"] = receiptId,
-            ["Sku"] = sku,
+            ["MessageId"] = LogText.Escape(messageId),
+            ["ReceiptId"] = LogText.Escape(receiptId),
+            ["Sku"] = LogText.Escape(sku),
         });
 
         var recorded = await receipts.RecordAsync(receiptId, sku, quantity, context.CancellationToken).ConfigureAwait(false);
         if (recorded)
         {
-            logger.LogInformation("Stock receipt {ReceiptId}: {Quantity} x {Sku} recorded", receiptId, quantity, sku);
+            logger.LogInformation("Stock receipt {ReceiptId}: {Quantity} x {Sku} recorded", LogText.Escape(receiptId), quantity, LogText.Escape(sku));
         }
         else
         {
-            logger.LogInformation("Stock receipt {ReceiptId} was already recorded; duplicate acknowledged", receiptId);
+            logger.LogInformation("Stock receipt {ReceiptId} was already recorded; duplicate acknowledged", LogText.Escape(receiptId));
         }
 
         // Also on a duplicate: a crash between recording and signalling must still reach the workflow,
         // which ignores a receipt it has seen. No replenishment running for the SKU is the normal case.
         await replenishments.SignalStockReceivedAsync(
-            new StockReceivedSignal(MessageIds.For(context), receiptId, sku, quantity), context.CancellationToken).ConfigureAwait(false);
+            new StockReceivedSignal(messageId, receiptId, sku, quantity), context.CancellationToken).ConfigureAwait(false);
     }
 }

@@ -16,8 +16,15 @@ public sealed class ConsumerHarness : IAsyncDisposable
 {
     private readonly ServiceProvider provider;
 
-    private ConsumerHarness(ServiceProvider provider, ITestHarness harness, FakeWorkflowGateway gateway, FakeStockReceiptService receipts, FakeReplenishmentGateway replenishments)
+    private ConsumerHarness(
+        ServiceProvider provider,
+        ITestHarness harness,
+        FakeWorkflowGateway gateway,
+        FakeIntakeRecords intakes,
+        FakeStockReceiptService receipts,
+        FakeReplenishmentGateway replenishments)
     {
+        Intakes = intakes;
         this.provider = provider;
         Harness = harness;
         Gateway = gateway;
@@ -28,6 +35,9 @@ public sealed class ConsumerHarness : IAsyncDisposable
     public ITestHarness Harness { get; }
 
     public FakeWorkflowGateway Gateway { get; }
+
+    /// <summary>What earlier intakes were started with (for duplicates: <see cref="StartOutcome.AlreadyHandled"/>).</summary>
+    public FakeIntakeRecords Intakes { get; }
 
     public FakeStockReceiptService Receipts { get; }
 
@@ -59,6 +69,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IWorkflowGateway>(gateway);
+        var intakes = new FakeIntakeRecords();
+        services.AddSingleton<WarehouseOms.Messaging.Consumers.IIntakeRecords>(intakes);
         services.AddSingleton<IStockReceiptService>(receipts);
         var replenishments = new FakeReplenishmentGateway();
         services.AddSingleton<WarehouseOms.Messaging.Replenishment.IReplenishmentGateway>(replenishments);
@@ -69,7 +81,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(20);
         await harness.Start();
-        return new ConsumerHarness(provider, harness, gateway, receipts, replenishments);
+        return new ConsumerHarness(provider, harness, gateway, intakes, receipts, replenishments);
     }
 
     /// <summary>Sends to the endpoint's real queue name (the harness's own lookup ignores the definition's name).</summary>

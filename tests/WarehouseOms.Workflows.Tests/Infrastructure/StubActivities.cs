@@ -18,6 +18,7 @@ public sealed class StubActivities
     private readonly Dictionary<string, TaskCompletionSource> gates = [];
     private readonly Dictionary<string, TaskCompletionSource> entered = [];
     private int createOrderFailuresLeft;
+    private string? createOrderConflict;
     private int paymentFailuresLeft;
 
     /// <summary>SKUs with no stock: AllocateInventory fails with InsufficientStock when an order asks for one.</summary>
@@ -50,6 +51,9 @@ public sealed class StubActivities
 
     /// <summary>CreateOrder throws a retryable failure this many times before it succeeds (OMS down).</summary>
     public void FailCreateOrder(int times) => createOrderFailuresLeft = times;
+
+    /// <summary>CreateOrder answers as OMS does for an order ID another request owns: non-retryable IllegalTransition.</summary>
+    public void ConflictCreateOrder(string reason) => createOrderConflict = reason;
 
     /// <summary>ProcessPayment throws a retryable provider failure this many times before it succeeds.</summary>
     public void FailPayment(int times) => paymentFailuresLeft = times;
@@ -112,6 +116,11 @@ public sealed class StubActivities
         if (Interlocked.Decrement(ref createOrderFailuresLeft) >= 0)
         {
             throw new ApplicationFailureException("OMS database unavailable", "OmsUnavailable");
+        }
+
+        if (createOrderConflict is { } conflict)
+        {
+            throw new ApplicationFailureException(conflict, ActivityErrors.IllegalTransition, nonRetryable: true, details: [new[] { conflict }]);
         }
 
         return new OrderRef(order.OrderId);

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.DependencyInjection;
+using Temporalio.Client;
+using WarehouseOms.Contracts;
+using WarehouseOms.Workflows;
+using RpcException = Temporalio.Exceptions.RpcException;
+
+namespace WarehouseOms.IntegrationTests;
+
+/// <summary>
+/// Issue 9 through the real broker: an oversize body, control characters in identifiers and conflicting
+/// duplicates are each answered (error queue with the reason, or order-rejected), nothing reaches
+/// PostgreSQL or Temporal that could wedge, and the endpoint keeps consuming.
+/// </summary>
+[Collection(ServiceCollection.Name)]
+public sealed class HostileInputTests(ServiceFixture service)
+{
+    private static string OrderJson(string requestId, string orderIdJson, string sku = "WIDGET-RED") =>
+        $$$"""{"requestId":"{{{requestId}}}","orderId":"{{{orderIdJson}}}","customerId":"C1","lines":[{"sku":"{{{sku}}}","quantity":1}],"shipTo":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}""";
+
+    private Task<(string Body, IDictionary<string, string> Headers)?> ErrorQueueEntryAsync(string exchange, string messageId) =>
+        Poll.UntilAsync(
+            () => service.Broker.TakeAsync(Queues.ErrorQueueFor(exchange), messageId),
+            m => m is not null,
+            $"{messageId} in the error queue of {exchange}");
+
+    private async Task AssertNoIntakeAsync(string requestId)
+    {
+        var handle = service.Services.GetRequiredService<ITemporalClient>().GetWorkflowHandle(WorkflowIds.OrderIntake(requestId));
+        var missing = await Assert.ThrowsAsync<RpcException>(() => handle.DescribeAsync());
+        Assert.Equal(RpcException.StatusCode.NotFound, missing.Code);
+        Assert.Equal(0L, await service.ScalarAsync("SELECT count(*) FROM oms.order_rejections WHERE request_id = $1", requestId));
+    }
+
+    /// <summary>The endpoint is not stuck: a valid order published afterwards is created.</summary>
+    private async Task AssertOrdersStillFlowAsync()
+    {
+        var orderId = TestIds.Unique("IT-AFTER");
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(orderId + "-req", orderId), orderId + "-submit");
+        await service.Broker.EventAsync(Exchanges.OrderCreated, orderId);
+    }
+
+    [Fact]
+    public async Task OversizeBody_GoesToErrorQueueWithReason_Unparsed()
+    {
+        var requestId = TestIds.Unique("IT-HUGE");
+        // 2 MiB of valid JSON: an order whose customerId alone is over the 1 MiB default limit.
+        var json = OrderJson(requestId, requestId + "-order").Replace("\"C1\"", $"\"{new string('C', 2 * 1024 * 1024)}\"", StringComparison.Ordinal);
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        Assert.Contains("MessageTooLargeException", dead!.Value.Headers["MT-Fault-ExceptionType"], StringComparison.Ordinal);
+        Assert.Contains("over the limit of 1048576 bytes (Messaging:MaxMessageBytes)", dead.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Equal(json.Length, dead.Value.Body.Length); // kept whole for an operator to inspect or replay
+        await AssertNoIntakeAsync(requestId);
+        await AssertOrdersStillFlowAsync();
+    }
+
+    [Fact]
+    public async Task TenThousandLines_UnderTheSizeLimit_GoesToErrorQueueWithReason_BeforeTemporal()
+    {
+        var requestId = TestIds.Unique("IT-LINES");
+        var lines = string.Join(',', Enumerable.Range(0, 10_000).Select(i => $$"""{"sku":"SKU-{{i}}","quantity":1}"""));
+        var json = OrderJson(requestId, requestId + "-order").Replace("""[{"sku":"WIDGET-RED","quantity":1}]""", $"[{lines}]", StringComparison.Ordinal);
+        Assert.InRange(json.Length, 100_000, 1024 * 1024);
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        Assert.Contains("lines must have at most 200 items, got 10000", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        await AssertNoIntakeAsync(requestId);
+    }
+
+    [Theory]
+    [InlineData("NUL", "\\u0000", "U+0000")]
+    [InlineData("NEWLINE", "\\n2026-11-30 [INF] forged line", "U+000A")]
+    public async Task ControlCharacterInOrderId_GoesToErrorQueueWithReason_NothingStuck(string name, string injected, string codePoint)
+    {
+        var requestId = TestIds.Unique("IT-" + name);
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, requestId + injected), requestId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        var reason = dead!.Value.Headers["MT-Fault-Message"];
+        Assert.Contains($"orderId must be printable text without control characters: {codePoint}", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', reason);
+        Assert.DoesNotContain('\0', reason);
+        await AssertNoIntakeAsync(requestId);
+        await AssertOrdersStillFlowAsync();
+    }
+
+    [Fact]
+    public async Task MessageIdWithNewline_GoesToErrorQueueWithReason()
+    {
+        var orderId = TestIds.Unique("IT-MID");
+        var messageId = orderId + "\n2026-11-30 [INF] forged line";
+        await service.Broker.PublishAsync(Exchanges.PickCompleted,
+            new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 1 } } }, messageId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.PickCompleted, messageId);
+
+        var reason = dead!.Value.Headers["MT-Fault-Message"];
+        Assert.Contains("message_id (AMQP property) must be printable text without control characters: U+000A", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', reason);
+    }
+
+    [Fact]
+    public async Task SameOrderIdUnderANewRequestId_IsRejectedNamingTheEarlierRequest()
+    {
+        var orderId = TestIds.Unique("IT-OIDDUP");
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(orderId + "-first", orderId), orderId + "-first");
+        await service.Broker.EventAsync(Exchanges.OrderCreated, orderId);
+
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(orderId + "-second", orderId), orderId + "-second");
+
+        var rejected = await Poll.UntilAsync(
+            () => Task.FromResult(service.Broker.For(Exchanges.OrderRejected, orderId).FirstOrDefault()),
+            m => m is not null,
+            "order-rejected for the second request");
+        Assert.Equal(orderId + "-second", rejected!.Body.GetProperty("requestId").GetString());
+        var reason = Assert.Single(rejected.Body.GetProperty("reasons").EnumerateArray()).GetString();
+        Assert.Contains($"already exists for request {orderId}-first", reason, StringComparison.Ordinal);
+        Assert.Single(service.Broker.For(Exchanges.OrderCreated, orderId).DistinctBy(m => m.MessageId));
+        Assert.Equal(orderId + "-first", await service.ScalarAsync("SELECT request_id FROM oms.orders WHERE order_id = $1", orderId));
+    }
+
+    [Fact]
+    public async Task SameRequestIdWithAnotherOrder_GoesToErrorQueueNamingTheEarlierMessageAndOrder()
+    {
+        var requestId = TestIds.Unique("IT-REQDUP");
+        var firstOrder = requestId + "-a";
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, firstOrder), requestId + "-m1");
+        await service.Broker.EventAsync(Exchanges.OrderCreated, firstOrder);
+
+        // The same order again under a new message ID: a harmless duplicate, acknowledged.
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, firstOrder), requestId + "-m2");
+        // Another order under the same requestId: refused with the reason.
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, requestId + "-b"), requestId + "-m3");
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId + "-m3");
+        Assert.Contains("ConflictingDuplicateException", dead!.Value.Headers["MT-Fault-ExceptionType"], StringComparison.Ordinal);
+        var reason = dead.Value.Headers["MT-Fault-Message"];
+        Assert.Contains($"requestId '{requestId}' was already used by message '{requestId}-m1' for order '{firstOrder}'", reason, StringComparison.Ordinal);
+        Assert.Contains($"orderId '{requestId}-b' instead of '{firstOrder}'", reason, StringComparison.Ordinal);
+        Assert.Null(await service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.OrderSubmitted), requestId + "-m2"));
+        Assert.Null(await service.ScalarAsync("SELECT order_id FROM oms.orders WHERE order_id = $1", requestId + "-b"));
+    }
+}

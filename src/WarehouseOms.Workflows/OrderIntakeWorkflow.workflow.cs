@@ -29,7 +29,7 @@ public sealed class OrderIntakeWorkflow
     /// (<see cref="WorkflowIdConflictPolicy.Fail"/>) and when it ever ran before
     /// (<see cref="WorkflowIdReusePolicy.RejectDuplicate"/>). Either way the caller learns that the start
     /// was not its own ("already handled") and compares its message with the one that started the intake:
-    /// a redelivery is acknowledged, another order under the same requestId is refused (ADR 0011).
+    /// a redelivery is acknowledged, another order under the same requestId is refused (ADR 0013).
     /// </summary>
     public static WorkflowOptions StartOptions(string requestId, string taskQueue) =>
         new(WorkflowIds.OrderIntake(requestId), taskQueue)

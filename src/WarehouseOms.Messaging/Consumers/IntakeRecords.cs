@@ -64,7 +64,7 @@ public sealed class TemporalIntakeRecords(ITemporalClient client) : IIntakeRecor
 /// <summary>
 /// A second message for a requestId that carries a different order than the first one. Permanent: the
 /// requestId already names that first order, so this message can never be processed as it is; it goes
-/// to the error queue with the reason (ADR 0011).
+/// to the error queue with the reason (ADR 0013).
 /// </summary>
 public sealed class ConflictingDuplicateException(string message) : Exception(message);
 

@@ -21,6 +21,7 @@ internal sealed class PostgresEngineStore : IEngineStore
     private readonly SemaphoreSlim connectionGate = new(1, 1);
     private NpgsqlConnection? connection;
     private long generation;
+    private int lockSessionPid;
     private int disposed;
 
     private PostgresEngineStore(NpgsqlDataSource dataSource, string schema, string instance, ILogger? logger)
@@ -47,6 +48,12 @@ internal sealed class PostgresEngineStore : IEngineStore
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             builder.ApplicationName = "warehouse-oms-temporal-engine";
+        }
+
+        // The lock lives as long as the session: notice a dead peer in seconds, not in the OS's hours.
+        if (builder.KeepAlive == 0)
+        {
+            builder.KeepAlive = 10;
         }
 
         var store = new PostgresEngineStore(NpgsqlDataSource.Create(builder.ConnectionString), storage.Schema, instance, logger);
@@ -264,19 +271,36 @@ internal sealed class PostgresEngineStore : IEngineStore
         var opened = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", opened))
+            if (!await TryLockAsync(opened, cancellationToken).ConfigureAwait(false))
             {
-                take.Parameters.AddWithValue("key", lockKey);
-                if (!(bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                if (first)
                 {
-                    if (!first)
-                    {
-                        throw new EngineStoreFencedException("the store's lock is held by another engine");
-                    }
-
                     var owner = await ReadOwnerAsync(opened, schema, cancellationToken).ConfigureAwait(false);
                     throw new EmbeddedEngineOwnedElsewhereException(owner?.Owner ?? "an engine that has not published itself yet", owner?.Address);
                 }
+
+                // Still our generation: the holder is most likely our own broken session, which the server
+                // has not noticed yet. End it and try again; otherwise wait (a transient failure, retried).
+                if (await CurrentGenerationAsync(opened, cancellationToken).ConfigureAwait(false) != generation)
+                {
+                    throw new EngineStoreFencedException("another engine served the store while this one was disconnected");
+                }
+
+                await using (var end = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", opened))
+                {
+                    end.Parameters.AddWithValue("pid", lockSessionPid);
+                    await end.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!await TryLockAsync(opened, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new TimeoutException("the store's lock is still held by this engine's previous session");
+                }
+            }
+
+            await using (var pid = new NpgsqlCommand("SELECT pg_backend_pid()", opened))
+            {
+                lockSessionPid = (int)(await pid.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
 
             if (first)
@@ -286,9 +310,7 @@ internal sealed class PostgresEngineStore : IEngineStore
             }
             else
             {
-                await using var check = new NpgsqlCommand($"SELECT generation FROM {schema}.engine_owner WHERE id = 1", opened);
-                var current = await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                if (current is not long g || g != generation)
+                if (await CurrentGenerationAsync(opened, cancellationToken).ConfigureAwait(false) != generation)
                 {
                     throw new EngineStoreFencedException("another engine served the store while this one was disconnected");
                 }
@@ -303,6 +325,19 @@ internal sealed class PostgresEngineStore : IEngineStore
             await opened.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private async Task<bool> TryLockAsync(NpgsqlConnection opened, CancellationToken cancellationToken)
+    {
+        await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", opened);
+        take.Parameters.AddWithValue("key", lockKey);
+        return (bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private async Task<long?> CurrentGenerationAsync(NpgsqlConnection opened, CancellationToken cancellationToken)
+    {
+        await using var check = new NpgsqlCommand($"SELECT generation FROM {schema}.engine_owner WHERE id = 1", opened);
+        return await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;
     }
 
     private async Task MigrateAsync(NpgsqlConnection opened, CancellationToken cancellationToken)

@@ -26,6 +26,9 @@ public sealed record BenchmarkOptions
     /// <summary>host:port of a running server instead of the in-process one.</summary>
     public string? Target { get; init; }
 
+    /// <summary>Rounds over the stores, interleaved (memory, postgres, memory, …), so warm-up favours neither.</summary>
+    public int Rounds { get; init; } = 2;
+
     /// <summary>Stores to measure, one after the other in the same run: memory, postgres.</summary>
     public IReadOnlyList<string> Stores { get; init; } = ["memory", "postgres"];
 
@@ -48,6 +51,7 @@ public sealed record BenchmarkOptions
           --no-tracing-listener  disable the SDK's workflow tracing event listener in the worker
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
           --target HOST:PORT   measure a running server instead of starting one in-process
+          --rounds N           rounds over the stores, interleaved (default 2)
           --store memory|postgres  measure only this store (default: both, in-memory first)
           --db CONNECTION      PostgreSQL for the durable store (default: ConnectionStrings__WarehouseOms or the local one)
         """;
@@ -78,6 +82,7 @@ public sealed record BenchmarkOptions
                 "--no-tracing-listener" => options with { DisableTracingListener = true },
                 "--store" => options with { Stores = [Store(Value())] },
                 "--db" => options with { Database = Value() },
+                "--rounds" => options with { Rounds = Count() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -343,8 +343,8 @@ internal sealed partial class WorkflowEngine
     private void FailAttempt(Execution execution, ActivityState activity, Failure failure, string? identity, TimeoutType? timeout)
     {
         var policy = activity.Attributes.RetryPolicy;
-        var delay = NextRetryDelay(policy, activity.Attempt, failure, timeout);
-        var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout) : RetryState.InProgress;
+        var delay = NextRetryDelay(policy, activity.Attempt, failure, timeout, activity.CancelRequested);
+        var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout, activity.CancelRequested) : RetryState.InProgress;
         if (delay is { } d && NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c && Clock.Now + d > activity.ScheduledTime + s2c.ToTimeSpan())
         {
             // Not enough time for another attempt: the final outcome is a schedule-to-close timeout.
@@ -446,9 +446,9 @@ internal sealed partial class WorkflowEngine
     };
 
     /// <summary>The delay before the next attempt, or null when the failure is final.</summary>
-    private static TimeSpan? NextRetryDelay(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout)
+    private static TimeSpan? NextRetryDelay(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout, bool cancelRequested = false)
     {
-        if (RetryStateFor(policy, attempt, failure, timeout) != RetryState.InProgress)
+        if (RetryStateFor(policy, attempt, failure, timeout, cancelRequested) != RetryState.InProgress)
         {
             return null;
         }
@@ -465,7 +465,7 @@ internal sealed partial class WorkflowEngine
         return delay > maximum ? maximum : delay;
     }
 
-    private static RetryState RetryStateFor(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout)
+    private static RetryState RetryStateFor(RetryPolicy policy, int attempt, Failure? failure, TimeoutType? timeout, bool cancelRequested = false)
     {
         if (failure?.ApplicationFailureInfo is { } app)
         {
@@ -478,6 +478,11 @@ internal sealed partial class WorkflowEngine
         if (failure?.CanceledFailureInfo is not null || failure?.TerminatedFailureInfo is not null)
         {
             return RetryState.NonRetryableFailure;
+        }
+
+        if (cancelRequested)
+        {
+            return RetryState.CancelRequested;
         }
 
         if (timeout is TimeoutType.ScheduleToStart or TimeoutType.ScheduleToClose)

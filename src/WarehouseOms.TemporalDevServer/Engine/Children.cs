@@ -251,6 +251,18 @@ internal sealed partial class WorkflowEngine
         after.Add(() =>
         {
             var target = TryFindOpen(c.Namespace, targetRef, c.ChildWorkflowOnly ? source : null);
+            if (target is null && TryFind(c.Namespace, targetRef, c.ChildWorkflowOnly ? source : null) is { } closed)
+            {
+                // As in Temporal: asking a workflow that already closed to cancel is a successful request.
+                AddExternal(source, NewEvent(EventType.ExternalWorkflowExecutionCancelRequested, e => e.ExternalWorkflowExecutionCancelRequestedEventAttributes = new ExternalWorkflowExecutionCancelRequestedEventAttributes
+                {
+                    InitiatedEventId = initiated.EventId,
+                    Namespace = Ns(c.Namespace),
+                    WorkflowExecution = closed.Ref,
+                }));
+                return;
+            }
+
             if (target is null)
             {
                 AddExternal(source, NewEvent(EventType.RequestCancelExternalWorkflowExecutionFailed, e => e.RequestCancelExternalWorkflowExecutionFailedEventAttributes = new RequestCancelExternalWorkflowExecutionFailedEventAttributes
@@ -285,7 +297,10 @@ internal sealed partial class WorkflowEngine
         });
     }
 
-    private Execution? TryFindOpen(string ns, WorkflowExecution? target, Execution? requiredParent)
+    private Execution? TryFindOpen(string ns, WorkflowExecution? target, Execution? requiredParent) =>
+        TryFind(ns, target, requiredParent) is { IsOpen: true } run ? run : null;
+
+    private Execution? TryFind(string ns, WorkflowExecution? target, Execution? requiredParent)
     {
         if (target is null || string.IsNullOrEmpty(target.WorkflowId))
         {
@@ -293,7 +308,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var run = string.IsNullOrEmpty(target.RunId) ? Current(ns, target.WorkflowId) : runsByRunId.GetValueOrDefault(target.RunId);
-        if (run is null || !run.IsOpen || run.WorkflowId != target.WorkflowId)
+        if (run is null || run.WorkflowId != target.WorkflowId)
         {
             return null;
         }

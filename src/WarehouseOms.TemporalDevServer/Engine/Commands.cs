@@ -30,7 +30,9 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.ScheduleActivityDuplicateId, $"Duplicate activity ID {a.ActivityId}.");
                 }
 
-                return null;
+                return RetryPolicyRules.Problem(a.RetryPolicy) is { } badActivityRetry
+                    ? new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, badActivityRetry)
+                    : null;
             case CommandType.StartTimer:
                 var t = command.StartTimerCommandAttributes;
                 if (t is null || string.IsNullOrEmpty(t.TimerId))
@@ -43,8 +45,17 @@ internal sealed partial class WorkflowEngine
                     : null;
             case CommandType.StartChildWorkflowExecution:
                 var c = command.StartChildWorkflowExecutionCommandAttributes;
-                return c is null || string.IsNullOrEmpty(c.WorkflowId) || string.IsNullOrEmpty(c.WorkflowType?.Name)
-                    ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "WorkflowId and WorkflowType are required.")
+                if (c is null || string.IsNullOrEmpty(c.WorkflowId) || string.IsNullOrEmpty(c.WorkflowType?.Name))
+                {
+                    return new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "WorkflowId and WorkflowType are required.");
+                }
+
+                return RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
+                    ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
+                    : null;
+            case CommandType.ContinueAsNewWorkflowExecution:
+                return RetryPolicyRules.Problem(command.ContinueAsNewWorkflowExecutionCommandAttributes?.RetryPolicy) is { } badNextRetry
+                    ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
                     : null;
             case CommandType.ProtocolMessage:
                 return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "Workflow updates are not supported by this dev server.");

@@ -135,8 +135,8 @@ internal sealed partial class WorkflowEngine
             Status = execution.Status,
             HistoryLength = execution.History.Count,
             TaskQueue = execution.TaskQueue,
-            Memo = execution.Memo ?? new Memo(),
-            SearchAttributes = execution.SearchAttributes,
+            Memo = execution.Memo?.Clone() ?? new Memo(),
+            SearchAttributes = execution.SearchAttributes.Clone(),
             FirstRunId = execution.FirstRunId,
             RootExecution = execution.Root ?? execution.Ref,
         };

@@ -67,7 +67,7 @@ internal sealed partial class WorkflowEngine
 
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
     {
-        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId);
+        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         lock (gate)
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
@@ -80,7 +80,7 @@ internal sealed partial class WorkflowEngine
 
     public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
     {
-        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId);
+        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         if (string.IsNullOrEmpty(request.SignalName))
         {
             throw Errors.InvalidArgument("SignalName is not set on request.");
@@ -93,20 +93,19 @@ internal sealed partial class WorkflowEngine
             var conflict = request.WorkflowIdConflictPolicy;
             if (current is { IsOpen: true } && conflict is not (WorkflowIdConflictPolicy.TerminateExisting or WorkflowIdConflictPolicy.Fail))
             {
-                AddExternal(current, signal);
+                AddExternal(current, signal, endStartDelay: true);
                 return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
+            }
+
+            // As in Temporal: FAIL means fail, also for signal-with-start on a running workflow.
+            if (current is { IsOpen: true } && conflict == WorkflowIdConflictPolicy.Fail)
+            {
+                throw Errors.AlreadyStarted(request.WorkflowId, current.RunId, current.StartRequestId);
             }
 
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
                 request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
-
-            // An open run with FAIL still gets the signal (signal-with-start never fails for a running workflow).
-            if (current is { IsOpen: true } && conflict == WorkflowIdConflictPolicy.Fail)
-            {
-                AddExternal(current, signal);
-                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
-            }
 
             var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, conflict, signal);
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
@@ -137,8 +136,13 @@ internal sealed partial class WorkflowEngine
         Priority = priority,
     };
 
-    private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId)
+    private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId, RetryPolicy? retryPolicy)
     {
+        if (RetryPolicyRules.Problem(retryPolicy) is { } badRetry)
+        {
+            throw Errors.InvalidArgument(badRetry);
+        }
+
         if (string.IsNullOrEmpty(workflowId))
         {
             throw Errors.InvalidArgument("WorkflowId is not set on request.");
@@ -194,7 +198,7 @@ internal sealed partial class WorkflowEngine
                     case WorkflowIdConflictPolicy.UseExisting:
                         if (signal is not null)
                         {
-                            AddExternal(current, signal);
+                            AddExternal(current, signal, endStartDelay: true);
                         }
 
                         return (current, false);
@@ -260,7 +264,8 @@ internal sealed partial class WorkflowEngine
             RunTimeout = runTimeout,
             ExecutionTimeout = executionTimeout,
             ExecutionDeadline = args.ExecutionDeadline ?? (executionTimeout is null ? null : now + executionTimeout.ToTimeSpan()),
-            Memo = args.Memo,
+            // Copies: upserts change the run, never the recorded started event.
+            Memo = args.Memo?.Clone(),
             SearchAttributes = args.SearchAttributes?.Clone() ?? new SearchAttributes(),
             RetryPolicy = args.RetryPolicy,
             Parent = args.Parent,
@@ -345,7 +350,7 @@ internal sealed partial class WorkflowEngine
     {
         if (execution.StartDelayDue is { } due)
         {
-            execution.StartDelayTimer = Clock.ScheduleAt(due, () => ScheduleWorkflowTask(execution));
+            execution.StartDelayTimer = Clock.ScheduleAt(due, () => ScheduleWorkflowTask(execution, endStartDelay: true));
         }
     }
 

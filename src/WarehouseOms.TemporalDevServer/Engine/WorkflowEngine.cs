@@ -165,7 +165,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     /// <summary>An event from outside the workflow's own commands: buffered while a task is started.</summary>
     /// <param name="linkStarted">The event closes an activity whose started event was added just before it:
     /// its StartedEventId is filled on append (the started event may sit in the buffer until then).</param>
-    private void AddExternal(Execution execution, HistoryEvent e, bool linkStarted = false, bool scheduleTask = true)
+    private void AddExternal(Execution execution, HistoryEvent e, bool linkStarted = false, bool scheduleTask = true, bool endStartDelay = false)
     {
         if (!execution.IsOpen)
         {
@@ -184,7 +184,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
         if (scheduleTask)
         {
-            ScheduleWorkflowTask(execution);
+            ScheduleWorkflowTask(execution, endStartDelay);
         }
     }
 

@@ -10,9 +10,10 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 internal sealed partial class WorkflowEngine
 {
     /// <summary>At most one workflow task outstanding: schedule one, or remember that one is needed.</summary>
-    private void ScheduleWorkflowTask(Execution execution)
+    /// <param name="endStartDelay">A delayed start gets its first task only from its timer or a signal-with-start.</param>
+    private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false)
     {
-        if (!execution.IsOpen)
+        if (!execution.IsOpen || (execution.StartDelayDue is not null && !endStartDelay))
         {
             return;
         }
@@ -124,8 +125,9 @@ internal sealed partial class WorkflowEngine
             if (closes && execution.Buffer.Count > 0)
             {
                 // New events arrived while the worker decided to close: it must see them first.
-                FailWorkflowTask(execution, WorkflowTaskFailedCause.UnhandledCommand, null, request.Identity);
-                throw Errors.InvalidArgument("UnhandledCommand");
+                const string unhandled = "UnhandledCommand: new events arrived while the workflow task was running; the workflow must see them before it closes";
+                FailWorkflowTask(execution, WorkflowTaskFailedCause.UnhandledCommand, new Failure { Message = unhandled }, request.Identity);
+                throw Errors.InvalidArgument(unhandled);
             }
 
             var invalid = commands.Select(c => Validate(execution, c)).FirstOrDefault(v => v is not null);

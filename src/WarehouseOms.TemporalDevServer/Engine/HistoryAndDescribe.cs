@@ -5,6 +5,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Api.Workflow.V1;
 using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine.Visibility;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
@@ -149,65 +150,50 @@ internal sealed partial class WorkflowEngine
         return info;
     }
 
-    /// <summary>Simple visibility: all runs, optionally filtered by WorkflowId / WorkflowType / ExecutionStatus equality.</summary>
+    /// <summary>Visibility over the runs in memory, filtered and ordered by the query, one page at a time.</summary>
     public ListWorkflowExecutionsResponse List(ListWorkflowExecutionsRequest request)
     {
+        var query = VisibilityQuery.Parse(request.Query);
+        var skip = request.NextPageToken.IsEmpty ? 0 : int.Parse(request.NextPageToken.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
+        var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
         lock (gate)
         {
+            var ns = Ns(request.Namespace);
+            var matching = query.Sort(runsByRunId.Values.Where(r => r.Namespace == ns && query.Matches(r))).Skip(skip).Take(pageSize + 1).ToList();
             var response = new ListWorkflowExecutionsResponse();
-            response.Executions.AddRange(runsByRunId.Values
-                .Where(r => r.Namespace == Ns(request.Namespace) && VisibilityQuery.Matches(request.Query, r))
-                .OrderByDescending(r => r.StartTime)
-                .Select(Info));
+            response.Executions.AddRange(matching.Take(pageSize).Select(Info));
+            if (matching.Count > pageSize)
+            {
+                response.NextPageToken = ByteStrings.Utf8((skip + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             return response;
         }
     }
 
     public CountWorkflowExecutionsResponse Count(CountWorkflowExecutionsRequest request)
     {
+        var query = VisibilityQuery.Parse(request.Query);
         lock (gate)
         {
-            return new CountWorkflowExecutionsResponse
+            var ns = Ns(request.Namespace);
+            var matching = runsByRunId.Values.Where(r => r.Namespace == ns && query.Matches(r)).ToList();
+            var response = new CountWorkflowExecutionsResponse { Count = matching.Count };
+            if (query.GroupBy is not null)
             {
-                Count = runsByRunId.Values.LongCount(r => r.Namespace == Ns(request.Namespace) && VisibilityQuery.Matches(request.Query, r)),
-            };
-        }
-    }
-}
-
-/// <summary>The small subset of Temporal's visibility query language this server understands.</summary>
-internal static class VisibilityQuery
-{
-    public static bool Matches(string? query, Execution run)
-    {
-        if (string.IsNullOrWhiteSpace(query))
-        {
-            return true;
-        }
-
-        foreach (var clause in query.Split(" AND ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = clause.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2)
-            {
-                throw Errors.InvalidArgument($"Unsupported visibility query: {query}");
+                foreach (var group in matching.GroupBy(r => r.Status).OrderBy(g => g.Key))
+                {
+                    var aggregation = new CountWorkflowExecutionsResponse.Types.AggregationGroup { Count = group.Count() };
+                    aggregation.GroupValues.Add(new Payload
+                    {
+                        Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Keyword") },
+                        Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(group.Key.ToString())),
+                    });
+                    response.Groups.Add(aggregation);
+                }
             }
 
-            var value = parts[1].Trim('\'', '"');
-            var ok = parts[0] switch
-            {
-                "WorkflowId" => run.WorkflowId == value,
-                "WorkflowType" => run.WorkflowType == value,
-                "ExecutionStatus" => string.Equals(run.Status.ToString(), value, StringComparison.OrdinalIgnoreCase),
-                "TaskQueue" => run.TaskQueue == value,
-                _ => throw Errors.InvalidArgument($"Unsupported visibility query: {query}"),
-            };
-            if (!ok)
-            {
-                return false;
-            }
+            return response;
         }
-
-        return true;
     }
 }

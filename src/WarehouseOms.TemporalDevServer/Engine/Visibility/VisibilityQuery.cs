@@ -1,0 +1,477 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Temporalio.Api.Enums.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine.Visibility;
+
+/// <summary>
+/// The list query language users type: comparisons (=, !=, &lt;&gt;, &lt;, &lt;=, &gt;, &gt;=), IN, BETWEEN … AND …,
+/// STARTS_WITH, IS [NOT] NULL, AND / OR / NOT with parentheses (keywords in any case), ORDER BY and, for
+/// counts, GROUP BY ExecutionStatus. Fields: WorkflowId, WorkflowType, RunId, TaskQueue, ExecutionStatus,
+/// StartTime, CloseTime, ExecutionTime and custom search attributes. Anything else is INVALID_ARGUMENT
+/// naming the problem, never an empty success.
+/// </summary>
+internal sealed class VisibilityQuery
+{
+    private readonly Func<Execution, bool> filter;
+
+    private VisibilityQuery(Func<Execution, bool> filter, string? orderBy, bool descending, string? groupBy)
+    {
+        this.filter = filter;
+        OrderBy = orderBy;
+        Descending = descending;
+        GroupBy = groupBy;
+    }
+
+    public string? OrderBy { get; }
+
+    public bool Descending { get; }
+
+    /// <summary>Only <c>ExecutionStatus</c> is supported, as in Temporal.</summary>
+    public string? GroupBy { get; }
+
+    public bool Matches(Execution run) => filter(run);
+
+    /// <summary>ORDER BY when given, otherwise newest start first (Temporal's default).</summary>
+    public IEnumerable<Execution> Sort(IEnumerable<Execution> runs)
+    {
+        if (OrderBy is null)
+        {
+            return runs.OrderByDescending(r => r.StartTime).ThenByDescending(r => r.Ordinal);
+        }
+
+        var key = (Func<Execution, Value>)(r => Field(OrderBy, r));
+        return Descending ? runs.OrderByDescending(key, ValueComparer.Instance) : runs.OrderBy(key, ValueComparer.Instance);
+    }
+
+    public static VisibilityQuery Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new VisibilityQuery(_ => true, null, false, null);
+        }
+
+        var parser = new Parser(Tokenize(text), text);
+        return parser.Query();
+    }
+
+    internal static Value Field(string name, Execution run) => name switch
+    {
+        "WorkflowId" => Value.Of(run.WorkflowId),
+        "WorkflowType" => Value.Of(run.WorkflowType),
+        "RunId" => Value.Of(run.RunId),
+        "TaskQueue" => Value.Of(run.TaskQueue),
+        "ExecutionStatus" => Value.Of(run.Status.ToString()),
+        "StartTime" or "ExecutionTime" => Value.Of(run.StartTime),
+        "CloseTime" => run.CloseTime is { } closed ? Value.Of(closed) : Value.Null,
+        _ => SearchAttribute(name, run),
+    };
+
+    private static Value SearchAttribute(string name, Execution run)
+    {
+        if (!run.SearchAttributes.IndexedFields.TryGetValue(name, out var payload))
+        {
+            return Value.Null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(payload.Data.Memory);
+            return json.RootElement.ValueKind switch
+            {
+                JsonValueKind.String => json.RootElement.TryGetDateTime(out var time) ? Value.Of(time.ToUniversalTime()) : Value.Of(json.RootElement.GetString()!),
+                JsonValueKind.Number => Value.Of(json.RootElement.GetDouble()),
+                JsonValueKind.True or JsonValueKind.False => Value.Of(json.RootElement.GetBoolean() ? "true" : "false"),
+                JsonValueKind.Array => Value.OfList(json.RootElement.EnumerateArray().Select(e => e.ToString()).ToList()),
+                _ => Value.Null,
+            };
+        }
+        catch (JsonException)
+        {
+            return Value.Null;
+        }
+    }
+
+    private static List<Token> Tokenize(string text)
+    {
+        var tokens = new List<Token>();
+        for (var i = 0; i < text.Length;)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+            }
+            else if (c is '\'' or '"' or '`')
+            {
+                var end = i + 1;
+                var literal = new StringBuilder();
+                while (end < text.Length && text[end] != c)
+                {
+                    literal.Append(text[end++]);
+                }
+
+                if (end >= text.Length)
+                {
+                    throw Bad(text, $"unterminated string starting at {i}");
+                }
+
+                tokens.Add(new Token(c == '`' ? TokenKind.Identifier : TokenKind.String, literal.ToString(), i));
+                i = end + 1;
+            }
+            else if (char.IsLetter(c) || c == '_')
+            {
+                var start = i;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] is '_' or '.'))
+                {
+                    i++;
+                }
+
+                tokens.Add(new Token(TokenKind.Identifier, text[start..i], start));
+            }
+            else if (char.IsDigit(c) || (c == '-' && i + 1 < text.Length && char.IsDigit(text[i + 1])))
+            {
+                var start = i++;
+                while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.'))
+                {
+                    i++;
+                }
+
+                tokens.Add(new Token(TokenKind.Number, text[start..i], start));
+            }
+            else if (c is '(' or ')' or ',')
+            {
+                tokens.Add(new Token(TokenKind.Symbol, c.ToString(), i++));
+            }
+            else if (c is '=' or '!' or '<' or '>')
+            {
+                var two = i + 1 < text.Length ? text.Substring(i, 2) : null;
+                if (two is "!=" or "<>" or "<=" or ">=")
+                {
+                    tokens.Add(new Token(TokenKind.Symbol, two, i));
+                    i += 2;
+                }
+                else if (c != '!')
+                {
+                    tokens.Add(new Token(TokenKind.Symbol, c.ToString(), i++));
+                }
+                else
+                {
+                    throw Bad(text, $"unexpected '!' at {i}");
+                }
+            }
+            else
+            {
+                throw Bad(text, $"unexpected '{c}' at {i}");
+            }
+        }
+
+        return tokens;
+    }
+
+    internal static global::Grpc.Core.RpcException Bad(string query, string problem) =>
+        Errors.InvalidArgument($"invalid query: {problem}: {query}");
+
+    internal enum TokenKind
+    {
+        Identifier,
+        String,
+        Number,
+        Symbol,
+    }
+
+    internal sealed record Token(TokenKind Kind, string Text, int Position)
+    {
+        public bool Is(string keyword) =>
+            Kind is TokenKind.Identifier or TokenKind.Symbol && string.Equals(Text, keyword, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Recursive descent: or := and (OR and)*; and := not (AND not)*; not := NOT not | ( or ) | predicate.</summary>
+    private sealed class Parser(List<Token> tokens, string text)
+    {
+        private static readonly HashSet<string> Statuses =
+            new(Enum.GetNames<WorkflowExecutionStatus>().Where(n => n != nameof(WorkflowExecutionStatus.Unspecified)), StringComparer.OrdinalIgnoreCase);
+
+        private int position;
+
+        private Token? Current => position < tokens.Count ? tokens[position] : null;
+
+        public VisibilityQuery Query()
+        {
+            Func<Execution, bool> filter = _ => true;
+            if (Current is { } first && !first.Is("ORDER") && !first.Is("GROUP"))
+            {
+                filter = Or();
+            }
+
+            string? orderBy = null;
+            var descending = false;
+            string? groupBy = null;
+            if (Accept("ORDER"))
+            {
+                Expect("BY");
+                orderBy = FieldName();
+                if (orderBy is not ("StartTime" or "CloseTime" or "ExecutionTime" or "WorkflowId" or "WorkflowType" or "ExecutionStatus"))
+                {
+                    throw Bad(text, $"cannot order by {orderBy}");
+                }
+
+                descending = Accept("DESC");
+                if (!descending)
+                {
+                    Accept("ASC");
+                }
+            }
+            else if (Accept("GROUP"))
+            {
+                Expect("BY");
+                groupBy = FieldName();
+                if (groupBy != "ExecutionStatus")
+                {
+                    throw Bad(text, "only GROUP BY ExecutionStatus is supported");
+                }
+            }
+
+            if (Current is { } extra)
+            {
+                throw Bad(text, $"unexpected '{extra.Text}' at {extra.Position}");
+            }
+
+            return new VisibilityQuery(filter, orderBy, descending, groupBy);
+        }
+
+        private Func<Execution, bool> Or()
+        {
+            var left = And();
+            while (Accept("OR"))
+            {
+                var (a, b) = (left, And());
+                left = r => a(r) || b(r);
+            }
+
+            return left;
+        }
+
+        private Func<Execution, bool> And()
+        {
+            var left = Not();
+            while (Accept("AND"))
+            {
+                var (a, b) = (left, Not());
+                left = r => a(r) && b(r);
+            }
+
+            return left;
+        }
+
+        private Func<Execution, bool> Not()
+        {
+            if (Accept("NOT"))
+            {
+                var inner = Not();
+                return r => !inner(r);
+            }
+
+            if (Accept("("))
+            {
+                var inner = Or();
+                Expect(")");
+                return inner;
+            }
+
+            return Predicate();
+        }
+
+        private Func<Execution, bool> Predicate()
+        {
+            var field = FieldName();
+            if (Accept("IS"))
+            {
+                var negate = Accept("NOT");
+                Expect("NULL");
+                return r => Field(field, r).IsNull != negate;
+            }
+
+            var not = Accept("NOT");
+            if (Accept("IN"))
+            {
+                Expect("(");
+                var values = new List<Value> { Literal(field) };
+                while (Accept(","))
+                {
+                    values.Add(Literal(field));
+                }
+
+                Expect(")");
+                return r => values.Any(v => Field(field, r).EqualsValue(v)) != not;
+            }
+
+            if (Accept("BETWEEN"))
+            {
+                var low = Literal(field);
+                Expect("AND");
+                var high = Literal(field);
+                return r => (ValueComparer.Instance.Compare(Field(field, r), low) >= 0 && ValueComparer.Instance.Compare(Field(field, r), high) <= 0 && !Field(field, r).IsNull) != not;
+            }
+
+            if (Accept("STARTS_WITH"))
+            {
+                var prefix = Literal(field).Text ?? throw Bad(text, "STARTS_WITH needs a string");
+                return r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not;
+            }
+
+            if (not)
+            {
+                throw Bad(text, $"NOT after {field} must be followed by IN or BETWEEN");
+            }
+
+            var op = Current is { Kind: TokenKind.Symbol } symbol && symbol.Text is "=" or "!=" or "<>" or "<" or "<=" or ">" or ">="
+                ? Next().Text
+                : throw Bad(text, $"expected a comparison after {field}");
+            var value = Literal(field);
+            return op switch
+            {
+                "=" => r => Field(field, r).EqualsValue(value),
+                "!=" or "<>" => r => !Field(field, r).EqualsValue(value),
+                "<" => r => Compare(field, r, value) is < 0,
+                "<=" => r => Compare(field, r, value) is <= 0,
+                ">" => r => Compare(field, r, value) is > 0,
+                _ => r => Compare(field, r, value) is >= 0,
+            };
+        }
+
+        private static int? Compare(string field, Execution run, Value value)
+        {
+            var actual = Field(field, run);
+            return actual.IsNull ? null : ValueComparer.Instance.Compare(actual, value);
+        }
+
+        private string FieldName()
+        {
+            var token = Next();
+            return token.Kind == TokenKind.Identifier ? token.Text : throw Bad(text, $"expected a field name at {token.Position}");
+        }
+
+        private Value Literal(string field)
+        {
+            var token = Next();
+            if (token.Kind == TokenKind.Number)
+            {
+                return Value.Of(double.Parse(token.Text, CultureInfo.InvariantCulture));
+            }
+
+            if (token.Kind != TokenKind.String)
+            {
+                throw Bad(text, $"expected a value at {token.Position}");
+            }
+
+            if (field is "StartTime" or "CloseTime" or "ExecutionTime")
+            {
+                return DateTime.TryParse(token.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time)
+                    ? Value.Of(time)
+                    : throw Bad(text, $"'{token.Text}' is not a time");
+            }
+
+            if (field == "ExecutionStatus")
+            {
+                return Statuses.TryGetValue(token.Text, out var status)
+                    ? Value.Of(status)
+                    : throw Bad(text, $"'{token.Text}' is not an execution status");
+            }
+
+            return DateTime.TryParse(token.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) && token.Text.Contains('T', StringComparison.Ordinal)
+                ? Value.Of(token.Text, when)
+                : Value.Of(token.Text);
+        }
+
+        private bool Accept(string keyword)
+        {
+            if (Current is { } token && token.Is(keyword))
+            {
+                position++;
+                return true;
+            }
+
+            return false;
+        }
+
+        private void Expect(string keyword)
+        {
+            if (!Accept(keyword))
+            {
+                throw Bad(text, $"expected {keyword}{(Current is { } t ? $" at {t.Position}" : " at the end")}");
+            }
+        }
+
+        private Token Next() => position < tokens.Count ? tokens[position++] : throw Bad(text, "unexpected end of query");
+    }
+}
+
+/// <summary>A field or literal value: text, number, time, a keyword list, or null.</summary>
+internal sealed record Value(string? Text, double? Number, DateTime? Time, IReadOnlyList<string>? List)
+{
+    public static readonly Value Null = new(null, null, null, null);
+
+    public bool IsNull => Text is null && Number is null && Time is null && List is null;
+
+    public static Value Of(string text) => new(text, null, null, null);
+
+    public static Value Of(string text, DateTime time) => new(text, null, time, null);
+
+    public static Value Of(double number) => new(null, number, null, null);
+
+    public static Value Of(DateTime time) => new(null, null, time, null);
+
+    public static Value OfList(IReadOnlyList<string> list) => new(null, null, null, list);
+
+    public bool EqualsValue(Value other)
+    {
+        if (List is { } items)
+        {
+            return other.Text is { } wanted && items.Contains(wanted);
+        }
+
+        if (Time is { } t && other.Time is { } u)
+        {
+            return t == u;
+        }
+
+        if (Number is { } n && other.Number is { } m)
+        {
+            return n.Equals(m);
+        }
+
+        return Text is not null && string.Equals(Text, other.Text, StringComparison.Ordinal);
+    }
+}
+
+internal sealed class ValueComparer : IComparer<Value>
+{
+    public static readonly ValueComparer Instance = new();
+
+    public int Compare(Value? x, Value? y)
+    {
+        if (x is null || x.IsNull)
+        {
+            return y is null || y.IsNull ? 0 : -1;
+        }
+
+        if (y is null || y.IsNull)
+        {
+            return 1;
+        }
+
+        if (x.Time is { } a && y.Time is { } b)
+        {
+            return a.CompareTo(b);
+        }
+
+        if (x.Number is { } m && y.Number is { } n)
+        {
+            return m.CompareTo(n);
+        }
+
+        return string.CompareOrdinal(x.Text, y.Text);
+    }
+}

@@ -162,29 +162,44 @@ internal sealed partial class WorkflowEngine
     private void FailRun(Execution execution, Temporalio.Api.Failure.V1.Failure? failure, long completedId)
     {
         // Workflow retry policy: same rules as activities; the next run starts after the backoff.
-        var attempt = ((WorkflowExecutionStartedEventAttributes)execution.History[0].WorkflowExecutionStartedEventAttributes).Attempt;
-        var retry = execution.RetryPolicy is null ? null : NextRetryDelay(execution.RetryPolicy, attempt, failure, null);
-        if (retry is { } delay && (execution.ExecutionDeadline is null || Clock.Now + delay < execution.ExecutionDeadline))
-        {
-            var next = StartNextRun(execution, execution.WorkflowType, execution.TaskQueue,
-                ((WorkflowExecutionStartedEventAttributes)execution.History[0].WorkflowExecutionStartedEventAttributes).Input,
-                ContinueAsNewInitiator.Retry, delay, attempt + 1, failure, null, null, null, null, null, execution.RetryPolicy);
-            CloseRun(execution, NewEvent(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
-            {
-                Failure = failure,
-                RetryState = RetryState.InProgress,
-                WorkflowTaskCompletedEventId = completedId,
-                NewExecutionRunId = next.RunId,
-            }), WorkflowExecutionStatus.Failed);
-            return;
-        }
-
+        var (retryState, next) = RetryRun(execution, failure, timeout: null);
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
         {
             Failure = failure,
-            RetryState = execution.RetryPolicy is null ? RetryState.RetryPolicyNotSet : RetryState.NonRetryableFailure,
+            RetryState = retryState,
             WorkflowTaskCompletedEventId = completedId,
+            NewExecutionRunId = next?.RunId ?? string.Empty,
         }), WorkflowExecutionStatus.Failed);
+    }
+
+    /// <summary>
+    /// Starts the next attempt when the retry policy allows one before the execution deadline; otherwise
+    /// says why not (RetryPolicyNotSet, NonRetryableFailure, MaximumAttemptsReached, Timeout). The next
+    /// run keeps the input, header, run timeout, memo and search attributes the failed one started with.
+    /// </summary>
+    private (RetryState State, Execution? Next) RetryRun(Execution execution, Temporalio.Api.Failure.V1.Failure? failure, TimeoutType? timeout)
+    {
+        if (execution.RetryPolicy is not { } policy)
+        {
+            return (timeout is null ? RetryState.RetryPolicyNotSet : RetryState.Timeout, null);
+        }
+
+        var started = execution.History[0].WorkflowExecutionStartedEventAttributes;
+        var state = RetryStateFor(policy, started.Attempt, failure, timeout);
+        if (state != RetryState.InProgress)
+        {
+            return (state, null);
+        }
+
+        var delay = NextRetryDelay(policy, started.Attempt, failure, timeout) ?? TimeSpan.Zero;
+        if (execution.ExecutionDeadline is { } deadline && Clock.Now + delay >= deadline)
+        {
+            return (RetryState.Timeout, null);
+        }
+
+        var next = StartNextRun(execution, execution.WorkflowType, execution.TaskQueue, started.Input, ContinueAsNewInitiator.Retry, delay,
+            started.Attempt + 1, failure, null, started.Header, started.Memo, started.SearchAttributes, execution.RunTimeout, policy);
+        return (RetryState.InProgress, next);
     }
 
     private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId, string identity)

@@ -361,9 +361,14 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        // A run timeout is retried under the workflow's retry policy; the execution timeout is final.
+        var executionExpired = execution.ExecutionDeadline is { } deadline && Clock.Now >= deadline;
+        var failure = new Failure { Message = "workflow run timed out", TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = TimeoutType.StartToClose } };
+        var (retryState, next) = executionExpired ? (RetryState.Timeout, null) : RetryRun(execution, failure, TimeoutType.StartToClose);
         ForceClose(execution, NewEvent(EventType.WorkflowExecutionTimedOut, e => e.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes
         {
-            RetryState = RetryState.Timeout,
+            RetryState = retryState,
+            NewExecutionRunId = next?.RunId ?? string.Empty,
         }), WorkflowExecutionStatus.TimedOut);
     }
 

@@ -309,7 +309,8 @@ internal sealed partial class WorkflowEngine
         RequeueQueries(execution);
 
         ApplyParentClosePolicies(execution);
-        if (status != WorkflowExecutionStatus.ContinuedAsNew)
+        // A run that continues (continue-as-new, retry) is not the end: the parent hears of the chain's last run.
+        if (execution.NextRunId is null)
         {
             NotifyParentOfClose(execution, closeEvent);
         }

@@ -106,3 +106,45 @@ public static class FidelityActivities
         }
     }
 }
+
+/// <summary>Fails every attempt, naming the attempt; retryable unless told otherwise.</summary>
+[Workflow]
+public sealed class AlwaysFailingWorkflow
+{
+    [WorkflowRun]
+    public Task<string> RunAsync(bool nonRetryable) =>
+        throw new ApplicationFailureException($"attempt {Workflow.Info.Attempt}", nonRetryable: nonRetryable);
+}
+
+/// <summary>Outlives any short run timeout.</summary>
+[Workflow]
+public sealed class SlowWorkflow
+{
+    [WorkflowRun]
+    public Task RunAsync() => Workflow.DelayAsync(TimeSpan.FromMinutes(5));
+}
+
+/// <summary>Runs a child that always fails, with a retry policy: reports how the parent heard of it.</summary>
+[Workflow]
+public sealed class ParentOfRetriedChildWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        try
+        {
+            await Workflow.ExecuteChildWorkflowAsync(
+                (AlwaysFailingWorkflow child) => child.RunAsync(false),
+                new()
+                {
+                    Id = $"{Workflow.Info.WorkflowId}-child",
+                    RetryPolicy = new() { MaximumAttempts = 3, InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
+                });
+            return "completed";
+        }
+        catch (ChildWorkflowFailureException failure)
+        {
+            return $"{failure.RetryState}: {failure.InnerException?.Message}";
+        }
+    }
+}

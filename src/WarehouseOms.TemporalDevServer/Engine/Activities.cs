@@ -347,7 +347,20 @@ internal sealed partial class WorkflowEngine
         var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout, activity.CancelRequested) : RetryState.InProgress;
         if (delay is { } d && NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c && Clock.Now + d > activity.ScheduledTime + s2c.ToTimeSpan())
         {
-            // Not enough time for another attempt: the final outcome is a schedule-to-close timeout.
+            if (timeout is null)
+            {
+                // As in Temporal: the activity's own failure stands; the retry state says why it stopped.
+                FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskFailed, e => e.ActivityTaskFailedEventAttributes = new ActivityTaskFailedEventAttributes
+                {
+                    Failure = failure,
+                    ScheduledEventId = activity.ScheduledEventId,
+                    Identity = identity ?? string.Empty,
+                    RetryState = RetryState.Timeout,
+                }), activity.Phase == ActivityPhase.Started);
+                return;
+            }
+
+            // A timed-out attempt with no time left for another: the final outcome is a schedule-to-close timeout.
             activity.LastFailure = failure;
             TimeOutFinal(execution, activity, TimeoutType.ScheduleToClose, "Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying", failure);
             return;

@@ -135,4 +135,13 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
         Assert.Equal(nameof(RetryState.CancelRequested), result);
         Assert.Equal(1, attempts);
     }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Activity_WhoseNextRetryWouldPassScheduleToClose_StaysAnApplicationFailure()
+    {
+        var result = await WithWorkerAsync(WorkerOptions().AddWorkflow<OutOfRetryTimeWorkflow>().AddActivity(FidelityActivities.AlwaysFail), () =>
+            Client.ExecuteWorkflowAsync((OutOfRetryTimeWorkflow wf) => wf.RunAsync(), Options("out-of-retry-time")));
+
+        Assert.Equal("Timeout: ApplicationFailureException: still broken", result);
+    }
 }

@@ -87,6 +87,9 @@ public static class FidelityActivities
     [Activity]
     public static string Echo(string value) => value;
 
+    [Activity]
+    public static void AlwaysFail() => throw new ApplicationFailureException("still broken");
+
     /// <summary>Heartbeats until cancelled, then fails with a retryable error instead of acknowledging.</summary>
     [Activity]
     public static async Task FailOnCancelAsync()
@@ -145,6 +148,31 @@ public sealed class ParentOfRetriedChildWorkflow
         catch (ChildWorkflowFailureException failure)
         {
             return $"{failure.RetryState}: {failure.InnerException?.Message}";
+        }
+    }
+}
+
+/// <summary>An activity that always fails, retried until schedule-to-close leaves no room: reports the final failure.</summary>
+[Workflow]
+public sealed class OutOfRetryTimeWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        try
+        {
+            await Workflow.ExecuteActivityAsync(
+                () => FidelityActivities.AlwaysFail(),
+                new()
+                {
+                    ScheduleToCloseTimeout = TimeSpan.FromSeconds(3),
+                    RetryPolicy = new() { InitialInterval = TimeSpan.FromSeconds(2), BackoffCoefficient = 1 },
+                });
+            return "completed";
+        }
+        catch (ActivityFailureException failure)
+        {
+            return $"{failure.RetryState}: {failure.InnerException?.GetType().Name}: {failure.InnerException?.Message}";
         }
     }
 }

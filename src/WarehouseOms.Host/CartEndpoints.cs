@@ -1,5 +1,4 @@
-using WarehouseOms.Messaging.Cart;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Host;
 
@@ -9,11 +8,11 @@ public static class CartEndpoints
     public static WebApplication MapCartEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/carts/{customerId}", async (string customerId, ICartGateway carts, CancellationToken ct) =>
+        app.MapGet("/carts/{customerId}", async (string customerId, ICartWorkflows carts, CancellationToken ct) =>
         {
             try
             {
-                return await carts.GetCartAsync(customerId, ct).ConfigureAwait(false) is { } cart
+                return await carts.GetAsync(customerId, ct).ConfigureAwait(false) is { } cart
                     ? Results.Ok(cart)
                     : Results.NotFound(new { error = $"no cart for customer {customerId}" });
             }

@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Activities;
 
@@ -14,7 +14,7 @@ namespace WarehouseOms.Messaging.Consumers;
 /// (a business answer downstream systems can see), not a message in an error queue.
 /// </summary>
 public sealed class OrderSubmittedConsumer(
-    IWorkflowGateway gateway,
+    IOrderWorkflows gateway,
     IOptions<FulfillmentSettings> fulfillment,
     ILogger<OrderSubmittedConsumer> logger) : IConsumer<OrderSubmitted>
 {
@@ -36,7 +36,7 @@ public sealed class OrderSubmittedConsumer(
         });
 
         var input = new OrderIntakeInput(requestId, messageId, message, fulfillment.Value.ToWorkflowOptions());
-        var outcome = await gateway.StartOrderIntakeAsync(input, context.CancellationToken).ConfigureAwait(false);
+        var outcome = await gateway.StartIntakeAsync(input, context.CancellationToken).ConfigureAwait(false);
         if (outcome == StartOutcome.AlreadyHandled)
         {
             logger.LogInformation("Order submission {RequestId} was already handled by {WorkflowId}; duplicate acknowledged", requestId, workflowId);

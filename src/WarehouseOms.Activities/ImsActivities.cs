@@ -106,7 +106,8 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
 
     /// <summary>
     /// Takes the order's reserved stock off the shelf. The MVP has no partial fulfilment: the reservation
-    /// (the allocation after BOM expansion) is what is consumed; the picked lines are logged for audit.
+    /// (the allocation after BOM expansion) is what is consumed. The pick goes out as oms.order-picked with
+    /// the lines the device reported, and the history records it as InventoryConsumed under the same message ID.
     /// </summary>
     [Activity(ActivityNames.ConsumeInventory)]
     public Task<ConsumeInventoryResult> ConsumeInventoryAsync(ConsumeInventoryInput input)
@@ -140,7 +141,10 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                     reservation.UpdatedAt = now;
                 }
 
-                await change.RecordAsync(new InventoryConsumed(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)));
+                await change.EmitAsync(
+                    Exchanges.OrderPicked,
+                    new OrderPickedEvent(input.OrderId, ToLines(input.Picked), now),
+                    recordedAs: new InventoryConsumed(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)));
                 LogConsumed(logger, input.OrderId, toConsume.Count, string.Join(", ", input.Picked.Select(p => $"{p.Quantity} x {p.Sku}")));
             }
 

@@ -24,6 +24,9 @@ public sealed record InventoryReleasedEvent(string OrderId, IReadOnlyList<Shippe
 
 public sealed record PickWaveCreatedEvent(string OrderId, string PickWaveId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
 
+/// <summary>The warehouse's pick of the order was applied: its stock left the shelves. Lines as the device reported them.</summary>
+public sealed record OrderPickedEvent(string OrderId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
+
 public sealed record ShipmentCreatedEvent(string OrderId, string ShipmentId, IReadOnlyList<string> PackageIds, DateTimeOffset OccurredAt);
 
 public sealed record ShipmentLabelGeneratedEvent(string OrderId, string ShipmentId, string TrackingNumber, string LabelReference, DateTimeOffset OccurredAt);

@@ -99,7 +99,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
 
             var messageId = await change.EmitAsync(
                 Exchanges.InventoryReleased,
-                new InventoryReleasedEvent(input.OrderId, held.Select(r => new ShippedLine(r.Sku, r.Quantity)).ToList(), input.Reason, now));
+                new InventoryReleasedEvent(input.OrderId, held.Select(r => new SkuLine(r.Sku, r.Quantity)).ToList(), input.Reason, now));
             LogReleased(logger, input.OrderId, held.Count, input.Reason, messageId);
         });
     }
@@ -231,7 +231,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
     private static AllocationResult ToResult(string orderId, IEnumerable<ReservationRecord> reservations) =>
         new(orderId, reservations.OrderBy(r => r.Sku, StringComparer.Ordinal).Select(r => new LineItem(r.Sku, r.Quantity)).ToList());
 
-    private static List<ShippedLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList();
+    private static List<SkuLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new SkuLine(l.Sku, l.Quantity)).ToList();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: {SkuCount} SKU(s) reserved, event {MessageId}")]
     private static partial void LogAllocated(ILogger logger, string orderId, int skuCount, Guid messageId);

@@ -168,7 +168,7 @@ public sealed class OrderFulfillmentWorkflow
         }
     }
 
-    /// <summary>The seed's steps, in order; each is one method below.</summary>
+    /// <summary>The steps of fulfillment, in order (docs/architecture.md, "An order's path"); each is one method below.</summary>
     private async Task FulfilAsync(FulfillmentInput input)
     {
         var orderId = input.OrderId;

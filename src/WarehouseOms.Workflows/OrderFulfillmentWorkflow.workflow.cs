@@ -141,33 +141,6 @@ public sealed class OrderFulfillmentWorkflow
         }
     }
 
-    /// <summary>
-    /// One <see cref="ReplenishmentWorkflow"/> per SKU that fell below its reorder point, abandoned so it
-    /// outlives the order. Patched: orders that consumed stock before this existed replay without it.
-    /// </summary>
-    private static async Task StartReplenishmentsAsync(string orderId, IReadOnlyList<string> skus, TimeSpan? overdueAfter)
-    {
-        if (skus.Count == 0 || !Workflow.Patched(Patches.StartReplenishment))
-        {
-            return;
-        }
-
-        foreach (var sku in skus)
-        {
-            try
-            {
-                await Workflow.StartChildWorkflowAsync(
-                    (ReplenishmentWorkflow wf) => wf.RunAsync(new ReplenishmentInput(
-                        sku, $"order {orderId} took stock below the reorder point", new ReplenishmentOptions(overdueAfter))),
-                    ReplenishmentWorkflow.ChildOptions(sku));
-            }
-            catch (WorkflowAlreadyStartedException)
-            {
-                // One replenishment per SKU at a time: the running one already covers this.
-            }
-        }
-    }
-
     /// <summary>The steps of fulfillment, in order (docs/architecture.md, "An order's path"); each is one method below.</summary>
     private async Task FulfilAsync(FulfillmentInput input)
     {
@@ -271,6 +244,33 @@ public sealed class OrderFulfillmentWorkflow
             ActivityPolicies.Standard());
         state = state.OnPicked();
         await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint, replenishmentOverdueAfter);
+    }
+
+    /// <summary>
+    /// One <see cref="ReplenishmentWorkflow"/> per SKU that fell below its reorder point, abandoned so it
+    /// outlives the order. Patched: orders that consumed stock before this existed replay without it.
+    /// </summary>
+    private static async Task StartReplenishmentsAsync(string orderId, IReadOnlyList<string> skus, TimeSpan? overdueAfter)
+    {
+        if (skus.Count == 0 || !Workflow.Patched(Patches.StartReplenishment))
+        {
+            return;
+        }
+
+        foreach (var sku in skus)
+        {
+            try
+            {
+                await Workflow.StartChildWorkflowAsync(
+                    (ReplenishmentWorkflow wf) => wf.RunAsync(new ReplenishmentInput(
+                        sku, $"order {orderId} took stock below the reorder point", new ReplenishmentOptions(overdueAfter))),
+                    ReplenishmentWorkflow.ChildOptions(sku));
+            }
+            catch (WorkflowAlreadyStartedException)
+            {
+                // One replenishment per SKU at a time: the running one already covers this.
+            }
+        }
     }
 
     /// <summary>Waits for PackCompleted (null timeout: as long as it takes; the goods are off the shelves).</summary>

@@ -99,14 +99,15 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
 
             var messageId = await change.EmitAsync(
                 Exchanges.InventoryReleased,
-                new InventoryReleasedEvent(input.OrderId, held.Select(r => new ShippedLine(r.Sku, r.Quantity)).ToList(), input.Reason, now));
+                new InventoryReleasedEvent(input.OrderId, held.Select(r => new SkuLine(r.Sku, r.Quantity)).ToList(), input.Reason, now));
             LogReleased(logger, input.OrderId, held.Count, input.Reason, messageId);
         });
     }
 
     /// <summary>
     /// Takes the order's reserved stock off the shelf. The MVP has no partial fulfilment: the reservation
-    /// (the allocation after BOM expansion) is what is consumed; the picked lines are logged for audit.
+    /// (the allocation after BOM expansion) is what is consumed. The pick goes out as oms.order-picked with
+    /// the lines the device reported, and the history records it as InventoryConsumed under the same message ID.
     /// </summary>
     [Activity(ActivityNames.ConsumeInventory)]
     public Task<ConsumeInventoryResult> ConsumeInventoryAsync(ConsumeInventoryInput input)
@@ -140,7 +141,10 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                     reservation.UpdatedAt = now;
                 }
 
-                await change.RecordAsync(new InventoryConsumed(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)));
+                await change.EmitAsync(
+                    Exchanges.OrderPicked,
+                    new OrderPickedEvent(input.OrderId, ToLines(input.Picked), now),
+                    recordedAs: new InventoryConsumed(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)));
                 LogConsumed(logger, input.OrderId, toConsume.Count, string.Join(", ", input.Picked.Select(p => $"{p.Quantity} x {p.Sku}")));
             }
 
@@ -227,7 +231,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
     private static AllocationResult ToResult(string orderId, IEnumerable<ReservationRecord> reservations) =>
         new(orderId, reservations.OrderBy(r => r.Sku, StringComparer.Ordinal).Select(r => new LineItem(r.Sku, r.Quantity)).ToList());
 
-    private static List<ShippedLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList();
+    private static List<SkuLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new SkuLine(l.Sku, l.Quantity)).ToList();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: {SkuCount} SKU(s) reserved, event {MessageId}")]
     private static partial void LogAllocated(ILogger logger, string orderId, int skuCount, Guid messageId);

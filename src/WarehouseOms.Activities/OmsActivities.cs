@@ -228,7 +228,7 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
     private static async Task<OrderRecord> LockOrderAsync(OrderChange change, string orderId) =>
         await change.Oms.LockOrderAsync(orderId) ?? throw ActivityFailures.UnknownOrder(orderId);
 
-    private static List<ShippedLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList();
+    private static List<SkuLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new SkuLine(l.Sku, l.Quantity)).ToList();
 
     private static OrderRef SameRequestOrThrow(OrderRecord existing, ValidatedOrder order) =>
         existing.RequestId == order.RequestId

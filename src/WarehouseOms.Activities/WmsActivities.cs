@@ -25,7 +25,7 @@ public sealed partial class WmsActivities(IOrderChanges changes, TimeProvider cl
             }
 
             var pickWaveId = PickWaveIdFor(input.OrderId);
-            var lines = input.Lines.Select(l => new ShippedLine(l.Sku, l.Quantity)).ToList();
+            var lines = input.Lines.Select(l => new SkuLine(l.Sku, l.Quantity)).ToList();
             var now = clock.GetUtcNow();
             if (!await change.Wms.TryAddPickWaveAsync(pickWaveId, input.OrderId, lines, now))
             {

@@ -33,6 +33,7 @@ public static class Exchanges
     public const string ReplenishmentRequested = "ims.replenishment-requested";
     public const string ReplenishmentOverdue = "ims.replenishment-overdue";
     public const string PickWaveCreated = "wms.pick-wave-created";
+    public const string OrderPicked = "oms.order-picked";
     public const string ShipmentCreated = "sms.shipment-created";
     public const string ShipmentLabelGenerated = "sms.shipment-label-generated";
     public const string ShipmentConfirmed = "sms.shipment-confirmed";

@@ -4,9 +4,10 @@ namespace WarehouseOms.Contracts;
 // replenishment) and the time it happened; the AMQP message_id is stable across retries so that
 // consumers can de-duplicate.
 
-public sealed record ShippedLine(string Sku, int Quantity);
+/// <summary>A SKU and a quantity in an outbound event or history record: allocated, released, picked, consumed, ordered.</summary>
+public sealed record SkuLine(string Sku, int Quantity);
 
-public sealed record OrderCreatedEvent(string OrderId, string RequestId, string CustomerId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
+public sealed record OrderCreatedEvent(string OrderId, string RequestId, string CustomerId, IReadOnlyList<SkuLine> Lines, DateTimeOffset OccurredAt);
 
 public sealed record OrderRejectedEvent(string? OrderId, string RequestId, IReadOnlyList<string> Reasons, DateTimeOffset OccurredAt);
 
@@ -18,11 +19,14 @@ public sealed record OrderShippedEvent(string OrderId, string ShipmentId, string
 
 public sealed record OrderCompletedEvent(string OrderId, DateTimeOffset DeliveredAt, DateTimeOffset OccurredAt);
 
-public sealed record InventoryAllocatedEvent(string OrderId, IReadOnlyList<ShippedLine> Allocations, DateTimeOffset OccurredAt);
+public sealed record InventoryAllocatedEvent(string OrderId, IReadOnlyList<SkuLine> Allocations, DateTimeOffset OccurredAt);
 
-public sealed record InventoryReleasedEvent(string OrderId, IReadOnlyList<ShippedLine> Released, string Reason, DateTimeOffset OccurredAt);
+public sealed record InventoryReleasedEvent(string OrderId, IReadOnlyList<SkuLine> Released, string Reason, DateTimeOffset OccurredAt);
 
-public sealed record PickWaveCreatedEvent(string OrderId, string PickWaveId, IReadOnlyList<ShippedLine> Lines, DateTimeOffset OccurredAt);
+public sealed record PickWaveCreatedEvent(string OrderId, string PickWaveId, IReadOnlyList<SkuLine> Lines, DateTimeOffset OccurredAt);
+
+/// <summary>The warehouse's pick of the order was applied: its stock left the shelves. Lines as the device reported them.</summary>
+public sealed record OrderPickedEvent(string OrderId, IReadOnlyList<SkuLine> Lines, DateTimeOffset OccurredAt);
 
 public sealed record ShipmentCreatedEvent(string OrderId, string ShipmentId, IReadOnlyList<string> PackageIds, DateTimeOffset OccurredAt);
 

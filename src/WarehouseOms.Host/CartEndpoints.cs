@@ -1,5 +1,4 @@
-using WarehouseOms.Messaging.Cart;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Host;
 
@@ -9,7 +8,7 @@ public static class CartEndpoints
     public static WebApplication MapCartEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/carts/{customerId}", async (string customerId, ICartGateway carts, CancellationToken ct) =>
+        app.MapGet("/carts/{customerId}", async (string customerId, ICartWorkflows carts, CancellationToken ct) =>
         {
             if (RouteIds.Problem(customerId, "customerId") is { } invalid)
             {
@@ -18,7 +17,7 @@ public static class CartEndpoints
 
             try
             {
-                return await carts.GetCartAsync(customerId, ct).ConfigureAwait(false) is { } cart
+                return await carts.GetAsync(customerId, ct).ConfigureAwait(false) is { } cart
                     ? Results.Ok(cart)
                     : Results.NotFound(new { error = $"no cart for customer {customerId}" });
             }

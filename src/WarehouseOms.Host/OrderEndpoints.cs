@@ -1,6 +1,7 @@
 using System.Globalization;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Orders;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Host;
 
@@ -13,12 +14,6 @@ public static class OrderEndpoints
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public static IServiceCollection AddOrderQueries(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return services.AddSingleton<FulfillmentStatusReader>();
-    }
-
     public static WebApplication MapOrderEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -29,7 +24,7 @@ public static class OrderEndpoints
         return app;
     }
 
-    private static async Task<IResult> GetOrderAsync(string orderId, IOrderQueries queries, FulfillmentStatusReader workflows, CancellationToken ct)
+    private static async Task<IResult> GetOrderAsync(string orderId, IOrderQueries queries, IOrderWorkflows workflows, CancellationToken ct)
     {
         if (RouteIds.Problem(orderId, "orderId") is { } invalid)
         {
@@ -42,7 +37,7 @@ public static class OrderEndpoints
             return NoSuchOrder(orderId);
         }
 
-        var live = await workflows.ReadAsync(orderId, ct).ConfigureAwait(false);
+        var live = await workflows.ReadFulfillmentAsync(orderId, ct).ConfigureAwait(false);
         return Results.Ok(new OrderDetailsView(OrderSummaryView.From(summary), live.Snapshot, live.UnavailableReason));
     }
 

@@ -3,7 +3,7 @@ using Serilog.Extensions.Logging;
 using Temporalio.Extensions.Hosting;
 using WarehouseOms.Activities;
 using WarehouseOms.Activities.Replenishment;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Cart;
 using WarehouseOms.Workflows.Replenishment;
@@ -17,17 +17,13 @@ namespace WarehouseOms.Host;
 /// <summary>Temporal client + workers; the embedded engine when no address is configured.</summary>
 public static class TemporalHosting
 {
-    /// <summary>Port of the embedded dev server (0 = any free port). Key <c>Temporal:EmbeddedPort</c>.</summary>
-    public const int DefaultEmbeddedPort = 7233;
-
     // A second instance waits this long for the engine's owner to publish a reachable address.
     private static readonly TimeSpan OwnerWait = TimeSpan.FromSeconds(15);
 
     public static async Task AddWarehouseTemporalAsync(this WebApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var section = builder.Configuration.GetSection(TemporalOptions.SectionName);
-        var options = section.Get<TemporalOptions>() ?? new TemporalOptions();
+        var options = TemporalOptions.Read(builder.Configuration);
         using var loggers = new SerilogLoggerFactory();
         var logger = loggers.CreateLogger(typeof(TemporalHosting).FullName!);
 
@@ -38,16 +34,12 @@ public static class TemporalHosting
         }
         else
         {
-            engine = await StartEmbeddedAsync(builder, options, section, cancellationToken).ConfigureAwait(false);
+            engine = await StartEmbeddedAsync(builder, options, cancellationToken).ConfigureAwait(false);
         }
 
         logger.LogInformation("Temporal engine: {Engine} ({Description}), namespace {Namespace}", engine.Kind, engine.Description, options.Namespace);
         builder.Services.AddSingleton(engine);
-        builder.Services.AddTemporalClient(client =>
-        {
-            client.TargetHost = engine.Address;
-            client.Namespace = options.Namespace;
-        });
+        builder.Services.AddWarehouseTemporalClient(builder.Configuration, engine.Address);
 
         builder.Services
             .AddHostedTemporalWorker(options.OrderTaskQueue)
@@ -56,16 +48,16 @@ public static class TemporalHosting
             .AddWorkflow<ReplenishmentWorkflow>()
             .AddWarehouseActivities()
             .AddReplenishmentActivities()
-            .ConfigureOptions(worker => ConfigureWorker(worker, options, section));
+            .ConfigureOptions(worker => ConfigureWorker(worker, options));
 
         // Carts live on their own task queue (the seed's CART_TASK_QUEUE) so they scale apart from orders.
         builder.Services
             .AddHostedTemporalWorker(options.CartTaskQueue)
             .AddWorkflow<CartWorkflow>()
-            .ConfigureOptions(worker => ConfigureWorker(worker, options, section));
+            .ConfigureOptions(worker => ConfigureWorker(worker, options));
     }
 
-    private static async Task<TemporalEngineInfo> StartEmbeddedAsync(WebApplicationBuilder builder, TemporalOptions options, IConfigurationSection section, CancellationToken cancellationToken)
+    private static async Task<TemporalEngineInfo> StartEmbeddedAsync(WebApplicationBuilder builder, TemporalOptions options, CancellationToken cancellationToken)
     {
         var mode = options.Embedded ?? (builder.Environment.IsProduction()
             ? throw new InvalidOperationException(
@@ -87,8 +79,8 @@ public static class TemporalHosting
 
         var serverOptions = new DevServerOptions
         {
-            Port = section.GetValue("EmbeddedPort", DefaultEmbeddedPort),
-            Ip = section.GetValue("EmbeddedIp", "127.0.0.1")!,
+            Port = options.EmbeddedPort,
+            Ip = options.EmbeddedIp,
             Namespace = options.Namespace,
             Storage = storage,
             Retention = options.EmbeddedRetention,
@@ -140,15 +132,14 @@ public static class TemporalHosting
         }
     }
 
-    private static void ConfigureWorker(Temporalio.Worker.TemporalWorkerOptions worker, TemporalOptions options, IConfigurationSection section)
+    private static void ConfigureWorker(Temporalio.Worker.TemporalWorkerOptions worker, TemporalOptions options)
     {
         if (!string.IsNullOrWhiteSpace(options.WorkerIdentity))
         {
             worker.Identity = options.WorkerIdentity;
         }
 
-        // Running activities get this long to finish on shutdown before they are cancelled.
-        worker.GracefulShutdownTimeout = section.GetValue("GracefulShutdownTimeout", TimeSpan.FromSeconds(10));
+        worker.GracefulShutdownTimeout = options.GracefulShutdownTimeout;
     }
 }
 

@@ -39,7 +39,6 @@ public static class WarehouseOmsHost
         await builder.AddWarehouseTemporalAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
-        builder.Services.AddOrderQueries();
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();

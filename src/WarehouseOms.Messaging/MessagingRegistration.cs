@@ -1,23 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Messaging.Cart;
 using WarehouseOms.Messaging.Consumers;
 using WarehouseOms.Messaging.Outbox;
-using WarehouseOms.Messaging.Replenishment;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Messaging;
 
 public static class MessagingRegistration
 {
     /// <summary>
-    /// Registers the inbound consumers on RabbitMQ (MassTransit; sections <c>RabbitMq</c>, <c>Messaging</c>),
-    /// the <see cref="IWorkflowGateway"/> over the registered <c>ITemporalClient</c> (sections
-    /// <c>Temporal</c>, <c>Fulfillment</c>) and the bus health check (tag "ready").
-    /// Requires <c>AddWarehousePersistence</c> (stock receipts) and a Temporal client.
+    /// Registers the inbound consumers on RabbitMQ (MassTransit; sections <c>RabbitMq</c>, <c>Messaging</c>)
+    /// and the bus health check (tag "ready"). Requires <c>AddWarehousePersistence</c> (stock receipts) and
+    /// <c>AddWarehouseTemporalClient</c> (the workflows the consumers start and signal).
     /// </summary>
     public static IServiceCollection AddWarehouseMessaging(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,10 +27,7 @@ public static class MessagingRegistration
             .Bind(configuration.GetSection(RabbitMqConnectionOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddSingleton<IWorkflowGateway, TemporalWorkflowGateway>();
-        services.TryAddSingleton<IIntakeRecords, TemporalIntakeRecords>();
-        services.AddCartGateway();
-        services.AddReplenishmentGateway();
+        services.TryAddSingleton<IIntakeRecords, WorkflowIntakeRecords>();
 
         services.AddMassTransit(bus =>
         {
@@ -60,7 +55,7 @@ public static class MessagingRegistration
         return services;
     }
 
-    /// <summary>Options of the consumers and gateway, without the transport (also used by consumer tests).</summary>
+    /// <summary>Options of the consumers, without the transport (also used by consumer tests).</summary>
     public static IServiceCollection AddMessagingOptions(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -69,10 +64,7 @@ public static class MessagingRegistration
             .Bind(configuration.GetSection(MessagingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddOptions<TemporalOptions>().Bind(configuration.GetSection(TemporalOptions.SectionName));
-        services.AddOptions<FulfillmentSettings>()
-            .Bind(configuration.GetSection(FulfillmentSettings.SectionName))
-            .Configure(settings => configuration.GetSection(PaymentSettings.SectionName).Bind(settings.Payments));
+        services.AddWarehouseTemporalOptions(configuration);
         return services;
     }
 

@@ -39,8 +39,15 @@ public sealed class OrderFulfillmentWorkflow
         state = FulfillmentState.Start(input.OrderId, input.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)));
     }
 
+    // Queries. Each fact is read from the state in one place; the seed's names answer the same facts.
+
+    /// <summary>The order's stage in its wire spelling, e.g. AWAITING_PAYMENT.</summary>
     [WorkflowQuery(QueryNames.FulfillmentStatus)]
     public string FulfillmentStatus => state.Stage.ToWire();
+
+    /// <summary>The seed's get-status: the same as <see cref="FulfillmentStatus"/>.</summary>
+    [WorkflowQuery(QueryNames.GetStatus)]
+    public string GetStatus => FulfillmentStatus;
 
     [WorkflowQuery(QueryNames.CurrentStep)]
     public string CurrentStep => state.Step.ToString();
@@ -48,12 +55,17 @@ public sealed class OrderFulfillmentWorkflow
     [WorkflowQuery(QueryNames.BlockingReason)]
     public string? BlockingReason => state.BlockingReason;
 
+    /// <summary>The seed's get-items: the order's lines, including lines added while awaiting payment.</summary>
+    [WorkflowQuery(QueryNames.GetItems)]
+    public IReadOnlyList<LineItem> Items => [.. state.Lines.Select(l => new LineItem(l.Sku, l.Quantity))];
+
+    /// <summary>Everything above and more in one answer (HTTP and CLI views).</summary>
     [WorkflowQuery(QueryNames.Snapshot)]
     public FulfillmentSnapshot Snapshot => new(
         state.OrderId,
-        state.Stage.ToWire(),
-        state.Step.ToString(),
-        state.BlockingReason,
+        FulfillmentStatus,
+        CurrentStep,
+        BlockingReason,
         state.PickWaveId,
         state.ShipmentId,
         state.TrackingNumber,
@@ -67,14 +79,6 @@ public sealed class OrderFulfillmentWorkflow
         enrichment.Profile?.Tier,
         [.. state.RejectedLines.Select(r => $"{r.Addition.Quantity} x {r.Addition.Sku}: {r.Reason}")],
         state.Delivery?.DeliveredAt);
-
-    /// <summary>The seed's get-status: the order's stage, e.g. AWAITING_PAYMENT.</summary>
-    [WorkflowQuery(QueryNames.GetStatus)]
-    public string GetStatus => state.Stage.ToWire();
-
-    /// <summary>The seed's get-items: the order's lines, including lines added while awaiting payment.</summary>
-    [WorkflowQuery(QueryNames.GetItems)]
-    public IReadOnlyList<LineItem> Items => [.. state.Lines.Select(l => new LineItem(l.Sku, l.Quantity))];
 
     [WorkflowSignal(SignalNames.PickCompleted)]
     public Task PickCompletedAsync(PickCompletedSignal signal) =>
@@ -119,21 +123,7 @@ public sealed class OrderFulfillmentWorkflow
         }
         catch (StopFulfillment stop) when (stop.Cancelled)
         {
-            await CompensateAsync(stop.Reason);
-            await Workflow.ExecuteActivityAsync(
-                (IOmsActivities oms) => oms.MarkOrderCancelledAsync(new OrderStatusChange(input.OrderId, stop.Reason)),
-                ActivityPolicies.Compensation());
-            state = state.OnCancelled();
-            Workflow.Logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, stop.Reason);
-            if (withPayment)
-            {
-                await NotifyAsync(
-                    ActivityNames.SendCancellationNotice,
-                    notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendCancellationNoticeAsync(notification), ActivityPolicies.BestEffort()),
-                    input,
-                    $"Order {input.OrderId} was cancelled: {stop.Reason}");
-            }
-
+            await CancelAsync(input, stop.Reason);
             return Result();
         }
         catch (StopFulfillment stop)
@@ -149,6 +139,111 @@ public sealed class OrderFulfillmentWorkflow
             await FailAsync(input.OrderId, $"{state.Step} failed: {ex.InnerException?.Message ?? ex.Message}");
             throw;
         }
+    }
+
+    /// <summary>The steps of fulfillment, in order (docs/architecture.md, "An order's path"); each is one method below.</summary>
+    private async Task FulfilAsync(FulfillmentInput input)
+    {
+        var orderId = input.OrderId;
+        var options = input.Options ?? new FulfillmentOptions();
+
+        // Decided once, before the first command: orders started before the payment step replay without it.
+        withPayment = Workflow.Patched(Patches.PaymentApproval);
+        if (withPayment)
+        {
+            enrichment = await EnrichAsync(input);
+        }
+
+        var allocated = await AllocateInventoryAsync(input);
+        await MarkOrderReservedAsync(orderId);
+        if (withPayment)
+        {
+            await AwaitPaymentApprovalAsync(input, options.EffectivePayment, allocated);
+            await CapturePaymentAsync(input, options.EffectivePayment);
+        }
+        else if (state.PendingAdditions.Count > 0)
+        {
+            state = state.RefusePendingAdditions("this order was started before lines could be added");
+        }
+
+        await CreatePickWaveAsync(orderId, allocated);
+        await AwaitPickAsync(options.EffectivePickTimeout);
+        await ConsumeInventoryAsync(orderId, allocated, options.ReplenishmentOverdueAfter);
+        await AwaitPackAsync(options.PackTimeout);
+        var shipment = await CreateShipmentAsync(orderId);
+        var label = await GenerateShippingLabelAsync(orderId, shipment);
+        await ConfirmShipmentAsync(label);
+        await MarkOrderShippedAsync(orderId, shipment, label);
+        if (Workflow.Patched(Patches.AwaitDelivery))
+        {
+            await AwaitDeliveryAsync(orderId, options.EffectiveDeliveryTimeout);
+        }
+        else
+        {
+            state = state.Finish();
+        }
+    }
+
+    /// <summary>All-or-nothing reservation (BOM expanded); a shortage fails the order. Release is registered as compensation.</summary>
+    private async Task<List<LineItem>> AllocateInventoryAsync(FulfillmentInput input)
+    {
+        Begin(FulfillmentStep.AllocateInventory);
+        AllocationResult allocation;
+        try
+        {
+            allocation = await Workflow.ExecuteActivityAsync(
+                (IImsActivities ims) => ims.AllocateInventoryAsync(new AllocateInventoryInput(input.OrderId, input.Lines)),
+                ActivityPolicies.Standard());
+        }
+        catch (ActivityFailureException ex) when (ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.InsufficientStock } shortage)
+        {
+            throw StopFulfillment.Fail($"Insufficient stock: {shortage.Message}");
+        }
+
+        Compensate(ActivityNames.ReleaseInventory, reason => Workflow.ExecuteActivityAsync(
+            (IImsActivities ims) => ims.ReleaseInventoryAsync(new ReleaseInventoryInput(input.OrderId, reason)),
+            ActivityPolicies.Compensation()));
+        return allocation.Allocated.ToList();
+    }
+
+    private async Task MarkOrderReservedAsync(string orderId)
+    {
+        Begin(FulfillmentStep.MarkOrderReserved);
+        await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.MarkOrderReservedAsync(new OrderRef(orderId)), ActivityPolicies.Standard());
+        state = state.OnReserved();
+    }
+
+    private async Task CreatePickWaveAsync(string orderId, List<LineItem> allocated)
+    {
+        Begin(FulfillmentStep.CreatePickWave);
+        var wave = await Workflow.ExecuteActivityAsync(
+            (IWmsActivities wms) => wms.CreatePickWaveAsync(new CreatePickWaveInput(orderId, allocated)),
+            ActivityPolicies.Standard());
+        state = state.OnPickWaveCreated(wave.PickWaveId);
+    }
+
+    /// <summary>Waits for PickCompleted (it may have arrived already); the timeout fails the order.</summary>
+    private async Task AwaitPickAsync(TimeSpan timeout)
+    {
+        Begin(FulfillmentStep.AwaitPick);
+        if (!await WaitForWarehouseAsync(() => state.Pick is not null, timeout))
+        {
+            throw StopFulfillment.Fail($"No {SignalNames.PickCompleted} within {timeout}");
+        }
+    }
+
+    /// <summary>Consumes what was picked (the allocation if the report named no lines); SKUs below their reorder point start a replenishment.</summary>
+    private async Task ConsumeInventoryAsync(string orderId, List<LineItem> allocated, TimeSpan? replenishmentOverdueAfter)
+    {
+        Begin(FulfillmentStep.ConsumeInventory);
+        var picked = state.Pick!.Lines.Count > 0
+            ? state.Pick.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
+            : allocated;
+        var consumed = await Workflow.ExecuteActivityAsync(
+            (IImsActivities ims) => ims.ConsumeInventoryAsync(new ConsumeInventoryInput(orderId, picked)),
+            ActivityPolicies.Standard());
+        state = state.OnPicked();
+        await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint, replenishmentOverdueAfter);
     }
 
     /// <summary>
@@ -178,81 +273,21 @@ public sealed class OrderFulfillmentWorkflow
         }
     }
 
-    private async Task FulfilAsync(FulfillmentInput input)
+    /// <summary>Waits for PackCompleted (null timeout: as long as it takes; the goods are off the shelves).</summary>
+    private async Task AwaitPackAsync(TimeSpan? timeout)
     {
-        var orderId = input.OrderId;
-        var options = input.Options ?? new FulfillmentOptions();
-
-        // Decided once, before the first command: orders started before the payment step replay without it.
-        withPayment = Workflow.Patched(Patches.PaymentApproval);
-        if (withPayment)
-        {
-            Begin(FulfillmentStep.Enrich);
-            enrichment = await EnrichAsync(input);
-        }
-
-        Begin(FulfillmentStep.AllocateInventory);
-        AllocationResult allocation;
-        try
-        {
-            allocation = await Workflow.ExecuteActivityAsync(
-                (IImsActivities ims) => ims.AllocateInventoryAsync(new AllocateInventoryInput(orderId, input.Lines)),
-                ActivityPolicies.Standard());
-        }
-        catch (ActivityFailureException ex) when (ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.InsufficientStock } shortage)
-        {
-            throw StopFulfillment.Fail($"Insufficient stock: {shortage.Message}");
-        }
-
-        Compensate(ActivityNames.ReleaseInventory, reason => Workflow.ExecuteActivityAsync(
-            (IImsActivities ims) => ims.ReleaseInventoryAsync(new ReleaseInventoryInput(orderId, reason)),
-            ActivityPolicies.Compensation()));
-
-        Begin(FulfillmentStep.MarkOrderReserved);
-        await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.MarkOrderReservedAsync(new OrderRef(orderId)), ActivityPolicies.Standard());
-        state = state.OnReserved();
-
-        var allocated = allocation.Allocated.ToList();
-        if (withPayment)
-        {
-            await AwaitPaymentApprovalAsync(input, options.EffectivePayment, allocated);
-            await CapturePaymentAsync(input, options.EffectivePayment);
-        }
-        else if (state.PendingAdditions.Count > 0)
-        {
-            state = state.RefusePendingAdditions("this order was started before lines could be added");
-        }
-
-        Begin(FulfillmentStep.CreatePickWave);
-        var wave = await Workflow.ExecuteActivityAsync(
-            (IWmsActivities wms) => wms.CreatePickWaveAsync(new CreatePickWaveInput(orderId, allocated)),
-            ActivityPolicies.Standard());
-        state = state.OnPickWaveCreated(wave.PickWaveId);
-
-        Begin(FulfillmentStep.AwaitPick);
-        if (!await WaitForWarehouseAsync(() => state.Pick is not null, options.EffectivePickTimeout))
-        {
-            throw StopFulfillment.Fail($"No {SignalNames.PickCompleted} within {options.EffectivePickTimeout}");
-        }
-
-        Begin(FulfillmentStep.ConsumeInventory);
-        var picked = state.Pick!.Lines.Count > 0
-            ? state.Pick.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
-            : allocated;
-        var consumed = await Workflow.ExecuteActivityAsync(
-            (IImsActivities ims) => ims.ConsumeInventoryAsync(new ConsumeInventoryInput(orderId, picked)),
-            ActivityPolicies.Standard());
-        state = state.OnPicked();
-        await StartReplenishmentsAsync(orderId, consumed.SkusBelowReorderPoint, options.ReplenishmentOverdueAfter);
-
         Begin(FulfillmentStep.AwaitPack);
-        if (!await WaitForWarehouseAsync(() => state.Pack is not null, options.PackTimeout))
+        if (!await WaitForWarehouseAsync(() => state.Pack is not null, timeout))
         {
-            throw StopFulfillment.Fail($"No {SignalNames.PackCompleted} within {options.PackTimeout}");
+            throw StopFulfillment.Fail($"No {SignalNames.PackCompleted} within {timeout}");
         }
 
         state = state.OnPacked();
+    }
 
+    /// <summary>A shipment of the packed parcels; cancelling it is registered as compensation.</summary>
+    private async Task<ShipmentResult> CreateShipmentAsync(string orderId)
+    {
         Begin(FulfillmentStep.CreateShipment);
         var packages = state.Pack!.Parcels.Select(p => new Package(p.PackageId, p.WeightKg)).ToList();
         var shipment = await Workflow.ExecuteActivityAsync(
@@ -262,40 +297,43 @@ public sealed class OrderFulfillmentWorkflow
         Compensate(ActivityNames.CancelShipment, reason => Workflow.ExecuteActivityAsync(
             (ISmsActivities sms) => sms.CancelShipmentAsync(new OrderStatusChange(orderId, reason)),
             ActivityPolicies.Compensation()));
+        return shipment;
+    }
 
+    private async Task<LabelResult> GenerateShippingLabelAsync(string orderId, ShipmentResult shipment)
+    {
         Begin(FulfillmentStep.GenerateShippingLabel);
         var label = await Workflow.ExecuteActivityAsync(
             (ISmsActivities sms) => sms.GenerateShippingLabelAsync(new ShipmentRef(orderId, shipment.ShipmentId)),
             ActivityPolicies.Standard());
         state = state.OnLabelGenerated(label.TrackingNumber);
+        return label;
+    }
 
-        // The point of no return: from here the parcel is the carrier's and cancellation is ignored.
+    /// <summary>The point of no return: from here the parcel is the carrier's and cancellation is ignored.</summary>
+    private async Task ConfirmShipmentAsync(LabelResult label)
+    {
         Begin(FulfillmentStep.ConfirmShipment);
         await Workflow.ExecuteActivityAsync((ISmsActivities sms) => sms.ConfirmShipmentAsync(label), ActivityPolicies.Standard());
+    }
 
+    private async Task MarkOrderShippedAsync(string orderId, ShipmentResult shipment, LabelResult label)
+    {
         Begin(FulfillmentStep.MarkOrderShipped);
         await Workflow.ExecuteActivityAsync(
             (IOmsActivities oms) => oms.MarkOrderShippedAsync(new MarkOrderShippedInput(orderId, shipment.ShipmentId, label.TrackingNumber)),
             ActivityPolicies.Standard());
         state = state.OnShipped();
         Workflow.Logger.LogInformation("Order {OrderId} shipped as {ShipmentId} ({TrackingNumber})", orderId, shipment.ShipmentId, label.TrackingNumber);
-
-        if (Workflow.Patched(Patches.AwaitDelivery))
-        {
-            await AwaitDeliveryAsync(orderId, options.EffectiveDeliveryTimeout);
-        }
-        else
-        {
-            state = state.Finish();
-        }
     }
 
     /// <summary>
     /// Customer profile (needed: retried like any step), inventory snapshot and recommendations (optional:
     /// a few attempts, then the order goes on without them), all three in parallel.
     /// </summary>
-    private static async Task<OrderEnrichment> EnrichAsync(FulfillmentInput input)
+    private async Task<OrderEnrichment> EnrichAsync(FulfillmentInput input)
     {
+        Begin(FulfillmentStep.Enrich);
         var skus = input.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList();
         var profile = Workflow.ExecuteActivityAsync(
             (ICustomerActivities c) => c.FetchCustomerProfileAsync(new CustomerRef(input.CustomerId)),
@@ -511,6 +549,26 @@ public sealed class OrderFulfillmentWorkflow
         compensations.Clear();
     }
 
+    /// <summary>Compensations, CANCELLED, and (for orders with the payment step) a best-effort notice.</summary>
+    private async Task CancelAsync(FulfillmentInput input, string reason)
+    {
+        await CompensateAsync(reason);
+        await Workflow.ExecuteActivityAsync(
+            (IOmsActivities oms) => oms.MarkOrderCancelledAsync(new OrderStatusChange(input.OrderId, reason)),
+            ActivityPolicies.Compensation());
+        state = state.OnCancelled();
+        Workflow.Logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, reason);
+        if (withPayment)
+        {
+            await NotifyAsync(
+                ActivityNames.SendCancellationNotice,
+                notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendCancellationNoticeAsync(notification), ActivityPolicies.BestEffort()),
+                input,
+                $"Order {input.OrderId} was cancelled: {reason}");
+        }
+    }
+
+    /// <summary>Compensations, then FAILED with the reason.</summary>
     private async Task FailAsync(string orderId, string reason)
     {
         await CompensateAsync(reason);
@@ -522,7 +580,7 @@ public sealed class OrderFulfillmentWorkflow
     }
 
     private FulfillmentResult Result() =>
-        new(state.OrderId, state.Stage.ToWire(), state.OutcomeReason, state.ShipmentId, state.TrackingNumber);
+        new(state.OrderId, FulfillmentStatus, state.OutcomeReason, state.ShipmentId, state.TrackingNumber);
 
     /// <summary>Every signal handler: the state's rule decides what the signal does; the outcome is logged.</summary>
     private Task Receive(string signal, string? messageId, Func<FulfillmentState, (FulfillmentState State, SignalDisposition Disposition)> receive)

@@ -10,7 +10,7 @@ public static class Patches
     public const string StartReplenishment = "start-replenishment";
 
     /// <summary>
-    /// Seed 002: parallel enrichment before reservation, then wait for payment approval (lines may be
+    /// Payment approval (ADR 0010): parallel enrichment before reservation, then wait for payment approval (lines may be
     /// added meanwhile), capture the payment and notify; refund on compensation.
     /// </summary>
     public const string PaymentApproval = "payment-approval";

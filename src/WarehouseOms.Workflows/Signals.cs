@@ -24,7 +24,7 @@ public static class SignalNames
     public const string PackCompleted = "PackCompleted";
     public const string CancelOrder = "CancelOrder";
 
-    // The seed's (002) signal names.
+    // Names the original starter and payment systems use (ADR 0010).
     public const string ApprovePayment = "approve-payment";
     public const string AddLineItem = "add-line-item";
 

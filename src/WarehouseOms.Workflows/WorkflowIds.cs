@@ -15,7 +15,7 @@ public static class WorkflowIds
     public static string Replenishment(string sku) => $"replenishment-{sku}";
 }
 
-/// <summary>Default task queue names (the seed's); the Host reads the real ones from configuration.</summary>
+/// <summary>Default task queue names (the seed's, docs/architecture.md "Words"); the Host reads the real ones from configuration.</summary>
 public static class TaskQueues
 {
     public const string Orders = "ORDER_TASK_QUEUE";

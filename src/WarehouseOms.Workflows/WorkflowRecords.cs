@@ -52,7 +52,7 @@ public static class QueryNames
     public const string BlockingReason = "BlockingReason";
     public const string Snapshot = "Snapshot";
 
-    // The seed's (002) query names: the order's stage (wire name) and its current lines.
+    // Names the original starter and its clients use (ADR 0010): the order's stage (wire name) and its current lines.
     public const string GetStatus = "get-status";
     public const string GetItems = "get-items";
 }

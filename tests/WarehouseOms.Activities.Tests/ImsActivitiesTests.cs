@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Temporalio.Exceptions;
 using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Inventory;
+using WarehouseOms.Persistence.History;
 using WarehouseOms.Workflows.Activities;
 
 namespace WarehouseOms.Activities.Tests;
@@ -189,6 +190,26 @@ public sealed class ImsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
         Assert.Equal(7, lowStock.OnHand);
         Assert.Equal(0, lowStock.Reserved);
         Assert.Equal(97, (await db.StockAsync(fine)).OnHand);
+    }
+
+    [Fact]
+    public async Task ConsumeInventory_TwiceAttempted_EmitsOrderPickedOnceUnderTheMessageIdOfItsHistoryEvent()
+    {
+        var orderId = TestIds.Unique("ord");
+        var sku = TestIds.Unique("sku");
+        await db.AddStockAsync(sku, onHand: 10);
+        await db.RunAsync<ImsActivities, AllocationResult>(ActivityCall.For(orderId, "1"), a => a.AllocateInventoryAsync(new(orderId, [new LineItem(sku, 2)])));
+        var consume = ActivityCall.For(orderId, "4");
+        var input = new ConsumeInventoryInput(orderId, [new LineItem(sku, 2)]);
+
+        await db.RunAsync<ImsActivities, ConsumeInventoryResult>(consume, a => a.ConsumeInventoryAsync(input));
+        await db.RunAsync<ImsActivities, ConsumeInventoryResult>(consume.Retry(), a => a.ConsumeInventoryAsync(input));
+
+        var message = Assert.Single(await db.OutboxForOrderAsync(orderId), m => m.Exchange == Exchanges.OrderPicked);
+        var payload = JsonSerializer.Deserialize<OrderPickedEvent>(message.Payload, JsonSerializerOptions.Web)!;
+        Assert.Equal((orderId, sku, 2), (payload.OrderId, payload.Lines.Single().Sku, payload.Lines.Single().Quantity));
+        var consumed = await db.QueryAsync(ctx => ctx.OrderEvents.AsNoTracking().SingleAsync(e => e.OrderId == orderId && e.EventType == OrderEventTypes.InventoryConsumed));
+        Assert.Equal(message.MessageId, consumed.MessageId);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
 using WarehouseOms.Messaging;
 using WarehouseOms.Persistence;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 
 namespace WarehouseOms.ArchitectureTests;
@@ -22,6 +23,7 @@ public sealed class LayerTests
     private static readonly Assembly Persistence = typeof(WarehouseOmsDbContext).Assembly;
     private static readonly Assembly Activities = typeof(OmsActivities).Assembly;
     private static readonly Assembly Messaging = typeof(MessagingRegistration).Assembly;
+    private static readonly Assembly Temporal = typeof(TemporalRegistration).Assembly;
     private static readonly Assembly Cli = typeof(CliApplication).Assembly;
 
     /// <summary>
@@ -37,7 +39,7 @@ public sealed class LayerTests
     private const string OurPrefix = "WarehouseOms.";
     private const string Host = "WarehouseOms.Host";
 
-    public static TheoryData<string> ProductAssemblies => new(new[] { Contracts, Domain, Workflows, Persistence, Activities, Messaging, Cli }.Select(a => a.GetName().Name!));
+    public static TheoryData<string> ProductAssemblies => new(new[] { Contracts, Domain, Workflows, Persistence, Activities, Temporal, Messaging, Cli }.Select(a => a.GetName().Name!));
 
     public static TheoryData<string> PureAssemblies => new(Domain.GetName().Name!, Workflows.GetName().Name!);
 
@@ -81,6 +83,21 @@ public sealed class LayerTests
     public void Activities_ReferenceNoDatabaseDriver() =>
         Assert.DoesNotContain(References(Activities), r =>
             r.StartsWith("Npgsql", StringComparison.Ordinal) || r.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Talking to Temporal (client, typed signals and queries, error classification) is the Temporal
+    /// module's: the consumers go through its typed API and never touch the SDK themselves.
+    /// </summary>
+    [Fact]
+    public void Messaging_ReferencesNoTemporalSdk() =>
+        Assert.DoesNotContain(References(Messaging), r => r.StartsWith("Temporalio", StringComparison.Ordinal));
+
+    /// <summary>The Temporal module knows the workflows it talks to, nothing of the broker or the database.</summary>
+    [Fact]
+    public void Temporal_ReferencesOnlyWorkflowsAndTheirLayersOfOurs() =>
+        Assert.All(
+            References(Temporal).Where(r => r.StartsWith(OurPrefix, StringComparison.Ordinal)),
+            r => Assert.Contains(r, new[] { "WarehouseOms.Contracts", "WarehouseOms.Domain", "WarehouseOms.Workflows" }));
 
     /// <summary>
     /// The host wires everything, so nothing may depend on it (it would be a cycle in all but name).

@@ -42,6 +42,8 @@ public sealed class OrderFlowTests(ServiceFixture service)
         var pick = new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 2 } } };
         await service.Broker.PublishAsync(Exchanges.PickCompleted, pick, orderId + "-pick");
         await service.Broker.PublishAsync(Exchanges.PickCompleted, pick, orderId + "-pick"); // redelivered duplicate
+        var picked = await service.Broker.EventAsync(Exchanges.OrderPicked, orderId);
+        Assert.Equal(2, picked.Body.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
         await service.Broker.PublishAsync(Exchanges.PackCompleted,
             new { orderId, deviceId = "station-1", packages = new[] { new { packageId = "PKG-1", weightKg = 1.25m } } }, orderId + "-pack");
 
@@ -61,7 +63,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
 
         // A late pick after the workflow closed is acknowledged and changes nothing.
         await service.Broker.PublishAsync(Exchanges.PickCompleted, pick, orderId + "-late-pick");
-        foreach (var exchange in new[] { Exchanges.OrderCreated, Exchanges.InventoryAllocated, Exchanges.PickWaveCreated, Exchanges.OrderShipped, Exchanges.OrderCompleted, Exchanges.OrderConfirmationNotification })
+        foreach (var exchange in new[] { Exchanges.OrderCreated, Exchanges.InventoryAllocated, Exchanges.PickWaveCreated, Exchanges.OrderPicked, Exchanges.OrderShipped, Exchanges.OrderCompleted, Exchanges.OrderConfirmationNotification })
         {
             Assert.Single(service.Broker.For(exchange, orderId).DistinctBy(m => m.MessageId));
         }

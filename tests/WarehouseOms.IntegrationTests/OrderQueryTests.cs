@@ -7,10 +7,12 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Temporalio.Client;
 using WarehouseOms.Activities;
 using WarehouseOms.Contracts;
 using WarehouseOms.Host;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.IntegrationTests;
 
@@ -194,9 +196,9 @@ public sealed class OrderQueryTests : IDisposable
     public async Task TemporalUnreachable_LiveStatusIsAReasonNotAnError()
     {
         var unreachable = TemporalClient.CreateLazy(new TemporalClientConnectOptions("127.0.0.1:1"));
-        var reader = new FulfillmentStatusReader(unreachable, NullLogger<FulfillmentStatusReader>.Instance);
+        var orders = new TemporalOrderWorkflows(unreachable, Options.Create(new TemporalOptions()), NullLogger<TemporalOrderWorkflows>.Instance);
 
-        var live = await reader.ReadAsync("any-order", CancellationToken.None);
+        var live = await orders.ReadFulfillmentAsync("any-order", CancellationToken.None);
 
         Assert.Null(live.Snapshot);
         Assert.StartsWith("Temporal unavailable", live.UnavailableReason, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ using WarehouseOms.Contracts;
 
 namespace WarehouseOms.IntegrationTests;
 
-/// <summary>Seed 002 end to end: lines added while awaiting approval, the approval timeout, bad approval messages.</summary>
+/// <summary>Payment approval (ADR 0010) end to end: lines added while awaiting approval, the approval timeout, bad approval messages.</summary>
 [Collection(ServiceCollection.Name)]
 public sealed class PaymentFlowTests(ServiceFixture service)
 {

@@ -68,7 +68,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Contracts.Exchanges.OrderCancellationNotification,
         Contracts.Exchanges.OrderCreated, Contracts.Exchanges.OrderRejected, Contracts.Exchanges.OrderFailed,
         Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
-        Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.ShipmentCreated,
+        Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.OrderPicked, Contracts.Exchanges.ShipmentCreated,
         Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
         Contracts.Exchanges.ReplenishmentRequested, Contracts.Exchanges.ReplenishmentOverdue,
     ];

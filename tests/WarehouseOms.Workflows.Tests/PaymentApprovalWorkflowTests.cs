@@ -3,7 +3,7 @@ using WarehouseOms.Workflows.Tests.Infrastructure;
 
 namespace WarehouseOms.Workflows.Tests;
 
-/// <summary>Seed 002 inside fulfillment: enrichment, approval wait with line additions, payment, notifications, refund.</summary>
+/// <summary>Payment approval inside fulfillment (ADR 0010): enrichment, approval wait with line additions, payment, notifications, refund.</summary>
 [Collection(FulfillmentCollection.Name)]
 public sealed class PaymentApprovalWorkflowTests(LocalServerFixture server) : WorkflowTest(server.Environment)
 {

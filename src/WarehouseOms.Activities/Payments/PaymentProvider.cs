@@ -24,7 +24,7 @@ public sealed class PaymentProviderOptions
 {
     public const string SectionName = "Payments";
 
-    /// <summary>Share of provider calls that fail transiently (seed 002: 20 %).</summary>
+    /// <summary>Share of provider calls that fail transiently (<c>Payments:FailureRate</c>, 20 % in appsettings.json; ADR 0010).</summary>
     [Range(0.0, 1.0)]
     public double FailureRate { get; set; } = 0.2;
 }

@@ -6,6 +6,7 @@ using Temporalio.Converters;
 using Temporalio.Exceptions;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Contracts;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 
 namespace WarehouseOms.Cli.Temporal;
@@ -40,7 +41,7 @@ public sealed class WorkflowInspector
         ArgumentNullException.ThrowIfNull(settings);
         try
         {
-            var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(settings.Address) { Namespace = settings.Namespace }).ConfigureAwait(false);
+            var client = await TemporalRegistration.ConnectAsync(settings.Address, settings.Namespace).ConfigureAwait(false);
             return new WorkflowInspector(client, settings);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -62,12 +63,13 @@ public sealed class WorkflowInspector
                     .QueryAsync<JsonElement>(queryName, [], new WorkflowQueryOptions { Rpc = new RpcOptions { Timeout = QueryTimeout } })
                     .ConfigureAwait(false);
             }
-            catch (WorkflowQueryFailedException ex)
+            catch (Exception ex) when (TemporalErrors.Classify(ex) is TemporalFault.QueryFailed or TemporalFault.QueryRejected)
             {
                 throw new CliFailure(ExitCodes.Failure, $"Query '{queryName}' on '{workflowId}' failed: {ex.Message}", ex);
             }
             catch (RpcException ex) when (ex.Code == RpcException.StatusCode.DeadlineExceeded)
             {
+                // Unavailable by the one classification, but for a query it most often means no worker answered.
                 throw new CliFailure(ExitCodes.Failure, $"Query '{queryName}' on '{workflowId}' got no answer within {QueryTimeout.TotalSeconds:0} s: is a worker (the WarehouseOms service) running?", ex);
             }
         });
@@ -183,11 +185,11 @@ public sealed class WorkflowInspector
         {
             return await call().ConfigureAwait(false);
         }
-        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+        catch (Exception ex) when (TemporalErrors.Classify(ex, client.Connection) == TemporalFault.NotFound)
         {
             throw new CliFailure(ExitCodes.WorkflowNotFound, $"Workflow '{workflowId}' not found in namespace '{settings.Namespace}' at {settings.Address}.", ex);
         }
-        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.Unavailable)
+        catch (Exception ex) when (TemporalErrors.Classify(ex, client.Connection) == TemporalFault.Unavailable)
         {
             throw new CliFailure(ExitCodes.TemporalUnavailable, $"Temporal at {settings.Address} did not answer: {ex.Message}", ex);
         }

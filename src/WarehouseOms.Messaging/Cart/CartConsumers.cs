@@ -1,9 +1,10 @@
+using System.Linq.Expressions;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Consumers;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Activities;
 using WarehouseOms.Workflows.Cart;
@@ -16,7 +17,7 @@ namespace WarehouseOms.Messaging.Cart;
 // to warehouse-oms.cart_error (MessageValidationException).
 
 /// <summary><c>oms.cart-items-added</c> → AddItems.</summary>
-public sealed class CartItemsAddedConsumer(ICartGateway gateway, ILogger<CartItemsAddedConsumer> logger) : IConsumer<CartItemsAdded>
+public sealed class CartItemsAddedConsumer(ICartWorkflows gateway, ILogger<CartItemsAddedConsumer> logger) : IConsumer<CartItemsAdded>
 {
     public Task Consume(ConsumeContext<CartItemsAdded> context)
     {
@@ -26,12 +27,12 @@ public sealed class CartItemsAddedConsumer(ICartGateway gateway, ILogger<CartIte
         checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
-        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.AddItems, new CartItemsSignal(messageId, items), context.CancellationToken);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, wf => wf.AddItemsAsync(new CartItemsSignal(messageId, items)), context.CancellationToken);
     }
 }
 
 /// <summary><c>oms.cart-items-removed</c> → RemoveItems.</summary>
-public sealed class CartItemsRemovedConsumer(ICartGateway gateway, ILogger<CartItemsRemovedConsumer> logger) : IConsumer<CartItemsRemoved>
+public sealed class CartItemsRemovedConsumer(ICartWorkflows gateway, ILogger<CartItemsRemovedConsumer> logger) : IConsumer<CartItemsRemoved>
 {
     public Task Consume(ConsumeContext<CartItemsRemoved> context)
     {
@@ -41,12 +42,12 @@ public sealed class CartItemsRemovedConsumer(ICartGateway gateway, ILogger<CartI
         checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
-        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.RemoveItems, new CartItemsSignal(messageId, items), context.CancellationToken);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, wf => wf.RemoveItemsAsync(new CartItemsSignal(messageId, items)), context.CancellationToken);
     }
 }
 
 /// <summary><c>oms.cart-reset</c> → Reset.</summary>
-public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetConsumer> logger) : IConsumer<CartReset>
+public sealed class CartResetConsumer(ICartWorkflows gateway, ILogger<CartResetConsumer> logger) : IConsumer<CartReset>
 {
     public Task Consume(ConsumeContext<CartReset> context)
     {
@@ -55,7 +56,7 @@ public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetCon
         checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
-        return CartMessages.SendAsync(gateway, logger, customerId, messageId, CartSignalNames.Reset, new CartResetSignal(messageId), context.CancellationToken);
+        return CartMessages.SendAsync(gateway, logger, customerId, messageId, wf => wf.ResetAsync(new CartResetSignal(messageId)), context.CancellationToken);
     }
 }
 
@@ -63,10 +64,10 @@ public sealed class CartResetConsumer(ICartGateway gateway, ILogger<CartResetCon
 /// <c>oms.cart-checked-out</c> → Checkout: the cart submits its items as order intake
 /// <c>order-intake-{requestId}</c>. Only customerId and requestId are checked here (and that the address
 /// holds printable, bounded text); the address is validated by the intake's ValidateOrder, which answers
-/// with order-rejected like any other order.
+/// with order-rejected like any other order. Checkout carries the order settings of this moment (payment
+/// approval ...) into the order it creates.
 /// </summary>
-/// <summary>Checkout carries the order settings of this moment (payment approval ...) into the order it creates.</summary>
-public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<FulfillmentSettings> fulfillment, ILogger<CartCheckedOutConsumer> logger)
+public sealed class CartCheckedOutConsumer(ICartWorkflows gateway, IOptions<FulfillmentSettings> fulfillment, ILogger<CartCheckedOutConsumer> logger)
     : IConsumer<CartCheckedOut>
 {
     public Task Consume(ConsumeContext<CartCheckedOut> context)
@@ -79,7 +80,7 @@ public sealed class CartCheckedOutConsumer(ICartGateway gateway, IOptions<Fulfil
 
         var messageId = MessageIds.For(context);
         return CartMessages.SendAsync(
-            gateway, logger, customerId, messageId, CartSignalNames.Checkout, new CartCheckoutSignal(messageId, requestId, context.Message.ShipTo, fulfillment.Value.ToWorkflowOptions()),
+            gateway, logger, customerId, messageId, wf => wf.CheckoutAsync(new CartCheckoutSignal(messageId, requestId, context.Message.ShipTo, fulfillment.Value.ToWorkflowOptions())),
             context.CancellationToken);
     }
 }
@@ -93,15 +94,15 @@ internal static class CartMessages
             .ToList();
 
     public static async Task SendAsync(
-        ICartGateway gateway,
+        ICartWorkflows gateway,
         ILogger logger,
         string customerId,
         string messageId,
-        string signalName,
-        object payload,
+        Expression<Func<CartWorkflow, Task>> signal,
         CancellationToken cancellationToken)
     {
         var workflowId = WorkflowIds.Cart(customerId);
+        var signalName = WorkflowCalls.SignalName(signal);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["MessageId"] = LogText.Escape(messageId),
@@ -109,7 +110,7 @@ internal static class CartMessages
             ["WorkflowId"] = LogText.Escape(workflowId),
         });
 
-        await gateway.SignalCartAsync(customerId, signalName, payload, cancellationToken).ConfigureAwait(false);
+        await gateway.SignalAsync(customerId, signal, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("{SignalName} delivered to {WorkflowId}", signalName, LogText.Escape(workflowId));
     }
 }

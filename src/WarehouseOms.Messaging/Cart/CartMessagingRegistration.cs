@@ -1,19 +1,9 @@
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace WarehouseOms.Messaging.Cart;
 
 public static class CartMessagingRegistration
 {
-    /// <summary>The cart gateway over the registered <c>ITemporalClient</c> (task queues from section <c>Temporal</c>).</summary>
-    public static IServiceCollection AddCartGateway(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<ICartGateway, TemporalCartGateway>();
-        return services;
-    }
-
     /// <summary>
     /// The four oms.cart-* consumers. They are left out of <c>ConfigureEndpoints</c>: they share the one
     /// endpoint that <see cref="ConfigureCartEndpoint"/> configures.

@@ -2,7 +2,7 @@ using System.Data.Common;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Messaging.Consumers;
 

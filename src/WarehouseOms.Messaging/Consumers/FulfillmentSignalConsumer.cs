@@ -1,24 +1,22 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary>
 /// The shape of every consumer that turns a message into a signal to <c>order-fulfillment-{orderId}</c>:
 /// validate (all problems at once, to the error queue), take the broker message ID as the signal's
-/// de-duplication key, signal. A subclass only says how its message is read.
+/// de-duplication key, signal. A subclass only says how its message is read and which signal it is.
 /// </summary>
-public abstract class FulfillmentSignalConsumer<TMessage>(IWorkflowGateway gateway, ILogger logger) : IConsumer<TMessage>
+public abstract class FulfillmentSignalConsumer<TMessage>(IOrderWorkflows gateway, ILogger logger) : IConsumer<TMessage>
     where TMessage : class
 {
     /// <summary>The exchange the message comes from, named in validation errors.</summary>
     protected abstract string Exchange { get; }
 
-    protected abstract string SignalName { get; }
-
     /// <summary>Reads the order ID and the signal (built from the message ID) with <paramref name="checks"/> collecting problems.</summary>
-    private protected abstract (string OrderId, Func<string, object> Signal) Read(TMessage message, MessageChecks checks);
+    private protected abstract (string OrderId, Func<string, FulfillmentSignal> Signal) Read(TMessage message, MessageChecks checks);
 
     public Task Consume(ConsumeContext<TMessage> context)
     {
@@ -28,6 +26,6 @@ public abstract class FulfillmentSignalConsumer<TMessage>(IWorkflowGateway gatew
         checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, SignalName, signal(messageId), context.CancellationToken);
+        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, signal(messageId), context.CancellationToken);
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 
 namespace WarehouseOms.Messaging.Consumers;
@@ -8,15 +8,15 @@ namespace WarehouseOms.Messaging.Consumers;
 internal static class FulfillmentSignalSender
 {
     public static async Task SendAsync(
-        IWorkflowGateway gateway,
+        IOrderWorkflows gateway,
         ILogger logger,
         string orderId,
         string messageId,
-        string signalName,
-        object payload,
+        FulfillmentSignal signal,
         CancellationToken cancellationToken)
     {
         var workflowId = WorkflowIds.OrderFulfillment(orderId);
+        var signalName = WorkflowCalls.SignalName(signal);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["MessageId"] = LogText.Escape(messageId),
@@ -24,7 +24,7 @@ internal static class FulfillmentSignalSender
             ["WorkflowId"] = LogText.Escape(workflowId),
         });
 
-        var outcome = await gateway.SignalFulfillmentAsync(orderId, signalName, payload, cancellationToken).ConfigureAwait(false);
+        var outcome = await gateway.SignalFulfillmentAsync(orderId, signal, cancellationToken).ConfigureAwait(false);
         if (outcome == SignalOutcome.WorkflowClosed)
         {
             // Fulfillment is over (shipped, cancelled or failed): the message can change nothing any more.

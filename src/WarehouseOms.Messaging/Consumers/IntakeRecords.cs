@@ -1,11 +1,8 @@
 using System.Text.Json;
-using Temporalio.Client;
-using Temporalio.Converters;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Activities;
-using RpcException = Temporalio.Exceptions.RpcException;
 
 namespace WarehouseOms.Messaging.Consumers;
 
@@ -25,39 +22,15 @@ public interface IIntakeRecords
 }
 
 /// <summary>
-/// <see cref="IIntakeRecords"/> over Temporal: the workflow's own history is the record (its first event
-/// holds the start input). Asked only for a duplicate, so an ordinary submission costs nothing extra.
+/// <see cref="IIntakeRecords"/> over the intake workflow itself: the input it was started with is the
+/// record. Asked only for a duplicate, so an ordinary submission costs nothing extra.
 /// </summary>
-public sealed class TemporalIntakeRecords(ITemporalClient client) : IIntakeRecords
+public sealed class WorkflowIntakeRecords(IOrderWorkflows workflows) : IIntakeRecords
 {
     public async Task<RecordedIntake?> FindAsync(string requestId, CancellationToken cancellationToken)
     {
-        var workflowId = WorkflowIds.OrderIntake(requestId);
-        var handle = client.GetWorkflowHandle(workflowId);
-        try
-        {
-            var options = new WorkflowHistoryEventFetchOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } };
-            await foreach (var historyEvent in handle.FetchHistoryEventsAsync(options).WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                if (historyEvent.WorkflowExecutionStartedEventAttributes?.Input?.Payloads_ is not { Count: > 0 } payloads)
-                {
-                    return null;
-                }
-
-                var input = await client.Options.DataConverter.ToValueAsync<OrderIntakeInput>(payloads[0]).ConfigureAwait(false);
-                return input?.Submitted is null ? null : new RecordedIntake(input.MessageId, input.Submitted);
-            }
-
-            return null;
-        }
-        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
-        {
-            return null;
-        }
-        catch (Exception ex) when (TemporalWorkflowGateway.IsTransient(ex))
-        {
-            throw new TemporalUnavailableException($"Temporal unavailable reading {workflowId}: {ex.Message}", ex);
-        }
+        var input = await workflows.FindIntakeAsync(requestId, cancellationToken).ConfigureAwait(false);
+        return input?.Submitted is null ? null : new RecordedIntake(input.MessageId, input.Submitted);
     }
 }
 

@@ -1,23 +1,21 @@
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 
 namespace WarehouseOms.Messaging.Consumers;
 
 /// <summary><c>oms.order-line-added</c> → signal add-line-item (reserved by the workflow while it awaits payment).</summary>
-public sealed class OrderLineAddedConsumer(IWorkflowGateway gateway, ILogger<OrderLineAddedConsumer> logger)
+public sealed class OrderLineAddedConsumer(IOrderWorkflows gateway, ILogger<OrderLineAddedConsumer> logger)
     : FulfillmentSignalConsumer<OrderLineAdded>(gateway, logger)
 {
     protected override string Exchange => Exchanges.OrderLineAdded;
 
-    protected override string SignalName => SignalNames.AddLineItem;
-
-    private protected override (string OrderId, Func<string, object> Signal) Read(OrderLineAdded message, MessageChecks checks)
+    private protected override (string OrderId, Func<string, FulfillmentSignal> Signal) Read(OrderLineAdded message, MessageChecks checks)
     {
         var orderId = checks.Required(message.OrderId, "orderId");
         var sku = checks.Required(message.Sku, "sku");
         var quantity = checks.Positive(message.Quantity, "quantity");
-        return (orderId, messageId => new AddLineItemSignal(messageId, sku, quantity));
+        return (orderId, messageId => wf => wf.AddLineItemAsync(new AddLineItemSignal(messageId, sku, quantity)));
     }
 }

@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Activities;
 
@@ -18,7 +18,7 @@ namespace WarehouseOms.Messaging.Consumers;
 /// acknowledged, a different order under the same requestId is refused to the error queue.
 /// </summary>
 public sealed class OrderSubmittedConsumer(
-    IWorkflowGateway gateway,
+    IOrderWorkflows gateway,
     IIntakeRecords intakes,
     IOptions<FulfillmentSettings> fulfillment,
     ILogger<OrderSubmittedConsumer> logger) : IConsumer<OrderSubmitted>
@@ -43,7 +43,7 @@ public sealed class OrderSubmittedConsumer(
         });
 
         var input = new OrderIntakeInput(requestId, messageId, message, fulfillment.Value.ToWorkflowOptions());
-        var outcome = await gateway.StartOrderIntakeAsync(input, context.CancellationToken).ConfigureAwait(false);
+        var outcome = await gateway.StartIntakeAsync(input, context.CancellationToken).ConfigureAwait(false);
         if (outcome == StartOutcome.Started)
         {
             logger.LogInformation("Order submission {RequestId} accepted by {WorkflowId}", LogText.Escape(requestId), LogText.Escape(workflowId));

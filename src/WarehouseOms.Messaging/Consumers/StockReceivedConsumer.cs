@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Replenishment;
 using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows.Replenishment;
 
 namespace WarehouseOms.Messaging.Consumers;
@@ -13,7 +13,7 @@ namespace WarehouseOms.Messaging.Consumers;
 /// </summary>
 public sealed class StockReceivedConsumer(
     IStockReceiptService receipts,
-    IReplenishmentGateway replenishments,
+    IReplenishmentWorkflows replenishments,
     ILogger<StockReceivedConsumer> logger) : IConsumer<StockReceived>
 {
     public async Task Consume(ConsumeContext<StockReceived> context)

@@ -11,48 +11,51 @@ namespace WarehouseOms.Persistence.History;
 /// </summary>
 public static class OrderEventCatalog
 {
+    /// <summary>
+    /// Every payload type of the history and the event type name it is recorded under, one row each:
+    /// a new history event is one row here. Status events (<see cref="OrderStatusChanged"/>) are named by
+    /// the status they enter (<see cref="OrderEventTypes.ForStatus"/>).
+    /// </summary>
+    private static readonly (Type Payload, string EventType)[] Rows =
+    [
+        (typeof(OrderCreated), OrderEventTypes.OrderCreated),
+        (typeof(InventoryAllocatedEvent), OrderEventTypes.InventoryAllocated),
+        (typeof(InventoryReleasedEvent), OrderEventTypes.InventoryReleased),
+        (typeof(InventoryConsumed), OrderEventTypes.InventoryConsumed),
+        (typeof(PickWaveCreatedEvent), OrderEventTypes.PickWaveCreated),
+        (typeof(ShipmentCreatedEvent), OrderEventTypes.ShipmentCreated),
+        (typeof(ShipmentLabelGeneratedEvent), OrderEventTypes.LabelGenerated),
+        (typeof(ShipmentConfirmedEvent), OrderEventTypes.ShipmentConfirmed),
+        (typeof(ShipmentCancelledEvent), OrderEventTypes.ShipmentCancelled),
+        (typeof(LineAdded), OrderEventTypes.LineAdded),
+        (typeof(PaymentCaptured), OrderEventTypes.PaymentCaptured),
+        (typeof(PaymentRefunded), OrderEventTypes.PaymentRefunded),
+    ];
+
+    private static readonly Dictionary<Type, string> EventTypeByPayload = Rows.ToDictionary(r => r.Payload, r => r.EventType);
+
+    private static readonly Dictionary<string, Type> PayloadByEventType = Rows.ToDictionary(r => r.EventType, r => r.Payload, StringComparer.Ordinal);
+
     /// <summary>The event type name that <paramref name="event"/> is recorded as.</summary>
     /// <exception cref="ArgumentException">Not a payload of the order history.</exception>
     public static string TypeOf(object @event)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        return @event switch
+        if (@event is OrderStatusChanged changed)
         {
-            OrderCreated => OrderEventTypes.OrderCreated,
-            OrderStatusChanged changed => OrderEventTypes.ForStatus(OrderStatusText.Parse(changed.To)),
-            InventoryAllocatedEvent => OrderEventTypes.InventoryAllocated,
-            InventoryReleasedEvent => OrderEventTypes.InventoryReleased,
-            InventoryConsumed => OrderEventTypes.InventoryConsumed,
-            PickWaveCreatedEvent => OrderEventTypes.PickWaveCreated,
-            ShipmentCreatedEvent => OrderEventTypes.ShipmentCreated,
-            ShipmentLabelGeneratedEvent => OrderEventTypes.LabelGenerated,
-            ShipmentConfirmedEvent => OrderEventTypes.ShipmentConfirmed,
-            ShipmentCancelledEvent => OrderEventTypes.ShipmentCancelled,
-            LineAdded => OrderEventTypes.LineAdded,
-            PaymentCaptured => OrderEventTypes.PaymentCaptured,
-            PaymentRefunded => OrderEventTypes.PaymentRefunded,
-            _ => throw new ArgumentException($"{@event.GetType().Name} is not an order history event; add it to {nameof(OrderEventCatalog)}.", nameof(@event)),
-        };
+            return OrderEventTypes.ForStatus(OrderStatusText.Parse(changed.To));
+        }
+
+        return EventTypeByPayload.TryGetValue(@event.GetType(), out var eventType)
+            ? eventType
+            : throw new ArgumentException($"{@event.GetType().Name} is not an order history event; add it to {nameof(OrderEventCatalog)}.", nameof(@event));
     }
 
     /// <summary>The CLR type of <paramref name="eventType"/>'s payload; null for a name this version does not know.</summary>
-    public static Type? PayloadTypeOf(string eventType) => eventType switch
-    {
-        OrderEventTypes.OrderCreated => typeof(OrderCreated),
-        OrderEventTypes.InventoryAllocated => typeof(InventoryAllocatedEvent),
-        OrderEventTypes.InventoryReleased => typeof(InventoryReleasedEvent),
-        OrderEventTypes.InventoryConsumed => typeof(InventoryConsumed),
-        OrderEventTypes.PickWaveCreated => typeof(PickWaveCreatedEvent),
-        OrderEventTypes.ShipmentCreated => typeof(ShipmentCreatedEvent),
-        OrderEventTypes.LabelGenerated => typeof(ShipmentLabelGeneratedEvent),
-        OrderEventTypes.ShipmentConfirmed => typeof(ShipmentConfirmedEvent),
-        OrderEventTypes.ShipmentCancelled => typeof(ShipmentCancelledEvent),
-        OrderEventTypes.LineAdded => typeof(LineAdded),
-        OrderEventTypes.PaymentCaptured => typeof(PaymentCaptured),
-        OrderEventTypes.PaymentRefunded => typeof(PaymentRefunded),
-        _ when OrderEventTypes.StatusOf(eventType) is not null => typeof(OrderStatusChanged),
-        _ => null,
-    };
+    public static Type? PayloadTypeOf(string eventType) =>
+        PayloadByEventType.TryGetValue(eventType, out var payload) ? payload
+        : OrderEventTypes.StatusOf(eventType) is not null ? typeof(OrderStatusChanged)
+        : null;
 
     /// <summary>The stored JSON of an event (camelCase, <see cref="OutboxConventions.JsonOptions"/>).</summary>
     public static string Serialize(object @event)

@@ -11,7 +11,7 @@ namespace WarehouseOms.Persistence.History;
 public sealed record OrderShipTo(string Name, string Line1, string City, string PostalCode, string Country);
 
 /// <summary>OrderCreated: everything the order was created with.</summary>
-public sealed record OrderCreated(string RequestId, string CustomerId, IReadOnlyList<ShippedLine> Lines, OrderShipTo ShipTo);
+public sealed record OrderCreated(string RequestId, string CustomerId, IReadOnlyList<SkuLine> Lines, OrderShipTo ShipTo);
 
 /// <summary>Every status event (<see cref="OrderEventTypes.ForStatus"/>): the move (wire names) and the order's facts after it.</summary>
 public sealed record OrderStatusChanged(
@@ -23,10 +23,10 @@ public sealed record OrderStatusChanged(
     DateTimeOffset? DeliveredAt);
 
 /// <summary>InventoryConsumed: what left the shelf (the reservation) and what the device reported picked.</summary>
-public sealed record InventoryConsumed(IReadOnlyList<ShippedLine> Consumed, IReadOnlyList<ShippedLine> Picked);
+public sealed record InventoryConsumed(IReadOnlyList<SkuLine> Consumed, IReadOnlyList<SkuLine> Picked);
 
 /// <summary>LineAdded: a line added while the order awaited payment, with the components it reserved.</summary>
-public sealed record LineAdded(string AdditionId, string Sku, int Quantity, IReadOnlyList<ShippedLine> Reserved);
+public sealed record LineAdded(string AdditionId, string Sku, int Quantity, IReadOnlyList<SkuLine> Reserved);
 
 /// <summary>PaymentCaptured.</summary>
 public sealed record PaymentCaptured(string ProviderReference, string ApprovedBy);

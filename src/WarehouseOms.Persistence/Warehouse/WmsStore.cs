@@ -9,7 +9,7 @@ namespace WarehouseOms.Persistence.Warehouse;
 public sealed class WmsStore(WarehouseOmsDbContext db, CancellationToken cancellationToken)
 {
     /// <summary>Creates the order's pick wave; false when the order already has one.</summary>
-    public async Task<bool> TryAddPickWaveAsync(string pickWaveId, string orderId, IReadOnlyList<ShippedLine> lines, DateTimeOffset createdAt)
+    public async Task<bool> TryAddPickWaveAsync(string pickWaveId, string orderId, IReadOnlyList<SkuLine> lines, DateTimeOffset createdAt)
     {
         var linesJson = JsonSerializer.Serialize(lines, OutboxConventions.JsonOptions);
         return await db.Database.ExecuteSqlAsync(

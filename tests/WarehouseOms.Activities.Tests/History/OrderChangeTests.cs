@@ -50,7 +50,7 @@ public sealed class OrderChangeTests(DatabaseFixture db) : IClassFixture<Databas
         var orderId = TestIds.Unique("ord");
 
         var messageId = await InChangeAsync(ChangeSubject.Order(orderId), change =>
-            change.EmitAsync(Exchanges.PickWaveCreated, new PickWaveCreatedEvent(orderId, "pw-1", [new ShippedLine("A", 1)], DateTimeOffset.UtcNow)));
+            change.EmitAsync(Exchanges.PickWaveCreated, new PickWaveCreatedEvent(orderId, "pw-1", [new SkuLine("A", 1)], DateTimeOffset.UtcNow)));
 
         Assert.Equal(Origin.MessageIdFor(Exchanges.PickWaveCreated), messageId);
         var row = Assert.Single(await db.OutboxForOrderAsync(orderId));
@@ -66,7 +66,7 @@ public sealed class OrderChangeTests(DatabaseFixture db) : IClassFixture<Databas
         var orderId = TestIds.Unique("ord");
 
         await InChangeAsync(ChangeSubject.Order(orderId), change =>
-            change.EmitAsync(Exchanges.PickWaveCreated, new PickWaveCreatedEvent(orderId, "pw-1", [new ShippedLine("A", 1)], DateTimeOffset.UtcNow)), commit: false);
+            change.EmitAsync(Exchanges.PickWaveCreated, new PickWaveCreatedEvent(orderId, "pw-1", [new SkuLine("A", 1)], DateTimeOffset.UtcNow)), commit: false);
 
         Assert.Empty(await db.OutboxForOrderAsync(orderId));
         Assert.Empty(await EventsAsync(orderId));

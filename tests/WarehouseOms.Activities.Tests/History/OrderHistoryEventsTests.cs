@@ -14,7 +14,7 @@ public sealed class OrderHistoryEventsTests
     public static TheoryData<object, string, string> Events => new()
     {
         {
-            new OrderCreated("req-1", "cust-1", [new ShippedLine("WIDGET-RED", 2)], new OrderShipTo("Ada", "1 Main St", "Springfield", "12345", "US")),
+            new OrderCreated("req-1", "cust-1", [new SkuLine("WIDGET-RED", 2)], new OrderShipTo("Ada", "1 Main St", "Springfield", "12345", "US")),
             OrderEventTypes.OrderCreated,
             """{"requestId":"req-1","customerId":"cust-1","lines":[{"sku":"WIDGET-RED","quantity":2}],"shipTo":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}"""
         },
@@ -29,19 +29,19 @@ public sealed class OrderHistoryEventsTests
             """{"from":"PAID","to":"AWAITING_PAYMENT","reason":"x","shipmentId":null,"trackingNumber":null,"deliveredAt":null}"""
         },
         {
-            new InventoryConsumed([new ShippedLine("A", 1)], [new ShippedLine("B", 2)]),
+            new InventoryConsumed([new SkuLine("A", 1)], [new SkuLine("B", 2)]),
             OrderEventTypes.InventoryConsumed,
             """{"consumed":[{"sku":"A","quantity":1}],"picked":[{"sku":"B","quantity":2}]}"""
         },
         {
-            new LineAdded("add-1", "KIT", 1, [new ShippedLine("A", 1)]),
+            new LineAdded("add-1", "KIT", 1, [new SkuLine("A", 1)]),
             OrderEventTypes.LineAdded,
             """{"additionId":"add-1","sku":"KIT","quantity":1,"reserved":[{"sku":"A","quantity":1}]}"""
         },
         { new PaymentCaptured("pay-1", "ops"), OrderEventTypes.PaymentCaptured, """{"providerReference":"pay-1","approvedBy":"ops"}""" },
         { new PaymentRefunded("pay-1", "cancelled"), OrderEventTypes.PaymentRefunded, """{"providerReference":"pay-1","reason":"cancelled"}""" },
         {
-            new InventoryAllocatedEvent("ord-1", [new ShippedLine("A", 1)], T0),
+            new InventoryAllocatedEvent("ord-1", [new SkuLine("A", 1)], T0),
             OrderEventTypes.InventoryAllocated,
             """{"orderId":"ord-1","allocations":[{"sku":"A","quantity":1}],"occurredAt":"2026-11-23T10:00:00+00:00"}"""
         },

@@ -18,7 +18,7 @@ public sealed class OrderHistoryTests(DatabaseFixture db) : IClassFixture<Databa
         new($"req-{orderId}", orderId, "cust-7", [new LineItem(sku, 2)], new Address("Ada", "1 Main St", "Springfield", "12345", "US"));
 
     private static OrderCreated Created(string customerId) =>
-        new($"req-{customerId}", customerId, [new ShippedLine("WIDGET-RED", 1)], new OrderShipTo("Ada", "1 Main St", "Springfield", "12345", "US"));
+        new($"req-{customerId}", customerId, [new SkuLine("WIDGET-RED", 1)], new OrderShipTo("Ada", "1 Main St", "Springfield", "12345", "US"));
 
     [Fact]
     public async Task Append_NotAnOrderHistoryEvent_Refused()

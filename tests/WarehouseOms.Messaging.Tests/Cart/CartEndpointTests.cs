@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using System.Text;
 using System.Text.Json;
 using MassTransit;
@@ -10,6 +11,7 @@ using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Cart;
 using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Messaging.Tests.Consumers;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows.Cart;
 
 namespace WarehouseOms.Messaging.Tests.Cart;
@@ -48,7 +50,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(warnings));
-        services.AddSingleton<ICartGateway>(gateway);
+        services.AddSingleton<ICartWorkflows>(gateway);
         MessagingRegistration.AddMessagingOptions(services, configuration);
         services.AddMassTransit(x =>
         {
@@ -289,7 +291,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
 }
 
 /// <summary>Records every cart signal in the order the consumers sent them, and how many ran at once.</summary>
-internal sealed class RecordingCartGateway : ICartGateway
+internal sealed class RecordingCartGateway : ICartWorkflows
 {
     private readonly Lock delayLock = new();
     private long sequence;
@@ -302,7 +304,7 @@ internal sealed class RecordingCartGateway : ICartGateway
 
     public int MaxConcurrency => Volatile.Read(ref maxConcurrency);
 
-    public async Task SignalCartAsync(string customerId, string signalName, object payload, CancellationToken cancellationToken)
+    public async Task SignalAsync(string customerId, Expression<Func<CartWorkflow, Task>> signal, CancellationToken cancellationToken)
     {
         var now = Interlocked.Increment(ref running);
         try
@@ -313,12 +315,13 @@ internal sealed class RecordingCartGateway : ICartGateway
             }
 
             // Recorded on arrival: the order in which the consumers called, which is what reaches Temporal.
+            var (signalName, payload) = (WorkflowCalls.SignalName(signal), WorkflowCalls.Argument(signal));
             var messageId = payload switch
             {
                 CartItemsSignal items => items.MessageId,
                 CartResetSignal reset => reset.MessageId,
                 CartCheckoutSignal checkout => checkout.MessageId,
-                _ => throw new ArgumentException($"unexpected payload {payload.GetType()}", nameof(payload)),
+                _ => throw new ArgumentException($"unexpected payload {payload?.GetType()}", nameof(signal)),
             };
             Signals.Enqueue(new RecordedCartSignal(Interlocked.Increment(ref sequence), customerId, signalName, messageId));
             TimeSpan delay;
@@ -335,7 +338,7 @@ internal sealed class RecordingCartGateway : ICartGateway
         }
     }
 
-    public Task<CartView?> GetCartAsync(string customerId, CancellationToken cancellationToken) => Task.FromResult<CartView?>(null);
+    public Task<CartView?> GetAsync(string customerId, CancellationToken cancellationToken) => Task.FromResult<CartView?>(null);
 }
 
 internal sealed record RecordedCartSignal(long Sequence, string CustomerId, string SignalName, string MessageId);

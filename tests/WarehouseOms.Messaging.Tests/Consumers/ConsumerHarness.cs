@@ -3,8 +3,8 @@ using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WarehouseOms.Contracts;
-using WarehouseOms.Messaging.Temporal;
 using WarehouseOms.Persistence.Inventory;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Messaging.Tests.Consumers;
 
@@ -68,12 +68,12 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var receipts = new FakeStockReceiptService();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<IWorkflowGateway>(gateway);
+        services.AddSingleton<IOrderWorkflows>(gateway);
         var intakes = new FakeIntakeRecords();
         services.AddSingleton<WarehouseOms.Messaging.Consumers.IIntakeRecords>(intakes);
         services.AddSingleton<IStockReceiptService>(receipts);
         var replenishments = new FakeReplenishmentGateway();
-        services.AddSingleton<WarehouseOms.Messaging.Replenishment.IReplenishmentGateway>(replenishments);
+        services.AddSingleton<IReplenishmentWorkflows>(replenishments);
         MessagingRegistration.AddMessagingOptions(services, configuration);
         services.AddMassTransitTestHarness(bus => MessagingRegistration.AddInboundConsumers(bus));
 

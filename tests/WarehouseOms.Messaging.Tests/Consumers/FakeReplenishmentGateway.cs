@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using WarehouseOms.Messaging.Replenishment;
+using WarehouseOms.Temporal;
 using WarehouseOms.Workflows.Replenishment;
 
 namespace WarehouseOms.Messaging.Tests.Consumers;
 
 /// <summary>Records StockReceived signals; answers "no replenishment running" unless told otherwise.</summary>
-public sealed class FakeReplenishmentGateway : IReplenishmentGateway
+public sealed class FakeReplenishmentGateway : IReplenishmentWorkflows
 {
     public ConcurrentQueue<StockReceivedSignal> Signals { get; } = new();
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Consumers;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using Xunit;
 
 namespace WarehouseOms.Messaging.Tests.Consumers;

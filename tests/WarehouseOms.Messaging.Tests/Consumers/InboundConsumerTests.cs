@@ -1,7 +1,7 @@
 using MassTransit;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Consumers;
-using WarehouseOms.Messaging.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Persistence.Inventory;
 using WarehouseOms.Workflows;
 using Xunit;

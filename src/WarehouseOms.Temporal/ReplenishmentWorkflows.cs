@@ -1,13 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Temporalio.Client;
-using WarehouseOms.Messaging.Temporal;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Replenishment;
-using RpcException = Temporalio.Exceptions.RpcException;
 
-namespace WarehouseOms.Messaging.Replenishment;
+namespace WarehouseOms.Temporal;
 
 public enum ReplenishmentSignalOutcome
 {
@@ -18,44 +14,42 @@ public enum ReplenishmentSignalOutcome
     NoReplenishment,
 }
 
-/// <summary>Tells a running <c>replenishment-{sku}</c> that stock arrived.</summary>
-public interface IReplenishmentGateway
+/// <summary>The replenishment workflow as the service talks to it (a fake in consumer tests).</summary>
+public interface IReplenishmentWorkflows
 {
     /// <summary>
-    /// Signals StockReceived. Plain signal, never signal-with-start: a receipt without a pending
-    /// replenishment must not start one. "Not found" is a normal answer.
+    /// Tells a running <c>replenishment-{sku}</c> that stock arrived. Plain signal, never signal-with-start:
+    /// a receipt without a pending replenishment must not start one. "Not found" is a normal answer.
     /// </summary>
     /// <exception cref="TemporalUnavailableException">Temporal could not be reached; retry later.</exception>
     Task<ReplenishmentSignalOutcome> SignalStockReceivedAsync(StockReceivedSignal signal, CancellationToken cancellationToken);
 }
 
-/// <summary><see cref="IReplenishmentGateway"/> over <see cref="ITemporalClient"/>.</summary>
-public sealed partial class TemporalReplenishmentGateway(ITemporalClient client, ILogger<TemporalReplenishmentGateway> logger) : IReplenishmentGateway
+/// <summary><see cref="IReplenishmentWorkflows"/> over <see cref="ITemporalClient"/>.</summary>
+public sealed partial class TemporalReplenishmentWorkflows(ITemporalClient client, ILogger<TemporalReplenishmentWorkflows> logger) : IReplenishmentWorkflows
 {
     public async Task<ReplenishmentSignalOutcome> SignalStockReceivedAsync(StockReceivedSignal signal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        var workflowId = WorkflowIds.Replenishment(signal.Sku);
-        var handle = client.GetWorkflowHandle(workflowId);
+        var handle = client.GetWorkflowHandle<ReplenishmentWorkflow>(WorkflowIds.Replenishment(signal.Sku));
         try
         {
             await handle.SignalAsync(
-                    ReplenishmentSignalNames.StockReceived,
-                    [signal],
+                    wf => wf.StockReceivedAsync(signal),
                     new WorkflowSignalOptions { Rpc = new RpcOptions { CancellationToken = cancellationToken } })
                 .ConfigureAwait(false);
-            LogDelivered(logger, signal.ReceiptId, workflowId, signal.MessageId);
+            LogDelivered(logger, signal.ReceiptId, handle.Id, signal.MessageId);
             return ReplenishmentSignalOutcome.Delivered;
         }
-        catch (RpcException ex) when (ex.Code == RpcException.StatusCode.NotFound)
+        catch (Exception ex) when (TemporalErrors.Classify(ex, client.Connection) == TemporalFault.NotFound)
         {
             // Never started or already completed: both mean no one is waiting for this stock.
-            LogNoReplenishment(logger, signal.ReceiptId, workflowId, signal.MessageId);
+            LogNoReplenishment(logger, signal.ReceiptId, handle.Id, signal.MessageId);
             return ReplenishmentSignalOutcome.NoReplenishment;
         }
-        catch (Exception ex) when (TemporalWorkflowGateway.IsTransient(ex))
+        catch (Exception ex) when (TemporalErrors.IsUnavailable(ex, client.Connection))
         {
-            throw new TemporalUnavailableException($"Temporal unavailable signalling {workflowId}: {ex.Message}", ex);
+            throw new TemporalUnavailableException($"Temporal unavailable signalling {handle.Id}: {ex.Message}", ex);
         }
     }
 
@@ -64,15 +58,4 @@ public sealed partial class TemporalReplenishmentGateway(ITemporalClient client,
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stock receipt {ReceiptId}: no running {WorkflowId} (message {MessageId})")]
     private static partial void LogNoReplenishment(ILogger logger, string receiptId, string workflowId, string messageId);
-}
-
-public static class ReplenishmentMessagingRegistration
-{
-    /// <summary>The replenishment gateway over the registered <c>ITemporalClient</c>.</summary>
-    public static IServiceCollection AddReplenishmentGateway(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<IReplenishmentGateway, TemporalReplenishmentGateway>();
-        return services;
-    }
 }

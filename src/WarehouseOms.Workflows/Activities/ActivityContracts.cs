@@ -1,5 +1,8 @@
 using Temporalio.Activities;
 
+// The contract between the workflows and the activities: activity names, business error types and the
+// activity interfaces the workflows call (the Activities project implements them).
+
 namespace WarehouseOms.Workflows.Activities;
 
 /// <summary>

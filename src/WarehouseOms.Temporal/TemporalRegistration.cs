@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Temporalio.Client;
+using Temporalio.Extensions.Hosting;
+
+namespace WarehouseOms.Temporal;
+
+/// <summary>Wiring of the module: options, the client, the typed workflow APIs.</summary>
+public static class TemporalRegistration
+{
+    /// <summary>
+    /// The Temporal client for <paramref name="targetHost"/> (namespace from section <c>Temporal</c>), the
+    /// typed APIs of the workflows (<see cref="IOrderWorkflows"/>, <see cref="ICartWorkflows"/>,
+    /// <see cref="IReplenishmentWorkflows"/>) over it, and the options (<see cref="AddWarehouseTemporalOptions"/>).
+    /// </summary>
+    public static IServiceCollection AddWarehouseTemporalClient(this IServiceCollection services, IConfiguration configuration, string targetHost)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetHost);
+        services.AddWarehouseTemporalOptions(configuration);
+        var options = TemporalOptions.Read(configuration);
+        services.AddTemporalClient(client =>
+        {
+            client.TargetHost = targetHost;
+            client.Namespace = options.Namespace;
+        });
+        services.TryAddSingleton<IOrderWorkflows, TemporalOrderWorkflows>();
+        services.TryAddSingleton<ICartWorkflows, TemporalCartWorkflows>();
+        services.TryAddSingleton<IReplenishmentWorkflows, TemporalReplenishmentWorkflows>();
+        return services;
+    }
+
+    /// <summary>
+    /// Sections <c>Temporal</c>, <c>Fulfillment</c> and <c>Payments</c> (into <see cref="FulfillmentSettings.Payments"/>),
+    /// validated at start. Idempotent: consumers' tests call it without a client.
+    /// </summary>
+    public static IServiceCollection AddWarehouseTemporalOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<TemporalOptions>) && d.ImplementationType == typeof(TemporalOptionsValidation)))
+        {
+            return services;
+        }
+
+        services.AddOptions<TemporalOptions>().Bind(configuration.GetSection(TemporalOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TemporalOptions>, TemporalOptionsValidation>();
+        services.AddOptions<FulfillmentSettings>()
+            .Bind(configuration.GetSection(FulfillmentSettings.SectionName))
+            .Configure(settings => configuration.GetSection(PaymentSettings.SectionName).Bind(settings.Payments))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FulfillmentSettings>, FulfillmentSettingsValidation>();
+        return services;
+    }
+
+    /// <summary>
+    /// A client for tools outside the service's container (the CLI): connects at once, so an unreachable
+    /// server is reported here rather than on the first call.
+    /// </summary>
+    public static Task<TemporalClient> ConnectAsync(string address, string @namespace) =>
+        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = @namespace });
+}

@@ -72,9 +72,15 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
         {
             throw new RpcException(new Status(StatusCode.Cancelled, $"{name} cancelled"));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or KeyNotFoundException or NullReferenceException or FormatException or InvalidProtocolBufferException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or InvalidProtocolBufferException)
         {
+            // A request the server cannot make sense of.
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"{name}: {ex.Message}"));
+        }
+        catch (Exception ex)
+        {
+            // Anything else is a bug of ours, not of the caller: INTERNAL, with the message.
+            throw new RpcException(new Status(StatusCode.Internal, $"{name}: {ex.GetType().Name}: {ex.Message}"));
         }
     }
 }

@@ -17,7 +17,7 @@ namespace WarehouseOms.Temporal;
 /// </summary>
 public interface IOrderWorkflows
 {
-    /// <summary>Starts (or joins) <c>order-intake-{requestId}</c>.</summary>
+    /// <summary>Starts <c>order-intake-{requestId}</c>; one that runs or ran already answers <see cref="StartOutcome.AlreadyHandled"/>.</summary>
     /// <exception cref="TemporalUnavailableException">Temporal could not be reached; retry later.</exception>
     Task<StartOutcome> StartIntakeAsync(OrderIntakeInput input, CancellationToken cancellationToken);
 
@@ -36,10 +36,10 @@ public interface IOrderWorkflows
 
 public enum StartOutcome
 {
-    /// <summary>A new workflow was started, or a running one with the same ID was joined.</summary>
+    /// <summary>A new workflow was started.</summary>
     Started,
 
-    /// <summary>The workflow already ran to completion earlier: the message is a duplicate.</summary>
+    /// <summary>The intake for this requestId runs or ran already: the message is a duplicate, to be compared with the first.</summary>
     AlreadyHandled,
 }
 
@@ -76,7 +76,7 @@ public sealed partial class TemporalOrderWorkflows(ITemporalClient client, IOpti
         }
         catch (Exception ex) when (Classify(ex) == TemporalFault.AlreadyStarted)
         {
-            // RejectDuplicate: the intake already ran (and closed) for this requestId.
+            // Conflict policy Fail / RejectDuplicate: the intake runs or ran already for this requestId.
             return StartOutcome.AlreadyHandled;
         }
         catch (Exception ex) when (Classify(ex) == TemporalFault.Unavailable)

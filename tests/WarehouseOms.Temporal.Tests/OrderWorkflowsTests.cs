@@ -40,12 +40,15 @@ public sealed class OrderWorkflowsTests(DevServerFixture fixture) : IClassFixtur
         fixture.Client, Options.Create(new TemporalOptions { OrderTaskQueue = taskQueue }), NullLogger<TemporalOrderWorkflows>.Instance);
 
     [Fact]
-    public async Task StartIntakeAsync_RunningThenClosed_JoinsThenAlreadyHandled()
+    public async Task StartIntakeAsync_AgainWhileRunningOrAfterItClosed_AlreadyHandled()
     {
         var input = new OrderIntakeInput($"req-{orderId}", "msg-1", new OrderSubmitted($"req-{orderId}", orderId, "cust-1", [], null));
 
         Assert.Equal(StartOutcome.Started, await Orders.StartIntakeAsync(input, CancellationToken.None));
-        Assert.Equal(StartOutcome.Started, await Orders.StartIntakeAsync(input, CancellationToken.None));
+        // The intake refuses a second start while it runs (conflict policy Fail): the consumer then compares
+        // the message with the recorded submission (ADR 0013).
+        Assert.Equal(StartOutcome.AlreadyHandled, await Orders.StartIntakeAsync(input, CancellationToken.None));
+        Assert.Equal("msg-1", (await Orders.FindIntakeAsync(input.RequestId, CancellationToken.None))?.MessageId);
         await fixture.Client.GetWorkflowHandle(WorkflowIds.OrderIntake(input.RequestId)).TerminateAsync("test");
 
         Assert.Equal(StartOutcome.AlreadyHandled, await Orders.StartIntakeAsync(input, CancellationToken.None));

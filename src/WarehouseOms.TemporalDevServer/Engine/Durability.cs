@@ -94,7 +94,17 @@ internal sealed partial class WorkflowEngine
             lock (gate)
             {
                 target = changeSeq;
-                (batch, written) = TakeDirty();
+                try
+                {
+                    (batch, written) = TakeDirty();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A state that cannot be written must stop the engine loudly, never leave callers waiting.
+                    FailStore(ex);
+                    return;
+                }
+
                 if (batch.Count == 0)
                 {
                     committedSeq = target;

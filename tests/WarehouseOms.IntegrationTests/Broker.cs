@@ -111,7 +111,7 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
 
     /// <summary>Waits for the first outbound event on <paramref name="exchange"/> about <paramref name="orderId"/>.</summary>
     public Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
-        Poll.UntilAsync(
+        Eventually.UntilAsync(
             () => Task.FromResult(For(exchange, orderId).FirstOrDefault()),
             m => m is not null,
             $"{exchange} for {orderId}",
@@ -133,31 +133,4 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
 public sealed record OutboundMessage(string Exchange, string? MessageId, JsonElement Body)
 {
     public string? OrderId => Body.TryGetProperty("orderId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-}
-
-/// <summary>Eventual assertions: a condition polled until a deadline, never a fixed sleep.</summary>
-public static class Poll
-{
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var value = await probe();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}; last value: {value}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
-        UntilAsync(() => Task.FromResult(condition()), ok => ok, what, timeout);
 }

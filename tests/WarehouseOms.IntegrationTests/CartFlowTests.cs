@@ -30,7 +30,7 @@ public sealed class CartFlowTests(ServiceFixture service)
         }, customerId + "-checkout");
 
         var orderId = "ord-" + requestId;
-        var created = await Poll.UntilAsync(
+        var created = await Eventually.UntilAsync(
             () => Task.FromResult(service.Broker.For(Exchanges.OrderCreated, orderId).FirstOrDefault()),
             m => m is not null,
             $"order-created for {orderId}");

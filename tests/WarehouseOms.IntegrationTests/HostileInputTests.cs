@@ -18,7 +18,7 @@ public sealed class HostileInputTests(ServiceFixture service)
         $$$"""{"requestId":"{{{requestId}}}","orderId":"{{{orderIdJson}}}","customerId":"C1","lines":[{"sku":"{{{sku}}}","quantity":1}],"shipTo":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}""";
 
     private Task<(string Body, IDictionary<string, string> Headers)?> ErrorQueueEntryAsync(string exchange, string messageId) =>
-        Poll.UntilAsync(
+        Eventually.UntilAsync(
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(exchange), messageId),
             m => m is not null,
             $"{messageId} in the error queue of {exchange}");
@@ -113,7 +113,7 @@ public sealed class HostileInputTests(ServiceFixture service)
 
         await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(orderId + "-second", orderId), orderId + "-second");
 
-        var rejected = await Poll.UntilAsync(
+        var rejected = await Eventually.UntilAsync(
             () => Task.FromResult(service.Broker.For(Exchanges.OrderRejected, orderId).FirstOrDefault()),
             m => m is not null,
             "order-rejected for the second request");

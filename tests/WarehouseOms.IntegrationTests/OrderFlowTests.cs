@@ -31,7 +31,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
             messageId: orderId + "-submit");
 
         await service.Broker.EventAsync(Exchanges.OrderCreated, orderId);
-        Assert.Equal("AWAITING_PAYMENT", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "AWAITING_PAYMENT", "order status AWAITING_PAYMENT"));
+        Assert.Equal("AWAITING_PAYMENT", await Eventually.UntilAsync(() => StatusAsync(orderId), s => s == "AWAITING_PAYMENT", "order status AWAITING_PAYMENT"));
         Assert.Empty(service.Broker.For(Exchanges.PickWaveCreated, orderId));
         await service.ApprovePaymentAsync(orderId);
         await service.ApprovePaymentAsync(orderId); // redelivered duplicate
@@ -51,14 +51,14 @@ public sealed class OrderFlowTests(ServiceFixture service)
         Assert.False(string.IsNullOrEmpty(shipped.MessageId));
         var confirmed = await service.Broker.EventAsync(Exchanges.ShipmentConfirmed, orderId);
         Assert.True(confirmed.Body.TryGetProperty("trackingNumber", out _), "shipment-confirmed carries a tracking number");
-        Assert.Equal("SHIPPED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "SHIPPED", "order status SHIPPED"));
+        Assert.Equal("SHIPPED", await Eventually.UntilAsync(() => StatusAsync(orderId), s => s == "SHIPPED", "order status SHIPPED"));
 
         var delivered = new { orderId, deliveredAt = "2026-11-24T09:30:00Z" };
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered");
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, delivered, orderId + "-delivered"); // redelivered duplicate
         var completed = await service.Broker.EventAsync(Exchanges.OrderCompleted, orderId);
         Assert.Equal(DateTimeOffset.Parse("2026-11-24T09:30:00Z", System.Globalization.CultureInfo.InvariantCulture), completed.Body.GetProperty("deliveredAt").GetDateTimeOffset());
-        Assert.Equal("COMPLETED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "COMPLETED", "order status COMPLETED"));
+        Assert.Equal("COMPLETED", await Eventually.UntilAsync(() => StatusAsync(orderId), s => s == "COMPLETED", "order status COMPLETED"));
         Assert.Equal("CAPTURED", await service.ScalarAsync("SELECT status FROM oms.payments WHERE order_id = $1", orderId));
 
         // A late pick after the workflow closed is acknowledged and changes nothing.
@@ -81,7 +81,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
         await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
         // Once again after the intake closed: RejectDuplicate keeps it out.
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, order, orderId + "-c");
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () => service.ScalarAsync("SELECT count(*) FROM oms.orders WHERE request_id = $1", orderId + "-req"),
             n => Convert.ToInt64(n, System.Globalization.CultureInfo.InvariantCulture) == 1,
             "exactly one order row");
@@ -102,7 +102,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
             shipTo = new { name = "Ada", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
         });
 
-        var rejected = await Poll.UntilAsync(
+        var rejected = await Eventually.UntilAsync(
             () => Task.FromResult(service.Broker.Received.FirstOrDefault(m => m.Exchange == Exchanges.OrderRejected
                 && m.Body.TryGetProperty("requestId", out var r) && r.GetString() == requestId)),
             m => m is not null,
@@ -147,8 +147,8 @@ public sealed class OrderFlowTests(ServiceFixture service)
         await service.Broker.EventAsync(Exchanges.OrderCancelled, orderId);
         var notice = await service.Broker.EventAsync(Exchanges.OrderCancellationNotification, orderId);
         Assert.Contains("customer changed their mind", notice.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal("CANCELLED", await Poll.UntilAsync(() => StatusAsync(orderId), s => s == "CANCELLED", "order status CANCELLED"));
-        Assert.Equal("REFUNDED", await Poll.UntilAsync(
+        Assert.Equal("CANCELLED", await Eventually.UntilAsync(() => StatusAsync(orderId), s => s == "CANCELLED", "order status CANCELLED"));
+        Assert.Equal("REFUNDED", await Eventually.UntilAsync(
             async () => await service.ScalarAsync("SELECT status FROM oms.payments WHERE order_id = $1", orderId) as string,
             s => s == "REFUNDED",
             "payment refunded"));
@@ -160,7 +160,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
         var messageId = TestIds.Unique("IT-MALFORMED");
         await service.Broker.PublishRawAsync(Exchanges.PickCompleted, """{"orderId":"X", "deviceId": """, messageId);
 
-        var dead = await Poll.UntilAsync(
+        var dead = await Eventually.UntilAsync(
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.PickCompleted), messageId),
             m => m is not null,
             "the malformed message in the error queue");
@@ -180,7 +180,7 @@ public sealed class OrderFlowTests(ServiceFixture service)
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId = messageId, deviceId = "scanner-1", lines = new[] { new { sku = "WIDGET-RED", quantity = 1 } } }, messageId);
 
-        var dead = await Poll.UntilAsync(
+        var dead = await Eventually.UntilAsync(
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.PickCompleted), messageId),
             m => m is not null,
             "the orphan pick in the error queue");

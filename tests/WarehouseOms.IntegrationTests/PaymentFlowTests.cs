@@ -25,7 +25,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         var orderId = TestIds.Unique("IT-ADD");
         await service.Broker.PublishAsync(Exchanges.OrderSubmitted, Order(orderId), orderId + "-submit");
         await service.Broker.EventAsync(Exchanges.InventoryAllocated, orderId);
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             async () => await service.ScalarAsync("SELECT status FROM oms.orders WHERE order_id = $1", orderId) as string,
             s => s == "AWAITING_PAYMENT",
             "awaiting payment");
@@ -33,7 +33,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         var line = new { orderId, sku = "GADGET", quantity = 2 };
         await service.Broker.PublishAsync(Exchanges.OrderLineAdded, line, orderId + "-line");
         await service.Broker.PublishAsync(Exchanges.OrderLineAdded, line, orderId + "-line"); // redelivered duplicate
-        await Poll.UntilAsync(() => service.Broker.For(Exchanges.InventoryAllocated, orderId).Count == 2, "the added line's allocation");
+        await Eventually.UntilAsync(() => service.Broker.For(Exchanges.InventoryAllocated, orderId).Count == 2, "the added line's allocation");
         await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId, approvedBy = "finance" }, orderId + "-approve");
 
         var wave = await service.Broker.EventAsync(Exchanges.PickWaveCreated, orderId);
@@ -65,7 +65,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         var messageId = TestIds.Unique("IT-BADPAY");
         await service.Broker.PublishAsync(Exchanges.PaymentApproved, new { orderId = messageId }, messageId);
 
-        var dead = await Poll.UntilAsync(
+        var dead = await Eventually.UntilAsync(
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.PaymentApproved), messageId),
             m => m is not null,
             "the approval without approver in the error queue");
@@ -78,7 +78,7 @@ public sealed class PaymentFlowTests(ServiceFixture service)
         var messageId = TestIds.Unique("IT-BADDLV");
         await service.Broker.PublishAsync(Exchanges.ShipmentDelivered, new { orderId = messageId }, messageId);
 
-        var dead = await Poll.UntilAsync(
+        var dead = await Eventually.UntilAsync(
             () => service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.ShipmentDelivered), messageId),
             m => m is not null,
             "the delivery without date in the error queue");

@@ -26,16 +26,16 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
             shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
         }, orderId + "-submit");
         await service.ApprovePaymentAsync(orderId);
-        await Poll.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
+        await Eventually.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId, deviceId = "scanner-1", lines = new[] { new { sku = Sku, quantity = 160 } } }, orderId + "-pick");
 
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () => service.Broker.Received.Any(m => m.Exchange == Exchanges.ReplenishmentRequested && m.Body.GetProperty("sku").GetString() == Sku),
             "replenishment-requested for " + Sku);
 
         await service.Broker.PublishAsync(Exchanges.StockReceived, new { receiptId = orderId + "-rcpt", sku = Sku, quantity = 200 }, orderId + "-rcpt");
-        var onHand = await Poll.UntilAsync(
+        var onHand = await Eventually.UntilAsync(
             () => service.ScalarAsync("SELECT on_hand FROM ims.stock_items WHERE sku = $1", Sku),
             v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture) == 240,
             "stock after the receipt");
@@ -43,7 +43,7 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
 
         // The receipt reached the SKU's replenishment workflow, which is done.
         var replenishment = service.Services.GetRequiredService<ITemporalClient>().GetWorkflowHandle(WorkflowIds.Replenishment(Sku));
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             async () => (await replenishment.DescribeAsync()).Status,
             status => status == WorkflowExecutionStatus.Completed,
             "replenishment completed");
@@ -66,12 +66,12 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
             shipTo = new { name = "Ada Lovelace", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
         }, orderId + "-submit");
         await service.ApprovePaymentAsync(orderId);
-        await Poll.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
+        await Eventually.UntilAsync(() => service.Broker.For(Exchanges.PickWaveCreated, orderId).Count > 0, "pick wave");
         await service.Broker.PublishAsync(Exchanges.PickCompleted,
             new { orderId, deviceId = "scanner-1", lines = new[] { new { sku, quantity = 5 } } }, orderId + "-pick");
 
         // Fixture: Fulfillment:ReplenishmentOverdueAfter = 5 s.
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () => service.Broker.Received.Any(m => m.Exchange == Exchanges.ReplenishmentOverdue && m.Body.GetProperty("sku").GetString() == sku),
             "replenishment-overdue for " + sku,
             TimeSpan.FromSeconds(60));
@@ -80,7 +80,7 @@ public sealed class ReplenishmentFlowTests(ServiceFixture service)
         // Still waiting after the escalation: a receipt completes it.
         await service.Broker.PublishAsync(Exchanges.StockReceived, new { receiptId = orderId + "-rcpt", sku, quantity = 20 }, orderId + "-rcpt");
         var replenishment = service.Services.GetRequiredService<ITemporalClient>().GetWorkflowHandle(WorkflowIds.Replenishment(sku));
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             async () => (await replenishment.DescribeAsync()).Status,
             status => status == WorkflowExecutionStatus.Completed,
             "replenishment completed after the escalation");

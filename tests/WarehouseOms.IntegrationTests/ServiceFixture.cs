@@ -91,7 +91,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// </summary>
     public async Task ApprovePaymentAsync(string orderId, string approvedBy = "it-approver")
     {
-        await Poll.UntilAsync(() => Broker.For(Contracts.Exchanges.InventoryAllocated, orderId).Count > 0, $"inventory allocated for {orderId}");
+        await Eventually.UntilAsync(() => Broker.For(Contracts.Exchanges.InventoryAllocated, orderId).Count > 0, $"inventory allocated for {orderId}");
         await Broker.PublishAsync(Contracts.Exchanges.PaymentApproved, new { orderId, approvedBy }, orderId + "-approve");
     }
 

@@ -163,7 +163,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
             await StartBusAsync();
         }
 
-        await Poll.UntilAsync(() => gateway.Signals.Count >= published, $"{published} signals");
+        await Eventually.UntilAsync(() => gateway.Signals.Count >= published, $"{published} signals");
         await Task.Delay(300); // anything dispatched twice would show up now
 
         Assert.Equal(published, gateway.Signals.Count);
@@ -198,7 +198,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
 
         // A replay moved from the error queue into the queue (default exchange) keeps its header.
         await PublishAsync(string.Empty, body, "replayed", routingKey: topology.Queue, sourceExchange: topology.ItemsRemoved);
-        await Poll.UntilAsync(() => !gateway.Signals.IsEmpty, "the replayed removal");
+        await Eventually.UntilAsync(() => !gateway.Signals.IsEmpty, "the replayed removal");
         var signal = Assert.Single(gateway.Signals);
         Assert.Equal((CartSignalNames.RemoveItems, "replayed"), (signal.SignalName, signal.MessageId));
 
@@ -218,7 +218,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
 
         await endpoint.Send(new CartCheckedOut($"{prefix}-mt", "req-mt", null), context => context.MessageId = messageId);
 
-        await Poll.UntilAsync(() => !gateway.Signals.IsEmpty, "the checkout signal");
+        await Eventually.UntilAsync(() => !gateway.Signals.IsEmpty, "the checkout signal");
         var signal = Assert.Single(gateway.Signals);
         Assert.Equal((CartSignalNames.Checkout, messageId.ToString()), (signal.SignalName, signal.MessageId));
     }

@@ -82,7 +82,7 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.OrderSubmitted, ValidOrder("req-4"));
 
-        await Poll.UntilAsync(() => h.Gateway.Starts.Count == 1, "the start to be accepted after retries");
+        await Eventually.UntilAsync(() => h.Gateway.Starts.Count == 1, "the start to be accepted after retries");
         Assert.Equal(4, h.Gateway.StartAttempts);
         Assert.Null(await h.FaultOfAsync<OrderSubmitted>());
     }
@@ -96,7 +96,7 @@ public sealed class InboundConsumerTests
         await h.SendAsync(Exchanges.PickCompleted, 
             new PickCompleted(" ORD-1 ", "dev-7", [new OrderLine("WIDGET-RED", 2), new OrderLine("GADGET", 1)]), messageId);
 
-        await Poll.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the pick signal");
+        await Eventually.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the pick signal");
         var (orderId, signalName, payload) = Assert.Single(h.Gateway.Signals);
         Assert.Equal("ORD-1", orderId);
         Assert.Equal(SignalNames.PickCompleted, signalName);
@@ -130,7 +130,7 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.PickCompleted, new PickCompleted("ORD-3", "dev-1", [new OrderLine("GADGET", 1)]));
 
-        await Poll.UntilAsync(() => h.Gateway.SignalAttempts == 3, "the third signal attempt");
+        await Eventually.UntilAsync(() => h.Gateway.SignalAttempts == 3, "the third signal attempt");
         Assert.True(await h.Harness.Consumed.Any<PickCompleted>());
         Assert.Null(await h.FaultOfAsync<PickCompleted>());
     }
@@ -183,7 +183,7 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.OrderCancellationRequested, new OrderCancellationRequested("ORD-7", null));
 
-        await Poll.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the cancel signal");
+        await Eventually.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the cancel signal");
         var (orderId, signalName, payload) = Assert.Single(h.Gateway.Signals);
         Assert.Equal("ORD-7", orderId);
         Assert.Equal(SignalNames.CancelOrder, signalName);
@@ -200,7 +200,7 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.OrderCancellationRequested, new OrderCancellationRequested("ORD-8", "customer"));
 
-        await Poll.UntilAsync(() => h.Gateway.Signals.Count == 1, "the cancel signal after retries");
+        await Eventually.UntilAsync(() => h.Gateway.Signals.Count == 1, "the cancel signal after retries");
         Assert.Equal(3, h.Gateway.SignalAttempts);
         Assert.Null(await h.FaultOfAsync<OrderCancellationRequested>());
     }
@@ -212,7 +212,7 @@ public sealed class InboundConsumerTests
 
         await h.SendAsync(Exchanges.StockReceived, new StockReceived("RCPT-1", "GADGET", 12));
 
-        await Poll.UntilAsync(() => !h.Replenishments.Signals.IsEmpty, "the replenishment signal");
+        await Eventually.UntilAsync(() => !h.Replenishments.Signals.IsEmpty, "the replenishment signal");
         Assert.Equal(("RCPT-1", "GADGET", 12), Assert.Single(h.Receipts.Calls));
         var signal = Assert.Single(h.Replenishments.Signals);
         Assert.Equal(("RCPT-1", "GADGET", 12), (signal.ReceiptId, signal.Sku, signal.Quantity));

@@ -17,7 +17,7 @@ public sealed class PaymentAndDeliveryConsumerTests
 
         await h.SendAsync(Exchanges.PaymentApproved, new PaymentApproved(" ORD-9 ", " finance "), messageId);
 
-        await Poll.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the approval signal");
+        await Eventually.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the approval signal");
         var (orderId, signalName, payload) = Assert.Single(h.Gateway.Signals);
         Assert.Equal(("ORD-9", SignalNames.ApprovePayment), (orderId, signalName));
         Assert.Equal(new ApprovePaymentSignal(messageId.ToString(), "finance"), payload);
@@ -44,7 +44,7 @@ public sealed class PaymentAndDeliveryConsumerTests
 
         await h.SendAsync(Exchanges.OrderLineAdded, new OrderLineAdded("ORD-9", "GADGET", 3), messageId);
 
-        await Poll.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the add-line signal");
+        await Eventually.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the add-line signal");
         var (_, signalName, payload) = Assert.Single(h.Gateway.Signals);
         Assert.Equal(SignalNames.AddLineItem, signalName);
         Assert.Equal(new AddLineItemSignal(messageId.ToString(), "GADGET", 3), payload);
@@ -73,7 +73,7 @@ public sealed class PaymentAndDeliveryConsumerTests
 
         await h.SendAsync(Exchanges.ShipmentDelivered, new ShipmentDelivered("ORD-9", deliveredAt));
 
-        await Poll.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the delivery signal");
+        await Eventually.UntilAsync(() => !h.Gateway.Signals.IsEmpty, "the delivery signal");
         var (_, signalName, payload) = Assert.Single(h.Gateway.Signals);
         Assert.Equal(SignalNames.ShipmentDelivered, signalName);
         Assert.Equal(deliveredAt, Assert.IsType<ShipmentDeliveredSignal>(payload).DeliveredAt);
@@ -105,7 +105,7 @@ public sealed class PaymentAndDeliveryConsumerTests
 
         await h.SendAsync(Exchanges.OrderSubmitted, new OrderSubmitted("req-pay", "ORD-pay", "C1", [new OrderLine("WIDGET-RED", 1)], null));
 
-        await Poll.UntilAsync(() => !h.Gateway.Starts.IsEmpty, "the intake start");
+        await Eventually.UntilAsync(() => !h.Gateway.Starts.IsEmpty, "the intake start");
         var options = Assert.Single(h.Gateway.Starts).Fulfillment!;
         Assert.Equal(new PaymentOptions(true, TimeSpan.FromMinutes(30), 7), options.Payment);
         Assert.Equal(TimeSpan.FromDays(10), options.DeliveryTimeout);

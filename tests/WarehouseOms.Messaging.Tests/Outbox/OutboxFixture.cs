@@ -167,29 +167,3 @@ public sealed class OutboxFixture : IAsyncLifetime
 
 /// <summary>An outbound event shaped like the real ones: camelCase JSON with orderId.</summary>
 public sealed record TestEvent(string OrderId, int Sequence, DateTimeOffset OccurredAt);
-
-/// <summary>Polls a condition until it holds or the deadline passes (no fixed sleeps in assertions).</summary>
-public static class Eventually
-{
-    public static async Task<T> MatchAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan? timeout = null, string? because = null)
-    {
-        ArgumentNullException.ThrowIfNull(probe);
-        ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var value = await probe();
-            if (condition(value))
-            {
-                return value;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Condition not met before the deadline: {because ?? "(no description)"}. Last value: {value}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-}

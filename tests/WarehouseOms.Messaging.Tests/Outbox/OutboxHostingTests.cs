@@ -49,7 +49,7 @@ public sealed class OutboxHostingTests(OutboxFixture fixture) : IClassFixture<Ou
                 await transaction.CommitAsync();
             }
 
-            var message = await Eventually.MatchAsync(async () => (await fixture.DrainAsync(queue)).FirstOrDefault(), m => m is not null, because: "host relay published the row");
+            var message = await Eventually.UntilAsync(async () => (await fixture.DrainAsync(queue)).FirstOrDefault(), m => m is not null, "host relay published the row");
             Assert.Equal(messageId.ToString(), message!.BasicProperties.MessageId);
             var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
             Assert.Equal(HealthStatus.Healthy, report.Status);

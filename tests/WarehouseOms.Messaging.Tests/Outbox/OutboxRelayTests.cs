@@ -22,15 +22,15 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         await relay.StartAsync(CancellationToken.None);
         try
         {
-            await Eventually.MatchAsync(() => Task.FromResult(health.LastSuccessAt), at => at is not null, because: "relay finished its first (empty) cycle");
+            await Eventually.UntilAsync(() => Task.FromResult(health.LastSuccessAt), at => at is not null, "relay finished its first (empty) cycle");
 
             var ids = await fixture.WriteAsync(exchange, 3);
 
-            var rows = await Eventually.MatchAsync(
+            var rows = await Eventually.UntilAsync(
                 () => fixture.RowsAsync(exchange),
                 r => r.Count == 3 && r.All(m => m.State == OutboxState.Sent),
-                TimeSpan.FromSeconds(20),
-                "rows marked sent");
+                "rows marked sent",
+                TimeSpan.FromSeconds(20));
             Assert.All(rows, r => Assert.NotNull(r.SentAt));
             var messages = await fixture.DrainAsync(queue);
             Assert.Equal(ids.Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
@@ -64,10 +64,10 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         await Task.WhenAll(relayA.StartAsync(CancellationToken.None), relayB.StartAsync(CancellationToken.None));
         try
         {
-            await Eventually.MatchAsync(
+            await Eventually.UntilAsync(
                 () => fixture.RowsAsync(exchange),
                 r => r.All(m => m.State == OutboxState.Sent),
-                because: "every row sent");
+                "every row sent");
 
             var messages = await fixture.DrainAsync(queue);
             Assert.Equal(count, messages.Count);
@@ -95,14 +95,14 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         await relay.StartAsync(CancellationToken.None);
         try
         {
-            var stuck = await Eventually.MatchAsync(
+            var stuck = await Eventually.UntilAsync(
                 () => fixture.RowsAsync(unroutable),
                 r => r.Single().Attempts >= 1,
-                because: "the unroutable row was attempted");
-            await Eventually.MatchAsync(
+                "the unroutable row was attempted");
+            await Eventually.UntilAsync(
                 () => fixture.RowsAsync(routable),
                 r => r.All(m => m.State == OutboxState.Sent),
-                because: "routable rows sent");
+                "routable rows sent");
 
             var row = stuck.Single();
             Assert.Equal(OutboxState.Pending, row.State);
@@ -139,16 +139,16 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         try
         {
             var before = await fixture.WriteAsync(exchange, 10, "before");
-            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "rows before the outage sent");
+            await Eventually.UntilAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), "rows before the outage sent");
 
             await proxy.StopAsync();
             var during = await fixture.WriteAsync(exchange, 40, "during");
-            await Eventually.MatchAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, because: "relay noticed the outage");
+            await Eventually.UntilAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, "relay noticed the outage");
             var pending = await fixture.RowsAsync(exchange);
             Assert.Equal(40, pending.Count(r => r.State == OutboxState.Pending));
 
             proxy.Start();
-            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "backlog sent after the outage");
+            await Eventually.UntilAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), "backlog sent after the outage");
 
             var messages = await fixture.DrainAsync(queue);
             Assert.Equal(before.Concat(during).Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
@@ -179,14 +179,14 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         try
         {
             var before = await fixture.WriteAsync(exchange, 5, "before");
-            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "rows before the outage sent");
+            await Eventually.UntilAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), "rows before the outage sent");
 
             await proxy.StopAsync();
             var during = await fixture.WriteAsync(exchange, 20, "during");
-            await Eventually.MatchAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, because: "relay noticed the database outage");
+            await Eventually.UntilAsync(() => Task.FromResult(health.ConsecutiveFailures), f => f >= 2, "relay noticed the database outage");
 
             proxy.Start();
-            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), because: "backlog sent after the outage");
+            await Eventually.UntilAsync(() => fixture.RowsAsync(exchange), r => r.All(m => m.State == OutboxState.Sent), "backlog sent after the outage");
 
             var messages = await fixture.DrainAsync(queue);
             Assert.Equal(before.Concat(during).Select(i => i.ToString()).Order(), messages.Select(m => m.BasicProperties.MessageId).Order());
@@ -212,7 +212,7 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         await relay.StartAsync(CancellationToken.None);
         try
         {
-            await Eventually.MatchAsync(() => fixture.RowsAsync(exchange), r => r.Count == 0, because: "sent rows deleted after retention");
+            await Eventually.UntilAsync(() => fixture.RowsAsync(exchange), r => r.Count == 0, "sent rows deleted after retention");
 
             Assert.Equal(3, (await fixture.DrainAsync(queue)).Count);
             Assert.Equal(OutboxState.Pending, (await fixture.RowsAsync(unroutable)).Single().State);

@@ -92,27 +92,3 @@ public sealed class TimeSkippingCollection : ICollectionFixture<TimeSkippingServ
 {
     public const string Name = "Workflows on the time-skipping server";
 }
-
-/// <summary>Poller for eventual assertions: a deadline, never a fixed sleep.</summary>
-public static class Eventually
-{
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}; last value: {last}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-    }
-}

@@ -127,8 +127,3 @@ public sealed record ActivityCall(string WorkflowId, string ActivityId, string R
 
     public ActivityCall Retry() => this with { Attempt = Attempt + 1 };
 }
-
-public static class TestIds
-{
-    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
-}

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Commands;
 
@@ -26,19 +27,19 @@ public static class CliApplication
         catch (UsageException ex)
         {
             await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-            await error.WriteLineAsync(HelpText.Hint(ex.Command)).ConfigureAwait(false);
+            await error.WriteLineAsync(CommandParser.Hint(ex.Command)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        if (parsed.Command is HelpCommand help)
+        if (parsed.Command is HelpCommand or VersionCommand or BuiltInCommand)
         {
-            await output.WriteAsync(HelpText.For(help.Topic)).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            // System.CommandLine's own actions: help, --version, completions.
+            return await parsed.Result!.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            await using var runner = new CommandRunner(parsed.Settings, output);
+            await using var runner = new CommandRunner(parsed.Settings, output) { Json = parsed.Json };
             return await runner.RunAsync(parsed.Command, cancellationToken).ConfigureAwait(false);
         }
         catch (CliFailure ex)

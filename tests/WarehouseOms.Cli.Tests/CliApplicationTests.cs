@@ -24,6 +24,57 @@ public sealed class CliApplicationTests
 
         Assert.Contains("TEMPORAL_ADDRESS", output, StringComparison.Ordinal);
         Assert.Contains("RABBITMQ_HOST", output, StringComparison.Ordinal);
+        Assert.Contains("--version", output, StringComparison.Ordinal);
+        Assert.Contains("--json", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("submit", "--order-id", "--sku", "--qty", "--auto-approve", "--async", "--approve-delay", "--timeout", "--count")]
+    [InlineData("approve", "<orderId>", "--by")]
+    [InlineData("pack", "<orderId>", "--device", "--packages", "--weight")]
+    [InlineData("cart", "add", "<customerId>", "--sku", "--qty")]
+    [InlineData("query", "<workflowId>", "--query")]
+    public async Task Each_commands_help_documents_its_arguments_options_and_the_connection_settings(string command, params string[] expected)
+    {
+        var words = command == "cart" ? new[] { command, expected[0] } : [command];
+        var (exitCode, output, _) = await RunAsync([.. words, "--help"]);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Contains($"Usage:{Environment.NewLine}", output, StringComparison.Ordinal);
+        foreach (var text in expected.Skip(command == "cart" ? 1 : 0))
+        {
+            Assert.Contains(text, output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--rabbitmq-host", output, StringComparison.Ordinal);
+        Assert.Contains("TEMPORAL_ADDRESS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_cli_assemblys_version_and_exits_0()
+    {
+        var (exitCode, output, error) = await RunAsync("--version");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Empty(error);
+        var expected = typeof(CliApplication).Assembly.GetName().Version!.ToString(3);
+        Assert.StartsWith(expected, output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("submit", "--bogus", "1")]
+    [InlineData("pack", "ORD-1", "--packages", "0")]
+    public async Task Every_usage_error_exits_2_with_one_error_line_and_a_hint(params string[] args)
+    {
+        var (exitCode, output, error) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Empty(output);
+        var lines = error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("--help", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -92,6 +92,27 @@ public sealed class CommandParserTests
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 
+    [Theory]
+    [InlineData("'approve' needs <orderId>", "approve")]
+    [InlineData("'cart checkout' needs <customerId>", "cart", "checkout")]
+    [InlineData("'--bogus'", "submit", "--bogus", "1")]
+    [InlineData("'frobnicate'", "frobnicate")]
+    [InlineData("--order-id", "submit", "--order-id")]
+    [InlineData("Each --qty must follow its own --sku", "submit", "--qty", "2")]
+    [InlineData("--weight 'heavy'", "pack", "ORD-1", "--weight", "heavy")]
+    public void A_usage_error_names_the_problem(string expected, params string[] args)
+    {
+        Assert.Contains(expected, Rejects(args).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_and_version_are_understood()
+    {
+        Assert.True(CommandParser.Parse(["show", "x", "--json"], NoEnvironment).Json);
+        Assert.False(CommandParser.Parse(["show", "x"], NoEnvironment).Json);
+        Assert.IsType<VersionCommand>(Parse("--version"));
+    }
+
     [Fact]
     public void A_usage_error_names_the_command_whose_help_applies()
     {
@@ -159,6 +180,8 @@ public sealed class CommandParserTests
     [InlineData("submit", "help", "submit")]
     [InlineData("approve", "approve", "-h")]
     [InlineData("cart checkout", "cart", "checkout", "--help")]
+    [InlineData("cart checkout", "help", "cart", "checkout")]
+    [InlineData("approve", "approve", "-?")]
     public void Help_is_asked_in_several_ways(string? topic, params string[] args)
     {
         Assert.Equal(new HelpCommand(topic), Parse(args));

@@ -67,6 +67,34 @@ public sealed class RabbitMqPublishTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_json_the_cli_prints_the_exchange_message_id_body_and_workflow_as_one_object()
+    {
+        await Channel.ExchangeDeclareAsync(Exchanges.CartItemsAdded, ExchangeType.Fanout, durable: true);
+        var queue = (await Channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true)).QueueName;
+        await Channel.QueueBindAsync(queue, Exchanges.CartItemsAdded, string.Empty);
+        var customer = $"cli-test-{Guid.NewGuid():N}";
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exitCode = await CliApplication.RunAsync(
+            ["cart", "add", customer, "--json", "--sku", "GADGET", "--qty", "-1", "--rabbitmq-uri", BrokerUri.ToString()],
+            _ => null,
+            output,
+            error);
+
+        Assert.True(exitCode == ExitCodes.Ok, error.ToString());
+        var delivery = await TakeAsync(queue);
+        var printed = Assert.Single(output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        using var document = JsonDocument.Parse(printed);
+        var root = document.RootElement;
+        Assert.Equal(Exchanges.CartItemsAdded, root.GetProperty("exchange").GetString());
+        Assert.Equal(delivery.BasicProperties.MessageId, root.GetProperty("message_id").GetString());
+        Assert.Equal($"cart-{customer}", root.GetProperty("workflow").GetString());
+        Assert.Equal(Encoding.UTF8.GetString(delivery.Body.Span), root.GetProperty("body").GetRawText());
+        Assert.Equal(-1, root.GetProperty("body").GetProperty("items")[0].GetProperty("quantity").GetInt32());
+    }
+
+    [Fact]
     public async Task A_message_no_queue_receives_is_an_error_not_a_silent_loss()
     {
         var exchange = $"warehouse-oms-cli-tests.{Guid.NewGuid():N}";

@@ -37,6 +37,30 @@ public sealed class TemporalCommandsTests(TemporalFixture temporal) : IClassFixt
     }
 
     [Fact]
+    public async Task With_json_query_and_show_print_one_json_object()
+    {
+        var id = await StartAsync("CliTests.Cart", WorkflowIds.Cart($"C-{Guid.NewGuid():N}"));
+        await Poll.UntilAsync(async () => (await temporal.Client.GetWorkflowHandle(id).FetchHistoryAsync()).Events.Count >= 4);
+
+        var (queryExit, queryOutput, queryError) = await RunAsync("query", id, "--json");
+        var (showExit, showOutput, showError) = await RunAsync("show", id, "--json");
+
+        Assert.True(queryExit == ExitCodes.Ok, queryError);
+        Assert.True(showExit == ExitCodes.Ok, showError);
+        using var query = System.Text.Json.JsonDocument.Parse(Assert.Single(queryOutput.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(id, query.RootElement.GetProperty("workflow_id").GetString());
+        Assert.Equal("Get", query.RootElement.GetProperty("query").GetString());
+        Assert.Equal("C-1", query.RootElement.GetProperty("result").GetProperty("CustomerId").GetString());
+        using var show = System.Text.Json.JsonDocument.Parse(Assert.Single(showOutput.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("CliTests.Cart", show.RootElement.GetProperty("workflow_type").GetString());
+        Assert.Equal("Running", show.RootElement.GetProperty("status").GetString());
+        var first = show.RootElement.GetProperty("events")[0];
+        Assert.Equal(1, first.GetProperty("id").GetInt64());
+        Assert.Equal("WorkflowExecutionStarted", first.GetProperty("type").GetString());
+        Assert.Equal("CliTests.Cart on cli-tests", first.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Query_and_show_of_an_unknown_workflow_exit_5()
     {
         var (queryExit, _, queryError) = await RunAsync("query", "order-fulfillment-no-such-order");

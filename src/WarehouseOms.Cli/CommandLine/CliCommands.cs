@@ -7,7 +7,14 @@ namespace WarehouseOms.Cli.CommandLine;
 
 public abstract record CliCommand;
 
+/// <summary>Help for a command (<paramref name="Topic"/> its path, e.g. "cart add"; null for the overview).</summary>
 public sealed record HelpCommand(string? Topic) : CliCommand;
+
+/// <summary>--version.</summary>
+public sealed record VersionCommand : CliCommand;
+
+/// <summary>Another of System.CommandLine's own actions (a [suggest] completion directive, say), run as it is.</summary>
+public sealed record BuiltInCommand(string Name) : CliCommand;
 
 /// <param name="OrderId">Null: a fresh sample ID. With <paramref name="Count"/> &gt; 1 each order gets a "-{n}" suffix.</param>
 /// <param name="RequestId">Null: derived from the order ID, so resubmitting the same order is deduplicated.</param>
@@ -48,5 +55,11 @@ public sealed record QueryCommand(string WorkflowId, string? QueryName) : CliCom
 
 public sealed record ShowCommand(string WorkflowId) : CliCommand;
 
-/// <summary>A parsed command line: the command and where the broker and Temporal are.</summary>
-public sealed record ParsedCommandLine(CliCommand Command, CliSettings Settings);
+/// <summary>
+/// A parsed command line: the command, where the broker and Temporal are, and whether to print JSON.
+/// <see cref="Result"/> is System.CommandLine's parse, which runs help, --version and completions.
+/// </summary>
+public sealed record ParsedCommandLine(CliCommand Command, CliSettings Settings, bool Json = false)
+{
+    public System.CommandLine.ParseResult? Result { get; init; }
+}

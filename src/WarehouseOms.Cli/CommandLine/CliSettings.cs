@@ -29,15 +29,16 @@ public sealed record CliSettings(RabbitMqSettings RabbitMq, TemporalSettings Tem
 
     public static IEnumerable<string> OptionNames => Sources.Select(s => s.Option);
 
-    public static CliSettings Resolve(ParsedArguments args, Func<string, string?> environment)
+    /// <param name="option">The value given on the command line for an option name (without dashes), or null.</param>
+    public static CliSettings Resolve(Func<string, string?> option, Func<string, string?> environment)
     {
-        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(option);
         ArgumentNullException.ThrowIfNull(environment);
 
-        string Get(string option)
+        string Get(string name)
         {
-            var source = Sources.Single(s => s.Option == option);
-            return args.Value(option)
+            var source = Sources.Single(s => s.Option == name);
+            return option(name)
                 ?? source.Variables.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
                 ?? source.Default;
         }

@@ -1,11 +1,18 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Reflection;
 using WarehouseOms.Contracts;
 
 namespace WarehouseOms.Cli.CommandLine;
 
 /// <summary>
 /// Turns a command line into a <see cref="ParsedCommandLine"/>, or throws <see cref="UsageException"/>.
-/// Hand-written on purpose: a dozen small commands do not justify another package on the mirror.
+/// System.CommandLine does the tokenizing, help, --version and completions; the values it returns are
+/// validated here (with the messages of docs/cli.md), and repeated <c>--sku S [--qty N]</c> pairs are
+/// read from its tokens in order.
 /// </summary>
 public static class CommandParser
 {
@@ -16,46 +23,243 @@ public static class CommandParser
     public static readonly TimeSpan DefaultApproveDelay = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly HashSet<string> Flags = ["help", "auto-approve", "async"];
+    /// <summary>How to run the CLI from the repository, for usage hints.</summary>
+    public const string Run = "dotnet run --project src/WarehouseOms.Cli --";
+
+    private const string ExitCodesText =
+        "Exit codes: 0 ok, 1 failed (message returned, order rejected/failed, query failed), 2 usage, 3 RabbitMQ unreachable, " +
+        "4 Temporal unreachable, 5 workflow not found, 6 wait timed out.";
 
     /// <param name="environment">Settings and the seed starter's ASYNC / AUTO_APPROVE / ORDER_ID variables.</param>
     public static ParsedCommandLine Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
-        var all = ParsedArguments.Parse(args, Flags);
-        var settings = CliSettings.Resolve(all, environment);
-        if (all.Positionals.Count == 0 || all.Positionals[0] == "help")
+
+        // "help [command...]" and a bare invocation keep meaning help, as before System.CommandLine.
+        IReadOnlyList<string> tokens = args.Count == 0 ? ["--help"]
+            : args[0] == "help" ? [.. args.Skip(1), "--help"]
+            : args;
+
+        var root = BuildRoot();
+        var result = root.Parse(tokens, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var path = CommandPath(result.CommandResult);
+
+        if (result.Action is HelpAction)
         {
-            return new(new HelpCommand(all.Positionals.Skip(1).FirstOrDefault()), settings);
+            return new(new HelpCommand(path), Defaults(environment)) { Result = result };
         }
 
-        var name = all.Positionals[0];
-        var topic = name == "cart" && all.Positionals.Count > 1 ? $"cart {all.Positionals[1]}" : name;
-        if (all.Has("help"))
+        if (result.Action is PrintVersionAction)
         {
-            return new(new HelpCommand(topic), settings);
+            return new(new VersionCommand(), Defaults(environment)) { Result = result };
         }
 
-        var command = name switch
+        if (result.Errors.Count > 0)
         {
-            "submit" => Submit(Expect(all, 1, "submit", ["order-id", "request-id", "customer", "sku", "qty", "count", "auto-approve", "async", "approve-delay", "timeout"]), environment),
-            "approve" => Approve(Expect(all, 1, "approve", ["by"])),
-            "cancel" => Cancel(Expect(all, 1, "cancel", ["reason"])),
-            "add-line" => AddLine(Expect(all, 1, "add-line", ["sku", "qty"])),
-            "pick" => Pick(Expect(all, 1, "pick", ["device", "sku", "qty"])),
-            "pack" => Pack(Expect(all, 1, "pack", ["device", "packages", "weight"])),
-            "deliver" => Deliver(Expect(all, 1, "deliver", ["at"])),
-            "cart" => Cart(all),
-            "query" => Query(Expect(all, 1, "query", ["query"])),
-            "show" => Show(Expect(all, 1, "show", [])),
-            _ => throw new UsageException($"Unknown command '{name}'."),
+            // "Unrecognized command or argument 'x'" says more than the "Required command was not provided" that follows it.
+            var error = result.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+            throw new UsageException(error.Message, path);
+        }
+
+        if (result.Action is { } action and not ParseErrorAction)
+        {
+            return new(new BuiltInCommand(action.GetType().Name), Defaults(environment)) { Result = result };
+        }
+
+        var values = new Values(result);
+        var settings = CliSettings.Resolve(values.Get, environment);
+        var json = result.GetValue<bool>("--json");
+        CliCommand command = path switch
+        {
+            null => new HelpCommand(null),
+            "submit" => Submit(values, environment),
+            "approve" => new ApproveCommand(values.Argument, values.Get("by") ?? "admin"),
+            "cancel" => new CancelCommand(values.Argument, values.Get("reason") ?? "requested from the CLI"),
+            "add-line" => AddLine(values),
+            "pick" => new PickCommand(values.Argument, values.Get("device") ?? DefaultPickDevice, Lines(values, "pick")),
+            "pack" => Pack(values),
+            "deliver" => Deliver(values),
+            "cart add" or "cart remove" => CartItems(values, path),
+            "cart reset" => new CartResetCommand(values.Argument),
+            "cart checkout" => new CartCheckoutCommand(values.Argument, values.Get("request-id")),
+            "query" => new QueryCommand(values.Argument, values.Get("query")),
+            "show" => new ShowCommand(values.Argument),
+            _ => throw new UsageException($"Unknown command '{path}'."),
         };
-        return new(command, settings);
+        return new(command, settings, json) { Result = result };
     }
 
-    private static SubmitCommand Submit(ParsedArguments args, Func<string, string?> environment)
+    /// <summary>One line pointing at the help that fits a usage error.</summary>
+    public static string Hint(string? command) =>
+        command is null ? $"Run '{Run} --help' for the commands." : $"Run '{Run} {command} --help' for its usage.";
+
+    /// <summary>The command tree; built per parse, so concurrent parses share nothing.</summary>
+    internal static RootCommand BuildRoot()
     {
-        args.RequirePositionals("submit");
+        var root = new RootCommand(
+            "WarehouseOms CLI: publishes inbound messages to RabbitMQ as an upstream system would, and inspects workflows " +
+            "in Temporal. Signals reach workflows only through the service's consumers. " + ExitCodesText);
+
+        foreach (var source in CliSettings.Sources)
+        {
+            var defaultText = source.Default.Length == 0 ? "none" : source.Default;
+            root.Add(new Option<string>("--" + source.Option)
+            {
+                Description = $"{source.Meaning} (env {string.Join(" / ", source.Variables)}; default {defaultText})",
+                HelpName = "value",
+                Recursive = true,
+            });
+        }
+
+        root.Add(new Option<bool>("--json") { Description = "Print machine-readable JSON (one object per line) instead of text", Recursive = true });
+
+        var version = root.Options.OfType<VersionOption>().Single();
+        version.Action = new PrintVersionAction();
+
+        root.Add(Leaf(
+            "submit",
+            "Publish sample order(s) to oms.order-submitted (catalogue SKUs, a ship-to address); optionally auto-approve them, " +
+            "then wait until each order awaits payment or the warehouse, or finishes, and print its status.",
+            null,
+            Text("--order-id", "ID", "Order ID (env ORDER_ID; default ORDER-<timestamp>-<xyz>); with --count N each gets -1..-N"),
+            Text("--request-id", "R", "Request ID (default req-<orderId>: resubmitting the same order is deduplicated)"),
+            Text("--customer", "C", $"Customer ID (default {DefaultCustomer})"),
+            Sku("Order line SKU, repeatable (default two of WIDGET-RED, WIDGET-BLUE, GADGET, CABLE-USB, KIT-STARTER)"),
+            Qty(),
+            Text("--count", "N", "Number of orders (default 1)"),
+            Flag("--auto-approve", "Then publish payments.payment-approved {approvedBy:\"auto\"} (env AUTO_APPROVE=true)"),
+            Text("--approve-delay", "SECONDS", "Seconds before the auto-approval (default 2)"),
+            Flag("--async", "Return at once (env ASYNC=true)"),
+            Text("--timeout", "SECONDS", "Seconds to wait (default 60; exit code 6 when exceeded)")));
+        root.Add(Leaf(
+            "approve",
+            "Publish payments.payment-approved {orderId, approvedBy}.",
+            "orderId",
+            Text("--by", "NAME", "Who approved (default admin)")));
+        root.Add(Leaf(
+            "cancel",
+            "Publish oms.order-cancellation-requested {orderId, reason}.",
+            "orderId",
+            Text("--reason", "R", "Why (default \"requested from the CLI\")")));
+        root.Add(Leaf(
+            "add-line",
+            "Publish oms.order-line-added {orderId, sku, quantity}: exactly one --sku.",
+            "orderId",
+            Sku("The added line's SKU"),
+            Qty()));
+        root.Add(Leaf(
+            "pick",
+            "Publish wms.pick-completed {orderId, deviceId, lines}. Without --sku the lines are the order's own, read from its " +
+            "fulfillment workflow in Temporal.",
+            "orderId",
+            Text("--device", "D", $"Device ID (default {DefaultPickDevice})"),
+            Sku("Picked SKU, repeatable"),
+            Qty()));
+        root.Add(Leaf(
+            "pack",
+            "Publish wms.pack-completed {orderId, deviceId, packages} (packages PKG-<orderId>-<n>).",
+            "orderId",
+            Text("--device", "D", $"Device ID (default {DefaultPackDevice})"),
+            Text("--packages", "N", "Number of packages, 1..100 (default 1)"),
+            Text("--weight", "KG", "Weight of each package in kg (default 1.2)")));
+        root.Add(Leaf(
+            "deliver",
+            "Publish sms.shipment-delivered {orderId, deliveredAt}.",
+            "orderId",
+            Text("--at", "TIMESTAMP", "When (default now, UTC), e.g. 2026-01-31T14:00:00Z")));
+
+        var cart = new Command(
+            "cart",
+            "Cart messages: cart add, cart remove, cart reset, cart checkout. The cart is workflow cart-<customerId>; " +
+            "checkout creates order ord-<requestId>.");
+        cart.Add(Leaf("add", "Publish oms.cart-items-added {customerId, items}.", "customerId", Sku("Item SKU, repeatable, at least one"), Qty()));
+        cart.Add(Leaf("remove", "Publish oms.cart-items-removed {customerId, items}.", "customerId", Sku("Item SKU, repeatable, at least one"), Qty()));
+        cart.Add(Leaf("reset", "Publish oms.cart-reset {customerId}.", "customerId"));
+        cart.Add(Leaf(
+            "checkout",
+            "Publish oms.cart-checked-out {customerId, requestId, shipTo}.",
+            "customerId",
+            Text("--request-id", "R", "Request ID (default a fresh one); the order is ord-<requestId>")));
+        root.Add(cart);
+
+        root.Add(Leaf(
+            "query",
+            "Run a Temporal query and print its JSON result. Default query by ID: order-fulfillment-* Snapshot, " +
+            "order-intake-* Status, cart-* Get, replenishment-* Status. Other fulfillment queries: FulfillmentStatus, " +
+            "CurrentStep, BlockingReason.",
+            "workflowId",
+            Text("--query", "NAME", "Query name (default by the workflow ID's prefix)")));
+        root.Add(Leaf(
+            "show",
+            "Print the workflow's history, one event per line (ID, UTC time, type, detail), like `tctl workflow show`.",
+            "workflowId"));
+        return root;
+    }
+
+    private static Command Leaf(string name, string description, string? argument, params Option[] options)
+    {
+        var command = new Command(name, description);
+        foreach (var option in options)
+        {
+            command.Add(option);
+        }
+
+        if (argument is not null)
+        {
+            // Optional to the parser so that a missing one is reported by name, as "'approve' needs <orderId>".
+            var positional = new Argument<string>(argument) { Arity = ArgumentArity.ZeroOrOne };
+            command.Add(positional);
+            command.Validators.Add(result =>
+            {
+                if (result.GetResult(positional) is null)
+                {
+                    result.AddError($"'{CommandPath(result)}' needs <{argument}>.");
+                }
+            });
+        }
+
+        return command;
+    }
+
+    private static Option<string> Text(string name, string helpName, string description) =>
+        new(name) { HelpName = helpName, Description = description };
+
+    private static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    private static Option<string[]> Sku(string description) =>
+        new("--sku") { HelpName = "S", Description = description };
+
+    private static Option<string[]> Qty() =>
+        new("--qty") { HelpName = "N", Description = "Quantity of the --sku before it (default 1)" };
+
+    /// <summary>"submit", "cart add"; null for the root command.</summary>
+    private static string? CommandPath(CommandResult? result)
+    {
+        var names = new List<string>();
+        for (var current = result; current is not null && current.Command is not RootCommand; current = current.Parent as CommandResult)
+        {
+            names.Insert(0, current.Command.Name);
+        }
+
+        return names.Count == 0 ? null : string.Join(' ', names);
+    }
+
+    private static CliSettings Defaults(Func<string, string?> environment)
+    {
+        try
+        {
+            return CliSettings.Resolve(_ => null, environment);
+        }
+        catch (UsageException)
+        {
+            // Help and --version do not connect anywhere: a bad RABBITMQ_PORT must not hide them.
+            return CliSettings.Resolve(_ => null, _ => null);
+        }
+    }
+
+    private static SubmitCommand Submit(Values args, Func<string, string?> environment)
+    {
         var count = Integer(args, "count", "submit") ?? 1;
         if (count is < 1 or > 10_000)
         {
@@ -63,50 +267,30 @@ public static class CommandParser
         }
 
         return new SubmitCommand(
-            OrderId: args.Value("order-id") ?? NullIfBlank(environment("ORDER_ID")),
-            RequestId: args.Value("request-id"),
-            CustomerId: args.Value("customer") ?? DefaultCustomer,
+            OrderId: args.Get("order-id") ?? NullIfBlank(environment("ORDER_ID")),
+            RequestId: args.Get("request-id"),
+            CustomerId: args.Get("customer") ?? DefaultCustomer,
             Lines: Lines(args, "submit"),
             Count: count,
-            AutoApprove: args.Has("auto-approve") || IsTrue(environment("AUTO_APPROVE")),
-            Async: args.Has("async") || IsTrue(environment("ASYNC")),
+            AutoApprove: args.Flag("auto-approve") || IsTrue(environment("AUTO_APPROVE")),
+            Async: args.Flag("async") || IsTrue(environment("ASYNC")),
             ApproveDelay: Seconds(args, "approve-delay", "submit") ?? DefaultApproveDelay,
             WaitTimeout: Seconds(args, "timeout", "submit") ?? DefaultWaitTimeout);
     }
 
-    private static ApproveCommand Approve(ParsedArguments args)
+    private static AddLineCommand AddLine(Values args)
     {
-        args.RequirePositionals("approve", "orderId");
-        return new(args.Positionals[0], args.Value("by") ?? "admin");
-    }
-
-    private static CancelCommand Cancel(ParsedArguments args)
-    {
-        args.RequirePositionals("cancel", "orderId");
-        return new(args.Positionals[0], args.Value("reason") ?? "requested from the CLI");
-    }
-
-    private static AddLineCommand AddLine(ParsedArguments args)
-    {
-        args.RequirePositionals("add-line", "orderId");
         var lines = Lines(args, "add-line");
         if (lines.Count != 1)
         {
             throw new UsageException("'add-line' needs exactly one --sku (with --qty, default 1).", "add-line");
         }
 
-        return new(args.Positionals[0], lines[0].Sku!, lines[0].Quantity!.Value);
+        return new(args.Argument, lines[0].Sku!, lines[0].Quantity!.Value);
     }
 
-    private static PickCommand Pick(ParsedArguments args)
+    private static PackCommand Pack(Values args)
     {
-        args.RequirePositionals("pick", "orderId");
-        return new(args.Positionals[0], args.Value("device") ?? DefaultPickDevice, Lines(args, "pick"));
-    }
-
-    private static PackCommand Pack(ParsedArguments args)
-    {
-        args.RequirePositionals("pack", "orderId");
         var packages = Integer(args, "packages", "pack") ?? 1;
         if (packages is < 1 or > 100)
         {
@@ -114,116 +298,70 @@ public static class CommandParser
         }
 
         var weight = DefaultPackageWeightKg;
-        if (args.Value("weight") is { } text && !decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out weight))
+        if (args.Get("weight") is { } text && !decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out weight))
         {
             throw new UsageException($"--weight '{text}' is not a number of kilograms.", "pack");
         }
 
-        return new(args.Positionals[0], args.Value("device") ?? DefaultPackDevice, packages, weight);
+        return new(args.Argument, args.Get("device") ?? DefaultPackDevice, packages, weight);
     }
 
-    private static DeliverCommand Deliver(ParsedArguments args)
+    private static DeliverCommand Deliver(Values args)
     {
-        args.RequirePositionals("deliver", "orderId");
         DateTimeOffset? at = null;
-        if (args.Value("at") is { } text)
+        if (args.Get("at") is { } text)
         {
             at = DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
                 ? parsed
                 : throw new UsageException($"--at '{text}' is not a timestamp (e.g. 2026-01-31T14:00:00Z).", "deliver");
         }
 
-        return new(args.Positionals[0], at);
+        return new(args.Argument, at);
     }
 
-    private static CliCommand Cart(ParsedArguments all)
+    private static CartItemsCommand CartItems(Values args, string command)
     {
-        var sub = all.Positionals.Count > 1 ? all.Positionals[1] : throw new UsageException("'cart' needs add, remove, reset or checkout.", "cart");
-        switch (sub)
+        var items = Lines(args, command);
+        if (items.Count == 0)
         {
-            case "add":
-            case "remove":
-            {
-                var args = Expect(all, 2, $"cart {sub}", ["sku", "qty"]);
-                args.RequirePositionals($"cart {sub}", "customerId");
-                var items = Lines(args, $"cart {sub}");
-                if (items.Count == 0)
-                {
-                    throw new UsageException($"'cart {sub}' needs at least one --sku.", $"cart {sub}");
-                }
-
-                return new CartItemsCommand(args.Positionals[0], items, Remove: sub == "remove");
-            }
-
-            case "reset":
-            {
-                var args = Expect(all, 2, "cart reset", []);
-                args.RequirePositionals("cart reset", "customerId");
-                return new CartResetCommand(args.Positionals[0]);
-            }
-
-            case "checkout":
-            {
-                var args = Expect(all, 2, "cart checkout", ["request-id"]);
-                args.RequirePositionals("cart checkout", "customerId");
-                return new CartCheckoutCommand(args.Positionals[0], args.Value("request-id"));
-            }
-
-            default:
-                throw new UsageException($"Unknown cart command '{sub}'.", "cart");
+            throw new UsageException($"'{command}' needs at least one --sku.", command);
         }
-    }
 
-    private static QueryCommand Query(ParsedArguments args)
-    {
-        args.RequirePositionals("query", "workflowId");
-        return new(args.Positionals[0], args.Value("query"));
-    }
-
-    private static ShowCommand Show(ParsedArguments args)
-    {
-        args.RequirePositionals("show", "workflowId");
-        return new(args.Positionals[0]);
-    }
-
-    /// <summary>Drops the command words and rejects options the command does not know (connection options are always allowed).</summary>
-    private static ParsedArguments Expect(ParsedArguments all, int commandWords, string command, string[] options)
-    {
-        all.RejectUnknownOptions(options.Concat(CliSettings.OptionNames).Append("help").ToHashSet(StringComparer.Ordinal), command);
-        return all.SkipPositionals(commandWords);
+        return new CartItemsCommand(args.Argument, items, Remove: command == "cart remove");
     }
 
     /// <summary>
-    /// Order lines from <c>--sku S [--qty N]</c> pairs in order of appearance; a --qty applies to the --sku
-    /// before it and defaults to 1. Quantities are not checked for sign: sending a bad one on purpose is
-    /// how the error queue is demonstrated.
+    /// Order lines from <c>--sku S [--qty N]</c> pairs in order of appearance, read from the parse's tokens
+    /// (System.CommandLine collects each option's values separately); a --qty applies to the --sku before it
+    /// and defaults to 1. Quantities are not checked for sign: sending a bad one on purpose is how the error
+    /// queue is demonstrated.
     /// </summary>
-    private static List<OrderLine> Lines(ParsedArguments args, string command)
+    private static List<OrderLine> Lines(Values args, string command)
     {
         var lines = new List<OrderLine>();
         var quantitySet = false;
-        foreach (var option in args.Options)
+        foreach (var (name, value) in args.Occurrences("--sku", "--qty"))
         {
-            if (option.Name == "sku")
+            if (name == "--sku")
             {
-                if (string.IsNullOrWhiteSpace(option.Value))
+                if (string.IsNullOrWhiteSpace(value))
                 {
                     throw new UsageException("--sku needs a SKU.", command);
                 }
 
-                lines.Add(new OrderLine(option.Value, 1));
+                lines.Add(new OrderLine(value, 1));
                 quantitySet = false;
             }
-            else if (option.Name == "qty")
+            else
             {
                 if (lines.Count == 0 || quantitySet)
                 {
                     throw new UsageException("Each --qty must follow its own --sku.", command);
                 }
 
-                if (!int.TryParse(option.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
+                if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
                 {
-                    throw new UsageException($"--qty '{option.Value}' is not a whole number.", command);
+                    throw new UsageException($"--qty '{value}' is not a whole number.", command);
                 }
 
                 lines[^1] = lines[^1] with { Quantity = quantity };
@@ -234,13 +372,13 @@ public static class CommandParser
         return lines;
     }
 
-    private static int? Integer(ParsedArguments args, string option, string command) =>
-        args.Value(option) is not { } text ? null
+    private static int? Integer(Values args, string option, string command) =>
+        args.Get(option) is not { } text ? null
         : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
         : throw new UsageException($"--{option} '{text}' is not a whole number.", command);
 
-    private static TimeSpan? Seconds(ParsedArguments args, string option, string command) =>
-        args.Value(option) is not { } text ? null
+    private static TimeSpan? Seconds(Values args, string option, string command) =>
+        args.Get(option) is not { } text ? null
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && value <= 86_400 ? TimeSpan.FromSeconds(value)
         : throw new UsageException($"--{option} '{text}' is not a number of seconds.", command);
 
@@ -248,4 +386,73 @@ public static class CommandParser
         value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    /// <summary>The parsed values of the chosen command, by option name without dashes.</summary>
+    private sealed class Values(ParseResult result)
+    {
+        private readonly Command command = result.CommandResult.Command;
+
+        /// <summary>The command's one positional argument (validated present by the parser).</summary>
+        public string Argument => result.GetValue<string>(command.Arguments.Single().Name)!;
+
+        public string? Get(string name) =>
+            Find(name) is Option<string> option ? result.GetValue(option) : null;
+
+        public bool Flag(string name) => Find(name) is Option<bool> option && result.GetValue(option);
+
+        /// <summary>Each occurrence of the named options with its value, in command-line order.</summary>
+        public IEnumerable<(string Name, string Value)> Occurrences(params string[] names)
+        {
+            var tokens = result.Tokens;
+            for (var i = 0; i < tokens.Count; i++)
+            {
+                if (tokens[i].Type == TokenType.Option && names.Contains(tokens[i].Value) && i + 1 < tokens.Count && tokens[i + 1].Type == TokenType.Argument)
+                {
+                    yield return (tokens[i].Value, tokens[i + 1].Value);
+                }
+            }
+        }
+
+        private Option? Find(string name)
+        {
+            for (Command? current = command; current is not null; current = Parent(current))
+            {
+                if (current.Options.FirstOrDefault(o => o.Name == "--" + name) is { } option)
+                {
+                    return option;
+                }
+            }
+
+            return null;
+        }
+
+        private Command? Parent(Command child)
+        {
+            for (var current = result.CommandResult; current is not null; current = current.Parent as CommandResult)
+            {
+                if (current.Command == child)
+                {
+                    return (current.Parent as CommandResult)?.Command;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>--version: this assembly's informational version (not the host's, which is what a test runs in).</summary>
+    private sealed class PrintVersionAction : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var assembly = typeof(CommandParser).Assembly;
+            var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString()
+                ?? "unknown";
+            parseResult.InvocationConfiguration.Output.WriteLine(version);
+            return 0;
+        }
+    }
 }

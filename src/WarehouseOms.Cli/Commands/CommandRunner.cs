@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using WarehouseOms.Cli.Broker;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Messages;
@@ -19,6 +20,9 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
 
     /// <summary>How often submit polls the fulfillment workflow while it waits.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>--json: print one JSON object per line (what was published, the query result, the history) instead of text.</summary>
+    public bool Json { get; init; }
 
     public async Task<int> RunAsync(CliCommand command, CancellationToken cancellationToken = default)
     {
@@ -63,16 +67,37 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
     }
 
     /// <summary>Publishes and prints what went out, so the user sees the exact wire message.</summary>
-    internal async Task PublishAsync(OutgoingMessage message, string? workflowId, CancellationToken cancellationToken)
+    /// <param name="related">With --json: more fields for the printed object (e.g. the order and workflows a submit creates).</param>
+    internal async Task PublishAsync(OutgoingMessage message, string? workflowId, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? related = null)
     {
         broker ??= await BrokerPublisher.ConnectAsync(settings.RabbitMq, cancellationToken).ConfigureAwait(false);
         await broker.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (Json)
+        {
+            var published = new JsonObject
+            {
+                ["exchange"] = message.Exchange,
+                ["message_id"] = message.MessageId,
+                ["body"] = JsonNode.Parse(message.Json),
+                ["workflow"] = workflowId,
+            };
+            foreach (var (name, value) in related ?? new Dictionary<string, string>())
+            {
+                published[name] = value;
+            }
+
+            await WriteJsonAsync(published).ConfigureAwait(false);
+            return;
+        }
+
         await output.WriteLineAsync($"published to {message.Exchange} (message_id {message.MessageId}): {message.Json}").ConfigureAwait(false);
         if (workflowId is not null)
         {
             await output.WriteLineAsync($"  workflow: {workflowId}").ConfigureAwait(false);
         }
     }
+
+    internal Task WriteJsonAsync(JsonNode node) => output.WriteLineAsync(node.ToJsonString(MessageJson.Options));
 
     internal async Task<WorkflowInspector> TemporalAsync() =>
         temporal ??= await WorkflowInspector.ConnectAsync(settings.Temporal).ConfigureAwait(false);
@@ -100,8 +125,19 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
     private async Task<int> CheckoutAsync(CartCheckoutCommand checkout, CancellationToken cancellationToken)
     {
         var requestId = checkout.RequestId ?? $"checkout-{Guid.NewGuid():N}";
-        await PublishAsync(InboundMessages.CartCheckedOut(checkout.CustomerId, requestId), WorkflowIds.Cart(checkout.CustomerId), cancellationToken).ConfigureAwait(false);
         var orderId = CartCheckout.OrderIdFor(requestId);
+        var related = new Dictionary<string, string>
+        {
+            ["order_id"] = orderId,
+            ["intake_workflow"] = WorkflowIds.OrderIntake(requestId),
+            ["fulfillment_workflow"] = WorkflowIds.OrderFulfillment(orderId),
+        };
+        await PublishAsync(InboundMessages.CartCheckedOut(checkout.CustomerId, requestId), WorkflowIds.Cart(checkout.CustomerId), cancellationToken, related).ConfigureAwait(false);
+        if (Json)
+        {
+            return ExitCodes.Ok;
+        }
+
         await output.WriteLineAsync($"  order: {orderId}  intake: {WorkflowIds.OrderIntake(requestId)}  fulfillment: {WorkflowIds.OrderFulfillment(orderId)}").ConfigureAwait(false);
         return ExitCodes.Ok;
     }
@@ -111,6 +147,17 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
         var name = query.QueryName ?? WorkflowKinds.DefaultQuery(query.WorkflowId)
             ?? throw new CliFailure(ExitCodes.Usage, $"No default query for '{query.WorkflowId}'; name one with --query. Defaults: {WorkflowKinds.KnownPrefixes}.");
         var result = await (await TemporalAsync().ConfigureAwait(false)).QueryAsync(query.WorkflowId, name).ConfigureAwait(false);
+        if (Json)
+        {
+            await WriteJsonAsync(new JsonObject
+            {
+                ["workflow_id"] = query.WorkflowId,
+                ["query"] = name,
+                ["result"] = JsonSerializer.SerializeToNode(result),
+            }).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
         await output.WriteLineAsync(JsonSerializer.Serialize(result, MessageJson.Indented)).ConfigureAwait(false);
         return ExitCodes.Ok;
     }
@@ -120,6 +167,18 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
         var inspector = await TemporalAsync().ConfigureAwait(false);
         var state = await inspector.DescribeAsync(show.WorkflowId).ConfigureAwait(false);
         var events = await inspector.HistoryAsync(show.WorkflowId).ConfigureAwait(false);
+        if (Json)
+        {
+            await WriteJsonAsync(new JsonObject
+            {
+                ["workflow_id"] = state.WorkflowId,
+                ["workflow_type"] = state.WorkflowType,
+                ["status"] = state.Status.ToString(),
+                ["events"] = new JsonArray([.. events.Select(HistoryFormatter.ToJson)]),
+            }).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
         await output.WriteLineAsync($"{state.WorkflowId}  {state.WorkflowType}  {state.Status}  ({events.Count} events)").ConfigureAwait(false);
         foreach (var e in events)
         {

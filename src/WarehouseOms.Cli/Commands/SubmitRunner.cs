@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Messages;
 using WarehouseOms.Cli.Temporal;
@@ -19,7 +20,18 @@ internal sealed class SubmitRunner(CommandRunner runner, TextWriter output)
 
         foreach (var order in orders)
         {
-            await runner.PublishAsync(InboundMessages.OrderSubmitted(order), workflowId: null, cancellationToken).ConfigureAwait(false);
+            var related = new Dictionary<string, string>
+            {
+                ["order_id"] = order.OrderId!,
+                ["intake_workflow"] = WorkflowIds.OrderIntake(order.RequestId!),
+                ["fulfillment_workflow"] = WorkflowIds.OrderFulfillment(order.OrderId!),
+            };
+            await runner.PublishAsync(InboundMessages.OrderSubmitted(order), runner.Json ? WorkflowIds.OrderIntake(order.RequestId!) : null, cancellationToken, related).ConfigureAwait(false);
+            if (runner.Json)
+            {
+                continue;
+            }
+
             await output.WriteLineAsync(
                 $"  order: {order.OrderId}  intake: {WorkflowIds.OrderIntake(order.RequestId!)}  fulfillment: {WorkflowIds.OrderFulfillment(order.OrderId!)}").ConfigureAwait(false);
         }
@@ -27,11 +39,15 @@ internal sealed class SubmitRunner(CommandRunner runner, TextWriter output)
         if (command.AutoApprove)
         {
             // The delay lets the order reach its payment wait first, as in the seed; an early approval would work too.
-            await output.WriteLineAsync($"auto-approving in {command.ApproveDelay.TotalSeconds:0.#} s ...").ConfigureAwait(false);
+            if (!runner.Json)
+            {
+                await output.WriteLineAsync($"auto-approving in {command.ApproveDelay.TotalSeconds:0.#} s ...").ConfigureAwait(false);
+            }
+
             await Task.Delay(command.ApproveDelay, cancellationToken).ConfigureAwait(false);
             foreach (var order in orders)
             {
-                await runner.PublishAsync(InboundMessages.PaymentApproved(order.OrderId!, "auto"), workflowId: null, cancellationToken).ConfigureAwait(false);
+                await runner.PublishAsync(InboundMessages.PaymentApproved(order.OrderId!, "auto"), runner.Json ? WorkflowIds.OrderFulfillment(order.OrderId!) : null, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -45,12 +61,27 @@ internal sealed class SubmitRunner(CommandRunner runner, TextWriter output)
 
     private async Task<int> WaitAsync(List<OrderSubmitted> orders, SubmitCommand command, CancellationToken cancellationToken)
     {
-        var watcher = new OrderWatcher(await runner.TemporalAsync().ConfigureAwait(false), output, runner.PollInterval);
+        var watcher = new OrderWatcher(await runner.TemporalAsync().ConfigureAwait(false), runner.Json ? TextWriter.Null : output, runner.PollInterval);
         var exitCode = ExitCodes.Ok;
         foreach (var order in orders)
         {
             var progress = await watcher.WaitUntilSettledAsync(order.RequestId!, order.OrderId!, command.AutoApprove, command.WaitTimeout, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"done: {order.OrderId} is {progress}").ConfigureAwait(false);
+            if (runner.Json)
+            {
+                await runner.WriteJsonAsync(new JsonObject
+                {
+                    ["order_id"] = order.OrderId,
+                    ["status"] = progress.Status,
+                    ["step"] = progress.Step,
+                    ["detail"] = progress.Detail,
+                    ["closed"] = progress.Closed,
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteLineAsync($"done: {order.OrderId} is {progress}").ConfigureAwait(false);
+            }
+
             if (progress.IsFailed)
             {
                 exitCode = ExitCodes.Failure;

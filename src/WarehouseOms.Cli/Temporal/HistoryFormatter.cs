@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Temporalio.Api.History.V1;
 
 namespace WarehouseOms.Cli.Temporal;
@@ -13,6 +14,19 @@ public static class HistoryFormatter
         var detail = Detail(e);
         var line = $"{e.EventId,5}  {time}Z  {e.EventType}";
         return detail is null ? line : $"{line,-72}  {detail}";
+    }
+
+    /// <summary>The same event for --json: id, time (ISO 8601 UTC), type and detail.</summary>
+    public static JsonNode ToJson(HistoryEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new JsonObject
+        {
+            ["id"] = e.EventId,
+            ["time"] = e.EventTime?.ToDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["type"] = e.EventType.ToString(),
+            ["detail"] = Detail(e),
+        };
     }
 
     private static string? Detail(HistoryEvent e) => e.AttributesCase switch

@@ -339,7 +339,7 @@ internal sealed partial class WorkflowEngine
         Clock.Poke();
     }
 
-    /// <summary>Retry rules of the protocol notes (§4): retry with backoff, or fail for good.</summary>
+    /// <summary>Temporal's activity retry rules: retry with backoff, or fail for good.</summary>
     private void FailAttempt(Execution execution, ActivityState activity, Failure failure, string? identity, TimeoutType? timeout)
     {
         var policy = activity.Attributes.RetryPolicy;

@@ -8,7 +8,7 @@ using WarehouseOms.TemporalDevServer.Store;
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
-/// All execution state behind one lock (a serialized state owner, as the protocol notes advise): it
+/// All execution state behind one lock (a single owner of the state, serialising every change): it
 /// removes a whole class of ordering and deadlock bugs between executions, children and task queues,
 /// and is fast enough for tests. Long polls wait outside the lock.
 /// </summary>

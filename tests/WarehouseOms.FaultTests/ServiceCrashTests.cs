@@ -48,7 +48,7 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // Kill as soon as the first orders exist: the rest are somewhere between intake and pick wave.
-        await Until(async () => await traffic.OrdersWithEventAsync(prefix, "oms.order-created") > 0, "a first order", TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(async () => await traffic.OrdersWithEventAsync(prefix, "oms.order-created") > 0, done => done, "a first order", TimeSpan.FromSeconds(60));
         var atKill = await traffic.OrdersWithEventAsync(prefix, "wms.pick-wave-created");
         await service.KillAsync();
         output.WriteLine($"killed with {atKill}/{Orders} orders at their pick wave");
@@ -56,7 +56,7 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
         await using var restarted = new ServiceProcess(Settings());
         restarted.Start();
         await restarted.WaitUntilReadyAsync(StartTimeout);
-        await Until(async () => await traffic.OrdersWithEventAsync(prefix, "wms.pick-wave-created") == Orders, "every order at its pick wave", TimeSpan.FromMinutes(3));
+        await Eventually.UntilAsync(async () => await traffic.OrdersWithEventAsync(prefix, "wms.pick-wave-created") == Orders, done => done, "every order at its pick wave", TimeSpan.FromMinutes(3));
 
         Assert.Equal(0, await traffic.DuplicatedEventsAsync(prefix));
         var (cableOnHand, cableReserved) = await traffic.StockAsync("CABLE-USB");
@@ -69,7 +69,7 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
             await traffic.PackAsync($"{prefix}-{i}");
         }
 
-        await Until(async () => await traffic.OrdersInStatusAsync(prefix, "SHIPPED") == Orders, "every order shipped", TimeSpan.FromMinutes(3));
+        await Eventually.UntilAsync(async () => await traffic.OrdersInStatusAsync(prefix, "SHIPPED") == Orders, done => done, "every order shipped", TimeSpan.FromMinutes(3));
         Assert.Equal(0, await traffic.DuplicatedEventsAsync(prefix));
         Assert.Equal((cableBefore - Orders, 0), await traffic.StockAsync("CABLE-USB"));
     }
@@ -95,7 +95,7 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
             await traffic.OrderAsync($"{prefix}-{i}", ("CABLE-USB", 1));
         }
 
-        await Until(async () => await traffic.OrdersWithEventAsync(prefix, "wms.pick-wave-created") == Orders, "every order at its pick wave", TimeSpan.FromMinutes(2));
+        await Eventually.UntilAsync(async () => await traffic.OrdersWithEventAsync(prefix, "wms.pick-wave-created") == Orders, done => done, "every order at its pick wave", TimeSpan.FromMinutes(2));
         for (var i = 0; i < Orders; i++)
         {
             await traffic.PickAsync($"{prefix}-{i}", ("CABLE-USB", 1));
@@ -103,7 +103,7 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // Both instances consume the same queues: starts and signals land on either, one engine serves both.
-        await Until(async () => await traffic.OrdersInStatusAsync(prefix, "SHIPPED") == Orders, "every order shipped", TimeSpan.FromMinutes(2));
+        await Eventually.UntilAsync(async () => await traffic.OrdersInStatusAsync(prefix, "SHIPPED") == Orders, done => done, "every order shipped", TimeSpan.FromMinutes(2));
         Assert.DoesNotContain("workflow not found", first.Output + second.Output, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -119,19 +119,5 @@ public sealed class ServiceCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.NotEqual(0, exit);
         Assert.Contains("Temporal:Embedded is not set", service.Output, StringComparison.Ordinal);
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout)
-    {
-        var limit = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > limit)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
-
-            await Task.Delay(250);
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace WarehouseOms.FaultTests;
@@ -17,7 +16,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public ServiceProcess(IReadOnlyDictionary<string, string> settings)
     {
-        HttpPort = FreePort();
+        HttpPort = LocalPorts.Free();
         environment = new Dictionary<string, string>(settings)
         {
             ["Urls"] = $"http://127.0.0.1:{HttpPort}",
@@ -122,13 +121,6 @@ public sealed class ServiceProcess : IAsyncDisposable
                 output.AppendLine(line);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     // The Host's own build output (same configuration as this test assembly), found from the solution root.

@@ -27,7 +27,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
         var sleep = TimeSpan.FromSeconds(3);
         var handle = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(sleep), new($"sleeper-{Guid.NewGuid():N}", queue) { TaskTimeout = WorkflowTaskTimeout });
-        await UntilHistoryHasAsync(handle, EventType.TimerStarted, deadline.Token);
+        await Eventually.UntilAsync(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.TimerStarted), started => started, "the timer started", cancellationToken: deadline.Token);
         var killedAt = DateTime.UtcNow;
         await engine.KillAsync();
         await Task.Delay(sleep + TimeSpan.FromSeconds(2), deadline.Token);
@@ -144,8 +144,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await closed.GetResultAsync();
         var open = await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.FromMinutes(5)), new($"open-{Guid.NewGuid():N}", queue));
 
-        await UntilAsync(async () => await CountAsync(client, $"WorkflowId = '{closed.Id}'") == 0, deadline.Token);
-        await UntilAsync(async () => await RowsAsync(store, closed.ResultRunId!) == 0, deadline.Token);
+        await Eventually.UntilAsync(async () => await CountAsync(client, $"WorkflowId = '{closed.Id}'") == 0, done => done, "retention to delete the closed run", cancellationToken: deadline.Token);
+        await Eventually.UntilAsync(async () => await RowsAsync(store, closed.ResultRunId!) == 0, done => done, "retention to delete the closed run", cancellationToken: deadline.Token);
         await Assert.ThrowsAsync<RpcException>(() => closed.DescribeAsync());
         Assert.Equal(WorkflowExecutionStatus.Running, (await open.DescribeAsync()).Status);
     }
@@ -158,14 +158,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             "SELECT (SELECT count(*) FROM temporal.executions WHERE run_id = @r) + (SELECT count(*) FROM temporal.history_events WHERE run_id = @r)", connection);
         command.Parameters.AddWithValue("r", runId);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
-    {
-        while (!await condition())
-        {
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     /// <summary>
@@ -261,14 +253,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
     private static async Task<long> CountAsync(ITemporalClient client, string query) =>
         (await client.CountWorkflowsAsync(query)).Count;
-
-    private static async Task UntilHistoryHasAsync(WorkflowHandle handle, EventType type, CancellationToken cancellationToken)
-    {
-        while (!(await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == type))
-        {
-            await Task.Delay(50, cancellationToken);
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
@@ -23,7 +21,7 @@ public sealed class EngineProcess : IAsyncDisposable
     {
         this.connectionString = connectionString;
         this.extraArgs = extraArgs;
-        Port = FreePort();
+        Port = LocalPorts.Free();
     }
 
     public int Port { get; }
@@ -120,13 +118,6 @@ public sealed class EngineProcess : IAsyncDisposable
     {
         await KillAsync();
         process?.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -13,16 +13,15 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Attempts while Temporal (or the database) is unreachable. The message stays unacknowledged on the
-    /// broker the whole time; with the defaults the retries span about 20 minutes, under RabbitMQ's default
-    /// 30-minute consumer timeout (past it the broker closes the channel and the retry count restarts).
-    /// A longer outage ends in the error queue, from where an operator replays it.
+    /// broker the whole time; with the defaults the retries span about 3 minutes. Then the message goes back
+    /// to its queue and the endpoint pauses for <see cref="OutagePause"/> (<see cref="OutageKillSwitch"/>).
     /// </summary>
     [Range(1, int.MaxValue)]
-    public int TransientRetryLimit { get; set; } = 25;
+    public int TransientRetryLimit { get; set; } = 10;
 
     public TimeSpan TransientMinInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan TransientMaxInterval { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan TransientMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan TransientIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -46,6 +45,17 @@ public sealed class MessagingOptions
     /// </summary>
     [Range(1024, 128 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = Consumers.InboundLimits.DefaultMaxMessageBytes;
+
+    /// <summary>
+    /// Stop consuming while a dependency is down (MassTransit kill switch): a message whose outage outlasts its
+    /// retries goes back to its queue and its endpoint pauses for <see cref="OutagePause"/>, then starts again
+    /// by itself. Off: the endpoint keeps consuming and each such message is retried again at once.
+    /// </summary>
+    public bool OutageKillSwitch { get; set; } = true;
+
+    /// <summary>How long an endpoint pauses after an outage before it tries the next message (at least 1 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan OutagePause { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Declare the inbound queues as quorum queues (the broker's delivery-limit policy then applies).</summary>
     public bool QuorumQueues { get; set; }

@@ -41,6 +41,8 @@ public static class MessagingRegistration
             {
                 var connection = context.GetRequiredService<IOptions<RabbitMqConnectionOptions>>().Value;
                 ConfigureHost(rabbit, connection);
+                // Before the endpoints: the kill switch is installed on each endpoint as it is configured.
+                OutagePolicy.UseOutageKillSwitch(rabbit, context.GetRequiredService<IOptions<MessagingOptions>>().Value);
                 CartMessagingRegistration.ConfigureCartEndpoint(rabbit, context);
                 rabbit.ConfigureEndpoints(context);
             });

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
@@ -15,7 +14,8 @@ namespace WarehouseOms.Messaging.Consumers;
 /// <item>raw JSON (any content type but MassTransit's own) deserialized straight into the contract record,
 /// MassTransit envelopes still accepted; a body over <c>Messaging:MaxMessageBytes</c> → <c>_error</c> before it is parsed
 /// (<see cref="BodySizeLimit"/>);</item>
-/// <item>transient faults (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker;</item>
+/// <item>outages (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker; when the
+/// retries run out, back to the queue and the endpoint pauses (<see cref="OutagePolicy"/>), never <c>_error</c>;</item>
 /// <item>workflow not found → a few exponential retries, then <c>_error</c> with "workflow not found";</item>
 /// <item>anything else (validation, malformed JSON, a rejected receipt, a conflicting duplicate) → <c>_error</c> at once,
 /// reason in the headers.</item>
@@ -26,8 +26,15 @@ public static class EndpointPolicies
     public static void Apply(IReceiveEndpointConfigurator endpoint, string exchange, MessagingOptions options) =>
         Apply(endpoint, [exchange], options);
 
-    /// <summary>The same policy for a queue bound to several fanout exchanges.</summary>
-    public static void Apply(IReceiveEndpointConfigurator endpoint, IReadOnlyCollection<string> exchanges, MessagingOptions options)
+    /// <summary>
+    /// The same policy for a queue bound to several fanout exchanges; <paramref name="errorHeaders"/> adds headers
+    /// to a message moved to the error queue.
+    /// </summary>
+    public static void Apply(
+        IReceiveEndpointConfigurator endpoint,
+        IReadOnlyCollection<string> exchanges,
+        MessagingOptions options,
+        IFilter<ExceptionReceiveContext>? errorHeaders = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(exchanges);
@@ -69,10 +76,11 @@ public static class EndpointPolicies
                 options.TransientMinInterval,
                 options.TransientMaxInterval,
                 options.TransientIntervalDelta);
-            retry.Handle<TemporalUnavailableException>();
-            retry.Handle<DbException>(ex => ex.IsTransient || ex.InnerException is System.Net.Sockets.SocketException or TimeoutException);
-            retry.Handle<TimeoutException>();
+            retry.Handle<Exception>(OutagePolicy.IsOutage);
         });
+
+        // Past the retries an outage goes back to the queue (the kill switch pauses the endpoint), the rest to _error.
+        OutagePolicy.ConfigureErrorPipe(endpoint, errorHeaders);
     }
 }
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using WarehouseOms.Contracts;
 using WarehouseOms.Messaging.Cart;
+using WarehouseOms.Messaging.Consumers;
 using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Messaging.Tests.Consumers;
 using WarehouseOms.Temporal;
@@ -28,6 +29,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
     private readonly string prefix = $"test-{Guid.NewGuid():N}"[..17];
     private readonly RecordingCartGateway gateway = new();
     private readonly WarningLog warnings = new();
+    private readonly EndpointStops endpointStops = new();
     private CartTopology topology = null!;
     private ServiceProvider provider = null!;
     private IBusControl bus = null!;
@@ -47,6 +49,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
             ["Messaging:TransientMinInterval"] = "00:00:00.010",
             ["Messaging:TransientMaxInterval"] = "00:00:00.050",
             ["Messaging:TransientIntervalDelta"] = "00:00:00.010",
+            ["Messaging:OutagePause"] = "00:00:01",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddProvider(warnings));
@@ -62,12 +65,14 @@ public sealed class CartEndpointTests : IAsyncLifetime
                     host.Username(rabbitMq.Username);
                     host.Password(rabbitMq.Password);
                 });
+                OutagePolicy.UseOutageKillSwitch(rabbit, context.GetRequiredService<Microsoft.Extensions.Options.IOptions<MessagingOptions>>().Value);
                 CartMessagingRegistration.ConfigureCartEndpoint(rabbit, context, topology);
                 rabbit.ConfigureEndpoints(context);
             });
         });
         provider = services.BuildServiceProvider(true);
         bus = provider.GetRequiredService<IBusControl>();
+        bus.ConnectReceiveEndpointObserver(endpointStops);
 
         connection = await new ConnectionFactory
         {
@@ -179,6 +184,30 @@ public sealed class CartEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TemporalDownLongerThanTheRetries_EndpointPauses_MessagesStayOnTheQueue_AndAreConsumedWhenItIsBack()
+    {
+        var down = 1;
+        gateway.Unavailable = () => Volatile.Read(ref down) == 1;
+        await StartBusAsync();
+        var customers = Enumerable.Range(1, 5).Select(i => $"{prefix}-o{i}").ToList();
+        foreach (var customer in customers)
+        {
+            await PublishAsync(topology.Reset, BodyFor(topology.Reset, customer, 0), $"{customer}-reset");
+        }
+
+        // Each message meets the outage through its retries; then the kill switch stops the endpoint
+        // (restarting it after Messaging:OutagePause, when the outage stops it again).
+        await Eventually.UntilAsync(() => endpointStops.Count(topology.Queue) >= 2, "the endpoint to pause twice during the outage");
+        Assert.Empty(gateway.Signals);
+        Assert.False(await QueueExistsAsync(topology.Queue + "_error") && await MessageCountAsync(topology.Queue + "_error") > 0, "an outage moved messages to the error queue");
+
+        Volatile.Write(ref down, 0);
+        await Eventually.UntilAsync(() => gateway.Signals.Count >= customers.Count, "every message once Temporal is back");
+        Assert.Equal(customers.Select(c => $"{c}-reset").Order(), gateway.Signals.Select(s => s.MessageId).Order());
+        Assert.False(await QueueExistsAsync(topology.Queue + "_error") && await MessageCountAsync(topology.Queue + "_error") > 0, "an outage moved messages to the error queue");
+    }
+
+    [Fact]
     public async Task InvalidRawMessage_GoesToTheCartErrorQueue_WithTheReasonAndItsSourceExchange()
     {
         await StartBusAsync();
@@ -264,6 +293,12 @@ public sealed class CartEndpointTests : IAsyncLifetime
         throw new TimeoutException($"Timed out waiting for {messageId} on {queue}.");
     }
 
+    private async Task<uint> MessageCountAsync(string queue)
+    {
+        await using var probe = await connection.CreateChannelAsync();
+        return (await probe.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+
     /// <summary>MassTransit declares an error queue with the first message it moves there.</summary>
     private async Task<bool> QueueExistsAsync(string queue)
     {
@@ -302,10 +337,18 @@ internal sealed class RecordingCartGateway : ICartWorkflows
 
     public Func<TimeSpan> Delay { get; set; } = () => TimeSpan.Zero;
 
+    /// <summary>While true, every call fails as Temporal being unreachable does.</summary>
+    public Func<bool> Unavailable { get; set; } = () => false;
+
     public int MaxConcurrency => Volatile.Read(ref maxConcurrency);
 
     public async Task SignalAsync(string customerId, Expression<Func<CartWorkflow, Task>> signal, CancellationToken cancellationToken)
     {
+        if (Unavailable())
+        {
+            throw new TemporalUnavailableException("Temporal unreachable (test)", new TimeoutException("deadline"));
+        }
+
         var now = Interlocked.Increment(ref running);
         try
         {
@@ -339,6 +382,27 @@ internal sealed class RecordingCartGateway : ICartWorkflows
     }
 
     public Task<CartView?> GetAsync(string customerId, CancellationToken cancellationToken) => Task.FromResult<CartView?>(null);
+}
+
+/// <summary>Counts the times each receive endpoint stopped (by its queue name).</summary>
+internal sealed class EndpointStops : IReceiveEndpointObserver
+{
+    private readonly ConcurrentDictionary<string, int> stops = new();
+
+    public int Count(string queue) => stops.GetValueOrDefault(queue);
+
+    public Task Ready(ReceiveEndpointReady ready) => Task.CompletedTask;
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+    public Task Completed(ReceiveEndpointCompleted completed)
+    {
+        ArgumentNullException.ThrowIfNull(completed);
+        stops.AddOrUpdate(completed.InputAddress.AbsolutePath.Split('/')[^1], 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 }
 
 internal sealed record RecordedCartSignal(long Sequence, string CustomerId, string SignalName, string MessageId);

@@ -1,0 +1,89 @@
+using System.Data.Common;
+using MassTransit;
+using WarehouseOms.Temporal;
+
+namespace WarehouseOms.Messaging.Consumers;
+
+/// <summary>
+/// What an outage of a dependency (Temporal, PostgreSQL) does to inbound messages: retried on the spot for
+/// <c>Messaging:Transient*</c>, then the message goes back to its queue (never to the error queue) and the
+/// endpoint's kill switch stops consuming for <c>Messaging:OutagePause</c>; it then starts again by itself and
+/// stops again at the first message that still meets the outage. A long outage therefore leaves every
+/// message on the broker instead of draining the queues into <c>_error</c> (ADR 0017).
+/// </summary>
+public static class OutagePolicy
+{
+    /// <summary>True when <paramref name="exception"/> says "a dependency is down, try later" rather than "this message is wrong".</summary>
+    public static bool IsOutage(Exception? exception) => exception switch
+    {
+        null => false,
+        TemporalUnavailableException => true,
+        DbException db => db.IsTransient || db.InnerException is System.Net.Sockets.SocketException or TimeoutException,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Installs the kill switch on every receive endpoint configured after this call: the first message that
+    /// fails with an outage (after its retries) stops the endpoint for <see cref="MessagingOptions.OutagePause"/>.
+    /// </summary>
+    public static void UseOutageKillSwitch(IBusFactoryConfigurator bus, MessagingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.OutageKillSwitch)
+        {
+            return;
+        }
+
+        bus.UseKillSwitch(kill => kill
+            // Only outages count, and one is enough: the threshold is on outage faults, which never fall
+            // to an ordinary share of the traffic.
+            .SetActivationThreshold(1)
+            .SetTripThreshold(0)
+            .SetTrackingPeriod(TimeSpan.FromMinutes(1))
+            .SetRestartTimeout(options.OutagePause)
+            .SetExceptionFilter(filter => filter.Handle<Exception>(IsOutage)));
+    }
+
+    /// <summary>
+    /// The error pipe of an inbound endpoint: an outage (or a delivery cut short by the endpoint stopping) is
+    /// handed back to the broker (NACK with requeue), anything else gets MassTransit's default treatment
+    /// (<c>Fault&lt;T&gt;</c>, the message moved to <c>_error</c> with the reason), after <paramref name="headers"/>.
+    /// </summary>
+    public static void ConfigureErrorPipe(IReceiveEndpointConfigurator endpoint, IFilter<ExceptionReceiveContext>? headers = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.ConfigureError(error =>
+        {
+            error.UseFilter(new RequeueOnOutageFilter());
+            if (headers is not null)
+            {
+                error.UseFilter(headers);
+            }
+
+            error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+            error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+        });
+    }
+}
+
+/// <summary>
+/// Rethrows an outage instead of moving the message to the error queue: the transport then returns it to
+/// its queue (RabbitMQ: basic.nack with requeue), where it waits for the endpoint to start again.
+/// </summary>
+internal sealed class RequeueOnOutageFilter : IFilter<ExceptionReceiveContext>
+{
+    public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
+    {
+        var stopping = context.Exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested;
+        if (OutagePolicy.IsOutage(context.Exception) || stopping)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(context.Exception).Throw();
+        }
+
+        return next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("requeueOnOutage");
+}

@@ -28,6 +28,7 @@ public sealed class OrderFulfillmentWorkflow
     public const string WorkflowType = "OrderFulfillmentWorkflow";
 
     private readonly List<(string Name, Func<Task> Undo)> compensations = [];
+    private CancellationTokenSource? compensationCancellation;
     private bool withPayment;
     private FulfillmentState state;
     private OrderEnrichment enrichment = OrderEnrichment.None;
@@ -126,6 +127,14 @@ public sealed class OrderFulfillmentWorkflow
             await CancelAsync(input, stop.Reason);
             return Result();
         }
+        catch (Exception ex) when (TemporalException.IsCanceledException(ex) && Workflow.Patched(Patches.CompleteCompensation))
+        {
+            // The workflow itself was cancelled (an operator, through Temporal): undo like a CancelOrder, with
+            // activities that the cancellation does not reach.
+            compensationCancellation = new CancellationTokenSource();
+            await CancelAsync(input, "workflow cancelled through Temporal");
+            return Result();
+        }
         catch (StopFulfillment stop)
         {
             await FailAsync(input.OrderId, stop.Reason);
@@ -202,7 +211,7 @@ public sealed class OrderFulfillmentWorkflow
 
         Compensate(ActivityNames.ReleaseInventory, reason => Workflow.ExecuteActivityAsync(
             (IImsActivities ims) => ims.ReleaseInventoryAsync(new ReleaseInventoryInput(input.OrderId, reason)),
-            ActivityPolicies.Compensation()));
+            CompensationPolicy()));
         return allocation.Allocated.ToList();
     }
 
@@ -296,7 +305,7 @@ public sealed class OrderFulfillmentWorkflow
         state = state.OnShipmentCreated(shipment.ShipmentId);
         Compensate(ActivityNames.CancelShipment, reason => Workflow.ExecuteActivityAsync(
             (ISmsActivities sms) => sms.CancelShipmentAsync(new OrderStatusChange(orderId, reason)),
-            ActivityPolicies.Compensation()));
+            CompensationPolicy()));
         return shipment;
     }
 
@@ -449,13 +458,18 @@ public sealed class OrderFulfillmentWorkflow
         }
         catch (ActivityFailureException ex)
         {
-            // A declined payment, or the provider failing every attempt: nothing was captured.
+            // A decline captured nothing. Any other failure (attempts or time ran out) may follow an attempt
+            // that captured and lost its answer (a restart, a timeout): refund, a no-op when nothing was captured.
+            var declined = ex.InnerException is ApplicationFailureException { ErrorType: ActivityErrors.PaymentDeclined };
+            if (!declined && Workflow.Patched(Patches.CompleteCompensation))
+            {
+                CompensateWithRefund(input.OrderId);
+            }
+
             throw StopFulfillment.Fail($"Payment failed: {ex.InnerException?.Message ?? ex.Message}");
         }
 
-        Compensate(ActivityNames.RefundPayment, reason => Workflow.ExecuteActivityAsync(
-            (IPaymentActivities p) => p.RefundPaymentAsync(new OrderStatusChange(input.OrderId, reason)),
-            ActivityPolicies.Compensation()));
+        CompensateWithRefund(input.OrderId);
         await Workflow.ExecuteActivityAsync(
             (IOmsActivities oms) => oms.MarkOrderPaidAsync(new MarkOrderPaidInput(input.OrderId, captured.ProviderReference)),
             ActivityPolicies.Standard());
@@ -466,6 +480,11 @@ public sealed class OrderFulfillmentWorkflow
             input,
             $"Order {input.OrderId} is confirmed and paid (payment {captured.ProviderReference}).");
     }
+
+    private void CompensateWithRefund(string orderId) =>
+        Compensate(ActivityNames.RefundPayment, reason => Workflow.ExecuteActivityAsync(
+            (IPaymentActivities p) => p.RefundPaymentAsync(new OrderStatusChange(orderId, reason)),
+            CompensationPolicy()));
 
     /// <summary>Best-effort: a notification that cannot be sent is logged, never fails the order.</summary>
     private async Task NotifyAsync(string activity, Func<OrderNotification, Task> send, FulfillmentInput input, string message)
@@ -543,10 +562,32 @@ public sealed class OrderFulfillmentWorkflow
         for (var i = compensations.Count - 1; i >= 0; i--)
         {
             Workflow.Logger.LogInformation("Order {OrderId}: compensating with {Activity}", state.OrderId, compensations[i].Name);
-            await compensations[i].Undo();
+            try
+            {
+                await compensations[i].Undo();
+            }
+            catch (ActivityFailureException ex)
+            {
+                // Compensations retry until they succeed; one refused for good (an illegal transition) must not
+                // keep the others from running. The reconciler reports what is left (ADR 0017).
+                Workflow.Logger.LogError(ex, "Order {OrderId}: compensation {Activity} failed for good; the others still run", state.OrderId, compensations[i].Name);
+            }
         }
 
         compensations.Clear();
+    }
+
+    private ActivityOptions CompensationPolicy() => OutOfCancellationReach(ActivityPolicies.Compensation());
+
+    /// <summary>After a Temporal cancellation of the workflow, its undo activities run out of the cancellation's reach.</summary>
+    private ActivityOptions OutOfCancellationReach(ActivityOptions options)
+    {
+        if (compensationCancellation is not null)
+        {
+            options.CancellationToken = compensationCancellation.Token;
+        }
+
+        return options;
     }
 
     /// <summary>Compensations, CANCELLED, and (for orders with the payment step) a best-effort notice.</summary>
@@ -555,14 +596,14 @@ public sealed class OrderFulfillmentWorkflow
         await CompensateAsync(reason);
         await Workflow.ExecuteActivityAsync(
             (IOmsActivities oms) => oms.MarkOrderCancelledAsync(new OrderStatusChange(input.OrderId, reason)),
-            ActivityPolicies.Compensation());
+            CompensationPolicy());
         state = state.OnCancelled();
         Workflow.Logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, reason);
         if (withPayment)
         {
             await NotifyAsync(
                 ActivityNames.SendCancellationNotice,
-                notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendCancellationNoticeAsync(notification), ActivityPolicies.BestEffort()),
+                notification => Workflow.ExecuteActivityAsync((INotificationActivities n) => n.SendCancellationNoticeAsync(notification), OutOfCancellationReach(ActivityPolicies.BestEffort())),
                 input,
                 $"Order {input.OrderId} was cancelled: {reason}");
         }

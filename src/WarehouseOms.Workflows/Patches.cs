@@ -23,4 +23,11 @@ public static class Patches
     /// naming that request (before: the intake only failed, with an error log line).
     /// </summary>
     public const string RejectConflictingOrder = "reject-conflicting-order";
+
+    /// <summary>
+    /// Saga completeness (ADR 0017): a payment that failed other than by a decline may have been captured by an
+    /// attempt whose answer was lost, so the failure path refunds (a no-op when nothing was captured); a
+    /// Temporal cancellation of the workflow compensates and marks the order CANCELLED.
+    /// </summary>
+    public const string CompleteCompensation = "complete-compensation";
 }

@@ -30,6 +30,9 @@ public sealed class StubActivities
     /// <summary>Activities that always fail (retryable), e.g. an optional lookup or a notification that is down.</summary>
     public HashSet<string> Broken { get; } = [];
 
+    /// <summary>Activities that fail with a non-retryable illegal transition.</summary>
+    public HashSet<string> RefusedForGood { get; } = [];
+
     /// <summary>ProcessPayment declines for good (non-retryable) when set.</summary>
     public bool DeclinePayment { get; set; }
 
@@ -288,6 +291,11 @@ public sealed class StubActivities
         if (Broken.Contains(activity))
         {
             throw new ApplicationFailureException($"{activity} is down", "Unavailable");
+        }
+
+        if (RefusedForGood.Contains(activity))
+        {
+            throw new ApplicationFailureException($"{activity} refused", ActivityErrors.IllegalTransition, nonRetryable: true);
         }
     }
 }

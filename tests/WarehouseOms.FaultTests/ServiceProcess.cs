@@ -89,6 +89,21 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"The service did not become ready:\n{Output}");
     }
 
+    /// <summary>True when <c>/health/ready</c> answers 200 now.</summary>
+    public async Task<bool> IsReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var limit = new CancellationTokenSource(timeout);
@@ -123,23 +138,5 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    // The Host's own build output (same configuration as this test assembly), found from the solution root.
-    private static string HostDll { get; } = Locate();
-
-    private static string Locate()
-    {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = testOutput.Name;
-        var configuration = testOutput.Parent?.Name ?? "Release";
-        for (var dir = testOutput; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "WarehouseOms.sln")))
-            {
-                var dll = Path.Combine(dir.FullName, "src", "WarehouseOms.Host", "bin", configuration, framework, "WarehouseOms.Host.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/WarehouseOms.Host first", dll);
-            }
-        }
-
-        throw new DirectoryNotFoundException("WarehouseOms.sln not found above " + testOutput.FullName);
-    }
+    private static string HostDll { get; } = BuildOutput.Locate("WarehouseOms.Host");
 }

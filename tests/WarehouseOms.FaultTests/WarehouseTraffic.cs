@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 namespace WarehouseOms.FaultTests;
 
 /// <summary>What upstream systems and devices send (raw JSON on the inbound exchanges), and what the service recorded.</summary>
-public sealed class WarehouseTraffic(string connectionString) : IAsyncDisposable
+public sealed class WarehouseTraffic(string connectionString, Uri? broker = null) : IAsyncDisposable
 {
     public static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
 
@@ -15,7 +15,7 @@ public sealed class WarehouseTraffic(string connectionString) : IAsyncDisposable
 
     public async Task ConnectAsync()
     {
-        connection = await new ConnectionFactory { Uri = BrokerUri, ClientProvidedName = "fault-tests" }.CreateConnectionAsync();
+        connection = await new ConnectionFactory { Uri = broker ?? BrokerUri, ClientProvidedName = "fault-tests" }.CreateConnectionAsync();
         channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
     }
 
@@ -58,6 +58,10 @@ public sealed class WarehouseTraffic(string connectionString) : IAsyncDisposable
 
     public Task<long> OrdersInStatusAsync(string prefix, string status) => ScalarAsync<long>(
         "SELECT count(*) FROM oms.orders WHERE order_id LIKE @p AND status = @s", ("p", prefix + "%"), ("s", status));
+
+    /// <summary>Sets the stock on hand of <paramref name="sku"/> (before any order reserves it).</summary>
+    public Task<long> SetStockAsync(string sku, int onHand) => ScalarAsync<long>(
+        "WITH u AS (UPDATE ims.stock_items SET on_hand = @n WHERE sku = @s RETURNING 1) SELECT count(*) FROM u", ("n", onHand), ("s", sku));
 
     public async Task<(int OnHand, int Reserved)> StockAsync(string sku)
     {

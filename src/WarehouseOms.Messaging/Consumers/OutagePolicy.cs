@@ -79,6 +79,9 @@ internal sealed class RequeueOnOutageFilter : IFilter<ExceptionReceiveContext>
         var stopping = context.Exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested;
         if (OutagePolicy.IsOutage(context.Exception) || stopping)
         {
+            LogContext.Warning?.Log(
+                "Outage: message {MessageId} on {InputAddress} goes back to its queue ({Reason})",
+                context.GetMessageId(), context.InputAddress, stopping ? "endpoint stopping" : context.Exception.Message);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(context.Exception).Throw();
         }
 

@@ -36,7 +36,8 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
 {
     private const string OrderErrorQueue = "warehouse-oms.oms.order-submitted_error";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(3);
+    // Generous: a bound for a hung run, not a performance goal (the drain time is printed).
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(12);
     private static readonly string[] Skus = ["CABLE-USB", "WIDGET-RED", "WIDGET-BLUE", "GADGET"];
     private readonly string database = $"fault_{Guid.NewGuid():N}"[..20];
     private readonly string prefix = $"F{Guid.NewGuid():N}"[..9];
@@ -78,14 +79,14 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
         return settings;
     }
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task BrokerRestartedMidFlow_NoOrderLostOrDuplicated()
     {
         await using var service = await StartServiceAsync(Settings());
         var submitted = 0;
         await using (var traffic = await ConnectAsync())
         {
-            submitted += await SubmitAsync(traffic, 0, 40);
+            submitted += await SubmitAsync(traffic, 0, 30);
             await Eventually.UntilAsync(() => CompletedAsync(), done => done > 0, "a first order at its pick wave", DrainTimeout);
         }
 
@@ -94,23 +95,23 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
 
         await using (var traffic = await ConnectAsync())
         {
-            submitted += await SubmitAsync(traffic, 40, 40);
+            submitted += await SubmitAsync(traffic, 30, 30);
         }
 
         await AssertNothingLostOrDuplicatedAsync("broker restarted mid-flow", submitted, Stopwatch.StartNew());
     }
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task PostgresStoppedMidFlow_NoOrderLostOrDuplicated()
     {
         await using var service = await StartServiceAsync(Settings());
         await using var traffic = await ConnectAsync();
-        var submitted = await SubmitAsync(traffic, 0, 40);
+        var submitted = await SubmitAsync(traffic, 0, 30);
         await Eventually.UntilAsync(() => CompletedAsync(), done => done > 0, "a first order at its pick wave", DrainTimeout);
 
         await servers.Postgres.StopAsync();
         // Orders keep arriving while the database is down; the service reports itself not ready.
-        submitted += await SubmitAsync(traffic, 40, 20);
+        submitted += await SubmitAsync(traffic, 30, 20);
         await Eventually.UntilAsync(() => service.IsReadyAsync(), ready => !ready, "the service to notice the database is gone", TimeSpan.FromMinutes(1));
         await servers.Postgres.StartAsync();
 
@@ -118,7 +119,7 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
         Assert.Null(service.ExitCode);
     }
 
-    [Fact(Timeout = 360_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task TemporalUnreachableLongerThanTheRetries_ConsumersPause_NothingDeadLettered_NoOrderLostOrDuplicated()
     {
         await servers.Postgres.CreateDatabaseAsync(database + "_engine");
@@ -126,11 +127,11 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
         await engine.StartAsync();
         await using var service = await StartServiceAsync(Settings(engine.Address));
         await using var traffic = await ConnectAsync();
-        var submitted = await SubmitAsync(traffic, 0, 40);
+        var submitted = await SubmitAsync(traffic, 0, 30);
         await Eventually.UntilAsync(() => CompletedAsync(), done => done > 0, "a first order at its pick wave", DrainTimeout);
 
         await engine.KillAsync();
-        submitted += await SubmitAsync(traffic, 40, 40);
+        submitted += await SubmitAsync(traffic, 30, 30);
         // Past the consumers' retries: messages go back to their queue and the endpoints pause.
         await Eventually.UntilAsync(
             () => Task.FromResult(service.Output.Contains("goes back to its queue", StringComparison.Ordinal)),
@@ -142,7 +143,7 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
         await AssertNothingLostOrDuplicatedAsync("Temporal unreachable past the retries", submitted, Stopwatch.StartNew());
     }
 
-    [Fact(Timeout = 420_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task BacklogQueuedWhileTheServiceWasDown_DrainedCompletely()
     {
         const int Backlog = 300;

@@ -40,7 +40,13 @@ public sealed class PrivatePostgres : IAsyncDisposable
     ]);
 
     /// <summary>A real stop: every connection is closed and the server process exits.</summary>
-    public Task StopAsync() => OsProcess.RunAsync(RunAs, Path.Combine(Bin, "pg_ctl"), ["-D", Path.Combine(directory, "data"), "-m", "fast", "-w", "stop"]);
+    public async Task StopAsync()
+    {
+        await OsProcess.RunAsync(RunAs, Path.Combine(Bin, "pg_ctl"), ["-D", Path.Combine(directory, "data"), "-m", "fast", "-w", "stop"]);
+
+        // This process's pooled connections died with the server: the tests' own probes must not reuse them.
+        NpgsqlConnection.ClearAllPools();
+    }
 
     public async Task CreateDatabaseAsync(string name)
     {

@@ -4,6 +4,7 @@ using WarehouseOms.Cli.Broker;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Messages;
 using WarehouseOms.Cli.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Domain.Cart;
 using WarehouseOms.Workflows;
 

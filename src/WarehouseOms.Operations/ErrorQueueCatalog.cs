@@ -31,6 +31,17 @@ public static class ErrorQueueCatalog
     /// <summary>True for one of the service's error queues (anything else is refused: no arbitrary queue is touched).</summary>
     public static bool IsErrorQueue(string queue) => ErrorQueues.Contains(queue, StringComparer.Ordinal);
 
+    /// <summary>
+    /// An error queue by its full name (<c>warehouse-oms.wms.pick-completed_error</c>) or short, by its exchange or
+    /// input queue (<c>wms.pick-completed</c>, <c>cart</c>); null when it names none of the service's.
+    /// </summary>
+    public static string? Resolve(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string[] candidates = [name, name + ErrorSuffix, Queues.Prefix + name + ErrorSuffix];
+        return candidates.FirstOrDefault(IsErrorQueue);
+    }
+
     /// <summary>The input queue a message of <paramref name="errorQueue"/> is replayed into.</summary>
     public static string InputQueueOf(string errorQueue) =>
         IsErrorQueue(errorQueue)

@@ -62,6 +62,8 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
                 return await QueryAsync(query).ConfigureAwait(false);
             case ShowCommand show:
                 return await ShowAsync(show).ConfigureAwait(false);
+            case ErrorsListCommand or ErrorsReplayCommand or ErrorsDiscardCommand:
+                return await new ErrorsRunner(settings.RabbitMq, output, Json).RunAsync(command, cancellationToken).ConfigureAwait(false);
             default:
                 throw new CliFailure(ExitCodes.Usage, $"No runner for {command.GetType().Name}.");
         }

@@ -19,13 +19,13 @@ public static class CartEndpoints
             {
                 return await carts.GetAsync(customerId, ct).ConfigureAwait(false) is { } cart
                     ? Results.Ok(cart)
-                    : Results.NotFound(new { error = $"no cart for customer {customerId}" });
+                    : Results.Problem(detail: $"no cart for customer {customerId}", statusCode: StatusCodes.Status404NotFound, title: "not found");
             }
             catch (TemporalUnavailableException ex)
             {
                 return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        });
+        }).WithTags("Carts").AddEndpointFilter<Console.RequireReadAccess>();
         return app;
     }
 }

@@ -17,7 +17,7 @@ public static class OrderEndpoints
     public static WebApplication MapOrderEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var orders = app.MapGroup("/orders");
+        var orders = app.MapGroup("/orders").WithTags("Orders").AddEndpointFilter<Console.RequireReadAccess>();
         orders.MapGet("/{orderId}", GetOrderAsync);
         orders.MapGet("/{orderId}/history", GetHistoryAsync);
         orders.MapGet("/", ListOrdersAsync);
@@ -92,7 +92,7 @@ public static class OrderEndpoints
             summaries.Select(OrderSummaryView.From).ToList()));
     }
 
-    private static IResult NoSuchOrder(string orderId) => Results.NotFound(new { error = $"no order {orderId}" });
+    private static IResult NoSuchOrder(string orderId) => Results.Problem(detail: $"no order {orderId}", statusCode: StatusCodes.Status404NotFound, title: "not found");
 }
 
 /// <summary>

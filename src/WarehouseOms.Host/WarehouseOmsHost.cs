@@ -1,6 +1,7 @@
 using System.Globalization;
 using Serilog;
 using Serilog.Formatting.Compact;
+using WarehouseOms.Host.Console;
 using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Persistence;
@@ -39,11 +40,13 @@ public static class WarehouseOmsHost
         await builder.AddWarehouseTemporalAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
+        builder.Services.AddOperatorConsole(configuration);
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();
         app.MapCartEndpoints();
         app.MapOrderEndpoints();
+        app.MapOperatorConsoleAndApiDocs();
         return app;
     }
 

@@ -51,6 +51,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IStockReceiptService, StockReceiptService>();
         services.AddScoped<IOrderHistory, EfOrderHistory>();
         services.AddScoped<IOrderQueries, EfOrderQueries>();
+        services.AddScoped<IOutboxAdmin, EfOutboxAdmin>();
         services.AddScoped<IOrderChanges, OrderChanges>();
 
         if (configuration.GetSection(PersistenceOptions.SectionName).GetValue(nameof(PersistenceOptions.MigrateOnStartup), true))

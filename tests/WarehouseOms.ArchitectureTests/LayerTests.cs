@@ -4,6 +4,7 @@ using WarehouseOms.Cli;
 using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
 using WarehouseOms.Messaging;
+using WarehouseOms.Operations;
 using WarehouseOms.Persistence;
 using WarehouseOms.Temporal;
 using WarehouseOms.Workflows;
@@ -25,6 +26,7 @@ public sealed class LayerTests
     private static readonly Assembly Messaging = typeof(MessagingRegistration).Assembly;
     private static readonly Assembly Temporal = typeof(TemporalRegistration).Assembly;
     private static readonly Assembly Cli = typeof(CliApplication).Assembly;
+    private static readonly Assembly Operations = typeof(ErrorQueues).Assembly;
 
     /// <summary>
     /// Packages and framework parts that do I/O: databases, brokers, the network, web hosting, log sinks.
@@ -39,7 +41,7 @@ public sealed class LayerTests
     private const string OurPrefix = "WarehouseOms.";
     private const string Host = "WarehouseOms.Host";
 
-    public static TheoryData<string> ProductAssemblies => new(new[] { Contracts, Domain, Workflows, Persistence, Activities, Temporal, Messaging, Cli }.Select(a => a.GetName().Name!));
+    public static TheoryData<string> ProductAssemblies => new(new[] { Contracts, Domain, Workflows, Persistence, Activities, Temporal, Messaging, Cli, Operations }.Select(a => a.GetName().Name!));
 
     public static TheoryData<string> PureAssemblies => new(Domain.GetName().Name!, Workflows.GetName().Name!);
 
@@ -98,6 +100,16 @@ public sealed class LayerTests
         Assert.All(
             References(Temporal).Where(r => r.StartsWith(OurPrefix, StringComparison.Ordinal)),
             r => Assert.Contains(r, new[] { "WarehouseOms.Contracts", "WarehouseOms.Domain", "WarehouseOms.Workflows" }));
+
+    /// <summary>
+    /// Operator actions on the broker (error queues), shared by the console and the CLI: AMQP and the
+    /// contracts' names only, so the CLI does not pull in MassTransit, the database or the workflows.
+    /// </summary>
+    [Fact]
+    public void Operations_ReferencesOnlyContractsOfOurs() =>
+        Assert.Equal(
+            ["WarehouseOms.Contracts"],
+            References(Operations).Where(r => r.StartsWith(OurPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// The host wires everything, so nothing may depend on it (it would be a cycle in all but name).

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using WarehouseOms.Cli.Temporal;
+using WarehouseOms.Temporal;
 
 namespace WarehouseOms.Cli.Tests;
 

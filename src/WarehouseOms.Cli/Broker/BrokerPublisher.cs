@@ -26,25 +26,7 @@ public sealed class BrokerPublisher : IAsyncDisposable
     public static async Task<BrokerPublisher> ConnectAsync(RabbitMqSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var factory = new ConnectionFactory
-        {
-            ClientProvidedName = "warehouse-oms-cli",
-            // A CLI call is short: fail fast and say so instead of reconnecting in the background.
-            AutomaticRecoveryEnabled = false,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-        };
-        if (settings.Uri is { } uri)
-        {
-            factory.Uri = uri;
-        }
-        else
-        {
-            factory.HostName = settings.Host;
-            factory.Port = settings.Port;
-            factory.UserName = settings.Username;
-            factory.Password = settings.Password;
-            factory.VirtualHost = settings.VirtualHost;
-        }
+        var factory = settings.CreateFactory();
 
         IConnection? connection = null;
         try

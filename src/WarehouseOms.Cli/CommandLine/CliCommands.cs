@@ -63,3 +63,11 @@ public sealed record ParsedCommandLine(CliCommand Command, CliSettings Settings,
 {
     public System.CommandLine.ParseResult? Result { get; init; }
 }
+
+/// <param name="Queue">Null: every error queue with its depth; else the messages of this one (resolved full name).</param>
+public sealed record ErrorsListCommand(string? Queue, int Limit) : CliCommand;
+
+/// <param name="Key">Null: every message now in the queue (--all).</param>
+public sealed record ErrorsReplayCommand(string Queue, string? Key) : CliCommand;
+
+public sealed record ErrorsDiscardCommand(string Queue, string Key, string Reason) : CliCommand;

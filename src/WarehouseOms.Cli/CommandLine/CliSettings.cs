@@ -4,6 +4,31 @@ public sealed record RabbitMqSettings(string Host, int Port, string Username, st
 {
     /// <summary>Where the broker is, for messages; never shows the password.</summary>
     public string Describe() => Uri is { } uri ? $"{uri.Host}:{(uri.IsDefaultPort ? 5672 : uri.Port)}{uri.AbsolutePath}" : $"{Host}:{Port} (vhost {VirtualHost})";
+
+    /// <summary>A CLI call is short: fail fast and say so instead of reconnecting in the background.</summary>
+    public RabbitMQ.Client.ConnectionFactory CreateFactory()
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            ClientProvidedName = "warehouse-oms-cli",
+            AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+        };
+        if (Uri is { } uri)
+        {
+            factory.Uri = uri;
+        }
+        else
+        {
+            factory.HostName = Host;
+            factory.Port = Port;
+            factory.UserName = Username;
+            factory.Password = Password;
+            factory.VirtualHost = VirtualHost;
+        }
+
+        return factory;
+    }
 }
 
 public sealed record TemporalSettings(string Address, string Namespace);

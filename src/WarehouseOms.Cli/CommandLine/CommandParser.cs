@@ -85,6 +85,9 @@ public static class CommandParser
             "cart checkout" => new CartCheckoutCommand(values.Argument, values.Get("request-id")),
             "query" => new QueryCommand(values.Argument, values.Get("query")),
             "show" => new ShowCommand(values.Argument),
+            "errors list" => ErrorsList(values),
+            "errors replay" => ErrorsReplay(values),
+            "errors discard" => ErrorsDiscard(values),
             _ => throw new UsageException($"Unknown command '{path}'."),
         };
         return new(command, settings, json) { Result = result };
@@ -194,8 +197,62 @@ public static class CommandParser
             "show",
             "Print the workflow's history, one event per line (ID, UTC time, type, detail), like `tctl workflow show`.",
             "workflowId"));
+
+        var errors = new Command(
+            "errors",
+            "Error queues (warehouse-oms.<exchange>_error): errors list, errors replay, errors discard. The same code as the " +
+            "console's: a replay moves a message back into its input queue (confirmed before it leaves the error queue).");
+        var listed = new Command("list", "Without <queue>: every error queue and its depth. With it: its messages (key, reason, age, body), left in place.");
+        listed.Add(new Argument<string>("queue") { Arity = ArgumentArity.ZeroOrOne, Description = "Error queue, full or short (wms.pick-completed, cart)" });
+        listed.Add(Text("--limit", "N", "At most this many messages (default 100)"));
+        errors.Add(listed);
+        errors.Add(Leaf(
+            "replay",
+            "Move one message (--key) or every message now in the queue (--all) back into its input queue.",
+            "queue",
+            Text("--key", "K", "The message's key: its message_id, else sha256-<hex of the body> (as errors list prints)"),
+            Flag("--all", "Every message now in the queue")));
+        errors.Add(Leaf(
+            "discard",
+            "Delete one message from an error queue; prints it with your reason (keep the output as the record).",
+            "queue",
+            Text("--key", "K", "The message's key (as errors list prints)"),
+            Text("--reason", "R", "Why it is discarded (required)")));
+        root.Add(errors);
         return root;
     }
+
+    private static string ErrorQueue(string name, string command) =>
+        Operations.ErrorQueueCatalog.Resolve(name)
+        ?? throw new UsageException($"'{name}' is not an error queue of the service; one of {string.Join(", ", Operations.ErrorQueueCatalog.ErrorQueues)}.", command);
+
+    private static ErrorsListCommand ErrorsList(Values args)
+    {
+        var limit = Integer(args, "limit", "errors list") ?? 100;
+        if (limit is < 1 or > 10_000)
+        {
+            throw new UsageException("--limit must be between 1 and 10000.", "errors list");
+        }
+
+        return new(args.OptionalArgument is { } queue ? ErrorQueue(queue, "errors list") : null, limit);
+    }
+
+    private static ErrorsReplayCommand ErrorsReplay(Values args)
+    {
+        var key = NullIfBlank(args.Get("key"));
+        if ((key is null) == !args.Flag("all"))
+        {
+            throw new UsageException("'errors replay' needs exactly one of --key K or --all.", "errors replay");
+        }
+
+        return new(ErrorQueue(args.Argument, "errors replay"), key);
+    }
+
+    private static ErrorsDiscardCommand ErrorsDiscard(Values args) =>
+        new(
+            ErrorQueue(args.Argument, "errors discard"),
+            NullIfBlank(args.Get("key")) ?? throw new UsageException("'errors discard' needs --key K.", "errors discard"),
+            NullIfBlank(args.Get("reason")) ?? throw new UsageException("'errors discard' needs --reason R: the reason is the record of why it was deleted.", "errors discard"));
 
     private static Command Leaf(string name, string description, string? argument, params Option[] options)
     {
@@ -394,6 +451,9 @@ public static class CommandParser
 
         /// <summary>The command's one positional argument (validated present by the parser).</summary>
         public string Argument => result.GetValue<string>(command.Arguments.Single().Name)!;
+
+        /// <summary>The command's optional positional argument, or null.</summary>
+        public string? OptionalArgument => NullIfBlank(result.GetValue<string>(command.Arguments.Single().Name));
 
         public string? Get(string name) =>
             Find(name) is Option<string> option ? result.GetValue(option) : null;

@@ -4,6 +4,7 @@ using WarehouseOms.Cli.Broker;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Messages;
 using WarehouseOms.Cli.Temporal;
+using WarehouseOms.Temporal;
 using WarehouseOms.Domain.Cart;
 using WarehouseOms.Workflows;
 
@@ -61,6 +62,8 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
                 return await QueryAsync(query).ConfigureAwait(false);
             case ShowCommand show:
                 return await ShowAsync(show).ConfigureAwait(false);
+            case ErrorsListCommand or ErrorsReplayCommand or ErrorsDiscardCommand:
+                return await new ErrorsRunner(settings.RabbitMq, output, Json).RunAsync(command, cancellationToken).ConfigureAwait(false);
             default:
                 throw new CliFailure(ExitCodes.Usage, $"No runner for {command.GetType().Name}.");
         }

@@ -66,4 +66,34 @@ public sealed class RabbitMqConnectionOptions
 
     [Required]
     public string Password { get; set; } = "guest";
+
+    /// <summary>
+    /// A plain AMQP connection factory for this broker (the relay, the console's error queues): no automatic
+    /// recovery, so each caller sees an outage and handles it itself; short connect timeout.
+    /// </summary>
+    public RabbitMQ.Client.ConnectionFactory CreateFactory(string clientName)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory
+        {
+            ClientProvidedName = clientName,
+            AutomaticRecoveryEnabled = false,
+            TopologyRecoveryEnabled = false,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+            RequestedHeartbeat = TimeSpan.FromSeconds(10),
+        };
+        if (Uri is not null)
+        {
+            factory.Uri = Uri;
+        }
+        else
+        {
+            factory.HostName = Host;
+            factory.Port = Port;
+            factory.VirtualHost = VirtualHost;
+            factory.UserName = Username;
+            factory.Password = Password;
+        }
+
+        return factory;
+    }
 }

@@ -30,27 +30,8 @@ internal sealed class RabbitMqOutboxPublisher(RabbitMqConnectionOptions options,
         }
 
         await ResetAsync().ConfigureAwait(false);
-        var factory = new ConnectionFactory
-        {
-            ClientProvidedName = clientName,
-            // The relay reconnects itself with backoff; automatic recovery would hide the outage from it.
-            AutomaticRecoveryEnabled = false,
-            TopologyRecoveryEnabled = false,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            RequestedHeartbeat = TimeSpan.FromSeconds(10),
-        };
-        if (options.Uri is not null)
-        {
-            factory.Uri = options.Uri;
-        }
-        else
-        {
-            factory.HostName = options.Host;
-            factory.Port = options.Port;
-            factory.VirtualHost = options.VirtualHost;
-            factory.UserName = options.Username;
-            factory.Password = options.Password;
-        }
+        // The relay reconnects itself with backoff; automatic recovery would hide the outage from it.
+        var factory = options.CreateFactory(clientName);
 
         _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
         _channel = await _connection.CreateChannelAsync(

@@ -13,6 +13,9 @@ public interface IOrderQueries
 
     /// <summary>Summaries, most recently changed first, optionally only those in <paramref name="status"/>.</summary>
     Task<IReadOnlyList<OrderSummaryRecord>> ListSummariesAsync(OrderStatus? status, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="ListSummariesAsync(OrderStatus?, int, CancellationToken)"/>, only orders whose ID or customer ID contains <paramref name="search"/> (any case).</summary>
+    Task<IReadOnlyList<OrderSummaryRecord>> ListSummariesAsync(OrderStatus? status, string? search, int limit, CancellationToken cancellationToken = default);
 }
 
 internal sealed class EfOrderQueries(WarehouseOmsDbContext db) : IOrderQueries
@@ -26,13 +29,23 @@ internal sealed class EfOrderQueries(WarehouseOmsDbContext db) : IOrderQueries
             .OrderBy(e => e.Version)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
 
-    public async Task<IReadOnlyList<OrderSummaryRecord>> ListSummariesAsync(OrderStatus? status, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OrderSummaryRecord>> ListSummariesAsync(OrderStatus? status, int limit, CancellationToken cancellationToken = default) =>
+        ListSummariesAsync(status, null, limit, cancellationToken);
+
+    public async Task<IReadOnlyList<OrderSummaryRecord>> ListSummariesAsync(OrderStatus? status, string? search, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var query = db.OrderSummaries.AsNoTracking();
         if (status is { } wanted)
         {
             query = query.Where(s => s.Status == wanted);
+        }
+
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            // ILIKE with the pattern characters escaped: the search is text, not a pattern.
+            var pattern = "%" + search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            query = query.Where(s => EF.Functions.ILike(s.OrderId, pattern) || (s.CustomerId != null && EF.Functions.ILike(s.CustomerId, pattern)));
         }
 
         return await query

@@ -2,7 +2,7 @@ using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Cart;
 using WarehouseOms.Workflows.Replenishment;
 
-namespace WarehouseOms.Cli.Temporal;
+namespace WarehouseOms.Temporal;
 
 /// <summary>Recognises a workflow by its deterministic ID prefix (WorkflowIds) to pick the query that shows it best.</summary>
 public static class WorkflowKinds

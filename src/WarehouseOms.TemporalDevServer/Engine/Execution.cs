@@ -98,6 +98,9 @@ internal sealed class Execution
 
     public TimerHandle? WftScheduleToStartTimer { get; set; }
 
+    /// <summary>Bytes of the history up to the last completed task's started event (what a sticky worker already has).</summary>
+    public long SizeThroughLastCompletedStart { get; set; }
+
     /// <summary>Bytes of the history so far (what WorkflowTaskStarted reports and the size limits check).</summary>
     public long HistorySizeBytes { get; set; }
 

@@ -199,7 +199,7 @@ internal sealed partial class WorkflowEngine
             response.History.Events.AddRange(transient);
         }
 
-        Stats.Record(execution.History.Count - from + (execution.WftTransient ? 2 : 0), item.Sticky);
+        Stats.Record(response.History.Events.Count, execution.HistorySizeBytes - (from == 0 ? 0 : execution.SizeThroughLastCompletedStart), item.Sticky);
         foreach (var query in execution.QueriesForNextWft)
         {
             response.Queries[query.Id] = query.Query;
@@ -272,6 +272,8 @@ internal sealed partial class WorkflowEngine
             }
 
             execution.TransientEvents = null;
+            // While a task is started nothing else is written: the history ends with its started event.
+            execution.SizeThroughLastCompletedStart = execution.HistorySizeBytes;
             var completed = NewEvent(EventType.WorkflowTaskCompleted, e => e.WorkflowTaskCompletedEventAttributes = new WorkflowTaskCompletedEventAttributes
             {
                 ScheduledEventId = execution.WftScheduledId,

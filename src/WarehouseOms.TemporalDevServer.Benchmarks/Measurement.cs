@@ -88,7 +88,7 @@ public sealed record TaskCounts(long FullTasks = 0, long FullEvents = 0, long Fu
 {
     public long Total => FullTasks + StickyTasks;
 
-    public static TaskCounts Of(Engine.WorkflowTaskStatistics? s) => s is null
+    public static TaskCounts Of(WorkflowTaskStatistics? s) => s is null
         ? new()
         : new(s.FullHistoryTasks, s.FullHistoryEvents, s.FullHistoryBytes, s.StickyTasks, s.StickyEvents, s.StickyBytes);
 

@@ -10,7 +10,7 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private readonly IAsyncDisposable? owned;
 
-    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned, Engine.WorkflowTaskStatistics? workflowTasks = null)
+    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned, WorkflowTaskStatistics? workflowTasks = null)
     {
         Client = client;
         Description = description;
@@ -21,7 +21,7 @@ public sealed class ServerHost : IAsyncDisposable
     public ITemporalClient Client { get; }
 
     /// <summary>Workflow tasks handed out and what they carried (in-process servers only).</summary>
-    public Engine.WorkflowTaskStatistics? WorkflowTasks { get; }
+    public WorkflowTaskStatistics? WorkflowTasks { get; }
 
     public string Description { get; }
 

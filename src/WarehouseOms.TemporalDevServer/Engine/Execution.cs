@@ -159,6 +159,18 @@ internal sealed class Execution
         previous?.TrySetResult();
     }
 
+    // Result waiters (close-event long polls) wake only when the run closes, not on every event.
+    private TaskCompletionSource? closed;
+
+    public Task Closed => IsOpen ? (closed ??= NewSignal()).Task : Task.CompletedTask;
+
+    public void NotifyClosed()
+    {
+        var previous = closed;
+        closed = null;
+        previous?.TrySetResult();
+    }
+
     public WorkflowExecution Ref => new() { WorkflowId = WorkflowId, RunId = RunId };
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

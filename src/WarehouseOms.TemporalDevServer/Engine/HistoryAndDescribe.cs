@@ -56,7 +56,7 @@ internal sealed partial class WorkflowEngine
                     return new GetWorkflowExecutionHistoryResponse { History = new History() };
                 }
 
-                changed = execution.HistoryChanged;
+                changed = closeOnly ? execution.Closed : execution.HistoryChanged;
             }
 
             var wait = until - DateTime.UtcNow;

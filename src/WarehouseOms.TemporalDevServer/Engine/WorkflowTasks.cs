@@ -571,6 +571,7 @@ internal sealed partial class WorkflowEngine
 
         execution.Activities.Clear();
         open.Remove(execution);
+        execution.NotifyClosed();
         AbortUpdates(execution);
 
         // Queries waiting on a task now go to a legacy query task (a worker replays the closed history).

@@ -1,4 +1,4 @@
-namespace WarehouseOms.TemporalDevServer.Engine;
+namespace WarehouseOms.TemporalDevServer;
 
 /// <summary>
 /// What workflow tasks cost on the wire: tasks handed out with the full history, and tasks handed to a

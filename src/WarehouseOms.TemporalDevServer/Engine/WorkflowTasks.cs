@@ -437,7 +437,12 @@ internal sealed partial class WorkflowEngine
                 ClearStickiness(execution);
             }
 
-            queues.Remove((Ns(request.Namespace), request.StickyTaskQueue, false));
+            // The queue goes with the worker (polls still waiting on it end on their own).
+            var key = (Ns(request.Namespace), request.StickyTaskQueue, false);
+            if (queues.TryGetValue(key, out var queue) && queue.Pollers.Count == 0)
+            {
+                queues.Remove(key);
+            }
         }
     }
 

@@ -29,8 +29,11 @@ public sealed record BenchmarkOptions
     /// <summary>Rounds over the stores, interleaved (memory, postgres, memory, …), so warm-up favours neither.</summary>
     public int Rounds { get; init; } = 2;
 
-    /// <summary>Stores to measure, one after the other in the same run: memory, postgres.</summary>
-    public IReadOnlyList<string> Stores { get; init; } = ["memory", "postgres"];
+    /// <summary>The in-memory store with sticky queues off: every workflow task carries the full history.</summary>
+    public const string FullHistories = "memory-full";
+
+    /// <summary>Stores to measure, one after the other in the same run: memory, memory-full (no sticky queues), postgres.</summary>
+    public IReadOnlyList<string> Stores { get; init; } = ["memory", FullHistories, "postgres"];
 
     /// <summary>PostgreSQL for the durable store (a scratch schema is created and dropped there).</summary>
     public string Database { get; init; } =
@@ -52,7 +55,8 @@ public sealed record BenchmarkOptions
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
           --target HOST:PORT   measure a running server instead of starting one in-process
           --rounds N           rounds over the stores, interleaved (default 2)
-          --store memory|postgres  measure only this store (default: both, in-memory first)
+          --store memory|memory-full|postgres  measure only this store (default: all three in this order;
+                               memory-full = in memory with sticky queues off, full histories on every task)
           --db CONNECTION      PostgreSQL for the durable store (default: ConnectionStrings__WarehouseOms or the local one)
         """;
 
@@ -91,5 +95,5 @@ public sealed record BenchmarkOptions
     }
 
     private static string Store(string value) =>
-        value is "memory" or "postgres" ? value : throw new ArgumentException("--store is memory or postgres");
+        value is "memory" or FullHistories or "postgres" ? value : throw new ArgumentException("--store is memory, memory-full or postgres");
 }

@@ -12,6 +12,9 @@ namespace WarehouseOms.TemporalDevServer.Benchmarks;
 /// </remarks>
 public sealed record Measurement(string Phase, string Unit, int Requested, int Completed, int Failed, TimeSpan Elapsed, TimeSpan CpuTime, double[] LatenciesMs)
 {
+    /// <summary>Workflow tasks handed out during the phase (in-process servers).</summary>
+    public TaskCounts Tasks { get; init; } = new();
+
     public double PerSecond => Completed / Elapsed.TotalSeconds;
 
     public double CpuMsPerOperation => Completed == 0 ? double.NaN : CpuTime.TotalMilliseconds / Completed;
@@ -78,4 +81,27 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
         Array.Sort(sorted);
         return new(phase, unit, count, sorted.Length, failures, total.Elapsed, cpu, sorted);
     }
+}
+
+/// <summary>Workflow tasks handed out, with full histories and on sticky queues, and the history they carried.</summary>
+public sealed record TaskCounts(long FullTasks = 0, long FullEvents = 0, long FullBytes = 0, long StickyTasks = 0, long StickyEvents = 0, long StickyBytes = 0)
+{
+    public long Total => FullTasks + StickyTasks;
+
+    public static TaskCounts Of(WorkflowTaskStatistics? s) => s is null
+        ? new()
+        : new(s.FullHistoryTasks, s.FullHistoryEvents, s.FullHistoryBytes, s.StickyTasks, s.StickyEvents, s.StickyBytes);
+
+    public static TaskCounts operator -(TaskCounts a, TaskCounts b) =>
+        new(a.FullTasks - b.FullTasks, a.FullEvents - b.FullEvents, a.FullBytes - b.FullBytes, a.StickyTasks - b.StickyTasks, a.StickyEvents - b.StickyEvents, a.StickyBytes - b.StickyBytes);
+
+    public static TaskCounts operator +(TaskCounts a, TaskCounts b) =>
+        new(a.FullTasks + b.FullTasks, a.FullEvents + b.FullEvents, a.FullBytes + b.FullBytes, a.StickyTasks + b.StickyTasks, a.StickyEvents + b.StickyEvents, a.StickyBytes + b.StickyBytes);
+
+    public string Describe() => string.Format(
+        CultureInfo.InvariantCulture,
+        "{0} with full history ({1:F1} events, {2:F0} bytes each), {3} sticky ({4:F1} events, {5:F0} bytes each)",
+        FullTasks, Per(FullEvents, FullTasks), Per(FullBytes, FullTasks), StickyTasks, Per(StickyEvents, StickyTasks), Per(StickyBytes, StickyTasks));
+
+    private static double Per(long amount, long tasks) => tasks == 0 ? 0 : (double)amount / tasks;
 }

@@ -27,7 +27,7 @@ foreach (var store in Enumerable.Range(0, options.Rounds).SelectMany(_ => option
     Console.WriteLine($"{server.Description}, " +
         $"{Environment.ProcessorCount} cores, concurrency {options.Concurrency}, " +
         $"pollers {options.WorkflowTaskPollers} workflow / {options.ActivityTaskPollers} activity");
-    var (results, problem) = await RunSuiteAsync(server.Client, options);
+    var (results, problem) = await RunSuiteAsync(server, options);
     suites.Add((store, results));
     if (problem.Length > 0)
     {
@@ -46,8 +46,22 @@ foreach (var store in Enumerable.Range(0, options.Rounds).SelectMany(_ => option
 var perStore = suites.GroupBy(s => s.Store).ToDictionary(g => g.Key, g => g.Select(s => s.Results.Single(r => r.Unit == "wf")).ToList());
 foreach (var (store, rounds) in perStore)
 {
-    Console.WriteLine($"{store,-8} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+    Console.WriteLine($"{store,-11} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
         $"CPU per workflow (this process) {rounds.Average(r => r.CpuMsPerOperation):F2} ms; ceiling on {Environment.ProcessorCount} dedicated cores {rounds.Average(r => r.CpuBoundCeiling):F0}/s");
+    var tasks = rounds.Aggregate(new TaskCounts(), (sum, r) => sum + r.Tasks);
+    if (tasks.Total > 0)
+    {
+        Console.WriteLine($"{string.Empty,-11} workflow tasks: {tasks.Describe()}; CPU per workflow task {rounds.Sum(r => r.CpuTime.TotalMilliseconds) / tasks.Total:F2} ms");
+    }
+}
+
+if (perStore.TryGetValue("memory", out var stickyRounds) && perStore.TryGetValue(BenchmarkOptions.FullHistories, out var fullRounds))
+{
+    double CpuPerTask(List<Measurement> rounds) => rounds.Sum(r => r.CpuTime.TotalMilliseconds) / Math.Max(1, rounds.Aggregate(new TaskCounts(), (sum, r) => sum + r.Tasks).Total);
+    double BytesPerTask(List<Measurement> rounds) => rounds.Aggregate(new TaskCounts(), (sum, r) => sum + r.Tasks) is var t && t.Total > 0 ? (double)(t.FullBytes + t.StickyBytes) / t.Total : double.NaN;
+    Console.WriteLine($"sticky queues save per workflow task: {BytesPerTask(fullRounds) - BytesPerTask(stickyRounds):F0} history bytes " +
+        $"({BytesPerTask(fullRounds):F0} → {BytesPerTask(stickyRounds):F0}), {CpuPerTask(fullRounds) - CpuPerTask(stickyRounds):F2} ms CPU " +
+        $"({CpuPerTask(fullRounds):F2} → {CpuPerTask(stickyRounds):F2} ms, server + SDK in this process)");
 }
 
 if (perStore.TryGetValue("memory", out var inMemory) && perStore.TryGetValue("postgres", out var durable))
@@ -66,8 +80,9 @@ if (problems.Count > 0)
 
 return 0;
 
-static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(ITemporalClient client, BenchmarkOptions options)
+static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(ServerHost server, BenchmarkOptions options)
 {
+    var client = server.Client;
     var results = new List<Measurement>();
     var runId = Guid.NewGuid().ToString("N")[..8];
 
@@ -110,9 +125,11 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(ITe
             await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i));
         }
 
-        results.Add(await Measurement.RunAsync(
+        var tasksBefore = TaskCounts.Of(server.WorkflowTasks);
+        var workflows = await Measurement.RunAsync(
             "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
-            i => RunOneAsync("bench-wf", i)));
+            i => RunOneAsync("bench-wf", i));
+        results.Add(workflows with { Tasks = TaskCounts.Of(server.WorkflowTasks) - tasksBefore });
 
         // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
         // parallelism are exercised; the counts come back as the workflows' results.

@@ -10,14 +10,18 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private readonly IAsyncDisposable? owned;
 
-    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned)
+    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned, WorkflowTaskStatistics? workflowTasks = null)
     {
         Client = client;
         Description = description;
         this.owned = owned;
+        WorkflowTasks = workflowTasks;
     }
 
     public ITemporalClient Client { get; }
+
+    /// <summary>Workflow tasks handed out and what they carried (in-process servers only).</summary>
+    public WorkflowTaskStatistics? WorkflowTasks { get; }
 
     public string Description { get; }
 
@@ -33,9 +37,12 @@ public sealed class ServerHost : IAsyncDisposable
         {
             var scratch = store == "postgres" ? await ScratchSchema.CreateAsync(options.Database) : null;
             var storage = scratch is null ? TemporalDevServerStorage.InMemory : TemporalDevServerStorage.Postgres(options.Database, scratch.Name);
-            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage });
+            // "memory-full": sticky queues off, every workflow task carries the full history (the comparison).
+            var sticky = store != BenchmarkOptions.FullHistories;
+            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky });
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}", new Owned(server, scratch));
+            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}",
+                new Owned(server, scratch), server.WorkflowTasks);
         }
 
         // The dev server executable started the way the SDK's test environment starts it.

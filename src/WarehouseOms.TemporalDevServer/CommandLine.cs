@@ -55,6 +55,16 @@ internal static class CommandLine
                     options = options with { Retention = TimeSpan.Parse(value, CultureInfo.InvariantCulture) };
                     i++;
                     break;
+                case "--dynamic-config-value" when value is not null:
+                    // KEY=VALUE, as the Temporal CLI takes it; the limit.* keys are honoured.
+                    var split = value.IndexOf('=', StringComparison.Ordinal);
+                    if (split > 0)
+                    {
+                        options = options with { Limits = options.Limits.With(value[..split], value[(split + 1)..]) };
+                    }
+
+                    i++;
+                    break;
                 case "--db-filename" or "-f":
                     // The Temporal CLI keeps its dev server in SQLite; this server keeps state in PostgreSQL only.
                     throw new CommandLineException(

@@ -41,6 +41,9 @@ public sealed class TemporalDevServer : IAsyncDisposable
     /// <summary>Which store holds the state, for logs and health checks.</summary>
     public string StoreDescription => engine.StoreDescription;
 
+    /// <summary>Workflow tasks handed out and history events sent with them (full histories vs sticky).</summary>
+    public WorkflowTaskStatistics WorkflowTasks => engine.Stats;
+
     /// <summary>Cancelled when the engine lost its store for good (another engine took it over): the process should stop.</summary>
     public CancellationToken Faulted => engine.Faulted;
 
@@ -144,7 +147,9 @@ public sealed class TemporalDevServer : IAsyncDisposable
             return;
         }
 
-        // No new calls first; then whatever was changed is written before the store closes (and its lock goes).
+        // Long polls answer first (they would hold the stop up), then no new calls; then whatever was
+        // changed is written before the store closes (and its lock goes); the clock goes last.
+        await engine.DrainPollsAsync().WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await app.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         await engine.StopBackgroundWorkAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);

@@ -35,4 +35,66 @@ public sealed record TemporalDevServerOptions
 
     /// <summary>Serve temporal.api.testservice.v1.TestService (the time-skipping test server's API).</summary>
     public bool ServeTestService { get; init; }
+
+    /// <summary>
+    /// Honour workers' sticky task queues (send a worker that has the run cached only the new events).
+    /// Off: every workflow task goes to the normal queue with the full history (for comparisons).
+    /// </summary>
+    public bool StickyTaskQueues { get; init; } = true;
+
+    /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
+    public TemporalDevServerLimits Limits { get; init; } = new();
+}
+
+/// <summary>
+/// Temporal's size limits with Temporal's defaults. Past an error limit a request is refused ("Blob data
+/// size exceeds limit."), a command fails its workflow task and terminates the run, a history terminates
+/// its run; past a warn limit the server logs; past a suggest limit WorkflowTaskStarted suggests continue-as-new.
+/// </summary>
+public sealed record TemporalDevServerLimits
+{
+    /// <summary>limit.blobSize.error: one payload (input, result, signal, memo).</summary>
+    public int BlobSizeError { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>limit.blobSize.warn.</summary>
+    public int BlobSizeWarn { get; init; } = 512 * 1024;
+
+    /// <summary>limit.historySize.error, in bytes.</summary>
+    public long HistorySizeError { get; init; } = 50 * 1024 * 1024;
+
+    /// <summary>limit.historySize.warn.</summary>
+    public long HistorySizeWarn { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>limit.historyCount.error, in events.</summary>
+    public int HistoryCountError { get; init; } = 50 * 1024;
+
+    /// <summary>limit.historyCount.warn.</summary>
+    public int HistoryCountWarn { get; init; } = 10 * 1024;
+
+    /// <summary>limit.historySize.suggestContinueAsNew.</summary>
+    public long HistorySizeSuggestContinueAsNew { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>limit.historyCount.suggestContinueAsNew.</summary>
+    public int HistoryCountSuggestContinueAsNew { get; init; } = 4 * 1024;
+
+    /// <summary>history.workflowTaskRetryMaxInterval: the most a failing task's timeout grows by.</summary>
+    public TimeSpan WorkflowTaskRetryMaxInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Applies one <c>--dynamic-config-value KEY=VALUE</c>; keys it does not know are ignored, as before.</summary>
+    public TemporalDevServerLimits With(string key, string value)
+    {
+        long Number() => long.Parse(value.Trim().Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
+        return key switch
+        {
+            "limit.blobSize.error" => this with { BlobSizeError = (int)Number() },
+            "limit.blobSize.warn" => this with { BlobSizeWarn = (int)Number() },
+            "limit.historySize.error" => this with { HistorySizeError = Number() },
+            "limit.historySize.warn" => this with { HistorySizeWarn = Number() },
+            "limit.historyCount.error" => this with { HistoryCountError = (int)Number() },
+            "limit.historyCount.warn" => this with { HistoryCountWarn = (int)Number() },
+            "limit.historySize.suggestContinueAsNew" => this with { HistorySizeSuggestContinueAsNew = Number() },
+            "limit.historyCount.suggestContinueAsNew" => this with { HistoryCountSuggestContinueAsNew = (int)Number() },
+            _ => this,
+        };
+    }
 }

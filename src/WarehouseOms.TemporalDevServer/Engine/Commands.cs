@@ -1,3 +1,5 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using Temporalio.Api.Command.V1;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -5,11 +7,32 @@ using Temporalio.Api.History.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
-internal sealed record InvalidCommand(WorkflowTaskFailedCause Cause, string Message);
+/// <summary>Why a completion cannot be applied; <see cref="Terminates"/>: a payload past the limit also terminates the run.</summary>
+internal sealed record InvalidCommand(WorkflowTaskFailedCause Cause, string Message, bool Terminates = false);
 
 internal sealed partial class WorkflowEngine
 {
-    private InvalidCommand? Validate(Execution execution, Command command)
+    /// <summary>
+    /// Checks the whole completion before anything is applied, so that a task is either applied whole
+    /// or failed with its cause — never half-applied. Commands are checked in order against what the
+    /// earlier ones of the same task add (two timers with one ID are a duplicate).
+    /// </summary>
+    private InvalidCommand? ValidateCompletion(Execution execution, Temporalio.Api.WorkflowService.V1.RespondWorkflowTaskCompletedRequest request)
+    {
+        var activityIds = execution.Activities.Values.Select(a => a.Attributes.ActivityId).ToHashSet(StringComparer.Ordinal);
+        var timerIds = execution.Timers.Keys.ToHashSet(StringComparer.Ordinal);
+        foreach (var command in request.Commands)
+        {
+            if (Validate(execution, command, activityIds, timerIds) is { } bad)
+            {
+                return bad;
+            }
+        }
+
+        return ValidateUpdateMessages(execution, request);
+    }
+
+    private InvalidCommand? Validate(Execution execution, Command command, HashSet<string> activityIds, HashSet<string> timerIds)
     {
         switch (command.CommandType)
         {
@@ -25,13 +48,18 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, "A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.");
                 }
 
-                if (execution.Activities.Values.Any(x => x.Attributes.ActivityId == a.ActivityId))
+                if (!activityIds.Add(a.ActivityId))
                 {
                     return new(WorkflowTaskFailedCause.ScheduleActivityDuplicateId, $"Duplicate activity ID {a.ActivityId}.");
                 }
 
-                return RetryPolicyRules.Problem(a.RetryPolicy) is { } badActivityRetry
-                    ? new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, badActivityRetry)
+                return TooLarge(a.Input, WorkflowTaskFailedCause.BadScheduleActivityAttributes, "ScheduleActivityTaskCommandAttributes.Input exceeds size limit.") ??
+                    (RetryPolicyRules.Problem(a.RetryPolicy) is { } badActivityRetry
+                        ? new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, badActivityRetry)
+                        : null);
+            case CommandType.RequestCancelActivityTask:
+                return command.RequestCancelActivityTaskCommandAttributes is null
+                    ? new(WorkflowTaskFailedCause.BadRequestCancelActivityAttributes, "RequestCancelActivityTaskCommandAttributes is not set on command.")
                     : null;
             case CommandType.StartTimer:
                 var t = command.StartTimerCommandAttributes;
@@ -40,8 +68,45 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.BadStartTimerAttributes, "TimerId is required.");
                 }
 
-                return execution.Timers.ContainsKey(t.TimerId)
+                return !timerIds.Add(t.TimerId)
                     ? new(WorkflowTaskFailedCause.StartTimerDuplicateId, $"Duplicate timer ID {t.TimerId}.")
+                    : null;
+            case CommandType.CancelTimer:
+                if (command.CancelTimerCommandAttributes is not { TimerId.Length: > 0 } cancel)
+                {
+                    return new(WorkflowTaskFailedCause.BadCancelTimerAttributes, "TimerId is not set on command.");
+                }
+
+                timerIds.Remove(cancel.TimerId);
+                return null;
+            case CommandType.RecordMarker:
+                var marker = command.RecordMarkerCommandAttributes;
+                if (marker is null || string.IsNullOrEmpty(marker.MarkerName))
+                {
+                    return new(WorkflowTaskFailedCause.BadRecordMarkerAttributes, "MarkerName is not set on command.");
+                }
+
+                return marker.Details.Values.Select(p => TooLarge(p, WorkflowTaskFailedCause.BadRecordMarkerAttributes, "RecordMarkerCommandAttributes.Details exceeds size limit."))
+                    .FirstOrDefault(x => x is not null);
+            case CommandType.UpsertWorkflowSearchAttributes:
+                return command.UpsertWorkflowSearchAttributesCommandAttributes is null
+                    ? new(WorkflowTaskFailedCause.BadSearchAttributes, "UpsertWorkflowSearchAttributesCommandAttributes is not set on command.")
+                    : null;
+            case CommandType.ModifyWorkflowProperties:
+                return command.ModifyWorkflowPropertiesCommandAttributes is null
+                    ? new(WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes, "ModifyWorkflowPropertiesCommandAttributes is not set on command.")
+                    : null;
+            case CommandType.CompleteWorkflowExecution:
+                return command.CompleteWorkflowExecutionCommandAttributes is not { } complete
+                    ? new(WorkflowTaskFailedCause.BadCompleteWorkflowExecutionAttributes, "CompleteWorkflowExecutionCommandAttributes is not set on command.")
+                    : TooLarge(complete.Result, WorkflowTaskFailedCause.BadCompleteWorkflowExecutionAttributes, "CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.");
+            case CommandType.FailWorkflowExecution:
+                return command.FailWorkflowExecutionCommandAttributes is null
+                    ? new(WorkflowTaskFailedCause.BadFailWorkflowExecutionAttributes, "FailWorkflowExecutionCommandAttributes is not set on command.")
+                    : null;
+            case CommandType.CancelWorkflowExecution:
+                return command.CancelWorkflowExecutionCommandAttributes is null
+                    ? new(WorkflowTaskFailedCause.BadCancelWorkflowExecutionAttributes, "CancelWorkflowExecutionCommandAttributes is not set on command.")
                     : null;
             case CommandType.StartChildWorkflowExecution:
                 var c = command.StartChildWorkflowExecutionCommandAttributes;
@@ -50,18 +115,71 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "WorkflowId and WorkflowType are required.");
                 }
 
-                return RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
-                    ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
+                if (!KnownNamespace(c.Namespace))
+                {
+                    return new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, $"Namespace {c.Namespace} is not found.");
+                }
+
+                return TooLarge(c.Input, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
+                    (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
+                        ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
+                        : null);
+            case CommandType.SignalExternalWorkflowExecution:
+                var signal = command.SignalExternalWorkflowExecutionCommandAttributes;
+                if (signal is null || string.IsNullOrEmpty(signal.Execution?.WorkflowId) || string.IsNullOrEmpty(signal.SignalName))
+                {
+                    return new(WorkflowTaskFailedCause.BadSignalWorkflowExecutionAttributes, "WorkflowId and SignalName are required.");
+                }
+
+                return !KnownNamespace(signal.Namespace)
+                    ? new(WorkflowTaskFailedCause.BadSignalWorkflowExecutionAttributes, $"Namespace {signal.Namespace} is not found.")
+                    : TooLarge(signal.Input, WorkflowTaskFailedCause.BadSignalWorkflowExecutionAttributes, "SignalExternalWorkflowExecutionCommandAttributes.Input exceeds size limit.");
+            case CommandType.RequestCancelExternalWorkflowExecution:
+                var cancelExternal = command.RequestCancelExternalWorkflowExecutionCommandAttributes;
+                if (cancelExternal is null || string.IsNullOrEmpty(cancelExternal.WorkflowId))
+                {
+                    return new(WorkflowTaskFailedCause.BadRequestCancelExternalWorkflowExecutionAttributes, "WorkflowId is required.");
+                }
+
+                return !KnownNamespace(cancelExternal.Namespace)
+                    ? new(WorkflowTaskFailedCause.BadRequestCancelExternalWorkflowExecutionAttributes, $"Namespace {cancelExternal.Namespace} is not found.")
                     : null;
             case CommandType.ContinueAsNewWorkflowExecution:
-                return RetryPolicyRules.Problem(command.ContinueAsNewWorkflowExecutionCommandAttributes?.RetryPolicy) is { } badNextRetry
-                    ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
-                    : null;
+                var next = command.ContinueAsNewWorkflowExecutionCommandAttributes;
+                if (next is null)
+                {
+                    return new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes is not set on command.");
+                }
+
+                return TooLarge(next.Input, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
+                    (RetryPolicyRules.Problem(next.RetryPolicy) is { } badNextRetry
+                        ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
+                        : null);
             case CommandType.ProtocolMessage:
-                return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "Workflow updates are not supported by this dev server.");
+                return command.ProtocolMessageCommandAttributes is not { MessageId.Length: > 0 }
+                    ? new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "ProtocolMessageCommandAttributes.MessageId is not set on command.")
+                    : null;
+            case CommandType.ScheduleNexusOperation:
+                return new(WorkflowTaskFailedCause.BadScheduleNexusOperationAttributes, "Nexus operations are not supported by this server.");
+            case CommandType.RequestCancelNexusOperation:
+                return new(WorkflowTaskFailedCause.BadRequestCancelNexusOperationAttributes, "Nexus operations are not supported by this server.");
             default:
-                return null;
+                return new(WorkflowTaskFailedCause.UnhandledCommand, $"Unknown command type: {command.CommandType}.");
         }
+    }
+
+    private bool KnownNamespace(string? ns) => string.IsNullOrEmpty(ns) || namespaces.Contains(ns);
+
+    // Temporal: a payload past limit.blobSize.error fails the task and terminates the run.
+    private InvalidCommand? TooLarge(IMessage? payload, WorkflowTaskFailedCause cause, string message)
+    {
+        var size = payload?.CalculateSize() ?? 0;
+        if (size > limits.BlobSizeWarn)
+        {
+            logger?.LogWarning("Blob data size {Size} exceeds the warning limit {Limit} ({Operation})", size, limits.BlobSizeWarn, message);
+        }
+
+        return size > limits.BlobSizeError ? new(cause, message, Terminates: true) : null;
     }
 
     /// <summary>Appends the command's events. Returns true when a new workflow task is needed at once.</summary>
@@ -144,7 +262,7 @@ internal sealed partial class WorkflowEngine
                 CancelExternal(execution, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
                 return false;
             default:
-                throw Errors.InvalidArgument($"Command {command.CommandType} is not supported by this dev server.");
+                return false; // refused by validation before anything was applied
         }
     }
 

@@ -79,6 +79,37 @@ internal sealed class Execution
 
     public long LastCompletedWftStartedId { get; set; }
 
+    /// <summary>
+    /// A retry of a failing task (attempt &gt; 1) is transient: its scheduled and started events are not in
+    /// the history; they are sent to the worker after it and written only if the task completes.
+    /// </summary>
+    public bool WftTransient => WftAttempt > 1;
+
+    /// <summary>The transient task's scheduled and started events while it is started (not stored: a restart times it out).</summary>
+    public List<HistoryEvent>? TransientEvents { get; set; }
+
+    /// <summary>The worker's sticky queue (it has this run cached); null when the next task goes to the normal queue.</summary>
+    public string? StickyQueue { get; set; }
+
+    public TimeSpan StickyScheduleToStart { get; set; }
+
+    /// <summary>The scheduled task waits on the sticky queue (falls back to the normal one after the schedule-to-start timeout).</summary>
+    public bool WftOnSticky { get; set; }
+
+    public TimerHandle? WftScheduleToStartTimer { get; set; }
+
+    /// <summary>Bytes of the history up to the last completed task's started event (what a sticky worker already has).</summary>
+    public long SizeThroughLastCompletedStart { get; set; }
+
+    /// <summary>Bytes of the history so far (what WorkflowTaskStarted reports and the size limits check).</summary>
+    public long HistorySizeBytes { get; set; }
+
+    /// <summary>The history passed a warn limit and that was logged (once per run).</summary>
+    public bool HistoryWarned { get; set; }
+
+    /// <summary>Workflow updates admitted or accepted and not yet completed, by update ID.</summary>
+    public Dictionary<string, UpdateState> Updates { get; } = [];
+
     /// <summary>Events that arrived while a workflow task was started; appended when it closes.</summary>
     public List<BufferedEvent> Buffer { get; } = [];
 
@@ -125,6 +156,18 @@ internal sealed class Execution
     {
         var previous = historyChanged;
         historyChanged = null;
+        previous?.TrySetResult();
+    }
+
+    // Result waiters (close-event long polls) wake only when the run closes, not on every event.
+    private TaskCompletionSource? closed;
+
+    public Task Closed => IsOpen ? (closed ??= NewSignal()).Task : Task.CompletedTask;
+
+    public void NotifyClosed()
+    {
+        var previous = closed;
+        closed = null;
         previous?.TrySetResult();
     }
 

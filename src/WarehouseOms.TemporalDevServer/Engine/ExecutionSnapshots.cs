@@ -110,6 +110,7 @@ internal static class ExecutionSnapshots
         foreach (var bytes in history)
         {
             x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));
+            x.HistorySizeBytes += bytes.Length;
         }
 
         x.PersistedEventCount = x.History.Count;

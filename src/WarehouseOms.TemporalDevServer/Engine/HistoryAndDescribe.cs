@@ -56,7 +56,7 @@ internal sealed partial class WorkflowEngine
                     return new GetWorkflowExecutionHistoryResponse { History = new History() };
                 }
 
-                changed = execution.HistoryChanged;
+                changed = closeOnly ? execution.Closed : execution.HistoryChanged;
             }
 
             var wait = until - DateTime.UtcNow;
@@ -106,6 +106,19 @@ internal sealed partial class WorkflowEngine
                     LastFailure = activity.LastFailure,
                     MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
                 });
+            }
+
+            if (execution.IsOpen && execution.Wft != WorkflowTaskState.None)
+            {
+                // The attempt counts transient retries too: the one place a failing task shows how often it failed.
+                response.PendingWorkflowTask = new PendingWorkflowTaskInfo
+                {
+                    State = execution.Wft == WorkflowTaskState.Started ? PendingWorkflowTaskState.Started : PendingWorkflowTaskState.Scheduled,
+                    ScheduledTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftScheduledTime),
+                    OriginalScheduledTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftScheduledTime),
+                    StartedTime = execution.Wft == WorkflowTaskState.Started ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftStartedTime) : null,
+                    Attempt = execution.WftAttempt,
+                };
             }
 
             foreach (var child in execution.Children.Values.Where(c => c.RunId is not null))

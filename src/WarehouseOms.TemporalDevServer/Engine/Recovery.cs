@@ -81,6 +81,7 @@ internal sealed partial class WorkflowEngine
 
     private void Rehydrate(Execution x)
     {
+        RestoreUpdates(x);
         ArmRunTimeoutTimer(x);
         ArmStartDelay(x);
         foreach (var timer in x.Timers.Values)

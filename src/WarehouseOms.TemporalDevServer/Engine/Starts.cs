@@ -68,13 +68,19 @@ internal sealed partial class WorkflowEngine
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
     {
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
+        CheckBlobSize(request.Input, "StartWorkflowExecution");
         lock (gate)
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
                 request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
             var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
-            return new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
+            return new StartWorkflowExecutionResponse
+            {
+                RunId = execution.RunId,
+                Started = started,
+                EagerWorkflowTask = request.RequestEagerExecution && started ? EagerWorkflowTask(execution, request.Identity) : null,
+            };
         }
     }
 
@@ -86,6 +92,8 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("SignalName is not set on request.");
         }
 
+        CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
+        CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
         lock (gate)
         {
             var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header);
@@ -380,4 +388,13 @@ internal sealed partial class WorkflowEngine
             Identity = identity ?? string.Empty,
             Header = header,
         });
+
+    /// <summary>
+    /// Eager start (request_eager_execution): the first workflow task is started at once and returned with
+    /// the start response, as the Temporal CLI dev server does; the queued copy of it is then stale.
+    /// </summary>
+    private PollWorkflowTaskQueueResponse? EagerWorkflowTask(Execution execution, string identity) =>
+        execution.Wft == WorkflowTaskState.Scheduled && !execution.WftOnSticky
+            ? BuildWorkflowTask(new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt), identity)
+            : null;
 }

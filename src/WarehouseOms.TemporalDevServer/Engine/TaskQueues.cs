@@ -5,17 +5,19 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// <summary>Lightweight work waiting for a poller: the response is built at hand-off, from current state.</summary>
 internal abstract record WorkItem(Execution Execution);
 
-internal sealed record WorkflowTaskItem(Execution Execution, long ScheduledEventId, int Attempt) : WorkItem(Execution);
+internal sealed record WorkflowTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Sticky = false) : WorkItem(Execution);
 
 internal sealed record ActivityTaskItem(Execution Execution, long ScheduledEventId, int Attempt) : WorkItem(Execution);
 
 internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query) : WorkItem(Execution);
 
+/// <summary>A waiting long poll. It is handed an item (or null at shutdown) and builds its answer itself,
+/// so a poll whose call was cancelled meanwhile puts the item back instead of losing it.</summary>
 internal sealed class Poller(string identity)
 {
     public string Identity { get; } = identity;
 
-    public TaskCompletionSource<IMessage> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<WorkItem?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 internal sealed class TaskQueueState
@@ -29,6 +31,10 @@ internal sealed partial class WorkflowEngine
 {
     // Long polls answer before the SDK's own deadline (70 s) with an all-default message = "no task".
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromSeconds(60);
+
+    private bool pollsStopped;
+    private int activePolls;
+    private TaskCompletionSource? pollsDrained;
 
     private TaskQueueState Queue(string ns, string name, bool activity)
     {
@@ -49,13 +55,7 @@ internal sealed partial class WorkflowEngine
         while (queue.Pollers.First is { } first)
         {
             queue.Pollers.RemoveFirst();
-            var response = Build(item, first.Value.Identity);
-            if (response is null)
-            {
-                return; // stale: nothing to deliver
-            }
-
-            if (first.Value.Completion.TrySetResult(response))
+            if (first.Value.Completion.TrySetResult(item))
             {
                 return;
             }
@@ -75,22 +75,6 @@ internal sealed partial class WorkflowEngine
     private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct)
         where T : class, IMessage, new()
     {
-        Poller poller;
-        lock (gate)
-        {
-            var queue = Queue(ns, taskQueue, activity);
-            while (queue.Items.TryDequeue(out var item))
-            {
-                if (Build(item, identity) is T ready)
-                {
-                    return ready;
-                }
-            }
-
-            poller = new Poller(identity);
-            queue.Pollers.AddLast(poller);
-        }
-
         var wait = MaxPollWait;
         if (deadline is { } d)
         {
@@ -101,20 +85,113 @@ internal sealed partial class WorkflowEngine
             }
         }
 
-        await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, wait, ct).ConfigureAwait(false);
-
+        var until = DateTime.UtcNow + wait;
         lock (gate)
         {
-            if (poller.Completion.Task.IsCompletedSuccessfully)
+            if (pollsStopped)
             {
-                return (T)poller.Completion.Task.Result;
+                return new T();
             }
 
-            poller.Completion.TrySetCanceled(CancellationToken.None);
-            Queue(ns, taskQueue, activity).Pollers.Remove(poller);
+            activePolls++;
         }
 
-        // No task: an all-default message (core treats "equals default" as "nothing to do").
-        return new T();
+        try
+        {
+            while (true)
+            {
+                Poller poller;
+                lock (gate)
+                {
+                    var queue = Queue(ns, taskQueue, activity);
+                    while (queue.Items.TryDequeue(out var item))
+                    {
+                        if (Build(item, identity) is T ready)
+                        {
+                            return ready;
+                        }
+                    }
+
+                    poller = new Poller(identity);
+                    queue.Pollers.AddLast(poller);
+                }
+
+                await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, until - DateTime.UtcNow, ct).ConfigureAwait(false);
+                lock (gate)
+                {
+                    if (!poller.Completion.Task.IsCompletedSuccessfully)
+                    {
+                        poller.Completion.TrySetCanceled(CancellationToken.None);
+                        Queue(ns, taskQueue, activity).Pollers.Remove(poller);
+                        return new T();
+                    }
+
+                    if (poller.Completion.Task.Result is not { } handed)
+                    {
+                        return new T(); // shutting down
+                    }
+
+                    if (ct.IsCancellationRequested || pollsStopped)
+                    {
+                        // The caller is gone: the task goes to the next poller, not into a timeout.
+                        Dispatch(ns, taskQueue, activity, handed);
+                        return new T();
+                    }
+
+                    if (Build(handed, identity) is T ready)
+                    {
+                        return ready;
+                    }
+                }
+
+                // A stale item (the task moved on meanwhile): keep waiting for the rest of the poll.
+                if (until <= DateTime.UtcNow)
+                {
+                    return new T();
+                }
+            }
+        }
+        finally
+        {
+            lock (gate)
+            {
+                if (--activePolls == 0)
+                {
+                    pollsDrained?.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>Shutdown: waiting polls answer "no task" at once and new ones are not taken; completes when none runs.</summary>
+    public Task DrainPollsAsync()
+    {
+        lock (gate)
+        {
+            CancelPolls();
+            if (activePolls == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            pollsDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return pollsDrained.Task;
+        }
+    }
+
+    private void CancelPolls()
+    {
+        lock (gate)
+        {
+            pollsStopped = true;
+            foreach (var queue in queues.Values)
+            {
+                while (queue.Pollers.First is { } first)
+                {
+                    queue.Pollers.RemoveFirst();
+                    first.Value.Completion.TrySetResult(null);
+                }
+            }
+        }
     }
 }

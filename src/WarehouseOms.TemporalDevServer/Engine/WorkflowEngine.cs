@@ -23,6 +23,8 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly HashSet<string> namespaces;
     private readonly IEngineStore store;
     private readonly TimeSpan retention;
+    private readonly TemporalDevServerLimits limits;
+    private readonly bool stickyQueues;
     private int clientLocks;
     private long nextOrdinal;
 
@@ -35,6 +37,8 @@ internal sealed partial class WorkflowEngine : IDisposable
     {
         this.store = store;
         retention = options.Retention;
+        limits = options.Limits;
+        stickyQueues = options.StickyTaskQueues;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.
         namespaces = ["default", options.Namespace];
@@ -47,6 +51,8 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public Clock Clock { get; }
 
+    public WorkflowTaskStatistics Stats { get; } = new();
+
     private Timestamp Now => Timestamp.FromDateTime(Clock.Now);
 
     public TimeSpan Retention => retention;
@@ -55,6 +61,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public void Dispose()
     {
+        CancelPolls();
         Clock.Dispose();
         commitWake.Dispose();
         faulted.Dispose();
@@ -158,6 +165,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         e.EventId = execution.History.Count + 1;
         e.EventTime ??= Now;
         execution.History.Add(e);
+        execution.HistorySizeBytes += e.CalculateSize();
         MarkDirty(execution);
         execution.NotifyHistoryChanged();
     }
@@ -186,6 +194,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         {
             ScheduleWorkflowTask(execution, endStartDelay);
         }
+
+        EnforceHistoryLimits(execution);
     }
 
     private bool FlushBuffer(Execution execution)

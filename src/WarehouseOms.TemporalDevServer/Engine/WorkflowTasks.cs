@@ -9,6 +9,11 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 
 internal sealed partial class WorkflowEngine
 {
+    // Temporal: a failing task's timeout grows after the third attempt (5 s doubling, capped), so a
+    // workflow that keeps failing is retried ever more slowly instead of in a tight loop.
+    private const int WorkflowTaskRetryBackoffMinAttempts = 3;
+    private static readonly TimeSpan WorkflowTaskRetryInitialInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>At most one workflow task outstanding: schedule one, or remember that one is needed.</summary>
     /// <param name="endStartDelay">A delayed start gets its first task only from its timer or a signal-with-start.</param>
     private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false)
@@ -31,35 +36,140 @@ internal sealed partial class WorkflowEngine
         execution.StartDelayTimer?.Cancel();
         execution.StartDelayTimer = null;
         execution.StartDelayDue = null;
-        var scheduled = NewEvent(EventType.WorkflowTaskScheduled, e => e.WorkflowTaskScheduledEventAttributes = new WorkflowTaskScheduledEventAttributes
+        var sticky = stickyQueues && execution.StickyQueue is not null && !execution.WftTransient;
+        if (execution.WftTransient)
         {
-            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
-            StartToCloseTimeout = execution.TaskTimeout,
-            Attempt = execution.WftAttempt,
-        });
-        Append(execution, scheduled);
+            // Transient: no scheduled event now; it is written only if this attempt completes.
+            execution.WftScheduledId = execution.History.Count + 1;
+            MarkDirty(execution);
+        }
+        else
+        {
+            var scheduled = NewScheduledEvent(execution, sticky);
+            Append(execution, scheduled);
+            execution.WftScheduledId = scheduled.EventId;
+        }
+
         execution.Wft = WorkflowTaskState.Scheduled;
-        execution.WftScheduledId = scheduled.EventId;
         execution.WftScheduledTime = Clock.Now;
         execution.WftNeeded = false;
-        Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new WorkflowTaskItem(execution, scheduled.EventId, execution.WftAttempt));
+        execution.WftOnSticky = sticky;
+        var item = new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, sticky);
+        if (sticky)
+        {
+            ArmStickyScheduleToStart(execution, item);
+            Dispatch(execution.Namespace, execution.StickyQueue!, activity: false, item);
+        }
+        else
+        {
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, item);
+        }
+    }
+
+    private HistoryEvent NewScheduledEvent(Execution execution, bool sticky) =>
+        NewEvent(EventType.WorkflowTaskScheduled, e => e.WorkflowTaskScheduledEventAttributes = new WorkflowTaskScheduledEventAttributes
+        {
+            TaskQueue = sticky
+                ? new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.StickyQueue, Kind = TaskQueueKind.Sticky, NormalName = execution.TaskQueue }
+                : new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
+            StartToCloseTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(WorkflowTaskTimeout(execution)),
+            Attempt = execution.WftAttempt,
+        });
+
+    private TimeSpan WorkflowTaskTimeout(Execution execution)
+    {
+        var timeout = execution.TaskTimeout.ToTimeSpan();
+        var extra = execution.WftAttempt - WorkflowTaskRetryBackoffMinAttempts;
+        if (extra <= 0)
+        {
+            return timeout;
+        }
+
+        var backoff = WorkflowTaskRetryInitialInterval.TotalSeconds * Math.Pow(2, Math.Min(extra - 1, 30));
+        return timeout + TimeSpan.FromSeconds(Math.Min(backoff, limits.WorkflowTaskRetryMaxInterval.TotalSeconds));
+    }
+
+    // A sticky task nobody takes in time goes to the normal queue (the cached worker may be gone).
+    private void ArmStickyScheduleToStart(Execution execution, WorkflowTaskItem item)
+    {
+        execution.WftScheduleToStartTimer?.Cancel();
+        var timeout = execution.StickyScheduleToStart > TimeSpan.Zero ? execution.StickyScheduleToStart : TimeSpan.FromSeconds(5);
+        execution.WftScheduleToStartTimer = Clock.Schedule(timeout, () =>
+        {
+            if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || !execution.WftOnSticky ||
+                execution.WftScheduledId != item.ScheduledEventId || execution.WftAttempt != item.Attempt)
+            {
+                return;
+            }
+
+            Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
+            {
+                ScheduledEventId = execution.WftScheduledId,
+                TimeoutType = TimeoutType.ScheduleToStart,
+            }));
+            execution.StickyQueue = null;
+            execution.Wft = WorkflowTaskState.None;
+            execution.WftOnSticky = false;
+            // Not a failure of the workflow: the attempt stays, the task goes to the normal queue.
+            ScheduleWorkflowTask(execution);
+            Clock.Poke();
+        });
     }
 
     private PollWorkflowTaskQueueResponse? BuildWorkflowTask(WorkflowTaskItem item, string identity)
     {
         var execution = item.Execution;
-        if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || execution.WftScheduledId != item.ScheduledEventId)
+        if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || execution.WftScheduledId != item.ScheduledEventId ||
+            execution.WftAttempt != item.Attempt || execution.WftOnSticky != item.Sticky)
         {
             return null;
         }
 
+        execution.WftScheduleToStartTimer?.Cancel();
+        execution.WftScheduleToStartTimer = null;
+        if (execution.WftTransient && execution.WftScheduledId != execution.History.Count + 1)
+        {
+            // Events arrived since the transient task was scheduled: it becomes a normal one (attempt 1).
+            execution.WftAttempt = 1;
+            var scheduledNow = NewScheduledEvent(execution, sticky: false);
+            Append(execution, scheduledNow);
+            execution.WftScheduledId = scheduledNow.EventId;
+        }
+
+        var sizeBytes = execution.HistorySizeBytes;
+        var count = execution.History.Count + 1;
         var started = NewEvent(EventType.WorkflowTaskStarted, e => e.WorkflowTaskStartedEventAttributes = new WorkflowTaskStartedEventAttributes
         {
             ScheduledEventId = execution.WftScheduledId,
             Identity = identity,
             RequestId = Guid.NewGuid().ToString(),
+            HistorySizeBytes = sizeBytes,
+            SuggestContinueAsNew = sizeBytes >= limits.HistorySizeSuggestContinueAsNew || count >= limits.HistoryCountSuggestContinueAsNew,
         });
-        Append(execution, started);
+        if (sizeBytes >= limits.HistorySizeSuggestContinueAsNew)
+        {
+            started.WorkflowTaskStartedEventAttributes.SuggestContinueAsNewReasons.Add(SuggestContinueAsNewReason.HistorySizeTooLarge);
+        }
+
+        if (count >= limits.HistoryCountSuggestContinueAsNew)
+        {
+            started.WorkflowTaskStartedEventAttributes.SuggestContinueAsNewReasons.Add(SuggestContinueAsNewReason.TooManyHistoryEvents);
+        }
+
+        if (execution.WftTransient)
+        {
+            var scheduled = NewScheduledEvent(execution, sticky: false);
+            scheduled.EventId = execution.WftScheduledId;
+            scheduled.EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftScheduledTime);
+            started.EventId = execution.WftScheduledId + 1;
+            execution.TransientEvents = [scheduled, started];
+            MarkDirty(execution);
+        }
+        else
+        {
+            Append(execution, started);
+        }
+
         execution.Wft = WorkflowTaskState.Started;
         execution.WftStartedId = started.EventId;
         execution.WftStartedTime = Clock.Now;
@@ -80,7 +190,16 @@ internal sealed partial class WorkflowEngine
             ScheduledTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftScheduledTime),
             StartedTime = started.EventTime,
         };
-        response.History.Events.AddRange(execution.History);
+
+        // A worker polling its sticky queue has the run cached: it gets only what happened since its last task.
+        var from = item.Sticky ? (int)Math.Min(execution.LastCompletedWftStartedId, execution.History.Count) : 0;
+        response.History.Events.AddRange(from == 0 ? execution.History : execution.History.Skip(from));
+        if (execution.TransientEvents is { } transient && execution.WftTransient)
+        {
+            response.History.Events.AddRange(transient);
+        }
+
+        Stats.Record(response.History.Events.Count, execution.HistorySizeBytes - (from == 0 ? 0 : execution.SizeThroughLastCompletedStart), item.Sticky);
         foreach (var query in execution.QueriesForNextWft)
         {
             response.Queries[query.Id] = query.Query;
@@ -88,6 +207,7 @@ internal sealed partial class WorkflowEngine
         }
 
         execution.QueriesForNextWft.Clear();
+        AttachUpdates(execution, response);
         return response;
     }
 
@@ -95,12 +215,24 @@ internal sealed partial class WorkflowEngine
     {
         var scheduledId = execution.WftScheduledId;
         var attempt = execution.WftAttempt;
-        execution.WftTimeout = Clock.ScheduleAt(execution.WftStartedTime + execution.TaskTimeout.ToTimeSpan(), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
+        execution.WftTimeout = Clock.ScheduleAt(execution.WftStartedTime + WorkflowTaskTimeout(execution), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
     }
 
     private Execution TaskOwner(TaskToken token, char kind)
     {
         if (token.Kind != kind || !runsByRunId.TryGetValue(token.RunId, out var execution))
+        {
+            throw Errors.NotFound("Workflow task not found.");
+        }
+
+        return execution;
+    }
+
+    private Execution StartedTask(TaskToken token)
+    {
+        var execution = TaskOwner(token, TaskToken.Workflow);
+        if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != token.EventId || execution.WftAttempt != token.Attempt ||
+            (execution.WftTransient && execution.TransientEvents is null))
         {
             throw Errors.NotFound("Workflow task not found.");
         }
@@ -114,30 +246,34 @@ internal sealed partial class WorkflowEngine
         var after = new List<Action>();
         lock (gate)
         {
-            var execution = TaskOwner(token, TaskToken.Workflow);
-            if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != token.EventId || execution.WftAttempt != token.Attempt)
-            {
-                throw Errors.NotFound("Workflow task not found.");
-            }
-
+            var execution = StartedTask(token);
             var commands = request.Commands;
-            var closes = commands.Any(IsCloseCommand);
-            if (closes && execution.Buffer.Count > 0)
+            if (commands.Any(IsCloseCommand) && HasUnhandledEvents(execution, commands))
             {
-                // New events arrived while the worker decided to close: it must see them first.
-                const string unhandled = "UnhandledCommand: new events arrived while the workflow task was running; the workflow must see them before it closes";
-                FailWorkflowTask(execution, WorkflowTaskFailedCause.UnhandledCommand, new Failure { Message = unhandled }, request.Identity);
-                throw Errors.InvalidArgument(unhandled);
+                // New events (or updates) arrived while the worker decided to close: it must see them first.
+                RejectCompletion(execution, new InvalidCommand(WorkflowTaskFailedCause.UnhandledCommand, string.Empty), request.Identity);
             }
 
-            var invalid = commands.Select(c => Validate(execution, c)).FirstOrDefault(v => v is not null);
-            if (invalid is { } bad)
+            if (ValidateCompletion(execution, request) is { } bad)
             {
-                FailWorkflowTask(execution, bad.Cause, new Failure { Message = bad.Message }, request.Identity);
-                throw Errors.InvalidArgument(bad.Message);
+                RejectCompletion(execution, bad, request.Identity);
             }
 
             execution.WftTimeout?.Cancel();
+            if (execution.WftTransient && execution.TransientEvents is { } transient)
+            {
+                // The attempt that completes is written after all, with its attempt number.
+                foreach (var e in transient)
+                {
+                    Append(execution, e);
+                }
+
+                execution.WftStartedId = transient[^1].EventId;
+            }
+
+            execution.TransientEvents = null;
+            // While a task is started nothing else is written: the history ends with its started event.
+            execution.SizeThroughLastCompletedStart = execution.HistorySizeBytes;
             var completed = NewEvent(EventType.WorkflowTaskCompleted, e => e.WorkflowTaskCompletedEventAttributes = new WorkflowTaskCompletedEventAttributes
             {
                 ScheduledEventId = execution.WftScheduledId,
@@ -150,8 +286,10 @@ internal sealed partial class WorkflowEngine
             execution.LastCompletedWftStartedId = execution.WftStartedId;
             execution.Wft = WorkflowTaskState.None;
             execution.WftAttempt = 1;
+            SetStickiness(execution, request.StickyAttributes);
 
             var needTask = request.ForceCreateNewWorkflowTask;
+            var messages = new UpdateMessages(request.Messages);
             foreach (var command in commands)
             {
                 if (!execution.IsOpen)
@@ -159,9 +297,20 @@ internal sealed partial class WorkflowEngine
                     break;
                 }
 
-                needTask |= ApplyCommand(execution, command, completed.EventId, request.Identity, after);
+                needTask |= command.CommandType == CommandType.ProtocolMessage
+                    ? ApplyUpdateMessage(execution, messages.Take(command.ProtocolMessageCommandAttributes.MessageId))
+                    : ApplyCommand(execution, command, completed.EventId, request.Identity, after);
             }
 
+            foreach (var message in messages.TakeRemaining())
+            {
+                if (execution.IsOpen)
+                {
+                    needTask |= ApplyUpdateMessage(execution, message);
+                }
+            }
+
+            RejectUnprocessedUpdates(execution);
             foreach (var pair in request.QueryResults)
             {
                 var query = execution.QueriesInFlight.FirstOrDefault(q => q.Id == pair.Key);
@@ -175,7 +324,7 @@ internal sealed partial class WorkflowEngine
             if (execution.IsOpen)
             {
                 var buffered = FlushBuffer(execution);
-                if (buffered || needTask || execution.WftNeeded)
+                if (buffered || needTask || execution.WftNeeded || HasUpdatesToSend(execution))
                 {
                     ScheduleWorkflowTask(execution);
                 }
@@ -187,10 +336,114 @@ internal sealed partial class WorkflowEngine
                 action();
             }
 
+            EnforceHistoryLimits(execution);
             Clock.Poke();
         }
 
         return new RespondWorkflowTaskCompletedResponse();
+    }
+
+    /// <summary>
+    /// Buffered events the worker has not seen, not counting a timer fire that this very completion
+    /// cancels (it never reaches the workflow), plus updates waiting to be delivered.
+    /// </summary>
+    private static bool HasUnhandledEvents(Execution execution, IEnumerable<Temporalio.Api.Command.V1.Command> commands)
+    {
+        var cancelledTimers = commands.Where(c => c.CommandType == CommandType.CancelTimer)
+            .Select(c => c.CancelTimerCommandAttributes.TimerId).ToHashSet(StringComparer.Ordinal);
+        return execution.Buffer.Any(b => b.Event.TimerFiredEventAttributes is not { } fired || !cancelledTimers.Contains(fired.TimerId)) ||
+            execution.Updates.Values.Any(u => u.Stage == UpdateStage.Admitted);
+    }
+
+    /// <summary>
+    /// A completion the server cannot apply fails the task as Temporal does: WorkflowTaskFailed with the
+    /// cause and "Cause: message" (only for the first attempt; a repeat is dropped and times out), and the
+    /// worker hears INVALID_ARGUMENT with that message. Too large a payload also terminates the run.
+    /// </summary>
+    private void RejectCompletion(Execution execution, InvalidCommand bad, string identity)
+    {
+        var message = bad.Message.Length == 0 ? CauseName(bad.Cause) : $"{CauseName(bad.Cause)}: {bad.Message}";
+        if (execution.WftTransient && bad.Cause != WorkflowTaskFailedCause.UnhandledCommand && !bad.Terminates)
+        {
+            throw Errors.InvalidArgument(message);
+        }
+
+        FailWorkflowTask(execution, bad.Cause, ServerFailure(message), identity);
+        if (bad.Terminates)
+        {
+            Terminate(execution, message, null, "history-service");
+        }
+
+        throw Errors.InvalidArgument(message);
+    }
+
+    private static Failure ServerFailure(string message) =>
+        new() { Message = message, Source = "Server", ServerFailureInfo = new ServerFailureInfo { NonRetryable = false } };
+
+    // Temporal's Go enums print as their CamelCase names ("UnhandledCommand"), and so do its messages.
+    private static string CauseName(WorkflowTaskFailedCause cause) => cause.ToString();
+
+    private void SetStickiness(Execution execution, Temporalio.Api.TaskQueue.V1.StickyExecutionAttributes? sticky)
+    {
+        if (stickyQueues && sticky?.WorkerTaskQueue is { Name.Length: > 0 } queue)
+        {
+            execution.StickyQueue = queue.Name;
+            execution.StickyScheduleToStart = sticky.ScheduleToStartTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+        }
+        else
+        {
+            execution.StickyQueue = null;
+        }
+    }
+
+    /// <summary>The worker no longer has the run cached: the next task (and one waiting on the sticky queue) goes to the normal queue.</summary>
+    private void ClearStickiness(Execution execution)
+    {
+        execution.StickyQueue = null;
+        if (execution.Wft == WorkflowTaskState.Scheduled && execution.WftOnSticky)
+        {
+            execution.WftScheduleToStartTimer?.Cancel();
+            execution.WftOnSticky = false;
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt));
+        }
+    }
+
+    public void ResetStickyTaskQueue(ResetStickyTaskQueueRequest request)
+    {
+        lock (gate)
+        {
+            var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
+            if (!execution.IsOpen)
+            {
+                throw Errors.AlreadyCompleted();
+            }
+
+            ClearStickiness(execution);
+        }
+    }
+
+    /// <summary>ShutdownWorker: the worker's cache is gone, so is the stickiness of every run that pointed at it.</summary>
+    public void ShutdownWorker(ShutdownWorkerRequest request)
+    {
+        if (string.IsNullOrEmpty(request.StickyTaskQueue))
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            foreach (var execution in open.Where(x => x.StickyQueue == request.StickyTaskQueue).ToList())
+            {
+                ClearStickiness(execution);
+            }
+
+            // The queue goes with the worker (polls still waiting on it end on their own).
+            var key = (Ns(request.Namespace), request.StickyTaskQueue, false);
+            if (queues.TryGetValue(key, out var queue) && queue.Pollers.Count == 0)
+            {
+                queues.Remove(key);
+            }
+        }
     }
 
     public void FailWorkflowTask(RespondWorkflowTaskFailedRequest request)
@@ -198,12 +451,7 @@ internal sealed partial class WorkflowEngine
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Workflow);
         lock (gate)
         {
-            var execution = TaskOwner(token, TaskToken.Workflow);
-            if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != token.EventId || execution.WftAttempt != token.Attempt)
-            {
-                throw Errors.NotFound("Workflow task not found.");
-            }
-
+            var execution = StartedTask(token);
             FailWorkflowTask(execution, request.Cause, request.Failure, request.Identity);
         }
     }
@@ -211,25 +459,29 @@ internal sealed partial class WorkflowEngine
     private void FailWorkflowTask(Execution execution, WorkflowTaskFailedCause cause, Failure? failure, string identity)
     {
         execution.WftTimeout?.Cancel();
-        Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
+        if (!execution.WftTransient)
         {
-            ScheduledEventId = execution.WftScheduledId,
-            StartedEventId = execution.WftStartedId,
-            Cause = cause,
-            Failure = failure,
-            Identity = identity ?? string.Empty,
-        }));
+            Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
+            {
+                ScheduledEventId = execution.WftScheduledId,
+                StartedEventId = execution.WftStartedId,
+                Cause = cause,
+                Failure = failure,
+                Identity = identity ?? string.Empty,
+            }));
+        }
+
         RetryWorkflowTask(execution);
     }
 
     private void TimeOutWorkflowTask(Execution execution, long scheduledId, int attempt)
     {
-        if (!execution.IsOpen || execution.Wft == WorkflowTaskState.None || execution.WftScheduledId != scheduledId || execution.WftAttempt != attempt)
+        if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != scheduledId || execution.WftAttempt != attempt)
         {
             return;
         }
 
-        if (execution.Wft == WorkflowTaskState.Started)
+        if (!execution.WftTransient)
         {
             Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
             {
@@ -237,18 +489,40 @@ internal sealed partial class WorkflowEngine
                 StartedEventId = execution.WftStartedId,
                 TimeoutType = TimeoutType.StartToClose,
             }));
-            RetryWorkflowTask(execution);
         }
+
+        RetryWorkflowTask(execution);
     }
 
+    /// <summary>
+    /// The next attempt after a failure or timeout. As in Temporal: a task that failed on a sticky queue
+    /// is retried once more as attempt 1 on the normal queue (the cached worker may be the problem);
+    /// otherwise the attempt grows and the task is transient — unless new events arrived, which make it
+    /// a normal task again.
+    /// </summary>
     private void RetryWorkflowTask(Execution execution)
     {
         execution.Wft = WorkflowTaskState.None;
-        execution.WftAttempt++;
-        FlushBuffer(execution);
-        // In-flight queries were never answered: offer them to the next task.
+        execution.TransientEvents = null;
+        if (execution.StickyQueue is not null)
+        {
+            execution.StickyQueue = null;
+        }
+        else
+        {
+            execution.WftAttempt++;
+        }
+
+        if (FlushBuffer(execution))
+        {
+            execution.WftAttempt = 1;
+        }
+
+        MarkDirty(execution);
+        // In-flight queries were never answered: offer them to the next task; so are updates.
         execution.QueriesForNextWft.AddRange(execution.QueriesInFlight);
         execution.QueriesInFlight.Clear();
+        ResendUpdates(execution);
         ScheduleWorkflowTask(execution);
         RequeueQueries(execution);
     }
@@ -282,7 +556,9 @@ internal sealed partial class WorkflowEngine
         execution.CloseTime = Clock.Now;
         execution.Wft = WorkflowTaskState.None;
         execution.Buffer.Clear();
+        execution.TransientEvents = null;
         execution.WftTimeout?.Cancel();
+        execution.WftScheduleToStartTimer?.Cancel();
         execution.RunTimeoutTimer?.Cancel();
         execution.StartDelayTimer?.Cancel();
         execution.RunTimeoutDue = null;
@@ -300,6 +576,8 @@ internal sealed partial class WorkflowEngine
 
         execution.Activities.Clear();
         open.Remove(execution);
+        execution.NotifyClosed();
+        AbortUpdates(execution);
 
         // Queries waiting on a task now go to a legacy query task (a worker replays the closed history).
         execution.QueriesAfterWft.AddRange(execution.QueriesForNextWft);
@@ -321,7 +599,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Terminate or time out: a started task is failed first (FORCE_CLOSE_COMMAND).</summary>
     private void ForceClose(Execution execution, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
-        if (execution.Wft == WorkflowTaskState.Started)
+        if (execution.Wft == WorkflowTaskState.Started && !execution.WftTransient)
         {
             Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
             {
@@ -393,6 +671,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("SignalName is not set on request.");
         }
 
+        CheckBlobSize(request.Input, "SignalWorkflowExecution");
         lock (gate)
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);

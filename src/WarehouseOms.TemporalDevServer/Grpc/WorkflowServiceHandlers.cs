@@ -21,6 +21,7 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
                 EncodedFailureAttributes = true,
                 ActivityFailureIncludeHeartbeat = true,
                 UpsertMemo = true,
+                EagerWorkflowStart = true,
             },
         });
 
@@ -40,8 +41,26 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
             Config = new NamespaceConfig { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(engine.Retention) },
         });
 
-    public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context) =>
-        Task.FromResult(new ShutdownWorkerResponse());
+    public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context)
+    {
+        engine.ShutdownWorker(request);
+        return Task.FromResult(new ShutdownWorkerResponse());
+    }
+
+    public Task<ResetStickyTaskQueueResponse> ResetStickyTaskQueue(ResetStickyTaskQueueRequest request, ServerCallContext context)
+    {
+        engine.ResetStickyTaskQueue(request);
+        return Task.FromResult(new ResetStickyTaskQueueResponse());
+    }
+
+    public Task<UpdateWorkflowExecutionResponse> UpdateWorkflowExecution(UpdateWorkflowExecutionRequest request, ServerCallContext context) =>
+        engine.UpdateAsync(request, Deadline(context), context.CancellationToken);
+
+    public Task<PollWorkflowExecutionUpdateResponse> PollWorkflowExecutionUpdate(PollWorkflowExecutionUpdateRequest request, ServerCallContext context) =>
+        engine.PollUpdateAsync(request, Deadline(context), context.CancellationToken);
+
+    public Task<ExecuteMultiOperationResponse> ExecuteMultiOperation(ExecuteMultiOperationRequest request, ServerCallContext context) =>
+        engine.ExecuteMultiOperationAsync(request, Deadline(context), context.CancellationToken);
 
     public Task<RecordWorkerHeartbeatResponse> RecordWorkerHeartbeat(RecordWorkerHeartbeatRequest request, ServerCallContext context) =>
         Task.FromResult(new RecordWorkerHeartbeatResponse());
@@ -194,5 +213,9 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<RespondActivityTaskFailedByIdRequest, RespondActivityTaskFailedByIdResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskFailedById), (s, r, c) => s.RespondActivityTaskFailedById(r, c));
         b.Unary<RespondActivityTaskCanceledRequest, RespondActivityTaskCanceledResponse>(nameof(WorkflowServiceHandlers.RespondActivityTaskCanceled), (s, r, c) => s.RespondActivityTaskCanceled(r, c));
         b.Unary<RespondQueryTaskCompletedRequest, RespondQueryTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondQueryTaskCompleted), (s, r, c) => s.RespondQueryTaskCompleted(r, c));
+        b.Unary<ResetStickyTaskQueueRequest, ResetStickyTaskQueueResponse>(nameof(WorkflowServiceHandlers.ResetStickyTaskQueue), (s, r, c) => s.ResetStickyTaskQueue(r, c));
+        b.Unary<UpdateWorkflowExecutionRequest, UpdateWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.UpdateWorkflowExecution), (s, r, c) => s.UpdateWorkflowExecution(r, c));
+        b.Unary<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>(nameof(WorkflowServiceHandlers.PollWorkflowExecutionUpdate), (s, r, c) => s.PollWorkflowExecutionUpdate(r, c));
+        b.Unary<ExecuteMultiOperationRequest, ExecuteMultiOperationResponse>(nameof(WorkflowServiceHandlers.ExecuteMultiOperation), (s, r, c) => s.ExecuteMultiOperation(r, c));
     }
 }

@@ -33,3 +33,9 @@ public sealed class TimeSkippingCollection : ICollectionFixture<TimeSkippingEnvi
 {
     public const string Name = "Time-skipping test server";
 }
+
+[CollectionDefinition(Name)]
+public sealed class LimitsCollection : ICollectionFixture<SmallLimitsEnvironmentFixture>
+{
+    public const string Name = "Dev server: small size limits";
+}

@@ -10,7 +10,7 @@ namespace WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 /// <c>WAREHOUSEOMS_DEVSERVER_STORE=postgres</c> the server keeps its state in a scratch PostgreSQL
 /// database (<c>--db</c>), so the same conformance tests run against both stores.
 /// </summary>
-public sealed class LocalEnvironmentFixture : IAsyncLifetime
+public class LocalEnvironmentFixture : IAsyncLifetime
 {
     public const string StoreVariable = "WAREHOUSEOMS_DEVSERVER_STORE";
 
@@ -20,9 +20,12 @@ public sealed class LocalEnvironmentFixture : IAsyncLifetime
     public WorkflowEnvironment Environment =>
         environment ?? throw new InvalidOperationException("The dev server has not started");
 
+    /// <summary><c>KEY=VALUE</c> pairs passed as <c>--dynamic-config-value</c>, as the Temporal CLI takes them.</summary>
+    protected virtual IEnumerable<string> DynamicConfig => [];
+
     public async Task InitializeAsync()
     {
-        var extraArgs = new List<string>();
+        var extraArgs = DynamicConfig.SelectMany(value => new[] { "--dynamic-config-value", value }).ToList();
         if (string.Equals(System.Environment.GetEnvironmentVariable(StoreVariable), "postgres", StringComparison.OrdinalIgnoreCase))
         {
             store = await DurableStore.CreateAsync();
@@ -54,6 +57,27 @@ public sealed class LocalEnvironmentFixture : IAsyncLifetime
             await store.DisposeAsync();
         }
     }
+}
+
+/// <summary>
+/// A dev server with small size limits (a 10 KB payload, 80 events), so that tests reach them quickly;
+/// continue-as-new is suggested from 30 events or 4 KB of history.
+/// </summary>
+public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
+{
+    public const int BlobSizeError = 10_000;
+    public const int HistoryCountError = 80;
+    public const int HistoryCountSuggestContinueAsNew = 30;
+
+    protected override IEnumerable<string> DynamicConfig =>
+    [
+        $"limit.blobSize.error={BlobSizeError}",
+        "limit.blobSize.warn=5000",
+        $"limit.historyCount.error={HistoryCountError}",
+        "limit.historyCount.warn=60",
+        $"limit.historyCount.suggestContinueAsNew={HistoryCountSuggestContinueAsNew}",
+        "limit.historySize.suggestContinueAsNew=4096",
+    ];
 }
 
 /// <summary>

@@ -1,0 +1,497 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.ErrorDetails.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Protocol.V1;
+using Temporalio.Api.Update.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+internal enum UpdateStage
+{
+    /// <summary>Known to the server, not yet sent to a worker (lost on restart: the client retries).</summary>
+    Admitted,
+
+    /// <summary>Sent with a workflow task; back to admitted if that task fails.</summary>
+    Sent,
+
+    /// <summary>The workflow's validator accepted it: WorkflowExecutionUpdateAccepted is in the history (durable).</summary>
+    Accepted,
+
+    /// <summary>Rejected, or WorkflowExecutionUpdateCompleted is in the history.</summary>
+    Completed,
+}
+
+/// <summary>One workflow update in flight. Guarded by the engine lock.</summary>
+internal sealed class UpdateState
+{
+    private TaskCompletionSource? changed;
+
+    public required string Id { get; init; }
+
+    public required Request Request { get; init; }
+
+    public UpdateStage Stage { get; set; }
+
+    public long AcceptedEventId { get; set; }
+
+    public Outcome? Outcome { get; set; }
+
+    /// <summary>Set when the run closed before the update was accepted: callers get this error.</summary>
+    public RpcException? Aborted { get; set; }
+
+    public Task Changed => (changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Notify()
+    {
+        var previous = changed;
+        changed = null;
+        previous?.TrySetResult();
+    }
+}
+
+/// <summary>The protocol messages of one completion, taken by ID as ProtocolMessage commands name them.</summary>
+internal sealed class UpdateMessages(IEnumerable<Message> messages)
+{
+    private readonly List<Message> remaining = [.. messages];
+
+    public Message? Take(string id)
+    {
+        var index = remaining.FindIndex(m => m.Id == id);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var message = remaining[index];
+        remaining.RemoveAt(index);
+        return message;
+    }
+
+    public List<Message> TakeRemaining()
+    {
+        var rest = remaining.ToList();
+        remaining.Clear();
+        return rest;
+    }
+}
+
+/// <summary>
+/// Workflow updates as Temporal runs them: admitted, sent to the worker as a protocol message with the
+/// next workflow task, accepted (WorkflowExecutionUpdateAccepted) or rejected by the workflow's
+/// validator, completed (WorkflowExecutionUpdateCompleted). Callers wait for the stage they ask for.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    // An update call that has not reached its stage answers with the stage it reached; the client asks again.
+    private static readonly TimeSpan MaxUpdateWait = TimeSpan.FromSeconds(20);
+
+    public async Task<UpdateWorkflowExecutionResponse> UpdateAsync(UpdateWorkflowExecutionRequest request, DateTime? deadline, CancellationToken ct)
+    {
+        var update = request.Request ?? throw Errors.InvalidArgument("Request is not set on request.");
+        Execution execution;
+        UpdateState state;
+        lock (gate)
+        {
+            execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
+            if (!string.IsNullOrEmpty(request.FirstExecutionRunId) && execution.FirstRunId != request.FirstExecutionRunId)
+            {
+                throw Errors.NotFound("workflow execution not found for the given first execution run ID");
+            }
+
+            state = Admit(execution, update);
+        }
+
+        var response = await WaitForStageAsync(execution, state, request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
+        return new UpdateWorkflowExecutionResponse { UpdateRef = response.UpdateRef, Outcome = response.Outcome, Stage = response.Stage };
+    }
+
+    public async Task<PollWorkflowExecutionUpdateResponse> PollUpdateAsync(PollWorkflowExecutionUpdateRequest request, DateTime? deadline, CancellationToken ct)
+    {
+        var reference = request.UpdateRef ?? throw Errors.InvalidArgument("UpdateRef is not set on request.");
+        Execution execution;
+        UpdateState state;
+        lock (gate)
+        {
+            execution = Find(request.Namespace, reference.WorkflowExecution?.WorkflowId ?? string.Empty, reference.WorkflowExecution?.RunId);
+            state = execution.Updates.GetValueOrDefault(reference.UpdateId) ?? CompletedUpdate(execution, reference.UpdateId)
+                ?? throw Errors.NotFound($"update {reference.UpdateId} not found");
+        }
+
+        return await WaitForStageAsync(execution, state, request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Update-with-start (ExecuteMultiOperation: a start and an update): the run is started (or found, by
+    /// the conflict policy) and the update admitted in one critical section, so it reaches the first task.
+    /// </summary>
+    public async Task<ExecuteMultiOperationResponse> ExecuteMultiOperationAsync(ExecuteMultiOperationRequest request, DateTime? deadline, CancellationToken ct)
+    {
+        if (request.Operations.Count != 2 || request.Operations[0].StartWorkflow is not { } start || request.Operations[1].UpdateWorkflow is not { } update)
+        {
+            throw Errors.InvalidArgument("Operations have to be exactly [Start, Update].");
+        }
+
+        if (update.WorkflowExecution?.WorkflowId is { Length: > 0 } target && target != start.WorkflowId)
+        {
+            throw Errors.InvalidArgument("WorkflowId is not consistent with previous operation(s)");
+        }
+
+        Execution execution;
+        UpdateState state;
+        bool started;
+        try
+        {
+            RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
+            CheckBlobSize(start.Input, "StartWorkflowExecution");
+            lock (gate)
+            {
+                var args = ArgsOf(start.Namespace, start.WorkflowId, start.WorkflowType!.Name, start.TaskQueue!.Name, start.RequestId, start.Input,
+                    start.WorkflowExecutionTimeout, start.WorkflowRunTimeout, start.WorkflowTaskTimeout, start.Identity, start.RetryPolicy,
+                    start.Memo, start.SearchAttributes, start.Header, start.WorkflowStartDelay, start.Priority);
+                (execution, started) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
+                state = Admit(execution, update.Request ?? throw Errors.InvalidArgument("Request is not set on request."));
+            }
+        }
+        catch (RpcException error)
+        {
+            throw MultiOperationFailed(error);
+        }
+
+        var outcome = await WaitForStageAsync(execution, state, update.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
+        return new ExecuteMultiOperationResponse
+        {
+            Responses =
+            {
+                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started } },
+                new ExecuteMultiOperationResponse.Types.Response
+                {
+                    UpdateWorkflow = new UpdateWorkflowExecutionResponse { UpdateRef = outcome.UpdateRef, Outcome = outcome.Outcome, Stage = outcome.Stage },
+                },
+            },
+        };
+    }
+
+    // Temporal reports a failed multi-operation with one status per operation (the SDK maps the start's).
+    private static RpcException MultiOperationFailed(RpcException error)
+    {
+        var startStatus = new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)error.StatusCode, Message = error.Status.Detail };
+        var details = error.Trailers.GetValueBytes("grpc-status-details-bin");
+        if (details is not null)
+        {
+            startStatus.Details.AddRange(GrpcStatus.Parser.ParseFrom(details).Details);
+        }
+
+        var failure = new MultiOperationExecutionFailure
+        {
+            Statuses =
+            {
+                startStatus,
+                new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)StatusCode.Aborted, Message = "Operation was aborted." },
+            },
+        };
+        var message = $"Update-with-Start could not be executed. {error.Status.Detail}";
+        var status = new GrpcStatus { Code = (int)error.StatusCode, Message = message };
+        status.Details.Add(Any.Pack(failure));
+        return new RpcException(new Status(error.StatusCode, message), new Metadata { { "grpc-status-details-bin", Google.Protobuf.MessageExtensions.ToByteArray(status) } });
+    }
+
+    /// <summary>Admits an update (or finds it again by ID) and makes sure a workflow task will carry it. Under the lock.</summary>
+    private UpdateState Admit(Execution execution, Request request)
+    {
+        if (string.IsNullOrEmpty(request.Input?.Name))
+        {
+            throw Errors.InvalidArgument("Update name is not set on request.");
+        }
+
+        CheckBlobSize(request.Input.Args, "UpdateWorkflowExecution");
+        request.Meta ??= new Meta();
+        if (string.IsNullOrEmpty(request.Meta.UpdateId))
+        {
+            request.Meta.UpdateId = Guid.NewGuid().ToString();
+        }
+
+        var id = request.Meta.UpdateId;
+        if (execution.Updates.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+
+        if (CompletedUpdate(execution, id) is { } done)
+        {
+            return done;
+        }
+
+        if (!execution.IsOpen)
+        {
+            throw Errors.AlreadyCompleted();
+        }
+
+        var state = new UpdateState { Id = id, Request = request };
+        execution.Updates[id] = state;
+        ScheduleWorkflowTask(execution);
+        return state;
+    }
+
+    // A completed update is found in the history (WorkflowExecutionUpdateCompleted), also after a restart.
+    private static UpdateState? CompletedUpdate(Execution execution, string id)
+    {
+        for (var i = execution.History.Count - 1; i >= 0; i--)
+        {
+            if (execution.History[i].WorkflowExecutionUpdateCompletedEventAttributes is { } completed && completed.Meta?.UpdateId == id)
+            {
+                return new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = completed.Outcome };
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<PollWorkflowExecutionUpdateResponse> WaitForStageAsync(Execution execution, UpdateState state, UpdateWorkflowExecutionLifecycleStage wanted,
+        DateTime? deadline, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + MaxUpdateWait;
+        if (deadline is { } d && d - TimeSpan.FromSeconds(1) < until)
+        {
+            until = d - TimeSpan.FromSeconds(1);
+        }
+
+        while (true)
+        {
+            Task changed;
+            lock (gate)
+            {
+                if (state.Aborted is { } aborted)
+                {
+                    throw aborted;
+                }
+
+                var reached = StageOf(state);
+                if (reached >= wanted || DateTime.UtcNow >= until)
+                {
+                    return new PollWorkflowExecutionUpdateResponse
+                    {
+                        UpdateRef = new UpdateRef { WorkflowExecution = execution.Ref, UpdateId = state.Id },
+                        Stage = reached,
+                        Outcome = state.Outcome,
+                    };
+                }
+
+                changed = state.Changed;
+            }
+
+            await Waits.CompletionOrTimeoutAsync(changed, until - DateTime.UtcNow, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static UpdateWorkflowExecutionLifecycleStage StageOf(UpdateState state) => state.Stage switch
+    {
+        UpdateStage.Completed => UpdateWorkflowExecutionLifecycleStage.Completed,
+        UpdateStage.Accepted => UpdateWorkflowExecutionLifecycleStage.Accepted,
+        _ => UpdateWorkflowExecutionLifecycleStage.Admitted,
+    };
+
+    private static bool HasUpdatesToSend(Execution execution) => execution.Updates.Values.Any(u => u.Stage == UpdateStage.Admitted);
+
+    /// <summary>Adds every admitted update to the task as a request message (sequenced before WorkflowTaskStarted).</summary>
+    private static void AttachUpdates(Execution execution, PollWorkflowTaskQueueResponse response)
+    {
+        foreach (var update in execution.Updates.Values)
+        {
+            if (update.Stage != UpdateStage.Admitted)
+            {
+                continue;
+            }
+
+            update.Stage = UpdateStage.Sent;
+            response.Messages.Add(new Message
+            {
+                Id = update.Id + "/request",
+                ProtocolInstanceId = update.Id,
+                EventId = response.StartedEventId - 1,
+                Body = Any.Pack(update.Request),
+            });
+        }
+    }
+
+    /// <summary>The task that carried them failed: the next one carries them again.</summary>
+    private static void ResendUpdates(Execution execution)
+    {
+        foreach (var update in execution.Updates.Values.Where(u => u.Stage == UpdateStage.Sent))
+        {
+            update.Stage = UpdateStage.Admitted;
+        }
+    }
+
+    private InvalidCommand? ValidateUpdateMessages(Execution execution, RespondWorkflowTaskCompletedRequest request)
+    {
+        var ids = request.Messages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var command in request.Commands.Where(c => c.CommandType == CommandType.ProtocolMessage))
+        {
+            if (!ids.Contains(command.ProtocolMessageCommandAttributes.MessageId))
+            {
+                return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage,
+                    $"ProtocolMessageCommand referenced absent message ID {command.ProtocolMessageCommandAttributes.MessageId}");
+            }
+        }
+
+        var accepting = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in request.Messages)
+        {
+            var update = execution.Updates.GetValueOrDefault(message.ProtocolInstanceId);
+            var problem = message.Body switch
+            {
+                null => "message body is not set",
+                _ when update is null => $"update {message.ProtocolInstanceId} is not in flight",
+                _ when message.Body.Is(Acceptance.Descriptor) && update.Stage != UpdateStage.Sent => $"update {update.Id} cannot be accepted in stage {update.Stage}",
+                _ when message.Body.Is(Rejection.Descriptor) && update.Stage != UpdateStage.Sent => $"update {update.Id} cannot be rejected in stage {update.Stage}",
+                _ when message.Body.Is(Response.Descriptor) && update.Stage != UpdateStage.Accepted && !accepting.Contains(update.Id) => $"update {update.Id} was not accepted",
+                _ when !message.Body.Is(Acceptance.Descriptor) && !message.Body.Is(Rejection.Descriptor) && !message.Body.Is(Response.Descriptor) => $"unsupported message {message.Body.TypeUrl}",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, problem);
+            }
+
+            if (message.Body!.Is(Acceptance.Descriptor))
+            {
+                accepting.Add(message.ProtocolInstanceId);
+            }
+
+            if (TooLarge(message.Body, WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, $"Message type {message.Body.TypeUrl} exceeds size limit.") is { } tooLarge)
+            {
+                return tooLarge;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Applies one accepted, rejected or completed update message at its place among the commands.</summary>
+    private bool ApplyUpdateMessage(Execution execution, Message? message)
+    {
+        if (message is null || !execution.Updates.TryGetValue(message.ProtocolInstanceId, out var update))
+        {
+            return false;
+        }
+
+        if (message.Body.Is(Acceptance.Descriptor))
+        {
+            var acceptance = message.Body.Unpack<Acceptance>();
+            var accepted = NewEvent(EventType.WorkflowExecutionUpdateAccepted, e => e.WorkflowExecutionUpdateAcceptedEventAttributes = new WorkflowExecutionUpdateAcceptedEventAttributes
+            {
+                ProtocolInstanceId = update.Id,
+                AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
+                AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId,
+                AcceptedRequest = acceptance.AcceptedRequest ?? update.Request,
+            });
+            Append(execution, accepted);
+            update.Stage = UpdateStage.Accepted;
+            update.AcceptedEventId = accepted.EventId;
+        }
+        else if (message.Body.Is(Rejection.Descriptor))
+        {
+            // A rejection leaves no event, as in Temporal: only the caller hears of it.
+            update.Outcome = new Outcome { Failure = message.Body.Unpack<Rejection>().Failure };
+            update.Stage = UpdateStage.Completed;
+            execution.Updates.Remove(update.Id);
+        }
+        else if (message.Body.Is(Response.Descriptor))
+        {
+            var response = message.Body.Unpack<Response>();
+            Append(execution, NewEvent(EventType.WorkflowExecutionUpdateCompleted, e => e.WorkflowExecutionUpdateCompletedEventAttributes = new WorkflowExecutionUpdateCompletedEventAttributes
+            {
+                Meta = response.Meta ?? update.Request.Meta,
+                AcceptedEventId = update.AcceptedEventId,
+                Outcome = response.Outcome,
+            }));
+            update.Outcome = response.Outcome;
+            update.Stage = UpdateStage.Completed;
+            execution.Updates.Remove(update.Id);
+        }
+
+        update.Notify();
+        return false;
+    }
+
+    /// <summary>Updates the worker was sent but did not answer in a completed task are rejected, as in Temporal.</summary>
+    private static void RejectUnprocessedUpdates(Execution execution)
+    {
+        if (!execution.IsOpen)
+        {
+            return;
+        }
+
+        foreach (var update in execution.Updates.Values.Where(u => u.Stage == UpdateStage.Sent).ToList())
+        {
+            update.Outcome = new Outcome
+            {
+                Failure = new Temporalio.Api.Failure.V1.Failure
+                {
+                    Message = "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
+                    Source = "Server",
+                    ServerFailureInfo = new Temporalio.Api.Failure.V1.ServerFailureInfo(),
+                },
+            };
+            update.Stage = UpdateStage.Completed;
+            execution.Updates.Remove(update.Id);
+            update.Notify();
+        }
+    }
+
+    /// <summary>The run closed: an accepted update fails, one not yet accepted is aborted (callers get NOT_FOUND).</summary>
+    private static void AbortUpdates(Execution execution)
+    {
+        foreach (var update in execution.Updates.Values)
+        {
+            if (update.Stage == UpdateStage.Accepted)
+            {
+                update.Outcome = new Outcome
+                {
+                    Failure = new Temporalio.Api.Failure.V1.Failure
+                    {
+                        Message = "Workflow Update failed because the Workflow completed before the Update completed.",
+                        Source = "Server",
+                        ServerFailureInfo = new Temporalio.Api.Failure.V1.ServerFailureInfo(),
+                    },
+                };
+                update.Stage = UpdateStage.Completed;
+            }
+            else
+            {
+                update.Aborted = Errors.AlreadyCompleted();
+            }
+
+            update.Notify();
+        }
+
+        execution.Updates.Clear();
+    }
+
+    /// <summary>After a restart: accepted updates that have not completed are in flight again (from the history).</summary>
+    private static void RestoreUpdates(Execution execution)
+    {
+        foreach (var e in execution.History)
+        {
+            if (e.WorkflowExecutionUpdateAcceptedEventAttributes is { } accepted)
+            {
+                execution.Updates[accepted.ProtocolInstanceId] = new UpdateState
+                {
+                    Id = accepted.ProtocolInstanceId,
+                    Request = accepted.AcceptedRequest ?? new Request(),
+                    Stage = UpdateStage.Accepted,
+                    AcceptedEventId = e.EventId,
+                };
+            }
+            else if (e.WorkflowExecutionUpdateCompletedEventAttributes?.Meta?.UpdateId is { } done)
+            {
+                execution.Updates.Remove(done);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// A worker written by hand on the SDK's raw WorkflowService, for the protocol details a real worker
+/// never shows on purpose (a completion racing a signal, a command the server must refuse, sticky polls).
+/// </summary>
+internal sealed class RawWorker(ITemporalClient client, RpcOptions rpc)
+{
+    public const string Identity = "raw-worker";
+
+    public WorkflowService Service => client.Connection.WorkflowService;
+
+    /// <summary>Long-polls until a workflow task arrives on the queue.</summary>
+    public Task<PollWorkflowTaskQueueResponse> PollAsync(string queue, string? normalName = null) =>
+        Eventually.UntilAsync(
+            () => Service.PollWorkflowTaskQueueAsync(new()
+            {
+                Namespace = client.Options.Namespace,
+                TaskQueue = normalName is null
+                    ? new TaskQueue { Name = queue, Kind = TaskQueueKind.Normal }
+                    : new TaskQueue { Name = queue, Kind = TaskQueueKind.Sticky, NormalName = normalName },
+                Identity = Identity,
+            }, rpc),
+            task => task.TaskToken.Length > 0,
+            $"a workflow task on {queue}");
+
+    public Task<RespondWorkflowTaskCompletedResponse> CompleteAsync(PollWorkflowTaskQueueResponse task, params Command[] commands) =>
+        CompleteAsync(task, null, commands);
+
+    public Task<RespondWorkflowTaskCompletedResponse> CompleteAsync(PollWorkflowTaskQueueResponse task, StickyExecutionAttributes? sticky, params Command[] commands)
+    {
+        var request = new RespondWorkflowTaskCompletedRequest
+        {
+            Namespace = client.Options.Namespace,
+            TaskToken = task.TaskToken,
+            Identity = Identity,
+            StickyAttributes = sticky,
+        };
+        request.Commands.AddRange(commands);
+        return Service.RespondWorkflowTaskCompletedAsync(request, rpc);
+    }
+
+    public static Command CompleteWorkflow() => new()
+    {
+        CommandType = CommandType.CompleteWorkflowExecution,
+        CompleteWorkflowExecutionCommandAttributes = new CompleteWorkflowExecutionCommandAttributes(),
+    };
+
+    public static Command StartTimer(string id, TimeSpan fireAfter) => new()
+    {
+        CommandType = CommandType.StartTimer,
+        StartTimerCommandAttributes = new StartTimerCommandAttributes
+        {
+            TimerId = id,
+            StartToFireTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(fireAfter),
+        },
+    };
+
+    public static Command CancelTimer(string id) => new()
+    {
+        CommandType = CommandType.CancelTimer,
+        CancelTimerCommandAttributes = new CancelTimerCommandAttributes { TimerId = id },
+    };
+
+    /// <summary>Starts a run of a workflow type no real worker knows; only this worker serves its queue.</summary>
+    public Task<WorkflowHandle> StartAsync(string workflowId, string taskQueue) =>
+        client.StartWorkflowAsync("RawWorkflow", Array.Empty<object?>(), new(workflowId, taskQueue) { Rpc = rpc });
+
+    public static Payloads NoPayloads() => new();
+}

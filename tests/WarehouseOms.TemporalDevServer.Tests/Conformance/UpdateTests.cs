@@ -1,0 +1,115 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>Workflow updates: validators, the accepted and completed events, wait stages, polling, update-with-start.</summary>
+[Collection(WorkflowsCollection.Name)]
+public sealed class UpdateTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private TemporalWorkerOptionsBuilder Worker => new(WorkerOptions().AddWorkflow<UpdatableWorkflow>());
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ExecuteUpdate_RunsTheHandler_AndRecordsAcceptedAndCompleted()
+    {
+        var (count, events) = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update"));
+            var n = await handle.ExecuteUpdateAsync(wf => wf.AddAsync("a"), new() { Rpc = Rpc });
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal(["a"], await handle.GetResultAsync(rpcOptions: Rpc));
+            return (n, (await handle.FetchHistoryAsync(HistoryRpc)).Events);
+        });
+
+        Assert.Equal(1, count);
+        var accepted = events.Single(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted);
+        var completed = events.Single(e => e.EventType == EventType.WorkflowExecutionUpdateCompleted).WorkflowExecutionUpdateCompletedEventAttributes;
+        Assert.Equal(accepted.EventId, completed.AcceptedEventId);
+        Assert.Equal(accepted.WorkflowExecutionUpdateAcceptedEventAttributes.ProtocolInstanceId, completed.Meta.UpdateId);
+        Assert.NotNull(completed.Outcome.Success);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task UpdateRejectedByItsValidator_FailsTheCaller_AndLeavesNoUpdateEvent()
+    {
+        var (error, events) = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-rejected"));
+            var failure = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync(string.Empty), new() { Rpc = Rpc }));
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Empty(await handle.GetResultAsync(rpcOptions: Rpc));
+            return (failure, (await handle.FetchHistoryAsync(HistoryRpc)).Events);
+        });
+
+        Assert.Contains("an item must not be empty", error.InnerException?.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(events, e => e.EventType is EventType.WorkflowExecutionUpdateAccepted or EventType.WorkflowExecutionUpdateCompleted);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartUpdate_ReturnsOnAcceptance_AndTheResultIsPolledLater()
+    {
+        var (result, accepted) = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-stages"));
+            var update = await handle.StartUpdateAsync(wf => wf.AddWhenReleasedAsync("late"), new(WorkflowUpdateStage.Accepted) { Rpc = Rpc });
+            var whileAccepted = (await handle.FetchHistoryAsync(HistoryRpc)).Events.Select(e => e.EventType).ToList();
+            await handle.SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            var value = await update.GetResultAsync(Rpc);
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal(["late"], await handle.GetResultAsync(rpcOptions: Rpc));
+            return (value, whileAccepted);
+        });
+
+        Assert.Equal("added late", result);
+        Assert.Contains(EventType.WorkflowExecutionUpdateAccepted, accepted);
+        Assert.DoesNotContain(EventType.WorkflowExecutionUpdateCompleted, accepted);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task UpdateWithStart_StartsTheWorkflow_ThenUsesTheRunningOne()
+    {
+        var id = NewWorkflowId("update-with-start");
+        WithStartWorkflowOperation<WorkflowHandle<UpdatableWorkflow, IReadOnlyList<string>>> StartOperation() =>
+            WithStartWorkflowOperation.Create((UpdatableWorkflow wf) => wf.RunAsync(), new(id, TaskQueue) { IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting });
+
+        var (first, second, events) = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var start = StartOperation();
+            var one = await Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync("a"), new(start) { Rpc = Rpc });
+            var two = await Client.ExecuteUpdateWithStartWorkflowAsync((UpdatableWorkflow wf) => wf.AddAsync("b"), new(StartOperation()) { Rpc = Rpc });
+            var handle = await start.GetHandleAsync();
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal(["a", "b"], await handle.GetResultAsync(rpcOptions: Rpc));
+            return (one, two, (await handle.FetchHistoryAsync(HistoryRpc)).Events);
+        });
+
+        Assert.Equal((1, 2), (first, second));
+        // The update reached the run's very first workflow task.
+        var firstCompleted = events.First(e => e.EventType == EventType.WorkflowTaskCompleted).EventId;
+        Assert.Equal(firstCompleted + 1, events.First(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted).EventId);
+        Assert.Single(events, e => e.EventType == EventType.WorkflowExecutionStarted);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task UpdateOfACompletedWorkflow_IsNotFound()
+    {
+        var handle = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var started = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-closed"));
+            await started.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await started.GetResultAsync(rpcOptions: Rpc);
+            return started;
+        });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync("late"), new() { Rpc = Rpc }));
+        Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
+    }
+
+    // The worker options of these tests, built once per test.
+    private sealed record TemporalWorkerOptionsBuilder(Temporalio.Worker.TemporalWorkerOptions Options);
+}

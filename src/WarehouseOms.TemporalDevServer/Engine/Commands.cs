@@ -52,11 +52,13 @@ internal sealed partial class WorkflowEngine
 
                 return RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
                     ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
-                    : null;
+                    : SearchAttributeProblem(execution, c.SearchAttributes);
             case CommandType.ContinueAsNewWorkflowExecution:
                 return RetryPolicyRules.Problem(command.ContinueAsNewWorkflowExecutionCommandAttributes?.RetryPolicy) is { } badNextRetry
                     ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
-                    : null;
+                    : SearchAttributeProblem(execution, command.ContinueAsNewWorkflowExecutionCommandAttributes?.SearchAttributes);
+            case CommandType.UpsertWorkflowSearchAttributes:
+                return SearchAttributeProblem(execution, command.UpsertWorkflowSearchAttributesCommandAttributes?.SearchAttributes);
             case CommandType.ProtocolMessage:
                 return new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "Workflow updates are not supported by this dev server.");
             default:
@@ -93,10 +95,7 @@ internal sealed partial class WorkflowEngine
                 return false;
             case CommandType.UpsertWorkflowSearchAttributes:
                 var upsert = command.UpsertWorkflowSearchAttributesCommandAttributes;
-                foreach (var field in upsert.SearchAttributes?.IndexedFields ?? [])
-                {
-                    execution.SearchAttributes.IndexedFields[field.Key] = field.Value;
-                }
+                SearchAttributeRegistry.Merge(execution.SearchAttributes.IndexedFields, upsert.SearchAttributes?.IndexedFields ?? []);
 
                 Append(execution, NewEvent(EventType.UpsertWorkflowSearchAttributes, e => e.UpsertWorkflowSearchAttributesEventAttributes = new UpsertWorkflowSearchAttributesEventAttributes
                 {
@@ -107,10 +106,7 @@ internal sealed partial class WorkflowEngine
             case CommandType.ModifyWorkflowProperties:
                 var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
                 execution.Memo ??= new Memo();
-                foreach (var field in memo?.Fields ?? [])
-                {
-                    execution.Memo.Fields[field.Key] = field.Value;
-                }
+                SearchAttributeRegistry.Merge(execution.Memo.Fields, memo?.Fields ?? []);
 
                 Append(execution, NewEvent(EventType.WorkflowPropertiesModified, e => e.WorkflowPropertiesModifiedEventAttributes = new WorkflowPropertiesModifiedEventAttributes
                 {

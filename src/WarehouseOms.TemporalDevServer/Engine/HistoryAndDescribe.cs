@@ -87,6 +87,7 @@ internal sealed partial class WorkflowEngine
                     WorkflowExecutionTimeout = execution.ExecutionTimeout,
                     WorkflowRunTimeout = execution.RunTimeout,
                     DefaultWorkflowTaskTimeout = execution.TaskTimeout,
+                    UserMetadata = execution.History.Count > 0 ? execution.History[0].UserMetadata : null,
                 },
             };
             foreach (var activity in execution.Activities.Values)
@@ -153,7 +154,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Visibility over the runs in memory, filtered and ordered by the query, one page at a time.</summary>
     public ListWorkflowExecutionsResponse List(ListWorkflowExecutionsRequest request)
     {
-        var query = VisibilityQuery.Parse(request.Query);
+        var query = ParseQuery(request.Namespace, request.Query);
         var skip = request.NextPageToken.IsEmpty ? 0 : int.Parse(request.NextPageToken.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
         var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
         lock (gate)
@@ -171,9 +172,18 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    private VisibilityQuery ParseQuery(string ns, string? text)
+    {
+        lock (gate)
+        {
+            var resolved = Ns(ns);
+            return VisibilityQuery.Parse(text, name => searchAttributes.TypeOf(resolved, name));
+        }
+    }
+
     public CountWorkflowExecutionsResponse Count(CountWorkflowExecutionsRequest request)
     {
-        var query = VisibilityQuery.Parse(request.Query);
+        var query = ParseQuery(request.Namespace, request.Query);
         lock (gate)
         {
             var ns = Ns(request.Namespace);

@@ -19,6 +19,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Loads every run still within retention and re-arms the open ones. Call before serving.</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         var stored = await store.LoadAsync(Clock.Now - retention, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {

@@ -175,6 +175,38 @@ internal sealed class PostgresEngineStore : IEngineStore
             return true;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var changes = new List<SearchAttributeChange>();
+            await using var command = new NpgsqlCommand($"SELECT namespace, name, type FROM {schema}.search_attributes ORDER BY changed_at", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                changes.Add(new SearchAttributeChange(reader.GetString(0), reader.GetString(1),
+                    reader.IsDBNull(2) ? null : (Temporalio.Api.Enums.V1.IndexedValueType)reader.GetInt16(2)));
+            }
+
+            return (IReadOnlyList<SearchAttributeChange>)changes;
+        }, cancellationToken);
+
+    // A removal is kept as a row with no type: the dev server's default attributes can be removed too.
+    public Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                INSERT INTO {schema}.search_attributes (namespace, name, type)
+                SELECT * FROM unnest(@ns, @name, @type)
+                ON CONFLICT (namespace, name) DO UPDATE SET type = excluded.type, changed_at = now()
+                """, connection);
+            command.Parameters.Add(Array("ns", NpgsqlDbType.Text, changes.Select(c => c.Namespace).ToArray()));
+            command.Parameters.Add(Array("name", NpgsqlDbType.Text, changes.Select(c => c.Name).ToArray()));
+            command.Parameters.Add(Array("type", NpgsqlDbType.Smallint, changes.Select(c => c.Type is { } t ? (short?)t : null).ToArray()));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {

@@ -55,6 +55,14 @@ internal static partial class PostgresSchema
                    start_time, close_time
             FROM {s}.executions;
         """,
+        $"""
+        CREATE TABLE {s}.search_attributes (
+            namespace  text     NOT NULL,
+            name       text     NOT NULL,
+            type       smallint,
+            changed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, name));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

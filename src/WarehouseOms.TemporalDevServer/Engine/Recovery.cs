@@ -142,6 +142,20 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    private void RemoveFromIndexes(Execution x)
+    {
+        runsByRunId.Remove(x.RunId);
+        open.Remove(x);
+        if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs))
+        {
+            runs.Remove(x);
+            if (runs.Count == 0)
+            {
+                runsById.Remove((x.Namespace, x.WorkflowId));
+            }
+        }
+    }
+
     /// <summary>Deletes closed runs older than the retention period, from memory and from the store.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
@@ -152,15 +166,7 @@ internal sealed partial class WorkflowEngine
             var gone = runsByRunId.Values.Where(x => !x.IsOpen && x.CloseTime < cutoff && !dirty.Contains(x)).ToList();
             foreach (var x in gone)
             {
-                runsByRunId.Remove(x.RunId);
-                if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs))
-                {
-                    runs.Remove(x);
-                    if (runs.Count == 0)
-                    {
-                        runsById.Remove((x.Namespace, x.WorkflowId));
-                    }
-                }
+                RemoveFromIndexes(x);
             }
 
             expired = gone.Select(x => (x.Namespace, x.RunId)).ToList();

@@ -320,6 +320,12 @@ internal sealed partial class WorkflowEngine
 
     private void RecordActivityCanceled(Execution execution, ActivityState activity, Payloads? details, string? identity)
     {
+        if (!activity.CancelRequested)
+        {
+            // Temporal's answer: an activity is only canceled after the workflow asked for it.
+            throw Errors.InvalidArgument("unable to mark activity as canceled without activity being request canceled first");
+        }
+
         {
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCanceled, e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
             {

@@ -53,3 +53,37 @@ public sealed class RootReportingWorkflow
         return await Workflow.ExecuteChildWorkflowAsync((RootReportingWorkflow wf) => wf.RunAsync(false), new() { Id = Workflow.Info.WorkflowId + "-child" });
     }
 }
+
+/// <summary>Runs an asynchronously completed activity until told to cancel it, then waits for the activity's answer.</summary>
+[Workflow]
+public sealed class AsyncCancellableActivityWorkflow
+{
+    private readonly CancellationTokenSource cancel = new();
+
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        try
+        {
+            return await Workflow.ExecuteActivityAsync(
+                () => TestActivities.CompleteAsynchronously(),
+                new()
+                {
+                    StartToCloseTimeout = TimeSpan.FromSeconds(60),
+                    CancellationToken = cancel.Token,
+                    CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+                });
+        }
+        catch (Temporalio.Exceptions.ActivityFailureException e) when (e.InnerException is Temporalio.Exceptions.CanceledFailureException)
+        {
+            return "activity canceled";
+        }
+    }
+
+    [WorkflowSignal]
+    public Task CancelActivityAsync()
+    {
+        cancel.Cancel();
+        return Task.CompletedTask;
+    }
+}

@@ -75,8 +75,9 @@ run_class() {
   timeout $((PER_TEST * 20)) dotnet test "$project" --no-build -c Release --filter "$filter" \
     --blame-hang-timeout "${PER_TEST}s" --blame-hang-dump-type none \
     --logger "trx;LogFilePrefix=$cls" --results-directory "$results" >"$results/$cls.log" 2>&1 || true
+  # Theory cases cannot be named in a filter: a method is run again whole when any of its cases is missing.
   dotnet test "$project" --no-build -c Release --filter "$filter" --list-tests 2>/dev/null \
-    | sed -n 's/^    //p' | sort -u >"$results/$cls.all"
+    | sed -n 's/^    //p' | sed 's/(.*//' | sort -u >"$results/$cls.all"
   count_trx "$results" >/dev/null
   local missing; missing="$(comm -23 "$results/$cls.all" <(sed 's/(.*//' "$results/seen.txt" | sort -u) || true)"
   while read -r name; do
@@ -96,7 +97,7 @@ sdk_tests() {
   mkdir -p "$proj"
   # The four suites and what they build on; Program.cs (an xunit.console host) is replaced below.
   for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs \
-           TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
+           TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \
            XunitExceptionInterceptor.cs Converters/Base64PayloadCodec.cs xunit.runner.json; do

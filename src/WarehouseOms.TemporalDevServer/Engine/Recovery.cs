@@ -23,7 +23,7 @@ internal sealed partial class WorkflowEngine
         var stored = await store.LoadAsync(Clock.Now - retention, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {
-            var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History)).OrderBy(x => x.Ordinal).ToList();
+            var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History, s.RequestIds)).OrderBy(x => x.Ordinal).ToList();
             foreach (var x in restored)
             {
                 namespaces.Add(x.Namespace);

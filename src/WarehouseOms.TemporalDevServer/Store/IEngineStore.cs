@@ -36,7 +36,7 @@ internal interface IEngineStore : IAsyncDisposable
 internal sealed record SearchAttributeChange(string Namespace, string Name, Temporalio.Api.Enums.V1.IndexedValueType? Type);
 
 /// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
-internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History);
+internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History, IReadOnlyList<string> RequestIds);
 
 /// <summary>One execution's change inside a commit batch.</summary>
 internal sealed record ExecutionChange(
@@ -51,7 +51,8 @@ internal sealed record ExecutionChange(
     DateTime? CloseTime,
     byte[] State,
     long FirstNewEventId,
-    IReadOnlyList<byte[]> NewEvents);
+    IReadOnlyList<byte[]> NewEvents,
+    IReadOnlyList<string> NewRequestIds);
 
 /// <summary>Another engine took the store over (its lock or generation changed): this one must stop writing.</summary>
 internal sealed class EngineStoreFencedException(string message) : Exception(message);

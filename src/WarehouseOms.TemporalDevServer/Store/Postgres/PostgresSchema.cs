@@ -62,6 +62,11 @@ internal static partial class PostgresSchema
             type       smallint,
             changed_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (namespace, name));
+        CREATE TABLE {s}.request_ids (
+            namespace  text NOT NULL,
+            run_id     text NOT NULL,
+            request_id text NOT NULL,
+            PRIMARY KEY (namespace, run_id, request_id));
         """,
     ];
 

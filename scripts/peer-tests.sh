@@ -3,10 +3,10 @@
 #   - temporalio/sdk-dotnet tests/Temporalio.Tests: WorkflowWorkerTests, ActivityWorkerTests,
 #     TemporalClientWorkflowTests, WorkflowHandleTests (the SDK's own tests take an external server
 #     through TEMPORAL_TEST_CLIENT_TARGET_HOST / TEMPORAL_TEST_CLIENT_NAMESPACE);
-#   - temporalio/samples-dotnet tests/ (they start a server of their own through WorkflowEnvironment:
-#     the SDK is pointed at our executable through the Temporal CLI download cache path is not
-#     available, so the samples get TEMPORAL_TEST_CLIENT_TARGET_HOST too where they read it, else run
-#     against our engine through WorkflowEnvironment.StartLocalAsync's ExistingPath patch below).
+#   - temporalio/samples-dotnet tests/ (they start their own server through WorkflowEnvironment: the
+#     script points StartLocalAsync/StartTimeSkippingAsync at our executable with ExistingPath). The
+#     samples part has not been run to the end yet: samples needing packages the mirror lacks (Aspire,
+#     AWS) keep the project from building.
 # The sources are exported at run time from local git copies into a temp dir (never committed) and
 # built against the Temporalio 1.21.1 package. Every test class runs with a hang timeout; tests a hang
 # cut off are run again one by one with a per-test timeout.
@@ -168,7 +168,7 @@ XML
     echo "peer-tests: sdk $cls done: $(count_trx "$results")"
   done
   read -r passed failed < <(count_trx "$results")
-  echo "SDK tests: $passed passed, $failed failed, $(wc -l <"$results/hung.txt" 2>/dev/null || echo 0) hung (of $(cat "$results"/*.all | sort -u | wc -l) listed)"
+  echo "SDK tests: $passed passed, $failed failed, $(wc -l <"$results/hung.txt" 2>/dev/null || echo 0) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
   echo "  failures: $results/failed.txt   logs: $results/*.log"
   cleanup; ENGINE_PID=""
 }

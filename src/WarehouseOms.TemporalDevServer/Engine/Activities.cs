@@ -305,6 +305,28 @@ internal sealed partial class WorkflowEngine
         lock (gate)
         {
             var (execution, activity) = StartedActivity(token);
+            RecordActivityCanceled(execution, activity, details, identity);
+        }
+    }
+
+    public void CancelActivityById(RespondActivityTaskCanceledByIdRequest request)
+    {
+        lock (gate)
+        {
+            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            RecordActivityCanceled(execution, activity, request.Details, request.Identity);
+        }
+    }
+
+    private void RecordActivityCanceled(Execution execution, ActivityState activity, Payloads? details, string? identity)
+    {
+        if (!activity.CancelRequested)
+        {
+            // Temporal's answer: an activity is only canceled after the workflow asked for it.
+            throw Errors.InvalidArgument("unable to mark activity as canceled without activity being request canceled first");
+        }
+
+        {
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCanceled, e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
             {
                 Details = details,

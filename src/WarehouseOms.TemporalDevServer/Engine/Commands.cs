@@ -123,7 +123,7 @@ internal sealed partial class WorkflowEngine
                 return TooLarge(c.Input, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
                     (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
                         ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
-                        : null);
+                        : SearchAttributeProblem(execution, c.SearchAttributes));
             case CommandType.SignalExternalWorkflowExecution:
                 var signal = command.SignalExternalWorkflowExecutionCommandAttributes;
                 if (signal is null || string.IsNullOrEmpty(signal.Execution?.WorkflowId) || string.IsNullOrEmpty(signal.SignalName))
@@ -154,7 +154,9 @@ internal sealed partial class WorkflowEngine
                 return TooLarge(next.Input, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
                     (RetryPolicyRules.Problem(next.RetryPolicy) is { } badNextRetry
                         ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
-                        : null);
+                        : SearchAttributeProblem(execution, next.SearchAttributes));
+            case CommandType.UpsertWorkflowSearchAttributes:
+                return SearchAttributeProblem(execution, command.UpsertWorkflowSearchAttributesCommandAttributes?.SearchAttributes);
             case CommandType.ProtocolMessage:
                 return command.ProtocolMessageCommandAttributes is not { MessageId.Length: > 0 }
                     ? new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "ProtocolMessageCommandAttributes.MessageId is not set on command.")
@@ -211,10 +213,7 @@ internal sealed partial class WorkflowEngine
                 return false;
             case CommandType.UpsertWorkflowSearchAttributes:
                 var upsert = command.UpsertWorkflowSearchAttributesCommandAttributes;
-                foreach (var field in upsert.SearchAttributes?.IndexedFields ?? [])
-                {
-                    execution.SearchAttributes.IndexedFields[field.Key] = field.Value;
-                }
+                SearchAttributeRegistry.Merge(execution.SearchAttributes.IndexedFields, upsert.SearchAttributes?.IndexedFields ?? []);
 
                 Append(execution, NewEvent(EventType.UpsertWorkflowSearchAttributes, e => e.UpsertWorkflowSearchAttributesEventAttributes = new UpsertWorkflowSearchAttributesEventAttributes
                 {
@@ -225,10 +224,7 @@ internal sealed partial class WorkflowEngine
             case CommandType.ModifyWorkflowProperties:
                 var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
                 execution.Memo ??= new Memo();
-                foreach (var field in memo?.Fields ?? [])
-                {
-                    execution.Memo.Fields[field.Key] = field.Value;
-                }
+                SearchAttributeRegistry.Merge(execution.Memo.Fields, memo?.Fields ?? []);
 
                 Append(execution, NewEvent(EventType.WorkflowPropertiesModified, e => e.WorkflowPropertiesModifiedEventAttributes = new WorkflowPropertiesModifiedEventAttributes
                 {

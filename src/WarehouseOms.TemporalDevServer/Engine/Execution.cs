@@ -119,7 +119,7 @@ internal sealed class Execution
 
     public Dictionary<long, ChildState> Children { get; } = [];
 
-    public HashSet<string> RequestIds { get; } = [];
+    public RequestIdSet RequestIds { get; } = new();
 
     public bool CancelRequested { get; set; }
 

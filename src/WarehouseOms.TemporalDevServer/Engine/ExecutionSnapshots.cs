@@ -58,14 +58,13 @@ internal static class ExecutionSnapshots
         }).ToList(),
         Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
         Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
-        RequestIds = [.. x.RequestIds],
         CancelRequested = x.CancelRequested,
         RunTimeoutDue = x.RunTimeoutDue,
         StartDelayDue = x.StartDelayDue,
         NextRunId = x.NextRunId,
     };
 
-    public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history)
+    public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
     {
         if (r.Format != ExecutionRecord.CurrentFormat)
         {
@@ -155,7 +154,9 @@ internal static class ExecutionSnapshots
             };
         }
 
+        // Records written before request IDs had their own table still carry them.
         x.RequestIds.UnionWith(r.RequestIds);
+        x.RequestIds.UnionWith(requestIds);
         return x;
     }
 }

@@ -40,10 +40,17 @@ internal sealed partial class WorkflowEngine
                 }
                 else if (execution.History.Count >= from || !request.WaitNewEvent || !execution.IsOpen)
                 {
+                    // maximum_page_size 0 = everything; a full page carries the token of the next one.
+                    var available = Math.Max(0, execution.History.Count - (int)(from - 1));
+                    var take = request.MaximumPageSize > 0 ? Math.Min(available, request.MaximumPageSize) : available;
                     var page = new History();
-                    page.Events.AddRange(execution.History.Skip((int)from - 1));
+                    page.Events.AddRange(execution.History.Skip((int)from - 1).Take(take));
                     var response = new GetWorkflowExecutionHistoryResponse { History = page };
-                    if (request.WaitNewEvent && execution.IsOpen)
+                    if (take < available)
+                    {
+                        response.NextPageToken = PageToken(from + take);
+                    }
+                    else if (request.WaitNewEvent && execution.IsOpen)
                     {
                         response.NextPageToken = PageToken(execution.History.Count + 1);
                     }
@@ -73,6 +80,57 @@ internal sealed partial class WorkflowEngine
 
     private static ByteString PageToken(long nextEventId) => ByteString.CopyFrom(BitConverter.GetBytes(nextEventId));
 
+    /// <summary>Newest event first, one page at a time; the token is the ID of the next (older) event to return.</summary>
+    public GetWorkflowExecutionHistoryReverseResponse GetHistoryReverse(GetWorkflowExecutionHistoryReverseRequest request)
+    {
+        lock (gate)
+        {
+            var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
+            var from = request.NextPageToken.IsEmpty ? execution.History.Count : BitConverter.ToInt64(request.NextPageToken.Span);
+            from = Math.Min(from, execution.History.Count);
+            var take = request.MaximumPageSize > 0 ? (int)Math.Min(from, request.MaximumPageSize) : (int)from;
+            var page = new History();
+            for (var id = from; id > from - take; id--)
+            {
+                page.Events.Add(execution.History[(int)id - 1]);
+            }
+
+            var response = new GetWorkflowExecutionHistoryReverseResponse { History = page };
+            if (from - take > 0)
+            {
+                response.NextPageToken = PageToken(from - take);
+            }
+
+            return response;
+        }
+    }
+
+    /// <summary>
+    /// Deletes a run with its history, as Temporal's DeleteWorkflowExecution: a running one is terminated
+    /// first. Answered once the run is gone from memory and from the store.
+    /// </summary>
+    public async Task DeleteWorkflowAsync(DeleteWorkflowExecutionRequest request, CancellationToken cancellationToken)
+    {
+        Execution execution;
+        lock (gate)
+        {
+            execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
+            if (execution.IsOpen)
+            {
+                Terminate(execution, "Delete workflow execution", null, string.Empty);
+            }
+        }
+
+        // The termination is committed first, so that no later commit writes the run back.
+        await DurableAsync().ConfigureAwait(false);
+        lock (gate)
+        {
+            RemoveFromIndexes(execution);
+        }
+
+        await store.DeleteAsync([(execution.Namespace, execution.RunId)], cancellationToken).ConfigureAwait(false);
+    }
+
     public DescribeWorkflowExecutionResponse Describe(DescribeWorkflowExecutionRequest request)
     {
         lock (gate)
@@ -87,6 +145,7 @@ internal sealed partial class WorkflowEngine
                     WorkflowExecutionTimeout = execution.ExecutionTimeout,
                     WorkflowRunTimeout = execution.RunTimeout,
                     DefaultWorkflowTaskTimeout = execution.TaskTimeout,
+                    UserMetadata = execution.History.Count > 0 ? execution.History[0].UserMetadata : null,
                 },
             };
             foreach (var activity in execution.Activities.Values)
@@ -166,7 +225,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Visibility over the runs in memory, filtered and ordered by the query, one page at a time.</summary>
     public ListWorkflowExecutionsResponse List(ListWorkflowExecutionsRequest request)
     {
-        var query = VisibilityQuery.Parse(request.Query);
+        var query = ParseQuery(request.Namespace, request.Query);
         var skip = request.NextPageToken.IsEmpty ? 0 : int.Parse(request.NextPageToken.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
         var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
         lock (gate)
@@ -184,9 +243,18 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    private VisibilityQuery ParseQuery(string ns, string? text)
+    {
+        lock (gate)
+        {
+            var resolved = Ns(ns);
+            return VisibilityQuery.Parse(text, name => searchAttributes.TypeOf(resolved, name));
+        }
+    }
+
     public CountWorkflowExecutionsResponse Count(CountWorkflowExecutionsRequest request)
     {
-        var query = VisibilityQuery.Parse(request.Query);
+        var query = ParseQuery(request.Namespace, request.Query);
         lock (gate)
         {
             var ns = Ns(request.Namespace);

@@ -19,10 +19,11 @@ internal sealed partial class WorkflowEngine
     /// <summary>Loads every run still within retention and re-arms the open ones. Call before serving.</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         var stored = await store.LoadAsync(Clock.Now - retention, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {
-            var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History)).OrderBy(x => x.Ordinal).ToList();
+            var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History, s.RequestIds)).OrderBy(x => x.Ordinal).ToList();
             foreach (var x in restored)
             {
                 namespaces.Add(x.Namespace);
@@ -142,6 +143,20 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    private void RemoveFromIndexes(Execution x)
+    {
+        runsByRunId.Remove(x.RunId);
+        open.Remove(x);
+        if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs))
+        {
+            runs.Remove(x);
+            if (runs.Count == 0)
+            {
+                runsById.Remove((x.Namespace, x.WorkflowId));
+            }
+        }
+    }
+
     /// <summary>Deletes closed runs older than the retention period, from memory and from the store.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
@@ -152,15 +167,7 @@ internal sealed partial class WorkflowEngine
             var gone = runsByRunId.Values.Where(x => !x.IsOpen && x.CloseTime < cutoff && !dirty.Contains(x)).ToList();
             foreach (var x in gone)
             {
-                runsByRunId.Remove(x.RunId);
-                if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs))
-                {
-                    runs.Remove(x);
-                    if (runs.Count == 0)
-                    {
-                        runsById.Remove((x.Namespace, x.WorkflowId));
-                    }
-                }
+                RemoveFromIndexes(x);
             }
 
             expired = gone.Select(x => (x.Namespace, x.RunId)).ToList();

@@ -58,6 +58,9 @@ internal sealed record StartArgs
     public DateTime? ExecutionDeadline { get; init; }
 
     public Priority? Priority { get; init; }
+
+    /// <summary>Static summary and details: kept on the started event, returned by describe.</summary>
+    public Temporalio.Api.Sdk.V1.UserMetadata? UserMetadata { get; init; }
 }
 
 internal sealed partial class WorkflowEngine
@@ -73,7 +76,7 @@ internal sealed partial class WorkflowEngine
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
-                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
             var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
             return new StartWorkflowExecutionResponse
             {
@@ -113,7 +116,7 @@ internal sealed partial class WorkflowEngine
 
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
-                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority);
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
 
             var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, conflict, signal);
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
@@ -124,25 +127,29 @@ internal sealed partial class WorkflowEngine
     private StartArgs ArgsOf(string ns, string workflowId, string type, string taskQueue, string requestId, Payloads? input,
         Google.Protobuf.WellKnownTypes.Duration? executionTimeout, Google.Protobuf.WellKnownTypes.Duration? runTimeout,
         Google.Protobuf.WellKnownTypes.Duration? taskTimeout, string identity, RetryPolicy? retryPolicy, Memo? memo,
-        SearchAttributes? searchAttributes, Header? header, Google.Protobuf.WellKnownTypes.Duration? startDelay, Priority? priority) => new()
+        SearchAttributes? searchAttributes, Header? header, Google.Protobuf.WellKnownTypes.Duration? startDelay, Priority? priority)
     {
-        Namespace = Ns(ns),
-        WorkflowId = workflowId,
-        WorkflowType = type,
-        TaskQueue = taskQueue,
-        RequestId = requestId,
-        Input = input,
-        ExecutionTimeout = executionTimeout,
-        RunTimeout = runTimeout,
-        TaskTimeout = taskTimeout,
-        Identity = identity,
-        RetryPolicy = retryPolicy,
-        Memo = memo,
-        SearchAttributes = searchAttributes,
-        Header = header,
-        StartDelay = startDelay,
-        Priority = priority,
-    };
+        RequireValidSearchAttributes(Ns(ns), searchAttributes);
+        return new()
+        {
+            Namespace = Ns(ns),
+            WorkflowId = workflowId,
+            WorkflowType = type,
+            TaskQueue = taskQueue,
+            RequestId = requestId,
+            Input = input,
+            ExecutionTimeout = executionTimeout,
+            RunTimeout = runTimeout,
+            TaskTimeout = taskTimeout,
+            Identity = identity,
+            RetryPolicy = retryPolicy,
+            Memo = memo,
+            SearchAttributes = searchAttributes,
+            Header = header,
+            StartDelay = startDelay,
+            Priority = priority,
+        };
+    }
 
     private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId, RetryPolicy? retryPolicy)
     {
@@ -308,11 +315,14 @@ internal sealed partial class WorkflowEngine
             ParentWorkflowNamespace = args.Parent?.Namespace ?? string.Empty,
             ParentWorkflowExecution = args.Parent is null ? null : new WorkflowExecution { WorkflowId = args.Parent.WorkflowId, RunId = args.Parent.RunId },
             ParentInitiatedEventId = args.Parent?.InitiatedEventId ?? 0,
-            RootWorkflowExecution = args.Root ?? execution.Ref,
+            // Only a child has a root: Workflow.Info.Root is null for a top-level workflow, as on Temporal.
+            RootWorkflowExecution = args.Root,
             WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
             Priority = args.Priority,
         }));
 
+        // Static summary/details live on the started event (not its attributes), as on Temporal.
+        execution.History[0].UserMetadata = args.UserMetadata;
         if (signal is not null)
         {
             Append(execution, signal);

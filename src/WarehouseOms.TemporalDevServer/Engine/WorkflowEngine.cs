@@ -294,6 +294,11 @@ internal sealed partial class WorkflowEngine : IDisposable
     private void Register(Execution execution)
     {
         execution.Ordinal = ++nextOrdinal;
+        if (!store.IsDurable)
+        {
+            execution.RequestIds.StopTracking();
+        }
+
         AddToIndexes(execution);
         MarkDirty(execution);
     }

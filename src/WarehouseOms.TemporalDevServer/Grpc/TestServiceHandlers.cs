@@ -59,14 +59,23 @@ internal sealed class TestServiceMethods : IServiceMethodProvider<TestServiceHan
     }
 }
 
-/// <summary>Accept-all search attributes: rejecting an unknown one would leave a workflow stuck.</summary>
-internal sealed class OperatorServiceHandlers
+/// <summary>Search attribute registration (the rest of the OperatorService answers UNIMPLEMENTED).</summary>
+internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
 {
-    public Task<AddSearchAttributesResponse> AddSearchAttributes(AddSearchAttributesRequest request, ServerCallContext context) =>
-        Task.FromResult(new AddSearchAttributesResponse());
+    public async Task<AddSearchAttributesResponse> AddSearchAttributes(AddSearchAttributesRequest request, ServerCallContext context)
+    {
+        await engine.AddSearchAttributesAsync(request, context.CancellationToken).ConfigureAwait(false);
+        return new AddSearchAttributesResponse();
+    }
+
+    public async Task<RemoveSearchAttributesResponse> RemoveSearchAttributes(RemoveSearchAttributesRequest request, ServerCallContext context)
+    {
+        await engine.RemoveSearchAttributesAsync(request, context.CancellationToken).ConfigureAwait(false);
+        return new RemoveSearchAttributesResponse();
+    }
 
     public Task<ListSearchAttributesResponse> ListSearchAttributes(ListSearchAttributesRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListSearchAttributesResponse());
+        Task.FromResult(engine.ListSearchAttributes(request));
 }
 
 internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorServiceHandlers>
@@ -75,6 +84,7 @@ internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorSe
     {
         var b = new ServiceBinder<OperatorServiceHandlers>(context, "temporal.api.operatorservice.v1.OperatorService");
         b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
+        b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));
     }
 }

@@ -7,7 +7,7 @@ using WarehouseOms.TemporalDevServer.Engine;
 namespace WarehouseOms.TemporalDevServer.Grpc;
 
 /// <summary>temporal.api.workflowservice.v1.WorkflowService: thin translation onto the engine.</summary>
-internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
+internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
 {
     public Task<GetSystemInfoResponse> GetSystemInfo(GetSystemInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetSystemInfoResponse
@@ -119,8 +119,12 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<CountWorkflowExecutionsResponse> CountWorkflowExecutions(CountWorkflowExecutionsRequest request, ServerCallContext context) =>
         Task.FromResult(engine.Count(request));
 
-    public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context) =>
-        engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
+    public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context)
+    {
+        engine.RecordPoll(request.Namespace, request.TaskQueue?.NormalName is { Length: > 0 } normal ? normal : request.TaskQueue?.Name ?? string.Empty,
+            Temporalio.Api.Enums.V1.TaskQueueType.Workflow, request.Identity);
+        return engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
+    }
 
     public Task<RespondWorkflowTaskCompletedResponse> RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context) =>
         Task.FromResult(engine.CompleteWorkflowTask(request));
@@ -131,8 +135,11 @@ internal sealed class WorkflowServiceHandlers(WorkflowEngine engine)
         return Task.FromResult(new RespondWorkflowTaskFailedResponse());
     }
 
-    public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context) =>
-        engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
+    public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context)
+    {
+        engine.RecordPoll(request.Namespace, request.TaskQueue?.Name ?? string.Empty, Temporalio.Api.Enums.V1.TaskQueueType.Activity, request.Identity);
+        return engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
+    }
 
     public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context) =>
         Task.FromResult(new RecordActivityTaskHeartbeatResponse { CancelRequested = engine.Heartbeat(request.TaskToken, request.Details) });
@@ -217,5 +224,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<UpdateWorkflowExecutionRequest, UpdateWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.UpdateWorkflowExecution), (s, r, c) => s.UpdateWorkflowExecution(r, c));
         b.Unary<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>(nameof(WorkflowServiceHandlers.PollWorkflowExecutionUpdate), (s, r, c) => s.PollWorkflowExecutionUpdate(r, c));
         b.Unary<ExecuteMultiOperationRequest, ExecuteMultiOperationResponse>(nameof(WorkflowServiceHandlers.ExecuteMultiOperation), (s, r, c) => s.ExecuteMultiOperation(r, c));
+        WorkflowServiceHandlers.BindOperations(b);
     }
 }

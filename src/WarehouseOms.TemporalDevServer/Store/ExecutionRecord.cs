@@ -85,6 +85,7 @@ internal sealed record ExecutionRecord
 
     public List<ChildRecord> Children { get; init; } = [];
 
+    /// <summary>Only in records written before request IDs moved to a table of their own (read, never written).</summary>
     public List<string> RequestIds { get; init; } = [];
 
     public bool CancelRequested { get; init; }

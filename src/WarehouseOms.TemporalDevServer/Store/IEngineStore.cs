@@ -22,12 +22,21 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Deletes closed runs (retention) with their history.</summary>
     Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken);
 
+    /// <summary>Custom search attributes as registered (a null type: removed), in registration order.</summary>
+    Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records custom search attribute registrations and removals of one namespace atomically.</summary>
+    Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
     Task PublishAddressAsync(string address, CancellationToken cancellationToken);
 }
 
+/// <summary>A custom search attribute registered (<paramref name="Type"/> set) or removed (null).</summary>
+internal sealed record SearchAttributeChange(string Namespace, string Name, Temporalio.Api.Enums.V1.IndexedValueType? Type);
+
 /// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
-internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History);
+internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History, IReadOnlyList<string> RequestIds);
 
 /// <summary>One execution's change inside a commit batch.</summary>
 internal sealed record ExecutionChange(
@@ -42,7 +51,8 @@ internal sealed record ExecutionChange(
     DateTime? CloseTime,
     byte[] State,
     long FirstNewEventId,
-    IReadOnlyList<byte[]> NewEvents);
+    IReadOnlyList<byte[]> NewEvents,
+    IReadOnlyList<string> NewRequestIds);
 
 /// <summary>Another engine took the store over (its lock or generation changed): this one must stop writing.</summary>
 internal sealed class EngineStoreFencedException(string message) : Exception(message);

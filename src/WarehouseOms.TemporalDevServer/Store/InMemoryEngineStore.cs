@@ -14,6 +14,11 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SearchAttributeChange>>([]);
+
+    public Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -79,6 +79,40 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.Equal(["open", "b"], await Retry.WhileUnavailableAsync(() => open.GetResultAsync(), deadline.Token));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task SearchAttributeRegistrations_AndRequestIds_SurviveAKill()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var attribute = $"WoDurable{Guid.NewGuid():N}"[..20];
+        await client.OperatorService.AddSearchAttributesAsync(new()
+        {
+            Namespace = client.Options.Namespace,
+            SearchAttributes = { [attribute] = IndexedValueType.Int, },
+        });
+        await client.OperatorService.RemoveSearchAttributesAsync(new() { Namespace = client.Options.Namespace, SearchAttributes = { "CustomBoolField" } });
+        var start = new Temporalio.Api.WorkflowService.V1.StartWorkflowExecutionRequest
+        {
+            Namespace = client.Options.Namespace,
+            WorkflowId = $"request-id-{Guid.NewGuid():N}",
+            WorkflowType = new() { Name = "Collector" },
+            TaskQueue = new() { Name = $"tq-nobody-{Guid.NewGuid():N}" },
+            RequestId = Guid.NewGuid().ToString(),
+        };
+        var first = await client.Connection.WorkflowService.StartWorkflowExecutionAsync(start);
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var listed = await Retry.WhileUnavailableAsync(
+            () => client.OperatorService.ListSearchAttributesAsync(new() { Namespace = client.Options.Namespace }), deadline.Token);
+        Assert.Equal(IndexedValueType.Int, listed.CustomAttributes[attribute]);
+        Assert.DoesNotContain("CustomBoolField", listed.CustomAttributes.Keys);
+        // The same request ID after the restart is the same start, not a conflict.
+        var again = await client.Connection.WorkflowService.StartWorkflowExecutionAsync(start);
+        Assert.Equal(first.RunId, again.RunId);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task SecondEngine_OnTheSameStore_RefusesToStart_NamingTheFirst()
     {

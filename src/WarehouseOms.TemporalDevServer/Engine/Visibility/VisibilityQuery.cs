@@ -45,14 +45,15 @@ internal sealed class VisibilityQuery
         return Descending ? runs.OrderByDescending(key, ValueComparer.Instance) : runs.OrderBy(key, ValueComparer.Instance);
     }
 
-    public static VisibilityQuery Parse(string? text)
+    /// <param name="typeOf">The registered type of a field (null: not a search attribute): unknown fields are refused, as in Temporal.</param>
+    public static VisibilityQuery Parse(string? text, Func<string, IndexedValueType?>? typeOf = null)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             return new VisibilityQuery(_ => true, null, false, null);
         }
 
-        var parser = new Parser(Tokenize(text), text);
+        var parser = new Parser(Tokenize(text), text, typeOf);
         return parser.Query();
     }
 
@@ -188,7 +189,7 @@ internal sealed class VisibilityQuery
     }
 
     /// <summary>Recursive descent: or := and (OR and)*; and := not (AND not)*; not := NOT not | ( or ) | predicate.</summary>
-    private sealed class Parser(List<Token> tokens, string text)
+    private sealed class Parser(List<Token> tokens, string text, Func<string, IndexedValueType?>? typeOf)
     {
         private static readonly HashSet<string> Statuses =
             new(Enum.GetNames<WorkflowExecutionStatus>().Where(n => n != nameof(WorkflowExecutionStatus.Unspecified)), StringComparer.OrdinalIgnoreCase);
@@ -350,7 +351,12 @@ internal sealed class VisibilityQuery
         private string FieldName()
         {
             var token = Next();
-            return token.Kind == TokenKind.Identifier ? token.Text : throw Bad(text, $"expected a field name at {token.Position}");
+            if (token.Kind != TokenKind.Identifier)
+            {
+                throw Bad(text, $"expected a field name at {token.Position}");
+            }
+
+            return typeOf is null || typeOf(token.Text) is not null ? token.Text : throw Bad(text, $"invalid search attribute: {token.Text}");
         }
 
         private Value Literal(string field)

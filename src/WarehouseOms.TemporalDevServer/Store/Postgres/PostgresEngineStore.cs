@@ -108,8 +108,34 @@ internal sealed class PostgresEngineStore : IEngineStore
                 }
             }
 
+            var requestIds = new Dictionary<(string, string), List<string>>();
+            await using (var command = new NpgsqlCommand(
+                $"""
+                SELECT r.namespace, r.run_id, r.request_id FROM {schema}.request_ids r
+                JOIN {schema}.executions e ON e.namespace = r.namespace AND e.run_id = r.run_id
+                WHERE e.close_time IS NULL OR e.close_time >= @cutoff
+                """, connection))
+            {
+                command.Parameters.AddWithValue("cutoff", closedAfter);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var key = (reader.GetString(0), reader.GetString(1));
+                    if (!requestIds.TryGetValue(key, out var ids))
+                    {
+                        ids = [];
+                        requestIds[key] = ids;
+                    }
+
+                    ids.Add(reader.GetString(2));
+                }
+            }
+
             return (IReadOnlyList<StoredExecution>)states
-                .Select(s => new StoredExecution(s.State, histories.TryGetValue((s.Namespace, s.RunId), out var h) ? h : []))
+                .Select(s => new StoredExecution(
+                    s.State,
+                    histories.TryGetValue((s.Namespace, s.RunId), out var h) ? h : [],
+                    requestIds.TryGetValue((s.Namespace, s.RunId), out var r) ? r : []))
                 .ToList();
         }, cancellationToken).ConfigureAwait(false);
 
@@ -153,6 +179,20 @@ internal sealed class PostgresEngineStore : IEngineStore
                 commands.BatchCommands.Add(append);
             }
 
+            var requestIds = batch.SelectMany(c => c.NewRequestIds.Select(id => (c.Namespace, c.RunId, Id: id))).ToList();
+            if (requestIds.Count > 0)
+            {
+                var remember = new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO {schema}.request_ids (namespace, run_id, request_id)
+                    SELECT * FROM unnest(@ns, @run, @id) ON CONFLICT DO NOTHING
+                    """);
+                remember.Parameters.Add(Array("ns", NpgsqlDbType.Text, requestIds.Select(r => r.Namespace).ToArray()));
+                remember.Parameters.Add(Array("run", NpgsqlDbType.Text, requestIds.Select(r => r.RunId).ToArray()));
+                remember.Parameters.Add(Array("id", NpgsqlDbType.Text, requestIds.Select(r => r.Id).ToArray()));
+                commands.BatchCommands.Add(remember);
+            }
+
             await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;
@@ -166,11 +206,45 @@ internal sealed class PostgresEngineStore : IEngineStore
                 WITH gone AS (
                     DELETE FROM {schema}.executions e USING unnest(@ns, @run) AS g(namespace, run_id)
                     WHERE e.namespace = g.namespace AND e.run_id = g.run_id AND e.close_time IS NOT NULL
-                    RETURNING e.namespace, e.run_id)
+                    RETURNING e.namespace, e.run_id),
+                requests AS (
+                    DELETE FROM {schema}.request_ids r USING gone WHERE r.namespace = gone.namespace AND r.run_id = gone.run_id)
                 DELETE FROM {schema}.history_events h USING gone WHERE h.namespace = gone.namespace AND h.run_id = gone.run_id
                 """, connection);
             command.Parameters.Add(Array("ns", NpgsqlDbType.Text, runs.Select(r => r.Namespace).ToArray()));
             command.Parameters.Add(Array("run", NpgsqlDbType.Text, runs.Select(r => r.RunId).ToArray()));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var changes = new List<SearchAttributeChange>();
+            await using var command = new NpgsqlCommand($"SELECT namespace, name, type FROM {schema}.search_attributes ORDER BY changed_at", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                changes.Add(new SearchAttributeChange(reader.GetString(0), reader.GetString(1),
+                    reader.IsDBNull(2) ? null : (Temporalio.Api.Enums.V1.IndexedValueType)reader.GetInt16(2)));
+            }
+
+            return (IReadOnlyList<SearchAttributeChange>)changes;
+        }, cancellationToken);
+
+    // A removal is kept as a row with no type: the dev server's default attributes can be removed too.
+    public Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                INSERT INTO {schema}.search_attributes (namespace, name, type)
+                SELECT * FROM unnest(@ns, @name, @type)
+                ON CONFLICT (namespace, name) DO UPDATE SET type = excluded.type, changed_at = now()
+                """, connection);
+            command.Parameters.Add(Array("ns", NpgsqlDbType.Text, changes.Select(c => c.Namespace).ToArray()));
+            command.Parameters.Add(Array("name", NpgsqlDbType.Text, changes.Select(c => c.Name).ToArray()));
+            command.Parameters.Add(Array("type", NpgsqlDbType.Smallint, changes.Select(c => c.Type is { } t ? (short?)t : null).ToArray()));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);

@@ -55,6 +55,19 @@ internal static partial class PostgresSchema
                    start_time, close_time
             FROM {s}.executions;
         """,
+        $"""
+        CREATE TABLE {s}.search_attributes (
+            namespace  text     NOT NULL,
+            name       text     NOT NULL,
+            type       smallint,
+            changed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, name));
+        CREATE TABLE {s}.request_ids (
+            namespace  text NOT NULL,
+            run_id     text NOT NULL,
+            request_id text NOT NULL,
+            PRIMARY KEY (namespace, run_id, request_id));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

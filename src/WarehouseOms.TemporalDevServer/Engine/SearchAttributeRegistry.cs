@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// The search attributes a namespace knows, with their types, as Temporal keeps them: system attributes
+/// (set by the server, queryable, never writable), predefined ones a workflow may write
+/// (TemporalChangeVersion...), and custom ones registered through the OperatorService. Like the Temporal
+/// CLI dev server, every namespace starts with the Custom*Field set. Writes are checked against the
+/// registration with the real server's messages. Guarded by the engine lock.
+/// </summary>
+internal sealed class SearchAttributeRegistry
+{
+    public static readonly IReadOnlyDictionary<string, IndexedValueType> System = new Dictionary<string, IndexedValueType>
+    {
+        ["WorkflowId"] = IndexedValueType.Keyword,
+        ["RunId"] = IndexedValueType.Keyword,
+        ["WorkflowType"] = IndexedValueType.Keyword,
+        ["TaskQueue"] = IndexedValueType.Keyword,
+        ["ExecutionStatus"] = IndexedValueType.Keyword,
+        ["StartTime"] = IndexedValueType.Datetime,
+        ["CloseTime"] = IndexedValueType.Datetime,
+        ["ExecutionTime"] = IndexedValueType.Datetime,
+        ["ExecutionDuration"] = IndexedValueType.Int,
+        ["HistoryLength"] = IndexedValueType.Int,
+        ["HistorySizeBytes"] = IndexedValueType.Int,
+        ["StateTransitionCount"] = IndexedValueType.Int,
+        ["ParentWorkflowId"] = IndexedValueType.Keyword,
+        ["ParentRunId"] = IndexedValueType.Keyword,
+        ["RootWorkflowId"] = IndexedValueType.Keyword,
+        ["RootRunId"] = IndexedValueType.Keyword,
+        ["TemporalNamespaceDivision"] = IndexedValueType.Keyword,
+    };
+
+    /// <summary>Predefined attributes a workflow (or the schedule that starts it) may write.</summary>
+    public static readonly IReadOnlyDictionary<string, IndexedValueType> Predefined = new Dictionary<string, IndexedValueType>
+    {
+        ["TemporalChangeVersion"] = IndexedValueType.KeywordList,
+        ["BinaryChecksums"] = IndexedValueType.KeywordList,
+        ["BuildIds"] = IndexedValueType.KeywordList,
+        ["BatcherUser"] = IndexedValueType.Keyword,
+        ["TemporalScheduledStartTime"] = IndexedValueType.Datetime,
+        ["TemporalScheduledById"] = IndexedValueType.Keyword,
+        ["TemporalSchedulePaused"] = IndexedValueType.Bool,
+    };
+
+    /// <summary>What the Temporal CLI dev server registers in every namespace.</summary>
+    public static readonly IReadOnlyDictionary<string, IndexedValueType> DevServerDefaults = new Dictionary<string, IndexedValueType>
+    {
+        ["CustomKeywordField"] = IndexedValueType.Keyword,
+        ["CustomStringField"] = IndexedValueType.Text,
+        ["CustomTextField"] = IndexedValueType.Text,
+        ["CustomIntField"] = IndexedValueType.Int,
+        ["CustomDatetimeField"] = IndexedValueType.Datetime,
+        ["CustomDoubleField"] = IndexedValueType.Double,
+        ["CustomBoolField"] = IndexedValueType.Bool,
+    };
+
+    private readonly Dictionary<string, Dictionary<string, IndexedValueType>> custom = [];
+
+    public IReadOnlyDictionary<string, IndexedValueType> Custom(string ns) => CustomOf(ns);
+
+    /// <summary>The type of a queryable attribute (system, predefined or custom), or null when unknown.</summary>
+    public IndexedValueType? TypeOf(string ns, string name) =>
+        System.TryGetValue(name, out var s) ? s
+        : Predefined.TryGetValue(name, out var p) ? p
+        : CustomOf(ns).TryGetValue(name, out var c) ? c
+        : null;
+
+    /// <summary>Applies a stored registration (null type = removed) without checks: used on load.</summary>
+    public void Apply(string ns, string name, IndexedValueType? type)
+    {
+        if (type is { } t)
+        {
+            CustomOf(ns)[name] = t;
+        }
+        else
+        {
+            CustomOf(ns).Remove(name);
+        }
+    }
+
+    /// <summary>The attributes to add (those already defined are skipped, as in Temporal); throws on a reserved name or bad type.</summary>
+    public Dictionary<string, IndexedValueType> ToAdd(string ns, IReadOnlyDictionary<string, IndexedValueType> requested)
+    {
+        if (requested.Count == 0)
+        {
+            throw Errors.InvalidArgument("SearchAttributes are not set on request.");
+        }
+
+        var added = new Dictionary<string, IndexedValueType>();
+        foreach (var (name, type) in requested)
+        {
+            if (System.ContainsKey(name) || Predefined.ContainsKey(name))
+            {
+                throw Errors.InvalidArgument($"Search attribute {name} is reserved by system.");
+            }
+
+            if (type == IndexedValueType.Unspecified || !Enum.IsDefined(type))
+            {
+                throw Errors.InvalidArgument($"Unknown search attribute type: {type}.");
+            }
+
+            if (!CustomOf(ns).ContainsKey(name))
+            {
+                added[name] = type;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>The custom attributes to remove (unknown ones are skipped, as in Temporal).</summary>
+    public List<string> ToRemove(string ns, IEnumerable<string> requested)
+    {
+        var removed = new List<string>();
+        foreach (var name in requested)
+        {
+            if (System.ContainsKey(name) || Predefined.ContainsKey(name))
+            {
+                throw Errors.InvalidArgument($"Unable to remove non-custom search attributes: {name}.");
+            }
+
+            if (CustomOf(ns).ContainsKey(name))
+            {
+                removed.Add(name);
+            }
+        }
+
+        if (removed.Count == 0 && !requested.Any())
+        {
+            throw Errors.InvalidArgument("SearchAttributes are not set on request.");
+        }
+
+        return removed;
+    }
+
+    /// <summary>Null when every attribute is registered and its value fits the type, else the real server's message.</summary>
+    public string? Problem(string ns, SearchAttributes? attributes)
+    {
+        foreach (var (name, payload) in attributes?.IndexedFields ?? [])
+        {
+            if (System.ContainsKey(name))
+            {
+                return $"{name} attribute can't be set in SearchAttributes";
+            }
+
+            if (TypeOf(ns, name) is not { } type)
+            {
+                return $"search attribute {name} is not defined";
+            }
+
+            if (!IsUnset(payload) && !Fits(payload, type))
+            {
+                return $"invalid value for search attribute {name} of type {TypeName(type)}: {payload.Data.ToStringUtf8()}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Null, "null", "[]" or no data: the attribute (or memo field) is being removed.</summary>
+    public static bool IsUnset(Payload? payload)
+    {
+        if (payload is null || payload.Data.IsEmpty)
+        {
+            return true;
+        }
+
+        var text = payload.Data.ToStringUtf8().Trim();
+        return text is "null" or "[]";
+    }
+
+    /// <summary>Merges an upsert into the current values: unset values remove their key.</summary>
+    public static void Merge(Google.Protobuf.Collections.MapField<string, Payload> current, IEnumerable<KeyValuePair<string, Payload>> upserted)
+    {
+        foreach (var (key, value) in upserted)
+        {
+            if (IsUnset(value))
+            {
+                current.Remove(key);
+            }
+            else
+            {
+                current[key] = value;
+            }
+        }
+    }
+
+    public static string TypeName(IndexedValueType type) => type switch
+    {
+        IndexedValueType.Keyword => "Keyword",
+        IndexedValueType.Text => "Text",
+        IndexedValueType.Int => "Int",
+        IndexedValueType.Double => "Double",
+        IndexedValueType.Bool => "Bool",
+        IndexedValueType.Datetime => "Datetime",
+        IndexedValueType.KeywordList => "KeywordList",
+        _ => type.ToString(),
+    };
+
+    private static bool Fits(Payload payload, IndexedValueType type)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(payload.Data.Memory);
+            var root = json.RootElement;
+            // A list of values is accepted for every type (Temporal's allow-list default); KeywordList also takes one string.
+            return root.ValueKind == JsonValueKind.Array
+                ? root.EnumerateArray().All(e => FitsOne(e, type))
+                : FitsOne(root, type);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool FitsOne(JsonElement value, IndexedValueType type) => type switch
+    {
+        IndexedValueType.Keyword or IndexedValueType.Text or IndexedValueType.KeywordList => value.ValueKind == JsonValueKind.String,
+        IndexedValueType.Int => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
+        IndexedValueType.Double => value.ValueKind == JsonValueKind.Number,
+        IndexedValueType.Bool => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        IndexedValueType.Datetime => value.ValueKind == JsonValueKind.String &&
+            DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _),
+        _ => false,
+    };
+
+    private Dictionary<string, IndexedValueType> CustomOf(string ns)
+    {
+        if (!custom.TryGetValue(ns, out var map))
+        {
+            map = new Dictionary<string, IndexedValueType>(DevServerDefaults);
+            custom[ns] = map;
+        }
+
+        return map;
+    }
+}

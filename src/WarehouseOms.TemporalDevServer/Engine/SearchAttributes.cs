@@ -1,0 +1,98 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.OperatorService.V1;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>OperatorService search attribute registration, kept in the store (answered after its write).</summary>
+internal sealed partial class WorkflowEngine
+{
+    private readonly SearchAttributeRegistry searchAttributes = new();
+
+    private async Task RestoreSearchAttributesAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var change in stored)
+            {
+                namespaces.Add(change.Namespace);
+                searchAttributes.Apply(change.Namespace, change.Name, change.Type);
+            }
+        }
+    }
+
+    public async Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
+    {
+        List<SearchAttributeChange> changes;
+        lock (gate)
+        {
+            var ns = Ns(request.Namespace);
+            changes = searchAttributes.ToAdd(ns, request.SearchAttributes)
+                .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)).ToList();
+        }
+
+        await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken)
+    {
+        List<SearchAttributeChange> changes;
+        lock (gate)
+        {
+            var ns = Ns(request.Namespace);
+            changes = searchAttributes.ToRemove(ns, request.SearchAttributes)
+                .Select(name => new SearchAttributeChange(ns, name, null)).ToList();
+        }
+
+        await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ListSearchAttributesResponse ListSearchAttributes(ListSearchAttributesRequest request)
+    {
+        lock (gate)
+        {
+            var ns = Ns(request.Namespace);
+            var response = new ListSearchAttributesResponse();
+            foreach (var (name, type) in SearchAttributeRegistry.System.Concat(SearchAttributeRegistry.Predefined))
+            {
+                response.SystemAttributes[name] = type;
+            }
+
+            foreach (var (name, type) in searchAttributes.Custom(ns))
+            {
+                response.CustomAttributes[name] = type;
+            }
+
+            return response;
+        }
+    }
+
+    // Written first, applied after: a registration the store refused never takes effect.
+    private async Task SaveSearchAttributesAsync(List<SearchAttributeChange> changes, CancellationToken cancellationToken)
+    {
+        await store.SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var change in changes)
+            {
+                searchAttributes.Apply(change.Namespace, change.Name, change.Type);
+            }
+        }
+    }
+
+    /// <summary>INVALID_ARGUMENT, as Temporal answers a start whose search attributes do not fit the registration.</summary>
+    private void RequireValidSearchAttributes(string ns, Temporalio.Api.Common.V1.SearchAttributes? attributes)
+    {
+        if (searchAttributes.Problem(ns, attributes) is { } problem)
+        {
+            throw Errors.InvalidArgument(problem);
+        }
+    }
+
+    /// <summary>For commands: null, or the workflow-task failure Temporal records (BAD_SEARCH_ATTRIBUTES).</summary>
+    private InvalidCommand? SearchAttributeProblem(Execution execution, Temporalio.Api.Common.V1.SearchAttributes? attributes) =>
+        searchAttributes.Problem(execution.Namespace, attributes) is { } problem
+            ? new InvalidCommand(WorkflowTaskFailedCause.BadSearchAttributes, problem)
+            : null;
+}

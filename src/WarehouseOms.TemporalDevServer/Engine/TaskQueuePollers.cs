@@ -1,0 +1,56 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Who polled which task queue and when, for DescribeTaskQueue. Recorded as each poll arrives, apart from
+/// the dispatch itself; like Temporal, a poller not seen for five minutes is forgotten.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private static readonly TimeSpan PollerTtl = TimeSpan.FromMinutes(5);
+
+    private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), Dictionary<string, DateTime>> pollers = [];
+
+    public void RecordPoll(string ns, string taskQueue, TaskQueueType type, string identity)
+    {
+        lock (gate)
+        {
+            var key = (Ns(ns), taskQueue, type);
+            if (!pollers.TryGetValue(key, out var seen))
+            {
+                seen = [];
+                pollers[key] = seen;
+            }
+
+            seen[identity ?? string.Empty] = Clock.Now;
+        }
+    }
+
+    public DescribeTaskQueueResponse DescribeTaskQueue(DescribeTaskQueueRequest request)
+    {
+        if (string.IsNullOrEmpty(request.TaskQueue?.Name))
+        {
+            throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        }
+
+        var type = request.TaskQueueType == TaskQueueType.Unspecified ? TaskQueueType.Workflow : request.TaskQueueType;
+        lock (gate)
+        {
+            var response = new DescribeTaskQueueResponse();
+            if (pollers.TryGetValue((Ns(request.Namespace), request.TaskQueue.Name, type), out var seen))
+            {
+                var cutoff = Clock.Now - PollerTtl;
+                foreach (var (identity, last) in seen.Where(p => p.Value >= cutoff).OrderByDescending(p => p.Value))
+                {
+                    response.Pollers.Add(new PollerInfo { Identity = identity, LastAccessTime = Timestamp.FromDateTime(last), RatePerSecond = 100_000 });
+                }
+            }
+
+            return response;
+        }
+    }
+}

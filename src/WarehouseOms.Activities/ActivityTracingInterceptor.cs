@@ -16,7 +16,8 @@ public sealed class ActivityTracingInterceptor : IWorkerInterceptor
     {
         public override async Task<object?> ExecuteActivityAsync(ExecuteActivityInput input)
         {
-            using var span = ActivityTracing.StartActivitySpan(ActivityExecutionContext.Current.Info, TraceHeader.Extract(input.Headers));
+            using var span = ActivityTracing.StartActivitySpan(
+                ActivityExecutionContext.Current.Info, TraceHeader.Extract(input.Headers), TraceHeader.Extract(input.Headers, TraceHeader.LinkName));
             try
             {
                 return await base.ExecuteActivityAsync(input).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Serilog;
 using Serilog.Formatting.Compact;
 using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Host.Telemetry;
 using WarehouseOms.Persistence;
 
 namespace WarehouseOms.Host;
@@ -39,9 +40,11 @@ public static class WarehouseOmsHost
         await builder.AddWarehouseTemporalAsync(cancellationToken).ConfigureAwait(false);
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
+        builder.AddWarehouseOmsTelemetry();
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();
+        app.MapWarehouseOmsTelemetry();
         app.MapCartEndpoints();
         app.MapOrderEndpoints();
         return app;

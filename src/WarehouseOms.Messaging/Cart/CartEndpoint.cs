@@ -61,7 +61,8 @@ public static class CartEndpoint
 
         bus.ReceiveEndpoint(cart.Queue, endpoint =>
         {
-            EndpointPolicies.Apply(endpoint, cart.AllExchanges, options);
+            // The error pipe records the source exchange of a failed message before moving it.
+            EndpointPolicies.Apply(endpoint, cart.AllExchanges, options, new SourceExchangeHeaderFilter(cart));
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
             {
                 // With several service instances, competing consumers would take turns on one customer's
@@ -75,14 +76,6 @@ public static class CartEndpoint
 
             // Before the message-type router: a raw body claims to be every type, so pick the one.
             endpoint.AddPrePipeSpecification(new FilterSpecification<ConsumeContext>(new CartMessageRouter(cart)));
-
-            // MassTransit's default error pipe, plus the source exchange header.
-            endpoint.ConfigureError(error =>
-            {
-                error.UseFilter(new SourceExchangeHeaderFilter(cart));
-                error.UseFilter(new GenerateFaultFilter());
-                error.UseFilter(new ErrorTransportFilter());
-            });
 
             endpoint.ConfigureConsumer<CartItemsAddedConsumer>(context);
             endpoint.ConfigureConsumer<CartItemsRemovedConsumer>(context);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using MassTransit;
+using MassTransit.Middleware;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
 using WarehouseOms.Temporal;
@@ -26,8 +27,15 @@ public static class EndpointPolicies
     public static void Apply(IReceiveEndpointConfigurator endpoint, string exchange, MessagingOptions options) =>
         Apply(endpoint, [exchange], options);
 
-    /// <summary>The same policy for a queue bound to several fanout exchanges.</summary>
-    public static void Apply(IReceiveEndpointConfigurator endpoint, IReadOnlyCollection<string> exchanges, MessagingOptions options)
+    /// <summary>
+    /// The same policy for a queue bound to several fanout exchanges; <paramref name="errorFilter"/>, when
+    /// given, runs first in the error pipe (before the message is moved).
+    /// </summary>
+    public static void Apply(
+        IReceiveEndpointConfigurator endpoint,
+        IReadOnlyCollection<string> exchanges,
+        MessagingOptions options,
+        IFilter<ExceptionReceiveContext>? errorFilter = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(exchanges);
@@ -49,6 +57,19 @@ public static class EndpointPolicies
                 rabbit.Bind(exchange, bind => bind.ExchangeType = "fanout");
             }
         }
+
+        // MassTransit's default error pipe, with each dead-lettered message counted by reason.
+        endpoint.ConfigureError(error =>
+        {
+            if (errorFilter is not null)
+            {
+                error.UseFilter(errorFilter);
+            }
+
+            error.UseFilter(new DeadLetterCountFilter());
+            error.UseFilter(new GenerateFaultFilter());
+            error.UseFilter(new ErrorTransportFilter());
+        });
 
         // Outer: a missing workflow (order not yet started) gets a few tries before the error queue.
         endpoint.UseMessageRetry(retry =>

@@ -447,3 +447,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124846_OutboxTraceParent') THEN
+    ALTER TABLE messaging.outbox_messages ADD trace_parent character varying(128);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124846_OutboxTraceParent') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261130124846_OutboxTraceParent', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -41,8 +41,10 @@ public static class TelemetryRegistration
             return builder;
         }
 
+        // OTEL_SERVICE_NAME (read by the SDK's resource detector) wins over Telemetry:ServiceName.
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(options.ServiceName));
+            .ConfigureResource(resource => resource.AddService(
+                Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is { Length: > 0 } fromEnvironment ? fromEnvironment : options.ServiceName));
         if (options.OtlpEnabled)
         {
             // Endpoint, protocol, headers: the standard OTEL_EXPORTER_OTLP_* variables.

@@ -28,17 +28,22 @@ public static class ActivityTracing
     public static ActivitySource Source { get; } = new(SourceName, typeof(ActivityTracing).Assembly.GetName().Version?.ToString());
 
     /// <summary>
-    /// Starts the span of one activity attempt, or null when nobody listens. Without an incoming trace
-    /// context the parent is derived from the workflow run, so every activity of one run (allocate, pick
-    /// wave, shipment, …) lands in one trace: an order's path reads as one timeline.
+    /// Starts the span of one activity attempt, or null when nobody listens. Its parent is
+    /// <paramref name="propagated"/>, the context of the message that caused the workflow's current step
+    /// (the Temporal trace header, ADR 0022), so consume → start → activities → relay publish is one trace.
+    /// Without it the parent is derived from the workflow run, so every activity of one run (allocate, pick
+    /// wave, shipment, …) still lands in one trace. <paramref name="causedBy"/>, the latest signal's context,
+    /// becomes a link: the message that caused this step.
     /// </summary>
-    public static Activity? StartActivitySpan(ActivityInfo info)
+    public static Activity? StartActivitySpan(ActivityInfo info, ActivityContext? propagated = null, ActivityContext? causedBy = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         var name = $"RunActivity:{info.ActivityType}";
-        var span = Activity.Current is null && ContextOfRun(info.WorkflowId, info.WorkflowRunId) is { } run
-            ? Source.StartActivity(name, ActivityKind.Internal, run)
-            : Source.StartActivity(name, ActivityKind.Internal);
+        var parent = propagated ?? (Activity.Current is null ? ContextOfRun(info.WorkflowId, info.WorkflowRunId) : null);
+        var links = causedBy is { } cause ? new[] { new ActivityLink(cause) } : null;
+        var span = parent is { } context
+            ? Source.StartActivity(name, ActivityKind.Internal, context, links: links)
+            : Source.StartActivity(name, ActivityKind.Internal, parentContext: default, links: links);
         span?.SetTag(ActivityTypeTag, info.ActivityType)
             .SetTag(ActivityIdTag, info.ActivityId)
             .SetTag(WorkflowIdTag, info.WorkflowId)

@@ -1,5 +1,6 @@
 using Temporalio.Activities;
 using Temporalio.Worker.Interceptors;
+using WarehouseOms.Temporal.Tracing;
 
 namespace WarehouseOms.Activities;
 
@@ -15,7 +16,8 @@ public sealed class ActivityTracingInterceptor : IWorkerInterceptor
     {
         public override async Task<object?> ExecuteActivityAsync(ExecuteActivityInput input)
         {
-            using var span = ActivityTracing.StartActivitySpan(ActivityExecutionContext.Current.Info);
+            using var span = ActivityTracing.StartActivitySpan(
+                ActivityExecutionContext.Current.Info, TraceHeader.Extract(input.Headers), TraceHeader.Extract(input.Headers, TraceHeader.LinkName));
             try
             {
                 return await base.ExecuteActivityAsync(input).ConfigureAwait(false);

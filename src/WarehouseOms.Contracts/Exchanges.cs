@@ -62,6 +62,15 @@ public static class Queues
     public static string For(string exchange) => Prefix + exchange;
 
     public static string ErrorQueueFor(string exchange) => For(exchange) + "_error";
+
+    /// <summary>Every error queue of the service's endpoints: one per inbound exchange, one for the cart.</summary>
+    public static IReadOnlyList<string> ErrorQueues { get; } =
+    [
+        ErrorQueueFor(Exchanges.OrderSubmitted), ErrorQueueFor(Exchanges.PickCompleted), ErrorQueueFor(Exchanges.PackCompleted),
+        ErrorQueueFor(Exchanges.OrderCancellationRequested), ErrorQueueFor(Exchanges.StockReceived),
+        ErrorQueueFor(Exchanges.PaymentApproved), ErrorQueueFor(Exchanges.OrderLineAdded), ErrorQueueFor(Exchanges.ShipmentDelivered),
+        CartError,
+    ];
 }
 
 /// <summary>AMQP headers of inbound messages that are part of the contract.</summary>

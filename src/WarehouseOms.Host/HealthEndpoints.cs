@@ -10,7 +10,7 @@ namespace WarehouseOms.Host;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no dependency checks, so an outage never restarts it).
-/// <c>/health/ready</c>: PostgreSQL, the bus, Temporal and the outbox relay (checks tagged "ready").
+/// <c>/health/ready</c>: PostgreSQL, the bus, Temporal, the outbox relay and the outbox backlog (checks tagged "ready").
 /// </summary>
 public static class HealthEndpoints
 {
@@ -21,7 +21,8 @@ public static class HealthEndpoints
         services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgresql", tags: [ReadyTag])
             .AddCheck<TemporalHealthCheck>("temporal", tags: [ReadyTag])
-            .AddCheck<OutboxRelayHealthCheck>("outbox-relay", tags: [ReadyTag]);
+            .AddCheck<OutboxRelayHealthCheck>("outbox-relay", tags: [ReadyTag])
+            .AddCheck<OutboxBacklogHealthCheck>("outbox-backlog", tags: [ReadyTag]);
         return services;
     }
 

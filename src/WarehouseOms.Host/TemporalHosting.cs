@@ -4,6 +4,7 @@ using Temporalio.Extensions.Hosting;
 using WarehouseOms.Activities;
 using WarehouseOms.Activities.Replenishment;
 using WarehouseOms.Temporal;
+using WarehouseOms.Temporal.Tracing;
 using WarehouseOms.Workflows;
 using WarehouseOms.Workflows.Cart;
 using WarehouseOms.Workflows.Replenishment;
@@ -140,6 +141,7 @@ public static class TemporalHosting
         }
 
         worker.GracefulShutdownTimeout = options.GracefulShutdownTimeout;
+        worker.Interceptors = [new TraceContextWorkerInterceptor(), .. worker.Interceptors ?? []];
     }
 }
 

@@ -4,6 +4,7 @@ using Serilog.Formatting.Compact;
 using WarehouseOms.Host.Console;
 using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Host.Telemetry;
 using WarehouseOms.Persistence;
 
 namespace WarehouseOms.Host;
@@ -41,9 +42,11 @@ public static class WarehouseOmsHost
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
         builder.Services.AddOperatorConsole(configuration);
+        builder.AddWarehouseOmsTelemetry();
 
         var app = builder.Build();
         app.MapWarehouseHealthEndpoints();
+        app.MapWarehouseOmsTelemetry();
         app.MapCartEndpoints();
         app.MapOrderEndpoints();
         app.MapOperatorConsoleAndApiDocs();

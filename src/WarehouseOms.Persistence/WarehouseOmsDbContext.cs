@@ -167,6 +167,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         outbox.Property(o => o.MessageType).HasMaxLength(255);
         outbox.Property(o => o.Payload).HasColumnType("jsonb");
         outbox.Property(o => o.Headers).HasColumnType("jsonb");
+        outbox.Property(o => o.TraceParent).HasMaxLength(128);
         outbox.Property(o => o.State).HasConversion(LowerCaseEnum<OutboxState>()).HasMaxLength(16);
         outbox.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Temporalio.Client;
 using Temporalio.Extensions.Hosting;
+using WarehouseOms.Temporal.Tracing;
 
 namespace WarehouseOms.Temporal;
 
@@ -25,6 +26,8 @@ public static class TemporalRegistration
         {
             client.TargetHost = targetHost;
             client.Namespace = options.Namespace;
+            // The message's trace context travels into the workflow (ADR 0022); nothing is added without one.
+            client.Interceptors = [.. client.Interceptors ?? [], new TracingClientInterceptor()];
         });
         services.TryAddSingleton<IOrderWorkflows, TemporalOrderWorkflows>();
         services.TryAddSingleton<ICartWorkflows, TemporalCartWorkflows>();

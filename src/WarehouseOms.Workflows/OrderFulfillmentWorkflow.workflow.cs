@@ -629,6 +629,11 @@ public sealed class OrderFulfillmentWorkflow
         ArgumentNullException.ThrowIfNull(messageId, signal);
         (state, var disposition) = receive(state);
         LogSignal(signal, messageId, disposition);
+        if (disposition == SignalDisposition.Duplicate)
+        {
+            WorkflowMetrics.SignalDeduplicated(signal);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -39,7 +39,10 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
             consumer.ReceivedAsync += (_, delivery) =>
             {
                 using var body = JsonDocument.Parse(delivery.Body);
-                Received.Enqueue(new OutboundMessage(delivery.Exchange, delivery.BasicProperties.MessageId, body.RootElement.Clone()));
+                var traceParent = delivery.BasicProperties.Headers?.TryGetValue("traceparent", out var value) == true && value is byte[] bytes
+                    ? Encoding.UTF8.GetString(bytes)
+                    : null;
+                Received.Enqueue(new OutboundMessage(delivery.Exchange, delivery.BasicProperties.MessageId, body.RootElement.Clone(), traceParent));
                 return Task.CompletedTask;
             };
             await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
@@ -130,7 +133,7 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
     }
 }
 
-public sealed record OutboundMessage(string Exchange, string? MessageId, JsonElement Body)
+public sealed record OutboundMessage(string Exchange, string? MessageId, JsonElement Body, string? TraceParent = null)
 {
     public string? OrderId => Body.TryGetProperty("orderId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 }

@@ -1,4 +1,11 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using WarehouseOms.Host;
@@ -23,6 +30,12 @@ public sealed class ServiceFixture : IAsyncLifetime
     public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("service not started");
 
     public string ConnectionString => database.ConnectionString;
+
+    /// <summary>The service's finished spans, through OpenTelemetry's in-memory exporter, while recording.</summary>
+    public RecordedSpans Spans { get; } = new();
+
+    /// <summary>The service's HTTP address.</summary>
+    public Uri BaseAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public Broker Broker { get; } = new(BrokerUri);
 
@@ -56,8 +69,16 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Fulfillment:ReplenishmentOverdueAfter"] = "00:00:05",
             ["Payments:FailureRate"] = "0.2",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+
+            // Traces and metrics as an operator switches them on (TelemetryTests): spans are exported to
+            // Spans, metrics served at /metrics; database and broker gauges sampled every second.
+            ["Telemetry:Tracing"] = "true",
+            ["Telemetry:Metrics"] = "true",
+            ["Telemetry:Otlp"] = "false",
+            ["Telemetry:SampleInterval"] = "00:00:01",
         }));
         await app.StartAsync();
+        app.Services.GetRequiredService<TracerProvider>().AddProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(Spans)));
     }
 
     public static readonly TimeSpan ApprovalTimeout = TimeSpan.FromSeconds(15);

@@ -62,6 +62,8 @@ public static class OutagePolicy
                 error.UseFilter(headers);
             }
 
+            // Each message that does reach the error queue is counted by reason (telemetry).
+            error.UseFilter(new DeadLetterCountFilter());
             error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
             error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
         });

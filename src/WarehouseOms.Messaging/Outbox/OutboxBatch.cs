@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace WarehouseOms.Messaging.Outbox;
 
 /// <summary>A pending outbox row as the relay publishes it.</summary>
-internal sealed record PendingMessage(long Id, Guid MessageId, string Exchange, string MessageType, string Payload, string Headers, DateTimeOffset CreatedAt);
+internal sealed record PendingMessage(long Id, Guid MessageId, string Exchange, string MessageType, string Payload, string Headers, DateTimeOffset CreatedAt, string? TraceParent = null);
 
 /// <summary>
 /// A batch of rows claimed with <c>FOR UPDATE SKIP LOCKED</c>: the rows stay locked (invisible to
@@ -36,7 +36,7 @@ internal sealed class OutboxBatch : IAsyncDisposable
             // so an exchange without a queue does not turn the relay into a hot loop.
             await using var command = new NpgsqlCommand(
                 """
-                SELECT id, message_id, exchange, message_type, payload::text, headers::text, created_at
+                SELECT id, message_id, exchange, message_type, payload::text, headers::text, created_at, trace_parent
                 FROM messaging.outbox_messages
                 WHERE state = 'pending'
                   AND (last_attempt_at IS NULL
@@ -62,7 +62,8 @@ internal sealed class OutboxBatch : IAsyncDisposable
                         reader.GetString(3),
                         reader.GetString(4),
                         reader.GetString(5),
-                        reader.GetFieldValue<DateTimeOffset>(6)));
+                        reader.GetFieldValue<DateTimeOffset>(6),
+                        reader.IsDBNull(7) ? null : reader.GetString(7)));
                 }
             }
 

@@ -37,6 +37,13 @@ public sealed class OutboxRelayOptions
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan RetainSentFor { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// <c>/health/ready</c> reports Degraded while the oldest pending row is older than this: events are
+    /// not reaching the broker (it is down, or nothing is bound to an exchange), or the relay is behind.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan DegradedAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often a relay deletes expired sent rows.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);

@@ -30,6 +30,7 @@ public static class OutboxRelayRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OutboxRelayHealth>();
         services.TryAddSingleton<OutboxRelayHealthCheck>();
+        services.TryAddSingleton<OutboxBacklogHealthCheck>();
 
         if (configuration.GetSection(OutboxRelayOptions.SectionName).GetValue(nameof(OutboxRelayOptions.Enabled), true))
         {

@@ -73,6 +73,24 @@ internal sealed class RabbitMqOutboxPublisher(RabbitMqConnectionOptions options,
 
     private static async Task<PublishOutcome> PublishOneAsync(IChannel channel, PendingMessage message, CancellationToken cancellationToken)
     {
+        using var span = OutboxTracing.StartPublishSpan(message.Exchange, message.MessageId, message.TraceParent);
+        var outcome = await PublishTracedAsync(channel, message, OutboxTracing.TraceParentFor(span, message.TraceParent), cancellationToken).ConfigureAwait(false);
+        if (span is not null && !outcome.Confirmed)
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Error);
+        }
+
+        return outcome;
+    }
+
+    private static async Task<PublishOutcome> PublishTracedAsync(IChannel channel, PendingMessage message, string? traceParent, CancellationToken cancellationToken)
+    {
+        var headers = ParseHeaders(message.Headers);
+        if (traceParent is not null)
+        {
+            headers[OutboxTracing.TraceParentHeader] = traceParent;
+        }
+
         var properties = new BasicProperties
         {
             MessageId = message.MessageId.ToString(),
@@ -81,7 +99,7 @@ internal sealed class RabbitMqOutboxPublisher(RabbitMqConnectionOptions options,
             ContentEncoding = "utf-8",
             DeliveryMode = DeliveryModes.Persistent,
             Timestamp = new AmqpTimestamp(message.CreatedAt.ToUnixTimeSeconds()),
-            Headers = ParseHeaders(message.Headers),
+            Headers = headers,
         };
         try
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -53,12 +54,14 @@ internal sealed partial class EfOutbox(WarehouseOmsDbContext db, TimeProvider cl
         var payload = JsonSerializer.Serialize(message, OutboxConventions.JsonOptions);
         var headerJson = JsonSerializer.Serialize(headers ?? new Dictionary<string, string>(), OutboxConventions.JsonOptions);
         var now = clock.GetUtcNow();
+        // The writer's trace travels with the row, so the relay's publish joins the order's trace (ADR 0022).
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? id : null;
 
         // ON CONFLICT: a retried activity derives the same message ID; the first row wins.
         var inserted = await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO messaging.outbox_messages (message_id, exchange, message_type, payload, headers, created_at, state, attempts)
-            VALUES ({messageId}, {exchange}, {exchange}, CAST({payload} AS jsonb), CAST({headerJson} AS jsonb), {now}, 'pending', 0)
+            INSERT INTO messaging.outbox_messages (message_id, exchange, message_type, payload, headers, trace_parent, created_at, state, attempts)
+            VALUES ({messageId}, {exchange}, {exchange}, CAST({payload} AS jsonb), CAST({headerJson} AS jsonb), {traceParent}, {now}, 'pending', 0)
             ON CONFLICT (message_id) DO NOTHING
             """,
             cancellationToken).ConfigureAwait(false);

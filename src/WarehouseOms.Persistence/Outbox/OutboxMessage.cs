@@ -22,6 +22,12 @@ public sealed class OutboxMessage
     /// <summary>JSON object of string headers (jsonb).</summary>
     public required string Headers { get; init; }
 
+    /// <summary>
+    /// W3C <c>traceparent</c> of the span that wrote the row (the activity), or null without one; the relay
+    /// publishes the message in that trace (ADR 0022).
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public OutboxState State { get; set; }

@@ -217,6 +217,7 @@ public sealed class CartWorkflow
                 break;
             case CartChangeDisposition.Duplicate:
                 Workflow.Logger.LogInformation("{Signal} {MessageId} already applied; ignored", signal, messageId);
+                WorkflowMetrics.SignalDeduplicated(signal);
                 break;
             default:
                 Workflow.Logger.LogWarning(

@@ -20,6 +20,8 @@ public static class Exchanges
     public const string PaymentApproved = "payments.payment-approved";
     public const string OrderLineAdded = "oms.order-line-added";
     public const string ShipmentDelivered = "sms.shipment-delivered";
+    public const string SkuRegistered = "ims.sku-registered";
+    public const string SkuRetired = "ims.sku-retired";
 
     // Outbound: published by the outbox relay for downstream consumers.
     public const string OrderCreated = "oms.order-created";

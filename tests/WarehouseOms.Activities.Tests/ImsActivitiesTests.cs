@@ -84,7 +84,7 @@ public sealed class ImsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
                 a => a.AllocateInventoryAsync(new(orderId, [new LineItem("NO-SUCH-SKU", 1)]))));
 
         Assert.Equal(ActivityErrors.InsufficientStock, error.ErrorType);
-        Assert.Contains("unknown SKU", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown SKU, not registered (publish ims.sku-registered for it)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

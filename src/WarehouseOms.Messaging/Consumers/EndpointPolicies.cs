@@ -122,3 +122,9 @@ public sealed class OrderLineAddedConsumerDefinition(IOptions<MessagingOptions> 
 
 public sealed class ShipmentDeliveredConsumerDefinition(IOptions<MessagingOptions> options)
     : InboundEndpointDefinition<ShipmentDeliveredConsumer>(Exchanges.ShipmentDelivered, options);
+
+public sealed class SkuRegisteredConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<SkuRegisteredConsumer>(Exchanges.SkuRegistered, options);
+
+public sealed class SkuRetiredConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<SkuRetiredConsumer>(Exchanges.SkuRetired, options);

@@ -35,7 +35,7 @@ public static class EndpointPolicies
 
         endpoint.ConfigureConsumeTopology = false;
         // Raw JSON by default, MassTransit envelopes too; a body over Messaging:MaxMessageBytes is refused unparsed.
-        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes);
+        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes, singleType: exchanges.Count == 1);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.PrefetchCount = options.PrefetchCount;

@@ -63,3 +63,8 @@ public sealed record ParsedCommandLine(CliCommand Command, CliSettings Settings,
 {
     public System.CommandLine.ParseResult? Result { get; init; }
 }
+
+/// <summary>ims.sku-registered; components null: a stocked item.</summary>
+public sealed record SkuRegisterCommand(string Sku, string Name, int ReorderPoint, int ReorderQuantity, IReadOnlyList<SkuComponent>? Components) : CliCommand;
+
+public sealed record SkuRetireCommand(string Sku) : CliCommand;

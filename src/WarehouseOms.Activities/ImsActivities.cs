@@ -48,7 +48,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 throw ActivityFailures.InsufficientStock(input.OrderId, [ex.Message]);
             }
 
-            var (stock, allocations) = await AllocateAsync(change, input.OrderId, required);
+            var (stock, allocations) = await AllocateAsync(change, input.OrderId, input.Lines.Select(l => l.Sku), required);
             var now = clock.GetUtcNow();
             var reservations = new List<ReservationRecord>();
             foreach (var allocation in allocations)
@@ -187,7 +187,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 throw ActivityFailures.IllegalTransition($"Order {input.OrderId} does not hold a reservation; a line cannot be added.");
             }
 
-            var (stock, allocations) = await AllocateAsync(change, input.OrderId, required);
+            var (stock, allocations) = await AllocateAsync(change, input.OrderId, [input.Sku], required);
             var now = clock.GetUtcNow();
             foreach (var allocation in allocations)
             {
@@ -207,16 +207,21 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
         });
     }
 
-    /// <summary>Locks the stock of <paramref name="required"/> and allocates it all, or fails non-retryable with the shortages.</summary>
+    /// <summary>
+    /// Locks the stock of <paramref name="required"/> (the <paramref name="ordered"/> SKUs after BOM expansion) and
+    /// allocates it all, or fails non-retryable with the shortages; a retired SKU, ordered or a component, takes no new order.
+    /// </summary>
     private async Task<(Dictionary<string, StockItemRecord> Stock, IReadOnlyList<SkuQuantity> Allocations)> AllocateAsync(
-        OrderChange change, string orderId, IReadOnlyList<SkuQuantity> required)
+        OrderChange change, string orderId, IEnumerable<string> ordered, IReadOnlyList<SkuQuantity> required)
     {
         var stock = await change.Ims.LockStockAsync(required.Select(r => r.Sku));
+        var retired = await change.Ims.RetiredAsync(ordered.Concat(required.Select(r => r.Sku)));
         var outcome = InventoryAllocator.Allocate(required, stock.Values.Select(s => s.ToStockLevel()).ToList());
-        if (!outcome.Succeeded)
+        var problems = retired.Select(sku => $"SKU {sku}: retired (ims.sku-retired), it takes no new orders.").Concat(outcome.Shortages).ToList();
+        if (problems.Count > 0)
         {
-            LogShortage(logger, orderId, string.Join("; ", outcome.Shortages));
-            throw ActivityFailures.InsufficientStock(orderId, outcome.Shortages);
+            LogShortage(logger, orderId, string.Join("; ", problems));
+            throw ActivityFailures.InsufficientStock(orderId, problems);
         }
 
         return (stock, outcome.Allocations);

@@ -20,6 +20,8 @@ public static class Exchanges
     public const string PaymentApproved = "payments.payment-approved";
     public const string OrderLineAdded = "oms.order-line-added";
     public const string ShipmentDelivered = "sms.shipment-delivered";
+    public const string SkuRegistered = "ims.sku-registered";
+    public const string SkuRetired = "ims.sku-retired";
 
     // Outbound: published by the outbox relay for downstream consumers.
     public const string OrderCreated = "oms.order-created";
@@ -83,4 +85,26 @@ public static class InboundHeaders
     /// messages the body is.
     /// </summary>
     public const string SourceExchange = "oms-source-exchange";
+}
+
+/// <summary>
+/// AMQP properties and headers of every outbound message (ADR 0019), for consumers that order and de-duplicate.
+/// Besides these: <c>message_id</c> (stable across re-publication: the de-duplication key), <c>type</c> (the
+/// exchange name), and the headers <c>orderId</c> or <c>sku</c>, <c>workflowId</c>, <c>activityId</c>.
+/// </summary>
+public static class OutboundHeaders
+{
+    /// <summary>
+    /// The order's event version (<c>oms.order_events</c>, <c>GET /orders/{id}/history</c>) the message announces:
+    /// increasing per order in the order things happened. A message that records no history event of its own (a
+    /// notification) carries the version of the order's latest event, so two messages can share a number.
+    /// Absent on messages about no order (replenishment). The AMQP <c>correlation_id</c> is the order ID.
+    /// </summary>
+    public const string OrderSequence = "oms-order-sequence";
+
+    /// <summary>The version of the payload's schema (docs/asyncapi.yaml). A breaking change gets a new number.</summary>
+    public const string SchemaVersion = "oms-schema-version";
+
+    /// <summary>The schema version of every message published today.</summary>
+    public const string CurrentSchemaVersion = "1";
 }

@@ -43,3 +43,15 @@ public sealed record PaymentApproved(string? OrderId, string? ApprovedBy);
 public sealed record OrderLineAdded(string? OrderId, string? Sku, int? Quantity);
 
 public sealed record ShipmentDelivered(string? OrderId, DateTimeOffset? DeliveredAt);
+
+/// <summary>A component of a kit: <c>quantity</c> units of <c>sku</c> per kit.</summary>
+public sealed record SkuComponent(string? Sku, int? Quantity);
+
+/// <summary>
+/// The item master registers a SKU or updates it (idempotent by content and message ID). With components
+/// it defines, or redefines for orders placed afterwards, a kit's bill of materials.
+/// </summary>
+public sealed record SkuRegistered(string? Sku, string? Name, int? ReorderPoint, int? ReorderQuantity, IReadOnlyList<SkuComponent>? Components);
+
+/// <summary>The item master retires a SKU: new orders for it are refused; stock and open orders are untouched.</summary>
+public sealed record SkuRetired(string? Sku);

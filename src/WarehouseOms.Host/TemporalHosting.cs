@@ -28,19 +28,22 @@ public static class TemporalHosting
         using var loggers = new SerilogLoggerFactory();
         var logger = loggers.CreateLogger(typeof(TemporalHosting).FullName!);
 
+        // Temporal:Address, else Temporal's own TEMPORAL_ADDRESS / profile (with TLS and API key); else embedded.
+        var connection = TemporalConnection.Load(options);
         TemporalEngineInfo engine;
-        if (!string.IsNullOrWhiteSpace(options.Address))
+        if (!string.IsNullOrWhiteSpace(connection.TargetHost))
         {
-            engine = new TemporalEngineInfo(options.Address, "Temporal cluster", $"Temporal at {options.Address}");
+            engine = new TemporalEngineInfo(connection.TargetHost, "Temporal cluster", $"Temporal at {connection.TargetHost} ({TemporalConnection.Describe(connection)})");
         }
         else
         {
             engine = await StartEmbeddedAsync(builder, options, cancellationToken).ConfigureAwait(false);
+            connection = new Temporalio.Client.TemporalClientConnectOptions(engine.Address) { Namespace = options.Namespace };
         }
 
-        logger.LogInformation("Temporal engine: {Engine} ({Description}), namespace {Namespace}", engine.Kind, engine.Description, options.Namespace);
+        logger.LogInformation("Temporal engine: {Engine} ({Description}), namespace {Namespace}", engine.Kind, engine.Description, connection.Namespace);
         builder.Services.AddSingleton(engine);
-        builder.Services.AddWarehouseTemporalClient(builder.Configuration, engine.Address);
+        builder.Services.AddWarehouseTemporalClient(builder.Configuration, connection);
 
         builder.Services
             .AddHostedTemporalWorker(options.OrderTaskQueue)

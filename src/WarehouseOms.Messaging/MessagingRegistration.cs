@@ -71,7 +71,7 @@ public static class MessagingRegistration
     }
 
     /// <summary>
-    /// The eight order/stock inbound consumers with their endpoint definitions, and the four cart consumers (whose one
+    /// The order, stock and item master inbound consumers with their endpoint definitions, and the four cart consumers (whose one
     /// endpoint <see cref="CartMessagingRegistration.ConfigureCartEndpoint"/> configures).
     /// </summary>
     public static void AddInboundConsumers(IBusRegistrationConfigurator bus)
@@ -85,6 +85,8 @@ public static class MessagingRegistration
         bus.AddConsumer<PaymentApprovedConsumer, PaymentApprovedConsumerDefinition>();
         bus.AddConsumer<OrderLineAddedConsumer, OrderLineAddedConsumerDefinition>();
         bus.AddConsumer<ShipmentDeliveredConsumer, ShipmentDeliveredConsumerDefinition>();
+        bus.AddConsumer<SkuRegisteredConsumer, SkuRegisteredConsumerDefinition>();
+        bus.AddConsumer<SkuRetiredConsumer, SkuRetiredConsumerDefinition>();
         CartMessagingRegistration.AddCartConsumers(bus);
     }
 

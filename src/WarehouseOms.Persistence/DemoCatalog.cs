@@ -1,10 +1,16 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WarehouseOms.Domain.Inventory;
+using WarehouseOms.Persistence.Inventory;
 
 namespace WarehouseOms.Persistence;
 
 /// <summary>
-/// A small demo catalogue: four stocked SKUs and one kit. Seeding is idempotent and never overwrites
-/// stock that already exists, so it is safe on every start-up of a development environment.
+/// A small demo catalogue: four stocked SKUs and one kit, registered through the item master
+/// (<see cref="IItemCatalog"/>, as <c>ims.sku-registered</c> does) and stocked by a receipt each
+/// (<see cref="IStockReceiptService"/>, as <c>ims.stock-received</c> does). Seeding is idempotent (fixed
+/// message and receipt IDs) and leaves alone a SKU that something else registered, so it is safe on
+/// every start-up of a development environment.
 /// </summary>
 public static class DemoCatalog
 {
@@ -16,44 +22,39 @@ public static class DemoCatalog
     /// <summary>A kit: 1 × WIDGET-RED, 1 × GADGET, 2 × CABLE-USB. Kits have no stock of their own.</summary>
     public const string StarterKit = "KIT-STARTER";
 
-    public static IReadOnlyList<(string Sku, int OnHand, int ReorderPoint, int ReorderQuantity)> Stock { get; } =
+    public static IReadOnlyList<(ItemDefinition Item, int OnHand)> Items { get; } =
     [
-        (WidgetRed, 100, 20, 100),
-        (WidgetBlue, 50, 10, 50),
-        (Gadget, 40, 10, 40),
-        (UsbCable, 200, 50, 200),
+        (Stocked(WidgetRed, "Widget, red", 20, 100), 100),
+        (Stocked(WidgetBlue, "Widget, blue", 10, 50), 50),
+        (Stocked(Gadget, "Gadget", 10, 40), 40),
+        (Stocked(UsbCable, "USB cable", 50, 200), 200),
+        (new ItemDefinition(StarterKit, "Starter kit", 0, 0, [new(WidgetRed, 1), new(Gadget, 1), new(UsbCable, 2)]), 0),
     ];
 
-    public static IReadOnlyList<(string KitSku, string ComponentSku, int Quantity)> StarterKitComponents { get; } =
-    [
-        (StarterKit, WidgetRed, 1),
-        (StarterKit, Gadget, 1),
-        (StarterKit, UsbCable, 2),
-    ];
-
-    public static async Task SeedAsync(WarehouseOmsDbContext db, CancellationToken cancellationToken = default)
+    /// <summary>Registers and stocks the catalogue with the item master and receipt services of <paramref name="services"/> (a scope).</summary>
+    public static async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(db);
-        foreach (var (sku, onHand, reorderPoint, reorderQuantity) in Stock)
+        ArgumentNullException.ThrowIfNull(services);
+        var db = services.GetRequiredService<WarehouseOmsDbContext>();
+        var catalog = services.GetRequiredService<IItemCatalog>();
+        var receipts = services.GetRequiredService<IStockReceiptService>();
+        foreach (var (item, onHand) in Items)
         {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO ims.stock_items (sku, on_hand, reserved, reorder_point, reorder_quantity, updated_at)
-                VALUES ({sku}, {onHand}, 0, {reorderPoint}, {reorderQuantity}, now())
-                ON CONFLICT (sku) DO NOTHING
-                """,
-                cancellationToken).ConfigureAwait(false);
-        }
+            var seedId = "demo-seed-" + item.Sku;
+            var seededBefore = await db.ItemMessages.AnyAsync(m => m.MessageId == seedId, cancellationToken).ConfigureAwait(false);
+            if (!seededBefore && await db.Items.AnyAsync(i => i.Sku == item.Sku, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
 
-        foreach (var (kit, component, quantity) in StarterKitComponents)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO ims.bom_components (kit_sku, component_sku, quantity)
-                VALUES ({kit}, {component}, {quantity})
-                ON CONFLICT (kit_sku, component_sku) DO NOTHING
-                """,
-                cancellationToken).ConfigureAwait(false);
+            await catalog.RegisterAsync(item, seedId, cancellationToken).ConfigureAwait(false);
+            if (onHand > 0)
+            {
+                await receipts.RecordAsync(seedId, item.Sku, onHand, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
+
+    private static ItemDefinition Stocked(string sku, string name, int reorderPoint, int reorderQuantity) =>
+        new(sku, name, reorderPoint, reorderQuantity, []);
 }

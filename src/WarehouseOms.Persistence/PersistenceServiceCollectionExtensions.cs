@@ -17,7 +17,7 @@ public static class PersistenceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the PostgreSQL data source, <see cref="WarehouseOmsDbContext"/> (scoped), the outbox
-    /// writer <see cref="IOutbox"/>, <see cref="IStockReceiptService"/>, the order history
+    /// writer <see cref="IOutbox"/>, <see cref="IStockReceiptService"/>, the item master <see cref="IItemCatalog"/>, the order history
     /// <see cref="IOrderHistory"/> and its reads <see cref="IOrderQueries"/>, the unit of work of order
     /// changes <see cref="IOrderChanges"/> (with the oms/ims/wms/sms stores), and a hosted service that
     /// migrates (and optionally seeds) the database at start-up. Register it before other hosted
@@ -49,6 +49,7 @@ public static class PersistenceServiceCollectionExtensions
 
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IStockReceiptService, StockReceiptService>();
+        services.AddScoped<IItemCatalog, ItemCatalog>();
         services.AddScoped<IOrderHistory, EfOrderHistory>();
         services.AddScoped<IOrderQueries, EfOrderQueries>();
         services.AddScoped<IOutboxAdmin, EfOutboxAdmin>();

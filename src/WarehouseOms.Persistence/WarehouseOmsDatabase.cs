@@ -24,7 +24,7 @@ public static partial class WarehouseOmsDatabase
 
         if (seedDemoData)
         {
-            await DemoCatalog.SeedAsync(db, cancellationToken).ConfigureAwait(false);
+            await DemoCatalog.SeedAsync(scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
             LogSeeded(logger);
         }
     }
@@ -32,7 +32,7 @@ public static partial class WarehouseOmsDatabase
     [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated: {MigrationCount} migration(s) applied ({Migrations})")]
     private static partial void LogMigrated(ILogger logger, int migrationCount, string migrations);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo catalogue seeded (existing rows left untouched)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo catalogue seeded through the item master (SKUs registered by others left untouched)")]
     private static partial void LogSeeded(ILogger logger);
 }
 

@@ -34,6 +34,10 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
 
     public DbSet<PaymentRecord> Payments => Set<PaymentRecord>();
 
+    public DbSet<ItemRecord> Items => Set<ItemRecord>();
+
+    public DbSet<ItemMessageRecord> ItemMessages => Set<ItemMessageRecord>();
+
     public DbSet<StockItemRecord> StockItems => Set<StockItemRecord>();
 
     public DbSet<BomComponentRecord> BomComponents => Set<BomComponentRecord>();
@@ -130,6 +134,21 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         addition.ToTable("line_additions", ImsSchema, t => t.HasCheckConstraint("ck_line_additions_quantity", "quantity > 0"));
         addition.HasKey(a => a.AdditionId).HasName("pk_line_additions");
         addition.HasIndex(a => a.OrderId).HasDatabaseName("ix_line_additions_order_id");
+
+        var item = modelBuilder.Entity<ItemRecord>();
+        item.ToTable("items", ImsSchema);
+        item.HasKey(i => i.Sku).HasName("pk_items");
+        item.Property(i => i.Sku).HasMaxLength(128);
+        item.Property(i => i.Name).HasMaxLength(1024);
+        item.Property(i => i.UpdatedByMessageId).HasMaxLength(128);
+
+        var itemMessage = modelBuilder.Entity<ItemMessageRecord>();
+        itemMessage.ToTable("item_messages", ImsSchema);
+        itemMessage.HasKey(m => m.MessageId).HasName("pk_item_messages");
+        itemMessage.Property(m => m.MessageId).HasMaxLength(128);
+        itemMessage.Property(m => m.Sku).HasMaxLength(128);
+        itemMessage.Property(m => m.Kind).HasMaxLength(16);
+        itemMessage.Property(m => m.ContentHash).HasMaxLength(64);
 
         var receipt = modelBuilder.Entity<StockReceiptRecord>();
         receipt.ToTable("stock_receipts", ImsSchema, t => t.HasCheckConstraint("ck_stock_receipts_quantity", "quantity > 0"));

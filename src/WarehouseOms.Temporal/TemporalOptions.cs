@@ -13,11 +13,17 @@ public sealed class TemporalOptions
     /// <summary>Port of the embedded engine when <see cref="EmbeddedPort"/> is not set (0 = any free port).</summary>
     public const int DefaultEmbeddedPort = 7233;
 
-    /// <summary>host:port of the Temporal frontend. Empty: the Host starts the embedded dev server in-process.</summary>
+    /// <summary>Temporal's default namespace: <see cref="Namespace"/> at this value yields to <c>TEMPORAL_NAMESPACE</c>.</summary>
+    public const string DefaultNamespace = "default";
+
+    /// <summary>
+    /// host:port of the Temporal frontend. Empty: <c>TEMPORAL_ADDRESS</c> (or the active profile of Temporal's
+    /// configuration file), else the Host starts the embedded engine in-process (<see cref="TemporalConnection"/>).
+    /// </summary>
     public string? Address { get; set; }
 
     [Required]
-    public string Namespace { get; set; } = "default";
+    public string Namespace { get; set; } = DefaultNamespace;
 
     [Required]
     public string OrderTaskQueue { get; set; } = TaskQueues.Orders;

@@ -16,16 +16,18 @@ public static class TemporalRegistration
     /// typed APIs of the workflows (<see cref="IOrderWorkflows"/>, <see cref="ICartWorkflows"/>,
     /// <see cref="IReplenishmentWorkflows"/>) over it, and the options (<see cref="AddWarehouseTemporalOptions"/>).
     /// </summary>
-    public static IServiceCollection AddWarehouseTemporalClient(this IServiceCollection services, IConfiguration configuration, string targetHost)
+    /// <param name="services">The container.</param>
+    /// <param name="configuration">Sections <c>Temporal</c>, <c>Fulfillment</c>, <c>Payments</c>.</param>
+    /// <param name="connection">Where and how to connect (<see cref="TemporalConnection.Load"/>; for the embedded engine, its address only).</param>
+    public static IServiceCollection AddWarehouseTemporalClient(this IServiceCollection services, IConfiguration configuration, TemporalClientConnectOptions connection)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentException.ThrowIfNullOrWhiteSpace(targetHost);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection.TargetHost);
         services.AddWarehouseTemporalOptions(configuration);
-        var options = TemporalOptions.Read(configuration);
         services.AddTemporalClient(client =>
         {
-            client.TargetHost = targetHost;
-            client.Namespace = options.Namespace;
+            TemporalConnection.CopyTo(connection, client);
             // The message's trace context travels into the workflow (ADR 0022); nothing is added without one.
             client.Interceptors = [.. client.Interceptors ?? [], new TracingClientInterceptor()];
         });
@@ -62,6 +64,7 @@ public static class TemporalRegistration
     /// A client for tools outside the service's container (the CLI): connects at once, so an unreachable
     /// server is reported here rather than on the first call.
     /// </summary>
+    /// <remarks>TLS, mTLS and the API key come from Temporal's environment configuration (<see cref="TemporalConnection"/>).</remarks>
     public static Task<TemporalClient> ConnectAsync(string address, string @namespace) =>
-        TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = @namespace });
+        TemporalClient.ConnectAsync(TemporalConnection.Load(new TemporalOptions { Address = address, Namespace = @namespace }));
 }

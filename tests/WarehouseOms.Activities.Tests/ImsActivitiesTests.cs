@@ -30,6 +30,11 @@ public sealed class ImsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
         var payload = JsonDocument.Parse(message.Payload).RootElement;
         Assert.Equal(orderId, payload.GetProperty("orderId").GetString());
         Assert.Equal(3, payload.GetProperty("allocations")[0].GetProperty("quantity").GetInt32());
+        var headers = JsonDocument.Parse(message.Headers).RootElement;
+        var version = await db.QueryAsync(ctx => ctx.OrderEvents.Where(e => e.OrderId == orderId && e.MessageId == message.MessageId).Select(e => e.Version).SingleAsync());
+        Assert.Equal(
+            (version.ToString(System.Globalization.CultureInfo.InvariantCulture), OutboundHeaders.CurrentSchemaVersion),
+            (headers.GetProperty(OutboundHeaders.OrderSequence).GetString(), headers.GetProperty(OutboundHeaders.SchemaVersion).GetString()));
     }
 
     [Fact]
@@ -84,7 +89,7 @@ public sealed class ImsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
                 a => a.AllocateInventoryAsync(new(orderId, [new LineItem("NO-SUCH-SKU", 1)]))));
 
         Assert.Equal(ActivityErrors.InsufficientStock, error.ErrorType);
-        Assert.Contains("unknown SKU", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown SKU, not registered (publish ims.sku-registered for it)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -86,20 +86,19 @@ public sealed class PersistenceTests(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task DemoCatalog_SeededTwice_KeepsExistingStock()
     {
-        await db.QueryAsync(async ctx =>
-        {
-            await DemoCatalog.SeedAsync(ctx);
-            return await ctx.Database.ExecuteSqlAsync($"UPDATE ims.stock_items SET on_hand = 7 WHERE sku = {DemoCatalog.Gadget}");
-        });
+        await SeedAsync();
+        await db.QueryAsync(ctx => ctx.Database.ExecuteSqlAsync($"UPDATE ims.stock_items SET on_hand = 7 WHERE sku = {DemoCatalog.Gadget}"));
 
-        await db.QueryAsync(async ctx =>
-        {
-            await DemoCatalog.SeedAsync(ctx);
-            return true;
-        });
+        await SeedAsync();
 
         Assert.Equal(7, (await db.StockAsync(DemoCatalog.Gadget)).OnHand);
         Assert.Equal(3, await db.QueryAsync(ctx => ctx.BomComponents.CountAsync(b => b.KitSku == DemoCatalog.StarterKit)));
+    }
+
+    private async Task SeedAsync()
+    {
+        await using var scope = db.Services.CreateAsyncScope();
+        await DemoCatalog.SeedAsync(scope.ServiceProvider);
     }
 
     private async Task<bool> ReceiveAsync(string receiptId, string sku, int quantity)

@@ -12,6 +12,18 @@ public sealed class CommandParserTests
     private static UsageException Rejects(params string[] args) => Assert.Throws<UsageException>(() => CommandParser.Parse(args, NoEnvironment));
 
     [Fact]
+    public void Sku_register_with_components_is_a_kit_and_without_them_a_stocked_item()
+    {
+        var kit = Assert.IsType<SkuRegisterCommand>(Parse("sku", "register", "KIT-DESK", "--name", "Desk kit", "--sku", "WIDGET-RED", "--qty", "2", "--sku", "CABLE-USB"));
+        var stocked = Assert.IsType<SkuRegisterCommand>(Parse("sku", "register", "LAMP", "--reorder-point", "5", "--reorder-quantity", "40"));
+
+        Assert.Equal(("KIT-DESK", "Desk kit"), (kit.Sku, kit.Name));
+        Assert.Equal([new SkuComponent("WIDGET-RED", 2), new SkuComponent("CABLE-USB", 1)], kit.Components);
+        Assert.Equal(("LAMP", "LAMP", 5, 40, (IReadOnlyList<SkuComponent>?)null), (stocked.Sku, stocked.Name, stocked.ReorderPoint, stocked.ReorderQuantity, stocked.Components));
+        Assert.Equal("OLD", Assert.IsType<SkuRetireCommand>(Parse("sku", "retire", "OLD")).Sku);
+    }
+
+    [Fact]
     public void Submit_without_options_is_one_sample_order_that_waits()
     {
         var submit = Assert.IsType<SubmitCommand>(Parse("submit"));

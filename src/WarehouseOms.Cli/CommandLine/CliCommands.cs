@@ -71,3 +71,8 @@ public sealed record ErrorsListCommand(string? Queue, int Limit) : CliCommand;
 public sealed record ErrorsReplayCommand(string Queue, string? Key) : CliCommand;
 
 public sealed record ErrorsDiscardCommand(string Queue, string Key, string Reason) : CliCommand;
+
+/// <summary>ims.sku-registered; components null: a stocked item.</summary>
+public sealed record SkuRegisterCommand(string Sku, string Name, int ReorderPoint, int ReorderQuantity, IReadOnlyList<SkuComponent>? Components) : CliCommand;
+
+public sealed record SkuRetireCommand(string Sku) : CliCommand;

@@ -83,6 +83,8 @@ public static class CommandParser
             "cart add" or "cart remove" => CartItems(values, path),
             "cart reset" => new CartResetCommand(values.Argument),
             "cart checkout" => new CartCheckoutCommand(values.Argument, values.Get("request-id")),
+            "sku register" => RegisterSku(values),
+            "sku retire" => new SkuRetireCommand(values.Argument),
             "query" => new QueryCommand(values.Argument, values.Get("query")),
             "show" => new ShowCommand(values.Argument),
             "errors list" => ErrorsList(values),
@@ -185,6 +187,20 @@ public static class CommandParser
             "customerId",
             Text("--request-id", "R", "Request ID (default a fresh one); the order is ord-<requestId>")));
         root.Add(cart);
+
+        var sku = new Command("sku", "Item master messages: sku register, sku retire.");
+        sku.Add(Leaf(
+            "register",
+            "Publish ims.sku-registered {sku, name, reorderPoint, reorderQuantity, components?}: registers or updates the SKU; " +
+            "with --sku/--qty components it defines (or redefines) a kit.",
+            "sku",
+            Text("--name", "NAME", "Display name (default the SKU)"),
+            Text("--reorder-point", "N", "Replenish when available stock falls below this (default 0; ignored for kits)"),
+            Text("--reorder-quantity", "N", "How much a replenishment asks for (default 0; ignored for kits)"),
+            Sku("Component SKU, repeatable: the SKU becomes a kit of these"),
+            Qty()));
+        sku.Add(Leaf("retire", "Publish ims.sku-retired {sku}: new orders for it are refused; stock and open orders are untouched.", "sku"));
+        root.Add(sku);
 
         root.Add(Leaf(
             "query",
@@ -374,6 +390,18 @@ public static class CommandParser
         }
 
         return new(args.Argument, at);
+    }
+
+    private static SkuRegisterCommand RegisterSku(Values args)
+    {
+        const string command = "sku register";
+        var components = Lines(args, command);
+        return new(
+            args.Argument,
+            args.Get("name") ?? args.Argument,
+            Integer(args, "reorder-point", command) ?? 0,
+            Integer(args, "reorder-quantity", command) ?? 0,
+            components.Count == 0 ? null : components.Select(c => new SkuComponent(c.Sku, c.Quantity)).ToList());
     }
 
     private static CartItemsCommand CartItems(Values args, string command)

@@ -58,6 +58,12 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
                 return ExitCodes.Ok;
             case CartCheckoutCommand checkout:
                 return await CheckoutAsync(checkout, cancellationToken).ConfigureAwait(false);
+            case SkuRegisterCommand register:
+                await PublishAsync(InboundMessages.SkuRegistered(register.Sku, register.Name, register.ReorderPoint, register.ReorderQuantity, register.Components), null, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            case SkuRetireCommand retire:
+                await PublishAsync(InboundMessages.SkuRetired(retire.Sku), null, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
             case QueryCommand query:
                 return await QueryAsync(query).ConfigureAwait(false);
             case ShowCommand show:

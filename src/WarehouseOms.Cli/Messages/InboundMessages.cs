@@ -43,4 +43,9 @@ public static class InboundMessages
     /// <summary>Checkout ships to the sample address; the order it creates is "ord-{requestId}".</summary>
     public static OutgoingMessage CartCheckedOut(string customerId, string requestId) =>
         OutgoingMessage.For(Exchanges.CartCheckedOut, new CartCheckedOut(customerId, requestId, SampleOrders.ShipTo));
+
+    public static OutgoingMessage SkuRegistered(string sku, string name, int reorderPoint, int reorderQuantity, IReadOnlyList<SkuComponent>? components) =>
+        OutgoingMessage.For(Exchanges.SkuRegistered, new SkuRegistered(sku, name, reorderPoint, reorderQuantity, components));
+
+    public static OutgoingMessage SkuRetired(string sku) => OutgoingMessage.For(Exchanges.SkuRetired, new SkuRetired(sku));
 }

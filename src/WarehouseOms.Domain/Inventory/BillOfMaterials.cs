@@ -30,6 +30,16 @@ public sealed class BillOfMaterials
 
     public bool IsKit(string sku) => _components.ContainsKey(sku);
 
+    /// <summary>This bill of materials with <paramref name="kitSku"/> (re)defined as <paramref name="components"/>.</summary>
+    public BillOfMaterials WithKit(string kitSku, IEnumerable<SkuQuantity> components)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        return new(_components
+            .Where(k => !string.Equals(k.Key, kitSku, StringComparison.Ordinal))
+            .SelectMany(k => k.Value)
+            .Concat(components.Select(c => new BomComponent(kitSku, c.Sku, c.Quantity))));
+    }
+
     /// <summary>
     /// Expands kit SKUs (recursively) into stocked component SKUs and sums quantities per SKU.
     /// The result is ordered by SKU so that callers lock stock rows in a stable order.

@@ -38,7 +38,7 @@ public static class InventoryAllocator
             }
             else if (!bySku.TryGetValue(requirement.Sku, out var level))
             {
-                shortages.Add($"SKU {requirement.Sku}: unknown SKU, no stock record.");
+                shortages.Add($"SKU {requirement.Sku}: unknown SKU, not registered (publish ims.sku-registered for it).");
             }
             else if (level.Available < requirement.Quantity)
             {

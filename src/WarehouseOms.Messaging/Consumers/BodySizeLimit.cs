@@ -24,11 +24,17 @@ public sealed class MessageTooLargeException(long bodyBytes, int maxBytes)
 /// </summary>
 public static class BodySizeLimit
 {
-    public static void Apply(IReceiveEndpointConfigurator endpoint, int maxBytes)
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="maxBytes">The largest body accepted.</param>
+    /// <param name="singleType">The endpoint's queue carries one message type (one exchange): a MassTransit envelope
+    /// is read by its <c>message</c> whatever URN its <c>messageType</c> names, so another service's MassTransit
+    /// publisher with its own contract types is understood (<see cref="ForeignEnvelopeDeserializer"/>).</param>
+    public static void Apply(IReceiveEndpointConfigurator endpoint, int maxBytes, bool singleType = false)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        endpoint.AddDeserializer(new Factory(new SystemTextJsonRawMessageSerializer(RawSerializerOptions.AnyMessageType), maxBytes), isDefault: true);
-        endpoint.AddDeserializer(new Factory(new SystemTextJsonMessageSerializer(), maxBytes));
+        var raw = new SystemTextJsonRawMessageSerializer(RawSerializerOptions.AnyMessageType);
+        endpoint.AddDeserializer(new Factory(raw, maxBytes), isDefault: true);
+        endpoint.AddDeserializer(new Factory(singleType ? new ForeignEnvelopeDeserializer(raw) : new SystemTextJsonMessageSerializer(), maxBytes));
     }
 
     /// <summary>Throws <see cref="MessageTooLargeException"/> when <paramref name="body"/> is over <paramref name="maxBytes"/>.</summary>

@@ -42,7 +42,7 @@ public static class EndpointPolicies
 
         endpoint.ConfigureConsumeTopology = false;
         // Raw JSON by default, MassTransit envelopes too; a body over Messaging:MaxMessageBytes is refused unparsed.
-        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes);
+        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes, singleType: exchanges.Count == 1);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.PrefetchCount = options.PrefetchCount;
@@ -130,3 +130,9 @@ public sealed class OrderLineAddedConsumerDefinition(IOptions<MessagingOptions> 
 
 public sealed class ShipmentDeliveredConsumerDefinition(IOptions<MessagingOptions> options)
     : InboundEndpointDefinition<ShipmentDeliveredConsumer>(Exchanges.ShipmentDelivered, options);
+
+public sealed class SkuRegisteredConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<SkuRegisteredConsumer>(Exchanges.SkuRegistered, options);
+
+public sealed class SkuRetiredConsumerDefinition(IOptions<MessagingOptions> options)
+    : InboundEndpointDefinition<SkuRetiredConsumer>(Exchanges.SkuRetired, options);

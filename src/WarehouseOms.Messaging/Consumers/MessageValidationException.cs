@@ -109,6 +109,17 @@ internal sealed class MessageChecks(string messageType)
         return value.Value;
     }
 
+    public int NonNegative(int? value, string field)
+    {
+        if (value is null or < 0)
+        {
+            problems.Add($"{field} must be zero or a positive number");
+            return 0;
+        }
+
+        return value.Value;
+    }
+
     public decimal Positive(decimal? value, string field)
     {
         if (value is null or <= 0)

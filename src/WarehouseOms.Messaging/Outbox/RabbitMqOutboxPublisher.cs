@@ -12,10 +12,13 @@ internal sealed record PublishOutcome(PendingMessage Message, bool Confirmed, st
 /// <summary>
 /// One connection and one confirm-tracking channel to the broker. Publishes with the mandatory flag
 /// (an unroutable message is returned, not silently confirmed), persistent delivery and the row's
-/// message ID; declares each target exchange as a durable fanout the first time it is used.
+/// message ID and the order ID as correlation_id; declares each target exchange as a durable fanout the first time it is used.
 /// </summary>
 internal sealed class RabbitMqOutboxPublisher(RabbitMqConnectionOptions options, string clientName) : IAsyncDisposable
 {
+    // The header OrderChange writes on every message about an order (ChangeSubject.OrderHeader).
+    private const string OrderHeader = WarehouseOms.Persistence.Changes.ChangeSubject.OrderHeader;
+
     private readonly HashSet<string> _declaredExchanges = new(StringComparer.Ordinal);
     private IConnection? _connection;
     private IChannel? _channel;
@@ -94,6 +97,8 @@ internal sealed class RabbitMqOutboxPublisher(RabbitMqConnectionOptions options,
         var properties = new BasicProperties
         {
             MessageId = message.MessageId.ToString(),
+            // The order the message is about, for consumers that correlate (MassTransit reads it as CorrelationId when it is a GUID).
+            CorrelationId = headers.GetValueOrDefault(OrderHeader) as string,
             Type = message.MessageType,
             ContentType = "application/json",
             ContentEncoding = "utf-8",

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
+using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Inventory;
@@ -105,9 +106,10 @@ public sealed partial class OrderChange : IAsyncDisposable
         where TEvent : class
         where THistory : class
     {
-        var emitted = await PublishAsync(exchange, message).ConfigureAwait(false);
-        await AppendAsync(recordedAs, emitted.MessageId).ConfigureAwait(false);
-        return emitted.MessageId;
+        // The event first: its version is the message's sequence number.
+        var messageId = Origin.MessageIdFor(exchange);
+        var version = await AppendAsync(recordedAs, messageId).ConfigureAwait(false);
+        return (await PublishCoreAsync(exchange, message, version).ConfigureAwait(false)).MessageId;
     }
 
     /// <summary>
@@ -118,8 +120,18 @@ public sealed partial class OrderChange : IAsyncDisposable
         where TEvent : class
     {
         await SaveAsync().ConfigureAwait(false);
+        int? version = Subject.IsOrder
+            ? await db.OrderEvents.Where(e => e.OrderId == Subject.Value).MaxAsync(e => (int?)e.Version, CancellationToken).ConfigureAwait(false) ?? 0
+            : null;
+        return await PublishCoreAsync(exchange, message, version).ConfigureAwait(false);
+    }
+
+    private async Task<Emitted> PublishCoreAsync<TEvent>(string exchange, TEvent message, int? orderSequence)
+        where TEvent : class
+    {
+        await SaveAsync().ConfigureAwait(false);
         var messageId = Origin.MessageIdFor(exchange);
-        var written = await outbox.AddAsync(exchange, message, messageId, Headers(), CancellationToken).ConfigureAwait(false);
+        var written = await outbox.AddAsync(exchange, message, messageId, Headers(orderSequence), CancellationToken).ConfigureAwait(false);
         LogEmitted(logger, exchange, Subject.Value, messageId, written);
         return new Emitted(messageId, written);
     }
@@ -169,15 +181,17 @@ public sealed partial class OrderChange : IAsyncDisposable
         order.Status = to;
         order.StatusReason = reason ?? order.StatusReason;
         order.UpdatedAt = clock.GetUtcNow();
-        Guid? messageId = null;
-        if (apply(order) is var (exchange, message))
-        {
-            messageId = (await PublishAsync(exchange, message).ConfigureAwait(false)).MessageId;
-        }
-
-        await AppendAsync(
+        // The status event first: its version is the announcing message's sequence number.
+        var announcement = apply(order);
+        Guid? messageId = announcement is var (exchange, _) ? Origin.MessageIdFor(exchange) : null;
+        var version = await AppendAsync(
             new OrderStatusChanged(OrderStatusText.ToWire(from), OrderStatusText.ToWire(to), reason, order.ShipmentId, order.TrackingNumber, order.DeliveredAt),
             messageId).ConfigureAwait(false);
+        if (announcement is var (target, message))
+        {
+            await PublishCoreAsync(target, message, version).ConfigureAwait(false);
+        }
+
         return new OrderMove(order.OrderId, from, to, messageId);
     }
 
@@ -212,7 +226,8 @@ public sealed partial class OrderChange : IAsyncDisposable
 
     public ValueTask DisposeAsync() => transaction.DisposeAsync();
 
-    private async Task AppendAsync<THistory>(THistory @event, Guid? messageId)
+    /// <summary>Appends the order's next history event; returns its version.</summary>
+    private async Task<int> AppendAsync<THistory>(THistory @event, Guid? messageId)
         where THistory : class
     {
         if (!Subject.IsOrder)
@@ -221,16 +236,30 @@ public sealed partial class OrderChange : IAsyncDisposable
         }
 
         await SaveAsync().ConfigureAwait(false);
-        await history.AppendAsync(Subject.Value, @event, new OrderEventContext(Origin.WorkflowId, Origin.ActivityId, messageId), CancellationToken).ConfigureAwait(false);
+        var appended = await history.AppendAsync(Subject.Value, @event, new OrderEventContext(Origin.WorkflowId, Origin.ActivityId, messageId), CancellationToken).ConfigureAwait(false);
+        return appended.Version;
     }
 
-    /// <summary>AMQP headers that let an operator trace an event back to the workflow that caused it.</summary>
-    private Dictionary<string, string> Headers() => new()
+    /// <summary>
+    /// AMQP headers that let an operator trace an event back to the workflow that caused it, and a consumer order
+    /// and de-duplicate it (<see cref="OutboundHeaders"/>).
+    /// </summary>
+    private Dictionary<string, string> Headers(int? orderSequence)
     {
-        [Subject.HeaderName] = Subject.Value,
-        ["workflowId"] = Origin.WorkflowId,
-        ["activityId"] = Origin.ActivityId,
-    };
+        var headers = new Dictionary<string, string>
+        {
+            [Subject.HeaderName] = Subject.Value,
+            ["workflowId"] = Origin.WorkflowId,
+            ["activityId"] = Origin.ActivityId,
+            [OutboundHeaders.SchemaVersion] = OutboundHeaders.CurrentSchemaVersion,
+        };
+        if (orderSequence is { } sequence)
+        {
+            headers[OutboundHeaders.OrderSequence] = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return headers;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event {Exchange} for {Subject} in the outbox as {MessageId} (new: {Written})")]
     private static partial void LogEmitted(ILogger logger, string exchange, string subject, Guid messageId, bool written);

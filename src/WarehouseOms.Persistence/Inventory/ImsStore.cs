@@ -44,6 +44,17 @@ public sealed class ImsStore(WarehouseOmsDbContext db, CancellationToken cancell
         return rows.Select(r => (r.Sku, r.Available)).ToList();
     }
 
+    /// <summary>The retired SKUs among <paramref name="skus"/> (<c>ims.sku-retired</c>), in SKU order.</summary>
+    public async Task<IReadOnlyList<string>> RetiredAsync(IEnumerable<string> skus)
+    {
+        var array = skus.Distinct(StringComparer.Ordinal).ToArray();
+        return await db.Items.AsNoTracking()
+            .Where(i => i.Retired && array.Contains(i.Sku))
+            .OrderBy(i => i.Sku)
+            .Select(i => i.Sku)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public void AddReservations(IEnumerable<ReservationRecord> reservations) => db.Reservations.AddRange(reservations);
 
     /// <summary>Reserves <paramref name="quantity"/> more of <paramref name="sku"/> for the order (a new row or added to its row).</summary>

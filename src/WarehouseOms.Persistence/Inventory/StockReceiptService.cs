@@ -64,7 +64,7 @@ internal sealed partial class StockReceiptService(WarehouseOmsDbContext db, Time
             var isKit = await db.BomComponents.AnyAsync(b => b.KitSku == sku, cancellationToken).ConfigureAwait(false);
             throw new StockReceiptRejectedException(isKit
                 ? $"SKU {sku} is a kit; kits are stocked as their components."
-                : $"SKU {sku} is unknown to inventory.");
+                : $"SKU {sku} is unknown to inventory: not registered; publish ims.sku-registered for it, then this receipt again.");
         }
 
         var inserted = await db.Database.ExecuteSqlAsync(

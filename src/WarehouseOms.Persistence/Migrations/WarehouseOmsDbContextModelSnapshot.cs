@@ -158,6 +158,81 @@ namespace WarehouseOms.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("WarehouseOms.Persistence.Inventory.ItemMessageRecord", b =>
+                {
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("content_hash");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Sku")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("sku");
+
+                    b.HasKey("MessageId")
+                        .HasName("pk_item_messages");
+
+                    b.ToTable("item_messages", "ims");
+                });
+
+            modelBuilder.Entity("WarehouseOms.Persistence.Inventory.ItemRecord", b =>
+                {
+                    b.Property<string>("Sku")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("sku");
+
+                    b.Property<bool>("IsKit")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_kit");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.Property<bool>("Retired")
+                        .HasColumnType("boolean")
+                        .HasColumnName("retired");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedByMessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("updated_by_message_id");
+
+                    b.HasKey("Sku")
+                        .HasName("pk_items");
+
+                    b.ToTable("items", "ims");
+                });
+
             modelBuilder.Entity("WarehouseOms.Persistence.Inventory.LineAdditionRecord", b =>
                 {
                     b.Property<string>("AdditionId")

@@ -91,7 +91,7 @@ internal sealed partial class WorkflowEngine
             case CommandType.UpsertWorkflowSearchAttributes:
                 return command.UpsertWorkflowSearchAttributesCommandAttributes is null
                     ? new(WorkflowTaskFailedCause.BadSearchAttributes, "UpsertWorkflowSearchAttributesCommandAttributes is not set on command.")
-                    : null;
+                    : SearchAttributeProblem(execution, command.UpsertWorkflowSearchAttributesCommandAttributes.SearchAttributes);
             case CommandType.ModifyWorkflowProperties:
                 return command.ModifyWorkflowPropertiesCommandAttributes is null
                     ? new(WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes, "ModifyWorkflowPropertiesCommandAttributes is not set on command.")
@@ -155,8 +155,6 @@ internal sealed partial class WorkflowEngine
                     (RetryPolicyRules.Problem(next.RetryPolicy) is { } badNextRetry
                         ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
                         : SearchAttributeProblem(execution, next.SearchAttributes));
-            case CommandType.UpsertWorkflowSearchAttributes:
-                return SearchAttributeProblem(execution, command.UpsertWorkflowSearchAttributesCommandAttributes?.SearchAttributes);
             case CommandType.ProtocolMessage:
                 return command.ProtocolMessageCommandAttributes is not { MessageId.Length: > 0 }
                     ? new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "ProtocolMessageCommandAttributes.MessageId is not set on command.")

@@ -34,6 +34,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
 
     public ITestHarness Harness { get; }
 
+    public IServiceProvider Services => provider;
+
     public FakeWorkflowGateway Gateway { get; }
 
     /// <summary>What earlier intakes were started with (for duplicates: <see cref="StartOutcome.AlreadyHandled"/>).</summary>
@@ -45,7 +47,9 @@ public sealed class ConsumerHarness : IAsyncDisposable
 
     public const int NotFoundRetryLimit = 3;
 
-    public static async Task<ConsumerHarness> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration over the short retry defaults.</param>
+    /// <param name="configure">More services, e.g. the real persistence (the item master consumers need it).</param>
+    public static async Task<ConsumerHarness> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection, IConfiguration>? configure = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -75,6 +79,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var replenishments = new FakeReplenishmentGateway();
         services.AddSingleton<IReplenishmentWorkflows>(replenishments);
         MessagingRegistration.AddMessagingOptions(services, configuration);
+        configure?.Invoke(services, configuration);
         services.AddMassTransitTestHarness(bus => MessagingRegistration.AddInboundConsumers(bus));
 
         var provider = services.BuildServiceProvider(true);

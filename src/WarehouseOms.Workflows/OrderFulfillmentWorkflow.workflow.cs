@@ -308,7 +308,9 @@ public sealed class OrderFulfillmentWorkflow
             var restock = PickAssessment.Assess(missing, state.RestockPick!.Lines);
             if (!restock.IsRefused)
             {
-                return PickAssessment.Assess(Reserved(allocated), [.. pick.Picked, .. restock.Picked]);
+                var combined = PickAssessment.Assess(Reserved(allocated), [.. pick.Picked, .. restock.Picked]);
+                state = state.OnRestockPicked(combined.Shorted);
+                return combined;
             }
 
             var reason = $"restock pick {state.RestockPick.MessageId} refused: {string.Join(" ", restock.Refusals)}";

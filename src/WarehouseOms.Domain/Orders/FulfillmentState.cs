@@ -272,6 +272,13 @@ public sealed record FulfillmentState
         };
     }
 
+    /// <summary>The restock pick was accepted: what is still missing after it (nothing, usually).</summary>
+    public FulfillmentState OnRestockPicked(IReadOnlyList<ShortedLine> stillShort)
+    {
+        ArgumentNullException.ThrowIfNull(stillShort);
+        return this with { Shortage = [.. stillShort], BlockingReason = null };
+    }
+
     /// <summary>The order ships short of <paramref name="shortage"/>, and <paramref name="refund"/> (null: unpriced) went back to the customer.</summary>
     public FulfillmentState OnShortShipped(IReadOnlyList<ShortedLine> shortage, Money? refund)
     {

@@ -49,6 +49,7 @@ public static class PersistenceServiceCollectionExtensions
 
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IStockReceiptService, StockReceiptService>();
+        services.AddScoped<IHeldReservations, HeldReservations>();
         services.AddScoped<IOrderHistory, EfOrderHistory>();
         services.AddScoped<IOrderQueries, EfOrderQueries>();
         services.AddScoped<IOrderChanges, OrderChanges>();

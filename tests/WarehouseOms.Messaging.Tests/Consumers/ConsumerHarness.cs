@@ -43,6 +43,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
 
     public FakeReplenishmentGateway Replenishments { get; }
 
+    public FakeHeldReservations Reservations { get; private init; } = new();
+
     public const int NotFoundRetryLimit = 3;
 
     public static async Task<ConsumerHarness> StartAsync(IDictionary<string, string?>? settings = null)
@@ -72,6 +74,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var intakes = new FakeIntakeRecords();
         services.AddSingleton<WarehouseOms.Messaging.Consumers.IIntakeRecords>(intakes);
         services.AddSingleton<IStockReceiptService>(receipts);
+        var reservations = new FakeHeldReservations();
+        services.AddSingleton<IHeldReservations>(reservations);
         var replenishments = new FakeReplenishmentGateway();
         services.AddSingleton<IReplenishmentWorkflows>(replenishments);
         MessagingRegistration.AddMessagingOptions(services, configuration);
@@ -81,7 +85,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(20);
         await harness.Start();
-        return new ConsumerHarness(provider, harness, gateway, intakes, receipts, replenishments);
+        return new ConsumerHarness(provider, harness, gateway, intakes, receipts, replenishments) { Reservations = reservations };
     }
 
     /// <summary>Sends to the endpoint's real queue name (the harness's own lookup ignores the definition's name).</summary>

@@ -121,7 +121,8 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 throw ActivityFailures.IllegalTransition($"Order {input.OrderId} holds no inventory; there is nothing to consume.");
             }
 
-            if (reservations.Any(r => r.State == ReservationState.Released))
+            // A short pick releases the SKUs nothing was picked of; only a wholly released order (cancelled) is refused.
+            if (reservations.All(r => r.State == ReservationState.Released))
             {
                 throw ActivityFailures.IllegalTransition($"Inventory of order {input.OrderId} was released; it cannot be consumed.");
             }
@@ -195,13 +196,13 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 await change.Ims.AddToReservationAsync(input.OrderId, allocation.Sku, allocation.Quantity, now);
             }
 
-            await change.Oms.AppendLineAsync(input.OrderId, input.Sku, input.Quantity);
+            await change.Oms.AppendLineAsync(input.OrderId, input.Sku, input.Quantity, input.UnitPrice);
             change.Ims.AddLineAddition(new LineAdditionRecord { AdditionId = input.AdditionId, OrderId = input.OrderId, Sku = input.Sku, Quantity = input.Quantity, AddedAt = now });
             var added = allocations.Select(a => new LineItem(a.Sku, a.Quantity)).ToList();
             await change.EmitAsync(
                 Exchanges.InventoryAllocated,
                 new InventoryAllocatedEvent(input.OrderId, ToLines(added), now),
-                recordedAs: new LineAdded(input.AdditionId, input.Sku, input.Quantity, ToLines(added)));
+                recordedAs: new LineAdded(input.AdditionId, input.Sku, input.Quantity, ToLines(added), input.UnitPrice));
             LogLineAdded(logger, input.OrderId, input.Quantity, input.Sku, input.AdditionId);
             return new AllocationResult(input.OrderId, added);
         });

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Temporalio.Activities;
 using WarehouseOms.Contracts;
 using WarehouseOms.Domain.Orders;
+using WarehouseOms.Domain.Pricing;
 using WarehouseOms.Persistence.Changes;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Orders;
@@ -30,8 +31,9 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
             submitted.RequestId,
             submitted.OrderId,
             submitted.CustomerId,
-            submitted.Lines?.Select(l => l is null ? null : new OrderDraftLine(l.Sku, l.Quantity)).ToList(),
-            submitted.ShipTo is { } s ? new OrderDraftAddress(s.Name, s.Line1, s.City, s.PostalCode, s.Country) : null));
+            submitted.Lines?.Select(l => l is null ? null : new OrderDraftLine(l.Sku, l.Quantity, l.UnitPrice)).ToList(),
+            submitted.ShipTo is { } s ? new OrderDraftAddress(s.Name, s.Line1, s.City, s.PostalCode, s.Country) : null,
+            submitted.Currency));
         var reasons = checkResult.Reasons.ToList();
         if (checkResult.Order is { } checkedOrder && checkedOrder.RequestId != input.RequestId)
         {
@@ -49,8 +51,9 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
             valid.RequestId,
             valid.OrderId,
             valid.CustomerId,
-            valid.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList(),
-            new Address(valid.ShipTo.Name, valid.ShipTo.Line1, valid.ShipTo.City, valid.ShipTo.PostalCode, valid.ShipTo.Country));
+            valid.Lines.Select(l => new LineItem(l.Sku, l.Quantity, valid.UnitPrices?[l.Sku])).ToList(),
+            new Address(valid.ShipTo.Name, valid.ShipTo.Line1, valid.ShipTo.City, valid.ShipTo.PostalCode, valid.ShipTo.Country),
+            valid.Currency);
         LogValid(logger, order.OrderId, order.RequestId);
         return Task.FromResult(order);
     }
@@ -79,9 +82,10 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
                 ShipToCity = order.ShipTo.City,
                 ShipToPostalCode = order.ShipTo.PostalCode,
                 ShipToCountry = order.ShipTo.Country,
+                Currency = order.Currency,
                 CreatedAt = now,
                 UpdatedAt = now,
-                Lines = order.Lines.Select((l, i) => new OrderLineRecord { OrderId = order.OrderId, LineNumber = i + 1, Sku = l.Sku, Quantity = l.Quantity }).ToList(),
+                Lines = order.Lines.Select((l, i) => new OrderLineRecord { OrderId = order.OrderId, LineNumber = i + 1, Sku = l.Sku, Quantity = l.Quantity, UnitPrice = l.UnitPrice }).ToList(),
             });
             if (!added)
             {
@@ -96,7 +100,8 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
                 order.RequestId,
                 order.CustomerId,
                 ToLines(order.Lines),
-                new OrderShipTo(order.ShipTo.Name, order.ShipTo.Line1, order.ShipTo.City, order.ShipTo.PostalCode, order.ShipTo.Country)));
+                new OrderShipTo(order.ShipTo.Name, order.ShipTo.Line1, order.ShipTo.City, order.ShipTo.PostalCode, order.ShipTo.Country),
+                order.Currency));
             LogCreated(logger, order.OrderId, order.RequestId);
             return new OrderRef(order.OrderId);
         });
@@ -117,7 +122,7 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
             // Announced once per order, and not kept in its history (the history's OrderCreated is the insert).
             var emitted = await change.PublishAsync(
                 Exchanges.OrderCreated,
-                new OrderCreatedEvent(order.OrderId, order.RequestId, order.CustomerId, ToLines(order.Lines), clock.GetUtcNow()));
+                new OrderCreatedEvent(order.OrderId, order.RequestId, order.CustomerId, ToLines(order.Lines), clock.GetUtcNow(), order.Currency, TotalOf(order)));
             record.CreatedEventMessageId = emitted.MessageId;
         });
     }
@@ -151,11 +156,16 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
     public Task MarkOrderShippedAsync(MarkOrderShippedInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return MoveAsync(input.OrderId, OrderStatus.Shipped, null, Exchanges.OrderShipped, moved =>
+        return MoveAsync(input.OrderId, OrderStatus.Shipped, async (change, order) =>
         {
-            moved.ShipmentId = input.ShipmentId;
-            moved.TrackingNumber = input.TrackingNumber;
-            return new OrderShippedEvent(input.OrderId, input.ShipmentId, input.TrackingNumber, clock.GetUtcNow());
+            var paid = await change.Oms.FindPaymentAsync(input.OrderId) is { Amount: { } captured } payment ? payment : null;
+            return await change.MoveAsync(order, OrderStatus.Shipped, null, Exchanges.OrderShipped, moved =>
+            {
+                moved.ShipmentId = input.ShipmentId;
+                moved.TrackingNumber = input.TrackingNumber;
+                return new OrderShippedEvent(
+                    input.OrderId, input.ShipmentId, input.TrackingNumber, clock.GetUtcNow(), paid?.Currency, paid?.Amount, paid?.RefundedAmount, paid?.Remaining);
+            });
         });
     }
 
@@ -171,8 +181,13 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
     public Task MarkOrderCancelledAsync(OrderStatusChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return MoveAsync(change.OrderId, OrderStatus.Cancelled, change.Reason, Exchanges.OrderCancelled, _ =>
-            new OrderCancelledEvent(change.OrderId, change.Reason, clock.GetUtcNow()));
+        return MoveAsync(change.OrderId, OrderStatus.Cancelled, async (unit, order) =>
+        {
+            // The saga refunds before this step: what the payment shows refunded is what the customer got back.
+            var paid = await unit.Oms.FindPaymentAsync(change.OrderId) is { Amount: not null } payment ? payment : null;
+            return await unit.MoveAsync(order, OrderStatus.Cancelled, change.Reason, Exchanges.OrderCancelled, _ =>
+                new OrderCancelledEvent(change.OrderId, change.Reason, clock.GetUtcNow(), paid?.Currency, paid?.RefundedAmount));
+        });
     }
 
     [Activity(ActivityNames.MarkOrderAwaitingPayment)]
@@ -228,7 +243,18 @@ public sealed partial class OmsActivities(IOrderChanges changes, TimeProvider cl
     private static async Task<OrderRecord> LockOrderAsync(OrderChange change, string orderId) =>
         await change.Oms.LockOrderAsync(orderId) ?? throw ActivityFailures.UnknownOrder(orderId);
 
-    private static List<SkuLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new SkuLine(l.Sku, l.Quantity)).ToList();
+    private static List<SkuLine> ToLines(IEnumerable<LineItem> lines) => lines.Select(l => new SkuLine(l.Sku, l.Quantity, l.UnitPrice)).ToList();
+
+    /// <summary>The order's total (domain arithmetic, in minor units); null for an unpriced order.</summary>
+    private static decimal? TotalOf(ValidatedOrder order)
+    {
+        if (Currencies.Find(order.Currency) is not { } currency)
+        {
+            return null;
+        }
+
+        return OrderPricing.Total(currency, OrderPricing.Lines(currency, order.Lines.Select(l => (l.Sku, l.Quantity, l.UnitPrice ?? 0m)))).Amount;
+    }
 
     private static OrderRef SameRequestOrThrow(OrderRecord existing, ValidatedOrder order) =>
         existing.RequestId == order.RequestId

@@ -30,6 +30,7 @@ public static class Exchanges
     public const string OrderCancelled = "oms.order-cancelled";
     public const string OrderShipped = "oms.order-shipped";
     public const string OrderCompleted = "oms.order-completed";
+    public const string OrderLineShorted = "oms.order-line-shorted";
     public const string InventoryAllocated = "ims.inventory-allocated";
     public const string InventoryReleased = "ims.inventory-released";
     public const string ReplenishmentRequested = "ims.replenishment-requested";

@@ -4,7 +4,8 @@ namespace WarehouseOms.Contracts;
 // Every field is nullable on purpose: the wire can carry anything, and validation (not the
 // deserializer) decides what is missing and says so in the error queue.
 
-public sealed record OrderLine(string? Sku, int? Quantity);
+/// <summary>A line of an order or cart. <see cref="UnitPrice"/>: in the order's currency (priced orders price every line).</summary>
+public sealed record OrderLine(string? Sku, int? Quantity, decimal? UnitPrice = null);
 
 public sealed record ShipTo(string? Name, string? Line1, string? City, string? PostalCode, string? Country);
 
@@ -13,13 +14,17 @@ public sealed record PackageInfo(string? PackageId, decimal? WeightKg);
 /// <summary>Stock arrives at the dock (idempotent by receiptId).</summary>
 public sealed record StockReceived(string? ReceiptId, string? Sku, int? Quantity);
 
-/// <summary>An upstream system submits an order (idempotent by requestId).</summary>
+/// <summary>
+/// An upstream system submits an order (idempotent by requestId). Priced: <see cref="Currency"/> (ISO 4217)
+/// and a unitPrice on every line; unpriced (no currency, no prices): paid as a whole, as before prices.
+/// </summary>
 public sealed record OrderSubmitted(
     string? RequestId,
     string? OrderId,
     string? CustomerId,
     IReadOnlyList<OrderLine>? Lines,
-    ShipTo? ShipTo);
+    ShipTo? ShipTo,
+    string? Currency = null);
 
 /// <summary>A warehouse device reports that every pick task of an order is done.</summary>
 public sealed record PickCompleted(string? OrderId, string? DeviceId, IReadOnlyList<OrderLine>? Lines);
@@ -40,7 +45,8 @@ public sealed record CartCheckedOut(string? CustomerId, string? RequestId, ShipT
 
 public sealed record PaymentApproved(string? OrderId, string? ApprovedBy);
 
-public sealed record OrderLineAdded(string? OrderId, string? Sku, int? Quantity);
+/// <summary>A line added while the order awaits payment; a priced order's line carries its unit price (order currency).</summary>
+public sealed record OrderLineAdded(string? OrderId, string? Sku, int? Quantity, decimal? UnitPrice = null);
 
 public sealed record ShipmentDelivered(string? OrderId, DateTimeOffset? DeliveredAt);
 

@@ -1,21 +1,70 @@
+using System.Text.Json.Serialization;
+
 namespace WarehouseOms.Contracts;
 
 // Outbound events, published through the outbox. Every one carries orderId (or sku for inventory
 // replenishment) and the time it happened; the AMQP message_id is stable across retries so that
 // consumers can de-duplicate.
 
-/// <summary>A SKU and a quantity in an outbound event or history record: allocated, released, picked, consumed, ordered.</summary>
-public sealed record SkuLine(string Sku, int Quantity);
+/// <summary>
+/// A SKU and a quantity in an outbound event or history record: allocated, released, picked, consumed,
+/// ordered. Ordered lines of a priced order carry their unit price; it is left out of the JSON otherwise.
+/// </summary>
+public sealed record SkuLine(string Sku, int Quantity, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? UnitPrice = null);
 
-public sealed record OrderCreatedEvent(string OrderId, string RequestId, string CustomerId, IReadOnlyList<SkuLine> Lines, DateTimeOffset OccurredAt);
+// Amounts: decimal numbers in the order's currency (ISO 4217 code in "currency"), at most its minor
+// units of decimals; all left out of the JSON for unpriced orders.
+
+public sealed record OrderCreatedEvent(
+    string OrderId,
+    string RequestId,
+    string CustomerId,
+    IReadOnlyList<SkuLine> Lines,
+    DateTimeOffset OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? TotalAmount = null);
 
 public sealed record OrderRejectedEvent(string? OrderId, string RequestId, IReadOnlyList<string> Reasons, DateTimeOffset OccurredAt);
 
 public sealed record OrderFailedEvent(string OrderId, string Reason, DateTimeOffset OccurredAt);
 
-public sealed record OrderCancelledEvent(string OrderId, string Reason, DateTimeOffset OccurredAt);
+/// <summary>RefundedAmount: what the cancellation refunded (everything still captured); absent when nothing was paid or the order is unpriced.</summary>
+public sealed record OrderCancelledEvent(
+    string OrderId,
+    string Reason,
+    DateTimeOffset OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundedAmount = null);
 
-public sealed record OrderShippedEvent(string OrderId, string ShipmentId, string TrackingNumber, DateTimeOffset OccurredAt);
+/// <summary>ChargedAmount: captured minus refunded (short picks), what the customer pays for what ships.</summary>
+public sealed record OrderShippedEvent(
+    string OrderId,
+    string ShipmentId,
+    string TrackingNumber,
+    DateTimeOffset OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? CapturedAmount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundedAmount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? ChargedAmount = null);
+
+/// <summary>A picked SKU the warehouse could not fill: reserved, picked, and the difference.</summary>
+public sealed record ShortedSkuLine(string Sku, int Reserved, int Picked, int Shorted);
+
+/// <summary>An order line that ships fewer units than ordered after a short pick, and what they were refunded.</summary>
+public sealed record RefundedLine(string Sku, int Ordered, int Unfilled, decimal Amount);
+
+/// <summary>
+/// oms.order-line-shorted: the warehouse picked fewer units than reserved and the order ships what was
+/// picked. The rest of the reservation was released; RefundedAmount (priced orders that were paid) went
+/// back to the customer.
+/// </summary>
+public sealed record OrderLineShortedEvent(
+    string OrderId,
+    IReadOnlyList<ShortedSkuLine> Lines,
+    IReadOnlyList<RefundedLine> RefundedLines,
+    DateTimeOffset OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundedAmount = null);
 
 public sealed record OrderCompletedEvent(string OrderId, DateTimeOffset DeliveredAt, DateTimeOffset OccurredAt);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using WarehouseOms.Persistence.History;
 using WarehouseOms.Persistence.Outbox;
 using WarehouseOms.Workflows;
@@ -7,7 +8,7 @@ namespace WarehouseOms.Host;
 
 // HTTP views of the order read models: camelCase JSON, statuses in their wire spelling (SHIPPED).
 
-public sealed record OrderLineView(string Sku, int Quantity);
+public sealed record OrderLineView(string Sku, int Quantity, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? UnitPrice = null);
 
 public sealed record OrderSummaryView(
     string OrderId,
@@ -20,7 +21,11 @@ public sealed record OrderSummaryView(
     string? TrackingNumber,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? TotalAmount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? CapturedAmount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? RefundedAmount = null)
 {
     public static OrderSummaryView From(OrderSummaryRecord summary)
     {
@@ -36,7 +41,11 @@ public sealed record OrderSummaryView(
             summary.TrackingNumber,
             summary.Version,
             summary.CreatedAt,
-            summary.UpdatedAt);
+            summary.UpdatedAt,
+            summary.Currency,
+            summary.TotalAmount,
+            summary.CapturedAmount,
+            summary.RefundedAmount);
     }
 }
 

@@ -50,6 +50,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IOutbox, EfOutbox>();
         services.AddScoped<IStockReceiptService, StockReceiptService>();
         services.AddScoped<IItemCatalog, ItemCatalog>();
+        services.AddScoped<IHeldReservations, HeldReservations>();
         services.AddScoped<IOrderHistory, EfOrderHistory>();
         services.AddScoped<IOrderQueries, EfOrderQueries>();
         services.AddScoped<IOutboxAdmin, EfOutboxAdmin>();

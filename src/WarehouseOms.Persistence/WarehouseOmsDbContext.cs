@@ -87,11 +87,13 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         order.HasKey(o => o.OrderId).HasName("pk_orders");
         order.HasIndex(o => o.RequestId).IsUnique().HasDatabaseName("ux_orders_request_id");
         order.Property(o => o.Status).HasConversion(OrderStatusText.Converter).HasMaxLength(16);
+        order.Property(o => o.Currency).HasMaxLength(3);
         order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId).HasConstraintName("fk_order_lines_orders");
 
         var line = modelBuilder.Entity<OrderLineRecord>();
         line.ToTable("order_lines", OmsSchema, t => t.HasCheckConstraint("ck_order_lines_quantity", "quantity > 0"));
         line.HasKey(l => new { l.OrderId, l.LineNumber }).HasName("pk_order_lines");
+        line.Property(l => l.UnitPrice).HasPrecision(18, 3);
 
         var payment = modelBuilder.Entity<PaymentRecord>();
         payment.ToTable("payments", OmsSchema, t => t.HasCheckConstraint("ck_payments_status", "status IN ('CAPTURED','REFUNDED')"));
@@ -100,6 +102,10 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         payment.Property(p => p.Status).HasConversion(UpperCaseEnum<PaymentStatus>()).HasMaxLength(16);
         payment.Property(p => p.ProviderReference).HasMaxLength(64);
         payment.Property(p => p.ApprovedBy).HasMaxLength(128);
+        payment.Property(p => p.Amount).HasPrecision(18, 3);
+        payment.Property(p => p.RefundedAmount).HasPrecision(18, 3).HasDefaultValue(0m);
+        payment.Property(p => p.Currency).HasMaxLength(3);
+        payment.Ignore(p => p.Remaining);
 
         var rejection = modelBuilder.Entity<OrderRejectionRecord>();
         rejection.ToTable("order_rejections", OmsSchema);

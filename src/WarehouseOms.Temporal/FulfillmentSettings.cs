@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using WarehouseOms.Domain.Orders;
 using WarehouseOms.Workflows;
 
 namespace WarehouseOms.Temporal;
@@ -24,12 +25,34 @@ public sealed class FulfillmentSettings
     /// <summary>When a replenishment started by an order escalates with ims.replenishment-overdue; null = 48 h.</summary>
     public TimeSpan? ReplenishmentOverdueAfter { get; set; }
 
+    /// <summary>Section <c>Fulfillment:ShortPick</c>: what a pick of fewer units than reserved does (ADR 0021).</summary>
+    public ShortPickSettings ShortPick { get; set; } = new();
+
     /// <summary>Bound from section <c>Payments</c>.</summary>
     public PaymentSettings Payments { get; set; } = new();
 
     /// <summary>The settings as they are fixed into a new order's workflow input.</summary>
     public FulfillmentOptions ToWorkflowOptions() =>
-        new(PickTimeout, PackTimeout, new PaymentOptions(Payments.AutoApprove, Payments.ApprovalTimeout, Payments.MaxAttempts), DeliveryTimeout, ReplenishmentOverdueAfter);
+        new(
+            PickTimeout,
+            PackTimeout,
+            new PaymentOptions(Payments.AutoApprove, Payments.ApprovalTimeout, Payments.MaxAttempts),
+            DeliveryTimeout,
+            ReplenishmentOverdueAfter,
+            new ShortPickOptions(ShortPick.Policy, ShortPick.HoldTimeout, ShortPick.AfterHold));
+}
+
+/// <summary>Section <c>Fulfillment:ShortPick</c>, fixed into each new order's workflow input.</summary>
+public sealed class ShortPickSettings
+{
+    /// <summary><c>ShipPicked</c> (default) or <c>HoldForRestock</c>.</summary>
+    public ShortPickPolicy Policy { get; set; } = ShortPickPolicy.ShipPicked;
+
+    /// <summary>How long a held order waits for its restock pick; null = 24 h.</summary>
+    public TimeSpan? HoldTimeout { get; set; }
+
+    /// <summary>When the hold ends without a restock pick: <c>ShipPicked</c> (default) or <c>Cancel</c> (with a refund).</summary>
+    public AfterHold AfterHold { get; set; } = AfterHold.ShipPicked;
 }
 
 /// <summary>
@@ -63,6 +86,11 @@ internal sealed class FulfillmentSettingsValidation : IValidateOptions<Fulfillme
         Positive(options.DeliveryTimeout, FulfillmentSettings.SectionName, nameof(FulfillmentSettings.DeliveryTimeout));
         Positive(options.ReplenishmentOverdueAfter, FulfillmentSettings.SectionName, nameof(FulfillmentSettings.ReplenishmentOverdueAfter));
         Positive(options.Payments.ApprovalTimeout, PaymentSettings.SectionName, nameof(PaymentSettings.ApprovalTimeout));
+        Positive(options.ShortPick.HoldTimeout, $"{FulfillmentSettings.SectionName}:ShortPick", nameof(ShortPickSettings.HoldTimeout));
+        if (!Enum.IsDefined(options.ShortPick.Policy) || !Enum.IsDefined(options.ShortPick.AfterHold))
+        {
+            failures.Add($"{FulfillmentSettings.SectionName}:ShortPick: Policy must be ShipPicked or HoldForRestock, AfterHold ShipPicked or Cancel.");
+        }
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options.Payments, new ValidationContext(options.Payments), results, validateAllProperties: true))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using WarehouseOms.Domain.Orders;
 
 namespace WarehouseOms.Workflows;
 
@@ -19,7 +20,8 @@ public sealed record FulfillmentOptions(
     TimeSpan? PackTimeout = null,
     PaymentOptions? Payment = null,
     TimeSpan? DeliveryTimeout = null,
-    TimeSpan? ReplenishmentOverdueAfter = null)
+    TimeSpan? ReplenishmentOverdueAfter = null,
+    ShortPickOptions? ShortPick = null)
 {
     public static readonly TimeSpan DefaultPickTimeout = TimeSpan.FromHours(4);
 
@@ -33,6 +35,21 @@ public sealed record FulfillmentOptions(
 
     [JsonIgnore]
     public PaymentOptions EffectivePayment => Payment ?? new PaymentOptions();
+
+    [JsonIgnore]
+    public ShortPickOptions EffectiveShortPick => ShortPick ?? new ShortPickOptions();
+}
+
+/// <summary>What a short pick does (ADR 0021), fixed per order in its workflow input.</summary>
+/// <param name="Policy">Ship what was picked (default), or hold the order for a restock pick.</param>
+/// <param name="HoldTimeout">How long a held order waits for the restock pick. Default 24 h.</param>
+/// <param name="AfterHold">What a held order does when the hold ends without a restock pick: ship what was picked (default) or cancel with a refund.</param>
+public sealed record ShortPickOptions(ShortPickPolicy Policy = ShortPickPolicy.ShipPicked, TimeSpan? HoldTimeout = null, AfterHold AfterHold = AfterHold.ShipPicked)
+{
+    public static readonly TimeSpan DefaultHoldTimeout = TimeSpan.FromHours(24);
+
+    [JsonIgnore]
+    public TimeSpan EffectiveHoldTimeout => HoldTimeout ?? DefaultHoldTimeout;
 }
 
 /// <summary>Payment approval (docs/ADR/0010-payment-approval-inside-fulfillment.md), fixed per order in its workflow input.</summary>

@@ -3,6 +3,7 @@ using Temporalio.Exceptions;
 using Temporalio.Workflows;
 using WarehouseOms.Domain.Inventory;
 using WarehouseOms.Domain.Orders;
+using WarehouseOms.Domain.Pricing;
 using WarehouseOms.Workflows.Activities;
 using WarehouseOms.Workflows.Replenishment;
 
@@ -38,6 +39,12 @@ public sealed class OrderFulfillmentWorkflow
     {
         ArgumentNullException.ThrowIfNull(input);
         state = FulfillmentState.Start(input.OrderId, input.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)));
+        if (input.Currency is { } code)
+        {
+            // Validated at intake: a priced order has a known currency and a unit price on every line.
+            var currency = Currencies.Of(code);
+            state = state.WithPrices(currency, OrderPricing.Lines(currency, input.Lines.Select(l => (l.Sku, l.Quantity, l.UnitPrice!.Value))));
+        }
     }
 
     // Queries. Each fact is read from the state in one place; the seed's names answer the same facts.
@@ -79,7 +86,13 @@ public sealed class OrderFulfillmentWorkflow
         state.PaymentReference,
         enrichment.Profile?.Tier,
         [.. state.RejectedLines.Select(r => $"{r.Addition.Quantity} x {r.Addition.Sku}: {r.Reason}")],
-        state.Delivery?.DeliveredAt);
+        state.Delivery?.DeliveredAt,
+        state.Currency?.Code,
+        state.Total?.Amount,
+        state.Captured?.Amount,
+        state.Refunded?.Amount,
+        [.. state.Shortage.Select(s => $"{s.Shorted} x {s.Sku} short (picked {s.Picked} of {s.Reserved})")],
+        [.. state.RefusedPicks]);
 
     [WorkflowSignal(SignalNames.PickCompleted)]
     public Task PickCompletedAsync(PickCompletedSignal signal) =>
@@ -101,7 +114,7 @@ public sealed class OrderFulfillmentWorkflow
 
     [WorkflowSignal(SignalNames.AddLineItem)]
     public Task AddLineItemAsync(AddLineItemSignal signal) =>
-        Receive(SignalNames.AddLineItem, signal?.MessageId, s => s.ReceiveLineAddition(new LineAddition(signal!.MessageId, signal.Sku, signal.Quantity)));
+        Receive(SignalNames.AddLineItem, signal?.MessageId, s => s.ReceiveLineAddition(new LineAddition(signal!.MessageId, signal.Sku, signal.Quantity, signal.UnitPrice)));
 
     [WorkflowSignal(SignalNames.ShipmentDelivered)]
     public Task ShipmentDeliveredAsync(ShipmentDeliveredSignal signal) =>
@@ -176,8 +189,13 @@ public sealed class OrderFulfillmentWorkflow
         }
 
         await CreatePickWaveAsync(orderId, allocated);
-        await AwaitPickAsync(options.EffectivePickTimeout);
-        await ConsumeInventoryAsync(orderId, allocated, options.ReplenishmentOverdueAfter);
+        var pick = await AwaitPickAsync(options.EffectivePickTimeout, allocated);
+        if (pick is { IsShort: true } && options.EffectiveShortPick.Policy == ShortPickPolicy.HoldForRestock)
+        {
+            pick = await AwaitRestockAsync(orderId, allocated, pick, options.EffectiveShortPick, options.ReplenishmentOverdueAfter);
+        }
+
+        await ConsumeInventoryAsync(orderId, allocated, pick, options.ReplenishmentOverdueAfter);
         await AwaitPackAsync(options.PackTimeout);
         var shipment = await CreateShipmentAsync(orderId);
         var label = await GenerateShippingLabelAsync(orderId, shipment);
@@ -231,21 +249,107 @@ public sealed class OrderFulfillmentWorkflow
         state = state.OnPickWaveCreated(wave.PickWaveId);
     }
 
-    /// <summary>Waits for PickCompleted (it may have arrived already); the timeout fails the order.</summary>
-    private async Task AwaitPickAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits for PickCompleted (it may have arrived already); the timeout fails the order. The report is
+    /// held against the reservation (patched, ADR 0021): one naming more units or unreserved SKUs is
+    /// refused and the order waits on for a correct one. Null for orders from before that check.
+    /// </summary>
+    private async Task<PickAssessment?> AwaitPickAsync(TimeSpan timeout, List<LineItem> allocated)
     {
         Begin(FulfillmentStep.AwaitPick);
-        if (!await WaitForWarehouseAsync(() => state.Pick is not null, timeout))
+        var deadline = Workflow.UtcNow + timeout;
+        bool? checkPicks = null;
+        while (true)
         {
-            throw StopFulfillment.Fail($"No {SignalNames.PickCompleted} within {timeout}");
+            var remaining = deadline - Workflow.UtcNow;
+            if (remaining <= TimeSpan.Zero || !await WaitForWarehouseAsync(() => state.Pick is not null, remaining))
+            {
+                throw StopFulfillment.Fail($"No {SignalNames.PickCompleted} within {timeout}");
+            }
+
+            checkPicks ??= Workflow.Patched(Patches.ShortPick);
+            if (checkPicks is false)
+            {
+                return null;
+            }
+
+            var assessment = PickAssessment.Assess(Reserved(allocated), state.Pick!.Lines);
+            if (!assessment.IsRefused)
+            {
+                return assessment;
+            }
+
+            var reason = $"pick report {state.Pick.MessageId} refused: {string.Join(" ", assessment.Refusals)}";
+            state = state.OnPickRefused(reason);
+            Workflow.Logger.LogWarning("Order {OrderId}: {Reason}", state.OrderId, reason);
         }
     }
 
-    /// <summary>Consumes what was picked (the allocation if the report named no lines); SKUs below their reorder point start a replenishment.</summary>
-    private async Task ConsumeInventoryAsync(string orderId, List<LineItem> allocated, TimeSpan? replenishmentOverdueAfter)
+    /// <summary>
+    /// A short pick under HoldForRestock: replenishment of the short SKUs starts and the order waits for a
+    /// restock pick of the missing units. With it, the two picks together go on (still short: what was
+    /// picked ships); without it by the deadline, what was picked ships or the order is cancelled (AfterHold).
+    /// </summary>
+    private async Task<PickAssessment> AwaitRestockAsync(
+        string orderId, List<LineItem> allocated, PickAssessment pick, ShortPickOptions shortPick, TimeSpan? replenishmentOverdueAfter)
+    {
+        var hold = shortPick.EffectiveHoldTimeout;
+        var until = Workflow.UtcNow + hold;
+        Begin(FulfillmentStep.AwaitRestock);
+        state = state.HoldForRestock(pick.Shorted, until, shortPick.AfterHold);
+        Workflow.Logger.LogWarning("Order {OrderId}: {BlockingReason}", orderId, state.BlockingReason);
+        await StartReplenishmentsAsync(orderId, [.. pick.Shorted.Select(s => s.Sku)], replenishmentOverdueAfter);
+        var missing = pick.Shorted.Select(s => new SkuQuantity(s.Sku, s.Shorted)).ToList();
+        while (true)
+        {
+            var remaining = until - Workflow.UtcNow;
+            if (remaining <= TimeSpan.Zero || !await WaitForWarehouseAsync(() => state.RestockPick is not null, remaining))
+            {
+                if (shortPick.AfterHold == AfterHold.Cancel)
+                {
+                    throw StopFulfillment.Cancel($"No restock pick within {hold} of the short pick");
+                }
+
+                Workflow.Logger.LogWarning("Order {OrderId}: no restock pick within {Hold}; what was picked ships", orderId, hold);
+                return pick;
+            }
+
+            var restock = PickAssessment.Assess(missing, state.RestockPick!.Lines);
+            if (!restock.IsRefused)
+            {
+                var combined = PickAssessment.Assess(Reserved(allocated), [.. pick.Picked, .. restock.Picked]);
+                state = state.OnRestockPicked(combined.Shorted);
+                return combined;
+            }
+
+            var reason = $"restock pick {state.RestockPick.MessageId} refused: {string.Join(" ", restock.Refusals)}";
+            state = state.OnRestockPickRefused(reason);
+            Workflow.Logger.LogWarning("Order {OrderId}: {Reason}", orderId, reason);
+        }
+    }
+
+    /// <summary>
+    /// Consumes what was picked (the allocation if the report named no lines); SKUs below their reorder
+    /// point start a replenishment. A short pick first releases and refunds the missing units
+    /// (oms.order-line-shorted), so that what is consumed is what was picked.
+    /// </summary>
+    private async Task ConsumeInventoryAsync(string orderId, List<LineItem> allocated, PickAssessment? pick, TimeSpan? replenishmentOverdueAfter)
     {
         Begin(FulfillmentStep.ConsumeInventory);
-        var picked = state.Pick!.Lines.Count > 0
+        if (pick is { IsShort: true })
+        {
+            var shortInput = new ShortOrderLinesInput(
+                orderId,
+                [.. pick.Shorted.Select(s => new ShortedItem(s.Sku, s.Reserved, s.Picked))],
+                $"short pick: {string.Join(", ", pick.Shorted.Select(s => $"{s.Shorted} x {s.Sku}"))}");
+            var shorted = await Workflow.ExecuteActivityAsync((IPaymentActivities p) => p.ShortOrderLinesAsync(shortInput), ActivityPolicies.Standard());
+            state = state.OnShortShipped(pick.Shorted, shorted.RefundedAmount is { } amount && state.Currency is { } currency ? Money.Of(amount, currency) : null);
+            Workflow.Logger.LogWarning("Order {OrderId} ships short ({Refunded} {Currency} refunded)", orderId, shorted.RefundedAmount, shorted.Currency);
+        }
+
+        var picked = pick is not null
+            ? pick.Picked.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
+            : state.Pick!.Lines.Count > 0
             ? state.Pick.Lines.Select(l => new LineItem(l.Sku, l.Quantity)).ToList()
             : allocated;
         var consumed = await Workflow.ExecuteActivityAsync(
@@ -431,7 +535,7 @@ public sealed class OrderFulfillmentWorkflow
             try
             {
                 var added = await Workflow.ExecuteActivityAsync(
-                    (IImsActivities ims) => ims.ReserveAddedLineAsync(new ReserveAddedLineInput(orderId, addition.MessageId, addition.Sku, addition.Quantity)),
+                    (IImsActivities ims) => ims.ReserveAddedLineAsync(new ReserveAddedLineInput(orderId, addition.MessageId, addition.Sku, addition.Quantity, addition.UnitPrice)),
                     ActivityPolicies.Standard());
                 allocated.AddRange(added.Allocated);
                 state = state.OnLineAdded(addition);
@@ -450,10 +554,11 @@ public sealed class OrderFulfillmentWorkflow
     {
         Begin(FulfillmentStep.ProcessPayment);
         PaymentResult captured;
+        var paymentInput = new ProcessPaymentInput(input.OrderId, input.CustomerId, state.Approval!.ApprovedBy, state.Total?.Amount, state.Currency?.Code);
         try
         {
             captured = await Workflow.ExecuteActivityAsync(
-                (IPaymentActivities p) => p.ProcessPaymentAsync(new ProcessPaymentInput(input.OrderId, input.CustomerId, state.Approval!.ApprovedBy)),
+                (IPaymentActivities p) => p.ProcessPaymentAsync(paymentInput),
                 ActivityPolicies.Payment(payment.EffectiveMaxPaymentAttempts));
         }
         catch (ActivityFailureException ex)
@@ -552,6 +657,8 @@ public sealed class OrderFulfillmentWorkflow
         return inTime;
     }
 
+    private static List<SkuQuantity> Reserved(List<LineItem> allocated) => [.. allocated.Select(l => new SkuQuantity(l.Sku, l.Quantity))];
+
     private void Compensate(string name, Func<string, Task> undo) =>
         compensations.Add((name, () => undo(state.OutcomeReason ?? "compensation")));
 
@@ -597,7 +704,7 @@ public sealed class OrderFulfillmentWorkflow
         await Workflow.ExecuteActivityAsync(
             (IOmsActivities oms) => oms.MarkOrderCancelledAsync(new OrderStatusChange(input.OrderId, reason)),
             CompensationPolicy());
-        state = state.OnCancelled();
+        state = state.OnRefundedInFull().OnCancelled();
         Workflow.Logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, reason);
         if (withPayment)
         {
@@ -615,7 +722,7 @@ public sealed class OrderFulfillmentWorkflow
         await CompensateAsync(reason);
         await Workflow.ExecuteActivityAsync(
             (IOmsActivities oms) => oms.MarkOrderFailedAsync(new OrderStatusChange(orderId, reason)),
-            ActivityPolicies.Compensation());
+            CompensationPolicy());
         state = state.OnFailed(reason);
         Workflow.Logger.LogWarning("Order {OrderId} failed: {Reason}", orderId, reason);
     }

@@ -81,7 +81,7 @@ public sealed class OrderIntakeWorkflow
         await Workflow.ExecuteActivityAsync((IOmsActivities oms) => oms.EmitOrderEventAsync(order), ActivityPolicies.Standard());
 
         var fulfillmentId = WorkflowIds.OrderFulfillment(order.OrderId);
-        var fulfillment = new FulfillmentInput(order.OrderId, order.CustomerId, order.Lines, order.ShipTo, input.Fulfillment);
+        var fulfillment = new FulfillmentInput(order.OrderId, order.CustomerId, order.Lines, order.ShipTo, input.Fulfillment, order.Currency);
         try
         {
             await Workflow.StartChildWorkflowAsync(

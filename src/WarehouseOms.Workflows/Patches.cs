@@ -30,4 +30,12 @@ public static class Patches
     /// Temporal cancellation of the workflow compensates and marks the order CANCELLED.
     /// </summary>
     public const string CompleteCompensation = "complete-compensation";
+
+    /// <summary>
+    /// Fulfillment holds a pick report against the reservation (ADR 0021): one that names more units or
+    /// unreserved SKUs is refused; a short pick ships what was picked (refund, oms.order-line-shorted) or
+    /// holds the order for a restock pick, per <see cref="ShortPickOptions"/>. Before: every pick consumed
+    /// the whole reservation.
+    /// </summary>
+    public const string ShortPick = "short-pick";
 }

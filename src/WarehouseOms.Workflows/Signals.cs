@@ -13,7 +13,7 @@ public sealed record CancelOrderSignal(string MessageId, string Reason);
 
 public sealed record ApprovePaymentSignal(string MessageId, string ApprovedBy);
 
-public sealed record AddLineItemSignal(string MessageId, string Sku, int Quantity);
+public sealed record AddLineItemSignal(string MessageId, string Sku, int Quantity, decimal? UnitPrice = null);
 
 public sealed record ShipmentDeliveredSignal(string MessageId, DateTimeOffset DeliveredAt);
 

@@ -12,7 +12,8 @@ public sealed record FulfillmentInput(
     string CustomerId,
     IReadOnlyList<LineItem> Lines,
     Address ShipTo,
-    FulfillmentOptions? Options = null);
+    FulfillmentOptions? Options = null,
+    string? Currency = null);
 
 /// <summary>
 /// The outcome of fulfillment. Business outcomes (SHIPPED, CANCELLED, FAILED for a shortage or a pick
@@ -39,7 +40,13 @@ public sealed record FulfillmentSnapshot(
     string? PaymentReference = null,
     string? CustomerTier = null,
     IReadOnlyList<string>? RejectedLines = null,
-    DateTimeOffset? DeliveredAt = null);
+    DateTimeOffset? DeliveredAt = null,
+    string? Currency = null,
+    decimal? TotalAmount = null,
+    decimal? CapturedAmount = null,
+    decimal? RefundedAmount = null,
+    IReadOnlyList<string>? ShortedLines = null,
+    IReadOnlyList<string>? RefusedPicks = null);
 
 /// <summary>Query names are fixed like signal names: HTTP, CLI and non-.NET clients use them.</summary>
 public static class QueryNames

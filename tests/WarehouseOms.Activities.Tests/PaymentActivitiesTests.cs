@@ -157,57 +157,20 @@ public sealed class PaymentActivitiesTests(DatabaseFixture db) : IClassFixture<D
         var references = new List<string>();
         for (var i = 0; i < 200; i++)
         {
-            references.Add(await reliable.CaptureAsync("ord-1", "cust-1", CancellationToken.None));
-            await reliable.RefundAsync(references[^1], CancellationToken.None);
+            references.Add(await reliable.CaptureAsync("ord-1", "cust-1", null, CancellationToken.None));
+            await reliable.RefundAsync(references[^1], "ord-1-refund", null, CancellationToken.None);
         }
 
         var reference = Assert.Single(references.Distinct());
         Assert.StartsWith("PAY-", reference, StringComparison.Ordinal);
         Assert.True(reference.Length <= 64, "provider_reference is varchar(64)");
-        Assert.Equal(reference, await reliable.CaptureAsync("ord-1", "another customer", CancellationToken.None));
-        Assert.NotEqual(reference, await reliable.CaptureAsync("ord-2", "cust-1", CancellationToken.None));
+        Assert.Equal(reference, await reliable.CaptureAsync("ord-1", "another customer", null, CancellationToken.None));
+        Assert.NotEqual(reference, await reliable.CaptureAsync("ord-2", "cust-1", null, CancellationToken.None));
 
         for (var i = 0; i < 50; i++)
         {
-            await Assert.ThrowsAsync<PaymentProviderUnavailableException>(() => broken.CaptureAsync("ord-1", "cust-1", CancellationToken.None));
-            await Assert.ThrowsAsync<PaymentProviderUnavailableException>(() => broken.RefundAsync(reference, CancellationToken.None));
-        }
-    }
-
-    /// <summary>Answers with <c>REF-{idempotency key}</c>; counts captures (including failed ones) and records refunds.</summary>
-    private sealed class FakePaymentProvider : IPaymentProvider
-    {
-        private int _captures;
-
-        public bool FailCaptures { get; set; }
-
-        public bool FailRefunds { get; set; }
-
-        public int Captures => _captures;
-
-        public List<string> Refunded { get; } = [];
-
-        public Task<string> CaptureAsync(string idempotencyKey, string customerId, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _captures);
-            return FailCaptures
-                ? throw new PaymentProviderUnavailableException("provider down (test)")
-                : Task.FromResult($"REF-{idempotencyKey}");
-        }
-
-        public Task RefundAsync(string providerReference, CancellationToken cancellationToken)
-        {
-            if (FailRefunds)
-            {
-                throw new PaymentProviderUnavailableException("provider down (test)");
-            }
-
-            lock (Refunded)
-            {
-                Refunded.Add(providerReference);
-            }
-
-            return Task.CompletedTask;
+            await Assert.ThrowsAsync<PaymentProviderUnavailableException>(() => broken.CaptureAsync("ord-1", "cust-1", null, CancellationToken.None));
+            await Assert.ThrowsAsync<PaymentProviderUnavailableException>(() => broken.RefundAsync(reference, "ord-1-refund", null, CancellationToken.None));
         }
     }
 }

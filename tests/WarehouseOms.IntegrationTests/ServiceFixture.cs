@@ -92,6 +92,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.OrderPicked, Contracts.Exchanges.ShipmentCreated,
         Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
         Contracts.Exchanges.ReplenishmentRequested, Contracts.Exchanges.ReplenishmentOverdue,
+        Contracts.Exchanges.OrderLineShorted,
     ];
 
     public async Task DisposeAsync()

@@ -80,6 +80,37 @@ public sealed class OptionsTests
         Assert.Equal(2, error.Failures.Count());
     }
 
+    [Fact]
+    public void FulfillmentSettings_ShortPickSection_FixedIntoTheWorkflowOptions()
+    {
+        var settings = Provider(new()
+        {
+            ["Fulfillment:ShortPick:Policy"] = "HoldForRestock",
+            ["Fulfillment:ShortPick:HoldTimeout"] = "02:00:00",
+            ["Fulfillment:ShortPick:AfterHold"] = "Cancel",
+        }).GetRequiredService<IOptions<FulfillmentSettings>>().Value.ToWorkflowOptions();
+
+        Assert.Equal(new Workflows.ShortPickOptions(Domain.Orders.ShortPickPolicy.HoldForRestock, TimeSpan.FromHours(2), Domain.Orders.AfterHold.Cancel), settings.ShortPick);
+    }
+
+    [Fact]
+    public void FulfillmentSettings_ShortPickDefaults_ShipPicked()
+    {
+        var settings = Provider([]).GetRequiredService<IOptions<FulfillmentSettings>>().Value.ToWorkflowOptions();
+
+        Assert.Equal(new Workflows.ShortPickOptions(), settings.ShortPick);
+    }
+
+    [Fact]
+    public void FulfillmentSettings_NonPositiveHoldOrUnknownPolicy_Refused()
+    {
+        var provider = Provider(new() { ["Fulfillment:ShortPick:HoldTimeout"] = "-00:01:00", ["Fulfillment:ShortPick:Policy"] = "42" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<FulfillmentSettings>>().Value);
+
+        Assert.Equal(2, error.Failures.Count());
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 

@@ -11,10 +11,15 @@ public interface IPaymentProvider
     /// activity retried after the provider answered but before the answer was stored) capture once and
     /// return the same reference, as real providers' idempotency keys do.
     /// </summary>
-    Task<string> CaptureAsync(string idempotencyKey, string customerId, CancellationToken cancellationToken);
+    /// <param name="amount">What to capture; null for an unpriced order (authorised as a whole).</param>
+    Task<string> CaptureAsync(string idempotencyKey, string customerId, PaymentAmount? amount, CancellationToken cancellationToken);
 
-    Task RefundAsync(string providerReference, CancellationToken cancellationToken);
+    /// <summary>Refunds <paramref name="amount"/> of the capture (null: all of it); <paramref name="idempotencyKey"/> makes a repeat refund nothing more.</summary>
+    Task RefundAsync(string providerReference, string idempotencyKey, PaymentAmount? amount, CancellationToken cancellationToken);
 }
+
+/// <summary>An amount as providers take it: minor units and the ISO 4217 code.</summary>
+public sealed record PaymentAmount(long MinorUnits, string Currency);
 
 /// <summary>Thrown for a provider outage or timeout: worth retrying.</summary>
 public sealed class PaymentProviderUnavailableException(string message) : Exception(message);
@@ -37,14 +42,14 @@ public sealed class SimulatedPaymentProvider(Microsoft.Extensions.Options.IOptio
 {
     private static readonly Guid ReferenceNamespace = new("5b0a4f0e-6f43-4f7b-9d8e-3c1f0b7d2a61");
 
-    public Task<string> CaptureAsync(string idempotencyKey, string customerId, CancellationToken cancellationToken)
+    public Task<string> CaptureAsync(string idempotencyKey, string customerId, PaymentAmount? amount, CancellationToken cancellationToken)
     {
         FailSometimes("capture");
         var reference = DeterministicGuid.Create(ReferenceNamespace, idempotencyKey).ToString("N")[..20];
         return Task.FromResult($"PAY-{reference.ToUpperInvariant()}");
     }
 
-    public Task RefundAsync(string providerReference, CancellationToken cancellationToken)
+    public Task RefundAsync(string providerReference, string idempotencyKey, PaymentAmount? amount, CancellationToken cancellationToken)
     {
         FailSometimes("refund");
         return Task.CompletedTask;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using WarehouseOms.Domain.Inventory;
+using WarehouseOms.Domain.Pricing;
 
 namespace WarehouseOms.Domain.Orders;
 
@@ -14,6 +15,9 @@ public enum FulfillmentStep
     ProcessPayment,
     CreatePickWave,
     AwaitPick,
+
+    /// <summary>A short pick under <see cref="ShortPickPolicy.HoldForRestock"/>: waiting for a restock pick of the missing units.</summary>
+    AwaitRestock,
     ConsumeInventory,
     AwaitPack,
     CreateShipment,
@@ -43,8 +47,8 @@ public sealed record CancelRequest(string MessageId, string Reason);
 /// <summary>Payments approved the order (payments.payment-approved, or automatic approval).</summary>
 public sealed record PaymentApproval(string MessageId, string ApprovedBy);
 
-/// <summary>A line to add while the order waits for payment approval (oms.order-line-added).</summary>
-public sealed record LineAddition(string MessageId, string Sku, int Quantity);
+/// <summary>A line to add while the order waits for payment approval (oms.order-line-added); priced orders' lines carry a unit price.</summary>
+public sealed record LineAddition(string MessageId, string Sku, int Quantity, decimal? UnitPrice = null);
 
 /// <summary>The carrier reports the parcel delivered (sms.shipment-delivered).</summary>
 public sealed record DeliveryReport(string MessageId, DateTimeOffset DeliveredAt);
@@ -75,6 +79,9 @@ public enum SignalDisposition
 
     /// <summary>A line addition after payment processing began: the order's content is fixed.</summary>
     TooLateToChange,
+
+    /// <summary>The message contradicts the order (a price that does not fit it); recorded with the reason, nothing applied.</summary>
+    Refused,
 }
 
 /// <summary>
@@ -123,6 +130,30 @@ public sealed record FulfillmentState
 
     public DeliveryReport? Delivery { get; private init; }
 
+    /// <summary>The order's currency; null for an unpriced order (no amounts anywhere).</summary>
+    public Currency? Currency { get; private init; }
+
+    /// <summary>The priced lines (with lines added while awaiting payment); empty for an unpriced order.</summary>
+    public ImmutableList<PricedLine> PricedLines { get; private init; } = [];
+
+    /// <summary>What the payment step captured; null before it or without prices.</summary>
+    public Money? Captured { get; private init; }
+
+    /// <summary>What was refunded of <see cref="Captured"/> so far (short picks).</summary>
+    public Money? Refunded { get; private init; }
+
+    /// <summary>The reserved units the warehouse could not pick (after a restock pick, if any).</summary>
+    public ImmutableList<ShortedLine> Shortage { get; private init; } = [];
+
+    /// <summary>A second pick report while the order is held for restock: the missing units.</summary>
+    public PickReport? RestockPick { get; private init; }
+
+    /// <summary>Pick reports refused (more than reserved, a SKU not reserved), with the reason.</summary>
+    public ImmutableList<string> RefusedPicks { get; private init; } = [];
+
+    /// <summary>The order total (lines added while awaiting payment included); null without prices.</summary>
+    public Money? Total => Currency is { } currency ? OrderPricing.Total(currency, PricedLines) : null;
+
     /// <summary>Every signal message ID received, so that a redelivered message changes nothing.</summary>
     public ImmutableHashSet<string> SeenMessageIds { get; private init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
@@ -140,6 +171,14 @@ public sealed record FulfillmentState
         ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
         ArgumentNullException.ThrowIfNull(lines);
         return new FulfillmentState(orderId) { Lines = [.. lines] };
+    }
+
+    /// <summary>The order is priced in <paramref name="currency"/> at these lines' unit prices.</summary>
+    public FulfillmentState WithPrices(Currency currency, IEnumerable<PricedLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(currency);
+        ArgumentNullException.ThrowIfNull(lines);
+        return this with { Currency = currency, PricedLines = [.. lines] };
     }
 
     /// <summary>Enters <paramref name="step"/>. Steps only move forward, and never after the end.</summary>
@@ -168,7 +207,7 @@ public sealed record FulfillmentState
         ArgumentException.ThrowIfNullOrWhiteSpace(paymentReference);
         return Approval is null
             ? throw new InvalidOperationException($"Order {OrderId} was not approved; it cannot be paid.")
-            : MoveTo(OrderStage.Paid) with { PaymentReference = paymentReference };
+            : MoveTo(OrderStage.Paid) with { PaymentReference = paymentReference, Captured = Total, Refunded = Total is { } t ? Money.Zero(t.Currency) : null };
     }
 
     /// <summary>The pending addition is reserved and part of the order now.</summary>
@@ -179,6 +218,9 @@ public sealed record FulfillmentState
         {
             PendingAdditions = PendingAdditions.Remove(addition),
             Lines = Lines.Add(new SkuQuantity(addition.Sku, addition.Quantity)),
+            PricedLines = Currency is { } currency && addition.UnitPrice is { } price
+                ? PricedLines.Add(new PricedLine(addition.Sku, addition.Quantity, Money.Of(price, currency)))
+                : PricedLines,
         };
     }
 
@@ -198,6 +240,58 @@ public sealed record FulfillmentState
         ArgumentException.ThrowIfNullOrWhiteSpace(pickWaveId);
         return MoveTo(OrderStage.Picking) with { PickWaveId = pickWaveId };
     }
+
+    /// <summary>The pick report contradicts the reservation: it is dropped (the order waits for a correct one) and the reason kept.</summary>
+    public FulfillmentState OnPickRefused(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return this with { Pick = null, RefusedPicks = RefusedPicks.Add(reason) };
+    }
+
+    /// <summary>The restock pick contradicts the shortage: dropped, the order keeps waiting for one that fits.</summary>
+    public FulfillmentState OnRestockPickRefused(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return this with { RestockPick = null, RefusedPicks = RefusedPicks.Add(reason) };
+    }
+
+    /// <summary>
+    /// A short pick under <see cref="ShortPickPolicy.HoldForRestock"/>: the order waits (step
+    /// <see cref="FulfillmentStep.AwaitRestock"/>) for a restock pick of the missing units until <paramref name="until"/>.
+    /// </summary>
+    public FulfillmentState HoldForRestock(IReadOnlyList<ShortedLine> shortage, DateTimeOffset until, AfterHold afterHold)
+    {
+        ArgumentNullException.ThrowIfNull(shortage);
+        var next = Begin(FulfillmentStep.AwaitRestock);
+        var missing = string.Join(", ", shortage.Select(s => $"{s.Shorted} x {s.Sku} (picked {s.Picked} of {s.Reserved})"));
+        var then = afterHold == AfterHold.Cancel ? "then the order is cancelled with a refund" : "then what was picked ships";
+        return next with
+        {
+            Shortage = [.. shortage],
+            BlockingReason = $"Held for restock: short {missing}; waiting for a restock pick (wms.pick-completed) until {until:u}, {then}",
+        };
+    }
+
+    /// <summary>The restock pick was accepted: what is still missing after it (nothing, usually).</summary>
+    public FulfillmentState OnRestockPicked(IReadOnlyList<ShortedLine> stillShort)
+    {
+        ArgumentNullException.ThrowIfNull(stillShort);
+        return this with { Shortage = [.. stillShort], BlockingReason = null };
+    }
+
+    /// <summary>The order ships short of <paramref name="shortage"/>, and <paramref name="refund"/> (null: unpriced) went back to the customer.</summary>
+    public FulfillmentState OnShortShipped(IReadOnlyList<ShortedLine> shortage, Money? refund)
+    {
+        ArgumentNullException.ThrowIfNull(shortage);
+        return this with
+        {
+            Shortage = [.. shortage],
+            Refunded = Refunded is { } already && refund is { } more ? already.Plus(more) : Refunded,
+        };
+    }
+
+    /// <summary>Everything still captured was refunded (cancellation).</summary>
+    public FulfillmentState OnRefundedInFull() => this with { Refunded = Captured };
 
     /// <summary>The accepted pick is applied (stock consumed): the order is picked.</summary>
     public FulfillmentState OnPicked() =>
@@ -259,6 +353,11 @@ public sealed record FulfillmentState
         }
 
         var seen = this with { SeenMessageIds = SeenMessageIds.Add(report.MessageId) };
+        if (Pick is not null && Step == FulfillmentStep.AwaitRestock && RestockPick is null)
+        {
+            return (seen with { RestockPick = report }, SignalDisposition.Accepted);
+        }
+
         if (Pick is not null)
         {
             return (seen, SignalDisposition.AlreadyReported);
@@ -340,6 +439,11 @@ public sealed record FulfillmentState
         if (Step > FulfillmentStep.AwaitPaymentApproval || IsCancelRequested)
         {
             return (seen, SignalDisposition.TooLateToChange);
+        }
+
+        if (OrderPricing.CheckAddition(Currency?.Code, addition.UnitPrice) is { } priceProblem)
+        {
+            return (seen with { RejectedLines = RejectedLines.Add(new RejectedLine(addition, priceProblem)) }, SignalDisposition.Refused);
         }
 
         var disposition = Step == FulfillmentStep.AwaitPaymentApproval ? SignalDisposition.Accepted : SignalDisposition.Remembered;

@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
+using WarehouseOms.Domain.Pricing;
 
 namespace WarehouseOms.Domain.Orders;
 
 // Input shapes of an order as submitted: every field may be missing, validation says which.
-public sealed record OrderDraftLine(string? Sku, int? Quantity);
+public sealed record OrderDraftLine(string? Sku, int? Quantity, decimal? UnitPrice = null);
 
 public sealed record OrderDraftAddress(string? Name, string? Line1, string? City, string? PostalCode, string? Country);
 
@@ -12,7 +13,8 @@ public sealed record OrderDraft(
     string? OrderId,
     string? CustomerId,
     IReadOnlyList<OrderDraftLine?>? Lines,
-    OrderDraftAddress? ShipTo);
+    OrderDraftAddress? ShipTo,
+    string? Currency = null);
 
 /// <summary>
 /// Structural validation of a submitted order. Returns every problem at once (an upstream system fixes
@@ -52,6 +54,11 @@ public static partial class OrderValidator
         }
 
         ValidateAddress(draft.ShipTo, reasons);
+        if (draft.Lines is { Count: > 0 and <= MaxLines } lines)
+        {
+            reasons.AddRange(OrderPricing.Validate(draft.Currency, [.. lines.Select(l => new SubmittedPrice(l?.Sku, l?.UnitPrice))]));
+        }
+
         return reasons;
     }
 

@@ -2,13 +2,18 @@ using WarehouseOms.Domain.Inventory;
 
 namespace WarehouseOms.Domain.Orders;
 
-/// <summary>A submitted order that passed validation: trimmed IDs, one line per SKU, a complete address.</summary>
+/// <summary>
+/// A submitted order that passed validation: trimmed IDs, one line per SKU, a complete address. A priced
+/// order has a <see cref="Currency"/> and a unit price for every SKU; an unpriced one neither.
+/// </summary>
 public sealed record ValidOrder(
     string RequestId,
     string OrderId,
     string CustomerId,
     IReadOnlyList<SkuQuantity> Lines,
-    ValidAddress ShipTo);
+    ValidAddress ShipTo,
+    string? Currency = null,
+    IReadOnlyDictionary<string, decimal>? UnitPrices = null);
 
 public sealed record ValidAddress(string Name, string Line1, string City, string PostalCode, string Country);
 
@@ -28,7 +33,8 @@ public static partial class OrderValidator
     public static OrderValidationResult Check(OrderDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        var reasons = new List<string>(Validate(Normalise(draft)));
+        draft = Normalise(draft);
+        var reasons = new List<string>(Validate(draft));
         if (reasons.Count > 0)
         {
             return new OrderValidationResult(null, reasons);
@@ -41,6 +47,13 @@ public static partial class OrderValidator
         foreach (var line in merged.Where(l => l.Quantity > MaxQuantityPerLine))
         {
             reasons.Add($"lines: sku '{line.Sku}' totals {line.Quantity} over its lines, at most {MaxQuantityPerLine}.");
+        }
+
+        // Merged lines of one SKU are one demand at one price: two prices for it cannot be merged.
+        var prices = draft.Lines!.Where(l => l!.UnitPrice is not null).GroupBy(l => l!.Sku!.Trim(), StringComparer.Ordinal).ToList();
+        foreach (var sku in prices.Where(g => g.Select(l => l!.UnitPrice!.Value).Distinct().Count() > 1))
+        {
+            reasons.Add($"lines: sku '{sku.Key}' appears with different unit prices ({string.Join(", ", sku.Select(l => l!.UnitPrice!.Value).Distinct())}); one price per SKU.");
         }
 
         if (reasons.Count > 0)
@@ -59,7 +72,9 @@ public static partial class OrderValidator
                 shipTo.Line1!.Trim(),
                 shipTo.City!.Trim(),
                 shipTo.PostalCode!.Trim(),
-                shipTo.Country!.Trim().ToUpperInvariant()));
+                shipTo.Country!.Trim().ToUpperInvariant()),
+            draft.Currency,
+            draft.Currency is null ? null : prices.ToDictionary(g => g.Key, g => g.First()!.UnitPrice!.Value, StringComparer.Ordinal));
         return new OrderValidationResult(order, []);
     }
 
@@ -70,6 +85,7 @@ public static partial class OrderValidator
         OrderId = draft.OrderId?.Trim(),
         CustomerId = draft.CustomerId?.Trim(),
         ShipTo = draft.ShipTo is null ? null : draft.ShipTo with { Country = draft.ShipTo.Country?.Trim().ToUpperInvariant() },
+        Currency = string.IsNullOrWhiteSpace(draft.Currency) ? null : draft.Currency.Trim().ToUpperInvariant(),
     };
 
     private sealed record LongQuantity(string Sku, long Quantity);

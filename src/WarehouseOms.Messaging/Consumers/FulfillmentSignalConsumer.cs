@@ -18,14 +18,20 @@ public abstract class FulfillmentSignalConsumer<TMessage>(IOrderWorkflows gatewa
     /// <summary>Reads the order ID and the signal (built from the message ID) with <paramref name="checks"/> collecting problems.</summary>
     private protected abstract (string OrderId, Func<string, FulfillmentSignal> Signal) Read(TMessage message, MessageChecks checks);
 
-    public Task Consume(ConsumeContext<TMessage> context)
+    /// <summary>Checks of the message against what the service holds (after the shape checks passed); none by default.</summary>
+    private protected virtual Task CheckAsync(TMessage message, string orderId, MessageChecks checks, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    public async Task Consume(ConsumeContext<TMessage> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var checks = new MessageChecks(Exchange);
         var (orderId, signal) = Read(context.Message, checks);
         checks.ThrowIfInvalid();
+        await CheckAsync(context.Message, orderId, checks, context.CancellationToken).ConfigureAwait(false);
+        checks.ThrowIfInvalid();
 
         var messageId = MessageIds.For(context);
-        return FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, signal(messageId), context.CancellationToken);
+        await FulfillmentSignalSender.SendAsync(gateway, logger, orderId, messageId, signal(messageId), context.CancellationToken).ConfigureAwait(false);
     }
 }

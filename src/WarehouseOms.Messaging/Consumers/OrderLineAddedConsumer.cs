@@ -16,6 +16,13 @@ public sealed class OrderLineAddedConsumer(IOrderWorkflows gateway, ILogger<Orde
         var orderId = checks.Required(message.OrderId, "orderId");
         var sku = checks.Required(message.Sku, "sku");
         var quantity = checks.Positive(message.Quantity, "quantity");
-        return (orderId, messageId => wf => wf.AddLineItemAsync(new AddLineItemSignal(messageId, sku, quantity)));
+        var unitPrice = message.UnitPrice;
+        if (unitPrice < 0)
+        {
+            checks.Add($"unitPrice: must not be negative, got {unitPrice}.");
+        }
+
+        // Whether the price fits the order (its currency's minor units, priced or not) is the workflow's to say: it knows the order.
+        return (orderId, messageId => wf => wf.AddLineItemAsync(new AddLineItemSignal(messageId, sku, quantity, unitPrice)));
     }
 }

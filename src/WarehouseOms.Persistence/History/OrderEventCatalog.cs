@@ -30,6 +30,7 @@ public static class OrderEventCatalog
         (typeof(LineAdded), OrderEventTypes.LineAdded),
         (typeof(PaymentCaptured), OrderEventTypes.PaymentCaptured),
         (typeof(PaymentRefunded), OrderEventTypes.PaymentRefunded),
+        (typeof(OrderLineShortedEvent), OrderEventTypes.LineShorted),
     ];
 
     private static readonly Dictionary<Type, string> EventTypeByPayload = Rows.ToDictionary(r => r.Payload, r => r.EventType);

@@ -28,6 +28,7 @@ public static class OrderEventTypes
     public const string LineAdded = "LineAdded";
     public const string PaymentCaptured = "PaymentCaptured";
     public const string PaymentRefunded = "PaymentRefunded";
+    public const string LineShorted = "LineShorted";
 
     private static readonly Dictionary<string, OrderStatus> StatusByType =
         Enum.GetValues<OrderStatus>().ToDictionary(ForStatus, s => s, StringComparer.Ordinal);

@@ -96,13 +96,17 @@ internal sealed partial class EfOrderHistory(WarehouseOmsDbContext db, TimeProvi
         var status = next.Status is { } s ? OrderStatusText.ToWire(s) : null;
         await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO oms.order_summaries (order_id, customer_id, status, status_reason, step, lines, shipment_id, tracking_number, version, created_at, updated_at)
+            INSERT INTO oms.order_summaries (order_id, customer_id, status, status_reason, step, lines, shipment_id, tracking_number,
+                                             currency, total_amount, captured_amount, refunded_amount, version, created_at, updated_at)
             VALUES ({next.OrderId}, {next.CustomerId}, {status}, {next.StatusReason}, {next.Step}, CAST({next.Lines} AS jsonb),
-                    {next.ShipmentId}, {next.TrackingNumber}, {next.Version}, {next.CreatedAt}, {next.UpdatedAt})
+                    {next.ShipmentId}, {next.TrackingNumber}, {next.Currency}, {next.TotalAmount}, {next.CapturedAmount}, {next.RefundedAmount},
+                    {next.Version}, {next.CreatedAt}, {next.UpdatedAt})
             ON CONFLICT (order_id) DO UPDATE SET
                 customer_id = EXCLUDED.customer_id, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
                 step = EXCLUDED.step, lines = EXCLUDED.lines, shipment_id = EXCLUDED.shipment_id,
-                tracking_number = EXCLUDED.tracking_number, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+                tracking_number = EXCLUDED.tracking_number, currency = EXCLUDED.currency, total_amount = EXCLUDED.total_amount,
+                captured_amount = EXCLUDED.captured_amount, refunded_amount = EXCLUDED.refunded_amount,
+                version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
             """,
             cancellationToken).ConfigureAwait(false);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using WarehouseOms.Contracts;
 
 namespace WarehouseOms.Persistence.History;
@@ -10,8 +11,13 @@ namespace WarehouseOms.Persistence.History;
 /// <summary>Where an order ships to, as recorded in its <see cref="OrderCreated"/> event.</summary>
 public sealed record OrderShipTo(string Name, string Line1, string City, string PostalCode, string Country);
 
-/// <summary>OrderCreated: everything the order was created with.</summary>
-public sealed record OrderCreated(string RequestId, string CustomerId, IReadOnlyList<SkuLine> Lines, OrderShipTo ShipTo);
+/// <summary>OrderCreated: everything the order was created with (a priced order: its currency, and unit prices on the lines).</summary>
+public sealed record OrderCreated(
+    string RequestId,
+    string CustomerId,
+    IReadOnlyList<SkuLine> Lines,
+    OrderShipTo ShipTo,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null);
 
 /// <summary>Every status event (<see cref="OrderEventTypes.ForStatus"/>): the move (wire names) and the order's facts after it.</summary>
 public sealed record OrderStatusChanged(
@@ -26,10 +32,23 @@ public sealed record OrderStatusChanged(
 public sealed record InventoryConsumed(IReadOnlyList<SkuLine> Consumed, IReadOnlyList<SkuLine> Picked);
 
 /// <summary>LineAdded: a line added while the order awaited payment, with the components it reserved.</summary>
-public sealed record LineAdded(string AdditionId, string Sku, int Quantity, IReadOnlyList<SkuLine> Reserved);
+public sealed record LineAdded(
+    string AdditionId,
+    string Sku,
+    int Quantity,
+    IReadOnlyList<SkuLine> Reserved,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? UnitPrice = null);
 
-/// <summary>PaymentCaptured.</summary>
-public sealed record PaymentCaptured(string ProviderReference, string ApprovedBy);
+/// <summary>PaymentCaptured: with the amount for a priced order.</summary>
+public sealed record PaymentCaptured(
+    string ProviderReference,
+    string ApprovedBy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? Amount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null);
 
-/// <summary>PaymentRefunded.</summary>
-public sealed record PaymentRefunded(string ProviderReference, string Reason);
+/// <summary>PaymentRefunded: a cancellation's refund of everything still captured, or a short pick's part (priced orders: the amount).</summary>
+public sealed record PaymentRefunded(
+    string ProviderReference,
+    string Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] decimal? Amount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Currency = null);

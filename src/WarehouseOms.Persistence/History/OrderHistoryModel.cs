@@ -23,6 +23,10 @@ internal static class OrderHistoryModel
             .HasMaxLength(16);
         summaries.Property(s => s.Step).HasMaxLength(64);
         summaries.Property(s => s.Lines).HasColumnType("jsonb");
+        summaries.Property(s => s.Currency).HasMaxLength(3);
+        summaries.Property(s => s.TotalAmount).HasPrecision(18, 3);
+        summaries.Property(s => s.CapturedAmount).HasPrecision(18, 3);
+        summaries.Property(s => s.RefundedAmount).HasPrecision(18, 3);
         // GET /orders?status=…: newest first within a status, and newest first overall.
         summaries.HasIndex(s => new { s.Status, s.UpdatedAt }).IsDescending(false, true).HasDatabaseName("ix_order_summaries_status_updated_at");
         summaries.HasIndex(s => s.UpdatedAt).IsDescending().HasDatabaseName("ix_order_summaries_updated_at");

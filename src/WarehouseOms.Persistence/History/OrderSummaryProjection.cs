@@ -63,14 +63,22 @@ public static class OrderSummaryProjection
             {
                 CustomerId = created.CustomerId ?? next.CustomerId,
                 Lines = created.Lines is { } lines ? JsonSerializer.Serialize(lines, OutboxConventions.JsonOptions) : next.Lines,
+                Currency = created.Currency ?? next.Currency,
+                TotalAmount = created.Currency is null ? next.TotalAmount : created.Lines?.Sum(l => l.Quantity * (l.UnitPrice ?? 0m)),
             },
+            PaymentCaptured captured => next with { CapturedAmount = captured.Amount ?? next.CapturedAmount, RefundedAmount = captured.Amount is null ? next.RefundedAmount : 0m },
+            PaymentRefunded refunded => next with { RefundedAmount = refunded.Amount is { } amount ? (next.RefundedAmount ?? 0m) + amount : next.RefundedAmount },
             OrderStatusChanged changed => next with
             {
                 StatusReason = changed.Reason ?? next.StatusReason,
                 ShipmentId = changed.ShipmentId ?? next.ShipmentId,
                 TrackingNumber = changed.TrackingNumber ?? next.TrackingNumber,
             },
-            LineAdded { Sku: { } sku } added => next with { Lines = WithLine(next.Lines, sku, added.Quantity) },
+            LineAdded { Sku: { } sku } added => next with
+            {
+                Lines = WithLine(next.Lines, sku, added.Quantity, added.UnitPrice),
+                TotalAmount = added.UnitPrice is { } price && next.TotalAmount is { } total ? total + (added.Quantity * price) : next.TotalAmount,
+            },
             ShipmentCreatedEvent shipment => next with { ShipmentId = shipment.ShipmentId ?? next.ShipmentId },
             ShipmentLabelGeneratedEvent label => next with
             {
@@ -91,10 +99,16 @@ public static class OrderSummaryProjection
     public static OrderSummaryRecord? Replay(IEnumerable<OrderEventRecord> events) =>
         events.Aggregate((OrderSummaryRecord?)null, Apply);
 
-    private static string WithLine(string lines, string sku, int quantity)
+    private static string WithLine(string lines, string sku, int quantity, decimal? unitPrice)
     {
         var array = JsonNode.Parse(lines) as JsonArray ?? [];
-        array.Add(new JsonObject { ["sku"] = sku, ["quantity"] = quantity });
+        var line = new JsonObject { ["sku"] = sku, ["quantity"] = quantity };
+        if (unitPrice is { } price)
+        {
+            line["unitPrice"] = price;
+        }
+
+        array.Add(line);
         return array.ToJsonString();
     }
 }

@@ -22,12 +22,23 @@ public sealed record OrderSummaryRecord
     /// <summary>The type of the last event: how far fulfillment got (e.g. <c>LabelGenerated</c>).</summary>
     public required string Step { get; init; }
 
-    /// <summary>The ordered lines as a JSON array (jsonb) of <c>{"sku":…,"quantity":…}</c>.</summary>
+    /// <summary>The ordered lines as a JSON array (jsonb) of <c>{"sku":…,"quantity":…}</c> (and <c>"unitPrice"</c> on priced orders).</summary>
     public required string Lines { get; init; }
 
     public string? ShipmentId { get; init; }
 
     public string? TrackingNumber { get; init; }
+
+    /// <summary>A priced order's currency; null (and no amounts) for an unpriced one.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>The order's value: its lines at their unit prices, added lines included.</summary>
+    public decimal? TotalAmount { get; init; }
+
+    public decimal? CapturedAmount { get; init; }
+
+    /// <summary>Refunded so far: short picks, a cancellation.</summary>
+    public decimal? RefundedAmount { get; init; }
 
     /// <summary>The version of the last event applied; equals the order's latest event version.</summary>
     public required int Version { get; init; }

@@ -37,7 +37,8 @@ public sealed class ReservationRecord
 
     public required string Sku { get; init; }
 
-    public required int Quantity { get; init; }
+    /// <summary>Lowered when a short pick releases the units the warehouse could not pick.</summary>
+    public required int Quantity { get; set; }
 
     public ReservationState State { get; set; }
 

@@ -75,9 +75,19 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("order_id");
 
+                    b.Property<decimal?>("CapturedAmount")
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasColumnName("captured_amount");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
 
                     b.Property<string>("CustomerId")
                         .HasColumnType("text")
@@ -87,6 +97,11 @@ namespace WarehouseOms.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("lines");
+
+                    b.Property<decimal?>("RefundedAmount")
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasColumnName("refunded_amount");
 
                     b.Property<string>("ShipmentId")
                         .HasColumnType("text")
@@ -106,6 +121,11 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("step");
+
+                    b.Property<decimal?>("TotalAmount")
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasColumnName("total_amount");
 
                     b.Property<string>("TrackingNumber")
                         .HasColumnType("text")
@@ -396,6 +416,11 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("sku");
 
+                    b.Property<decimal?>("UnitPrice")
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasColumnName("unit_price");
+
                     b.HasKey("OrderId", "LineNumber")
                         .HasName("pk_order_lines");
 
@@ -418,6 +443,11 @@ namespace WarehouseOms.Persistence.Migrations
                     b.Property<Guid?>("CreatedEventMessageId")
                         .HasColumnType("uuid")
                         .HasColumnName("created_event_message_id");
+
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
 
                     b.Property<string>("CustomerId")
                         .IsRequired()
@@ -461,6 +491,10 @@ namespace WarehouseOms.Persistence.Migrations
                     b.Property<string>("ShipmentId")
                         .HasColumnType("text")
                         .HasColumnName("shipment_id");
+
+                    b.Property<Guid?>("ShortedEventMessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("shorted_event_message_id");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -524,6 +558,11 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("order_id");
 
+                    b.Property<decimal?>("Amount")
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasColumnName("amount");
+
                     b.Property<string>("ApprovedBy")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -534,6 +573,11 @@ namespace WarehouseOms.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("captured_at");
 
+                    b.Property<string>("Currency")
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
                     b.Property<string>("ProviderReference")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -543,6 +587,13 @@ namespace WarehouseOms.Persistence.Migrations
                     b.Property<string>("RefundReason")
                         .HasColumnType("text")
                         .HasColumnName("refund_reason");
+
+                    b.Property<decimal>("RefundedAmount")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(18, 3)
+                        .HasColumnType("numeric(18,3)")
+                        .HasDefaultValue(0m)
+                        .HasColumnName("refunded_amount");
 
                     b.Property<DateTimeOffset?>("RefundedAt")
                         .HasColumnType("timestamp with time zone")

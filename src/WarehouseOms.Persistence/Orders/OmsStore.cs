@@ -46,13 +46,17 @@ public sealed class OmsStore(WarehouseOmsDbContext db, CancellationToken cancell
     }
 
     /// <summary>Appends a line after the order's last one.</summary>
-    public Task AppendLineAsync(string orderId, string sku, int quantity) =>
+    public Task AppendLineAsync(string orderId, string sku, int quantity, decimal? unitPrice) =>
         db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO oms.order_lines (order_id, line_number, sku, quantity)
-            SELECT {orderId}, COALESCE(MAX(line_number), 0) + 1, {sku}, {quantity} FROM oms.order_lines WHERE order_id = {orderId}
+            INSERT INTO oms.order_lines (order_id, line_number, sku, quantity, unit_price)
+            SELECT {orderId}, COALESCE(MAX(line_number), 0) + 1, {sku}, {quantity}, {unitPrice} FROM oms.order_lines WHERE order_id = {orderId}
             """,
             cancellationToken);
+
+    /// <summary>The order's lines in line order (those added while awaiting payment last).</summary>
+    public Task<List<OrderLineRecord>> LinesAsync(string orderId) =>
+        db.OrderLines.AsNoTracking().Where(l => l.OrderId == orderId).OrderBy(l => l.LineNumber).ToListAsync(cancellationToken);
 
     public Task<PaymentRecord?> FindPaymentAsync(string orderId) =>
         db.Payments.AsNoTracking().SingleOrDefaultAsync(p => p.OrderId == orderId, cancellationToken);
@@ -62,11 +66,12 @@ public sealed class OmsStore(WarehouseOmsDbContext db, CancellationToken cancell
         db.Payments.FromSql($"SELECT * FROM oms.payments WHERE order_id = {orderId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>Records the order's captured payment once; false when it already has a payment.</summary>
-    public async Task<bool> TryAddCapturedPaymentAsync(string orderId, string providerReference, string approvedBy, DateTimeOffset capturedAt) =>
+    public async Task<bool> TryAddCapturedPaymentAsync(
+        string orderId, string providerReference, string approvedBy, DateTimeOffset capturedAt, decimal? amount, string? currency) =>
         await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO oms.payments (order_id, status, provider_reference, approved_by, captured_at)
-            VALUES ({orderId}, 'CAPTURED', {providerReference}, {approvedBy}, {capturedAt})
+            INSERT INTO oms.payments (order_id, status, provider_reference, approved_by, captured_at, amount, currency)
+            VALUES ({orderId}, 'CAPTURED', {providerReference}, {approvedBy}, {capturedAt}, {amount}, {currency})
             ON CONFLICT (order_id) DO NOTHING
             """,
             cancellationToken).ConfigureAwait(false) == 1;

@@ -31,6 +31,12 @@ public sealed class OrderRecord
 
     public DateTimeOffset? DeliveredAt { get; set; }
 
+    /// <summary>ISO 4217 code of a priced order (every line has a unit price); null for an unpriced one.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>Set once a short pick was settled (released, refunded, oms.order-line-shorted in the outbox): once per order.</summary>
+    public Guid? ShortedEventMessageId { get; set; }
+
     /// <summary>Set once the order-created event is in the outbox: it is announced once per order.</summary>
     public Guid? CreatedEventMessageId { get; set; }
 
@@ -51,6 +57,9 @@ public sealed class OrderLineRecord
     public required string Sku { get; init; }
 
     public required int Quantity { get; init; }
+
+    /// <summary>In the order's currency; null on unpriced orders.</summary>
+    public decimal? UnitPrice { get; init; }
 }
 
 /// <summary>oms.order_rejections: a submission that failed validation, one per request.</summary>
@@ -66,8 +75,9 @@ public sealed class OrderRejectionRecord
 }
 
 /// <summary>
-/// oms.payments: the payment of an order with the (simulated) provider, one per order. The messages
-/// carry no prices (they are the upstream shop's), so the provider authorises the order as a whole.
+/// oms.payments: the payment of an order with the (simulated) provider, one per order. A priced order
+/// captures its total (<see cref="Amount"/>); an unpriced one is authorised as a whole (no amount).
+/// Short picks refund part of it; a cancellation refunds the rest (status REFUNDED).
 /// </summary>
 public sealed class PaymentRecord
 {
@@ -85,6 +95,17 @@ public sealed class PaymentRecord
     public DateTimeOffset? RefundedAt { get; set; }
 
     public string? RefundReason { get; set; }
+
+    /// <summary>What was captured; null for an unpriced order.</summary>
+    public decimal? Amount { get; init; }
+
+    public string? Currency { get; init; }
+
+    /// <summary>What was refunded so far (short picks, then a cancellation); 0 for an unpriced order.</summary>
+    public decimal RefundedAmount { get; set; }
+
+    /// <summary>Still captured: <see cref="Amount"/> less <see cref="RefundedAmount"/>; null for an unpriced order.</summary>
+    public decimal? Remaining => Amount - RefundedAmount;
 }
 
 public enum PaymentStatus

@@ -39,6 +39,7 @@ public static class ActivityNames
     public const string SendOrderConfirmation = "SendOrderConfirmation";
     public const string SendCancellationNotice = "SendCancellationNotice";
     public const string MarkOrderCompleted = "MarkOrderCompleted";
+    public const string ShortOrderLines = "ShortOrderLines";
 }
 
 /// <summary>Error types raised as non-retryable application failures by activities.</summary>
@@ -118,9 +119,16 @@ public interface IPaymentActivities
     [Activity(ActivityNames.ProcessPayment)]
     Task<PaymentResult> ProcessPaymentAsync(ProcessPaymentInput input);
 
-    /// <summary>Refunds the order's captured payment; a no-op when there is none or it is refunded already.</summary>
+    /// <summary>Refunds what is still captured of the order's payment; a no-op when there is none or it is refunded already.</summary>
     [Activity(ActivityNames.RefundPayment)]
     Task RefundPaymentAsync(OrderStatusChange change);
+
+    /// <summary>
+    /// A short pick shipped as picked: releases the missing units from the reservation, refunds the order
+    /// lines they leave unfilled (priced, paid orders) and emits oms.order-line-shorted, once per order.
+    /// </summary>
+    [Activity(ActivityNames.ShortOrderLines)]
+    Task<ShortOrderLinesResult> ShortOrderLinesAsync(ShortOrderLinesInput input);
 }
 
 /// <summary>Customer notifications as outbound events; best-effort (their failure never fails an order).</summary>

@@ -5,7 +5,8 @@ namespace WarehouseOms.Workflows.Activities;
 // Inputs and results of activities. Records only: they are serialized into workflow history.
 
 /// <summary>A validated order line: a positive quantity of a known SKU.</summary>
-public sealed record LineItem(string Sku, int Quantity);
+/// <summary>A SKU and quantity; an order line of a priced order carries its unit price (null otherwise, and for picks and reservations).</summary>
+public sealed record LineItem(string Sku, int Quantity, decimal? UnitPrice = null);
 
 public sealed record Address(string Name, string Line1, string City, string PostalCode, string Country);
 
@@ -14,7 +15,8 @@ public sealed record Address(string Name, string Line1, string City, string Post
 public sealed record OrderIntakeInput(string RequestId, string MessageId, OrderSubmitted Submitted, FulfillmentOptions? Fulfillment = null);
 
 /// <summary>An order that passed validation.</summary>
-public sealed record ValidatedOrder(string RequestId, string OrderId, string CustomerId, IReadOnlyList<LineItem> Lines, Address ShipTo);
+/// <param name="Currency">ISO 4217 code of a priced order (every line has a unit price); null for an unpriced one.</param>
+public sealed record ValidatedOrder(string RequestId, string OrderId, string CustomerId, IReadOnlyList<LineItem> Lines, Address ShipTo, string? Currency = null);
 
 public sealed record RejectOrderInput(string RequestId, string? OrderId, IReadOnlyList<string> Reasons);
 
@@ -71,9 +73,19 @@ public sealed record InventorySnapshot(IReadOnlyList<SkuAvailability> Items);
 public sealed record SkuAvailability(string Sku, int Available);
 
 /// <param name="AdditionId">The message ID of the oms.order-line-added message: the idempotency key.</param>
-public sealed record ReserveAddedLineInput(string OrderId, string AdditionId, string Sku, int Quantity);
+public sealed record ReserveAddedLineInput(string OrderId, string AdditionId, string Sku, int Quantity, decimal? UnitPrice = null);
 
-public sealed record ProcessPaymentInput(string OrderId, string CustomerId, string ApprovedBy);
+/// <param name="Amount">The order total to capture (lines added while awaiting payment included); null for an unpriced order.</param>
+public sealed record ProcessPaymentInput(string OrderId, string CustomerId, string ApprovedBy, decimal? Amount = null, string? Currency = null);
+
+/// <summary>A picked SKU short of its reservation.</summary>
+public sealed record ShortedItem(string Sku, int Reserved, int Picked);
+
+/// <summary>Ship what was picked: release <paramref name="Shorted"/>'s missing units, refund them, emit oms.order-line-shorted.</summary>
+public sealed record ShortOrderLinesInput(string OrderId, IReadOnlyList<ShortedItem> Shorted, string Reason);
+
+/// <summary>What the short pick refunded; null amount for an unpriced or unpaid order.</summary>
+public sealed record ShortOrderLinesResult(string OrderId, decimal? RefundedAmount, string? Currency);
 
 public sealed record PaymentResult(string OrderId, string ProviderReference);
 

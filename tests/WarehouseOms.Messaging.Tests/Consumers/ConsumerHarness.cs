@@ -45,6 +45,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
 
     public FakeReplenishmentGateway Replenishments { get; }
 
+    public FakeHeldReservations Reservations { get; private init; } = new();
+
     public const int NotFoundRetryLimit = 3;
 
     /// <param name="settings">Configuration over the short retry defaults.</param>
@@ -76,6 +78,8 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var intakes = new FakeIntakeRecords();
         services.AddSingleton<WarehouseOms.Messaging.Consumers.IIntakeRecords>(intakes);
         services.AddSingleton<IStockReceiptService>(receipts);
+        var reservations = new FakeHeldReservations();
+        services.AddSingleton<IHeldReservations>(reservations);
         var replenishments = new FakeReplenishmentGateway();
         services.AddSingleton<IReplenishmentWorkflows>(replenishments);
         MessagingRegistration.AddMessagingOptions(services, configuration);
@@ -86,7 +90,7 @@ public sealed class ConsumerHarness : IAsyncDisposable
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(20);
         await harness.Start();
-        return new ConsumerHarness(provider, harness, gateway, intakes, receipts, replenishments);
+        return new ConsumerHarness(provider, harness, gateway, intakes, receipts, replenishments) { Reservations = reservations };
     }
 
     /// <summary>Sends to the endpoint's real queue name (the harness's own lookup ignores the definition's name).</summary>

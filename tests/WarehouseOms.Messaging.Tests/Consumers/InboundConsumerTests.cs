@@ -1,5 +1,6 @@
 using MassTransit;
 using WarehouseOms.Contracts;
+using WarehouseOms.Domain.Inventory;
 using WarehouseOms.Messaging.Consumers;
 using WarehouseOms.Temporal;
 using WarehouseOms.Persistence.Inventory;
@@ -120,6 +121,34 @@ public sealed class InboundConsumerTests
         Assert.Contains("deviceId is required", message, StringComparison.Ordinal);
         Assert.Contains("lines[0].quantity must be a positive number", message, StringComparison.Ordinal);
         Assert.Equal(0, h.Gateway.SignalAttempts);
+    }
+
+    [Fact]
+    public async Task PickCompleted_MoreThanReservedOrAnUnreservedSku_RefusedToTheErrorQueueWithoutSignal()
+    {
+        await using var h = await ConsumerHarness.StartAsync();
+        h.Reservations.Held["ORD-5"] = [new SkuQuantity("WIDGET-RED", 2), new SkuQuantity("GADGET", 1)];
+
+        await h.SendAsync(Exchanges.PickCompleted, new PickCompleted("ORD-5", "dev-1", [new OrderLine("WIDGET-RED", 3), new OrderLine("BOLT", 1)]));
+
+        var fault = await h.FaultOfAsync<PickCompleted>();
+        Assert.NotNull(fault);
+        var message = Assert.Single(fault.Exceptions).Message;
+        Assert.Contains("sku 'WIDGET-RED': 3 picked, only 2 reserved.", message, StringComparison.Ordinal);
+        Assert.Contains("sku 'BOLT' is not reserved for this order.", message, StringComparison.Ordinal);
+        Assert.Equal(0, h.Gateway.SignalAttempts);
+    }
+
+    [Fact]
+    public async Task PickCompleted_FewerUnitsThanReserved_IsAShortPickAndSignalled()
+    {
+        await using var h = await ConsumerHarness.StartAsync();
+        h.Reservations.Held["ORD-6"] = [new SkuQuantity("WIDGET-RED", 2), new SkuQuantity("GADGET", 1)];
+
+        await h.SendAsync(Exchanges.PickCompleted, new PickCompleted("ORD-6", "dev-1", [new OrderLine("WIDGET-RED", 1)]));
+
+        await Eventually.UntilAsync(() => h.Gateway.SignalAttempts == 1, "the short pick signalled");
+        Assert.Null(await h.FaultOfAsync<PickCompleted>());
     }
 
     [Fact]

@@ -257,6 +257,16 @@ public sealed class StubActivities
     [Activity(ActivityNames.RefundPayment)]
     public Task RefundAsync(OrderStatusChange change) => EnterAsync(ActivityNames.RefundPayment, change);
 
+    /// <summary>What ShortOrderLines answers it refunded (null: an unpriced order).</summary>
+    public decimal? ShortRefund { get; set; }
+
+    [Activity(ActivityNames.ShortOrderLines)]
+    public async Task<ShortOrderLinesResult> ShortOrderLinesAsync(ShortOrderLinesInput input)
+    {
+        await EnterAsync(ActivityNames.ShortOrderLines, input);
+        return new ShortOrderLinesResult(input.OrderId, ShortRefund, ShortRefund is null ? null : "EUR");
+    }
+
     [Activity(ActivityNames.MarkOrderPaid)]
     public Task PaidAsync(MarkOrderPaidInput input) => EnterAsync(ActivityNames.MarkOrderPaid, input);
 

@@ -110,6 +110,10 @@ public abstract class WorkflowTest(WorkflowEnvironment environment)
     protected static Task SignalAddLineAsync(WorkflowHandle handle, string messageId, string sku, int quantity) =>
         handle.SignalAsync(SignalNames.AddLineItem, [new AddLineItemSignal(messageId, sku, quantity)]);
 
+    /// <summary>A priced order (EUR): 2 x SKU-A at 2.50 and 1 x SKU-B at 10.00, 15.00 in all.</summary>
+    protected FulfillmentInput PricedFulfillment(FulfillmentOptions? options = null) =>
+        Fulfillment(options, new LineItem("SKU-A", 2, 2.50m), new LineItem("SKU-B", 1, 10m)) with { Currency = "EUR" };
+
     protected static Task<string> WaitForStepAsync(WorkflowHandle<OrderFulfillmentWorkflow, FulfillmentResult> handle, string step) =>
         Eventually.UntilAsync(() => handle.QueryAsync(wf => wf.CurrentStep), s => s == step, $"step {step}");
 

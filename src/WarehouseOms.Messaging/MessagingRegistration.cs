@@ -64,6 +64,7 @@ public static class MessagingRegistration
             .Bind(configuration.GetSection(MessagingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<WorkflowWaitRoom>();
         services.AddWarehouseTemporalOptions(configuration);
         return services;
     }

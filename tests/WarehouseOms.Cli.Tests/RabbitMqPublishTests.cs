@@ -15,7 +15,7 @@ namespace WarehouseOms.Cli.Tests;
 /// </summary>
 public sealed class RabbitMqPublishTests : IAsyncLifetime
 {
-    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://warehouse-oms:warehouse-oms@localhost:5672/warehouse-oms");
 
     private IConnection? connection;
     private IChannel? channel;

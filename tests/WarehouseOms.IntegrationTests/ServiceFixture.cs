@@ -14,7 +14,7 @@ namespace WarehouseOms.IntegrationTests;
 /// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
-    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    public static Uri BrokerUri => TestBroker.Uri;
 
     private readonly ScratchDatabase database = new("warehouse_oms_it");
     private WebApplication? app;

@@ -46,7 +46,6 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Messaging:WorkflowNotFoundRetryLimit"] = "2",
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
-            ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.200",
             ["Outbox:PollInterval"] = "00:00:00.500",
 
             // Manual approval as in production, with a timeout a test can wait for; the simulated provider

@@ -11,6 +11,9 @@ public static class TestBroker
 
     public static Uri Uri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? DefaultUri);
 
+    /// <summary>An operator on the same vhost (the administrator of rabbitmq/definitions.json), for what only operators do: <c>RabbitMq__OperatorUri</c> overrides it.</summary>
+    public static Uri OperatorUri => new(Environment.GetEnvironmentVariable("RabbitMq__OperatorUri") ?? "amqp://admin:admin@localhost:5672/warehouse-oms");
+
     public static string Host => Uri.Host;
 
     public static int Port => Uri.IsDefaultPort ? 5672 : Uri.Port;

@@ -97,7 +97,7 @@ public sealed class RabbitMqPublishTests : IAsyncLifetime
     [Fact]
     public async Task A_message_no_queue_receives_is_an_error_not_a_silent_loss()
     {
-        var exchange = $"warehouse-oms-cli-tests.{Guid.NewGuid():N}";
+        var exchange = $"warehouse-oms.cli-tests-{Guid.NewGuid():N}";
         var settings = CommandParser.Parse(["show", "x", "--rabbitmq-uri", BrokerUri.ToString()], _ => null).Settings;
         try
         {

@@ -67,6 +67,46 @@ setup_database() {
   fi
 }
 
+# Before the broker's first start (config files are read at boot only): the repository's rabbitmq.conf and
+# definitions, plus loopback-only listeners (AMQP, management, Erlang distribution and epmd). On a running
+# broker nothing is rewritten; a differing file is reported, to apply at the next restart.
+configure_rabbitmq() {
+  local etc=/etc/rabbitmq
+  local loopback
+  loopback=$(cat <<'CONF'
+# WarehouseOms (scripts/deps.sh): listen on loopback only.
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+prometheus.tcp.ip = 127.0.0.1
+CONF
+)
+  local env_conf
+  env_conf=$(printf '%s\n' '# WarehouseOms (scripts/deps.sh): Erlang distribution and epmd on loopback only.' \
+    'NODE_IP_ADDRESS=127.0.0.1' 'ERL_EPMD_ADDRESS=127.0.0.1' \
+    'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"')
+  if as_root timeout 20 rabbitmqctl -q status >/dev/null 2>&1; then
+    if ! cmp -s "$here/rabbitmq/rabbitmq.conf" "$etc/rabbitmq.conf" || ! grep -qs '^listeners.tcp.default = 127.0.0.1' "$etc/conf.d/90-loopback.conf"; then
+      log "RabbitMQ runs with other configuration files than rabbitmq/ (loopback listeners among them); they apply at its next restart"
+    fi
+    return
+  fi
+  as_root mkdir -p "$etc/conf.d"
+  as_root cp "$here/rabbitmq/rabbitmq.conf" "$here/rabbitmq/definitions.json" "$here/rabbitmq/enabled_plugins" "$etc/"
+  printf '%s\n' "$loopback" | as_root tee "$etc/conf.d/90-loopback.conf" >/dev/null
+  printf '%s\n' "$env_conf" | as_root tee "$etc/rabbitmq-env.conf" >/dev/null
+  as_root chown -R rabbitmq:rabbitmq "$etc" 2>/dev/null || true
+}
+
+# Users, vhost, rights, exchanges, queues and policies of rabbitmq/definitions.json, and the plugins of
+# rabbitmq/enabled_plugins, on the running broker: both are idempotent and need no restart.
+apply_rabbitmq_definitions() {
+  as_root rabbitmqctl -q import_definitions "$here/rabbitmq/definitions.json" >/dev/null
+  local plugins
+  plugins=$(tr -d '[].\n' <"$here/rabbitmq/enabled_plugins" | tr ',' ' ')
+  # shellcheck disable=SC2086 # one word per plugin
+  as_root rabbitmq-plugins -q enable $plugins >/dev/null
+}
+
 start_rabbitmq() {
   if as_root timeout 20 rabbitmqctl -q status >/dev/null 2>&1; then
     return
@@ -88,5 +128,7 @@ start_rabbitmq() {
 install_packages
 start_postgres
 setup_database
+configure_rabbitmq
 start_rabbitmq
+apply_rabbitmq_definitions
 log "RabbitMQ (amqp://localhost:5672) and PostgreSQL (localhost:5432, database $DB_NAME) are ready"

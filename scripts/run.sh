@@ -8,5 +8,9 @@ cd "$here"
 bash scripts/deps.sh
 
 export ConnectionStrings__WarehouseOms=${ConnectionStrings__WarehouseOms:-"Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms"}
+# The service's own RabbitMQ user and vhost (rabbitmq/definitions.json, imported by deps.sh).
+export RabbitMq__VirtualHost=${RabbitMq__VirtualHost:-warehouse-oms}
+export RabbitMq__Username=${RabbitMq__Username:-warehouse-oms}
+export RabbitMq__Password=${RabbitMq__Password:-warehouse-oms}
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
 exec dotnet run --project src/WarehouseOms.Host -c Release -- "$@"

@@ -3,6 +3,7 @@ using Serilog.Extensions.Logging;
 using Temporalio.Extensions.Hosting;
 using WarehouseOms.Activities;
 using WarehouseOms.Activities.Replenishment;
+using WarehouseOms.Persistence;
 using WarehouseOms.Temporal;
 using WarehouseOms.Temporal.Tracing;
 using WarehouseOms.Workflows;
@@ -78,7 +79,9 @@ public static class TemporalHosting
             var connectionString = string.IsNullOrWhiteSpace(options.EmbeddedConnectionString)
                 ? builder.Configuration.GetConnectionString("WarehouseOms") ?? throw new InvalidOperationException("ConnectionStrings:WarehouseOms is not set")
                 : options.EmbeddedConnectionString;
-            storage = DevServerStorage.Postgres(connectionString, options.EmbeddedSchema);
+            // The engine's share of the process' connection budget (Persistence:MaxConnections).
+            var budget = builder.Configuration.GetValue($"{PersistenceOptions.SectionName}:{nameof(PersistenceOptions.MaxConnections)}", ConnectionBudget.DefaultMaxConnections);
+            storage = DevServerStorage.Postgres(ConnectionBudget.Limit(connectionString, ConnectionBudget.EngineShare(budget)), options.EmbeddedSchema);
         }
 
         var serverOptions = new DevServerOptions

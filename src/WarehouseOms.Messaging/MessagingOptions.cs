@@ -26,17 +26,24 @@ public sealed class MessagingOptions
     public TimeSpan TransientIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Attempts for a signal whose workflow does not exist yet (a pick that overtook its order), then the
-    /// message goes to the error queue with the reason "workflow not found".
+    /// Waits for a signal whose workflow does not exist yet (a pick that overtook its order): the message
+    /// is parked outside the live queue in a wait queue (ADR 0016), first for <see cref="WorkflowNotFoundMinInterval"/>,
+    /// each wait twice the last up to <see cref="WorkflowNotFoundMaxInterval"/>; after this many waits it goes to
+    /// the error queue with the reason "workflow not found". Defaults: 2 s … 256 s, about 8.5 minutes in all.
     /// </summary>
-    [Range(1, 100)]
-    public int WorkflowNotFoundRetryLimit { get; set; } = 5;
+    [Range(1, 50)]
+    public int WorkflowNotFoundRetryLimit { get; set; } = 8;
 
     public TimeSpan WorkflowNotFoundMinInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    public TimeSpan WorkflowNotFoundMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan WorkflowNotFoundMaxInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    public TimeSpan WorkflowNotFoundIntervalDelta { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Bound of each wait queue (<c>x-max-length</c>). Over it the oldest parked messages go back to their
+    /// live queue early (dead-lettered, not dropped), so a flood of orphan signals cannot fill the broker.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int WaitQueueMaxLength { get; set; } = 100_000;
 
     /// <summary>
     /// Largest inbound message body accepted, in bytes. Checked on the raw body before deserialization: a

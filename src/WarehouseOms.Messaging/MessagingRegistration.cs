@@ -66,6 +66,7 @@ public static class MessagingRegistration
             .Bind(configuration.GetSection(MessagingOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<WorkflowWaitRoom>();
         services.AddWarehouseTemporalOptions(configuration);
         return services;
     }

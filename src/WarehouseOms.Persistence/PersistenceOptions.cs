@@ -12,6 +12,13 @@ public sealed class PersistenceOptions
     [Required]
     public string ConnectionString { get; set; } = string.Empty;
 
+    /// <summary>
+    /// PostgreSQL connections this process may hold in all: the service's pool and the embedded engine's
+    /// store (<see cref="ConnectionBudget"/>). Default 32: three instances fit under Debian's max_connections of 100.
+    /// </summary>
+    [Range(4, 1000)]
+    public int MaxConnections { get; set; } = ConnectionBudget.DefaultMaxConnections;
+
     /// <summary>Apply EF Core migrations when the host starts (default true).</summary>
     public bool MigrateOnStartup { get; set; } = true;
 

@@ -40,7 +40,8 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp =>
         {
-            var builder = new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.ConnectionString);
+            var options = sp.GetRequiredService<IOptions<PersistenceOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(ConnectionBudget.Limit(options.ConnectionString, ConnectionBudget.ServiceShare(options.MaxConnections)));
             builder.UseLoggerFactory(sp.GetService<ILoggerFactory>());
             return builder.Build();
         });

@@ -15,7 +15,7 @@ namespace WarehouseOms.Cli.Tests;
 /// </summary>
 public sealed class RabbitMqPublishTests : IAsyncLifetime
 {
-    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://warehouse-oms:warehouse-oms@localhost:5672/warehouse-oms");
 
     private IConnection? connection;
     private IChannel? channel;
@@ -97,7 +97,7 @@ public sealed class RabbitMqPublishTests : IAsyncLifetime
     [Fact]
     public async Task A_message_no_queue_receives_is_an_error_not_a_silent_loss()
     {
-        var exchange = $"warehouse-oms-cli-tests.{Guid.NewGuid():N}";
+        var exchange = $"warehouse-oms.cli-tests-{Guid.NewGuid():N}";
         var settings = CommandParser.Parse(["show", "x", "--rabbitmq-uri", BrokerUri.ToString()], _ => null).Settings;
         try
         {

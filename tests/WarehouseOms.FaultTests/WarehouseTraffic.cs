@@ -8,7 +8,7 @@ namespace WarehouseOms.FaultTests;
 /// <summary>What upstream systems and devices send (raw JSON on the inbound exchanges), and what the service recorded.</summary>
 public sealed class WarehouseTraffic(string connectionString, Uri? broker = null) : IAsyncDisposable
 {
-    public static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    public static readonly Uri BrokerUri = TestBroker.Uri;
 
     private IConnection? connection;
     private IChannel? channel;

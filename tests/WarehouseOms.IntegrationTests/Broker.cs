@@ -112,6 +112,33 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes every message now in <paramref name="queue"/> (none while it does not exist): AMQP message_id and
+    /// headers, text values decoded. For many messages at once, where <see cref="TakeAsync"/> would rescan the queue each time.
+    /// </summary>
+    public async Task<IReadOnlyList<(string? MessageId, IDictionary<string, string> Headers)>> DrainAsync(string queue)
+    {
+        var open = connection ?? throw new InvalidOperationException("not connected");
+        await using var channel = await open.CreateChannelAsync();
+        try
+        {
+            await channel.QueueDeclarePassiveAsync(queue);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return [];
+        }
+
+        var taken = new List<(string?, IDictionary<string, string>)>();
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
+        {
+            taken.Add((result.BasicProperties.MessageId, (result.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                .ToDictionary(h => h.Key, h => h.Value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : h.Value?.ToString() ?? string.Empty)));
+        }
+
+        return taken;
+    }
+
     /// <summary>Waits for the first outbound event on <paramref name="exchange"/> about <paramref name="orderId"/>.</summary>
     public Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(

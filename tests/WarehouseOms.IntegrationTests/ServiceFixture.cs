@@ -21,7 +21,7 @@ namespace WarehouseOms.IntegrationTests;
 /// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
-    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    public static Uri BrokerUri => TestBroker.Uri;
 
     private readonly ScratchDatabase database = new("warehouse_oms_it");
     private WebApplication? app;
@@ -59,7 +59,6 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Messaging:WorkflowNotFoundRetryLimit"] = "2",
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
-            ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.200",
             ["Outbox:PollInterval"] = "00:00:00.500",
 
             // Manual approval as in production, with a timeout a test can wait for; the simulated provider

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WarehouseOms.Contracts;
 using WarehouseOms.Temporal;
@@ -16,7 +17,8 @@ namespace WarehouseOms.Messaging.Consumers;
 /// (<see cref="BodySizeLimit"/>);</item>
 /// <item>outages (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker; when the
 /// retries run out, back to the queue and the endpoint pauses (<see cref="OutagePolicy"/>), never <c>_error</c>;</item>
-/// <item>workflow not found → a few exponential retries, then <c>_error</c> with "workflow not found";</item>
+/// <item>workflow not found → parked in a wait queue and back, with growing waits, then <c>_error</c> with
+/// "workflow not found" (<see cref="WorkflowWaitRoom"/>); the live queue keeps flowing meanwhile;</item>
 /// <item>anything else (validation, malformed JSON, a rejected receipt, a conflicting duplicate) → <c>_error</c> at once,
 /// reason in the headers.</item>
 /// </list>
@@ -55,20 +57,17 @@ public static class EndpointPolicies
             {
                 rabbit.Bind(exchange, bind => bind.ExchangeType = "fanout");
             }
+
+            // Where a parked message comes back from its wait queue (WorkflowWaitRoom).
+            var queue = WorkflowWaitTopology.QueueOf(endpoint.InputAddress);
+            rabbit.Bind(WorkflowWaitTopology.ReturnExchange, bind =>
+            {
+                bind.ExchangeType = "direct";
+                bind.RoutingKey = queue;
+            });
         }
 
-        // Outer: a missing workflow (order not yet started) gets a few tries before the error queue.
-        endpoint.UseMessageRetry(retry =>
-        {
-            retry.Exponential(
-                options.WorkflowNotFoundRetryLimit,
-                options.WorkflowNotFoundMinInterval,
-                options.WorkflowNotFoundMaxInterval,
-                options.WorkflowNotFoundIntervalDelta);
-            retry.Handle<WorkflowNotFoundException>();
-        });
-
-        // Inner: outages are retried patiently; validation and other permanent faults never.
+        // Outages are retried patiently (the message stays unacknowledged); validation and other permanent faults never.
         endpoint.UseMessageRetry(retry =>
         {
             retry.Exponential(
@@ -103,8 +102,13 @@ public abstract class InboundEndpointDefinition<TConsumer> : ConsumerDefinition<
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
+        IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(consumerConfigurator);
+        ArgumentNullException.ThrowIfNull(context);
         EndpointPolicies.Apply(endpointConfigurator, exchange, options);
+        consumerConfigurator.UseFilter(new WorkflowWaitFilter<TConsumer>(context.GetRequiredService<WorkflowWaitRoom>()));
+    }
 }
 
 public sealed class OrderSubmittedConsumerDefinition(IOptions<MessagingOptions> options)

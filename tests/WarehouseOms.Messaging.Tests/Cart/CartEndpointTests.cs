@@ -26,7 +26,7 @@ public sealed class CartEndpointTests : IAsyncLifetime
 {
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
-    private readonly string prefix = $"test-{Guid.NewGuid():N}"[..17];
+    private readonly string prefix = $"warehouse-oms.test-{Guid.NewGuid():N}"[..31];
     private readonly RecordingCartGateway gateway = new();
     private readonly WarningLog warnings = new();
     private readonly EndpointStops endpointStops = new();
@@ -271,7 +271,17 @@ public sealed class CartEndpointTests : IAsyncLifetime
             properties.Headers = new Dictionary<string, object?> { [InboundHeaders.SourceExchange] = sourceExchange };
         }
 
-        await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
+        if (exchange.Length > 0)
+        {
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
+            return;
+        }
+
+        // Straight into a queue (the default exchange) is an operator's replay: the service's user has no
+        // right to the default exchange (rabbitmq/definitions.json), the operator's has.
+        await using var operatorConnection = await new ConnectionFactory { Uri = TestBroker.OperatorUri }.CreateConnectionAsync();
+        await using var operatorChannel = await operatorConnection.CreateChannelAsync();
+        await operatorChannel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
     }
 
     private async Task<(string Body, IDictionary<string, string> Headers)> TakeAsync(string queue, string messageId)
@@ -317,11 +327,11 @@ public sealed class CartEndpointTests : IAsyncLifetime
 
     private static RabbitMqConnectionOptions RabbitMqFromEnvironment() => new()
     {
-        Host = Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "localhost",
-        Port = int.TryParse(Environment.GetEnvironmentVariable("RabbitMq__Port"), out var port) ? port : 5672,
-        Username = Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "guest",
-        Password = Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "guest",
-        VirtualHost = Environment.GetEnvironmentVariable("RabbitMq__VirtualHost") ?? "/",
+        Host = TestBroker.Host,
+        Port = TestBroker.Port,
+        Username = TestBroker.Username,
+        Password = TestBroker.Password,
+        VirtualHost = TestBroker.VirtualHost,
     };
 }
 

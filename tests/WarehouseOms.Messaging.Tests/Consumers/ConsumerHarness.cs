@@ -62,7 +62,6 @@ public sealed class ConsumerHarness : IAsyncDisposable
             ["Messaging:WorkflowNotFoundRetryLimit"] = NotFoundRetryLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.010",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:00.050",
-            ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.010",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -152,21 +152,10 @@ public sealed class InboundConsumerTests
     }
 
     [Fact]
-    public async Task PickCompleted_WorkflowNotFoundAtFirst_RetriedAndDeliveredOnceTheOrderExists()
+    public async Task PackCompleted_WorkflowNotFound_WithoutWaitQueues_FaultsWithWorkflowNotFoundAtOnce()
     {
-        await using var h = await ConsumerHarness.StartAsync();
-        h.Gateway.OnSignal = attempt => attempt <= 2 ? throw new WorkflowNotFoundException("order-fulfillment-ORD-3") : SignalOutcome.Delivered;
-
-        await h.SendAsync(Exchanges.PickCompleted, new PickCompleted("ORD-3", "dev-1", [new OrderLine("GADGET", 1)]));
-
-        await Eventually.UntilAsync(() => h.Gateway.SignalAttempts == 3, "the third signal attempt");
-        Assert.True(await h.Harness.Consumed.Any<PickCompleted>());
-        Assert.Null(await h.FaultOfAsync<PickCompleted>());
-    }
-
-    [Fact]
-    public async Task PackCompleted_WorkflowNeverExists_FaultsWithWorkflowNotFoundAfterTheRetryLimit()
-    {
+        // The in-memory transport has no wait queues (WorkflowWaitRoom parks on RabbitMQ only): nothing is
+        // retried inside the consumer any more, so the message is answered at once with the reason.
         await using var h = await ConsumerHarness.StartAsync();
         h.Gateway.OnSignal = _ => throw new WorkflowNotFoundException("order-fulfillment-ORD-4");
 
@@ -174,9 +163,26 @@ public sealed class InboundConsumerTests
 
         var fault = await h.FaultOfAsync<PackCompleted>();
         Assert.NotNull(fault);
-        Assert.Contains("workflow not found", Assert.Single(fault.Exceptions).Message, StringComparison.Ordinal);
-        // The first attempt plus the configured retries.
-        Assert.Equal(1 + ConsumerHarness.NotFoundRetryLimit, h.Gateway.SignalAttempts);
+        var exception = Assert.Single(fault.Exceptions);
+        Assert.Contains("workflow not found: order-fulfillment-ORD-4", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(typeof(WorkflowStillNotFoundException).FullName, exception.ExceptionType);
+        Assert.Equal(1, h.Gateway.SignalAttempts);
+    }
+
+    [Fact]
+    public void WaitSchedule_DoublesFromTheMinimumUpToTheMaximum_AndNamesOneTierPerLength()
+    {
+        var schedule = WorkflowWaitTopology.Schedule(new MessagingOptions
+        {
+            WorkflowNotFoundRetryLimit = 6,
+            WorkflowNotFoundMinInterval = TimeSpan.FromMilliseconds(500),
+            WorkflowNotFoundMaxInterval = TimeSpan.FromSeconds(3),
+        });
+
+        Assert.Equal([0.5, 1, 2, 3, 3, 3], schedule.Select(w => w.TotalSeconds));
+        Assert.Equal(
+            ["warehouse-oms.wait-500ms", "warehouse-oms.wait-1s", "warehouse-oms.wait-2s", "warehouse-oms.wait-3s"],
+            schedule.Select(WorkflowWaitTopology.TierName).Distinct());
     }
 
     [Fact]

@@ -27,11 +27,11 @@ public sealed class OutboxFixture : IAsyncLifetime
 
     public RabbitMqConnectionOptions RabbitMq { get; } = new()
     {
-        Host = Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "localhost",
-        Port = int.TryParse(Environment.GetEnvironmentVariable("RabbitMq__Port"), out var port) ? port : 5672,
-        Username = Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "guest",
-        Password = Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "guest",
-        VirtualHost = Environment.GetEnvironmentVariable("RabbitMq__VirtualHost") ?? "/",
+        Host = TestBroker.Host,
+        Port = TestBroker.Port,
+        Username = TestBroker.Username,
+        Password = TestBroker.Password,
+        VirtualHost = TestBroker.VirtualHost,
     };
 
     public ServiceProvider Services { get; private set; } = null!;

@@ -18,7 +18,7 @@ public sealed class OutboxHostingTests(OutboxFixture fixture) : IClassFixture<Ou
     public async Task Host_WithPersistenceAndRelay_MigratesSeedsAndPublishes()
     {
         var database = new ScratchDatabase("oms_host_test");
-        var exchange = $"test.outbox-{Guid.NewGuid():N}";
+        var exchange = $"warehouse-oms.test-outbox-{Guid.NewGuid():N}";
         var queue = await fixture.BindQueueAsync(exchange);
         await database.CreateAsync();
 
@@ -30,6 +30,9 @@ public sealed class OutboxHostingTests(OutboxFixture fixture) : IClassFixture<Ou
             ["Outbox:PollInterval"] = "00:00:00.200",
             ["RabbitMq:Host"] = fixture.RabbitMq.Host,
             ["RabbitMq:Port"] = fixture.RabbitMq.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RabbitMq:VirtualHost"] = fixture.RabbitMq.VirtualHost,
+            ["RabbitMq:Username"] = fixture.RabbitMq.Username,
+            ["RabbitMq:Password"] = fixture.RabbitMq.Password,
         });
         builder.Services.AddWarehousePersistence(builder.Configuration);
         builder.Services.AddOutboxRelay(builder.Configuration);

@@ -9,7 +9,7 @@ namespace WarehouseOms.Messaging.Tests.Outbox;
 
 public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<OutboxFixture>
 {
-    private static string NewExchange() => $"test.outbox-{Guid.NewGuid():N}";
+    private static string NewExchange() => $"warehouse-oms.test-outbox-{Guid.NewGuid():N}";
 
     [Fact]
     public async Task Relay_RowsWrittenWhileIdle_WokenByNotifyPublishedWithPropertiesAndMarkedSent()
@@ -78,6 +78,35 @@ public sealed class OutboxRelayTests(OutboxFixture fixture) : IClassFixture<Outb
         {
             await Task.WhenAll(relayA.StopAsync(CancellationToken.None), relayB.StopAsync(CancellationToken.None));
             await fixture.DeleteAsync(exchange, queue);
+        }
+    }
+
+    [Fact]
+    public async Task Relay_OutboundExchangeWithoutSubscriber_GoesToTheUnroutableQueueAndIsMarkedSent()
+    {
+        // A real outbound exchange: the broker's policy outbound-alternate-exchange (rabbitmq/definitions.json)
+        // gives it the alternate exchange warehouse-oms.unroutable. Nothing in this test project binds it.
+        var exchange = WarehouseOms.Contracts.Exchanges.ReplenishmentOverdue;
+        var ids = await fixture.WriteAsync(exchange, 1, orderPrefix: "ord-unrouted");
+        var health = new OutboxRelayHealth();
+        using var relay = fixture.CreateRelay(health);
+
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.UntilAsync(
+                () => fixture.RowsAsync(exchange),
+                r => r.Single(m => m.MessageId == ids[0]).State == OutboxState.Sent,
+                "the unrouted event marked sent");
+            var parked = await Eventually.UntilAsync(
+                async () => (await fixture.DrainAsync("warehouse-oms.unroutable")).FirstOrDefault(m => m.BasicProperties.MessageId == ids[0].ToString()),
+                m => m is not null,
+                "the unrouted event in warehouse-oms.unroutable");
+            Assert.Equal(exchange, parked!.BasicProperties.Type);
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
         }
     }
 

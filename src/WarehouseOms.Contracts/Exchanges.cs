@@ -66,14 +66,25 @@ public static class Queues
 
     public static string ErrorQueueFor(string exchange) => For(exchange) + "_error";
 
-    /// <summary>Every error queue of the service's endpoints: one per inbound exchange, one for the cart.</summary>
-    public static IReadOnlyList<string> ErrorQueues { get; } =
+    /// <summary>
+    /// Direct exchange every input queue is bound to with its own name as the key: parked signals come back
+    /// through it (ADR 0016) and operators replay error-queue messages through it into one input queue only
+    /// (ADR 0023), within the service user's rights (no default exchange).
+    /// </summary>
+    public const string Return = Prefix + "wait-return";
+
+    /// <summary>Every input queue the service consumes from: one per inbound exchange, one for the cart.</summary>
+    public static IReadOnlyList<string> InputQueues { get; } =
     [
-        ErrorQueueFor(Exchanges.OrderSubmitted), ErrorQueueFor(Exchanges.PickCompleted), ErrorQueueFor(Exchanges.PackCompleted),
-        ErrorQueueFor(Exchanges.OrderCancellationRequested), ErrorQueueFor(Exchanges.StockReceived),
-        ErrorQueueFor(Exchanges.PaymentApproved), ErrorQueueFor(Exchanges.OrderLineAdded), ErrorQueueFor(Exchanges.ShipmentDelivered),
-        CartError,
+        For(Exchanges.OrderSubmitted), For(Exchanges.PaymentApproved), For(Exchanges.OrderLineAdded),
+        For(Exchanges.PickCompleted), For(Exchanges.PackCompleted), For(Exchanges.ShipmentDelivered),
+        For(Exchanges.OrderCancellationRequested), For(Exchanges.StockReceived),
+        For(Exchanges.SkuRegistered), For(Exchanges.SkuRetired),
+        Cart,
     ];
+
+    /// <summary>Every error queue of the service's endpoints (MassTransit's <c>{queue}_error</c>).</summary>
+    public static IReadOnlyList<string> ErrorQueues { get; } = [.. InputQueues.Select(q => q + "_error")];
 }
 
 /// <summary>AMQP headers of inbound messages that are part of the contract.</summary>

@@ -13,20 +13,9 @@ public static class ErrorQueueCatalog
     public const string ErrorSuffix = "_error";
 
     /// <summary>Every input queue the service consumes from, in a stable order.</summary>
-    public static IReadOnlyList<string> InputQueues { get; } =
-    [
-        Queues.For(Exchanges.OrderSubmitted),
-        Queues.For(Exchanges.PaymentApproved),
-        Queues.For(Exchanges.OrderLineAdded),
-        Queues.For(Exchanges.PickCompleted),
-        Queues.For(Exchanges.PackCompleted),
-        Queues.For(Exchanges.ShipmentDelivered),
-        Queues.For(Exchanges.OrderCancellationRequested),
-        Queues.For(Exchanges.StockReceived),
-        Queues.Cart,
-    ];
+    public static IReadOnlyList<string> InputQueues => Queues.InputQueues;
 
-    public static IReadOnlyList<string> ErrorQueues { get; } = InputQueues.Select(q => q + ErrorSuffix).ToList();
+    public static IReadOnlyList<string> ErrorQueues => Queues.ErrorQueues;
 
     /// <summary>True for one of the service's error queues (anything else is refused: no arbitrary queue is touched).</summary>
     public static bool IsErrorQueue(string queue) => ErrorQueues.Contains(queue, StringComparer.Ordinal);

@@ -98,8 +98,9 @@ public sealed class ErrorQueues(ConnectionFactory factory)
         return await TakeAsync(queue, key, async (channel, got) =>
         {
             var properties = ReplayProperties(got.BasicProperties, now);
-            // Default exchange, routing key = the input queue: only this service's consumer sees the copy.
-            await channel.BasicPublishAsync(string.Empty, input, mandatory: true, properties, got.Body, cancellationToken).ConfigureAwait(false);
+            // The return exchange, routing key = the input queue: only this service's consumer sees the copy
+            // (the service user has no right to the default exchange).
+            await channel.BasicPublishAsync(Queues.Return, input, mandatory: true, properties, got.Body, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -23,7 +23,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 {
     public const string OperatorKey = "console-test-operator-key";
 
-    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    public static Uri BrokerUri => TestBroker.Uri;
 
     private readonly ScratchDatabase database = new("warehouse_oms_console");
     private readonly string profile = Path.Combine(Path.GetTempPath(), "oms-console-chromium-" + Guid.NewGuid().ToString("N"));

@@ -17,7 +17,7 @@ namespace WarehouseOms.Messaging.Consumers;
 public static class WorkflowWaitTopology
 {
     /// <summary>Direct exchange; every inbound queue is bound to it with its own name as the key.</summary>
-    public const string ReturnExchange = "warehouse-oms.wait-return";
+    public const string ReturnExchange = WarehouseOms.Contracts.Queues.Return;
 
     /// <summary>How many waits a message has had (an integer header on the parked copy).</summary>
     public const string WaitsHeader = "oms-workflow-waits";

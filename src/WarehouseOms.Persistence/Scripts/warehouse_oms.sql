@@ -1,4 +1,4 @@
-CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (
+﻿CREATE TABLE IF NOT EXISTS "__EFMigrationsHistory" (
     "MigrationId" character varying(150) NOT NULL,
     "ProductVersion" character varying(32) NOT NULL,
     CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY ("MigrationId")
@@ -443,6 +443,76 @@ BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123101805_OrderEventsAndSummaries') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
     VALUES ('20261123101805_OrderEventsAndSummaries', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124618_ItemMaster') THEN
+    CREATE TABLE ims.item_messages (
+        message_id character varying(128) NOT NULL,
+        sku character varying(128) NOT NULL,
+        kind character varying(16) NOT NULL,
+        content_hash character varying(64) NOT NULL,
+        received_at timestamp with time zone NOT NULL,
+        CONSTRAINT pk_item_messages PRIMARY KEY (message_id)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124618_ItemMaster') THEN
+    CREATE TABLE ims.items (
+        sku character varying(128) NOT NULL,
+        name character varying(1024) NOT NULL,
+        is_kit boolean NOT NULL,
+        retired boolean NOT NULL,
+        registered_at timestamp with time zone NOT NULL,
+        updated_at timestamp with time zone NOT NULL,
+        updated_by_message_id character varying(128),
+        CONSTRAINT pk_items PRIMARY KEY (sku)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124618_ItemMaster') THEN
+    INSERT INTO ims.items (sku, name, is_kit, retired, registered_at, updated_at)
+    SELECT sku, sku, false, false, updated_at, updated_at FROM ims.stock_items
+    UNION ALL
+    SELECT DISTINCT kit_sku, kit_sku, true, false, now(), now() FROM ims.bom_components
+    ON CONFLICT (sku) DO NOTHING;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124618_ItemMaster') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261130124618_ItemMaster', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124846_OutboxTraceParent') THEN
+    ALTER TABLE messaging.outbox_messages ADD trace_parent character varying(128);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130124846_OutboxTraceParent') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261130124846_OutboxTraceParent', '10.0.5');
     END IF;
 END $EF$;
 COMMIT;

@@ -12,6 +12,10 @@ namespace WarehouseOms.IntegrationTests
     [Collection(ServiceCollection.Name)]
     public sealed class InteropFlowTests(ServiceFixture service)
     {
+        // The partner is another service with its own broker user and rights (its own queues, not warehouse-oms.*):
+        // the vhost's operator from rabbitmq/definitions.json stands in for it.
+        private static Uri PartnerBrokerUri => TestBroker.OperatorUri;
+
         [Fact]
         public async Task PartnerMassTransitBus_RegistersStocksAndOrdersANewSku_OrderIsAllocated()
         {
@@ -19,7 +23,7 @@ namespace WarehouseOms.IntegrationTests
             var orderId = $"IT-PTR-{Guid.NewGuid():N}"[..20];
             var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
             {
-                rabbit.Host(ServiceFixture.BrokerUri);
+                rabbit.Host(PartnerBrokerUri);
                 // Their types, our exchange names: the only thing the two services share.
                 rabbit.Message<CatalogItemRegistered>(m => m.SetEntityName(Exchanges.SkuRegistered));
                 rabbit.Message<GoodsReceived>(m => m.SetEntityName(Exchanges.StockReceived));
@@ -54,7 +58,7 @@ namespace WarehouseOms.IntegrationTests
             var queue = $"partner-shipping-{Guid.NewGuid():N}";
             var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
             {
-                rabbit.Host(ServiceFixture.BrokerUri);
+                rabbit.Host(PartnerBrokerUri);
                 rabbit.ReceiveEndpoint(queue, endpoint =>
                 {
                     // The recipe of docs/messages.md: bind the fanout exchange, read raw JSON into your own type.

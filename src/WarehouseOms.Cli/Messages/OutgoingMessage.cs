@@ -21,8 +21,18 @@ public static class MessageJson
     /// camelCase like every inbound contract. The relaxed encoder keeps "+00:00" and non-ASCII names
     /// readable: the JSON never ends up inside HTML, where the default escaping would matter.
     /// </summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// Optional fields left unset (a line's <c>unitPrice</c>, an order's <c>currency</c>) are omitted, as a
+    /// publisher that does not know them would.
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
-    /// <summary>For printing query results to the console.</summary>
-    public static readonly JsonSerializerOptions Indented = new(Options) { WriteIndented = true };
+    /// <summary>For printing query results to the console: every field, nulls included.</summary>
+    public static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+    };
 }

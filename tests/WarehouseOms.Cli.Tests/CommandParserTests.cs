@@ -57,6 +57,21 @@ public sealed class CommandParserTests
     }
 
     [Fact]
+    public void Submit_with_a_currency_prices_each_sku_with_the_price_after_it()
+    {
+        var submit = Assert.IsType<SubmitCommand>(Parse(
+            "submit", "--currency", "EUR", "--sku", "GADGET", "--price", "12.50", "--qty", "3", "--sku", "CABLE-USB", "--price=0.99"));
+
+        Assert.Equal("EUR", submit.Currency);
+        Assert.Equal([new OrderLine("GADGET", 3, 12.50m), new OrderLine("CABLE-USB", 1, 0.99m)], submit.Lines);
+        Assert.Null(Assert.IsType<SubmitCommand>(Parse("submit", "--sku", "GADGET")).Currency);
+        Assert.Equal(new AddLineCommand("ORD-1", "GADGET", 2, 4.25m), Parse("add-line", "ORD-1", "--sku", "GADGET", "--qty", "2", "--price", "4.25"));
+        Assert.Contains("--price 'ten'", Rejects("submit", "--sku", "GADGET", "--price", "ten").Message, StringComparison.Ordinal);
+        Assert.Contains("Each --price must follow its own --sku", Rejects("submit", "--price", "1", "--sku", "GADGET").Message, StringComparison.Ordinal);
+        Assert.Contains("Each --price must follow its own --sku", Rejects("submit", "--sku", "GADGET", "--price", "1", "--price", "2").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Submit_honours_the_seed_starters_environment_variables()
     {
         var env = new Dictionary<string, string> { ["ASYNC"] = "true", ["AUTO_APPROVE"] = "1", ["ORDER_ID"] = "ORDER-42" };

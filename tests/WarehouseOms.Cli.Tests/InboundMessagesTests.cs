@@ -25,6 +25,21 @@ public sealed class InboundMessagesTests
     }
 
     [Fact]
+    public void Submit_with_prices_publishes_the_currency_and_each_unit_price()
+    {
+        var command = Submit(lines: [new OrderLine("GADGET", 2, 12.50m)]) with { Currency = "EUR" };
+
+        var message = InboundMessages.OrderSubmitted(SampleOrders.Create(command, 0, "ORD-1"));
+
+        Assert.Equal(
+            """{"requestId":"req-ORD-1","orderId":"ORD-1","customerId":"CUST-001","lines":[{"sku":"GADGET","quantity":2,"unitPrice":12.50}],"shipTo":""" + ShipToJson + ""","currency":"EUR"}""",
+            message.Json);
+        Assert.Equal(
+            """{"orderId":"ORD-1","sku":"GADGET","quantity":1,"unitPrice":4.25}""",
+            InboundMessages.LineAdded("ORD-1", "GADGET", 1, 4.25m).Json);
+    }
+
+    [Fact]
     public void Submit_uses_the_given_lines_and_numbers_a_batch()
     {
         var command = Submit(count: 3, requestId: "R", lines: new OrderLine("CABLE-USB", 5));

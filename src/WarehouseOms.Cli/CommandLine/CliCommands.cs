@@ -18,6 +18,7 @@ public sealed record BuiltInCommand(string Name) : CliCommand;
 
 /// <param name="OrderId">Null: a fresh sample ID. With <paramref name="Count"/> &gt; 1 each order gets a "-{n}" suffix.</param>
 /// <param name="RequestId">Null: derived from the order ID, so resubmitting the same order is deduplicated.</param>
+/// <param name="Currency">ISO 4217 code of a priced order (every line then carries a --price); null: unpriced.</param>
 public sealed record SubmitCommand(
     string? OrderId,
     string? RequestId,
@@ -27,13 +28,15 @@ public sealed record SubmitCommand(
     bool AutoApprove,
     bool Async,
     TimeSpan ApproveDelay,
-    TimeSpan WaitTimeout) : CliCommand;
+    TimeSpan WaitTimeout,
+    string? Currency = null) : CliCommand;
 
 public sealed record ApproveCommand(string OrderId, string ApprovedBy) : CliCommand;
 
 public sealed record CancelCommand(string OrderId, string Reason) : CliCommand;
 
-public sealed record AddLineCommand(string OrderId, string Sku, int Quantity) : CliCommand;
+/// <param name="UnitPrice">In the order's currency; null for an unpriced order.</param>
+public sealed record AddLineCommand(string OrderId, string Sku, int Quantity, decimal? UnitPrice = null) : CliCommand;
 
 /// <param name="Lines">Empty: report the order's own lines, read from its fulfillment workflow.</param>
 public sealed record PickCommand(string OrderId, string DeviceId, IReadOnlyList<OrderLine> Lines) : CliCommand;

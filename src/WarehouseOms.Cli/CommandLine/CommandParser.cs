@@ -132,6 +132,8 @@ public static class CommandParser
             Text("--customer", "C", $"Customer ID (default {DefaultCustomer})"),
             Sku("Order line SKU, repeatable (default two of WIDGET-RED, WIDGET-BLUE, GADGET, CABLE-USB, KIT-STARTER)"),
             Qty(),
+            Price(),
+            Text("--currency", "CODE", "ISO 4217 currency of a priced order (EUR, USD, JPY …); then give every --sku its --price"),
             Text("--count", "N", "Number of orders (default 1)"),
             Flag("--auto-approve", "Then publish payments.payment-approved {approvedBy:\"auto\"} (env AUTO_APPROVE=true)"),
             Text("--approve-delay", "SECONDS", "Seconds before the auto-approval (default 2)"),
@@ -149,10 +151,11 @@ public static class CommandParser
             Text("--reason", "R", "Why (default \"requested from the CLI\")")));
         root.Add(Leaf(
             "add-line",
-            "Publish oms.order-line-added {orderId, sku, quantity}: exactly one --sku.",
+            "Publish oms.order-line-added {orderId, sku, quantity, unitPrice?}: exactly one --sku (with --price for a priced order).",
             "orderId",
             Sku("The added line's SKU"),
-            Qty()));
+            Qty(),
+            Price()));
         root.Add(Leaf(
             "pick",
             "Publish wms.pick-completed {orderId, deviceId, lines}. Without --sku the lines are the order's own, read from its " +
@@ -306,6 +309,9 @@ public static class CommandParser
     private static Option<string[]> Qty() =>
         new("--qty") { HelpName = "N", Description = "Quantity of the --sku before it (default 1)" };
 
+    private static Option<string[]> Price() =>
+        new("--price") { HelpName = "P", Description = "Unit price of the --sku before it, in the order's currency (e.g. 12.50)" };
+
     /// <summary>"submit", "cart add"; null for the root command.</summary>
     private static string? CommandPath(CommandResult? result)
     {
@@ -348,7 +354,8 @@ public static class CommandParser
             AutoApprove: args.Flag("auto-approve") || IsTrue(environment("AUTO_APPROVE")),
             Async: args.Flag("async") || IsTrue(environment("ASYNC")),
             ApproveDelay: Seconds(args, "approve-delay", "submit") ?? DefaultApproveDelay,
-            WaitTimeout: Seconds(args, "timeout", "submit") ?? DefaultWaitTimeout);
+            WaitTimeout: Seconds(args, "timeout", "submit") ?? DefaultWaitTimeout,
+            Currency: args.Get("currency"));
     }
 
     private static AddLineCommand AddLine(Values args)
@@ -359,7 +366,7 @@ public static class CommandParser
             throw new UsageException("'add-line' needs exactly one --sku (with --qty, default 1).", "add-line");
         }
 
-        return new(args.Argument, lines[0].Sku!, lines[0].Quantity!.Value);
+        return new(args.Argument, lines[0].Sku!, lines[0].Quantity!.Value, lines[0].UnitPrice);
     }
 
     private static PackCommand Pack(Values args)
@@ -416,16 +423,17 @@ public static class CommandParser
     }
 
     /// <summary>
-    /// Order lines from <c>--sku S [--qty N]</c> pairs in order of appearance, read from the parse's tokens
-    /// (System.CommandLine collects each option's values separately); a --qty applies to the --sku before it
-    /// and defaults to 1. Quantities are not checked for sign: sending a bad one on purpose is how the error
-    /// queue is demonstrated.
+    /// Order lines from <c>--sku S [--qty N] [--price P]</c> groups in order of appearance, read from the parse's
+    /// tokens (System.CommandLine collects each option's values separately); a --qty or --price applies to the
+    /// --sku before it; the quantity defaults to 1, the price to none. Neither is checked for sign or precision:
+    /// sending a bad one on purpose is how the error queue is demonstrated.
     /// </summary>
     private static List<OrderLine> Lines(Values args, string command)
     {
         var lines = new List<OrderLine>();
         var quantitySet = false;
-        foreach (var (name, value) in args.Occurrences("--sku", "--qty"))
+        var priceSet = false;
+        foreach (var (name, value) in args.Occurrences("--sku", "--qty", "--price"))
         {
             if (name == "--sku")
             {
@@ -436,6 +444,22 @@ public static class CommandParser
 
                 lines.Add(new OrderLine(value, 1));
                 quantitySet = false;
+                priceSet = false;
+            }
+            else if (name == "--price")
+            {
+                if (lines.Count == 0 || priceSet)
+                {
+                    throw new UsageException("Each --price must follow its own --sku.", command);
+                }
+
+                if (!decimal.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var price))
+                {
+                    throw new UsageException($"--price '{value}' is not a decimal number (e.g. 12.50).", command);
+                }
+
+                lines[^1] = lines[^1] with { UnitPrice = price };
+                priceSet = true;
             }
             else
             {

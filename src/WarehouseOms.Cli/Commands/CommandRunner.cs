@@ -39,7 +39,7 @@ public sealed class CommandRunner(CliSettings settings, TextWriter output) : IAs
                 await PublishAsync(InboundMessages.CancellationRequested(cancel.OrderId, cancel.Reason), WorkflowIds.OrderFulfillment(cancel.OrderId), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Ok;
             case AddLineCommand add:
-                await PublishAsync(InboundMessages.LineAdded(add.OrderId, add.Sku, add.Quantity), WorkflowIds.OrderFulfillment(add.OrderId), cancellationToken).ConfigureAwait(false);
+                await PublishAsync(InboundMessages.LineAdded(add.OrderId, add.Sku, add.Quantity, add.UnitPrice), WorkflowIds.OrderFulfillment(add.OrderId), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Ok;
             case PickCommand pick:
                 return await PickAsync(pick, cancellationToken).ConfigureAwait(false);

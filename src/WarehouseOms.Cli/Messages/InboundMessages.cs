@@ -14,8 +14,8 @@ public static class InboundMessages
     public static OutgoingMessage CancellationRequested(string orderId, string reason) =>
         OutgoingMessage.For(Exchanges.OrderCancellationRequested, new OrderCancellationRequested(orderId, reason));
 
-    public static OutgoingMessage LineAdded(string orderId, string sku, int quantity) =>
-        OutgoingMessage.For(Exchanges.OrderLineAdded, new OrderLineAdded(orderId, sku, quantity));
+    public static OutgoingMessage LineAdded(string orderId, string sku, int quantity, decimal? unitPrice = null) =>
+        OutgoingMessage.For(Exchanges.OrderLineAdded, new OrderLineAdded(orderId, sku, quantity, unitPrice));
 
     public static OutgoingMessage PickCompleted(string orderId, string deviceId, IReadOnlyList<OrderLine> lines) =>
         OutgoingMessage.For(Exchanges.PickCompleted, new PickCompleted(orderId, deviceId, lines));

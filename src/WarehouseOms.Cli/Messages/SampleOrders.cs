@@ -39,6 +39,6 @@ public static class SampleOrders
         var orderId = baseOrderId + suffix;
         var requestId = command.RequestId is { } given ? given + suffix : RequestIdFor(orderId);
         var lines = command.Lines.Count > 0 ? command.Lines : DefaultLines(index);
-        return new OrderSubmitted(requestId, orderId, command.CustomerId, lines, ShipTo);
+        return new OrderSubmitted(requestId, orderId, command.CustomerId, lines, ShipTo, command.Currency);
     }
 }

@@ -219,7 +219,7 @@ public sealed class CommandParserTests
     {
         var settings = CommandParser.Parse(["show", "x"], NoEnvironment).Settings;
 
-        Assert.Equal(new RabbitMqSettings("localhost", 5672, "guest", "guest", "/"), settings.RabbitMq);
+        Assert.Equal(new RabbitMqSettings("localhost", 5672, "warehouse-oms", "warehouse-oms", "warehouse-oms"), settings.RabbitMq);
         Assert.Equal(new TemporalSettings("localhost:7233", "default"), settings.Temporal);
     }
 

@@ -35,7 +35,7 @@ public sealed record TemporalSettings(string Address, string Namespace);
 
 /// <summary>
 /// Connection settings: an option wins over an environment variable, which wins over the defaults
-/// (a local broker with guest/guest and the service's embedded Temporal dev server on localhost:7233).
+/// (a local broker with the service's user and vhost of rabbitmq/definitions.json, as scripts/run.sh uses and the service's embedded Temporal dev server on localhost:7233).
 /// </summary>
 public sealed record CliSettings(RabbitMqSettings RabbitMq, TemporalSettings Temporal)
 {
@@ -44,9 +44,9 @@ public sealed record CliSettings(RabbitMqSettings RabbitMq, TemporalSettings Tem
     [
         ("rabbitmq-host", ["RABBITMQ_HOST"], "localhost", "RabbitMQ host"),
         ("rabbitmq-port", ["RABBITMQ_PORT"], "5672", "RabbitMQ port"),
-        ("rabbitmq-user", ["RABBITMQ_USER"], "guest", "RabbitMQ user"),
-        ("rabbitmq-password", ["RABBITMQ_PASSWORD"], "guest", "RabbitMQ password"),
-        ("rabbitmq-vhost", ["RABBITMQ_VHOST"], "/", "RabbitMQ virtual host"),
+        ("rabbitmq-user", ["RABBITMQ_USER"], "warehouse-oms", "RabbitMQ user"),
+        ("rabbitmq-password", ["RABBITMQ_PASSWORD"], "warehouse-oms", "RabbitMQ password"),
+        ("rabbitmq-vhost", ["RABBITMQ_VHOST"], "warehouse-oms", "RabbitMQ virtual host"),
         ("rabbitmq-uri", ["RABBITMQ_URI"], string.Empty, "amqp://user:pass@host:port/vhost; replaces the five above"),
         ("temporal-address", ["TEMPORAL_ADDRESS", "TEMPORAL_HOST"], "localhost:7233", "Temporal frontend host:port"),
         ("namespace", ["TEMPORAL_NAMESPACE"], "default", "Temporal namespace"),

@@ -12,9 +12,7 @@ public static class ErrorQueueCatalog
 {
     public const string ErrorSuffix = "_error";
 
-    /// <summary>Every input queue the service consumes from, in a stable order.</summary>
-    public static IReadOnlyList<string> InputQueues => Queues.InputQueues;
-
+    /// <summary>The service's error queues (the list lives in Contracts <see cref="Queues"/>).</summary>
     public static IReadOnlyList<string> ErrorQueues => Queues.ErrorQueues;
 
     /// <summary>True for one of the service's error queues (anything else is refused: no arbitrary queue is touched).</summary>

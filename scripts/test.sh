@@ -26,6 +26,8 @@ WAREHOUSEOMS_DEVSERVER_STORE=postgres dotnet test tests/WarehouseOms.TemporalDev
 # One closing line over all test projects.
 passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ {s += $2} END {print s + 0}' "$log")
+# The failing tests by name, last, so a truncated CI log still shows them.
+grep -E '^ +Failed [A-Za-z_][A-Za-z0-9_.]*' "$log" | sed -E 's/^ +//' | sort -u || true
 echo "tests: $passed passed, $failed failed"
 [ "$passed" -gt 0 ] || status=1
 exit "$status"

@@ -25,7 +25,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms")
         ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
 
-    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    public static Uri BrokerUri => new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://warehouse-oms:warehouse-oms@localhost:5672/warehouse-oms");
 
     public string DatabaseName { get; }
 

@@ -2,6 +2,7 @@ using System.Text;
 using RabbitMQ.Client;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Contracts;
+using WarehouseOms.Testing;
 
 namespace WarehouseOms.Cli.Tests;
 
@@ -12,7 +13,9 @@ namespace WarehouseOms.Cli.Tests;
 /// </summary>
 public sealed class ErrorsCommandTests
 {
-    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://guest:guest@localhost:5672/");
+    // The CLI as the service's user (its default); the test seeds the error queue as an operator, through the
+    // default exchange, which the service's user has no right to.
+    private static Uri BrokerUri => TestBroker.Uri;
 
     private static CliCommand Parse(params string[] args) => CommandParser.Parse(args, _ => null).Command;
 
@@ -40,7 +43,7 @@ public sealed class ErrorsCommandTests
     {
         var queue = Queues.ErrorQueueFor(Exchanges.PackCompleted);
         var key = $"cli-errors-{Guid.NewGuid():N}";
-        await using (var connection = await new ConnectionFactory { Uri = BrokerUri }.CreateConnectionAsync())
+        await using (var connection = await new ConnectionFactory { Uri = TestBroker.OperatorUri }.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
             // As MassTransit declares its error queues: durable, classic, no arguments.

@@ -5,6 +5,7 @@ using WarehouseOms.Cli.Broker;
 using WarehouseOms.Cli.CommandLine;
 using WarehouseOms.Cli.Messages;
 using WarehouseOms.Contracts;
+using WarehouseOms.Testing;
 
 namespace WarehouseOms.Cli.Tests;
 
@@ -15,7 +16,7 @@ namespace WarehouseOms.Cli.Tests;
 /// </summary>
 public sealed class RabbitMqPublishTests : IAsyncLifetime
 {
-    private static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("RabbitMq__Uri") ?? "amqp://warehouse-oms:warehouse-oms@localhost:5672/warehouse-oms");
+    private static Uri BrokerUri => TestBroker.Uri;
 
     private IConnection? connection;
     private IChannel? channel;

@@ -90,7 +90,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         service.SuppressInitialDiagnosticInformation = true;
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
         options.AddArguments(
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--headless", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--window-size=1400,2400", $"--user-data-dir={profile}");
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }

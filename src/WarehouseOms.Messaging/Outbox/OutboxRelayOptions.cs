@@ -66,13 +66,15 @@ public sealed class RabbitMqConnectionOptions
     public int Port { get; set; } = 5672;
 
     [Required]
-    public string VirtualHost { get; set; } = "/";
+    public string VirtualHost { get; set; } = "warehouse-oms";
+
+    // The service's own least-privilege user of rabbitmq/definitions.json: a broker that loads those
+    // definitions at its first boot has no guest user and no "/" vhost at all.
+    [Required]
+    public string Username { get; set; } = "warehouse-oms";
 
     [Required]
-    public string Username { get; set; } = "guest";
-
-    [Required]
-    public string Password { get; set; } = "guest";
+    public string Password { get; set; } = "warehouse-oms";
 
     /// <summary>
     /// A plain AMQP connection factory for this broker (the relay, the console's error queues): no automatic

@@ -96,7 +96,7 @@ public sealed class HostileFloodTests(ServiceFixture service, ITestOutputHelper 
                 await PublishBadAsync(exchange, Body(exchange, id + new string('x', 129)), id + "-long", "must be at most 128 characters");
                 if (round == 0)
                 {
-                    var huge = Body(exchange, id).Insert(1, $"\"padding\":\"{new string('p', 1024 * 1024)}\",");
+                    var huge = Body(exchange, id).Insert(1, $"\"padding\":\"{new string('p', ServiceFixture.MaxMessageBytes)}\",");
                     await PublishBadAsync(exchange, huge, id + "-huge", "Messaging:MaxMessageBytes");
                 }
 

@@ -1,4 +1,6 @@
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 using Temporalio.Client;
 using WarehouseOms.Contracts;
 using WarehouseOms.Workflows;
@@ -43,15 +45,38 @@ public sealed class HostileInputTests(ServiceFixture service)
     public async Task OversizeBody_GoesToErrorQueueWithReason_Unparsed()
     {
         var requestId = TestIds.Unique("IT-HUGE");
-        // 2 MiB of valid JSON: an order whose customerId alone is over the 1 MiB default limit.
-        var json = OrderJson(requestId, requestId + "-order").Replace("\"C1\"", $"\"{new string('C', 2 * 1024 * 1024)}\"", StringComparison.Ordinal);
+        // 768 KiB of valid JSON, an order whose customerId alone is over the service's limit (512 KiB here)
+        // and under the broker's (1 MiB), so the service itself has to answer it.
+        var json = OrderJson(requestId, requestId + "-order").Replace("\"C1\"", $"\"{new string('C', 768 * 1024)}\"", StringComparison.Ordinal);
         await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
 
         var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
 
         Assert.Contains("MessageTooLargeException", dead!.Value.Headers["MT-Fault-ExceptionType"], StringComparison.Ordinal);
-        Assert.Contains("over the limit of 1048576 bytes (Messaging:MaxMessageBytes)", dead.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains($"over the limit of {ServiceFixture.MaxMessageBytes} bytes (Messaging:MaxMessageBytes)", dead.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
         Assert.Equal(json.Length, dead.Value.Body.Length); // kept whole for an operator to inspect or replay
+        await AssertNoIntakeAsync(requestId);
+        await AssertOrdersStillFlowAsync();
+    }
+
+    [Fact]
+    public async Task BodyOverTheBrokersLimit_IsRefusedToThePublisherAtPublish_AndOrdersStillFlow()
+    {
+        // rabbitmq/rabbitmq.conf caps bodies at 1 MiB: the broker closes the publisher's channel with
+        // 406 PRECONDITION_FAILED, so the sender learns at once and nothing reaches a queue. (Its own
+        // connection: the closed channel would be the shared publisher's otherwise.)
+        var requestId = TestIds.Unique("IT-HUGER");
+        var json = OrderJson(requestId, requestId + "-order").Replace("\"C1\"", $"\"{new string('C', 2 * 1024 * 1024)}\"", StringComparison.Ordinal);
+        await using var connection = await new ConnectionFactory { Uri = ServiceFixture.BrokerUri, ClientProvidedName = "integration-tests-oversize" }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var properties = new BasicProperties { ContentType = "application/json", MessageId = requestId };
+
+        await channel.BasicPublishAsync(Exchanges.OrderSubmitted, string.Empty, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
+
+        await Eventually.UntilAsync(() => channel.IsClosed, "the broker to close the publishing channel");
+        Assert.Equal((ushort?)406, channel.CloseReason?.ReplyCode);
+        Assert.Contains("larger than configured max size", channel.CloseReason?.ReplyText, StringComparison.Ordinal);
+        Assert.Null(await service.Broker.TakeAsync(Queues.ErrorQueueFor(Exchanges.OrderSubmitted), requestId));
         await AssertNoIntakeAsync(requestId);
         await AssertOrdersStillFlowAsync();
     }
@@ -62,7 +87,7 @@ public sealed class HostileInputTests(ServiceFixture service)
         var requestId = TestIds.Unique("IT-LINES");
         var lines = string.Join(',', Enumerable.Range(0, 10_000).Select(i => $$"""{"sku":"SKU-{{i}}","quantity":1}"""));
         var json = OrderJson(requestId, requestId + "-order").Replace("""[{"sku":"WIDGET-RED","quantity":1}]""", $"[{lines}]", StringComparison.Ordinal);
-        Assert.InRange(json.Length, 100_000, 1024 * 1024);
+        Assert.InRange(json.Length, 100_000, ServiceFixture.MaxMessageBytes);
         await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
 
         var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);

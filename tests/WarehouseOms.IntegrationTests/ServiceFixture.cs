@@ -39,6 +39,9 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public Broker Broker { get; } = new(BrokerUri);
 
+    /// <summary>The service's <c>Messaging:MaxMessageBytes</c> here: half the broker's <c>max_message_size</c>.</summary>
+    public const int MaxMessageBytes = 512 * 1024;
+
     public async Task InitializeAsync()
     {
         await database.CreateAsync();
@@ -60,6 +63,11 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
             ["Outbox:PollInterval"] = "00:00:00.500",
+
+            // Below the broker's max_message_size (rabbitmq/rabbitmq.conf, 1 MiB), so that a body between the
+            // two reaches the service and its own check answers it (HostileInputTests); the broker refuses a
+            // larger one at publish already.
+            ["Messaging:MaxMessageBytes"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
 
             // Manual approval as in production, with a timeout a test can wait for; the simulated provider
             // keeps failing 20 % of calls, with enough attempts that no order fails by chance.

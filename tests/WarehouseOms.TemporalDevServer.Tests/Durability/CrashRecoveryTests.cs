@@ -261,16 +261,27 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             }
 
             var handle = client.GetWorkflowHandle<ChaosWorkflow>(ids[i]);
+            var delays = new Random(i); // one per flow: Random is not thread-safe
             foreach (var signal in signals.Skip(i % 2 == 0 ? 1 : 0))
             {
-                await Task.Delay(random.Next(0, 3000), deadline.Token);
-                await Retry.WhileUnavailableAsync(() => handle.SignalAsync(w => w.AddAsync(signal)), deadline.Token);
+                await Task.Delay(delays.Next(0, 3000), deadline.Token);
+                await Retry.WhileUnavailableAsync(() => handle.SignalAsync(w => w.AddAsync(signal), new() { Rpc = new() { CancellationToken = deadline.Token } }), deadline.Token);
             }
 
-            return await Retry.WhileUnavailableAsync(() => handle.GetResultAsync<ChaosResult>(), deadline.Token);
+            return await Retry.WhileUnavailableAsync(() => handle.GetResultAsync<ChaosResult>(rpcOptions: new() { CancellationToken = deadline.Token }), deadline.Token);
         }).ToList();
 
-        var results = await Task.WhenAll(flows);
+        ChaosResult[] results;
+        try
+        {
+            results = await Task.WhenAll(flows);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested)
+        {
+            await ReportUnfinishedAsync(client, ids, flows);
+            throw;
+        }
+
         await kills;
 
         for (var i = 0; i < Workflows; i++)
@@ -283,6 +294,33 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosWorkflow' AND ExecutionStatus = 'ContinuedAsNew' AND TaskQueue = '{queue}'"));
         Assert.Equal(Workflows, await CountAsync(client, $"WorkflowType = 'ChaosChildWorkflow' AND ExecutionStatus = 'Completed' AND TaskQueue = '{queue}'"));
+    }
+
+    /// <summary>What each workflow that did not finish in time was waiting for, so a hang names its cause.</summary>
+    private async Task ReportUnfinishedAsync(ITemporalClient client, string[] ids, List<Task<ChaosResult>> flows)
+    {
+        using var report = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var unfinished = ids.Where((_, i) => !flows[i].IsCompletedSuccessfully).ToList();
+        output.WriteLine($"{unfinished.Count} of {ids.Length} workflows unfinished at the deadline");
+        foreach (var id in unfinished.Take(10))
+        {
+            try
+            {
+                var handle = client.GetWorkflowHandle(id);
+                var raw = await client.WorkflowService.DescribeWorkflowExecutionAsync(
+                    new() { Namespace = client.Options.Namespace, Execution = new() { WorkflowId = id } },
+                    new() { CancellationToken = report.Token });
+                var history = await handle.FetchHistoryAsync(new() { Rpc = new() { CancellationToken = report.Token } });
+                output.WriteLine(
+                    $"{id} run {raw.WorkflowExecutionInfo.Execution.RunId}: {raw.WorkflowExecutionInfo.Status}; pending activities [{string.Join(", ", raw.PendingActivities.Select(a => $"{a.ActivityType.Name} {a.State} attempt {a.Attempt}"))}]; "
+                    + $"pending children [{string.Join(", ", raw.PendingChildren.Select(c => c.WorkflowId))}]; pending workflow task {raw.PendingWorkflowTask?.State.ToString() ?? "none"}; "
+                    + $"history: {string.Join(' ', history.Events.TakeLast(12).Select(e => $"{e.EventId}:{e.EventType}"))}");
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+            {
+                output.WriteLine($"{id}: not described ({ex.Message})");
+            }
+        }
     }
 
     private static async Task<long> CountAsync(ITemporalClient client, string query) =>

@@ -35,6 +35,11 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         ["RABBITMQ_MNESIA_BASE"] = Path.Combine(directory, "mnesia"),
         ["RABBITMQ_LOG_BASE"] = Path.Combine(directory, "log"),
         ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq.conf"),
+        // Not the machine's: scripts/deps.sh puts the shared broker's loopback listener (port 5672) in
+        // /etc/rabbitmq/conf.d and its Erlang settings in /etc/rabbitmq/rabbitmq-env.conf, which every node
+        // reads by default; a private node that read them would try to take the shared broker's port.
+        ["RABBITMQ_CONFIG_FILES"] = Path.Combine(directory, "conf.d"),
+        ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(directory, "rabbitmq-env.conf"),
         ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(directory, "enabled_plugins"),
         ["RABBITMQ_PID_FILE"] = Path.Combine(directory, "rabbitmq.pid"),
     };
@@ -43,6 +48,8 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
     {
         directory = await OsProcess.TempDirectoryAsync("wo-fault-mq", null);
         await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[].");
+        Directory.CreateDirectory(Path.Combine(directory, "conf.d"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq-env.conf"), string.Empty);
         await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"), $"listeners.tcp.default = {Port}\nmax_message_size = 1048576\n");
         if (OsProcess.IsRoot)
         {

@@ -175,6 +175,8 @@ public sealed class WorkflowTaskTests(LocalEnvironmentFixture fixture, ITestOutp
             RequestId = Guid.NewGuid().ToString(),
             Identity = RawWorker.Identity,
             RequestEagerExecution = true,
+            // The task is this test's to complete; the 10 s default could pass on a loaded machine first.
+            WorkflowTaskTimeout = global::Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)),
         };
 
         var response = await channel.CreateCallInvoker().AsyncUnaryCall(start, null, new global::Grpc.Core.CallOptions(cancellationToken: Deadline), request);

@@ -53,6 +53,13 @@ public sealed class ErrorQueues(ConnectionFactory factory)
     public async Task<IReadOnlyList<ErrorQueueDepth>> DepthsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await DepthsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The depth of every error queue (null: not declared yet) over a connection the caller keeps open.</summary>
+    public static async Task<IReadOnlyList<ErrorQueueDepth>> DepthsAsync(IConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
         var depths = new List<ErrorQueueDepth>();
         foreach (var queue in ErrorQueueCatalog.ErrorQueues)
         {

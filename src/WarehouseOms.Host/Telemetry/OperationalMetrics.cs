@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using WarehouseOms.Contracts;
 using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
+using WarehouseOms.Operations;
 using WarehouseOms.Persistence.Orders;
 
 namespace WarehouseOms.Host.Telemetry;
@@ -27,6 +27,7 @@ public sealed partial class OperationalMetrics : BackgroundService
     private volatile OutboxBacklog? outbox;
     private volatile IReadOnlyDictionary<string, long>? orders;
     private volatile IReadOnlyDictionary<string, long>? errorQueues;
+    private IConnection? broker;
 
     public OperationalMetrics(
         NpgsqlDataSource dataSource,
@@ -79,41 +80,37 @@ public sealed partial class OperationalMetrics : BackgroundService
     {
         try
         {
-            var factory = new ConnectionFactory { ClientProvidedName = "warehouse-oms-metrics", RequestedConnectionTimeout = TimeSpan.FromSeconds(5) };
-            if (rabbitMq.Uri is not null)
+            // One connection for every sample, opened again only after the broker dropped it.
+            if (broker is not { IsOpen: true })
             {
-                factory.Uri = rabbitMq.Uri;
-            }
-            else
-            {
-                (factory.HostName, factory.Port, factory.VirtualHost, factory.UserName, factory.Password) =
-                    (rabbitMq.Host, rabbitMq.Port, rabbitMq.VirtualHost, rabbitMq.Username, rabbitMq.Password);
+                await DisconnectAsync().ConfigureAwait(false);
+                broker = await rabbitMq.CreateFactory("warehouse-oms-metrics").CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var depths = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var queue in Queues.ErrorQueues)
-            {
-                // A passive declare of a queue that does not exist (yet) closes the channel: one channel each.
-                await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
-                    depths[queue] = declared.MessageCount;
-                }
-                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-                {
-                    depths[queue] = 0;
-                }
-            }
-
-            errorQueues = depths;
+            var depths = await ErrorQueues.DepthsAsync(broker, cancellationToken).ConfigureAwait(false);
+            errorQueues = depths.ToDictionary(d => d.Queue, d => d.Depth ?? 0, StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException or TimeoutException)
         {
             errorQueues = null;
+            await DisconnectAsync().ConfigureAwait(false);
             LogSampleFailed(logger, "RabbitMQ", ex.Message);
         }
+    }
+
+    private async Task DisconnectAsync()
+    {
+        if (broker is { } open)
+        {
+            broker = null;
+            await open.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await DisconnectAsync().ConfigureAwait(false);
     }
 
     private static IEnumerable<Measurement<double>> Measure(double? value) =>

@@ -13,19 +13,6 @@ namespace WarehouseOms.Benchmarks;
 /// </summary>
 public sealed class Phases(IConnection connection, EventObserver outbound, BenchmarkOptions options)
 {
-    /// <summary>
-    /// Every outbound exchange: downstream systems have queues on all of them in production, and the outbox
-    /// relay publishes mandatory, so an exchange without a queue would leave rows pending and retried.
-    /// </summary>
-    public static readonly string[] OutboundExchanges =
-    [
-        Exchanges.OrderCreated, Exchanges.OrderRejected, Exchanges.OrderFailed, Exchanges.OrderCancelled,
-        Exchanges.OrderShipped, Exchanges.OrderCompleted, Exchanges.InventoryAllocated, Exchanges.InventoryReleased,
-        Exchanges.ReplenishmentRequested, Exchanges.ReplenishmentOverdue, Exchanges.PickWaveCreated,
-        Exchanges.ShipmentCreated, Exchanges.ShipmentLabelGenerated, Exchanges.ShipmentConfirmed,
-        Exchanges.ShipmentCancelled, Exchanges.OrderConfirmationNotification, Exchanges.OrderCancellationNotification,
-    ];
-
     /// <summary>Outbound events that end an order's wait: the pick wave, or the reasons there will be none.</summary>
     private static readonly string[] OrderOutcomes =
         [Exchanges.PickWaveCreated, Exchanges.OrderFailed, Exchanges.OrderRejected, Exchanges.OrderCancelled];

@@ -45,7 +45,7 @@ static async Task<int> RunAsync(BenchmarkOptions options, CancellationToken canc
 
     // Outbound queues first, as downstream systems have them, so that nothing the service emits is unroutable.
     await using var connection = await ServiceUnderTest.ConnectBrokerAsync("warehouse-oms-benchmarks", cancellationToken);
-    await using var outbound = await EventObserver.StartAsync(connection, Phases.OutboundExchanges, "orderId", durable: true, cancellationToken);
+    await using var outbound = await EventObserver.StartAsync(connection, Exchanges.Outbound, "orderId", durable: true, cancellationToken);
     await using var service = await ServiceUnderTest.StartAsync(cancellationToken);
     Console.WriteLine($"Service started in {wall.Elapsed.TotalSeconds:F1} s (database {service.DatabaseName}, " +
         $"broker {ServiceUnderTest.BrokerUri.Host}:{ServiceUnderTest.BrokerUri.Port})");

@@ -43,6 +43,18 @@ public static class Exchanges
     public const string ShipmentCancelled = "sms.shipment-cancelled";
     public const string OrderConfirmationNotification = "notifications.order-confirmation";
     public const string OrderCancellationNotification = "notifications.order-cancellation";
+
+    /// <summary>
+    /// Every exchange the service publishes to (the outbox relay, mandatory): downstream systems bind their
+    /// queues here, and a test or benchmark that stands in for them must bind one to each.
+    /// </summary>
+    public static IReadOnlyList<string> Outbound { get; } =
+    [
+        OrderCreated, OrderRejected, OrderFailed, OrderCancelled, OrderShipped, OrderCompleted, OrderLineShorted,
+        InventoryAllocated, InventoryReleased, ReplenishmentRequested, ReplenishmentOverdue, PickWaveCreated, OrderPicked,
+        ShipmentCreated, ShipmentLabelGenerated, ShipmentConfirmed, ShipmentCancelled,
+        OrderConfirmationNotification, OrderCancellationNotification,
+    ];
 }
 
 /// <summary>

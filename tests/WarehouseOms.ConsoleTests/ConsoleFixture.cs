@@ -48,7 +48,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         broker = await new ConnectionFactory { Uri = BrokerUri, ClientProvidedName = "console-tests" }.CreateConnectionAsync();
         channel = await broker.CreateChannelAsync();
         // Outbound events need a bound queue to be routable (publisher of the outbox uses mandatory).
-        foreach (var exchange in OutboundExchanges)
+        foreach (var exchange in Exchanges.Outbound)
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
             var queue = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true);
@@ -136,15 +136,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
         ((ITakesScreenshot)Browser).GetScreenshot().SaveAsFile(Path.Combine(ScreenshotDirectory, name + ".png"));
 
     public void Open(string pathAndQuery) => Browser.Navigate().GoToUrl(new Uri(BaseAddress, pathAndQuery));
-
-    public static readonly string[] OutboundExchanges =
-    [
-        Exchanges.OrderCompleted, Exchanges.OrderConfirmationNotification, Exchanges.OrderCancellationNotification,
-        Exchanges.OrderCreated, Exchanges.OrderRejected, Exchanges.OrderFailed, Exchanges.OrderCancelled, Exchanges.OrderShipped,
-        Exchanges.InventoryAllocated, Exchanges.InventoryReleased, Exchanges.PickWaveCreated, Exchanges.OrderPicked,
-        Exchanges.ShipmentCreated, Exchanges.ShipmentLabelGenerated, Exchanges.ShipmentConfirmed, Exchanges.ShipmentCancelled,
-        Exchanges.ReplenishmentRequested, Exchanges.ReplenishmentOverdue,
-    ];
 
     public async Task DisposeAsync()
     {

@@ -48,7 +48,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 
         await Broker.ConnectAsync();
         // Outbound observers first, so that nothing the service emits is unroutable.
-        await Broker.ObserveAsync(OutboundExchanges);
+        await Broker.ObserveAsync(Contracts.Exchanges.Outbound);
 
         app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -89,18 +89,6 @@ public sealed class ServiceFixture : IAsyncLifetime
     }
 
     public static readonly TimeSpan ApprovalTimeout = TimeSpan.FromSeconds(15);
-
-    public static readonly string[] OutboundExchanges =
-    [
-        Contracts.Exchanges.OrderCompleted, Contracts.Exchanges.OrderConfirmationNotification,
-        Contracts.Exchanges.OrderCancellationNotification,
-        Contracts.Exchanges.OrderCreated, Contracts.Exchanges.OrderRejected, Contracts.Exchanges.OrderFailed,
-        Contracts.Exchanges.OrderCancelled, Contracts.Exchanges.OrderShipped, Contracts.Exchanges.InventoryAllocated,
-        Contracts.Exchanges.InventoryReleased, Contracts.Exchanges.PickWaveCreated, Contracts.Exchanges.OrderPicked, Contracts.Exchanges.ShipmentCreated,
-        Contracts.Exchanges.ShipmentLabelGenerated, Contracts.Exchanges.ShipmentConfirmed, Contracts.Exchanges.ShipmentCancelled,
-        Contracts.Exchanges.ReplenishmentRequested, Contracts.Exchanges.ReplenishmentOverdue,
-        Contracts.Exchanges.OrderLineShorted,
-    ];
 
     public async Task DisposeAsync()
     {

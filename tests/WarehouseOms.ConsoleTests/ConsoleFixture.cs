@@ -55,25 +55,16 @@ public sealed class ConsoleFixture : IAsyncLifetime
             await channel.QueueBindAsync(queue.QueueName, exchange, string.Empty);
         }
 
-        app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(TestServiceSettings.For(database.ConnectionString, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:WarehouseOms"] = database.ConnectionString,
-            ["Persistence:SeedDemoData"] = "true",
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Temporal:Address"] = "",
-            ["Temporal:EmbeddedPort"] = "0",
-            ["Temporal:Embedded"] = "InMemory",
-            ["RabbitMq:Uri"] = BrokerUri.ToString(),
             ["Messaging:WorkflowNotFoundRetryLimit"] = "1",
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.100",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:00.200",
             ["Messaging:WorkflowNotFoundIntervalDelta"] = "00:00:00.100",
-            ["Outbox:PollInterval"] = "00:00:00.500",
             ["Payments:AutoApprove"] = "true",
             ["Payments:FailureRate"] = "0",
             ["Console:OperatorKey"] = OperatorKey,
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        }));
+        })));
         await app.StartAsync();
         BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Api = new HttpClient { BaseAddress = BaseAddress };

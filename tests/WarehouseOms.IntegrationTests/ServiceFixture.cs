@@ -50,19 +50,11 @@ public sealed class ServiceFixture : IAsyncLifetime
         // Outbound observers first, so that nothing the service emits is unroutable.
         await Broker.ObserveAsync(Contracts.Exchanges.Outbound);
 
-        app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        app = await WarehouseOmsHost.BuildAsync([], config => config.AddInMemoryCollection(TestServiceSettings.For(ConnectionString, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:WarehouseOms"] = ConnectionString,
-            ["Persistence:SeedDemoData"] = "true",
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Temporal:Address"] = "",
-            ["Temporal:EmbeddedPort"] = "0",
-            ["Temporal:Embedded"] = "InMemory",
-            ["RabbitMq:Uri"] = BrokerUri.ToString(),
             ["Messaging:WorkflowNotFoundRetryLimit"] = "2",
             ["Messaging:WorkflowNotFoundMinInterval"] = "00:00:00.200",
             ["Messaging:WorkflowNotFoundMaxInterval"] = "00:00:01",
-            ["Outbox:PollInterval"] = "00:00:00.500",
 
             // Below the broker's max_message_size (rabbitmq/rabbitmq.conf, 1 MiB), so that a body between the
             // two reaches the service and its own check answers it (HostileInputTests); the broker refuses a
@@ -75,7 +67,6 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Payments:MaxAttempts"] = "12",
             ["Fulfillment:ReplenishmentOverdueAfter"] = "00:00:05",
             ["Payments:FailureRate"] = "0.2",
-            ["Serilog:MinimumLevel:Default"] = "Warning",
 
             // Traces and metrics as an operator switches them on (TelemetryTests): spans are exported to
             // Spans, metrics served at /metrics; database and broker gauges sampled every second.
@@ -83,7 +74,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Telemetry:Metrics"] = "true",
             ["Telemetry:Otlp"] = "false",
             ["Telemetry:SampleInterval"] = "00:00:01",
-        }));
+        })));
         await app.StartAsync();
         app.Services.GetRequiredService<TracerProvider>().AddProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(Spans)));
     }

@@ -275,6 +275,13 @@ internal sealed partial class WorkflowEngine
             logger?.LogInformation("Retention: {Count} closed runs removed from memory", removed);
         }
 
+        // Durable store: the closed runs in memory are the few not yet evicted or read back for a call.
+        foreach (var (x, _) in evictionDue.UnorderedItems.Where(e => e.Element.CloseTime < cutoff && IsResident(e.Element)).ToList())
+        {
+            RemoveFromIndexes(x);
+            removed++;
+        }
+
         if (store.IsDurable && storeSweep is not { IsCompleted: false })
         {
             storeSweep = Task.Run(() => SweepStoreAsync(cutoff));

@@ -33,15 +33,14 @@ public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITe
             await closed.GetResultAsync(rpcOptions: Rpc);
             var runId = (await closed.DescribeAsync(new() { Rpc = Rpc })).RunId;
 
-            await Eventually.UntilAsync(() => CountAsync($"WorkflowId = '{closed.Id}'"), count => count == 0, "retention to remove the closed run from visibility", cancellationToken: Deadline);
-            var describe = await Assert.ThrowsAsync<RpcException>(() => closed.DescribeAsync(new() { Rpc = Rpc }));
-            Assert.Equal(RpcException.StatusCode.NotFound, describe.Code);
+            await Eventually.UntilAsync(() => DescribeCodeAsync(closed), code => code == RpcException.StatusCode.NotFound, "retention to remove the closed run", cancellationToken: Deadline);
+            Assert.Equal(0, await CountAsync($"WorkflowId = '{closed.Id}'"));
             var byRunId = await Assert.ThrowsAsync<RpcException>(() => Client.GetWorkflowHandle(closed.Id, runId).FetchHistoryAsync(HistoryRpc));
             Assert.Equal(RpcException.StatusCode.NotFound, byRunId.Code);
             Assert.Empty(await ListIdsAsync($"WorkflowId = '{closed.Id}'"));
             if (fixture.StoreConnectionString is { } store)
             {
-                Assert.Equal(0, await StoreRowsAsync(store, runId));
+                await Eventually.UntilAsync(() => StoreRowsAsync(store, runId), rows => rows == 0, "retention to delete the run from the store", cancellationToken: Deadline);
             }
 
             Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running, (await open.DescribeAsync(new() { Rpc = Rpc })).Status);
@@ -62,11 +61,24 @@ public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITe
             await first.GetResultAsync(rpcOptions: Rpc);
             await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("again"), options));
 
-            await Eventually.UntilAsync(() => CountAsync($"WorkflowId = '{first.Id}'"), count => count == 0, "retention to remove the first run", cancellationToken: Deadline);
+            await Eventually.UntilAsync(() => DescribeCodeAsync(first), code => code == RpcException.StatusCode.NotFound, "retention to remove the first run", cancellationToken: Deadline);
             var second = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("second"), options);
             Assert.NotEqual(first.ResultRunId, second.ResultRunId);
             await second.TerminateAsync("cleanup", new() { Rpc = Rpc });
         });
+    }
+
+    private async Task<RpcException.StatusCode?> DescribeCodeAsync(WorkflowHandle handle)
+    {
+        try
+        {
+            await handle.DescribeAsync(new() { Rpc = Rpc });
+            return null;
+        }
+        catch (RpcException e)
+        {
+            return e.Code;
+        }
     }
 
     private static async Task<long> StoreRowsAsync(string connectionString, string runId)

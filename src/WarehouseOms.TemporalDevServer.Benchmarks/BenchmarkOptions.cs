@@ -35,6 +35,18 @@ public sealed record BenchmarkOptions
     /// <summary>Stores to measure, one after the other in the same run: memory, memory-full (no sticky queues), postgres.</summary>
     public IReadOnlyList<string> Stores { get; init; } = ["memory", FullHistories, "postgres"];
 
+    /// <summary>Soak mode: run this many one-activity workflows on one server per store, printing memory as it goes (0: off).</summary>
+    public int Soak { get; init; }
+
+    /// <summary>Soak mode: stop starting workflows after this long (per store).</summary>
+    public TimeSpan SoakBudget { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Soak mode: how often memory is printed.</summary>
+    public TimeSpan SoakReportEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The server's namespace retention (default: the dev server's, 24 hours).</summary>
+    public TimeSpan Retention { get; init; } = new TemporalDevServerOptions().Retention;
+
     /// <summary>PostgreSQL for the durable store (a scratch schema is created and dropped there).</summary>
     public string Database { get; init; } =
         Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms") ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
@@ -58,6 +70,10 @@ public sealed record BenchmarkOptions
           --store memory|memory-full|postgres  measure only this store (default: all three in this order;
                                memory-full = in memory with sticky queues off, full histories on every task)
           --db CONNECTION      PostgreSQL for the durable store (default: ConnectionStrings__WarehouseOms or the local one)
+          --soak N             memory check instead: N one-activity workflows per store (memory, postgres unless --store),
+                               printing managed heap and RSS every --soak-report S seconds (default 30)
+          --soak-minutes M     soak: stop starting workflows after M minutes per store (default 15)
+          --retention S        the server's namespace retention in seconds (default 24 h, the dev server's)
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -87,6 +103,10 @@ public sealed record BenchmarkOptions
                 "--store" => options with { Stores = [Store(Value())] },
                 "--db" => options with { Database = Value() },
                 "--rounds" => options with { Rounds = Count() },
+                "--soak" => options with { Soak = Count(), Stores = options.Stores.Count == 1 ? options.Stores : ["memory", "postgres"] },
+                "--soak-minutes" => options with { SoakBudget = TimeSpan.FromMinutes(Count()) },
+                "--soak-report" => options with { SoakReportEvery = TimeSpan.FromSeconds(Count()) },
+                "--retention" => options with { Retention = TimeSpan.FromSeconds(Count()) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -18,6 +18,17 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
     return 2;
 }
 
+if (options.Soak > 0)
+{
+    var allRight = true;
+    foreach (var store in options.Stores)
+    {
+        allRight &= await Soak.RunAsync(options, store);
+    }
+
+    return allRight ? 0 : 1;
+}
+
 var wall = Stopwatch.StartNew();
 var suites = new List<(string Store, List<Measurement> Results)>();
 var problems = new List<string>();

@@ -39,7 +39,7 @@ public sealed class ServerHost : IAsyncDisposable
             var storage = scratch is null ? TemporalDevServerStorage.InMemory : TemporalDevServerStorage.Postgres(options.Database, scratch.Name);
             // "memory-full": sticky queues off, every workflow task carries the full history (the comparison).
             var sticky = store != BenchmarkOptions.FullHistories;
-            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky });
+            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky, Retention = options.Retention });
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
             return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}",
                 new Owned(server, scratch), server.WorkflowTasks);

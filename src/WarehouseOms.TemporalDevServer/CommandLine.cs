@@ -52,7 +52,7 @@ internal static class CommandLine
                     i++;
                     break;
                 case "--retention" when value is not null:
-                    options = options with { Retention = TimeSpan.Parse(value, CultureInfo.InvariantCulture) };
+                    options = options with { Retention = Durations.Parse(value) is { } retention && retention > TimeSpan.Zero ? retention : throw new CommandLineException($"--retention {value}: a positive duration, as 24h, 90m, 2s or 1.00:00:00") };
                     i++;
                     break;
                 case "--dynamic-config-value" when value is not null:

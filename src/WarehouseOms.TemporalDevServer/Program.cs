@@ -4,7 +4,7 @@ using WarehouseOms.TemporalDevServer;
 
 // Command lines understood (so that the SDK's WorkflowEnvironment can launch this with ExistingPath):
 //   WarehouseOms.TemporalDevServer [--port P] [--ip IP] [--namespace N] [--time-skipping]
-//                                  [--db <PostgreSQL connection string> [--db-schema S]] [--retention 7.00:00:00]
+//                                  [--db <PostgreSQL connection string> [--db-schema S]] [--retention 24h]
 //   WarehouseOms.TemporalDevServer server start-dev --port P --namespace N --ip IP ...   (Temporal CLI form)
 //   WarehouseOms.TemporalDevServer <port>                                               (test-server form)
 TemporalDevServerOptions options;

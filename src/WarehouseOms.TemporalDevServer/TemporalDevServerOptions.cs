@@ -27,8 +27,11 @@ public sealed record TemporalDevServerOptions
     /// <summary>Where workflow state lives: in memory (default) or durably in PostgreSQL.</summary>
     public TemporalDevServerStorage Storage { get; init; } = TemporalDevServerStorage.InMemory;
 
-    /// <summary>How long closed runs stay readable (history, describe, list, queries) before a sweep deletes them.</summary>
-    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>
+    /// The namespace retention (what DescribeNamespace reports): how long closed runs stay readable (history,
+    /// describe, list, queries) before a sweep deletes them. 24 hours by default, as the Temporal CLI's dev server.
+    /// </summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>Who this engine is, as other instances see it in the store (default: host name and process ID).</summary>
     public string? InstanceName { get; init; }

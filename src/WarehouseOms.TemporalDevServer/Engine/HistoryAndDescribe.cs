@@ -23,12 +23,14 @@ internal sealed partial class WorkflowEngine
             until = d - TimeSpan.FromSeconds(1);
         }
 
+        // Found once: a run that closes while the call waits may leave memory, but this call still reads it.
+        Execution? execution = null;
         while (true)
         {
             Task changed;
             lock (gate)
             {
-                var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
+                execution ??= Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
                 if (closeOnly)
                 {
                     if (!execution.IsOpen)
@@ -196,7 +198,7 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private static WorkflowExecutionInfo Info(Execution execution)
+    private static WorkflowExecutionInfo Info(Execution execution, int? historyLength = null)
     {
         var info = new WorkflowExecutionInfo
         {
@@ -206,7 +208,7 @@ internal sealed partial class WorkflowEngine
             ExecutionTime = Timestamp.FromDateTime(execution.StartTime),
             CloseTime = execution.CloseTime is { } closed ? Timestamp.FromDateTime(closed) : null,
             Status = execution.Status,
-            HistoryLength = execution.History.Count,
+            HistoryLength = historyLength ?? execution.History.Count,
             TaskQueue = execution.TaskQueue,
             Memo = execution.Memo?.Clone() ?? new Memo(),
             SearchAttributes = execution.SearchAttributes.Clone(),
@@ -220,61 +222,5 @@ internal sealed partial class WorkflowEngine
         }
 
         return info;
-    }
-
-    /// <summary>Visibility over the runs in memory, filtered and ordered by the query, one page at a time.</summary>
-    public ListWorkflowExecutionsResponse List(ListWorkflowExecutionsRequest request)
-    {
-        var query = ParseQuery(request.Namespace, request.Query);
-        var skip = request.NextPageToken.IsEmpty ? 0 : int.Parse(request.NextPageToken.ToStringUtf8(), System.Globalization.CultureInfo.InvariantCulture);
-        var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
-        lock (gate)
-        {
-            var ns = Ns(request.Namespace);
-            var matching = query.Sort(runsByRunId.Values.Where(r => r.Namespace == ns && query.Matches(r))).Skip(skip).Take(pageSize + 1).ToList();
-            var response = new ListWorkflowExecutionsResponse();
-            response.Executions.AddRange(matching.Take(pageSize).Select(Info));
-            if (matching.Count > pageSize)
-            {
-                response.NextPageToken = ByteStrings.Utf8((skip + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return response;
-        }
-    }
-
-    private VisibilityQuery ParseQuery(string ns, string? text)
-    {
-        lock (gate)
-        {
-            var resolved = Ns(ns);
-            return VisibilityQuery.Parse(text, name => searchAttributes.TypeOf(resolved, name));
-        }
-    }
-
-    public CountWorkflowExecutionsResponse Count(CountWorkflowExecutionsRequest request)
-    {
-        var query = ParseQuery(request.Namespace, request.Query);
-        lock (gate)
-        {
-            var ns = Ns(request.Namespace);
-            var matching = runsByRunId.Values.Where(r => r.Namespace == ns && query.Matches(r)).ToList();
-            var response = new CountWorkflowExecutionsResponse { Count = matching.Count };
-            if (query.GroupBy is not null)
-            {
-                foreach (var group in matching.GroupBy(r => r.Status).OrderBy(g => g.Key))
-                {
-                    var aggregation = new CountWorkflowExecutionsResponse.Types.AggregationGroup { Count = group.Count() };
-                    aggregation.GroupValues.Add(new Payload
-                    {
-                        Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Keyword") },
-                        Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(group.Key.ToString())),
-                    });
-                    response.Groups.Add(aggregation);
-                }
-            }
-
-            return response;
-        }
     }
 }

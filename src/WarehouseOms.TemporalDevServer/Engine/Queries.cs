@@ -63,6 +63,7 @@ internal sealed partial class WorkflowEngine
         }
         else
         {
+            PinForQuery(execution);
             Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, query));
         }
     }

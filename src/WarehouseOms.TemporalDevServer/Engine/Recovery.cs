@@ -5,7 +5,7 @@ using WarehouseOms.TemporalDevServer.Store;
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
-/// Start-up from a store, and retention. Recovery re-creates what was in flight from the stored state:
+/// Start-up from a store. Recovery re-creates what was in flight from the stored state:
 /// timers at their original fire time (one that fell due while the engine was down fires at once),
 /// workflow tasks waiting in their queue, and activity attempts. An attempt that was running when the
 /// process died is not guessed at: it times out by its own timeouts and is retried by its policy.
@@ -14,13 +14,15 @@ internal sealed partial class WorkflowEngine
 {
     private CancellationTokenSource? background;
     private Task? committer;
-    private Task? sweeper;
 
-    /// <summary>Loads every run still within retention and re-arms the open ones. Call before serving.</summary>
+    // "Closed after" a time no run reaches: the store hands back open runs only.
+    private static readonly DateTime OpenRunsOnly = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>Loads the open runs and re-arms them (closed ones are read back when a call names them). Call before serving.</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
         await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
-        var stored = await store.LoadAsync(Clock.Now - retention, cancellationToken).ConfigureAwait(false);
+        var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {
             var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History, s.RequestIds)).OrderBy(x => x.Ordinal).ToList();
@@ -44,7 +46,7 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Starts the committer and the retention sweep.</summary>
+    /// <summary>Starts the committer, the retention sweep and the eviction of closed runs.</summary>
     public void StartBackgroundWork()
     {
         background = new CancellationTokenSource();
@@ -53,10 +55,7 @@ internal sealed partial class WorkflowEngine
             committer = Task.Run(() => CommitLoopAsync(background.Token));
         }
 
-        if (!Clock.TimeSkipping)
-        {
-            sweeper = Task.Run(() => SweepLoopAsync(background.Token));
-        }
+        StartSweeps();
     }
 
     /// <summary>Writes what is left and stops the background work.</summary>
@@ -67,13 +66,11 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        await StopSweepsAsync().ConfigureAwait(false);
         await background.CancelAsync().ConfigureAwait(false);
-        foreach (var task in new[] { committer, sweeper })
+        if (committer is not null)
         {
-            if (task is not null)
-            {
-                await task.ConfigureAwait(false);
-            }
+            await committer.ConfigureAwait(false);
         }
 
         background.Dispose();
@@ -121,28 +118,6 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private async Task SweepLoopAsync(CancellationToken stop)
-    {
-        var interval = retention < TimeSpan.FromMinutes(10) ? retention : TimeSpan.FromMinutes(10);
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepAsync(stop).ConfigureAwait(false);
-                await Task.Delay(interval, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger?.LogWarning(ex, "Retention sweep failed; trying again in {Interval}", interval);
-                await Task.Delay(interval, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }
-
     private void RemoveFromIndexes(Execution x)
     {
         runsByRunId.Remove(x.RunId);
@@ -155,30 +130,7 @@ internal sealed partial class WorkflowEngine
                 runsById.Remove((x.Namespace, x.WorkflowId));
             }
         }
-    }
 
-    /// <summary>Deletes closed runs older than the retention period, from memory and from the store.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
-    {
-        List<(string, string)> expired;
-        lock (gate)
-        {
-            var cutoff = Clock.Now - retention;
-            var gone = runsByRunId.Values.Where(x => !x.IsOpen && x.CloseTime < cutoff && !dirty.Contains(x)).ToList();
-            foreach (var x in gone)
-            {
-                RemoveFromIndexes(x);
-            }
-
-            expired = gone.Select(x => (x.Namespace, x.RunId)).ToList();
-        }
-
-        if (expired.Count > 0)
-        {
-            await store.DeleteAsync(expired, cancellationToken).ConfigureAwait(false);
-            logger?.LogInformation("Retention: deleted {Count} closed runs", expired.Count);
-        }
-
-        return expired.Count;
+        Departed(x);
     }
 }

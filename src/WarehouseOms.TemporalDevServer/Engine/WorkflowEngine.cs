@@ -318,6 +318,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         {
             open.Add(execution);
         }
+
+        IndexForVisibility(execution);
     }
 
     public IReadOnlyList<Execution> AllRuns()

@@ -576,6 +576,7 @@ internal sealed partial class WorkflowEngine
 
         execution.Activities.Clear();
         open.Remove(execution);
+        AfterClose(execution);
         execution.NotifyClosed();
         AbortUpdates(execution);
 

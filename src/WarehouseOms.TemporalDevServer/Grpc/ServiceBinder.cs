@@ -8,8 +8,10 @@ namespace WarehouseOms.TemporalDevServer.Grpc;
 /// Binds handler methods to gRPC method names by hand, using the protobuf message classes shipped in the
 /// Temporalio package, so that no .proto file is copied into this project. Every answer, success or
 /// error, waits for <paramref name="durable"/>: what the call changed is committed before the caller hears of it.
+/// <paramref name="prepare"/> runs first, outside any lock (the engine reads back closed runs the request names).
 /// </summary>
-internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TService> context, string serviceName, Func<Task>? durable = null)
+internal sealed class ServiceBinder<TService>(
+    ServiceMethodProviderContext<TService> context, string serviceName, Func<Task>? durable = null, Func<IMessage, CancellationToken, Task>? prepare = null)
     where TService : class
 {
     public void Unary<TRequest, TResponse>(string name, Func<TService, TRequest, ServerCallContext, Task<TResponse>> handler)
@@ -32,7 +34,15 @@ internal sealed class ServiceBinder<TService>(ServiceMethodProviderContext<TServ
         where TResponse : class, IMessage<TResponse>, new()
     {
         var method = new Method<TRequest, TResponse>(MethodType.Unary, serviceName, name, MarshallerOf<TRequest>(), MarshallerOf<TResponse>());
-        context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, () => handler(service, request, call), waitForCommit));
+        context.AddUnaryMethod(method, [], (service, request, call) => Guard(name, async () =>
+        {
+            if (prepare is not null)
+            {
+                await prepare(request, call.CancellationToken).ConfigureAwait(false);
+            }
+
+            return await handler(service, request, call).ConfigureAwait(false);
+        }, waitForCommit));
     }
 
     private Task Durable() => durable is null ? Task.CompletedTask : durable();

@@ -114,10 +114,10 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
         engine.QueryAsync(request, context.CancellationToken);
 
     public Task<ListWorkflowExecutionsResponse> ListWorkflowExecutions(ListWorkflowExecutionsRequest request, ServerCallContext context) =>
-        Task.FromResult(engine.List(request));
+        engine.ListAsync(request, context.CancellationToken);
 
     public Task<CountWorkflowExecutionsResponse> CountWorkflowExecutions(CountWorkflowExecutionsRequest request, ServerCallContext context) =>
-        Task.FromResult(engine.Count(request));
+        engine.CountAsync(request, context.CancellationToken);
 
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context)
     {
@@ -192,7 +192,7 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WorkflowServiceHandlers> context)
     {
-        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService", engine.DurableAsync);
+        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService", engine.DurableAsync, engine.PrepareAsync);
         b.Unary<GetSystemInfoRequest, GetSystemInfoResponse>(nameof(WorkflowServiceHandlers.GetSystemInfo), (s, r, c) => s.GetSystemInfo(r, c));
         b.Unary<DescribeNamespaceRequest, DescribeNamespaceResponse>(nameof(WorkflowServiceHandlers.DescribeNamespace), (s, r, c) => s.DescribeNamespace(r, c));
         b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));

@@ -22,6 +22,18 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Deletes closed runs (retention) with their history.</summary>
     Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One run read back (a closed run that left memory): by run ID, or the workflow ID's latest run when
+    /// <paramref name="runId"/> is null; null when there is none, or it closed before <paramref name="closedAfter"/>.
+    /// </summary>
+    Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken);
+
+    /// <summary>Visibility: one batch of a namespace's runs in start-time order, narrowed by the scan's equalities.</summary>
+    Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken);
+
+    /// <summary>Retention: deletes up to <paramref name="limit"/> runs closed before <paramref name="cutoff"/>, with their history; returns them.</summary>
+    Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken);
+
     /// <summary>Custom search attributes as registered (a null type: removed), in registration order.</summary>
     Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken);
 
@@ -37,6 +49,26 @@ internal sealed record SearchAttributeChange(string Namespace, string Name, Temp
 
 /// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
 internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History, IReadOnlyList<string> RequestIds);
+
+/// <summary>
+/// A visibility scan: runs of <paramref name="Namespace"/> open or closed at or after <paramref name="ClosedAfter"/>,
+/// matching every equality given, newest start first (oldest with <paramref name="Ascending"/>), strictly after
+/// the (start time, ordinal) position <paramref name="After"/>, at most <paramref name="Limit"/> of them.
+/// </summary>
+internal sealed record RunScan(
+    string Namespace,
+    DateTime ClosedAfter,
+    int? Status,
+    string? WorkflowType,
+    string? WorkflowId,
+    string? TaskQueue,
+    string? RunId,
+    bool Ascending,
+    (DateTime StartTime, long Ordinal)? After,
+    int Limit);
+
+/// <summary>A run as a visibility scan returns it: its state, history length, and its position in the scan order.</summary>
+internal sealed record StoredRun(byte[] State, int HistoryLength, DateTime StartTime, long Ordinal);
 
 /// <summary>One execution's change inside a commit batch.</summary>
 internal sealed record ExecutionChange(

@@ -14,6 +14,16 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task DeleteAsync(IReadOnlyList<(string Namespace, string RunId)> runs, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    // Every run lives in memory until retention: nothing is ever read back.
+    public Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken) =>
+        Task.FromResult<StoredExecution?>(null);
+
+    public Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredRun>>([]);
+
+    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<(string Namespace, string RunId)>>([]);
+
     public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<SearchAttributeChange>>([]);
 

@@ -150,7 +150,4 @@ public sealed class SearchAttributeTests(LocalEnvironmentFixture fixture, ITestO
 
     private Task<ListSearchAttributesResponse> ListAsync() =>
         Client.OperatorService.ListSearchAttributesAsync(new() { Namespace = Client.Options.Namespace }, Rpc);
-
-    private async Task<long> CountAsync(string query) =>
-        (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
 }

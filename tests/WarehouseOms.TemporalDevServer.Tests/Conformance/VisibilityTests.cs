@@ -91,17 +91,4 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
         Assert.Contains("invalid query", error.Message, StringComparison.Ordinal);
     }
-
-    private async Task<long> CountAsync(string query) => (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
-
-    private async Task<List<string>> ListIdsAsync(string query)
-    {
-        var ids = new List<string>();
-        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
-        {
-            ids.Add(run.Id);
-        }
-
-        return ids;
-    }
 }

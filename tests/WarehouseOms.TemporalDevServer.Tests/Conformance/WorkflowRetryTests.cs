@@ -72,6 +72,4 @@ public sealed class WorkflowRetryTests(LocalEnvironmentFixture fixture, ITestOut
         Assert.Equal("MaximumAttemptsReached: attempt 3", result);
         Assert.Equal(1, failures);
     }
-
-    private async Task<long> CountAsync(string query) => (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
 }

@@ -39,3 +39,9 @@ public sealed class LimitsCollection : ICollectionFixture<SmallLimitsEnvironment
 {
     public const string Name = "Dev server: small size limits";
 }
+
+[CollectionDefinition(Name)]
+public sealed class ShortRetentionCollection : ICollectionFixture<ShortRetentionEnvironmentFixture>
+{
+    public const string Name = "Dev server: short retention";
+}

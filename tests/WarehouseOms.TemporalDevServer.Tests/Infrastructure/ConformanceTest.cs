@@ -65,6 +65,21 @@ public abstract class ConformanceTest : IDisposable
         await worker.ExecuteAsync(body, Deadline);
     }
 
+    /// <summary>CountWorkflowExecutions of a list query, bound to the test deadline.</summary>
+    protected async Task<long> CountAsync(string query) => (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
+
+    /// <summary>The workflow IDs a list query returns, every page, in order.</summary>
+    protected async Task<List<string>> ListIdsAsync(string query)
+    {
+        var ids = new List<string>();
+        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
+        {
+            ids.Add(run.Id);
+        }
+
+        return ids;
+    }
+
     public void Dispose()
     {
         deadline.Dispose();

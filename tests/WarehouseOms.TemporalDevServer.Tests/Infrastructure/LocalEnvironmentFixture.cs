@@ -20,12 +20,18 @@ public class LocalEnvironmentFixture : IAsyncLifetime
     public WorkflowEnvironment Environment =>
         environment ?? throw new InvalidOperationException("The dev server has not started");
 
+    /// <summary>The PostgreSQL store's connection string when the server keeps its state there, else null.</summary>
+    public string? StoreConnectionString => store?.ConnectionString;
+
     /// <summary><c>KEY=VALUE</c> pairs passed as <c>--dynamic-config-value</c>, as the Temporal CLI takes them.</summary>
     protected virtual IEnumerable<string> DynamicConfig => [];
 
+    /// <summary>Further arguments for the server's command line.</summary>
+    protected virtual IEnumerable<string> ServerArgs => [];
+
     public async Task InitializeAsync()
     {
-        var extraArgs = DynamicConfig.SelectMany(value => new[] { "--dynamic-config-value", value }).ToList();
+        var extraArgs = DynamicConfig.SelectMany(value => new[] { "--dynamic-config-value", value }).Concat(ServerArgs).ToList();
         if (string.Equals(System.Environment.GetEnvironmentVariable(StoreVariable), "postgres", StringComparison.OrdinalIgnoreCase))
         {
             store = await DurableStore.CreateAsync();
@@ -78,6 +84,14 @@ public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
         $"limit.historyCount.suggestContinueAsNew={HistoryCountSuggestContinueAsNew}",
         "limit.historySize.suggestContinueAsNew=4096",
     ];
+}
+
+/// <summary>A dev server whose namespace keeps closed runs for <see cref="Retention"/> only.</summary>
+public sealed class ShortRetentionEnvironmentFixture : LocalEnvironmentFixture
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromSeconds(3);
+
+    protected override IEnumerable<string> ServerArgs => ["--retention", "3s"];
 }
 
 /// <summary>

@@ -16,13 +16,26 @@ internal sealed class VisibilityQuery
 {
     private readonly Func<Execution, bool> filter;
 
-    private VisibilityQuery(Func<Execution, bool> filter, string? orderBy, bool descending, string? groupBy)
+    private VisibilityQuery(Func<Execution, bool> filter, string? orderBy, bool descending, string? groupBy, IReadOnlyDictionary<string, string>? equalities = null)
     {
         this.filter = filter;
         OrderBy = orderBy;
         Descending = descending;
         GroupBy = groupBy;
+        Equalities = equalities ?? new Dictionary<string, string>();
     }
+
+    /// <summary>Fields that every match has equal to a value (<c>Field = 'value'</c> joined by top-level AND): what an index can narrow by.</summary>
+    public IReadOnlyDictionary<string, string> Equalities { get; }
+
+    /// <summary>Fields an index can narrow by (<see cref="Equalities"/> of these are collected).</summary>
+    internal static readonly HashSet<string> IndexedFields = ["WorkflowId", "WorkflowType", "RunId", "TaskQueue", "ExecutionStatus"];
+
+    /// <summary>The order is start time (newest first unless ascending): what the indexes and the store's scans keep.</summary>
+    public bool InStartOrder => OrderBy is null or "StartTime" or "ExecutionTime";
+
+    /// <summary>Start time ascending (ORDER BY StartTime / ExecutionTime ASC).</summary>
+    public bool Ascending => OrderBy is not null && !Descending;
 
     public string? OrderBy { get; }
 
@@ -201,9 +214,10 @@ internal sealed class VisibilityQuery
         public VisibilityQuery Query()
         {
             Func<Execution, bool> filter = _ => true;
+            Dictionary<string, string>? equalities = null;
             if (Current is { } first && !first.Is("ORDER") && !first.Is("GROUP"))
             {
-                filter = Or();
+                (filter, equalities) = Or();
             }
 
             string? orderBy = null;
@@ -239,39 +253,46 @@ internal sealed class VisibilityQuery
                 throw Bad(text, $"unexpected '{extra.Text}' at {extra.Position}");
             }
 
-            return new VisibilityQuery(filter, orderBy, descending, groupBy);
+            return new VisibilityQuery(filter, orderBy, descending, groupBy, equalities);
         }
 
-        private Func<Execution, bool> Or()
+        // Each level returns its filter and the equalities every match satisfies (null: none known).
+        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) Or()
         {
-            var left = And();
+            var (left, equalities) = And();
             while (Accept("OR"))
             {
-                var (a, b) = (left, And());
+                var (a, (b, _)) = (left, And());
                 left = r => a(r) || b(r);
+                equalities = null;
             }
 
-            return left;
+            return (left, equalities);
         }
 
-        private Func<Execution, bool> And()
+        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) And()
         {
-            var left = Not();
+            var (left, equalities) = Not();
             while (Accept("AND"))
             {
-                var (a, b) = (left, Not());
+                var (a, (b, more)) = (left, Not());
                 left = r => a(r) && b(r);
+                foreach (var (field, value) in more ?? [])
+                {
+                    equalities ??= [];
+                    equalities.TryAdd(field, value);
+                }
             }
 
-            return left;
+            return (left, equalities);
         }
 
-        private Func<Execution, bool> Not()
+        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) Not()
         {
             if (Accept("NOT"))
             {
-                var inner = Not();
-                return r => !inner(r);
+                var (inner, _) = Not();
+                return (r => !inner(r), null);
             }
 
             if (Accept("("))
@@ -281,8 +302,18 @@ internal sealed class VisibilityQuery
                 return inner;
             }
 
-            return Predicate();
+            var start = position;
+            var predicate = Predicate();
+            // Field = 'text' on an indexed field: three tokens, the middle one "=".
+            return position - start == 3 && tokens[start + 1].Text == "=" && tokens[start + 2].Kind == TokenKind.String &&
+                IndexedFields.Contains(tokens[start].Text)
+                ? (predicate, new Dictionary<string, string> { [tokens[start].Text] = Canonical(tokens[start].Text, tokens[start + 2].Text) })
+                : (predicate, null);
         }
+
+        // Status literals are case-insensitive: the index keys on the enum name.
+        private static string Canonical(string field, string literal) =>
+            field == "ExecutionStatus" && Statuses.TryGetValue(literal, out var status) ? status : literal;
 
         private Func<Execution, bool> Predicate()
         {

@@ -217,6 +217,142 @@ internal sealed class PostgresEngineStore : IEngineStore
             return true;
         }, cancellationToken);
 
+    // Reads go through pooled connections of their own: they need no lock and must not queue behind commits.
+    public async Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        string foundRun;
+        byte[] state;
+        await using (var command = new NpgsqlCommand(
+            runId is null
+                ? $"SELECT run_id, state, close_time FROM {schema}.executions WHERE namespace = @ns AND workflow_id = @wid ORDER BY ordinal DESC LIMIT 1"
+                : $"SELECT run_id, state, close_time FROM {schema}.executions WHERE namespace = @ns AND run_id = @run AND workflow_id = @wid",
+            connection))
+        {
+            command.Parameters.AddWithValue("ns", ns);
+            command.Parameters.AddWithValue("wid", workflowId);
+            command.Parameters.AddWithValue("run", runId ?? string.Empty);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ||
+                (!reader.IsDBNull(2) && reader.GetFieldValue<DateTime>(2) < closedAfter))
+            {
+                return null;
+            }
+
+            foundRun = reader.GetString(0);
+            state = (byte[])reader[1];
+        }
+
+        var history = new List<byte[]>();
+        var requestIds = new List<string>();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"SELECT data FROM {schema}.history_events WHERE namespace = $1 AND run_id = $2 ORDER BY event_id")
+                {
+                    Parameters = { new() { Value = ns }, new() { Value = foundRun } },
+                },
+                new NpgsqlBatchCommand($"SELECT request_id FROM {schema}.request_ids WHERE namespace = $1 AND run_id = $2")
+                {
+                    Parameters = { new() { Value = ns }, new() { Value = foundRun } },
+                },
+            },
+        };
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                history.Add((byte[])reader[0]);
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                requestIds.Add(reader.GetString(0));
+            }
+        }
+
+        return new StoredExecution(state, history, requestIds);
+    }
+
+    public async Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken)
+    {
+        var where = new StringBuilder("e.namespace = @ns AND (e.close_time IS NULL OR e.close_time >= @cutoff)");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.Parameters.AddWithValue("ns", scan.Namespace);
+        command.Parameters.AddWithValue("cutoff", scan.ClosedAfter);
+        void Equal(string column, object? value)
+        {
+            if (value is not null)
+            {
+                where.Append(CultureInfo.InvariantCulture, $" AND e.{column} = @{column}");
+                command.Parameters.AddWithValue(column, value);
+            }
+        }
+
+        Equal("status", scan.Status is { } status ? (short)status : null);
+        Equal("workflow_type", scan.WorkflowType);
+        Equal("workflow_id", scan.WorkflowId);
+        Equal("task_queue", scan.TaskQueue);
+        Equal("run_id", scan.RunId);
+        var direction = scan.Ascending ? "ASC" : "DESC";
+        if (scan.After is { } after)
+        {
+            where.Append(scan.Ascending ? " AND (e.start_time, e.ordinal) > (@after_time, @after_ordinal)" : " AND (e.start_time, e.ordinal) < (@after_time, @after_ordinal)");
+            command.Parameters.AddWithValue("after_time", after.StartTime);
+            command.Parameters.AddWithValue("after_ordinal", after.Ordinal);
+        }
+
+        command.Parameters.AddWithValue("limit", scan.Limit);
+        command.CommandText =
+            $"""
+            SELECT e.state, e.start_time, e.ordinal,
+                   (SELECT coalesce(max(h.event_id), 0) FROM {schema}.history_events h WHERE h.namespace = e.namespace AND h.run_id = e.run_id)
+            FROM {schema}.executions e
+            WHERE {where}
+            ORDER BY e.start_time {direction}, e.ordinal {direction}
+            LIMIT @limit
+            """;
+        var runs = new List<StoredRun>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add(new StoredRun((byte[])reader[0], (int)reader.GetInt64(3), reader.GetFieldValue<DateTime>(1), reader.GetInt64(2)));
+        }
+
+        return runs;
+    }
+
+    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                WITH gone AS (
+                    DELETE FROM {schema}.executions e
+                    WHERE (e.namespace, e.run_id) IN (
+                        SELECT namespace, run_id FROM {schema}.executions WHERE close_time < @cutoff ORDER BY close_time LIMIT @limit)
+                    RETURNING e.namespace, e.run_id),
+                requests AS (
+                    DELETE FROM {schema}.request_ids r USING gone WHERE r.namespace = gone.namespace AND r.run_id = gone.run_id),
+                history AS (
+                    DELETE FROM {schema}.history_events h USING gone WHERE h.namespace = gone.namespace AND h.run_id = gone.run_id)
+                SELECT namespace, run_id FROM gone
+                """, connection);
+            command.Parameters.AddWithValue("cutoff", cutoff);
+            command.Parameters.AddWithValue("limit", limit);
+            var gone = new List<(string, string)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                gone.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            return (IReadOnlyList<(string, string)>)gone;
+        }, cancellationToken);
+
     public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {

@@ -68,6 +68,13 @@ internal static partial class PostgresSchema
             request_id text NOT NULL,
             PRIMARY KEY (namespace, run_id, request_id));
         """,
+        // Visibility: list and count read runs in start order, narrowed by status, type or task queue.
+        $"""
+        CREATE INDEX executions_by_start ON {s}.executions (namespace, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_by_status ON {s}.executions (namespace, status, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_by_type ON {s}.executions (namespace, workflow_type, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_by_queue ON {s}.executions (namespace, task_queue, start_time DESC, ordinal DESC);
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -1,0 +1,337 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using WarehouseOms.TemporalDevServer.Engine.Visibility;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Bounded cost. With the durable store, memory holds open runs only: a closed run leaves memory once its
+/// close is committed and is read back from the store when a call names it (<see cref="PrepareAsync"/>,
+/// before the handler takes the lock). With the in-memory store closed runs stay until retention. Both
+/// retention and eviction run on the engine clock in small batches, so the lock is never held for long;
+/// the store's share of retention (deleting rows) runs outside the lock.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private const int BatchPerTick = 1000;
+    private static readonly TimeSpan EvictionTick = TimeSpan.FromSeconds(1);
+
+    // A closed run read back for a call stays a little, for the calls that usually follow (describe, history, list).
+    private static readonly TimeSpan ReadBackLinger = TimeSpan.FromSeconds(30);
+
+    // Lets other callers take the lock between two full batches.
+    private static readonly TimeSpan NextBatchDelay = TimeSpan.FromMilliseconds(10);
+
+    private readonly PriorityQueue<Execution, DateTime> evictionDue = new();
+    private readonly Dictionary<Execution, DateTime> pinnedUntil = [];
+    private readonly Queue<Execution> closedInOrder = new();
+    private VisibilityIndex? visibility;
+    private Task? storeSweep;
+    private bool backgroundStopped;
+
+    // Bumped whenever a run leaves memory: a read-back that raced with it looks again.
+    private long departures;
+
+    private bool EvictsClosedRuns => store.IsDurable;
+
+    /// <summary>The in-memory visibility index (in-memory store only: the durable store lists from the store).</summary>
+    private VisibilityIndex Visibility => visibility ??= new VisibilityIndex();
+
+    private TimeSpan SweepInterval =>
+        TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(1).Ticks));
+
+    /// <summary>Called by <see cref="CloseRun"/>: the run is closed; schedule its eviction or its retention.</summary>
+    private void AfterClose(Execution x)
+    {
+        if (EvictsClosedRuns)
+        {
+            evictionDue.Enqueue(x, Clock.Now);
+        }
+        else
+        {
+            Visibility.Closed(x);
+            closedInOrder.Enqueue(x);
+        }
+    }
+
+    private void IndexForVisibility(Execution x)
+    {
+        if (!EvictsClosedRuns)
+        {
+            Visibility.Add(x);
+        }
+    }
+
+    private void Departed(Execution x)
+    {
+        visibility?.Remove(x);
+        pinnedUntil.Remove(x);
+        departures++;
+    }
+
+    /// <summary>Keeps a run in memory while a worker answers a query about it (its answer finds the run by ID).</summary>
+    private void PinForQuery(Execution x)
+    {
+        if (EvictsClosedRuns)
+        {
+            pinnedUntil[x] = Clock.Now + QueryTimeout + EvictionTick;
+        }
+    }
+
+    private bool IsResident(Execution x) => runsByRunId.TryGetValue(x.RunId, out var resident) && resident == x;
+
+    private void StartSweeps()
+    {
+        lock (gate)
+        {
+            backgroundStopped = false;
+            // Time skipping never sweeps: a recurring timer would be the next timer to skip to.
+            if (!Clock.TimeSkipping)
+            {
+                Clock.Schedule(SweepInterval, Sweep);
+            }
+
+            if (EvictsClosedRuns)
+            {
+                Clock.Schedule(EvictionTick, EvictClosedRuns);
+            }
+        }
+    }
+
+    private async Task StopSweepsAsync()
+    {
+        Task? running;
+        lock (gate)
+        {
+            backgroundStopped = true;
+            running = storeSweep;
+        }
+
+        if (running is not null)
+        {
+            await running.ConfigureAwait(false);
+        }
+    }
+
+    // ---- eviction (durable store) ----
+
+    // On the clock thread, under the lock.
+    private void EvictClosedRuns()
+    {
+        if (backgroundStopped)
+        {
+            return;
+        }
+
+        var now = Clock.Now;
+        var handled = 0;
+        while (handled < BatchPerTick && evictionDue.TryPeek(out var x, out var due) && due <= now)
+        {
+            evictionDue.Dequeue();
+            handled++;
+            if (!TryEvict(x, now))
+            {
+                evictionDue.Enqueue(x, now + EvictionTick);
+            }
+        }
+
+        Clock.Schedule(handled == BatchPerTick ? NextBatchDelay : EvictionTick, EvictClosedRuns);
+    }
+
+    /// <summary>False: not yet (its close is not committed, a query holds it, or it is the latest run and older ones are held).</summary>
+    private bool TryEvict(Execution x, DateTime now)
+    {
+        if (!IsResident(x) || x.IsOpen)
+        {
+            return true;
+        }
+
+        if (dirty.Contains(x) || x.PersistedEventCount < x.History.Count ||
+            (pinnedUntil.TryGetValue(x, out var until) && until > now))
+        {
+            return false;
+        }
+
+        // A workflow ID's last run in memory must stay its latest run: it goes last.
+        if (runsById.TryGetValue((x.Namespace, x.WorkflowId), out var runs) && runs.Count > 1 && runs[^1] == x)
+        {
+            return false;
+        }
+
+        RemoveFromIndexes(x);
+        return true;
+    }
+
+    /// <summary>
+    /// Before a call: every execution it names that is not in memory but in the store (a closed run that
+    /// left memory) is read back, so that the handler finds it under the lock as before.
+    /// </summary>
+    public async Task PrepareAsync(IMessage request, CancellationToken cancellationToken)
+    {
+        if (!EvictsClosedRuns)
+        {
+            return;
+        }
+
+        foreach (var (ns, workflowId, runId) in ExecutionRefs.Of(request))
+        {
+            await ReadBackAsync(ns, workflowId, string.IsNullOrEmpty(runId) ? null : runId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadBackAsync(string ns, string workflowId, string? runId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            long seen;
+            lock (gate)
+            {
+                if (!NamespaceKnown(ns, out ns) || InMemory(ns, workflowId, runId))
+                {
+                    return;
+                }
+
+                seen = departures;
+            }
+
+            var stored = await store.LoadRunAsync(ns, workflowId, runId, Clock.Now - retention, cancellationToken).ConfigureAwait(false);
+            var run = stored is null ? null : ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State), stored.History, stored.RequestIds);
+            lock (gate)
+            {
+                if (InMemory(ns, workflowId, runId))
+                {
+                    return;
+                }
+
+                if (departures != seen)
+                {
+                    continue; // a run left memory meanwhile (it may be the one read): look again
+                }
+
+                if (run is not null && !run.IsOpen)
+                {
+                    AdmitReadBack(run, latest: runId is null);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private bool NamespaceKnown(string ns, out string resolved)
+    {
+        resolved = string.IsNullOrEmpty(ns) ? DefaultNamespace : ns;
+        return namespaces.Contains(resolved);
+    }
+
+    private bool InMemory(string ns, string workflowId, string? runId) =>
+        runId is null ? runsById.ContainsKey((ns, workflowId)) : runsByRunId.ContainsKey(runId);
+
+    private void AdmitReadBack(Execution run, bool latest)
+    {
+        if (runsByRunId.TryGetValue(run.RunId, out var resident))
+        {
+            run = resident;
+        }
+        else
+        {
+            runsByRunId[run.RunId] = run;
+            evictionDue.Enqueue(run, Clock.Now + ReadBackLinger);
+        }
+
+        // Only the latest run joins its workflow ID's list, which then holds exactly the latest.
+        if (latest && !runsById.ContainsKey((run.Namespace, run.WorkflowId)))
+        {
+            runsById[(run.Namespace, run.WorkflowId)] = [run];
+        }
+    }
+
+    // ---- retention ----
+
+    // On the clock thread, under the lock: closed runs past retention leave memory (in-memory store), and
+    // the store deletes its own in the background.
+    private void Sweep()
+    {
+        if (backgroundStopped)
+        {
+            return;
+        }
+
+        var cutoff = Clock.Now - retention;
+        var removed = 0;
+        while (removed < BatchPerTick && closedInOrder.TryPeek(out var x) && x.CloseTime < cutoff)
+        {
+            closedInOrder.Dequeue();
+            if (IsResident(x))
+            {
+                RemoveFromIndexes(x);
+                removed++;
+            }
+        }
+
+        if (removed > 0)
+        {
+            logger?.LogInformation("Retention: {Count} closed runs removed from memory", removed);
+        }
+
+        // Durable store: the closed runs in memory are the few not yet evicted or read back for a call.
+        foreach (var (x, _) in evictionDue.UnorderedItems.Where(e => e.Element.CloseTime < cutoff && IsResident(e.Element)).ToList())
+        {
+            RemoveFromIndexes(x);
+            removed++;
+        }
+
+        if (store.IsDurable && storeSweep is not { IsCompleted: false })
+        {
+            storeSweep = Task.Run(() => SweepStoreAsync(cutoff));
+        }
+
+        Clock.Schedule(removed == BatchPerTick ? NextBatchDelay : SweepInterval, Sweep);
+    }
+
+    private async Task SweepStoreAsync(DateTime cutoff)
+    {
+        var total = 0;
+        try
+        {
+            while (true)
+            {
+                lock (gate)
+                {
+                    if (backgroundStopped)
+                    {
+                        return;
+                    }
+                }
+
+                var gone = await store.DeleteClosedBeforeAsync(cutoff, BatchPerTick, CancellationToken.None).ConfigureAwait(false);
+                total += gone.Count;
+                lock (gate)
+                {
+                    foreach (var (_, runId) in gone)
+                    {
+                        if (runsByRunId.TryGetValue(runId, out var x) && !x.IsOpen)
+                        {
+                            RemoveFromIndexes(x);
+                        }
+                    }
+                }
+
+                if (gone.Count < BatchPerTick)
+                {
+                    break;
+                }
+            }
+
+            if (total > 0)
+            {
+                logger?.LogInformation("Retention: deleted {Count} closed runs from the store", total);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger?.LogWarning(ex, "Retention sweep of the store failed; the next sweep tries again");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Globalization;
+using Google.Protobuf;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine.Visibility;
+using WarehouseOms.TemporalDevServer.Store;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// List and count. In-memory store: from the visibility index under the lock, touching only the runs the
+/// query's equalities allow and stopping once a page is full. Durable store: from the store (closed runs
+/// are not in memory), after every change made so far is committed, without the lock.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private const int ScanBatch = 500;
+
+    public async Task<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest request, CancellationToken ct)
+    {
+        var (ns, query) = ParseQuery(request.Namespace, request.Query);
+        var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
+        var (after, skip) = ReadPageToken(request.NextPageToken, query);
+        var response = new ListWorkflowExecutionsResponse();
+        List<(Execution Run, int? HistoryLength, (DateTime StartTime, long Ordinal) Key)> page;
+        if (store.IsDurable)
+        {
+            await DurableAsync().ConfigureAwait(false);
+            page = await StoredMatchesAsync(ns, query, after, query.InStartOrder ? pageSize + 1 : int.MaxValue, ct).ConfigureAwait(false);
+            if (!query.InStartOrder)
+            {
+                var byRun = page.ToDictionary(m => m.Run);
+                page = query.Sort(page.Select(m => m.Run)).Skip(skip).Take(pageSize + 1).Select(r => byRun[r]).ToList();
+            }
+
+            response.Executions.AddRange(page.Take(pageSize).Select(m => Info(m.Run, m.HistoryLength)));
+        }
+        else
+        {
+            lock (gate)
+            {
+                var matching = Visibility.Candidates(ns, query, RunsOf(ns), after).Where(query.Matches);
+                if (!query.InStartOrder)
+                {
+                    matching = query.Sort(matching).Skip(skip);
+                }
+
+                page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, (x.StartTime, x.Ordinal))).ToList();
+                response.Executions.AddRange(page.Take(pageSize).Select(m => Info(m.Run)));
+            }
+        }
+
+        if (page.Count > pageSize)
+        {
+            var last = page[pageSize - 1].Key;
+            response.NextPageToken = ByteStrings.Utf8(query.InStartOrder
+                ? string.Create(CultureInfo.InvariantCulture, $"k:{last.StartTime.Ticks}:{last.Ordinal}")
+                : string.Create(CultureInfo.InvariantCulture, $"o:{skip + pageSize}"));
+        }
+
+        return response;
+    }
+
+    public async Task<CountWorkflowExecutionsResponse> CountAsync(CountWorkflowExecutionsRequest request, CancellationToken ct)
+    {
+        var (ns, query) = ParseQuery(request.Namespace, request.Query);
+        Dictionary<WorkflowExecutionStatus, long> byStatus;
+        if (store.IsDurable)
+        {
+            await DurableAsync().ConfigureAwait(false);
+            var matches = await StoredMatchesAsync(ns, query, null, int.MaxValue, ct).ConfigureAwait(false);
+            byStatus = matches.GroupBy(m => m.Run.Status).ToDictionary(g => g.Key, g => (long)g.Count());
+        }
+        else
+        {
+            lock (gate)
+            {
+                byStatus = Visibility.Candidates(ns, query, RunsOf(ns), null).Where(query.Matches)
+                    .GroupBy(r => r.Status).ToDictionary(g => g.Key, g => (long)g.Count());
+            }
+        }
+
+        var response = new CountWorkflowExecutionsResponse { Count = byStatus.Values.Sum() };
+        if (query.GroupBy is not null)
+        {
+            foreach (var (status, count) in byStatus.OrderBy(g => g.Key))
+            {
+                var aggregation = new CountWorkflowExecutionsResponse.Types.AggregationGroup { Count = count };
+                aggregation.GroupValues.Add(new Payload
+                {
+                    Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Keyword") },
+                    Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(status.ToString())),
+                });
+                response.Groups.Add(aggregation);
+            }
+        }
+
+        return response;
+    }
+
+    private (string Namespace, VisibilityQuery Query) ParseQuery(string ns, string? text)
+    {
+        lock (gate)
+        {
+            var resolved = Ns(ns);
+            return (resolved, VisibilityQuery.Parse(text, name => searchAttributes.TypeOf(resolved, name)));
+        }
+    }
+
+    private Func<string, IReadOnlyList<Execution>> RunsOf(string ns) =>
+        workflowId => runsById.TryGetValue((ns, workflowId), out var runs) ? runs : [];
+
+    /// <summary>In start order: the position after the last run returned; in any other order: how many to skip.</summary>
+    private static ((DateTime StartTime, long Ordinal)? After, int Skip) ReadPageToken(ByteString token, VisibilityQuery query)
+    {
+        if (token.IsEmpty)
+        {
+            return (null, 0);
+        }
+
+        var parts = token.ToStringUtf8().Split(':');
+        try
+        {
+            return parts switch
+            {
+                ["k", var ticks, var ordinal] when query.InStartOrder =>
+                    ((new DateTime(long.Parse(ticks, CultureInfo.InvariantCulture), DateTimeKind.Utc), long.Parse(ordinal, CultureInfo.InvariantCulture)), 0),
+                ["o", var skip] when !query.InStartOrder => (null, int.Parse(skip, CultureInfo.InvariantCulture)),
+                _ => throw Errors.InvalidArgument("invalid page token: it belongs to a query of another order"),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentOutOfRangeException)
+        {
+            throw Errors.InvalidArgument("invalid page token");
+        }
+    }
+
+    /// <summary>
+    /// Matching runs from the store, in start order, up to <paramref name="limit"/>: the store narrows by the
+    /// query's equalities and pages through runs in batches; the query's whole filter decides each run.
+    /// </summary>
+    private async Task<List<(Execution Run, int? HistoryLength, (DateTime StartTime, long Ordinal) Key)>> StoredMatchesAsync(
+        string ns, VisibilityQuery query, (DateTime StartTime, long Ordinal)? after, int limit, CancellationToken ct)
+    {
+        var eq = query.Equalities;
+        var scan = new RunScan(
+            ns,
+            Clock.Now - retention,
+            eq.TryGetValue("ExecutionStatus", out var status) ? (int?)Enum.Parse<WorkflowExecutionStatus>(status) : null,
+            eq.GetValueOrDefault("WorkflowType"),
+            eq.GetValueOrDefault("WorkflowId"),
+            eq.GetValueOrDefault("TaskQueue"),
+            eq.GetValueOrDefault("RunId"),
+            query.Ascending,
+            after,
+            ScanBatch);
+        var matches = new List<(Execution, int?, (DateTime, long))>();
+        while (true)
+        {
+            var rows = await store.ScanRunsAsync(scan, ct).ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                var run = ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(row.State), [], []);
+                if (query.Matches(run))
+                {
+                    matches.Add((run, row.HistoryLength, (row.StartTime, row.Ordinal)));
+                    if (matches.Count == limit)
+                    {
+                        return matches;
+                    }
+                }
+            }
+
+            if (rows.Count < scan.Limit)
+            {
+                return matches;
+            }
+
+            scan = scan with { After = (rows[^1].StartTime, rows[^1].Ordinal) };
+        }
+    }
+}

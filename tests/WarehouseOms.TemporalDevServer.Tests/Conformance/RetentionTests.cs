@@ -1,0 +1,96 @@
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// Namespace retention: a closed run is gone once its retention has passed — NOT_FOUND for describe and
+/// history, absent from list and count, deleted from the store — while open runs stay; DescribeNamespace
+/// reports the retention the server applies.
+/// </summary>
+[Collection(ShortRetentionCollection.Name)]
+public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task DescribeNamespace_ReportsTheRetentionApplied()
+    {
+        var described = await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc);
+        Assert.Equal(ShortRetentionEnvironmentFixture.Retention, described.Config.WorkflowExecutionRetentionTtl.ToTimeSpan());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ClosedRun_PastRetention_IsGoneEverywhere_OpenRunStays()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
+        {
+            var closed = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("closed"), Options("retained"));
+            var open = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("open"), Options("kept"));
+            await closed.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await closed.GetResultAsync(rpcOptions: Rpc);
+            var runId = (await closed.DescribeAsync(new() { Rpc = Rpc })).RunId;
+
+            await Eventually.UntilAsync(() => DescribeCodeAsync(closed), code => code == RpcException.StatusCode.NotFound, "retention to remove the closed run", cancellationToken: Deadline);
+            Assert.Equal(0, await CountAsync($"WorkflowId = '{closed.Id}'"));
+            var byRunId = await Assert.ThrowsAsync<RpcException>(() => Client.GetWorkflowHandle(closed.Id, runId).FetchHistoryAsync(HistoryRpc));
+            Assert.Equal(RpcException.StatusCode.NotFound, byRunId.Code);
+            Assert.Empty(await ListIdsAsync($"WorkflowId = '{closed.Id}'"));
+            if (fixture.StoreConnectionString is { } store)
+            {
+                await Eventually.UntilAsync(() => StoreRowsAsync(store, runId), rows => rows == 0, "retention to delete the run from the store", cancellationToken: Deadline);
+            }
+
+            Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Running, (await open.DescribeAsync(new() { Rpc = Rpc })).Status);
+            Assert.Equal(1, await CountAsync($"WorkflowId = '{open.Id}' AND ExecutionStatus = 'Running'"));
+            await open.TerminateAsync("cleanup", new() { Rpc = Rpc });
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task WorkflowId_OfARunPastRetention_CanBeStartedAgain_EvenWhenDuplicatesAreRejected()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
+        {
+            var options = Options("reused");
+            options.IdReusePolicy = Temporalio.Api.Enums.V1.WorkflowIdReusePolicy.RejectDuplicate;
+            var first = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("first"), options);
+            await first.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await first.GetResultAsync(rpcOptions: Rpc);
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("again"), options));
+
+            await Eventually.UntilAsync(() => DescribeCodeAsync(first), code => code == RpcException.StatusCode.NotFound, "retention to remove the first run", cancellationToken: Deadline);
+            var second = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("second"), options);
+            Assert.NotEqual(first.ResultRunId, second.ResultRunId);
+            await second.TerminateAsync("cleanup", new() { Rpc = Rpc });
+        });
+    }
+
+    private async Task<RpcException.StatusCode?> DescribeCodeAsync(WorkflowHandle handle)
+    {
+        try
+        {
+            await handle.DescribeAsync(new() { Rpc = Rpc });
+            return null;
+        }
+        catch (RpcException e)
+        {
+            return e.Code;
+        }
+    }
+
+    private static async Task<long> StoreRowsAsync(string connectionString, string runId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            SELECT (SELECT count(*) FROM temporal.executions WHERE run_id = @r) + (SELECT count(*) FROM temporal.history_events WHERE run_id = @r)
+                 + (SELECT count(*) FROM temporal.request_ids WHERE run_id = @r)
+            """, connection);
+        command.Parameters.AddWithValue("r", runId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

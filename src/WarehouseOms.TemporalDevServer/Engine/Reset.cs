@@ -148,6 +148,7 @@ internal sealed partial class WorkflowEngine
         }
 
         RebuildPendingState(reset, prefix, now);
+        RestoreUpdates(reset); // updates accepted before the reset point and not completed are in flight again
         reset.AutoResetPoints = CarriedResetPoints(baseRun, prefix.Count + 1);
 
         var lastTask = prefix[^1];

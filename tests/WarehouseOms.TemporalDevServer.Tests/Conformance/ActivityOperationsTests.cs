@@ -224,6 +224,29 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_heartbeating_activity_hears_of_its_pause_and_its_attempt_is_held()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<WorkflowWithLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(), Options("pause-heartbeat"));
+            await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Contains("started"), "the activity to start", cancellationToken: Deadline);
+
+            await Service.PauseActivityAsync(new PauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);
+
+            await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Any(e => e.StartsWith("cancelled:", StringComparison.Ordinal)), "the worker to hear of the pause", cancellationToken: Deadline);
+            var held = await Eventually.UntilAsync(() => PendingAsync(handle), p => p.State == PendingActivityState.Paused, "the attempt to end and its retry to be held", cancellationToken: Deadline);
+            // The SDK cancels the attempt (reason Paused) and reports the failure Temporal's workers report.
+            Assert.Contains("cancelled:Paused", ActivityJournal.For(handle.Id));
+            Assert.Equal(2, held.Attempt);
+            Assert.Equal("ActivityPause", held.LastFailure.ApplicationFailureInfo.Type);
+
+            await Service.UnpauseActivityAsync(new UnpauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);
+            await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Count(e => e == "started") == 2, "the held attempt to run once unpaused", cancellationToken: Deadline);
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        });
+    }
+
     private TemporalWorkerOptions HeldWorker() =>
         WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddWorkflow<ProbeWorkflow>()
             .AddActivity(OperatorActivities.HoldAsync).AddActivity(TestActivities.Greet);

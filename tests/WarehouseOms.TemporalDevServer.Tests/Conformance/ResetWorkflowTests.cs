@@ -169,6 +169,38 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_activity_pending_at_the_reset_point_is_scheduled_again_as_attempt_one()
+    {
+        var options = WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddActivity(OperatorActivities.HoldAsync);
+        await WithWorkerAsync(options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((HeldActivityWorkflow wf) => wf.RunAsync(TaskQueue), Options("reset-pending-activity"));
+            await Eventually.UntilAsync(() => Tokens(handle.Id).Count == 1, "the activity to start", cancellationToken: Deadline);
+            // A signal nobody handles still makes a workflow task: the reset point after the activity was scheduled.
+            await Client.GetWorkflowHandle(handle.Id).SignalAsync("unhandled", [], SignalRpc);
+            var completed = await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.Where(e => e.EventType == EventType.WorkflowTaskCompleted).ToList(),
+                tasks => tasks.Count == 2, "the signal's workflow task to complete", cancellationToken: Deadline);
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, completed[1].EventId, "activity again");
+
+            await Eventually.UntilAsync(() => Tokens(handle.Id).Count == 2, "the activity to run in the new run", cancellationToken: Deadline);
+            Assert.StartsWith("attempt:1:", ActivityJournal.For(handle.Id).Where(e => e.StartsWith("attempt:", StringComparison.Ordinal)).Last(), StringComparison.Ordinal);
+            var stale = Client.GetAsyncActivityHandle(Convert.FromBase64String(Tokens(handle.Id)[0]["token:".Length..]));
+            Assert.Equal(RpcException.StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => stale.CompleteAsync("old run", new() { Rpc = Rpc }))).Code);
+            await Client.GetAsyncActivityHandle(Convert.FromBase64String(Tokens(handle.Id)[1]["token:".Length..])).CompleteAsync("new run", new() { Rpc = Rpc });
+            Assert.Equal("new run", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var scheduled = reset.Single(e => e.EventType == EventType.ActivityTaskScheduled);
+            Assert.True(scheduled.EventId < completed[1].EventId, "the activity was scheduled before the reset point");
+            Assert.Equal(scheduled.EventId, reset.Single(e => e.EventType == EventType.ActivityTaskCompleted).ActivityTaskCompletedEventAttributes.ScheduledEventId);
+        });
+    }
+
+    private static List<string> Tokens(string workflowId) =>
+        ActivityJournal.For(workflowId).Where(e => e.StartsWith("token:", StringComparison.Ordinal)).ToList();
+
     private Task<DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string runId) =>
         Service.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId } }, Rpc);
 

@@ -134,7 +134,7 @@ internal sealed partial class WorkflowEngine
     {
         var execution = item.Execution;
         if (!execution.IsOpen || !execution.Activities.TryGetValue(item.ScheduledEventId, out var activity) ||
-            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled)
+            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled || activity.Paused)
         {
             return null;
         }
@@ -214,7 +214,7 @@ internal sealed partial class WorkflowEngine
         return (execution, activity);
     }
 
-    public bool Heartbeat(ByteString taskToken, Payloads? details)
+    public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details)
     {
         var token = TaskToken.Parse(taskToken, TaskToken.Activity);
         lock (gate)
@@ -224,7 +224,7 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    public bool HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
+    public HeartbeatAnswer HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
     {
         lock (gate)
         {
@@ -233,7 +233,7 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private bool Heartbeat(Execution execution, ActivityState activity, Payloads? details)
+    private HeartbeatAnswer Heartbeat(Execution execution, ActivityState activity, Payloads? details)
     {
         MarkDirty(execution);
         if (details is not null)
@@ -243,7 +243,7 @@ internal sealed partial class WorkflowEngine
 
         activity.LastHeartbeatTime = Clock.Now;
         ArmHeartbeatTimer(execution, activity);
-        return activity.CancelRequested;
+        return new HeartbeatAnswer(activity.CancelRequested, activity.Paused, activity.ResetPending);
     }
 
     public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
@@ -340,6 +340,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Writes ActivityTaskStarted (for the final attempt) and the closing event, then a workflow task.</summary>
     private void FinishActivity(Execution execution, ActivityState activity, HistoryEvent closing, bool wasStarted = true)
     {
+        ApplyPendingReset(activity);
         activity.CancelAllTimers();
         execution.Activities.Remove(activity.ScheduledEventId);
         if (wasStarted)
@@ -364,6 +365,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's activity retry rules: retry with backoff, or fail for good.</summary>
     private void FailAttempt(Execution execution, ActivityState activity, Failure failure, string? identity, TimeoutType? timeout)
     {
+        ApplyPendingReset(activity);
         var policy = activity.Attributes.RetryPolicy;
         var delay = NextRetryDelay(policy, activity.Attempt, failure, timeout, activity.CancelRequested);
         var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout, activity.CancelRequested) : RetryState.InProgress;
@@ -419,6 +421,11 @@ internal sealed partial class WorkflowEngine
 
     private void ArmBackoff(Execution execution, ActivityState activity)
     {
+        if (activity.Paused)
+        {
+            return; // a paused activity's retry waits for UnpauseActivity
+        }
+
         activity.BackoffTimer = Clock.ScheduleAt(activity.BackoffDue ?? Clock.Now, () =>
         {
             if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))

@@ -13,6 +13,8 @@ internal static class Errors
 
     public static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
+    public static RpcException FailedPrecondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
+
     public static RpcException AlreadyCompleted() => NotFound("workflow execution already completed");
 
     /// <summary>ALREADY_EXISTS with exactly one WorkflowExecutionAlreadyStartedFailure detail (the .NET client checks).</summary>

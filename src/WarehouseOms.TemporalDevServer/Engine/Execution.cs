@@ -144,6 +144,17 @@ internal sealed class Execution
     /// <summary>How many history events the store holds; not part of the stored state.</summary>
     public int PersistedEventCount { get; set; }
 
+    /// <summary>The run a ResetWorkflowExecution of this run created (Describe's reset_run_id).</summary>
+    public string? ResetRunId { get; set; }
+
+    /// <summary>This run was created by a reset; <see cref="ResetRequestId"/> recognises a repeated reset request.</summary>
+    public bool IsResetRun { get; init; }
+
+    public string? ResetRequestId { get; init; }
+
+    /// <summary>Describe's auto_reset_points: the first workflow task completion of each worker build.</summary>
+    public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; set; }
+
     /// <summary>The run that continued this one (continue-as-new or retry), for clients following runs.</summary>
     public string? NextRunId { get; set; }
 
@@ -176,6 +187,9 @@ internal sealed class Execution
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
+/// <summary>What a heartbeat tells the worker: cancel requested, activity paused, activity reset.</summary>
+internal sealed record HeartbeatAnswer(bool CancelRequested, bool Paused, bool Reset);
+
 internal sealed record ParentLink(string Namespace, string WorkflowId, string RunId, long InitiatedEventId, ParentClosePolicy ClosePolicy);
 
 /// <summary>An event waiting in the buffer; <see cref="LinkStarted"/>: its started event ID is filled on append.</summary>
@@ -203,7 +217,19 @@ internal sealed class ActivityState
 {
     public required long ScheduledEventId { get; init; }
 
-    public required ActivityTaskScheduledEventAttributes Attributes { get; init; }
+    /// <summary>As scheduled, or as UpdateActivityOptions last changed them.</summary>
+    public required ActivityTaskScheduledEventAttributes Attributes { get; set; }
+
+    /// <summary>PauseActivity: no dispatch and no retry until unpaused (a running attempt may finish).</summary>
+    public bool Paused { get; set; }
+
+    public ActivityPause? Pause { get; set; }
+
+    /// <summary>ResetActivity on a running attempt: the attempt count starts over at its next retry.</summary>
+    public bool ResetPending { get; set; }
+
+    /// <summary>With <see cref="ResetPending"/>: the heartbeat details are dropped at the next retry.</summary>
+    public bool ResetHeartbeats { get; set; }
 
     public required DateTime ScheduledTime { get; init; }
 

@@ -55,6 +55,10 @@ internal static class ExecutionSnapshots
             LastFailure = a.LastFailure,
             CancelRequested = a.CancelRequested,
             CancelRequestedEventId = a.CancelRequestedEventId,
+            Paused = a.Paused,
+            Pause = a.Pause,
+            ResetPending = a.ResetPending,
+            ResetHeartbeats = a.ResetHeartbeats,
         }).ToList(),
         Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
         Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
@@ -62,6 +66,10 @@ internal static class ExecutionSnapshots
         RunTimeoutDue = x.RunTimeoutDue,
         StartDelayDue = x.StartDelayDue,
         NextRunId = x.NextRunId,
+        ResetRunId = x.ResetRunId,
+        IsResetRun = x.IsResetRun,
+        ResetRequestId = x.ResetRequestId,
+        AutoResetPoints = x.AutoResetPoints,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -105,6 +113,10 @@ internal static class ExecutionSnapshots
             RunTimeoutDue = r.RunTimeoutDue,
             StartDelayDue = r.StartDelayDue,
             NextRunId = r.NextRunId,
+            ResetRunId = r.ResetRunId,
+            IsResetRun = r.IsResetRun,
+            ResetRequestId = r.ResetRequestId,
+            AutoResetPoints = r.AutoResetPoints,
         };
         foreach (var bytes in history)
         {
@@ -132,6 +144,10 @@ internal static class ExecutionSnapshots
                 LastFailure = a.LastFailure,
                 CancelRequested = a.CancelRequested,
                 CancelRequestedEventId = a.CancelRequestedEventId,
+                Paused = a.Paused,
+                Pause = a.Pause,
+                ResetPending = a.ResetPending,
+                ResetHeartbeats = a.ResetHeartbeats,
             };
         }
 

@@ -141,6 +141,7 @@ internal sealed partial class WorkflowEngine
             var response = new DescribeWorkflowExecutionResponse
             {
                 WorkflowExecutionInfo = Info(execution),
+                WorkflowExtendedInfo = ExtendedInfo(execution),
                 ExecutionConfig = new WorkflowExecutionConfig
                 {
                     TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
@@ -150,9 +151,10 @@ internal sealed partial class WorkflowEngine
                     UserMetadata = execution.History.Count > 0 ? execution.History[0].UserMetadata : null,
                 },
             };
+            response.WorkflowExecutionInfo.AutoResetPoints = execution.AutoResetPoints?.Clone();
             foreach (var activity in execution.Activities.Values)
             {
-                response.PendingActivities.Add(new PendingActivityInfo
+                var pending = new PendingActivityInfo
                 {
                     ActivityId = activity.Attributes.ActivityId,
                     ActivityType = activity.Attributes.ActivityType,
@@ -166,7 +168,9 @@ internal sealed partial class WorkflowEngine
                     HeartbeatDetails = activity.HeartbeatDetails,
                     LastFailure = activity.LastFailure,
                     MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
-                });
+                };
+                DescribePauseAndOptions(activity, pending);
+                response.PendingActivities.Add(pending);
             }
 
             if (execution.IsOpen && execution.Wft != WorkflowTaskState.None)

@@ -283,6 +283,7 @@ internal sealed partial class WorkflowEngine
                 MeteringMetadata = request.MeteringMetadata,
             });
             Append(execution, completed);
+            AddResetPoint(execution, request, completed.EventId, Clock.Now);
             execution.LastCompletedWftStartedId = execution.WftStartedId;
             execution.Wft = WorkflowTaskState.None;
             execution.WftAttempt = 1;

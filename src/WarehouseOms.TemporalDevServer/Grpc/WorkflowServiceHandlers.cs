@@ -141,11 +141,17 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
         return engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
     }
 
-    public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context) =>
-        Task.FromResult(new RecordActivityTaskHeartbeatResponse { CancelRequested = engine.Heartbeat(request.TaskToken, request.Details) });
+    public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context)
+    {
+        var answer = engine.Heartbeat(request.TaskToken, request.Details);
+        return Task.FromResult(new RecordActivityTaskHeartbeatResponse { CancelRequested = answer.CancelRequested, ActivityPaused = answer.Paused, ActivityReset = answer.Reset });
+    }
 
-    public Task<RecordActivityTaskHeartbeatByIdResponse> RecordActivityTaskHeartbeatById(RecordActivityTaskHeartbeatByIdRequest request, ServerCallContext context) =>
-        Task.FromResult(new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = engine.HeartbeatById(request) });
+    public Task<RecordActivityTaskHeartbeatByIdResponse> RecordActivityTaskHeartbeatById(RecordActivityTaskHeartbeatByIdRequest request, ServerCallContext context)
+    {
+        var answer = engine.HeartbeatById(request);
+        return Task.FromResult(new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = answer.CancelRequested, ActivityPaused = answer.Paused, ActivityReset = answer.Reset });
+    }
 
     public Task<RespondActivityTaskCompletedResponse> RespondActivityTaskCompleted(RespondActivityTaskCompletedRequest request, ServerCallContext context)
     {
@@ -225,5 +231,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>(nameof(WorkflowServiceHandlers.PollWorkflowExecutionUpdate), (s, r, c) => s.PollWorkflowExecutionUpdate(r, c));
         b.Unary<ExecuteMultiOperationRequest, ExecuteMultiOperationResponse>(nameof(WorkflowServiceHandlers.ExecuteMultiOperation), (s, r, c) => s.ExecuteMultiOperation(r, c));
         WorkflowServiceHandlers.BindOperations(b);
+        WorkflowServiceHandlers.BindResetAndActivityOperations(b);
     }
 }

@@ -96,6 +96,14 @@ internal sealed record ExecutionRecord
 
     public string? NextRunId { get; init; }
 
+    public string? ResetRunId { get; init; }
+
+    public bool IsResetRun { get; init; }
+
+    public string? ResetRequestId { get; init; }
+
+    public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ExecutionRecord FromBytes(byte[] bytes) =>
@@ -145,6 +153,14 @@ internal sealed record ActivityRecord
     public bool CancelRequested { get; init; }
 
     public long CancelRequestedEventId { get; init; }
+
+    public bool Paused { get; init; }
+
+    public Engine.ActivityPause? Pause { get; init; }
+
+    public bool ResetPending { get; init; }
+
+    public bool ResetHeartbeats { get; init; }
 }
 
 /// <summary>Any protobuf message as base64 of its binary form: exact, compact, and free of JSON-mapping rules.</summary>

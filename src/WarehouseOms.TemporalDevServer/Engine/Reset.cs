@@ -1,0 +1,293 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Workflow.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// ResetWorkflowExecution as Temporal's workflow resetter does it: the new run's history is the base
+/// run's history up to the workflow task that the reset event finishes, that task failed with cause
+/// RESET_WORKFLOW (naming the base and the new run), then the signals received after the reset point
+/// (unless excluded) and a new workflow task. The current run, if still running, is terminated with the
+/// reason. What was pending at the reset point is pending again: activities are scheduled afresh
+/// (attempt 1), timers keep their original fire time.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private const string ResetterIdentity = "history-resetter";
+    private const string HistoryServiceIdentity = "history-service";
+    private const int MaxResetPoints = 20;
+
+    public ResetWorkflowExecutionResponse ResetWorkflow(ResetWorkflowExecutionRequest request)
+    {
+        lock (gate)
+        {
+            var baseRun = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
+            var finishId = request.WorkflowTaskFinishEventId;
+            if (finishId <= 1 || finishId > baseRun.History.Count)
+            {
+                throw Errors.InvalidArgument("Workflow task finish ID must be > 1 && <= workflow last event ID.");
+            }
+
+            // The history up to the event before the reset point must end with a workflow task that is
+            // scheduled or started (and so pending once the prefix is replayed).
+            var last = baseRun.History[(int)finishId - 2];
+            if (last.EventType is not (EventType.WorkflowTaskStarted or EventType.WorkflowTaskScheduled))
+            {
+                throw Errors.InvalidArgument($"Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, WorkflowTaskStarted + 1]: {finishId}");
+            }
+
+            var current = Current(baseRun.Namespace, baseRun.WorkflowId)!;
+            if (!string.IsNullOrEmpty(request.RequestId) && current.ResetRequestId == request.RequestId)
+            {
+                return new ResetWorkflowExecutionResponse { RunId = current.RunId };
+            }
+
+            var prefix = baseRun.History.Take((int)finishId - 1).Select(e => e.Clone()).ToList();
+            if (PendingChildren(prefix))
+            {
+                throw Errors.InvalidArgument("WorkflowResetter encountered pending child workflows.");
+            }
+
+            // Events after the reset point, along the run chain up to the current run, to re-apply.
+            var later = new List<HistoryEvent>(baseRun.History.Skip((int)finishId - 1));
+            for (var run = baseRun; run != current && run.NextRunId is { } next && runsByRunId.TryGetValue(next, out var nextRun); run = nextRun)
+            {
+                later.AddRange(nextRun.History);
+            }
+
+            if (current.IsOpen)
+            {
+                Terminate(current, request.Reason, null, ResetterIdentity);
+            }
+
+            var reset = CreateResetRun(baseRun, prefix, request);
+            baseRun.ResetRunId = reset.RunId;
+            MarkDirty(baseRun);
+            if (ReappliesSignals(request))
+            {
+                foreach (var signal in later.Where(e => e.EventType == EventType.WorkflowExecutionSignaled))
+                {
+                    var s = signal.WorkflowExecutionSignaledEventAttributes;
+                    Append(reset, NewSignalEvent(s.SignalName, s.Input, s.Identity, s.Header));
+                }
+            }
+
+            ScheduleWorkflowTask(reset);
+            Clock.Poke();
+            Log("Reset {WorkflowId}/{RunId} to event {EventId}: new run {NewRunId}", baseRun.WorkflowId, baseRun.RunId, finishId, reset.RunId);
+            return new ResetWorkflowExecutionResponse { RunId = reset.RunId };
+        }
+    }
+
+    private static bool ReappliesSignals(ResetWorkflowExecutionRequest request) =>
+        request.ResetReapplyType != ResetReapplyType.None &&
+        !request.ResetReapplyExcludeTypes.Contains(ResetReapplyExcludeType.Signal);
+
+    private static bool PendingChildren(List<HistoryEvent> prefix)
+    {
+        var initiated = prefix.Where(e => e.EventType == EventType.StartChildWorkflowExecutionInitiated).Select(e => e.EventId).ToHashSet();
+        foreach (var e in prefix)
+        {
+            initiated.Remove(e.EventType switch
+            {
+                EventType.StartChildWorkflowExecutionFailed => e.StartChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+                EventType.ChildWorkflowExecutionCompleted => e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId,
+                EventType.ChildWorkflowExecutionFailed => e.ChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+                EventType.ChildWorkflowExecutionCanceled => e.ChildWorkflowExecutionCanceledEventAttributes.InitiatedEventId,
+                EventType.ChildWorkflowExecutionTimedOut => e.ChildWorkflowExecutionTimedOutEventAttributes.InitiatedEventId,
+                EventType.ChildWorkflowExecutionTerminated => e.ChildWorkflowExecutionTerminatedEventAttributes.InitiatedEventId,
+                _ => 0,
+            });
+        }
+
+        return initiated.Count > 0;
+    }
+
+    /// <summary>The new run: the prefix, the reset task failure, and the state the prefix leaves pending.</summary>
+    private Execution CreateResetRun(Execution baseRun, List<HistoryEvent> prefix, ResetWorkflowExecutionRequest request)
+    {
+        var started = prefix[0].WorkflowExecutionStartedEventAttributes;
+        var now = Clock.Now;
+        var reset = new Execution
+        {
+            Namespace = baseRun.Namespace,
+            WorkflowId = baseRun.WorkflowId,
+            RunId = Guid.NewGuid().ToString(),
+            FirstRunId = baseRun.FirstRunId,
+            WorkflowType = baseRun.WorkflowType,
+            TaskQueue = started.TaskQueue?.Name is { Length: > 0 } queue ? queue : baseRun.TaskQueue,
+            // As Temporal: the reset run keeps the original start request ID; the reset's own request ID
+            // is what a repeated reset is recognised by.
+            StartRequestId = baseRun.StartRequestId,
+            StartTime = now,
+            TaskTimeout = baseRun.TaskTimeout,
+            RunTimeout = baseRun.RunTimeout,
+            ExecutionTimeout = baseRun.ExecutionTimeout,
+            ExecutionDeadline = baseRun.ExecutionDeadline,
+            Memo = started.Memo?.Clone(),
+            SearchAttributes = started.SearchAttributes?.Clone() ?? new SearchAttributes(),
+            RetryPolicy = baseRun.RetryPolicy,
+            Parent = baseRun.Parent,
+            Root = baseRun.Root,
+            ResetRequestId = string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId,
+            IsResetRun = true,
+        };
+        if (!string.IsNullOrEmpty(request.RequestId))
+        {
+            reset.RequestIds.Add(request.RequestId);
+        }
+
+        Register(reset);
+        foreach (var e in prefix)
+        {
+            Append(reset, e);
+        }
+
+        RebuildPendingState(reset, prefix, now);
+        RestoreUpdates(reset); // updates accepted before the reset point and not completed are in flight again
+        reset.AutoResetPoints = CarriedResetPoints(baseRun, prefix.Count + 1);
+
+        var lastTask = prefix[^1];
+        long scheduledId;
+        long startedId;
+        if (lastTask.EventType == EventType.WorkflowTaskScheduled)
+        {
+            scheduledId = lastTask.EventId;
+            var synthetic = NewEvent(EventType.WorkflowTaskStarted, e => e.WorkflowTaskStartedEventAttributes = new WorkflowTaskStartedEventAttributes
+            {
+                ScheduledEventId = scheduledId,
+                Identity = HistoryServiceIdentity,
+                RequestId = Guid.NewGuid().ToString(),
+            });
+            Append(reset, synthetic);
+            startedId = synthetic.EventId;
+        }
+        else
+        {
+            startedId = lastTask.EventId;
+            scheduledId = lastTask.WorkflowTaskStartedEventAttributes.ScheduledEventId;
+        }
+
+        Append(reset, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
+        {
+            ScheduledEventId = scheduledId,
+            StartedEventId = startedId,
+            Cause = WorkflowTaskFailedCause.ResetWorkflow,
+            Failure = new Failure { Message = request.Reason ?? string.Empty, ResetWorkflowFailureInfo = new ResetWorkflowFailureInfo() },
+            Identity = HistoryServiceIdentity,
+            BaseRunId = baseRun.RunId,
+            NewRunId = reset.RunId,
+        }));
+
+        reset.SizeThroughLastCompletedStart = 0;
+        ArmRunTimeout(reset);
+        return reset;
+    }
+
+    /// <summary>What the prefix leaves open: activities, timers, memo and search attribute upserts, a cancel request.</summary>
+    private void RebuildPendingState(Execution reset, List<HistoryEvent> prefix, DateTime now)
+    {
+        var activities = new Dictionary<long, ActivityTaskScheduledEventAttributes>();
+        var timers = new Dictionary<string, HistoryEvent>(StringComparer.Ordinal);
+        foreach (var e in prefix)
+        {
+            switch (e.EventType)
+            {
+                case EventType.ActivityTaskScheduled: activities[e.EventId] = e.ActivityTaskScheduledEventAttributes; break;
+                case EventType.ActivityTaskCompleted: activities.Remove(e.ActivityTaskCompletedEventAttributes.ScheduledEventId); break;
+                case EventType.ActivityTaskFailed: activities.Remove(e.ActivityTaskFailedEventAttributes.ScheduledEventId); break;
+                case EventType.ActivityTaskTimedOut: activities.Remove(e.ActivityTaskTimedOutEventAttributes.ScheduledEventId); break;
+                case EventType.ActivityTaskCanceled: activities.Remove(e.ActivityTaskCanceledEventAttributes.ScheduledEventId); break;
+                case EventType.TimerStarted: timers[e.TimerStartedEventAttributes.TimerId] = e; break;
+                case EventType.TimerFired: timers.Remove(e.TimerFiredEventAttributes.TimerId); break;
+                case EventType.TimerCanceled: timers.Remove(e.TimerCanceledEventAttributes.TimerId); break;
+                case EventType.UpsertWorkflowSearchAttributes:
+                    SearchAttributeRegistry.Merge(reset.SearchAttributes.IndexedFields, e.UpsertWorkflowSearchAttributesEventAttributes.SearchAttributes?.IndexedFields ?? []);
+                    break;
+                case EventType.WorkflowPropertiesModified:
+                    reset.Memo ??= new Memo();
+                    SearchAttributeRegistry.Merge(reset.Memo.Fields, e.WorkflowPropertiesModifiedEventAttributes.UpsertedMemo?.Fields ?? []);
+                    break;
+                case EventType.WorkflowExecutionCancelRequested: reset.CancelRequested = true; break;
+                case EventType.WorkflowTaskCompleted: reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId; break;
+            }
+        }
+
+        foreach (var (timerId, e) in timers)
+        {
+            var timeout = e.TimerStartedEventAttributes.StartToFireTimeout?.ToTimeSpan() ?? TimeSpan.Zero;
+            var timer = new WorkflowTimer { TimerId = timerId, StartedEventId = e.EventId, Due = e.EventTime.ToDateTime() + (timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout) };
+            reset.Timers[timerId] = timer;
+            ArmTimer(reset, timer);
+        }
+
+        // A pending activity starts over, scheduled now (Temporal: the reset run's start time).
+        foreach (var (scheduledId, attributes) in activities)
+        {
+            var activity = new ActivityState { ScheduledEventId = scheduledId, Attributes = attributes.Clone(), ScheduledTime = now, CurrentAttemptScheduledTime = now };
+            reset.Activities[scheduledId] = activity;
+            ArmScheduleToClose(reset, activity);
+            QueueActivityAttempt(reset, activity);
+        }
+    }
+
+    // ---- auto reset points (Describe's auto_reset_points) ----
+
+    /// <summary>
+    /// As Temporal: a workflow task completion adds a reset point when its (binary checksum, build ID)
+    /// pair is new to the run; at most <see cref="MaxResetPoints"/> are kept, newest last.
+    /// </summary>
+    private static void AddResetPoint(Execution execution, RespondWorkflowTaskCompletedRequest request, long completedEventId, DateTime now)
+    {
+        var checksum = request.BinaryChecksum ?? string.Empty;
+#pragma warning disable CS0612, CS0618 // The worker version stamp is deprecated but still what unversioned workers send.
+        var buildId = request.DeploymentOptions?.BuildId is { Length: > 0 } deployment ? deployment : request.WorkerVersionStamp?.BuildId ?? string.Empty;
+#pragma warning restore CS0612, CS0618
+        var points = execution.AutoResetPoints ??= new ResetPoints();
+        if (points.Points.Any(p => p.BinaryChecksum == checksum && p.BuildId == buildId))
+        {
+            return;
+        }
+
+        points.Points.Add(new ResetPointInfo
+        {
+            BinaryChecksum = checksum,
+            BuildId = buildId,
+            RunId = execution.RunId,
+            FirstWorkflowTaskCompletedId = completedEventId,
+            CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(now),
+            Resettable = execution.Children.Count == 0,
+        });
+        while (points.Points.Count > MaxResetPoints)
+        {
+            points.Points.RemoveAt(0);
+        }
+    }
+
+    /// <summary>The base run's reset points that lie inside the prefix the reset run shares with it.</summary>
+    private static ResetPoints? CarriedResetPoints(Execution baseRun, long firstEventAfterPrefix)
+    {
+        if (baseRun.AutoResetPoints is not { } points)
+        {
+            return null;
+        }
+
+        var carried = new ResetPoints();
+        carried.Points.AddRange(points.Points.Where(p => p.RunId != baseRun.RunId || p.FirstWorkflowTaskCompletedId < firstEventAfterPrefix).Select(p => p.Clone()));
+        return carried;
+    }
+
+    /// <summary>Describe's extended info: reset links, original start time, last reset time.</summary>
+    private static WorkflowExecutionExtendedInfo ExtendedInfo(Execution execution) => new()
+    {
+        ResetRunId = execution.ResetRunId ?? string.Empty,
+        OriginalStartTime = execution.History.Count > 0 ? execution.History[0].EventTime : null,
+        LastResetTime = execution.IsResetRun ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.StartTime) : null,
+        CancelRequested = execution.CancelRequested,
+        ExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
+    };
+}

@@ -1,0 +1,256 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// ResetWorkflowExecution as Temporal's resetter does it: the new run replays the base run's history up
+/// to the reset workflow task, fails that task with cause RESET_WORKFLOW, re-applies later signals, and
+/// continues; the old run, if running, is terminated with the reason.
+/// </summary>
+[Collection(WorkflowsCollection.Name)]
+public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    // ResettableWorkflow("a"): started, task, task started, task completed (4), greet a, ...
+    private const long FirstWorkflowTaskCompleted = 4;
+
+    private WorkflowService Service => Client.Connection.WorkflowService;
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_running_workflow_is_reset_with_later_signals_reapplied_and_the_old_run_terminated()
+    {
+        await WithWorkerAsync(ResettableWorker(), async () =>
+        {
+            var (handle, oldRunId) = await StartWithOneSignalHandledAsync("reset-reapply");
+
+            var newRunId = await ResetAsync(handle.Id, oldRunId, FirstWorkflowTaskCompleted, "bad deploy");
+
+            Assert.NotEqual(oldRunId, newRunId);
+            var old = (await Client.GetWorkflowHandle(handle.Id, oldRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var terminated = old[^1];
+            Assert.Equal(EventType.WorkflowExecutionTerminated, terminated.EventType);
+            Assert.Equal("bad deploy", terminated.WorkflowExecutionTerminatedEventAttributes.Reason);
+            Assert.Equal("history-resetter", terminated.WorkflowExecutionTerminatedEventAttributes.Identity);
+
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            AssertResetPrefix(old, reset, FirstWorkflowTaskCompleted, oldRunId, newRunId, "bad deploy");
+            Assert.Equal(EventType.WorkflowExecutionSignaled, reset[4].EventType);
+            Assert.Equal("b", Single(reset[4].WorkflowExecutionSignaledEventAttributes.Input));
+            Assert.Equal(EventType.WorkflowTaskScheduled, reset[5].EventType);
+
+            // The handle without a run ID follows the current run: the reset one.
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            var result = await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<IReadOnlyList<string>>(rpcOptions: Rpc);
+            Assert.Equal(["Hello, a!", "Hello, b!"], result);
+
+            var described = await DescribeRawAsync(handle.Id, oldRunId);
+            Assert.Equal(WorkflowExecutionStatus.Terminated, described.WorkflowExecutionInfo.Status);
+            Assert.Equal(newRunId, described.WorkflowExtendedInfo.ResetRunId);
+            var resetDescribed = await DescribeRawAsync(handle.Id, newRunId);
+            Assert.NotNull(resetDescribed.WorkflowExtendedInfo.LastResetTime);
+            Assert.Equal(old[0].EventTime, resetDescribed.WorkflowExtendedInfo.OriginalStartTime);
+            Assert.Equal(oldRunId, resetDescribed.WorkflowExecutionInfo.FirstRunId);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_reset_with_reapply_type_none_drops_the_later_signals()
+    {
+        await WithWorkerAsync(ResettableWorker(), async () =>
+        {
+            var (handle, oldRunId) = await StartWithOneSignalHandledAsync("reset-none");
+
+            var newRunId = await ResetAsync(handle.Id, oldRunId, FirstWorkflowTaskCompleted, "no signals", ResetReapplyType.None);
+
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.DoesNotContain(reset, e => e.EventType == EventType.WorkflowExecutionSignaled);
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal(["Hello, a!"], await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<IReadOnlyList<string>>(rpcOptions: Rpc));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_completed_run_is_reset_to_its_auto_reset_point_and_runs_again()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("again"), Options("reset-completed"));
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            var oldRunId = handle.ResultRunId!;
+
+            var points = (await DescribeRawAsync(handle.Id, handle.ResultRunId!)).WorkflowExecutionInfo.AutoResetPoints.Points;
+            var point = Assert.Single(points);
+            Assert.Equal(oldRunId, point.RunId);
+            Assert.Equal(FirstWorkflowTaskCompleted, point.FirstWorkflowTaskCompletedId);
+            Assert.True(point.Resettable);
+
+            var newRunId = await ResetAsync(handle.Id, point.RunId, point.FirstWorkflowTaskCompletedId, "run it again");
+
+            Assert.Equal("Hello, again!", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            Assert.Equal(2, ActivityJournal.For(handle.Id).Count(e => e.StartsWith("greet:again", StringComparison.Ordinal)));
+            var old = (await Client.GetWorkflowHandle(handle.Id, oldRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.Equal(EventType.WorkflowExecutionCompleted, old[^1].EventType);
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            AssertResetPrefix(old, reset, FirstWorkflowTaskCompleted, oldRunId, newRunId, "run it again");
+            Assert.Equal(EventType.WorkflowExecutionCompleted, reset[^1].EventType);
+            Assert.Equal(newRunId, (await DescribeRawAsync(handle.Id, oldRunId)).WorkflowExtendedInfo.ResetRunId);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_failed_run_reset_to_its_workflow_task_started_event_gets_the_task_started_by_the_server_first()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<FailingWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((FailingWorkflow wf) => wf.RunAsync("stock"), Options("reset-failed"));
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            var oldRunId = handle.ResultRunId!;
+
+            // Event 3 is the first WorkflowTaskStarted: the prefix ends with the task scheduled.
+            var newRunId = await ResetAsync(handle.Id, oldRunId, 3, "retry the decision");
+
+            var newHandle = Client.GetWorkflowHandle(handle.Id, newRunId);
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => newHandle.GetResultAsync<string>(rpcOptions: Rpc));
+            var reset = (await newHandle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.Equal(
+                [EventType.WorkflowExecutionStarted, EventType.WorkflowTaskScheduled, EventType.WorkflowTaskStarted, EventType.WorkflowTaskFailed, EventType.WorkflowTaskScheduled],
+                reset.Take(5).Select(e => e.EventType));
+            Assert.Equal("history-service", reset[2].WorkflowTaskStartedEventAttributes.Identity);
+            Assert.Equal(WorkflowTaskFailedCause.ResetWorkflow, reset[3].WorkflowTaskFailedEventAttributes.Cause);
+            Assert.Equal(EventType.WorkflowExecutionFailed, reset[^1].EventType);
+            var old = await DescribeRawAsync(handle.Id, oldRunId);
+            Assert.Equal(WorkflowExecutionStatus.Failed, old.WorkflowExecutionInfo.Status);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_repeated_reset_request_returns_the_same_new_run()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("once"), Options("reset-dedupe"));
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            var requestId = Guid.NewGuid().ToString();
+
+            var first = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "once", requestId: requestId);
+            var second = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "once", requestId: requestId);
+
+            Assert.Equal(first, second);
+            await Client.GetWorkflowHandle(handle.Id, first).GetResultAsync<string>(rpcOptions: Rpc);
+            Assert.Equal(2, (await Client.CountWorkflowsAsync($"WorkflowId = '{handle.Id}'", new() { Rpc = Rpc })).Count);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_reset_point_that_does_not_finish_a_workflow_task_is_an_invalid_argument()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("invalid"), Options("reset-invalid"));
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var activityScheduled = events.Single(e => e.EventType == EventType.ActivityTaskScheduled).EventId;
+
+            foreach (var eventId in new[] { 1, activityScheduled, activityScheduled + 1, events.Count + 1 })
+            {
+                var refused = await Assert.ThrowsAsync<RpcException>(() => ResetAsync(handle.Id, handle.ResultRunId!, eventId, "invalid"));
+                Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
+            }
+
+            Assert.Equal(1, (await Client.CountWorkflowsAsync($"WorkflowId = '{handle.Id}'", new() { Rpc = Rpc })).Count);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_activity_pending_at_the_reset_point_is_scheduled_again_as_attempt_one()
+    {
+        var options = WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddActivity(OperatorActivities.HoldAsync);
+        await WithWorkerAsync(options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((HeldActivityWorkflow wf) => wf.RunAsync(TaskQueue), Options("reset-pending-activity"));
+            await Eventually.UntilAsync(() => Tokens(handle.Id).Count == 1, "the activity to start", cancellationToken: Deadline);
+            // A signal nobody handles still makes a workflow task: the reset point after the activity was scheduled.
+            await Client.GetWorkflowHandle(handle.Id).SignalAsync("unhandled", [], SignalRpc);
+            var completed = await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.Where(e => e.EventType == EventType.WorkflowTaskCompleted).ToList(),
+                tasks => tasks.Count == 2, "the signal's workflow task to complete", cancellationToken: Deadline);
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, completed[1].EventId, "activity again");
+
+            await Eventually.UntilAsync(() => Tokens(handle.Id).Count == 2, "the activity to run in the new run", cancellationToken: Deadline);
+            Assert.StartsWith("attempt:1:", ActivityJournal.For(handle.Id).Where(e => e.StartsWith("attempt:", StringComparison.Ordinal)).Last(), StringComparison.Ordinal);
+            var stale = Client.GetAsyncActivityHandle(Convert.FromBase64String(Tokens(handle.Id)[0]["token:".Length..]));
+            Assert.Equal(RpcException.StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => stale.CompleteAsync("old run", new() { Rpc = Rpc }))).Code);
+            await Client.GetAsyncActivityHandle(Convert.FromBase64String(Tokens(handle.Id)[1]["token:".Length..])).CompleteAsync("new run", new() { Rpc = Rpc });
+            Assert.Equal("new run", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var scheduled = reset.Single(e => e.EventType == EventType.ActivityTaskScheduled);
+            Assert.True(scheduled.EventId < completed[1].EventId, "the activity was scheduled before the reset point");
+            Assert.Equal(scheduled.EventId, reset.Single(e => e.EventType == EventType.ActivityTaskCompleted).ActivityTaskCompletedEventAttributes.ScheduledEventId);
+        });
+    }
+
+    private static List<string> Tokens(string workflowId) =>
+        ActivityJournal.For(workflowId).Where(e => e.StartsWith("token:", StringComparison.Ordinal)).ToList();
+
+    private Task<DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string runId) =>
+        Service.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId } }, Rpc);
+
+    private Temporalio.Worker.TemporalWorkerOptions ResettableWorker() =>
+        WorkerOptions().AddWorkflow<ResettableWorkflow>().AddActivity(TestActivities.Greet);
+
+    /// <summary>ResettableWorkflow("a") past its first activity, with signal "b" handled (after the first task).</summary>
+    private async Task<(WorkflowHandle<ResettableWorkflow> Handle, string RunId)> StartWithOneSignalHandledAsync(string prefix)
+    {
+        var handle = await Client.StartWorkflowAsync((ResettableWorkflow wf) => wf.RunAsync("a"), Options(prefix));
+        // The first task has completed once its activity ran: the signal lands after the reset point.
+        await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Count > 0, "the first activity to run", cancellationToken: Deadline);
+        await handle.SignalAsync(wf => wf.AddAsync("b"), SignalRpc);
+        await Eventually.UntilAsync(() => handle.QueryAsync(wf => wf.Received, QueryRpc), received => received == 1, "the signal to be handled", cancellationToken: Deadline);
+        return (handle, handle.ResultRunId!);
+    }
+
+    private async Task<string> ResetAsync(string workflowId, string runId, long eventId, string reason, ResetReapplyType reapply = ResetReapplyType.Unspecified, string? requestId = null)
+    {
+        var response = await Service.ResetWorkflowExecutionAsync(new ResetWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = workflowId, RunId = runId },
+            WorkflowTaskFinishEventId = eventId,
+            Reason = reason,
+            RequestId = requestId ?? Guid.NewGuid().ToString(),
+#pragma warning disable CS0612 // Deprecated in favour of options, still what the CLI's --reapply-type sends.
+            ResetReapplyType = reapply,
+#pragma warning restore CS0612
+        }, Rpc);
+        return response.RunId;
+    }
+
+    /// <summary>The new run repeats the base run's events before the reset point, then fails that task for the reset.</summary>
+    private static void AssertResetPrefix(IReadOnlyList<HistoryEvent> old, IReadOnlyList<HistoryEvent> reset, long resetEventId, string oldRunId, string newRunId, string reason)
+    {
+        var shared = (int)resetEventId - 1;
+        Assert.Equal(old.Take(shared), reset.Take(shared));
+        Assert.Equal(oldRunId, reset[0].WorkflowExecutionStartedEventAttributes.OriginalExecutionRunId);
+        var failed = reset[shared];
+        Assert.Equal(EventType.WorkflowTaskFailed, failed.EventType);
+        var attributes = failed.WorkflowTaskFailedEventAttributes;
+        Assert.Equal(WorkflowTaskFailedCause.ResetWorkflow, attributes.Cause);
+        Assert.Equal(oldRunId, attributes.BaseRunId);
+        Assert.Equal(newRunId, attributes.NewRunId);
+        Assert.Equal(reason, attributes.Failure.Message);
+        Assert.NotNull(attributes.Failure.ResetWorkflowFailureInfo);
+        Assert.Equal(reset[shared - 1].EventId, attributes.StartedEventId);
+    }
+
+    private static string Single(Payloads? payloads) =>
+        System.Text.Json.JsonSerializer.Deserialize<string>(Assert.Single(payloads!.Payloads_).Data.Span)!;
+}

@@ -39,6 +39,9 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public Broker Broker { get; } = new(BrokerUri);
 
+    /// <summary>The service's log at Warning and above as compact JSON, one event a line (Serilog's file sink).</summary>
+    public string LogFile { get; } = Path.Combine(Path.GetTempPath(), $"warehouse-oms-it-{Guid.NewGuid():N}.log");
+
     public async Task InitializeAsync()
     {
         await database.CreateAsync();
@@ -68,6 +71,14 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Fulfillment:ReplenishmentOverdueAfter"] = "00:00:05",
             ["Payments:FailureRate"] = "0.2",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:Using:0"] = "Serilog.Sinks.File",
+            ["Serilog:WriteTo:0:Name"] = "File",
+            ["Serilog:WriteTo:0:Args:path"] = LogFile,
+            ["Serilog:WriteTo:0:Args:formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
+
+            // The reconciler runs when a test calls it (ReconcilerTests), and judges only orders aged on purpose.
+            ["Reconciler:Interval"] = "01:00:00",
+            ["Reconciler:MinAge"] = "00:10:00",
 
             // Traces and metrics as an operator switches them on (TelemetryTests): spans are exported to
             // Spans, metrics served at /metrics; database and broker gauges sampled every second.
@@ -104,6 +115,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 
         await Broker.DisposeAsync();
         await database.DropAsync();
+        File.Delete(LogFile);
     }
 
     /// <summary>
@@ -114,6 +126,28 @@ public sealed class ServiceFixture : IAsyncLifetime
     {
         await Eventually.UntilAsync(() => Broker.For(Contracts.Exchanges.InventoryAllocated, orderId).Count > 0, $"inventory allocated for {orderId}");
         await Broker.PublishAsync(Contracts.Exchanges.PaymentApproved, new { orderId, approvedBy }, orderId + "-approve");
+    }
+
+    /// <summary>The service's log lines so far (read while the service keeps writing).</summary>
+    public async Task<IReadOnlyList<string>> LogLinesAsync()
+    {
+        await using var stream = new FileStream(LogFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Runs a statement against the service's database (a test breaking state on purpose); returns the rows changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+
+        return await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>A single value from the service's database, e.g. an order's status.</summary>

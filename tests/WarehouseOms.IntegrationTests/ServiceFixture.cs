@@ -137,21 +137,14 @@ public sealed class ServiceFixture : IAsyncLifetime
     }
 
     /// <summary>Runs a statement against the service's database (a test breaking state on purpose); returns the rows changed.</summary>
-    public async Task<int> ExecuteAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-
-        return await command.ExecuteNonQueryAsync();
-    }
+    public Task<int> ExecuteAsync(string sql, params object[] parameters) =>
+        CommandAsync(sql, parameters, command => command.ExecuteNonQueryAsync());
 
     /// <summary>A single value from the service's database, e.g. an order's status.</summary>
-    public async Task<object?> ScalarAsync(string sql, params object[] parameters)
+    public Task<object?> ScalarAsync(string sql, params object[] parameters) =>
+        CommandAsync(sql, parameters, command => command.ExecuteScalarAsync());
+
+    private async Task<T> CommandAsync<T>(string sql, object[] parameters, Func<NpgsqlCommand, Task<T>> run)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
@@ -161,7 +154,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             command.Parameters.Add(new NpgsqlParameter { Value = p });
         }
 
-        return await command.ExecuteScalarAsync();
+        return await run(command);
     }
 }
 

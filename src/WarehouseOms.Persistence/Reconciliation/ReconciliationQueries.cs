@@ -29,52 +29,35 @@ public interface IReconciliationQueries
 
 internal sealed class EfReconciliationQueries(WarehouseOmsDbContext db) : IReconciliationQueries
 {
-    // The same text as the partial index filters (WarehouseOmsDbContext), so the planner matches them.
+    // The partial indexes' filters (WarehouseOmsDbContext) and the queries' (below): the same, so the planner uses the indexes.
     internal const string OpenFilter = "status NOT IN ('COMPLETED', 'CANCELLED', 'FAILED')";
     internal const string ReservedFilter = "state = 'reserved'";
     internal const string CapturedFilter = "status = 'CAPTURED'";
 
     public Task<CandidatePage> OpenOrdersAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync(
-            db.Database.SqlQuery<Row>($"""
-                SELECT order_id AS "OrderId", status AS "Status", updated_at AS "UpdatedAt"
-                FROM oms.orders
-                WHERE status NOT IN ('COMPLETED', 'CANCELLED', 'FAILED') AND order_id > {after ?? string.Empty}
-                ORDER BY order_id
-                LIMIT {pageSize}
-                """),
-            pageSize,
-            cancellationToken);
+        PageAsync($"SELECT order_id FROM oms.orders WHERE {OpenFilter}", after, pageSize, cancellationToken);
 
     public Task<CandidatePage> OrdersHoldingStockAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync(
-            db.Database.SqlQuery<Row>($"""
-                WITH page AS (
-                    SELECT DISTINCT order_id FROM ims.reservations
-                    WHERE state = 'reserved' AND order_id > {after ?? string.Empty}
-                    ORDER BY order_id
-                    LIMIT {pageSize})
-                SELECT page.order_id AS "OrderId", o.status AS "Status", o.updated_at AS "UpdatedAt"
-                FROM page LEFT JOIN oms.orders o ON o.order_id = page.order_id
-                ORDER BY page.order_id
-                """),
-            pageSize,
-            cancellationToken);
+        PageAsync($"SELECT DISTINCT order_id FROM ims.reservations WHERE {ReservedFilter}", after, pageSize, cancellationToken);
 
     public Task<CandidatePage> OrdersWithCaptureAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync(
-            db.Database.SqlQuery<Row>($"""
-                WITH page AS (
-                    SELECT order_id FROM oms.payments
-                    WHERE status = 'CAPTURED' AND order_id > {after ?? string.Empty}
-                    ORDER BY order_id
-                    LIMIT {pageSize})
-                SELECT page.order_id AS "OrderId", o.status AS "Status", o.updated_at AS "UpdatedAt"
-                FROM page LEFT JOIN oms.orders o ON o.order_id = page.order_id
-                ORDER BY page.order_id
-                """),
-            pageSize,
-            cancellationToken);
+        PageAsync($"SELECT order_id FROM oms.payments WHERE {CapturedFilter}", after, pageSize, cancellationToken);
+
+    /// <summary>
+    /// The next <paramref name="pageSize"/> order IDs of <paramref name="ofInterest"/> (a constant query whose filter
+    /// is a partial index's) after <paramref name="after"/>, with each order's status and last change.
+    /// </summary>
+    private Task<CandidatePage> PageAsync(string ofInterest, string? after, int pageSize, CancellationToken cancellationToken)
+    {
+        // ofInterest is one of the constant queries above; the values go in as parameters.
+        var sql = $$"""
+            WITH page AS ({{ofInterest}} AND order_id > {0} ORDER BY order_id LIMIT {1})
+            SELECT page.order_id AS "OrderId", o.status AS "Status", o.updated_at AS "UpdatedAt"
+            FROM page LEFT JOIN oms.orders o ON o.order_id = page.order_id
+            ORDER BY page.order_id
+            """;
+        return PageAsync(db.Database.SqlQueryRaw<Row>(sql, after ?? string.Empty, pageSize), pageSize, cancellationToken);
+    }
 
     /// <remarks>Rows without an oms.orders row (none are made so) are skipped, but still move the cursor on.</remarks>
     private static async Task<CandidatePage> PageAsync(IQueryable<Row> query, int pageSize, CancellationToken cancellationToken)

@@ -10,9 +10,13 @@ using WarehouseOms.Workflows.Activities;
 namespace WarehouseOms.Activities;
 
 /// <summary>
-/// IMS activities over ims.* and the outbox. Stock rows are locked (<c>FOR UPDATE</c>, in SKU order, so
-/// concurrent orders cannot deadlock) for the whole check-and-reserve, so two orders can never both
-/// take the last unit. Reservations are keyed by (order, SKU): they are the idempotency guard.
+/// IMS activities over ims.* and the outbox. The order's own rows (reservations) are locked first and
+/// written with the outbox row and the history event; the stock rows every order of a SKU shares are
+/// updated last, by conditional <c>UPDATE</c>s in SKU order (ADR 0030), so they stay locked only until the
+/// commit and concurrent orders cannot deadlock. An allocation is planned on the committed stock and
+/// checked again by those updates: two orders can never both take the last unit, and one that finds the
+/// stock taken since it looked is planned again. Reservations are keyed by (order, SKU): they are the
+/// idempotency guard.
 /// </summary>
 public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider clock, ILogger<ImsActivities> logger)
     : IImsActivities
@@ -21,7 +25,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
     public Task<AllocationResult> AllocateInventoryAsync(AllocateInventoryInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return changes.RunAsync(logger, input.OrderId, async change =>
+        return ReservingAsync(input.OrderId, async (change, lockStock) =>
         {
             var existing = await change.Ims.LockReservationsAsync(input.OrderId);
             if (existing.Count > 0)
@@ -48,26 +52,22 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 throw ActivityFailures.InsufficientStock(input.OrderId, [ex.Message]);
             }
 
-            var (stock, allocations) = await AllocateAsync(change, input.OrderId, input.Lines.Select(l => l.Sku), required);
+            var allocations = await AllocateAsync(change, input.OrderId, input.Lines.Select(l => l.Sku), required, lockStock);
             var now = clock.GetUtcNow();
-            var reservations = new List<ReservationRecord>();
-            foreach (var allocation in allocations)
+            var reservations = allocations.Select(allocation => new ReservationRecord
             {
-                Reserve(stock[allocation.Sku], allocation.Quantity, now);
-                reservations.Add(new ReservationRecord
-                {
-                    OrderId = input.OrderId,
-                    Sku = allocation.Sku,
-                    Quantity = allocation.Quantity,
-                    State = ReservationState.Reserved,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                });
-            }
+                OrderId = input.OrderId,
+                Sku = allocation.Sku,
+                Quantity = allocation.Quantity,
+                State = ReservationState.Reserved,
+                CreatedAt = now,
+                UpdatedAt = now,
+            }).ToList();
 
             change.Ims.AddReservations(reservations);
             var result = ToResult(input.OrderId, reservations);
             var messageId = await change.EmitAsync(Exchanges.InventoryAllocated, new InventoryAllocatedEvent(input.OrderId, ToLines(result.Allocated), now));
+            await ReserveLastAsync(change, allocations, now);
             LogAllocated(logger, input.OrderId, result.Allocated.Count, messageId);
             return result;
         });
@@ -79,28 +79,13 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
         ArgumentNullException.ThrowIfNull(input);
         return changes.RunAsync(logger, input.OrderId, async change =>
         {
-            var held = (await change.Ims.LockReservationsAsync(input.OrderId))
-                .Where(r => r.State == ReservationState.Reserved)
-                .ToList();
-            if (held.Count == 0)
+            if (await InventoryRelease.ReleaseHeldAsync(change, input.OrderId, input.Reason, clock.GetUtcNow()) is not { } released)
             {
                 LogNothingHeld(logger, input.OrderId);
                 return;
             }
 
-            var now = clock.GetUtcNow();
-            var stock = await change.Ims.LockStockAsync(held.Select(r => r.Sku));
-            foreach (var reservation in held)
-            {
-                Reserve(stock[reservation.Sku], -reservation.Quantity, now);
-                reservation.State = ReservationState.Released;
-                reservation.UpdatedAt = now;
-            }
-
-            var messageId = await change.EmitAsync(
-                Exchanges.InventoryReleased,
-                new InventoryReleasedEvent(input.OrderId, held.Select(r => new SkuLine(r.Sku, r.Quantity)).ToList(), input.Reason, now));
-            LogReleased(logger, input.OrderId, held.Count, input.Reason, messageId);
+            LogReleased(logger, input.OrderId, released.SkuCount, input.Reason, released.MessageId);
         });
     }
 
@@ -131,14 +116,9 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
             if (toConsume.Count > 0)
             {
                 var now = clock.GetUtcNow();
-                var stock = await change.Ims.LockStockAsync(toConsume.Select(r => r.Sku));
                 foreach (var reservation in toConsume)
                 {
-                    var item = stock[reservation.Sku];
-                    item.OnHand -= reservation.Quantity;
-                    Reserve(item, -reservation.Quantity, now);
                     reservation.State = ReservationState.Consumed;
-                    reservation.BelowReorderPointAfterConsume = ReorderPolicy.IsBelowReorderPoint(item.ToStockLevel(), item.ReorderPoint);
                     reservation.UpdatedAt = now;
                 }
 
@@ -146,6 +126,15 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                     Exchanges.OrderPicked,
                     new OrderPickedEvent(input.OrderId, ToLines(input.Picked), now),
                     recordedAs: new InventoryConsumed(ToLines(toConsume.Select(r => new LineItem(r.Sku, r.Quantity))), ToLines(input.Picked)));
+
+                // The shared stock rows last: locked from here to the commit only.
+                var after = await change.Ims.ConsumeAsync(toConsume.Select(r => new SkuQuantity(r.Sku, r.Quantity)), now);
+                foreach (var reservation in toConsume)
+                {
+                    var (level, reorderPoint) = after[reservation.Sku];
+                    reservation.BelowReorderPointAfterConsume = ReorderPolicy.IsBelowReorderPoint(level, reorderPoint);
+                }
+
                 LogConsumed(logger, input.OrderId, toConsume.Count, string.Join(", ", input.Picked.Select(p => $"{p.Quantity} x {p.Sku}")));
             }
 
@@ -170,7 +159,7 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
     public Task<AllocationResult> ReserveAddedLineAsync(ReserveAddedLineInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return changes.RunAsync(logger, input.OrderId, async change =>
+        return ReservingAsync(input.OrderId, async (change, lockStock) =>
         {
             var reservations = await change.Ims.LockReservationsAsync(input.OrderId);
             var required = (await change.Ims.LoadBillOfMaterialsAsync()).Expand([new SkuQuantity(input.Sku, input.Quantity)]);
@@ -188,11 +177,10 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 throw ActivityFailures.IllegalTransition($"Order {input.OrderId} does not hold a reservation; a line cannot be added.");
             }
 
-            var (stock, allocations) = await AllocateAsync(change, input.OrderId, [input.Sku], required);
+            var allocations = await AllocateAsync(change, input.OrderId, [input.Sku], required, lockStock);
             var now = clock.GetUtcNow();
             foreach (var allocation in allocations)
             {
-                Reserve(stock[allocation.Sku], allocation.Quantity, now);
                 await change.Ims.AddToReservationAsync(input.OrderId, allocation.Sku, allocation.Quantity, now);
             }
 
@@ -203,21 +191,23 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
                 Exchanges.InventoryAllocated,
                 new InventoryAllocatedEvent(input.OrderId, ToLines(added), now),
                 recordedAs: new LineAdded(input.AdditionId, input.Sku, input.Quantity, ToLines(added), input.UnitPrice));
+            await ReserveLastAsync(change, allocations, now);
             LogLineAdded(logger, input.OrderId, input.Quantity, input.Sku, input.AdditionId);
             return new AllocationResult(input.OrderId, added);
         });
     }
 
     /// <summary>
-    /// Locks the stock of <paramref name="required"/> (the <paramref name="ordered"/> SKUs after BOM expansion) and
-    /// allocates it all, or fails non-retryable with the shortages; a retired SKU, ordered or a component, takes no new order.
+    /// Plans the allocation of <paramref name="required"/> (the <paramref name="ordered"/> SKUs after BOM expansion)
+    /// on the committed stock, or fails non-retryable with the shortages; a retired SKU, ordered or a component,
+    /// takes no new order. Unless <paramref name="lockStock"/>, no stock row is locked here: <see cref="ReserveLastAsync"/> does, at the end.
     /// </summary>
-    private async Task<(Dictionary<string, StockItemRecord> Stock, IReadOnlyList<SkuQuantity> Allocations)> AllocateAsync(
-        OrderChange change, string orderId, IEnumerable<string> ordered, IReadOnlyList<SkuQuantity> required)
+    private async Task<IReadOnlyList<SkuQuantity>> AllocateAsync(
+        OrderChange change, string orderId, IEnumerable<string> ordered, IReadOnlyList<SkuQuantity> required, bool lockStock)
     {
-        var stock = await change.Ims.LockStockAsync(required.Select(r => r.Sku));
+        var stock = await change.Ims.ReadStockAsync(required.Select(r => r.Sku), lockStock);
         var retired = await change.Ims.RetiredAsync(ordered.Concat(required.Select(r => r.Sku)));
-        var outcome = InventoryAllocator.Allocate(required, stock.Values.Select(s => s.ToStockLevel()).ToList());
+        var outcome = InventoryAllocator.Allocate(required, stock.Values.ToList());
         var problems = retired.Select(sku => $"SKU {sku}: retired (ims.sku-retired), it takes no new orders.").Concat(outcome.Shortages).ToList();
         if (problems.Count > 0)
         {
@@ -225,13 +215,49 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
             throw ActivityFailures.InsufficientStock(orderId, problems);
         }
 
-        return (stock, outcome.Allocations);
+        return outcome.Allocations;
     }
 
-    private static void Reserve(StockItemRecord item, int quantity, DateTimeOffset now)
+    /// <summary>
+    /// The planned reservation on the stock rows, the change's last writes. When another order took the stock
+    /// since the plan was made, everything is rolled back and <see cref="ReservingAsync{T}"/> plans again.
+    /// </summary>
+    private static async Task ReserveLastAsync(OrderChange change, IReadOnlyList<SkuQuantity> allocations, DateTimeOffset now)
     {
-        item.Reserved += quantity;
-        item.UpdatedAt = now;
+        if (await change.Ims.TryReserveAsync(allocations, now) is { } taken)
+        {
+            await change.RollbackAsync();
+            throw new StockTakenMeanwhileException(taken);
+        }
+    }
+
+    /// <summary>
+    /// Runs a reserving change. A plan overtaken by another order's reservation (the stock near its end) is made
+    /// again on the stock now committed; the last round plans under the stock rows' locks (in SKU order), as every
+    /// round once did, so it cannot be overtaken and the attempt always ends: reserved, or the shortage.
+    /// </summary>
+    private async Task<T> ReservingAsync<T>(string orderId, Func<OrderChange, bool, Task<T>> change)
+    {
+        for (var round = 1; ; round++)
+        {
+            var lockStock = round == PlanRounds;
+            try
+            {
+                return await changes.RunAsync(logger, orderId, unit => change(unit, lockStock));
+            }
+            catch (StockTakenMeanwhileException ex) when (!lockStock)
+            {
+                LogPlanOvertaken(logger, orderId, ex.Sku, round);
+            }
+        }
+    }
+
+    /// <summary>Optimistic plans before the last, locked one.</summary>
+    private const int PlanRounds = 3;
+
+    private sealed class StockTakenMeanwhileException(string sku) : Exception($"Stock of {sku} was taken meanwhile")
+    {
+        public string Sku { get; } = sku;
     }
 
     private static AllocationResult ToResult(string orderId, IEnumerable<ReservationRecord> reservations) =>
@@ -253,6 +279,9 @@ public sealed partial class ImsActivities(IOrderChanges changes, TimeProvider cl
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: {SkuCount} reservation(s) released ({Reason}), event {MessageId}")]
     private static partial void LogReleased(ILogger logger, string orderId, int skuCount, string reason, Guid messageId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Order {OrderId}: stock of {Sku} was taken by another order since the plan (round {Round}); planning again")]
+    private static partial void LogPlanOvertaken(ILogger logger, string orderId, string sku, int round);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId} holds no inventory; nothing to release")]
     private static partial void LogNothingHeld(ILogger logger, string orderId);

@@ -20,6 +20,9 @@ public sealed record BenchmarkOptions
     /// <summary>Run the third phase (pick + pack + delivered → order-completed).</summary>
     public bool Complete { get; init; } = true;
 
+    /// <summary>Only the hot-SKU case (<see cref="HotSku"/>): IMS activities on one SKU next to a raw row update; no service.</summary>
+    public bool HotSku { get; init; }
+
     public const string Usage =
         """
         WarehouseOms.Benchmarks [options]
@@ -28,6 +31,8 @@ public sealed record BenchmarkOptions
           --budget S        seconds a phase may take; in-flight work then times out (default 300)
           --warmup N        unmeasured messages / orders before each kind of phase (default 32)
           --no-complete     skip the third phase (pick, pack, delivered → order-completed)
+          --hot-sku         instead: N orders reserving and releasing one SKU through the IMS activities,
+                            next to a raw update of its row (no broker or Temporal needed)
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -47,6 +52,7 @@ public sealed record BenchmarkOptions
                 "--budget" => options with { Budget = TimeSpan.FromSeconds(Number(1)) },
                 "--warmup" => options with { Warmup = Number(0) },
                 "--no-complete" => options with { Complete = false },
+                "--hot-sku" => options with { HotSku = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -28,7 +28,7 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    return await RunAsync(options, cancel.Token);
+    return options.HotSku ? await HotSku.RunAsync(options, cancel.Token) : await RunAsync(options, cancel.Token);
 }
 catch (OperationCanceledException)
 {

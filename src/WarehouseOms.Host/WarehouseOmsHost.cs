@@ -2,6 +2,7 @@ using System.Globalization;
 using Serilog;
 using Serilog.Formatting.Compact;
 using WarehouseOms.Host.Console;
+using WarehouseOms.Host.Reconciliation;
 using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
 using WarehouseOms.Host.Telemetry;
@@ -42,6 +43,7 @@ public static class WarehouseOmsHost
         builder.Services.AddWarehouseMessaging(configuration);
         builder.Services.AddWarehouseHealthChecks();
         builder.Services.AddOperatorConsole(configuration);
+        builder.Services.AddReconciler(configuration);
         builder.AddWarehouseOmsTelemetry();
 
         var app = builder.Build();
@@ -50,6 +52,7 @@ public static class WarehouseOmsHost
         app.MapCartEndpoints();
         app.MapOrderEndpoints();
         app.MapOperatorConsoleAndApiDocs();
+        app.MapReconciliation();
         return app;
     }
 

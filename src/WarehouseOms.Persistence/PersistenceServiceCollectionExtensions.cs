@@ -56,6 +56,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IOrderQueries, EfOrderQueries>();
         services.AddScoped<IOutboxAdmin, EfOutboxAdmin>();
         services.AddScoped<IOrderChanges, OrderChanges>();
+        services.AddScoped<Reconciliation.IReconciliationQueries, Reconciliation.EfReconciliationQueries>();
 
         if (configuration.GetSection(PersistenceOptions.SectionName).GetValue(nameof(PersistenceOptions.MigrateOnStartup), true))
         {

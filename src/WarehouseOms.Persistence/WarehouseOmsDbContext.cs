@@ -86,6 +86,8 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
             "ck_orders_status", "status IN ('CREATED','RESERVED','AWAITING_PAYMENT','PAID','SHIPPED','COMPLETED','FAILED','CANCELLED')"));
         order.HasKey(o => o.OrderId).HasName("pk_orders");
         order.HasIndex(o => o.RequestId).IsUnique().HasDatabaseName("ux_orders_request_id");
+        // The reconciler's pages (ADR 0030): partial indexes stay as small as what they hold (open orders).
+        order.HasIndex(o => o.OrderId).HasFilter(Reconciliation.EfReconciliationQueries.OpenFilter).HasDatabaseName("ix_orders_open");
         order.Property(o => o.Status).HasConversion(OrderStatusText.Converter).HasMaxLength(16);
         order.Property(o => o.Currency).HasMaxLength(3);
         order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId).HasConstraintName("fk_order_lines_orders");
@@ -99,6 +101,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         payment.ToTable("payments", OmsSchema, t => t.HasCheckConstraint("ck_payments_status", "status IN ('CAPTURED','REFUNDED')"));
         payment.HasKey(p => p.OrderId).HasName("pk_payments");
         payment.HasIndex(p => p.ProviderReference).IsUnique().HasDatabaseName("ux_payments_provider_reference");
+        payment.HasIndex(p => p.OrderId).HasFilter(Reconciliation.EfReconciliationQueries.CapturedFilter).HasDatabaseName("ix_payments_captured");
         payment.Property(p => p.Status).HasConversion(UpperCaseEnum<PaymentStatus>()).HasMaxLength(16);
         payment.Property(p => p.ProviderReference).HasMaxLength(64);
         payment.Property(p => p.ApprovedBy).HasMaxLength(128);
@@ -134,6 +137,7 @@ public sealed class WarehouseOmsDbContext(DbContextOptions<WarehouseOmsDbContext
         var reservation = modelBuilder.Entity<ReservationRecord>();
         reservation.ToTable("reservations", ImsSchema, t => t.HasCheckConstraint("ck_reservations_quantity", "quantity > 0"));
         reservation.HasKey(r => new { r.OrderId, r.Sku }).HasName("pk_reservations");
+        reservation.HasIndex(r => r.OrderId).HasFilter(Reconciliation.EfReconciliationQueries.ReservedFilter).HasDatabaseName("ix_reservations_reserved");
         reservation.Property(r => r.State).HasConversion(LowerCaseEnum<ReservationState>()).HasMaxLength(16);
 
         var addition = modelBuilder.Entity<LineAdditionRecord>();

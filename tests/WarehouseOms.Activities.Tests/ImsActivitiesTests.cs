@@ -140,6 +140,58 @@ public sealed class ImsActivitiesTests(DatabaseFixture db) : IClassFixture<Datab
         Assert.Equal(2, (await db.StockAsync(sku)).Reserved);
     }
 
+    /// <summary>
+    /// The hot-row path (ADR 0030) under contention: many orders reserve one SKU at once while others hold two
+    /// SKUs asked for in opposite orders and release them. Every attempt ends (reserved, or the shortage: no
+    /// deadlock, no lock timeout), and the stock row's reserved count equals what the reservation rows hold,
+    /// never more than on hand.
+    /// </summary>
+    [Fact]
+    public async Task AllocateInventory_ManyOrdersOneSku_NeitherOversellsNorDeadlocks()
+    {
+        var hot = TestIds.Unique("sku");
+        var other = TestIds.Unique("sku");
+        await db.AddStockAsync(hot, onHand: 25);
+        await db.AddStockAsync(other, onHand: 1000);
+        var orders = Enumerable.Range(0, 40).Select(i => (OrderId: TestIds.Unique("ord"), Index: i)).ToList();
+
+        var attempts = orders.Select(async order =>
+        {
+            // Odd orders also take the other SKU, listed before the hot one in every third: lock order must not follow line order.
+            var lines = order.Index % 2 == 0
+                ? new List<LineItem> { new(hot, 1 + (order.Index % 3)) }
+                : order.Index % 3 == 0 ? [new(other, 2), new(hot, 1)] : [new(hot, 1), new(other, 2)];
+            try
+            {
+                await db.RunAsync<ImsActivities, AllocationResult>(ActivityCall.For(order.OrderId, "1"), a => a.AllocateInventoryAsync(new(order.OrderId, lines)));
+            }
+            catch (ApplicationFailureException e) when (e.ErrorType == ActivityErrors.InsufficientStock)
+            {
+                return false;
+            }
+
+            if (order.Index % 5 == 0)
+            {
+                await db.RunAsync<ImsActivities>(ActivityCall.For(order.OrderId, "2"), a => a.ReleaseInventoryAsync(new(order.OrderId, "cancelled")));
+            }
+
+            return true;
+        });
+        var won = await Task.WhenAll(attempts);
+
+        var held = await db.QueryAsync(ctx => ctx.Reservations.AsNoTracking()
+            .Where(r => r.State == ReservationState.Reserved && (r.Sku == hot || r.Sku == other))
+            .GroupBy(r => r.Sku)
+            .Select(g => new { Sku = g.Key, Quantity = g.Sum(r => r.Quantity) })
+            .ToDictionaryAsync(g => g.Sku, g => g.Quantity));
+        var hotStock = await db.StockAsync(hot);
+        Assert.Equal(held.GetValueOrDefault(hot), hotStock.Reserved);
+        Assert.Equal(held.GetValueOrDefault(other), (await db.StockAsync(other)).Reserved);
+        Assert.InRange(hotStock.Reserved, 0, hotStock.OnHand);
+        Assert.Contains(won, w => w);
+        Assert.Contains(won, w => !w); // 40 orders asking for more than 25 units: some were refused
+    }
+
     [Fact]
     public async Task ReleaseInventory_AfterAllocate_ReturnsStockAndEmitsOnce()
     {

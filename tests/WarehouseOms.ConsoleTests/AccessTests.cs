@@ -90,6 +90,18 @@ public sealed class AccessTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task Reconciliation_NeedsAKey_AndListsTheSettings()
+    {
+        using var http = Anonymous();
+        using var refused = await http.GetAsync(new Uri("/reconciliation", UriKind.Relative));
+        var view = await console.Api.GetFromJsonAsync<JsonElement>(new Uri("/reconciliation", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.True(view.GetProperty("enabled").GetBoolean());
+        Assert.Equal("00:05:00", view.GetProperty("interval").GetString());
+    }
+
+    [Fact]
     public async Task HealthEndpoints_StayOpen()
     {
         using var http = Anonymous();

@@ -42,6 +42,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>The service's <c>Messaging:MaxMessageBytes</c> here: half the broker's <c>max_message_size</c>.</summary>
     public const int MaxMessageBytes = 512 * 1024;
 
+    /// <summary>The service's log at Warning and above as compact JSON, one event a line (Serilog's file sink).</summary>
+    public string LogFile { get; } = Path.Combine(Path.GetTempPath(), $"warehouse-oms-it-{Guid.NewGuid():N}.log");
+
     public async Task InitializeAsync()
     {
         await database.CreateAsync();
@@ -67,6 +70,14 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Payments:MaxAttempts"] = "12",
             ["Fulfillment:ReplenishmentOverdueAfter"] = "00:00:05",
             ["Payments:FailureRate"] = "0.2",
+            ["Serilog:Using:0"] = "Serilog.Sinks.File",
+            ["Serilog:WriteTo:0:Name"] = "File",
+            ["Serilog:WriteTo:0:Args:path"] = LogFile,
+            ["Serilog:WriteTo:0:Args:formatter"] = "Serilog.Formatting.Compact.CompactJsonFormatter, Serilog.Formatting.Compact",
+
+            // The reconciler runs when a test calls it (ReconcilerTests), and judges only orders aged on purpose.
+            ["Reconciler:Interval"] = "01:00:00",
+            ["Reconciler:MinAge"] = "00:10:00",
 
             // Traces and metrics as an operator switches them on (TelemetryTests): spans are exported to
             // Spans, metrics served at /metrics; database and broker gauges sampled every second.
@@ -91,6 +102,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 
         await Broker.DisposeAsync();
         await database.DropAsync();
+        File.Delete(LogFile);
     }
 
     /// <summary>
@@ -103,8 +115,23 @@ public sealed class ServiceFixture : IAsyncLifetime
         await Broker.PublishAsync(Contracts.Exchanges.PaymentApproved, new { orderId, approvedBy }, orderId + "-approve");
     }
 
+    /// <summary>The service's log lines so far (read while the service keeps writing).</summary>
+    public async Task<IReadOnlyList<string>> LogLinesAsync()
+    {
+        await using var stream = new FileStream(LogFile, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Runs a statement against the service's database (a test breaking state on purpose); returns the rows changed.</summary>
+    public Task<int> ExecuteAsync(string sql, params object[] parameters) =>
+        CommandAsync(sql, parameters, command => command.ExecuteNonQueryAsync());
+
     /// <summary>A single value from the service's database, e.g. an order's status.</summary>
-    public async Task<object?> ScalarAsync(string sql, params object[] parameters)
+    public Task<object?> ScalarAsync(string sql, params object[] parameters) =>
+        CommandAsync(sql, parameters, command => command.ExecuteScalarAsync());
+
+    private async Task<T> CommandAsync<T>(string sql, object[] parameters, Func<NpgsqlCommand, Task<T>> run)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
@@ -114,7 +141,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             command.Parameters.Add(new NpgsqlParameter { Value = p });
         }
 
-        return await command.ExecuteScalarAsync();
+        return await run(command);
     }
 }
 

@@ -21,6 +21,8 @@ namespace WarehouseOms.Activities.Payments;
 public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentProvider provider, TimeProvider clock, ILogger<PaymentActivities> logger)
     : IPaymentActivities
 {
+    private readonly PaymentRefunds refunds = new(provider, clock);
+
     [Activity(ActivityNames.ProcessPayment)]
     public async Task<PaymentResult> ProcessPaymentAsync(ProcessPaymentInput input)
     {
@@ -64,21 +66,23 @@ public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentPro
         ArgumentNullException.ThrowIfNull(change);
         return changes.RunAsync(logger, change.OrderId, async unit =>
         {
-            var payment = await unit.Oms.LockPaymentAsync(change.OrderId);
-            if (payment is not { Status: PaymentStatus.Captured })
+            RefundedPayment? refunded;
+            try
+            {
+                refunded = await refunds.RefundRemainingAsync(unit, change.OrderId, change.Reason);
+            }
+            catch (PaymentProviderUnavailableException ex)
+            {
+                throw new ApplicationFailureException(ex.Message, "PaymentProviderUnavailable");
+            }
+
+            if (refunded is null)
             {
                 LogNothingToRefund(logger, change.OrderId);
                 return;
             }
 
-            var remaining = AmountOf(payment.Remaining, payment.Currency);
-            await RefundAsync(payment, $"{change.OrderId}-refund", remaining, unit.CancellationToken);
-            payment.Status = PaymentStatus.Refunded;
-            payment.RefundedAt = clock.GetUtcNow();
-            payment.RefundReason = change.Reason;
-            payment.RefundedAmount = payment.Amount ?? 0m;
-            await unit.RecordAsync(new PaymentRefunded(payment.ProviderReference, change.Reason, remaining?.Amount, payment.Currency));
-            LogRefunded(logger, change.OrderId, payment.ProviderReference, remaining?.ToString() ?? "the whole payment", change.Reason);
+            LogRefunded(logger, change.OrderId, refunded.ProviderReference, refunded.Amount, change.Reason);
         });
     }
 
@@ -102,7 +106,7 @@ public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentPro
             }
 
             var shorted = input.Shorted.Select(s => new ShortedLine(s.Sku, s.Reserved, s.Picked)).ToList();
-            await ReleaseShortedAsync(unit, input.OrderId, shorted, input.Reason);
+            var unreserve = await ReleaseShortedAsync(unit, input.OrderId, shorted, input.Reason);
 
             var refundedLines = await RefundLinesAsync(unit, order, shorted);
             var refund = refundedLines.Count == 0 ? null : (Money?)refundedLines.Select(l => l.Refund).Aggregate((a, b) => a.Plus(b));
@@ -127,24 +131,28 @@ public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentPro
                     refund?.Currency.Code,
                     refund?.Amount));
             order.ShortedEventMessageId = emitted;
+            // The shared stock rows last (after the provider's refund): locked from here to the commit only.
+            await unit.Ims.UnreserveAsync(unreserve, clock.GetUtcNow());
             LogShorted(logger, input.OrderId, input.Reason, refund?.ToString() ?? "nothing");
             return new ShortOrderLinesResult(input.OrderId, refund?.Amount, refund?.Currency.Code);
         });
     }
 
-    /// <summary>The missing units leave the order's reservation; a SKU nothing was picked of is released whole.</summary>
-    private async Task ReleaseShortedAsync(OrderChange unit, string orderId, IReadOnlyList<ShortedLine> shorted, string reason)
+    /// <summary>
+    /// The missing units leave the order's reservation (a SKU nothing was picked of is released whole) and
+    /// ims.inventory-released goes out; returns the units for the stock rows, which the caller updates last.
+    /// </summary>
+    private async Task<IReadOnlyList<SkuQuantity>> ReleaseShortedAsync(OrderChange unit, string orderId, IReadOnlyList<ShortedLine> shorted, string reason)
     {
         var reservations = (await unit.Ims.LockReservationsAsync(orderId)).Where(r => r.State == ReservationState.Reserved).ToDictionary(r => r.Sku, StringComparer.Ordinal);
         var releasing = shorted.Where(s => reservations.ContainsKey(s.Sku)).ToList();
-        var stock = await unit.Ims.LockStockAsync(releasing.Select(s => s.Sku));
         var now = clock.GetUtcNow();
+        var unreserve = new List<SkuQuantity>();
         foreach (var line in releasing)
         {
             var reservation = reservations[line.Sku];
             var released = Math.Min(line.Shorted, reservation.Quantity);
-            stock[line.Sku].Reserved -= released;
-            stock[line.Sku].UpdatedAt = now;
+            unreserve.Add(new SkuQuantity(line.Sku, released));
             if (released == reservation.Quantity)
             {
                 reservation.State = ReservationState.Released;
@@ -160,6 +168,7 @@ public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentPro
         await unit.EmitAsync(
             Exchanges.InventoryReleased,
             new InventoryReleasedEvent(orderId, [.. releasing.Select(s => new SkuLine(s.Sku, s.Shorted))], reason, now));
+        return unreserve;
     }
 
     /// <summary>The order lines the shortage leaves unfilled, priced; empty for an unpriced order.</summary>
@@ -188,10 +197,9 @@ public sealed partial class PaymentActivities(IOrderChanges changes, IPaymentPro
         }
     }
 
-    private static Money? AmountOf(decimal? amount, string? currency) =>
-        amount is { } value && Currencies.Find(currency) is { } known ? Money.Of(value, known) : null;
+    private static Money? AmountOf(decimal? amount, string? currency) => PaymentRefunds.AmountOf(amount, currency);
 
-    private static PaymentAmount? ToProvider(Money? amount) => amount is { } m ? new PaymentAmount(m.MinorUnits, m.Currency.Code) : null;
+    private static PaymentAmount? ToProvider(Money? amount) => PaymentRefunds.ToProvider(amount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: payment provider failed on attempt {Attempt}: {Reason}")]
     private static partial void LogProviderFailed(ILogger logger, string orderId, int attempt, string reason);

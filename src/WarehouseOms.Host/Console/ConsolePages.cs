@@ -43,7 +43,7 @@ public static class ConsolePages
         return app;
     }
 
-    private static async Task<IResult> OrdersAsync(HttpContext context, string? status, string? q, IOrderQueries queries, CancellationToken ct)
+    private static async Task<IResult> OrdersAsync(HttpContext context, string? status, string? q, IOrderQueries queries, Reconciliation.Reconciler reconciler, CancellationToken ct)
     {
         OrderStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
@@ -69,6 +69,9 @@ public static class ConsolePages
         }
 
         body.Append("</table>").Append(orders.Count == 0 ? "<p class=\"muted\">No orders match.</p>" : $"<p class=\"muted\">{orders.Count} most recently changed shown (at most {PageSize}).</p>");
+        body.Append("<p id=\"reconciler\">Reconciler: ").Append(reconciler.LastRun is { } run
+            ? E($"last run {run.FinishedAt:u}, {run.Findings.Count} finding(s), {run.Findings.Count(f => f.Outcome != Reconciliation.FindingOutcomes.Repaired)} left for an operator")
+            : E("no run yet")).Append(" (<a href=\"/reconciliation\">JSON</a>)</p>");
         return Page(context, "Orders", body.ToString());
     }
 

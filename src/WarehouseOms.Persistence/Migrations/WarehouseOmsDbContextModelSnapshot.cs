@@ -324,6 +324,10 @@ namespace WarehouseOms.Persistence.Migrations
                     b.HasKey("OrderId", "Sku")
                         .HasName("pk_reservations");
 
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_reservations_reserved")
+                        .HasFilter("state = 'reserved'");
+
                     b.ToTable("reservations", "ims", t =>
                         {
                             t.HasCheckConstraint("ck_reservations_quantity", "quantity > 0");
@@ -517,6 +521,10 @@ namespace WarehouseOms.Persistence.Migrations
                     b.HasKey("OrderId")
                         .HasName("pk_orders");
 
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_orders_open")
+                        .HasFilter("status NOT IN ('COMPLETED', 'CANCELLED', 'FAILED')");
+
                     b.HasIndex("RequestId")
                         .IsUnique()
                         .HasDatabaseName("ux_orders_request_id");
@@ -607,6 +615,10 @@ namespace WarehouseOms.Persistence.Migrations
 
                     b.HasKey("OrderId")
                         .HasName("pk_payments");
+
+                    b.HasIndex("OrderId")
+                        .HasDatabaseName("ix_payments_captured")
+                        .HasFilter("status = 'CAPTURED'");
 
                     b.HasIndex("ProviderReference")
                         .IsUnique()

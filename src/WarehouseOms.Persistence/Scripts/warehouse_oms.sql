@@ -598,3 +598,35 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130161044_ReconcilerIndexes') THEN
+    CREATE INDEX ix_reservations_reserved ON ims.reservations (order_id) WHERE state = 'reserved';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130161044_ReconcilerIndexes') THEN
+    CREATE INDEX ix_payments_captured ON oms.payments (order_id) WHERE status = 'CAPTURED';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130161044_ReconcilerIndexes') THEN
+    CREATE INDEX ix_orders_open ON oms.orders (order_id) WHERE status NOT IN ('COMPLETED', 'CANCELLED', 'FAILED');
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261130161044_ReconcilerIndexes') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261130161044_ReconcilerIndexes', '10.0.5');
+    END IF;
+END $EF$;
+COMMIT;
+

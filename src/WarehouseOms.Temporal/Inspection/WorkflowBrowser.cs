@@ -290,7 +290,7 @@ public sealed class WorkflowBrowser(ITemporalClient client)
         known.FirstOrDefault(k => string.Equals(k, value, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"'{value}' is not one of {string.Join(", ", known)}", nameof(value));
 
-    private static string Status(WorkflowExecutionStatus status) =>
+    internal static string Status(WorkflowExecutionStatus status) =>
         status.ToString().Replace("WorkflowExecutionStatus", string.Empty, StringComparison.Ordinal);
 
     private static DateTimeOffset? At(DateTime? time) => time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;

@@ -42,6 +42,8 @@ internal sealed partial class WorkflowEngine
                 logger?.LogInformation("Engine restored {Runs} runs from {Store}, {Open} of them open", restored.Count, store.Description, open.Count);
             }
         }
+
+        await RestoreSchedulesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the committer and the retention sweep.</summary>

@@ -225,5 +225,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<PollWorkflowExecutionUpdateRequest, PollWorkflowExecutionUpdateResponse>(nameof(WorkflowServiceHandlers.PollWorkflowExecutionUpdate), (s, r, c) => s.PollWorkflowExecutionUpdate(r, c));
         b.Unary<ExecuteMultiOperationRequest, ExecuteMultiOperationResponse>(nameof(WorkflowServiceHandlers.ExecuteMultiOperation), (s, r, c) => s.ExecuteMultiOperation(r, c));
         WorkflowServiceHandlers.BindOperations(b);
+        WorkflowServiceHandlers.BindSchedules(b);
     }
 }

@@ -68,6 +68,14 @@ internal static partial class PostgresSchema
             request_id text NOT NULL,
             PRIMARY KEY (namespace, run_id, request_id));
         """,
+        $"""
+        CREATE TABLE {s}.schedules (
+            namespace   text        NOT NULL,
+            schedule_id text        NOT NULL,
+            state       bytea       NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, schedule_id));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

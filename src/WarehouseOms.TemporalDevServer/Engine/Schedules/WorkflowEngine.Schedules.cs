@@ -231,7 +231,7 @@ internal sealed partial class WorkflowEngine
 
         s.Info.RunningWorkflows.RemoveAt(index);
         scheduledRuns.Remove((execution.Namespace, execution.WorkflowId));
-        foreach (var recent in s.Info.RecentActions.Where(a => a.StartWorkflowResult?.WorkflowId == execution.WorkflowId))
+        foreach (var recent in s.Info.RecentActions.Where(a => a.StartWorkflowResult?.RunId == execution.FirstRunId))
         {
             recent.StartWorkflowStatus = execution.Status;
         }

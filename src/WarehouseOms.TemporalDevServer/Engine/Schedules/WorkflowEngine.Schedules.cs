@@ -692,7 +692,16 @@ internal sealed partial class WorkflowEngine
             foreach (var bytes in stored)
             {
                 var s = ScheduleEntry.FromBytes(bytes);
-                s.Spec = CompiledScheduleSpec.Compile(s.Schedule.Spec);
+                try
+                {
+                    s.Spec = CompiledScheduleSpec.Compile(s.Schedule.Spec);
+                }
+                catch (FormatException ex)
+                {
+                    // E.g. a time zone this machine does not know: the schedule is kept, but takes no spec actions.
+                    logger?.LogWarning("Schedule {ScheduleId} has a spec this engine cannot evaluate: {Problem}", s.ScheduleId, ex.Message);
+                }
+
                 namespaces.Add(s.Namespace);
                 schedules[s.Key] = s;
                 foreach (var run in s.Info.RunningWorkflows)

@@ -200,6 +200,32 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task TriggerImmediately_AtCreateStartsAtOnce_AndATriggerTakesItsOwnOverlapPolicy()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ScheduledHoldWorkflow>(), async () =>
+        {
+            var handle = await Client.CreateScheduleAsync(ScheduleId("trigger"), new(HoldAction(), EveryMinute) { State = new() { Paused = true } },
+                new() { TriggerImmediately = true });
+            var created = await handle.DescribeAsync(Rpc);
+            Assert.Equal(1, created.Info.NumActions);
+            Assert.Single(created.Info.RunningActions);
+
+            await handle.TriggerAsync(new() { Overlap = ScheduleOverlapPolicy.BufferOne });
+            await handle.TriggerAsync(); // the schedule's policy: Skip
+            var raw = await Client.WorkflowService.DescribeScheduleAsync(new DescribeScheduleRequest { Namespace = Client.Options.Namespace, ScheduleId = handle.Id });
+            Assert.Equal(1, raw.Info.BufferSize);
+            Assert.Equal(1, raw.Info.OverlapSkipped);
+            Assert.Equal(1, raw.Info.ActionCount);
+
+            await ReleaseAllAsync(created);
+            var second = await Eventually.UntilAsync(() => handle.DescribeAsync(Rpc), d => d.Info.NumActions == 2 && d.Info.RunningActions.Count == 1,
+                "the buffered trigger started", cancellationToken: Deadline);
+            await ReleaseAllAsync(second);
+            await handle.DeleteAsync();
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task RemainingActions_StopTheScheduleAfterTheLimit()
     {
         await WithWorkerAsync(WorkerOptions().AddWorkflow<ScheduledChainWorkflow>(), async () =>

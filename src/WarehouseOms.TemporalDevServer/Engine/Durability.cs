@@ -126,7 +126,11 @@ internal sealed partial class WorkflowEngine
                 try
                 {
                     // Runs first: a schedule never records an action whose run could be lost.
-                    await store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    if (batch.Count > 0)
+                    {
+                        await store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    }
+
                     await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
                     delay = TimeSpan.FromMilliseconds(100);
                     break;

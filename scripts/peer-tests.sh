@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Development check (not CI): runs test suites written by others against the embedded engine.
 #   - temporalio/sdk-dotnet tests/Temporalio.Tests: WorkflowWorkerTests, ActivityWorkerTests,
-#     TemporalClientWorkflowTests, WorkflowHandleTests (the SDK's own tests take an external server
+#     TemporalClientWorkflowTests, WorkflowHandleTests, TemporalClientScheduleTests (the SDK's own tests take an external server
 #     through TEMPORAL_TEST_CLIENT_TARGET_HOST / TEMPORAL_TEST_CLIENT_NAMESPACE);
 #   - temporalio/samples-dotnet tests/ (they start their own server through WorkflowEnvironment: the
 #     script points StartLocalAsync/StartTimeSkippingAsync at our executable with ExistingPath). The
@@ -95,8 +95,8 @@ sdk_tests() {
   git --git-dir="$SDK_GIT" archive "$REF" tests/Temporalio.Tests | tar -x -C "$dir"
   local src="$dir/tests/Temporalio.Tests" proj="$dir/PeerSdkTests"
   mkdir -p "$proj"
-  # The four suites and what they build on; Program.cs (an xunit.console host) is replaced below.
-  for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs \
+  # The suites and what they build on; Program.cs (an xunit.console host) is replaced below.
+  for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \
@@ -163,7 +163,7 @@ XML
   fi
   export TEMPORAL_TEST_CLIENT_TARGET_HOST; TEMPORAL_TEST_CLIENT_TARGET_HOST="$(start_engine)"
   export TEMPORAL_TEST_CLIENT_NAMESPACE=default
-  for cls in WorkflowWorkerTests ActivityWorkerTests TemporalClientWorkflowTests WorkflowHandleTests; do
+  for cls in WorkflowWorkerTests ActivityWorkerTests TemporalClientWorkflowTests WorkflowHandleTests TemporalClientScheduleTests; do
     run_class "$proj" "$cls" "$results"
     echo "peer-tests: sdk $cls done: $(count_trx "$results")"
   done

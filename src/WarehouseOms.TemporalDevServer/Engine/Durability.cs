@@ -90,6 +90,7 @@ internal sealed partial class WorkflowEngine
 
             List<ExecutionChange> batch;
             List<(Execution Execution, int Events)> written;
+            List<ScheduleChange> scheduleChanges;
             long target;
             lock (gate)
             {
@@ -97,6 +98,7 @@ internal sealed partial class WorkflowEngine
                 try
                 {
                     (batch, written) = TakeDirty();
+                    scheduleChanges = TakeDirtySchedules();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -105,7 +107,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -123,7 +125,13 @@ internal sealed partial class WorkflowEngine
             {
                 try
                 {
-                    await store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    // Runs first: a schedule never records an action whose run could be lost.
+                    if (batch.Count > 0)
+                    {
+                        await store.CommitAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
                     delay = TimeSpan.FromMilliseconds(100);
                     break;
                 }

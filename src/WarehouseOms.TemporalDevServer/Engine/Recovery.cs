@@ -44,6 +44,8 @@ internal sealed partial class WorkflowEngine
                 logger?.LogInformation("Engine restored {Runs} runs from {Store}, {Open} of them open", restored.Count, store.Description, open.Count);
             }
         }
+
+        await RestoreSchedulesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the committer, the retention sweep and the eviction of closed runs.</summary>

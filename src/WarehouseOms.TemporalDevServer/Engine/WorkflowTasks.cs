@@ -593,6 +593,7 @@ internal sealed partial class WorkflowEngine
         if (execution.NextRunId is null)
         {
             NotifyParentOfClose(execution, closeEvent);
+            OnScheduledRunClosed(execution, closeEvent);
         }
 
         Clock.Poke();

@@ -232,5 +232,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<ExecuteMultiOperationRequest, ExecuteMultiOperationResponse>(nameof(WorkflowServiceHandlers.ExecuteMultiOperation), (s, r, c) => s.ExecuteMultiOperation(r, c));
         WorkflowServiceHandlers.BindOperations(b);
         WorkflowServiceHandlers.BindResetAndActivityOperations(b);
+        WorkflowServiceHandlers.BindSchedules(b);
     }
 }

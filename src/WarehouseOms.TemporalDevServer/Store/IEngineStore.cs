@@ -40,12 +40,21 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Records custom search attribute registrations and removals of one namespace atomically.</summary>
     Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored schedule's state (see <see cref="ScheduleChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadSchedulesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed schedules and removes deleted ones, atomically.</summary>
+    Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
     Task PublishAddressAsync(string address, CancellationToken cancellationToken);
 }
 
 /// <summary>A custom search attribute registered (<paramref name="Type"/> set) or removed (null).</summary>
 internal sealed record SearchAttributeChange(string Namespace, string Name, Temporalio.Api.Enums.V1.IndexedValueType? Type);
+
+/// <summary>A schedule's whole state as the engine serialises it; a null state: the schedule was deleted.</summary>
+internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[]? State);
 
 /// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
 internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History, IReadOnlyList<string> RequestIds);

@@ -29,6 +29,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveSearchAttributesAsync(IReadOnlyList<SearchAttributeChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadSchedulesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

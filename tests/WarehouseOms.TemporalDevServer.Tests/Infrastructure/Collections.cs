@@ -23,6 +23,12 @@ public sealed class ClientCollection : ICollectionFixture<LocalEnvironmentFixtur
 }
 
 [CollectionDefinition(Name)]
+public sealed class SchedulesCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: schedules";
+}
+
+[CollectionDefinition(Name)]
 public sealed class LoadCollection : ICollectionFixture<LocalEnvironmentFixture>
 {
     public const string Name = "Dev server: load";

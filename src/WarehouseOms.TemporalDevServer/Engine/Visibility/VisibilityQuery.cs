@@ -398,6 +398,12 @@ internal sealed class VisibilityQuery
                 return Value.Of(double.Parse(token.Text, CultureInfo.InvariantCulture));
             }
 
+            // Bool attributes compare with a bare true/false (e.g. TemporalSchedulePaused = true).
+            if (token.Kind == TokenKind.Identifier && (token.Is("true") || token.Is("false")))
+            {
+                return Value.Of(token.Is("true") ? "true" : "false");
+            }
+
             if (token.Kind != TokenKind.String)
             {
                 throw Bad(text, $"expected a value at {token.Position}");

@@ -385,6 +385,56 @@ internal sealed class PostgresEngineStore : IEngineStore
             return true;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<byte[]>> LoadSchedulesAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var states = new List<byte[]>();
+            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.schedules ORDER BY namespace, schedule_id", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                states.Add((byte[])reader[0]);
+            }
+
+            return (IReadOnlyList<byte[]>)states;
+        }, cancellationToken);
+
+    // Upserts and deletes: writing the same changes again (after an ambiguous commit) is harmless.
+    public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            var kept = changes.Where(c => c.State is not null).ToList();
+            var gone = changes.Where(c => c.State is null).ToList();
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var commands = new NpgsqlBatch(connection, transaction);
+            if (kept.Count > 0)
+            {
+                var upsert = new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO {schema}.schedules (namespace, schedule_id, state)
+                    SELECT * FROM unnest(@ns, @id, @state)
+                    ON CONFLICT (namespace, schedule_id) DO UPDATE SET state = excluded.state, updated_at = now()
+                    """);
+                upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
+                upsert.Parameters.Add(Array("id", NpgsqlDbType.Text, kept.Select(c => c.ScheduleId).ToArray()));
+                upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
+                commands.BatchCommands.Add(upsert);
+            }
+
+            if (gone.Count > 0)
+            {
+                var delete = new NpgsqlBatchCommand(
+                    $"DELETE FROM {schema}.schedules s USING unnest(@ns, @id) AS g(namespace, schedule_id) WHERE s.namespace = g.namespace AND s.schedule_id = g.schedule_id");
+                delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
+                delete.Parameters.Add(Array("id", NpgsqlDbType.Text, gone.Select(c => c.ScheduleId).ToArray()));
+                commands.BatchCommands.Add(delete);
+            }
+
+            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {

@@ -75,6 +75,15 @@ internal static partial class PostgresSchema
         CREATE INDEX executions_by_type ON {s}.executions (namespace, workflow_type, start_time DESC, ordinal DESC);
         CREATE INDEX executions_by_queue ON {s}.executions (namespace, task_queue, start_time DESC, ordinal DESC);
         """,
+        // Schedules: one row each, the whole state (ADR 0027).
+        $"""
+        CREATE TABLE {s}.schedules (
+            namespace   text        NOT NULL,
+            schedule_id text        NOT NULL,
+            state       bytea       NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, schedule_id));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

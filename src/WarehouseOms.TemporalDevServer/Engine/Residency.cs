@@ -30,8 +30,9 @@ internal sealed partial class WorkflowEngine
     private Task? storeSweep;
     private bool backgroundStopped;
 
-    // Bumped whenever a run leaves memory: a read-back that raced with it looks again.
-    private long departures;
+    // Bumped whenever a run leaves memory, by workflow ID (hashed into buckets): a read-back of the same
+    // workflow ID that raced with it looks again, while departures of other workflows never disturb it.
+    private readonly long[] departures = new long[256];
 
     private bool EvictsClosedRuns => store.IsDurable;
 
@@ -67,7 +68,7 @@ internal sealed partial class WorkflowEngine
     {
         visibility?.Remove(x);
         pinnedUntil.Remove(x);
-        departures++;
+        departures[DepartureBucket(x.Namespace, x.WorkflowId)]++;
     }
 
     /// <summary>Keeps a run in memory while a worker answers a query about it (its answer finds the run by ID).</summary>
@@ -192,7 +193,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                seen = departures;
+                seen = departures[DepartureBucket(ns, workflowId)];
             }
 
             var stored = await store.LoadRunAsync(ns, workflowId, runId, Clock.Now - retention, cancellationToken).ConfigureAwait(false);
@@ -204,12 +205,14 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (departures != seen)
+                if (departures[DepartureBucket(ns, workflowId)] != seen)
                 {
                     continue; // a run left memory meanwhile (it may be the one read): look again
                 }
 
-                if (run is not null && !run.IsOpen)
+                // A run read before its retention passed is not admitted after (a slow or cancelled call
+                // would otherwise bring a run back that another call was already told is gone).
+                if (run is not null && !run.IsOpen && !PastRetention(run) && !cancellationToken.IsCancellationRequested)
                 {
                     AdmitReadBack(run, latest: runId is null);
                 }
@@ -218,6 +221,11 @@ internal sealed partial class WorkflowEngine
             }
         }
     }
+
+    private int DepartureBucket(string ns, string workflowId) =>
+        (int)((uint)HashCode.Combine(ns, workflowId) % (uint)departures.Length);
+
+    private bool PastRetention(Execution x) => x.CloseTime < Clock.Now - retention;
 
     private bool NamespaceKnown(string ns, out string resolved)
     {

@@ -7,8 +7,7 @@ internal sealed partial class WorkflowEngine
 {
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTasksAsync(PollWorkflowTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        // Sticky queues are not used (all tasks go to the normal queue with full history); a sticky
-        // poll simply waits on a queue that never gets work.
+        // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
         return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct);
     }

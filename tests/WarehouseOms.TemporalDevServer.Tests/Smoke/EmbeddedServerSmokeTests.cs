@@ -47,6 +47,34 @@ public sealed class EmbeddedServerSmokeTests
         Assert.Equal($"127.0.0.1:{port}", again.Target);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task DisposeAsync_WithLongPollsWaiting_AnswersThemNoTaskBeforeStopping()
+    {
+        var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0 });
+        var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+        var taskQueue = $"drain-{Guid.NewGuid():N}";
+        var workflowPoll = client.Connection.WorkflowService.PollWorkflowTaskQueueAsync(new()
+        {
+            Namespace = server.Namespace,
+            TaskQueue = new() { Name = taskQueue, Kind = Temporalio.Api.Enums.V1.TaskQueueKind.Normal },
+            Identity = "drain-test",
+        });
+        var activityPoll = client.Connection.WorkflowService.PollActivityTaskQueueAsync(new()
+        {
+            Namespace = server.Namespace,
+            TaskQueue = new() { Name = taskQueue, Kind = Temporalio.Api.Enums.V1.TaskQueueKind.Normal },
+            Identity = "drain-test",
+        });
+        await Task.Delay(300);
+        Assert.False(workflowPoll.IsCompleted || activityPoll.IsCompleted, "the polls should wait: there is no task");
+
+        await server.DisposeAsync();
+
+        // Both polls got the ordinary "no task" answer (not an error from a server torn down under them).
+        Assert.Empty((await workflowPoll).TaskToken);
+        Assert.Empty((await activityPoll).TaskToken);
+    }
+
     [Workflow]
     public sealed class GreetingWorkflow
     {

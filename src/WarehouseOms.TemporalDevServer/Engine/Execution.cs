@@ -85,7 +85,17 @@ internal sealed class Execution
     /// </summary>
     public bool WftTransient => WftAttempt > 1;
 
-    /// <summary>The transient task's scheduled and started events while it is started (not stored: a restart times it out).</summary>
+    /// <summary>
+    /// A task scheduled only to carry updates is speculative, as in Temporal: its events are not written
+    /// unless it does more than reject them (then it is written like any task). Not stored: after a
+    /// restart there is no task, and the update, lost as an admitted update is, is retried by its caller.
+    /// </summary>
+    public bool WftSpeculative { get; set; }
+
+    /// <summary>The task's scheduled and started events are held back (transient or speculative).</summary>
+    public bool WftUnwritten => WftTransient || WftSpeculative;
+
+    /// <summary>The unwritten task's scheduled and started events while it is started (not stored: a restart times it out).</summary>
     public List<HistoryEvent>? TransientEvents { get; set; }
 
     /// <summary>The worker's sticky queue (it has this run cached); null when the next task goes to the normal queue.</summary>

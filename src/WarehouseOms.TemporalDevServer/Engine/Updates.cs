@@ -232,7 +232,8 @@ internal sealed partial class WorkflowEngine
 
         var state = new UpdateState { Id = id, Request = request };
         execution.Updates[id] = state;
-        ScheduleWorkflowTask(execution);
+        // No task in flight: this one exists only for the update, and leaves no trace if it is rejected.
+        ScheduleWorkflowTask(execution, speculative: execution.Wft == WorkflowTaskState.None && execution.Buffer.Count == 0);
         return state;
     }
 

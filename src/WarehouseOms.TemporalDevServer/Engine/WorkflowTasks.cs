@@ -16,7 +16,8 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>At most one workflow task outstanding: schedule one, or remember that one is needed.</summary>
     /// <param name="endStartDelay">A delayed start gets its first task only from its timer or a signal-with-start.</param>
-    private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false)
+    /// <param name="speculative">Only updates need the task: it is speculative (see <see cref="Execution.WftSpeculative"/>).</param>
+    private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false, bool speculative = false)
     {
         if (!execution.IsOpen || (execution.StartDelayDue is not null && !endStartDelay))
         {
@@ -37,9 +38,11 @@ internal sealed partial class WorkflowEngine
         execution.StartDelayTimer = null;
         execution.StartDelayDue = null;
         var sticky = stickyQueues && execution.StickyQueue is not null && !execution.WftTransient;
-        if (execution.WftTransient)
+        execution.WftSpeculative = speculative && !execution.WftTransient;
+        if (execution.WftUnwritten)
         {
-            // Transient: no scheduled event now; it is written only if this attempt completes.
+            // Transient or speculative: no scheduled event now; it is written only if this attempt completes
+            // (a speculative one: only if it does more than reject updates).
             execution.WftScheduledId = execution.History.Count + 1;
             MarkDirty(execution);
         }
@@ -102,16 +105,21 @@ internal sealed partial class WorkflowEngine
                 return;
             }
 
-            Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
+            var speculative = execution.WftSpeculative;
+            if (!speculative)
             {
-                ScheduledEventId = execution.WftScheduledId,
-                TimeoutType = TimeoutType.ScheduleToStart,
-            }));
+                Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
+                {
+                    ScheduledEventId = execution.WftScheduledId,
+                    TimeoutType = TimeoutType.ScheduleToStart,
+                }));
+            }
+
             execution.StickyQueue = null;
             execution.Wft = WorkflowTaskState.None;
             execution.WftOnSticky = false;
             // Not a failure of the workflow: the attempt stays, the task goes to the normal queue.
-            ScheduleWorkflowTask(execution);
+            ScheduleWorkflowTask(execution, speculative: speculative);
             Clock.Poke();
         });
     }
@@ -127,11 +135,12 @@ internal sealed partial class WorkflowEngine
 
         execution.WftScheduleToStartTimer?.Cancel();
         execution.WftScheduleToStartTimer = null;
-        if (execution.WftTransient && execution.WftScheduledId != execution.History.Count + 1)
+        if (execution.WftUnwritten && execution.WftScheduledId != execution.History.Count + 1)
         {
-            // Events arrived since the transient task was scheduled: it becomes a normal one (attempt 1).
+            // Events arrived since the transient or speculative task was scheduled: it becomes a normal one (attempt 1).
             execution.WftAttempt = 1;
-            var scheduledNow = NewScheduledEvent(execution, sticky: false);
+            execution.WftSpeculative = false;
+            var scheduledNow = NewScheduledEvent(execution, item.Sticky);
             Append(execution, scheduledNow);
             execution.WftScheduledId = scheduledNow.EventId;
         }
@@ -156,9 +165,9 @@ internal sealed partial class WorkflowEngine
             started.WorkflowTaskStartedEventAttributes.SuggestContinueAsNewReasons.Add(SuggestContinueAsNewReason.TooManyHistoryEvents);
         }
 
-        if (execution.WftTransient)
+        if (execution.WftUnwritten)
         {
-            var scheduled = NewScheduledEvent(execution, sticky: false);
+            var scheduled = NewScheduledEvent(execution, item.Sticky);
             scheduled.EventId = execution.WftScheduledId;
             scheduled.EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.WftScheduledTime);
             started.EventId = execution.WftScheduledId + 1;
@@ -194,7 +203,7 @@ internal sealed partial class WorkflowEngine
         // A worker polling its sticky queue has the run cached: it gets only what happened since its last task.
         var from = item.Sticky ? (int)Math.Min(execution.LastCompletedWftStartedId, execution.History.Count) : 0;
         response.History.Events.AddRange(from == 0 ? execution.History : execution.History.Skip(from));
-        if (execution.TransientEvents is { } transient && execution.WftTransient)
+        if (execution.TransientEvents is { } transient && execution.WftUnwritten)
         {
             response.History.Events.AddRange(transient);
         }
@@ -232,7 +241,7 @@ internal sealed partial class WorkflowEngine
     {
         var execution = TaskOwner(token, TaskToken.Workflow);
         if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != token.EventId || execution.WftAttempt != token.Attempt ||
-            (execution.WftTransient && execution.TransientEvents is null))
+            (execution.WftUnwritten && execution.TransientEvents is null))
         {
             throw Errors.NotFound("Workflow task not found.");
         }
@@ -260,7 +269,12 @@ internal sealed partial class WorkflowEngine
             }
 
             execution.WftTimeout?.Cancel();
-            if (execution.WftTransient && execution.TransientEvents is { } transient)
+            if (OnlyRejectsUpdates(execution, request))
+            {
+                return DropSpeculativeTask(execution, request);
+            }
+
+            if (execution.WftUnwritten && execution.TransientEvents is { } transient)
             {
                 // The attempt that completes is written after all, with its attempt number.
                 foreach (var e in transient)
@@ -272,6 +286,7 @@ internal sealed partial class WorkflowEngine
             }
 
             execution.TransientEvents = null;
+            execution.WftSpeculative = false;
             // While a task is started nothing else is written: the history ends with its started event.
             execution.SizeThroughLastCompletedStart = execution.HistorySizeBytes;
             var completed = NewEvent(EventType.WorkflowTaskCompleted, e => e.WorkflowTaskCompletedEventAttributes = new WorkflowTaskCompletedEventAttributes
@@ -312,15 +327,7 @@ internal sealed partial class WorkflowEngine
             }
 
             RejectUnprocessedUpdates(execution);
-            foreach (var pair in request.QueryResults)
-            {
-                var query = execution.QueriesInFlight.FirstOrDefault(q => q.Id == pair.Key);
-                if (query is not null)
-                {
-                    execution.QueriesInFlight.Remove(query);
-                    query.Completion.TrySetResult(pair.Value);
-                }
-            }
+            AnswerQueries(execution, request);
 
             if (execution.IsOpen)
             {
@@ -460,6 +467,7 @@ internal sealed partial class WorkflowEngine
     private void FailWorkflowTask(Execution execution, WorkflowTaskFailedCause cause, Failure? failure, string identity)
     {
         execution.WftTimeout?.Cancel();
+        WriteSpeculativeTask(execution);
         if (!execution.WftTransient)
         {
             Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
@@ -482,6 +490,7 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        WriteSpeculativeTask(execution);
         if (!execution.WftTransient)
         {
             Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
@@ -505,6 +514,7 @@ internal sealed partial class WorkflowEngine
     {
         execution.Wft = WorkflowTaskState.None;
         execution.TransientEvents = null;
+        execution.WftSpeculative = false;
         if (execution.StickyQueue is not null)
         {
             execution.StickyQueue = null;
@@ -558,6 +568,7 @@ internal sealed partial class WorkflowEngine
         execution.Wft = WorkflowTaskState.None;
         execution.Buffer.Clear();
         execution.TransientEvents = null;
+        execution.WftSpeculative = false;
         execution.WftTimeout?.Cancel();
         execution.WftScheduleToStartTimer?.Cancel();
         execution.RunTimeoutTimer?.Cancel();
@@ -602,6 +613,11 @@ internal sealed partial class WorkflowEngine
     /// <summary>Terminate or time out: a started task is failed first (FORCE_CLOSE_COMMAND).</summary>
     private void ForceClose(Execution execution, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
+        if (execution.Wft == WorkflowTaskState.Started)
+        {
+            WriteSpeculativeTask(execution);
+        }
+
         if (execution.Wft == WorkflowTaskState.Started && !execution.WftTransient)
         {
             Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes

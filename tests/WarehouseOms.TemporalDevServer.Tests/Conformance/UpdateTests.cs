@@ -51,6 +51,38 @@ public sealed class UpdateTests(LocalEnvironmentFixture fixture, ITestOutputHelp
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task RejectedUpdates_LeaveTheHistoryAsItWas_SpeculativeTask_AndTheWorkflowGoesOn()
+    {
+        var (before, afterRejections, result, events) = await WithWorkerAsync(Worker.Options, async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-speculative"));
+            var before = await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Count > 0 && h[^1].EventType == EventType.WorkflowTaskCompleted,
+                "the first workflow task to complete");
+
+            // Each rejection ran a workflow task on the worker (the validator), yet nothing was written.
+            for (var i = 0; i < 3; i++)
+            {
+                await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(wf => wf.AddAsync(string.Empty), new() { Rpc = Rpc }));
+            }
+
+            var afterRejections = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+
+            // The worker's cached run and the server agree after the dropped tasks: the next update is applied.
+            Assert.Equal(1, await handle.ExecuteUpdateAsync(wf => wf.AddAsync("kept"), new() { Rpc = Rpc }));
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            var result = await handle.GetResultAsync(rpcOptions: Rpc);
+            return (before, afterRejections, result, (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList());
+        });
+
+        Assert.Equal(before.Select(e => (e.EventId, e.EventType)), afterRejections.Select(e => (e.EventId, e.EventType)));
+        Assert.Equal(["kept"], result);
+        Assert.Single(events, e => e.EventType == EventType.WorkflowExecutionUpdateAccepted);
+        Assert.Equal(events.Select(e => e.EventId), Enumerable.Range(1, events.Count).Select(i => (long)i));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task StartUpdate_ReturnsOnAcceptance_AndTheResultIsPolledLater()
     {
         var (result, accepted) = await WithWorkerAsync(Worker.Options, async () =>

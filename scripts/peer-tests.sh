@@ -41,7 +41,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 start_engine() {
   local port; port="$(free_port)"
-  "$ENGINE" server start-dev --port "$port" --namespace default --ip 127.0.0.1 --headless >"$WORK/engine.log" 2>&1 &
+  # The dynamic config the SDK's own test environment gives its dev server (keys the engine does not know are ignored).
+  "$ENGINE" server start-dev --port "$port" --namespace default --ip 127.0.0.1 --headless \
+    --dynamic-config-value limit.historyCount.suggestContinueAsNew=50 \
+    --dynamic-config-value frontend.enableExecuteMultiOperation=true \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true >"$WORK/engine.log" 2>&1 &
   ENGINE_PID=$!
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "127.0.0.1:$port"; return; fi

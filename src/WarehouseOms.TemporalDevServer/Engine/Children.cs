@@ -74,6 +74,8 @@ internal sealed partial class WorkflowEngine
                 Priority = c.Priority,
                 Parent = new ParentLink(parent.Namespace, parent.WorkflowId, parent.RunId, child.InitiatedEventId, child.ClosePolicy),
                 Root = parent.Root ?? parent.Ref,
+                // The child's static summary and details: those of the command, kept on the initiated event.
+                UserMetadata = parent.History[(int)child.InitiatedEventId - 1].UserMetadata,
             }, c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
             child.RunId = execution.RunId;
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes

@@ -185,6 +185,22 @@ internal sealed partial class WorkflowEngine
     /// <summary>Appends the command's events. Returns true when a new workflow task is needed at once.</summary>
     private bool ApplyCommand(Execution execution, Command command, long completedId, string identity, List<Action> after)
     {
+        var firstEvent = execution.History.Count;
+        var needTask = ApplyCommandAttributes(execution, command, completedId, identity, after);
+        if (command.UserMetadata is { } metadata && execution.History.Count > firstEvent)
+        {
+            // As in Temporal: the command's summary and details go on the event it writes (a timer's, an activity's, a child's).
+            var e = execution.History[firstEvent];
+            execution.HistorySizeBytes -= e.CalculateSize();
+            e.UserMetadata = metadata;
+            execution.HistorySizeBytes += e.CalculateSize();
+        }
+
+        return needTask;
+    }
+
+    private bool ApplyCommandAttributes(Execution execution, Command command, long completedId, string identity, List<Action> after)
+    {
         switch (command.CommandType)
         {
             case CommandType.ScheduleActivityTask:

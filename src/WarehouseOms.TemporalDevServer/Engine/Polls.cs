@@ -9,7 +9,23 @@ internal sealed partial class WorkflowEngine
     {
         // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct);
+        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
+            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions));
+    }
+
+    // As Temporal stamps a task's started event: the poller's build ID, unless it runs worker-deployment versioning.
+    private static Temporalio.Api.Common.V1.WorkerVersionStamp? WorkerVersionStampOf(
+        Temporalio.Api.Common.V1.WorkerVersionCapabilities? capabilities, Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? options)
+    {
+        if (options is { WorkerVersioningMode: WorkerVersioningMode.Versioned, DeploymentName.Length: > 0 } ||
+            capabilities is { UseVersioning: true, DeploymentSeriesName.Length: > 0 })
+        {
+            return null;
+        }
+
+        return capabilities is { BuildId.Length: > 0 }
+            ? new Temporalio.Api.Common.V1.WorkerVersionStamp { BuildId = capabilities.BuildId, UseVersioning = capabilities.UseVersioning }
+            : null;
     }
 
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)

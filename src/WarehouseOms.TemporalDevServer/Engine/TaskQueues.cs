@@ -64,15 +64,16 @@ internal sealed partial class WorkflowEngine
         queue.Items.Enqueue(item);
     }
 
-    private IMessage? Build(WorkItem item, string identity) => item switch
+    private IMessage? Build(WorkItem item, string identity, Temporalio.Api.Common.V1.WorkerVersionStamp? stamp) => item switch
     {
-        WorkflowTaskItem wft => BuildWorkflowTask(wft, identity),
+        WorkflowTaskItem wft => BuildWorkflowTask(wft, identity, stamp),
         LegacyQueryItem query => BuildLegacyQuery(query),
         ActivityTaskItem activity => BuildActivityTask(activity, identity),
         _ => null,
     };
 
-    private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct)
+    private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct,
+        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null)
         where T : class, IMessage, new()
     {
         var wait = MaxPollWait;
@@ -106,7 +107,7 @@ internal sealed partial class WorkflowEngine
                     var queue = Queue(ns, taskQueue, activity);
                     while (queue.Items.TryDequeue(out var item))
                     {
-                        if (Build(item, identity) is T ready)
+                        if (Build(item, identity, stamp) is T ready)
                         {
                             return ready;
                         }
@@ -138,7 +139,7 @@ internal sealed partial class WorkflowEngine
                         return new T();
                     }
 
-                    if (Build(handed, identity) is T ready)
+                    if (Build(handed, identity, stamp) is T ready)
                     {
                         return ready;
                     }

@@ -237,19 +237,38 @@ internal sealed partial class WorkflowEngine
         return state;
     }
 
-    // A completed update is found in the history (WorkflowExecutionUpdateCompleted), also after a restart.
+    /// <summary>
+    /// A completed update is found in the history (WorkflowExecutionUpdateCompleted), also after a restart;
+    /// so is one accepted by a run that closed without completing it, which has Temporal's failure for that.
+    /// </summary>
     private static UpdateState? CompletedUpdate(Execution execution, string id)
     {
+        var accepted = false;
         for (var i = execution.History.Count - 1; i >= 0; i--)
         {
             if (execution.History[i].WorkflowExecutionUpdateCompletedEventAttributes is { } completed && completed.Meta?.UpdateId == id)
             {
                 return new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = completed.Outcome };
             }
+
+            accepted |= execution.History[i].WorkflowExecutionUpdateAcceptedEventAttributes?.ProtocolInstanceId == id;
         }
 
-        return null;
+        return accepted && !execution.IsOpen
+            ? new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = OutlivedRunOutcome() }
+            : null;
     }
+
+    // Temporal's own failure for an accepted update whose run closed first: SDKs recognise it by its type.
+    private static Outcome OutlivedRunOutcome() => new()
+    {
+        Failure = new Temporalio.Api.Failure.V1.Failure
+        {
+            Message = "Workflow Update failed because the Workflow completed before the Update completed.",
+            Source = "Server",
+            ApplicationFailureInfo = new Temporalio.Api.Failure.V1.ApplicationFailureInfo { Type = "AcceptedUpdateCompletedWorkflow", NonRetryable = true },
+        },
+    };
 
     private async Task<PollWorkflowExecutionUpdateResponse> WaitForStageAsync(Execution execution, UpdateState state, UpdateWorkflowExecutionLifecycleStage wanted,
         DateTime? deadline, CancellationToken ct)
@@ -452,15 +471,7 @@ internal sealed partial class WorkflowEngine
         {
             if (update.Stage == UpdateStage.Accepted)
             {
-                update.Outcome = new Outcome
-                {
-                    Failure = new Temporalio.Api.Failure.V1.Failure
-                    {
-                        Message = "Workflow Update failed because the Workflow completed before the Update completed.",
-                        Source = "Server",
-                        ServerFailureInfo = new Temporalio.Api.Failure.V1.ServerFailureInfo(),
-                    },
-                };
+                update.Outcome = OutlivedRunOutcome();
                 update.Stage = UpdateStage.Completed;
             }
             else

@@ -124,7 +124,7 @@ internal sealed partial class WorkflowEngine
         });
     }
 
-    private PollWorkflowTaskQueueResponse? BuildWorkflowTask(WorkflowTaskItem item, string identity)
+    private PollWorkflowTaskQueueResponse? BuildWorkflowTask(WorkflowTaskItem item, string identity, WorkerVersionStamp? stamp = null)
     {
         var execution = item.Execution;
         if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || execution.WftScheduledId != item.ScheduledEventId ||
@@ -153,6 +153,7 @@ internal sealed partial class WorkflowEngine
             Identity = identity,
             RequestId = Guid.NewGuid().ToString(),
             HistorySizeBytes = sizeBytes,
+            WorkerVersion = stamp,
             SuggestContinueAsNew = sizeBytes >= limits.HistorySizeSuggestContinueAsNew || count >= limits.HistoryCountSuggestContinueAsNew,
         });
         if (sizeBytes >= limits.HistorySizeSuggestContinueAsNew)
@@ -296,7 +297,12 @@ internal sealed partial class WorkflowEngine
                 Identity = request.Identity,
                 SdkMetadata = request.SdkMetadata,
                 MeteringMetadata = request.MeteringMetadata,
+                BinaryChecksum = request.BinaryChecksum,
+                // The worker's build: replay reads it back (Workflow.CurrentBuildId of each task).
+                WorkerVersion = request.WorkerVersionStamp,
+                VersioningBehavior = request.VersioningBehavior,
             });
+            RecordDeploymentVersion(completed.WorkflowTaskCompletedEventAttributes, request.DeploymentOptions);
             Append(execution, completed);
             AddResetPoint(execution, request, completed.EventId, Clock.Now);
             execution.LastCompletedWftStartedId = execution.WftStartedId;
@@ -383,6 +389,24 @@ internal sealed partial class WorkflowEngine
         }
 
         throw Errors.InvalidArgument(message);
+    }
+
+    // A versioned worker names its deployment version; an unversioned one leaves it empty, as in Temporal.
+    private static void RecordDeploymentVersion(WorkflowTaskCompletedEventAttributes completed, Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? options)
+    {
+        completed.WorkerDeploymentName = options?.DeploymentName ?? string.Empty;
+        if (options is not null && options.WorkerVersioningMode != WorkerVersioningMode.Versioned)
+        {
+            // Temporal ignores a behaviour an unversioned worker reports.
+            completed.VersioningBehavior = VersioningBehavior.Unspecified;
+        }
+
+        if (options is not { WorkerVersioningMode: WorkerVersioningMode.Versioned } || string.IsNullOrEmpty(options.BuildId))
+        {
+            return;
+        }
+
+        completed.DeploymentVersion = new Temporalio.Api.Deployment.V1.WorkerDeploymentVersion { DeploymentName = options.DeploymentName, BuildId = options.BuildId };
     }
 
     private static Failure ServerFailure(string message) =>

@@ -137,6 +137,62 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Jitter_DelaysEachActionByAStableAmountBelowTheJitterAndTheNextNominalTime()
+    {
+        var handle = await Client.CreateScheduleAsync(ScheduleId("jitter"),
+            new(ChainAction(0), new() { Intervals = [new(TimeSpan.FromHours(1))], Jitter = TimeSpan.FromMinutes(30) }) { State = new() { Paused = true } });
+        var start = new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        async Task<List<DateTime>> TimesAsync() => (await Client.WorkflowService.ListScheduleMatchingTimesAsync(new ListScheduleMatchingTimesRequest
+        {
+            Namespace = Client.Options.Namespace,
+            ScheduleId = handle.Id,
+            StartTime = Timestamp.FromDateTime(start),
+            EndTime = Timestamp.FromDateTime(start.AddDays(1).AddMinutes(30)), // a time is listed when it is due, jitter included
+        })).StartTime.Select(t => t.ToDateTime()).ToList();
+
+        var times = await TimesAsync();
+        Assert.Equal(24, times.Count);
+        for (var hour = 0; hour < 24; hour++)
+        {
+            // Each hour's action is due within its first 30 minutes, in whole milliseconds.
+            Assert.InRange(times[hour] - start.AddHours(hour + 1), TimeSpan.Zero, TimeSpan.FromMinutes(30) - TimeSpan.FromMilliseconds(1));
+            Assert.Equal(0, times[hour].Ticks % TimeSpan.TicksPerMillisecond);
+        }
+
+        Assert.True(times.Select((t, hour) => t - start.AddHours(hour + 1)).Distinct().Count() > 12, "the jitter differs from one time to the next");
+        Assert.Equal(times, await TimesAsync()); // the same times for every reader
+
+        var future = (await handle.DescribeAsync(Rpc)).Info.NextActionTimes;
+        Assert.All(future, t => Assert.InRange(t - new DateTime(t.Year, t.Month, t.Day, t.Hour, 0, 0, DateTimeKind.Utc), TimeSpan.Zero, TimeSpan.FromMinutes(30)));
+        await handle.DeleteAsync();
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Jitter_RunsStartLate_ButAreNamedAndStampedByTheirNominalTime()
+    {
+        var id = ScheduleId("jittered-runs");
+        var action = ChainAction(failAt: 0);
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ScheduledChainWorkflow>(), async () =>
+        {
+            var handle = await Client.CreateScheduleAsync(id, new(action, new() { Intervals = [new(TimeSpan.FromSeconds(2))], Jitter = TimeSpan.FromMilliseconds(1900) }));
+            var described = await Eventually.UntilAsync(() => handle.DescribeAsync(Rpc), d => d.Info.RecentActions.Count >= 2, "two jittered runs", cancellationToken: Deadline);
+            await handle.DeleteAsync();
+
+            foreach (var recent in described.Info.RecentActions.Take(2))
+            {
+                var run = Assert.IsType<ScheduleActionExecutionStartWorkflow>(recent.Action);
+                var nominal = DateTime.ParseExact(run.WorkflowId[(action.Options.Id!.Length + 1)..], "yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+                Assert.Equal(0, nominal.Second % 2);
+                Assert.InRange(recent.ScheduledAt - nominal, TimeSpan.Zero, TimeSpan.FromMilliseconds(1900));
+                Assert.True(recent.StartedAt >= recent.ScheduledAt - TimeSpan.FromMilliseconds(1), $"started {recent.StartedAt:O} before it was due {recent.ScheduledAt:O}");
+                var attributes = (await Client.GetWorkflowHandle(run.WorkflowId, run.FirstExecutionRunId).DescribeAsync(new() { Rpc = Rpc })).TypedSearchAttributes;
+                Assert.Equal(nominal, attributes.Get(ScheduledStartTime).UtcDateTime);
+            }
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Interval_StartsRunsNamedByNominalTime_WithScheduleSearchAttributes_AndChainsTheLastResult()
     {
         var id = ScheduleId("every-second");

@@ -8,7 +8,9 @@ namespace WarehouseOms.TemporalDevServer.Engine.Schedules;
 /// <summary>
 /// A schedule spec as Temporal stores it: cron strings and calendar strings become structured calendars
 /// ("@every" becomes an interval), each field validated with Temporal's messages; then compiled to find
-/// the next matching time. Jitter is kept but not applied: every action starts at its nominal time.
+/// the next matching time. An action is due at its nominal time plus its jitter: a fixed fraction of the
+/// spec's jitter (never past the next nominal time) derived from the nominal time and the schedule, as in
+/// Temporal, so every reader of the schedule sees the same due times.
 /// </summary>
 internal sealed class CompiledScheduleSpec
 {
@@ -148,13 +150,44 @@ internal sealed class CompiledScheduleSpec
         return null;
     }
 
-    /// <summary>Matching times in (<paramref name="after"/>, <paramref name="until"/>], at most <paramref name="limit"/>.</summary>
-    public IEnumerable<DateTime> Times(DateTime after, DateTime until, int limit)
+    /// <summary>The next action after <paramref name="after"/>: its nominal time and when it is due (with jitter); null when none.</summary>
+    public (DateTime Nominal, DateTime Due)? NextAction(string jitterSeed, DateTime after)
     {
-        for (var (t, n) = (Next(after), 0); t is { } time && time <= until && n < limit; t = Next(time), n++)
+        if (Next(after) is not { } nominal)
         {
-            yield return time;
+            return null;
         }
+
+        var maxJitter = spec.Jitter?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (RawNext(nominal) is { } following && following - nominal < maxJitter)
+        {
+            maxJitter = following - nominal;
+        }
+
+        return (nominal, nominal + Jitter(jitterSeed, nominal, maxJitter));
+    }
+
+    /// <summary>Actions due in (<paramref name="after"/>, <paramref name="until"/>], at most <paramref name="limit"/>, in order.</summary>
+    public IEnumerable<(DateTime Nominal, DateTime Due)> Actions(string jitterSeed, DateTime after, DateTime until, int limit)
+    {
+        for (var (a, n) = (NextAction(jitterSeed, after), 0); a is { } action && action.Due <= until && n < limit; a = NextAction(jitterSeed, action.Due), n++)
+        {
+            yield return action;
+        }
+    }
+
+    // Whole milliseconds in [0, max): 32 bits of a hash of the nominal time and the seed scale the range.
+    private static TimeSpan Jitter(string seed, DateTime nominal, TimeSpan max)
+    {
+        var ms = (ulong)Math.Clamp((long)max.TotalMilliseconds, 0, uint.MaxValue);
+        if (ms == 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var input = BitConverter.GetBytes(nominal.Ticks).Concat(System.Text.Encoding.UTF8.GetBytes(seed)).ToArray();
+        var fingerprint = (ulong)BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(input), 0);
+        return TimeSpan.FromMilliseconds((double)((fingerprint * ms) >> 32));
     }
 
     private DateTime? RawNext(DateTime after)

@@ -208,7 +208,8 @@ internal sealed partial class WorkflowEngine
             var response = new ListScheduleMatchingTimesResponse();
             if (s.Spec is { } spec)
             {
-                response.StartTime.AddRange(spec.Times(request.StartTime.ToDateTime(), request.EndTime.ToDateTime(), MaxMatchingTimes).Select(Timestamp.FromDateTime));
+                response.StartTime.AddRange(spec.Actions(JitterSeed(s), request.StartTime.ToDateTime(), request.EndTime.ToDateTime(), MaxMatchingTimes)
+                    .Select(a => Timestamp.FromDateTime(a.Due)));
             }
 
             return response;
@@ -285,9 +286,9 @@ internal sealed partial class WorkflowEngine
         {
         }
 
-        if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.Next(until) is { } next)
+        if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.NextAction(JitterSeed(s), until) is { } next)
         {
-            s.Wakeup = Clock.ScheduleAt(next, () => RunSchedule(s));
+            s.Wakeup = Clock.ScheduleAt(next.Due, () => RunSchedule(s));
         }
 
         MarkScheduleDirty(s);
@@ -331,20 +332,20 @@ internal sealed partial class WorkflowEngine
 
         var catchup = CatchupWindow(s);
         var updated = s.Info.UpdateTime?.ToDateTime();
-        foreach (var t in s.Spec.Times(after, until, int.MaxValue))
+        foreach (var (nominal, due) in s.Spec.Actions(JitterSeed(s), after, until, int.MaxValue))
         {
-            if (!manual && updated > t)
+            if (!manual && updated > due)
             {
                 continue; // before the last update: the old spec's time
             }
 
-            if (!manual && until - t > catchup)
+            if (!manual && until - due > catchup)
             {
                 s.Info.MissedCatchupWindow++;
                 continue;
             }
 
-            AddStart(s, t, t, overlap, manual);
+            AddStart(s, nominal, due, overlap, manual);
         }
     }
 
@@ -533,8 +534,11 @@ internal sealed partial class WorkflowEngine
         }
 
         var updated = s.Info.UpdateTime?.ToDateTime();
-        return s.Spec.Times(s.LastProcessedTime, DateTime.MaxValue, int.MaxValue).Where(t => !(updated > t)).Take(count).ToList();
+        return s.Spec.Actions(JitterSeed(s), s.LastProcessedTime, DateTime.MaxValue, int.MaxValue).Select(a => a.Due).Where(t => !(updated > t)).Take(count).ToList();
     }
+
+    // Temporal seeds a schedule's jitter with its namespace and ID: the same times wherever they are computed.
+    private static string JitterSeed(ScheduleEntry s) => $"{s.Namespace}-{s.ScheduleId}";
 
     private static TimeSpan CatchupWindow(ScheduleEntry s)
     {

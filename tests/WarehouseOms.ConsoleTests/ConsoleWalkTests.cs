@@ -33,7 +33,7 @@ public sealed class ConsoleWalkTests(ConsoleFixture console)
         console.Screenshot("01-orders");
 
         Browser.FindElement(By.LinkText(orderId)).Click();
-        Assert.Equal("SHIPPED", Browser.FindElement(By.Id("status")).Text);
+        Assert.Equal("SHIPPED", TextOnceLoaded(By.Id("status"), "SHIPPED"));
         // The outbox relay publishes the last events a moment after the order's state changed.
         var outbound = ReloadUntil("outbound", text => text.Contains("oms.order-shipped sent", StringComparison.Ordinal) || Row("outbound", Exchanges.OrderShipped).Contains(" sent", StringComparison.Ordinal));
         Assert.Contains(Exchanges.InventoryAllocated, outbound, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class ConsoleWalkTests(ConsoleFixture console)
         console.Screenshot("02-order-shipped");
 
         Browser.FindElement(By.LinkText("order-fulfillment-" + orderId)).Click();
-        Assert.Equal("Running", Browser.FindElement(By.Id("status")).Text);
+        Assert.Equal("Running", TextOnceLoaded(By.Id("status"), "Running"));
         Assert.Contains("AwaitDelivery", Browser.FindElement(By.Id("query")).Text, StringComparison.Ordinal);
         Assert.Contains(Rows("timeline"), r => r.Contains("signal PackCompleted", StringComparison.Ordinal) && r.Contains(orderId + "-pack", StringComparison.Ordinal));
         console.Screenshot("03-workflow");
@@ -93,7 +93,7 @@ public sealed class ConsoleWalkTests(ConsoleFixture console)
         Assert.Contains(pickId, Browser.FindElement(By.TagName("main")).Text, StringComparison.Ordinal);
         console.Screenshot("07-confirm-replay");
         Browser.FindElement(By.Id("confirm")).Click();
-        Assert.Contains("Replayed 1 message(s) into " + Queues.For(Exchanges.PickCompleted), Browser.FindElement(By.Id("notice")).Text, StringComparison.Ordinal);
+        Assert.Contains("Replayed 1 message(s) into " + Queues.For(Exchanges.PickCompleted), TextOnceLoaded(By.Id("notice"), "Replayed"), StringComparison.Ordinal);
         console.Screenshot("08-replayed");
         Assert.DoesNotContain(await errors.PeekAsync(queue, 10_000), m => m.Key == pickId);
 
@@ -127,7 +127,19 @@ public sealed class ConsoleWalkTests(ConsoleFixture console)
         console.Open("/console/login");
         Browser.FindElement(By.Id("key")).SendKeys(ConsoleFixture.OperatorKey);
         Browser.FindElement(By.Id("sign-in")).Click();
-        Assert.Contains("operator", Browser.FindElement(By.CssSelector("nav .who")).Text, StringComparison.Ordinal);
+
+        Assert.Contains("operator", TextOnceLoaded(By.CssSelector("nav .who"), "operator"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An element's text after a click that navigates: the element found first may belong to the page being
+    /// left (stale, or without the new text), so it is looked up again until it shows <paramref name="containing"/>.
+    /// </summary>
+    private string TextOnceLoaded(By by, string containing = "")
+    {
+        var wait = new OpenQA.Selenium.Support.UI.WebDriverWait(Browser, Eventually.DefaultTimeout);
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
+        return wait.Until(driver => driver.FindElement(by).Text is var text && text.Contains(containing, StringComparison.Ordinal) ? text : null)!;
     }
 
     private void SignOut() => Browser.Manage().Cookies.DeleteCookieNamed("oms-console");

@@ -112,6 +112,27 @@ public sealed class ReconcilerTests(ServiceFixture service) : IDisposable
         Assert.True(counter.Of(FindingKinds.WorkflowMissing, FindingOutcomes.Reported) >= 1);
     }
 
+    [Fact]
+    public async Task YoungOrders_TakeNoPlaceInAPage_SoTheCursorNeverMovesPastAnOldOne()
+    {
+        var prefix = TestIds.Unique("IT-RECON-AGE") + "-";
+        foreach (var young in new[] { "a", "b", "c" })
+        {
+            await InsertOrderAsync(prefix + young, "RESERVED");
+            await service.ExecuteAsync("UPDATE oms.orders SET updated_at = now() WHERE order_id = $1", prefix + young);
+        }
+
+        await InsertOrderAsync(prefix + "d", "RESERVED"); // unchanged for an hour
+
+        await using var scope = service.Services.CreateAsyncScope();
+        var queries = scope.ServiceProvider.GetRequiredService<WarehouseOms.Persistence.Reconciliation.IReconciliationQueries>();
+        var page = await queries.OpenOrdersAsync(prefix, pageSize: 1, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10), CancellationToken.None);
+
+        // The page after the cursor holds the old order, not the three changed a moment ago.
+        Assert.Equal(prefix + "d", Assert.Single(page.Candidates).OrderId);
+        Assert.Equal(prefix + "d", page.Next);
+    }
+
     private static object Order(string orderId, string sku) => new
     {
         requestId = orderId + "-req",

@@ -97,13 +97,13 @@ public sealed partial class Reconciler
 
         await using var scope = scopes.CreateAsyncScope();
         var queries = scope.ServiceProvider.GetRequiredService<IReconciliationQueries>();
-        var open = await queries.OpenOrdersAsync(openCursor, settings.PageSize, cancellationToken).ConfigureAwait(false);
-        var holding = await queries.OrdersHoldingStockAsync(stockCursor, settings.PageSize, cancellationToken).ConfigureAwait(false);
-        var captured = await queries.OrdersWithCaptureAsync(captureCursor, settings.PageSize, cancellationToken).ConfigureAwait(false);
+        var open = await queries.OpenOrdersAsync(openCursor, settings.PageSize, untouchedSince, cancellationToken).ConfigureAwait(false);
+        var holding = await queries.OrdersHoldingStockAsync(stockCursor, settings.PageSize, untouchedSince, cancellationToken).ConfigureAwait(false);
+        var captured = await queries.OrdersWithCaptureAsync(captureCursor, settings.PageSize, untouchedSince, cancellationToken).ConfigureAwait(false);
         (openCursor, stockCursor, captureCursor) = (open.Next, holding.Next, captured.Next);
 
-        await CheckWorkflowsAsync(open.Candidates.Where(c => c.UpdatedAt <= untouchedSince), found, notes, cancellationToken).ConfigureAwait(false);
-        foreach (var order in holding.Candidates.Where(c => IsClosed(c.Status) && c.UpdatedAt <= untouchedSince))
+        await CheckWorkflowsAsync(open.Candidates, found, notes, cancellationToken).ConfigureAwait(false);
+        foreach (var order in holding.Candidates.Where(c => IsClosed(c.Status)))
         {
             if (await ReleaseStockAsync(order, cancellationToken).ConfigureAwait(false) is { } finding)
             {
@@ -111,7 +111,7 @@ public sealed partial class Reconciler
             }
         }
 
-        foreach (var order in captured.Candidates.Where(c => c.Status is OrderStatus.Cancelled or OrderStatus.Failed && c.UpdatedAt <= untouchedSince))
+        foreach (var order in captured.Candidates.Where(c => c.Status is OrderStatus.Cancelled or OrderStatus.Failed))
         {
             if (await RefundAsync(order, cancellationToken).ConfigureAwait(false) is { } finding)
             {

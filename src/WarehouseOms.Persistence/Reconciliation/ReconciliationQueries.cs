@@ -17,14 +17,14 @@ public sealed record CandidatePage(IReadOnlyList<OrderCandidate> Candidates, str
 /// </summary>
 public interface IReconciliationQueries
 {
-    /// <summary>Orders not completed, cancelled or failed (their fulfillment should be running).</summary>
-    Task<CandidatePage> OpenOrdersAsync(string? after, int pageSize, CancellationToken cancellationToken);
+    /// <summary>Orders not completed, cancelled or failed (their fulfillment should be running), unchanged since <paramref name="untouchedSince"/>.</summary>
+    Task<CandidatePage> OpenOrdersAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken);
 
-    /// <summary>Orders that hold reserved stock (ims.reservations in state reserved).</summary>
-    Task<CandidatePage> OrdersHoldingStockAsync(string? after, int pageSize, CancellationToken cancellationToken);
+    /// <summary>Orders that hold reserved stock (ims.reservations in state reserved), unchanged since <paramref name="untouchedSince"/>.</summary>
+    Task<CandidatePage> OrdersHoldingStockAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken);
 
-    /// <summary>Orders whose payment is captured and not refunded.</summary>
-    Task<CandidatePage> OrdersWithCaptureAsync(string? after, int pageSize, CancellationToken cancellationToken);
+    /// <summary>Orders whose payment is captured and not refunded, unchanged since <paramref name="untouchedSince"/>.</summary>
+    Task<CandidatePage> OrdersWithCaptureAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken);
 }
 
 internal sealed class EfReconciliationQueries(WarehouseOmsDbContext db) : IReconciliationQueries
@@ -34,29 +34,34 @@ internal sealed class EfReconciliationQueries(WarehouseOmsDbContext db) : IRecon
     internal const string ReservedFilter = "state = 'reserved'";
     internal const string CapturedFilter = "status = 'CAPTURED'";
 
-    public Task<CandidatePage> OpenOrdersAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync($"SELECT order_id FROM oms.orders WHERE {OpenFilter}", after, pageSize, cancellationToken);
+    public Task<CandidatePage> OpenOrdersAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken) =>
+        PageAsync($"SELECT order_id FROM oms.orders WHERE {OpenFilter}", after, pageSize, untouchedSince, cancellationToken);
 
-    public Task<CandidatePage> OrdersHoldingStockAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync($"SELECT DISTINCT order_id FROM ims.reservations WHERE {ReservedFilter}", after, pageSize, cancellationToken);
+    public Task<CandidatePage> OrdersHoldingStockAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken) =>
+        PageAsync($"SELECT DISTINCT order_id FROM ims.reservations WHERE {ReservedFilter}", after, pageSize, untouchedSince, cancellationToken);
 
-    public Task<CandidatePage> OrdersWithCaptureAsync(string? after, int pageSize, CancellationToken cancellationToken) =>
-        PageAsync($"SELECT order_id FROM oms.payments WHERE {CapturedFilter}", after, pageSize, cancellationToken);
+    public Task<CandidatePage> OrdersWithCaptureAsync(string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken) =>
+        PageAsync($"SELECT order_id FROM oms.payments WHERE {CapturedFilter}", after, pageSize, untouchedSince, cancellationToken);
 
     /// <summary>
     /// The next <paramref name="pageSize"/> order IDs of <paramref name="ofInterest"/> (a constant query whose filter
-    /// is a partial index's) after <paramref name="after"/>, with each order's status and last change.
+    /// is a partial index's) after <paramref name="after"/>, with each order's status and last change. Orders
+    /// changed since <paramref name="untouchedSince"/> are left out here, not after the page is read: in flight
+    /// they would fill the page and the cursor would move past them.
     /// </summary>
-    private Task<CandidatePage> PageAsync(string ofInterest, string? after, int pageSize, CancellationToken cancellationToken)
+    private Task<CandidatePage> PageAsync(string ofInterest, string? after, int pageSize, DateTimeOffset untouchedSince, CancellationToken cancellationToken)
     {
         // ofInterest is one of the constant queries above; the values go in as parameters.
         var sql = $$"""
-            WITH page AS ({{ofInterest}} AND order_id > {0} ORDER BY order_id LIMIT {1})
+            WITH page AS (
+                SELECT i.order_id FROM ({{ofInterest}} AND order_id > {0}) i
+                JOIN oms.orders o ON o.order_id = i.order_id AND o.updated_at <= {2}
+                ORDER BY i.order_id LIMIT {1})
             SELECT page.order_id AS "OrderId", o.status AS "Status", o.updated_at AS "UpdatedAt"
-            FROM page LEFT JOIN oms.orders o ON o.order_id = page.order_id
+            FROM page JOIN oms.orders o ON o.order_id = page.order_id
             ORDER BY page.order_id
             """;
-        return PageAsync(db.Database.SqlQueryRaw<Row>(sql, after ?? string.Empty, pageSize), pageSize, cancellationToken);
+        return PageAsync(db.Database.SqlQueryRaw<Row>(sql, after ?? string.Empty, pageSize, untouchedSince.UtcDateTime), pageSize, cancellationToken);
     }
 
     /// <remarks>Rows without an oms.orders row (none are made so) are skipped, but still move the cursor on.</remarks>

@@ -36,7 +36,8 @@ internal static class ExecutionSnapshots
         WftAttempt = x.WftAttempt,
         WftScheduledTime = x.WftScheduledTime,
         WftStartedTime = x.WftStartedTime,
-        WftNeeded = x.WftNeeded,
+        // A speculative task is not stored; events written or buffered since it was scheduled still need a task.
+        WftNeeded = x.WftNeeded || (x.WftSpeculative && (x.WftScheduledId != x.History.Count + 1 || x.Buffer.Count > 0)),
         LastCompletedWftStartedId = x.LastCompletedWftStartedId,
         Buffer = x.Buffer.Select(b => new BufferedRecord(b.Event, b.LinkStarted)).ToList(),
         Activities = x.Activities.Values.Select(a => new ActivityRecord

@@ -114,7 +114,10 @@ internal sealed partial class WorkflowEngine
             case WorkflowTaskState.Started:
                 ArmWorkflowTaskTimeout(x);
                 break;
-            case WorkflowTaskState.None when x.StartDelayDue is null && x.Buffer.Count > 0:
+            case WorkflowTaskState.None when x.StartDelayDue is null && (x.Buffer.Count > 0 || x.WftNeeded):
+                // Events buffered under a task that was not stored (speculative) go first, in their order.
+                FlushBuffer(x);
+                x.WftNeeded = false;
                 ScheduleWorkflowTask(x);
                 break;
         }

@@ -13,8 +13,8 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 internal sealed partial class WorkflowEngine
 {
     private static bool OnlyRejectsUpdates(Execution execution, RespondWorkflowTaskCompletedRequest request) =>
-        execution.WftSpeculative && execution.TransientEvents is not null && execution.Buffer.Count == 0 &&
-        !request.ForceCreateNewWorkflowTask && request.Messages.Count > 0 &&
+        execution.WftSpeculative && execution.TransientEvents is { } held && held[0].EventId == execution.History.Count + 1 &&
+        execution.Buffer.Count == 0 && !request.ForceCreateNewWorkflowTask &&
         request.Messages.All(m => m.Body?.Is(Rejection.Descriptor) == true) &&
         request.Commands.All(c => c.CommandType == Temporalio.Api.Enums.V1.CommandType.ProtocolMessage);
 

@@ -3,15 +3,18 @@ using Google.Protobuf;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
-/// <summary>Opaque task tokens of our own: kind, execution, the task's event ID and attempt.</summary>
-internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId, string RunId, long EventId, int Attempt, string? QueryId = null)
+/// <summary>
+/// Opaque task tokens of our own: kind, execution, the task's event ID and attempt, and for a workflow task
+/// when it started (a speculative task that left no trace reuses the event ID and attempt of the one before).
+/// </summary>
+internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId, string RunId, long EventId, int Attempt, string? QueryId = null, long Started = 0)
 {
     public const char Workflow = 'W';
     public const char Activity = 'A';
     public const char Query = 'Q';
 
     public ByteString ToByteString() =>
-        ByteString.CopyFrom(Encoding.UTF8.GetBytes(string.Join('\u001f', Kind, Namespace, WorkflowId, RunId, EventId, Attempt, QueryId ?? string.Empty)));
+        ByteString.CopyFrom(Encoding.UTF8.GetBytes(string.Join('\u001f', Kind, Namespace, WorkflowId, RunId, EventId, Attempt, QueryId ?? string.Empty, Started)));
 
     public static TaskToken Parse(ByteString bytes, char expectedKind)
     {
@@ -21,12 +24,13 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
         }
 
         var parts = Encoding.UTF8.GetString(bytes.Span).Split('\u001f');
-        if (parts.Length != 7 || parts[0].Length != 1 || parts[0][0] != expectedKind)
+        if (parts.Length != 8 || parts[0].Length != 1 || parts[0][0] != expectedKind)
         {
             throw Errors.NotFound("Task token not recognised");
         }
 
         return new TaskToken(parts[0][0], parts[1], parts[2], parts[3], long.Parse(parts[4], System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture), parts[6].Length == 0 ? null : parts[6]);
+            int.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture), parts[6].Length == 0 ? null : parts[6],
+            long.Parse(parts[7], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -105,8 +105,9 @@ internal sealed partial class WorkflowEngine
                 return;
             }
 
-            var speculative = execution.WftSpeculative;
-            if (!speculative)
+            // Still speculative only if nothing was written meanwhile (an event makes it a real task).
+            var speculative = execution.WftSpeculative && execution.WftScheduledId == execution.History.Count + 1;
+            if (!execution.WftSpeculative)
             {
                 Append(execution, NewEvent(EventType.WorkflowTaskTimedOut, e => e.WorkflowTaskTimedOutEventAttributes = new WorkflowTaskTimedOutEventAttributes
                 {
@@ -189,7 +190,8 @@ internal sealed partial class WorkflowEngine
 
         var response = new PollWorkflowTaskQueueResponse
         {
-            TaskToken = Token(new TaskToken(TaskToken.Workflow, execution.Namespace, execution.WorkflowId, execution.RunId, scheduledId, attempt)),
+            TaskToken = Token(new TaskToken(TaskToken.Workflow, execution.Namespace, execution.WorkflowId, execution.RunId, scheduledId, attempt,
+                Started: execution.WftStartedTime.Ticks)),
             WorkflowExecution = execution.Ref,
             WorkflowType = new WorkflowType { Name = execution.WorkflowType },
             WorkflowExecutionTaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = execution.TaskQueue, Kind = TaskQueueKind.Normal },
@@ -242,7 +244,7 @@ internal sealed partial class WorkflowEngine
     {
         var execution = TaskOwner(token, TaskToken.Workflow);
         if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Started || execution.WftScheduledId != token.EventId || execution.WftAttempt != token.Attempt ||
-            (execution.WftUnwritten && execution.TransientEvents is null))
+            execution.WftStartedTime.Ticks != token.Started || (execution.WftUnwritten && execution.TransientEvents is null))
         {
             throw Errors.NotFound("Workflow task not found.");
         }

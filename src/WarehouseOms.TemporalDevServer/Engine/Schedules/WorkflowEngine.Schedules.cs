@@ -279,14 +279,13 @@ internal sealed partial class WorkflowEngine
         s.Wakeup = null;
         var now = Clock.Now;
         var until = now > s.LastProcessedTime ? now : s.LastProcessedTime;
-        ProcessTimeRange(s, s.LastProcessedTime, until, ScheduleOverlapPolicy.Unspecified, manual: false);
-        s.LastProcessedTime = until;
+        s.LastProcessedTime = ProcessTimeRange(s, s.LastProcessedTime, until, ScheduleOverlapPolicy.Unspecified, manual: false);
         change?.Invoke(s);
         for (var round = 0; round < MaxBufferSize && ProcessBuffer(s); round++)
         {
         }
 
-        if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.NextAction(JitterSeed(s), until) is { } next)
+        if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.NextAction(JitterSeed(s), s.LastProcessedTime) is { } next)
         {
             s.Wakeup = Clock.ScheduleAt(next.Due, () => RunSchedule(s));
         }
@@ -323,17 +322,25 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private void ProcessTimeRange(ScheduleEntry s, DateTime after, DateTime until, ScheduleOverlapPolicy overlap, bool manual)
+    /// <summary>
+    /// Buffers the actions due in (<paramref name="after"/>, <paramref name="until"/>]; returns how far time is
+    /// processed: <paramref name="until"/>, or just before a nominal time already passed whose jittered action
+    /// is not yet due (so the next wake-up still takes it).
+    /// </summary>
+    private DateTime ProcessTimeRange(ScheduleEntry s, DateTime after, DateTime until, ScheduleOverlapPolicy overlap, bool manual)
     {
         if (s.Spec is null || !CanTakeScheduledAction(s, manual, decrement: false))
         {
-            return; // paused or out of actions: the time passes without actions (not counted as missed)
+            return until; // paused or out of actions: the time passes without actions (not counted as missed)
         }
 
         var catchup = CatchupWindow(s);
         var updated = s.Info.UpdateTime?.ToDateTime();
-        foreach (var (nominal, due) in s.Spec.Actions(JitterSeed(s), after, until, int.MaxValue))
+        var seed = JitterSeed(s);
+        var processed = after;
+        foreach (var (nominal, due) in s.Spec.Actions(seed, after, until, int.MaxValue))
         {
+            processed = due;
             if (!manual && updated > due)
             {
                 continue; // before the last update: the old spec's time
@@ -347,6 +354,10 @@ internal sealed partial class WorkflowEngine
 
             AddStart(s, nominal, due, overlap, manual);
         }
+
+        return s.Spec.NextAction(seed, processed) is { } pending && pending.Nominal <= until
+            ? pending.Nominal - TimeSpan.FromSeconds(1) // spec times fall on whole seconds
+            : until;
     }
 
     private static void AddStart(ScheduleEntry s, DateTime nominal, DateTime actual, ScheduleOverlapPolicy overlap, bool manual)

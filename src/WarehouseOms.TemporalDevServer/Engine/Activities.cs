@@ -367,6 +367,18 @@ internal sealed partial class WorkflowEngine
     {
         ApplyPendingReset(activity);
         var policy = activity.Attributes.RetryPolicy;
+        if (activity.Paused && RetryStateFor(policy, attempt: 0, failure, timeout, activity.CancelRequested) == RetryState.InProgress)
+        {
+            // As Temporal: a paused activity's retryable failure never ends it, whatever its attempts and
+            // schedule-to-close: the next attempt is held for UnpauseActivity.
+            activity.LastFailure = failure;
+            activity.Attempt++;
+            HoldActivity(activity);
+            MarkDirty(execution);
+            Clock.Poke();
+            return;
+        }
+
         var delay = NextRetryDelay(policy, activity.Attempt, failure, timeout, activity.CancelRequested);
         var retryState = delay is null ? RetryStateFor(policy, activity.Attempt, failure, timeout, activity.CancelRequested) : RetryState.InProgress;
         if (delay is { } d && NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c && Clock.Now + d > activity.ScheduledTime + s2c.ToTimeSpan())

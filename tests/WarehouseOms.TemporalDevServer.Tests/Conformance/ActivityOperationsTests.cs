@@ -247,6 +247,28 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_paused_activitys_failed_attempt_is_held_even_past_its_maximum_attempts()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<WorkflowWithSingleAttemptLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((WorkflowWithSingleAttemptLongActivity wf) => wf.RunAsync(), Options("pause-single-attempt"));
+            await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Contains("started"), "the activity to start", cancellationToken: Deadline);
+
+            await Service.PauseActivityAsync(new PauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);
+
+            // The attempt ends with the pause; one attempt was allowed, yet the activity stays, as in Temporal.
+            var held = await Eventually.UntilAsync(() => PendingOrNullAsync(handle), p => p is null || p.State == PendingActivityState.Paused, "the attempt to end", cancellationToken: Deadline);
+            Assert.NotNull(held);
+            Assert.Equal(2, held.Attempt);
+            Assert.DoesNotContain((await handle.FetchHistoryAsync(HistoryRpc)).Events, e => e.EventType == Temporalio.Api.Enums.V1.EventType.ActivityTaskFailed);
+
+            await Service.UnpauseActivityAsync(new UnpauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);
+            await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Count(e => e == "started") == 2, "the held attempt to run once unpaused", cancellationToken: Deadline);
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        });
+    }
+
     private TemporalWorkerOptions HeldWorker() =>
         WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddWorkflow<ProbeWorkflow>()
             .AddActivity(OperatorActivities.HoldAsync).AddActivity(TestActivities.Greet);

@@ -226,6 +226,22 @@ public sealed class LocalActivityWorkflow
 }
 
 /// <summary>Waits on a heartbeating activity; cancelling the workflow must cancel the activity.</summary>
+/// <summary>The long heartbeating activity with a single attempt allowed by its retry policy.</summary>
+[Workflow]
+public sealed class WorkflowWithSingleAttemptLongActivity
+{
+    [WorkflowRun]
+    public Task<string> RunAsync() =>
+        Workflow.ExecuteActivityAsync(
+            () => TestActivities.HeartbeatUntilCancelledAsync(),
+            new()
+            {
+                StartToCloseTimeout = TimeSpan.FromSeconds(60),
+                HeartbeatTimeout = TimeSpan.FromSeconds(2),
+                RetryPolicy = new() { MaximumAttempts = 1 },
+            });
+}
+
 [Workflow]
 public sealed class WorkflowWithLongActivity
 {

@@ -46,20 +46,8 @@ internal sealed partial class WorkflowEngine
         MarkDirty(execution);
         RequeueQueries(execution);
         Clock.Poke();
-        return new RespondWorkflowTaskCompletedResponse { ResetHistoryEventId = LastStartedEventId(execution) };
-    }
-
-    private static long LastStartedEventId(Execution execution)
-    {
-        for (var i = execution.History.Count - 1; i >= 0; i--)
-        {
-            if (execution.History[i].EventType == Temporalio.Api.Enums.V1.EventType.WorkflowTaskStarted)
-            {
-                return execution.History[i].EventId;
-            }
-        }
-
-        return 0;
+        // A speculative task is scheduled only when no task is pending, so the last started event written is the last completed one's.
+        return new RespondWorkflowTaskCompletedResponse { ResetHistoryEventId = execution.LastCompletedWftStartedId };
     }
 
     /// <summary>A speculative task that fails, times out or is force-closed is written first, as a normal task.</summary>

@@ -229,7 +229,7 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
     {
         await WithWorkerAsync(WorkerOptions().AddWorkflow<WorkflowWithLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync), async () =>
         {
-            var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(), Options("pause-heartbeat"));
+            var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(0), Options("pause-heartbeat"));
             await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Contains("started"), "the activity to start", cancellationToken: Deadline);
 
             await Service.PauseActivityAsync(new PauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);
@@ -250,9 +250,9 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_paused_activitys_failed_attempt_is_held_even_past_its_maximum_attempts()
     {
-        await WithWorkerAsync(WorkerOptions().AddWorkflow<WorkflowWithSingleAttemptLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync), async () =>
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<WorkflowWithLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync), async () =>
         {
-            var handle = await Client.StartWorkflowAsync((WorkflowWithSingleAttemptLongActivity wf) => wf.RunAsync(), Options("pause-single-attempt"));
+            var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(1), Options("pause-single-attempt"));
             await Eventually.UntilAsync(() => ActivityJournal.For(handle.Id).Contains("started"), "the activity to start", cancellationToken: Deadline);
 
             await Service.PauseActivityAsync(new PauseActivityRequest { Namespace = Client.Options.Namespace, Execution = Ref(handle), Type = "HeartbeatUntilCancelled" }, Rpc);

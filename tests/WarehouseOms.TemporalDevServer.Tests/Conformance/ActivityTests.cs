@@ -189,7 +189,7 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
             WorkerOptions().AddWorkflow<WorkflowWithLongActivity>().AddActivity(TestActivities.HeartbeatUntilCancelledAsync),
             async () =>
             {
-                var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(), options);
+                var handle = await Client.StartWorkflowAsync((WorkflowWithLongActivity wf) => wf.RunAsync(0), options);
                 await Eventually.UntilAsync(
                     () => ActivityJournal.For(options.Id!).Contains("started"), "the activity to start", cancellationToken: Deadline);
                 await handle.CancelAsync(new() { Rpc = Rpc });

@@ -226,27 +226,12 @@ public sealed class LocalActivityWorkflow
 }
 
 /// <summary>Waits on a heartbeating activity; cancelling the workflow must cancel the activity.</summary>
-/// <summary>The long heartbeating activity with a single attempt allowed by its retry policy.</summary>
-[Workflow]
-public sealed class WorkflowWithSingleAttemptLongActivity
-{
-    [WorkflowRun]
-    public Task<string> RunAsync() =>
-        Workflow.ExecuteActivityAsync(
-            () => TestActivities.HeartbeatUntilCancelledAsync(),
-            new()
-            {
-                StartToCloseTimeout = TimeSpan.FromSeconds(60),
-                HeartbeatTimeout = TimeSpan.FromSeconds(2),
-                RetryPolicy = new() { MaximumAttempts = 1 },
-            });
-}
-
 [Workflow]
 public sealed class WorkflowWithLongActivity
 {
+    /// <param name="maximumAttempts">The retry policy's limit; 0 keeps the server's default policy.</param>
     [WorkflowRun]
-    public Task<string> RunAsync() =>
+    public Task<string> RunAsync(int maximumAttempts) =>
         Workflow.ExecuteActivityAsync(
             () => TestActivities.HeartbeatUntilCancelledAsync(),
             new()
@@ -254,5 +239,6 @@ public sealed class WorkflowWithLongActivity
                 StartToCloseTimeout = TimeSpan.FromSeconds(60),
                 HeartbeatTimeout = TimeSpan.FromSeconds(2),
                 CancellationType = ActivityCancellationType.WaitCancellationCompleted,
+                RetryPolicy = maximumAttempts > 0 ? new() { MaximumAttempts = maximumAttempts } : null,
             });
 }

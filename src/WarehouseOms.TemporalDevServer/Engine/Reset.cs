@@ -40,7 +40,7 @@ internal sealed partial class WorkflowEngine
                 throw Errors.InvalidArgument($"Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, WorkflowTaskStarted + 1]: {finishId}");
             }
 
-            var current = Current(baseRun.Namespace, baseRun.WorkflowId)!;
+            var current = Current(baseRun.Namespace, baseRun.WorkflowId) ?? throw Errors.NotFound($"workflow execution not found: {baseRun.WorkflowId}");
             if (!string.IsNullOrEmpty(request.RequestId) && current.ResetRequestId == request.RequestId)
             {
                 return new ResetWorkflowExecutionResponse { RunId = current.RunId };

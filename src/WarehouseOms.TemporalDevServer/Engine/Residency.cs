@@ -15,6 +15,9 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 internal sealed partial class WorkflowEngine
 {
     private const int BatchPerTick = 1000;
+
+    // Guards the walk along a workflow ID's run chain against a cycle in damaged data.
+    private const int MaxRunChain = 10_000;
     private static readonly TimeSpan EvictionTick = TimeSpan.FromSeconds(1);
 
     // A closed run read back for a call stays a little, for the calls that usually follow (describe, history, list).
@@ -178,6 +181,29 @@ internal sealed partial class WorkflowEngine
         foreach (var (ns, workflowId, runId) in ExecutionRefs.Of(request))
         {
             await ReadBackAsync(ns, workflowId, string.IsNullOrEmpty(runId) ? null : runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (request is Temporalio.Api.WorkflowService.V1.ResetWorkflowExecutionRequest { WorkflowExecution: { } execution } reset)
+        {
+            await ReadBackRunChainAsync(reset.Namespace, execution.WorkflowId, execution.RunId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A reset needs more than the run it names: the workflow ID's current run (terminated or followed) and
+    /// every run from the base run to it (their later signals are re-applied), any of which may have left memory.
+    /// </summary>
+    private async Task ReadBackRunChainAsync(string ns, string workflowId, string runId, CancellationToken cancellationToken)
+    {
+        await ReadBackAsync(ns, workflowId, null, cancellationToken).ConfigureAwait(false);
+        var next = string.IsNullOrEmpty(runId) ? null : runId;
+        for (var hops = 0; next is not null && hops < MaxRunChain; hops++)
+        {
+            await ReadBackAsync(ns, workflowId, next, cancellationToken).ConfigureAwait(false);
+            lock (gate)
+            {
+                next = runsByRunId.TryGetValue(next, out var run) ? run.NextRunId : null;
+            }
         }
     }
 

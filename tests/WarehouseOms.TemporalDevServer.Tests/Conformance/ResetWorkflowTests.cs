@@ -106,6 +106,24 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_run_closed_long_enough_to_have_left_memory_is_reset_like_any_other()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("later"), Options("reset-evicted"));
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            // On the PostgreSQL store a closed run leaves memory within a second or two of its close; a reset
+            // must still find it and the workflow ID's current run (once an internal error).
+            await Task.Delay(TimeSpan.FromSeconds(3), Deadline);
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "after eviction");
+
+            Assert.Equal("Hello, later!", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            Assert.Equal(newRunId, (await DescribeRawAsync(handle.Id, handle.ResultRunId!)).WorkflowExtendedInfo.ResetRunId);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_failed_run_reset_to_its_workflow_task_started_event_gets_the_task_started_by_the_server_first()
     {
         await WithWorkerAsync(WorkerOptions().AddWorkflow<FailingWorkflow>(), async () =>

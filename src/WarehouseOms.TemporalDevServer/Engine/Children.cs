@@ -56,7 +56,7 @@ internal sealed partial class WorkflowEngine
 
         try
         {
-            var (execution, _) = StartWithPolicies(new StartArgs
+            var (execution, _) = StartWithPolicies(WithCron(new StartArgs
             {
                 Namespace = child.Namespace,
                 WorkflowId = c.WorkflowId,
@@ -76,7 +76,7 @@ internal sealed partial class WorkflowEngine
                 Root = parent.Root ?? parent.Ref,
                 // The child's static summary and details: those of the command, kept on the initiated event.
                 UserMetadata = parent.History[(int)child.InitiatedEventId - 1].UserMetadata,
-            }, c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
+            }, c.CronSchedule), c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
             child.RunId = execution.RunId;
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes
             {

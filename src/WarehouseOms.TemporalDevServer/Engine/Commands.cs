@@ -120,6 +120,11 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, $"Namespace {c.Namespace} is not found.");
                 }
 
+                if (!string.IsNullOrEmpty(c.CronSchedule) && WorkflowCron.TryParse(c.CronSchedule, out var badChildCron) is null)
+                {
+                    return new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, $"{badChildCron} WorkflowId={c.WorkflowId} WorkflowType={c.WorkflowType.Name}");
+                }
+
                 return TooLarge(c.Input, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
                     (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
                         ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
@@ -149,6 +154,11 @@ internal sealed partial class WorkflowEngine
                 if (next is null)
                 {
                     return new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes is not set on command.");
+                }
+
+                if (!string.IsNullOrEmpty(next.CronSchedule) && WorkflowCron.TryParse(next.CronSchedule, out var badNextCron) is null)
+                {
+                    return new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextCron);
                 }
 
                 return TooLarge(next.Input, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
@@ -278,12 +288,12 @@ internal sealed partial class WorkflowEngine
 
     private void CompleteRun(Execution execution, Payloads? result, long completedId)
     {
-        var nextRun = default(string);
+        var next = NextCronRun(execution, result, failure: null);
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionCompleted, e => e.WorkflowExecutionCompletedEventAttributes = new WorkflowExecutionCompletedEventAttributes
         {
             Result = result,
             WorkflowTaskCompletedEventId = completedId,
-            NewExecutionRunId = nextRun ?? string.Empty,
+            NewExecutionRunId = next?.RunId ?? string.Empty,
         }), WorkflowExecutionStatus.Completed);
     }
 
@@ -291,6 +301,7 @@ internal sealed partial class WorkflowEngine
     {
         // Workflow retry policy: same rules as activities; the next run starts after the backoff.
         var (retryState, next) = RetryRun(execution, failure, timeout: null);
+        next ??= NextCronRun(execution, result: null, failure);
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionFailed, e => e.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
         {
             Failure = failure,
@@ -326,8 +337,29 @@ internal sealed partial class WorkflowEngine
         }
 
         var next = StartNextRun(execution, execution.WorkflowType, execution.TaskQueue, started.Input, ContinueAsNewInitiator.Retry, delay,
-            started.Attempt + 1, failure, null, started.Header, started.Memo, started.SearchAttributes, execution.RunTimeout, policy);
+            started.Attempt + 1, failure, null, started.Header, started.Memo, started.SearchAttributes, execution.RunTimeout, policy,
+            cronSchedule: started.CronSchedule);
         return (RetryState.InProgress, next);
+    }
+
+    /// <summary>
+    /// A cron workflow's next run, as Temporal starts it when a run completes, fails or times out without a
+    /// retry: attempt 1, the same input, its first task held until the schedule's next time, the last
+    /// completion result (a failed run passes on the one it received) and the failure, if any.
+    /// </summary>
+    private Execution? NextCronRun(Execution execution, Payloads? result, Temporalio.Api.Failure.V1.Failure? failure)
+    {
+        var first = execution.History[0];
+        var started = first.WorkflowExecutionStartedEventAttributes;
+        var executionTime = first.EventTime.ToDateTime() + (started.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero);
+        if (WorkflowCron.Backoff(started.CronSchedule, executionTime, Clock.Now) is not { } backoff)
+        {
+            return null;
+        }
+
+        return StartNextRun(execution, execution.WorkflowType, execution.TaskQueue, started.Input, ContinueAsNewInitiator.CronSchedule, backoff,
+            1, failure, failure is null ? result : started.LastCompletionResult, started.Header, started.Memo, started.SearchAttributes,
+            execution.RunTimeout, execution.RetryPolicy, cronSchedule: started.CronSchedule);
     }
 
     private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId, string identity)
@@ -337,7 +369,8 @@ internal sealed partial class WorkflowEngine
         var next = StartNextRun(execution, type, queue, attributes.Input, ContinueAsNewInitiator.Workflow,
             NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
             attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
-            attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity);
+            attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity,
+            attributes.CronSchedule);
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionContinuedAsNew, e => e.WorkflowExecutionContinuedAsNewEventAttributes = new WorkflowExecutionContinuedAsNewEventAttributes
         {
             NewExecutionRunId = next.RunId,
@@ -359,7 +392,7 @@ internal sealed partial class WorkflowEngine
     private Execution StartNextRun(Execution previous, string type, string taskQueue, Payloads? input, ContinueAsNewInitiator initiator,
         TimeSpan? backoff, int attempt, Temporalio.Api.Failure.V1.Failure? failure, Payloads? lastResult, Header? header, Memo? memo,
         SearchAttributes? searchAttributes, Google.Protobuf.WellKnownTypes.Duration? runTimeout, RetryPolicy? retryPolicy,
-        Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "")
+        Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "", string cronSchedule = "")
     {
         var next = CreateRun(new StartArgs
         {
@@ -387,6 +420,7 @@ internal sealed partial class WorkflowEngine
             ContinuedFailure = failure,
             LastCompletionResult = lastResult,
             Attempt = attempt,
+            CronSchedule = cronSchedule,
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

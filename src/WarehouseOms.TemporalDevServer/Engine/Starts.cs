@@ -55,6 +55,9 @@ internal sealed record StartArgs
 
     public int Attempt { get; init; } = 1;
 
+    /// <summary>A cron workflow's schedule: every run that closes (not terminated or cancelled) starts the next.</summary>
+    public string CronSchedule { get; init; } = string.Empty;
+
     public DateTime? ExecutionDeadline { get; init; }
 
     public Priority? Priority { get; init; }
@@ -77,7 +80,7 @@ internal sealed partial class WorkflowEngine
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
                 request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
-            var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
+            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
             return new StartWorkflowExecutionResponse
             {
                 RunId = execution.RunId,
@@ -118,7 +121,7 @@ internal sealed partial class WorkflowEngine
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
                 request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
 
-            var (execution, started) = StartWithPolicies(args, request.WorkflowIdReusePolicy, conflict, signal);
+            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), request.WorkflowIdReusePolicy, conflict, signal);
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
         }
     }
@@ -148,6 +151,37 @@ internal sealed partial class WorkflowEngine
             Header = header,
             StartDelay = startDelay,
             Priority = priority,
+        };
+    }
+
+    /// <summary>
+    /// A cron workflow's first run, as Temporal starts it: initiated by the cron schedule, its first workflow
+    /// task held until the schedule's next time (a start delay cannot be combined with it).
+    /// </summary>
+    private StartArgs WithCron(StartArgs args, string? cronSchedule)
+    {
+        if (string.IsNullOrEmpty(cronSchedule))
+        {
+            return args;
+        }
+
+        if (args.StartDelay is not null)
+        {
+            throw Errors.InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
+        }
+
+        if (WorkflowCron.TryParse(cronSchedule, out var problem) is null)
+        {
+            throw Errors.InvalidArgument(problem);
+        }
+
+        var now = Clock.Now;
+        var backoff = WorkflowCron.Backoff(cronSchedule, now, now) ?? TimeSpan.Zero;
+        return args with
+        {
+            CronSchedule = cronSchedule,
+            Initiator = ContinueAsNewInitiator.CronSchedule,
+            StartDelay = backoff > TimeSpan.Zero ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(backoff) : null,
         };
     }
 
@@ -308,6 +342,7 @@ internal sealed partial class WorkflowEngine
             ContinuedFailure = args.ContinuedFailure,
             LastCompletionResult = args.LastCompletionResult,
             RetryPolicy = args.RetryPolicy,
+            CronSchedule = args.CronSchedule,
             Memo = args.Memo,
             SearchAttributes = args.SearchAttributes,
             Header = args.Header,
@@ -383,6 +418,11 @@ internal sealed partial class WorkflowEngine
         var executionExpired = execution.ExecutionDeadline is { } deadline && Clock.Now >= deadline;
         var failure = new Failure { Message = "workflow run timed out", TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = TimeoutType.StartToClose } };
         var (retryState, next) = executionExpired ? (RetryState.Timeout, null) : RetryRun(execution, failure, TimeoutType.StartToClose);
+        if (!executionExpired)
+        {
+            next ??= NextCronRun(execution, result: null, failure);
+        }
+
         ForceClose(execution, NewEvent(EventType.WorkflowExecutionTimedOut, e => e.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes
         {
             RetryState = retryState,

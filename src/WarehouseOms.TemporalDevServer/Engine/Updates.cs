@@ -146,6 +146,11 @@ internal sealed partial class WorkflowEngine
         try
         {
             RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
+            if (!string.IsNullOrEmpty(start.CronSchedule))
+            {
+                throw Errors.InvalidArgument("CronSchedule is not allowed.");
+            }
+
             CheckBlobSize(start.Input, "StartWorkflowExecution");
             lock (gate)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace WarehouseOms.TemporalDevServer;
 
@@ -8,8 +9,15 @@ internal sealed class CommandLineException(string message) : Exception(message);
 /// <summary>Parses the three command-line forms; options it has no use for are ignored.</summary>
 internal static class CommandLine
 {
-    public static TemporalDevServerOptions Parse(string[] args)
+    public static TemporalDevServerOptions Parse(string[] args) => Parse(args, out _);
+
+    /// <summary>
+    /// Also the log level: the Temporal CLI's <c>--log-level debug|info|warn|error|never</c> (the SDK passes
+    /// <c>warn</c> when it launches a dev server); the engine's own information by default.
+    /// </summary>
+    public static TemporalDevServerOptions Parse(string[] args, out LogLevel logLevel)
     {
+        logLevel = LogLevel.Information;
         // Test-server form: a single port argument, time skipping starts locked.
         if (args.Length >= 1 && int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out var testPort))
         {
@@ -53,6 +61,18 @@ internal static class CommandLine
                     break;
                 case "--retention" when value is not null:
                     options = options with { Retention = Durations.Parse(value) is { } retention && retention > TimeSpan.Zero ? retention : throw new CommandLineException($"--retention {value}: a positive duration, as 24h, 90m, 2s or 1.00:00:00") };
+                    i++;
+                    break;
+                case "--log-level" when value is not null:
+                    logLevel = value.ToLowerInvariant() switch
+                    {
+                        "debug" => LogLevel.Debug,
+                        "info" => LogLevel.Information,
+                        "warn" => LogLevel.Warning,
+                        "error" => LogLevel.Error,
+                        "never" => LogLevel.None,
+                        _ => throw new CommandLineException($"--log-level {value}: one of debug, info, warn, error, never"),
+                    };
                     i++;
                     break;
                 case "--dynamic-config-value" when value is not null:

@@ -5,12 +5,14 @@ using WarehouseOms.TemporalDevServer;
 // Command lines understood (so that the SDK's WorkflowEnvironment can launch this with ExistingPath):
 //   WarehouseOms.TemporalDevServer [--port P] [--ip IP] [--namespace N] [--time-skipping]
 //                                  [--db <PostgreSQL connection string> [--db-schema S]] [--retention 24h]
+//                                  [--log-level debug|info|warn|error|never]
 //   WarehouseOms.TemporalDevServer server start-dev --port P --namespace N --ip IP ...   (Temporal CLI form)
 //   WarehouseOms.TemporalDevServer <port>                                               (test-server form)
 TemporalDevServerOptions options;
+LogLevel logLevel;
 try
 {
-    options = CommandLine.Parse(args);
+    options = CommandLine.Parse(args, out logLevel);
 }
 catch (CommandLineException ex)
 {
@@ -31,7 +33,14 @@ void RequestStop(PosixSignalContext context)
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
 using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);
-using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+// ASP.NET Core's and gRPC's per-request lines (four for every RPC, one for every error status a client is
+// answered with) are noise and cost CPU on the hot path: warnings only.
+var frameworkLevel = logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning;
+using var loggerFactory = LoggerFactory.Create(logging => logging
+    .AddSimpleConsole(console => console.SingleLine = true)
+    .SetMinimumLevel(logLevel)
+    .AddFilter("Microsoft.AspNetCore", frameworkLevel)
+    .AddFilter("Grpc.AspNetCore", frameworkLevel));
 
 TemporalDevServer server;
 try

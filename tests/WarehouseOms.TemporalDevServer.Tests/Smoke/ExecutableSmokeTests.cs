@@ -51,6 +51,56 @@ public sealed partial class ExecutableSmokeTests
         }
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Executable_LogsNoLinePerRequest_AndRefusesAnUnknownLogLevel()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return; // POSIX signals only.
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        using (var process = Process.Start(new ProcessStartInfo(DevServerExecutable.Path, "--port 0 --log-level info")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!)
+        {
+            try
+            {
+                var client = await TemporalClient.ConnectAsync(new(await ReadTargetAsync(process, deadline.Token)));
+                for (var i = 0; i < 20; i++)
+                {
+                    await client.WorkflowService.GetSystemInfoAsync(new(), new() { CancellationToken = deadline.Token });
+                }
+
+                Assert.Equal(0, Kill(process.Id, SigTerm));
+                await process.WaitForExitAsync(deadline.Token);
+                var rest = await process.StandardOutput.ReadToEndAsync(deadline.Token);
+                Assert.Equal(0, process.ExitCode);
+                Assert.DoesNotContain("Request starting", rest, StringComparison.Ordinal);
+                Assert.DoesNotContain("GetSystemInfo", rest, StringComparison.Ordinal);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+            }
+        }
+
+        using var refused = Process.Start(new ProcessStartInfo(DevServerExecutable.Path, "--port 0 --log-level chatty")
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var error = await refused.StandardError.ReadToEndAsync(deadline.Token);
+        await refused.WaitForExitAsync(deadline.Token);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--log-level chatty", error, StringComparison.Ordinal);
+    }
+
     private static async Task<string> ReadTargetAsync(Process process, CancellationToken ct)
     {
         while (await process.StandardOutput.ReadLineAsync(ct) is { } line)

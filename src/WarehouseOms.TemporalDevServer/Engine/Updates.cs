@@ -237,8 +237,13 @@ internal sealed partial class WorkflowEngine
 
         var state = new UpdateState { Id = id, Request = request };
         execution.Updates[id] = state;
-        // No task in flight: this one exists only for the update, and leaves no trace if it is rejected.
-        ScheduleWorkflowTask(execution, speculative: execution.Wft == WorkflowTaskState.None && execution.Buffer.Count == 0);
+        // No task pending: this one exists only for the update, and leaves no trace if it is rejected. A task
+        // in flight: its completion schedules the next, speculative when only updates wait (as in Temporal).
+        if (execution.Wft != WorkflowTaskState.Started)
+        {
+            ScheduleWorkflowTask(execution, speculative: execution.Wft == WorkflowTaskState.None && execution.Buffer.Count == 0);
+        }
+
         return state;
     }
 

@@ -340,9 +340,14 @@ internal sealed partial class WorkflowEngine
             if (execution.IsOpen)
             {
                 var buffered = FlushBuffer(execution);
-                if (buffered || needTask || execution.WftNeeded || HasUpdatesToSend(execution))
+                if (buffered || needTask || execution.WftNeeded)
                 {
                     ScheduleWorkflowTask(execution);
+                }
+                else if (HasUpdatesToSend(execution))
+                {
+                    // Only updates admitted while this task ran: the next task is speculative, as in Temporal.
+                    ScheduleWorkflowTask(execution, speculative: true);
                 }
             }
 

@@ -1,4 +1,8 @@
+using Google.Protobuf.WellKnownTypes;
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Protocol.V1;
+using Temporalio.Api.Update.V1;
+using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
@@ -80,6 +84,55 @@ public sealed class UpdateTests(LocalEnvironmentFixture fixture, ITestOutputHelp
         Assert.Equal(["kept"], result);
         Assert.Single(events, e => e.EventType == EventType.WorkflowExecutionUpdateAccepted);
         Assert.Equal(events.Select(e => e.EventId), Enumerable.Range(1, events.Count).Select(i => (long)i));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AnUpdateAdmittedWhileATaskRuns_GetsASpeculativeTask_AndItsRejectionLeavesNoEvent()
+    {
+        var raw = new RawWorker(Client, Rpc);
+        var handle = await raw.StartAsync(NewWorkflowId("update-during-task"), TaskQueue);
+        var first = await raw.PollAsync(TaskQueue);
+
+        // The update arrives while the first task is in flight: it waits for the next task.
+        var update = raw.Service.UpdateWorkflowExecutionAsync(new UpdateWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = handle.Id },
+            WaitPolicy = new() { LifecycleStage = UpdateWorkflowExecutionLifecycleStage.Accepted },
+            Request = new()
+            {
+                Meta = new() { UpdateId = "during-task", Identity = "test" },
+                Input = new() { Name = "Add", Args = RawWorker.NoPayloads() },
+            },
+        }, Rpc);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Deadline); // lets the update reach the server first
+        Assert.False(update.IsCompleted, "the update waits for a worker");
+        await raw.CompleteAsync(first);
+        var written = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+
+        var second = await raw.PollAsync(TaskQueue);
+        var request = Assert.Single(second.Messages);
+        Assert.True(request.Body.Is(Request.Descriptor));
+        var reject = new RespondWorkflowTaskCompletedRequest { Namespace = Client.Options.Namespace, TaskToken = second.TaskToken, Identity = RawWorker.Identity };
+        reject.Messages.Add(new Message
+        {
+            Id = "during-task/reject",
+            ProtocolInstanceId = request.ProtocolInstanceId,
+            Body = Any.Pack(new Rejection
+            {
+                RejectedRequestMessageId = request.Id,
+                RejectedRequestSequencingEventId = request.EventId,
+                RejectedRequest = request.Body.Unpack<Request>(),
+                Failure = new() { Message = "not now", ApplicationFailureInfo = new() },
+            }),
+        });
+        await raw.Service.RespondWorkflowTaskCompletedAsync(reject, Rpc);
+
+        Assert.Equal("not now", (await update).Outcome.Failure.Message);
+        // A normal task would have written its scheduled, started and completed events; the speculative one left none.
+        Assert.Equal(written.Select(e => (e.EventId, e.EventType)), (await handle.FetchHistoryAsync(HistoryRpc)).Events.Select(e => (e.EventId, e.EventType)));
+        Assert.Equal(EventType.WorkflowTaskCompleted, written[^1].EventType);
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -48,9 +48,7 @@ internal sealed class WorkerDeploymentRegistry
 
     public DescribeWorkerDeploymentVersionResponse DescribeVersion(string ns, DescribeWorkerDeploymentVersionRequest request, DateTime now)
     {
-#pragma warning disable CS0612 // the deprecated version string, which Temporal still accepts first
         var versionString = request.Version;
-#pragma warning restore CS0612
         if (versionString.Length == 0)
         {
             versionString = request.DeploymentVersion is { } v
@@ -132,9 +130,7 @@ internal sealed class WorkerDeploymentRegistry
             throw Errors.InvalidArgument("deployment name cannot be empty");
         }
 
-#pragma warning disable CS0612 // the deprecated version string, which Temporal still accepts first
         var version = request.Version;
-#pragma warning restore CS0612
         if (version.Length == 0)
         {
             version = request.BuildId.Length > 0 ? WorkerDeploymentVersionId.V31(request.DeploymentName, request.BuildId) : WorkerDeploymentVersionId.Unversioned;
@@ -181,9 +177,7 @@ internal sealed class WorkerDeploymentRegistry
 
     public SetWorkerDeploymentRampingVersionResponse SetRamping(string ns, SetWorkerDeploymentRampingVersionRequest request, DateTime now)
     {
-#pragma warning disable CS0612 // the deprecated version string, which Temporal still accepts first
         var version = request.Version;
-#pragma warning restore CS0612
         if (version.Length == 0)
         {
             // As Temporal's frontend maps the v0.32 fields: no build ID with a percentage ramps to unversioned workers.
@@ -262,9 +256,7 @@ internal sealed class WorkerDeploymentRegistry
     /// <summary>Temporal's order: not current or ramping, not draining (unless skip_drainage), no pollers (within the poller TTL).</summary>
     public void DeleteVersion(string ns, DeleteWorkerDeploymentVersionRequest request, DateTime pollerCutoff, DateTime now)
     {
-#pragma warning disable CS0612 // the deprecated version string, which Temporal still accepts
         var versionString = request.Version;
-#pragma warning restore CS0612
         if (request.DeploymentVersion is { } v)
         {
             versionString = WorkerDeploymentVersionId.V31(v.DeploymentName, v.BuildId);

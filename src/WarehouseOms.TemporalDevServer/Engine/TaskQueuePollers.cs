@@ -29,6 +29,7 @@ internal sealed partial class WorkflowEngine
 
             seen[identity ?? string.Empty] = Clock.Now;
             workerDeployments.RecordPoll(key.Item1, taskQueue, type, deployment, Clock.Now);
+            DeploymentsChanged();
         }
     }
 

@@ -1,15 +1,53 @@
+using Microsoft.Extensions.Logging;
 using Temporalio.Api.WorkflowService.V1;
 using WarehouseOms.TemporalDevServer.Engine.Deployments;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
-/// The worker deployment RPCs over the registry, under the engine lock and on the engine clock. The
-/// registry lives in memory: a restarted engine has none until versioned workers poll again.
+/// The worker deployment RPCs over the registry, under the engine lock and on the engine clock. With a
+/// durable store each changed deployment is written by the committer; a routing change or delete is
+/// answered once written (the service binder waits for the commit), a registration by a poll is not waited for.
 /// </summary>
 internal sealed partial class WorkflowEngine
 {
     private readonly WorkerDeploymentRegistry workerDeployments = new();
+
+    private async Task RestoreWorkerDeploymentsAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var (ns, state) in stored)
+            {
+                namespaces.Add(ns);
+                workerDeployments.Restore(ns, state);
+            }
+
+            if (stored.Count > 0)
+            {
+                logger?.LogInformation("Engine restored {Deployments} worker deployments from {Store}", stored.Count, store.Description);
+            }
+        }
+    }
+
+    /// <summary>Under the lock, after a registry call: counts its changes for the committer, or drops them in memory.</summary>
+    private void DeploymentsChanged()
+    {
+        if (!workerDeployments.HasChanges)
+        {
+            return;
+        }
+
+        if (store.IsDurable)
+        {
+            changeSeq++;
+        }
+        else
+        {
+            workerDeployments.DiscardChanges();
+        }
+    }
 
     public DescribeWorkerDeploymentResponse DescribeWorkerDeployment(DescribeWorkerDeploymentRequest request)
     {
@@ -35,36 +73,39 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    public SetWorkerDeploymentCurrentVersionResponse SetWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest request)
-    {
-        lock (gate)
-        {
-            return workerDeployments.SetCurrent(Ns(request.Namespace), request, Clock.Now);
-        }
-    }
+    public SetWorkerDeploymentCurrentVersionResponse SetWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest request) =>
+        ChangeDeployments(() => workerDeployments.SetCurrent(Ns(request.Namespace), request, Clock.Now));
 
-    public SetWorkerDeploymentRampingVersionResponse SetWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest request)
-    {
-        lock (gate)
-        {
-            return workerDeployments.SetRamping(Ns(request.Namespace), request, Clock.Now);
-        }
-    }
+    public SetWorkerDeploymentRampingVersionResponse SetWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest request) =>
+        ChangeDeployments(() => workerDeployments.SetRamping(Ns(request.Namespace), request, Clock.Now));
 
-    public void DeleteWorkerDeploymentVersion(DeleteWorkerDeploymentVersionRequest request)
-    {
-        lock (gate)
+    // "Active pollers" as DescribeTaskQueue reports them: seen within the poller TTL.
+    public DeleteWorkerDeploymentVersionResponse DeleteWorkerDeploymentVersion(DeleteWorkerDeploymentVersionRequest request) =>
+        ChangeDeployments(() =>
         {
-            // "Active pollers" as DescribeTaskQueue reports them: seen within the poller TTL.
             workerDeployments.DeleteVersion(Ns(request.Namespace), request, Clock.Now - PollerTtl, Clock.Now);
-        }
-    }
+            return new DeleteWorkerDeploymentVersionResponse();
+        });
 
-    public void DeleteWorkerDeployment(DeleteWorkerDeploymentRequest request)
-    {
-        lock (gate)
+    public DeleteWorkerDeploymentResponse DeleteWorkerDeployment(DeleteWorkerDeploymentRequest request) =>
+        ChangeDeployments(() =>
         {
             workerDeployments.Delete(Ns(request.Namespace), request.DeploymentName);
+            return new DeleteWorkerDeploymentResponse();
+        });
+
+    private T ChangeDeployments<T>(Func<T> change)
+    {
+        lock (gate)
+        {
+            try
+            {
+                return change();
+            }
+            finally
+            {
+                DeploymentsChanged(); // a refused change may still have created its deployment (allow_no_pollers)
+            }
         }
     }
 }

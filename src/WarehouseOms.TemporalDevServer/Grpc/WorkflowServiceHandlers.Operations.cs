@@ -28,9 +28,9 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<SetWorkerDeploymentRampingVersionRequest, SetWorkerDeploymentRampingVersionResponse>("SetWorkerDeploymentRampingVersion",
             (s, r, c) => Task.FromResult(s.Engine.SetWorkerDeploymentRampingVersion(r)));
         b.Unary<DeleteWorkerDeploymentRequest, DeleteWorkerDeploymentResponse>("DeleteWorkerDeployment",
-            (s, r, c) => { s.Engine.DeleteWorkerDeployment(r); return Task.FromResult(new DeleteWorkerDeploymentResponse()); });
+            (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeployment(r)));
         b.Unary<DeleteWorkerDeploymentVersionRequest, DeleteWorkerDeploymentVersionResponse>("DeleteWorkerDeploymentVersion",
-            (s, r, c) => { s.Engine.DeleteWorkerDeploymentVersion(r); return Task.FromResult(new DeleteWorkerDeploymentVersionResponse()); });
+            (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeploymentVersion(r)));
         b.Unary<ListWorkerDeploymentsRequest, ListWorkerDeploymentsResponse>("ListWorkerDeployments",
             (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));

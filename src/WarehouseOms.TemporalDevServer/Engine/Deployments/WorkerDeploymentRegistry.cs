@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using Temporalio.Api.Deployment.V1;
 using Temporalio.Api.Enums.V1;
@@ -10,7 +11,8 @@ namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
 /// <summary>
 /// The worker deployments of each namespace, answered as Temporal's worker-deployment and version
 /// workflows answer (their validation order, error codes and messages). A deployment and its version come
-/// into being when a versioned worker polls. Guarded by the engine lock; kept in memory only.
+/// into being when a versioned worker polls. Guarded by the engine lock; each changed deployment is handed
+/// to the store whole (<see cref="TakeChanges"/>), as schedules are.
 /// </summary>
 internal sealed class WorkerDeploymentRegistry
 {
@@ -19,7 +21,32 @@ internal sealed class WorkerDeploymentRegistry
 
     private const int MaxPageSize = 1000; // the visibility page size Temporal falls back to
 
+    private static readonly JsonSerializerOptions Json = new();
+
     private readonly Dictionary<(string Namespace, string Name), WorkerDeploymentState> deployments = [];
+
+    private readonly HashSet<(string Namespace, string Name)> changed = [];
+
+    public bool HasChanges => changed.Count > 0;
+
+    /// <summary>Every deployment changed since the last call, as the store keeps it (a null state: deleted).</summary>
+    public List<Store.WorkerDeploymentChange> TakeChanges()
+    {
+        var changes = changed.Select(k => new Store.WorkerDeploymentChange(
+            k.Namespace, k.Name, deployments.TryGetValue(k, out var d) ? JsonSerializer.SerializeToUtf8Bytes(d, Json) : null)).ToList();
+        changed.Clear();
+        return changes;
+    }
+
+    /// <summary>The in-memory store keeps nothing: changes are forgotten.</summary>
+    public void DiscardChanges() => changed.Clear();
+
+    /// <summary>Loads a stored deployment (on start).</summary>
+    public void Restore(string ns, byte[] state)
+    {
+        var deployment = JsonSerializer.Deserialize<WorkerDeploymentState>(state, Json) ?? throw new InvalidDataException("empty worker deployment record");
+        deployments[(ns, deployment.Name)] = deployment;
+    }
 
     /// <summary>A poll of a versioned worker: registers its deployment, version and task queue, and when it polled.</summary>
     public void RecordPoll(string ns, string taskQueue, TaskQueueType type, WorkerDeploymentOptions? options, DateTime now)
@@ -35,8 +62,13 @@ internal sealed class WorkerDeploymentRegistry
             deployments[(ns, options.DeploymentName)] = deployment;
         }
 
-        var version = AddVersion(deployment, options.BuildId, now);
+        var known = deployment.Versions.TryGetValue(options.BuildId, out var version) && version.TaskQueues.ContainsKey((taskQueue, type));
+        version = AddVersion(deployment, options.BuildId, now);
         version.TaskQueues[(taskQueue, type)] = now;
+        if (!known)
+        {
+            changed.Add((ns, deployment.Name)); // poll times alone are not stored
+        }
     }
 
     public DescribeWorkerDeploymentResponse Describe(string ns, string deploymentName, DateTime now)
@@ -167,6 +199,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
         deployment.LastModifierIdentity = request.Identity;
+        changed.Add((ns, deployment.Name));
         return new()
         {
             PreviousVersion = previous,
@@ -244,6 +277,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
         deployment.LastModifierIdentity = request.Identity;
+        changed.Add((ns, deployment.Name));
         return new()
         {
             PreviousVersion = previous,
@@ -290,6 +324,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.Versions.Remove(buildId);
         deployment.LastModifierIdentity = request.Identity;
+        changed.Add((ns, name));
     }
 
     public void Delete(string ns, string deploymentName)
@@ -305,6 +340,7 @@ internal sealed class WorkerDeploymentRegistry
         }
 
         deployments.Remove((ns, deploymentName));
+        changed.Add((ns, deploymentName));
     }
 
     private static WorkerDeploymentVersionState AddVersion(WorkerDeploymentState deployment, string buildId, DateTime now)
@@ -387,6 +423,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment = new WorkerDeploymentState(name, now);
         deployments[(ns, name)] = deployment;
+        changed.Add((ns, name));
         return deployment;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Temporalio.Api.Deployment.V1;
@@ -33,7 +34,7 @@ internal sealed class WorkerDeploymentState(string name, DateTime createTime)
     public string LastModifierIdentity { get; set; } = string.Empty;
 
     /// <summary>By build ID.</summary>
-    public Dictionary<string, WorkerDeploymentVersionState> Versions { get; } = [];
+    public Dictionary<string, WorkerDeploymentVersionState> Versions { get; init; } = [];
 
     /// <summary>Temporal marshals the change time; here its ticks, made strictly newer than the last token so two changes in one tick still differ.</summary>
     public static byte[] TokenAt(DateTime now, byte[]? previous)
@@ -111,7 +112,24 @@ internal sealed class WorkerDeploymentVersionState(string buildId, DateTime crea
     public DateTime? DrainageCheckedTime { get; set; }
 
     /// <summary>Task queue (name, type) -> when a worker of this version last polled it.</summary>
+    [JsonIgnore]
     public Dictionary<(string Name, TaskQueueType Type), DateTime> TaskQueues { get; } = [];
+
+    /// <summary>
+    /// What the store keeps of <see cref="TaskQueues"/>: the queues, not the poll times. Like Temporal's
+    /// matching, a restarted engine knows no pollers until workers poll again.
+    /// </summary>
+    public List<StoredTaskQueue> StoredTaskQueues
+    {
+        get => [.. TaskQueues.Keys.Select(k => new StoredTaskQueue(k.Name, k.Type))];
+        set
+        {
+            foreach (var queue in value)
+            {
+                TaskQueues.TryAdd((queue.Name, queue.Type), DateTime.MinValue);
+            }
+        }
+    }
 
     public VersionDrainageInfo? DrainageInfo() => Drainage == VersionDrainageStatus.Unspecified
         ? null // Temporal never returns an empty drainage info
@@ -196,3 +214,5 @@ internal sealed class WorkerDeploymentVersionState(string buildId, DateTime crea
         DrainageCheckedTime = null;
     }
 }
+
+internal sealed record StoredTaskQueue(string Name, TaskQueueType Type);

@@ -74,7 +74,13 @@ internal sealed partial class WorkflowEngine
     }
 
     public SetWorkerDeploymentCurrentVersionResponse SetWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest request) =>
-        ChangeDeployments(() => workerDeployments.SetCurrent(Ns(request.Namespace), request, Clock.Now));
+        ChangeDeployments(() =>
+        {
+            var ns = Ns(request.Namespace);
+            var response = workerDeployments.SetCurrent(ns, request, Clock.Now);
+            RedispatchQueued(ns, workerDeployments.WorkflowTaskQueuesOf(ns, request.DeploymentName));
+            return response;
+        });
 
     public SetWorkerDeploymentRampingVersionResponse SetWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest request) =>
         ChangeDeployments(() => workerDeployments.SetRamping(Ns(request.Namespace), request, Clock.Now));

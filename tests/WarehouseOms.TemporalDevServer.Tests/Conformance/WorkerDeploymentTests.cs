@@ -155,6 +155,31 @@ public sealed class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITest
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task New_workflow_tasks_go_to_the_pollers_of_the_current_version()
+    {
+        await WithWorkerAsync(VersionedWorker("b1"), () => WithWorkerAsync(VersionedWorker("b2"), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync("b2");
+            foreach (var build in new[] { "b2", "b1" })
+            {
+                await Service.SetWorkerDeploymentCurrentVersionAsync(
+                    new() { Namespace = Namespace, DeploymentName = deployment, BuildId = build, Identity = Operator }, Rpc);
+                for (var i = 0; i < 4; i++)
+                {
+                    // Both versions poll the queue; each task must be completed by the current one.
+                    var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("routed"), Options("routed"));
+                    await handle.GetResultAsync(rpcOptions: Rpc);
+                    var completed = (await handle.FetchHistoryAsync(HistoryRpc)).Events
+                        .Where(e => e.EventType == EventType.WorkflowTaskCompleted).ToList();
+                    Assert.NotEmpty(completed);
+                    Assert.All(completed, e => Assert.Equal(build, e.WorkflowTaskCompletedEventAttributes.DeploymentVersion?.BuildId));
+                }
+            }
+        }));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Versions_are_deleted_only_when_not_routed_to_not_draining_and_without_pollers()
     {
         await WithWorkerAsync(VersionedWorker("b1"), async () =>

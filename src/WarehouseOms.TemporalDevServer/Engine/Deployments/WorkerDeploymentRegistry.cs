@@ -27,7 +27,41 @@ internal sealed class WorkerDeploymentRegistry
 
     private readonly HashSet<(string Namespace, string Name)> changed = [];
 
+    /// <summary>(namespace, workflow task queue) -> the current version ("name.buildId") its workflow tasks go to.</summary>
+    private readonly Dictionary<(string Namespace, string TaskQueue), string> routes = [];
+
     public bool HasChanges => changed.Count > 0;
+
+    /// <summary>The current version a normal workflow task queue routes to, or null (unversioned: any poller).</summary>
+    public string? CurrentVersionOf(string ns, string taskQueue) => routes.GetValueOrDefault((ns, taskQueue));
+
+    /// <summary>The workflow task queues a deployment's versions poll.</summary>
+    public List<string> WorkflowTaskQueuesOf(string ns, string deploymentName) =>
+        Find(ns, deploymentName) is { } d
+            ? [.. d.Versions.Values.SelectMany(v => v.TaskQueues.Keys).Where(k => k.Type == TaskQueueType.Workflow).Select(k => k.Name).Distinct()]
+            : [];
+
+    private void Changed(string ns, string name)
+    {
+        changed.Add((ns, name));
+        Reindex();
+    }
+
+    // Few deployments, few queues: rebuilt whole on every change rather than kept in step.
+    private void Reindex()
+    {
+        routes.Clear();
+        foreach (var ((ns, _), deployment) in deployments)
+        {
+            if (VersionOf(deployment, deployment.CurrentVersion) is { } current)
+            {
+                foreach (var (queue, type) in current.TaskQueues.Keys.Where(k => k.Type == TaskQueueType.Workflow))
+                {
+                    routes[(ns, queue)] = deployment.CurrentVersion;
+                }
+            }
+        }
+    }
 
     /// <summary>Every deployment changed since the last call, as the store keeps it (a null state: deleted).</summary>
     public List<Store.WorkerDeploymentChange> TakeChanges()
@@ -46,6 +80,7 @@ internal sealed class WorkerDeploymentRegistry
     {
         var deployment = JsonSerializer.Deserialize<WorkerDeploymentState>(state, Json) ?? throw new InvalidDataException("empty worker deployment record");
         deployments[(ns, deployment.Name)] = deployment;
+        Reindex();
     }
 
     /// <summary>A poll of a versioned worker: registers its deployment, version and task queue, and when it polled.</summary>
@@ -67,7 +102,7 @@ internal sealed class WorkerDeploymentRegistry
         version.TaskQueues[(taskQueue, type)] = now;
         if (!known)
         {
-            changed.Add((ns, deployment.Name)); // poll times alone are not stored
+            Changed(ns, deployment.Name); // poll times alone are not stored
         }
     }
 
@@ -199,7 +234,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
         deployment.LastModifierIdentity = request.Identity;
-        changed.Add((ns, deployment.Name));
+        Changed(ns, deployment.Name);
         return new()
         {
             PreviousVersion = previous,
@@ -277,7 +312,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
         deployment.LastModifierIdentity = request.Identity;
-        changed.Add((ns, deployment.Name));
+        Changed(ns, deployment.Name);
         return new()
         {
             PreviousVersion = previous,
@@ -324,7 +359,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment.Versions.Remove(buildId);
         deployment.LastModifierIdentity = request.Identity;
-        changed.Add((ns, name));
+        Changed(ns, name);
     }
 
     public void Delete(string ns, string deploymentName)
@@ -340,7 +375,7 @@ internal sealed class WorkerDeploymentRegistry
         }
 
         deployments.Remove((ns, deploymentName));
-        changed.Add((ns, deploymentName));
+        Changed(ns, deploymentName);
     }
 
     private static WorkerDeploymentVersionState AddVersion(WorkerDeploymentState deployment, string buildId, DateTime now)
@@ -423,7 +458,7 @@ internal sealed class WorkerDeploymentRegistry
 
         deployment = new WorkerDeploymentState(name, now);
         deployments[(ns, name)] = deployment;
-        changed.Add((ns, name));
+        Changed(ns, name);
         return deployment;
     }
 

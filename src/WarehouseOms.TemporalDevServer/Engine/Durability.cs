@@ -91,6 +91,7 @@ internal sealed partial class WorkflowEngine
             List<ExecutionChange> batch;
             List<(Execution Execution, int Events)> written;
             List<ScheduleChange> scheduleChanges;
+            List<WorkerDeploymentChange> deploymentChanges;
             long target;
             lock (gate)
             {
@@ -99,6 +100,7 @@ internal sealed partial class WorkflowEngine
                 {
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
+                    deploymentChanges = workerDeployments.TakeChanges();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -107,7 +109,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -132,6 +134,7 @@ internal sealed partial class WorkflowEngine
                     }
 
                     await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
+                    await store.SaveWorkerDeploymentsAsync(deploymentChanges, CancellationToken.None).ConfigureAwait(false);
                     delay = TimeSpan.FromMilliseconds(100);
                     break;
                 }

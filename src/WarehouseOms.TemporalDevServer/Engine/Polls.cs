@@ -9,8 +9,11 @@ internal sealed partial class WorkflowEngine
     {
         // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        var version = request.DeploymentOptions is { WorkerVersioningMode: WorkerVersioningMode.Versioned, DeploymentName.Length: > 0, BuildId.Length: > 0 } options
+            ? Deployments.WorkerDeploymentVersionId.V31(options.DeploymentName, options.BuildId)
+            : null;
         return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
-            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions));
+            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), version);
     }
 
     // As Temporal stamps a task's started event: the poller's build ID, unless it runs worker-deployment versioning.

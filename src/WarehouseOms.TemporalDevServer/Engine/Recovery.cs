@@ -46,6 +46,7 @@ internal sealed partial class WorkflowEngine
         }
 
         await RestoreSchedulesAsync(cancellationToken).ConfigureAwait(false);
+        await RestoreWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the committer, the retention sweep and the eviction of closed runs.</summary>

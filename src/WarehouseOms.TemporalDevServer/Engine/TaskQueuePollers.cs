@@ -15,7 +15,8 @@ internal sealed partial class WorkflowEngine
 
     private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), Dictionary<string, DateTime>> pollers = [];
 
-    public void RecordPoll(string ns, string taskQueue, TaskQueueType type, string identity)
+    /// <summary>Records the poller, and the deployment version it belongs to when it polls as a versioned worker.</summary>
+    public void RecordPoll(string ns, string taskQueue, TaskQueueType type, string identity, Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? deployment = null)
     {
         lock (gate)
         {
@@ -27,6 +28,8 @@ internal sealed partial class WorkflowEngine
             }
 
             seen[identity ?? string.Empty] = Clock.Now;
+            workerDeployments.RecordPoll(key.Item1, taskQueue, type, deployment, Clock.Now);
+            DeploymentsChanged();
         }
     }
 

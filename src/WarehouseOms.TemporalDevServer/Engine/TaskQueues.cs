@@ -13,9 +13,12 @@ internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query) 
 
 /// <summary>A waiting long poll. It is handed an item (or null at shutdown) and builds its answer itself,
 /// so a poll whose call was cancelled meanwhile puts the item back instead of losing it.</summary>
-internal sealed class Poller(string identity)
+internal sealed class Poller(string identity, string? version = null)
 {
     public string Identity { get; } = identity;
+
+    /// <summary>The worker deployment version ("name.buildId") of a versioned worker's poll; null for an unversioned one.</summary>
+    public string? Version { get; } = version;
 
     public TaskCompletionSource<WorkItem?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -52,16 +55,48 @@ internal sealed partial class WorkflowEngine
     private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item)
     {
         var queue = Queue(ns, taskQueue, activity);
-        while (queue.Pollers.First is { } first)
+        var routed = RoutedVersion(ns, taskQueue, item);
+        for (var node = queue.Pollers.First; node is not null;)
         {
-            queue.Pollers.RemoveFirst();
-            if (first.Value.Completion.TrySetResult(item))
+            var next = node.Next;
+            if (routed is null || node.Value.Version == routed)
             {
-                return;
+                queue.Pollers.Remove(node);
+                if (node.Value.Completion.TrySetResult(item))
+                {
+                    return;
+                }
             }
+
+            node = next;
         }
 
         queue.Items.Enqueue(item);
+    }
+
+    /// <summary>
+    /// The version a new workflow task must go to: the current version of the worker deployment whose
+    /// version polls this (normal) task queue, as Temporal routes an unversioned workflow's tasks. Null: any
+    /// poller. Ramping is not applied, and no workflow is pinned (ADR 0033).
+    /// </summary>
+    private string? RoutedVersion(string ns, string taskQueue, WorkItem item) =>
+        item is WorkflowTaskItem { Sticky: false } ? workerDeployments.CurrentVersionOf(Ns(ns), taskQueue) : null;
+
+    /// <summary>After a routing change: queued tasks of the deployment's queues are offered again, to the pollers now entitled to them.</summary>
+    private void RedispatchQueued(string ns, IEnumerable<string> taskQueues)
+    {
+        foreach (var name in taskQueues)
+        {
+            if (queues.TryGetValue((ns, name, false), out var queue) && queue.Items.Count > 0)
+            {
+                var items = queue.Items.ToList();
+                queue.Items.Clear();
+                foreach (var item in items)
+                {
+                    Dispatch(ns, name, activity: false, item);
+                }
+            }
+        }
     }
 
     private IMessage? Build(WorkItem item, string identity, Temporalio.Api.Common.V1.WorkerVersionStamp? stamp) => item switch
@@ -73,7 +108,7 @@ internal sealed partial class WorkflowEngine
     };
 
     private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct,
-        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null)
+        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null)
         where T : class, IMessage, new()
     {
         var wait = MaxPollWait;
@@ -105,15 +140,12 @@ internal sealed partial class WorkflowEngine
                 lock (gate)
                 {
                     var queue = Queue(ns, taskQueue, activity);
-                    while (queue.Items.TryDequeue(out var item))
+                    if (TakeQueued<T>(ns, taskQueue, queue, identity, stamp, version) is { } ready)
                     {
-                        if (Build(item, identity, stamp) is T ready)
-                        {
-                            return ready;
-                        }
+                        return ready;
                     }
 
-                    poller = new Poller(identity);
+                    poller = new Poller(identity, version);
                     queue.Pollers.AddLast(poller);
                 }
 
@@ -162,6 +194,37 @@ internal sealed partial class WorkflowEngine
                 }
             }
         }
+    }
+
+    /// <summary>The first queued item this poller may take (routing by deployment version), in queue order; the others keep their order.</summary>
+    private T? TakeQueued<T>(string ns, string taskQueue, TaskQueueState queue, string identity,
+        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp, string? version)
+        where T : class, IMessage, new()
+    {
+        List<WorkItem>? skipped = null;
+        T? ready = null;
+        while (ready is null && queue.Items.TryDequeue(out var item))
+        {
+            if (RoutedVersion(ns, taskQueue, item) is { } routed && routed != version)
+            {
+                (skipped ??= []).Add(item);
+                continue;
+            }
+
+            ready = Build(item, identity, stamp) as T;
+        }
+
+        if (skipped is not null)
+        {
+            var rest = queue.Items.ToList();
+            queue.Items.Clear();
+            foreach (var item in skipped.Concat(rest))
+            {
+                queue.Items.Enqueue(item);
+            }
+        }
+
+        return ready;
     }
 
     /// <summary>Shutdown: waiting polls answer "no task" at once and new ones are not taken; completes when none runs.</summary>

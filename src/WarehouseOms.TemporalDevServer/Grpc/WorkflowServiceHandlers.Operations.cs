@@ -5,7 +5,7 @@ namespace WarehouseOms.TemporalDevServer.Grpc;
 
 /// <summary>
 /// Operator-facing RPCs: history paging backwards, deletion, task queue pollers, activity cancel by ID,
-/// and the worker deployment (versioning) RPCs, answered as Temporal answers them when no deployment exists.
+/// and the worker deployment (versioning) RPCs.
 /// </summary>
 internal sealed partial class WorkflowServiceHandlers
 {
@@ -18,22 +18,21 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<RespondActivityTaskCanceledByIdRequest, RespondActivityTaskCanceledByIdResponse>("RespondActivityTaskCanceledById",
             (s, r, c) => Task.FromResult(s.CancelActivityById(r)));
 
-        // Worker deployments: none ever exists here (workers do not declare one), so lookups are NOT_FOUND
-        // with Temporal's messages and listings are empty.
+        // Worker deployments (Worker Versioning): created by versioned workers' polls, see WorkerDeploymentRegistry.
         b.Unary<DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse>("DescribeWorkerDeployment",
-            (s, r, c) => throw DeploymentNotFound(r.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.DescribeWorkerDeployment(r)));
         b.Unary<DescribeWorkerDeploymentVersionRequest, DescribeWorkerDeploymentVersionResponse>("DescribeWorkerDeploymentVersion",
-            (s, r, c) => throw VersionNotFound(r.DeploymentVersion?.BuildId, r.DeploymentVersion?.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.DescribeWorkerDeploymentVersion(r)));
         b.Unary<SetWorkerDeploymentCurrentVersionRequest, SetWorkerDeploymentCurrentVersionResponse>("SetWorkerDeploymentCurrentVersion",
-            (s, r, c) => throw DeploymentNotFound(r.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.SetWorkerDeploymentCurrentVersion(r)));
         b.Unary<SetWorkerDeploymentRampingVersionRequest, SetWorkerDeploymentRampingVersionResponse>("SetWorkerDeploymentRampingVersion",
-            (s, r, c) => throw DeploymentNotFound(r.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.SetWorkerDeploymentRampingVersion(r)));
         b.Unary<DeleteWorkerDeploymentRequest, DeleteWorkerDeploymentResponse>("DeleteWorkerDeployment",
-            (s, r, c) => throw DeploymentNotFound(r.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeployment(r)));
         b.Unary<DeleteWorkerDeploymentVersionRequest, DeleteWorkerDeploymentVersionResponse>("DeleteWorkerDeploymentVersion",
-            (s, r, c) => throw VersionNotFound(r.DeploymentVersion?.BuildId, r.DeploymentVersion?.DeploymentName));
+            (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeploymentVersion(r)));
         b.Unary<ListWorkerDeploymentsRequest, ListWorkerDeploymentsResponse>("ListWorkerDeployments",
-            (s, r, c) => Task.FromResult(new ListWorkerDeploymentsResponse()));
+            (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));
         b.Unary<GetWorkerBuildIdCompatibilityRequest, GetWorkerBuildIdCompatibilityResponse>("GetWorkerBuildIdCompatibility",
             (s, r, c) => Task.FromResult(new GetWorkerBuildIdCompatibilityResponse()));
@@ -59,10 +58,4 @@ internal sealed partial class WorkflowServiceHandlers
         engine.CancelActivityById(request);
         return new RespondActivityTaskCanceledByIdResponse();
     }
-
-    private static RpcException DeploymentNotFound(string? name) =>
-        new(new Status(StatusCode.NotFound, $"no Worker Deployment found with name '{name}'; does your Worker Deployment have pollers?"));
-
-    private static RpcException VersionNotFound(string? buildId, string? deployment) =>
-        new(new Status(StatusCode.NotFound, $"build ID '{buildId}' not found in Worker Deployment '{deployment}'"));
 }

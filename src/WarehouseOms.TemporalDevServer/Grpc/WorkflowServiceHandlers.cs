@@ -122,7 +122,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context)
     {
         engine.RecordPoll(request.Namespace, request.TaskQueue?.NormalName is { Length: > 0 } normal ? normal : request.TaskQueue?.Name ?? string.Empty,
-            Temporalio.Api.Enums.V1.TaskQueueType.Workflow, request.Identity);
+            Temporalio.Api.Enums.V1.TaskQueueType.Workflow, request.Identity, request.DeploymentOptions);
         return engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
     }
 
@@ -137,7 +137,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
 
     public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context)
     {
-        engine.RecordPoll(request.Namespace, request.TaskQueue?.Name ?? string.Empty, Temporalio.Api.Enums.V1.TaskQueueType.Activity, request.Identity);
+        engine.RecordPoll(request.Namespace, request.TaskQueue?.Name ?? string.Empty, Temporalio.Api.Enums.V1.TaskQueueType.Activity, request.Identity, request.DeploymentOptions);
         return engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
     }
 

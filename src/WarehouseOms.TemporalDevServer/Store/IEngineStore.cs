@@ -46,6 +46,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed schedules and removes deleted ones, atomically.</summary>
     Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored worker deployment: its namespace and whole state (see <see cref="WorkerDeploymentChange"/>).</summary>
+    Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed worker deployments and removes deleted ones, atomically.</summary>
+    Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
     Task PublishAddressAsync(string address, CancellationToken cancellationToken);
 }
@@ -55,6 +61,9 @@ internal sealed record SearchAttributeChange(string Namespace, string Name, Temp
 
 /// <summary>A schedule's whole state as the engine serialises it; a null state: the schedule was deleted.</summary>
 internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[]? State);
+
+/// <summary>A worker deployment's whole state as the engine serialises it; a null state: the deployment was deleted.</summary>
+internal sealed record WorkerDeploymentChange(string Namespace, string Name, byte[]? State);
 
 /// <summary>One execution as loaded: its state record and its history events (protobuf bytes, in order).</summary>
 internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> History, IReadOnlyList<string> RequestIds);

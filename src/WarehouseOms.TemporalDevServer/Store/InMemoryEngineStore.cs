@@ -33,6 +33,11 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<(string Namespace, byte[] State)>>([]);
+
+    public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

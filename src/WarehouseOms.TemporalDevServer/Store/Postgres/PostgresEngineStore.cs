@@ -435,6 +435,56 @@ internal sealed class PostgresEngineStore : IEngineStore
             return true;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var states = new List<(string, byte[])>();
+            await using var command = new NpgsqlCommand($"SELECT namespace, state FROM {schema}.worker_deployments ORDER BY namespace, name", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                states.Add((reader.GetString(0), (byte[])reader[1]));
+            }
+
+            return (IReadOnlyList<(string Namespace, byte[] State)>)states;
+        }, cancellationToken);
+
+    // Upserts and deletes, as for schedules: writing the same changes again is harmless.
+    public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            var kept = changes.Where(c => c.State is not null).ToList();
+            var gone = changes.Where(c => c.State is null).ToList();
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var commands = new NpgsqlBatch(connection, transaction);
+            if (kept.Count > 0)
+            {
+                var upsert = new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO {schema}.worker_deployments (namespace, name, state)
+                    SELECT * FROM unnest(@ns, @name, @state)
+                    ON CONFLICT (namespace, name) DO UPDATE SET state = excluded.state, updated_at = now()
+                    """);
+                upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
+                upsert.Parameters.Add(Array("name", NpgsqlDbType.Text, kept.Select(c => c.Name).ToArray()));
+                upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
+                commands.BatchCommands.Add(upsert);
+            }
+
+            if (gone.Count > 0)
+            {
+                var delete = new NpgsqlBatchCommand(
+                    $"DELETE FROM {schema}.worker_deployments d USING unnest(@ns, @name) AS g(namespace, name) WHERE d.namespace = g.namespace AND d.name = g.name");
+                delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
+                delete.Parameters.Add(Array("name", NpgsqlDbType.Text, gone.Select(c => c.Name).ToArray()));
+                commands.BatchCommands.Add(delete);
+            }
+
+            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {

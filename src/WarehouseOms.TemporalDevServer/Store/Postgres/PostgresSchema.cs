@@ -84,6 +84,15 @@ internal static partial class PostgresSchema
             updated_at  timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (namespace, schedule_id));
         """,
+        // Worker deployments: one row each, the whole state (ADR 0033).
+        $"""
+        CREATE TABLE {s}.worker_deployments (
+            namespace  text        NOT NULL,
+            name       text        NOT NULL,
+            state      bytea       NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, name));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -1,0 +1,218 @@
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Deployment.V1;
+using Temporalio.Api.Enums.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
+
+/// <summary>One worker deployment: what Temporal's worker-deployment workflow keeps in its state.</summary>
+internal sealed class WorkerDeploymentState(string name, DateTime createTime)
+{
+    public string Name { get; } = name;
+
+    public DateTime CreateTime { get; } = createTime;
+
+    /// <summary>v0.31 string; a new deployment routes to unversioned workers, as in Temporal.</summary>
+    public string CurrentVersion { get; set; } = WorkerDeploymentVersionId.Unversioned;
+
+    public DateTime? CurrentVersionChangedTime { get; set; }
+
+    /// <summary>v0.31 string; "" = no ramp, "__unversioned__" = ramping to unversioned workers.</summary>
+    public string RampingVersion { get; set; } = string.Empty;
+
+    public float RampingPercentage { get; set; }
+
+    public DateTime? RampingVersionChangedTime { get; set; }
+
+    public DateTime? RampingPercentageChangedTime { get; set; }
+
+    public long RevisionNumber { get; set; }
+
+    public byte[] ConflictToken { get; set; } = TokenAt(createTime, null);
+
+    public string LastModifierIdentity { get; set; } = string.Empty;
+
+    /// <summary>By build ID.</summary>
+    public Dictionary<string, WorkerDeploymentVersionState> Versions { get; init; } = [];
+
+    /// <summary>Temporal marshals the change time; here its ticks, made strictly newer than the last token so two changes in one tick still differ.</summary>
+    public static byte[] TokenAt(DateTime now, byte[]? previous)
+    {
+        var ticks = now.Ticks;
+        if (previous is { Length: 8 })
+        {
+            ticks = Math.Max(ticks, BitConverter.ToInt64(previous) + 1);
+        }
+
+        return BitConverter.GetBytes(ticks);
+    }
+
+    public RoutingConfig RoutingConfig() => new()
+    {
+        CurrentVersion = CurrentVersion,
+        CurrentDeploymentVersion = WorkerDeploymentVersionId.ToProto(CurrentVersion),
+        CurrentVersionChangedTime = Ts(CurrentVersionChangedTime),
+        RampingVersion = RampingVersion,
+        RampingDeploymentVersion = WorkerDeploymentVersionId.ToProto(RampingVersion),
+        RampingVersionPercentage = RampingPercentage,
+        RampingVersionChangedTime = Ts(RampingVersionChangedTime),
+        RampingVersionPercentageChangedTime = Ts(RampingPercentageChangedTime),
+        RevisionNumber = RevisionNumber,
+    };
+
+    public WorkerDeploymentInfo Info()
+    {
+        var info = new WorkerDeploymentInfo
+        {
+            Name = Name,
+            CreateTime = Timestamp.FromDateTime(CreateTime),
+            RoutingConfig = RoutingConfig(),
+            LastModifierIdentity = LastModifierIdentity,
+            RoutingConfigUpdateState = RoutingConfigUpdateState.Completed,
+        };
+
+        // Temporal lists the newest version first.
+        info.VersionSummaries.AddRange(Versions.Values.OrderByDescending(v => v.CreateTime).Select(v => v.Summary(Name)));
+        return info;
+    }
+
+    public ByteString Token() => ByteString.CopyFrom(ConflictToken);
+
+    public static Timestamp? Ts(DateTime? time) => time is { } t ? Timestamp.FromDateTime(t) : null;
+}
+
+/// <summary>One version of a deployment: what Temporal's version workflow keeps, plus the task queues its workers poll.</summary>
+internal sealed class WorkerDeploymentVersionState(string buildId, DateTime createTime)
+{
+    public string BuildId { get; } = buildId;
+
+    public DateTime CreateTime { get; } = createTime;
+
+    public WorkerDeploymentVersionStatus Status { get; set; } = WorkerDeploymentVersionStatus.Inactive;
+
+    public DateTime? RoutingUpdateTime { get; set; }
+
+    public DateTime? CurrentSinceTime { get; set; }
+
+    public DateTime? RampingSinceTime { get; set; }
+
+    public float RampPercentage { get; set; }
+
+    public DateTime? FirstActivationTime { get; set; }
+
+    public DateTime? LastCurrentTime { get; set; }
+
+    public DateTime? LastDeactivationTime { get; set; }
+
+    public VersionDrainageStatus Drainage { get; set; }
+
+    public DateTime? DrainageChangedTime { get; set; }
+
+    public DateTime? DrainageCheckedTime { get; set; }
+
+    /// <summary>Task queue (name, type) -> when a worker of this version last polled it.</summary>
+    [JsonIgnore]
+    public Dictionary<(string Name, TaskQueueType Type), DateTime> TaskQueues { get; } = [];
+
+    /// <summary>
+    /// What the store keeps of <see cref="TaskQueues"/>: the queues, not the poll times. Like Temporal's
+    /// matching, a restarted engine knows no pollers until workers poll again.
+    /// </summary>
+    public List<StoredTaskQueue> StoredTaskQueues
+    {
+        get => [.. TaskQueues.Keys.Select(k => new StoredTaskQueue(k.Name, k.Type))];
+        set
+        {
+            foreach (var queue in value)
+            {
+                TaskQueues.TryAdd((queue.Name, queue.Type), DateTime.MinValue);
+            }
+        }
+    }
+
+    public VersionDrainageInfo? DrainageInfo() => Drainage == VersionDrainageStatus.Unspecified
+        ? null // Temporal never returns an empty drainage info
+        : new() { Status = Drainage, LastChangedTime = WorkerDeploymentState.Ts(DrainageChangedTime), LastCheckedTime = WorkerDeploymentState.Ts(DrainageCheckedTime) };
+
+    public WorkerDeploymentInfo.Types.WorkerDeploymentVersionSummary Summary(string deploymentName) => new()
+    {
+        Version = WorkerDeploymentVersionId.V31(deploymentName, BuildId),
+        DeploymentVersion = new() { DeploymentName = deploymentName, BuildId = BuildId },
+        Status = Status,
+        CreateTime = Timestamp.FromDateTime(CreateTime),
+        DrainageStatus = Drainage,
+        DrainageInfo = DrainageInfo(),
+        RoutingUpdateTime = WorkerDeploymentState.Ts(RoutingUpdateTime),
+        CurrentSinceTime = WorkerDeploymentState.Ts(CurrentSinceTime),
+        RampingSinceTime = WorkerDeploymentState.Ts(RampingSinceTime),
+        FirstActivationTime = WorkerDeploymentState.Ts(FirstActivationTime),
+        LastCurrentTime = WorkerDeploymentState.Ts(LastCurrentTime),
+        LastDeactivationTime = WorkerDeploymentState.Ts(LastDeactivationTime),
+    };
+
+    /// <summary>Becomes current (routing_update_time = since = now); a former drainage is erased.</summary>
+    public void MakeCurrent(DateTime now)
+    {
+        Status = WorkerDeploymentVersionStatus.Current;
+        RoutingUpdateTime = now;
+        CurrentSinceTime = now;
+        LastCurrentTime = now;
+        RampingSinceTime = null;
+        RampPercentage = 0;
+        FirstActivationTime ??= now;
+        ClearDrainage();
+    }
+
+    /// <summary>Ramps at <paramref name="percentage"/>; <paramref name="since"/> stays when only the percentage changes.</summary>
+    public void MakeRamping(DateTime now, DateTime since, float percentage)
+    {
+        Status = WorkerDeploymentVersionStatus.Ramping;
+        RoutingUpdateTime = now;
+        RampingSinceTime = since;
+        RampPercentage = percentage;
+        FirstActivationTime ??= now;
+        ClearDrainage();
+    }
+
+    /// <summary>No longer current nor ramping: it drains the workflows it still has.</summary>
+    public void Deactivate(DateTime now)
+    {
+        Status = WorkerDeploymentVersionStatus.Draining;
+        RoutingUpdateTime = now;
+        CurrentSinceTime = null;
+        RampingSinceTime = null;
+        RampPercentage = 0;
+        LastDeactivationTime = now;
+        Drainage = VersionDrainageStatus.Draining;
+        DrainageChangedTime = now;
+        DrainageCheckedTime = now;
+    }
+
+    /// <summary>
+    /// Temporal checks a draining version after a grace period (3 minutes) and calls it drained when no open
+    /// workflow is pinned to it. The engine pins no workflow to a version (it does not route by version),
+    /// so the check passes once the grace period is over; done when read, at the time the check would have run.
+    /// </summary>
+    public void RefreshDrainage(DateTime now, TimeSpan grace)
+    {
+        if (Drainage == VersionDrainageStatus.Draining && DrainageChangedTime is { } since && now - since >= grace)
+        {
+            Drainage = VersionDrainageStatus.Drained;
+            Status = WorkerDeploymentVersionStatus.Drained;
+            DrainageChangedTime = since + grace;
+            DrainageCheckedTime = since + grace;
+        }
+    }
+
+    public bool HasPollersSince(DateTime cutoff) => TaskQueues.Values.Any(last => last >= cutoff);
+
+    private void ClearDrainage()
+    {
+        Drainage = VersionDrainageStatus.Unspecified;
+        DrainageChangedTime = null;
+        DrainageCheckedTime = null;
+    }
+}
+
+internal sealed record StoredTaskQueue(string Name, TaskQueueType Type);

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine.Deployments;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// The worker deployment RPCs over the registry, under the engine lock and on the engine clock. With a
+/// durable store each changed deployment is written by the committer; a routing change or delete is
+/// answered once written (the service binder waits for the commit), a registration by a poll is not waited for.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    private readonly WorkerDeploymentRegistry workerDeployments = new();
+
+    private async Task RestoreWorkerDeploymentsAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            foreach (var (ns, state) in stored)
+            {
+                namespaces.Add(ns);
+                workerDeployments.Restore(ns, state);
+            }
+
+            if (stored.Count > 0)
+            {
+                logger?.LogInformation("Engine restored {Deployments} worker deployments from {Store}", stored.Count, store.Description);
+            }
+        }
+    }
+
+    /// <summary>Under the lock, after a registry call: counts its changes for the committer, or drops them in memory.</summary>
+    private void DeploymentsChanged()
+    {
+        if (!workerDeployments.HasChanges)
+        {
+            return;
+        }
+
+        if (store.IsDurable)
+        {
+            changeSeq++;
+        }
+        else
+        {
+            workerDeployments.DiscardChanges();
+        }
+    }
+
+    public DescribeWorkerDeploymentResponse DescribeWorkerDeployment(DescribeWorkerDeploymentRequest request)
+    {
+        lock (gate)
+        {
+            return workerDeployments.Describe(Ns(request.Namespace), request.DeploymentName, Clock.Now);
+        }
+    }
+
+    public DescribeWorkerDeploymentVersionResponse DescribeWorkerDeploymentVersion(DescribeWorkerDeploymentVersionRequest request)
+    {
+        lock (gate)
+        {
+            return workerDeployments.DescribeVersion(Ns(request.Namespace), request, Clock.Now);
+        }
+    }
+
+    public ListWorkerDeploymentsResponse ListWorkerDeployments(ListWorkerDeploymentsRequest request)
+    {
+        lock (gate)
+        {
+            return workerDeployments.List(Ns(request.Namespace), request.PageSize, request.NextPageToken, Clock.Now);
+        }
+    }
+
+    public SetWorkerDeploymentCurrentVersionResponse SetWorkerDeploymentCurrentVersion(SetWorkerDeploymentCurrentVersionRequest request) =>
+        ChangeDeployments(() =>
+        {
+            var ns = Ns(request.Namespace);
+            var response = workerDeployments.SetCurrent(ns, request, Clock.Now);
+            RedispatchQueued(ns, workerDeployments.WorkflowTaskQueuesOf(ns, request.DeploymentName));
+            return response;
+        });
+
+    public SetWorkerDeploymentRampingVersionResponse SetWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest request) =>
+        ChangeDeployments(() => workerDeployments.SetRamping(Ns(request.Namespace), request, Clock.Now));
+
+    // "Active pollers" as DescribeTaskQueue reports them: seen within the poller TTL.
+    public DeleteWorkerDeploymentVersionResponse DeleteWorkerDeploymentVersion(DeleteWorkerDeploymentVersionRequest request) =>
+        ChangeDeployments(() =>
+        {
+            workerDeployments.DeleteVersion(Ns(request.Namespace), request, Clock.Now - PollerTtl, Clock.Now);
+            return new DeleteWorkerDeploymentVersionResponse();
+        });
+
+    public DeleteWorkerDeploymentResponse DeleteWorkerDeployment(DeleteWorkerDeploymentRequest request) =>
+        ChangeDeployments(() =>
+        {
+            workerDeployments.Delete(Ns(request.Namespace), request.DeploymentName);
+            return new DeleteWorkerDeploymentResponse();
+        });
+
+    private T ChangeDeployments<T>(Func<T> change)
+    {
+        lock (gate)
+        {
+            try
+            {
+                return change();
+            }
+            finally
+            {
+                DeploymentsChanged(); // a refused change may still have created its deployment (allow_no_pollers)
+            }
+        }
+    }
+}

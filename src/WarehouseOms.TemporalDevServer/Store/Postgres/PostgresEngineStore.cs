@@ -399,41 +399,8 @@ internal sealed class PostgresEngineStore : IEngineStore
             return (IReadOnlyList<byte[]>)states;
         }, cancellationToken);
 
-    // Upserts and deletes: writing the same changes again (after an ambiguous commit) is harmless.
     public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) =>
-        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
-        {
-            var kept = changes.Where(c => c.State is not null).ToList();
-            var gone = changes.Where(c => c.State is null).ToList();
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var commands = new NpgsqlBatch(connection, transaction);
-            if (kept.Count > 0)
-            {
-                var upsert = new NpgsqlBatchCommand(
-                    $"""
-                    INSERT INTO {schema}.schedules (namespace, schedule_id, state)
-                    SELECT * FROM unnest(@ns, @id, @state)
-                    ON CONFLICT (namespace, schedule_id) DO UPDATE SET state = excluded.state, updated_at = now()
-                    """);
-                upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
-                upsert.Parameters.Add(Array("id", NpgsqlDbType.Text, kept.Select(c => c.ScheduleId).ToArray()));
-                upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
-                commands.BatchCommands.Add(upsert);
-            }
-
-            if (gone.Count > 0)
-            {
-                var delete = new NpgsqlBatchCommand(
-                    $"DELETE FROM {schema}.schedules s USING unnest(@ns, @id) AS g(namespace, schedule_id) WHERE s.namespace = g.namespace AND s.schedule_id = g.schedule_id");
-                delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
-                delete.Parameters.Add(Array("id", NpgsqlDbType.Text, gone.Select(c => c.ScheduleId).ToArray()));
-                commands.BatchCommands.Add(delete);
-            }
-
-            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }, cancellationToken);
+        SaveKeyedStatesAsync("schedules", "schedule_id", changes.Select(c => (c.Namespace, c.ScheduleId, c.State)).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
@@ -449,8 +416,14 @@ internal sealed class PostgresEngineStore : IEngineStore
             return (IReadOnlyList<(string Namespace, byte[] State)>)states;
         }, cancellationToken);
 
-    // Upserts and deletes, as for schedules: writing the same changes again is harmless.
     public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) =>
+        SaveKeyedStatesAsync("worker_deployments", "name", changes.Select(c => (c.Namespace, c.Name, c.State)).ToList(), cancellationToken);
+
+    /// <summary>
+    /// One transaction of upserts (a state) and deletes (no state) in a table of serialized states keyed by
+    /// namespace and one more column. Writing the same changes again (after an ambiguous commit) is harmless.
+    /// </summary>
+    private Task SaveKeyedStatesAsync(string table, string keyColumn, IReadOnlyList<(string Namespace, string Key, byte[]? State)> changes, CancellationToken cancellationToken) =>
         changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
         {
             var kept = changes.Where(c => c.State is not null).ToList();
@@ -461,12 +434,12 @@ internal sealed class PostgresEngineStore : IEngineStore
             {
                 var upsert = new NpgsqlBatchCommand(
                     $"""
-                    INSERT INTO {schema}.worker_deployments (namespace, name, state)
-                    SELECT * FROM unnest(@ns, @name, @state)
-                    ON CONFLICT (namespace, name) DO UPDATE SET state = excluded.state, updated_at = now()
+                    INSERT INTO {schema}.{table} (namespace, {keyColumn}, state)
+                    SELECT * FROM unnest(@ns, @key, @state)
+                    ON CONFLICT (namespace, {keyColumn}) DO UPDATE SET state = excluded.state, updated_at = now()
                     """);
                 upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
-                upsert.Parameters.Add(Array("name", NpgsqlDbType.Text, kept.Select(c => c.Name).ToArray()));
+                upsert.Parameters.Add(Array("key", NpgsqlDbType.Text, kept.Select(c => c.Key).ToArray()));
                 upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
                 commands.BatchCommands.Add(upsert);
             }
@@ -474,9 +447,9 @@ internal sealed class PostgresEngineStore : IEngineStore
             if (gone.Count > 0)
             {
                 var delete = new NpgsqlBatchCommand(
-                    $"DELETE FROM {schema}.worker_deployments d USING unnest(@ns, @name) AS g(namespace, name) WHERE d.namespace = g.namespace AND d.name = g.name");
+                    $"DELETE FROM {schema}.{table} t USING unnest(@ns, @key) AS g(namespace, k) WHERE t.namespace = g.namespace AND t.{keyColumn} = g.k");
                 delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
-                delete.Parameters.Add(Array("name", NpgsqlDbType.Text, gone.Select(c => c.Name).ToArray()));
+                delete.Parameters.Add(Array("key", NpgsqlDbType.Text, gone.Select(c => c.Key).ToArray()));
                 commands.BatchCommands.Add(delete);
             }
 

@@ -19,6 +19,14 @@ internal sealed class WorkerDeploymentRegistry
     /// <summary>Temporal's matching.wv.VersionDrainageStatusVisibilityGracePeriod default.</summary>
     public static readonly TimeSpan DrainageGracePeriod = TimeSpan.FromMinutes(3);
 
+    /// <summary>A routing change: a new conflict token, who made it, and the deployment marked for the store.</summary>
+    private void RoutingChanged(string ns, WorkerDeploymentState deployment, string identity, DateTime now)
+    {
+        deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
+        deployment.LastModifierIdentity = identity;
+        Changed(ns, deployment.Name);
+    }
+
     private const int MaxPageSize = 1000; // the visibility page size Temporal falls back to
 
     private static readonly JsonSerializerOptions Json = new();
@@ -232,9 +240,7 @@ internal sealed class WorkerDeploymentRegistry
             VersionOf(deployment, previous)?.Deactivate(now);
         }
 
-        deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
-        deployment.LastModifierIdentity = request.Identity;
-        Changed(ns, deployment.Name);
+        RoutingChanged(ns, deployment, request.Identity, now);
         return new()
         {
             PreviousVersion = previous,
@@ -310,9 +316,7 @@ internal sealed class WorkerDeploymentRegistry
             }
         }
 
-        deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
-        deployment.LastModifierIdentity = request.Identity;
-        Changed(ns, deployment.Name);
+        RoutingChanged(ns, deployment, request.Identity, now);
         return new()
         {
             PreviousVersion = previous,

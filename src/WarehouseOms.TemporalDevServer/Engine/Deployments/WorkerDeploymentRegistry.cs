@@ -19,14 +19,6 @@ internal sealed class WorkerDeploymentRegistry
     /// <summary>Temporal's matching.wv.VersionDrainageStatusVisibilityGracePeriod default.</summary>
     public static readonly TimeSpan DrainageGracePeriod = TimeSpan.FromMinutes(3);
 
-    /// <summary>A routing change: a new conflict token, who made it, and the deployment marked for the store.</summary>
-    private void RoutingChanged(string ns, WorkerDeploymentState deployment, string identity, DateTime now)
-    {
-        deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
-        deployment.LastModifierIdentity = identity;
-        Changed(ns, deployment.Name);
-    }
-
     private const int MaxPageSize = 1000; // the visibility page size Temporal falls back to
 
     private static readonly JsonSerializerOptions Json = new();
@@ -48,6 +40,14 @@ internal sealed class WorkerDeploymentRegistry
         Find(ns, deploymentName) is { } d
             ? [.. d.Versions.Values.SelectMany(v => v.TaskQueues.Keys).Where(k => k.Type == TaskQueueType.Workflow).Select(k => k.Name).Distinct()]
             : [];
+
+    /// <summary>A routing change: a new conflict token, who made it, and the deployment marked for the store.</summary>
+    private void RoutingChanged(string ns, WorkerDeploymentState deployment, string identity, DateTime now)
+    {
+        deployment.ConflictToken = WorkerDeploymentState.TokenAt(now, deployment.ConflictToken);
+        deployment.LastModifierIdentity = identity;
+        Changed(ns, deployment.Name);
+    }
 
     private void Changed(string ns, string name)
     {

@@ -243,7 +243,7 @@ public static class PeerEngine
 CS
   find "$tests" -name '*.cs' ! -name PeerShims.cs -exec sed -i -E \
     's#(Temporalio\.Testing\.)?WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(#global::PeerEngine.Start\2Async(#g' {} +
-  if grep -rEn 'WorkflowEnvironment\.Start(Local|TimeSkipping)Async' "$tests" --include='*.cs' | grep -v PeerShims.cs >&2; then
+  if grep -rEn 'WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(' "$tests" --include='*.cs' | grep -v PeerShims.cs >&2; then
     echo "peer-tests: the calls above would not start our executable" >&2; return 1
   fi
 
@@ -270,7 +270,8 @@ CS
       done <"$results/excluded.txt"
       return 0
     fi
-    bad="$(sed -n -E 's#^(/[^ ]+\.csproj) : error (NU[0-9]+: [^.]*).*#\1\t\2#p' "$results/restore.log" | grep -v "^$proj	" | sort -u || true)"
+    bad="$(sed -n -E -e 's#^(/[^ ]+\.csproj) : error (NU[0-9]+): Unable to find package ([^ ]+[^ .]).*#\1\t\3 not served (\2)#p' \
+      -e 's#^(/[^ ]+\.csproj) : error (NU[0-9]+: [^[]*).*#\1\t\2#p' "$results/restore.log" | grep -v "^$proj	" | sort -u || true)"
     if [[ -z "$bad" || "$round" == 3 ]]; then break; fi
     while IFS=$'\t' read -r csproj reason; do
       sample="${csproj#"$dir/src/"}"; sample="${sample%%/*}"

@@ -30,6 +30,16 @@ ENGINE_PID=""
 
 cleanup() {
   if [[ -n "$ENGINE_PID" ]]; then kill "$ENGINE_PID" 2>/dev/null || true; wait "$ENGINE_PID" 2>/dev/null || true; fi
+  kill_orphans
+}
+
+# The samples' tests start the engine themselves; a test host the hang timeout kills leaves its engine
+# running. Only processes of this run's executable (its path is in this run's temp dir) are ended.
+kill_orphans() {
+  local p
+  for p in /proc/[0-9]*; do
+    if [[ "$(readlink "$p/exe" 2>/dev/null)" == "${ENGINE:-/nonexistent}" ]]; then kill "${p#/proc/}" 2>/dev/null || true; fi
+  done
 }
 trap cleanup EXIT
 
@@ -265,8 +275,8 @@ CS
   local round csproj sample reason bad
   for round in 1 2 3; do
     if dotnet restore "$proj" >"$results/restore.log" 2>&1; then
-      while IFS=$'\t' read -r sample reason; do
-        echo "peer-tests: samples: $sample excluded, it does not restore: $reason"
+      while IFS=$'\t' read -r sample count reason; do
+        echo "peer-tests: samples: $sample excluded with its $count test(s), it does not restore: $reason"
       done <"$results/excluded.txt"
       return 0
     fi
@@ -277,8 +287,9 @@ CS
       sample="${csproj#"$dir/src/"}"; sample="${sample%%/*}"
       grep -q "^$sample	" "$results/excluded.txt" && continue
       sed -i "/src\\\\$sample\\\\/d" "$proj"
+      local count; count="$(find "$tests/$sample" -name '*.cs' -exec cat {} + 2>/dev/null | grep -cE '^\s*\[(Fact|Theory|TimeSkippingServerFact)' || true)"
       rm -rf "${tests:?}/$sample"
-      printf '%s\t%s\n' "$sample" "$(grep -F "$dir/src/$sample/" <<<"$bad" | cut -f2 | sort -u | paste -sd ';' | sed 's/;/; /g')" >>"$results/excluded.txt"
+      printf '%s\t%s\t%s\n' "$sample" "$count" "$(grep -F "$dir/src/$sample/" <<<"$bad" | cut -f2 | sort -u | paste -sd ';' | sed 's/;/; /g')" >>"$results/excluded.txt"
     done <<<"$bad"
   done
   echo "peer-tests: the samples' test project does not restore; see $results/restore.log" >&2
@@ -317,7 +328,8 @@ for n in nexus: print(f"  failed (Nexus): {n}")
 for n in skipped: print(f"  skipped: {n}")
 PY
   if [[ -s "$results/hung.txt" ]]; then sed 's/^/  hung: /' "$results/hung.txt"; fi
-  echo "  not built: $(wc -l <"$results/excluded.txt") samples excluded (above)   logs and trx: $results"
+  kill_orphans
+  echo "  not built: $(awk -F'\t' '{n += $2} END {print n + 0}' "$results/excluded.txt") tests of $(wc -l <"$results/excluded.txt") samples excluded (above)   logs and trx: $results"
 }
 
 case "$WHAT" in

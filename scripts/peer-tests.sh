@@ -4,9 +4,9 @@
 #     TemporalClientWorkflowTests, WorkflowHandleTests, TemporalClientScheduleTests (the SDK's own tests take an external server
 #     through TEMPORAL_TEST_CLIENT_TARGET_HOST / TEMPORAL_TEST_CLIENT_NAMESPACE);
 #   - temporalio/samples-dotnet tests/ (they start their own server through WorkflowEnvironment: the
-#     script points StartLocalAsync/StartTimeSkippingAsync at our executable with ExistingPath). The
-#     samples part has not been run to the end yet: samples needing packages the mirror lacks (Aspire,
-#     AWS) keep the project from building.
+#     script sends every StartLocalAsync/StartTimeSkippingAsync to our executable with ExistingPath).
+#     The copy is retargeted to net10.0 with shims for the test host's packages the mirror lacks, and the
+#     samples whose project does not restore from the mirror are dropped with their tests (printed, with why).
 # The sources are exported at run time from local git copies into a temp dir (never committed) and
 # built against the Temporalio 1.21.1 package. Every test class runs with a hang timeout; tests a hang
 # cut off are run again one by one with a per-test timeout.

@@ -4,9 +4,9 @@
 #     TemporalClientWorkflowTests, WorkflowHandleTests, TemporalClientScheduleTests (the SDK's own tests take an external server
 #     through TEMPORAL_TEST_CLIENT_TARGET_HOST / TEMPORAL_TEST_CLIENT_NAMESPACE);
 #   - temporalio/samples-dotnet tests/ (they start their own server through WorkflowEnvironment: the
-#     script points StartLocalAsync/StartTimeSkippingAsync at our executable with ExistingPath). The
-#     samples part has not been run to the end yet: samples needing packages the mirror lacks (Aspire,
-#     AWS) keep the project from building.
+#     script sends every StartLocalAsync/StartTimeSkippingAsync to our executable with ExistingPath).
+#     The copy is retargeted to net10.0 with shims for the test host's packages the mirror lacks, and the
+#     samples whose project does not restore from the mirror are dropped with their tests (printed, with why).
 # The sources are exported at run time from local git copies into a temp dir (never committed) and
 # built against the Temporalio 1.21.1 package. Every test class runs with a hang timeout; tests a hang
 # cut off are run again one by one with a per-test timeout.
@@ -30,6 +30,16 @@ ENGINE_PID=""
 
 cleanup() {
   if [[ -n "$ENGINE_PID" ]]; then kill "$ENGINE_PID" 2>/dev/null || true; wait "$ENGINE_PID" 2>/dev/null || true; fi
+  kill_orphans
+}
+
+# The samples' tests start the engine themselves; a test host the hang timeout kills leaves its engine
+# running. Only processes of this run's executable (its path is in this run's temp dir) are ended.
+kill_orphans() {
+  local p
+  for p in /proc/[0-9]*; do
+    if [[ "$(readlink "$p/exe" 2>/dev/null)" == "${ENGINE:-/nonexistent}" ]]; then kill "${p#/proc/}" 2>/dev/null || true; fi
+  done
 }
 trap cleanup EXIT
 
@@ -177,26 +187,170 @@ XML
   cleanup; ENGINE_PID=""
 }
 
+# Makes the exported samples buildable here (in the temp copy only) and says what it dropped and why.
+samples_prepare() {
+  local dir="$1" results="$2"
+  local tests="$dir/tests" proj="$dir/tests/TemporalioSamples.Tests.csproj"
+  # global.json pins SDK 8.0.4xx and the samples target net8.0: only the .NET 10 SDK and runtime are here.
+  rm -f "$dir/global.json"
+  # Versions the mirror lacks resolve to the next one served (NU1603), which can then look like a
+  # downgrade against a sibling (NU1605); newer analyzers only warn. None of that is what is checked here.
+  sed -i -e 's#<TargetFramework>net8.0</TargetFramework>#<TargetFramework>net10.0</TargetFramework>#' \
+    -e 's#<TreatWarningsAsErrors>true</TreatWarningsAsErrors>#<TreatWarningsAsErrors>false</TreatWarningsAsErrors><NoWarn>$(NoWarn);NU1603;NU1605</NoWarn>#' \
+    "$dir/Directory.Build.props"
+  find "$dir" -name Directory.Packages.props -exec sed -i -E "s#(Include=\"Temporalio[^\"]*\" Version=\")[^\"]*#\1$TEMPORALIO_VERSION#" {} +
+  # The test host's own packages the mirror lacks: MartinCostello.Logging.XUnit (AddXUnit logs to the
+  # console instead) and xunit.console (its Program.Main runs xunit in-process; the test SDK's entry point
+  # is used instead, and Program keeps the two flags TestBase reads).
+  sed -i -E -e '/Include="(MartinCostello\.Logging\.XUnit|xunit\.console)"/d' \
+    -e '/<(OutputType|GenerateProgramFile)>/d' "$proj"
+  echo "peer-tests: samples test host: MartinCostello.Logging.XUnit and xunit.console are not served, shims stand in"
+  cat >"$tests/Program.cs" <<'CS'
+namespace TemporalioSamples.Tests;
+
+// Written for the peer check: xunit.console is not served here, the test SDK's entry point runs the tests.
+public static class Program
+{
+    internal static bool InProc => false;
+
+    internal static bool Verbose => false;
+}
+CS
+  cat >"$tests/PeerShims.cs" <<CS
+// Written for the peer check.
+#pragma warning disable
+namespace Microsoft.Extensions.Logging
+{
+    using Xunit.Abstractions;
+
+    internal static class PeerXUnitLogging
+    {
+        // MartinCostello.Logging.XUnit is not served here: log to the console instead.
+        public static ILoggingBuilder AddXUnit(this ILoggingBuilder builder, ITestOutputHelper output) => builder.AddSimpleConsole();
+    }
+}
+
+// Every WorkflowEnvironment.StartLocalAsync/StartTimeSkippingAsync of the tests comes here: our executable
+// is the server whatever else the options say (the SDK would download the CLI or the test server otherwise).
+public static class PeerEngine
+{
+    public const string Path = "$ENGINE";
+
+    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartLocalAsync(Temporalio.Testing.WorkflowEnvironmentStartLocalOptions? options = null)
+    {
+        options ??= new();
+        options.DevServerOptions.ExistingPath = Path;
+        return Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(options);
+    }
+
+    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartTimeSkippingAsync(Temporalio.Testing.WorkflowEnvironmentStartTimeSkippingOptions? options = null)
+    {
+        options ??= new();
+        options.TestServer.ExistingPath = Path;
+        return Temporalio.Testing.WorkflowEnvironment.StartTimeSkippingAsync(options);
+    }
+}
+CS
+  find "$tests" -name '*.cs' ! -name PeerShims.cs -exec sed -i -E \
+    's#(Temporalio\.Testing\.)?WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(#global::PeerEngine.Start\2Async(#g' {} +
+  if grep -rEn 'WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(' "$tests" --include='*.cs' | grep -v PeerShims.cs >&2; then
+    echo "peer-tests: the calls above would not start our executable" >&2; return 1
+  fi
+
+  # Packages every project gets (Directory.Build.props) that the mirror lacks: a probe project with
+  # nothing of its own names them, and they are dropped from every project (only samples the tests
+  # do not reference, or that are dropped below, use them).
+  mkdir -p "$dir/peer-probe"; echo '<Project Sdk="Microsoft.NET.Sdk" />' >"$dir/peer-probe/probe.csproj"
+  local pkg
+  for pkg in $(dotnet restore "$dir/peer-probe/probe.csproj" 2>&1 | sed -n -E 's/.*error NU110[12]: Unable to find package ([^ ]+[^ .]).*/\1/p' | sort -u); do
+    sed -i "/<PackageReference Include=\"$pkg\"/d" "$dir/Directory.Build.props"
+    echo "peer-tests: samples: $pkg dropped from every project (not served)"
+  done
+  rm -r "$dir/peer-probe"
+
+  # Sample projects the tests reference that do not restore here are dropped by that rule, with the
+  # tests folder of the same sample (src/<Sample>/... -> tests/<Sample>/); restore is tried again
+  # (a sample referencing a dropped one would fail in turn).
+  : >"$results/excluded.txt"
+  local round csproj sample reason bad
+  for round in 1 2 3; do
+    if dotnet restore "$proj" >"$results/restore.log" 2>&1; then
+      while IFS=$'\t' read -r sample count reason; do
+        echo "peer-tests: samples: $sample excluded with its $count test(s), it does not restore: $reason"
+      done <"$results/excluded.txt"
+      return 0
+    fi
+    bad="$(sed -n -E -e 's#^(/[^ ]+\.csproj) : error (NU[0-9]+): Unable to find package ([^ ]+[^ .]).*#\1\t\3 not served (\2)#p' \
+      -e 's#^(/[^ ]+\.csproj) : error (NU[0-9]+: [^[]*).*#\1\t\2#p' "$results/restore.log" | grep -v "^$proj	" | sort -u || true)"
+    if [[ -z "$bad" || "$round" == 3 ]]; then break; fi
+    while IFS=$'\t' read -r csproj reason; do
+      sample="${csproj#"$dir/src/"}"; sample="${sample%%/*}"
+      grep -q "^$sample	" "$results/excluded.txt" && continue
+      sed -i "/src\\\\$sample\\\\/d" "$proj"
+      local count; count="$(find "$tests/$sample" -name '*.cs' -exec cat {} + 2>/dev/null | grep -cE '^\s*\[(Fact|Theory|TimeSkippingServerFact)' || true)"
+      rm -rf "${tests:?}/$sample"
+      printf '%s\t%s\t%s\n' "$sample" "$count" "$(grep -F "$dir/src/$sample/" <<<"$bad" | cut -f2 | sort -u | paste -sd ';' | sed 's/;/; /g')" >>"$results/excluded.txt"
+    done <<<"$bad"
+  done
+  echo "peer-tests: the samples' test project does not restore; see $results/restore.log" >&2
+  grep -E "error" "$results/restore.log" | sort -u | head -20 >&2
+  return 1
+}
+
 samples_tests() {
   local dir="$WORK/samples" results="$WORK/samples-results"
   mkdir -p "$dir" "$results"
   git --git-dir="$SAMPLES_GIT" archive "$REF" | tar -x -C "$dir"
-  # The samples start their server with WorkflowEnvironment.StartTimeSkippingAsync/StartLocalAsync:
-  # our executable is the server (the SDK honours an existing path; its download is unreachable here).
-  find "$dir" -name Directory.Packages.props -exec sed -i -E "s#(Include=\"Temporalio[^\"]*\" Version=\")[^\"]*#\1$TEMPORALIO_VERSION#" {} +
-  find "$dir/tests" -name '*.cs' -exec sed -i -E \
-    -e "s#WorkflowEnvironment\.StartTimeSkippingAsync\(\)#WorkflowEnvironment.StartTimeSkippingAsync(new() { TestServer = new() { ExistingPath = \"$ENGINE\" } })#g" \
-    -e "s#WorkflowEnvironment\.StartLocalAsync\(\)#WorkflowEnvironment.StartLocalAsync(new() { DevServerOptions = new() { ExistingPath = \"$ENGINE\" } })#g" {} +
-  local proj; proj="$(find "$dir/tests" -name '*.csproj' | head -1)"
+  samples_prepare "$dir" "$results"
+  local proj="$dir/tests/TemporalioSamples.Tests.csproj"
   if ! dotnet build "$proj" -c Release -v q -nologo >"$results/build.log" 2>&1; then
     echo "peer-tests: the samples' tests do not build; see $results/build.log" >&2
     grep -E "error" "$results/build.log" | sort -u | head -20 >&2
     return 1
   fi
-  timeout 1800 dotnet test "$proj" --no-build -c Release --blame-hang-timeout "${PER_TEST}s" --blame-hang-dump-type none \
-    --logger "trx;LogFilePrefix=samples" --results-directory "$results" >"$results/samples.log" 2>&1 || true
-  read -r passed failed < <(count_trx "$results")
-  echo "Samples tests: $passed passed, $failed failed   failures: $results/failed.txt"
+  run_class "$proj" TemporalioSamples.Tests "$results"
+  # Each test starts its own engine, many at once; on a loaded machine one can miss the SDK's 5 s wait
+  # ("ephemeral server ... did not start within 5s"): such tests are run once more, alone.
+  python3 - "$results" >"$results/retried.txt" <<'PY'
+import sys, os, glob, xml.etree.ElementTree as ET
+ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}
+last = {}
+for path in sorted(glob.glob(sys.argv[1] + '/**/*.trx', recursive=True), key=os.path.getmtime):
+    for r in ET.parse(path).getroot().iterfind('.//t:UnitTestResult', ns):
+        m = r.find('.//t:Message', ns)
+        last[r.get('testName')] = (r.get('outcome'), m.text if m is not None and m.text else '')
+for name, (o, m) in sorted(last.items()):
+    if o == 'Failed' and 'did not start within' in m: print(name.split('(')[0])
+PY
+  local name
+  while read -r name; do
+    [[ -z "$name" ]] && continue
+    timeout $((PER_TEST + 30)) dotnet test "$proj" --no-build -c Release --filter "FullyQualifiedName=$name" \
+      --blame-hang-timeout "${PER_TEST}s" --blame-hang-dump-type none \
+      --logger "trx;LogFilePrefix=retried" --results-directory "$results" >>"$results/retried.log" 2>&1 || true
+  done < <(sort -u "$results/retried.txt")
+  # Nexus tests (the engine has no Nexus) are counted apart from the other failures.
+  python3 - "$results" <<'PY'
+import sys, os, glob, xml.etree.ElementTree as ET
+ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}
+outcome = {}
+for path in sorted(glob.glob(sys.argv[1] + '/**/*.trx', recursive=True), key=os.path.getmtime):
+    for r in ET.parse(path).getroot().iterfind('.//t:UnitTestResult', ns):
+        outcome[r.get('testName')] = r.get('outcome')
+passed = [n for n, o in outcome.items() if o == 'Passed']
+skipped = sorted(n for n, o in outcome.items() if o == 'NotExecuted')
+failed = sorted(n for n, o in outcome.items() if o not in ('Passed', 'NotExecuted'))
+nexus = [n for n in failed if 'Nexus' in n]
+other = [n for n in failed if 'Nexus' not in n]
+print(f"Samples tests: {len(passed)} passed, {len(other)} failed, {len(skipped)} skipped, {len(nexus)} Nexus tests failed (the engine has no Nexus)")
+for n in other: print(f"  failed: {n}")
+for n in nexus: print(f"  failed (Nexus): {n}")
+for n in skipped: print(f"  skipped: {n}")
+PY
+  if [[ -s "$results/hung.txt" ]]; then sed 's/^/  hung: /' "$results/hung.txt"; fi
+  if [[ -s "$results/retried.txt" ]]; then sed 's/^/  run again alone after a slow engine start: /' "$results/retried.txt"; fi
+  kill_orphans
+  echo "  not built: $(awk -F'\t' '{n += $2} END {print n + 0}' "$results/excluded.txt") tests of $(wc -l <"$results/excluded.txt") samples excluded (above)   logs and trx: $results"
 }
 
 case "$WHAT" in

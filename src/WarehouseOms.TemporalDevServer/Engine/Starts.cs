@@ -55,6 +55,9 @@ internal sealed record StartArgs
 
     public int Attempt { get; init; } = 1;
 
+    /// <summary>The first task goes back with the start response (recorded on the started event, as Temporal does).</summary>
+    public bool EagerExecutionAccepted { get; init; }
+
     /// <summary>A cron workflow's schedule: every run that closes (not terminated or cancelled) starts the next.</summary>
     public string CronSchedule { get; init; } = string.Empty;
 
@@ -80,12 +83,15 @@ internal sealed partial class WorkflowEngine
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
                 request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
-            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
+            args = WithCron(args, request.CronSchedule);
+            // As Temporal: eager start is refused when the first task must wait (start delay, cron).
+            var eager = request.RequestEagerExecution && args.StartDelay is null;
+            var (execution, started) = StartWithPolicies(args with { EagerExecutionAccepted = eager }, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
             return new StartWorkflowExecutionResponse
             {
                 RunId = execution.RunId,
                 Started = started,
-                EagerWorkflowTask = request.RequestEagerExecution && started ? EagerWorkflowTask(execution, request.Identity) : null,
+                EagerWorkflowTask = eager && started ? EagerWorkflowTask(execution, request.Identity) : null,
             };
         }
     }
@@ -343,6 +349,7 @@ internal sealed partial class WorkflowEngine
             LastCompletionResult = args.LastCompletionResult,
             RetryPolicy = args.RetryPolicy,
             CronSchedule = args.CronSchedule,
+            EagerExecutionAccepted = args.EagerExecutionAccepted,
             Memo = args.Memo,
             SearchAttributes = args.SearchAttributes,
             Header = args.Header,

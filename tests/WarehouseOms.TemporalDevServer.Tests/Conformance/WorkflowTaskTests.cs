@@ -188,9 +188,20 @@ public sealed class WorkflowTaskTests(LocalEnvironmentFixture fixture, ITestOutp
         Assert.Equal(EventType.WorkflowExecutionStarted, task.History.Events[0].EventType);
         Assert.Equal(task.StartedEventId, task.History.Events[^1].EventId);
         Assert.Equal(RawWorker.Identity, task.History.Events[^1].WorkflowTaskStartedEventAttributes.Identity);
+        Assert.True(task.History.Events[0].WorkflowExecutionStartedEventAttributes.EagerExecutionAccepted, "the started event records the eager start");
         await Raw.CompleteAsync(task, RawWorker.CompleteWorkflow());
         var history = await Client.GetWorkflowHandle(request.WorkflowId).FetchHistoryAsync(HistoryRpc);
         Assert.Equal(EventType.WorkflowExecutionCompleted, history.Events.Last().EventType);
+
+        // As Temporal: a first task that must wait (here a start delay) is never eager.
+        var delayed = request.Clone();
+        delayed.WorkflowId = NewWorkflowId("eager-delayed");
+        delayed.RequestId = Guid.NewGuid().ToString();
+        delayed.WorkflowStartDelay = global::Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1));
+        Assert.Null((await channel.CreateCallInvoker().AsyncUnaryCall(start, null, new global::Grpc.Core.CallOptions(cancellationToken: Deadline), delayed)).EagerWorkflowTask);
+        var delayedHandle = Client.GetWorkflowHandle(delayed.WorkflowId);
+        Assert.False((await delayedHandle.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes.EagerExecutionAccepted);
+        await delayedHandle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
     [Fact(Timeout = TestTimeoutMs)]

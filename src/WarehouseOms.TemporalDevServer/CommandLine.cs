@@ -75,6 +75,10 @@ internal static class CommandLine
                     };
                     i++;
                     break;
+                case "--search-attribute" when value is not null:
+                    options = options with { SearchAttributes = new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>(options.SearchAttributes) { [SearchAttributeName(value)] = SearchAttributeType(value) } };
+                    i++;
+                    break;
                 case "--dynamic-config-value" when value is not null:
                     // KEY=VALUE, as the Temporal CLI takes it; the limit.* keys are honoured.
                     var split = value.IndexOf('=', StringComparison.Ordinal);
@@ -94,4 +98,24 @@ internal static class CommandLine
 
         return options;
     }
+
+    // NAME=TYPE, the type as the Temporal CLI spells it (Keyword, Text, Int, Double, Bool, Datetime, KeywordList; any case).
+    private static string SearchAttributeName(string value)
+    {
+        var name = value.Split('=', 2)[0];
+        if (name.Length == 0 || !value.Contains('=', StringComparison.Ordinal))
+        {
+            throw new CommandLineException($"--search-attribute {value}: NAME=TYPE, e.g. CustomerId=Keyword");
+        }
+
+        return Engine.SearchAttributeRegistry.System.ContainsKey(name) || Engine.SearchAttributeRegistry.Predefined.ContainsKey(name)
+            ? throw new CommandLineException($"--search-attribute {value}: {name} is reserved by the system")
+            : name;
+    }
+
+    private static Temporalio.Api.Enums.V1.IndexedValueType SearchAttributeType(string value) =>
+        Enum.TryParse<Temporalio.Api.Enums.V1.IndexedValueType>(value.Split('=', 2)[1], ignoreCase: true, out var type) &&
+        type != Temporalio.Api.Enums.V1.IndexedValueType.Unspecified && Enum.IsDefined(type)
+            ? type
+            : throw new CommandLineException($"--search-attribute {value}: the type is one of Text, Keyword, Int, Double, Bool, Datetime, KeywordList");
 }

@@ -45,6 +45,13 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool StickyTaskQueues { get; init; } = true;
 
+    /// <summary>
+    /// Custom search attributes registered in every namespace at start, as the Temporal CLI's
+    /// <c>--search-attribute NAME=TYPE</c> does (the SDK passes its environment's attributes that way).
+    /// </summary>
+    public IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> SearchAttributes { get; init; } =
+        new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>();
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 }

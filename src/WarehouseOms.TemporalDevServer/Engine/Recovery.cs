@@ -22,6 +22,7 @@ internal sealed partial class WorkflowEngine
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
         await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
+        await RegisterStartupSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {

@@ -22,6 +22,24 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>The attributes the command line registers (<c>--search-attribute</c>), in every namespace, kept like any other.</summary>
+    private async Task RegisterStartupSearchAttributesAsync(CancellationToken cancellationToken)
+    {
+        if (startupSearchAttributes.Count == 0)
+        {
+            return;
+        }
+
+        List<SearchAttributeChange> changes;
+        lock (gate)
+        {
+            changes = namespaces.SelectMany(ns => searchAttributes.ToAdd(ns, startupSearchAttributes)
+                .Select(a => new SearchAttributeChange(ns, a.Key, a.Value))).ToList();
+        }
+
+        await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
     {
         List<SearchAttributeChange> changes;

@@ -101,6 +101,31 @@ public sealed partial class ExecutableSmokeTests
         Assert.Contains("--log-level chatty", error, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task SearchAttributes_TheSdkEnvironmentPasses_AreRegisteredInTheNamespace()
+    {
+        // The SDK hands its environment's search attributes to the dev server as --search-attribute NAME=TYPE.
+        await using var environment = await Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(new()
+        {
+            DevServerOptions = new() { ExistingPath = DevServerExecutable.Path, StartupTimeout = TimeSpan.FromSeconds(30) },
+            SearchAttributes = [Temporalio.Common.SearchAttributeKey.CreateKeyword("OrderRegion"), Temporalio.Common.SearchAttributeKey.CreateKeywordList("OrderTags")],
+        });
+
+        var listed = await environment.Client.Connection.OperatorService.ListSearchAttributesAsync(new() { Namespace = environment.Client.Options.Namespace });
+        Assert.Equal(Temporalio.Api.Enums.V1.IndexedValueType.Keyword, listed.CustomAttributes["OrderRegion"]);
+        Assert.Equal(Temporalio.Api.Enums.V1.IndexedValueType.KeywordList, listed.CustomAttributes["OrderTags"]);
+
+        using var refused = Process.Start(new ProcessStartInfo(DevServerExecutable.Path, "--port 0 --search-attribute OrderRegion=Word")
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var error = await refused.StandardError.ReadToEndAsync();
+        await refused.WaitForExitAsync();
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("OrderRegion=Word", error, StringComparison.Ordinal);
+    }
+
     private static async Task<string> ReadTargetAsync(Process process, CancellationToken ct)
     {
         while (await process.StandardOutput.ReadLineAsync(ct) is { } line)

@@ -176,13 +176,9 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
         }
 
-        if (WorkflowCron.TryParse(cronSchedule, out var problem) is null)
-        {
-            throw Errors.InvalidArgument(problem);
-        }
-
+        var cron = WorkflowCron.TryParse(cronSchedule, out var problem) ?? throw Errors.InvalidArgument(problem);
         var now = Clock.Now;
-        var backoff = WorkflowCron.Backoff(cronSchedule, now, now) ?? TimeSpan.Zero;
+        var backoff = cron.Backoff(now, now) ?? TimeSpan.Zero;
         return args with
         {
             CronSchedule = cronSchedule,

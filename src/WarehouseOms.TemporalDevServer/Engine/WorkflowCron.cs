@@ -59,17 +59,12 @@ internal sealed class WorkflowCron
     /// Temporal's backoff for the next run: from <paramref name="scheduledUtc"/> (the execution time of the
     /// run closing) to the first schedule time not before <paramref name="nowUtc"/>; null when none exists.
     /// </summary>
-    public static TimeSpan? Backoff(string text, DateTime scheduledUtc, DateTime nowUtc)
+    public TimeSpan? Backoff(DateTime scheduledUtc, DateTime nowUtc)
     {
-        if (string.IsNullOrEmpty(text) || TryParse(text, out _) is not { } cron)
-        {
-            return null;
-        }
-
-        DateTime? next = nowUtc < scheduledUtc ? scheduledUtc : cron.Next(scheduledUtc);
+        DateTime? next = nowUtc < scheduledUtc ? scheduledUtc : Next(scheduledUtc);
         while (next is { } n && n < nowUtc)
         {
-            next = cron.Next(n);
+            next = Next(n);
         }
 
         return next is { } due ? TimeSpan.FromSeconds(Math.Ceiling((due - nowUtc).TotalSeconds)) : null;

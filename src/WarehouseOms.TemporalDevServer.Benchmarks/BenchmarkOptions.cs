@@ -32,8 +32,11 @@ public sealed record BenchmarkOptions
     /// <summary>The in-memory store with sticky queues off: every workflow task carries the full history.</summary>
     public const string FullHistories = "memory-full";
 
-    /// <summary>Stores to measure, one after the other in the same run: memory, memory-full (no sticky queues), postgres.</summary>
-    public IReadOnlyList<string> Stores { get; init; } = ["memory", FullHistories, "postgres"];
+    /// <summary>The in-memory store with eager activity dispatch off: every activity goes through its task queue.</summary>
+    public const string QueuedActivities = "memory-queued";
+
+    /// <summary>Stores to measure, one after the other in the same run: memory, memory-full (no sticky queues), memory-queued (no eager activities), postgres.</summary>
+    public IReadOnlyList<string> Stores { get; init; } = ["memory", FullHistories, QueuedActivities, "postgres"];
 
     /// <summary>Soak mode: run this many one-activity workflows on one server per store, printing memory as it goes (0: off).</summary>
     public int Soak { get; init; }
@@ -67,8 +70,9 @@ public sealed record BenchmarkOptions
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
           --target HOST:PORT   measure a running server instead of starting one in-process
           --rounds N           rounds over the stores, interleaved (default 2)
-          --store memory|memory-full|postgres  measure only this store (default: all three in this order;
-                               memory-full = in memory with sticky queues off, full histories on every task)
+          --store memory|memory-full|memory-queued|postgres  measure only this store (default: all four in this order;
+                               memory-full = in memory with sticky queues off, full histories on every task;
+                               memory-queued = in memory with eager activity dispatch off)
           --db CONNECTION      PostgreSQL for the durable store (default: ConnectionStrings__WarehouseOms or the local one)
           --soak N             memory check instead: N one-activity workflows per store (memory, postgres unless --store),
                                printing managed heap and RSS every --soak-report S seconds (default 30)
@@ -115,5 +119,5 @@ public sealed record BenchmarkOptions
     }
 
     private static string Store(string value) =>
-        value is "memory" or FullHistories or "postgres" ? value : throw new ArgumentException("--store is memory, memory-full or postgres");
+        value is "memory" or FullHistories or QueuedActivities or "postgres" ? value : throw new ArgumentException("--store is memory, memory-full, memory-queued or postgres");
 }

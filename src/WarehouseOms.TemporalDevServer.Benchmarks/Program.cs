@@ -57,12 +57,12 @@ foreach (var store in Enumerable.Range(0, options.Rounds).SelectMany(_ => option
 var perStore = suites.GroupBy(s => s.Store).ToDictionary(g => g.Key, g => g.Select(s => s.Results.Single(r => r.Unit == "wf")).ToList());
 foreach (var (store, rounds) in perStore)
 {
-    Console.WriteLine($"{store,-11} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+    Console.WriteLine($"{store,-13} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
         $"CPU per workflow (this process) {rounds.Average(r => r.CpuMsPerOperation):F2} ms; ceiling on {Environment.ProcessorCount} dedicated cores {rounds.Average(r => r.CpuBoundCeiling):F0}/s");
     var tasks = rounds.Aggregate(new TaskCounts(), (sum, r) => sum + r.Tasks);
     if (tasks.Total > 0)
     {
-        Console.WriteLine($"{string.Empty,-11} workflow tasks: {tasks.Describe()}; CPU per workflow task {rounds.Sum(r => r.CpuTime.TotalMilliseconds) / tasks.Total:F2} ms");
+        Console.WriteLine($"{string.Empty,-13} workflow tasks: {tasks.Describe()}; CPU per workflow task {rounds.Sum(r => r.CpuTime.TotalMilliseconds) / tasks.Total:F2} ms");
     }
 }
 
@@ -73,6 +73,12 @@ if (perStore.TryGetValue("memory", out var stickyRounds) && perStore.TryGetValue
     Console.WriteLine($"sticky queues save per workflow task: {BytesPerTask(fullRounds) - BytesPerTask(stickyRounds):F0} history bytes " +
         $"({BytesPerTask(fullRounds):F0} → {BytesPerTask(stickyRounds):F0}), {CpuPerTask(fullRounds) - CpuPerTask(stickyRounds):F2} ms CPU " +
         $"({CpuPerTask(fullRounds):F2} → {CpuPerTask(stickyRounds):F2} ms, server + SDK in this process)");
+}
+
+if (perStore.TryGetValue("memory", out var eagerRounds) && perStore.TryGetValue(BenchmarkOptions.QueuedActivities, out var queuedRounds))
+{
+    Console.WriteLine($"eager activity dispatch: {eagerRounds.Average(r => r.PerSecond):F1} vs {queuedRounds.Average(r => r.PerSecond):F1} one-activity workflows/s, " +
+        $"{eagerRounds.Average(r => r.CpuMsPerOperation):F2} vs {queuedRounds.Average(r => r.CpuMsPerOperation):F2} ms CPU per workflow (on vs off, mean over rounds, server + SDK in this process)");
 }
 
 if (perStore.TryGetValue("memory", out var inMemory) && perStore.TryGetValue("postgres", out var durable))

@@ -39,9 +39,14 @@ public sealed class ServerHost : IAsyncDisposable
             var storage = scratch is null ? TemporalDevServerStorage.InMemory : TemporalDevServerStorage.Postgres(options.Database, scratch.Name);
             // "memory-full": sticky queues off, every workflow task carries the full history (the comparison).
             var sticky = store != BenchmarkOptions.FullHistories;
-            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions { Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky, Retention = options.Retention });
+            // "memory-queued": eager activity dispatch off, every activity through its task queue (the comparison).
+            var eager = store != BenchmarkOptions.QueuedActivities;
+            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions
+            {
+                Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky, ActivityEagerExecution = eager, Retention = options.Retention,
+            });
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}",
+            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}, eager activities {(eager ? "on" : "off")}",
                 new Owned(server, scratch), server.WorkflowTasks);
         }
 

@@ -80,11 +80,11 @@ internal static class CommandLine
                     i++;
                     break;
                 case "--dynamic-config-value" when value is not null:
-                    // KEY=VALUE, as the Temporal CLI takes it; the limit.* keys are honoured.
+                    // KEY=VALUE, as the Temporal CLI takes it; the limit.* keys and system.enableActivityEagerExecution are honoured.
                     var split = value.IndexOf('=', StringComparison.Ordinal);
                     if (split > 0)
                     {
-                        options = options with { Limits = options.Limits.With(value[..split], value[(split + 1)..]) };
+                        options = options.WithDynamicConfig(value[..split], value[(split + 1)..]);
                     }
 
                     i++;

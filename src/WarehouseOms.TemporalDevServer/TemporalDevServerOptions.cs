@@ -52,8 +52,21 @@ public sealed record TemporalDevServerOptions
     public IReadOnlyDictionary<string, Temporalio.Api.Enums.V1.IndexedValueType> SearchAttributes { get; init; } =
         new Dictionary<string, Temporalio.Api.Enums.V1.IndexedValueType>();
 
+    /// <summary>
+    /// system.enableActivityEagerExecution (on by default, as in Temporal): an activity whose schedule command
+    /// asks for eager execution is started at once and returned to the worker that completed the workflow task.
+    /// </summary>
+    public bool ActivityEagerExecution { get; init; } = true;
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
+
+    /// <summary>Applies one <c>--dynamic-config-value KEY=VALUE</c>; keys it does not know are ignored, as before.</summary>
+    public TemporalDevServerOptions WithDynamicConfig(string key, string value) => key switch
+    {
+        "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
+        _ => this with { Limits = Limits.With(key, value) },
+    };
 }
 
 /// <summary>
@@ -90,7 +103,7 @@ public sealed record TemporalDevServerLimits
     /// <summary>history.workflowTaskRetryMaxInterval: the most a failing task's timeout grows by.</summary>
     public TimeSpan WorkflowTaskRetryMaxInterval { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Applies one <c>--dynamic-config-value KEY=VALUE</c>; keys it does not know are ignored, as before.</summary>
+    /// <summary>Applies one limit.* key of the dynamic config; other keys leave the limits as they are.</summary>
     public TemporalDevServerLimits With(string key, string value)
     {
         long Number() => long.Parse(value.Trim().Trim('"'), System.Globalization.CultureInfo.InvariantCulture);

@@ -12,7 +12,11 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 
 internal sealed partial class WorkflowEngine
 {
-    private void ScheduleActivity(Execution execution, ScheduleActivityTaskCommandAttributes command, long completedId)
+    /// <param name="eager">
+    /// Kept for the completing worker (request_eager_execution, ADR 0036): not offered to the task queue; the
+    /// completion starts it and returns it with its response (<see cref="StartEagerActivities"/>).
+    /// </param>
+    private void ScheduleActivity(Execution execution, ScheduleActivityTaskCommandAttributes command, long completedId, List<ActivityState>? eager)
     {
         var attributes = NormaliseActivity(execution, command, completedId);
         var scheduled = NewEvent(EventType.ActivityTaskScheduled, e => e.ActivityTaskScheduledEventAttributes = attributes);
@@ -27,7 +31,41 @@ internal sealed partial class WorkflowEngine
         };
         execution.Activities[scheduled.EventId] = activity;
         ArmScheduleToClose(execution, activity);
+        if (eager is not null && command.RequestEagerExecution && eagerActivities)
+        {
+            MarkDirty(execution);
+            activity.Phase = ActivityPhase.Scheduled;
+            eager.Add(activity);
+            return;
+        }
+
         QueueActivityAttempt(execution, activity);
+    }
+
+    /// <summary>
+    /// Starts the activities a completion asked to run itself, as Temporal does after applying every command:
+    /// one the same task cancelled, or whose workflow closed, is not started (nor offered). Any the completion
+    /// could not hand back go to the task queue as usual.
+    /// </summary>
+    private void StartEagerActivities(Execution execution, List<ActivityState> eager, string identity, RespondWorkflowTaskCompletedResponse response)
+    {
+        foreach (var activity in eager)
+        {
+            if (!execution.IsOpen || !execution.Activities.TryGetValue(activity.ScheduledEventId, out var current) || current != activity ||
+                activity.Phase != ActivityPhase.Scheduled)
+            {
+                continue;
+            }
+
+            if (BuildActivityTask(new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt), identity) is { } task)
+            {
+                response.ActivityTasks.Add(task);
+            }
+            else
+            {
+                OfferActivityAttempt(execution, activity);
+            }
+        }
     }
 
     private void ArmScheduleToClose(Execution execution, ActivityState activity)

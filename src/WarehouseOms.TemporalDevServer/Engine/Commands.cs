@@ -193,10 +193,10 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>Appends the command's events. Returns true when a new workflow task is needed at once.</summary>
-    private bool ApplyCommand(Execution execution, Command command, long completedId, string identity, List<Action> after)
+    private bool ApplyCommand(Execution execution, Command command, long completedId, string identity, List<Action> after, List<ActivityState>? eager)
     {
         var firstEvent = execution.History.Count;
-        var needTask = ApplyCommandAttributes(execution, command, completedId, identity, after);
+        var needTask = ApplyCommandAttributes(execution, command, completedId, identity, after, eager);
         if (command.UserMetadata is { } metadata && execution.History.Count > firstEvent)
         {
             // As in Temporal: the command's summary and details go on the event it writes (a timer's, an activity's, a child's).
@@ -209,12 +209,12 @@ internal sealed partial class WorkflowEngine
         return needTask;
     }
 
-    private bool ApplyCommandAttributes(Execution execution, Command command, long completedId, string identity, List<Action> after)
+    private bool ApplyCommandAttributes(Execution execution, Command command, long completedId, string identity, List<Action> after, List<ActivityState>? eager)
     {
         switch (command.CommandType)
         {
             case CommandType.ScheduleActivityTask:
-                ScheduleActivity(execution, command.ScheduleActivityTaskCommandAttributes, completedId);
+                ScheduleActivity(execution, command.ScheduleActivityTaskCommandAttributes, completedId, eager);
                 return false;
             case CommandType.RequestCancelActivityTask:
                 return RequestCancelActivity(execution, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedId);

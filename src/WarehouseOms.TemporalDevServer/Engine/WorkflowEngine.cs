@@ -25,6 +25,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly TimeSpan retention;
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
+    private readonly bool eagerActivities;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
     private long nextOrdinal;
@@ -40,6 +41,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         retention = options.Retention;
         limits = options.Limits;
         stickyQueues = options.StickyTaskQueues;
+        eagerActivities = options.ActivityEagerExecution;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.

@@ -17,7 +17,8 @@ internal sealed partial class WorkflowEngine
     /// <summary>At most one workflow task outstanding: schedule one, or remember that one is needed.</summary>
     /// <param name="endStartDelay">A delayed start gets its first task only from its timer or a signal-with-start.</param>
     /// <param name="speculative">Only updates need the task: it is speculative (see <see cref="Execution.WftSpeculative"/>).</param>
-    private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false, bool speculative = false)
+    /// <param name="dispatch">False: the caller starts the task itself (returned inline with a completion).</param>
+    private void ScheduleWorkflowTask(Execution execution, bool endStartDelay = false, bool speculative = false, bool dispatch = true)
     {
         if (!execution.IsOpen || (execution.StartDelayDue is not null && !endStartDelay))
         {
@@ -57,8 +58,15 @@ internal sealed partial class WorkflowEngine
         execution.WftScheduledTime = Clock.Now;
         execution.WftNeeded = false;
         execution.WftOnSticky = sticky;
-        var item = new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, sticky);
-        if (sticky)
+        if (dispatch)
+        {
+            DispatchScheduledWorkflowTask(execution, new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, sticky));
+        }
+    }
+
+    private void DispatchScheduledWorkflowTask(Execution execution, WorkflowTaskItem item)
+    {
+        if (item.Sticky)
         {
             ArmStickyScheduleToStart(execution, item);
             Dispatch(execution.Namespace, execution.StickyQueue!, activity: false, item);
@@ -313,6 +321,7 @@ internal sealed partial class WorkflowEngine
             SetStickiness(execution, request.StickyAttributes);
 
             var needTask = request.ForceCreateNewWorkflowTask;
+            var eager = new List<ActivityState>();
             var messages = new UpdateMessages(request.Messages);
             foreach (var command in commands)
             {
@@ -323,7 +332,7 @@ internal sealed partial class WorkflowEngine
 
                 needTask |= command.CommandType == CommandType.ProtocolMessage
                     ? ApplyUpdateMessage(execution, messages.Take(command.ProtocolMessageCommandAttributes.MessageId))
-                    : ApplyCommand(execution, command, completed.EventId, request.Identity, after);
+                    : ApplyCommand(execution, command, completed.EventId, request.Identity, after, eager);
             }
 
             foreach (var message in messages.TakeRemaining())
@@ -337,17 +346,18 @@ internal sealed partial class WorkflowEngine
             RejectUnprocessedUpdates(execution);
             AnswerQueries(execution, request);
 
+            var inline = ReturnsNextTaskInline(execution, request);
             if (execution.IsOpen)
             {
                 var buffered = FlushBuffer(execution);
                 if (buffered || needTask || execution.WftNeeded)
                 {
-                    ScheduleWorkflowTask(execution);
+                    ScheduleWorkflowTask(execution, dispatch: !inline);
                 }
                 else if (HasUpdatesToSend(execution))
                 {
                     // Only updates admitted while this task ran: the next task is speculative, as in Temporal.
-                    ScheduleWorkflowTask(execution, speculative: true);
+                    ScheduleWorkflowTask(execution, speculative: true, dispatch: !inline);
                 }
             }
 
@@ -358,10 +368,45 @@ internal sealed partial class WorkflowEngine
             }
 
             EnforceHistoryLimits(execution);
+            var response = new RespondWorkflowTaskCompletedResponse();
+            StartEagerActivities(execution, eager, request.Identity, response);
+            if (inline)
+            {
+                response.WorkflowTask = StartInlineWorkflowTask(execution, request);
+            }
+
             Clock.Poke();
+            return response;
+        }
+    }
+
+    /// <summary>
+    /// return_new_workflow_task: a task this completion makes necessary goes straight back to the completing
+    /// worker, started, with only its new events (the worker has the run cached), instead of through its
+    /// sticky queue, as Temporal does. Not with sticky queues off (every task then carries the whole history),
+    /// nor for a versioned worker, whose next task may belong to another version.
+    /// </summary>
+    private bool ReturnsNextTaskInline(Execution execution, RespondWorkflowTaskCompletedRequest request) =>
+        request.ReturnNewWorkflowTask && stickyQueues && execution.StickyQueue is not null &&
+        request.DeploymentOptions?.WorkerVersioningMode != WorkerVersioningMode.Versioned &&
+        request.WorkerVersionStamp?.UseVersioning != true;
+
+    private PollWorkflowTaskQueueResponse? StartInlineWorkflowTask(Execution execution, RespondWorkflowTaskCompletedRequest request)
+    {
+        if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled)
+        {
+            return null;
         }
 
-        return new RespondWorkflowTaskCompletedResponse();
+        var item = new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, execution.WftOnSticky);
+        if (execution.WftOnSticky && BuildWorkflowTask(item, request.Identity, request.WorkerVersionStamp) is { } task)
+        {
+            return task;
+        }
+
+        // Not startable here after all: the task goes through its queue, as any other.
+        DispatchScheduledWorkflowTask(execution, item);
+        return null;
     }
 
     /// <summary>

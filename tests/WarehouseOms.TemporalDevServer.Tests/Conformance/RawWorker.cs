@@ -47,6 +47,55 @@ internal sealed class RawWorker(ITemporalClient client, RpcOptions rpc)
         return Service.RespondWorkflowTaskCompletedAsync(request, rpc);
     }
 
+    /// <summary>A completion as the SDK's core sends it: sticky, asking for its next task back (return_new_workflow_task).</summary>
+    public Task<RespondWorkflowTaskCompletedResponse> CompleteReturningNextAsync(PollWorkflowTaskQueueResponse task, StickyExecutionAttributes? sticky, bool forceNewTask, params Command[] commands)
+    {
+        var request = new RespondWorkflowTaskCompletedRequest
+        {
+            Namespace = client.Options.Namespace,
+            TaskToken = task.TaskToken,
+            Identity = Identity,
+            StickyAttributes = sticky,
+            ReturnNewWorkflowTask = true,
+            ForceCreateNewWorkflowTask = forceNewTask,
+        };
+        request.Commands.AddRange(commands);
+        return Service.RespondWorkflowTaskCompletedAsync(request, rpc);
+    }
+
+    public static Command ScheduleActivity(string id, string taskQueue, bool eager) => new()
+    {
+        CommandType = CommandType.ScheduleActivityTask,
+        ScheduleActivityTaskCommandAttributes = new ScheduleActivityTaskCommandAttributes
+        {
+            ActivityId = id,
+            ActivityType = new ActivityType { Name = "RawActivity" },
+            TaskQueue = new TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal },
+            StartToCloseTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)),
+            RequestEagerExecution = eager,
+        },
+    };
+
+    /// <summary>Long-polls until an activity task arrives on the queue.</summary>
+    public Task<PollActivityTaskQueueResponse> PollActivityAsync(string queue) =>
+        Eventually.UntilAsync(
+            () => Service.PollActivityTaskQueueAsync(new()
+            {
+                Namespace = client.Options.Namespace,
+                TaskQueue = new TaskQueue { Name = queue, Kind = TaskQueueKind.Normal },
+                Identity = Identity,
+            }, rpc),
+            task => task.TaskToken.Length > 0,
+            $"an activity task on {queue}");
+
+    public Task CompleteActivityAsync(Google.Protobuf.ByteString taskToken) =>
+        Service.RespondActivityTaskCompletedAsync(new()
+        {
+            Namespace = client.Options.Namespace,
+            TaskToken = taskToken,
+            Identity = Identity,
+        }, rpc);
+
     public static Command CompleteWorkflow() => new()
     {
         CommandType = CommandType.CompleteWorkflowExecution,

@@ -51,3 +51,9 @@ public sealed class ShortRetentionCollection : ICollectionFixture<ShortRetention
 {
     public const string Name = "Dev server: short retention";
 }
+
+[CollectionDefinition(Name)]
+public sealed class NoEagerActivitiesCollection : ICollectionFixture<NoEagerActivitiesEnvironmentFixture>
+{
+    public const string Name = "Dev server: eager activities off";
+}

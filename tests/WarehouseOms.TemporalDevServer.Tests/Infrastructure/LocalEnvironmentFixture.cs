@@ -86,6 +86,12 @@ public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
     ];
 }
 
+/// <summary>A dev server with <c>system.enableActivityEagerExecution=false</c>, as an operator may set it.</summary>
+public sealed class NoEagerActivitiesEnvironmentFixture : LocalEnvironmentFixture
+{
+    protected override IEnumerable<string> DynamicConfig => ["system.enableActivityEagerExecution=false"];
+}
+
 /// <summary>A dev server whose namespace keeps closed runs for <see cref="Retention"/> only.</summary>
 public sealed class ShortRetentionEnvironmentFixture : LocalEnvironmentFixture
 {

@@ -351,6 +351,32 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_update_accepted_and_not_completed_at_the_reset_is_accepted_again_and_completed_by_the_new_run()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ReapplyWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((ReapplyWorkflow wf) => wf.RunAsync(), Options("reset-update-in-flight"));
+            var updateId = $"held-{Guid.NewGuid():N}";
+            var held = await handle.StartUpdateAsync(wf => wf.AddWhenReleasedAsync("held"), new(updateId, WorkflowUpdateStage.Accepted) { Rpc = Rpc });
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "update in flight");
+
+            // The old run closed before completing it: Temporal's failure for that, on the old run.
+            var outlived = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => held.GetResultAsync(Rpc));
+            Assert.Equal("AcceptedUpdateCompletedWorkflow", Assert.IsType<ApplicationFailureException>(outlived.InnerException).ErrorType);
+            var newRun = Client.GetWorkflowHandle<ReapplyWorkflow>(handle.Id, newRunId);
+            await Eventually.UntilAsync(
+                async () => (await newRun.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Any(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted),
+                "the new run to accept the update again", cancellationToken: Deadline);
+            await newRun.SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            Assert.Equal(1, await newRun.GetUpdateHandle<int>(updateId).GetResultAsync(Rpc));
+            await newRun.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal("update:held", await newRun.GetResultAsync<string>(rpcOptions: Rpc));
+        });
+    }
+
     private TemporalWorkerOptions ResetParentWorker() =>
         WorkerOptions().AddWorkflow<ResetParentWorkflow>().AddWorkflow<ReleasableChildWorkflow>();
 

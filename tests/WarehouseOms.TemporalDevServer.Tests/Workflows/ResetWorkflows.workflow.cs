@@ -64,6 +64,7 @@ public sealed class ResetParentWorkflow
 public sealed class ReapplyWorkflow
 {
     private readonly List<string> entries = [];
+    private bool released;
     private bool finished;
 
     [WorkflowQuery]
@@ -81,6 +82,22 @@ public sealed class ReapplyWorkflow
     {
         entries.Add($"update:{item}");
         return Task.FromResult(entries.Count);
+    }
+
+    /// <summary>Accepted at once, adds its item only after <see cref="ReleaseAsync"/>.</summary>
+    [WorkflowUpdate]
+    public async Task<int> AddWhenReleasedAsync(string item)
+    {
+        await Workflow.WaitConditionAsync(() => released);
+        entries.Add($"update:{item}");
+        return entries.Count;
+    }
+
+    [WorkflowSignal]
+    public Task ReleaseAsync()
+    {
+        released = true;
+        return Task.CompletedTask;
     }
 
     [WorkflowSignal]

@@ -302,6 +302,33 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_reset_child_reports_to_its_parent_from_the_new_run_only()
+    {
+        await WithWorkerAsync(ResetParentWorker(), async () =>
+        {
+            var (handle, childId, _) = await StartParentPastItsChildStartAsync("reset-of-child");
+            var child = Client.GetWorkflowHandle<ReleasableChildWorkflow>(childId);
+            await Eventually.UntilAsync(
+                async () => (await child.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Count >= FirstWorkflowTaskCompleted && h[(int)FirstWorkflowTaskCompleted - 1].EventType == EventType.WorkflowTaskCompleted,
+                "the child's first workflow task to complete", cancellationToken: Deadline);
+            var oldChildRunId = (await DescribeRawAsync(childId, string.Empty)).WorkflowExecutionInfo.Execution.RunId;
+
+            // The old child run is terminated by the reset: its parent does not hear of that, the new run closes for it.
+            var newChildRunId = await ResetAsync(childId, oldChildRunId, FirstWorkflowTaskCompleted, "child again");
+
+            await child.SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            await handle.SignalAsync(wf => wf.GoAsync(), SignalRpc);
+            Assert.Equal("released by parent", await handle.GetResultAsync<string>(rpcOptions: Rpc));
+            var parent = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.DoesNotContain(parent, e => e.EventType == EventType.ChildWorkflowExecutionTerminated);
+            var completed = parent.Single(e => e.EventType == EventType.ChildWorkflowExecutionCompleted).ChildWorkflowExecutionCompletedEventAttributes;
+            Assert.Equal(newChildRunId, completed.WorkflowExecution.RunId);
+            Assert.Equal(handle.ResultRunId, (await DescribeRawAsync(childId, newChildRunId)).WorkflowExecutionInfo.ParentExecution.RunId);
+        });
+    }
+
     [Theory(Timeout = TestTimeoutMs)]
     [InlineData(ResetReapplyType.Unspecified, "", "signal:s1,update:u1,signal:s2")]
     [InlineData(ResetReapplyType.Unspecified, "Signal", "update:u1")]

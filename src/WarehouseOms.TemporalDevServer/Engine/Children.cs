@@ -107,11 +107,12 @@ internal sealed partial class WorkflowEngine
     /// <summary>The parent hears of its child's final close (the end of a continue-as-new chain).</summary>
     private void NotifyParentOfClose(Execution child, HistoryEvent closeEvent)
     {
-        if (child.Parent is not { } link || !runsByRunId.TryGetValue(link.RunId, out var parent) || !parent.IsOpen ||
-            !parent.Children.Remove(link.InitiatedEventId))
+        if (child.Parent is not { } link || ParentWaitingFor(child, link) is not { } parent)
         {
             return;
         }
+
+        parent.Children.Remove(link.InitiatedEventId);
 
         var execution = new WorkflowExecution { WorkflowId = child.WorkflowId, RunId = child.RunId };
         var type = new WorkflowType { Name = child.WorkflowType };
@@ -165,6 +166,26 @@ internal sealed partial class WorkflowEngine
 
         // The child's started event may still sit in the parent's buffer: its ID is filled on append.
         AddExternal(parent, ev, linkStarted: true);
+    }
+
+    /// <summary>
+    /// The open run waiting for the child: its parent run or, once that run was reset, the run the reset
+    /// made (Temporal follows reset_run_id from the closed parent), if it has the same child pending. The
+    /// reset run knows the runs it replaced, so the closed parent need not be in memory.
+    /// </summary>
+    private Execution? ParentWaitingFor(Execution child, ParentLink link)
+    {
+        if (runsByRunId.TryGetValue(link.RunId, out var parent) && parent.IsOpen)
+        {
+            return parent.Children.ContainsKey(link.InitiatedEventId) ? parent : null;
+        }
+
+        return Current(link.Namespace, link.WorkflowId) is { IsOpen: true } reset &&
+            reset.ResetLineage.Contains(link.RunId, StringComparer.Ordinal) &&
+            reset.Children.TryGetValue(link.InitiatedEventId, out var pending) &&
+            pending.WorkflowId == child.WorkflowId && pending.RunId == child.FirstRunId
+            ? reset
+            : null;
     }
 
     private void ApplyParentClosePolicies(Execution parent)

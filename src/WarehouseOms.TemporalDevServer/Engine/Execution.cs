@@ -162,6 +162,12 @@ internal sealed class Execution
 
     public string? ResetRequestId { get; init; }
 
+    /// <summary>
+    /// A reset run's base run, that run's base, and so on (newest first, at most <see cref="WorkflowEngine.MaxResetLineage"/>):
+    /// a child of one of them reports its close to this run, as Temporal follows reset_run_id from the closed parent.
+    /// </summary>
+    public List<string> ResetLineage { get; init; } = [];
+
     /// <summary>Describe's auto_reset_points: the first workflow task completion of each worker build.</summary>
     public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; set; }
 

@@ -70,6 +70,7 @@ internal static class ExecutionSnapshots
         ResetRunId = x.ResetRunId,
         IsResetRun = x.IsResetRun,
         ResetRequestId = x.ResetRequestId,
+        ResetLineage = x.ResetLineage.Count > 0 ? x.ResetLineage : null,
         AutoResetPoints = x.AutoResetPoints,
     };
 
@@ -117,6 +118,7 @@ internal static class ExecutionSnapshots
             ResetRunId = r.ResetRunId,
             IsResetRun = r.IsResetRun,
             ResetRequestId = r.ResetRequestId,
+            ResetLineage = r.ResetLineage ?? [],
             AutoResetPoints = r.AutoResetPoints,
         };
         foreach (var bytes in history)

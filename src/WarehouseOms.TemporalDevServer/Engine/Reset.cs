@@ -10,16 +10,20 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// <summary>
 /// ResetWorkflowExecution as Temporal's workflow resetter does it: the new run's history is the base
 /// run's history up to the workflow task that the reset event finishes, that task failed with cause
-/// RESET_WORKFLOW (naming the base and the new run), then the signals received after the reset point
-/// (unless excluded) and a new workflow task. The current run, if still running, is terminated with the
-/// reason. What was pending at the reset point is pending again: activities are scheduled afresh
-/// (attempt 1), timers keep their original fire time.
+/// RESET_WORKFLOW (naming the base and the new run), then the events after the reset point that Temporal
+/// re-applies (signals, updates, what happened to the children still pending; see <see cref="Reapply"/>)
+/// and a new workflow task. The current run, if still running, is terminated with the reason. What was
+/// pending at the reset point is pending again: activities are scheduled afresh (attempt 1), timers keep
+/// their original fire time, children keep running and report to the new run.
 /// </summary>
 internal sealed partial class WorkflowEngine
 {
     private const string ResetterIdentity = "history-resetter";
     private const string HistoryServiceIdentity = "history-service";
     private const int MaxResetPoints = 20;
+
+    /// <summary>How many resets back a child's close still finds its parent (Temporal's redirect limit).</summary>
+    internal const int MaxResetLineage = 100;
 
     public ResetWorkflowExecutionResponse ResetWorkflow(ResetWorkflowExecutionRequest request)
     {
@@ -47,35 +51,19 @@ internal sealed partial class WorkflowEngine
             }
 
             var prefix = baseRun.History.Take((int)finishId - 1).Select(e => e.Clone()).ToList();
-            if (PendingChildren(prefix))
-            {
-                throw Errors.InvalidArgument("WorkflowResetter encountered pending child workflows.");
-            }
+            var later = EventsAfterResetPoint(baseRun, current, finishId);
 
-            // Events after the reset point, along the run chain up to the current run, to re-apply.
-            var later = new List<HistoryEvent>(baseRun.History.Skip((int)finishId - 1));
-            for (var run = baseRun; run != current && run.NextRunId is { } next && runsByRunId.TryGetValue(next, out var nextRun); run = nextRun)
-            {
-                later.AddRange(nextRun.History);
-            }
-
+            // Linked before the current run closes: a base run terminated by its reset leaves its children running.
+            var resetRunId = Guid.NewGuid().ToString();
+            baseRun.ResetRunId = resetRunId;
+            MarkDirty(baseRun);
             if (current.IsOpen)
             {
                 Terminate(current, request.Reason, null, ResetterIdentity);
             }
 
-            var reset = CreateResetRun(baseRun, prefix, request);
-            baseRun.ResetRunId = reset.RunId;
-            MarkDirty(baseRun);
-            if (ReappliesSignals(request))
-            {
-                foreach (var signal in later.Where(e => e.EventType == EventType.WorkflowExecutionSignaled))
-                {
-                    var s = signal.WorkflowExecutionSignaledEventAttributes;
-                    Append(reset, NewSignalEvent(s.SignalName, s.Input, s.Identity, s.Header));
-                }
-            }
-
+            var reset = CreateResetRun(baseRun, resetRunId, prefix, request);
+            Reapply(reset, later, ReapplyExclusions(request));
             ScheduleWorkflowTask(reset);
             Clock.Poke();
             Log("Reset {WorkflowId}/{RunId} to event {EventId}: new run {NewRunId}", baseRun.WorkflowId, baseRun.RunId, finishId, reset.RunId);
@@ -83,32 +71,142 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private static bool ReappliesSignals(ResetWorkflowExecutionRequest request) =>
-        request.ResetReapplyType != ResetReapplyType.None &&
-        !request.ResetReapplyExcludeTypes.Contains(ResetReapplyExcludeType.Signal);
+    private static bool TerminatedByResetter(HistoryEvent closeEvent) =>
+        closeEvent.WorkflowExecutionTerminatedEventAttributes?.Identity == ResetterIdentity;
 
-    private static bool PendingChildren(List<HistoryEvent> prefix)
+    /// <summary>
+    /// The base run's events after the reset point, then those of the runs it continued as new into, up to
+    /// the current run (Temporal follows continue-as-new links only).
+    /// </summary>
+    private List<LaterEvent> EventsAfterResetPoint(Execution baseRun, Execution current, long finishId)
     {
-        var initiated = prefix.Where(e => e.EventType == EventType.StartChildWorkflowExecutionInitiated).Select(e => e.EventId).ToHashSet();
-        foreach (var e in prefix)
+        var later = baseRun.History.Skip((int)finishId - 1).Select(e => new LaterEvent(e, OfBaseRun: true)).ToList();
+        for (var run = baseRun;
+             run != current && run.History is [.., { EventType: EventType.WorkflowExecutionContinuedAsNew }] &&
+             run.NextRunId is { } next && runsByRunId.TryGetValue(next, out var nextRun);
+             run = nextRun)
         {
-            initiated.Remove(e.EventType switch
-            {
-                EventType.StartChildWorkflowExecutionFailed => e.StartChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
-                EventType.ChildWorkflowExecutionCompleted => e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId,
-                EventType.ChildWorkflowExecutionFailed => e.ChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
-                EventType.ChildWorkflowExecutionCanceled => e.ChildWorkflowExecutionCanceledEventAttributes.InitiatedEventId,
-                EventType.ChildWorkflowExecutionTimedOut => e.ChildWorkflowExecutionTimedOutEventAttributes.InitiatedEventId,
-                EventType.ChildWorkflowExecutionTerminated => e.ChildWorkflowExecutionTerminatedEventAttributes.InitiatedEventId,
-                _ => 0,
-            });
+            later.AddRange(nextRun.History.Select(e => new LaterEvent(e, OfBaseRun: false)));
         }
 
-        return initiated.Count > 0;
+        return later;
     }
 
+    /// <summary>
+    /// The types excluded from re-applying: <c>reset_reapply_exclude_types</c>, plus what the deprecated
+    /// <c>reset_reapply_type</c> leaves out (SIGNAL: updates; NONE: signals and updates), as Temporal reads them.
+    /// </summary>
+    private static HashSet<ResetReapplyExcludeType> ReapplyExclusions(ResetWorkflowExecutionRequest request)
+    {
+        var excluded = request.ResetReapplyExcludeTypes.ToHashSet();
+        switch (request.ResetReapplyType)
+        {
+            case ResetReapplyType.Signal:
+                excluded.Add(ResetReapplyExcludeType.Update);
+                break;
+            case ResetReapplyType.None:
+                excluded.Add(ResetReapplyExcludeType.Signal);
+                excluded.Add(ResetReapplyExcludeType.Update);
+                break;
+        }
+
+        return excluded;
+    }
+
+    /// <summary>
+    /// Re-applies the events after the reset point, in their order, as Temporal's resetter does: signals;
+    /// updates, an accepted one (with its request) becoming WorkflowExecutionUpdateAdmitted with origin REAPPLY
+    /// and an admitted one admitted again; and, from the base run, what happened since to a child the new run
+    /// has pending (started, failed to start, closed), so the new run hears of it without running it again.
+    /// With every exclude type named, Temporal re-applies nothing at all, children's events included.
+    /// </summary>
+    private void Reapply(Execution reset, List<LaterEvent> later, HashSet<ResetReapplyExcludeType> excluded)
+    {
+        if (Enum.GetValues<ResetReapplyExcludeType>().All(t => t == ResetReapplyExcludeType.Unspecified || excluded.Contains(t)))
+        {
+            return;
+        }
+
+        var signals = !excluded.Contains(ResetReapplyExcludeType.Signal);
+        var updates = !excluded.Contains(ResetReapplyExcludeType.Update);
+        foreach (var (e, ofBaseRun) in later)
+        {
+            switch (e.EventType)
+            {
+                case EventType.WorkflowExecutionSignaled when signals:
+                    var s = e.WorkflowExecutionSignaledEventAttributes;
+                    var signal = NewSignalEvent(s.SignalName, s.Input, s.Identity, s.Header);
+                    signal.WorkflowExecutionSignaledEventAttributes.RequestId = s.RequestId;
+                    Append(reset, signal);
+                    break;
+                case EventType.WorkflowExecutionUpdateAdmitted when updates && e.WorkflowExecutionUpdateAdmittedEventAttributes.Request is { } admitted:
+                    Readmit(reset, admitted, e.WorkflowExecutionUpdateAdmittedEventAttributes.Origin);
+                    break;
+                // Without a request it follows an UpdateAdmitted event, which is what is re-applied.
+                case EventType.WorkflowExecutionUpdateAccepted when updates && e.WorkflowExecutionUpdateAcceptedEventAttributes.AcceptedRequest is { } accepted:
+                    Readmit(reset, accepted, UpdateAdmittedEventOrigin.Reapply);
+                    break;
+                case var _ when ofBaseRun && ChildInitiatedId(e) is > 0 and var initiatedId && reset.Children.TryGetValue(initiatedId, out var child):
+                    ReapplyChildEvent(reset, child, e);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The update is admitted to the new run through its history; the worker takes it from there.</summary>
+    private void Readmit(Execution reset, Temporalio.Api.Update.V1.Request request, UpdateAdmittedEventOrigin origin)
+    {
+        // An ID already in the new run cannot come again (Temporal fails the reset there); it is left as it is.
+        var id = request.Meta?.UpdateId;
+        if (string.IsNullOrEmpty(id) || reset.Updates.ContainsKey(id) || CompletedUpdate(reset, id) is not null)
+        {
+            return;
+        }
+
+        Append(reset, NewEvent(EventType.WorkflowExecutionUpdateAdmitted, e => e.WorkflowExecutionUpdateAdmittedEventAttributes = new WorkflowExecutionUpdateAdmittedEventAttributes
+        {
+            Request = request.Clone(),
+            Origin = origin,
+        }));
+        reset.Updates[id] = AdmittedInHistory(request);
+    }
+
+    /// <summary>The child is the same execution in both runs: the new run records what the base run heard of it.</summary>
+    private void ReapplyChildEvent(Execution reset, ChildState child, HistoryEvent e)
+    {
+        var copy = e.Clone();
+        copy.EventTime = Now;
+        if (e.EventType == EventType.ChildWorkflowExecutionStarted)
+        {
+            if (child.RunId is null)
+            {
+                child.RunId = e.ChildWorkflowExecutionStartedEventAttributes.WorkflowExecution?.RunId;
+                child.StartedEvent = copy;
+                Append(reset, copy);
+            }
+
+            return;
+        }
+
+        reset.Children.Remove(child.InitiatedEventId);
+        AppendLinked(reset, copy, linkStarted: e.EventType != EventType.StartChildWorkflowExecutionFailed);
+    }
+
+    /// <summary>The initiated event a child's later event refers to; 0 for other events.</summary>
+    private static long ChildInitiatedId(HistoryEvent e) => e.EventType switch
+    {
+        EventType.StartChildWorkflowExecutionFailed => e.StartChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionStarted => e.ChildWorkflowExecutionStartedEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionCompleted => e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionFailed => e.ChildWorkflowExecutionFailedEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionCanceled => e.ChildWorkflowExecutionCanceledEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionTimedOut => e.ChildWorkflowExecutionTimedOutEventAttributes.InitiatedEventId,
+        EventType.ChildWorkflowExecutionTerminated => e.ChildWorkflowExecutionTerminatedEventAttributes.InitiatedEventId,
+        _ => 0,
+    };
+
     /// <summary>The new run: the prefix, the reset task failure, and the state the prefix leaves pending.</summary>
-    private Execution CreateResetRun(Execution baseRun, List<HistoryEvent> prefix, ResetWorkflowExecutionRequest request)
+    private Execution CreateResetRun(Execution baseRun, string runId, List<HistoryEvent> prefix, ResetWorkflowExecutionRequest request)
     {
         var started = prefix[0].WorkflowExecutionStartedEventAttributes;
         var now = Clock.Now;
@@ -116,7 +214,7 @@ internal sealed partial class WorkflowEngine
         {
             Namespace = baseRun.Namespace,
             WorkflowId = baseRun.WorkflowId,
-            RunId = Guid.NewGuid().ToString(),
+            RunId = runId,
             FirstRunId = baseRun.FirstRunId,
             WorkflowType = baseRun.WorkflowType,
             TaskQueue = started.TaskQueue?.Name is { Length: > 0 } queue ? queue : baseRun.TaskQueue,
@@ -135,6 +233,7 @@ internal sealed partial class WorkflowEngine
             Root = baseRun.Root,
             ResetRequestId = string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId,
             IsResetRun = true,
+            ResetLineage = [baseRun.RunId, .. baseRun.ResetLineage.Take(MaxResetLineage - 1)],
         };
         if (!string.IsNullOrEmpty(request.RequestId))
         {
@@ -188,7 +287,7 @@ internal sealed partial class WorkflowEngine
         return reset;
     }
 
-    /// <summary>What the prefix leaves open: activities, timers, memo and search attribute upserts, a cancel request.</summary>
+    /// <summary>What the prefix leaves open: activities, timers, children, memo and search attribute upserts, a cancel request.</summary>
     private void RebuildPendingState(Execution reset, List<HistoryEvent> prefix, DateTime now)
     {
         var activities = new Dictionary<long, ActivityTaskScheduledEventAttributes>();
@@ -214,6 +313,12 @@ internal sealed partial class WorkflowEngine
                     break;
                 case EventType.WorkflowExecutionCancelRequested: reset.CancelRequested = true; break;
                 case EventType.WorkflowTaskCompleted: reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId; break;
+                case EventType.StartChildWorkflowExecutionInitiated: reset.Children[e.EventId] = PendingChild(e); break;
+                case EventType.ChildWorkflowExecutionStarted when reset.Children.TryGetValue(ChildInitiatedId(e), out var child):
+                    child.RunId = e.ChildWorkflowExecutionStartedEventAttributes.WorkflowExecution?.RunId;
+                    child.StartedEvent = e;
+                    break;
+                case var _ when ChildInitiatedId(e) is > 0 and var initiatedId: reset.Children.Remove(initiatedId); break;
             }
         }
 
@@ -233,6 +338,20 @@ internal sealed partial class WorkflowEngine
             ArmScheduleToClose(reset, activity);
             QueueActivityAttempt(reset, activity);
         }
+    }
+
+    /// <summary>A child initiated before the reset point and not closed by then: still the new run's child.</summary>
+    private ChildState PendingChild(HistoryEvent initiated)
+    {
+        var a = initiated.StartChildWorkflowExecutionInitiatedEventAttributes;
+        return new ChildState
+        {
+            InitiatedEventId = initiated.EventId,
+            Namespace = Ns(a.Namespace),
+            WorkflowId = a.WorkflowId,
+            WorkflowType = a.WorkflowType?.Name ?? string.Empty,
+            ClosePolicy = a.ParentClosePolicy == ParentClosePolicy.Unspecified ? ParentClosePolicy.Terminate : a.ParentClosePolicy,
+        };
     }
 
     // ---- auto reset points (Describe's auto_reset_points) ----
@@ -291,3 +410,6 @@ internal sealed partial class WorkflowEngine
         ExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
     };
 }
+
+/// <summary>An event after the reset point, and whether it is the base run's own (children's events count only there).</summary>
+internal readonly record struct LaterEvent(HistoryEvent Event, bool OfBaseRun);

@@ -191,7 +191,8 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// A reset needs more than the run it names: the workflow ID's current run (terminated or followed) and
-    /// every run from the base run to it (their later signals are re-applied), any of which may have left memory.
+    /// every run from the base run to it (their later signals and updates are re-applied), any of which may
+    /// have left memory. Children need nothing read back: a child's close finds the reset run by its lineage.
     /// </summary>
     private async Task ReadBackRunChainAsync(string ns, string workflowId, string runId, CancellationToken cancellationToken)
     {

@@ -38,6 +38,12 @@ internal sealed class UpdateState
 
     public long AcceptedEventId { get; set; }
 
+    /// <summary>
+    /// Its request is in the history (WorkflowExecutionUpdateAdmitted, as a reset re-applies it): the worker
+    /// reads it there, so no request message is sent and the accepted event does not repeat it (as Temporal).
+    /// </summary>
+    public bool InHistory { get; init; }
+
     public Outcome? Outcome { get; set; }
 
     /// <summary>Set when the run closed before the update was accepted: callers get this error.</summary>
@@ -338,6 +344,11 @@ internal sealed partial class WorkflowEngine
             }
 
             update.Stage = UpdateStage.Sent;
+            if (update.InHistory)
+            {
+                continue;
+            }
+
             response.Messages.Add(new Message
             {
                 Id = update.Id + "/request",
@@ -418,7 +429,7 @@ internal sealed partial class WorkflowEngine
                 ProtocolInstanceId = update.Id,
                 AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
                 AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId,
-                AcceptedRequest = acceptance.AcceptedRequest ?? update.Request,
+                AcceptedRequest = update.InHistory ? null : acceptance.AcceptedRequest ?? update.Request,
             });
             Append(execution, accepted);
             update.Stage = UpdateStage.Accepted;
@@ -495,17 +506,24 @@ internal sealed partial class WorkflowEngine
         execution.Updates.Clear();
     }
 
-    /// <summary>After a restart: accepted updates that have not completed are in flight again (from the history).</summary>
+    /// <summary>
+    /// After a restart or a reset: updates in the history (admitted there, or accepted) that have not completed
+    /// are in flight again.
+    /// </summary>
     private static void RestoreUpdates(Execution execution)
     {
         foreach (var e in execution.History)
         {
-            if (e.WorkflowExecutionUpdateAcceptedEventAttributes is { } accepted)
+            if (e.WorkflowExecutionUpdateAdmittedEventAttributes?.Request is { } admitted)
+            {
+                execution.Updates[admitted.Meta?.UpdateId ?? string.Empty] = AdmittedInHistory(admitted);
+            }
+            else if (e.WorkflowExecutionUpdateAcceptedEventAttributes is { } accepted)
             {
                 execution.Updates[accepted.ProtocolInstanceId] = new UpdateState
                 {
                     Id = accepted.ProtocolInstanceId,
-                    Request = accepted.AcceptedRequest ?? new Request(),
+                    Request = accepted.AcceptedRequest ?? execution.Updates.GetValueOrDefault(accepted.ProtocolInstanceId)?.Request ?? new Request(),
                     Stage = UpdateStage.Accepted,
                     AcceptedEventId = e.EventId,
                 };
@@ -516,4 +534,7 @@ internal sealed partial class WorkflowEngine
             }
         }
     }
+
+    private static UpdateState AdmittedInHistory(Request request) =>
+        new() { Id = request.Meta?.UpdateId ?? string.Empty, Request = request, Stage = UpdateStage.Admitted, InHistory = true };
 }

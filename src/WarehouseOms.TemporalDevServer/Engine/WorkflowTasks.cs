@@ -675,11 +675,26 @@ internal sealed partial class WorkflowEngine
         execution.QueriesInFlight.Clear();
         RequeueQueries(execution);
 
-        ApplyParentClosePolicies(execution);
+        // A run terminated by a reset of itself leaves its children running, and a run terminated by any reset
+        // does not report to its parent: the reset run takes both over (as Temporal).
+        var replacedByReset = TerminatedByResetter(closeEvent);
+        if (replacedByReset && execution.ResetRunId is not null)
+        {
+            execution.Children.Clear();
+        }
+        else
+        {
+            ApplyParentClosePolicies(execution);
+        }
+
         // A run that continues (continue-as-new, retry) is not the end: the parent hears of the chain's last run.
         if (execution.NextRunId is null)
         {
-            NotifyParentOfClose(execution, closeEvent);
+            if (!replacedByReset)
+            {
+                NotifyParentOfClose(execution, closeEvent);
+            }
+
             OnScheduledRunClosed(execution, closeEvent);
         }
 

@@ -102,6 +102,8 @@ internal sealed record ExecutionRecord
 
     public string? ResetRequestId { get; init; }
 
+    public List<string>? ResetLineage { get; init; }
+
     public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; init; }
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);

@@ -3,6 +3,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Worker;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
@@ -216,13 +217,216 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_child_pending_at_the_reset_point_keeps_running_and_reports_to_the_new_run_even_after_the_old_run_left_memory()
+    {
+        await WithWorkerAsync(ResetParentWorker(), async () =>
+        {
+            var (handle, childId, point) = await StartParentPastItsChildStartAsync("reset-child-pending");
+            var oldRunId = handle.ResultRunId!;
+
+            var newRunId = await ResetAsync(handle.Id, oldRunId, point, "child pending");
+
+            // The old run's parent close policy (TERMINATE) was not applied: the child is now the new run's.
+            var child = await DescribeRawAsync(childId, string.Empty);
+            Assert.Equal(WorkflowExecutionStatus.Running, child.WorkflowExecutionInfo.Status);
+            Assert.Equal(oldRunId, child.WorkflowExecutionInfo.ParentExecution.RunId);
+            Assert.Equal(childId, Assert.Single((await DescribeRawAsync(handle.Id, newRunId)).PendingChildren).WorkflowId);
+            // On the PostgreSQL store the terminated old run leaves memory within a second or two of its close;
+            // the child's close must still reach the new run.
+            await Task.Delay(TimeSpan.FromSeconds(3), Deadline);
+
+            await Client.GetWorkflowHandle<ReleasableChildWorkflow>(childId).SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            await Client.GetWorkflowHandle<ResetParentWorkflow>(handle.Id).SignalAsync(wf => wf.GoAsync(), SignalRpc);
+
+            Assert.Equal("released by parent", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var started = reset.Single(e => e.EventType == EventType.ChildWorkflowExecutionStarted);
+            Assert.True(started.EventId < point, "the child was started before the reset point");
+            Assert.Equal(started.EventId, reset.Single(e => e.EventType == EventType.ChildWorkflowExecutionCompleted).ChildWorkflowExecutionCompletedEventAttributes.StartedEventId);
+            var old = (await Client.GetWorkflowHandle(handle.Id, oldRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.Equal(EventType.WorkflowExecutionTerminated, old[^1].EventType);
+            Assert.DoesNotContain(old, e => e.EventType is EventType.ChildWorkflowExecutionCompleted or EventType.ChildWorkflowExecutionTerminated);
+            Assert.Equal(1, await CountAsync($"WorkflowId = '{childId}'"));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_child_that_closed_after_the_reset_point_is_reapplied_to_the_new_run_and_not_run_again()
+    {
+        await WithWorkerAsync(ResetParentWorker(), async () =>
+        {
+            var (handle, childId, point) = await StartParentPastItsChildStartAsync("reset-child-closed");
+            await Client.GetWorkflowHandle<ReleasableChildWorkflow>(childId).SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Any(e => e.EventType == EventType.ChildWorkflowExecutionCompleted) && h[^1].EventType == EventType.WorkflowTaskCompleted,
+                "the parent to hear of its child's completion", cancellationToken: Deadline);
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, point, "child done");
+
+            var reset = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.Equal(EventType.WorkflowTaskFailed, reset[(int)point - 1].EventType);
+            var completed = reset[(int)point];
+            Assert.Equal(EventType.ChildWorkflowExecutionCompleted, completed.EventType);
+            var started = reset.Single(e => e.EventType == EventType.ChildWorkflowExecutionStarted);
+            Assert.Equal(started.EventId, completed.ChildWorkflowExecutionCompletedEventAttributes.StartedEventId);
+            Assert.Equal(EventType.WorkflowTaskScheduled, reset[(int)point + 1].EventType);
+
+            await Client.GetWorkflowHandle<ResetParentWorkflow>(handle.Id).SignalAsync(wf => wf.GoAsync(), SignalRpc);
+            Assert.Equal("released by parent", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            Assert.Equal(1, await CountAsync($"WorkflowId = '{childId}'"));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_child_started_after_the_reset_point_keeps_running_and_the_new_run_cannot_start_it_again()
+    {
+        await WithWorkerAsync(ResetParentWorker(), async () =>
+        {
+            var (handle, childId, _) = await StartParentPastItsChildStartAsync("reset-child-later");
+            var oldRunId = handle.ResultRunId!;
+
+            // Before the child was initiated: the new run has no child, the old run's child is left running (as
+            // Temporal: its re-start of children after the reset point is not enabled).
+            var newRunId = await ResetAsync(handle.Id, oldRunId, FirstWorkflowTaskCompleted, "before the child");
+
+            var child = await DescribeRawAsync(childId, string.Empty);
+            Assert.Equal(WorkflowExecutionStatus.Running, child.WorkflowExecutionInfo.Status);
+            Assert.Equal(oldRunId, child.WorkflowExecutionInfo.ParentExecution.RunId);
+            Assert.Equal($"already started: {childId}", await Client.GetWorkflowHandle(handle.Id, newRunId).GetResultAsync<string>(rpcOptions: Rpc));
+            var failed = (await Client.GetWorkflowHandle(handle.Id, newRunId).FetchHistoryAsync(HistoryRpc)).Events
+                .Single(e => e.EventType == EventType.StartChildWorkflowExecutionFailed).StartChildWorkflowExecutionFailedEventAttributes;
+            Assert.Equal(StartChildWorkflowExecutionFailedCause.WorkflowAlreadyExists, failed.Cause);
+            await Client.GetWorkflowHandle(childId).TerminateAsync("test over", new() { Rpc = Rpc });
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_reset_child_reports_to_its_parent_from_the_new_run_only()
+    {
+        await WithWorkerAsync(ResetParentWorker(), async () =>
+        {
+            var (handle, childId, _) = await StartParentPastItsChildStartAsync("reset-of-child");
+            var child = Client.GetWorkflowHandle<ReleasableChildWorkflow>(childId);
+            await Eventually.UntilAsync(
+                async () => (await child.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Count >= FirstWorkflowTaskCompleted && h[(int)FirstWorkflowTaskCompleted - 1].EventType == EventType.WorkflowTaskCompleted,
+                "the child's first workflow task to complete", cancellationToken: Deadline);
+            var oldChildRunId = (await DescribeRawAsync(childId, string.Empty)).WorkflowExecutionInfo.Execution.RunId;
+
+            // The old child run is terminated by the reset: its parent does not hear of that, the new run closes for it.
+            var newChildRunId = await ResetAsync(childId, oldChildRunId, FirstWorkflowTaskCompleted, "child again");
+
+            await child.SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            await handle.SignalAsync(wf => wf.GoAsync(), SignalRpc);
+            Assert.Equal("released by parent", await handle.GetResultAsync<string>(rpcOptions: Rpc));
+            var parent = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.DoesNotContain(parent, e => e.EventType == EventType.ChildWorkflowExecutionTerminated);
+            var completed = parent.Single(e => e.EventType == EventType.ChildWorkflowExecutionCompleted).ChildWorkflowExecutionCompletedEventAttributes;
+            Assert.Equal(newChildRunId, completed.WorkflowExecution.RunId);
+            Assert.Equal(handle.ResultRunId, (await DescribeRawAsync(childId, newChildRunId)).WorkflowExecutionInfo.ParentExecution.RunId);
+        });
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(ResetReapplyType.Unspecified, "", "signal:s1,update:u1,signal:s2")]
+    [InlineData(ResetReapplyType.Unspecified, "Signal", "update:u1")]
+    [InlineData(ResetReapplyType.Unspecified, "Update", "signal:s1,signal:s2")]
+    [InlineData(ResetReapplyType.Signal, "", "signal:s1,signal:s2")]
+    [InlineData(ResetReapplyType.None, "", "")]
+    public async Task Signals_and_updates_after_the_reset_point_are_reapplied_in_their_order_unless_excluded(ResetReapplyType reapply, string exclude, string expected)
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ReapplyWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((ReapplyWorkflow wf) => wf.RunAsync(), Options("reset-reapply-update"));
+            await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Count == FirstWorkflowTaskCompleted && h[^1].EventType == EventType.WorkflowTaskCompleted,
+                "the first workflow task to complete", cancellationToken: Deadline);
+            await handle.SignalAsync(wf => wf.AddBySignalAsync("s1"), SignalRpc);
+            await Eventually.UntilAsync(() => handle.QueryAsync(wf => wf.Count, QueryRpc), n => n == 1, "the first signal", cancellationToken: Deadline);
+            var updateId = $"u1-{Guid.NewGuid():N}";
+            Assert.Equal(2, await handle.ExecuteUpdateAsync(wf => wf.AddByUpdateAsync("u1"), new(updateId) { Rpc = Rpc }));
+            await handle.SignalAsync(wf => wf.AddBySignalAsync("s2"), SignalRpc);
+            await Eventually.UntilAsync(() => handle.QueryAsync(wf => wf.Count, QueryRpc), n => n == 3, "the second signal", cancellationToken: Deadline);
+            var excluded = exclude.Length == 0 ? [] : new[] { Enum.Parse<ResetReapplyExcludeType>(exclude) };
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "reapply", reapply, exclude: excluded);
+
+            var newRun = Client.GetWorkflowHandle<ReapplyWorkflow>(handle.Id, newRunId);
+            var reset = (await newRun.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var admitted = reset.Where(e => e.EventType == EventType.WorkflowExecutionUpdateAdmitted).ToList();
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal(expected, await newRun.GetResultAsync<string>(rpcOptions: Rpc));
+            if (!expected.Contains("update", StringComparison.Ordinal))
+            {
+                Assert.Empty(admitted);
+                return;
+            }
+
+            // Re-admitted through the history (origin REAPPLY); the worker accepts it from there, so the accepted
+            // event does not repeat the request; its outcome is the new run's.
+            var attributes = Assert.Single(admitted).WorkflowExecutionUpdateAdmittedEventAttributes;
+            Assert.Equal(UpdateAdmittedEventOrigin.Reapply, attributes.Origin);
+            Assert.Equal(updateId, attributes.Request.Meta.UpdateId);
+            Assert.Equal("AddByUpdate", attributes.Request.Input.Name);
+            var accepted = (await newRun.FetchHistoryAsync(HistoryRpc)).Events.Single(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted).WorkflowExecutionUpdateAcceptedEventAttributes;
+            Assert.Equal(updateId, accepted.ProtocolInstanceId);
+            Assert.Null(accepted.AcceptedRequest);
+            Assert.Equal(Array.IndexOf(expected.Split(','), "update:u1") + 1, await newRun.GetUpdateHandle<int>(updateId).GetResultAsync(Rpc));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_update_accepted_and_not_completed_at_the_reset_is_accepted_again_and_completed_by_the_new_run()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ReapplyWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((ReapplyWorkflow wf) => wf.RunAsync(), Options("reset-update-in-flight"));
+            var updateId = $"held-{Guid.NewGuid():N}";
+            var held = await handle.StartUpdateAsync(wf => wf.AddWhenReleasedAsync("held"), new(updateId, WorkflowUpdateStage.Accepted) { Rpc = Rpc });
+
+            var newRunId = await ResetAsync(handle.Id, handle.ResultRunId!, FirstWorkflowTaskCompleted, "update in flight");
+
+            // The old run closed before completing it: Temporal's failure for that, on the old run.
+            var outlived = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => held.GetResultAsync(Rpc));
+            Assert.Equal("AcceptedUpdateCompletedWorkflow", Assert.IsType<ApplicationFailureException>(outlived.InnerException).ErrorType);
+            var newRun = Client.GetWorkflowHandle<ReapplyWorkflow>(handle.Id, newRunId);
+            await Eventually.UntilAsync(
+                async () => (await newRun.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                h => h.Any(e => e.EventType == EventType.WorkflowExecutionUpdateAccepted),
+                "the new run to accept the update again", cancellationToken: Deadline);
+            await newRun.SignalAsync(wf => wf.ReleaseAsync(), SignalRpc);
+            Assert.Equal(1, await newRun.GetUpdateHandle<int>(updateId).GetResultAsync(Rpc));
+            await newRun.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            Assert.Equal("update:held", await newRun.GetResultAsync<string>(rpcOptions: Rpc));
+        });
+    }
+
+    private TemporalWorkerOptions ResetParentWorker() =>
+        WorkerOptions().AddWorkflow<ResetParentWorkflow>().AddWorkflow<ReleasableChildWorkflow>();
+
+    /// <summary>ResetParentWorkflow with its child started and the task after that completed: that completion is the reset point.</summary>
+    private async Task<(WorkflowHandle<ResetParentWorkflow> Handle, string ChildId, long Point)> StartParentPastItsChildStartAsync(string prefix)
+    {
+        var childId = NewWorkflowId(prefix + "-child");
+        var handle = await Client.StartWorkflowAsync((ResetParentWorkflow wf) => wf.RunAsync(childId), Options(prefix));
+        var history = await Eventually.UntilAsync(
+            async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+            h => h.SkipWhile(e => e.EventType != EventType.ChildWorkflowExecutionStarted).Any(e => e.EventType == EventType.WorkflowTaskCompleted),
+            "the workflow task after the child's start to complete", cancellationToken: Deadline);
+        var point = history.SkipWhile(e => e.EventType != EventType.ChildWorkflowExecutionStarted).First(e => e.EventType == EventType.WorkflowTaskCompleted).EventId;
+        return (handle, childId, point);
+    }
+
     private static List<string> Tokens(string workflowId) =>
         ActivityJournal.For(workflowId).Where(e => e.StartsWith("token:", StringComparison.Ordinal)).ToList();
 
     private Task<DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string runId) =>
         Service.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId } }, Rpc);
 
-    private Temporalio.Worker.TemporalWorkerOptions ResettableWorker() =>
+    private TemporalWorkerOptions ResettableWorker() =>
         WorkerOptions().AddWorkflow<ResettableWorkflow>().AddActivity(TestActivities.Greet);
 
     /// <summary>ResettableWorkflow("a") past its first activity, with signal "b" handled (after the first task).</summary>
@@ -236,10 +440,13 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         return (handle, handle.ResultRunId!);
     }
 
-    private async Task<string> ResetAsync(string workflowId, string runId, long eventId, string reason, ResetReapplyType reapply = ResetReapplyType.Unspecified, string? requestId = null)
+    private async Task<string> ResetAsync(
+        string workflowId, string runId, long eventId, string reason, ResetReapplyType reapply = ResetReapplyType.Unspecified, string? requestId = null,
+        IEnumerable<ResetReapplyExcludeType>? exclude = null)
     {
         var response = await Service.ResetWorkflowExecutionAsync(new ResetWorkflowExecutionRequest
         {
+            ResetReapplyExcludeTypes = { exclude ?? [] },
             Namespace = Client.Options.Namespace,
             WorkflowExecution = new() { WorkflowId = workflowId, RunId = runId },
             WorkflowTaskFinishEventId = eventId,

@@ -95,6 +95,65 @@ public sealed class OperatorRecoveryTests
         Assert.Equal(WorkflowTaskFailedCause.ResetWorkflow, events[3].WorkflowTaskFailedEventAttributes.Cause);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_reset_runs_pending_child_and_readmitted_update_survive_a_restart()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var queue = $"tq-reset-child-{Guid.NewGuid():N}";
+        var options = new TemporalWorkerOptions(queue).AddWorkflow<ResetParentWorkflow>().AddWorkflow<ReleasableChildWorkflow>().AddWorkflow<ReapplyWorkflow>();
+        var childId = $"reset-restart-child-{Guid.NewGuid():N}";
+        var updateId = $"u1-{Guid.NewGuid():N}";
+        WorkflowHandle<ResetParentWorkflow> parent;
+        WorkflowHandle<ReapplyWorkflow> updated;
+        long point;
+        await using (WorkerRun.Start(client, options, deadline.Token))
+        {
+            parent = await client.StartWorkflowAsync((ResetParentWorkflow wf) => wf.RunAsync(childId), new($"reset-restart-parent-{Guid.NewGuid():N}", queue));
+            point = await CompletedTaskAfterAsync(parent, EventType.ChildWorkflowExecutionStarted, deadline.Token);
+            updated = await client.StartWorkflowAsync((ReapplyWorkflow wf) => wf.RunAsync(), new($"reset-restart-update-{Guid.NewGuid():N}", queue));
+            await CompletedTaskAfterAsync(updated, EventType.WorkflowExecutionStarted, deadline.Token);
+            Assert.Equal(1, await updated.ExecuteUpdateAsync(wf => wf.AddByUpdateAsync("u1"), new(updateId)));
+        }
+
+        // No worker: the new runs still wait, the child for its parent, the update in the history, when the engine dies.
+        var parentRunId = await ResetAsync(client, parent, point);
+        var updatedRunId = await ResetAsync(client, updated, 4);
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        await using (WorkerRun.Start(client, options, deadline.Token))
+        {
+            await Retry.WhileUnavailableAsync(
+                async () => { await client.GetWorkflowHandle<ReleasableChildWorkflow>(childId).SignalAsync(wf => wf.ReleaseAsync()); return true; }, deadline.Token);
+            await client.GetWorkflowHandle<ResetParentWorkflow>(parent.Id).SignalAsync(wf => wf.GoAsync());
+            Assert.Equal("released by parent", await client.GetWorkflowHandle(parent.Id, parentRunId).GetResultAsync<string>());
+            await client.GetWorkflowHandle<ReapplyWorkflow>(updated.Id).SignalAsync(wf => wf.FinishAsync());
+            Assert.Equal("update:u1", await client.GetWorkflowHandle(updated.Id, updatedRunId).GetResultAsync<string>());
+            Assert.Equal(1, await client.GetWorkflowHandle(updated.Id, updatedRunId).GetUpdateHandle<int>(updateId).GetResultAsync());
+        }
+    }
+
+    private static async Task<long> CompletedTaskAfterAsync(WorkflowHandle handle, EventType after, CancellationToken cancellationToken)
+    {
+        var history = await Eventually.UntilAsync(
+            async () => (await handle.FetchHistoryAsync()).Events.ToList(),
+            h => h.SkipWhile(e => e.EventType != after).Any(e => e.EventType == EventType.WorkflowTaskCompleted),
+            $"a workflow task to complete after {after}", cancellationToken: cancellationToken);
+        return history.SkipWhile(e => e.EventType != after).First(e => e.EventType == EventType.WorkflowTaskCompleted).EventId;
+    }
+
+    private static async Task<string> ResetAsync(ITemporalClient client, WorkflowHandle handle, long eventId) =>
+        (await client.WorkflowService.ResetWorkflowExecutionAsync(new ResetWorkflowExecutionRequest
+        {
+            Namespace = client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = handle.Id, RunId = handle.ResultRunId! },
+            WorkflowTaskFinishEventId = eventId,
+            Reason = "before the restart",
+            RequestId = Guid.NewGuid().ToString(),
+        })).RunId;
+
     private static Task<DescribeWorkflowExecutionResponse> DescribeAsync(ITemporalClient client, WorkflowHandle handle) =>
         client.WorkflowService.DescribeWorkflowExecutionAsync(new()
         {

@@ -14,8 +14,9 @@ internal sealed record BufferedStart(DateTime Nominal, DateTime Actual, Schedule
 /// <summary>
 /// One schedule: what the user gave (spec in canonical form, action, policies, state, memo, search
 /// attributes) and what the scheduler keeps (info counters, running and recent actions, the buffer, the
-/// ongoing backfills, the last processed time, the last completion result and failure). Stored whole as JSON with protobuf
-/// values as bytes; the compiled spec and the wake-up timer are rebuilt on load. Guarded by the engine lock.
+/// ongoing backfills, the last processed time, the last completion result and failure). Stored whole as
+/// JSON with protobuf values as bytes; the compiled spec and the wake-up timer are rebuilt on load.
+/// Guarded by the engine lock.
 /// </summary>
 internal sealed class ScheduleEntry
 {

@@ -19,8 +19,9 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// Schedules, as Temporal's scheduler runs them, driven by the engine's clock instead of a workflow:
 /// each wake-up turns the spec times since the last one into buffered starts (those older than the
 /// catch-up window are counted as missed), applies patches and updates, buffers up to ten backfilled
-/// actions, then starts what the overlap policy allows. A started run's chain closing (watched through <see cref="OnScheduledRunClosed"/>)
-/// records its result for the next run, may pause the schedule, and lets buffered starts go.
+/// actions, then starts what the overlap policy allows. A started run's chain closing (watched through
+/// <see cref="OnScheduledRunClosed"/>) records its result for the next run, may pause the schedule, and
+/// lets buffered starts go.
 /// </summary>
 internal sealed partial class WorkflowEngine
 {

@@ -22,6 +22,9 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
                 ActivityFailureIncludeHeartbeat = true,
                 UpsertMemo = true,
                 EagerWorkflowStart = true,
+                // Temporal says so: without it the SDK sends a worker's build ID as the binary checksum instead of
+                // the version stamp, and replay, which reads the stamp, loses Workflow.CurrentBuildId.
+                BuildIdBasedVersioning = true,
             },
         });
 

@@ -357,6 +357,77 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Backfill_AllowAll_StartsTenActionsPerWakeUp_TheNextTenASecondLater()
+    {
+        var minute = TruncateToMinute(DateTime.UtcNow).AddMinutes(-60);
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<ScheduledChainWorkflow>(), async () =>
+        {
+            var handle = await Client.CreateScheduleAsync(ScheduleId("paced"), new(ChainAction(0), EveryMinute) { State = new() { Paused = true } });
+            await handle.BackfillAsync([new(minute, minute.AddMinutes(24), ScheduleOverlapPolicy.AllowAll)]);
+
+            await Eventually.UntilAsync(() => handle.DescribeAsync(Rpc), d => d.Info.NumActions == 25, "all 25 backfilled runs", cancellationToken: Deadline);
+            var runs = new List<WorkflowExecution>();
+            await foreach (var run in Client.ListWorkflowsAsync($"TemporalScheduledById = '{handle.Id}'", new() { Rpc = Rpc }))
+            {
+                runs.Add(run);
+            }
+
+            // In nominal order (the ID ends with it); each wake-up takes the next ten, the following one comes a second later.
+            var started = runs.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => r.StartTime).ToList();
+            Assert.Equal(25, started.Count);
+            Assert.True(started[10] - started[9] >= TimeSpan.FromSeconds(1), $"runs 10 and 11 started at {started[9]:O} and {started[10]:O}");
+            Assert.True(started[20] - started[19] >= TimeSpan.FromSeconds(1), $"runs 20 and 21 started at {started[19]:O} and {started[20]:O}");
+            await handle.DeleteAsync();
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Backfill_BuffersTenActionsPerWakeUp_AndStopsWhenTheBufferIsHalfFull()
+    {
+        // No worker: the first run never closes, so nothing but the test's patches wakes the paused schedule.
+        var minute = TruncateToMinute(DateTime.UtcNow).AddDays(-1);
+        var handle = await PausedHoldScheduleAsync("half-buffer");
+        await handle.BackfillAsync([new(minute, minute.AddMinutes(599), ScheduleOverlapPolicy.BufferAll)]);
+        var first = await handle.DescribeAsync(Rpc);
+        Assert.Equal(1, first.Info.NumActions);
+        Assert.Equal(9, (await RawDescribeAsync(handle)).Info.BufferSize);
+
+        await handle.PauseAsync("wake up");
+        Assert.Equal(19, (await RawDescribeAsync(handle)).Info.BufferSize);
+
+        // Ten more per wake-up while fewer than 500 are buffered: 9 + 50 × 10, then no more however often it wakes.
+        for (var wake = 0; wake < 55; wake++)
+        {
+            await handle.PauseAsync($"wake up {wake}");
+        }
+
+        var saturated = await RawDescribeAsync(handle);
+        Assert.Equal(509, saturated.Info.BufferSize);
+        Assert.Equal(0, saturated.Info.BufferDropped);
+        Assert.Equal(1, saturated.Info.ActionCount);
+
+        var running = Assert.IsType<ScheduleActionExecutionStartWorkflow>(first.Info.RunningActions.Single());
+        await handle.DeleteAsync();
+        await Client.GetWorkflowHandle(running.WorkflowId).TerminateAsync("test over", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Backfill_MoreThanAThousandRequestsAtOnce_DropsTheRest()
+    {
+        // Ranges between two spec times: each request is taken in and done with at once, without an action.
+        var minute = TruncateToMinute(DateTime.UtcNow).AddDays(-1);
+        var handle = await PausedHoldScheduleAsync("overrun");
+        await handle.BackfillAsync(Enumerable.Range(0, 1001)
+            .Select(i => new ScheduleBackfill(minute.AddMinutes(i).AddSeconds(10), minute.AddMinutes(i).AddSeconds(20), ScheduleOverlapPolicy.AllowAll))
+            .ToList());
+
+        var described = await RawDescribeAsync(handle);
+        Assert.Equal(1, described.Info.BufferDropped);
+        Assert.Equal(0, described.Info.ActionCount);
+        await handle.DeleteAsync();
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Overlap_Skip_StartsOneAndCountsTheRestSkipped()
     {
         var minute = TruncateToMinute(DateTime.UtcNow).AddMinutes(-30);
@@ -531,6 +602,9 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
             await Client.GetScheduleHandle(id).DeleteAsync();
         }
     }
+
+    private Task<DescribeScheduleResponse> RawDescribeAsync(ScheduleHandle handle) =>
+        Client.WorkflowService.DescribeScheduleAsync(new DescribeScheduleRequest { Namespace = Client.Options.Namespace, ScheduleId = handle.Id }, Rpc);
 
     private static string ScheduleId(string prefix) => $"schedule-{prefix}-{Guid.NewGuid():N}";
 

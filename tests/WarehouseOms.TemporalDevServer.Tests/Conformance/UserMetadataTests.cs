@@ -1,5 +1,6 @@
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
+using Temporalio.Worker;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
 using Xunit.Abstractions;
@@ -56,23 +57,47 @@ public sealed class UserMetadataTests(LocalEnvironmentFixture fixture, ITestOutp
         var completed = events.Where(e => e.EventType == EventType.WorkflowTaskCompleted).Select(e => e.WorkflowTaskCompletedEventAttributes).ToList();
         Assert.NotEmpty(completed);
 #pragma warning disable CS0612 // where Temporal records a worker's build ID when the worker does not use deployment versioning
-        Assert.All(completed, c => Assert.Equal("build-7", c.WorkerVersion?.BuildId is { Length: > 0 } stamped ? stamped : c.BinaryChecksum));
+        // On the worker version stamp, where replay reads it (the SDK sends it there once the server says it supports build IDs).
+        Assert.All(completed, c => Assert.Equal("build-7", c.WorkerVersion?.BuildId));
 #pragma warning restore CS0612
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task AcceptedUpdate_OfARunThatCompletes_FailsWithTemporalsApplicationFailure()
+    public async Task CurrentBuildId_ReplayedByAWorkerOfAnotherBuild_IsTheBuildThatRanEachTask()
     {
-        var failure = await WithWorkerAsync(WorkerOptions().AddWorkflow<UpdatableWorkflow>(), async () =>
+        // As the SDK's own CurrentBuildId_SetProperly: a worker of build 1.1 takes over a run build 1.0 started.
+        var handle = await WithWorkerAsync(BuildWorkerOptions("1.0"), async () =>
         {
-            var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-outlived"));
-            var update = await handle.StartUpdateAsync(wf => wf.AddWhenReleasedAsync("never"), new(WorkflowUpdateStage.Accepted) { Rpc = Rpc });
-            await handle.TerminateAsync("the run ends before the update", new() { Rpc = Rpc });
-            return await Assert.ThrowsAsync<Temporalio.Exceptions.WorkflowUpdateFailedException>(() => update.GetResultAsync(Rpc));
+            var handle = await Client.StartWorkflowAsync((BuildBranchingWorkflow wf) => wf.RunAsync("1.0"), Options("current-build"));
+            await WaitForActivityAsync(handle);
+            Assert.Equal("1.0", await handle.QueryAsync(wf => wf.CurrentBuild(), QueryRpc));
+            return handle;
         });
+        await Client.WorkflowService.ResetStickyTaskQueueAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
 
-        var cause = Assert.IsType<Temporalio.Exceptions.ApplicationFailureException>(failure.InnerException);
-        Assert.Equal("AcceptedUpdateCompletedWorkflow", cause.ErrorType);
-        Assert.True(cause.NonRetryable);
+        await WithWorkerAsync(BuildWorkerOptions("1.1"), async () =>
+        {
+            // Replay takes the activity branch again only if the history says build 1.0 ran that task.
+            Assert.Equal("1.0", await handle.QueryAsync(wf => wf.CurrentBuild(), QueryRpc));
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            Assert.Equal("1.1", await handle.QueryAsync(wf => wf.CurrentBuild(), QueryRpc));
+        });
     }
+
+    private TemporalWorkerOptions BuildWorkerOptions(string buildId)
+    {
+        var options = WorkerOptions().AddWorkflow<BuildBranchingWorkflow>().AddAllActivities(typeof(TestActivities), null);
+#pragma warning disable CS0618 // the build ID of a worker without deployment versioning, as the SDK's test sets it
+        options.BuildId = buildId;
+#pragma warning restore CS0618
+        return options;
+    }
+
+    // The second task has run once its activity completed.
+    private Task WaitForActivityAsync(WorkflowHandle handle) =>
+        Eventually.UntilAsync(
+            async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.Any(e => e.EventType == EventType.ActivityTaskCompleted),
+            done => done, "the activity of build 1.0 to complete", cancellationToken: Deadline);
 }

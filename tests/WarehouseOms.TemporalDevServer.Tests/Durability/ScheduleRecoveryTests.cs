@@ -4,7 +4,7 @@ using WarehouseOms.TemporalDevServer.Tests.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
-/// <summary>Schedules on the PostgreSQL store survive a SIGKILL of the engine and catch up on what they missed.</summary>
+/// <summary>Schedules on the PostgreSQL store survive a SIGKILL of the engine, catch up on what they missed and go on with their backfills.</summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class ScheduleRecoveryTests
 {
@@ -56,4 +56,39 @@ public sealed class ScheduleRecoveryTests
         Assert.Equal(previous.Count + 1, next.Count);
         await handle.DeleteAsync();
     }
+
+    [Fact(Timeout = 150_000)]
+    public async Task OngoingBackfill_SurvivesAKill_AndGoesOnTenActionsPerWakeUp()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(130));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        // No worker: the first run never closes, so only the restart and the test's patch wake the paused schedule.
+        var action = ScheduleActionStartWorkflow.Create((ScheduledHoldWorkflow wf) => wf.RunAsync(), new($"hold-{Guid.NewGuid():N}", $"tq-backfill-{Guid.NewGuid():N}"));
+        var handle = await client.CreateScheduleAsync($"schedule-backfill-{Guid.NewGuid():N}", new(action, new() { Intervals = [new(TimeSpan.FromMinutes(1))] })
+        {
+            State = new() { Paused = true },
+        });
+        var now = DateTime.UtcNow;
+        var minute = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc).AddDays(-1);
+        await handle.BackfillAsync([new(minute, minute.AddMinutes(24), Temporalio.Api.Enums.V1.ScheduleOverlapPolicy.BufferAll)]);
+        var before = await DescribeAsync(client, handle.Id);
+        Assert.Equal((1L, 9), (before.Info.ActionCount, before.Info.BufferSize)); // ten taken: one started, nine wait
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        // The restart woke it (ten more), the patch wakes it again (the last five): all 25 times, one started.
+        var restarted = await Retry.WhileUnavailableAsync(() => DescribeAsync(client, handle.Id), deadline.Token);
+        Assert.Equal((1L, 19), (restarted.Info.ActionCount, restarted.Info.BufferSize));
+        await handle.PauseAsync("after the restart");
+        var after = await DescribeAsync(client, handle.Id);
+        Assert.Equal((1L, 24), (after.Info.ActionCount, after.Info.BufferSize));
+        await handle.DeleteAsync();
+        var running = after.Info.RunningWorkflows.Single();
+        await client.GetWorkflowHandle(running.WorkflowId, running.RunId).TerminateAsync("test over");
+    }
+
+    private static Task<Temporalio.Api.WorkflowService.V1.DescribeScheduleResponse> DescribeAsync(Temporalio.Client.ITemporalClient client, string scheduleId) =>
+        client.WorkflowService.DescribeScheduleAsync(new() { Namespace = client.Options.Namespace, ScheduleId = scheduleId });
 }

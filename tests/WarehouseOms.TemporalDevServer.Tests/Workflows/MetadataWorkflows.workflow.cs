@@ -19,3 +19,35 @@ public sealed class SummarisedStepsWorkflow
         return $"{greeting} / {child}";
     }
 }
+
+/// <summary>
+/// Takes a path by the build of the worker that runs its second task, and reports the current build on query:
+/// a worker of another build replays that branch only if the build read back from history is the first one's.
+/// </summary>
+[Workflow]
+public sealed class BuildBranchingWorkflow
+{
+    private bool finish;
+
+    [WorkflowRun]
+    public async Task RunAsync(string firstBuild)
+    {
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(1));
+        if (Workflow.CurrentBuildId == firstBuild)
+        {
+            await Workflow.ExecuteActivityAsync(() => TestActivities.Greet("first build"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        }
+
+        await Workflow.WaitConditionAsync(() => finish);
+    }
+
+    [WorkflowSignal]
+    public Task FinishAsync()
+    {
+        finish = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowQuery]
+    public string CurrentBuild() => Workflow.CurrentBuildId;
+}

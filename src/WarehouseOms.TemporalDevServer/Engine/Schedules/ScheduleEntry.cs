@@ -14,8 +14,9 @@ internal sealed record BufferedStart(DateTime Nominal, DateTime Actual, Schedule
 /// <summary>
 /// One schedule: what the user gave (spec in canonical form, action, policies, state, memo, search
 /// attributes) and what the scheduler keeps (info counters, running and recent actions, the buffer, the
-/// last processed time, the last completion result and failure). Stored whole as JSON with protobuf
-/// values as bytes; the compiled spec and the wake-up timer are rebuilt on load. Guarded by the engine lock.
+/// ongoing backfills, the last processed time, the last completion result and failure). Stored whole as
+/// JSON with protobuf values as bytes; the compiled spec and the wake-up timer are rebuilt on load.
+/// Guarded by the engine lock.
 /// </summary>
 internal sealed class ScheduleEntry
 {
@@ -41,6 +42,9 @@ internal sealed class ScheduleEntry
     public DateTime LastProcessedTime { get; set; }
 
     public List<BufferedStart> Buffer { get; set; } = [];
+
+    /// <summary>Backfill requests not yet fully buffered, oldest first.</summary>
+    public List<OngoingBackfill> Backfills { get; set; } = [];
 
     public Payloads? LastCompletionResult { get; set; }
 

@@ -18,9 +18,10 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// <summary>
 /// Schedules, as Temporal's scheduler runs them, driven by the engine's clock instead of a workflow:
 /// each wake-up turns the spec times since the last one into buffered starts (those older than the
-/// catch-up window are counted as missed), applies patches and updates, then starts what the overlap
-/// policy allows. A started run's chain closing (watched through <see cref="OnScheduledRunClosed"/>)
-/// records its result for the next run, may pause the schedule, and lets buffered starts go.
+/// catch-up window are counted as missed), applies patches and updates, buffers up to ten backfilled
+/// actions, then starts what the overlap policy allows. A started run's chain closing (watched through
+/// <see cref="OnScheduledRunClosed"/>) records its result for the next run, may pause the schedule, and
+/// lets buffered starts go.
 /// </summary>
 internal sealed partial class WorkflowEngine
 {
@@ -28,6 +29,8 @@ internal sealed partial class WorkflowEngine
     private const int RecentActionCount = 10;
     private const int ListActionCount = 5;
     private const int MaxBufferSize = 1000;
+    private const int BackfillsPerIteration = 10;
+    private static readonly TimeSpan AllowAllBackfillPause = TimeSpan.FromSeconds(1);
     private const int MaxMatchingTimes = 1000;
     private static readonly TimeSpan DefaultCatchupWindow = TimeSpan.FromDays(365);
     private static readonly TimeSpan MinCatchupWindow = TimeSpan.FromSeconds(10);
@@ -279,13 +282,19 @@ internal sealed partial class WorkflowEngine
         s.Wakeup = null;
         var now = Clock.Now;
         var until = now > s.LastProcessedTime ? now : s.LastProcessedTime;
-        s.LastProcessedTime = ProcessTimeRange(s, s.LastProcessedTime, until, ScheduleOverlapPolicy.Unspecified, manual: false);
+        s.LastProcessedTime = ProcessTimeRange(s, s.LastProcessedTime, until);
         change?.Invoke(s);
+        ProcessBackfills(s);
         for (var round = 0; round < MaxBufferSize && ProcessBuffer(s); round++)
         {
         }
 
-        if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.NextAction(JitterSeed(s), s.LastProcessedTime) is { } next)
+        if (HasMoreAllowAllBackfills(s))
+        {
+            // As Temporal: nothing else wakes the schedule for these (their runs are not watched), so it comes back in a second.
+            s.Wakeup = Clock.Schedule(AllowAllBackfillPause, () => RunSchedule(s));
+        }
+        else if (CanTakeScheduledAction(s, manual: false, decrement: false) && s.Spec?.NextAction(JitterSeed(s), s.LastProcessedTime) is { } next)
         {
             s.Wakeup = Clock.ScheduleAt(next.Due, () => RunSchedule(s));
         }
@@ -303,8 +312,15 @@ internal sealed partial class WorkflowEngine
 
         foreach (var backfill in patch.BackfillRequest)
         {
-            // The start time is inclusive (Temporal ≥ 1.24).
-            ProcessTimeRange(s, backfill.StartTime.ToDateTime().AddMilliseconds(-1), backfill.EndTime.ToDateTime(), backfill.OverlapPolicy, manual: true);
+            if (s.Backfills.Count >= MaxBufferSize)
+            {
+                s.Info.BufferDropped++; // as Temporal's "buffer overrun for backfill requests"
+                continue;
+            }
+
+            // The start time is inclusive (Temporal ≥ 1.24); an unset time is Go's zero time, the earliest there is.
+            var start = backfill.StartTime?.ToDateTime() is { } given && given > DateTime.MinValue ? given.AddMilliseconds(-1) : DateTime.MinValue;
+            s.Backfills.Add(new OngoingBackfill(start, backfill.EndTime?.ToDateTime() ?? DateTime.MinValue, backfill.OverlapPolicy));
         }
 
         if (!string.IsNullOrEmpty(patch.Pause))
@@ -323,13 +339,13 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// Buffers the actions due in (<paramref name="after"/>, <paramref name="until"/>]; returns how far time is
+    /// Buffers the spec's actions due in (<paramref name="after"/>, <paramref name="until"/>]; returns how far time is
     /// processed: <paramref name="until"/>, or just before a nominal time already passed whose jittered action
     /// is not yet due (so the next wake-up still takes it).
     /// </summary>
-    private DateTime ProcessTimeRange(ScheduleEntry s, DateTime after, DateTime until, ScheduleOverlapPolicy overlap, bool manual)
+    private DateTime ProcessTimeRange(ScheduleEntry s, DateTime after, DateTime until)
     {
-        if (s.Spec is null || !CanTakeScheduledAction(s, manual, decrement: false))
+        if (s.Spec is null || !CanTakeScheduledAction(s, manual: false, decrement: false))
         {
             return until; // paused or out of actions: the time passes without actions (not counted as missed)
         }
@@ -341,24 +357,58 @@ internal sealed partial class WorkflowEngine
         foreach (var (nominal, due) in s.Spec.Actions(seed, after, until, int.MaxValue))
         {
             processed = due;
-            if (!manual && updated > due)
+            if (updated > due)
             {
                 continue; // before the last update: the old spec's time
             }
 
-            if (!manual && until - due > catchup)
+            if (until - due > catchup)
             {
                 s.Info.MissedCatchupWindow++;
                 continue;
             }
 
-            AddStart(s, nominal, due, overlap, manual);
+            AddStart(s, nominal, due, ScheduleOverlapPolicy.Unspecified, manual: false);
         }
 
         return s.Spec.NextAction(seed, processed) is { } pending && pending.Nominal <= until
             ? pending.Nominal - TimeSpan.FromSeconds(1) // spec times fall on whole seconds
             : until;
     }
+
+    /// <summary>
+    /// As Temporal's scheduler (processBackfills): at most ten backfilled actions per wake-up, oldest request first,
+    /// and only while the buffer is less than half full, so a long backfill neither floods the buffer nor
+    /// crowds out the schedule's own times.
+    /// </summary>
+    private static void ProcessBackfills(ScheduleEntry s)
+    {
+        var limit = BackfillsPerIteration;
+        while (s.Backfills.Count > 0 && limit > 0 && s.Buffer.Count < MaxBufferSize / 2)
+        {
+            var backfill = s.Backfills[0];
+            var times = s.Spec?.Actions(JitterSeed(s), backfill.After, backfill.End, limit).ToList() ?? [];
+            foreach (var (nominal, due) in times)
+            {
+                AddStart(s, nominal, due, backfill.Overlap, manual: true);
+            }
+
+            // As Temporal: a request that used up the limit resumes after its last time, even when that was its end.
+            if (times.Count == limit)
+            {
+                s.Backfills[0] = backfill with { After = times[^1].Due };
+            }
+            else
+            {
+                s.Backfills.RemoveAt(0);
+            }
+
+            limit -= times.Count;
+        }
+    }
+
+    private static bool HasMoreAllowAllBackfills(ScheduleEntry s) =>
+        s.Backfills.Count > 0 && s.Resolve(s.Backfills[0].Overlap) == ScheduleOverlapPolicy.AllowAll;
 
     private static void AddStart(ScheduleEntry s, DateTime nominal, DateTime actual, ScheduleOverlapPolicy overlap, bool manual)
     {

@@ -228,12 +228,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
         var ids = Enumerable.Range(0, Workflows).Select(i => $"chaos-{i}-{Guid.NewGuid():N}").ToArray();
         var sent = new ConcurrentDictionary<string, List<string>>();
+        var stages = new ConcurrentDictionary<string, string>(); // where each flow is, for the report
         using var gate = new SemaphoreSlim(16);
         var flows = Enumerable.Range(0, Workflows).Select(async i =>
         {
             var signals = Enumerable.Range(0, SignalsEach).Select(s => $"{i}-s{s}").ToList();
             sent[ids[i]] = signals;
-            var options = new WorkflowOptions(ids[i], queue) { TaskTimeout = WorkflowTaskTimeout };
+            // Every call carries the deadline: a call the engine never answers must end in the report below, not in xUnit's timeout.
+            var options = new WorkflowOptions(ids[i], queue) { TaskTimeout = WorkflowTaskTimeout, Rpc = new() { CancellationToken = deadline.Token } };
             var input = new ChaosInput(i, SignalsEach);
             await gate.WaitAsync(deadline.Token);
             try
@@ -243,6 +245,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                     options.SignalWithStart((ChaosWorkflow w) => w.AddAsync(signals[0]));
                 }
 
+                stages[ids[i]] = "starting";
                 await Retry.WhileUnavailableAsync(async () =>
                 {
                     try
@@ -265,9 +268,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             foreach (var signal in signals.Skip(i % 2 == 0 ? 1 : 0))
             {
                 await Task.Delay(delays.Next(0, 3000), deadline.Token);
+                stages[ids[i]] = $"signalling {signal}";
                 await Retry.WhileUnavailableAsync(() => handle.SignalAsync(w => w.AddAsync(signal), new() { Rpc = new() { CancellationToken = deadline.Token } }), deadline.Token);
             }
 
+            stages[ids[i]] = "awaiting the result";
             return await Retry.WhileUnavailableAsync(() => handle.GetResultAsync<ChaosResult>(rpcOptions: new() { CancellationToken = deadline.Token }), deadline.Token);
         }).ToList();
 
@@ -278,7 +283,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
         catch (Exception) when (deadline.IsCancellationRequested)
         {
-            await ReportUnfinishedAsync(client, ids, flows);
+            await ReportUnfinishedAsync(client, ids, flows, stages);
             throw;
         }
 
@@ -297,13 +302,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>What each workflow that did not finish in time was waiting for, so a hang names its cause.</summary>
-    private async Task ReportUnfinishedAsync(ITemporalClient client, string[] ids, List<Task<ChaosResult>> flows)
+    private async Task ReportUnfinishedAsync(ITemporalClient client, string[] ids, List<Task<ChaosResult>> flows, ConcurrentDictionary<string, string> stages)
     {
         using var report = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var unfinished = ids.Where((_, i) => !flows[i].IsCompletedSuccessfully).ToList();
         output.WriteLine($"{unfinished.Count} of {ids.Length} workflows unfinished at the deadline");
         foreach (var id in unfinished.Take(10))
         {
+            output.WriteLine($"{id}: the test was {stages.GetValueOrDefault(id, "waiting to start")}");
             try
             {
                 var handle = client.GetWorkflowHandle(id);

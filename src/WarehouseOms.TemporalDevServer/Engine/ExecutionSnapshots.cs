@@ -71,6 +71,8 @@ internal static class ExecutionSnapshots
         IsResetRun = x.IsResetRun,
         ResetRequestId = x.ResetRequestId,
         AutoResetPoints = x.AutoResetPoints,
+        VersioningInfo = x.VersioningInfo,
+        WorkerDeploymentName = x.WorkerDeploymentName.Length > 0 ? x.WorkerDeploymentName : null,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -118,7 +120,9 @@ internal static class ExecutionSnapshots
             IsResetRun = r.IsResetRun,
             ResetRequestId = r.ResetRequestId,
             AutoResetPoints = r.AutoResetPoints,
+            WorkerDeploymentName = r.WorkerDeploymentName ?? string.Empty,
         };
+        x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)
         {
             x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));

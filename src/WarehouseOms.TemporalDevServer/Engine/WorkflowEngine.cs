@@ -47,6 +47,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
         Clock = new Clock(gate, options.TimeSkipping, IsIdle);
+        workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
     }
 
     public string DefaultNamespace { get; }

@@ -20,7 +20,7 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 /// and the deployment RPCs route, refuse and delete as Temporal does, with its codes and messages.
 /// </summary>
 [Collection(WorkflowsCollection.Name)]
-public sealed class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+public sealed partial class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
     : ConformanceTest(fixture.Environment, output)
 {
     private const string Operator = "operator-a";

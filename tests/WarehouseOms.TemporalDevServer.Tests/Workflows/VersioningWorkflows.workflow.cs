@@ -1,0 +1,46 @@
+using Temporalio.Activities;
+using Temporalio.Workflows;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Workflows;
+
+/// <summary>
+/// Worker Versioning: each step runs an activity that names the build of the worker it ran on; between
+/// steps the run waits for a signal, so a test can change the deployment's routing while it is open.
+/// </summary>
+[Workflow]
+public sealed class VersionedStepsWorkflow
+{
+    private int released;
+
+    [WorkflowSignal]
+    public Task ProceedAsync()
+    {
+        released++;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<List<string>> RunAsync(int steps)
+    {
+        var ran = new List<string>();
+        for (var step = 0; step < steps; step++)
+        {
+            if (step > 0)
+            {
+                var waitFor = step;
+                await Workflow.WaitConditionAsync(() => released >= waitFor);
+            }
+
+            ran.Add(await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) }));
+        }
+
+        return ran;
+    }
+}
+
+/// <summary>Registered per worker with that worker's build ID: the activity answers which version ran it.</summary>
+public sealed class BuildProbe(string buildId)
+{
+    [Activity]
+    public Task<string> BuildIdAsync() => Task.FromResult(buildId);
+}

@@ -314,7 +314,16 @@ internal sealed partial class WorkflowEngine
                 VersioningBehavior = request.VersioningBehavior,
             });
             RecordDeploymentVersion(completed.WorkflowTaskCompletedEventAttributes, request.DeploymentOptions);
+            var versionBefore = (execution.PinnedVersion, execution.VersionString);
             RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes);
+            if (versionBefore != (execution.PinnedVersion, execution.VersionString))
+            {
+                // As Temporal reschedules pending activities when a run's version or behavior changes: its
+                // queued activity tasks are offered again, to the pollers now entitled to them.
+                RedispatchQueued(execution.Namespace, execution.Activities.Values
+                    .Where(a => a.Phase == ActivityPhase.Scheduled).Select(a => (a.Attributes.TaskQueue.Name, true)).Distinct().ToList());
+            }
+
             Append(execution, completed);
             AddResetPoint(execution, request, completed.EventId, Clock.Now);
             execution.LastCompletedWftStartedId = execution.WftStartedId;

@@ -101,15 +101,40 @@ public sealed partial class WorkerDeploymentTests
         }));
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_auto_upgrade_run_leaves_its_sticky_worker_when_the_current_version_changes()
+    {
+        // Workflow caches on: the run's next task would go to b1's sticky queue, but its version changed.
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade, cache: true), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade, cache: true), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync("b2");
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
+            var run = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("sticky-upgrade"));
+            await Eventually.UntilAsync(() => DescribeRunAsync(run), d => d.PendingActivities.Count == 0 && d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first step on b1", cancellationToken: Deadline);
+            Assert.Contains((await run.FetchHistoryAsync(HistoryRpc)).Events, e => e.WorkflowTaskScheduledEventAttributes?.TaskQueue.Kind == TaskQueueKind.Sticky);
+
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b2", Identity = Operator }, Rpc);
+            await run.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            Assert.Equal(["b1", "b2"], await run.GetResultAsync(rpcOptions: Rpc));
+            var events = (await run.FetchHistoryAsync(HistoryRpc)).Events;
+            var afterSignal = events.SkipWhile(e => e.EventType != EventType.WorkflowExecutionSignaled).ToList();
+            Assert.Equal(TaskQueueKind.Normal, afterSignal.First(e => e.EventType == EventType.WorkflowTaskScheduled).WorkflowTaskScheduledEventAttributes.TaskQueue.Kind);
+            Assert.Equal("b2", afterSignal.First(e => e.EventType == EventType.WorkflowTaskCompleted).WorkflowTaskCompletedEventAttributes.DeploymentVersion.BuildId);
+        }));
+    }
+
     /// <summary>
     /// A worker of this deployment that runs <see cref="VersionedStepsWorkflow"/> with its build's probe.
-    /// No workflow cache: every task goes through the normal queue, where routing decides (a sticky task would
-    /// stay with the worker that has the run cached).
+    /// Unless <paramref name="cache"/>, no workflow cache: every task goes through the normal queue, where
+    /// routing decides (a sticky task stays with the worker that has the run cached).
     /// </summary>
-    private TemporalWorkerOptions ProbeWorker(string buildId, SdkBehavior behavior) =>
+    private TemporalWorkerOptions ProbeWorker(string buildId, SdkBehavior behavior, bool cache = false) =>
         new TemporalWorkerOptions(TaskQueue)
         {
-            MaxCachedWorkflows = 0,
+            MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
         }.AddWorkflow<VersionedStepsWorkflow>().AddAllActivities(new BuildProbe(buildId));
 

@@ -122,6 +122,17 @@ internal sealed partial class WorkflowEngine
             Metadata = workerDeployments.UpdateMetadata(Ns(request.Namespace), request),
         });
 
+    /// <summary>
+    /// The version a child or continue-as-new run of <paramref name="run"/> starts pinned to, as Temporal decides:
+    /// the run's, when it is pinned, the new run is in its namespace, and its task queue is the run's or one
+    /// that version polls for workflow tasks.
+    /// </summary>
+    private Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? InheritedPinnedVersion(Execution run, string ns, string taskQueue) =>
+        run.PinnedVersion is { } pinned && Ns(ns) == Ns(run.Namespace) &&
+        (taskQueue == run.TaskQueue || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, Temporalio.Api.Enums.V1.TaskQueueType.Workflow))
+            ? run.VersioningInfo!.DeploymentVersion.Clone()
+            : null;
+
     /// <summary>For the missing-task-queue check: tasks waiting in the queue that would go to <paramref name="version"/>.</summary>
     private bool HasBacklogFor(string ns, string taskQueue, bool activity, string version) =>
         queues.TryGetValue((ns, taskQueue, activity), out var queue) &&

@@ -102,6 +102,29 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_pinned_run_continued_as_new_keeps_its_version()
+    {
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync("b2");
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
+            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false), Options("chain"));
+            await Eventually.UntilAsync(() => DescribeRunAsync(chain), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first run pinned to b1", cancellationToken: Deadline);
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b2", Identity = Operator }, Rpc);
+
+            await chain.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            var latest = Client.GetWorkflowHandle<VersionedChainWorkflow>(chain.Id);
+            Assert.Equal("b1", await latest.GetResultAsync<string>(rpcOptions: Rpc));
+            var events = (await latest.FetchHistoryAsync(HistoryRpc)).Events;
+            Assert.Equal(new() { DeploymentName = deployment, BuildId = "b1" }, events.First().WorkflowExecutionStartedEventAttributes.InheritedPinnedVersion);
+            Assert.All(await CompletedBuildsAsync(latest), build => Assert.Equal("b1", build));
+        }));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task An_auto_upgrade_run_leaves_its_sticky_worker_when_the_current_version_changes()
     {
         // Workflow caches on: the run's next task would go to b1's sticky queue, but its version changed.
@@ -136,7 +159,7 @@ public sealed partial class WorkerDeploymentTests
         {
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
-        }.AddWorkflow<VersionedStepsWorkflow>().AddAllActivities(new BuildProbe(buildId));
+        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddAllActivities(new BuildProbe(buildId));
 
     /// <summary>Runs the steps workflow to its end (signalling each step): the builds that completed its workflow tasks, and its activities'.</summary>
     private async Task<(List<string> WorkflowTasks, List<string> Activities)> RunStepsAsync(string workflowId, int steps)

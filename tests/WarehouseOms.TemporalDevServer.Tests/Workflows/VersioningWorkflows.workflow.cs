@@ -44,3 +44,29 @@ public sealed class BuildProbe(string buildId)
     [Activity]
     public Task<string> BuildIdAsync() => Task.FromResult(buildId);
 }
+
+/// <summary>Waits for a signal, continues as new, and the new run names the build that ran its activity.</summary>
+[Workflow]
+public sealed class VersionedChainWorkflow
+{
+    private bool proceed;
+
+    [WorkflowSignal]
+    public Task ProceedAsync()
+    {
+        proceed = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<string> RunAsync(bool continued)
+    {
+        if (!continued)
+        {
+            await Workflow.WaitConditionAsync(() => proceed);
+            throw Workflow.CreateContinueAsNewException((VersionedChainWorkflow wf) => wf.RunAsync(true));
+        }
+
+        return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
+    }
+}

@@ -125,6 +125,29 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_child_of_a_pinned_run_starts_pinned_to_its_version()
+    {
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync("b2");
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
+            var parent = await Client.StartWorkflowAsync((VersionedParentWorkflow wf) => wf.RunAsync(), Options("parent"));
+            await Eventually.UntilAsync(() => DescribeRunAsync(parent), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the parent pinned to b1", cancellationToken: Deadline);
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b2", Identity = Operator }, Rpc);
+
+            await parent.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            Assert.Equal("b1", await parent.GetResultAsync(rpcOptions: Rpc));
+            var child = Client.GetWorkflowHandle($"{parent.Id}-child");
+            var started = (await child.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+            Assert.Equal(new() { DeploymentName = deployment, BuildId = "b1" }, started.InheritedPinnedVersion);
+            Assert.All(await CompletedBuildsAsync(child), build => Assert.Equal("b1", build));
+        }));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task An_auto_upgrade_run_leaves_its_sticky_worker_when_the_current_version_changes()
     {
         // Workflow caches on: the run's next task would go to b1's sticky queue, but its version changed.
@@ -159,7 +182,7 @@ public sealed partial class WorkerDeploymentTests
         {
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
-        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddAllActivities(new BuildProbe(buildId));
+        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddAllActivities(new BuildProbe(buildId));
 
     /// <summary>Runs the steps workflow to its end (signalling each step): the builds that completed its workflow tasks, and its activities'.</summary>
     private async Task<(List<string> WorkflowTasks, List<string> Activities)> RunStepsAsync(string workflowId, int steps)

@@ -70,3 +70,24 @@ public sealed class VersionedChainWorkflow
         return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
     }
 }
+
+/// <summary>Waits for a signal, then runs a child on its own task queue that names the build that ran its activity.</summary>
+[Workflow]
+public sealed class VersionedParentWorkflow
+{
+    private bool proceed;
+
+    [WorkflowSignal]
+    public Task ProceedAsync()
+    {
+        proceed = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        await Workflow.WaitConditionAsync(() => proceed);
+        return await Workflow.ExecuteChildWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(true), new() { Id = $"{Workflow.Info.WorkflowId}-child" });
+    }
+}

@@ -148,6 +148,30 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Unversioned_tasks_go_to_unversioned_workers_only_while_no_version_is_current()
+    {
+        var unversioned = new TemporalWorkerOptions(TaskQueue) { MaxCachedWorkflows = 0 }
+            .AddWorkflow<VersionedStepsWorkflow>().AddAllActivities(new BuildProbe("unversioned"));
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(unversioned, async () =>
+        {
+            await RegisteredAsync("b1");
+            foreach (var current in new[] { string.Empty, "b1", string.Empty })
+            {
+                await Service.SetWorkerDeploymentCurrentVersionAsync(
+                    new() { Namespace = Namespace, DeploymentName = deployment, BuildId = current, Identity = Operator }, Rpc);
+                var expected = current.Length == 0 ? "unversioned" : current;
+                for (var i = 0; i < 4; i++)
+                {
+                    // Both kinds of worker poll the queue; a versioned one takes only its version's tasks.
+                    var (tasks, activities) = await RunStepsAsync(NewWorkflowId("unversioned"), steps: 1);
+                    Assert.All(tasks, build => Assert.Equal(current.Length == 0 ? "(unversioned)" : current, build));
+                    Assert.Equal([expected], activities);
+                }
+            }
+        }));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task An_auto_upgrade_run_leaves_its_sticky_worker_when_the_current_version_changes()
     {
         // Workflow caches on: the run's next task would go to b1's sticky queue, but its version changed.

@@ -27,17 +27,19 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
 
     private readonly HashSet<(string Namespace, string Name)> changed = [];
 
-    /// <summary>(namespace, task queue, type) -> where its tasks go: only queues a current or ramping version polls.</summary>
+    /// <summary>(namespace, task queue, type) -> where its tasks go: every queue a version polls.</summary>
+    private static readonly QueueRoute UnversionedOnly = new(WorkerDeploymentVersionId.Unversioned, null, 0);
+
     private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), QueueRoute> routes = [];
 
     public bool HasChanges => changed.Count > 0;
 
-    /// <summary>False while no deployment routes any queue: the dispatch path then skips every lookup.</summary>
+    /// <summary>False while no versioned worker has polled: the dispatch path then skips every lookup.</summary>
     public bool HasRoutes => routes.Count > 0;
 
     /// <summary>
     /// The version a task of an unpinned workflow goes to: "name.buildId", <see cref="WorkerDeploymentVersionId.Unversioned"/>
-    /// (unversioned pollers only), or null when no deployment routes the queue (any poller).
+    /// (unversioned pollers only), or null when no versioned worker polls the queue (any poller: all are unversioned).
     /// </summary>
     public string? TargetVersionOf(string ns, string taskQueue, TaskQueueType type, string workflowId) =>
         routes.TryGetValue((ns, taskQueue, type), out var route) ? route.TargetFor(workflowId) : null;
@@ -72,6 +74,17 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
     private void Reindex()
     {
         routes.Clear();
+
+        // A queue a versioned worker polls gives unversioned tasks to unversioned pollers only: Temporal's
+        // versioned pollers take only their version's tasks, so without a current version they get none.
+        foreach (var ((ns, _), deployment) in deployments)
+        {
+            foreach (var (queue, type) in deployment.Versions.Values.SelectMany(v => v.TaskQueues.Keys))
+            {
+                routes.TryAdd((ns, queue, type), UnversionedOnly);
+            }
+        }
+
         foreach (var ((ns, _), deployment) in deployments)
         {
             var current = VersionOf(deployment, deployment.CurrentVersion);

@@ -29,6 +29,11 @@ internal sealed class TaskQueueState
     public Queue<WorkItem> Items { get; } = new();
 
     public LinkedList<Poller> Pollers { get; } = new();
+
+    /// <summary>The queue's worker-deployment route as of <see cref="RouteRevision"/>: dispatch reads it without a lookup.</summary>
+    public Deployments.QueueRoute? Route { get; set; }
+
+    public int RouteRevision { get; set; } = -1;
 }
 
 internal sealed partial class WorkflowEngine
@@ -56,7 +61,7 @@ internal sealed partial class WorkflowEngine
     private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item)
     {
         var queue = Queue(ns, taskQueue, activity);
-        var routed = RoutedVersion(ns, taskQueue, activity, item);
+        var routed = RoutedVersion(ns, taskQueue, activity, queue, item);
         for (var node = queue.Pollers.First; node is not null;)
         {
             var next = node.Next;
@@ -82,7 +87,7 @@ internal sealed partial class WorkflowEngine
     /// <see cref="Deployments.WorkerDeploymentVersionId.Unversioned"/>: unversioned pollers only. Null: any
     /// poller, with no lookup while no deployment routes a queue and the run is not pinned.
     /// </summary>
-    private string? RoutedVersion(string ns, string taskQueue, bool activity, WorkItem item)
+    private string? RoutedVersion(string ns, string taskQueue, bool activity, TaskQueueState queue, WorkItem item)
     {
         if (item is WorkflowTaskItem { Sticky: true })
         {
@@ -96,9 +101,24 @@ internal sealed partial class WorkflowEngine
             return pinned;
         }
 
-        return workerDeployments.HasRoutes
-            ? workerDeployments.TargetVersionOf(Ns(ns), taskQueue, activity ? TaskQueueType.Activity : TaskQueueType.Workflow, execution.WorkflowId)
-            : null;
+        return RouteOf(queue, ns, taskQueue, activity)?.TargetFor(execution.WorkflowId);
+    }
+
+    /// <summary>The queue's route, looked up again only after the deployments changed; none while no versioned worker has polled.</summary>
+    private Deployments.QueueRoute? RouteOf(TaskQueueState queue, string ns, string taskQueue, bool activity)
+    {
+        if (!workerDeployments.HasRoutes)
+        {
+            return null;
+        }
+
+        if (queue.RouteRevision != workerDeployments.Revision)
+        {
+            queue.Route = workerDeployments.RouteOf(Ns(ns), taskQueue, activity ? TaskQueueType.Activity : TaskQueueType.Workflow);
+            queue.RouteRevision = workerDeployments.Revision;
+        }
+
+        return queue.Route;
     }
 
     private static bool Accepts(string? pollerVersion, string? routed) =>
@@ -227,7 +247,7 @@ internal sealed partial class WorkflowEngine
         T? ready = null;
         while (ready is null && queue.Items.TryDequeue(out var item))
         {
-            if (!Accepts(version, RoutedVersion(ns, taskQueue, activity, item)))
+            if (!Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item)))
             {
                 (skipped ??= []).Add(item);
                 continue;

@@ -75,7 +75,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private bool MovesToAnotherVersion(Execution execution) =>
         workerDeployments.HasRoutes && execution.PinnedVersion is null &&
-        workerDeployments.TargetVersionOf(execution.Namespace, execution.TaskQueue, TaskQueueType.Workflow, execution.WorkflowId) is { } target &&
+        RouteOf(Queue(execution.Namespace, execution.TaskQueue, activity: false), execution.Namespace, execution.TaskQueue, activity: false)?.TargetFor(execution.WorkflowId) is { } target &&
         target != Deployments.WorkerDeploymentVersionId.Unversioned && target != execution.VersionString;
 
     private HistoryEvent NewScheduledEvent(Execution execution, bool sticky) =>

@@ -27,9 +27,9 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
 
     private readonly HashSet<(string Namespace, string Name)> changed = [];
 
-    /// <summary>(namespace, task queue, type) -> where its tasks go: every queue a version polls.</summary>
     private static readonly QueueRoute UnversionedOnly = new(WorkerDeploymentVersionId.Unversioned, null, 0);
 
+    /// <summary>(namespace, task queue, type) -> where its tasks go: every queue a version polls.</summary>
     private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), QueueRoute> routes = [];
 
     public bool HasChanges => changed.Count > 0;
@@ -37,12 +37,15 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
     /// <summary>False while no versioned worker has polled: the dispatch path then skips every lookup.</summary>
     public bool HasRoutes => routes.Count > 0;
 
+    /// <summary>Changes whenever the routes are rebuilt: a task queue's cached route is good while it matches.</summary>
+    public int Revision { get; private set; }
+
     /// <summary>
-    /// The version a task of an unpinned workflow goes to: "name.buildId", <see cref="WorkerDeploymentVersionId.Unversioned"/>
-    /// (unversioned pollers only), or null when no versioned worker polls the queue (any poller: all are unversioned).
+    /// How a queue routes unpinned runs (<see cref="QueueRoute.TargetFor"/>: a "name.buildId" version, or
+    /// <see cref="WorkerDeploymentVersionId.Unversioned"/> for unversioned pollers only), or null when no
+    /// versioned worker polls it (any poller: all are unversioned).
     /// </summary>
-    public string? TargetVersionOf(string ns, string taskQueue, TaskQueueType type, string workflowId) =>
-        routes.TryGetValue((ns, taskQueue, type), out var route) ? route.TargetFor(workflowId) : null;
+    public QueueRoute? RouteOf(string ns, string taskQueue, TaskQueueType type) => routes.GetValueOrDefault((ns, taskQueue, type));
 
     /// <summary>Whether a version (v0.31 string) polls the queue: a pinned workflow's activities go to its version only then.</summary>
     public bool VersionPolls(string ns, string version, string taskQueue, TaskQueueType type) =>
@@ -74,6 +77,7 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
     private void Reindex()
     {
         routes.Clear();
+        Revision++;
 
         // A queue a versioned worker polls gives unversioned tasks to unversioned pollers only: Temporal's
         // versioned pollers take only their version's tasks, so without a current version they get none.

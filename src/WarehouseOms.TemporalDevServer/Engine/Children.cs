@@ -76,6 +76,7 @@ internal sealed partial class WorkflowEngine
                 Root = parent.Root ?? parent.Ref,
                 // The child's static summary and details: those of the command, kept on the initiated event.
                 UserMetadata = parent.History[(int)child.InitiatedEventId - 1].UserMetadata,
+                InheritedPinnedVersion = InheritedPinnedVersion(parent, child.Namespace, taskQueue),
             }, c.CronSchedule), c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
             child.RunId = execution.RunId;
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes

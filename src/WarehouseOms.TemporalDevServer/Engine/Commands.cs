@@ -338,7 +338,9 @@ internal sealed partial class WorkflowEngine
 
         var next = StartNextRun(execution, execution.WorkflowType, execution.TaskQueue, started.Input, ContinueAsNewInitiator.Retry, delay,
             started.Attempt + 1, failure, null, started.Header, started.Memo, started.SearchAttributes, execution.RunTimeout, policy,
-            cronSchedule: started.CronSchedule);
+            cronSchedule: started.CronSchedule,
+            // A retry keeps a pinned version only one it inherited itself (Temporal); a cron run never does.
+            inheritedPinned: started.InheritedPinnedVersion is not null ? InheritedPinnedVersion(execution, execution.Namespace, execution.TaskQueue) : null);
         return (RetryState.InProgress, next);
     }
 
@@ -371,7 +373,11 @@ internal sealed partial class WorkflowEngine
             NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
             attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
             attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity,
-            attributes.CronSchedule);
+            attributes.CronSchedule,
+            // Unless the command asks the new run to start auto-upgrading, it keeps a pinned run's version.
+            attributes.InitialVersioningBehavior == ContinueAsNewVersioningBehavior.Unspecified
+                ? InheritedPinnedVersion(execution, execution.Namespace, queue)
+                : null);
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionContinuedAsNew, e => e.WorkflowExecutionContinuedAsNewEventAttributes = new WorkflowExecutionContinuedAsNewEventAttributes
         {
             NewExecutionRunId = next.RunId,
@@ -393,7 +399,8 @@ internal sealed partial class WorkflowEngine
     private Execution StartNextRun(Execution previous, string type, string taskQueue, Payloads? input, ContinueAsNewInitiator initiator,
         TimeSpan? backoff, int attempt, Temporalio.Api.Failure.V1.Failure? failure, Payloads? lastResult, Header? header, Memo? memo,
         SearchAttributes? searchAttributes, Google.Protobuf.WellKnownTypes.Duration? runTimeout, RetryPolicy? retryPolicy,
-        Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "", string cronSchedule = "")
+        Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "", string cronSchedule = "",
+        Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? inheritedPinned = null)
     {
         var next = CreateRun(new StartArgs
         {
@@ -422,6 +429,7 @@ internal sealed partial class WorkflowEngine
             LastCompletionResult = lastResult,
             Attempt = attempt,
             CronSchedule = cronSchedule,
+            InheritedPinnedVersion = inheritedPinned,
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

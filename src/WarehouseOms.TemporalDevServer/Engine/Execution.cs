@@ -101,6 +101,26 @@ internal sealed class Execution
     /// <summary>The worker's sticky queue (it has this run cached); null when the next task goes to the normal queue.</summary>
     public string? StickyQueue { get; set; }
 
+    /// <summary>As Temporal keeps it: the behavior and version of the last workflow task a versioned worker completed.</summary>
+    public Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? VersioningInfo { get; private set; }
+
+    /// <summary>The deployment name the last completing worker reported (Temporal's execution info field).</summary>
+    public string WorkerDeploymentName { get; set; } = string.Empty;
+
+    /// <summary>The version ("name.buildId") a PINNED run's tasks must go to; null when not pinned. Kept beside the info so dispatch reads one field.</summary>
+    public string? PinnedVersion { get; private set; }
+
+    /// <summary>The version ("name.buildId") the run last completed a task on, or null.</summary>
+    public string? VersionString => VersioningInfo?.DeploymentVersion is { } v ? Deployments.WorkerDeploymentVersionId.V31(v.DeploymentName, v.BuildId) : null;
+
+    public void SetVersioningInfo(Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? info)
+    {
+        VersioningInfo = info;
+        PinnedVersion = info is { Behavior: VersioningBehavior.Pinned, DeploymentVersion: { } v }
+            ? Deployments.WorkerDeploymentVersionId.V31(v.DeploymentName, v.BuildId)
+            : null;
+    }
+
     public TimeSpan StickyScheduleToStart { get; set; }
 
     /// <summary>The scheduled task waits on the sticky queue (falls back to the normal one after the schedule-to-start timeout).</summary>

@@ -72,6 +72,8 @@ internal static class ExecutionSnapshots
         ResetRequestId = x.ResetRequestId,
         ResetLineage = x.ResetLineage.Count > 0 ? x.ResetLineage : null,
         AutoResetPoints = x.AutoResetPoints,
+        VersioningInfo = x.VersioningInfo,
+        WorkerDeploymentName = x.WorkerDeploymentName.Length > 0 ? x.WorkerDeploymentName : null,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -120,7 +122,9 @@ internal static class ExecutionSnapshots
             ResetRequestId = r.ResetRequestId,
             ResetLineage = r.ResetLineage ?? [],
             AutoResetPoints = r.AutoResetPoints,
+            WorkerDeploymentName = r.WorkerDeploymentName ?? string.Empty,
         };
+        x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)
         {
             x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));

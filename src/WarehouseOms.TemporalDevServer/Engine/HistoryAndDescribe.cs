@@ -218,6 +218,8 @@ internal sealed partial class WorkflowEngine
             SearchAttributes = execution.SearchAttributes.Clone(),
             FirstRunId = execution.FirstRunId,
             RootExecution = execution.Root ?? execution.Ref,
+            VersioningInfo = execution.VersioningInfo?.Clone(),
+            WorkerDeploymentName = execution.WorkerDeploymentName,
         };
         if (execution.Parent is { } parent)
         {

@@ -9,12 +9,15 @@ internal sealed partial class WorkflowEngine
     {
         // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        var version = request.DeploymentOptions is { WorkerVersioningMode: WorkerVersioningMode.Versioned, DeploymentName.Length: > 0, BuildId.Length: > 0 } options
+        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
+            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), PollerVersion(request.DeploymentOptions));
+    }
+
+    /// <summary>The version ("name.buildId") a versioned worker polls for; null for an unversioned one.</summary>
+    private static string? PollerVersion(Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? options) =>
+        options is { WorkerVersioningMode: WorkerVersioningMode.Versioned, DeploymentName.Length: > 0, BuildId.Length: > 0 }
             ? Deployments.WorkerDeploymentVersionId.V31(options.DeploymentName, options.BuildId)
             : null;
-        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
-            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), version);
-    }
 
     // As Temporal stamps a task's started event: the poller's build ID, unless it runs worker-deployment versioning.
     private static Temporalio.Api.Common.V1.WorkerVersionStamp? WorkerVersionStampOf(
@@ -34,6 +37,6 @@ internal sealed partial class WorkflowEngine
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct);
+        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct, version: PollerVersion(request.DeploymentOptions));
     }
 }

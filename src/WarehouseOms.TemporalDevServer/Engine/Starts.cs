@@ -67,6 +67,9 @@ internal sealed record StartArgs
 
     /// <summary>Static summary and details: kept on the started event, returned by describe.</summary>
     public Temporalio.Api.Sdk.V1.UserMetadata? UserMetadata { get; init; }
+
+    /// <summary>A pinned version the run starts with (Temporal's inheritance by a child or continue-as-new of a pinned run).</summary>
+    public Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? InheritedPinnedVersion { get; init; }
 }
 
 internal sealed partial class WorkflowEngine
@@ -357,7 +360,20 @@ internal sealed partial class WorkflowEngine
             RootWorkflowExecution = args.Root,
             WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
             Priority = args.Priority,
+            InheritedPinnedVersion = args.InheritedPinnedVersion,
         }));
+        if (args.InheritedPinnedVersion is { } pinned)
+        {
+            // Pinned from its first task, as Temporal's history applies an inherited version at start.
+#pragma warning disable CS0612 // the v0.31 string Temporal still fills
+            execution.SetVersioningInfo(new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo
+            {
+                Behavior = VersioningBehavior.Pinned,
+                DeploymentVersion = pinned.Clone(),
+                Version = Deployments.WorkerDeploymentVersionId.V31(pinned.DeploymentName, pinned.BuildId),
+            });
+#pragma warning restore CS0612
+        }
 
         // Static summary/details live on the started event (not its attributes), as on Temporal.
         execution.History[0].UserMetadata = args.UserMetadata;

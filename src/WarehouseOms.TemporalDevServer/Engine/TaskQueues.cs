@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Temporalio.Api.Enums.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
@@ -28,6 +29,11 @@ internal sealed class TaskQueueState
     public Queue<WorkItem> Items { get; } = new();
 
     public LinkedList<Poller> Pollers { get; } = new();
+
+    /// <summary>The queue's worker-deployment route as of <see cref="RouteRevision"/>: dispatch reads it without a lookup.</summary>
+    public Deployments.QueueRoute? Route { get; set; }
+
+    public int RouteRevision { get; set; } = -1;
 }
 
 internal sealed partial class WorkflowEngine
@@ -55,11 +61,11 @@ internal sealed partial class WorkflowEngine
     private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item)
     {
         var queue = Queue(ns, taskQueue, activity);
-        var routed = RoutedVersion(ns, taskQueue, item);
+        var routed = RoutedVersion(ns, taskQueue, activity, queue, item);
         for (var node = queue.Pollers.First; node is not null;)
         {
             var next = node.Next;
-            if (routed is null || node.Value.Version == routed)
+            if (Accepts(node.Value.Version, routed))
             {
                 queue.Pollers.Remove(node);
                 if (node.Value.Completion.TrySetResult(item))
@@ -75,25 +81,61 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// The version a new workflow task must go to: the current version of the worker deployment whose
-    /// version polls this (normal) task queue, as Temporal routes an unversioned workflow's tasks. Null: any
-    /// poller. Ramping is not applied, and no workflow is pinned (ADR 0033).
+    /// The version a task must go to, as Temporal's matching places it: a PINNED run's tasks to its version
+    /// (its activities too, when that version polls their queue); any other run's to the version its task
+    /// queue routes its workflow ID to (current, or ramping for the ramp's share).
+    /// <see cref="Deployments.WorkerDeploymentVersionId.Unversioned"/>: unversioned pollers only. Null: any
+    /// poller, with no lookup while no deployment routes a queue and the run is not pinned.
     /// </summary>
-    private string? RoutedVersion(string ns, string taskQueue, WorkItem item) =>
-        item is WorkflowTaskItem { Sticky: false } ? workerDeployments.CurrentVersionOf(Ns(ns), taskQueue) : null;
+    private string? RoutedVersion(string ns, string taskQueue, bool activity, TaskQueueState queue, WorkItem item)
+    {
+        if (item is WorkflowTaskItem { Sticky: true })
+        {
+            return null; // the worker that has the run cached (ScheduleWorkflowTask leaves a run that must move off it)
+        }
+
+        var execution = item.Execution;
+        if (execution.PinnedVersion is { } pinned &&
+            (!activity || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, TaskQueueType.Activity)))
+        {
+            return pinned;
+        }
+
+        return RouteOf(queue, ns, taskQueue, activity)?.TargetFor(execution.WorkflowId);
+    }
+
+    /// <summary>The queue's route, looked up again only after the deployments changed; none while no versioned worker has polled.</summary>
+    private Deployments.QueueRoute? RouteOf(TaskQueueState queue, string ns, string taskQueue, bool activity)
+    {
+        if (!workerDeployments.HasRoutes)
+        {
+            return null;
+        }
+
+        if (queue.RouteRevision != workerDeployments.Revision)
+        {
+            queue.Route = workerDeployments.RouteOf(Ns(ns), taskQueue, activity ? TaskQueueType.Activity : TaskQueueType.Workflow);
+            queue.RouteRevision = workerDeployments.Revision;
+        }
+
+        return queue.Route;
+    }
+
+    private static bool Accepts(string? pollerVersion, string? routed) =>
+        routed is null || (routed == Deployments.WorkerDeploymentVersionId.Unversioned ? pollerVersion is null : pollerVersion == routed);
 
     /// <summary>After a routing change: queued tasks of the deployment's queues are offered again, to the pollers now entitled to them.</summary>
-    private void RedispatchQueued(string ns, IEnumerable<string> taskQueues)
+    private void RedispatchQueued(string ns, IEnumerable<(string Name, bool Activity)> taskQueues)
     {
-        foreach (var name in taskQueues)
+        foreach (var (name, activity) in taskQueues)
         {
-            if (queues.TryGetValue((ns, name, false), out var queue) && queue.Items.Count > 0)
+            if (queues.TryGetValue((ns, name, activity), out var queue) && queue.Items.Count > 0)
             {
                 var items = queue.Items.ToList();
                 queue.Items.Clear();
                 foreach (var item in items)
                 {
-                    Dispatch(ns, name, activity: false, item);
+                    Dispatch(ns, name, activity, item);
                 }
             }
         }
@@ -140,7 +182,7 @@ internal sealed partial class WorkflowEngine
                 lock (gate)
                 {
                     var queue = Queue(ns, taskQueue, activity);
-                    if (TakeQueued<T>(ns, taskQueue, queue, identity, stamp, version) is { } ready)
+                    if (TakeQueued<T>(ns, taskQueue, activity, queue, identity, stamp, version) is { } ready)
                     {
                         return ready;
                     }
@@ -197,7 +239,7 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>The first queued item this poller may take (routing by deployment version), in queue order; the others keep their order.</summary>
-    private T? TakeQueued<T>(string ns, string taskQueue, TaskQueueState queue, string identity,
+    private T? TakeQueued<T>(string ns, string taskQueue, bool activity, TaskQueueState queue, string identity,
         Temporalio.Api.Common.V1.WorkerVersionStamp? stamp, string? version)
         where T : class, IMessage, new()
     {
@@ -205,7 +247,7 @@ internal sealed partial class WorkflowEngine
         T? ready = null;
         while (ready is null && queue.Items.TryDequeue(out var item))
         {
-            if (RoutedVersion(ns, taskQueue, item) is { } routed && routed != version)
+            if (!Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item)))
             {
                 (skipped ??= []).Add(item);
                 continue;

@@ -11,7 +11,14 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// </summary>
 internal sealed partial class WorkflowEngine
 {
-    private readonly WorkerDeploymentRegistry workerDeployments = new();
+    private readonly WorkerDeploymentRegistry workerDeployments;
+
+    /// <summary>
+    /// Temporal's drainage check: is an open run pinned to the version (a visibility count of running,
+    /// pinned runs of that version)? Here a walk over the open runs, done only when a draining version is read.
+    /// </summary>
+    private bool HasOpenPinnedRun(string ns, string version) =>
+        open.Any(x => x.PinnedVersion == version && x.Namespace == ns);
 
     private async Task RestoreWorkerDeploymentsAsync(CancellationToken cancellationToken)
     {
@@ -78,12 +85,18 @@ internal sealed partial class WorkflowEngine
         {
             var ns = Ns(request.Namespace);
             var response = workerDeployments.SetCurrent(ns, request, Clock.Now);
-            RedispatchQueued(ns, workerDeployments.WorkflowTaskQueuesOf(ns, request.DeploymentName));
+            RedispatchQueued(ns, workerDeployments.TaskQueuesOf(ns, request.DeploymentName));
             return response;
         });
 
     public SetWorkerDeploymentRampingVersionResponse SetWorkerDeploymentRampingVersion(SetWorkerDeploymentRampingVersionRequest request) =>
-        ChangeDeployments(() => workerDeployments.SetRamping(Ns(request.Namespace), request, Clock.Now));
+        ChangeDeployments(() =>
+        {
+            var ns = Ns(request.Namespace);
+            var response = workerDeployments.SetRamping(ns, request, Clock.Now);
+            RedispatchQueued(ns, workerDeployments.TaskQueuesOf(ns, request.DeploymentName));
+            return response;
+        });
 
     // "Active pollers" as DescribeTaskQueue reports them: seen within the poller TTL.
     public DeleteWorkerDeploymentVersionResponse DeleteWorkerDeploymentVersion(DeleteWorkerDeploymentVersionRequest request) =>
@@ -99,6 +112,31 @@ internal sealed partial class WorkflowEngine
             workerDeployments.Delete(Ns(request.Namespace), request.DeploymentName);
             return new DeleteWorkerDeploymentResponse();
         });
+
+    public SetWorkerDeploymentManagerResponse SetWorkerDeploymentManager(SetWorkerDeploymentManagerRequest request) =>
+        ChangeDeployments(() => workerDeployments.SetManager(Ns(request.Namespace), request, Clock.Now));
+
+    public UpdateWorkerDeploymentVersionMetadataResponse UpdateWorkerDeploymentVersionMetadata(UpdateWorkerDeploymentVersionMetadataRequest request) =>
+        ChangeDeployments(() => new UpdateWorkerDeploymentVersionMetadataResponse
+        {
+            Metadata = workerDeployments.UpdateMetadata(Ns(request.Namespace), request),
+        });
+
+    /// <summary>
+    /// The version a child or continue-as-new run of <paramref name="run"/> starts pinned to, as Temporal decides:
+    /// the run's, when it is pinned, the new run is in its namespace, and its task queue is the run's or one
+    /// that version polls for workflow tasks.
+    /// </summary>
+    private Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? InheritedPinnedVersion(Execution run, string ns, string taskQueue) =>
+        run.PinnedVersion is { } pinned && Ns(ns) == Ns(run.Namespace) &&
+        (taskQueue == run.TaskQueue || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, Temporalio.Api.Enums.V1.TaskQueueType.Workflow))
+            ? run.VersioningInfo!.DeploymentVersion.Clone()
+            : null;
+
+    /// <summary>For the missing-task-queue check: tasks waiting in the queue that would go to <paramref name="version"/>.</summary>
+    private bool HasBacklogFor(string ns, string taskQueue, bool activity, string version) =>
+        queues.TryGetValue((ns, taskQueue, activity), out var queue) &&
+        queue.Items.Any(item => RoutedVersion(ns, taskQueue, activity, queue, item) == version);
 
     private T ChangeDeployments<T>(Func<T> change)
     {

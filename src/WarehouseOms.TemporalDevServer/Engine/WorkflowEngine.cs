@@ -48,7 +48,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         namespaces = ["default", options.Namespace];
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
-        Clock = new Clock(gate, options.TimeSkipping, IsIdle);
+        workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
+        Clock = new Clock(gate, options.TimeSkipping, IsIdle); // starts its thread: everything it may reach is set before
     }
 
     public string DefaultNamespace { get; }

@@ -38,7 +38,7 @@ internal sealed partial class WorkflowEngine
         execution.StartDelayTimer?.Cancel();
         execution.StartDelayTimer = null;
         execution.StartDelayDue = null;
-        var sticky = stickyQueues && execution.StickyQueue is not null && !execution.WftTransient;
+        var sticky = stickyQueues && execution.StickyQueue is not null && !execution.WftTransient && !MovesToAnotherVersion(execution);
         execution.WftSpeculative = speculative && !execution.WftTransient;
         if (execution.WftUnwritten)
         {
@@ -76,6 +76,15 @@ internal sealed partial class WorkflowEngine
             Dispatch(execution.Namespace, execution.TaskQueue, activity: false, item);
         }
     }
+
+    /// <summary>
+    /// An unpinned run whose queue now routes it to another version leaves its sticky worker for the normal
+    /// queue, as Temporal's matching answers such a sticky task (StickyWorkerUnavailable), so it upgrades.
+    /// </summary>
+    private bool MovesToAnotherVersion(Execution execution) =>
+        workerDeployments.HasRoutes && execution.PinnedVersion is null &&
+        RouteOf(Queue(execution.Namespace, execution.TaskQueue, activity: false), execution.Namespace, execution.TaskQueue, activity: false)?.TargetFor(execution.WorkflowId) is { } target &&
+        target != Deployments.WorkerDeploymentVersionId.Unversioned && target != execution.VersionString;
 
     private HistoryEvent NewScheduledEvent(Execution execution, bool sticky) =>
         NewEvent(EventType.WorkflowTaskScheduled, e => e.WorkflowTaskScheduledEventAttributes = new WorkflowTaskScheduledEventAttributes
@@ -313,6 +322,16 @@ internal sealed partial class WorkflowEngine
                 VersioningBehavior = request.VersioningBehavior,
             });
             RecordDeploymentVersion(completed.WorkflowTaskCompletedEventAttributes, request.DeploymentOptions);
+            var versionBefore = (execution.PinnedVersion, execution.VersionString);
+            RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes);
+            if (versionBefore != (execution.PinnedVersion, execution.VersionString))
+            {
+                // As Temporal reschedules pending activities when a run's version or behavior changes: its
+                // queued activity tasks are offered again, to the pollers now entitled to them.
+                RedispatchQueued(execution.Namespace, execution.Activities.Values
+                    .Where(a => a.Phase == ActivityPhase.Scheduled).Select(a => (a.Attributes.TaskQueue.Name, true)).Distinct().ToList());
+            }
+
             Append(execution, completed);
             AddResetPoint(execution, request, completed.EventId, Clock.Now);
             execution.LastCompletedWftStartedId = execution.WftStartedId;
@@ -459,6 +478,34 @@ internal sealed partial class WorkflowEngine
         }
 
         completed.DeploymentVersion = new Temporalio.Api.Deployment.V1.WorkerDeploymentVersion { DeploymentName = options.DeploymentName, BuildId = options.BuildId };
+    }
+
+    /// <summary>
+    /// As Temporal's history does on each completion: a versioned worker's behavior and version become the
+    /// run's (PINNED keeps its later tasks on that version); an unversioned completion clears them.
+    /// </summary>
+    private static void RecordVersioningInfo(Execution execution, WorkflowTaskCompletedEventAttributes completed)
+    {
+        execution.WorkerDeploymentName = completed.WorkerDeploymentName;
+        if (completed.VersioningBehavior == VersioningBehavior.Unspecified)
+        {
+            if (execution.VersioningInfo is { } kept)
+            {
+                execution.SetVersioningInfo(new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo { VersioningOverride = kept.VersioningOverride });
+            }
+
+            return;
+        }
+
+        var version = completed.DeploymentVersion;
+        var info = execution.VersioningInfo?.Clone() ?? new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo();
+        info.Behavior = completed.VersioningBehavior;
+#pragma warning disable CS0612 // the v0.31 string Temporal still fills
+        info.Version = version is null ? string.Empty : Deployments.WorkerDeploymentVersionId.V31(version.DeploymentName, version.BuildId);
+        info.Deployment = null;
+#pragma warning restore CS0612
+        info.DeploymentVersion = version?.Clone();
+        execution.SetVersioningInfo(info);
     }
 
     private static Failure ServerFailure(string message) =>

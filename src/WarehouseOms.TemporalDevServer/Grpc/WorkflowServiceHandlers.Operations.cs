@@ -31,6 +31,10 @@ internal sealed partial class WorkflowServiceHandlers
             (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeployment(r)));
         b.Unary<DeleteWorkerDeploymentVersionRequest, DeleteWorkerDeploymentVersionResponse>("DeleteWorkerDeploymentVersion",
             (s, r, c) => Task.FromResult(s.Engine.DeleteWorkerDeploymentVersion(r)));
+        b.Unary<SetWorkerDeploymentManagerRequest, SetWorkerDeploymentManagerResponse>("SetWorkerDeploymentManager",
+            (s, r, c) => Task.FromResult(s.Engine.SetWorkerDeploymentManager(r)));
+        b.Unary<UpdateWorkerDeploymentVersionMetadataRequest, UpdateWorkerDeploymentVersionMetadataResponse>("UpdateWorkerDeploymentVersionMetadata",
+            (s, r, c) => Task.FromResult(s.Engine.UpdateWorkerDeploymentVersionMetadata(r)));
         b.Unary<ListWorkerDeploymentsRequest, ListWorkerDeploymentsResponse>("ListWorkerDeployments",
             (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));

@@ -106,6 +106,11 @@ internal sealed record ExecutionRecord
 
     public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; init; }
 
+    /// <summary>Worker Versioning: behavior and version of the run (absent in records written before).</summary>
+    public Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? VersioningInfo { get; init; }
+
+    public string? WorkerDeploymentName { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ExecutionRecord FromBytes(byte[] bytes) =>

@@ -20,7 +20,7 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 /// and the deployment RPCs route, refuse and delete as Temporal does, with its codes and messages.
 /// </summary>
 [Collection(WorkflowsCollection.Name)]
-public sealed class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+public sealed partial class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
     : ConformanceTest(fixture.Environment, output)
 {
     private const string Operator = "operator-a";
@@ -60,9 +60,14 @@ public sealed class WorkerDeploymentTests(LocalEnvironmentFixture fixture, ITest
             var listed = await ListAllAsync(pageSize: 0);
             Assert.Contains(listed, d => d.Name == deployment && d.LatestVersionSummary.DeploymentVersion.BuildId == "b1" && d.CurrentVersionSummary is null);
 
-            // The versioned worker runs workflows as before (pinned by its default behavior).
-            var result = await Client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("versioned"), Options("versioned"));
-            Assert.Equal("Hello, versioned!", result);
+            // As in Temporal, a versioned worker takes only its version's tasks: with no current version the
+            // workflow waits, and runs (pinned by the worker's default behavior) once b1 is made current.
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("versioned"), Options("versioned"));
+            await Service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
+            Assert.Equal("Hello, versioned!", await handle.GetResultAsync(rpcOptions: Rpc));
+            var completed = (await handle.FetchHistoryAsync(HistoryRpc)).Events.Where(e => e.EventType == EventType.WorkflowTaskCompleted).ToList();
+            Assert.All(completed, e => Assert.Equal("b1", e.WorkflowTaskCompletedEventAttributes.DeploymentVersion.BuildId));
         });
     }
 

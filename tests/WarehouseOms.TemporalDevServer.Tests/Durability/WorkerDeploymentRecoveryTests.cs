@@ -74,6 +74,66 @@ public sealed class WorkerDeploymentRecoveryTests
         Assert.Equal(RpcException.StatusCode.NotFound, gone.Code);
     }
 
+    [Fact(Timeout = 150_000)]
+    public async Task PinnedRun_ManagerAndMetadata_SurviveAKill_AndThePinnedRunFinishesOnItsVersion()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(130));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var service = client.Connection.WorkflowService;
+        var ns = client.Options.Namespace;
+        var queue = $"tq-pinned-{Guid.NewGuid():N}";
+        var name = $"dep-{Guid.NewGuid():N}";
+        TemporalWorkerOptions Worker(string buildId) => new TemporalWorkerOptions(queue)
+        {
+            MaxCachedWorkflows = 0, // every task through the normal queue, where the pin decides
+            DeploymentOptions = new(new DeploymentVersion(name, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = Temporalio.Common.VersioningBehavior.Pinned },
+        }.AddWorkflow<VersionedStepsWorkflow>().AddAllActivities(new BuildProbe(buildId));
+
+        var workflowId = $"pinned-{Guid.NewGuid():N}";
+        await using (WorkerRun.Start(client, Worker("b1"), deadline.Token))
+        {
+            await service.SetWorkerDeploymentCurrentVersionAsync(
+                new() { Namespace = ns, DeploymentName = name, BuildId = "b1", AllowNoPollers = true, Identity = "operator" });
+            await client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), new(workflowId, queue));
+            await Eventually.UntilAsync(
+                () => service.DescribeWorkflowExecutionAsync(new() { Namespace = ns, Execution = new() { WorkflowId = workflowId } }),
+                d => d.WorkflowExecutionInfo.VersioningInfo is not null && d.PendingActivities.Count == 0 && d.PendingWorkflowTask is null,
+                "the first step on b1", cancellationToken: deadline.Token);
+        }
+
+        await service.SetWorkerDeploymentCurrentVersionAsync(
+            new() { Namespace = ns, DeploymentName = name, BuildId = "b2", AllowNoPollers = true, Identity = "operator" });
+        await service.SetWorkerDeploymentManagerAsync(new() { Namespace = ns, DeploymentName = name, Self = true, Identity = "operator" });
+        await service.UpdateWorkerDeploymentVersionMetadataAsync(new()
+        {
+            Namespace = ns,
+            DeploymentVersion = new() { DeploymentName = name, BuildId = "b2" },
+            UpsertEntries = { ["owner"] = new Temporalio.Api.Common.V1.Payload { Data = Google.Protobuf.ByteString.CopyFromUtf8("team-a") } },
+            Identity = "operator",
+        });
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var run = await Retry.WhileUnavailableAsync(
+            () => service.DescribeWorkflowExecutionAsync(new() { Namespace = ns, Execution = new() { WorkflowId = workflowId } }), deadline.Token);
+        Assert.Equal(VersioningBehavior.Pinned, run.WorkflowExecutionInfo.VersioningInfo.Behavior);
+        Assert.Equal("b1", run.WorkflowExecutionInfo.VersioningInfo.DeploymentVersion.BuildId);
+        Assert.Equal("operator", (await service.DescribeWorkerDeploymentAsync(new() { Namespace = ns, DeploymentName = name })).WorkerDeploymentInfo.ManagerIdentity);
+        var metadata = (await DescribeVersionAsync(service, ns, name, "b2")).WorkerDeploymentVersionInfo.Metadata;
+        Assert.Equal("team-a", Assert.Single(metadata.Entries).Value.Data.ToStringUtf8());
+
+        // Both versions poll again; the run's next tasks go to b1, to which it is pinned, not to the current b2.
+        await using (WorkerRun.Start(client, Worker("b1"), deadline.Token))
+        await using (WorkerRun.Start(client, Worker("b2"), deadline.Token))
+        {
+            var handle = client.GetWorkflowHandle<VersionedStepsWorkflow>(workflowId);
+            await handle.SignalAsync(wf => wf.ProceedAsync());
+            Assert.Equal(["b1", "b1"], await handle.GetResultAsync<List<string>>(rpcOptions: new() { CancellationToken = deadline.Token }));
+        }
+    }
+
     private static Task<DescribeWorkerDeploymentVersionResponse> DescribeVersionAsync(WorkflowService service, string ns, string name, string buildId) =>
         service.DescribeWorkerDeploymentVersionAsync(new() { Namespace = ns, DeploymentVersion = new() { DeploymentName = name, BuildId = buildId } });
 }

@@ -14,7 +14,7 @@ namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
 /// into being when a versioned worker polls. Guarded by the engine lock; each changed deployment is handed
 /// to the store whole (<see cref="TakeChanges"/>), as schedules are.
 /// </summary>
-internal sealed class WorkerDeploymentRegistry
+internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool> hasOpenPinnedRun, Func<string, string, bool, string, bool> hasBacklog)
 {
     /// <summary>Temporal's matching.wv.VersionDrainageStatusVisibilityGracePeriod default.</summary>
     public static readonly TimeSpan DrainageGracePeriod = TimeSpan.FromMinutes(3);
@@ -27,18 +27,35 @@ internal sealed class WorkerDeploymentRegistry
 
     private readonly HashSet<(string Namespace, string Name)> changed = [];
 
-    /// <summary>(namespace, workflow task queue) -> the current version ("name.buildId") its workflow tasks go to.</summary>
-    private readonly Dictionary<(string Namespace, string TaskQueue), string> routes = [];
+    private static readonly QueueRoute UnversionedOnly = new(WorkerDeploymentVersionId.Unversioned, null, 0);
+
+    /// <summary>(namespace, task queue, type) -> where its tasks go: every queue a version polls.</summary>
+    private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), QueueRoute> routes = [];
 
     public bool HasChanges => changed.Count > 0;
 
-    /// <summary>The current version a normal workflow task queue routes to, or null (unversioned: any poller).</summary>
-    public string? CurrentVersionOf(string ns, string taskQueue) => routes.GetValueOrDefault((ns, taskQueue));
+    /// <summary>False while no versioned worker has polled: the dispatch path then skips every lookup.</summary>
+    public bool HasRoutes => routes.Count > 0;
 
-    /// <summary>The workflow task queues a deployment's versions poll.</summary>
-    public List<string> WorkflowTaskQueuesOf(string ns, string deploymentName) =>
+    /// <summary>Changes whenever the routes are rebuilt: a task queue's cached route is good while it matches.</summary>
+    public int Revision { get; private set; }
+
+    /// <summary>
+    /// How a queue routes unpinned runs (<see cref="QueueRoute.TargetFor"/>: a "name.buildId" version, or
+    /// <see cref="WorkerDeploymentVersionId.Unversioned"/> for unversioned pollers only), or null when no
+    /// versioned worker polls it (any poller: all are unversioned).
+    /// </summary>
+    public QueueRoute? RouteOf(string ns, string taskQueue, TaskQueueType type) => routes.GetValueOrDefault((ns, taskQueue, type));
+
+    /// <summary>Whether a version (v0.31 string) polls the queue: a pinned workflow's activities go to its version only then.</summary>
+    public bool VersionPolls(string ns, string version, string taskQueue, TaskQueueType type) =>
+        WorkerDeploymentVersionId.Parse(version, out _) is { } v && Find(ns, v.DeploymentName) is { } d &&
+        d.Versions.TryGetValue(v.BuildId, out var state) && state.TaskQueues.ContainsKey((taskQueue, type));
+
+    /// <summary>The task queues (name, activity?) a deployment's versions poll.</summary>
+    public List<(string Name, bool Activity)> TaskQueuesOf(string ns, string deploymentName) =>
         Find(ns, deploymentName) is { } d
-            ? [.. d.Versions.Values.SelectMany(v => v.TaskQueues.Keys).Where(k => k.Type == TaskQueueType.Workflow).Select(k => k.Name).Distinct()]
+            ? [.. d.Versions.Values.SelectMany(v => v.TaskQueues.Keys).Distinct().Select(k => (k.Name, k.Type == TaskQueueType.Activity))]
             : [];
 
     /// <summary>A routing change: a new conflict token, who made it, and the deployment marked for the store.</summary>
@@ -55,18 +72,35 @@ internal sealed class WorkerDeploymentRegistry
         Reindex();
     }
 
-    // Few deployments, few queues: rebuilt whole on every change rather than kept in step.
+    // Few deployments, few queues: rebuilt whole on every change rather than kept in step. As Temporal's
+    // task queue user data, a queue is routed by a deployment once its current or ramping version polls it.
     private void Reindex()
     {
         routes.Clear();
+        Revision++;
+
+        // A queue a versioned worker polls gives unversioned tasks to unversioned pollers only: Temporal's
+        // versioned pollers take only their version's tasks, so without a current version they get none.
         foreach (var ((ns, _), deployment) in deployments)
         {
-            if (VersionOf(deployment, deployment.CurrentVersion) is { } current)
+            foreach (var (queue, type) in deployment.Versions.Values.SelectMany(v => v.TaskQueues.Keys))
             {
-                foreach (var (queue, type) in current.TaskQueues.Keys.Where(k => k.Type == TaskQueueType.Workflow))
-                {
-                    routes[(ns, queue)] = deployment.CurrentVersion;
-                }
+                routes.TryAdd((ns, queue, type), UnversionedOnly);
+            }
+        }
+
+        foreach (var ((ns, _), deployment) in deployments)
+        {
+            var current = VersionOf(deployment, deployment.CurrentVersion);
+            var ramping = VersionOf(deployment, deployment.RampingVersion);
+            var queues = new[] { current, ramping }.SelectMany(v => v?.TaskQueues.Keys ?? Enumerable.Empty<(string Name, TaskQueueType Type)>()).Distinct();
+            foreach (var (queue, type) in queues)
+            {
+                routes[(ns, queue, type)] = new QueueRoute(
+                    current?.TaskQueues.ContainsKey((queue, type)) == true ? deployment.CurrentVersion : WorkerDeploymentVersionId.Unversioned,
+                    // A ramping version that does not poll this queue ramps nothing here (the ramp reaches its own queues only).
+                    deployment.RampingVersion.Length == 0 || (ramping is not null && !ramping.TaskQueues.ContainsKey((queue, type))) ? null : deployment.RampingVersion,
+                    deployment.RampingVersion.Length == 0 ? 0 : deployment.RampingPercentage);
             }
         }
     }
@@ -117,7 +151,7 @@ internal sealed class WorkerDeploymentRegistry
     public DescribeWorkerDeploymentResponse Describe(string ns, string deploymentName, DateTime now)
     {
         var deployment = Find(ns, deploymentName) ?? throw DeploymentNotFound(deploymentName);
-        RefreshDrainage(deployment, now);
+        RefreshDrainage(ns, deployment, now);
         return new() { WorkerDeploymentInfo = deployment.Info(), ConflictToken = deployment.Token() };
     }
 
@@ -138,7 +172,7 @@ internal sealed class WorkerDeploymentRegistry
             throw Errors.NotFound("Worker Deployment Version not found");
         }
 
-        version.RefreshDrainage(now, DrainageGracePeriod);
+        RefreshDrainage(ns, deployment, version, now);
         var info = new WorkerDeploymentVersionInfo
         {
             Version = WorkerDeploymentVersionId.V31(name, buildId),
@@ -154,6 +188,7 @@ internal sealed class WorkerDeploymentRegistry
             LastDeactivationTime = WorkerDeploymentState.Ts(version.LastDeactivationTime),
             RampPercentage = version.RampPercentage,
             DrainageInfo = version.DrainageInfo(),
+            Metadata = version.MetadataInfo(),
         };
         var response = new DescribeWorkerDeploymentVersionResponse { WorkerDeploymentVersionInfo = info };
         foreach (var (queue, type) in version.TaskQueues.Keys.OrderBy(k => k.Name, StringComparer.Ordinal).ThenBy(k => k.Type))
@@ -177,7 +212,7 @@ internal sealed class WorkerDeploymentRegistry
         var response = new ListWorkerDeploymentsResponse();
         foreach (var deployment in all.Skip(offset).Take(pageSize))
         {
-            RefreshDrainage(deployment, now);
+            RefreshDrainage(ns, deployment, now);
             var versions = deployment.Versions.Values;
             response.WorkerDeployments.Add(new ListWorkerDeploymentsResponse.Types.WorkerDeploymentSummary
             {
@@ -220,8 +255,17 @@ internal sealed class WorkerDeploymentRegistry
         }
 
         CheckConflictToken(deployment, request.ConflictToken);
+        RequireVersion(deployment, target, request.AllowNoPollers);
+        CheckManager(deployment, request.Identity);
         var newVersion = TargetVersion(deployment, target, request.AllowNoPollers, now);
         var previous = deployment.CurrentVersion;
+        if (!request.IgnoreMissingTaskQueues && previous != WorkerDeploymentVersionId.Unversioned && newVersion is not null &&
+            IsMissingActiveTaskQueues(ns, deployment, previous, newVersion))
+        {
+            throw Errors.FailedPrecondition(
+                $"proposed current version '{WorkerDeploymentVersionId.V32(deployment.Name, newVersion.BuildId)}' is missing active task queues from the current version; these would become unversioned if it is set as the current version");
+        }
+
         if (previous != version)
         {
             deployment.CurrentVersion = version;
@@ -295,8 +339,17 @@ internal sealed class WorkerDeploymentRegistry
             throw Errors.FailedPrecondition($"requested ramping version {version} is already current");
         }
 
+        RequireVersion(deployment, target, request.AllowNoPollers);
+        CheckManager(deployment, request.Identity);
         var newVersion = TargetVersion(deployment, target, request.AllowNoPollers, now);
         var (previous, previousPercentage) = (deployment.RampingVersion, deployment.RampingPercentage);
+        if (!request.IgnoreMissingTaskQueues && previous != version && deployment.CurrentVersion != WorkerDeploymentVersionId.Unversioned &&
+            newVersion is not null && IsMissingActiveTaskQueues(ns, deployment, deployment.CurrentVersion, newVersion))
+        {
+            throw Errors.FailedPrecondition(
+                $"proposed ramping version '{WorkerDeploymentVersionId.V32(deployment.Name, newVersion.BuildId)}' is missing active task queues from the current version; these would become unversioned if it is set as the ramping version");
+        }
+
         if (previous != version || previousPercentage != request.Percentage)
         {
             if (version.Length == 0 || previous != version)
@@ -350,7 +403,9 @@ internal sealed class WorkerDeploymentRegistry
             throw Errors.FailedPrecondition($"version '{asV32}' cannot be deleted since it is current or ramping");
         }
 
-        version.RefreshDrainage(now, DrainageGracePeriod);
+        CheckManager(deployment, request.Identity);
+
+        RefreshDrainage(ns, deployment, version, now);
         if (!request.SkipDrainage && version.Drainage == VersionDrainageStatus.Draining)
         {
             throw Errors.FailedPrecondition($"version '{asV32}' cannot be deleted since it is draining");
@@ -396,13 +451,16 @@ internal sealed class WorkerDeploymentRegistry
     private static WorkerDeploymentVersionState? VersionOf(WorkerDeploymentState deployment, string v31) =>
         v31.Length > 0 && WorkerDeploymentVersionId.Parse(v31, out _) is { } v && deployment.Versions.TryGetValue(v.BuildId, out var version) ? version : null;
 
-    private static void RefreshDrainage(WorkerDeploymentState deployment, DateTime now)
+    private void RefreshDrainage(string ns, WorkerDeploymentState deployment, DateTime now)
     {
         foreach (var version in deployment.Versions.Values)
         {
-            version.RefreshDrainage(now, DrainageGracePeriod);
+            RefreshDrainage(ns, deployment, version, now);
         }
     }
+
+    private void RefreshDrainage(string ns, WorkerDeploymentState deployment, WorkerDeploymentVersionState version, DateTime now) =>
+        version.RefreshDrainage(now, DrainageGracePeriod, () => hasOpenPinnedRun(ns, WorkerDeploymentVersionId.V31(deployment.Name, version.BuildId)));
 
     private static (string DeploymentName, string BuildId)? ParseFor(string deploymentName, string version)
     {

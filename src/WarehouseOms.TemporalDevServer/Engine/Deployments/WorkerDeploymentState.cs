@@ -33,6 +33,9 @@ internal sealed class WorkerDeploymentState(string name, DateTime createTime)
 
     public string LastModifierIdentity { get; set; } = string.Empty;
 
+    /// <summary>When set, only this identity may change routing or delete versions (Temporal's manager identity).</summary>
+    public string ManagerIdentity { get; set; } = string.Empty;
+
     /// <summary>By build ID.</summary>
     public Dictionary<string, WorkerDeploymentVersionState> Versions { get; init; } = [];
 
@@ -69,6 +72,7 @@ internal sealed class WorkerDeploymentState(string name, DateTime createTime)
             CreateTime = Timestamp.FromDateTime(CreateTime),
             RoutingConfig = RoutingConfig(),
             LastModifierIdentity = LastModifierIdentity,
+            ManagerIdentity = ManagerIdentity,
             RoutingConfigUpdateState = RoutingConfigUpdateState.Completed,
         };
 
@@ -110,6 +114,28 @@ internal sealed class WorkerDeploymentVersionState(string buildId, DateTime crea
     public DateTime? DrainageChangedTime { get; set; }
 
     public DateTime? DrainageCheckedTime { get; set; }
+
+    /// <summary>User metadata entries (UpdateWorkerDeploymentVersionMetadata): key -> the payload's binary form.</summary>
+    public SortedDictionary<string, byte[]> Metadata { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Temporal answers an absent metadata until an upsert creates it.</summary>
+    public bool HasMetadata { get; set; }
+
+    public Temporalio.Api.Deployment.V1.VersionMetadata? MetadataInfo()
+    {
+        if (!HasMetadata)
+        {
+            return null;
+        }
+
+        var metadata = new Temporalio.Api.Deployment.V1.VersionMetadata();
+        foreach (var (key, payload) in Metadata)
+        {
+            metadata.Entries[key] = Temporalio.Api.Common.V1.Payload.Parser.ParseFrom(payload);
+        }
+
+        return metadata;
+    }
 
     /// <summary>Task queue (name, type) -> when a worker of this version last polled it.</summary>
     [JsonIgnore]
@@ -190,19 +216,29 @@ internal sealed class WorkerDeploymentVersionState(string buildId, DateTime crea
     }
 
     /// <summary>
-    /// Temporal checks a draining version after a grace period (3 minutes) and calls it drained when no open
-    /// workflow is pinned to it. The engine pins no workflow to a version (it does not route by version),
-    /// so the check passes once the grace period is over; done when read, at the time the check would have run.
+    /// Temporal checks a draining version after a grace period (3 minutes), then periodically, and calls it
+    /// drained once no open workflow is pinned to it. Here the check runs when the version is read: before
+    /// the grace period nothing changes; after it, an open pinned run keeps it draining (checked now), and
+    /// with none it is drained, at the end of the grace period if no check has seen a pinned run since.
     /// </summary>
-    public void RefreshDrainage(DateTime now, TimeSpan grace)
+    public void RefreshDrainage(DateTime now, TimeSpan grace, Func<bool> hasOpenPinnedRun)
     {
-        if (Drainage == VersionDrainageStatus.Draining && DrainageChangedTime is { } since && now - since >= grace)
+        if (Drainage != VersionDrainageStatus.Draining || DrainageChangedTime is not { } since || now - since < grace)
         {
-            Drainage = VersionDrainageStatus.Drained;
-            Status = WorkerDeploymentVersionStatus.Drained;
-            DrainageChangedTime = since + grace;
-            DrainageCheckedTime = since + grace;
+            return;
         }
+
+        if (hasOpenPinnedRun())
+        {
+            DrainageCheckedTime = now;
+            return;
+        }
+
+        var drainedAt = DrainageCheckedTime is { } checkedAt && checkedAt > since + grace ? now : since + grace;
+        Drainage = VersionDrainageStatus.Drained;
+        Status = WorkerDeploymentVersionStatus.Drained;
+        DrainageChangedTime = drainedAt;
+        DrainageCheckedTime = drainedAt;
     }
 
     public bool HasPollersSince(DateTime cutoff) => TaskQueues.Values.Any(last => last >= cutoff);

@@ -1,0 +1,20 @@
+namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
+
+/// <summary>
+/// Where a routed task queue sends an unpinned workflow's tasks: its deployment's current version, or the
+/// ramping version for the share of workflow IDs the ramp takes (Temporal's hash of the ID, so a workflow
+/// keeps its side of the ramp). Versions are v0.31 strings; <see cref="WorkerDeploymentVersionId.Unversioned"/>
+/// is the unversioned workers. <paramref name="Ramping"/> null: no ramp.
+/// </summary>
+internal sealed record QueueRoute(string Current, string? Ramping, float RampPercentage)
+{
+    public string TargetFor(string workflowId)
+    {
+        if (Ramping is null || RampPercentage <= 0)
+        {
+            return Current;
+        }
+
+        return RampPercentage >= 100 || RampThreshold.Of(workflowId) <= RampPercentage ? Ramping : Current;
+    }
+}

@@ -13,7 +13,7 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 internal sealed partial class WorkflowEngine
 {
     /// <param name="eager">
-    /// Kept for the completing worker (request_eager_execution, ADR 0036): not offered to the task queue; the
+    /// Kept for the completing worker (request_eager_execution, ADR 0035): not offered to the task queue; the
     /// completion starts it and returns it with its response (<see cref="StartEagerActivities"/>).
     /// </param>
     private void ScheduleActivity(Execution execution, ScheduleActivityTaskCommandAttributes command, long completedId, List<ActivityState>? eager)

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
-/// What a workflow task completion hands straight back to its worker, as Temporal does (ADR 0036): the
+/// What a workflow task completion hands straight back to its worker, as Temporal does (ADR 0035): the
 /// activities it asked to run eagerly (request_eager_execution, on unless the dynamic config turns it off)
 /// and, when it asks for it (return_new_workflow_task), the next workflow task it made necessary.
 /// </summary>

@@ -15,6 +15,8 @@ internal static class Errors
 
     public static RpcException FailedPrecondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
 
+    public static RpcException DeadlineExceeded(string message) => new(new Status(StatusCode.DeadlineExceeded, message));
+
     public static RpcException AlreadyCompleted() => NotFound("workflow execution already completed");
 
     /// <summary>ALREADY_EXISTS with exactly one WorkflowExecutionAlreadyStartedFailure detail (the .NET client checks).</summary>

@@ -289,12 +289,13 @@ internal sealed partial class WorkflowEngine
     private async Task<PollWorkflowExecutionUpdateResponse> WaitForStageAsync(Execution execution, UpdateState state, UpdateWorkflowExecutionLifecycleStage wanted,
         DateTime? deadline, CancellationToken ct)
     {
-        var until = DateTime.UtcNow + MaxUpdateWait;
-        if (deadline is { } d && d - TimeSpan.FromSeconds(1) < until)
-        {
-            until = d - TimeSpan.FromSeconds(1);
-        }
-
+        // As Temporal's update wait: at the server's own (soft) timeout the call answers with the stage reached so
+        // far and the caller asks again; at the caller's deadline, if that comes first, the call fails with
+        // DEADLINE_EXCEEDED. Answering "admitted" just before a short deadline instead had the SDK ask again at once,
+        // for ever (its loop runs while the stage is below accepted).
+        var soft = DateTime.UtcNow + MaxUpdateWait;
+        var callerFirst = deadline is { } d && d < soft;
+        var until = callerFirst ? deadline!.Value : soft;
         while (true)
         {
             Task changed;
@@ -306,6 +307,11 @@ internal sealed partial class WorkflowEngine
                 }
 
                 var reached = StageOf(state);
+                if (reached < wanted && callerFirst && DateTime.UtcNow >= until)
+                {
+                    throw Errors.DeadlineExceeded("Workflow update did not reach the requested stage before the call's deadline.");
+                }
+
                 if (reached >= wanted || DateTime.UtcNow >= until)
                 {
                     return new PollWorkflowExecutionUpdateResponse

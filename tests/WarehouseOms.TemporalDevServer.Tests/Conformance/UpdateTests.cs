@@ -19,6 +19,27 @@ public sealed class UpdateTests(LocalEnvironmentFixture fixture, ITestOutputHelp
     private TemporalWorkerOptionsBuilder Worker => new(WorkerOptions().AddWorkflow<UpdatableWorkflow>());
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task AnUpdateNoWorkerTakes_FailsWithItsCallersShortTimeout_AsTheSdkExpects()
+    {
+        // No worker: the update can only be admitted. Temporal answers at the caller's deadline with
+        // DEADLINE_EXCEEDED; an answer "admitted" before it made the SDK ask again, for ever.
+        var handle = await Client.StartWorkflowAsync((UpdatableWorkflow wf) => wf.RunAsync(), Options("update-timeout"));
+
+        var update = handle.ExecuteUpdateAsync(wf => wf.AddAsync("a"), new() { Rpc = new() { Timeout = TimeSpan.FromMilliseconds(300), CancellationToken = Deadline } });
+
+        await Assert.ThrowsAsync<WorkflowUpdateRpcTimeoutOrCanceledException>(() => update);
+        var raw = await Assert.ThrowsAsync<RpcException>(() => Client.WorkflowService.UpdateWorkflowExecutionAsync(new UpdateWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = handle.Id },
+            WaitPolicy = new() { LifecycleStage = UpdateWorkflowExecutionLifecycleStage.Accepted },
+            Request = new() { Meta = new() { UpdateId = "raw" }, Input = new() { Name = "AddAsync" } },
+        }, new() { Timeout = TimeSpan.FromSeconds(2), CancellationToken = Deadline }));
+        Assert.True(raw.Code is RpcException.StatusCode.DeadlineExceeded or RpcException.StatusCode.Cancelled, $"{raw.Code}: {raw.Message}");
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ExecuteUpdate_RunsTheHandler_AndRecordsAcceptedAndCompleted()
     {
         var (count, events) = await WithWorkerAsync(Worker.Options, async () =>

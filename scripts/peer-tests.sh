@@ -182,7 +182,7 @@ XML
     echo "peer-tests: sdk $cls done: $(count_trx "$results")"
   done
   read -r passed failed < <(count_trx "$results")
-  echo "SDK tests: $passed passed, $failed failed, $(wc -l <"$results/hung.txt" 2>/dev/null || echo 0) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
+  echo "SDK tests: $passed passed, $failed failed, $(if [[ -f "$results/hung.txt" ]]; then wc -l <"$results/hung.txt"; else echo 0; fi) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
   echo "  failures: $results/failed.txt   logs: $results/*.log"
   cleanup; ENGINE_PID=""
 }

@@ -50,10 +50,14 @@ internal sealed partial class WorkflowEngine
         throw Errors.QueryFailed(string.IsNullOrEmpty(result.ErrorMessage) ? "query failed" : result.ErrorMessage, result.Failure);
     }
 
-    /// <summary>Attach to a scheduled task, wait for a started one, or send a legacy query task.</summary>
+    /// <summary>
+    /// As Temporal decides: a query rides on a scheduled task (or the first task, while a run waits for it),
+    /// waits for a started one to finish, or goes straight to a worker as a query task, which it then stays.
+    /// </summary>
     private void RouteQuery(Execution execution, PendingQuery query)
     {
-        if (execution.IsOpen && execution.Wft == WorkflowTaskState.Scheduled)
+        var noTaskCompletedYet = execution.LastCompletedWftStartedId == 0;
+        if (execution.IsOpen && (execution.Wft == WorkflowTaskState.Scheduled || (execution.Wft == WorkflowTaskState.None && noTaskCompletedYet)))
         {
             execution.QueriesForNextWft.Add(query);
         }
@@ -73,12 +77,6 @@ internal sealed partial class WorkflowEngine
         var execution = item.Execution;
         if (item.Query.Completion.Task.IsCompleted)
         {
-            return null;
-        }
-
-        if (execution.IsOpen && execution.Wft != WorkflowTaskState.None)
-        {
-            RouteQuery(execution, item.Query); // a task came along since: ride on it instead
             return null;
         }
 

@@ -55,6 +55,42 @@ public sealed class PollTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         }
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AQuerySentAsItsOwnTask_StaysOne_WhenAWorkflowTaskComesAlongBeforeAWorkerTakesIt()
+    {
+        // No task outstanding: Temporal sends the query straight to a worker (a query task, no new events)
+        // and it stays one, even if a workflow task is scheduled meanwhile (here a timer fires).
+        var handle = await Raw.StartAsync(NewWorkflowId("query-direct"), TaskQueue);
+        var first = await Raw.PollAsync(TaskQueue);
+        await Raw.CompleteAsync(first, RawWorker.StartTimer("t", TimeSpan.FromSeconds(8)));
+        var query = Client.WorkflowService.QueryWorkflowAsync(new QueryWorkflowRequest
+        {
+            Namespace = Client.Options.Namespace,
+            Execution = new() { WorkflowId = handle.Id },
+            Query = new() { QueryType = "state" },
+        }, Rpc);
+        await Eventually.UntilAsync(
+            () => handle.FetchHistoryAsync(HistoryRpc),
+            history => history.Events.Any(e => e.EventType == EventType.TimerFired),
+            "the timer fired");
+
+        var queryTask = await Raw.PollAsync(TaskQueue);
+
+        Assert.Equal("state", queryTask.Query?.QueryType);
+        Assert.Empty(queryTask.Queries);
+        await Raw.Service.RespondQueryTaskCompletedAsync(new RespondQueryTaskCompletedRequest
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = queryTask.TaskToken,
+            CompletedType = QueryResultType.Answered,
+            QueryResult = new() { Payloads_ = { new Temporalio.Api.Common.V1.Payload { Data = Google.Protobuf.ByteString.CopyFromUtf8("\"ok\"") } } },
+        }, Rpc);
+        Assert.NotNull((await query).QueryResult);
+        var next = await Raw.PollAsync(TaskQueue);
+        Assert.Contains(next.History.Events, e => e.EventType == EventType.TimerFired);
+        await Raw.CompleteAsync(next, RawWorker.CompleteWorkflow());
+    }
+
     private async Task<PollWorkflowTaskQueueResponse?> PollOnceAsync(CancellationToken cancel)
     {
         try

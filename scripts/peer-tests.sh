@@ -16,6 +16,8 @@
 #        SAMPLES_DOTNET_GIT  git dir of temporalio/samples-dotnet (default /work/.mirror/temporalio+samples-dotnet/repo)
 #        PEER_REF            commit to export (default HEAD)      PEER_TEST_TIMEOUT per-test seconds (default 120)
 #        PEER_FILTER         extra dotnet test filter (e.g. FullyQualifiedName~Signal)
+#        PEER_SDK_CLASSES    the SDK test classes to run (default: the five above; WorkerDeploymentVersioningTests
+#                            is built too and can be named here)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -110,7 +112,7 @@ sdk_tests() {
   local src="$dir/tests/Temporalio.Tests" proj="$dir/PeerSdkTests"
   mkdir -p "$proj"
   # The suites and what they build on; Program.cs (an xunit.console host) is replaced below.
-  for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
+  for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Worker/WorkerDeploymentVersioningTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \
@@ -177,7 +179,7 @@ XML
   fi
   export TEMPORAL_TEST_CLIENT_TARGET_HOST; TEMPORAL_TEST_CLIENT_TARGET_HOST="$(start_engine)"
   export TEMPORAL_TEST_CLIENT_NAMESPACE=default
-  for cls in WorkflowWorkerTests ActivityWorkerTests TemporalClientWorkflowTests WorkflowHandleTests TemporalClientScheduleTests; do
+  for cls in ${PEER_SDK_CLASSES:-WorkflowWorkerTests ActivityWorkerTests TemporalClientWorkflowTests WorkflowHandleTests TemporalClientScheduleTests}; do
     run_class "$proj" "$cls" "$results"
     echo "peer-tests: sdk $cls done: $(count_trx "$results")"
   done

@@ -77,6 +77,7 @@ internal sealed partial class WorkflowEngine
                 // The child's static summary and details: those of the command, kept on the initiated event.
                 UserMetadata = parent.History[(int)child.InitiatedEventId - 1].UserMetadata,
                 InheritedPinnedVersion = InheritedPinnedVersion(parent, child.Namespace, taskQueue),
+                VersioningOverride = InheritedOverride(parent, child.Namespace, taskQueue, child: true),
             }, c.CronSchedule), c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
             child.RunId = execution.RunId;
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes

@@ -340,7 +340,8 @@ internal sealed partial class WorkflowEngine
             started.Attempt + 1, failure, null, started.Header, started.Memo, started.SearchAttributes, execution.RunTimeout, policy,
             cronSchedule: started.CronSchedule,
             // A retry keeps a pinned version only one it inherited itself (Temporal); a cron run never does.
-            inheritedPinned: started.InheritedPinnedVersion is not null ? InheritedPinnedVersion(execution, execution.Namespace, execution.TaskQueue) : null);
+            inheritedPinned: started.InheritedPinnedVersion is not null ? InheritedPinnedVersion(execution, execution.Namespace, execution.TaskQueue) : null,
+            inheritedOverride: InheritedOverride(execution, execution.Namespace, execution.TaskQueue));
         return (RetryState.InProgress, next);
     }
 
@@ -362,22 +363,27 @@ internal sealed partial class WorkflowEngine
 
         return StartNextRun(execution, execution.WorkflowType, execution.TaskQueue, started.Input, ContinueAsNewInitiator.CronSchedule, backoff,
             1, failure, failure is null ? result : started.LastCompletionResult, started.Header, started.Memo, started.SearchAttributes,
-            execution.RunTimeout, execution.RetryPolicy, cronSchedule: started.CronSchedule);
+            execution.RunTimeout, execution.RetryPolicy, cronSchedule: started.CronSchedule,
+            inheritedOverride: InheritedOverride(execution, execution.Namespace, execution.TaskQueue));
     }
 
     private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId, string identity)
     {
         var type = string.IsNullOrEmpty(attributes.WorkflowType?.Name) ? execution.WorkflowType : attributes.WorkflowType.Name;
         var queue = string.IsNullOrEmpty(attributes.TaskQueue?.Name) ? execution.TaskQueue : attributes.TaskQueue.Name;
+        // Unless the command asks the new run to start auto-upgrading, it keeps a pinned run's version.
+        var inheritedPin = attributes.InitialVersioningBehavior == ContinueAsNewVersioningBehavior.Unspecified
+            ? InheritedPinnedVersion(execution, execution.Namespace, queue)
+            : null;
         var next = StartNextRun(execution, type, queue, attributes.Input, ContinueAsNewInitiator.Workflow,
             NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
             attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
             attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity,
             attributes.CronSchedule,
-            // Unless the command asks the new run to start auto-upgrading, it keeps a pinned run's version.
-            attributes.InitialVersioningBehavior == ContinueAsNewVersioningBehavior.Unspecified
-                ? InheritedPinnedVersion(execution, execution.Namespace, queue)
-                : null);
+            inheritedPin,
+            InheritedOverride(execution, execution.Namespace, queue),
+            InheritedAutoUpgrade(execution, queue, attributes.InitialVersioningBehavior, inheritedPin is not null),
+            DeclinedByContinuing(execution, inheritedPin is not null));
         CloseRun(execution, NewEvent(EventType.WorkflowExecutionContinuedAsNew, e => e.WorkflowExecutionContinuedAsNewEventAttributes = new WorkflowExecutionContinuedAsNewEventAttributes
         {
             NewExecutionRunId = next.RunId,
@@ -400,7 +406,8 @@ internal sealed partial class WorkflowEngine
         TimeSpan? backoff, int attempt, Temporalio.Api.Failure.V1.Failure? failure, Payloads? lastResult, Header? header, Memo? memo,
         SearchAttributes? searchAttributes, Google.Protobuf.WellKnownTypes.Duration? runTimeout, RetryPolicy? retryPolicy,
         Google.Protobuf.WellKnownTypes.Duration? taskTimeout = null, string identity = "", string cronSchedule = "",
-        Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? inheritedPinned = null)
+        Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? inheritedPinned = null, Temporalio.Api.Workflow.V1.VersioningOverride? inheritedOverride = null,
+        Temporalio.Api.Deployment.V1.InheritedAutoUpgradeInfo? inheritedAutoUpgrade = null, DeclinedTargetVersionUpgrade? declined = null)
     {
         var next = CreateRun(new StartArgs
         {
@@ -430,6 +437,10 @@ internal sealed partial class WorkflowEngine
             Attempt = attempt,
             CronSchedule = cronSchedule,
             InheritedPinnedVersion = inheritedPinned,
+            VersioningOverride = inheritedOverride,
+            InheritedAutoUpgradeInfo = inheritedAutoUpgrade,
+            DeclinedTargetUpgrade = declined,
+            Priority = previous.Priority,
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

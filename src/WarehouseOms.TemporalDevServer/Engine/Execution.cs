@@ -47,6 +47,9 @@ internal sealed class Execution
 
     public Memo? Memo { get; set; }
 
+    /// <summary>The run's priority: the start's, changed by UpdateWorkflowExecutionOptions.</summary>
+    public Priority? Priority { get; set; }
+
     public SearchAttributes SearchAttributes { get; set; } = new();
 
     public RetryPolicy? RetryPolicy { get; set; }
@@ -104,10 +107,19 @@ internal sealed class Execution
     /// <summary>As Temporal keeps it: the behavior and version of the last workflow task a versioned worker completed.</summary>
     public Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? VersioningInfo { get; private set; }
 
+    /// <summary>
+    /// A pinned run was told its task queue now targets another version (WorkflowTaskStarted's
+    /// target_worker_deployment_version_changed): that version and the routing revision it was seen at.
+    /// </summary>
+    public Temporalio.Api.History.V1.DeclinedTargetVersionUpgrade? LastNotifiedTarget { get; set; }
+
+    /// <summary>A target the previous run of a pinned chain was told of and continued as new without taking: not told again.</summary>
+    public Temporalio.Api.History.V1.DeclinedTargetVersionUpgrade? DeclinedTargetUpgrade { get; set; }
+
     /// <summary>The deployment name the last completing worker reported (Temporal's execution info field).</summary>
     public string WorkerDeploymentName { get; set; } = string.Empty;
 
-    /// <summary>The version ("name.buildId") a PINNED run's tasks must go to; null when not pinned. Kept beside the info so dispatch reads one field.</summary>
+    /// <summary>The version ("name.buildId") an effectively PINNED run's tasks must go to; null when not pinned. Kept beside the info so dispatch reads one field.</summary>
     public string? PinnedVersion { get; private set; }
 
     /// <summary>The version ("name.buildId") the run last completed a task on, or null.</summary>
@@ -116,7 +128,9 @@ internal sealed class Execution
     public void SetVersioningInfo(Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? info)
     {
         VersioningInfo = info;
-        PinnedVersion = info is { Behavior: VersioningBehavior.Pinned, DeploymentVersion: { } v }
+        // Effective, as Temporal routes: a pinned override outranks the worker's behavior, AUTO_UPGRADE unpins.
+        PinnedVersion = Deployments.VersioningOverrides.EffectiveBehavior(info) == VersioningBehavior.Pinned &&
+            Deployments.VersioningOverrides.EffectiveVersion(info) is { } v
             ? Deployments.WorkerDeploymentVersionId.V31(v.DeploymentName, v.BuildId)
             : null;
     }

@@ -25,6 +25,7 @@ internal static class ExecutionSnapshots
         ExecutionTimeout = x.ExecutionTimeout,
         ExecutionDeadline = x.ExecutionDeadline,
         Memo = x.Memo,
+        Priority = x.Priority,
         SearchAttributes = x.SearchAttributes,
         RetryPolicy = x.RetryPolicy,
         Parent = x.Parent is { } p ? new ParentRecord(p.Namespace, p.WorkflowId, p.RunId, p.InitiatedEventId, (int)p.ClosePolicy) : null,
@@ -74,6 +75,8 @@ internal static class ExecutionSnapshots
         AutoResetPoints = x.AutoResetPoints,
         VersioningInfo = x.VersioningInfo,
         WorkerDeploymentName = x.WorkerDeploymentName.Length > 0 ? x.WorkerDeploymentName : null,
+        LastNotifiedTarget = x.LastNotifiedTarget,
+        DeclinedTargetUpgrade = x.DeclinedTargetUpgrade,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -100,6 +103,7 @@ internal static class ExecutionSnapshots
             ExecutionTimeout = r.ExecutionTimeout,
             ExecutionDeadline = r.ExecutionDeadline,
             Memo = r.Memo,
+            Priority = r.Priority,
             SearchAttributes = r.SearchAttributes ?? new SearchAttributes(),
             RetryPolicy = r.RetryPolicy,
             Parent = r.Parent is { } p ? new ParentLink(p.Namespace, p.WorkflowId, p.RunId, p.InitiatedEventId, (ParentClosePolicy)p.ClosePolicy) : null,
@@ -123,6 +127,8 @@ internal static class ExecutionSnapshots
             ResetLineage = r.ResetLineage ?? [],
             AutoResetPoints = r.AutoResetPoints,
             WorkerDeploymentName = r.WorkerDeploymentName ?? string.Empty,
+            LastNotifiedTarget = r.LastNotifiedTarget,
+            DeclinedTargetUpgrade = r.DeclinedTargetUpgrade,
         };
         x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)

@@ -215,6 +215,7 @@ internal sealed partial class WorkflowEngine
             HistoryLength = historyLength ?? execution.History.Count,
             TaskQueue = execution.TaskQueue,
             Memo = execution.Memo?.Clone() ?? new Memo(),
+            Priority = execution.Priority?.Clone(),
             SearchAttributes = execution.SearchAttributes.Clone(),
             FirstRunId = execution.FirstRunId,
             RootExecution = execution.Root ?? execution.Ref,

@@ -116,7 +116,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>
     /// Re-applies the events after the reset point, in their order, as Temporal's resetter does: signals;
     /// updates, an accepted one (with its request) becoming WorkflowExecutionUpdateAdmitted with origin REAPPLY
-    /// and an admitted one admitted again; and, from the base run, what happened since to a child the new run
+    /// and an admitted one admitted again; options updates (versioning override, priority); and, from the base run, what happened since to a child the new run
     /// has pending (started, failed to start, closed), so the new run hears of it without running it again.
     /// With every exclude type named, Temporal re-applies nothing at all, children's events included.
     /// </summary>
@@ -145,6 +145,11 @@ internal sealed partial class WorkflowEngine
                 // Without a request it follows an UpdateAdmitted event, which is what is re-applied.
                 case EventType.WorkflowExecutionUpdateAccepted when updates && e.WorkflowExecutionUpdateAcceptedEventAttributes.AcceptedRequest is { } accepted:
                     Readmit(reset, accepted, UpdateAdmittedEventOrigin.Reapply);
+                    break;
+                case EventType.WorkflowExecutionOptionsUpdated:
+                    var options = e.WorkflowExecutionOptionsUpdatedEventAttributes.Clone();
+                    Append(reset, OptionsUpdatedEvent(options));
+                    ApplyOptionsUpdated(reset, options);
                     break;
                 case var _ when ofBaseRun && ChildInitiatedId(e) is > 0 and var initiatedId && reset.Children.TryGetValue(initiatedId, out var child):
                     ReapplyChildEvent(reset, child, e);
@@ -227,6 +232,7 @@ internal sealed partial class WorkflowEngine
             ExecutionTimeout = baseRun.ExecutionTimeout,
             ExecutionDeadline = baseRun.ExecutionDeadline,
             Memo = started.Memo?.Clone(),
+            Priority = started.Priority?.Clone(),
             SearchAttributes = started.SearchAttributes?.Clone() ?? new SearchAttributes(),
             RetryPolicy = baseRun.RetryPolicy,
             Parent = baseRun.Parent,
@@ -312,7 +318,15 @@ internal sealed partial class WorkflowEngine
                     SearchAttributeRegistry.Merge(reset.Memo.Fields, e.WorkflowPropertiesModifiedEventAttributes.UpsertedMemo?.Fields ?? []);
                     break;
                 case EventType.WorkflowExecutionCancelRequested: reset.CancelRequested = true; break;
-                case EventType.WorkflowTaskCompleted: reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId; break;
+                case EventType.WorkflowExecutionStarted when e.WorkflowExecutionStartedEventAttributes is { } s &&
+                    (s.VersioningOverride ?? s.InheritedPinnedVersion ?? (object?)s.InheritedAutoUpgradeInfo) is not null:
+                    reset.SetVersioningInfo(StartVersioningInfo(s.VersioningOverride, s.InheritedPinnedVersion, s.InheritedAutoUpgradeInfo));
+                    break;
+                case EventType.WorkflowExecutionOptionsUpdated: ApplyOptionsUpdated(reset, e.WorkflowExecutionOptionsUpdatedEventAttributes); break;
+                case EventType.WorkflowTaskCompleted:
+                    reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId;
+                    RecordVersioningInfo(reset, e.WorkflowTaskCompletedEventAttributes);
+                    break;
                 case EventType.StartChildWorkflowExecutionInitiated: reset.Children[e.EventId] = PendingChild(e); break;
                 case EventType.ChildWorkflowExecutionStarted when reset.Children.TryGetValue(ChildInitiatedId(e), out var child):
                     child.RunId = e.ChildWorkflowExecutionStartedEventAttributes.WorkflowExecution?.RunId;

@@ -70,6 +70,15 @@ internal sealed record StartArgs
 
     /// <summary>A pinned version the run starts with (Temporal's inheritance by a child or continue-as-new of a pinned run).</summary>
     public Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? InheritedPinnedVersion { get; init; }
+
+    /// <summary>A continue-as-new run that starts AUTO_UPGRADE from its predecessor's version (Temporal's inherited auto-upgrade info).</summary>
+    public Temporalio.Api.Deployment.V1.InheritedAutoUpgradeInfo? InheritedAutoUpgradeInfo { get; init; }
+
+    /// <summary>The target version a pinned chain's previous run was told of and did not move to.</summary>
+    public DeclinedTargetVersionUpgrade? DeclinedTargetUpgrade { get; init; }
+
+    /// <summary>The versioning override the run starts with: the start request's, or a pinned one passed on by its previous run or parent.</summary>
+    public Temporalio.Api.Workflow.V1.VersioningOverride? VersioningOverride { get; init; }
 }
 
 internal sealed partial class WorkflowEngine
@@ -85,7 +94,12 @@ internal sealed partial class WorkflowEngine
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
-                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with
+                {
+                    UserMetadata = request.UserMetadata,
+                    VersioningOverride = request.VersioningOverride,
+                };
+            RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
             args = WithCron(args, request.CronSchedule);
             // As Temporal: eager start is refused when the first task must wait (start delay, cron).
             var eager = request.RequestEagerExecution && args.StartDelay is null;
@@ -128,7 +142,12 @@ internal sealed partial class WorkflowEngine
 
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
-                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with { UserMetadata = request.UserMetadata };
+                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with
+                {
+                    UserMetadata = request.UserMetadata,
+                    VersioningOverride = request.VersioningOverride,
+                };
+            RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
 
             var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), request.WorkflowIdReusePolicy, conflict, signal);
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
@@ -320,6 +339,7 @@ internal sealed partial class WorkflowEngine
             ExecutionDeadline = args.ExecutionDeadline ?? (executionTimeout is null ? null : now + executionTimeout.ToTimeSpan()),
             // Copies: upserts change the run, never the recorded started event.
             Memo = args.Memo?.Clone(),
+            Priority = args.Priority?.Clone(),
             SearchAttributes = args.SearchAttributes?.Clone() ?? new SearchAttributes(),
             RetryPolicy = args.RetryPolicy,
             Parent = args.Parent,
@@ -361,18 +381,18 @@ internal sealed partial class WorkflowEngine
             WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
             Priority = args.Priority,
             InheritedPinnedVersion = args.InheritedPinnedVersion,
+            VersioningOverride = args.VersioningOverride,
+            InheritedAutoUpgradeInfo = args.InheritedAutoUpgradeInfo,
+            DeclinedTargetVersionUpgrade = args.DeclinedTargetUpgrade,
         }));
-        if (args.InheritedPinnedVersion is { } pinned)
+        if (args.InheritedPinnedVersion is not null || args.VersioningOverride is not null || args.InheritedAutoUpgradeInfo is not null)
         {
-            // Pinned from its first task, as Temporal's history applies an inherited version at start.
-#pragma warning disable CS0612 // the v0.31 string Temporal still fills
-            execution.SetVersioningInfo(new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo
-            {
-                Behavior = VersioningBehavior.Pinned,
-                DeploymentVersion = pinned.Clone(),
-                Version = Deployments.WorkerDeploymentVersionId.V31(pinned.DeploymentName, pinned.BuildId),
-            });
-#pragma warning restore CS0612
+            execution.SetVersioningInfo(StartVersioningInfo(args.VersioningOverride, args.InheritedPinnedVersion, args.InheritedAutoUpgradeInfo));
+        }
+
+        if (args.ContinuedRunId is not null && args.InheritedPinnedVersion is not null)
+        {
+            execution.DeclinedTargetUpgrade = args.DeclinedTargetUpgrade;
         }
 
         // Static summary/details live on the started event (not its attributes), as on Temporal.
@@ -395,6 +415,39 @@ internal sealed partial class WorkflowEngine
 
         Log("Started {WorkflowId}/{RunId} ({Type})", execution.WorkflowId, runId, args.WorkflowType);
         return execution;
+    }
+
+    /// <summary>
+    /// As Temporal's history applies the started event: the override (in its v0.32 form) and an inherited
+    /// version, which pins the run from its first task.
+    /// </summary>
+    private static Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo StartVersioningInfo(
+        Temporalio.Api.Workflow.V1.VersioningOverride? versioningOverride, Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? inheritedPinnedVersion,
+        Temporalio.Api.Deployment.V1.InheritedAutoUpgradeInfo? inheritedAutoUpgrade = null)
+    {
+        var info = new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo
+        {
+            VersioningOverride = Deployments.VersioningOverrides.Normalised(versioningOverride),
+        };
+        if (inheritedAutoUpgrade is { SourceDeploymentVersion: { } source })
+        {
+            // AUTO_UPGRADE for its first task, from the predecessor's version; the worker's behavior after that.
+            info.Behavior = VersioningBehavior.AutoUpgrade;
+            info.DeploymentVersion = source.Clone();
+            info.RevisionNumber = inheritedAutoUpgrade.SourceDeploymentRevisionNumber;
+            info.ContinueAsNewInitialVersioningBehavior = inheritedAutoUpgrade.ContinueAsNewInitialVersioningBehavior;
+        }
+
+        if (inheritedPinnedVersion is { } pinned)
+        {
+            info.Behavior = VersioningBehavior.Pinned;
+            info.DeploymentVersion = pinned.Clone();
+#pragma warning disable CS0612 // the v0.31 string Temporal still fills
+            info.Version = Deployments.WorkerDeploymentVersionId.V31(pinned.DeploymentName, pinned.BuildId);
+#pragma warning restore CS0612
+        }
+
+        return info;
     }
 
     private void ArmRunTimeout(Execution execution)

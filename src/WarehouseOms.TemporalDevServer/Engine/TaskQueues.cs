@@ -101,7 +101,7 @@ internal sealed partial class WorkflowEngine
             return pinned;
         }
 
-        return RouteOf(queue, ns, taskQueue, activity)?.TargetFor(execution.WorkflowId);
+        return RouteOf(queue, ns, taskQueue, activity)?.TargetFor(execution.WorkflowId, useRamping: !activity && UsesRampingVersion(execution));
     }
 
     /// <summary>The queue's route, looked up again only after the deployments changed; none while no versioned worker has polled.</summary>

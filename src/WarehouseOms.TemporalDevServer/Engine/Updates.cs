@@ -162,7 +162,12 @@ internal sealed partial class WorkflowEngine
             {
                 var args = ArgsOf(start.Namespace, start.WorkflowId, start.WorkflowType!.Name, start.TaskQueue!.Name, start.RequestId, start.Input,
                     start.WorkflowExecutionTimeout, start.WorkflowRunTimeout, start.WorkflowTaskTimeout, start.Identity, start.RetryPolicy,
-                    start.Memo, start.SearchAttributes, start.Header, start.WorkflowStartDelay, start.Priority);
+                    start.Memo, start.SearchAttributes, start.Header, start.WorkflowStartDelay, start.Priority) with
+                    {
+                        UserMetadata = start.UserMetadata,
+                        VersioningOverride = start.VersioningOverride,
+                    };
+                RequireUsableOverride(start.VersioningOverride, start.Namespace, start.TaskQueue.Name);
                 (execution, started) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
                 state = Admit(execution, update.Request ?? throw Errors.InvalidArgument("Request is not set on request."));
             }

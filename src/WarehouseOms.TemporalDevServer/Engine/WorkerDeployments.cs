@@ -128,10 +128,42 @@ internal sealed partial class WorkflowEngine
     /// that version polls for workflow tasks.
     /// </summary>
     private Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? InheritedPinnedVersion(Execution run, string ns, string taskQueue) =>
-        run.PinnedVersion is { } pinned && Ns(ns) == Ns(run.Namespace) &&
-        (taskQueue == run.TaskQueue || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, Temporalio.Api.Enums.V1.TaskQueueType.Workflow))
-            ? run.VersioningInfo!.DeploymentVersion.Clone()
+        InheritsPin(run, ns, taskQueue) ? VersioningOverrides.EffectiveVersion(run.VersioningInfo)!.Clone() : null;
+
+    /// <summary>
+    /// The override a child, continue-as-new, retry or cron run of <paramref name="run"/> starts with, as Temporal
+    /// passes it on: the run's pinned override (a child also gets a pending one-time move), under the same
+    /// conditions as an inherited version; AUTO_UPGRADE is not passed on.
+    /// </summary>
+    private Temporalio.Api.Workflow.V1.VersioningOverride? InheritedOverride(Execution run, string ns, string taskQueue, bool child = false) =>
+        run.VersioningInfo?.VersioningOverride is { } o &&
+        (o.OverrideCase == Temporalio.Api.Workflow.V1.VersioningOverride.OverrideOneofCase.Pinned ||
+         (child && o.OverrideCase == Temporalio.Api.Workflow.V1.VersioningOverride.OverrideOneofCase.OneTime)) &&
+        InheritsPin(run, ns, taskQueue)
+            ? o.Clone()
             : null;
+
+    private bool InheritsPin(Execution run, string ns, string taskQueue) =>
+        run.PinnedVersion is { } pinned && Ns(ns) == Ns(run.Namespace) &&
+        (taskQueue == run.TaskQueue || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, Temporalio.Api.Enums.V1.TaskQueueType.Workflow));
+
+    /// <summary>
+    /// A start's override, checked as Temporal's start does: INVALID_ARGUMENT for its shape, FAILED_PRECONDITION
+    /// when the pinned version has never polled the task queue.
+    /// </summary>
+    private void RequireUsableOverride(Temporalio.Api.Workflow.V1.VersioningOverride? requested, string ns, string taskQueue)
+    {
+        if (VersioningOverrides.Problem(requested) is { } problem)
+        {
+            throw Errors.InvalidArgument(problem);
+        }
+
+        if (VersioningOverrides.TargetVersion(VersioningOverrides.Normalised(requested)) is { } version &&
+            !workerDeployments.VersionPolls(Ns(ns), WorkerDeploymentVersionId.V31(version.DeploymentName, version.BuildId), taskQueue, Temporalio.Api.Enums.V1.TaskQueueType.Workflow))
+        {
+            throw Errors.FailedPrecondition(VersioningOverrides.NotInTaskQueue(version, taskQueue));
+        }
+    }
 
     /// <summary>For the missing-task-queue check: tasks waiting in the queue that would go to <paramref name="version"/>.</summary>
     private bool HasBacklogFor(string ns, string taskQueue, bool activity, string version) =>

@@ -172,6 +172,7 @@ internal sealed partial class WorkflowEngine
             RequestId = Guid.NewGuid().ToString(),
             HistorySizeBytes = sizeBytes,
             WorkerVersion = stamp,
+            TargetWorkerDeploymentVersionChanged = TargetVersionChanged(execution),
             SuggestContinueAsNew = sizeBytes >= limits.HistorySizeSuggestContinueAsNew || count >= limits.HistoryCountSuggestContinueAsNew,
         });
         if (sizeBytes >= limits.HistorySizeSuggestContinueAsNew)
@@ -323,7 +324,8 @@ internal sealed partial class WorkflowEngine
             });
             RecordDeploymentVersion(completed.WorkflowTaskCompletedEventAttributes, request.DeploymentOptions);
             var versionBefore = (execution.PinnedVersion, execution.VersionString);
-            RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes);
+            RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes,
+                RevisionOnArrival(execution, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion));
             if (versionBefore != (execution.PinnedVersion, execution.VersionString))
             {
                 // As Temporal reschedules pending activities when a run's version or behavior changes: its
@@ -484,7 +486,8 @@ internal sealed partial class WorkflowEngine
     /// As Temporal's history does on each completion: a versioned worker's behavior and version become the
     /// run's (PINNED keeps its later tasks on that version); an unversioned completion clears them.
     /// </summary>
-    private static void RecordVersioningInfo(Execution execution, WorkflowTaskCompletedEventAttributes completed)
+    /// <param name="revision">The routing revision the run is on after this task; null keeps the recorded one.</param>
+    private static void RecordVersioningInfo(Execution execution, WorkflowTaskCompletedEventAttributes completed, long? revision = null)
     {
         execution.WorkerDeploymentName = completed.WorkerDeploymentName;
         if (completed.VersioningBehavior == VersioningBehavior.Unspecified)
@@ -505,6 +508,12 @@ internal sealed partial class WorkflowEngine
         info.Deployment = null;
 #pragma warning restore CS0612
         info.DeploymentVersion = version?.Clone();
+        info.RevisionNumber = revision ?? info.RevisionNumber;
+        if (Deployments.VersioningOverrides.OneTimeFulfilled(info.VersioningOverride, version))
+        {
+            info.VersioningOverride = null; // the move is done: the worker's own behavior applies from here
+        }
+
         execution.SetVersioningInfo(info);
     }
 

@@ -5,7 +5,7 @@ namespace WarehouseOms.TemporalDevServer.Grpc;
 
 /// <summary>
 /// Operator-facing RPCs: history paging backwards, deletion, task queue pollers, activity cancel by ID,
-/// and the worker deployment (versioning) RPCs.
+/// a run's options (versioning override, priority) and the worker deployment (versioning) RPCs.
 /// </summary>
 internal sealed partial class WorkflowServiceHandlers
 {
@@ -17,6 +17,9 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<DescribeTaskQueueRequest, DescribeTaskQueueResponse>("DescribeTaskQueue", (s, r, c) => Task.FromResult(s.DescribeTaskQueue(r)));
         b.Unary<RespondActivityTaskCanceledByIdRequest, RespondActivityTaskCanceledByIdResponse>("RespondActivityTaskCanceledById",
             (s, r, c) => Task.FromResult(s.CancelActivityById(r)));
+
+        b.Unary<UpdateWorkflowExecutionOptionsRequest, UpdateWorkflowExecutionOptionsResponse>("UpdateWorkflowExecutionOptions",
+            (s, r, c) => Task.FromResult(s.Engine.UpdateWorkflowExecutionOptions(r)));
 
         // Worker deployments (Worker Versioning): created by versioned workers' polls, see WorkerDeploymentRegistry.
         b.Unary<DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse>("DescribeWorkerDeployment",

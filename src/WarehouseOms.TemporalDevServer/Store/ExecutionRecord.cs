@@ -51,6 +51,8 @@ internal sealed record ExecutionRecord
 
     public Memo? Memo { get; init; }
 
+    public Priority? Priority { get; init; }
+
     public SearchAttributes? SearchAttributes { get; init; }
 
     public RetryPolicy? RetryPolicy { get; init; }
@@ -110,6 +112,10 @@ internal sealed record ExecutionRecord
     public Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? VersioningInfo { get; init; }
 
     public string? WorkerDeploymentName { get; init; }
+
+    public Temporalio.Api.History.V1.DeclinedTargetVersionUpgrade? LastNotifiedTarget { get; init; }
+
+    public Temporalio.Api.History.V1.DeclinedTargetVersionUpgrade? DeclinedTargetUpgrade { get; init; }
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 

@@ -206,7 +206,8 @@ public sealed partial class WorkerDeploymentTests
         {
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
-        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddAllActivities(new BuildProbe(buildId));
+        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddWorkflow<RampingChainWorkflow>()
+            .AddAllActivities(new BuildProbe(buildId));
 
     /// <summary>Runs the steps workflow to its end (signalling each step): the builds that completed its workflow tasks, and its activities'.</summary>
     private async Task<(List<string> WorkflowTasks, List<string> Activities)> RunStepsAsync(string workflowId, int steps)

@@ -75,7 +75,7 @@ public sealed class WorkerDeploymentRecoveryTests
     }
 
     [Fact(Timeout = 150_000)]
-    public async Task PinnedRun_ManagerAndMetadata_SurviveAKill_AndThePinnedRunFinishesOnItsVersion()
+    public async Task PinnedRun_ItsOptions_ManagerAndMetadata_SurviveAKill_AndThePinnedRunFinishesOnItsVersion()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(130));
         await using var durable = await DurableEngine.StartAsync(deadline.Token);
@@ -104,6 +104,17 @@ public sealed class WorkerDeploymentRecoveryTests
 
         await service.SetWorkerDeploymentCurrentVersionAsync(
             new() { Namespace = ns, DeploymentName = name, BuildId = "b2", AllowNoPollers = true, Identity = "operator" });
+        var pin = new Temporalio.Api.Workflow.V1.VersioningOverride
+        {
+            Pinned = new() { Behavior = Temporalio.Api.Workflow.V1.VersioningOverride.Types.PinnedOverrideBehavior.Pinned, Version = new() { DeploymentName = name, BuildId = "b1" } },
+        };
+        await service.UpdateWorkflowExecutionOptionsAsync(new()
+        {
+            Namespace = ns,
+            WorkflowExecution = new() { WorkflowId = workflowId },
+            WorkflowExecutionOptions = new() { VersioningOverride = pin, Priority = new() { PriorityKey = 3 } },
+            UpdateMask = new() { Paths = { "versioning_override", "priority" } },
+        });
         await service.SetWorkerDeploymentManagerAsync(new() { Namespace = ns, DeploymentName = name, Self = true, Identity = "operator" });
         await service.UpdateWorkerDeploymentVersionMetadataAsync(new()
         {
@@ -120,6 +131,8 @@ public sealed class WorkerDeploymentRecoveryTests
             () => service.DescribeWorkflowExecutionAsync(new() { Namespace = ns, Execution = new() { WorkflowId = workflowId } }), deadline.Token);
         Assert.Equal(VersioningBehavior.Pinned, run.WorkflowExecutionInfo.VersioningInfo.Behavior);
         Assert.Equal("b1", run.WorkflowExecutionInfo.VersioningInfo.DeploymentVersion.BuildId);
+        Assert.Equal(pin, run.WorkflowExecutionInfo.VersioningInfo.VersioningOverride);
+        Assert.Equal(3, run.WorkflowExecutionInfo.Priority.PriorityKey);
         Assert.Equal("operator", (await service.DescribeWorkerDeploymentAsync(new() { Namespace = ns, DeploymentName = name })).WorkerDeploymentInfo.ManagerIdentity);
         var metadata = (await DescribeVersionAsync(service, ns, name, "b2")).WorkerDeploymentVersionInfo.Metadata;
         Assert.Equal("team-a", Assert.Single(metadata.Entries).Value.Data.ToStringUtf8());

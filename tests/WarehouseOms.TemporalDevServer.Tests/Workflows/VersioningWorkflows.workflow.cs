@@ -91,3 +91,31 @@ public sealed class VersionedParentWorkflow
         return await Workflow.ExecuteChildWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(true), new() { Id = $"{Workflow.Info.WorkflowId}-child" });
     }
 }
+
+/// <summary>Waits for a signal, then continues as new asking to start on the ramping version; the new run names the build that ran its activity.</summary>
+[Workflow]
+public sealed class RampingChainWorkflow
+{
+    private bool proceed;
+
+    [WorkflowSignal]
+    public Task ProceedAsync()
+    {
+        proceed = true;
+        return Task.CompletedTask;
+    }
+
+    [WorkflowRun]
+    public async Task<string> RunAsync(bool continued)
+    {
+        if (!continued)
+        {
+            await Workflow.WaitConditionAsync(() => proceed);
+            throw Workflow.CreateContinueAsNewException(
+                (RampingChainWorkflow wf) => wf.RunAsync(true),
+                new() { InitialVersioningBehavior = InitialVersioningBehavior.UseRampingVersion });
+        }
+
+        return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
+    }
+}

@@ -6,10 +6,17 @@ namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
 /// keeps its side of the ramp). Versions are v0.31 strings; <see cref="WorkerDeploymentVersionId.Unversioned"/>
 /// is the unversioned workers. <paramref name="Ramping"/> null: no ramp.
 /// </summary>
-internal sealed record QueueRoute(string Current, string? Ramping, float RampPercentage)
+/// <paramref name="RevisionNumber"/>: the deployment's routing revision (Temporal's, bumped by each routing change).
+internal sealed record QueueRoute(string Current, string? Ramping, float RampPercentage, long RevisionNumber = 0)
 {
-    public string TargetFor(string workflowId)
+    /// <param name="useRamping">A continue-as-new run told to start on the ramping version (its first task only): the ramping version whatever the percentage.</param>
+    public string TargetFor(string workflowId, bool useRamping = false)
     {
+        if (useRamping && Ramping is not null)
+        {
+            return Ramping;
+        }
+
         if (Ramping is null || RampPercentage <= 0)
         {
             return Current;

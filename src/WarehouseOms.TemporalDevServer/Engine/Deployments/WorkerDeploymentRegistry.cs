@@ -100,7 +100,8 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
                     current?.TaskQueues.ContainsKey((queue, type)) == true ? deployment.CurrentVersion : WorkerDeploymentVersionId.Unversioned,
                     // A ramping version that does not poll this queue ramps nothing here (the ramp reaches its own queues only).
                     deployment.RampingVersion.Length == 0 || (ramping is not null && !ramping.TaskQueues.ContainsKey((queue, type))) ? null : deployment.RampingVersion,
-                    deployment.RampingVersion.Length == 0 ? 0 : deployment.RampingPercentage);
+                    deployment.RampingVersion.Length == 0 ? 0 : deployment.RampingPercentage,
+                    deployment.RevisionNumber);
             }
         }
     }

@@ -32,7 +32,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var requested = request.WorkflowExecutionOptions ?? throw Errors.InvalidArgument("WorkflowExecutionOptions is required");
-        var paths = MaskPaths(request.UpdateMask.Paths);
+        var paths = MaskPaths(request.UpdateMask.Paths, "error parsing UpdateMask");
         if (PriorityProblem(requested.Priority) is { } badPriority)
         {
             throw Errors.InvalidArgument(badPriority);
@@ -115,6 +115,42 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// A reset's post-reset operations, checked before the reset changes anything (Temporal checks them first and
+    /// applies them in the reset's transaction): only UpdateWorkflowOptions is supported, as in Temporal.
+    /// </summary>
+    private void RequirePostResetOperations(ResetWorkflowExecutionRequest request, Execution baseRun)
+    {
+        foreach (var operation in request.PostResetOperations)
+        {
+            if (operation.VariantCase != PostResetOperation.VariantOneofCase.UpdateWorkflowOptions)
+            {
+                throw Errors.InvalidArgument($"unsupported post reset operation: *workflow.PostResetOperation_{operation.VariantCase}_");
+            }
+
+            var update = operation.UpdateWorkflowOptions;
+            RequireUsableOverride(update.WorkflowExecutionOptions?.VersioningOverride, baseRun.Namespace, baseRun.TaskQueue);
+            Merge(new WorkflowExecutionOptions(), update.WorkflowExecutionOptions ?? new(), PostResetPaths(update));
+        }
+    }
+
+    /// <summary>Temporal's performPostResetOperations: each options update merged into the new run and recorded (no identity).</summary>
+    private void ApplyPostResetOperations(Execution reset, ResetWorkflowExecutionRequest request)
+    {
+        foreach (var update in request.PostResetOperations.Select(o => o.UpdateWorkflowOptions))
+        {
+            var current = OptionsOf(reset);
+            var merged = Merge(current.Clone(), update.WorkflowExecutionOptions ?? new(), PostResetPaths(update));
+            if (!merged.Equals(current))
+            {
+                ApplyOptions(reset, merged, identity: string.Empty);
+            }
+        }
+    }
+
+    private static HashSet<string> PostResetPaths(PostResetOperation.Types.UpdateWorkflowOptions update) =>
+        MaskPaths(update.UpdateMask?.Paths ?? [], "error applying update_options");
+
     private HistoryEvent OptionsUpdatedEvent(WorkflowExecutionOptionsUpdatedEventAttributes attributes) =>
         NewEvent(EventType.WorkflowExecutionOptionsUpdated, e =>
         {
@@ -195,14 +231,14 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>The mask's paths, each checked as Go's fieldmaskpb.New checks them against WorkflowExecutionOptions.</summary>
-    private static HashSet<string> MaskPaths(IEnumerable<string> paths)
+    private static HashSet<string> MaskPaths(IEnumerable<string> paths, string problemPrefix)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             if (!IsFieldPath(WorkflowExecutionOptions.Descriptor, path))
             {
-                throw Errors.InvalidArgument($"error parsing UpdateMask: proto: invalid path \"{path}\" for message \"{OptionsMessage}\"");
+                throw Errors.InvalidArgument($"{problemPrefix}: proto: invalid path \"{path}\" for message \"{OptionsMessage}\"");
             }
 
             set.Add(path);

@@ -11,8 +11,8 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// ResetWorkflowExecution as Temporal's workflow resetter does it: the new run's history is the base
 /// run's history up to the workflow task that the reset event finishes, that task failed with cause
 /// RESET_WORKFLOW (naming the base and the new run), then the events after the reset point that Temporal
-/// re-applies (signals, updates, what happened to the children still pending; see <see cref="Reapply"/>)
-/// and a new workflow task. The current run, if still running, is terminated with the reason. What was
+/// re-applies (signals, updates, what happened to the children still pending; see <see cref="Reapply"/>),
+/// the post-reset options updates, and a new workflow task. The current run, if still running, is terminated with the reason. What was
 /// pending at the reset point is pending again: activities are scheduled afresh (attempt 1), timers keep
 /// their original fire time, children keep running and report to the new run.
 /// </summary>
@@ -44,6 +44,8 @@ internal sealed partial class WorkflowEngine
                 throw Errors.InvalidArgument($"Can only reset workflow to event ID in range [WorkflowTaskScheduled +1, WorkflowTaskStarted + 1]: {finishId}");
             }
 
+            RequirePostResetOperations(request, baseRun);
+
             var current = Current(baseRun.Namespace, baseRun.WorkflowId) ?? throw Errors.NotFound($"workflow execution not found: {baseRun.WorkflowId}");
             if (!string.IsNullOrEmpty(request.RequestId) && current.ResetRequestId == request.RequestId)
             {
@@ -64,6 +66,7 @@ internal sealed partial class WorkflowEngine
 
             var reset = CreateResetRun(baseRun, resetRunId, prefix, request);
             Reapply(reset, later, ReapplyExclusions(request));
+            ApplyPostResetOperations(reset, request);
             ScheduleWorkflowTask(reset);
             Clock.Poke();
             Log("Reset {WorkflowId}/{RunId} to event {EventId}: new run {NewRunId}", baseRun.WorkflowId, baseRun.RunId, finishId, reset.RunId);

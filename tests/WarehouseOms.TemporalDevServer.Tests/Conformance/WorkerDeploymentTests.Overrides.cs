@@ -188,6 +188,51 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_resets_post_reset_options_update_applies_to_the_new_run_and_other_operations_are_refused_before_anything_changes()
+    {
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), async () =>
+        {
+            await RegisteredAsync("b1");
+            await SetCurrentAsync("b1");
+            var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("post-reset"));
+            await FirstStepDoneAsync(handle);
+            var firstTask = (await handle.FetchHistoryAsync(HistoryRpc)).Events.First(e => e.EventType == EventType.WorkflowTaskCompleted).EventId;
+            ResetWorkflowExecutionRequest Reset(params PostResetOperation[] operations) => new()
+            {
+                Namespace = Namespace, WorkflowExecution = new() { WorkflowId = handle.Id }, WorkflowTaskFinishEventId = firstTask,
+                RequestId = Guid.NewGuid().ToString(), Reason = "post-reset test", PostResetOperations = { operations },
+            };
+
+            var signal = await Assert.ThrowsAsync<RpcException>(() => Service.ResetWorkflowExecutionAsync(
+                Reset(new PostResetOperation { SignalWorkflow = new() { SignalName = "poke" } }), Rpc));
+            Assert.Equal(
+                (RpcException.StatusCode.InvalidArgument, "unsupported post reset operation: *workflow.PostResetOperation_SignalWorkflow_"),
+                (signal.Code, signal.Message));
+            Assert.Equal(WorkflowExecutionStatus.Running, (await DescribeRunAsync(handle)).WorkflowExecutionInfo.Status); // nothing was changed
+
+            var pin = new VersioningOverride { Pinned = new() { Behavior = VersioningOverride.Types.PinnedOverrideBehavior.Pinned, Version = Version("b1") } };
+            var reset = await Service.ResetWorkflowExecutionAsync(Reset(new PostResetOperation
+            {
+                UpdateWorkflowOptions = new()
+                {
+                    WorkflowExecutionOptions = new() { VersioningOverride = pin },
+                    UpdateMask = new FieldMask { Paths = { "versioning_override" } },
+                },
+            }), Rpc);
+
+            var resetRun = Client.GetWorkflowHandle<VersionedStepsWorkflow>(handle.Id, runId: reset.RunId);
+            Assert.Equal(pin, (await DescribeRunAsync(resetRun)).WorkflowExecutionInfo.VersioningInfo.VersioningOverride);
+            var events = (await resetRun.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            var failed = events.FindIndex(e => e.EventType == EventType.WorkflowTaskFailed);
+            var updated = events.FindIndex(e => e.EventType == EventType.WorkflowExecutionOptionsUpdated);
+            Assert.True(updated > failed, "the options update follows the reset point");
+            Assert.Equal(pin, events[updated].WorkflowExecutionOptionsUpdatedEventAttributes.VersioningOverride);
+            await resetRun.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            Assert.Equal(["b1", "b1"], await resetRun.GetResultAsync<List<string>>(rpcOptions: Rpc));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Overrides_and_options_updates_are_refused_with_temporals_codes_and_messages()
     {
         await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), async () =>

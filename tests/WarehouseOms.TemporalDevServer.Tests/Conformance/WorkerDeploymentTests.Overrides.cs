@@ -4,6 +4,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Workflow.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Workflows;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
 using ApiVersion = Temporalio.Api.Deployment.V1.WorkerDeploymentVersion;
@@ -143,7 +144,7 @@ public sealed partial class WorkerDeploymentTests
             await RegisteredAsync("b2");
             await SetCurrentAsync("b2");
             var chain = await Client.StartWorkflowAsync(
-                (VersionedChainWorkflow wf) => wf.RunAsync(false),
+                (VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.Unspecified),
                 new WorkflowOptions(NewWorkflowId("override-chain"), TaskQueue) { VersioningOverride = new SdkOverride.Pinned(new DeploymentVersion(deployment, "b1")) });
             await chain.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
 

@@ -3,6 +3,7 @@
 
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
+using Temporalio.Workflows;
 using Temporalio.Worker;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
 using DeploymentVersion = Temporalio.Common.WorkerDeploymentVersion;
@@ -110,7 +111,7 @@ public sealed partial class WorkerDeploymentTests
             await RegisteredAsync("b2");
             await Service.SetWorkerDeploymentCurrentVersionAsync(
                 new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
-            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false), Options("chain"));
+            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.Unspecified), Options("chain"));
             await Eventually.UntilAsync(() => DescribeRunAsync(chain), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first run pinned to b1", cancellationToken: Deadline);
             await Service.SetWorkerDeploymentCurrentVersionAsync(
                 new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b2", Identity = Operator }, Rpc);
@@ -206,8 +207,7 @@ public sealed partial class WorkerDeploymentTests
         {
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
-        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddWorkflow<RampingChainWorkflow>()
-            .AddAllActivities(new BuildProbe(buildId));
+        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddAllActivities(new BuildProbe(buildId));
 
     /// <summary>Runs the steps workflow to its end (signalling each step): the builds that completed its workflow tasks, and its activities'.</summary>
     private async Task<(List<string> WorkflowTasks, List<string> Activities)> RunStepsAsync(string workflowId, int steps)

@@ -1,6 +1,7 @@
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Client;
+using Temporalio.Workflows;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
 using SdkBehavior = Temporalio.Common.VersioningBehavior;
 
@@ -54,7 +55,7 @@ public sealed partial class WorkerDeploymentTests
             await RegisteredAsync("b1");
             await RegisteredAsync("b2");
             await SetCurrentAsync("b1");
-            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false), Options("declined"));
+            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.Unspecified), Options("declined"));
             await Eventually.UntilAsync(() => DescribeRunAsync(chain), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first run pinned to b1", cancellationToken: Deadline);
             await SetCurrentAsync("b2");
             var revision = (await DescribeAsync()).WorkerDeploymentInfo.RoutingConfig.RevisionNumber;
@@ -82,13 +83,13 @@ public sealed partial class WorkerDeploymentTests
             await RegisteredAsync("b1");
             await RegisteredAsync("b2");
             await SetCurrentAsync("b1");
-            var chain = await Client.StartWorkflowAsync((RampingChainWorkflow wf) => wf.RunAsync(false), Options("use-ramping"));
+            var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.UseRampingVersion), Options("use-ramping"));
             await Eventually.UntilAsync(() => DescribeRunAsync(chain), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first run on b1", cancellationToken: Deadline);
             await Service.SetWorkerDeploymentRampingVersionAsync(
                 new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b2", Percentage = 0, Identity = Operator }, Rpc);
 
             await chain.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
-            var latest = Client.GetWorkflowHandle<RampingChainWorkflow>(chain.Id);
+            var latest = Client.GetWorkflowHandle<VersionedChainWorkflow>(chain.Id);
             Assert.Equal("b2", await latest.GetResultAsync<string>(rpcOptions: Rpc));
             var inherited = (await latest.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes.InheritedAutoUpgradeInfo;
             Assert.Equal(Version("b1"), inherited.SourceDeploymentVersion);

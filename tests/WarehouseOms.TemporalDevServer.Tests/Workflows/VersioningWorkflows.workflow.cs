@@ -45,7 +45,10 @@ public sealed class BuildProbe(string buildId)
     public Task<string> BuildIdAsync() => Task.FromResult(buildId);
 }
 
-/// <summary>Waits for a signal, continues as new, and the new run names the build that ran its activity.</summary>
+/// <summary>
+/// Waits for a signal, continues as new (with <c>onContinue</c> as its initial versioning behavior), and the new
+/// run names the build that ran its activity.
+/// </summary>
 [Workflow]
 public sealed class VersionedChainWorkflow
 {
@@ -59,12 +62,14 @@ public sealed class VersionedChainWorkflow
     }
 
     [WorkflowRun]
-    public async Task<string> RunAsync(bool continued)
+    public async Task<string> RunAsync(bool continued, InitialVersioningBehavior onContinue)
     {
         if (!continued)
         {
             await Workflow.WaitConditionAsync(() => proceed);
-            throw Workflow.CreateContinueAsNewException((VersionedChainWorkflow wf) => wf.RunAsync(true));
+            throw Workflow.CreateContinueAsNewException(
+                (VersionedChainWorkflow wf) => wf.RunAsync(true, InitialVersioningBehavior.Unspecified),
+                new() { InitialVersioningBehavior = onContinue });
         }
 
         return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
@@ -88,34 +93,7 @@ public sealed class VersionedParentWorkflow
     public async Task<string> RunAsync()
     {
         await Workflow.WaitConditionAsync(() => proceed);
-        return await Workflow.ExecuteChildWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(true), new() { Id = $"{Workflow.Info.WorkflowId}-child" });
+        return await Workflow.ExecuteChildWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(true, InitialVersioningBehavior.Unspecified), new() { Id = $"{Workflow.Info.WorkflowId}-child" });
     }
 }
 
-/// <summary>Waits for a signal, then continues as new asking to start on the ramping version; the new run names the build that ran its activity.</summary>
-[Workflow]
-public sealed class RampingChainWorkflow
-{
-    private bool proceed;
-
-    [WorkflowSignal]
-    public Task ProceedAsync()
-    {
-        proceed = true;
-        return Task.CompletedTask;
-    }
-
-    [WorkflowRun]
-    public async Task<string> RunAsync(bool continued)
-    {
-        if (!continued)
-        {
-            await Workflow.WaitConditionAsync(() => proceed);
-            throw Workflow.CreateContinueAsNewException(
-                (RampingChainWorkflow wf) => wf.RunAsync(true),
-                new() { InitialVersioningBehavior = InitialVersioningBehavior.UseRampingVersion });
-        }
-
-        return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
-    }
-}

@@ -401,6 +401,18 @@ internal sealed partial class WorkflowEngine
         }), WorkflowExecutionStatus.ContinuedAsNew);
     }
 
+    /// <summary>A run's search attributes without those the server maintains (the new run gets its own).</summary>
+    private static SearchAttributes UserSearchAttributes(SearchAttributes attributes)
+    {
+        var kept = attributes.Clone();
+        foreach (var name in kept.IndexedFields.Keys.Where(Deployments.VersioningSearchAttributes.IsServerMaintained).ToList())
+        {
+            kept.IndexedFields.Remove(name);
+        }
+
+        return kept;
+    }
+
     /// <summary>Creates the next run of a chain (continue-as-new or retry); it already exists when the old run closes.</summary>
     private Execution StartNextRun(Execution previous, string type, string taskQueue, Payloads? input, ContinueAsNewInitiator initiator,
         TimeSpan? backoff, int attempt, Temporalio.Api.Failure.V1.Failure? failure, Payloads? lastResult, Header? header, Memo? memo,
@@ -424,7 +436,7 @@ internal sealed partial class WorkflowEngine
             Identity = identity,
             RetryPolicy = retryPolicy,
             Memo = memo ?? previous.Memo,
-            SearchAttributes = searchAttributes ?? previous.SearchAttributes,
+            SearchAttributes = searchAttributes ?? UserSearchAttributes(previous.SearchAttributes),
             Header = header,
             StartDelay = backoff is { } b && b > TimeSpan.Zero ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(b) : null,
             Parent = previous.Parent,

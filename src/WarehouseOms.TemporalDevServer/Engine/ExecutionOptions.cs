@@ -79,7 +79,7 @@ internal sealed partial class WorkflowEngine
         if (behavior != VersioningBehavior.Pinned)
         {
             throw Errors.FailedPrecondition(
-                $"must specify a specific pinned override version because workflow with id {execution.WorkflowId} has behavior {GoEnum(behavior)} and is not yet pinned to any version");
+                $"must specify a specific pinned override version because workflow with id {execution.WorkflowId} has behavior {VersioningOverrides.GoName(behavior)} and is not yet pinned to any version");
         }
 
         var filled = requested.Clone();
@@ -177,6 +177,9 @@ internal sealed partial class WorkflowEngine
         {
             execution.Priority = attributes.Priority.Clone();
         }
+
+        // An override by itself adds no build (Temporal passes no stamp here).
+        VersioningSearchAttributes.Update(execution, stamp: null);
     }
 
     /// <summary>
@@ -272,12 +275,4 @@ internal sealed partial class WorkflowEngine
         : priority.FairnessKey.Length > 64 ? "fairness key length exceeds limit"
         : priority.FairnessWeight < 0 ? "must be greater than zero"
         : null;
-
-    // Temporal's Go enums print as their proto names in this message ("VERSIONING_BEHAVIOR_AUTO_UPGRADE").
-    private static string GoEnum(VersioningBehavior behavior) => behavior switch
-    {
-        VersioningBehavior.Pinned => "VERSIONING_BEHAVIOR_PINNED",
-        VersioningBehavior.AutoUpgrade => "VERSIONING_BEHAVIOR_AUTO_UPGRADE",
-        _ => "VERSIONING_BEHAVIOR_UNSPECIFIED",
-    };
 }

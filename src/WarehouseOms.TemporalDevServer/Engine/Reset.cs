@@ -329,6 +329,9 @@ internal sealed partial class WorkflowEngine
                 case EventType.WorkflowTaskCompleted:
                     reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId;
                     RecordVersioningInfo(reset, e.WorkflowTaskCompletedEventAttributes);
+#pragma warning disable CS0612 // the build a worker without deployment versioning reported
+                    Deployments.VersioningSearchAttributes.Update(reset, e.WorkflowTaskCompletedEventAttributes.WorkerVersion);
+#pragma warning restore CS0612
                     break;
                 case EventType.StartChildWorkflowExecutionInitiated: reset.Children[e.EventId] = PendingChild(e); break;
                 case EventType.ChildWorkflowExecutionStarted when reset.Children.TryGetValue(ChildInitiatedId(e), out var child):

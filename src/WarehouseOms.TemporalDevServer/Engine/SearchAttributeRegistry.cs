@@ -45,6 +45,15 @@ internal sealed class SearchAttributeRegistry
         ["TemporalScheduledStartTime"] = IndexedValueType.Datetime,
         ["TemporalScheduledById"] = IndexedValueType.Keyword,
         ["TemporalSchedulePaused"] = IndexedValueType.Bool,
+        ["TemporalWorkerDeployment"] = IndexedValueType.Keyword,
+        ["TemporalWorkerDeploymentVersion"] = IndexedValueType.Keyword,
+        ["TemporalWorkflowVersioningBehavior"] = IndexedValueType.Keyword,
+    };
+
+    /// <summary>Predefined attributes only the server writes (Temporal's predefined, not white-listed): queryable, never upserted.</summary>
+    public static readonly IReadOnlySet<string> ServerWritten = new HashSet<string>
+    {
+        "TemporalWorkerDeployment", "TemporalWorkerDeploymentVersion", "TemporalWorkflowVersioningBehavior",
     };
 
     /// <summary>What the Temporal CLI dev server registers in every namespace.</summary>
@@ -143,7 +152,7 @@ internal sealed class SearchAttributeRegistry
     {
         foreach (var (name, payload) in attributes?.IndexedFields ?? [])
         {
-            if (System.ContainsKey(name))
+            if (System.ContainsKey(name) || ServerWritten.Contains(name))
             {
                 return $"{name} attribute can't be set in SearchAttributes";
             }

@@ -326,6 +326,9 @@ internal sealed partial class WorkflowEngine
             var versionBefore = (execution.PinnedVersion, execution.VersionString);
             RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes,
                 RevisionOnArrival(execution, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion));
+#pragma warning disable CS0612 // the build a worker without deployment versioning reports, as Temporal reads it
+            Deployments.VersioningSearchAttributes.Update(execution, request.WorkerVersionStamp);
+#pragma warning restore CS0612
             if (versionBefore != (execution.PinnedVersion, execution.VersionString))
             {
                 // As Temporal reschedules pending activities when a run's version or behavior changes: its

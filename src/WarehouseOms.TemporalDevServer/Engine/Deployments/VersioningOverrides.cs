@@ -125,6 +125,14 @@ internal static class VersioningOverrides
         TargetVersion(info?.VersioningOverride) ??
         (EffectiveBehavior(info) != VersioningBehavior.Unspecified ? info?.DeploymentVersion : null);
 
+    /// <summary>A behavior as Temporal's Go code prints it (its proto name), in messages and search attributes.</summary>
+    public static string GoName(VersioningBehavior behavior) => behavior switch
+    {
+        VersioningBehavior.Pinned => "VERSIONING_BEHAVIOR_PINNED",
+        VersioningBehavior.AutoUpgrade => "VERSIONING_BEHAVIOR_AUTO_UPGRADE",
+        _ => "VERSIONING_BEHAVIOR_UNSPECIFIED",
+    };
+
     /// <summary>Temporal's message when a pinned override names a version that does not poll the run's task queue.</summary>
     public static string NotInTaskQueue(WorkerDeploymentVersion version, string taskQueue) =>
         $"Pinned version '{WorkerDeploymentVersionId.V32(version.DeploymentName, version.BuildId)}' is not present in task queue '{taskQueue}' of type 'Workflow'";

@@ -349,41 +349,46 @@ internal sealed partial class WorkflowEngine
         Register(execution);
 
         var backoff = NonZero(args.StartDelay);
-        Append(execution, NewEvent(EventType.WorkflowExecutionStarted, e => e.WorkflowExecutionStartedEventAttributes = new WorkflowExecutionStartedEventAttributes
+        Append(execution, NewEvent(EventType.WorkflowExecutionStarted, e =>
         {
-            WorkflowId = args.WorkflowId,
-            WorkflowType = new WorkflowType { Name = args.WorkflowType },
-            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = args.TaskQueue, Kind = TaskQueueKind.Normal },
-            Input = args.Input,
-            WorkflowExecutionTimeout = executionTimeout,
-            WorkflowRunTimeout = runTimeout,
-            WorkflowTaskTimeout = taskTimeout,
-            Identity = args.Identity,
-            Attempt = args.Attempt,
-            OriginalExecutionRunId = runId,
-            FirstExecutionRunId = execution.FirstRunId,
-            ContinuedExecutionRunId = args.ContinuedRunId ?? string.Empty,
-            Initiator = args.Initiator,
-            ContinuedFailure = args.ContinuedFailure,
-            LastCompletionResult = args.LastCompletionResult,
-            RetryPolicy = args.RetryPolicy,
-            CronSchedule = args.CronSchedule,
-            EagerExecutionAccepted = args.EagerExecutionAccepted,
-            Memo = args.Memo,
-            SearchAttributes = args.SearchAttributes,
-            Header = args.Header,
-            FirstWorkflowTaskBackoff = backoff,
-            ParentWorkflowNamespace = args.Parent?.Namespace ?? string.Empty,
-            ParentWorkflowExecution = args.Parent is null ? null : new WorkflowExecution { WorkflowId = args.Parent.WorkflowId, RunId = args.Parent.RunId },
-            ParentInitiatedEventId = args.Parent?.InitiatedEventId ?? 0,
-            // Only a child has a root: Workflow.Info.Root is null for a top-level workflow, as on Temporal.
-            RootWorkflowExecution = args.Root,
-            WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
-            Priority = args.Priority,
-            InheritedPinnedVersion = args.InheritedPinnedVersion,
-            VersioningOverride = args.VersioningOverride,
-            InheritedAutoUpgradeInfo = args.InheritedAutoUpgradeInfo,
-            DeclinedTargetVersionUpgrade = args.DeclinedTargetUpgrade,
+            // Static summary/details live on the started event (not its attributes), as on Temporal; counted in its size.
+            e.UserMetadata = args.UserMetadata;
+            e.WorkflowExecutionStartedEventAttributes = new WorkflowExecutionStartedEventAttributes
+            {
+                WorkflowId = args.WorkflowId,
+                WorkflowType = new WorkflowType { Name = args.WorkflowType },
+                TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = args.TaskQueue, Kind = TaskQueueKind.Normal },
+                Input = args.Input,
+                WorkflowExecutionTimeout = executionTimeout,
+                WorkflowRunTimeout = runTimeout,
+                WorkflowTaskTimeout = taskTimeout,
+                Identity = args.Identity,
+                Attempt = args.Attempt,
+                OriginalExecutionRunId = runId,
+                FirstExecutionRunId = execution.FirstRunId,
+                ContinuedExecutionRunId = args.ContinuedRunId ?? string.Empty,
+                Initiator = args.Initiator,
+                ContinuedFailure = args.ContinuedFailure,
+                LastCompletionResult = args.LastCompletionResult,
+                RetryPolicy = args.RetryPolicy,
+                CronSchedule = args.CronSchedule,
+                EagerExecutionAccepted = args.EagerExecutionAccepted,
+                Memo = args.Memo,
+                SearchAttributes = args.SearchAttributes,
+                Header = args.Header,
+                FirstWorkflowTaskBackoff = backoff,
+                ParentWorkflowNamespace = args.Parent?.Namespace ?? string.Empty,
+                ParentWorkflowExecution = args.Parent is null ? null : new WorkflowExecution { WorkflowId = args.Parent.WorkflowId, RunId = args.Parent.RunId },
+                ParentInitiatedEventId = args.Parent?.InitiatedEventId ?? 0,
+                // Only a child has a root: Workflow.Info.Root is null for a top-level workflow, as on Temporal.
+                RootWorkflowExecution = args.Root,
+                WorkflowExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
+                Priority = args.Priority,
+                InheritedPinnedVersion = args.InheritedPinnedVersion,
+                VersioningOverride = args.VersioningOverride,
+                InheritedAutoUpgradeInfo = args.InheritedAutoUpgradeInfo,
+                DeclinedTargetVersionUpgrade = args.DeclinedTargetUpgrade,
+            };
         }));
         if (args.InheritedPinnedVersion is not null || args.VersioningOverride is not null || args.InheritedAutoUpgradeInfo is not null)
         {
@@ -395,8 +400,6 @@ internal sealed partial class WorkflowEngine
             execution.DeclinedTargetUpgrade = args.DeclinedTargetUpgrade;
         }
 
-        // Static summary/details live on the started event (not its attributes), as on Temporal.
-        execution.History[0].UserMetadata = args.UserMetadata;
         if (signal is not null)
         {
             Append(execution, signal);

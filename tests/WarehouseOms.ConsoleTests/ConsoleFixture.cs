@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -66,6 +67,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ["Console:OperatorKey"] = OperatorKey,
         })));
         await app.StartAsync();
+
+        // MassTransit binds its queues in the background after the host has started: on a fresh broker a test
+        // publishing before that would find its message in the unroutable queue. Tests start once it is ready.
+        var bus = await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
+        if (bus != BusHealthStatus.Healthy)
+        {
+            throw new InvalidOperationException($"the service's bus is {bus} a minute after start");
+        }
+
         BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Api = new HttpClient { BaseAddress = BaseAddress };
         Api.DefaultRequestHeaders.Add("X-Api-Key", OperatorKey);

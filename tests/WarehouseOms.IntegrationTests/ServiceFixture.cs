@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -87,6 +88,15 @@ public sealed class ServiceFixture : IAsyncLifetime
             ["Telemetry:SampleInterval"] = "00:00:01",
         })));
         await app.StartAsync();
+
+        // MassTransit binds its queues in the background after the host has started: on a fresh broker a test
+        // publishing before that would find its message in the unroutable queue. Tests start once it is ready.
+        var bus = await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
+        if (bus != BusHealthStatus.Healthy)
+        {
+            throw new InvalidOperationException($"the service's bus is {bus} a minute after start");
+        }
+
         app.Services.GetRequiredService<TracerProvider>().AddProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(Spans)));
     }
 

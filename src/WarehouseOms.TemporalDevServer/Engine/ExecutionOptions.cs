@@ -105,13 +105,7 @@ internal sealed partial class WorkflowEngine
             // As Temporal: the cached worker may be on the old version; a scheduled task and queued activities
             // are placed again by the new routing (a started task runs its course).
             ClearStickiness(execution);
-            var taskQueues = execution.Activities.Values
-                .Where(a => a.Phase == ActivityPhase.Scheduled)
-                .Select(a => (a.Attributes.TaskQueue.Name, true))
-                .Append((execution.TaskQueue, false))
-                .Distinct()
-                .ToList();
-            RedispatchQueued(execution.Namespace, taskQueues);
+            RedispatchRunTasks(execution, workflowQueue: true);
         }
     }
 

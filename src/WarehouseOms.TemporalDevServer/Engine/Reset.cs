@@ -321,8 +321,7 @@ internal sealed partial class WorkflowEngine
                     SearchAttributeRegistry.Merge(reset.Memo.Fields, e.WorkflowPropertiesModifiedEventAttributes.UpsertedMemo?.Fields ?? []);
                     break;
                 case EventType.WorkflowExecutionCancelRequested: reset.CancelRequested = true; break;
-                case EventType.WorkflowExecutionStarted when e.WorkflowExecutionStartedEventAttributes is { } s &&
-                    (s.VersioningOverride ?? s.InheritedPinnedVersion ?? (object?)s.InheritedAutoUpgradeInfo) is not null:
+                case EventType.WorkflowExecutionStarted when e.WorkflowExecutionStartedEventAttributes is { } s:
                     reset.SetVersioningInfo(StartVersioningInfo(s.VersioningOverride, s.InheritedPinnedVersion, s.InheritedAutoUpgradeInfo));
                     break;
                 case EventType.WorkflowExecutionOptionsUpdated: ApplyOptionsUpdated(reset, e.WorkflowExecutionOptionsUpdatedEventAttributes); break;

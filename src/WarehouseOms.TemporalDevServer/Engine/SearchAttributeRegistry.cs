@@ -171,6 +171,13 @@ internal sealed class SearchAttributeRegistry
         return null;
     }
 
+    /// <summary>A search attribute value as Temporal encodes it: JSON, with the attribute's type in the metadata.</summary>
+    public static Payload JsonPayload<T>(T value, string type) => new()
+    {
+        Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8(type) },
+        Data = ByteStrings.Utf8(JsonSerializer.Serialize(value)),
+    };
+
     /// <summary>Null, "null", "[]" or no data: the attribute (or memo field) is being removed.</summary>
     public static bool IsUnset(Payload? payload)
     {

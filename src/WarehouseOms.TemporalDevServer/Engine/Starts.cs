@@ -390,10 +390,7 @@ internal sealed partial class WorkflowEngine
                 DeclinedTargetVersionUpgrade = args.DeclinedTargetUpgrade,
             };
         }));
-        if (args.InheritedPinnedVersion is not null || args.VersioningOverride is not null || args.InheritedAutoUpgradeInfo is not null)
-        {
-            execution.SetVersioningInfo(StartVersioningInfo(args.VersioningOverride, args.InheritedPinnedVersion, args.InheritedAutoUpgradeInfo));
-        }
+        execution.SetVersioningInfo(StartVersioningInfo(args.VersioningOverride, args.InheritedPinnedVersion, args.InheritedAutoUpgradeInfo));
 
         if (args.ContinuedRunId is not null && args.InheritedPinnedVersion is not null)
         {
@@ -422,12 +419,17 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// As Temporal's history applies the started event: the override (in its v0.32 form) and an inherited
-    /// version, which pins the run from its first task.
+    /// version, which pins the run from its first task. Null for a start that carries none of them.
     /// </summary>
-    private static Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo StartVersioningInfo(
+    private static Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? StartVersioningInfo(
         Temporalio.Api.Workflow.V1.VersioningOverride? versioningOverride, Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? inheritedPinnedVersion,
         Temporalio.Api.Deployment.V1.InheritedAutoUpgradeInfo? inheritedAutoUpgrade = null)
     {
+        if (versioningOverride is null && inheritedPinnedVersion is null && inheritedAutoUpgrade is null)
+        {
+            return null;
+        }
+
         var info = new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo
         {
             VersioningOverride = Deployments.VersioningOverrides.Normalised(versioningOverride),

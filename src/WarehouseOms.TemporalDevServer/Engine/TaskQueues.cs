@@ -124,6 +124,18 @@ internal sealed partial class WorkflowEngine
     private static bool Accepts(string? pollerVersion, string? routed) =>
         routed is null || (routed == Deployments.WorkerDeploymentVersionId.Unversioned ? pollerVersion is null : pollerVersion == routed);
 
+    /// <summary>
+    /// As Temporal reschedules a run's tasks when its version or behavior changes: its queued activity tasks (and,
+    /// with <paramref name="workflowQueue"/>, its workflow task queue) are offered again to the pollers now entitled to them.
+    /// </summary>
+    private void RedispatchRunTasks(Execution execution, bool workflowQueue)
+    {
+        var taskQueues = execution.Activities.Values
+            .Where(a => a.Phase == ActivityPhase.Scheduled)
+            .Select(a => (a.Attributes.TaskQueue.Name, Activity: true));
+        RedispatchQueued(execution.Namespace, (workflowQueue ? taskQueues.Append((execution.TaskQueue, false)) : taskQueues).Distinct().ToList());
+    }
+
     /// <summary>After a routing change: queued tasks of the deployment's queues are offered again, to the pollers now entitled to them.</summary>
     private void RedispatchQueued(string ns, IEnumerable<(string Name, bool Activity)> taskQueues)
     {

@@ -331,10 +331,7 @@ internal sealed partial class WorkflowEngine
 #pragma warning restore CS0612
             if (versionBefore != (execution.PinnedVersion, execution.VersionString))
             {
-                // As Temporal reschedules pending activities when a run's version or behavior changes: its
-                // queued activity tasks are offered again, to the pollers now entitled to them.
-                RedispatchQueued(execution.Namespace, execution.Activities.Values
-                    .Where(a => a.Phase == ActivityPhase.Scheduled).Select(a => (a.Attributes.TaskQueue.Name, true)).Distinct().ToList());
+                RedispatchRunTasks(execution, workflowQueue: false);
             }
 
             Append(execution, completed);

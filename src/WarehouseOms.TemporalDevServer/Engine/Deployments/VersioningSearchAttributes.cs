@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Google.Protobuf;
 using Google.Protobuf.Collections;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -28,11 +27,8 @@ internal static class VersioningSearchAttributes
     {
         var fields = execution.SearchAttributes.IndexedFields;
         var info = execution.VersioningInfo;
-        var target = VersioningOverrides.TargetVersion(info?.VersioningOverride);
-        var behavior = info?.VersioningOverride is { } o
-            ? o.OverrideCase == Temporalio.Api.Workflow.V1.VersioningOverride.OverrideOneofCase.AutoUpgrade ? VersioningBehavior.AutoUpgrade : VersioningBehavior.Pinned
-            : info?.Behavior ?? VersioningBehavior.Unspecified;
-        var version = target ?? info?.DeploymentVersion;
+        var behavior = VersioningOverrides.EffectiveBehavior(info);
+        var version = VersioningOverrides.TargetVersion(info?.VersioningOverride) ?? info?.DeploymentVersion;
         var versionText = version is null ? string.Empty : WorkerDeploymentVersionId.V32(version.DeploymentName, version.BuildId);
         var deployment = version?.DeploymentName ?? execution.WorkerDeploymentName;
 
@@ -59,7 +55,7 @@ internal static class VersioningSearchAttributes
 
         if (!buildIds.SequenceEqual(existing))
         {
-            fields[BuildIds] = Payload(JsonSerializer.Serialize(buildIds), "KeywordList");
+            fields[BuildIds] = SearchAttributeRegistry.JsonPayload(buildIds, "KeywordList");
         }
 
         Set(fields, "TemporalWorkerDeployment", deployment);
@@ -75,7 +71,7 @@ internal static class VersioningSearchAttributes
         }
         else if (!fields.TryGetValue(name, out var old) || Keyword(old) != value)
         {
-            fields[name] = Payload(JsonSerializer.Serialize(value), "Keyword");
+            fields[name] = SearchAttributeRegistry.JsonPayload(value, "Keyword");
         }
     }
 
@@ -107,10 +103,4 @@ internal static class VersioningSearchAttributes
             return null;
         }
     }
-
-    private static Payload Payload(string json, string type) => new()
-    {
-        Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain"), ["type"] = ByteString.CopyFromUtf8(type) },
-        Data = ByteString.CopyFromUtf8(json),
-    };
 }

@@ -495,8 +495,8 @@ internal sealed partial class WorkflowEngine
         var workflowId = action.WorkflowId + "-" + nominal.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var allowAll = s.Resolve(start.Overlap) == ScheduleOverlapPolicy.AllowAll;
         var attributes = action.SearchAttributes?.Clone() ?? new SearchAttributes();
-        attributes.IndexedFields["TemporalScheduledStartTime"] = JsonPayload(nominal.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), "Datetime");
-        attributes.IndexedFields["TemporalScheduledById"] = JsonPayload(s.ScheduleId, "Keyword");
+        attributes.IndexedFields["TemporalScheduledStartTime"] = SearchAttributeRegistry.JsonPayload(nominal.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), "Datetime");
+        attributes.IndexedFields["TemporalScheduledById"] = SearchAttributeRegistry.JsonPayload(s.ScheduleId, "Keyword");
         var args = new StartArgs
         {
             Namespace = s.Namespace,
@@ -694,7 +694,7 @@ internal sealed partial class WorkflowEngine
     private static Execution AsVisibilityRecord(ScheduleEntry s)
     {
         var attributes = s.SearchAttributes?.Clone() ?? new SearchAttributes();
-        attributes.IndexedFields["ScheduleId"] = JsonPayload(s.ScheduleId, "Keyword");
+        attributes.IndexedFields["ScheduleId"] = SearchAttributeRegistry.JsonPayload(s.ScheduleId, "Keyword");
         attributes.IndexedFields["TemporalSchedulePaused"] = new Payload
         {
             Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Bool") },
@@ -713,12 +713,6 @@ internal sealed partial class WorkflowEngine
             SearchAttributes = attributes,
         };
     }
-
-    private static Payload JsonPayload(string value, string type) => new()
-    {
-        Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8(type) },
-        Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(value)),
-    };
 
     private static string SchedulerIdentity(ScheduleEntry s) => $"temporal-scheduler-{s.Namespace}-{s.ScheduleId}";
 

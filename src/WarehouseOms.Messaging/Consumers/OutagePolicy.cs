@@ -13,15 +13,24 @@ namespace WarehouseOms.Messaging.Consumers;
 /// </summary>
 public static class OutagePolicy
 {
-    /// <summary>True when <paramref name="exception"/> says "a dependency is down, try later" rather than "this message is wrong".</summary>
-    public static bool IsOutage(Exception? exception) => exception switch
+    /// <summary>
+    /// True when <paramref name="exception"/> says "a dependency is down, try later" rather than "this message is
+    /// wrong": it or an exception it wraps (EF Core wraps a refused database connection in its own
+    /// InvalidOperationException) is an outage.
+    /// </summary>
+    public static bool IsOutage(Exception? exception)
     {
-        null => false,
-        TemporalUnavailableException => true,
-        DbException db => db.IsTransient || db.InnerException is System.Net.Sockets.SocketException or TimeoutException,
-        TimeoutException => true,
-        _ => false,
-    };
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TemporalUnavailableException or TimeoutException or System.Net.Sockets.SocketException ||
+                e is DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Installs the kill switch on every receive endpoint configured after this call: the first message that

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using WarehouseOms.Messaging;
 using WarehouseOms.Messaging.Outbox;
 
 namespace WarehouseOms.Host;
@@ -19,6 +20,7 @@ public static class HealthEndpoints
     public static IServiceCollection AddWarehouseHealthChecks(this IServiceCollection services)
     {
         services.AddHealthChecks()
+            .AddCheck<BusReadinessHealthCheck>("bus", tags: [ReadyTag])
             .AddCheck<PostgresHealthCheck>("postgresql", tags: [ReadyTag])
             .AddCheck<TemporalHealthCheck>("temporal", tags: [ReadyTag])
             .AddCheck<OutboxRelayHealthCheck>("outbox-relay", tags: [ReadyTag])

@@ -14,7 +14,7 @@ public static class MessagingRegistration
 {
     /// <summary>
     /// Registers the inbound consumers on RabbitMQ (MassTransit; sections <c>RabbitMq</c>, <c>Messaging</c>)
-    /// and the bus health check (tag "ready"). Requires <c>AddWarehousePersistence</c> (stock receipts) and
+    /// (the bus's readiness is <see cref="BusReadinessHealthCheck"/>, registered with the host's checks). Requires <c>AddWarehousePersistence</c> (stock receipts) and
     /// <c>AddWarehouseTemporalClient</c> (the workflows the consumers start and signal).
     /// </summary>
     public static IServiceCollection AddWarehouseMessaging(this IServiceCollection services, IConfiguration configuration)
@@ -32,10 +32,12 @@ public static class MessagingRegistration
         services.AddMassTransit(bus =>
         {
             AddInboundConsumers(bus);
+            // MassTransit's own check stays out of readiness: it answers 200 while the broker is unreachable.
             bus.ConfigureHealthCheckOptions(health =>
             {
-                health.Name = "bus";
-                health.Tags.Add("ready");
+                health.Name = "masstransit";
+                health.Tags.Clear(); // its defaults include "ready"
+                health.Tags.Add("masstransit");
             });
             bus.UsingRabbitMq((context, rabbit) =>
             {

@@ -91,7 +91,10 @@ public sealed class FaultSuiteTests(PrivateServers servers, ITestOutputHelper ou
         }
 
         await servers.RabbitMq.StopAsync();
+        // A service that can neither consume nor publish is not ready (MassTransit alone calls it Degraded, 200).
+        await Eventually.UntilAsync(() => service.IsReadyAsync(), ready => !ready, "the service to notice the broker is gone", TimeSpan.FromMinutes(1));
         await servers.RabbitMq.StartAsync();
+        await Eventually.UntilAsync(() => service.IsReadyAsync(), ready => ready, "the service to be ready again with the broker back", TimeSpan.FromMinutes(2));
 
         await using (var traffic = await ConnectAsync())
         {

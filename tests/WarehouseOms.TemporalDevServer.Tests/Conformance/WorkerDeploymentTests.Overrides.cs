@@ -24,11 +24,8 @@ public sealed partial class WorkerDeploymentTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_override_at_start_keeps_an_auto_upgrade_workflow_on_its_version()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await SetCurrentAsync("b1");
             var handle = await Client.StartWorkflowAsync(
                 (VersionedStepsWorkflow wf) => wf.RunAsync(2),
                 new WorkflowOptions(NewWorkflowId("pinned-override"), TaskQueue) { VersioningOverride = new SdkOverride.Pinned(new DeploymentVersion(deployment, "b1")) });
@@ -44,17 +41,14 @@ public sealed partial class WorkerDeploymentTests
             var started = (await handle.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
             Assert.Equal(VersioningOverride.OverrideOneofCase.Pinned, started.VersioningOverride.OverrideCase);
             Assert.Equal(Version("b1"), started.VersioningOverride.Pinned.Version);
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task UpdateWorkflowExecutionOptions_pins_a_running_workflow_and_unsetting_the_override_lets_it_upgrade()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await SetCurrentAsync("b1");
             var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(3), Options("options-update"));
             await FirstStepDoneAsync(handle);
 
@@ -87,17 +81,14 @@ public sealed partial class WorkerDeploymentTests
             Assert.Equal(2, updates.Count);
             Assert.Equal((pin, false, Operator), (updates[0].VersioningOverride, updates[0].UnsetVersioningOverride, updates[0].Identity));
             Assert.Equal((null, true), (updates[1].VersioningOverride, updates[1].UnsetVersioningOverride));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task An_auto_upgrade_override_lets_a_pinned_workflow_move_to_the_new_current_version()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await SetCurrentAsync("b1");
             var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("auto-upgrade-override"));
             await FirstStepDoneAsync(handle);
             await UpdateOptionsAsync(handle, new() { VersioningOverride = new() { AutoUpgrade = true } }, "versioning_override");
@@ -105,17 +96,14 @@ public sealed partial class WorkerDeploymentTests
             await SetCurrentAsync("b2");
             await handle.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
             Assert.Equal(["b1", "b2"], await handle.GetResultAsync(rpcOptions: Rpc));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_one_time_move_sends_a_pinned_workflow_to_its_target_once_and_it_stays_pinned_there()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await SetCurrentAsync("b1");
             var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(3), Options("one-time"));
             await FirstStepDoneAsync(handle);
             var move = new VersioningOverride { OneTime = new() { TargetDeploymentVersion = Version("b2") } };
@@ -132,17 +120,14 @@ public sealed partial class WorkerDeploymentTests
 
             await handle.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
             Assert.Equal(["b1", "b2", "b2"], await handle.GetResultAsync(rpcOptions: Rpc));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_override_is_passed_on_to_the_continued_run()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b2", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await SetCurrentAsync("b2");
             var chain = await Client.StartWorkflowAsync(
                 (VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.Unspecified),
                 new WorkflowOptions(NewWorkflowId("override-chain"), TaskQueue) { VersioningOverride = new SdkOverride.Pinned(new DeploymentVersion(deployment, "b1")) });
@@ -153,7 +138,7 @@ public sealed partial class WorkerDeploymentTests
             var started = (await latest.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
             Assert.Equal(Version("b1"), started.VersioningOverride.Pinned.Version);
             Assert.All(await CompletedBuildsAsync(latest), build => Assert.Equal("b1", build));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -28,13 +28,8 @@ public sealed partial class WorkerDeploymentTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_ramping_version_takes_the_workflows_temporals_hash_puts_within_its_percentage()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await Service.SetWorkerDeploymentCurrentVersionAsync(
-                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
-
             // 20.05 falls between ramp-2 (20.038) and ramp-1 (20.055): the percentage is honoured to its decimals.
             foreach (var percentage in new[] { 20.05f, 50f })
             {
@@ -48,19 +43,14 @@ public sealed partial class WorkerDeploymentTests
                     Assert.Equal([expected], activities);
                 }
             }
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_run_stays_on_its_version_after_the_current_version_changes_and_an_auto_upgrade_run_moves()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await Service.SetWorkerDeploymentCurrentVersionAsync(
-                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
-
             var pinned = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("pinned"));
             await Eventually.UntilAsync(() => DescribeRunAsync(pinned), d => d.PendingActivities.Count == 0 && d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first step on b1", cancellationToken: Deadline);
             var info = (await DescribeRunAsync(pinned)).WorkflowExecutionInfo;
@@ -81,7 +71,7 @@ public sealed partial class WorkerDeploymentTests
             var (tasks, activities) = await RunStepsAsync(NewWorkflowId("fresh"), steps: 1);
             Assert.All(tasks, build => Assert.Equal("b2", build));
             Assert.Equal(["b2"], activities);
-        }));
+        });
 
         await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
         {
@@ -105,12 +95,8 @@ public sealed partial class WorkerDeploymentTests
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_run_continued_as_new_keeps_its_version()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await Service.SetWorkerDeploymentCurrentVersionAsync(
-                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
             var chain = await Client.StartWorkflowAsync((VersionedChainWorkflow wf) => wf.RunAsync(false, InitialVersioningBehavior.Unspecified), Options("chain"));
             await Eventually.UntilAsync(() => DescribeRunAsync(chain), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first run pinned to b1", cancellationToken: Deadline);
             await Service.SetWorkerDeploymentCurrentVersionAsync(
@@ -122,18 +108,14 @@ public sealed partial class WorkerDeploymentTests
             var events = (await latest.FetchHistoryAsync(HistoryRpc)).Events;
             Assert.Equal(new() { DeploymentName = deployment, BuildId = "b1" }, events.First().WorkflowExecutionStartedEventAttributes.InheritedPinnedVersion);
             Assert.All(await CompletedBuildsAsync(latest), build => Assert.Equal("b1", build));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_child_of_a_pinned_run_starts_pinned_to_its_version()
     {
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.Pinned), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.Pinned), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await Service.SetWorkerDeploymentCurrentVersionAsync(
-                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
             var parent = await Client.StartWorkflowAsync((VersionedParentWorkflow wf) => wf.RunAsync(), Options("parent"));
             await Eventually.UntilAsync(() => DescribeRunAsync(parent), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the parent pinned to b1", cancellationToken: Deadline);
             await Service.SetWorkerDeploymentCurrentVersionAsync(
@@ -145,7 +127,7 @@ public sealed partial class WorkerDeploymentTests
             var started = (await child.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
             Assert.Equal(new() { DeploymentName = deployment, BuildId = "b1" }, started.InheritedPinnedVersion);
             Assert.All(await CompletedBuildsAsync(child), build => Assert.Equal("b1", build));
-        }));
+        });
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -176,12 +158,8 @@ public sealed partial class WorkerDeploymentTests
     public async Task An_auto_upgrade_run_leaves_its_sticky_worker_when_the_current_version_changes()
     {
         // Workflow caches on: the run's next task would go to b1's sticky queue, but its version changed.
-        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade, cache: true), () => WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade, cache: true), async () =>
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b1", cache: true, body: async () =>
         {
-            await RegisteredAsync("b1");
-            await RegisteredAsync("b2");
-            await Service.SetWorkerDeploymentCurrentVersionAsync(
-                new() { Namespace = Namespace, DeploymentName = deployment, BuildId = "b1", Identity = Operator }, Rpc);
             var run = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("sticky-upgrade"));
             await Eventually.UntilAsync(() => DescribeRunAsync(run), d => d.PendingActivities.Count == 0 && d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the first step on b1", cancellationToken: Deadline);
             Assert.Contains((await run.FetchHistoryAsync(HistoryRpc)).Events, e => e.WorkflowTaskScheduledEventAttributes?.TaskQueue.Kind == TaskQueueKind.Sticky);
@@ -194,7 +172,7 @@ public sealed partial class WorkerDeploymentTests
             var afterSignal = events.SkipWhile(e => e.EventType != EventType.WorkflowExecutionSignaled).ToList();
             Assert.Equal(TaskQueueKind.Normal, afterSignal.First(e => e.EventType == EventType.WorkflowTaskScheduled).WorkflowTaskScheduledEventAttributes.TaskQueue.Kind);
             Assert.Equal("b2", afterSignal.First(e => e.EventType == EventType.WorkflowTaskCompleted).WorkflowTaskCompletedEventAttributes.DeploymentVersion.BuildId);
-        }));
+        });
     }
 
     /// <summary>
@@ -208,6 +186,16 @@ public sealed partial class WorkerDeploymentTests
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
         }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddAllActivities(new BuildProbe(buildId));
+
+    /// <summary>Probe workers of builds b1 and b2 (both with <paramref name="behavior"/>) polling, both registered, <paramref name="current"/> made current; then <paramref name="body"/>.</summary>
+    private Task WithTwoVersionsAsync(SdkBehavior behavior, string current, Func<Task> body, bool cache = false) =>
+        WithWorkerAsync(ProbeWorker("b1", behavior, cache), () => WithWorkerAsync(ProbeWorker("b2", behavior, cache), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync("b2");
+            await SetCurrentAsync(current);
+            await body();
+        }));
 
     /// <summary>Runs the steps workflow to its end (signalling each step): the builds that completed its workflow tasks, and its activities'.</summary>
     private async Task<(List<string> WorkflowTasks, List<string> Activities)> RunStepsAsync(string workflowId, int steps)

@@ -435,8 +435,7 @@ internal sealed partial class WorkflowEngine
             }
 
             // A timed-out attempt with no time left for another: the final outcome is a schedule-to-close timeout.
-            activity.LastFailure = failure;
-            TimeOutFinal(execution, activity, TimeoutType.ScheduleToClose, "Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying", failure);
+            TimeOutFinal(execution, activity, TimeoutType.ScheduleToClose, GiveUpRetrying, activity.LastFailure);
             return;
         }
 
@@ -456,7 +455,9 @@ internal sealed partial class WorkflowEngine
         var wasStarted = activity.Phase == ActivityPhase.Started;
         if (timeout is { } t)
         {
-            TimeOutFinal(execution, activity, t, $"activity {TimeoutName(t)} timeout", failure.Cause ?? (failure.TimeoutFailureInfo is null ? failure : null), retryState);
+            // As Temporal: the cause is the previous attempt's failure; stopped for lack of time, the message says so.
+            var outOfTime = retryState == RetryState.Timeout;
+            TimeOutFinal(execution, activity, outOfTime ? TimeoutType.ScheduleToClose : t, outOfTime ? GiveUpRetrying : $"activity {TimeoutName(t)} timeout", activity.LastFailure, retryState);
             return;
         }
 
@@ -494,7 +495,7 @@ internal sealed partial class WorkflowEngine
 
         if (type is TimeoutType.ScheduleToStart or TimeoutType.ScheduleToClose)
         {
-            TimeOutFinal(execution, activity, type, $"activity {TimeoutName(type)} timeout", activity.LastFailure);
+            TimeOutFinal(execution, activity, type, type == TimeoutType.ScheduleToClose ? GiveUpRetrying : $"activity {TimeoutName(type)} timeout", activity.LastFailure);
             return;
         }
 
@@ -503,10 +504,12 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        // No heartbeat details here: the next attempt's last failure goes without them, as in Temporal; the final
+        // timeout event gets them (TimeOutFinal).
         var failure = new Failure
         {
             Message = $"activity {TimeoutName(type)} timeout",
-            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type, LastHeartbeatDetails = activity.HeartbeatDetails },
+            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type },
         };
         FailAttempt(execution, activity, failure, activity.StartedIdentity, type);
     }
@@ -527,6 +530,9 @@ internal sealed partial class WorkflowEngine
             RetryState = retryState,
         }), wasStarted);
     }
+
+    // Temporal's (v1.31) failure for an activity that timed out with no time left for another attempt.
+    private const string GiveUpRetrying = "Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying";
 
     private static string TimeoutName(TimeoutType type) => type switch
     {

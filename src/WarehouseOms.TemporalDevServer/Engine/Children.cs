@@ -154,7 +154,7 @@ internal sealed partial class WorkflowEngine
                 ev.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
                 {
                     Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
-                    WorkflowExecution = execution, WorkflowType = type, RetryState = RetryState.Timeout,
+                    WorkflowExecution = execution, WorkflowType = type, RetryState = closeEvent.WorkflowExecutionTimedOutEventAttributes.RetryState,
                 };
                 break;
             default:
@@ -201,14 +201,16 @@ internal sealed partial class WorkflowEngine
 
             switch (child.ClosePolicy)
             {
+                // As Temporal's history service applies them: in its own name, the cancel naming the parent, with no reason.
                 case ParentClosePolicy.Terminate:
-                    Terminate(run, "by parent close policy", null, string.Empty);
+                    Terminate(run, "by parent close policy", null, HistoryServiceIdentity);
                     break;
                 case ParentClosePolicy.RequestCancel when !run.CancelRequested:
                     run.CancelRequested = true;
                     AddExternal(run, NewEvent(EventType.WorkflowExecutionCancelRequested, e => e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
                     {
-                        Cause = "by parent close policy",
+                        Identity = HistoryServiceIdentity,
+                        ExternalWorkflowExecution = parent.Ref,
                     }));
                     break;
             }

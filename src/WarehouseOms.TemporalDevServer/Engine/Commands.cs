@@ -320,7 +320,7 @@ internal sealed partial class WorkflowEngine
     {
         if (execution.RetryPolicy is not { } policy)
         {
-            return (timeout is null ? RetryState.RetryPolicyNotSet : RetryState.Timeout, null);
+            return (RetryState.RetryPolicyNotSet, null); // a run timeout too (Temporal's GetRetryBackoffDuration)
         }
 
         var started = execution.History[0].WorkflowExecutionStartedEventAttributes;

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
 using Temporalio.Api.ErrorDetails.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
@@ -15,16 +16,26 @@ internal static class Errors
 
     public static RpcException FailedPrecondition(string message) => new(new Status(StatusCode.FailedPrecondition, message));
 
+    public static RpcException PermissionDenied(string message) => new(new Status(StatusCode.PermissionDenied, message));
+
+    /// <summary>RESOURCE_EXHAUSTED with its cause and scope (clients retry it).</summary>
+    public static RpcException ResourceExhausted(string message, ResourceExhaustedCause cause, ResourceExhaustedScope scope) =>
+        WithDetail(StatusCode.ResourceExhausted, message, new ResourceExhaustedFailure { Cause = cause, Scope = scope });
+
+    /// <summary>Temporal's WorkflowNotReady: FAILED_PRECONDITION with its detail.</summary>
+    public static RpcException WorkflowNotReady(string message) => WithDetail(StatusCode.FailedPrecondition, message, new WorkflowNotReadyFailure());
+
     public static RpcException DeadlineExceeded(string message) => new(new Status(StatusCode.DeadlineExceeded, message));
 
     public static RpcException AlreadyCompleted() => NotFound("workflow execution already completed");
 
     /// <summary>ALREADY_EXISTS with exactly one WorkflowExecutionAlreadyStartedFailure detail (the .NET client checks).</summary>
-    public static RpcException AlreadyStarted(string workflowId, string runId, string startRequestId)
-    {
-        var message = $"Workflow execution is already running. WorkflowId: {workflowId}, RunId: {runId}.";
-        return WithDetail(StatusCode.AlreadyExists, message, new WorkflowExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
-    }
+    public static RpcException AlreadyStarted(string workflowId, string runId, string startRequestId) =>
+        AlreadyStartedWith($"Workflow execution is already running. WorkflowId: {workflowId}, RunId: {runId}.", runId, startRequestId);
+
+    /// <summary>The same, with another of Temporal's messages (a reuse policy's refusal of a closed run's ID).</summary>
+    public static RpcException AlreadyStartedWith(string message, string runId, string startRequestId) =>
+        WithDetail(StatusCode.AlreadyExists, message, new WorkflowExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
 
     public static RpcException QueryFailed(string message, Temporalio.Api.Failure.V1.Failure? failure) =>
         WithDetail(StatusCode.InvalidArgument, message, new QueryFailedFailure { Failure = failure ?? new Temporalio.Api.Failure.V1.Failure { Message = message } });

@@ -36,11 +36,11 @@ internal sealed partial class WorkflowEngine
         var size = execution.HistorySizeBytes;
         if (count > limits.HistoryCountError)
         {
-            Terminate(execution, "Workflow history count exceeds limit.", null, "history-service");
+            Terminate(execution, "Workflow history count exceeds limit.", null, HistoryServiceIdentity);
         }
         else if (size > limits.HistorySizeError)
         {
-            Terminate(execution, "Workflow history size exceeds limit.", null, "history-service");
+            Terminate(execution, "Workflow history size exceeds limit.", null, HistoryServiceIdentity);
         }
         else if ((count > limits.HistoryCountWarn || size > limits.HistorySizeWarn) && !execution.HistoryWarned)
         {

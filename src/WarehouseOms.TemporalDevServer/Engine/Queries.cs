@@ -9,11 +9,14 @@ internal sealed partial class WorkflowEngine
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
 
+    // Temporal's failQueryWorkflowTaskAttemptCount and failUpdateWorkflowTaskAttemptCount.
+    private const int FailFastWorkflowTaskAttempt = 3;
+
     public async Task<QueryWorkflowResponse> QueryAsync(QueryWorkflowRequest request, CancellationToken ct)
     {
         if (request.Query is null || string.IsNullOrEmpty(request.Query.QueryType))
         {
-            throw Errors.InvalidArgument("Query type is not set on request.");
+            throw Errors.InvalidArgument("QueryType is not set on request.");
         }
 
         PendingQuery pending;
@@ -29,6 +32,17 @@ internal sealed partial class WorkflowEngine
             if (reject)
             {
                 return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = execution.Status } };
+            }
+
+            // As Temporal: no worker could ever answer (the run closed before any task completed), or one keeps failing.
+            if (!execution.IsOpen && execution.LastCompletedWftStartedId == 0)
+            {
+                throw Errors.WorkflowNotReady("Workflow execution closed before WorkflowTaskStarted event");
+            }
+
+            if (execution.IsOpen && execution.WftAttempt >= FailFastWorkflowTaskAttempt)
+            {
+                throw Errors.WorkflowNotReady("Unable to query workflow due to Workflow Task in failed state.");
             }
 
             pending = new PendingQuery { Id = Guid.NewGuid().ToString(), Query = request.Query };

@@ -19,7 +19,6 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 internal sealed partial class WorkflowEngine
 {
     private const string ResetterIdentity = "history-resetter";
-    private const string HistoryServiceIdentity = "history-service";
     private const int MaxResetPoints = 20;
 
     /// <summary>How many resets back a child's close still finds its parent (Temporal's redirect limit).</summary>

@@ -45,6 +45,9 @@ internal sealed record StartArgs
 
     public string? FirstRunId { get; init; }
 
+    /// <summary>Chosen before the run is created when something must name it first (the run it terminates).</summary>
+    public string? RunId { get; init; }
+
     public string? ContinuedRunId { get; init; }
 
     public ContinueAsNewInitiator Initiator { get; init; }
@@ -108,6 +111,7 @@ internal sealed partial class WorkflowEngine
             {
                 RunId = execution.RunId,
                 Started = started,
+                Status = execution.Status, // running, or a deduplicated start's run as it is now
                 EagerWorkflowTask = eager && started ? EagerWorkflowTask(execution, request.Identity) : null,
             };
         }
@@ -121,23 +125,28 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("SignalName is not set on request.");
         }
 
+        // As Temporal's frontend: signal-with-start never fails on a running workflow, so FAIL is refused outright.
+        if (request.WorkflowIdConflictPolicy == WorkflowIdConflictPolicy.Fail)
+        {
+            throw Errors.InvalidArgument("Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.");
+        }
+
+        var (reuse, conflict) = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
         lock (gate)
         {
-            var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header);
+            var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId);
             var current = Current(request.Namespace, request.WorkflowId);
-            var conflict = request.WorkflowIdConflictPolicy;
-            if (current is { IsOpen: true } && conflict is not (WorkflowIdConflictPolicy.TerminateExisting or WorkflowIdConflictPolicy.Fail))
+            if (current is { IsOpen: true } && conflict != WorkflowIdConflictPolicy.TerminateExisting)
             {
-                AddExternal(current, signal, endStartDelay: true);
-                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
-            }
+                // A retried request whose signal (or start) this run already has: nothing new, as in Temporal.
+                if (current.RequestIds.Add(request.RequestId))
+                {
+                    AddExternal(current, signal, endStartDelay: true);
+                }
 
-            // As in Temporal: FAIL means fail, also for signal-with-start on a running workflow.
-            if (current is { IsOpen: true } && conflict == WorkflowIdConflictPolicy.Fail)
-            {
-                throw Errors.AlreadyStarted(request.WorkflowId, current.RunId, current.StartRequestId);
+                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
             }
 
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
@@ -149,7 +158,7 @@ internal sealed partial class WorkflowEngine
                 };
             RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
 
-            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), request.WorkflowIdReusePolicy, conflict, signal);
+            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), reuse, conflict, signal);
             return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
         }
     }
@@ -237,24 +246,34 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>ID reuse and conflict policies, request-ID idempotency; then a new run. Under the lock.</summary>
-    private (Execution Execution, bool Started) StartWithPolicies(StartArgs args, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, HistoryEvent? signal)
+    /// <summary>
+    /// Temporal's check of the two policies, then its migration of the legacy TERMINATE_IF_RUNNING reuse policy
+    /// (= ALLOW_DUPLICATE + TERMINATE_EXISTING), with its messages.
+    /// </summary>
+    private static (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) MigratedPolicies(WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict)
     {
         if (reuse == WorkflowIdReusePolicy.TerminateIfRunning)
         {
             if (conflict != WorkflowIdConflictPolicy.Unspecified)
             {
-                throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.");
+                throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy");
             }
 
-            reuse = WorkflowIdReusePolicy.AllowDuplicate;
-            conflict = WorkflowIdConflictPolicy.TerminateExisting;
+            return (WorkflowIdReusePolicy.AllowDuplicate, WorkflowIdConflictPolicy.TerminateExisting);
         }
 
         if (conflict == WorkflowIdConflictPolicy.TerminateExisting && reuse == WorkflowIdReusePolicy.RejectDuplicate)
         {
-            throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.");
+            throw Errors.InvalidArgument("Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING");
         }
+
+        return (reuse, conflict);
+    }
+
+    /// <summary>ID reuse and conflict policies, request-ID idempotency; then a new run. Under the lock.</summary>
+    private (Execution Execution, bool Started) StartWithPolicies(StartArgs args, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, HistoryEvent? signal)
+    {
+        (reuse, conflict) = MigratedPolicies(reuse, conflict);
 
         var current = Current(args.Namespace, args.WorkflowId);
         if (current is not null)
@@ -276,7 +295,9 @@ internal sealed partial class WorkflowEngine
 
                         return (current, false);
                     case WorkflowIdConflictPolicy.TerminateExisting:
-                        Terminate(current, "terminated by new runID", null, args.Identity);
+                        // Temporal's record of it: the history service terminates, naming the run that replaces it.
+                        args = args with { RunId = Guid.NewGuid().ToString() };
+                        Terminate(current, "TerminateIfRunning WorkflowIdReusePolicy", StringPayloads($"terminated by new runID: {args.RunId}"), HistoryServiceIdentity);
                         break;
                     default:
                         throw Errors.AlreadyStarted(args.WorkflowId, current.RunId, current.StartRequestId);
@@ -284,15 +305,17 @@ internal sealed partial class WorkflowEngine
             }
             else
             {
-                var allowed = reuse switch
+                var refusal = reuse switch
                 {
-                    WorkflowIdReusePolicy.RejectDuplicate => false,
-                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly => current.Status is not WorkflowExecutionStatus.Completed and not WorkflowExecutionStatus.ContinuedAsNew,
-                    _ => true,
+                    WorkflowIdReusePolicy.RejectDuplicate =>
+                        $"Workflow execution already finished. WorkflowId: {args.WorkflowId}, RunId: {current.RunId}. Workflow Id reuse policy: reject duplicate workflow Id.",
+                    WorkflowIdReusePolicy.AllowDuplicateFailedOnly when current.Status is WorkflowExecutionStatus.Completed or WorkflowExecutionStatus.ContinuedAsNew =>
+                        $"Workflow execution already finished successfully. WorkflowId: {args.WorkflowId}, RunId: {current.RunId}. Workflow Id reuse policy: allow duplicate workflow Id if last run failed.",
+                    _ => null,
                 };
-                if (!allowed)
+                if (refusal is not null)
                 {
-                    throw Errors.AlreadyStarted(args.WorkflowId, current.RunId, current.StartRequestId);
+                    throw Errors.AlreadyStartedWith(refusal, current.RunId, current.StartRequestId);
                 }
             }
         }
@@ -303,7 +326,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Creates a run: WorkflowExecutionStarted (+ signal) + the first workflow task. Under the lock.</summary>
     private Execution CreateRun(StartArgs args, HistoryEvent? signal)
     {
-        var runId = Guid.NewGuid().ToString();
+        var runId = args.RunId ?? Guid.NewGuid().ToString();
         var taskTimeout = NonZero(args.TaskTimeout) ?? DefaultTaskTimeout;
         if (taskTimeout.ToTimeSpan() > MaxTaskTimeout)
         {
@@ -402,7 +425,7 @@ internal sealed partial class WorkflowEngine
             Append(execution, signal);
         }
 
-        ArmRunTimeout(execution);
+        ArmRunTimeout(execution, backoff?.ToTimeSpan() ?? TimeSpan.Zero);
         if (backoff is not null)
         {
             execution.StartDelayDue = now + backoff.ToTimeSpan();
@@ -455,10 +478,14 @@ internal sealed partial class WorkflowEngine
         return info;
     }
 
-    private void ArmRunTimeout(Execution execution)
+    /// <summary>
+    /// As Temporal: the run timeout counts from the first workflow task's time (after a start delay, cron or
+    /// retry backoff), capped by the execution timeout.
+    /// </summary>
+    private void ArmRunTimeout(Execution execution, TimeSpan firstTaskBackoff = default)
     {
         var now = Clock.Now;
-        DateTime? deadline = execution.RunTimeout is null ? null : now + execution.RunTimeout.ToTimeSpan();
+        DateTime? deadline = execution.RunTimeout is null ? null : now + firstTaskBackoff + execution.RunTimeout.ToTimeSpan();
         if (execution.ExecutionDeadline is { } executionDeadline && (deadline is null || executionDeadline < deadline))
         {
             deadline = executionDeadline;
@@ -493,7 +520,7 @@ internal sealed partial class WorkflowEngine
 
         // A run timeout is retried under the workflow's retry policy; the execution timeout is final.
         var executionExpired = execution.ExecutionDeadline is { } deadline && Clock.Now >= deadline;
-        var failure = new Failure { Message = "workflow run timed out", TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = TimeoutType.StartToClose } };
+        var failure = new Failure { Message = "workflow timeout", TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = TimeoutType.StartToClose } };
         var (retryState, next) = executionExpired ? (RetryState.Timeout, null) : RetryRun(execution, failure, TimeoutType.StartToClose);
         if (!executionExpired)
         {
@@ -507,14 +534,19 @@ internal sealed partial class WorkflowEngine
         }), WorkflowExecutionStatus.TimedOut);
     }
 
-    private HistoryEvent NewSignalEvent(string name, Payloads? input, string identity, Header? header) =>
+    private HistoryEvent NewSignalEvent(string name, Payloads? input, string identity, Header? header, string? requestId = null) =>
         NewEvent(EventType.WorkflowExecutionSignaled, e => e.WorkflowExecutionSignaledEventAttributes = new WorkflowExecutionSignaledEventAttributes
         {
             SignalName = name,
             Input = input,
             Identity = identity ?? string.Empty,
             Header = header,
+            RequestId = requestId ?? string.Empty,
         });
+
+    /// <summary>A string as Temporal's server encodes one it writes into history (its default converter: JSON).</summary>
+    private static Payloads StringPayloads(string value) =>
+        new() { Payloads_ = { new Payload { Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain") }, Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(value)) } } };
 
     /// <summary>
     /// Eager start (request_eager_execution): the first workflow task is started at once and returned with

@@ -95,9 +95,13 @@ internal sealed partial class WorkflowEngine
     // An update call that has not reached its stage answers with the stage it reached; the client asks again.
     private static readonly TimeSpan MaxUpdateWait = TimeSpan.FromSeconds(20);
 
+    // Temporal's limit.maxIDLength default.
+    private const int MaxIdLength = 1000;
+
     public async Task<UpdateWorkflowExecutionResponse> UpdateAsync(UpdateWorkflowExecutionRequest request, DateTime? deadline, CancellationToken ct)
     {
-        var update = request.Request ?? throw Errors.InvalidArgument("Request is not set on request.");
+        var wanted = RequireUpdateRequest(request);
+        var update = request.Request;
         Execution execution;
         UpdateState state;
         lock (gate)
@@ -111,7 +115,7 @@ internal sealed partial class WorkflowEngine
             state = Admit(execution, update);
         }
 
-        var response = await WaitForStageAsync(execution, state, request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
+        var response = await WaitForStageAsync(execution, state, wanted, deadline, ct).ConfigureAwait(false);
         return new UpdateWorkflowExecutionResponse { UpdateRef = response.UpdateRef, Outcome = response.Outcome, Stage = response.Stage };
     }
 
@@ -124,7 +128,7 @@ internal sealed partial class WorkflowEngine
         {
             execution = Find(request.Namespace, reference.WorkflowExecution?.WorkflowId ?? string.Empty, reference.WorkflowExecution?.RunId);
             state = execution.Updates.GetValueOrDefault(reference.UpdateId) ?? CompletedUpdate(execution, reference.UpdateId)
-                ?? throw Errors.NotFound($"update {reference.UpdateId} not found");
+                ?? throw Errors.NotFound($"update {System.Text.Json.JsonSerializer.Serialize(reference.UpdateId)} not found");
         }
 
         return await WaitForStageAsync(execution, state, request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
@@ -141,23 +145,13 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("Operations have to be exactly [Start, Update].");
         }
 
-        if (update.WorkflowExecution?.WorkflowId is { Length: > 0 } target && target != start.WorkflowId)
-        {
-            throw Errors.InvalidArgument("WorkflowId is not consistent with previous operation(s)");
-        }
-
+        var wanted = RequireMultiOperation(start, update);
         Execution execution;
         UpdateState state;
         bool started;
+        WorkflowExecutionStatus status;
         try
         {
-            RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
-            if (!string.IsNullOrEmpty(start.CronSchedule))
-            {
-                throw Errors.InvalidArgument("CronSchedule is not allowed.");
-            }
-
-            CheckBlobSize(start.Input, "StartWorkflowExecution");
             lock (gate)
             {
                 var args = ArgsOf(start.Namespace, start.WorkflowId, start.WorkflowType!.Name, start.TaskQueue!.Name, start.RequestId, start.Input,
@@ -168,8 +162,19 @@ internal sealed partial class WorkflowEngine
                         VersioningOverride = start.VersioningOverride,
                     };
                 RequireUsableOverride(start.VersioningOverride, start.Namespace, start.TaskQueue.Name);
-                (execution, started) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
-                state = Admit(execution, update.Request ?? throw Errors.InvalidArgument("Request is not set on request."));
+                // As Temporal: an update the current run has already completed is answered from it, whatever the policies say.
+                if (Current(args.Namespace, start.WorkflowId) is { } current && CompletedOutcome(current, update.Request.Meta.UpdateId) is not null)
+                {
+                    (execution, started) = (current, false);
+                    state = CompletedUpdate(current, update.Request.Meta.UpdateId)!;
+                }
+                else
+                {
+                    (execution, started) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
+                    state = Admit(execution, update.Request);
+                }
+
+                status = execution.Status;
             }
         }
         catch (RpcException error)
@@ -177,12 +182,12 @@ internal sealed partial class WorkflowEngine
             throw MultiOperationFailed(error);
         }
 
-        var outcome = await WaitForStageAsync(execution, state, update.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified, deadline, ct).ConfigureAwait(false);
+        var outcome = await WaitForStageAsync(execution, state, wanted, deadline, ct).ConfigureAwait(false);
         return new ExecuteMultiOperationResponse
         {
             Responses =
             {
-                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started } },
+                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started, Status = status } },
                 new ExecuteMultiOperationResponse.Types.Response
                 {
                     UpdateWorkflow = new UpdateWorkflowExecutionResponse { UpdateRef = outcome.UpdateRef, Outcome = outcome.Outcome, Stage = outcome.Stage },
@@ -191,43 +196,152 @@ internal sealed partial class WorkflowEngine
         };
     }
 
-    // Temporal reports a failed multi-operation with one status per operation (the SDK maps the start's).
-    private static RpcException MultiOperationFailed(RpcException error)
+    /// <summary>
+    /// Temporal's frontend checks of update-with-start: each operation on its own (a start's fields, an update's,
+    /// and what the combination forbids), then that both name one workflow. Any failure fails the whole, with
+    /// one status per operation: the failed one's error, "aborted" for the other. Returns the update's wait stage.
+    /// </summary>
+    private UpdateWorkflowExecutionLifecycleStage RequireMultiOperation(StartWorkflowExecutionRequest start, UpdateWorkflowExecutionRequest update)
     {
-        var startStatus = new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)error.StatusCode, Message = error.Status.Detail };
-        var details = error.Trailers.GetValueBytes("grpc-status-details-bin");
-        if (details is not null)
+        var startError = Refusal(() =>
         {
-            startStatus.Details.AddRange(GrpcStatus.Parser.ParseFrom(details).Details);
+            RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
+            CheckBlobSize(start.Input, "StartWorkflowExecution");
+            if (!string.IsNullOrEmpty(start.CronSchedule))
+            {
+                throw Errors.InvalidArgument("CronSchedule is not allowed.");
+            }
+
+            if (start.RequestEagerExecution)
+            {
+                throw Errors.InvalidArgument("RequestEagerExecution is not supported.");
+            }
+
+            if (start.WorkflowStartDelay is { } delay && delay.ToTimeSpan() > TimeSpan.Zero)
+            {
+                throw Errors.InvalidArgument("WorkflowStartDelay is not supported.");
+            }
+        });
+        var wanted = UpdateWorkflowExecutionLifecycleStage.Unspecified;
+        var updateError = Refusal(() =>
+        {
+            if (string.IsNullOrEmpty(update.WorkflowExecution?.WorkflowId))
+            {
+                throw Errors.InvalidArgument("WorkflowId is not set on request.");
+            }
+
+            wanted = RequireUpdateRequest(update);
+            if (!string.IsNullOrEmpty(update.FirstExecutionRunId))
+            {
+                throw Errors.InvalidArgument("FirstExecutionRunId is not allowed.");
+            }
+
+            if (!string.IsNullOrEmpty(update.WorkflowExecution.RunId))
+            {
+                throw Errors.InvalidArgument("RunId is not allowed.");
+            }
+        });
+        if (startError is null && updateError is null && update.WorkflowExecution.WorkflowId != start.WorkflowId)
+        {
+            updateError = Errors.InvalidArgument("WorkflowId is not consistent with previous operation(s).");
         }
 
-        var failure = new MultiOperationExecutionFailure
+        if (startError is not null || updateError is not null)
         {
-            Statuses =
+            throw MultiOperationFailed(startError, updateError);
+        }
+
+        return wanted;
+
+        static RpcException? Refusal(Action check)
+        {
+            try
             {
-                startStatus,
-                new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)StatusCode.Aborted, Message = "Operation was aborted." },
-            },
-        };
-        var message = $"Update-with-Start could not be executed. {error.Status.Detail}";
-        var status = new GrpcStatus { Code = (int)error.StatusCode, Message = message };
+                check();
+                return null;
+            }
+            catch (RpcException refused)
+            {
+                return refused;
+            }
+        }
+    }
+
+    private static RpcException MultiOperationFailed(RpcException error) => MultiOperationFailed(error, null);
+
+    // Temporal reports a failed multi-operation with one status per operation (the SDK maps the start's), under
+    // one message of its own; the code is the first failed operation's.
+    private static RpcException MultiOperationFailed(RpcException? startError, RpcException? updateError)
+    {
+        const string Message = "Update-with-Start could not be executed.";
+        var failure = new MultiOperationExecutionFailure { Statuses = { StatusOf(startError), StatusOf(updateError) } };
+        var code = (startError ?? updateError)!.StatusCode;
+        var status = new GrpcStatus { Code = (int)code, Message = Message };
         status.Details.Add(Any.Pack(failure));
-        return new RpcException(new Status(error.StatusCode, message), new Metadata { { "grpc-status-details-bin", Google.Protobuf.MessageExtensions.ToByteArray(status) } });
+        return new RpcException(new Status(code, Message), new Metadata { { "grpc-status-details-bin", Google.Protobuf.MessageExtensions.ToByteArray(status) } });
+
+        static MultiOperationExecutionFailure.Types.OperationStatus StatusOf(RpcException? error)
+        {
+            if (error is null)
+            {
+                return new() { Code = (int)StatusCode.Aborted, Message = "Operation was aborted." };
+            }
+
+            var operation = new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)error.StatusCode, Message = error.Status.Detail };
+            if (error.Trailers.GetValueBytes("grpc-status-details-bin") is { } details)
+            {
+                operation.Details.AddRange(GrpcStatus.Parser.ParseFrom(details).Details);
+            }
+
+            return operation;
+        }
+    }
+
+    /// <summary>
+    /// Temporal's frontend checks of an update request, in its order and with its messages; an empty update ID
+    /// is generated. Returns the stage to wait for: unspecified means completed, and admitted is refused (an
+    /// update is only durable once accepted).
+    /// </summary>
+    private static UpdateWorkflowExecutionLifecycleStage RequireUpdateRequest(UpdateWorkflowExecutionRequest request)
+    {
+        var meta = request.Request?.Meta ?? throw Errors.InvalidArgument("Update meta is not set on request.");
+        if (meta.UpdateId.Length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("UpdateId length exceeds limit.");
+        }
+
+        if (meta.UpdateId.Length == 0)
+        {
+            meta.UpdateId = Guid.NewGuid().ToString();
+        }
+
+        if (request.Request.Input is null)
+        {
+            throw Errors.InvalidArgument("Update input is not set on request.");
+        }
+
+        if (string.IsNullOrEmpty(request.Request.Input.Name))
+        {
+            throw Errors.InvalidArgument("Update name is not set on request.");
+        }
+
+        return (request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified) switch
+        {
+            UpdateWorkflowExecutionLifecycleStage.Unspecified => UpdateWorkflowExecutionLifecycleStage.Completed,
+            UpdateWorkflowExecutionLifecycleStage.Admitted =>
+                throw Errors.PermissionDenied("UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported."),
+            var stage => stage,
+        };
     }
 
     /// <summary>Admits an update (or finds it again by ID) and makes sure a workflow task will carry it. Under the lock.</summary>
     private UpdateState Admit(Execution execution, Request request)
     {
-        if (string.IsNullOrEmpty(request.Input?.Name))
-        {
-            throw Errors.InvalidArgument("Update name is not set on request.");
-        }
-
         CheckBlobSize(request.Input.Args, "UpdateWorkflowExecution");
-        request.Meta ??= new Meta();
-        if (string.IsNullOrEmpty(request.Meta.UpdateId))
+        // As Temporal: a run whose workflow task keeps failing cannot take an update, so the caller hears it now.
+        if (execution.IsOpen && execution.WftAttempt >= FailFastWorkflowTaskAttempt)
         {
-            request.Meta.UpdateId = Guid.NewGuid().ToString();
+            throw Errors.WorkflowNotReady("Unable to perform workflow execution update due to Workflow Task in failed state.");
         }
 
         var id = request.Meta.UpdateId;
@@ -264,20 +378,28 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private static UpdateState? CompletedUpdate(Execution execution, string id)
     {
-        var accepted = false;
+        if (CompletedOutcome(execution, id) is { } outcome)
+        {
+            return new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = outcome };
+        }
+
+        return !execution.IsOpen && execution.History.Any(e => e.WorkflowExecutionUpdateAcceptedEventAttributes?.ProtocolInstanceId == id)
+            ? new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = OutlivedRunOutcome() }
+            : null;
+    }
+
+    /// <summary>The outcome of the run's WorkflowExecutionUpdateCompleted for this update, if it has one.</summary>
+    private static Outcome? CompletedOutcome(Execution execution, string id)
+    {
         for (var i = execution.History.Count - 1; i >= 0; i--)
         {
             if (execution.History[i].WorkflowExecutionUpdateCompletedEventAttributes is { } completed && completed.Meta?.UpdateId == id)
             {
-                return new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = completed.Outcome };
+                return completed.Outcome;
             }
-
-            accepted |= execution.History[i].WorkflowExecutionUpdateAcceptedEventAttributes?.ProtocolInstanceId == id;
         }
 
-        return accepted && !execution.IsOpen
-            ? new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = OutlivedRunOutcome() }
-            : null;
+        return null;
     }
 
     // Temporal's own failure for an accepted update whose run closed first: SDKs recognise it by its type.
@@ -496,8 +618,12 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>The run closed: an accepted update fails, one not yet accepted is aborted (callers get NOT_FOUND).</summary>
-    private static void AbortUpdates(Execution execution)
+    /// <summary>
+    /// The run closed: an accepted update fails; one not yet accepted is aborted as Temporal aborts it — for a
+    /// run that goes on in a new one (continue-as-new, retry, cron) with a retryable "closing" error, so the
+    /// client's retry reaches the new run; otherwise NOT_FOUND.
+    /// </summary>
+    private static void AbortUpdates(Execution execution, bool continuing)
     {
         foreach (var update in execution.Updates.Values)
         {
@@ -508,7 +634,9 @@ internal sealed partial class WorkflowEngine
             }
             else
             {
-                update.Aborted = Errors.AlreadyCompleted();
+                update.Aborted = continuing
+                    ? Errors.ResourceExhausted("workflow operation can not be applied because workflow is closing", ResourceExhaustedCause.BusyWorkflow, ResourceExhaustedScope.Namespace)
+                    : Errors.NotFound("workflow update was aborted by closing workflow");
             }
 
             update.Notify();

@@ -14,6 +14,9 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// </summary>
 internal sealed partial class WorkflowEngine : IDisposable
 {
+    /// <summary>The identity Temporal records on what its history service does by itself.</summary>
+    private const string HistoryServiceIdentity = "history-service";
+
     private readonly object gate = new();
     private readonly Dictionary<(string Namespace, string WorkflowId), List<Execution>> runsById = [];
     private readonly Dictionary<string, Execution> runsByRunId = [];
@@ -264,6 +267,11 @@ internal sealed partial class WorkflowEngine : IDisposable
 
         if (!string.IsNullOrEmpty(runId))
         {
+            if (!Guid.TryParse(runId, out _))
+            {
+                throw Errors.InvalidArgument("Invalid RunId.");
+            }
+
             if (runsByRunId.TryGetValue(runId, out var byRun) && byRun.WorkflowId == workflowId && byRun.Namespace == Ns(ns))
             {
                 return byRun;

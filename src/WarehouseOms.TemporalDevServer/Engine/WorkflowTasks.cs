@@ -458,7 +458,7 @@ internal sealed partial class WorkflowEngine
         FailWorkflowTask(execution, bad.Cause, ServerFailure(message), identity);
         if (bad.Terminates)
         {
-            Terminate(execution, message, null, "history-service");
+            Terminate(execution, message, null, HistoryServiceIdentity);
         }
 
         throw Errors.InvalidArgument(message);
@@ -722,7 +722,10 @@ internal sealed partial class WorkflowEngine
         open.Remove(execution);
         AfterClose(execution);
         execution.NotifyClosed();
-        AbortUpdates(execution);
+        AbortUpdates(execution, continuing: closeEvent.WorkflowExecutionContinuedAsNewEventAttributes is not null
+            || closeEvent.WorkflowExecutionCompletedEventAttributes?.NewExecutionRunId is { Length: > 0 }
+            || closeEvent.WorkflowExecutionFailedEventAttributes?.NewExecutionRunId is { Length: > 0 }
+            || closeEvent.WorkflowExecutionTimedOutEventAttributes?.NewExecutionRunId is { Length: > 0 });
 
         // Queries waiting on a task now go to a legacy query task (a worker replays the closed history).
         execution.QueriesAfterWft.AddRange(execution.QueriesForNextWft);
@@ -841,17 +844,23 @@ internal sealed partial class WorkflowEngine
         lock (gate)
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
+            // As in Temporal, the request ID first: a retried signal succeeds even once the run has closed.
+            if (!string.IsNullOrEmpty(request.RequestId) && execution.RequestIds.Contains(request.RequestId))
+            {
+                return;
+            }
+
             if (!execution.IsOpen)
             {
                 throw Errors.AlreadyCompleted();
             }
 
-            if (!string.IsNullOrEmpty(request.RequestId) && !execution.RequestIds.Add(request.RequestId))
+            if (!string.IsNullOrEmpty(request.RequestId))
             {
-                return; // the same request again: already applied
+                execution.RequestIds.Add(request.RequestId);
             }
 
-            AddExternal(execution, NewSignalEvent(request.SignalName, request.Input, request.Identity, request.Header));
+            AddExternal(execution, NewSignalEvent(request.SignalName, request.Input, request.Identity, request.Header, request.RequestId));
         }
     }
 

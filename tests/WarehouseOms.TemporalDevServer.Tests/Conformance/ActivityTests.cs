@@ -12,6 +12,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
     : ConformanceTest(fixture.Environment, output)
 {
+    private string? lastScenarioWorkflowId;
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task ExecuteWorkflow_OneActivity_ReturnsActivityResult()
     {
@@ -115,6 +117,11 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
         Assert.Equal(TimeoutType.StartToClose, outcome.TimeoutType);
         Assert.Equal(RetryState.MaximumAttemptsReached, outcome.RetryState);
         Assert.Equal(["attempt:1", "attempt:2"], attempts);
+        // As Temporal records it: the final timeout's cause is the previous attempt's failure.
+        var timedOut = await TimedOutEventAsync();
+        Assert.Equal("activity StartToClose timeout", timedOut.Failure.Message);
+        Assert.Equal("activity StartToClose timeout", timedOut.Failure.Cause?.Message);
+        Assert.Equal(TimeoutType.StartToClose, timedOut.Failure.Cause!.TimeoutFailureInfo.TimeoutType);
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -127,6 +134,9 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
         Assert.Equal(TimeoutType.ScheduleToClose, outcome.TimeoutType);
         Assert.Contains(outcome.RetryState, new RetryState?[] { RetryState.Timeout, RetryState.NonRetryableFailure });
         Assert.InRange(attempts.Count, 2, 3);
+        var timedOut = await TimedOutEventAsync();
+        Assert.Equal("Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying", timedOut.Failure.Message);
+        Assert.Equal("activity StartToClose timeout", timedOut.Failure.Cause?.Message);
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -226,6 +236,10 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
         Assert.Equal(RpcException.StatusCode.NotFound, secondCompletion.Code);
     }
 
+    private async Task<Temporalio.Api.History.V1.ActivityTaskTimedOutEventAttributes> TimedOutEventAsync() =>
+        (await Client.GetWorkflowHandle(lastScenarioWorkflowId!).FetchHistoryAsync(HistoryRpc)).Events
+            .Single(e => e.ActivityTaskTimedOutEventAttributes is not null).ActivityTaskTimedOutEventAttributes;
+
     private async Task<(ActivityOutcome Outcome, IReadOnlyList<string> Attempts)> RunScenarioAsync(ActivityScenario scenario)
     {
         var options = Options(scenario.ToString());
@@ -235,6 +249,7 @@ public sealed class ActivityTests(LocalEnvironmentFixture fixture, ITestOutputHe
             .AddActivity(TestActivities.FailNonRetryable)
             .AddActivity(TestActivities.HangAsync)
             .AddActivity(TestActivities.HeartbeatThenStopAsync);
+        lastScenarioWorkflowId = options.Id;
         var outcome = await WithWorkerAsync(
             worker,
             () => Client.ExecuteWorkflowAsync((ActivityOutcomeWorkflow wf) => wf.RunAsync(scenario), options));

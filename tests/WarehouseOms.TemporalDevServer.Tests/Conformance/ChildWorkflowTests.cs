@@ -88,6 +88,9 @@ public sealed class ChildWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
         });
 
         Assert.Equal(WorkflowExecutionStatus.Terminated, childStatus);
+        var terminated = (await Client.GetWorkflowHandle(childId).FetchHistoryAsync(HistoryRpc)).Events.Last().WorkflowExecutionTerminatedEventAttributes;
+        Assert.Equal("by parent close policy", terminated.Reason);
+        Assert.Equal("history-service", terminated.Identity);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -14,7 +14,7 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
     : ConformanceTest(fixture.Environment, output)
 {
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task SignalWithStart_ConflictPolicyFail_OnARunningWorkflow_IsAlreadyStarted()
+    public async Task SignalWithStart_ConflictPolicyFail_OnARunningWorkflow_IsAnError()
     {
         await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
         {
@@ -23,8 +23,10 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
             var again = new WorkflowOptions(options.Id!, TaskQueue) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail };
             again.SignalWithStart((CollectorWorkflow wf) => wf.AddAsync("must not arrive"));
 
-            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(
+            // Temporal's frontend refuses FAIL for signal-with-start outright (RequestValidator.ValidateSignalWithStartRequest).
+            var refused = await Assert.ThrowsAsync<RpcException>(
                 () => Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("second"), again));
+            Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
 
             await running.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
             Assert.Equal(["first"], await running.GetResultAsync(rpcOptions: Rpc));

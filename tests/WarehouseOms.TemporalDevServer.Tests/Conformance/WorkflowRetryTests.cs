@@ -59,6 +59,25 @@ public sealed class WorkflowRetryTests(LocalEnvironmentFixture fixture, ITestOut
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task RunTimeout_CountsFromTheFirstWorkflowTask_AndWithoutAPolicyIsNotRetried()
+    {
+        // No worker: the run only waits. A 1.5 s start delay, then a 1.5 s run timeout: Temporal times the run out
+        // 3 s after its start (run timeout + first task backoff), with RETRY_POLICY_NOT_SET.
+        var options = Options("run-timeout-delay");
+        options.StartDelay = TimeSpan.FromSeconds(1.5);
+        options.RunTimeout = TimeSpan.FromSeconds(1.5);
+        var handle = await Client.StartWorkflowAsync((SlowWorkflow wf) => wf.RunAsync(), options);
+
+        await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        var timedOut = events[^1];
+        Assert.Equal(RetryState.RetryPolicyNotSet, timedOut.WorkflowExecutionTimedOutEventAttributes.RetryState);
+        Assert.InRange(timedOut.EventTime.ToDateTime() - events[0].EventTime.ToDateTime(), TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(10));
+        Assert.Contains(events, e => e.EventType == EventType.WorkflowTaskScheduled);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ChildWithRetryPolicy_ParentHearsOnce_AfterTheLastAttempt()
     {
         var (result, failures) = await WithWorkerAsync(WorkerOptions().AddWorkflow<ParentOfRetriedChildWorkflow>().AddWorkflow<AlwaysFailingWorkflow>(), async () =>

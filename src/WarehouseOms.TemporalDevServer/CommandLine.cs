@@ -108,7 +108,7 @@ internal static class CommandLine
             throw new CommandLineException($"--search-attribute {value}: NAME=TYPE, e.g. CustomerId=Keyword");
         }
 
-        return Engine.SearchAttributeRegistry.System.ContainsKey(name) || Engine.SearchAttributeRegistry.Predefined.ContainsKey(name)
+        return Engine.SearchAttributeRegistry.IsReserved(name)
             ? throw new CommandLineException($"--search-attribute {value}: {name} is reserved by the system")
             : name;
     }

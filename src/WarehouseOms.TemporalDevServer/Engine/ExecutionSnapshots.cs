@@ -77,6 +77,7 @@ internal static class ExecutionSnapshots
         WorkerDeploymentName = x.WorkerDeploymentName.Length > 0 ? x.WorkerDeploymentName : null,
         LastNotifiedTarget = x.LastNotifiedTarget,
         DeclinedTargetUpgrade = x.DeclinedTargetUpgrade,
+        HistorySizeBytes = x.HistorySizeBytes,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -135,6 +136,11 @@ internal static class ExecutionSnapshots
         {
             x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));
             x.HistorySizeBytes += bytes.Length;
+        }
+
+        if (x.History.Count == 0)
+        {
+            x.HistorySizeBytes = r.HistorySizeBytes ?? 0; // read without its events (visibility)
         }
 
         x.PersistedEventCount = x.History.Count;

@@ -168,7 +168,24 @@ internal sealed partial class WorkflowEngine
                     HeartbeatDetails = activity.HeartbeatDetails,
                     LastFailure = activity.LastFailure,
                     MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
+                    LastWorkerIdentity = activity.StartedIdentity,
+                    LastHeartbeatTime = activity.LastHeartbeatTime is { } beat ? Timestamp.FromDateTime(beat) : null,
                 };
+                // As Temporal's GetPendingActivityInfo: a started attempt shows when it started, a waiting one when it is (re)scheduled for.
+                if (activity.Phase == ActivityPhase.Started)
+                {
+                    pending.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
+                }
+                else
+                {
+                    pending.ScheduledTime = Timestamp.FromDateTime(activity.BackoffDue ?? (activity.CurrentAttemptScheduledTime == default ? activity.ScheduledTime : activity.CurrentAttemptScheduledTime));
+                }
+
+                if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } scheduleToClose)
+                {
+                    pending.ExpirationTime = Timestamp.FromDateTime(activity.ScheduledTime + scheduleToClose.ToTimeSpan());
+                }
+
                 DescribePauseAndOptions(activity, pending);
                 response.PendingActivities.Add(pending);
             }
@@ -213,6 +230,8 @@ internal sealed partial class WorkflowEngine
             CloseTime = execution.CloseTime is { } closed ? Timestamp.FromDateTime(closed) : null,
             Status = execution.Status,
             HistoryLength = historyLength ?? execution.History.Count,
+            HistorySizeBytes = execution.HistorySizeBytes,
+            ExecutionDuration = execution.CloseTime is { } end ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(end - execution.StartTime) : null,
             TaskQueue = execution.TaskQueue,
             Memo = execution.Memo?.Clone() ?? new Memo(),
             Priority = execution.Priority?.Clone(),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 
@@ -92,6 +93,11 @@ internal sealed class SearchAttributeRegistry
         }
     }
 
+    /// <summary>Temporal's reserved names: the system and predefined attributes, its internal fields, and every "Temporal…" name.</summary>
+    public static bool IsReserved(string name) =>
+        System.ContainsKey(name) || Predefined.ContainsKey(name) || name is "NamespaceId" or "Memo" or "MemoEncoding" or "VisibilityTaskKey" ||
+        name.StartsWith("Temporal", StringComparison.Ordinal);
+
     /// <summary>The attributes to add (those already defined are skipped, as in Temporal); throws on a reserved name or bad type.</summary>
     public Dictionary<string, IndexedValueType> ToAdd(string ns, IReadOnlyDictionary<string, IndexedValueType> requested)
     {
@@ -103,7 +109,7 @@ internal sealed class SearchAttributeRegistry
         var added = new Dictionary<string, IndexedValueType>();
         foreach (var (name, type) in requested)
         {
-            if (System.ContainsKey(name) || Predefined.ContainsKey(name))
+            if (IsReserved(name))
             {
                 throw Errors.InvalidArgument($"Search attribute {name} is reserved by system.");
             }
@@ -168,6 +174,20 @@ internal sealed class SearchAttributeRegistry
             }
         }
 
+        // Then Temporal's size limits (frontend.searchAttributesSizeOfValueLimit and …TotalSizeLimit defaults).
+        foreach (var (name, payload) in attributes?.IndexedFields ?? [])
+        {
+            if (payload.Data.Length > MaxValueBytes)
+            {
+                return $"search attribute {name} value size {payload.Data.Length} exceeds size limit {MaxValueBytes}";
+            }
+        }
+
+        if (attributes is not null && attributes.CalculateSize() > MaxTotalBytes)
+        {
+            return $"total size of search attributes {attributes.CalculateSize()} exceeds size limit {MaxTotalBytes}";
+        }
+
         return null;
     }
 
@@ -224,10 +244,10 @@ internal sealed class SearchAttributeRegistry
         {
             using var json = JsonDocument.Parse(payload.Data.Memory);
             var root = json.RootElement;
-            // A list of values is accepted for every type (Temporal's allow-list default); KeywordList also takes one string.
+            // A list of values is accepted for every type (Temporal's allow-list default); a KeywordList is a list only.
             return root.ValueKind == JsonValueKind.Array
                 ? root.EnumerateArray().All(e => FitsOne(e, type))
-                : FitsOne(root, type);
+                : type != IndexedValueType.KeywordList && FitsOne(root, type);
         }
         catch (JsonException)
         {
@@ -235,13 +255,21 @@ internal sealed class SearchAttributeRegistry
         }
     }
 
+    private const int MaxValueBytes = 2 * 1024;
+
+    private const int MaxTotalBytes = 40 * 1024;
+
+    // Go's time.Time reads JSON in RFC 3339 only (a date alone, or a space for the T, is refused).
+    private static readonly Regex Rfc3339 =
+        new(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant);
+
     private static bool FitsOne(JsonElement value, IndexedValueType type) => type switch
     {
         IndexedValueType.Keyword or IndexedValueType.Text or IndexedValueType.KeywordList => value.ValueKind == JsonValueKind.String,
         IndexedValueType.Int => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
         IndexedValueType.Double => value.ValueKind == JsonValueKind.Number,
         IndexedValueType.Bool => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
-        IndexedValueType.Datetime => value.ValueKind == JsonValueKind.String &&
+        IndexedValueType.Datetime => value.ValueKind == JsonValueKind.String && Rfc3339.IsMatch(value.GetString()!) &&
             DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _),
         _ => false,
     };

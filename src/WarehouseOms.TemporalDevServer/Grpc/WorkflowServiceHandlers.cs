@@ -122,6 +122,22 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<CountWorkflowExecutionsResponse> CountWorkflowExecutions(CountWorkflowExecutionsRequest request, ServerCallContext context) =>
         engine.CountAsync(request, context.CancellationToken);
 
+    public Task<ListOpenWorkflowExecutionsResponse> ListOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest request, ServerCallContext context) =>
+        engine.ListOpenAsync(request, context.CancellationToken);
+
+    public Task<ListClosedWorkflowExecutionsResponse> ListClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest request, ServerCallContext context) =>
+        engine.ListClosedAsync(request, context.CancellationToken);
+
+    public Task<ScanWorkflowExecutionsResponse> ScanWorkflowExecutions(ScanWorkflowExecutionsRequest request, ServerCallContext context) =>
+        engine.ScanAsync(request, context.CancellationToken);
+
+    public Task<GetSearchAttributesResponse> GetSearchAttributes(GetSearchAttributesRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.GetSearchAttributes());
+
+    // As Temporal without an archival store.
+    public Task<ListArchivedWorkflowExecutionsResponse> ListArchivedWorkflowExecutions(ListArchivedWorkflowExecutionsRequest request, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.InvalidArgument, "Cluster is not configured for visibility archival."));
+
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context)
     {
         engine.RecordPoll(request.Namespace, request.TaskQueue?.NormalName is { Length: > 0 } normal ? normal : request.TaskQueue?.Name ?? string.Empty,
@@ -217,6 +233,11 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<QueryWorkflowRequest, QueryWorkflowResponse>(nameof(WorkflowServiceHandlers.QueryWorkflow), (s, r, c) => s.QueryWorkflow(r, c));
         b.Unary<ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListWorkflowExecutions), (s, r, c) => s.ListWorkflowExecutions(r, c));
         b.Unary<CountWorkflowExecutionsRequest, CountWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.CountWorkflowExecutions), (s, r, c) => s.CountWorkflowExecutions(r, c));
+        b.Unary<ListOpenWorkflowExecutionsRequest, ListOpenWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListOpenWorkflowExecutions), (s, r, c) => s.ListOpenWorkflowExecutions(r, c));
+        b.Unary<ListClosedWorkflowExecutionsRequest, ListClosedWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListClosedWorkflowExecutions), (s, r, c) => s.ListClosedWorkflowExecutions(r, c));
+        b.Unary<ScanWorkflowExecutionsRequest, ScanWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ScanWorkflowExecutions), (s, r, c) => s.ScanWorkflowExecutions(r, c));
+        b.Unary<GetSearchAttributesRequest, GetSearchAttributesResponse>(nameof(WorkflowServiceHandlers.GetSearchAttributes), (s, r, c) => s.GetSearchAttributes(r, c));
+        b.Unary<ListArchivedWorkflowExecutionsRequest, ListArchivedWorkflowExecutionsResponse>(nameof(WorkflowServiceHandlers.ListArchivedWorkflowExecutions), (s, r, c) => s.ListArchivedWorkflowExecutions(r, c));
         b.Poll<PollWorkflowTaskQueueRequest, PollWorkflowTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollWorkflowTaskQueue), (s, r, c) => s.PollWorkflowTaskQueue(r, c));
         b.Unary<RespondWorkflowTaskCompletedRequest, RespondWorkflowTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskCompleted), (s, r, c) => s.RespondWorkflowTaskCompleted(r, c));
         b.Unary<RespondWorkflowTaskFailedRequest, RespondWorkflowTaskFailedResponse>(nameof(WorkflowServiceHandlers.RespondWorkflowTaskFailed), (s, r, c) => s.RespondWorkflowTaskFailed(r, c));

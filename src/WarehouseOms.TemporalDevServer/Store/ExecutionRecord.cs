@@ -117,6 +117,9 @@ internal sealed record ExecutionRecord
 
     public Temporalio.Api.History.V1.DeclinedTargetVersionUpgrade? DeclinedTargetUpgrade { get; init; }
 
+    /// <summary>The history's size, for visibility's reads of a run without its events (absent in older records).</summary>
+    public long? HistorySizeBytes { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ExecutionRecord FromBytes(byte[] bytes) =>

@@ -57,6 +57,34 @@ public sealed class SearchAttributeTests(LocalEnvironmentFixture fixture, ITestO
         Assert.Contains("reserved", reserved.Message, StringComparison.Ordinal);
         var untyped = await Assert.ThrowsAsync<RpcException>(() => RegisterAsync((NewAttributeName("X"), IndexedValueType.Unspecified)));
         Assert.Equal(RpcException.StatusCode.InvalidArgument, untyped.Code);
+        var prefixed = await Assert.ThrowsAsync<RpcException>(() => RegisterAsync(("TemporalMine", IndexedValueType.Keyword)));
+        Assert.Equal("Search attribute TemporalMine is reserved by system.", prefixed.Message);
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData("CustomDatetimeField", "\"2022-01-01\"", "invalid value for search attribute CustomDatetimeField of type Datetime: \"2022-01-01\"")]
+    [InlineData("CustomKeywordField", null, "search attribute CustomKeywordField value size 3002 exceeds size limit 2048")]
+    public async Task A_start_with_a_value_temporal_cannot_store_is_refused(string name, string? json, string message)
+    {
+        var data = json ?? System.Text.Json.JsonSerializer.Serialize(new string('k', 3000));
+        var request = new Temporalio.Api.WorkflowService.V1.StartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = NewWorkflowId("sa-value"),
+            WorkflowType = new() { Name = "EchoWorkflow" },
+            TaskQueue = new() { Name = TaskQueue },
+            RequestId = Guid.NewGuid().ToString(),
+            SearchAttributes = new() { IndexedFields = { [name] = new Temporalio.Api.Common.V1.Payload
+            {
+                Metadata = { ["encoding"] = Google.Protobuf.ByteString.CopyFromUtf8("json/plain") },
+                Data = Google.Protobuf.ByteString.CopyFromUtf8(data),
+            } } },
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.WorkflowService.StartWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
+        Assert.Equal(message, refused.Message);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -1,5 +1,6 @@
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Common;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
@@ -74,6 +75,84 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
 
         Assert.Equal(3, pages);
         Assert.Equal(5, seen.Distinct().Count());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Text_is_searched_by_words_and_system_fields_and_status_forms_are_queryable()
+    {
+        var text = SearchAttributeKey.CreateText("CustomTextField");
+        var prefix = NewWorkflowId("words");
+        var keyword = SearchAttributeKey.CreateKeyword("CustomKeywordField");
+        var fox = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new($"{prefix}-fox", TaskQueue)
+        {
+            TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(text, "The quick brown fox").Set(keyword, "it's").ToSearchAttributeCollection(),
+        });
+        var world = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"),
+            new($"{prefix}-world", TaskQueue) { TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(text, "hello big world").ToSearchAttributeCollection() });
+        await world.TerminateAsync("closed", new() { Rpc = Rpc });
+        var mine = $"WorkflowId STARTS_WITH '{prefix}'";
+
+        Assert.Equal(1, await CountAsync($"{mine} AND CustomTextField = 'QUICK'"));
+        Assert.Equal(2, await CountAsync($"{mine} AND CustomTextField = 'fox world'"));
+        Assert.Equal(1, await CountAsync($"{mine} AND CustomTextField != 'quick'"));
+        var range = await Assert.ThrowsAsync<RpcException>(() => CountAsync($"{mine} AND CustomTextField > 'a'"));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, range.Code);
+
+        Assert.Equal(1, await CountAsync($"{mine} AND CustomKeywordField = 'it''s'"));
+        Assert.Equal(1, await CountAsync($"{mine} AND CustomKeywordField = 'it\\'s'"));
+        Assert.Equal(1, await CountAsync($"{mine} AND ExecutionStatus = 1"));
+        Assert.Equal(1, await CountAsync($"{mine} AND ExecutionStatus = 'WORKFLOW_EXECUTION_STATUS_TERMINATED'"));
+        Assert.Equal(2, await CountAsync($"{mine} AND RootWorkflowId STARTS_WITH '{prefix}'"));
+        Assert.Equal(1, await CountAsync($"{mine} AND ExecutionDuration < '1h' AND HistorySizeBytes > 0"));
+        Assert.Equal(0, await CountAsync($"{mine} AND ParentWorkflowId IS NOT NULL"));
+        var duration = await Assert.ThrowsAsync<RpcException>(() => CountAsync($"{mine} AND ExecutionDuration > 'xyz'"));
+        Assert.Contains("invalid value for search attribute ExecutionDuration: xyz", duration.Message, StringComparison.Ordinal);
+
+        var described = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = world.Id } }, Rpc)).WorkflowExecutionInfo;
+        Assert.NotNull(described.ExecutionDuration);
+        Assert.True(described.HistorySizeBytes > 0);
+        await fox.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_legacy_visibility_rpcs_answer_as_temporal_does()
+    {
+        var service = Client.Connection.WorkflowService;
+        var ns = Client.Options.Namespace;
+        var running = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("legacy-open"));
+        var closed = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("legacy-closed"));
+        await closed.TerminateAsync("closed", new() { Rpc = Rpc });
+
+        var open = await service.ListOpenWorkflowExecutionsAsync(new() { Namespace = ns, ExecutionFilter = new() { WorkflowId = running.Id }, MaximumPageSize = 10 }, Rpc);
+        Assert.Equal(running.Id, Assert.Single(open.Executions).Execution.WorkflowId);
+        var noneOpen = await service.ListOpenWorkflowExecutionsAsync(new() { Namespace = ns, ExecutionFilter = new() { WorkflowId = closed.Id } }, Rpc);
+        Assert.Empty(noneOpen.Executions);
+        var byId = await service.ListClosedWorkflowExecutionsAsync(new()
+        {
+            Namespace = ns,
+            ExecutionFilter = new() { WorkflowId = closed.Id },
+            StartTimeFilter = new() { EarliestTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddHours(-1)) },
+        }, Rpc);
+        Assert.Equal(closed.Id, Assert.Single(byId.Executions).Execution.WorkflowId);
+        // The filters are a oneof, as in Temporal: by status alone.
+        var terminated = await service.ListClosedWorkflowExecutionsAsync(
+            new() { Namespace = ns, StatusFilter = new() { Status = Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Terminated } }, Rpc);
+        Assert.Contains(terminated.Executions, e => e.Execution.WorkflowId == closed.Id);
+        Assert.All(terminated.Executions, e => Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Terminated, e.Status));
+        var future = await service.ListClosedWorkflowExecutionsAsync(new()
+        {
+            Namespace = ns,
+            ExecutionFilter = new() { WorkflowId = closed.Id },
+            StartTimeFilter = new() { EarliestTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddHours(1)) },
+        }, Rpc);
+        Assert.Empty(future.Executions);
+        var scanned = await service.ScanWorkflowExecutionsAsync(new() { Namespace = ns, Query = $"WorkflowId = '{running.Id}'" }, Rpc);
+        Assert.Single(scanned.Executions);
+        var keys = await service.GetSearchAttributesAsync(new(), Rpc);
+        Assert.Equal(Temporalio.Api.Enums.V1.IndexedValueType.Text, keys.Keys["CustomTextField"]);
+        Assert.Equal(Temporalio.Api.Enums.V1.IndexedValueType.Keyword, keys.Keys["WorkflowId"]);
+        await running.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
     [Theory(Timeout = TestTimeoutMs)]

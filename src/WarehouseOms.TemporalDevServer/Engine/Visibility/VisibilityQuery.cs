@@ -79,6 +79,13 @@ internal sealed class VisibilityQuery
         "ExecutionStatus" => Value.Of(run.Status.ToString()),
         "StartTime" or "ExecutionTime" => Value.Of(run.StartTime),
         "CloseTime" => run.CloseTime is { } closed ? Value.Of(closed) : Value.Null,
+        // Written by Temporal's visibility when the run closes (ExecutionDuration in nanoseconds, as stored).
+        "ExecutionDuration" => run.CloseTime is { } ended ? Value.Of((ended - run.StartTime).Ticks * 100.0) : Value.Null,
+        "HistorySizeBytes" => run.IsOpen ? Value.Null : Value.Of(run.HistorySizeBytes),
+        "ParentWorkflowId" => run.Parent is { } parent ? Value.Of(parent.WorkflowId) : Value.Null,
+        "ParentRunId" => run.Parent is { } parent ? Value.Of(parent.RunId) : Value.Null,
+        "RootWorkflowId" => Value.Of((run.Root ?? run.Ref).WorkflowId),
+        "RootRunId" => Value.Of((run.Root ?? run.Ref).RunId),
         _ => SearchAttribute(name, run),
     };
 
@@ -121,9 +128,27 @@ internal sealed class VisibilityQuery
             {
                 var end = i + 1;
                 var literal = new StringBuilder();
-                while (end < text.Length && text[end] != c)
+                // As the SQL tokenizer Temporal parses with: a doubled quote or a backslash escape stands for the character.
+                while (end < text.Length)
                 {
-                    literal.Append(text[end++]);
+                    if (text[end] == '\\' && c != '`' && end + 1 < text.Length)
+                    {
+                        literal.Append(text[end + 1]);
+                        end += 2;
+                    }
+                    else if (text[end] == c && end + 1 < text.Length && text[end + 1] == c)
+                    {
+                        literal.Append(c);
+                        end += 2;
+                    }
+                    else if (text[end] == c)
+                    {
+                        break;
+                    }
+                    else
+                    {
+                        literal.Append(text[end++]);
+                    }
                 }
 
                 if (end >= text.Length)
@@ -313,7 +338,15 @@ internal sealed class VisibilityQuery
 
         // Status literals are case-insensitive: the index keys on the enum name.
         private static string Canonical(string field, string literal) =>
-            field == "ExecutionStatus" && Statuses.TryGetValue(literal, out var status) ? status : literal;
+            field == "ExecutionStatus" && StatusName(literal) is { } status ? status : literal;
+
+        /// <summary>A status literal as the index keys it: "Running", "running" or "WORKFLOW_EXECUTION_STATUS_RUNNING".</summary>
+        private static string? StatusName(string literal)
+        {
+            const string EnumPrefix = "WORKFLOW_EXECUTION_STATUS_";
+            var name = literal.StartsWith(EnumPrefix, StringComparison.Ordinal) ? literal[EnumPrefix.Length..].Replace("_", string.Empty, StringComparison.Ordinal) : literal;
+            return Statuses.TryGetValue(name, out var status) ? status : null;
+        }
 
         private Func<Execution, bool> Predicate()
         {
@@ -362,6 +395,11 @@ internal sealed class VisibilityQuery
                 ? Next().Text
                 : throw Bad(text, $"expected a comparison after {field}");
             var value = Literal(field);
+            if (typeOf?.Invoke(field) == IndexedValueType.Text)
+            {
+                return TextComparison(field, op, value);
+            }
+
             return op switch
             {
                 "=" => r => Field(field, r).EqualsValue(value),
@@ -371,6 +409,24 @@ internal sealed class VisibilityQuery
                 ">" => r => Compare(field, r, value) is > 0,
                 _ => r => Compare(field, r, value) is >= 0,
             };
+        }
+
+        /// <summary>
+        /// A Text attribute is searched by words, as Temporal's full-text index does: "=" matches a value holding
+        /// any word of the literal (case-insensitive), "!=" one holding none; ranges are refused with its message.
+        /// </summary>
+        private Func<Execution, bool> TextComparison(string field, string op, Value value)
+        {
+            if (op is not ("=" or "!=" or "<>"))
+            {
+                throw Bad(text, $"operator '{op}' not supported for Text type search attribute");
+            }
+
+            var wanted = Words(value.Text);
+            return r => Words(Field(field, r).Text).Overlaps(wanted) == (op == "=");
+
+            static HashSet<string> Words(string? phrase) =>
+                new((phrase ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
         }
 
         private static int? Compare(string field, Execution run, Value value)
@@ -393,6 +449,19 @@ internal sealed class VisibilityQuery
         private Value Literal(string field)
         {
             var token = Next();
+            // Temporal also takes a status by its number and by its full enum name.
+            if (field == "ExecutionStatus" && token.Kind == TokenKind.Number)
+            {
+                return int.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && Enum.IsDefined((WorkflowExecutionStatus)code) && code != 0
+                    ? Value.Of(((WorkflowExecutionStatus)code).ToString())
+                    : throw Bad(text, $"invalid ExecutionStatus value '{token.Text}'");
+            }
+
+            if (field == "ExecutionDuration" && token.Kind is TokenKind.String or TokenKind.Number)
+            {
+                return Value.Of(DurationNanoseconds(token.Text) ?? throw Bad(text, $"invalid value for search attribute ExecutionDuration: {token.Text}"));
+            }
+
             if (token.Kind == TokenKind.Number)
             {
                 return Value.Of(double.Parse(token.Text, CultureInfo.InvariantCulture));
@@ -418,7 +487,7 @@ internal sealed class VisibilityQuery
 
             if (field == "ExecutionStatus")
             {
-                return Statuses.TryGetValue(token.Text, out var status)
+                return StatusName(token.Text) is { } status
                     ? Value.Of(status)
                     : throw Bad(text, $"'{token.Text}' is not an execution status");
             }
@@ -426,6 +495,33 @@ internal sealed class VisibilityQuery
             return DateTime.TryParse(token.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) && token.Text.Contains('T', StringComparison.Ordinal)
                 ? Value.Of(token.Text, when)
                 : Value.Of(token.Text);
+        }
+
+        /// <summary>A duration as Temporal reads one for ExecutionDuration: nanoseconds, or Go's form ("90s", "1h30m", "250ms").</summary>
+        private static double? DurationNanoseconds(string literal)
+        {
+            if (double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var nanoseconds))
+            {
+                return nanoseconds;
+            }
+
+            var total = 0.0;
+            var matches = System.Text.RegularExpressions.Regex.Matches(literal, @"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)");
+            if (matches.Count == 0 || string.Concat(matches.Select(m => m.Value)) != literal)
+            {
+                return null;
+            }
+
+            foreach (System.Text.RegularExpressions.Match m in matches)
+            {
+                var unit = m.Groups[2].Value switch
+                {
+                    "ns" => 1.0, "us" or "µs" => 1e3, "ms" => 1e6, "s" => 1e9, "m" => 60e9, _ => 3600e9,
+                };
+                total += double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * unit;
+            }
+
+            return total;
         }
 
         private bool Accept(string keyword)

@@ -7,6 +7,15 @@ cd "$here"
 
 bash scripts/deps.sh
 
+# The tests use the service's own broker vhost: a service already consuming there (scripts/run.sh left
+# running, say) would take the tests' messages and fail them at random. Refuse to start instead.
+if consumers=$(curl -fsS --max-time 5 -u admin:admin http://localhost:15672/api/consumers/warehouse-oms 2>/dev/null) \
+  && [ "$(tr -d '[:space:]' <<<"$consumers")" != "[]" ]; then
+  echo "test.sh: something already consumes from RabbitMQ vhost warehouse-oms (a running WarehouseOms service?)." >&2
+  echo "test.sh: stop it first; it would take the tests' messages." >&2
+  exit 1
+fi
+
 export ConnectionStrings__WarehouseOms=${ConnectionStrings__WarehouseOms:-"Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms"}
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 

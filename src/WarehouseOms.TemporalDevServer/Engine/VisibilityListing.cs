@@ -162,6 +162,7 @@ internal sealed partial class WorkflowEngine
             foreach (var row in rows)
             {
                 var run = ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(row.State), [], []);
+                run.PersistedEventCount = row.HistoryLength;
                 if (query.Matches(run))
                 {
                     matches.Add((run, row.HistoryLength, (row.StartTime, row.Ordinal)));

@@ -104,6 +104,7 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Equal(1, await CountAsync($"{mine} AND ExecutionStatus = 'WORKFLOW_EXECUTION_STATUS_TERMINATED'"));
         Assert.Equal(2, await CountAsync($"{mine} AND RootWorkflowId STARTS_WITH '{prefix}'"));
         Assert.Equal(1, await CountAsync($"{mine} AND ExecutionDuration < '1h' AND HistorySizeBytes > 0"));
+        Assert.Equal(1, await CountAsync($"{mine} AND HistoryLength >= 3"));
         Assert.Equal(0, await CountAsync($"{mine} AND ParentWorkflowId IS NOT NULL"));
         var duration = await Assert.ThrowsAsync<RpcException>(() => CountAsync($"{mine} AND ExecutionDuration > 'xyz'"));
         Assert.Contains("invalid value for search attribute ExecutionDuration: xyz", duration.Message, StringComparison.Ordinal);

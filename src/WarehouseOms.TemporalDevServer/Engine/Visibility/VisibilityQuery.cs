@@ -82,6 +82,8 @@ internal sealed class VisibilityQuery
         // Written by Temporal's visibility when the run closes (ExecutionDuration in nanoseconds, as stored).
         "ExecutionDuration" => run.CloseTime is { } ended ? Value.Of((ended - run.StartTime).Ticks * 100.0) : Value.Null,
         "HistorySizeBytes" => run.IsOpen ? Value.Null : Value.Of(run.HistorySizeBytes),
+        // A closed run read back without its events (PostgreSQL scans) knows its stored event count.
+        "HistoryLength" => run.IsOpen ? Value.Null : Value.Of(run.History.Count > 0 ? run.History.Count : run.PersistedEventCount),
         "ParentWorkflowId" => run.Parent is { } parent ? Value.Of(parent.WorkflowId) : Value.Null,
         "ParentRunId" => run.Parent is { } parent ? Value.Of(parent.RunId) : Value.Null,
         "RootWorkflowId" => Value.Of((run.Root ?? run.Ref).WorkflowId),

@@ -30,6 +30,14 @@ void RequestStop(PosixSignalContext context)
     stop.Cancel();
 }
 
+// A parent that started us with SIGINT/SIGQUIT ignored (a background job of a non-interactive shell) must not
+// make those signals ineffective: .NET keeps an inherited ignore, the Temporal CLI does not (Go un-ignores a
+// signal it is asked to notify). Back to the default first, so the registrations below take them.
+if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+{
+    InheritedSignals.Unignore();
+}
+
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
 using var onQuit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, RequestStop);

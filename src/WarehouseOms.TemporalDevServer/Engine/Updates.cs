@@ -163,10 +163,10 @@ internal sealed partial class WorkflowEngine
                     };
                 RequireUsableOverride(start.VersioningOverride, start.Namespace, start.TaskQueue.Name);
                 // As Temporal: an update the current run has already completed is answered from it, whatever the policies say.
-                if (Current(args.Namespace, start.WorkflowId) is { } current && CompletedOutcome(current, update.Request.Meta.UpdateId) is not null)
+                if (Current(args.Namespace, start.WorkflowId) is { } current && CompletedOutcome(current, update.Request.Meta.UpdateId) is { } done)
                 {
                     (execution, started) = (current, false);
-                    state = CompletedUpdate(current, update.Request.Meta.UpdateId)!;
+                    state = Completed(update.Request.Meta.UpdateId, done);
                 }
                 else
                 {
@@ -380,13 +380,16 @@ internal sealed partial class WorkflowEngine
     {
         if (CompletedOutcome(execution, id) is { } outcome)
         {
-            return new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = outcome };
+            return Completed(id, outcome);
         }
 
         return !execution.IsOpen && execution.History.Any(e => e.WorkflowExecutionUpdateAcceptedEventAttributes?.ProtocolInstanceId == id)
-            ? new UpdateState { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = OutlivedRunOutcome() }
+            ? Completed(id, OutlivedRunOutcome())
             : null;
     }
+
+    private static UpdateState Completed(string id, Outcome outcome) =>
+        new() { Id = id, Request = new Request(), Stage = UpdateStage.Completed, Outcome = outcome };
 
     /// <summary>The outcome of the run's WorkflowExecutionUpdateCompleted for this update, if it has one.</summary>
     private static Outcome? CompletedOutcome(Execution execution, string id)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Development check (not CI): runs test suites written by others against the embedded engine.
 #   - temporalio/sdk-dotnet tests/Temporalio.Tests: WorkflowWorkerTests, ActivityWorkerTests,
-#     TemporalClientWorkflowTests, WorkflowHandleTests, TemporalClientScheduleTests (the SDK's own tests take an external server
-#     through TEMPORAL_TEST_CLIENT_TARGET_HOST / TEMPORAL_TEST_CLIENT_NAMESPACE);
+#     TemporalClientWorkflowTests, WorkflowHandleTests, TemporalClientScheduleTests (their WorkflowEnvironment
+#     starts a dev server with StartLocalAsync: the script sends that to our executable with ExistingPath;
+#     PEER_SDK_SHARED_ENGINE=1 runs one engine for all instead, as an external server);
 #   - temporalio/samples-dotnet tests/ (they start their own server through WorkflowEnvironment: the
 #     script sends every StartLocalAsync/StartTimeSkippingAsync to our executable with ExistingPath).
 #     The copy is retargeted to net10.0 with shims for the test host's packages the mirror lacks, and the
@@ -35,7 +36,7 @@ cleanup() {
   kill_orphans
 }
 
-# The samples' tests start the engine themselves; a test host the hang timeout kills leaves its engine
+# The tests start the engine themselves; a test host the hang timeout kills leaves its engine
 # running. Only processes of this run's executable (its path is in this run's temp dir) are ended.
 kill_orphans() {
   local p
@@ -48,6 +49,32 @@ trap cleanup EXIT
 echo "peer-tests: work dir $WORK"
 dotnet build "$ROOT/src/WarehouseOms.TemporalDevServer" -c Release -o "$WORK/engine" -v q -nologo >/dev/null
 ENGINE="$WORK/engine/WarehouseOms.TemporalDevServer"
+
+# The class every redirected WorkflowEnvironment.StartLocalAsync/StartTimeSkippingAsync calls (C#, printed).
+peer_engine_shim() {
+  cat <<CS
+// Every WorkflowEnvironment.StartLocalAsync/StartTimeSkippingAsync of the tests comes here: our executable
+// is the server whatever else the options say (the SDK would download the CLI or the test server otherwise).
+public static class PeerEngine
+{
+    public const string Path = "$ENGINE";
+
+    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartLocalAsync(Temporalio.Testing.WorkflowEnvironmentStartLocalOptions? options = null)
+    {
+        options ??= new();
+        options.DevServerOptions.ExistingPath = Path;
+        return Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(options);
+    }
+
+    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartTimeSkippingAsync(Temporalio.Testing.WorkflowEnvironmentStartTimeSkippingOptions? options = null)
+    {
+        options ??= new();
+        options.TestServer.ExistingPath = Path;
+        return Temporalio.Testing.WorkflowEnvironment.StartTimeSkippingAsync(options);
+    }
+}
+CS
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -120,6 +147,12 @@ sdk_tests() {
     [[ -f "$src/$f" ]] && { mkdir -p "$proj/$(dirname "$f")"; cp "$src/$f" "$proj/$f"; }
   done
   cp -r "$src/Worker/Histories" "$proj/Worker/" 2>/dev/null || true
+  # The SDK's test environment starts its dev server with StartLocalAsync (and the dynamic config its own
+  # CI gives it); that call is sent to our executable, so every environment, the second one of
+  # WorkerClientReplacement too, is an engine of its own, as with the Temporal CLI.
+  sed -i -E 's#Temporalio\.Testing\.WorkflowEnvironment\.StartLocalAsync\(#global::PeerEngine.StartLocalAsync(#' "$proj/WorkflowEnvironment.cs"
+  grep -q 'global::PeerEngine.StartLocalAsync(' "$proj/WorkflowEnvironment.cs" ||
+    { echo "peer-tests: the SDK's WorkflowEnvironment.cs no longer calls StartLocalAsync as expected" >&2; return 1; }
   cat >"$proj/PeerShims.cs" <<'CS'
 // Written for the peer check: what the SDK's test host provides that the package set here lacks.
 namespace Temporalio.Tests
@@ -143,6 +176,7 @@ namespace Microsoft.Extensions.Logging
     }
 }
 CS
+  peer_engine_shim >>"$proj/PeerShims.cs"
   cat >"$proj/PeerSdkTests.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
@@ -177,10 +211,15 @@ XML
     grep -E "error" "$results/build.log" | sort -u | head -20 >&2
     return 1
   fi
-  export TEMPORAL_TEST_CLIENT_TARGET_HOST; TEMPORAL_TEST_CLIENT_TARGET_HOST="$(start_engine)"
-  export TEMPORAL_TEST_CLIENT_NAMESPACE=default
+  unset TEMPORAL_TEST_CLIENT_TARGET_HOST
+  if [[ -n "${PEER_SDK_SHARED_ENGINE:-}" ]]; then
+    # Faster: one engine for every class, as an external server (then WorkerClientReplacement cannot pass).
+    export TEMPORAL_TEST_CLIENT_TARGET_HOST; TEMPORAL_TEST_CLIENT_TARGET_HOST="$(start_engine)"
+    export TEMPORAL_TEST_CLIENT_NAMESPACE=default
+  fi
   for cls in ${PEER_SDK_CLASSES:-WorkflowWorkerTests ActivityWorkerTests TemporalClientWorkflowTests WorkflowHandleTests TemporalClientScheduleTests}; do
     run_class "$proj" "$cls" "$results"
+    [[ -n "${PEER_SDK_SHARED_ENGINE:-}" ]] || kill_orphans
     echo "peer-tests: sdk $cls done: $(count_trx "$results")"
   done
   read -r passed failed < <(count_trx "$results")
@@ -232,27 +271,8 @@ namespace Microsoft.Extensions.Logging
     }
 }
 
-// Every WorkflowEnvironment.StartLocalAsync/StartTimeSkippingAsync of the tests comes here: our executable
-// is the server whatever else the options say (the SDK would download the CLI or the test server otherwise).
-public static class PeerEngine
-{
-    public const string Path = "$ENGINE";
-
-    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartLocalAsync(Temporalio.Testing.WorkflowEnvironmentStartLocalOptions? options = null)
-    {
-        options ??= new();
-        options.DevServerOptions.ExistingPath = Path;
-        return Temporalio.Testing.WorkflowEnvironment.StartLocalAsync(options);
-    }
-
-    public static System.Threading.Tasks.Task<Temporalio.Testing.WorkflowEnvironment> StartTimeSkippingAsync(Temporalio.Testing.WorkflowEnvironmentStartTimeSkippingOptions? options = null)
-    {
-        options ??= new();
-        options.TestServer.ExistingPath = Path;
-        return Temporalio.Testing.WorkflowEnvironment.StartTimeSkippingAsync(options);
-    }
-}
 CS
+  peer_engine_shim >>"$tests/PeerShims.cs"
   find "$tests" -name '*.cs' ! -name PeerShims.cs -exec sed -i -E \
     's#(Temporalio\.Testing\.)?WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(#global::PeerEngine.Start\2Async(#g' {} +
   if grep -rEn 'WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(' "$tests" --include='*.cs' | grep -v PeerShims.cs >&2; then

@@ -9,8 +9,9 @@ using WarehouseOms.TemporalDevServer.Store;
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
-/// List and count. In-memory store: from the visibility index under the lock, touching only the runs the
-/// query's equalities allow and stopping once a page is full. Durable store: from the store (closed runs
+/// List and count, in Temporal's list order unless the query orders otherwise. In-memory store: from the
+/// visibility index under the lock, touching only the runs the query's equalities allow and stopping once a
+/// page is full. Durable store: from the store (closed runs
 /// are not in memory), after every change made so far is committed, without the lock.
 /// </summary>
 internal sealed partial class WorkflowEngine
@@ -23,12 +24,12 @@ internal sealed partial class WorkflowEngine
         var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
         var (after, skip) = ReadPageToken(request.NextPageToken, query);
         var response = new ListWorkflowExecutionsResponse();
-        List<(Execution Run, int? HistoryLength, (DateTime StartTime, long Ordinal) Key)> page;
+        List<(Execution Run, int? HistoryLength, ListPosition Key)> page;
         if (store.IsDurable)
         {
             await DurableAsync().ConfigureAwait(false);
-            page = await StoredMatchesAsync(ns, query, after, query.InStartOrder ? pageSize + 1 : int.MaxValue, ct).ConfigureAwait(false);
-            if (!query.InStartOrder)
+            page = await StoredMatchesAsync(ns, query, after, query.InListOrder ? pageSize + 1 : int.MaxValue, ct).ConfigureAwait(false);
+            if (!query.InListOrder)
             {
                 var byRun = page.ToDictionary(m => m.Run);
                 page = query.Sort(page.Select(m => m.Run)).Skip(skip).Take(pageSize + 1).Select(r => byRun[r]).ToList();
@@ -41,21 +42,20 @@ internal sealed partial class WorkflowEngine
             lock (gate)
             {
                 var matching = Visibility.Candidates(ns, query, RunsOf(ns), after).Where(query.Matches);
-                if (!query.InStartOrder)
+                if (!query.InListOrder)
                 {
                     matching = query.Sort(matching).Skip(skip);
                 }
 
-                page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, (x.StartTime, x.Ordinal))).ToList();
+                page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, ListPosition.Of(x))).ToList();
                 response.Executions.AddRange(page.Take(pageSize).Select(m => Info(m.Run)));
             }
         }
 
         if (page.Count > pageSize)
         {
-            var last = page[pageSize - 1].Key;
-            response.NextPageToken = ByteStrings.Utf8(query.InStartOrder
-                ? string.Create(CultureInfo.InvariantCulture, $"k:{last.StartTime.Ticks}:{last.Ordinal}")
+            response.NextPageToken = ByteStrings.Utf8(query.InListOrder
+                ? page[pageSize - 1].Key.ToToken()
                 : string.Create(CultureInfo.InvariantCulture, $"o:{skip + pageSize}"));
         }
 
@@ -111,8 +111,8 @@ internal sealed partial class WorkflowEngine
     private Func<string, IReadOnlyList<Execution>> RunsOf(string ns) =>
         workflowId => runsById.TryGetValue((ns, workflowId), out var runs) ? runs : [];
 
-    /// <summary>In start order: the position after the last run returned; in any other order: how many to skip.</summary>
-    private static ((DateTime StartTime, long Ordinal)? After, int Skip) ReadPageToken(ByteString token, VisibilityQuery query)
+    /// <summary>In list order: the position of the last run returned; in any other order: how many to skip.</summary>
+    private static (ListPosition? After, int Skip) ReadPageToken(ByteString token, VisibilityQuery query)
     {
         if (token.IsEmpty)
         {
@@ -124,9 +124,8 @@ internal sealed partial class WorkflowEngine
         {
             return parts switch
             {
-                ["k", var ticks, var ordinal] when query.InStartOrder =>
-                    ((new DateTime(long.Parse(ticks, CultureInfo.InvariantCulture), DateTimeKind.Utc), long.Parse(ordinal, CultureInfo.InvariantCulture)), 0),
-                ["o", var skip] when !query.InStartOrder => (null, int.Parse(skip, CultureInfo.InvariantCulture)),
+                ["v", var closeTicks, var startTicks, var ordinal] when query.InListOrder => (ListPosition.FromToken(closeTicks, startTicks, ordinal), 0),
+                ["o", var skip] when !query.InListOrder => (null, int.Parse(skip, CultureInfo.InvariantCulture)),
                 _ => throw Errors.InvalidArgument("invalid page token: it belongs to a query of another order"),
             };
         }
@@ -137,11 +136,11 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// Matching runs from the store, in start order, up to <paramref name="limit"/>: the store narrows by the
+    /// Matching runs from the store, in list order, up to <paramref name="limit"/>: the store narrows by the
     /// query's equalities and pages through runs in batches; the query's whole filter decides each run.
     /// </summary>
-    private async Task<List<(Execution Run, int? HistoryLength, (DateTime StartTime, long Ordinal) Key)>> StoredMatchesAsync(
-        string ns, VisibilityQuery query, (DateTime StartTime, long Ordinal)? after, int limit, CancellationToken ct)
+    private async Task<List<(Execution Run, int? HistoryLength, ListPosition Key)>> StoredMatchesAsync(
+        string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
         var eq = query.Equalities;
         var scan = new RunScan(
@@ -152,10 +151,9 @@ internal sealed partial class WorkflowEngine
             eq.GetValueOrDefault("WorkflowId"),
             eq.GetValueOrDefault("TaskQueue"),
             eq.GetValueOrDefault("RunId"),
-            query.Ascending,
             after,
             ScanBatch);
-        var matches = new List<(Execution, int?, (DateTime, long))>();
+        var matches = new List<(Execution, int?, ListPosition)>();
         while (true)
         {
             var rows = await store.ScanRunsAsync(scan, ct).ConfigureAwait(false);
@@ -165,7 +163,7 @@ internal sealed partial class WorkflowEngine
                 run.PersistedEventCount = row.HistoryLength;
                 if (query.Matches(run))
                 {
-                    matches.Add((run, row.HistoryLength, (row.StartTime, row.Ordinal)));
+                    matches.Add((run, row.HistoryLength, row.Position));
                     if (matches.Count == limit)
                     {
                         return matches;
@@ -178,7 +176,7 @@ internal sealed partial class WorkflowEngine
                 return matches;
             }
 
-            scan = scan with { After = (rows[^1].StartTime, rows[^1].Ordinal) };
+            scan = scan with { After = rows[^1].Position };
         }
     }
 }

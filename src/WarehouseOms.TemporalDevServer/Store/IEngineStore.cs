@@ -1,3 +1,5 @@
+using WarehouseOms.TemporalDevServer.Engine.Visibility;
+
 namespace WarehouseOms.TemporalDevServer.Store;
 
 /// <summary>
@@ -70,8 +72,8 @@ internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> Histo
 
 /// <summary>
 /// A visibility scan: runs of <paramref name="Namespace"/> open or closed at or after <paramref name="ClosedAfter"/>,
-/// matching every equality given, newest start first (oldest with <paramref name="Ascending"/>), strictly after
-/// the (start time, ordinal) position <paramref name="After"/>, at most <paramref name="Limit"/> of them.
+/// matching every equality given, in Temporal's list order (<see cref="ListPosition"/>), strictly after the
+/// position <paramref name="After"/>, at most <paramref name="Limit"/> of them.
 /// </summary>
 internal sealed record RunScan(
     string Namespace,
@@ -81,12 +83,11 @@ internal sealed record RunScan(
     string? WorkflowId,
     string? TaskQueue,
     string? RunId,
-    bool Ascending,
-    (DateTime StartTime, long Ordinal)? After,
+    ListPosition? After,
     int Limit);
 
-/// <summary>A run as a visibility scan returns it: its state, history length, and its position in the scan order.</summary>
-internal sealed record StoredRun(byte[] State, int HistoryLength, DateTime StartTime, long Ordinal);
+/// <summary>A run as a visibility scan returns it: its state, history length, and its position in the list order.</summary>
+internal sealed record StoredRun(byte[] State, int HistoryLength, ListPosition Position);
 
 /// <summary>One execution's change inside a commit batch.</summary>
 internal sealed record ExecutionChange(

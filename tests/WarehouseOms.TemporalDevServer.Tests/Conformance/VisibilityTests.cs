@@ -78,6 +78,42 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task List_puts_running_runs_first_then_closed_runs_by_close_time_as_temporal_does()
+    {
+        var prefix = NewWorkflowId("order");
+        var handles = new List<WorkflowHandle>();
+        for (var i = 0; i < 4; i++)
+        {
+            handles.Add(await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new($"{prefix}-{i}", TaskQueue)));
+        }
+
+        // The second started closes first: the first started closed last stands before it.
+        await handles[1].TerminateAsync("first to close", new() { Rpc = Rpc });
+        await handles[0].TerminateAsync("last to close", new() { Rpc = Rpc });
+        string[] expected = [$"{prefix}-3", $"{prefix}-2", $"{prefix}-0", $"{prefix}-1"];
+
+        Assert.Equal(expected, await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}'"));
+        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = 1, Query = $"WorkflowId STARTS_WITH '{prefix}'" };
+        var paged = new List<string>();
+        do
+        {
+            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
+            paged.AddRange(page.Executions.Select(e => e.Execution.WorkflowId));
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+
+        Assert.Equal(expected, paged);
+        Assert.Equal(expected[..2], await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' AND ExecutionStatus = 'Running'"));
+        Assert.Equal(expected[2..], await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' AND ExecutionStatus = 'Terminated'"));
+        Assert.Equal(handles.Select(h => h.Id), await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' ORDER BY StartTime ASC"));
+        foreach (var handle in handles.Skip(2))
+        {
+            await handle.TerminateAsync("cleanup", new() { Rpc = Rpc });
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Text_is_searched_by_words_and_system_fields_and_status_forms_are_queryable()
     {
         var text = SearchAttributeKey.CreateText("CustomTextField");

@@ -1,58 +1,54 @@
 namespace WarehouseOms.TemporalDevServer.Engine.Visibility;
 
 /// <summary>
-/// The runs in memory by namespace, workflow type, task queue and open/closed, each set in visibility
-/// order (newest start first), so that a list or count touches only the runs its query's equalities
-/// allow and a page stops once it is full. Guarded by the engine lock.
+/// The runs in memory by namespace, workflow type, task queue and running, each set in Temporal's list order
+/// (<see cref="ListPosition"/>), so that a list or count touches only the runs its query's equalities allow
+/// and a page stops once it is full. A run moves when it closes (<see cref="Closed"/>). Guarded by the engine lock.
 /// </summary>
 internal sealed class VisibilityIndex
 {
-    private static readonly IComparer<Execution> NewestFirst = Comparer<Execution>.Create((a, b) =>
-    {
-        var byStart = b.StartTime.CompareTo(a.StartTime);
-        return byStart != 0 ? byStart : b.Ordinal.CompareTo(a.Ordinal);
-    });
+    private static readonly IComparer<Entry> InListOrder = Comparer<Entry>.Create((a, b) => a.Position.CompareTo(b.Position));
 
-    private readonly Dictionary<string, SortedSet<Execution>> all = [];
-    private readonly Dictionary<string, SortedSet<Execution>> running = [];
-    private readonly Dictionary<(string, string), SortedSet<Execution>> byType = [];
-    private readonly Dictionary<(string, string), SortedSet<Execution>> byQueue = [];
+    private readonly Dictionary<string, SortedSet<Entry>> all = [];
+    private readonly Dictionary<string, SortedSet<Entry>> running = [];
+    private readonly Dictionary<(string, string), SortedSet<Entry>> byType = [];
+    private readonly Dictionary<(string, string), SortedSet<Entry>> byQueue = [];
 
     public void Add(Execution x)
     {
-        Set(all, x.Namespace).Add(x);
-        Set(byType, (x.Namespace, x.WorkflowType)).Add(x);
-        Set(byQueue, (x.Namespace, x.TaskQueue)).Add(x);
+        var entry = new Entry(ListPosition.Of(x), x);
+        Set(all, x.Namespace).Add(entry);
+        Set(byType, (x.Namespace, x.WorkflowType)).Add(entry);
+        Set(byQueue, (x.Namespace, x.TaskQueue)).Add(entry);
         if (x.IsOpen)
         {
-            Set(running, x.Namespace).Add(x);
+            Set(running, x.Namespace).Add(entry);
         }
     }
 
-    public void Closed(Execution x) => Remove(running, x.Namespace, x);
-
-    public void Remove(Execution x)
+    /// <summary>The run has closed: it leaves the running set and moves to its close time's place in the others.</summary>
+    public void Closed(Execution x)
     {
-        Remove(all, x.Namespace, x);
-        Remove(running, x.Namespace, x);
-        Remove(byType, (x.Namespace, x.WorkflowType), x);
-        Remove(byQueue, (x.Namespace, x.TaskQueue), x);
+        Remove(x, ListPosition.WhileRunning(x));
+        Add(x);
     }
+
+    public void Remove(Execution x) => Remove(x, ListPosition.Of(x));
 
     /// <summary>
     /// The fewest runs that can match: the smallest set the query's equalities name (a workflow ID's runs
-    /// come from <paramref name="runsOf"/>), in visibility order, from just after <paramref name="after"/>.
+    /// come from <paramref name="runsOf"/>), in list order, from just after <paramref name="after"/>.
     /// </summary>
-    public IEnumerable<Execution> Candidates(string ns, VisibilityQuery query, Func<string, IReadOnlyList<Execution>> runsOf, (DateTime StartTime, long Ordinal)? after)
+    public IEnumerable<Execution> Candidates(string ns, VisibilityQuery query, Func<string, IReadOnlyList<Execution>> runsOf, ListPosition? after)
     {
         var eq = query.Equalities;
         if (eq.TryGetValue("WorkflowId", out var workflowId))
         {
-            return Ordered(new SortedSet<Execution>(runsOf(workflowId), NewestFirst), query.Ascending, after);
+            return Ordered(new SortedSet<Entry>(runsOf(workflowId).Select(r => new Entry(ListPosition.Of(r), r)), InListOrder), after);
         }
 
         var candidates = all.GetValueOrDefault(ns);
-        void Narrow(SortedSet<Execution>? set)
+        void Narrow(SortedSet<Entry>? set)
         {
             if (set is null || candidates is null || set.Count < candidates.Count)
             {
@@ -75,10 +71,10 @@ internal sealed class VisibilityIndex
             Narrow(running.GetValueOrDefault(ns) ?? []);
         }
 
-        return candidates is null ? [] : Ordered(candidates, query.Ascending, after);
+        return candidates is null ? [] : Ordered(candidates, after);
     }
 
-    private static IEnumerable<Execution> Ordered(SortedSet<Execution> set, bool ascending, (DateTime StartTime, long Ordinal)? after)
+    private static IEnumerable<Execution> Ordered(SortedSet<Entry> set, ListPosition? after)
     {
         if (set.Count == 0)
         {
@@ -87,50 +83,45 @@ internal sealed class VisibilityIndex
 
         if (after is not { } position)
         {
-            return ascending ? set.Reverse() : set;
+            return set.Select(e => e.Run);
         }
 
-        var probe = Probe(position.StartTime, position.Ordinal);
-        if (ascending)
-        {
-            return NewestFirst.Compare(set.Min!, probe) >= 0 ? [] : set.GetViewBetween(set.Min!, probe).Reverse().Where(x => NewestFirst.Compare(x, probe) != 0);
-        }
-
-        return NewestFirst.Compare(probe, set.Max!) >= 0 ? [] : set.GetViewBetween(probe, set.Max!).Where(x => NewestFirst.Compare(x, probe) != 0);
+        var probe = new Entry(position, null!);
+        return InListOrder.Compare(probe, set.Max) >= 0
+            ? []
+            : set.GetViewBetween(probe, set.Max).Where(e => e.Position != position).Select(e => e.Run);
     }
 
-    // A stand-in with only the sort key, to seek to a page position.
-    private static Execution Probe(DateTime startTime, long ordinal) => new()
+    private void Remove(Execution x, ListPosition position)
     {
-        Namespace = string.Empty,
-        WorkflowId = string.Empty,
-        RunId = string.Empty,
-        FirstRunId = string.Empty,
-        WorkflowType = string.Empty,
-        TaskQueue = string.Empty,
-        StartRequestId = string.Empty,
-        StartTime = startTime,
-        Ordinal = ordinal,
-    };
+        var entry = new Entry(position, x);
+        Remove(all, x.Namespace, entry);
+        Remove(running, x.Namespace, entry);
+        Remove(byType, (x.Namespace, x.WorkflowType), entry);
+        Remove(byQueue, (x.Namespace, x.TaskQueue), entry);
+    }
 
-    private static SortedSet<Execution> Set<TKey>(Dictionary<TKey, SortedSet<Execution>> sets, TKey key)
+    private static SortedSet<Entry> Set<TKey>(Dictionary<TKey, SortedSet<Entry>> sets, TKey key)
         where TKey : notnull
     {
         if (!sets.TryGetValue(key, out var set))
         {
-            set = new SortedSet<Execution>(NewestFirst);
+            set = new SortedSet<Entry>(InListOrder);
             sets[key] = set;
         }
 
         return set;
     }
 
-    private static void Remove<TKey>(Dictionary<TKey, SortedSet<Execution>> sets, TKey key, Execution x)
+    private static void Remove<TKey>(Dictionary<TKey, SortedSet<Entry>> sets, TKey key, Entry entry)
         where TKey : notnull
     {
-        if (sets.TryGetValue(key, out var set) && set.Remove(x) && set.Count == 0)
+        if (sets.TryGetValue(key, out var set) && set.Remove(entry) && set.Count == 0)
         {
             sets.Remove(key);
         }
     }
+
+    // A run under the position it is filed at (compared by position only: the ordinal makes it unique).
+    private readonly record struct Entry(ListPosition Position, Execution Run);
 }

@@ -31,11 +31,8 @@ internal sealed class VisibilityQuery
     /// <summary>Fields an index can narrow by (<see cref="Equalities"/> of these are collected).</summary>
     internal static readonly HashSet<string> IndexedFields = ["WorkflowId", "WorkflowType", "RunId", "TaskQueue", "ExecutionStatus"];
 
-    /// <summary>The order is start time (newest first unless ascending): what the indexes and the store's scans keep.</summary>
-    public bool InStartOrder => OrderBy is null or "StartTime" or "ExecutionTime";
-
-    /// <summary>Start time ascending (ORDER BY StartTime / ExecutionTime ASC).</summary>
-    public bool Ascending => OrderBy is not null && !Descending;
+    /// <summary>No ORDER BY: Temporal's list order (<see cref="ListPosition"/>), what the indexes and the store's scans keep.</summary>
+    public bool InListOrder => OrderBy is null;
 
     public string? OrderBy { get; }
 
@@ -46,16 +43,17 @@ internal sealed class VisibilityQuery
 
     public bool Matches(Execution run) => filter(run);
 
-    /// <summary>ORDER BY when given, otherwise newest start first (Temporal's default).</summary>
+    /// <summary>ORDER BY when given (ties in list order), otherwise Temporal's list order.</summary>
     public IEnumerable<Execution> Sort(IEnumerable<Execution> runs)
     {
         if (OrderBy is null)
         {
-            return runs.OrderByDescending(r => r.StartTime).ThenByDescending(r => r.Ordinal);
+            return runs.OrderBy(ListPosition.Of);
         }
 
         var key = (Func<Execution, Value>)(r => Field(OrderBy, r));
-        return Descending ? runs.OrderByDescending(key, ValueComparer.Instance) : runs.OrderBy(key, ValueComparer.Instance);
+        var sorted = Descending ? runs.OrderByDescending(key, ValueComparer.Instance) : runs.OrderBy(key, ValueComparer.Instance);
+        return sorted.ThenBy(ListPosition.Of);
     }
 
     /// <param name="typeOf">The registered type of a field (null: not a search attribute): unknown fields are refused, as in Temporal.</param>

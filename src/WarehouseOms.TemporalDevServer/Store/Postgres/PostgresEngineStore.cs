@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using WarehouseOms.TemporalDevServer.Engine.Visibility;
 
 namespace WarehouseOms.TemporalDevServer.Store.Postgres;
 
@@ -297,10 +298,12 @@ internal sealed class PostgresEngineStore : IEngineStore
         Equal("workflow_id", scan.WorkflowId);
         Equal("task_queue", scan.TaskQueue);
         Equal("run_id", scan.RunId);
-        var direction = scan.Ascending ? "ASC" : "DESC";
+        // Temporal's list order, as its SQL visibility writes it; the executions_listed* indexes keep it.
+        const string Position = "(coalesce(e.close_time, 'infinity'::timestamptz), e.start_time, e.ordinal)";
         if (scan.After is { } after)
         {
-            where.Append(scan.Ascending ? " AND (e.start_time, e.ordinal) > (@after_time, @after_ordinal)" : " AND (e.start_time, e.ordinal) < (@after_time, @after_ordinal)");
+            where.Append(CultureInfo.InvariantCulture, $" AND {Position} < (coalesce(@after_close, 'infinity'::timestamptz), @after_time, @after_ordinal)");
+            command.Parameters.Add(new NpgsqlParameter("after_close", NpgsqlDbType.TimestampTz) { Value = after.IsRunning ? DBNull.Value : after.CloseTime });
             command.Parameters.AddWithValue("after_time", after.StartTime);
             command.Parameters.AddWithValue("after_ordinal", after.Ordinal);
         }
@@ -308,18 +311,20 @@ internal sealed class PostgresEngineStore : IEngineStore
         command.Parameters.AddWithValue("limit", scan.Limit);
         command.CommandText =
             $"""
-            SELECT e.state, e.start_time, e.ordinal,
+            SELECT e.state, e.close_time, e.start_time, e.ordinal,
                    (SELECT coalesce(max(h.event_id), 0) FROM {schema}.history_events h WHERE h.namespace = e.namespace AND h.run_id = e.run_id)
             FROM {schema}.executions e
             WHERE {where}
-            ORDER BY e.start_time {direction}, e.ordinal {direction}
+            ORDER BY coalesce(e.close_time, 'infinity'::timestamptz) DESC, e.start_time DESC, e.ordinal DESC
             LIMIT @limit
             """;
         var runs = new List<StoredRun>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            runs.Add(new StoredRun((byte[])reader[0], (int)reader.GetInt64(3), reader.GetFieldValue<DateTime>(1), reader.GetInt64(2)));
+            var position = new ListPosition(
+                reader.IsDBNull(1) ? DateTime.MaxValue : reader.GetFieldValue<DateTime>(1), reader.GetFieldValue<DateTime>(2), reader.GetInt64(3));
+            runs.Add(new StoredRun((byte[])reader[0], (int)reader.GetInt64(4), position));
         }
 
         return runs;

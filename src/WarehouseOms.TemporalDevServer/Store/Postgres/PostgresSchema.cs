@@ -93,6 +93,18 @@ internal static partial class PostgresSchema
             updated_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (namespace, name));
         """,
+        // Visibility in Temporal's list order (running runs first, then by close time; newest start first in
+        // each), narrowed by status, type or task queue; it replaces the start-order indexes.
+        $"""
+        DROP INDEX {s}.executions_by_start;
+        DROP INDEX {s}.executions_by_status;
+        DROP INDEX {s}.executions_by_type;
+        DROP INDEX {s}.executions_by_queue;
+        CREATE INDEX executions_listed ON {s}.executions (namespace, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_listed_by_status ON {s}.executions (namespace, status, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_listed_by_type ON {s}.executions (namespace, workflow_type, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
+        CREATE INDEX executions_listed_by_queue ON {s}.executions (namespace, task_queue, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

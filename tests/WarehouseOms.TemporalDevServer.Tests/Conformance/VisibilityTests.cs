@@ -143,7 +143,7 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Equal(1, await CountAsync($"{mine} AND HistoryLength >= 3"));
         Assert.Equal(0, await CountAsync($"{mine} AND ParentWorkflowId IS NOT NULL"));
         var duration = await Assert.ThrowsAsync<RpcException>(() => CountAsync($"{mine} AND ExecutionDuration > 'xyz'"));
-        Assert.Contains("invalid value for search attribute ExecutionDuration: xyz", duration.Message, StringComparison.Ordinal);
+        Assert.Equal("invalid query: invalid expression: invalid duration value for search attribute ExecutionDuration: xyz", duration.Message);
 
         var described = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
             new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = world.Id } }, Rpc)).WorkflowExecutionInfo;
@@ -193,18 +193,34 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     }
 
     [Theory(Timeout = TestTimeoutMs)]
-    [InlineData("WorkflowId = ")]
-    [InlineData("WorkflowId == 'a'")]
-    [InlineData("ExecutionStatus = 'Sleeping'")]
-    [InlineData("StartTime > 'yesterday'")]
-    [InlineData("WorkflowId = 'a' ORDER BY Memo")]
-    [InlineData("WorkflowId = 'a' GROUP BY WorkflowType")]
-    [InlineData("(WorkflowId = 'a'")]
-    public async Task AQueryItCannotParse_IsInvalidArgument(string query)
+    [InlineData("WorkflowId = ", "invalid query: malformed SQL query: ")]
+    [InlineData("WorkflowId == 'a'", "invalid query: malformed SQL query: ")]
+    [InlineData("(WorkflowId = 'a'", "invalid query: malformed SQL query: ")]
+    [InlineData("ExecutionStatus = 'Sleeping'", "invalid query: invalid expression: invalid ExecutionStatus value 'Sleeping'")]
+    [InlineData("StartTime > 'yesterday'", "invalid query: invalid expression: unable to parse datetime 'yesterday'")]
+    [InlineData("NoSuchField = 'x'", "invalid query: invalid expression: column name 'NoSuchField' is not a valid search attribute")]
+    [InlineData("WorkflowId = 'a' ORDER BY Memo", "invalid query: invalid expression: column name 'Memo' is not a valid search attribute")]
+    [InlineData("WorkflowId = 'a' GROUP BY WorkflowType", "invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute WorkflowType")]
+    [InlineData("CustomTextField > 'a'", "invalid query: operation is not supported: operator '>' not supported for Text type search attribute 'CustomTextField'")]
+    public async Task AQueryItCannotParse_IsInvalidArgument_InTemporalsWords(string query, string expected)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.CountWorkflowsAsync(query, new() { Rpc = Rpc }));
 
         Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
-        Assert.Contains("invalid query", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ScheduleId_and_Temporal_prefixed_names_resolve_as_in_temporals_query_converter()
+    {
+        var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new(NewWorkflowId("alias"), TaskQueue));
+
+        // Without a custom ScheduleId attribute, ScheduleId (with or without the prefix) stands for WorkflowId.
+        Assert.Equal(1, await CountAsync($"ScheduleId = '{handle.Id}'"));
+        Assert.Equal(1, await CountAsync($"TemporalScheduleId = '{handle.Id}'"));
+        // An unknown name is tried with the "Temporal" prefix removed or added.
+        Assert.Equal(1, await CountAsync($"TemporalWorkflowId = '{handle.Id}' AND TemporalTaskQueue = '{TaskQueue}'"));
+        Assert.Equal(0, await CountAsync($"WorkflowId = '{handle.Id}' AND SchedulePaused = true"));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 }

@@ -64,7 +64,7 @@ internal sealed class VisibilityQuery
             return new VisibilityQuery(_ => true, null, false, null);
         }
 
-        var parser = new Parser(Tokenize(text), text, typeOf);
+        var parser = new Parser(Tokenize(text), typeOf);
         return parser.Query();
     }
 
@@ -153,7 +153,7 @@ internal sealed class VisibilityQuery
 
                 if (end >= text.Length)
                 {
-                    throw Bad(text, $"unterminated string starting at {i}");
+                    throw Malformed($"unterminated string starting at position {i}");
                 }
 
                 tokens.Add(new Token(c == '`' ? TokenKind.Identifier : TokenKind.String, literal.ToString(), i));
@@ -197,20 +197,24 @@ internal sealed class VisibilityQuery
                 }
                 else
                 {
-                    throw Bad(text, $"unexpected '!' at {i}");
+                    throw Malformed($"syntax error at position {i} near '!'");
                 }
             }
             else
             {
-                throw Bad(text, $"unexpected '{c}' at {i}");
+                throw Malformed($"syntax error at position {i} near '{c}'");
             }
         }
 
         return tokens;
     }
 
-    internal static global::Grpc.Core.RpcException Bad(string query, string problem) =>
-        Errors.InvalidArgument($"invalid query: {problem}: {query}");
+    // Temporal's query converter errors: "invalid query: <category>: <detail>".
+    private static global::Grpc.Core.RpcException Malformed(string detail) => Errors.InvalidArgument($"invalid query: malformed SQL query: {detail}");
+
+    private static global::Grpc.Core.RpcException Invalid(string detail) => Errors.InvalidArgument($"invalid query: invalid expression: {detail}");
+
+    private static global::Grpc.Core.RpcException NotSupported(string detail) => Errors.InvalidArgument($"invalid query: operation is not supported: {detail}");
 
     internal enum TokenKind
     {
@@ -227,7 +231,7 @@ internal sealed class VisibilityQuery
     }
 
     /// <summary>Recursive descent: or := and (OR and)*; and := not (AND not)*; not := NOT not | ( or ) | predicate.</summary>
-    private sealed class Parser(List<Token> tokens, string text, Func<string, IndexedValueType?>? typeOf)
+    private sealed class Parser(List<Token> tokens, Func<string, IndexedValueType?>? typeOf)
     {
         private static readonly HashSet<string> Statuses =
             new(Enum.GetNames<WorkflowExecutionStatus>().Where(n => n != nameof(WorkflowExecutionStatus.Unspecified)), StringComparer.OrdinalIgnoreCase);
@@ -254,7 +258,7 @@ internal sealed class VisibilityQuery
                 orderBy = FieldName();
                 if (orderBy is not ("StartTime" or "CloseTime" or "ExecutionTime" or "WorkflowId" or "WorkflowType" or "ExecutionStatus"))
                 {
-                    throw Bad(text, $"cannot order by {orderBy}");
+                    throw NotSupported($"unable to sort by search attribute {orderBy}");
                 }
 
                 descending = Accept("DESC");
@@ -269,13 +273,13 @@ internal sealed class VisibilityQuery
                 groupBy = FieldName();
                 if (groupBy != "ExecutionStatus")
                 {
-                    throw Bad(text, "only GROUP BY ExecutionStatus is supported");
+                    throw NotSupported($"'GROUP BY' clause is not supported for search attribute {groupBy}");
                 }
             }
 
             if (Current is { } extra)
             {
-                throw Bad(text, $"unexpected '{extra.Text}' at {extra.Position}");
+                throw Malformed($"syntax error at position {extra.Position} near '{extra.Text}'");
             }
 
             return new VisibilityQuery(filter, orderBy, descending, groupBy, equalities);
@@ -382,18 +386,18 @@ internal sealed class VisibilityQuery
 
             if (Accept("STARTS_WITH"))
             {
-                var prefix = Literal(field).Text ?? throw Bad(text, "STARTS_WITH needs a string");
+                var prefix = Literal(field).Text ?? throw Invalid($"STARTS_WITH on {field} needs a string");
                 return r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not;
             }
 
             if (not)
             {
-                throw Bad(text, $"NOT after {field} must be followed by IN or BETWEEN");
+                throw Malformed($"NOT after {field} must be followed by IN or BETWEEN");
             }
 
             var op = Current is { Kind: TokenKind.Symbol } symbol && symbol.Text is "=" or "!=" or "<>" or "<" or "<=" or ">" or ">="
                 ? Next().Text
-                : throw Bad(text, $"expected a comparison after {field}");
+                : throw Malformed($"expected a comparison after {field}");
             var value = Literal(field);
             if (typeOf?.Invoke(field) == IndexedValueType.Text)
             {
@@ -419,7 +423,7 @@ internal sealed class VisibilityQuery
         {
             if (op is not ("=" or "!=" or "<>"))
             {
-                throw Bad(text, $"operator '{op}' not supported for Text type search attribute");
+                throw NotSupported($"operator '{op.ToUpperInvariant()}' not supported for Text type search attribute '{field}'");
             }
 
             var wanted = Words(value.Text);
@@ -440,10 +444,33 @@ internal sealed class VisibilityQuery
             var token = Next();
             if (token.Kind != TokenKind.Identifier)
             {
-                throw Bad(text, $"expected a field name at {token.Position}");
+                throw Malformed($"syntax error at position {token.Position} near '{token.Text}': expected a search attribute name");
             }
 
-            return typeOf is null || typeOf(token.Text) is not null ? token.Text : throw Bad(text, $"invalid search attribute: {token.Text}");
+            return Resolve(token.Text);
+        }
+
+        /// <summary>
+        /// A field as Temporal's query converter resolves it: a known name as it is; otherwise <c>ScheduleId</c>
+        /// (with or without the prefix) stands for WorkflowId, and any other name is tried with its "Temporal"
+        /// prefix added or removed.
+        /// </summary>
+        private string Resolve(string name)
+        {
+            if (typeOf is null || typeOf(name) is not null)
+            {
+                return name;
+            }
+
+            const string Reserved = "Temporal";
+            var unprefixed = name.StartsWith(Reserved, StringComparison.Ordinal) ? name[Reserved.Length..] : null;
+            if ((unprefixed ?? name) == "ScheduleId")
+            {
+                return "WorkflowId";
+            }
+
+            var other = unprefixed ?? Reserved + name;
+            return typeOf(other) is not null ? other : throw Invalid($"column name '{name}' is not a valid search attribute");
         }
 
         private Value Literal(string field)
@@ -454,12 +481,12 @@ internal sealed class VisibilityQuery
             {
                 return int.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && Enum.IsDefined((WorkflowExecutionStatus)code) && code != 0
                     ? Value.Of(((WorkflowExecutionStatus)code).ToString())
-                    : throw Bad(text, $"invalid ExecutionStatus value '{token.Text}'");
+                    : throw Invalid($"invalid ExecutionStatus value {token.Text}");
             }
 
             if (field == "ExecutionDuration" && token.Kind is TokenKind.String or TokenKind.Number)
             {
-                return Value.Of(DurationNanoseconds(token.Text) ?? throw Bad(text, $"invalid value for search attribute ExecutionDuration: {token.Text}"));
+                return Value.Of(DurationNanoseconds(token.Text) ?? throw Invalid($"invalid duration value for search attribute ExecutionDuration: {token.Text}"));
             }
 
             if (token.Kind == TokenKind.Number)
@@ -475,21 +502,21 @@ internal sealed class VisibilityQuery
 
             if (token.Kind != TokenKind.String)
             {
-                throw Bad(text, $"expected a value at {token.Position}");
+                throw Malformed($"syntax error at position {token.Position} near '{token.Text}': expected a value");
             }
 
             if (field is "StartTime" or "CloseTime" or "ExecutionTime")
             {
                 return DateTime.TryParse(token.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time)
                     ? Value.Of(time)
-                    : throw Bad(text, $"'{token.Text}' is not a time");
+                    : throw Invalid($"unable to parse datetime '{token.Text}'");
             }
 
             if (field == "ExecutionStatus")
             {
                 return StatusName(token.Text) is { } status
                     ? Value.Of(status)
-                    : throw Bad(text, $"'{token.Text}' is not an execution status");
+                    : throw Invalid($"invalid ExecutionStatus value '{token.Text}'");
             }
 
             return DateTime.TryParse(token.Text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var when) && token.Text.Contains('T', StringComparison.Ordinal)
@@ -539,11 +566,11 @@ internal sealed class VisibilityQuery
         {
             if (!Accept(keyword))
             {
-                throw Bad(text, $"expected {keyword}{(Current is { } t ? $" at {t.Position}" : " at the end")}");
+                throw Malformed(Current is { } t ? $"syntax error at position {t.Position} near '{t.Text}': expected {keyword}" : $"syntax error at the end of the query: expected {keyword}");
             }
         }
 
-        private Token Next() => position < tokens.Count ? tokens[position++] : throw Bad(text, "unexpected end of query");
+        private Token Next() => position < tokens.Count ? tokens[position++] : throw Malformed("syntax error at the end of the query");
     }
 }
 

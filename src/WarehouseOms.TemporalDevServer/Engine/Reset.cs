@@ -328,7 +328,7 @@ internal sealed partial class WorkflowEngine
                     reset.LastCompletedWftStartedId = e.WorkflowTaskCompletedEventAttributes.StartedEventId;
                     RecordVersioningInfo(reset, e.WorkflowTaskCompletedEventAttributes);
 #pragma warning disable CS0612 // the build a worker without deployment versioning reported
-                    Deployments.VersioningSearchAttributes.Update(reset, e.WorkflowTaskCompletedEventAttributes.WorkerVersion);
+                    Deployments.VersioningSearchAttributes.Update(reset, e.WorkflowTaskCompletedEventAttributes.WorkerVersion, e.WorkflowTaskCompletedEventAttributes.DeploymentVersion);
 #pragma warning restore CS0612
                     break;
                 case EventType.StartChildWorkflowExecutionInitiated: reset.Children[e.EventId] = PendingChild(e); break;

@@ -49,12 +49,13 @@ internal sealed class SearchAttributeRegistry
         ["TemporalWorkerDeployment"] = IndexedValueType.Keyword,
         ["TemporalWorkerDeploymentVersion"] = IndexedValueType.Keyword,
         ["TemporalWorkflowVersioningBehavior"] = IndexedValueType.Keyword,
+        ["TemporalUsedWorkerDeploymentVersions"] = IndexedValueType.KeywordList,
     };
 
     /// <summary>Predefined attributes only the server writes (Temporal's predefined, not white-listed): queryable, never upserted.</summary>
     public static readonly IReadOnlySet<string> ServerWritten = new HashSet<string>
     {
-        "TemporalWorkerDeployment", "TemporalWorkerDeploymentVersion", "TemporalWorkflowVersioningBehavior",
+        "TemporalWorkerDeployment", "TemporalWorkerDeploymentVersion", "TemporalWorkflowVersioningBehavior", "TemporalUsedWorkerDeploymentVersions",
     };
 
     /// <summary>What the Temporal CLI dev server registers in every namespace.</summary>
@@ -255,7 +256,7 @@ internal sealed class SearchAttributeRegistry
         }
     }
 
-    private const int MaxValueBytes = 2 * 1024;
+    internal const int MaxValueBytes = 2 * 1024;
 
     private const int MaxTotalBytes = 40 * 1024;
 

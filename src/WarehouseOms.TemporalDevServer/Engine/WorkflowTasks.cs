@@ -327,7 +327,7 @@ internal sealed partial class WorkflowEngine
             RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes,
                 RevisionOnArrival(execution, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion));
 #pragma warning disable CS0612 // the build a worker without deployment versioning reports, as Temporal reads it
-            Deployments.VersioningSearchAttributes.Update(execution, request.WorkerVersionStamp);
+            Deployments.VersioningSearchAttributes.Update(execution, request.WorkerVersionStamp, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion);
 #pragma warning restore CS0612
             if (versionBefore != (execution.PinnedVersion, execution.VersionString))
             {

@@ -89,6 +89,11 @@ public sealed partial class WorkerDeploymentTests
             var after = (await DescribeRunAsync(upgrading)).WorkflowExecutionInfo.VersioningInfo;
             Assert.Equal(VersioningBehavior.AutoUpgrade, after.Behavior);
             Assert.Equal("b2", after.DeploymentVersion.BuildId);
+
+            // Every version that completed one of its tasks, in first-use order, as Temporal keeps them.
+            var used = (await DescribeRunAsync(upgrading)).WorkflowExecutionInfo.SearchAttributes.IndexedFields["TemporalUsedWorkerDeploymentVersions"];
+            Assert.Equal($"[\"{deployment}:b1\",\"{deployment}:b2\"]", used.Data.ToStringUtf8());
+            Assert.Equal([upgrading.Id], await ListIdsAsync($"TemporalUsedWorkerDeploymentVersions = '{deployment}:b1' AND TemporalUsedWorkerDeploymentVersions = '{deployment}:b2'"));
         }));
     }
 

@@ -9,7 +9,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
 /// The versioning search attributes Temporal keeps on every run — BuildIds, TemporalWorkerDeployment,
-/// TemporalWorkerDeploymentVersion, TemporalWorkflowVersioningBehavior — returned by describe, usable in list
+/// TemporalWorkerDeploymentVersion, TemporalWorkflowVersioningBehavior, TemporalUsedWorkerDeploymentVersions —
+/// returned by describe, usable in list
 /// queries, and never set by a client.
 /// </summary>
 public sealed partial class WorkerDeploymentTests
@@ -62,6 +63,7 @@ public sealed partial class WorkerDeploymentTests
         var attributes = (await DescribeRunAsync(handle)).WorkflowExecutionInfo.SearchAttributes.IndexedFields;
         Assert.Equal($"[\"unversioned\",\"unversioned:{build}\"]", Text(attributes["BuildIds"]));
         Assert.False(attributes.ContainsKey("TemporalWorkerDeploymentVersion"));
+        Assert.False(attributes.ContainsKey("TemporalUsedWorkerDeploymentVersions"));
         Assert.Equal([handle.Id], await ListIdsAsync($"BuildIds = 'unversioned:{build}'"));
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => Client.StartWorkflowAsync(

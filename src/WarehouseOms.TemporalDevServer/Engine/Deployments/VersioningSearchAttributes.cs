@@ -11,11 +11,14 @@ namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
 /// <c>TemporalWorkerDeployment</c>, <c>TemporalWorkerDeploymentVersion</c> ("name:buildId"),
 /// <c>TemporalWorkflowVersioningBehavior</c> (VERSIONING_BEHAVIOR_PINNED / _AUTO_UPGRADE), each removed when empty,
 /// and <c>BuildIds</c>: "unversioned" first for an unversioned run, "pinned:name:buildId" first for a pinned one,
-/// then every build that completed a task ("versioned:id" / "unversioned:id").
+/// then every build that completed a task ("versioned:id" / "unversioned:id"); and
+/// <c>TemporalUsedWorkerDeploymentVersions</c>: every deployment version ("name:buildId") that completed a task,
+/// in first-use order, the oldest dropped past the 2 KB value limit.
 /// </summary>
 internal static class VersioningSearchAttributes
 {
     public const string BuildIds = "BuildIds";
+    public const string UsedVersions = "TemporalUsedWorkerDeploymentVersions";
     private const string Unversioned = "unversioned";
     private const string PinnedPrefix = "pinned:";
     private const string AssignedPrefix = "assigned:";
@@ -23,7 +26,8 @@ internal static class VersioningSearchAttributes
     /// <summary>Server-maintained attributes: not carried into a continued run by the engine (Temporal's new run computes its own).</summary>
     public static bool IsServerMaintained(string name) => name == BuildIds || SearchAttributeRegistry.ServerWritten.Contains(name);
 
-    public static void Update(Execution execution, WorkerVersionStamp? stamp)
+    /// <param name="usedVersion">The deployment version of the versioned worker that completed the task, if any.</param>
+    public static void Update(Execution execution, WorkerVersionStamp? stamp, Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? usedVersion = null)
     {
         var fields = execution.SearchAttributes.IndexedFields;
         var info = execution.VersioningInfo;
@@ -58,9 +62,33 @@ internal static class VersioningSearchAttributes
             fields[BuildIds] = SearchAttributeRegistry.JsonPayload(buildIds, "KeywordList");
         }
 
+        if (usedVersion is { BuildId.Length: > 0 })
+        {
+            AddUsedVersion(fields, WorkerDeploymentVersionId.V32(usedVersion.DeploymentName, usedVersion.BuildId));
+        }
+
         Set(fields, "TemporalWorkerDeployment", deployment);
         Set(fields, "TemporalWorkerDeploymentVersion", versionText);
         Set(fields, "TemporalWorkflowVersioningBehavior", behavior == VersioningBehavior.Unspecified ? string.Empty : VersioningOverrides.GoName(behavior));
+    }
+
+    private static void AddUsedVersion(MapField<string, Payload> fields, string version)
+    {
+        var used = Keywords(fields.GetValueOrDefault(UsedVersions));
+        if (used.Contains(version))
+        {
+            return;
+        }
+
+        used.Add(version);
+        var payload = SearchAttributeRegistry.JsonPayload(used, "KeywordList");
+        while (used.Count > 1 && payload.Data.Length > SearchAttributeRegistry.MaxValueBytes)
+        {
+            used.RemoveAt(0);
+            payload = SearchAttributeRegistry.JsonPayload(used, "KeywordList");
+        }
+
+        fields[UsedVersions] = payload;
     }
 
     private static void Set(MapField<string, Payload> fields, string name, string value)

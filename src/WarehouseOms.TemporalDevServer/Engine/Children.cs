@@ -78,6 +78,7 @@ internal sealed partial class WorkflowEngine
                 UserMetadata = parent.History[(int)child.InitiatedEventId - 1].UserMetadata,
                 InheritedPinnedVersion = InheritedPinnedVersion(parent, child.Namespace, taskQueue),
                 VersioningOverride = InheritedOverride(parent, child.Namespace, taskQueue, child: true),
+                InheritedAutoUpgradeInfo = InheritedAutoUpgradeForChild(parent, child.Namespace, taskQueue),
             }, c.CronSchedule), c.WorkflowIdReusePolicy, WorkflowIdConflictPolicy.Fail, signal: null);
             child.RunId = execution.RunId;
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes

@@ -341,7 +341,8 @@ internal sealed partial class WorkflowEngine
             cronSchedule: started.CronSchedule,
             // A retry keeps a pinned version only one it inherited itself (Temporal); a cron run never does.
             inheritedPinned: started.InheritedPinnedVersion is not null ? InheritedPinnedVersion(execution, execution.Namespace, execution.TaskQueue) : null,
-            inheritedOverride: InheritedOverride(execution, execution.Namespace, execution.TaskQueue));
+            inheritedOverride: InheritedOverride(execution, execution.Namespace, execution.TaskQueue),
+            inheritedAutoUpgrade: InheritedAutoUpgradeOnRetry(execution));
         return (RetryState.InProgress, next);
     }
 

@@ -89,24 +89,47 @@ internal sealed partial class WorkflowEngine
     private InheritedAutoUpgradeInfo? InheritedAutoUpgrade(Execution previous, string taskQueue, ContinueAsNewVersioningBehavior initialBehavior, bool inheritsPin)
     {
         var behavior = VersioningOverrides.EffectiveBehavior(previous.VersioningInfo);
-        if (inheritsPin ||
-            !(behavior == VersioningBehavior.AutoUpgrade || (behavior == VersioningBehavior.Pinned && initialBehavior != ContinueAsNewVersioningBehavior.Unspecified)) ||
-            VersioningOverrides.EffectiveVersion(previous.VersioningInfo) is not { } source ||
-            previous.VersioningInfo!.RevisionNumber == 0)
+        return inheritsPin || !(behavior == VersioningBehavior.AutoUpgrade || (behavior == VersioningBehavior.Pinned && initialBehavior != ContinueAsNewVersioningBehavior.Unspecified))
+            ? null
+            : AutoUpgradeSource(previous, previous.Namespace, taskQueue, initialBehavior);
+    }
+
+    /// <summary>
+    /// For a retry of an AUTO_UPGRADE run (Temporal's retry.go): its version and revision, and its continue-as-new
+    /// initial behavior, which is scoped to the first task of the run and of its retries.
+    /// </summary>
+    private InheritedAutoUpgradeInfo? InheritedAutoUpgradeOnRetry(Execution previous) =>
+        VersioningOverrides.EffectiveBehavior(previous.VersioningInfo) == VersioningBehavior.AutoUpgrade
+            ? AutoUpgradeSource(previous, previous.Namespace, previous.TaskQueue, previous.VersioningInfo!.ContinueAsNewInitialVersioningBehavior)
+            : null;
+
+    /// <summary>
+    /// For a child of an AUTO_UPGRADE parent in its namespace, when the child's queue is in the parent's version
+    /// (Temporal's child start); the initial behavior is not passed to a child.
+    /// </summary>
+    private InheritedAutoUpgradeInfo? InheritedAutoUpgradeForChild(Execution parent, string ns, string taskQueue) =>
+        VersioningOverrides.EffectiveBehavior(parent.VersioningInfo) == VersioningBehavior.AutoUpgrade && ns == parent.Namespace
+            ? AutoUpgradeSource(parent, ns, taskQueue, ContinueAsNewVersioningBehavior.Unspecified)
+            : null;
+
+    /// <summary>The source run's version and routing revision, if it has both and <paramref name="taskQueue"/> is in that version.</summary>
+    private InheritedAutoUpgradeInfo? AutoUpgradeSource(Execution source, string ns, string taskQueue, ContinueAsNewVersioningBehavior initialBehavior)
+    {
+        if (VersioningOverrides.EffectiveVersion(source.VersioningInfo) is not { } version || source.VersioningInfo!.RevisionNumber == 0)
         {
             return null;
         }
 
-        if (taskQueue != previous.TaskQueue &&
-            !workerDeployments.VersionPolls(Ns(previous.Namespace), WorkerDeploymentVersionId.V31(source.DeploymentName, source.BuildId), taskQueue, TaskQueueType.Workflow))
+        if (taskQueue != source.TaskQueue &&
+            !workerDeployments.VersionPolls(Ns(ns), WorkerDeploymentVersionId.V31(version.DeploymentName, version.BuildId), taskQueue, TaskQueueType.Workflow))
         {
             return null;
         }
 
         return new InheritedAutoUpgradeInfo
         {
-            SourceDeploymentVersion = source.Clone(),
-            SourceDeploymentRevisionNumber = previous.VersioningInfo.RevisionNumber,
+            SourceDeploymentVersion = version.Clone(),
+            SourceDeploymentRevisionNumber = source.VersioningInfo.RevisionNumber,
             ContinueAsNewInitialVersioningBehavior = initialBehavior,
         };
     }

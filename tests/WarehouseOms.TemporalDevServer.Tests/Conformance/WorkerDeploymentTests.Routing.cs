@@ -190,7 +190,8 @@ public sealed partial class WorkerDeploymentTests
         {
             MaxCachedWorkflows = cache ? 10 : 0,
             DeploymentOptions = new(new DeploymentVersion(deployment, buildId), useWorkerVersioning: true) { DefaultVersioningBehavior = behavior },
-        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddAllActivities(new BuildProbe(buildId));
+        }.AddWorkflow<VersionedStepsWorkflow>().AddWorkflow<VersionedChainWorkflow>().AddWorkflow<VersionedParentWorkflow>().AddWorkflow<VersionedRetryWorkflow>()
+            .AddAllActivities(new BuildProbe(buildId));
 
     /// <summary>Probe workers of builds b1 and b2 (both with <paramref name="behavior"/>) polling, both registered, <paramref name="current"/> made current; then <paramref name="body"/>.</summary>
     private Task WithTwoVersionsAsync(SdkBehavior behavior, string current, Func<Task> body, bool cache = false) =>

@@ -99,6 +99,38 @@ public sealed partial class WorkerDeploymentTests
         }));
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_retry_and_a_child_of_an_auto_upgrade_run_inherit_its_version_and_revision_as_in_temporal()
+    {
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), async () =>
+        {
+            await RegisteredAsync("b1");
+            await SetCurrentAsync("b1");
+            var revision = (await DescribeAsync()).WorkerDeploymentInfo.RoutingConfig.RevisionNumber;
+
+            var options = Options("auto-upgrade-retry");
+            options.RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), MaximumAttempts = 2 };
+            var retried = await Client.StartWorkflowAsync((VersionedRetryWorkflow wf) => wf.RunAsync(), options);
+            Assert.Equal("b1", await retried.GetResultAsync(rpcOptions: Rpc));
+            var retryStart = (await retried.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+            Assert.Equal(2, retryStart.Attempt);
+            Assert.Equal((Version("b1"), revision, ContinueAsNewVersioningBehavior.Unspecified), (
+                retryStart.InheritedAutoUpgradeInfo.SourceDeploymentVersion,
+                retryStart.InheritedAutoUpgradeInfo.SourceDeploymentRevisionNumber,
+                retryStart.InheritedAutoUpgradeInfo.ContinueAsNewInitialVersioningBehavior));
+            Assert.Null((await Client.GetWorkflowHandle(retried.Id, runId: retried.FirstExecutionRunId).FetchHistoryAsync(HistoryRpc))
+                .Events.First().WorkflowExecutionStartedEventAttributes.InheritedAutoUpgradeInfo);
+
+            var parent = await Client.StartWorkflowAsync((VersionedParentWorkflow wf) => wf.RunAsync(), Options("auto-upgrade-parent"));
+            await Eventually.UntilAsync(() => DescribeRunAsync(parent), d => d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null, "the parent's first task on b1", cancellationToken: Deadline);
+            await parent.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            Assert.Equal("b1", await parent.GetResultAsync(rpcOptions: Rpc));
+            var childStart = (await Client.GetWorkflowHandle($"{parent.Id}-child").FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+            Assert.Equal((Version("b1"), revision), (childStart.InheritedAutoUpgradeInfo.SourceDeploymentVersion, childStart.InheritedAutoUpgradeInfo.SourceDeploymentRevisionNumber));
+            Assert.Null(childStart.InheritedPinnedVersion);
+        });
+    }
+
     private async Task<List<WorkflowTaskStartedEventAttributes>> StartedTasksAsync(WorkflowHandle handle) =>
         (await handle.FetchHistoryAsync(HistoryRpc)).Events
             .Where(e => e.EventType == EventType.WorkflowTaskStarted)

@@ -97,3 +97,19 @@ public sealed class VersionedParentWorkflow
     }
 }
 
+
+/// <summary>Fails its first attempt; a retry names the build that ran its activity.</summary>
+[Workflow]
+public sealed class VersionedRetryWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        if (Workflow.Info.Attempt == 1)
+        {
+            throw new Temporalio.Exceptions.ApplicationFailureException("first attempt fails");
+        }
+
+        return await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) });
+    }
+}

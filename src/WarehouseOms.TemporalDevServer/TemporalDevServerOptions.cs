@@ -58,6 +58,13 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool ActivityEagerExecution { get; init; } = true;
 
+    /// <summary>
+    /// frontend.enableCancelWorkerPollsOnShutdown (off by default, as in Temporal): ShutdownWorker also ends the
+    /// shutting-down worker's waiting polls on its task queue (found by its worker instance key), so no task is
+    /// handed to a worker that is going away.
+    /// </summary>
+    public bool CancelWorkerPollsOnShutdown { get; init; }
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
@@ -65,6 +72,7 @@ public sealed record TemporalDevServerOptions
     public TemporalDevServerOptions WithDynamicConfig(string key, string value) => key switch
     {
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
+        "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         _ => this with { Limits = Limits.With(key, value) },
     };
 }

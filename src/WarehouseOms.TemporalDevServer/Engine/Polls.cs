@@ -10,7 +10,7 @@ internal sealed partial class WorkflowEngine
         // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
         return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
-            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), PollerVersion(request.DeploymentOptions));
+            WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), PollerVersion(request.DeploymentOptions), request.WorkerInstanceKey);
     }
 
     /// <summary>The version ("name.buildId") a versioned worker polls for; null for an unversioned one.</summary>
@@ -37,6 +37,7 @@ internal sealed partial class WorkflowEngine
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct, version: PollerVersion(request.DeploymentOptions));
+        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct,
+            version: PollerVersion(request.DeploymentOptions), workerInstanceKey: request.WorkerInstanceKey);
     }
 }

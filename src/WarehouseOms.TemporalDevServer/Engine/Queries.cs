@@ -82,7 +82,55 @@ internal sealed partial class WorkflowEngine
         else
         {
             PinForQuery(execution);
+            DispatchQuery(execution, query);
+        }
+    }
+
+    /// <summary>
+    /// A query sent straight to a worker, as Temporal's history sends it: to the worker that has the run cached
+    /// (its sticky queue) if there is one, so it answers without replaying; if no worker takes it within the
+    /// sticky schedule-to-start timeout, the run loses its stickiness and the query goes to the normal queue.
+    /// </summary>
+    private void DispatchQuery(Execution execution, PendingQuery query)
+    {
+        if (!execution.IsOpen || execution.StickyQueue is not { } sticky)
+        {
             Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, query));
+            return;
+        }
+
+        var item = new LegacyQueryItem(execution, query, Sticky: true);
+        Dispatch(execution.Namespace, sticky, activity: false, item);
+        Clock.Schedule(StickyTimeout(execution), () =>
+        {
+            if (query.Completion.Task.IsCompleted || execution.LegacyQueries.ContainsKey(query.Id) || !TakeBack(execution.Namespace, sticky, item))
+            {
+                return; // answered, or with a worker (a query task that is not answered times out as any other)
+            }
+
+            if (execution.StickyQueue == sticky)
+            {
+                ClearStickiness(execution);
+            }
+
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, query));
+        });
+    }
+
+    /// <summary>Removes a query still waiting in the sticky queue the run leaves, and sends it to the run's normal queue.</summary>
+    private void MoveQueuedQueries(Execution execution, string sticky)
+    {
+        if (!queues.TryGetValue((Ns(execution.Namespace), sticky, false), out var queue))
+        {
+            return;
+        }
+
+        foreach (var item in queue.Items.OfType<LegacyQueryItem>().Where(q => q.Execution == execution).ToList())
+        {
+            if (TakeBack(execution.Namespace, sticky, item))
+            {
+                Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, item.Query));
+            }
         }
     }
 
@@ -109,7 +157,12 @@ internal sealed partial class WorkflowEngine
             ScheduledTime = Now,
             StartedTime = Now,
         };
-        response.History.Events.AddRange(execution.History);
+        if (!item.Sticky)
+        {
+            // The worker that has the run cached answers from its state: a sticky query carries no events.
+            response.History.Events.AddRange(execution.History);
+        }
+
         return response;
     }
 

@@ -10,13 +10,17 @@ internal sealed record WorkflowTaskItem(Execution Execution, long ScheduledEvent
 
 internal sealed record ActivityTaskItem(Execution Execution, long ScheduledEventId, int Attempt) : WorkItem(Execution);
 
-internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query) : WorkItem(Execution);
+/// <summary>A query sent straight to a worker; on the sticky queue (<paramref name="Sticky"/>) it carries no history, as in Temporal.</summary>
+internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query, bool Sticky = false) : WorkItem(Execution);
 
 /// <summary>A waiting long poll. It is handed an item (or null at shutdown) and builds its answer itself,
 /// so a poll whose call was cancelled meanwhile puts the item back instead of losing it.</summary>
-internal sealed class Poller(string identity, string? version = null)
+internal sealed class Poller(string identity, string? version = null, string? workerInstanceKey = null)
 {
     public string Identity { get; } = identity;
+
+    /// <summary>The polling worker's instance key (what ShutdownWorker names to end its polls); null if it sent none.</summary>
+    public string? WorkerInstanceKey { get; } = string.IsNullOrEmpty(workerInstanceKey) ? null : workerInstanceKey;
 
     /// <summary>The worker deployment version ("name.buildId") of a versioned worker's poll; null for an unversioned one.</summary>
     public string? Version { get; } = version;
@@ -162,7 +166,7 @@ internal sealed partial class WorkflowEngine
     };
 
     private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct,
-        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null)
+        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null, string? workerInstanceKey = null)
         where T : class, IMessage, new()
     {
         var wait = MaxPollWait;
@@ -199,7 +203,7 @@ internal sealed partial class WorkflowEngine
                         return ready;
                     }
 
-                    poller = new Poller(identity, version);
+                    poller = new Poller(identity, version, workerInstanceKey);
                     queue.Pollers.AddLast(poller);
                 }
 
@@ -294,6 +298,45 @@ internal sealed partial class WorkflowEngine
 
             pollsDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return pollsDrained.Task;
+        }
+    }
+
+    /// <summary>Takes an item out of a queue if it is still waiting there (false: a poller has it, or the queue is gone).</summary>
+    private bool TakeBack(string ns, string taskQueue, WorkItem item)
+    {
+        if (!queues.TryGetValue((Ns(ns), taskQueue, false), out var queue) || !queue.Items.Contains(item))
+        {
+            return false;
+        }
+
+        var rest = queue.Items.Where(i => !ReferenceEquals(i, item)).ToList();
+        queue.Items.Clear();
+        foreach (var other in rest)
+        {
+            queue.Items.Enqueue(other);
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends the waiting polls of a queue that <paramref name="which"/> selects ("no task"); they are not taken back.</summary>
+    private void EndPolls(string ns, string taskQueue, bool activity, Func<Poller, bool> which)
+    {
+        if (!queues.TryGetValue((Ns(ns), taskQueue, activity), out var queue))
+        {
+            return;
+        }
+
+        for (var node = queue.Pollers.First; node is not null;)
+        {
+            var next = node.Next;
+            if (which(node.Value))
+            {
+                queue.Pollers.Remove(node);
+                node.Value.Completion.TrySetResult(null);
+            }
+
+            node = next;
         }
     }
 

@@ -29,6 +29,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
+    private readonly bool cancelPollsOnShutdown;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
     private long nextOrdinal;
@@ -45,6 +46,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         limits = options.Limits;
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
+        cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.

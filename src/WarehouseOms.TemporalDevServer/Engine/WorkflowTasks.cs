@@ -109,12 +109,15 @@ internal sealed partial class WorkflowEngine
         return timeout + TimeSpan.FromSeconds(Math.Min(backoff, limits.WorkflowTaskRetryMaxInterval.TotalSeconds));
     }
 
+    /// <summary>How long a task waits on a run's sticky queue before it goes to the normal queue (the worker's setting, else 5 s).</summary>
+    private static TimeSpan StickyTimeout(Execution execution) =>
+        execution.StickyScheduleToStart > TimeSpan.Zero ? execution.StickyScheduleToStart : TimeSpan.FromSeconds(5);
+
     // A sticky task nobody takes in time goes to the normal queue (the cached worker may be gone).
     private void ArmStickyScheduleToStart(Execution execution, WorkflowTaskItem item)
     {
         execution.WftScheduleToStartTimer?.Cancel();
-        var timeout = execution.StickyScheduleToStart > TimeSpan.Zero ? execution.StickyScheduleToStart : TimeSpan.FromSeconds(5);
-        execution.WftScheduleToStartTimer = Clock.Schedule(timeout, () =>
+        execution.WftScheduleToStartTimer = Clock.Schedule(StickyTimeout(execution), () =>
         {
             if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || !execution.WftOnSticky ||
                 execution.WftScheduledId != item.ScheduledEventId || execution.WftAttempt != item.Attempt)
@@ -539,6 +542,11 @@ internal sealed partial class WorkflowEngine
     /// <summary>The worker no longer has the run cached: the next task (and one waiting on the sticky queue) goes to the normal queue.</summary>
     private void ClearStickiness(Execution execution)
     {
+        if (execution.StickyQueue is { } sticky)
+        {
+            MoveQueuedQueries(execution, sticky);
+        }
+
         execution.StickyQueue = null;
         if (execution.Wft == WorkflowTaskState.Scheduled && execution.WftOnSticky)
         {
@@ -562,26 +570,37 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>ShutdownWorker: the worker's cache is gone, so is the stickiness of every run that pointed at it.</summary>
+    /// <summary>
+    /// ShutdownWorker, as Temporal's frontend answers it: the worker's sticky queue is unloaded (its waiting polls
+    /// end, every run that pointed at it loses its stickiness) and, with frontend.enableCancelWorkerPollsOnShutdown,
+    /// the worker's waiting polls on its task queue end too, so nothing is handed to a worker going away.
+    /// </summary>
     public void ShutdownWorker(ShutdownWorkerRequest request)
     {
-        if (string.IsNullOrEmpty(request.StickyTaskQueue))
-        {
-            return;
-        }
-
         lock (gate)
         {
-            foreach (var execution in open.Where(x => x.StickyQueue == request.StickyTaskQueue).ToList())
+            if (!string.IsNullOrEmpty(request.StickyTaskQueue))
             {
-                ClearStickiness(execution);
+                foreach (var execution in open.Where(x => x.StickyQueue == request.StickyTaskQueue).ToList())
+                {
+                    ClearStickiness(execution);
+                }
+
+                EndPolls(request.Namespace, request.StickyTaskQueue, activity: false, _ => true);
+                var key = (Ns(request.Namespace), request.StickyTaskQueue, false);
+                if (queues.TryGetValue(key, out var queue) && queue.Pollers.Count == 0)
+                {
+                    queues.Remove(key);
+                }
             }
 
-            // The queue goes with the worker (polls still waiting on it end on their own).
-            var key = (Ns(request.Namespace), request.StickyTaskQueue, false);
-            if (queues.TryGetValue(key, out var queue) && queue.Pollers.Count == 0)
+            if (cancelPollsOnShutdown && !string.IsNullOrEmpty(request.WorkerInstanceKey) && !string.IsNullOrEmpty(request.TaskQueue))
             {
-                queues.Remove(key);
+                var types = request.TaskQueueTypes.Count > 0 ? request.TaskQueueTypes.ToList() : [TaskQueueType.Workflow, TaskQueueType.Activity];
+                foreach (var type in types.Where(t => t is TaskQueueType.Workflow or TaskQueueType.Activity))
+                {
+                    EndPolls(request.Namespace, request.TaskQueue, activity: type == TaskQueueType.Activity, p => p.WorkerInstanceKey == request.WorkerInstanceKey);
+                }
             }
         }
     }

@@ -71,6 +71,83 @@ public sealed class StickyQueueTests(LocalEnvironmentFixture fixture, ITestOutpu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task AQuery_GoesToTheWorkerThatHasTheRunCached_WithoutHistory_AndToTheNormalQueueIfItIsNotTakenInTime()
+    {
+        var sticky = $"{TaskQueue}-sticky-query";
+        var handle = await Raw.StartAsync(NewWorkflowId("sticky-query"), TaskQueue);
+        var first = await Raw.PollAsync(TaskQueue);
+        await Raw.CompleteAsync(first, Sticky(sticky, TimeSpan.FromSeconds(1)));
+
+        // No task outstanding: the query goes straight to the cached worker, which answers from its state.
+        var answered = QueryAsync(handle.Id);
+        var onSticky = await Raw.PollAsync(sticky, normalName: TaskQueue);
+        Assert.Equal(("state", 0), (onSticky.Query?.QueryType, onSticky.History.Events.Count));
+        await AnswerAsync(onSticky, "\"cached\"");
+        Assert.Equal("\"cached\"", (await answered).QueryResult.Payloads_[0].Data.ToStringUtf8());
+
+        // The cached worker goes quiet: after the sticky timeout the query comes to the normal queue with the
+        // whole history, and the run has lost its stickiness (its next task goes there too).
+        var fallenBack = QueryAsync(handle.Id);
+        var onNormal = await Raw.PollAsync(TaskQueue);
+        Assert.Equal(("state", 1L), (onNormal.Query?.QueryType, onNormal.History.Events[0].EventId));
+        await AnswerAsync(onNormal, "\"replayed\"");
+        await fallenBack;
+        await handle.SignalAsync("poke", Array.Empty<object?>(), SignalRpc);
+        var next = await Raw.PollAsync(TaskQueue);
+        Assert.Equal(1L, next.History.Events[0].EventId);
+        await Raw.CompleteAsync(next, RawWorker.CompleteWorkflow());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ShutdownWorker_EndsThePollsWaitingOnItsStickyQueue()
+    {
+        var sticky = $"{TaskQueue}-sticky-shutdown";
+        var handle = await Raw.StartAsync(NewWorkflowId("sticky-unload"), TaskQueue);
+        await Raw.CompleteAsync(await Raw.PollAsync(TaskQueue), Sticky(sticky, TimeSpan.FromMinutes(1)));
+        var waiting = Raw.Service.PollWorkflowTaskQueueAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            TaskQueue = new TaskQueue { Name = sticky, Kind = TaskQueueKind.Sticky, NormalName = TaskQueue },
+            Identity = RawWorker.Identity,
+        }, new Temporalio.Client.RpcOptions { CancellationToken = Deadline, Retry = false });
+
+        // As Temporal unloads the worker's sticky queue: its waiting poll ends instead of waiting out its 60 s.
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await Raw.Service.ShutdownWorkerAsync(new() { Namespace = Client.Options.Namespace, Identity = RawWorker.Identity, StickyTaskQueue = sticky }, Rpc);
+                return await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(1), Deadline)) == waiting;
+            },
+            ended => ended,
+            "the sticky poll ended",
+            TimeSpan.FromSeconds(30),
+            Deadline);
+
+        Assert.Empty((await waiting).TaskToken);
+        await handle.SignalAsync("poke", Array.Empty<object?>(), SignalRpc);
+        var next = await Raw.PollAsync(TaskQueue);
+        Assert.Equal(1L, next.History.Events[0].EventId);
+        await Raw.CompleteAsync(next, RawWorker.CompleteWorkflow());
+    }
+
+    private Task<Temporalio.Api.WorkflowService.V1.QueryWorkflowResponse> QueryAsync(string workflowId) =>
+        Raw.Service.QueryWorkflowAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            Execution = new() { WorkflowId = workflowId },
+            Query = new() { QueryType = "state" },
+        }, Rpc);
+
+    private Task AnswerAsync(Temporalio.Api.WorkflowService.V1.PollWorkflowTaskQueueResponse task, string json) =>
+        Raw.Service.RespondQueryTaskCompletedAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = task.TaskToken,
+            CompletedType = QueryResultType.Answered,
+            QueryResult = new() { Payloads_ = { new Temporalio.Api.Common.V1.Payload { Data = Google.Protobuf.ByteString.CopyFromUtf8(json) } } },
+        }, Rpc);
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ResetStickyTaskQueue_SendsTheNextTaskToTheNormalQueue()
     {
         var handle = await Raw.StartAsync(NewWorkflowId("sticky-reset"), TaskQueue);

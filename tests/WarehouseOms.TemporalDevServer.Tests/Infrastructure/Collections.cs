@@ -57,3 +57,9 @@ public sealed class NoEagerActivitiesCollection : ICollectionFixture<NoEagerActi
 {
     public const string Name = "Dev server: eager activities off";
 }
+
+[CollectionDefinition(Name)]
+public sealed class CancelPollsOnShutdownCollection : ICollectionFixture<CancelPollsOnShutdownEnvironmentFixture>
+{
+    public const string Name = "Dev server: worker polls cancelled on shutdown";
+}

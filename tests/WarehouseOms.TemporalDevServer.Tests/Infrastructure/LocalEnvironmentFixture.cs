@@ -92,6 +92,12 @@ public sealed class NoEagerActivitiesEnvironmentFixture : LocalEnvironmentFixtur
     protected override IEnumerable<string> DynamicConfig => ["system.enableActivityEagerExecution=false"];
 }
 
+/// <summary>A dev server with <c>frontend.enableCancelWorkerPollsOnShutdown=true</c>, as the SDK's own test environment runs it.</summary>
+public sealed class CancelPollsOnShutdownEnvironmentFixture : LocalEnvironmentFixture
+{
+    protected override IEnumerable<string> DynamicConfig => ["frontend.enableCancelWorkerPollsOnShutdown=true"];
+}
+
 /// <summary>A dev server whose namespace keeps closed runs for <see cref="Retention"/> only.</summary>
 public sealed class ShortRetentionEnvironmentFixture : LocalEnvironmentFixture
 {

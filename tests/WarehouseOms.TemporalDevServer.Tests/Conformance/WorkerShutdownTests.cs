@@ -1,0 +1,65 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// ShutdownWorker with <c>frontend.enableCancelWorkerPollsOnShutdown=true</c> (the SDK's own test environment
+/// sets it): the shutting-down worker's waiting polls end, named by its worker instance key, so no task is
+/// handed to a worker that is going away; other workers' polls on the queue go on.
+/// </summary>
+[Collection(CancelPollsOnShutdownCollection.Name)]
+public sealed class WorkerShutdownTests(CancelPollsOnShutdownEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private RawWorker Raw => new(Client, Rpc);
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ShutdownWorker_ends_that_workers_polls_and_the_next_task_goes_to_another_worker()
+    {
+        using var polls = CancellationTokenSource.CreateLinkedTokenSource(Deadline);
+        var staying = PollAsync("worker-staying", polls.Token);
+        var leaving = PollAsync("worker-leaving", polls.Token);
+
+        // Once its poll waits, the shutdown ends it at once (without the cancellation it would wait out its 60 s).
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await Raw.Service.ShutdownWorkerAsync(new ShutdownWorkerRequest
+                {
+                    Namespace = Client.Options.Namespace,
+                    Identity = RawWorker.Identity,
+                    TaskQueue = TaskQueue,
+                    WorkerInstanceKey = "worker-leaving",
+                    StickyTaskQueue = $"{TaskQueue}-sticky-leaving",
+                }, Rpc);
+                return await Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds(1), Deadline)) == leaving;
+            },
+            ended => ended,
+            "the leaving worker's poll ended",
+            TimeSpan.FromSeconds(30),
+            Deadline);
+
+        Assert.Empty((await leaving).TaskToken);
+        Assert.False(staying.IsCompleted);
+        var handle = await Raw.StartAsync(NewWorkflowId("shutdown-polls"), TaskQueue);
+        var task = await staying;
+        Assert.Equal(handle.Id, task.WorkflowExecution.WorkflowId);
+        await Raw.CompleteAsync(task, RawWorker.CompleteWorkflow());
+    }
+
+    private Task<PollWorkflowTaskQueueResponse> PollAsync(string workerInstanceKey, CancellationToken cancel) =>
+        Raw.Service.PollWorkflowTaskQueueAsync(
+            new()
+            {
+                Namespace = Client.Options.Namespace,
+                TaskQueue = new TaskQueue { Name = TaskQueue, Kind = TaskQueueKind.Normal },
+                Identity = RawWorker.Identity,
+                WorkerInstanceKey = workerInstanceKey,
+            },
+            new RpcOptions { CancellationToken = cancel, Retry = false });
+}

@@ -157,9 +157,9 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private IMessage? Build(WorkItem item, string identity, Temporalio.Api.Common.V1.WorkerVersionStamp? stamp) => item switch
+    private IMessage? Build(WorkItem item, string identity, Temporalio.Api.Common.V1.WorkerVersionStamp? stamp, string? version) => item switch
     {
-        WorkflowTaskItem wft => BuildWorkflowTask(wft, identity, stamp),
+        WorkflowTaskItem wft => BuildWorkflowTask(wft, identity, stamp, version),
         LegacyQueryItem query => BuildLegacyQuery(query),
         ActivityTaskItem activity => BuildActivityTask(activity, identity),
         _ => null,
@@ -229,7 +229,7 @@ internal sealed partial class WorkflowEngine
                         return new T();
                     }
 
-                    if (Build(handed, identity, stamp) is T ready)
+                    if (Build(handed, identity, stamp, version) is T ready)
                     {
                         return ready;
                     }
@@ -269,7 +269,7 @@ internal sealed partial class WorkflowEngine
                 continue;
             }
 
-            ready = Build(item, identity, stamp) as T;
+            ready = Build(item, identity, stamp, version) as T;
         }
 
         if (skipped is not null)

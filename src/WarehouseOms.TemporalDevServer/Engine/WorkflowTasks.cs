@@ -145,7 +145,8 @@ internal sealed partial class WorkflowEngine
         });
     }
 
-    private PollWorkflowTaskQueueResponse? BuildWorkflowTask(WorkflowTaskItem item, string identity, WorkerVersionStamp? stamp = null)
+    /// <param name="pollerVersion">The worker deployment version ("name.buildId") of the versioned worker taking the task.</param>
+    private PollWorkflowTaskQueueResponse? BuildWorkflowTask(WorkflowTaskItem item, string identity, WorkerVersionStamp? stamp = null, string? pollerVersion = null)
     {
         var execution = item.Execution;
         if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || execution.WftScheduledId != item.ScheduledEventId ||
@@ -203,6 +204,7 @@ internal sealed partial class WorkflowEngine
         }
 
         execution.Wft = WorkflowTaskState.Started;
+        StartVersionTransition(execution, pollerVersion);
         execution.WftStartedId = started.EventId;
         execution.WftStartedTime = Clock.Now;
         var scheduledId = execution.WftScheduledId;
@@ -423,7 +425,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var item = new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, execution.WftOnSticky);
-        if (execution.WftOnSticky && BuildWorkflowTask(item, request.Identity, request.WorkerVersionStamp) is { } task)
+        if (execution.WftOnSticky && BuildWorkflowTask(item, request.Identity, request.WorkerVersionStamp, PollerVersion(request.DeploymentOptions)) is { } task)
         {
             return task;
         }
@@ -486,25 +488,52 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
+    /// As Temporal's history does when a workflow task of a run that is not pinned starts on another version than
+    /// the run's (StartDeploymentTransition): the run is in transition to that version
+    /// (<c>versioning_info.version_transition</c>, effective behavior AUTO_UPGRADE) until a task completes there,
+    /// and leaves its sticky worker.
+    /// </summary>
+    private void StartVersionTransition(Execution execution, string? pollerVersion)
+    {
+        if (pollerVersion is null || Deployments.WorkerDeploymentVersionId.ToProto(pollerVersion) is not { } target ||
+            Deployments.VersioningOverrides.EffectiveBehavior(execution.VersioningInfo) == VersioningBehavior.Pinned ||
+            target.Equals(Deployments.VersioningOverrides.EffectiveVersion(execution.VersioningInfo)))
+        {
+            return;
+        }
+
+        var info = execution.VersioningInfo?.Clone() ?? new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo();
+        info.VersionTransition = new Temporalio.Api.Workflow.V1.DeploymentVersionTransition { DeploymentVersion = target };
+        // The routing revision that sent the task there, as Temporal records it when the transition starts.
+        info.RevisionNumber = TargetOf(execution).Revision;
+        execution.SetVersioningInfo(info);
+        ClearStickiness(execution);
+        MarkDirty(execution);
+    }
+
+    /// <summary>
     /// As Temporal's history does on each completion: a versioned worker's behavior and version become the
-    /// run's (PINNED keeps its later tasks on that version); an unversioned completion clears them.
+    /// run's (PINNED keeps its later tasks on that version); an unversioned completion clears them. A transition
+    /// ends when a task completes on its version.
     /// </summary>
     /// <param name="revision">The routing revision the run is on after this task; null keeps the recorded one.</param>
     private static void RecordVersioningInfo(Execution execution, WorkflowTaskCompletedEventAttributes completed, long? revision = null)
     {
         execution.WorkerDeploymentName = completed.WorkerDeploymentName;
+        var version = completed.DeploymentVersion;
+        var transition = execution.VersioningInfo?.VersionTransition is { } moving && !moving.DeploymentVersion.Equals(version) ? moving : null;
         if (completed.VersioningBehavior == VersioningBehavior.Unspecified)
         {
             if (execution.VersioningInfo is { } kept)
             {
-                execution.SetVersioningInfo(new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo { VersioningOverride = kept.VersioningOverride });
+                execution.SetVersioningInfo(new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo { VersioningOverride = kept.VersioningOverride, VersionTransition = transition });
             }
 
             return;
         }
 
-        var version = completed.DeploymentVersion;
         var info = execution.VersioningInfo?.Clone() ?? new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo();
+        info.VersionTransition = transition;
         info.Behavior = completed.VersioningBehavior;
 #pragma warning disable CS0612 // the v0.31 string Temporal still fills
         info.Version = version is null ? string.Empty : Deployments.WorkerDeploymentVersionId.V31(version.DeploymentName, version.BuildId);

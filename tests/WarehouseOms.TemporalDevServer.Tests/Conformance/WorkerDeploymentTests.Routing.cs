@@ -98,6 +98,39 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_auto_upgrade_run_is_in_transition_while_its_task_on_the_new_version_has_not_completed_there()
+    {
+        const string Broken = VersionedStepsWorkflow.BrokenBuild;
+        await WithWorkerAsync(ProbeWorker("b1", SdkBehavior.AutoUpgrade), () => WithWorkerAsync(ProbeWorker(Broken, SdkBehavior.AutoUpgrade), async () =>
+        {
+            await RegisteredAsync("b1");
+            await RegisteredAsync(Broken);
+            await SetCurrentAsync("b1");
+            var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("transition"));
+            await FirstStepDoneAsync(handle);
+            Assert.Null((await DescribeRunAsync(handle)).WorkflowExecutionInfo.VersioningInfo.VersionTransition);
+
+            // The next task goes to the new current version, which fails it: the run stays in transition there.
+            await SetCurrentAsync(Broken);
+            await handle.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            var moving = (await Eventually.UntilAsync(
+                () => DescribeRunAsync(handle),
+                d => d.WorkflowExecutionInfo.VersioningInfo.VersionTransition is not null && d.PendingWorkflowTask?.Attempt > 1,
+                "a failed task on the broken version",
+                cancellationToken: Deadline)).WorkflowExecutionInfo.VersioningInfo;
+            Assert.Equal(Version(Broken), moving.VersionTransition.DeploymentVersion);
+            Assert.Equal(Version("b1"), moving.DeploymentVersion); // where its last task completed
+
+            // Rolled back: the task completes on b1, and the transition is over.
+            await SetCurrentAsync("b1");
+            Assert.Equal(["b1", "b1"], await handle.GetResultAsync(rpcOptions: Rpc));
+            var after = (await DescribeRunAsync(handle)).WorkflowExecutionInfo.VersioningInfo;
+            Assert.Null(after.VersionTransition);
+            Assert.Equal(Version("b1"), after.DeploymentVersion);
+        }));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_run_continued_as_new_keeps_its_version()
     {
         await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>

@@ -10,6 +10,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Workflows;
 [Workflow]
 public sealed class VersionedStepsWorkflow
 {
+    public const string BrokenBuild = "broken";
+
     private int released;
 
     [WorkflowSignal]
@@ -29,6 +31,12 @@ public sealed class VersionedStepsWorkflow
             {
                 var waitFor = step;
                 await Workflow.WaitConditionAsync(() => released >= waitFor);
+            }
+
+            // A build named "broken" fails every workflow task that reaches a step on it, as a bad deployment does.
+            if (Workflow.CurrentDeploymentVersion?.BuildId == BrokenBuild)
+            {
+                throw new InvalidOperationException("this build is broken");
             }
 
             ran.Add(await Workflow.ExecuteActivityAsync((BuildProbe probe) => probe.BuildIdAsync(), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) }));

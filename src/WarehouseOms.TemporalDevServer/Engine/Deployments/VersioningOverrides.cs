@@ -114,14 +114,19 @@ internal static class VersioningOverrides
     public static bool OneTimeFulfilled(VersioningOverride? o, WorkerDeploymentVersion? completedOn) =>
         o?.OverrideCase == VersioningOverride.OverrideOneofCase.OneTime && completedOn is not null && completedOn.Equals(o.OneTime.TargetDeploymentVersion);
 
-    /// <summary>Temporal's GetEffectiveVersioningBehavior (no version transitions here).</summary>
+    /// <summary>Temporal's GetEffectiveVersioningBehavior: AUTO_UPGRADE while in transition, else the override's, else the run's.</summary>
     public static VersioningBehavior EffectiveBehavior(WorkflowExecutionVersioningInfo? info) =>
-        info?.VersioningOverride is { } o
+        info?.VersionTransition is not null ? VersioningBehavior.AutoUpgrade
+        : info?.VersioningOverride is { } o
             ? o.OverrideCase == VersioningOverride.OverrideOneofCase.AutoUpgrade ? VersioningBehavior.AutoUpgrade : VersioningBehavior.Pinned
-            : info?.Behavior ?? VersioningBehavior.Unspecified;
+        : info?.Behavior ?? VersioningBehavior.Unspecified;
 
-    /// <summary>Temporal's GetEffectiveDeployment: the pinned override's version, else the last completing worker's when versioned.</summary>
+    /// <summary>
+    /// Temporal's GetEffectiveDeployment: the version a transition moves the run to, else the override's target,
+    /// else the last completing worker's when versioned.
+    /// </summary>
     public static WorkerDeploymentVersion? EffectiveVersion(WorkflowExecutionVersioningInfo? info) =>
+        info?.VersionTransition?.DeploymentVersion ??
         TargetVersion(info?.VersioningOverride) ??
         (EffectiveBehavior(info) != VersioningBehavior.Unspecified ? info?.DeploymentVersion : null);
 

@@ -123,4 +123,20 @@ internal sealed class RawWorker(ITemporalClient client, RpcOptions rpc)
         client.StartWorkflowAsync("RawWorkflow", Array.Empty<object?>(), new(workflowId, taskQueue) { Rpc = rpc });
 
     public static Payloads NoPayloads() => new();
+
+    /// <summary>
+    /// Sends ShutdownWorker until <paramref name="poll"/> (started just before) has ended: the poll may not be
+    /// waiting at the server yet when the first one arrives. A poll the shutdown does not end waits out its 60 s.
+    /// </summary>
+    public Task ShutDownUntilEndedAsync(ShutdownWorkerRequest request, Task poll, CancellationToken deadline) =>
+        Eventually.UntilAsync(
+            async () =>
+            {
+                await Service.ShutdownWorkerAsync(request, rpc);
+                return await Task.WhenAny(poll, Task.Delay(TimeSpan.FromSeconds(1), deadline)) == poll;
+            },
+            ended => ended,
+            "the poll ended by the shutdown",
+            TimeSpan.FromSeconds(30),
+            deadline);
 }

@@ -112,16 +112,7 @@ public sealed class StickyQueueTests(LocalEnvironmentFixture fixture, ITestOutpu
         }, new Temporalio.Client.RpcOptions { CancellationToken = Deadline, Retry = false });
 
         // As Temporal unloads the worker's sticky queue: its waiting poll ends instead of waiting out its 60 s.
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                await Raw.Service.ShutdownWorkerAsync(new() { Namespace = Client.Options.Namespace, Identity = RawWorker.Identity, StickyTaskQueue = sticky }, Rpc);
-                return await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(1), Deadline)) == waiting;
-            },
-            ended => ended,
-            "the sticky poll ended",
-            TimeSpan.FromSeconds(30),
-            Deadline);
+        await Raw.ShutDownUntilEndedAsync(new() { Namespace = Client.Options.Namespace, Identity = RawWorker.Identity, StickyTaskQueue = sticky }, waiting, Deadline);
 
         Assert.Empty((await waiting).TaskToken);
         await handle.SignalAsync("poke", Array.Empty<object?>(), SignalRpc);

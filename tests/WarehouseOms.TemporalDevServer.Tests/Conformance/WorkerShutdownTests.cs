@@ -26,23 +26,15 @@ public sealed class WorkerShutdownTests(CancelPollsOnShutdownEnvironmentFixture 
         var leaving = PollAsync("worker-leaving", polls.Token);
 
         // Once its poll waits, the shutdown ends it at once (without the cancellation it would wait out its 60 s).
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                await Raw.Service.ShutdownWorkerAsync(new ShutdownWorkerRequest
-                {
-                    Namespace = Client.Options.Namespace,
-                    Identity = RawWorker.Identity,
-                    TaskQueue = TaskQueue,
-                    WorkerInstanceKey = "worker-leaving",
-                    StickyTaskQueue = $"{TaskQueue}-sticky-leaving",
-                }, Rpc);
-                return await Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds(1), Deadline)) == leaving;
-            },
-            ended => ended,
-            "the leaving worker's poll ended",
-            TimeSpan.FromSeconds(30),
-            Deadline);
+        var shutdown = new ShutdownWorkerRequest
+        {
+            Namespace = Client.Options.Namespace,
+            Identity = RawWorker.Identity,
+            TaskQueue = TaskQueue,
+            WorkerInstanceKey = "worker-leaving",
+            StickyTaskQueue = $"{TaskQueue}-sticky-leaving",
+        };
+        await Raw.ShutDownUntilEndedAsync(shutdown, leaving, Deadline);
 
         Assert.Empty((await leaving).TaskToken);
         Assert.False(staying.IsCompleted);

@@ -103,7 +103,8 @@ internal sealed partial class WorkflowEngine
         Dispatch(execution.Namespace, sticky, activity: false, item);
         Clock.Schedule(StickyTimeout(execution), () =>
         {
-            if (query.Completion.Task.IsCompleted || execution.LegacyQueries.ContainsKey(query.Id) || !TakeBack(execution.Namespace, sticky, item))
+            if (query.Completion.Task.IsCompleted || execution.LegacyQueries.ContainsKey(query.Id) ||
+                TakeOut(execution.Namespace, sticky, i => ReferenceEquals(i, item)).Count == 0)
             {
                 return; // answered, or with a worker (a query task that is not answered times out as any other)
             }
@@ -113,24 +114,16 @@ internal sealed partial class WorkflowEngine
                 ClearStickiness(execution);
             }
 
-            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, query));
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, item with { Sticky = false });
         });
     }
 
-    /// <summary>Removes a query still waiting in the sticky queue the run leaves, and sends it to the run's normal queue.</summary>
+    /// <summary>Queries of the run still waiting in the sticky queue it leaves go to its normal queue.</summary>
     private void MoveQueuedQueries(Execution execution, string sticky)
     {
-        if (!queues.TryGetValue((Ns(execution.Namespace), sticky, false), out var queue))
+        foreach (var item in TakeOut(execution.Namespace, sticky, i => i is LegacyQueryItem && i.Execution == execution).Cast<LegacyQueryItem>())
         {
-            return;
-        }
-
-        foreach (var item in queue.Items.OfType<LegacyQueryItem>().Where(q => q.Execution == execution).ToList())
-        {
-            if (TakeBack(execution.Namespace, sticky, item))
-            {
-                Dispatch(execution.Namespace, execution.TaskQueue, activity: false, new LegacyQueryItem(execution, item.Query));
-            }
+            Dispatch(execution.Namespace, execution.TaskQueue, activity: false, item with { Sticky = false });
         }
     }
 

@@ -192,12 +192,20 @@ internal sealed class SearchAttributeRegistry
         return null;
     }
 
-    /// <summary>A search attribute value as Temporal encodes it: JSON, with the attribute's type in the metadata.</summary>
-    public static Payload JsonPayload<T>(T value, string type) => new()
+    /// <summary>
+    /// A value as Temporal's server encodes it: JSON; a search attribute value (or aggregation key) also carries its
+    /// type in the metadata, a payload in history (details, results) does not (<paramref name="type"/> null).
+    /// </summary>
+    public static Payload JsonPayload<T>(T value, string? type)
     {
-        Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8(type) },
-        Data = ByteStrings.Utf8(JsonSerializer.Serialize(value)),
-    };
+        var payload = new Payload { Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain") }, Data = ByteStrings.Utf8(JsonSerializer.Serialize(value)) };
+        if (type is not null)
+        {
+            payload.Metadata["type"] = ByteStrings.Utf8(type);
+        }
+
+        return payload;
+    }
 
     /// <summary>Null, "null", "[]" or no data: the attribute (or memo field) is being removed.</summary>
     public static bool IsUnset(Payload? payload)

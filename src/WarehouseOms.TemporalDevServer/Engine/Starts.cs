@@ -546,7 +546,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>A string as Temporal's server encodes one it writes into history (its default converter: JSON).</summary>
     private static Payloads StringPayloads(string value) =>
-        new() { Payloads_ = { new Payload { Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain") }, Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(value)) } } };
+        new() { Payloads_ = { SearchAttributeRegistry.JsonPayload(value, type: null) } };
 
     /// <summary>
     /// Eager start (request_eager_execution): the first workflow task is started at once and returned with

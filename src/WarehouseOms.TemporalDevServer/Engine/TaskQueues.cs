@@ -301,22 +301,22 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Takes an item out of a queue if it is still waiting there (false: a poller has it, or the queue is gone).</summary>
-    private bool TakeBack(string ns, string taskQueue, WorkItem item)
+    /// <summary>Takes the items <paramref name="which"/> selects out of a workflow task queue, in one pass (none: a poller has them, or the queue is gone).</summary>
+    private List<WorkItem> TakeOut(string ns, string taskQueue, Func<WorkItem, bool> which)
     {
-        if (!queues.TryGetValue((Ns(ns), taskQueue, false), out var queue) || !queue.Items.Contains(item))
+        if (!queues.TryGetValue((Ns(ns), taskQueue, false), out var queue) || !queue.Items.Any(which))
         {
-            return false;
+            return [];
         }
 
-        var rest = queue.Items.Where(i => !ReferenceEquals(i, item)).ToList();
+        var all = queue.Items.ToList();
         queue.Items.Clear();
-        foreach (var other in rest)
+        foreach (var kept in all.Where(i => !which(i)))
         {
-            queue.Items.Enqueue(other);
+            queue.Items.Enqueue(kept);
         }
 
-        return true;
+        return all.Where(which).ToList();
     }
 
     /// <summary>Ends the waiting polls of a queue that <paramref name="which"/> selects ("no task"); they are not taken back.</summary>

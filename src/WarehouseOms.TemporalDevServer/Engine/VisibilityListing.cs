@@ -87,11 +87,7 @@ internal sealed partial class WorkflowEngine
             foreach (var (status, count) in byStatus.OrderBy(g => g.Key))
             {
                 var aggregation = new CountWorkflowExecutionsResponse.Types.AggregationGroup { Count = count };
-                aggregation.GroupValues.Add(new Payload
-                {
-                    Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Keyword") },
-                    Data = ByteStrings.Utf8(System.Text.Json.JsonSerializer.Serialize(status.ToString())),
-                });
+                aggregation.GroupValues.Add(SearchAttributeRegistry.JsonPayload(status.ToString(), "Keyword"));
                 response.Groups.Add(aggregation);
             }
         }

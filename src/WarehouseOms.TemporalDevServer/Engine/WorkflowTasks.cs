@@ -491,7 +491,7 @@ internal sealed partial class WorkflowEngine
     /// As Temporal's history does when a workflow task of a run that is not pinned starts on another version than
     /// the run's (StartDeploymentTransition): the run is in transition to that version
     /// (<c>versioning_info.version_transition</c>, effective behavior AUTO_UPGRADE) until a task completes there,
-    /// and leaves its sticky worker.
+    /// and leaves its sticky worker. Called as the task starts, whose started event already marked the run dirty.
     /// </summary>
     private void StartVersionTransition(Execution execution, string? pollerVersion)
     {
@@ -508,7 +508,6 @@ internal sealed partial class WorkflowEngine
         info.RevisionNumber = TargetOf(execution).Revision;
         execution.SetVersioningInfo(info);
         ClearStickiness(execution);
-        MarkDirty(execution);
     }
 
     /// <summary>
@@ -770,10 +769,8 @@ internal sealed partial class WorkflowEngine
         open.Remove(execution);
         AfterClose(execution);
         execution.NotifyClosed();
-        AbortUpdates(execution, continuing: closeEvent.WorkflowExecutionContinuedAsNewEventAttributes is not null
-            || closeEvent.WorkflowExecutionCompletedEventAttributes?.NewExecutionRunId is { Length: > 0 }
-            || closeEvent.WorkflowExecutionFailedEventAttributes?.NewExecutionRunId is { Length: > 0 }
-            || closeEvent.WorkflowExecutionTimedOutEventAttributes?.NewExecutionRunId is { Length: > 0 });
+        // The chain goes on in a next run (continue-as-new, retry or cron) when one was started for it.
+        AbortUpdates(execution, continuing: execution.NextRunId is not null);
 
         // Queries waiting on a task now go to a legacy query task (a worker replays the closed history).
         execution.QueriesAfterWft.AddRange(execution.QueriesForNextWft);

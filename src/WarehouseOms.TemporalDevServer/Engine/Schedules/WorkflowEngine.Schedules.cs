@@ -695,11 +695,7 @@ internal sealed partial class WorkflowEngine
     {
         var attributes = s.SearchAttributes?.Clone() ?? new SearchAttributes();
         attributes.IndexedFields["ScheduleId"] = SearchAttributeRegistry.JsonPayload(s.ScheduleId, "Keyword");
-        attributes.IndexedFields["TemporalSchedulePaused"] = new Payload
-        {
-            Metadata = { ["encoding"] = ByteStrings.Utf8("json/plain"), ["type"] = ByteStrings.Utf8("Bool") },
-            Data = ByteStrings.Utf8(s.Schedule.State.Paused ? "true" : "false"),
-        };
+        attributes.IndexedFields["TemporalSchedulePaused"] = SearchAttributeRegistry.JsonPayload(s.Schedule.State.Paused, "Bool");
         return new Execution
         {
             Namespace = s.Namespace,

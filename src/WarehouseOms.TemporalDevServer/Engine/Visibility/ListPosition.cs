@@ -36,12 +36,4 @@ internal readonly record struct ListPosition(DateTime CloseTime, DateTime StartT
         new DateTime(long.Parse(closeTicks, CultureInfo.InvariantCulture), DateTimeKind.Utc),
         new DateTime(long.Parse(startTicks, CultureInfo.InvariantCulture), DateTimeKind.Utc),
         long.Parse(ordinal, CultureInfo.InvariantCulture));
-
-    public static bool operator <(ListPosition left, ListPosition right) => left.CompareTo(right) < 0;
-
-    public static bool operator >(ListPosition left, ListPosition right) => left.CompareTo(right) > 0;
-
-    public static bool operator <=(ListPosition left, ListPosition right) => left.CompareTo(right) <= 0;
-
-    public static bool operator >=(ListPosition left, ListPosition right) => left.CompareTo(right) >= 0;
 }

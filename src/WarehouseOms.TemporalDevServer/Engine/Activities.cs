@@ -57,7 +57,7 @@ internal sealed partial class WorkflowEngine
                 continue;
             }
 
-            if (BuildActivityTask(new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt), identity) is { } task)
+            if (BuildActivityTask(new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt), identity, pollerVersion: null) is { } task)
             {
                 response.ActivityTasks.Add(task);
             }
@@ -168,11 +168,14 @@ internal sealed partial class WorkflowEngine
         Dispatch(execution.Namespace, activity.Attributes.TaskQueue.Name, activity: true, new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt));
     }
 
-    private PollActivityTaskQueueResponse? BuildActivityTask(ActivityTaskItem item, string identity)
+    /// <param name="pollerVersion">The deployment version of the worker that polled; null for an unversioned one, or
+    /// for the completing worker that takes the task eagerly.</param>
+    private PollActivityTaskQueueResponse? BuildActivityTask(ActivityTaskItem item, string identity, string? pollerVersion)
     {
         var execution = item.Execution;
         if (!execution.IsOpen || !execution.Activities.TryGetValue(item.ScheduledEventId, out var activity) ||
-            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled || activity.Paused)
+            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled || activity.Paused ||
+            HeldForVersionTransition(execution, activity, pollerVersion))
         {
             return null;
         }
@@ -255,7 +258,7 @@ internal sealed partial class WorkflowEngine
     public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details)
     {
         var token = TaskToken.Parse(taskToken, TaskToken.Activity);
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivity(token);
             return Heartbeat(execution, activity, details);
@@ -264,7 +267,7 @@ internal sealed partial class WorkflowEngine
 
     public HeartbeatAnswer HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             return Heartbeat(execution, activity, request.Details);
@@ -287,7 +290,7 @@ internal sealed partial class WorkflowEngine
     public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
     {
         var token = TaskToken.Parse(taskToken, TaskToken.Activity);
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivity(token);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
@@ -301,7 +304,7 @@ internal sealed partial class WorkflowEngine
 
     public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
@@ -316,7 +319,7 @@ internal sealed partial class WorkflowEngine
     public void FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
     {
         var token = TaskToken.Parse(taskToken, TaskToken.Activity);
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivity(token);
             if (lastHeartbeat is not null)
@@ -330,7 +333,7 @@ internal sealed partial class WorkflowEngine
 
     public void FailActivityById(RespondActivityTaskFailedByIdRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             FailAttempt(execution, activity, request.Failure ?? new Failure { Message = "activity failed" }, request.Identity, timeout: null);
@@ -340,7 +343,7 @@ internal sealed partial class WorkflowEngine
     public void CancelActivity(ByteString taskToken, Payloads? details, string identity)
     {
         var token = TaskToken.Parse(taskToken, TaskToken.Activity);
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivity(token);
             RecordActivityCanceled(execution, activity, details, identity);
@@ -349,7 +352,7 @@ internal sealed partial class WorkflowEngine
 
     public void CancelActivityById(RespondActivityTaskCanceledByIdRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             RecordActivityCanceled(execution, activity, request.Details, request.Identity);

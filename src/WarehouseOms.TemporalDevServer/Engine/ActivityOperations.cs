@@ -18,7 +18,7 @@ internal sealed partial class WorkflowEngine
 
     public void PauseActivity(PauseActivityRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = RunningForActivityOperation(request.Namespace, request.Execution);
             var targets = Targets(execution, request.HasId ? request.Id : null, request.HasType ? request.Type : null, matchAll: false);
@@ -49,7 +49,7 @@ internal sealed partial class WorkflowEngine
 
     public void UnpauseActivity(UnpauseActivityRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = RunningForActivityOperation(request.Namespace, request.Execution);
             var targets = Targets(execution, request.HasId ? request.Id : null, request.HasType ? request.Type : null, request.HasUnpauseAll && request.UnpauseAll);
@@ -85,7 +85,7 @@ internal sealed partial class WorkflowEngine
 
     public void ResetActivity(ResetActivityRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = RunningForActivityOperation(request.Namespace, request.Execution);
             var targets = Targets(execution, request.HasId ? request.Id : null, request.HasType ? request.Type : null, request.HasMatchAll && request.MatchAll);
@@ -131,7 +131,7 @@ internal sealed partial class WorkflowEngine
 
     public ActivityOptions UpdateActivityOptions(UpdateActivityOptionsRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = RunningForActivityOperation(request.Namespace, request.Execution);
             if (!request.RestoreOriginal && request.ActivityOptions is null)

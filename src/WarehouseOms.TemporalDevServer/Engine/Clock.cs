@@ -7,7 +7,7 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// </summary>
 internal sealed class Clock : IDisposable
 {
-    private readonly object gate;
+    private readonly EngineGate gate;
     private readonly Func<bool> isIdle;
     private readonly PriorityQueue<TimerHandle, (DateTime Due, long Seq)> timers = new();
     private readonly SemaphoreSlim wake = new(0);
@@ -16,7 +16,7 @@ internal sealed class Clock : IDisposable
     private TimeSpan offset;
     private long sequence;
 
-    public Clock(object gate, bool timeSkipping, Func<bool> isIdle)
+    public Clock(EngineGate gate, bool timeSkipping, Func<bool> isIdle)
     {
         this.gate = gate;
         this.isIdle = isIdle;
@@ -50,7 +50,7 @@ internal sealed class Clock : IDisposable
         while (!stop.IsCancellationRequested)
         {
             TimeSpan wait;
-            lock (gate)
+            using (gate.Enter())
             {
                 wait = FireDue();
             }
@@ -100,6 +100,7 @@ internal sealed class Clock : IDisposable
             if (!next.Cancelled)
             {
                 next.Cancel();
+                gate.NextTransaction();
                 next.Callback();
             }
         }

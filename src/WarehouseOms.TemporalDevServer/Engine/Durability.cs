@@ -28,6 +28,7 @@ internal sealed partial class WorkflowEngine
 
     private void MarkDirty(Execution execution)
     {
+        execution.CountTransition(gate.Transaction);
         if (store.IsDurable)
         {
             dirty.Add(execution);
@@ -43,7 +44,7 @@ internal sealed partial class WorkflowEngine
             return Task.CompletedTask;
         }
 
-        lock (gate)
+        using (gate.Enter())
         {
             if (storeFailure is not null)
             {
@@ -93,7 +94,7 @@ internal sealed partial class WorkflowEngine
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
             long target;
-            lock (gate)
+            using (gate.Enter())
             {
                 target = changeSeq;
                 try
@@ -151,7 +152,7 @@ internal sealed partial class WorkflowEngine
                 }
             }
 
-            lock (gate)
+            using (gate.Enter())
             {
                 foreach (var (execution, events) in written)
                 {
@@ -202,7 +203,7 @@ internal sealed partial class WorkflowEngine
     private void FailStore(Exception ex)
     {
         logger?.LogCritical(ex, "The engine lost its store for good; it stops answering");
-        lock (gate)
+        using (gate.Enter())
         {
             storeFailure = ex;
             foreach (var (_, done) in commitWaiters)

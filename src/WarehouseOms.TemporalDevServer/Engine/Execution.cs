@@ -148,6 +148,21 @@ internal sealed class Execution
     /// <summary>Bytes of the history so far (what WorkflowTaskStarted reports and the size limits check).</summary>
     public long HistorySizeBytes { get; set; }
 
+    /// <summary>Transactions that changed the run, as Temporal's StateTransitionCount (Describe, and visibility at close).</summary>
+    public long StateTransitionCount { get; set; }
+
+    // The engine transaction last counted, so that a transaction changing the run several times counts once.
+    private long countedTransaction;
+
+    public void CountTransition(long transaction)
+    {
+        if (transaction != countedTransaction)
+        {
+            countedTransaction = transaction;
+            StateTransitionCount++;
+        }
+    }
+
     /// <summary>The history passed a warn limit and that was logged (once per run).</summary>
     public bool HistoryWarned { get; set; }
 
@@ -274,6 +289,12 @@ internal sealed class ActivityState
     public bool Paused { get; set; }
 
     public ActivityPause? Pause { get; set; }
+
+    /// <summary>
+    /// Its task was refused because the run is moving to another version: it is offered again when the move ends.
+    /// Not stored: a restarted engine offers every scheduled activity again anyway.
+    /// </summary>
+    public bool AwaitsVersionTransition { get; set; }
 
     /// <summary>ResetActivity on a running attempt: the attempt count starts over at its next retry.</summary>
     public bool ResetPending { get; set; }

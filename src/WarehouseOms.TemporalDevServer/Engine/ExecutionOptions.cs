@@ -38,7 +38,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument(badPriority);
         }
 
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution.WorkflowId, request.WorkflowExecution.RunId);
             if (!execution.IsOpen)

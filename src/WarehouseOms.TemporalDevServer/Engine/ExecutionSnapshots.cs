@@ -78,6 +78,7 @@ internal static class ExecutionSnapshots
         LastNotifiedTarget = x.LastNotifiedTarget,
         DeclinedTargetUpgrade = x.DeclinedTargetUpgrade,
         HistorySizeBytes = x.HistorySizeBytes,
+        StateTransitionCount = x.StateTransitionCount,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -130,6 +131,7 @@ internal static class ExecutionSnapshots
             WorkerDeploymentName = r.WorkerDeploymentName ?? string.Empty,
             LastNotifiedTarget = r.LastNotifiedTarget,
             DeclinedTargetUpgrade = r.DeclinedTargetUpgrade,
+            StateTransitionCount = r.StateTransitionCount,
         };
         x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)

@@ -28,7 +28,7 @@ internal sealed partial class WorkflowEngine
         while (true)
         {
             Task changed;
-            lock (gate)
+            using (gate.Enter())
             {
                 execution ??= Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
                 if (closeOnly)
@@ -85,7 +85,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Newest event first, one page at a time; the token is the ID of the next (older) event to return.</summary>
     public GetWorkflowExecutionHistoryReverseResponse GetHistoryReverse(GetWorkflowExecutionHistoryReverseRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             var from = request.NextPageToken.IsEmpty ? execution.History.Count : BitConverter.ToInt64(request.NextPageToken.Span);
@@ -114,7 +114,7 @@ internal sealed partial class WorkflowEngine
     public async Task DeleteWorkflowAsync(DeleteWorkflowExecutionRequest request, CancellationToken cancellationToken)
     {
         Execution execution;
-        lock (gate)
+        using (gate.Enter())
         {
             execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             if (execution.IsOpen)
@@ -125,7 +125,7 @@ internal sealed partial class WorkflowEngine
 
         // The termination is committed first, so that no later commit writes the run back.
         await DurableAsync().ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             RemoveFromIndexes(execution);
         }
@@ -135,7 +135,7 @@ internal sealed partial class WorkflowEngine
 
     public DescribeWorkflowExecutionResponse Describe(DescribeWorkflowExecutionRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             var response = new DescribeWorkflowExecutionResponse
@@ -231,6 +231,7 @@ internal sealed partial class WorkflowEngine
             Status = execution.Status,
             HistoryLength = historyLength ?? execution.History.Count,
             HistorySizeBytes = execution.HistorySizeBytes,
+            StateTransitionCount = execution.StateTransitionCount,
             ExecutionDuration = execution.CloseTime is { } end ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(end - execution.StartTime) : null,
             TaskQueue = execution.TaskQueue,
             Memo = execution.Memo?.Clone() ?? new Memo(),

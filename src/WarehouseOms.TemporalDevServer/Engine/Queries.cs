@@ -20,7 +20,7 @@ internal sealed partial class WorkflowEngine
         }
 
         PendingQuery pending;
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             var reject = request.QueryRejectCondition switch
@@ -162,7 +162,7 @@ internal sealed partial class WorkflowEngine
     public void CompleteQueryTask(RespondQueryTaskCompletedRequest request)
     {
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Query);
-        lock (gate)
+        using (gate.Enter())
         {
             if (!runsByRunId.TryGetValue(token.RunId, out var execution) || token.QueryId is null ||
                 !execution.LegacyQueries.Remove(token.QueryId, out var query))

@@ -24,7 +24,7 @@ internal sealed partial class WorkflowEngine
         await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         await RegisterStartupSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History, s.RequestIds)).OrderBy(x => x.Ordinal).ToList();
             foreach (var x in restored)

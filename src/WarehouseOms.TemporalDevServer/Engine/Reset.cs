@@ -26,7 +26,7 @@ internal sealed partial class WorkflowEngine
 
     public ResetWorkflowExecutionResponse ResetWorkflow(ResetWorkflowExecutionRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var baseRun = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             var finishId = request.WorkflowTaskFinishEventId;

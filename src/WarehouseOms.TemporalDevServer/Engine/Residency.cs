@@ -87,7 +87,7 @@ internal sealed partial class WorkflowEngine
 
     private void StartSweeps()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             backgroundStopped = false;
             // Time skipping never sweeps: a recurring timer would be the next timer to skip to.
@@ -106,7 +106,7 @@ internal sealed partial class WorkflowEngine
     private async Task StopSweepsAsync()
     {
         Task? running;
-        lock (gate)
+        using (gate.Enter())
         {
             backgroundStopped = true;
             running = storeSweep;
@@ -201,7 +201,7 @@ internal sealed partial class WorkflowEngine
         for (var hops = 0; next is not null && hops < MaxRunChain; hops++)
         {
             await ReadBackAsync(ns, workflowId, next, cancellationToken).ConfigureAwait(false);
-            lock (gate)
+            using (gate.Enter())
             {
                 next = runsByRunId.TryGetValue(next, out var run) ? run.NextRunId : null;
             }
@@ -213,7 +213,7 @@ internal sealed partial class WorkflowEngine
         for (var attempt = 0; attempt < 5; attempt++)
         {
             long seen;
-            lock (gate)
+            using (gate.Enter())
             {
                 if (!NamespaceKnown(ns, out ns) || InMemory(ns, workflowId, runId))
                 {
@@ -225,7 +225,7 @@ internal sealed partial class WorkflowEngine
 
             var stored = await store.LoadRunAsync(ns, workflowId, runId, Clock.Now - retention, cancellationToken).ConfigureAwait(false);
             var run = stored is null ? null : ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State), stored.History, stored.RequestIds);
-            lock (gate)
+            using (gate.Enter())
             {
                 if (InMemory(ns, workflowId, runId))
                 {
@@ -332,7 +332,7 @@ internal sealed partial class WorkflowEngine
         {
             while (true)
             {
-                lock (gate)
+                using (gate.Enter())
                 {
                     if (backgroundStopped)
                     {
@@ -342,7 +342,7 @@ internal sealed partial class WorkflowEngine
 
                 var gone = await store.DeleteClosedBeforeAsync(cutoff, BatchPerTick, CancellationToken.None).ConfigureAwait(false);
                 total += gone.Count;
-                lock (gate)
+                using (gate.Enter())
                 {
                     foreach (var (_, runId) in gone)
                     {

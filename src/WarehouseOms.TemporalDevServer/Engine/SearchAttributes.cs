@@ -12,7 +12,7 @@ internal sealed partial class WorkflowEngine
     private async Task RestoreSearchAttributesAsync(CancellationToken cancellationToken)
     {
         var stored = await store.LoadSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             foreach (var change in stored)
             {
@@ -31,7 +31,7 @@ internal sealed partial class WorkflowEngine
         }
 
         List<SearchAttributeChange> changes;
-        lock (gate)
+        using (gate.Enter())
         {
             changes = namespaces.SelectMany(ns => searchAttributes.ToAdd(ns, startupSearchAttributes)
                 .Select(a => new SearchAttributeChange(ns, a.Key, a.Value))).ToList();
@@ -43,7 +43,7 @@ internal sealed partial class WorkflowEngine
     public async Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
     {
         List<SearchAttributeChange> changes;
-        lock (gate)
+        using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
             changes = searchAttributes.ToAdd(ns, request.SearchAttributes)
@@ -56,7 +56,7 @@ internal sealed partial class WorkflowEngine
     public async Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken)
     {
         List<SearchAttributeChange> changes;
-        lock (gate)
+        using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
             changes = searchAttributes.ToRemove(ns, request.SearchAttributes)
@@ -68,7 +68,7 @@ internal sealed partial class WorkflowEngine
 
     public ListSearchAttributesResponse ListSearchAttributes(ListSearchAttributesRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
             var response = new ListSearchAttributesResponse();
@@ -90,7 +90,7 @@ internal sealed partial class WorkflowEngine
     private async Task SaveSearchAttributesAsync(List<SearchAttributeChange> changes, CancellationToken cancellationToken)
     {
         await store.SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             foreach (var change in changes)
             {

@@ -93,7 +93,7 @@ internal sealed partial class WorkflowEngine
     {
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         CheckBlobSize(request.Input, "StartWorkflowExecution");
-        lock (gate)
+        using (gate.Enter())
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
                 request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
@@ -134,7 +134,7 @@ internal sealed partial class WorkflowEngine
         var (reuse, conflict) = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
-        lock (gate)
+        using (gate.Enter())
         {
             var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId);
             var current = Current(request.Namespace, request.WorkflowId);

@@ -18,7 +18,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Records the poller, and the deployment version it belongs to when it polls as a versioned worker.</summary>
     public void RecordPoll(string ns, string taskQueue, TaskQueueType type, string identity, Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? deployment = null)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var key = (Ns(ns), taskQueue, type);
             if (!pollers.TryGetValue(key, out var seen))
@@ -41,7 +41,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var type = request.TaskQueueType == TaskQueueType.Unspecified ? TaskQueueType.Workflow : request.TaskQueueType;
-        lock (gate)
+        using (gate.Enter())
         {
             var response = new DescribeTaskQueueResponse();
             if (pollers.TryGetValue((Ns(request.Namespace), request.TaskQueue.Name, type), out var seen))

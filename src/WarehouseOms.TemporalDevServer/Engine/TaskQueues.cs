@@ -161,7 +161,7 @@ internal sealed partial class WorkflowEngine
     {
         WorkflowTaskItem wft => BuildWorkflowTask(wft, identity, stamp, version),
         LegacyQueryItem query => BuildLegacyQuery(query),
-        ActivityTaskItem activity => BuildActivityTask(activity, identity),
+        ActivityTaskItem activity => BuildActivityTask(activity, identity, version),
         _ => null,
     };
 
@@ -180,7 +180,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var until = DateTime.UtcNow + wait;
-        lock (gate)
+        using (gate.Enter())
         {
             if (pollsStopped)
             {
@@ -195,7 +195,7 @@ internal sealed partial class WorkflowEngine
             while (true)
             {
                 Poller poller;
-                lock (gate)
+                using (gate.Enter())
                 {
                     var queue = Queue(ns, taskQueue, activity);
                     if (TakeQueued<T>(ns, taskQueue, activity, queue, identity, stamp, version) is { } ready)
@@ -208,7 +208,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, until - DateTime.UtcNow, ct).ConfigureAwait(false);
-                lock (gate)
+                using (gate.Enter())
                 {
                     if (!poller.Completion.Task.IsCompletedSuccessfully)
                     {
@@ -244,7 +244,7 @@ internal sealed partial class WorkflowEngine
         }
         finally
         {
-            lock (gate)
+            using (gate.Enter())
             {
                 if (--activePolls == 0)
                 {
@@ -288,7 +288,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Shutdown: waiting polls answer "no task" at once and new ones are not taken; completes when none runs.</summary>
     public Task DrainPollsAsync()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             CancelPolls();
             if (activePolls == 0)
@@ -342,7 +342,7 @@ internal sealed partial class WorkflowEngine
 
     private void CancelPolls()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             pollsStopped = true;
             foreach (var queue in queues.Values)

@@ -104,7 +104,7 @@ internal sealed partial class WorkflowEngine
         var update = request.Request;
         Execution execution;
         UpdateState state;
-        lock (gate)
+        using (gate.Enter())
         {
             execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             if (!string.IsNullOrEmpty(request.FirstExecutionRunId) && execution.FirstRunId != request.FirstExecutionRunId)
@@ -124,7 +124,7 @@ internal sealed partial class WorkflowEngine
         var reference = request.UpdateRef ?? throw Errors.InvalidArgument("UpdateRef is not set on request.");
         Execution execution;
         UpdateState state;
-        lock (gate)
+        using (gate.Enter())
         {
             execution = Find(request.Namespace, reference.WorkflowExecution?.WorkflowId ?? string.Empty, reference.WorkflowExecution?.RunId);
             state = execution.Updates.GetValueOrDefault(reference.UpdateId) ?? CompletedUpdate(execution, reference.UpdateId)
@@ -152,7 +152,7 @@ internal sealed partial class WorkflowEngine
         WorkflowExecutionStatus status;
         try
         {
-            lock (gate)
+            using (gate.Enter())
             {
                 var args = ArgsOf(start.Namespace, start.WorkflowId, start.WorkflowType!.Name, start.TaskQueue!.Name, start.RequestId, start.Input,
                     start.WorkflowExecutionTimeout, start.WorkflowRunTimeout, start.WorkflowTaskTimeout, start.Identity, start.RetryPolicy,
@@ -429,7 +429,7 @@ internal sealed partial class WorkflowEngine
         while (true)
         {
             Task changed;
-            lock (gate)
+            using (gate.Enter())
             {
                 if (state.Aborted is { } aborted)
                 {

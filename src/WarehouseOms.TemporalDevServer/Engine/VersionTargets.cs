@@ -134,6 +134,50 @@ internal sealed partial class WorkflowEngine
         };
     }
 
+    /// <summary>
+    /// As Temporal's RecordActivityTaskStarted: no activity of a run starts while the run moves to another version;
+    /// and an activity task taken by a worker of another version than the run's, where the run's own workflow tasks
+    /// now go too, moves the run there first (a transition, and a workflow task for that version) instead of
+    /// starting. Either way the task is dropped and the activity offered again when the move ends
+    /// (<see cref="OfferActivitiesAfterVersionMove"/>). An activity versioned apart from its workflow (its queue
+    /// routes elsewhere) and the activities of a pinned run start as routed.
+    /// </summary>
+    private bool HeldForVersionTransition(Execution execution, ActivityState activity, string? pollerVersion)
+    {
+        if (execution.VersioningInfo?.VersionTransition is null)
+        {
+            if (pollerVersion is null || WorkerDeploymentVersionId.ToProto(pollerVersion) is not { } poller ||
+                !poller.Equals(TargetOf(execution).Version) || !StartVersionTransition(execution, pollerVersion))
+            {
+                return false;
+            }
+
+            MarkDirty(execution);
+            ScheduleWorkflowTask(execution);
+        }
+
+        activity.AwaitsVersionTransition = true;
+        return true;
+    }
+
+    /// <summary>
+    /// After a completed workflow task moved the run (a transition ended, or its version or behavior changed), as
+    /// Temporal reschedules pending activities: the queued ones are offered to the pollers now entitled to them, and
+    /// the ones refused during the move are queued again.
+    /// </summary>
+    private void OfferActivitiesAfterVersionMove(Execution execution)
+    {
+        RedispatchRunTasks(execution, workflowQueue: false);
+        foreach (var activity in execution.Activities.Values.Where(a => a.AwaitsVersionTransition))
+        {
+            activity.AwaitsVersionTransition = false;
+            if (activity.Phase == ActivityPhase.Scheduled && !activity.Paused)
+            {
+                Dispatch(execution.Namespace, activity.Attributes.TaskQueue.Name, activity: true, new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt));
+            }
+        }
+    }
+
     /// <summary>A run started to use the ramping version, until its first workflow task completes (Temporal's GetShouldUseRampingVersion).</summary>
     private static bool UsesRampingVersion(Execution execution) =>
         execution.LastCompletedWftStartedId == 0 &&

@@ -39,7 +39,7 @@ internal sealed partial class WorkflowEngine
         }
         else
         {
-            lock (gate)
+            using (gate.Enter())
             {
                 var matching = Visibility.Candidates(ns, query, RunsOf(ns), after).Where(query.Matches);
                 if (!query.InListOrder)
@@ -74,7 +74,7 @@ internal sealed partial class WorkflowEngine
         }
         else
         {
-            lock (gate)
+            using (gate.Enter())
             {
                 byStatus = Visibility.Candidates(ns, query, RunsOf(ns), null).Where(query.Matches)
                     .GroupBy(r => r.Status).ToDictionary(g => g.Key, g => (long)g.Count());
@@ -97,7 +97,7 @@ internal sealed partial class WorkflowEngine
 
     private (string Namespace, VisibilityQuery Query) ParseQuery(string ns, string? text)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var resolved = Ns(ns);
             return (resolved, VisibilityQuery.Parse(text, name => searchAttributes.TypeOf(resolved, name)));

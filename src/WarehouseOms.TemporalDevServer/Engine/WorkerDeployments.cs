@@ -23,7 +23,7 @@ internal sealed partial class WorkflowEngine
     private async Task RestoreWorkerDeploymentsAsync(CancellationToken cancellationToken)
     {
         var stored = await store.LoadWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             foreach (var (ns, state) in stored)
             {
@@ -58,7 +58,7 @@ internal sealed partial class WorkflowEngine
 
     public DescribeWorkerDeploymentResponse DescribeWorkerDeployment(DescribeWorkerDeploymentRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             return workerDeployments.Describe(Ns(request.Namespace), request.DeploymentName, Clock.Now);
         }
@@ -66,7 +66,7 @@ internal sealed partial class WorkflowEngine
 
     public DescribeWorkerDeploymentVersionResponse DescribeWorkerDeploymentVersion(DescribeWorkerDeploymentVersionRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             return workerDeployments.DescribeVersion(Ns(request.Namespace), request, Clock.Now);
         }
@@ -74,7 +74,7 @@ internal sealed partial class WorkflowEngine
 
     public ListWorkerDeploymentsResponse ListWorkerDeployments(ListWorkerDeploymentsRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             return workerDeployments.List(Ns(request.Namespace), request.PageSize, request.NextPageToken, Clock.Now);
         }
@@ -172,7 +172,7 @@ internal sealed partial class WorkflowEngine
 
     private T ChangeDeployments<T>(Func<T> change)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             try
             {

@@ -17,7 +17,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     /// <summary>The identity Temporal records on what its history service does by itself.</summary>
     private const string HistoryServiceIdentity = "history-service";
 
-    private readonly object gate = new();
+    private readonly EngineGate gate = new();
     private readonly Dictionary<(string Namespace, string WorkflowId), List<Execution>> runsById = [];
     private readonly Dictionary<string, Execution> runsByRunId = [];
     private readonly HashSet<Execution> open = [];
@@ -108,7 +108,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public void LockTimeSkipping()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             clientLocks++;
         }
@@ -116,7 +116,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public void UnlockTimeSkipping()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             if (clientLocks > 0)
             {
@@ -139,7 +139,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private Task Sleep(TimeSpan duration, bool unlockWhileSleeping)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (gate)
+        using (gate.Enter())
         {
             Clock.Schedule(duration, () =>
             {
@@ -300,7 +300,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public bool NamespaceExists(string ns)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             return string.IsNullOrEmpty(ns) || namespaces.Contains(ns);
         }
@@ -339,7 +339,7 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     public IReadOnlyList<Execution> AllRuns()
     {
-        lock (gate)
+        using (gate.Enter())
         {
             return runsByRunId.Values.ToList();
         }

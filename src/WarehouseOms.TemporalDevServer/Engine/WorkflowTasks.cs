@@ -279,7 +279,7 @@ internal sealed partial class WorkflowEngine
     {
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Workflow);
         var after = new List<Action>();
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = StartedTask(token);
             var commands = request.Commands;
@@ -329,14 +329,17 @@ internal sealed partial class WorkflowEngine
             });
             RecordDeploymentVersion(completed.WorkflowTaskCompletedEventAttributes, request.DeploymentOptions);
             var versionBefore = (execution.PinnedVersion, execution.VersionString);
+            var wasMoving = execution.VersioningInfo?.VersionTransition is not null;
             RecordVersioningInfo(execution, completed.WorkflowTaskCompletedEventAttributes,
                 RevisionOnArrival(execution, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion));
 #pragma warning disable CS0612 // the build a worker without deployment versioning reports, as Temporal reads it
             Deployments.VersioningSearchAttributes.Update(execution, request.WorkerVersionStamp, completed.WorkflowTaskCompletedEventAttributes.DeploymentVersion);
 #pragma warning restore CS0612
-            if (versionBefore != (execution.PinnedVersion, execution.VersionString))
+            var stillMoving = execution.VersioningInfo?.VersionTransition is not null;
+            if (versionBefore != (execution.PinnedVersion, execution.VersionString) ||
+                (!stillMoving && (wasMoving || execution.Activities.Values.Any(a => a.AwaitsVersionTransition))))
             {
-                RedispatchRunTasks(execution, workflowQueue: false);
+                OfferActivitiesAfterVersionMove(execution);
             }
 
             Append(execution, completed);
@@ -344,9 +347,11 @@ internal sealed partial class WorkflowEngine
             execution.LastCompletedWftStartedId = execution.WftStartedId;
             execution.Wft = WorkflowTaskState.None;
             execution.WftAttempt = 1;
-            SetStickiness(execution, request.StickyAttributes);
+            // A task that completed on the version the run is leaving: no stickiness there, and (as Temporal) a new
+            // task at once so that the move does not wait for the next event.
+            SetStickiness(execution, stillMoving ? null : request.StickyAttributes);
 
-            var needTask = request.ForceCreateNewWorkflowTask;
+            var needTask = request.ForceCreateNewWorkflowTask || stillMoving;
             var eager = new List<ActivityState>();
             var messages = new UpdateMessages(request.Messages);
             foreach (var command in commands)
@@ -493,13 +498,22 @@ internal sealed partial class WorkflowEngine
     /// (<c>versioning_info.version_transition</c>, effective behavior AUTO_UPGRADE) until a task completes there,
     /// and leaves its sticky worker. Called as the task starts, whose started event already marked the run dirty.
     /// </summary>
-    private void StartVersionTransition(Execution execution, string? pollerVersion)
+    private bool StartVersionTransition(Execution execution, string? pollerVersion)
     {
+        if (pollerVersion is null && execution.VersioningInfo?.VersionTransition is not null)
+        {
+            // Temporal moves the run to "unversioned" here, which this task's completion ends: the same, at once.
+            var moved = execution.VersioningInfo.Clone();
+            moved.VersionTransition = null;
+            execution.SetVersioningInfo(moved);
+            return false;
+        }
+
         if (pollerVersion is null || Deployments.WorkerDeploymentVersionId.ToProto(pollerVersion) is not { } target ||
             Deployments.VersioningOverrides.EffectiveBehavior(execution.VersioningInfo) == VersioningBehavior.Pinned ||
             target.Equals(Deployments.VersioningOverrides.EffectiveVersion(execution.VersioningInfo)))
         {
-            return;
+            return false;
         }
 
         var info = execution.VersioningInfo?.Clone() ?? new Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo();
@@ -508,6 +522,7 @@ internal sealed partial class WorkflowEngine
         info.RevisionNumber = TargetOf(execution).Revision;
         execution.SetVersioningInfo(info);
         ClearStickiness(execution);
+        return true;
     }
 
     /// <summary>
@@ -586,7 +601,7 @@ internal sealed partial class WorkflowEngine
 
     public void ResetStickyTaskQueue(ResetStickyTaskQueueRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             if (!execution.IsOpen)
@@ -605,7 +620,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public void ShutdownWorker(ShutdownWorkerRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             if (!string.IsNullOrEmpty(request.StickyTaskQueue))
             {
@@ -636,7 +651,7 @@ internal sealed partial class WorkflowEngine
     public void FailWorkflowTask(RespondWorkflowTaskFailedRequest request)
     {
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Workflow);
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = StartedTask(token);
             FailWorkflowTask(execution, request.Cause, request.Failure, request.Identity);
@@ -837,7 +852,7 @@ internal sealed partial class WorkflowEngine
 
     public void Terminate(TerminateWorkflowExecutionRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             if (!string.IsNullOrEmpty(request.FirstExecutionRunId) && execution.FirstRunId != request.FirstExecutionRunId)
@@ -856,7 +871,7 @@ internal sealed partial class WorkflowEngine
 
     public void RequestCancel(RequestCancelWorkflowExecutionRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             if (!string.IsNullOrEmpty(request.FirstExecutionRunId) && execution.FirstRunId != request.FirstExecutionRunId)
@@ -886,7 +901,7 @@ internal sealed partial class WorkflowEngine
         }
 
         CheckBlobSize(request.Input, "SignalWorkflowExecution");
-        lock (gate)
+        using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             // As in Temporal, the request ID first: a retried signal succeeds even once the run has closed.

@@ -120,6 +120,8 @@ internal sealed record ExecutionRecord
     /// <summary>The history's size, for visibility's reads of a run without its events (absent in older records).</summary>
     public long? HistorySizeBytes { get; init; }
 
+    public long StateTransitionCount { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ExecutionRecord FromBytes(byte[] bytes) =>

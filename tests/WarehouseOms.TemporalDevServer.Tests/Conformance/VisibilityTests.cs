@@ -193,9 +193,14 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     }
 
     [Theory(Timeout = TestTimeoutMs)]
-    [InlineData("WorkflowId = ", "invalid query: malformed SQL query: ")]
-    [InlineData("WorkflowId == 'a'", "invalid query: malformed SQL query: ")]
-    [InlineData("(WorkflowId = 'a'", "invalid query: malformed SQL query: ")]
+    // Syntax errors as Temporal's SQL parser reports them, at a position in "select * from table1 where <query>".
+    [InlineData("WorkflowId = ", "invalid query: malformed SQL query: syntax error at position 40")]
+    [InlineData("WorkflowId == 'a'", "invalid query: malformed SQL query: syntax error at position 41")]
+    [InlineData("(WorkflowId = 'a'", "invalid query: malformed SQL query: syntax error at position 45")]
+    [InlineData("WorkflowId = 'a' 'b'", "invalid query: malformed SQL query: syntax error at position 48 near 'b'")]
+    [InlineData("WorkflowId = 'a' AND AND x", "invalid query: malformed SQL query: syntax error at position 52 near 'and'")]
+    [InlineData("ORDER BY", "invalid query: malformed SQL query: syntax error at position 30")]
+    [InlineData("WorkflowId = 'unclosed", "invalid query: malformed SQL query: syntax error at position 50 near 'unclosed'")]
     [InlineData("ExecutionStatus = 'Sleeping'", "invalid query: invalid expression: invalid ExecutionStatus value 'Sleeping'")]
     [InlineData("StartTime > 'yesterday'", "invalid query: invalid expression: unable to parse datetime 'yesterday'")]
     [InlineData("NoSuchField = 'x'", "invalid query: invalid expression: column name 'NoSuchField' is not a valid search attribute")]
@@ -207,7 +212,7 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.CountWorkflowsAsync(query, new() { Rpc = Rpc }));
 
         Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
-        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal(expected, error.Message);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

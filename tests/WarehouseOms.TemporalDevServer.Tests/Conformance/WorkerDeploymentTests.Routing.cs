@@ -131,6 +131,44 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_activity_taken_by_the_new_current_version_moves_its_auto_upgrade_run_there_before_it_starts()
+    {
+        // b1 runs workflow tasks only: the activity its first task schedules waits until b2 is current.
+        var workflowsOnly = new TemporalWorkerOptions(TaskQueue)
+        {
+            MaxCachedWorkflows = 0,
+            DeploymentOptions = new(new DeploymentVersion(deployment, "b1"), useWorkerVersioning: true) { DefaultVersioningBehavior = SdkBehavior.AutoUpgrade },
+        }.AddWorkflow<VersionedStepsWorkflow>();
+        await WithWorkerAsync(workflowsOnly, async () =>
+        {
+            await Eventually.UntilAsync(() => VersionOrNullAsync("b1"), v => v?.VersionTaskQueues.Count == 1, "version b1", cancellationToken: Deadline);
+            await SetCurrentAsync("b1");
+            var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(1), Options("activity-moves"));
+            await Eventually.UntilAsync(() => DescribeRunAsync(handle), d => d.PendingActivities.Count == 1 && d.PendingWorkflowTask is null && d.WorkflowExecutionInfo.VersioningInfo is not null,
+                "the activity scheduled on b1", cancellationToken: Deadline);
+
+            await WithWorkerAsync(ProbeWorker("b2", SdkBehavior.AutoUpgrade), async () =>
+            {
+                await RegisteredAsync("b2");
+                await SetCurrentAsync("b2");
+                Assert.Equal(["b2"], await handle.GetResultAsync(rpcOptions: Rpc));
+            });
+
+            // As Temporal's RecordActivityTaskStarted: b2's worker took the activity task, so the run moved to b2 (a
+            // workflow task completed there) before the activity started, instead of starting it on a version its
+            // workflow had not reached.
+            var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events;
+            var movedAt = events.First(e => e.EventType == EventType.WorkflowTaskCompleted && e.WorkflowTaskCompletedEventAttributes.DeploymentVersion?.BuildId == "b2").EventId;
+            var activityStartedAt = events.Single(e => e.EventType == EventType.ActivityTaskStarted).EventId;
+            Assert.True(movedAt < activityStartedAt, $"the run reached b2 at event {movedAt}, its activity started at event {activityStartedAt}");
+            Assert.Equal(["b1", "b2", "b2"], await CompletedBuildsAsync(handle));
+            var after = (await DescribeRunAsync(handle)).WorkflowExecutionInfo.VersioningInfo;
+            Assert.Null(after.VersionTransition);
+            Assert.Equal(Version("b2"), after.DeploymentVersion);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_run_continued_as_new_keeps_its_version()
     {
         await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>

@@ -296,21 +296,19 @@ public sealed partial class WorkerDeploymentTests(LocalEnvironmentFixture fixtur
 
     /// <summary>Waits until the version has both of the worker's task queues (the worker polls both at once, but not at start).</summary>
     private Task<DescribeWorkerDeploymentVersionResponse> RegisteredAsync(string buildId) =>
-        Eventually.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return await VersionAsync(buildId);
-                }
-                catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
-                {
-                    return null;
-                }
-            },
-            v => v?.VersionTaskQueues.Count == 2,
-            $"version {buildId} with both task queues",
-            cancellationToken: Deadline)!;
+        Eventually.UntilAsync(() => VersionOrNullAsync(buildId), v => v?.VersionTaskQueues.Count == 2, $"version {buildId} with both task queues", cancellationToken: Deadline)!;
+
+    private async Task<DescribeWorkerDeploymentVersionResponse?> VersionOrNullAsync(string buildId)
+    {
+        try
+        {
+            return await VersionAsync(buildId);
+        }
+        catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 
     private Task<DescribeWorkerDeploymentResponse> DescribeAsync(string? name = null) =>
         Service.DescribeWorkerDeploymentAsync(new() { Namespace = Namespace, DeploymentName = name ?? deployment }, Rpc);

@@ -7,7 +7,7 @@ using WarehouseOms.TemporalDevServer.Tests.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
-/// <summary>An operator's pause and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
+/// <summary>An operator's pause (with the run's state transition count) and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class OperatorRecoveryTests
 {
@@ -30,11 +30,14 @@ public sealed class OperatorRecoveryTests
             Identity = "operator",
             Reason = "across a restart",
         });
+        var transitions = (await DescribeAsync(client, handle)).WorkflowExecutionInfo.StateTransitionCount;
 
         await engine.KillAsync();
         await engine.StartAsync(deadline.Token);
 
-        var pending = (await Retry.WhileUnavailableAsync(() => DescribeAsync(client, handle), deadline.Token)).PendingActivities.Single();
+        var described = await Retry.WhileUnavailableAsync(() => DescribeAsync(client, handle), deadline.Token);
+        Assert.Equal(transitions, described.WorkflowExecutionInfo.StateTransitionCount); // kept, and a restart is no transition
+        var pending = described.PendingActivities.Single();
         Assert.Equal((true, PendingActivityState.Paused, "across a restart"), (pending.Paused, pending.State, pending.PauseInfo.Manual.Reason));
         await using (WorkerRun.Start(client, new TemporalWorkerOptions(activityQueue).AddActivity(OperatorActivities.HoldAsync).AddActivity(TestActivities.Greet), deadline.Token))
         {

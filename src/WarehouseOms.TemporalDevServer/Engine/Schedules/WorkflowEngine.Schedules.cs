@@ -53,7 +53,7 @@ internal sealed partial class WorkflowEngine
 
         var schedule = request.Schedule?.Clone() ?? new Schedule();
         var spec = CanonicalSpec(schedule.Spec);
-        lock (gate)
+        using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
             RequireValidScheduleAction(ns, schedule.Action);
@@ -87,7 +87,7 @@ internal sealed partial class WorkflowEngine
 
     public DescribeScheduleResponse DescribeSchedule(DescribeScheduleRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var s = FindSchedule(request.Namespace, request.ScheduleId);
             var schedule = s.Schedule.Clone();
@@ -111,7 +111,7 @@ internal sealed partial class WorkflowEngine
     {
         var schedule = request.Schedule?.Clone() ?? new Schedule();
         var spec = CanonicalSpec(schedule.Spec);
-        lock (gate)
+        using (gate.Enter())
         {
             var s = FindSchedule(request.Namespace, request.ScheduleId);
             RequireValidScheduleAction(s.Namespace, schedule.Action);
@@ -140,7 +140,7 @@ internal sealed partial class WorkflowEngine
 
     public PatchScheduleResponse PatchSchedule(PatchScheduleRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var s = FindSchedule(request.Namespace, request.ScheduleId);
             RunSchedule(s, entry => ApplyPatch(entry, request.Patch ?? new SchedulePatch()));
@@ -150,7 +150,7 @@ internal sealed partial class WorkflowEngine
 
     public DeleteScheduleResponse DeleteSchedule(DeleteScheduleRequest request)
     {
-        lock (gate)
+        using (gate.Enter())
         {
             var s = FindSchedule(request.Namespace, request.ScheduleId);
             s.Deleted = true;
@@ -176,7 +176,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var pageSize = request.MaximumPageSize > 0 ? request.MaximumPageSize : 1000;
-        lock (gate)
+        using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
             var query = VisibilityQuery.Parse(request.Query, name => name switch
@@ -205,7 +205,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("missing or invalid query");
         }
 
-        lock (gate)
+        using (gate.Enter())
         {
             var s = FindSchedule(request.Namespace, request.ScheduleId);
             var response = new ListScheduleMatchingTimesResponse();
@@ -742,7 +742,7 @@ internal sealed partial class WorkflowEngine
     private async Task RestoreSchedulesAsync(CancellationToken cancellationToken)
     {
         var stored = await store.LoadSchedulesAsync(cancellationToken).ConfigureAwait(false);
-        lock (gate)
+        using (gate.Enter())
         {
             foreach (var bytes in stored)
             {

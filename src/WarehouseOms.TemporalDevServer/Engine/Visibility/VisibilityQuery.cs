@@ -64,7 +64,12 @@ internal sealed class VisibilityQuery
             return new VisibilityQuery(_ => true, null, false, null);
         }
 
-        var parser = new Parser(Tokenize(text), typeOf);
+        // Temporal parses "select * from table1 where <query>" (no "where" before a leading ORDER BY or GROUP BY), and
+        // its SQL parser reports a syntax error at a position in that statement: where it read past the bad token.
+        var query = text.Trim();
+        var clause = query.StartsWith("order by", StringComparison.OrdinalIgnoreCase) || query.StartsWith("group by", StringComparison.OrdinalIgnoreCase);
+        var offset = (clause ? "select * from table1 " : "select * from table1 where ").Length;
+        var parser = new Parser(Tokenize(query, offset), endOfStatement: offset + query.Length + 1, typeOf);
         return parser.Query();
     }
 
@@ -80,6 +85,7 @@ internal sealed class VisibilityQuery
         // Written by Temporal's visibility when the run closes (ExecutionDuration in nanoseconds, as stored).
         "ExecutionDuration" => run.CloseTime is { } ended ? Value.Of((ended - run.StartTime).Ticks * 100.0) : Value.Null,
         "HistorySizeBytes" => run.IsOpen ? Value.Null : Value.Of(run.HistorySizeBytes),
+        "StateTransitionCount" => run.IsOpen ? Value.Null : Value.Of(run.StateTransitionCount),
         // A closed run read back without its events (PostgreSQL scans) knows its stored event count.
         "HistoryLength" => run.IsOpen ? Value.Null : Value.Of(run.History.Count > 0 ? run.History.Count : run.PersistedEventCount),
         "ParentWorkflowId" => run.Parent is { } parent ? Value.Of(parent.WorkflowId) : Value.Null,
@@ -114,8 +120,12 @@ internal sealed class VisibilityQuery
         }
     }
 
-    private static List<Token> Tokenize(string text)
+    /// <param name="offset">Where the query starts in the statement Temporal parses (error positions count from there).</param>
+    private static List<Token> Tokenize(string text, int offset)
     {
+        // The position Temporal's parser reports for a token that ends before index end of the query.
+        int After(int end) => offset + end + 1;
+
         var tokens = new List<Token>();
         for (var i = 0; i < text.Length;)
         {
@@ -153,10 +163,10 @@ internal sealed class VisibilityQuery
 
                 if (end >= text.Length)
                 {
-                    throw Malformed($"unterminated string starting at position {i}");
+                    throw SyntaxError(After(text.Length), literal.ToString());
                 }
 
-                tokens.Add(new Token(c == '`' ? TokenKind.Identifier : TokenKind.String, literal.ToString(), i));
+                tokens.Add(new Token(c == '`' ? TokenKind.Identifier : TokenKind.String, literal.ToString(), After(end + 1), Quoted: true));
                 i = end + 1;
             }
             else if (char.IsLetter(c) || c == '_')
@@ -167,7 +177,7 @@ internal sealed class VisibilityQuery
                     i++;
                 }
 
-                tokens.Add(new Token(TokenKind.Identifier, text[start..i], start));
+                tokens.Add(new Token(TokenKind.Identifier, text[start..i], After(i)));
             }
             else if (char.IsDigit(c) || (c == '-' && i + 1 < text.Length && char.IsDigit(text[i + 1])))
             {
@@ -177,32 +187,33 @@ internal sealed class VisibilityQuery
                     i++;
                 }
 
-                tokens.Add(new Token(TokenKind.Number, text[start..i], start));
+                tokens.Add(new Token(TokenKind.Number, text[start..i], After(i)));
             }
             else if (c is '(' or ')' or ',')
             {
-                tokens.Add(new Token(TokenKind.Symbol, c.ToString(), i++));
+                tokens.Add(new Token(TokenKind.Symbol, c.ToString(), After(++i)));
             }
             else if (c is '=' or '!' or '<' or '>')
             {
                 var two = i + 1 < text.Length ? text.Substring(i, 2) : null;
                 if (two is "!=" or "<>" or "<=" or ">=")
                 {
-                    tokens.Add(new Token(TokenKind.Symbol, two, i));
                     i += 2;
+                    tokens.Add(new Token(TokenKind.Symbol, two, After(i)));
                 }
                 else if (c != '!')
                 {
-                    tokens.Add(new Token(TokenKind.Symbol, c.ToString(), i++));
+                    tokens.Add(new Token(TokenKind.Symbol, c.ToString(), After(++i)));
                 }
                 else
                 {
-                    throw Malformed($"syntax error at position {i} near '!'");
+                    throw SyntaxError(After(i + 1));
                 }
             }
             else
             {
-                throw Malformed($"syntax error at position {i} near '{c}'");
+                // The SQL tokenizer returns an operator character it does not know as itself, with no text to show.
+                throw SyntaxError(After(i + 1));
             }
         }
 
@@ -211,6 +222,21 @@ internal sealed class VisibilityQuery
 
     // Temporal's query converter errors: "invalid query: <category>: <detail>".
     private static global::Grpc.Core.RpcException Malformed(string detail) => Errors.InvalidArgument($"invalid query: malformed SQL query: {detail}");
+
+    // As Temporal's SQL parser words it: "syntax error at position N", with "near '<token>'" when the token has text.
+    private static global::Grpc.Core.RpcException SyntaxError(int position, string? near = null) =>
+        Malformed(near is null ? $"syntax error at position {position}" : $"syntax error at position {position} near '{near}'");
+
+    private static global::Grpc.Core.RpcException SyntaxError(Token token) =>
+        SyntaxError(token.ErrorPosition, token.Kind == TokenKind.Symbol ? null
+            : token.IsKeyword ? token.Text.ToLowerInvariant() : token.Text);
+
+    // Words the SQL tokenizer reads as keywords (it shows them lower-cased), those a filter is likely to hold.
+    private static readonly HashSet<string> SqlKeywords = new(
+        ["and", "or", "not", "xor", "in", "between", "is", "null", "true", "false", "like", "regexp", "escape", "order", "group",
+         "by", "asc", "desc", "limit", "having", "select", "from", "where", "exists", "case", "when", "then", "else", "end",
+         "distinct", "as", "on", "join", "union", "all", "interval", "div", "mod", "collate", "binary", "offset", "for", "update"],
+        StringComparer.OrdinalIgnoreCase);
 
     private static global::Grpc.Core.RpcException Invalid(string detail) => Errors.InvalidArgument($"invalid query: invalid expression: {detail}");
 
@@ -224,14 +250,19 @@ internal sealed class VisibilityQuery
         Symbol,
     }
 
-    internal sealed record Token(TokenKind Kind, string Text, int Position)
+    /// <param name="ErrorPosition">Where Temporal's parser reports a syntax error at this token.</param>
+    /// <param name="Quoted">A string, or a name in backquotes (never a keyword).</param>
+    internal sealed record Token(TokenKind Kind, string Text, int ErrorPosition, bool Quoted = false)
     {
+        public bool IsKeyword => Kind == TokenKind.Identifier && !Quoted && SqlKeywords.Contains(Text);
+
         public bool Is(string keyword) =>
             Kind is TokenKind.Identifier or TokenKind.Symbol && string.Equals(Text, keyword, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Recursive descent: or := and (OR and)*; and := not (AND not)*; not := NOT not | ( or ) | predicate.</summary>
-    private sealed class Parser(List<Token> tokens, Func<string, IndexedValueType?>? typeOf)
+    /// <param name="endOfStatement">Where Temporal's parser reports a syntax error at the end of the query.</param>
+    private sealed class Parser(List<Token> tokens, int endOfStatement, Func<string, IndexedValueType?>? typeOf)
     {
         private static readonly HashSet<string> Statuses =
             new(Enum.GetNames<WorkflowExecutionStatus>().Where(n => n != nameof(WorkflowExecutionStatus.Unspecified)), StringComparer.OrdinalIgnoreCase);
@@ -279,7 +310,7 @@ internal sealed class VisibilityQuery
 
             if (Current is { } extra)
             {
-                throw Malformed($"syntax error at position {extra.Position} near '{extra.Text}'");
+                throw SyntaxError(extra);
             }
 
             return new VisibilityQuery(filter, orderBy, descending, groupBy, equalities);
@@ -392,12 +423,12 @@ internal sealed class VisibilityQuery
 
             if (not)
             {
-                throw Malformed($"NOT after {field} must be followed by IN or BETWEEN");
+                throw SyntaxAt(Current); // NOT after a name must be followed by IN or BETWEEN
             }
 
             var op = Current is { Kind: TokenKind.Symbol } symbol && symbol.Text is "=" or "!=" or "<>" or "<" or "<=" or ">" or ">="
                 ? Next().Text
-                : throw Malformed($"expected a comparison after {field}");
+                : throw SyntaxAt(Current);
             var value = Literal(field);
             if (typeOf?.Invoke(field) == IndexedValueType.Text)
             {
@@ -442,9 +473,9 @@ internal sealed class VisibilityQuery
         private string FieldName()
         {
             var token = Next();
-            if (token.Kind != TokenKind.Identifier)
+            if (token.Kind != TokenKind.Identifier || token.IsKeyword)
             {
-                throw Malformed($"syntax error at position {token.Position} near '{token.Text}': expected a search attribute name");
+                throw SyntaxError(token);
             }
 
             return Resolve(token.Text);
@@ -502,7 +533,7 @@ internal sealed class VisibilityQuery
 
             if (token.Kind != TokenKind.String)
             {
-                throw Malformed($"syntax error at position {token.Position} near '{token.Text}': expected a value");
+                throw SyntaxError(token);
             }
 
             if (field is "StartTime" or "CloseTime" or "ExecutionTime")
@@ -566,11 +597,13 @@ internal sealed class VisibilityQuery
         {
             if (!Accept(keyword))
             {
-                throw Malformed(Current is { } t ? $"syntax error at position {t.Position} near '{t.Text}': expected {keyword}" : $"syntax error at the end of the query: expected {keyword}");
+                throw SyntaxAt(Current);
             }
         }
 
-        private Token Next() => position < tokens.Count ? tokens[position++] : throw Malformed("syntax error at the end of the query");
+        private Token Next() => position < tokens.Count ? tokens[position++] : throw SyntaxAt(null);
+
+        private global::Grpc.Core.RpcException SyntaxAt(Token? token) => token is null ? SyntaxError(endOfStatement) : SyntaxError(token);
     }
 }
 

@@ -47,7 +47,18 @@ internal sealed partial class WorkflowServiceHandlers
             (s, r, c) => Task.FromResult(new GetWorkerVersioningRulesResponse()));
         b.Unary<GetWorkerTaskReachabilityRequest, GetWorkerTaskReachabilityResponse>("GetWorkerTaskReachability",
             (s, r, c) => Task.FromResult(new GetWorkerTaskReachabilityResponse()));
+
+        // Workflow rules (activity pause rules) answer as Temporal's frontend does with its default
+        // frontend.workflowRulesAPIsEnabled=false; TriggerWorkflowRule is unimplemented there in any configuration.
+        b.Unary<CreateWorkflowRuleRequest, CreateWorkflowRuleResponse>("CreateWorkflowRule", (s, r, c) => NotSupported<CreateWorkflowRuleResponse>("CreateWorkflowRule"));
+        b.Unary<DescribeWorkflowRuleRequest, DescribeWorkflowRuleResponse>("DescribeWorkflowRule", (s, r, c) => NotSupported<DescribeWorkflowRuleResponse>("DescribeWorkflowRule"));
+        b.Unary<DeleteWorkflowRuleRequest, DeleteWorkflowRuleResponse>("DeleteWorkflowRule", (s, r, c) => NotSupported<DeleteWorkflowRuleResponse>("DeleteWorkflowRule"));
+        b.Unary<ListWorkflowRulesRequest, ListWorkflowRulesResponse>("ListWorkflowRules", (s, r, c) => NotSupported<ListWorkflowRulesResponse>("ListWorkflowRules"));
+        b.Unary<TriggerWorkflowRuleRequest, TriggerWorkflowRuleResponse>("TriggerWorkflowRule", (s, r, c) => NotSupported<TriggerWorkflowRuleResponse>("TriggerWorkflowRule"));
     }
+
+    private static Task<T> NotSupported<T>(string method) =>
+        Task.FromException<T>(new RpcException(new Status(StatusCode.Unimplemented, $"method {method} not supported")));
 
     private GetWorkflowExecutionHistoryReverseResponse GetHistoryReverse(GetWorkflowExecutionHistoryReverseRequest request) =>
         engine.GetHistoryReverse(request);

@@ -31,6 +31,27 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task WorkflowRules_AnswerAsTemporalWithItsDefaultConfiguration()
+    {
+        var ns = Client.Options.Namespace;
+        var spec = new Temporalio.Api.Rules.V1.WorkflowRuleSpec { Id = "pause-greets", ActivityStart = new() { Predicate = "ActivityType = 'Greet'" } };
+        var refusals = new (string Method, Func<Task> Call)[]
+        {
+            ("CreateWorkflowRule", () => Service.CreateWorkflowRuleAsync(new() { Namespace = ns, Spec = spec }, Rpc)),
+            ("DescribeWorkflowRule", () => Service.DescribeWorkflowRuleAsync(new() { Namespace = ns, RuleId = spec.Id }, Rpc)),
+            ("DeleteWorkflowRule", () => Service.DeleteWorkflowRuleAsync(new() { Namespace = ns, RuleId = spec.Id }, Rpc)),
+            ("ListWorkflowRules", () => Service.ListWorkflowRulesAsync(new() { Namespace = ns }, Rpc)),
+            ("TriggerWorkflowRule", () => Service.TriggerWorkflowRuleAsync(new() { Namespace = ns, Id = spec.Id }, Rpc)),
+        };
+
+        foreach (var (method, call) in refusals)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal((RpcException.StatusCode.Unimplemented, $"method {method} not supported"), (error.Code, error.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task StartWorkflowExecution_WithoutWorkflowType_InvalidArgument()
     {
         var request = StartRequest();

@@ -26,7 +26,8 @@ internal sealed class EngineGate
     /// <summary>What runs next under the held lock is a transaction of its own (the clock's timers, one by one).</summary>
     public void NextTransaction() => Transaction++;
 
-    public readonly struct Scope(EngineGate gate) : IDisposable
+    /// <summary>A ref struct, so that the compiler refuses an await inside the scope, as it does inside a lock statement.</summary>
+    public readonly ref struct Scope(EngineGate gate)
     {
         public void Dispose()
         {

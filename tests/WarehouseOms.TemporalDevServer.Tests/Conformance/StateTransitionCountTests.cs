@@ -35,6 +35,20 @@ public sealed class StateTransitionCountTests(LocalEnvironmentFixture fixture, I
         Assert.Equal(5, Assert.Single(listed.Executions).StateTransitionCount);
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AOneActivityWorkflow_CountsSix_WithTheActivityStartedEagerly()
+    {
+        // Start; first task started; its completion, which starts the activity eagerly in the same transaction;
+        // the activity's completion; second task started; its completion, which closes the run.
+        var result = await WithWorkerAsync(WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("count"), Options("transitions-activity"));
+            return (Greeting: await handle.GetResultAsync(rpcOptions: Rpc), Transitions: await CountOfAsync(handle.Id));
+        });
+
+        Assert.Equal(("Hello, count!", 6L), result);
+    }
+
     private async Task<long> CountOfAsync(string workflowId)
     {
         var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(new DescribeWorkflowExecutionRequest

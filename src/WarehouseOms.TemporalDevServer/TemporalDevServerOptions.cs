@@ -33,6 +33,12 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// system.namespaceMinRetentionLocal: the least retention RegisterNamespace and UpdateNamespace accept
+    /// (1 hour, as Temporal; lowered for tests). The engine's own namespaces have <see cref="Retention"/>.
+    /// </summary>
+    public TimeSpan NamespaceMinRetention { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Who this engine is, as other instances see it in the store (default: host name and process ID).</summary>
     public string? InstanceName { get; init; }
 
@@ -73,6 +79,7 @@ public sealed record TemporalDevServerOptions
     {
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
+        "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         _ => this with { Limits = Limits.With(key, value) },
     };
 }

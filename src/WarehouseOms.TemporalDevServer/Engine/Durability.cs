@@ -93,6 +93,7 @@ internal sealed partial class WorkflowEngine
             List<(Execution Execution, int Events)> written;
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
+            List<(string Name, byte[] State)> namespaceChanges;
             long target;
             using (gate.Enter())
             {
@@ -102,6 +103,7 @@ internal sealed partial class WorkflowEngine
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
                     deploymentChanges = workerDeployments.TakeChanges();
+                    namespaceChanges = namespaces.TakeChanges();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -110,7 +112,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -128,6 +130,9 @@ internal sealed partial class WorkflowEngine
             {
                 try
                 {
+                    // Namespaces first: a stored run never names a namespace the store lacks.
+                    await store.SaveNamespacesAsync(namespaceChanges, CancellationToken.None).ConfigureAwait(false);
+
                     // Runs first: a schedule never records an action whose run could be lost.
                     if (batch.Count > 0)
                     {

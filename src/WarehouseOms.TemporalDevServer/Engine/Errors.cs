@@ -40,6 +40,14 @@ internal static class Errors
     public static RpcException QueryFailed(string message, Temporalio.Api.Failure.V1.Failure? failure) =>
         WithDetail(StatusCode.InvalidArgument, message, new QueryFailedFailure { Failure = failure ?? new Temporalio.Api.Failure.V1.Failure { Message = message } });
 
+    /// <summary>Temporal's NamespaceNotFound: NOT_FOUND with its detail.</summary>
+    public static RpcException NamespaceNotFound(string ns) =>
+        WithDetail(StatusCode.NotFound, $"Namespace {ns} is not found.", new NamespaceNotFoundFailure { Namespace = ns });
+
+    /// <summary>Temporal's NamespaceAlreadyExists: ALREADY_EXISTS with its detail.</summary>
+    public static RpcException NamespaceAlreadyExists(string message) =>
+        WithDetail(StatusCode.AlreadyExists, message, new NamespaceAlreadyExistsFailure());
+
     private static RpcException WithDetail(StatusCode code, string message, IMessage detail)
     {
         var status = new GrpcStatus { Code = (int)code, Message = message };

@@ -21,6 +21,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Loads the open runs and re-arms them (closed ones are read back when a call names them). Call before serving.</summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        await RestoreNamespacesAsync(cancellationToken).ConfigureAwait(false);
         await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         await RegisterStartupSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
@@ -29,7 +30,7 @@ internal sealed partial class WorkflowEngine
             var restored = stored.Select(s => ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(s.State), s.History, s.RequestIds)).OrderBy(x => x.Ordinal).ToList();
             foreach (var x in restored)
             {
-                namespaces.Add(x.Namespace);
+                namespaces.Ensure(x.Namespace);
                 AddToIndexes(x);
                 nextOrdinal = Math.Max(nextOrdinal, x.Ordinal);
             }

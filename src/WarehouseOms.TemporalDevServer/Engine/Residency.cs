@@ -28,7 +28,8 @@ internal sealed partial class WorkflowEngine
 
     private readonly PriorityQueue<Execution, DateTime> evictionDue = new();
     private readonly Dictionary<Execution, DateTime> pinnedUntil = [];
-    private readonly Queue<Execution> closedInOrder = new();
+    // Per namespace, in close order: each namespace has its own retention.
+    private readonly Dictionary<string, Queue<Execution>> closedInOrder = [];
     private VisibilityIndex? visibility;
     private Task? storeSweep;
     private bool backgroundStopped;
@@ -43,7 +44,7 @@ internal sealed partial class WorkflowEngine
     private VisibilityIndex Visibility => visibility ??= new VisibilityIndex();
 
     private TimeSpan SweepInterval =>
-        TimeSpan.FromTicks(Math.Clamp(retention.Ticks / 10, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(1).Ticks));
+        TimeSpan.FromTicks(Math.Clamp(namespaces.ShortestRetention.Ticks / 10, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(1).Ticks));
 
     /// <summary>Called by <see cref="CloseRun"/>: the run is closed; schedule its eviction or its retention.</summary>
     private void AfterClose(Execution x)
@@ -55,7 +56,13 @@ internal sealed partial class WorkflowEngine
         else
         {
             Visibility.Closed(x);
-            closedInOrder.Enqueue(x);
+            if (!closedInOrder.TryGetValue(x.Namespace, out var closed))
+            {
+                closed = new Queue<Execution>();
+                closedInOrder[x.Namespace] = closed;
+            }
+
+            closed.Enqueue(x);
         }
     }
 
@@ -213,6 +220,7 @@ internal sealed partial class WorkflowEngine
         for (var attempt = 0; attempt < 5; attempt++)
         {
             long seen;
+            DateTime closedAfter;
             using (gate.Enter())
             {
                 if (!NamespaceKnown(ns, out ns) || InMemory(ns, workflowId, runId))
@@ -221,9 +229,10 @@ internal sealed partial class WorkflowEngine
                 }
 
                 seen = departures[DepartureBucket(ns, workflowId)];
+                closedAfter = Clock.Now - RetentionOf(ns);
             }
 
-            var stored = await store.LoadRunAsync(ns, workflowId, runId, Clock.Now - retention, cancellationToken).ConfigureAwait(false);
+            var stored = await store.LoadRunAsync(ns, workflowId, runId, closedAfter, cancellationToken).ConfigureAwait(false);
             var run = stored is null ? null : ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State), stored.History, stored.RequestIds);
             using (gate.Enter())
             {
@@ -252,7 +261,7 @@ internal sealed partial class WorkflowEngine
     private int DepartureBucket(string ns, string workflowId) =>
         (int)((uint)HashCode.Combine(ns, workflowId) % (uint)departures.Length);
 
-    private bool PastRetention(Execution x) => x.CloseTime < Clock.Now - retention;
+    private bool PastRetention(Execution x) => x.CloseTime < Clock.Now - RetentionOf(x.Namespace);
 
     private bool NamespaceKnown(string ns, out string resolved)
     {
@@ -293,15 +302,19 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
-        var cutoff = Clock.Now - retention;
+        var now = Clock.Now;
         var removed = 0;
-        while (removed < BatchPerTick && closedInOrder.TryPeek(out var x) && x.CloseTime < cutoff)
+        foreach (var (ns, closed) in closedInOrder)
         {
-            closedInOrder.Dequeue();
-            if (IsResident(x))
+            var cutoff = now - RetentionOf(ns);
+            while (removed < BatchPerTick && closed.TryPeek(out var x) && x.CloseTime < cutoff)
             {
-                RemoveFromIndexes(x);
-                removed++;
+                closed.Dequeue();
+                if (IsResident(x))
+                {
+                    RemoveFromIndexes(x);
+                    removed++;
+                }
             }
         }
 
@@ -311,7 +324,7 @@ internal sealed partial class WorkflowEngine
         }
 
         // Durable store: the closed runs in memory are the few not yet evicted or read back for a call.
-        foreach (var (x, _) in evictionDue.UnorderedItems.Where(e => e.Element.CloseTime < cutoff && IsResident(e.Element)).ToList())
+        foreach (var (x, _) in evictionDue.UnorderedItems.Where(e => PastRetention(e.Element) && IsResident(e.Element)).ToList())
         {
             RemoveFromIndexes(x);
             removed++;
@@ -319,13 +332,15 @@ internal sealed partial class WorkflowEngine
 
         if (store.IsDurable && storeSweep is not { IsCompleted: false })
         {
-            storeSweep = Task.Run(() => SweepStoreAsync(cutoff));
+            var cutoffs = namespaces.Retentions.Select(r => (r.Name, now - r.Retention)).ToList();
+            storeSweep = Task.Run(() => SweepStoreAsync(cutoffs, now - namespaces.DefaultRetention));
         }
 
         Clock.Schedule(removed == BatchPerTick ? NextBatchDelay : SweepInterval, Sweep);
     }
 
-    private async Task SweepStoreAsync(DateTime cutoff)
+    /// <param name="otherCutoff">For runs of a namespace the engine does not know (the default retention).</param>
+    private async Task SweepStoreAsync(IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff)
     {
         var total = 0;
         try
@@ -340,7 +355,7 @@ internal sealed partial class WorkflowEngine
                     }
                 }
 
-                var gone = await store.DeleteClosedBeforeAsync(cutoff, BatchPerTick, CancellationToken.None).ConfigureAwait(false);
+                var gone = await store.DeleteClosedBeforeAsync(cutoffs, otherCutoff, BatchPerTick, CancellationToken.None).ConfigureAwait(false);
                 total += gone.Count;
                 using (gate.Enter())
                 {

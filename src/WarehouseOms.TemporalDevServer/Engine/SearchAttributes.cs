@@ -16,7 +16,7 @@ internal sealed partial class WorkflowEngine
         {
             foreach (var change in stored)
             {
-                namespaces.Add(change.Namespace);
+                namespaces.Ensure(change.Namespace);
                 searchAttributes.Apply(change.Namespace, change.Name, change.Type);
             }
         }
@@ -33,7 +33,7 @@ internal sealed partial class WorkflowEngine
         List<SearchAttributeChange> changes;
         using (gate.Enter())
         {
-            changes = namespaces.SelectMany(ns => searchAttributes.ToAdd(ns, startupSearchAttributes)
+            changes = namespaces.Names.SelectMany(ns => searchAttributes.ToAdd(ns, startupSearchAttributes)
                 .Select(a => new SearchAttributeChange(ns, a.Key, a.Value))).ToList();
         }
 

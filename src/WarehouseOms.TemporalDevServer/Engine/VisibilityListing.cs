@@ -139,9 +139,15 @@ internal sealed partial class WorkflowEngine
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
         var eq = query.Equalities;
+        DateTime closedAfter;
+        using (gate.Enter())
+        {
+            closedAfter = Clock.Now - RetentionOf(ns);
+        }
+
         var scan = new RunScan(
             ns,
-            Clock.Now - retention,
+            closedAfter,
             eq.TryGetValue("ExecutionStatus", out var status) ? (int?)Enum.Parse<WorkflowExecutionStatus>(status) : null,
             eq.GetValueOrDefault("WorkflowType"),
             eq.GetValueOrDefault("WorkflowId"),

@@ -27,7 +27,7 @@ internal sealed partial class WorkflowEngine
         {
             foreach (var (ns, state) in stored)
             {
-                namespaces.Add(ns);
+                namespaces.Ensure(ns);
                 workerDeployments.Restore(ns, state);
             }
 

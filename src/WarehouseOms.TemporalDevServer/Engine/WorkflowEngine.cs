@@ -23,9 +23,9 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly HashSet<Execution> open = [];
     private readonly Dictionary<(string Namespace, string Name, bool Activity), TaskQueueState> queues = [];
     private readonly ILogger? logger;
-    private readonly HashSet<string> namespaces;
+    private readonly NamespaceRegistry namespaces;
     private readonly IEngineStore store;
-    private readonly TimeSpan retention;
+    private readonly TimeSpan namespaceMinRetention;
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
@@ -42,7 +42,6 @@ internal sealed partial class WorkflowEngine : IDisposable
     public WorkflowEngine(TemporalDevServerOptions options, IEngineStore store, ILogger? logger = null)
     {
         this.store = store;
-        retention = options.Retention;
         limits = options.Limits;
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
@@ -50,7 +49,10 @@ internal sealed partial class WorkflowEngine : IDisposable
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.
-        namespaces = ["default", options.Namespace];
+        namespaces = new NamespaceRegistry(options.Retention);
+        namespaces.Ensure("default");
+        namespaces.Ensure(options.Namespace);
+        namespaceMinRetention = options.NamespaceMinRetention;
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
         workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
@@ -65,7 +67,6 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private Timestamp Now => Timestamp.FromDateTime(Clock.Now);
 
-    public TimeSpan Retention => retention;
 
     public string StoreDescription => store.Description;
 
@@ -295,7 +296,7 @@ internal sealed partial class WorkflowEngine : IDisposable
             return DefaultNamespace;
         }
 
-        return namespaces.Contains(ns) ? ns : throw Errors.NotFound($"Namespace {ns} is not found.");
+        return namespaces.Contains(ns) ? ns : throw Errors.NamespaceNotFound(ns);
     }
 
     public bool NamespaceExists(string ns)

@@ -4,13 +4,20 @@ using Temporalio.Api.WorkflowService.V1;
 namespace WarehouseOms.TemporalDevServer.Grpc;
 
 /// <summary>
-/// Operator-facing RPCs: history paging backwards, deletion, task queue pollers, activity cancel by ID,
+/// Operator-facing RPCs: namespaces, history paging backwards, deletion, task queue pollers, activity cancel by ID,
 /// a run's options (versioning override, priority) and the worker deployment (versioning) RPCs.
 /// </summary>
 internal sealed partial class WorkflowServiceHandlers
 {
     public static void BindOperations(ServiceBinder<WorkflowServiceHandlers> b)
     {
+        b.Unary<RegisterNamespaceRequest, RegisterNamespaceResponse>("RegisterNamespace", (s, r, c) =>
+        {
+            s.Engine.RegisterNamespace(r);
+            return Task.FromResult(new RegisterNamespaceResponse());
+        });
+        b.Unary<ListNamespacesRequest, ListNamespacesResponse>("ListNamespaces", (s, r, c) => Task.FromResult(s.Engine.ListNamespaces(r)));
+        b.Unary<UpdateNamespaceRequest, UpdateNamespaceResponse>("UpdateNamespace", (s, r, c) => Task.FromResult(s.Engine.UpdateNamespace(r)));
         b.Unary<GetWorkflowExecutionHistoryReverseRequest, GetWorkflowExecutionHistoryReverseResponse>("GetWorkflowExecutionHistoryReverse",
             (s, r, c) => Task.FromResult(s.GetHistoryReverse(r)));
         b.Unary<DeleteWorkflowExecutionRequest, DeleteWorkflowExecutionResponse>("DeleteWorkflowExecution", (s, r, c) => s.DeleteAsync(r, c));

@@ -29,20 +29,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
         });
 
     public Task<DescribeNamespaceResponse> DescribeNamespace(DescribeNamespaceRequest request, ServerCallContext context) =>
-        !engine.NamespaceExists(request.Namespace)
-            ? throw new RpcException(new Status(StatusCode.NotFound, $"Namespace {request.Namespace} is not found."))
-            : Task.FromResult(new DescribeNamespaceResponse
-        {
-            NamespaceInfo = new NamespaceInfo
-            {
-                Name = string.IsNullOrEmpty(request.Namespace) ? engine.DefaultNamespace : request.Namespace,
-                Id = "00000000-0000-4000-8000-" + Math.Abs((request.Namespace ?? string.Empty).GetHashCode(StringComparison.Ordinal)).ToString("D12", System.Globalization.CultureInfo.InvariantCulture),
-                State = Temporalio.Api.Enums.V1.NamespaceState.Registered,
-                // No worker heartbeats, no poll completion on shutdown, no poller autoscaling.
-                Capabilities = new NamespaceInfo.Types.Capabilities(),
-            },
-            Config = new NamespaceConfig { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(engine.Retention) },
-        });
+        Task.FromResult(engine.DescribeNamespace(request));
 
     public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context)
     {

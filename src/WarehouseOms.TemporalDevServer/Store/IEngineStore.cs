@@ -33,8 +33,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Visibility: one batch of a namespace's runs in start-time order, narrowed by the scan's equalities.</summary>
     Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken);
 
-    /// <summary>Retention: deletes up to <paramref name="limit"/> runs closed before <paramref name="cutoff"/>, with their history; returns them.</summary>
-    Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> closed runs (oldest close first) closed before their namespace's
+    /// cutoff, or before <paramref name="otherCutoff"/> in a namespace not listed; returns the runs deleted.
+    /// </summary>
+    Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(
+        IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff, int limit, CancellationToken cancellationToken);
 
     /// <summary>Custom search attributes as registered (a null type: removed), in registration order.</summary>
     Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken);
@@ -53,6 +57,12 @@ internal interface IEngineStore : IAsyncDisposable
 
     /// <summary>Writes changed worker deployments and removes deleted ones, atomically.</summary>
     Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken);
+
+    /// <summary>The registered namespaces' states (as the engine serialises them).</summary>
+    Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Upserts namespaces' states (registrations and updates); writing the same again is harmless.</summary>
+    Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken);
 
     /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
     Task PublishAddressAsync(string address, CancellationToken cancellationToken);

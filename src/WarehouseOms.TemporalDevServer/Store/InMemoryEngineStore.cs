@@ -21,7 +21,8 @@ internal sealed class InMemoryEngineStore : IEngineStore
     public Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredRun>>([]);
 
-    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(
+        IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<(string Namespace, string RunId)>>([]);
 
     public Task<IReadOnlyList<SearchAttributeChange>> LoadSearchAttributesAsync(CancellationToken cancellationToken) =>
@@ -37,6 +38,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
         Task.FromResult<IReadOnlyList<(string Namespace, byte[] State)>>([]);
 
     public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
 

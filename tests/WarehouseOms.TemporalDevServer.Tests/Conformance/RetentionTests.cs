@@ -68,6 +68,39 @@ public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITe
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task EachNamespace_KeepsItsClosedRunsForItsOwnRetention_AsUpdated()
+    {
+        var service = Client.Connection.WorkflowService;
+        var ns = $"long-{Guid.NewGuid():N}";
+        await service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)) }, Rpc);
+        var other = new TemporalClient(Client.Connection, new() { Namespace = ns });
+        var options = WorkerOptions().AddWorkflow<CollectorWorkflow>();
+        using var worker = new Temporalio.Worker.TemporalWorker(other, options);
+        await worker.ExecuteAsync(async () =>
+        {
+            var kept = await other.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("kept"), Options("kept-an-hour"));
+            await kept.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await kept.GetResultAsync(rpcOptions: Rpc);
+            await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
+            {
+                var brief = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("brief"), Options("kept-3s"));
+                await brief.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+                await brief.GetResultAsync(rpcOptions: Rpc);
+                await Eventually.UntilAsync(() => DescribeCodeAsync(brief), code => code == RpcException.StatusCode.NotFound, "the 3 s namespace's retention", cancellationToken: Deadline);
+            });
+
+            // Closed before the other namespace's run, and still there: its namespace keeps runs for an hour.
+            Assert.Null(await DescribeCodeAsync(kept));
+            Assert.Equal(1, (await other.CountWorkflowsAsync($"WorkflowId = '{kept.Id}'", new() { Rpc = Rpc })).Count);
+
+            // Shortened by UpdateNamespace: the next sweeps apply the new retention.
+            await service.UpdateNamespaceAsync(new() { Namespace = ns, Config = new() { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) } }, Rpc);
+            await Eventually.UntilAsync(() => DescribeCodeAsync(kept), code => code == RpcException.StatusCode.NotFound, "the shortened retention", cancellationToken: Deadline);
+            Assert.Equal(0, (await other.CountWorkflowsAsync($"WorkflowId = '{kept.Id}'", new() { Rpc = Rpc })).Count);
+        });
+    }
+
     private async Task<RpcException.StatusCode?> DescribeCodeAsync(WorkflowHandle handle)
     {
         try

@@ -7,7 +7,7 @@ using WarehouseOms.TemporalDevServer.Tests.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
-/// <summary>An operator's pause (with the run's state transition count) and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
+/// <summary>An operator's pause (with the run's state transition count), a registered namespace and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class OperatorRecoveryTests
 {
@@ -58,6 +58,40 @@ public sealed class OperatorRecoveryTests
             await client.GetAsyncActivityHandle(Convert.FromBase64String(token!["token:".Length..])).CompleteAsync("after restart");
             Assert.Equal("after restart", await handle.GetResultAsync<string>());
         }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_registered_namespace_and_its_update_survive_a_restart()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, service) = (durable.Process, durable.Client.WorkflowService);
+        var ns = $"restart-{Guid.NewGuid():N}";
+        await service.RegisterNamespaceAsync(new()
+        {
+            Namespace = ns,
+            Description = "before",
+            WorkflowExecutionRetentionPeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(2)),
+        });
+        await service.UpdateNamespaceAsync(new()
+        {
+            Namespace = ns,
+            UpdateInfo = new() { Description = "after" },
+            Config = new() { WorkflowExecutionRetentionTtl = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(5)) },
+        });
+        var id = (await service.DescribeNamespaceAsync(new() { Namespace = ns })).NamespaceInfo.Id;
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var described = await Retry.WhileUnavailableAsync(() => service.DescribeNamespaceAsync(new() { Namespace = ns }), deadline.Token);
+        Assert.Equal((id, "after", TimeSpan.FromDays(5)), (described.NamespaceInfo.Id, described.NamespaceInfo.Description, described.Config.WorkflowExecutionRetentionTtl.ToTimeSpan()));
+        var again = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => service.RegisterNamespaceAsync(new()
+        {
+            Namespace = ns,
+            WorkflowExecutionRetentionPeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)),
+        }));
+        Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.AlreadyExists, again.Code);
     }
 
     [Fact(Timeout = 120_000)]

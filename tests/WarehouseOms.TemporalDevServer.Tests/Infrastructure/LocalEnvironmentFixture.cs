@@ -103,7 +103,8 @@ public sealed class ShortRetentionEnvironmentFixture : LocalEnvironmentFixture
 {
     public static readonly TimeSpan Retention = TimeSpan.FromSeconds(3);
 
-    protected override IEnumerable<string> ServerArgs => ["--retention", "3s"];
+    // Registered namespaces may have retentions as short (Temporal allows at least an hour unless lowered so).
+    protected override IEnumerable<string> ServerArgs => ["--retention", "3s", "--dynamic-config-value", "system.namespaceMinRetentionLocal=1s"];
 }
 
 /// <summary>

@@ -757,7 +757,7 @@ internal sealed partial class WorkflowEngine
                     logger?.LogWarning("Schedule {ScheduleId} has a spec this engine cannot evaluate: {Problem}", s.ScheduleId, ex.Message);
                 }
 
-                namespaces.Add(s.Namespace);
+                namespaces.Ensure(s.Namespace);
                 schedules[s.Key] = s;
                 foreach (var run in s.Info.RunningWorkflows)
                 {

@@ -330,15 +330,20 @@ internal sealed class PostgresEngineStore : IEngineStore
         return runs;
     }
 
-    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(DateTime cutoff, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(
+        IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff, int limit, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
+            // The latest cutoff bounds the scan of the close-time index; each run is then held to its namespace's.
             await using var command = new NpgsqlCommand(
                 $"""
-                WITH gone AS (
+                WITH cutoffs AS (SELECT * FROM unnest(@ns, @cutoff) AS c(namespace, cutoff)),
+                gone AS (
                     DELETE FROM {schema}.executions e
                     WHERE (e.namespace, e.run_id) IN (
-                        SELECT namespace, run_id FROM {schema}.executions WHERE close_time < @cutoff ORDER BY close_time LIMIT @limit)
+                        SELECT x.namespace, x.run_id FROM {schema}.executions x LEFT JOIN cutoffs c ON c.namespace = x.namespace
+                        WHERE x.close_time < @latest AND x.close_time < coalesce(c.cutoff, @other)
+                        ORDER BY x.close_time LIMIT @limit)
                     RETURNING e.namespace, e.run_id),
                 requests AS (
                     DELETE FROM {schema}.request_ids r USING gone WHERE r.namespace = gone.namespace AND r.run_id = gone.run_id),
@@ -346,7 +351,10 @@ internal sealed class PostgresEngineStore : IEngineStore
                     DELETE FROM {schema}.history_events h USING gone WHERE h.namespace = gone.namespace AND h.run_id = gone.run_id)
                 SELECT namespace, run_id FROM gone
                 """, connection);
-            command.Parameters.AddWithValue("cutoff", cutoff);
+            command.Parameters.Add(Array("ns", NpgsqlDbType.Text, cutoffs.Select(c => c.Namespace).ToArray()));
+            command.Parameters.Add(Array("cutoff", NpgsqlDbType.TimestampTz, cutoffs.Select(c => c.Cutoff).ToArray()));
+            command.Parameters.AddWithValue("latest", cutoffs.Select(c => c.Cutoff).Append(otherCutoff).Max());
+            command.Parameters.AddWithValue("other", otherCutoff);
             command.Parameters.AddWithValue("limit", limit);
             var gone = new List<(string, string)>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -423,6 +431,35 @@ internal sealed class PostgresEngineStore : IEngineStore
 
     public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) =>
         SaveKeyedStatesAsync("worker_deployments", "name", changes.Select(c => (c.Namespace, c.Name, c.State)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var states = new List<byte[]>();
+            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.namespaces ORDER BY name", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                states.Add((byte[])reader[0]);
+            }
+
+            return (IReadOnlyList<byte[]>)states;
+        }, cancellationToken);
+
+    public Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"""
+                INSERT INTO {schema}.namespaces (name, state)
+                SELECT * FROM unnest(@name, @state)
+                ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = now()
+                """, connection);
+            command.Parameters.Add(Array("name", NpgsqlDbType.Text, changes.Select(c => c.Name).ToArray()));
+            command.Parameters.Add(Array("state", NpgsqlDbType.Bytea, changes.Select(c => c.State).ToArray()));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// One transaction of upserts (a state) and deletes (no state) in a table of serialized states keyed by

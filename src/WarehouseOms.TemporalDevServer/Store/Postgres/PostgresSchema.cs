@@ -105,6 +105,13 @@ internal static partial class PostgresSchema
         CREATE INDEX executions_listed_by_type ON {s}.executions (namespace, workflow_type, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
         CREATE INDEX executions_listed_by_queue ON {s}.executions (namespace, task_queue, coalesce(close_time, 'infinity'::timestamptz) DESC, start_time DESC, ordinal DESC);
         """,
+        // Registered namespaces (RegisterNamespace, UpdateNamespace): one row each, the whole state.
+        $"""
+        CREATE TABLE {s}.namespaces (
+            name       text        PRIMARY KEY,
+            state      bytea       NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now());
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -1,0 +1,239 @@
+using Google.Protobuf;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Namespace.V1;
+using Temporalio.Api.Replication.V1;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Namespaces as Temporal's namespace handler keeps them: registered with an ID, a description, an owner, data
+/// and a retention; changed by UpdateNamespace; listed by name. A namespace the engine knows without a
+/// registration (the default one, the one it was started for, one its stored runs name) has the engine's
+/// retention and an ID derived from its name, so that it stays the same across restarts; only registrations
+/// and updates are stored. Not thread-safe: the engine calls it under its lock.
+/// </summary>
+internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
+{
+    private const int DefaultPageSize = 100;
+
+    // Temporal's errNamespaceTooLong is checked against its ID length limit (limit.maxIDLength, 1000).
+    private const int MaxNameLength = 1000;
+
+    private readonly SortedDictionary<string, DescribeNamespaceResponse> byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> nameById = [];
+    private readonly HashSet<string> changed = new(StringComparer.Ordinal);
+
+    public bool HasChanges => changed.Count > 0;
+
+    /// <summary>The retention of the namespaces the engine knows without a registration.</summary>
+    public TimeSpan DefaultRetention => defaultRetention;
+
+    public bool Contains(string name) => byName.ContainsKey(name);
+
+    public IEnumerable<string> Names => byName.Keys;
+
+    /// <summary>A namespace known without a registration: the engine's retention, a stable derived ID.</summary>
+    public void Ensure(string name)
+    {
+        if (!byName.ContainsKey(name))
+        {
+            Add(NewEntry(name, DerivedId(name), string.Empty, string.Empty, defaultRetention));
+        }
+    }
+
+    public TimeSpan RetentionOf(string name) =>
+        byName.TryGetValue(name, out var entry) ? entry.Config.WorkflowExecutionRetentionTtl.ToTimeSpan() : defaultRetention;
+
+    /// <summary>Each namespace with its retention (for the retention sweeps).</summary>
+    public IEnumerable<(string Name, TimeSpan Retention)> Retentions =>
+        byName.Values.Select(e => (e.NamespaceInfo.Name, e.Config.WorkflowExecutionRetentionTtl.ToTimeSpan()));
+
+    public TimeSpan ShortestRetention => byName.Count == 0 ? defaultRetention : byName.Values.Min(e => e.Config.WorkflowExecutionRetentionTtl.ToTimeSpan());
+
+    /// <summary>By name, or by ID when no name is given (as DescribeNamespace takes either).</summary>
+    public DescribeNamespaceResponse Describe(string? name, string? id)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            return byName.TryGetValue(name, out var named) ? named.Clone() : throw Errors.NamespaceNotFound(name);
+        }
+
+        if (!string.IsNullOrEmpty(id) && nameById.TryGetValue(id, out var ofId))
+        {
+            return byName[ofId].Clone();
+        }
+
+        throw string.IsNullOrEmpty(id) ? Errors.InvalidArgument("Namespace not set on request.") : Errors.NamespaceNotFound(id);
+    }
+
+    public void Register(RegisterNamespaceRequest request, TimeSpan minRetention)
+    {
+        var name = request.Namespace;
+        if (string.IsNullOrEmpty(name))
+        {
+            throw Errors.InvalidArgument("Namespace not set on request.");
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            throw Errors.InvalidArgument("Namespace length exceeds limit.");
+        }
+
+        if (request.IsGlobalNamespace)
+        {
+            throw Errors.InvalidArgument("Cannot register global namespace when not enabled");
+        }
+
+        var retention = ValidRetention(request.WorkflowExecutionRetentionPeriod, minRetention);
+        if (byName.ContainsKey(name))
+        {
+            throw Errors.NamespaceAlreadyExists($"Namespace \"{name}\" already exists");
+        }
+
+        var entry = NewEntry(name, Guid.NewGuid().ToString(), request.Description, request.OwnerEmail, retention);
+        Merge(entry.NamespaceInfo.Data, request.Data);
+        Add(entry);
+        changed.Add(name);
+    }
+
+    public UpdateNamespaceResponse Update(UpdateNamespaceRequest request, TimeSpan minRetention)
+    {
+        if (string.IsNullOrEmpty(request.Namespace))
+        {
+            throw Errors.InvalidArgument("Namespace not set on request.");
+        }
+
+        var entry = byName.TryGetValue(request.Namespace, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(request.Namespace);
+        if (request.UpdateInfo is { } info)
+        {
+            // As Temporal: an empty description or owner leaves the old one; data keys are merged in.
+            if (info.Description.Length > 0)
+            {
+                entry.NamespaceInfo.Description = info.Description;
+            }
+
+            if (info.OwnerEmail.Length > 0)
+            {
+                entry.NamespaceInfo.OwnerEmail = info.OwnerEmail;
+            }
+
+            Merge(entry.NamespaceInfo.Data, info.Data);
+        }
+
+        if (request.Config?.WorkflowExecutionRetentionTtl is { } ttl)
+        {
+            entry.Config.WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(ValidRetention(ttl, minRetention));
+        }
+
+        byName[request.Namespace] = entry;
+        changed.Add(request.Namespace);
+        return new UpdateNamespaceResponse
+        {
+            NamespaceInfo = entry.NamespaceInfo.Clone(),
+            Config = entry.Config.Clone(),
+            ReplicationConfig = entry.ReplicationConfig.Clone(),
+            IsGlobalNamespace = false,
+        };
+    }
+
+    /// <summary>In name order; the page token is the last name of the page.</summary>
+    public ListNamespacesResponse List(ListNamespacesRequest request)
+    {
+        var pageSize = request.PageSize > 0 ? request.PageSize : DefaultPageSize;
+        var after = request.NextPageToken.IsEmpty ? null : request.NextPageToken.ToStringUtf8();
+        var page = byName.Values.Where(e => after is null || string.CompareOrdinal(e.NamespaceInfo.Name, after) > 0).Take(pageSize + 1).ToList();
+        var response = new ListNamespacesResponse();
+        response.Namespaces.AddRange(page.Take(pageSize).Select(e => e.Clone()));
+        if (page.Count > pageSize)
+        {
+            response.NextPageToken = Google.Protobuf.ByteString.CopyFromUtf8(page[pageSize - 1].NamespaceInfo.Name);
+        }
+
+        return response;
+    }
+
+    /// <summary>The registrations and updates not yet stored, as (name, state) pairs.</summary>
+    public List<(string Name, byte[] State)> TakeChanges()
+    {
+        var taken = changed.Select(name => (name, byName[name].ToByteArray())).ToList();
+        changed.Clear();
+        return taken;
+    }
+
+    public void DiscardChanges() => changed.Clear();
+
+    /// <summary>A stored namespace, at start-up: it replaces what the engine assumed of the same name.</summary>
+    public void Restore(byte[] state)
+    {
+        var entry = DescribeNamespaceResponse.Parser.ParseFrom(state);
+        if (byName.Remove(entry.NamespaceInfo.Name, out var assumed))
+        {
+            nameById.Remove(assumed.NamespaceInfo.Id);
+        }
+
+        Add(entry);
+    }
+
+    private void Add(DescribeNamespaceResponse entry)
+    {
+        byName[entry.NamespaceInfo.Name] = entry;
+        nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
+    }
+
+    private static void Merge(Google.Protobuf.Collections.MapField<string, string> data, IDictionary<string, string> added)
+    {
+        foreach (var (key, value) in added)
+        {
+            data[key] = value;
+        }
+    }
+
+    private static TimeSpan ValidRetention(Duration? requested, TimeSpan minRetention)
+    {
+        // Temporal's validateRetentionDuration: set, valid, and at least the minimum for a local namespace.
+        var retention = requested?.ToTimeSpan() ?? TimeSpan.Zero;
+        return retention < minRetention || requested is { Nanos: < 0 } or { Seconds: < 0 }
+            ? throw Errors.InvalidArgument("A valid retention period is not set on request.")
+            : retention;
+    }
+
+    private static DescribeNamespaceResponse NewEntry(string name, string id, string description, string owner, TimeSpan retention) => new()
+    {
+        NamespaceInfo = new NamespaceInfo
+        {
+            Name = name,
+            Id = id,
+            State = NamespaceState.Registered,
+            Description = description,
+            OwnerEmail = owner,
+            // No worker heartbeats, no poll completion on shutdown, no poller autoscaling.
+            Capabilities = new NamespaceInfo.Types.Capabilities(),
+        },
+        Config = new NamespaceConfig
+        {
+            WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(retention),
+            HistoryArchivalState = ArchivalState.Disabled,
+            VisibilityArchivalState = ArchivalState.Disabled,
+        },
+        ReplicationConfig = new NamespaceReplicationConfig
+        {
+            ActiveClusterName = "active",
+            Clusters = { new ClusterReplicationConfig { ClusterName = "active" } },
+            State = ReplicationState.Normal,
+        },
+        IsGlobalNamespace = false,
+    };
+
+    // A UUID (version 8, name-based) from the namespace's name: the same in every process.
+    private static string DerivedId(string name)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes("namespace:" + name)).AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+}

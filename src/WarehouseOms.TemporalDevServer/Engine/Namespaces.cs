@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// RegisterNamespace, DescribeNamespace, ListNamespaces and UpdateNamespace over the <see cref="NamespaceRegistry"/>;
+/// each namespace's retention is what the retention sweeps apply to its closed runs. Registrations and updates
+/// are stored with the durable store and restored before the runs.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    public void RegisterNamespace(RegisterNamespaceRequest request)
+    {
+        using (gate.Enter())
+        {
+            namespaces.Register(request, namespaceMinRetention);
+            NamespacesChanged();
+        }
+    }
+
+    public DescribeNamespaceResponse DescribeNamespace(DescribeNamespaceRequest request)
+    {
+        using (gate.Enter())
+        {
+            return namespaces.Describe(request.Namespace, request.Id);
+        }
+    }
+
+    public ListNamespacesResponse ListNamespaces(ListNamespacesRequest request)
+    {
+        using (gate.Enter())
+        {
+            return namespaces.List(request);
+        }
+    }
+
+    public UpdateNamespaceResponse UpdateNamespace(UpdateNamespaceRequest request)
+    {
+        using (gate.Enter())
+        {
+            var response = namespaces.Update(request, namespaceMinRetention);
+            NamespacesChanged();
+            return response;
+        }
+    }
+
+    private TimeSpan RetentionOf(string ns) => namespaces.RetentionOf(ns);
+
+    private async Task RestoreNamespacesAsync(CancellationToken cancellationToken)
+    {
+        var stored = await store.LoadNamespacesAsync(cancellationToken).ConfigureAwait(false);
+        using (gate.Enter())
+        {
+            foreach (var state in stored)
+            {
+                namespaces.Restore(state);
+            }
+
+            if (stored.Count > 0)
+            {
+                logger?.LogInformation("Engine restored {Namespaces} registered namespaces from {Store}", stored.Count, store.Description);
+            }
+        }
+    }
+
+    /// <summary>Under the lock, after a registration or update: counts it for the committer, or drops it in memory.</summary>
+    private void NamespacesChanged()
+    {
+        if (!namespaces.HasChanges)
+        {
+            return;
+        }
+
+        if (store.IsDurable)
+        {
+            changeSeq++;
+        }
+        else
+        {
+            namespaces.DiscardChanges();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// RegisterNamespace, DescribeNamespace (by name or ID), ListNamespaces and UpdateNamespace as Temporal's frontend
+/// answers them, and a registered namespace runs workflows like the default one.
+/// </summary>
+[Collection(ClientCollection.Name)]
+public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private WorkflowService Service => Client.Connection.WorkflowService;
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ARegisteredNamespace_IsDescribedListedUpdated_AndRunsWorkflows()
+    {
+        var ns = $"orders-{Guid.NewGuid():N}";
+        await Service.RegisterNamespaceAsync(new()
+        {
+            Namespace = ns,
+            Description = "orders of the north warehouse",
+            OwnerEmail = "ops@example.com",
+            WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(3)),
+            Data = { ["team"] = "fulfilment" },
+        }, Rpc);
+
+        var described = await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc);
+        Assert.Equal((ns, "orders of the north warehouse", "ops@example.com", "fulfilment", TimeSpan.FromDays(3)),
+            (described.NamespaceInfo.Name, described.NamespaceInfo.Description, described.NamespaceInfo.OwnerEmail, described.NamespaceInfo.Data["team"],
+                described.Config.WorkflowExecutionRetentionTtl.ToTimeSpan()));
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Registered, described.NamespaceInfo.State);
+        Assert.True(Guid.TryParse(described.NamespaceInfo.Id, out _));
+        Assert.Equal(ns, (await Service.DescribeNamespaceAsync(new() { Id = described.NamespaceInfo.Id }, Rpc)).NamespaceInfo.Name);
+
+        // Listed in name order, a page at a time, with the engine's own namespace.
+        var names = new List<string>();
+        var request = new ListNamespacesRequest { PageSize = 1 };
+        do
+        {
+            var page = await Service.ListNamespacesAsync(request, Rpc);
+            Assert.True(page.Namespaces.Count <= 1);
+            names.AddRange(page.Namespaces.Select(n => n.NamespaceInfo.Name));
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+
+        Assert.Contains(ns, names);
+        Assert.Contains(Client.Options.Namespace, names);
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+
+        // As Temporal: empty fields leave what was there, data keys are merged, the retention is replaced.
+        var updated = await Service.UpdateNamespaceAsync(new()
+        {
+            Namespace = ns,
+            UpdateInfo = new() { Description = "orders of both warehouses", Data = { ["region"] = "eu" } },
+            Config = new() { WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(TimeSpan.FromDays(7)) },
+        }, Rpc);
+        Assert.Equal(("orders of both warehouses", "ops@example.com", 2, TimeSpan.FromDays(7)),
+            (updated.NamespaceInfo.Description, updated.NamespaceInfo.OwnerEmail, updated.NamespaceInfo.Data.Count, updated.Config.WorkflowExecutionRetentionTtl.ToTimeSpan()));
+        Assert.Equal(TimeSpan.FromDays(7), (await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc)).Config.WorkflowExecutionRetentionTtl.ToTimeSpan());
+
+        var client = new TemporalClient(Client.Connection, new() { Namespace = ns });
+        using var worker = new Temporalio.Worker.TemporalWorker(client, WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet));
+        var greeting = await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("north"), Options("in-namespace")));
+        Assert.Equal("Hello, north!", greeting);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Refusals_AreTemporals()
+    {
+        var ns = $"dup-{Guid.NewGuid():N}";
+        var day = Duration.FromTimeSpan(TimeSpan.FromDays(1));
+        await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = day }, Rpc);
+
+        var again = await Assert.ThrowsAsync<RpcException>(() => Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = day }, Rpc));
+        Assert.Equal((RpcException.StatusCode.AlreadyExists, $"Namespace \"{ns}\" already exists"), (again.Code, again.Message));
+
+        foreach (var retention in new Duration?[] { null, Duration.FromTimeSpan(TimeSpan.FromMinutes(10)) })
+        {
+            var tooShort = await Assert.ThrowsAsync<RpcException>(() => Service.RegisterNamespaceAsync(new() { Namespace = $"short-{Guid.NewGuid():N}", WorkflowExecutionRetentionPeriod = retention }, Rpc));
+            Assert.Equal((RpcException.StatusCode.InvalidArgument, "A valid retention period is not set on request."), (tooShort.Code, tooShort.Message));
+        }
+
+        var noName = await Assert.ThrowsAsync<RpcException>(() => Service.RegisterNamespaceAsync(new() { WorkflowExecutionRetentionPeriod = day }, Rpc));
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "Namespace not set on request."), (noName.Code, noName.Message));
+
+        var unknown = $"none-{Guid.NewGuid():N}";
+        var update = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateNamespaceAsync(new() { Namespace = unknown }, Rpc));
+        Assert.Equal((RpcException.StatusCode.NotFound, $"Namespace {unknown} is not found."), (update.Code, update.Message));
+        var describe = await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Namespace = unknown }, Rpc));
+        Assert.Equal(RpcException.StatusCode.NotFound, describe.Code);
+        var shorten = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateNamespaceAsync(
+            new() { Namespace = ns, Config = new() { WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) } }, Rpc));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, shorten.Code);
+    }
+}

@@ -28,8 +28,9 @@ public sealed record TemporalDevServerOptions
     public TemporalDevServerStorage Storage { get; init; } = TemporalDevServerStorage.InMemory;
 
     /// <summary>
-    /// The namespace retention (what DescribeNamespace reports): how long closed runs stay readable (history,
-    /// describe, list, queries) before a sweep deletes them. 24 hours by default, as the Temporal CLI's dev server.
+    /// The retention of the engine's own namespaces (what DescribeNamespace reports; a registered namespace has its
+    /// own): how long closed runs stay readable (history, describe, list, queries) before a sweep deletes them.
+    /// 24 hours by default, as the Temporal CLI's dev server.
     /// </summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
 

@@ -44,6 +44,14 @@ internal static class Errors
     public static RpcException NamespaceNotFound(string ns) =>
         WithDetail(StatusCode.NotFound, $"Namespace {ns} is not found.", new NamespaceNotFoundFailure { Namespace = ns });
 
+    /// <summary>Temporal's NamespaceInvalidState: FAILED_PRECONDITION with its detail (Go prints the states' short names).</summary>
+    public static RpcException NamespaceInvalidState(string ns, NamespaceState state, IReadOnlyList<NamespaceState> allowed)
+    {
+        var detail = new NamespaceInvalidStateFailure { Namespace = ns, State = state };
+        detail.AllowedStates.AddRange(allowed);
+        return WithDetail(StatusCode.FailedPrecondition, $"Namespace has invalid state: {state}. Must be {string.Join(" or ", allowed)}.", detail);
+    }
+
     /// <summary>Temporal's NamespaceAlreadyExists: ALREADY_EXISTS with its detail.</summary>
     public static RpcException NamespaceAlreadyExists(string message) =>
         WithDetail(StatusCode.AlreadyExists, message, new NamespaceAlreadyExistsFailure());

@@ -45,6 +45,28 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
         }
     }
 
+    /// <summary>
+    /// Temporal's namespace validator: a start or signal-with-start needs a Registered namespace, any other call one
+    /// that is Registered or Deprecated.
+    /// </summary>
+    public void RequireUsable(string name, bool forStart = false)
+    {
+        if (byName.TryGetValue(name, out var entry) && entry.NamespaceInfo.State is var state &&
+            (state != NamespaceState.Registered && (forStart || state != NamespaceState.Deprecated)))
+        {
+            throw Errors.NamespaceInvalidState(name, state, forStart ? [NamespaceState.Registered] : [NamespaceState.Registered, NamespaceState.Deprecated]);
+        }
+    }
+
+    /// <summary>DeprecateNamespace: no new workflows; the rest goes on.</summary>
+    public void Deprecate(string name)
+    {
+        var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
+        entry.NamespaceInfo.State = NamespaceState.Deprecated;
+        byName[name] = entry;
+        changed.Add(name);
+    }
+
     public TimeSpan RetentionOf(string name) =>
         byName.TryGetValue(name, out var entry) ? entry.Config.WorkflowExecutionRetentionTtl.ToTimeSpan() : defaultRetention;
 
@@ -59,7 +81,9 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
     {
         if (!string.IsNullOrEmpty(name))
         {
-            return byName.TryGetValue(name, out var named) ? named.Clone() : throw Errors.NamespaceNotFound(name);
+            var named = byName.TryGetValue(name, out var found) ? found : throw Errors.NamespaceNotFound(name);
+            RequireUsable(name);
+            return named.Clone();
         }
 
         if (!string.IsNullOrEmpty(id) && nameById.TryGetValue(id, out var ofId))
@@ -108,8 +132,10 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
         }
 
         var entry = byName.TryGetValue(request.Namespace, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(request.Namespace);
+        RequireUsable(request.Namespace);
         if (request.UpdateInfo is { } info)
         {
+            entry.NamespaceInfo.State = NextState(entry.NamespaceInfo.State, info.State);
             // As Temporal: an empty description or owner leaves the old one; data keys are merged in.
             if (info.Description.Length > 0)
             {
@@ -183,6 +209,13 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
         byName[entry.NamespaceInfo.Name] = entry;
         nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
     }
+
+    // Temporal's validateStateUpdate: Registered may become Deprecated or Deleted, Deprecated may become Deleted.
+    private static NamespaceState NextState(NamespaceState current, NamespaceState requested) =>
+        requested == NamespaceState.Unspecified || requested == current ? current
+        : (current, requested) is (NamespaceState.Registered, NamespaceState.Deprecated or NamespaceState.Deleted) or (NamespaceState.Deprecated, NamespaceState.Deleted)
+            ? requested
+            : throw Errors.InvalidArgument("Invalid namespace state update.");
 
     private static void Merge(Google.Protobuf.Collections.MapField<string, string> data, IDictionary<string, string> added)
     {

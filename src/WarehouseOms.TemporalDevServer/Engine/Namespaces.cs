@@ -27,6 +27,24 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    public void DeprecateNamespace(DeprecateNamespaceRequest request)
+    {
+        using (gate.Enter())
+        {
+            namespaces.Deprecate(request.Namespace);
+            NamespacesChanged();
+        }
+    }
+
+    /// <summary>Before a start or signal-with-start: the namespace must be Registered (not Deprecated), as in Temporal.</summary>
+    private void RequireNamespaceForStart(string ns)
+    {
+        using (gate.Enter())
+        {
+            namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns, forStart: true);
+        }
+    }
+
     public ListNamespacesResponse ListNamespaces(ListNamespacesRequest request)
     {
         using (gate.Enter())

@@ -296,7 +296,13 @@ internal sealed partial class WorkflowEngine : IDisposable
             return DefaultNamespace;
         }
 
-        return namespaces.Contains(ns) ? ns : throw Errors.NamespaceNotFound(ns);
+        if (!namespaces.Contains(ns))
+        {
+            throw Errors.NamespaceNotFound(ns);
+        }
+
+        namespaces.RequireUsable(ns);
+        return ns;
     }
 
     public bool NamespaceExists(string ns)

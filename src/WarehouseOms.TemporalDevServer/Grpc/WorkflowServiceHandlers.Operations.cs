@@ -16,6 +16,11 @@ internal sealed partial class WorkflowServiceHandlers
             s.Engine.RegisterNamespace(r);
             return Task.FromResult(new RegisterNamespaceResponse());
         });
+        b.Unary<DeprecateNamespaceRequest, DeprecateNamespaceResponse>("DeprecateNamespace", (s, r, c) =>
+        {
+            s.Engine.DeprecateNamespace(r);
+            return Task.FromResult(new DeprecateNamespaceResponse());
+        });
         b.Unary<ListNamespacesRequest, ListNamespacesResponse>("ListNamespaces", (s, r, c) => Task.FromResult(s.Engine.ListNamespaces(r)));
         b.Unary<UpdateNamespaceRequest, UpdateNamespaceResponse>("UpdateNamespace", (s, r, c) => Task.FromResult(s.Engine.UpdateNamespace(r)));
         b.Unary<GetWorkflowExecutionHistoryReverseRequest, GetWorkflowExecutionHistoryReverseResponse>("GetWorkflowExecutionHistoryReverse",

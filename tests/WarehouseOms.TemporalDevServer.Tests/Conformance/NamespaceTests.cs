@@ -9,8 +9,8 @@ using Xunit.Abstractions;
 namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
-/// RegisterNamespace, DescribeNamespace (by name or ID), ListNamespaces and UpdateNamespace as Temporal's frontend
-/// answers them, and a registered namespace runs workflows like the default one.
+/// RegisterNamespace, DescribeNamespace (by name or ID), ListNamespaces, UpdateNamespace and DeprecateNamespace as
+/// Temporal's frontend answers them, and a registered namespace runs workflows like the default one.
 /// </summary>
 [Collection(ClientCollection.Name)]
 public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
@@ -70,6 +70,28 @@ public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputH
         using var worker = new Temporalio.Worker.TemporalWorker(client, WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet));
         var greeting = await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("north"), Options("in-namespace")));
         Assert.Equal("Hello, north!", greeting);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ADeprecatedNamespace_TakesNoNewWorkflows_ButKeepsItsRuns_AndADeletedOneIsRefused()
+    {
+        var ns = $"old-{Guid.NewGuid():N}";
+        await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
+        var client = new TemporalClient(Client.Connection, new() { Namespace = ns });
+        var running = await client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("before-deprecation"));
+
+        await Service.DeprecateNamespaceAsync(new() { Namespace = ns }, Rpc);
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Deprecated, (await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc)).NamespaceInfo.State);
+        var start = await Assert.ThrowsAsync<RpcException>(() => client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("after-deprecation")));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "Namespace has invalid state: Deprecated. Must be Registered."), (start.Code, start.Message));
+        await running.SignalAsync(wf => wf.AddAsync("still served"), SignalRpc);
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => Service.UpdateNamespaceAsync(
+            new() { Namespace = ns, UpdateInfo = new() { State = Temporalio.Api.Enums.V1.NamespaceState.Registered } }, Rpc))).Code);
+
+        await Service.UpdateNamespaceAsync(new() { Namespace = ns, UpdateInfo = new() { State = Temporalio.Api.Enums.V1.NamespaceState.Deleted } }, Rpc);
+        var describe = await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "Namespace has invalid state: Deleted. Must be Registered or Deprecated."), (describe.Code, describe.Message));
+        Assert.Equal(RpcException.StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => running.SignalAsync(wf => wf.AddAsync("gone"), SignalRpc))).Code);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

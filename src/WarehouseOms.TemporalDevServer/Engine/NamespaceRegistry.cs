@@ -62,6 +62,7 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
     public void Deprecate(string name)
     {
         var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
+        RequireUsable(name);
         entry.NamespaceInfo.State = NamespaceState.Deprecated;
         byName[name] = entry;
         changed.Add(name);

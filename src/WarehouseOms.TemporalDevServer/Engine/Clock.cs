@@ -9,6 +9,7 @@ internal sealed class Clock : IDisposable
 {
     private readonly EngineGate gate;
     private readonly Func<bool> isIdle;
+    private readonly Action<Exception> callbackFailed;
     private readonly PriorityQueue<TimerHandle, (DateTime Due, long Seq)> timers = new();
     private readonly SemaphoreSlim wake = new(0);
     private readonly CancellationTokenSource stop = new();
@@ -16,10 +17,12 @@ internal sealed class Clock : IDisposable
     private TimeSpan offset;
     private long sequence;
 
-    public Clock(EngineGate gate, bool timeSkipping, Func<bool> isIdle)
+    /// <param name="callbackFailed">Told of a timer callback that threw: a bug must not stop the clock (and the process).</param>
+    public Clock(EngineGate gate, bool timeSkipping, Func<bool> isIdle, Action<Exception> callbackFailed)
     {
         this.gate = gate;
         this.isIdle = isIdle;
+        this.callbackFailed = callbackFailed;
         TimeSkipping = timeSkipping;
         thread = new Thread(Run) { IsBackground = true, Name = "temporal-dev-clock" };
         thread.Start();
@@ -101,7 +104,14 @@ internal sealed class Clock : IDisposable
             {
                 next.Cancel();
                 gate.NextTransaction();
-                next.Callback();
+                try
+                {
+                    next.Callback();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    callbackFailed(ex);
+                }
             }
         }
     }

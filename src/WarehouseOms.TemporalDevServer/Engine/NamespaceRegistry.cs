@@ -16,9 +16,13 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// retention and an ID derived from its name, so that it stays the same across restarts; only registrations
 /// and updates are stored. Not thread-safe: the engine calls it under its lock.
 /// </summary>
-internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
+internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 {
     private const int DefaultPageSize = 100;
+
+    private static readonly TimeSpan MaxRetention = TimeSpan.FromDays(100 * 365);
+
+    private readonly TimeSpan defaultRetention = engineRetention < MaxRetention ? engineRetention : MaxRetention;
 
     // Temporal's errNamespaceTooLong is checked against its ID length limit (limit.maxIDLength, 1000).
     private const int MaxNameLength = 1000;
@@ -62,7 +66,6 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
     public void Deprecate(string name)
     {
         var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
-        RequireUsable(name);
         entry.NamespaceInfo.State = NamespaceState.Deprecated;
         byName[name] = entry;
         changed.Add(name);
@@ -82,9 +85,7 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
     {
         if (!string.IsNullOrEmpty(name))
         {
-            var named = byName.TryGetValue(name, out var found) ? found : throw Errors.NamespaceNotFound(name);
-            RequireUsable(name);
-            return named.Clone();
+            return byName.TryGetValue(name, out var named) ? named.Clone() : throw Errors.NamespaceNotFound(name);
         }
 
         if (!string.IsNullOrEmpty(id) && nameById.TryGetValue(id, out var ofId))
@@ -133,7 +134,6 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
         }
 
         var entry = byName.TryGetValue(request.Namespace, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(request.Namespace);
-        RequireUsable(request.Namespace);
         if (request.UpdateInfo is { } info)
         {
             entry.NamespaceInfo.State = NextState(entry.NamespaceInfo.State, info.State);
@@ -172,7 +172,10 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
     {
         var pageSize = request.PageSize > 0 ? request.PageSize : DefaultPageSize;
         var after = request.NextPageToken.IsEmpty ? null : request.NextPageToken.ToStringUtf8();
-        var page = byName.Values.Where(e => after is null || string.CompareOrdinal(e.NamespaceInfo.Name, after) > 0).Take(pageSize + 1).ToList();
+        var includeDeleted = request.NamespaceFilter?.IncludeDeleted == true;
+        var page = byName.Values
+            .Where(e => (after is null || string.CompareOrdinal(e.NamespaceInfo.Name, after) > 0) && (includeDeleted || e.NamespaceInfo.State != NamespaceState.Deleted))
+            .Take(pageSize + 1).ToList();
         var response = new ListNamespacesResponse();
         response.Namespaces.AddRange(page.Take(pageSize).Select(e => e.Clone()));
         if (page.Count > pageSize)
@@ -228,11 +231,15 @@ internal sealed class NamespaceRegistry(TimeSpan defaultRetention)
 
     private static TimeSpan ValidRetention(Duration? requested, TimeSpan minRetention)
     {
-        // Temporal's validateRetentionDuration: set, valid, and at least the minimum for a local namespace.
-        var retention = requested?.ToTimeSpan() ?? TimeSpan.Zero;
-        return retention < minRetention || requested is { Nanos: < 0 } or { Seconds: < 0 }
-            ? throw Errors.InvalidArgument("A valid retention period is not set on request.")
-            : retention;
+        // Temporal's validateRetentionDuration: set, valid, and at least the minimum for a local namespace; a
+        // duration past 100 years is capped there (ValidateAndCapProtoDuration).
+        if (requested is null || requested.Seconds < 0 || requested.Nanos < 0 || requested.Seconds > Duration.MaxSeconds)
+        {
+            throw Errors.InvalidArgument("A valid retention period is not set on request.");
+        }
+
+        var retention = requested.Seconds >= (long)MaxRetention.TotalSeconds ? MaxRetention : requested.ToTimeSpan();
+        return retention < minRetention ? throw Errors.InvalidArgument("A valid retention period is not set on request.") : retention;
     }
 
     private static DescribeNamespaceResponse NewEntry(string name, string id, string description, string owner, TimeSpan retention) => new()

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Temporalio.Api.WorkflowService.V1;
 
@@ -36,12 +37,25 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Before a start or signal-with-start: the namespace must be Registered (not Deprecated), as in Temporal.</summary>
-    private void RequireNamespaceForStart(string ns)
+    /// <summary>
+    /// Temporal's namespace validator, before any call that names a namespace: starts and signal-with-start need
+    /// it Registered, other calls Registered or Deprecated. DescribeNamespace and RegisterNamespace bypass it, as
+    /// there. Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
+    /// Deleted still fires.
+    /// </summary>
+    private void ValidateNamespaceState(IMessage request)
     {
+        if (request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
+            request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
+        {
+            return;
+        }
+
+        var ns = (string)field.Accessor.GetValue(request);
         using (gate.Enter())
         {
-            namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns, forStart: true);
+            namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
+                forStart: request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest);
         }
     }
 

@@ -180,6 +180,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public async Task PrepareAsync(IMessage request, CancellationToken cancellationToken)
     {
+        ValidateNamespaceState(request);
         if (!EvictsClosedRuns)
         {
             return;

@@ -28,7 +28,9 @@ internal sealed partial class WorkflowEngine
         execution.WftSpeculative = false;
         execution.Wft = WorkflowTaskState.None;
         execution.WftAttempt = 1;
-        SetStickiness(execution, request.StickyAttributes);
+        // As Temporal: while the run moves to another version, no stickiness, and a normal task follows at once.
+        var moving = execution.VersioningInfo?.VersionTransition is not null;
+        SetStickiness(execution, moving ? null : request.StickyAttributes);
         foreach (var message in request.Messages)
         {
             ApplyUpdateMessage(execution, message);
@@ -36,7 +38,12 @@ internal sealed partial class WorkflowEngine
 
         RejectUnprocessedUpdates(execution);
         AnswerQueries(execution, request);
-        if (execution.WftNeeded || HasUpdatesToSend(execution))
+        if (moving)
+        {
+            execution.WftNeeded = false;
+            ScheduleWorkflowTask(execution);
+        }
+        else if (execution.WftNeeded || HasUpdatesToSend(execution))
         {
             // Only updates can have asked for a task meanwhile (any event would have made the task a real one).
             execution.WftNeeded = false;

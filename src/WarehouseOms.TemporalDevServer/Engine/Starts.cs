@@ -91,7 +91,6 @@ internal sealed partial class WorkflowEngine
 
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
     {
-        RequireNamespaceForStart(request.Namespace);
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         CheckBlobSize(request.Input, "StartWorkflowExecution");
         using (gate.Enter())
@@ -120,7 +119,6 @@ internal sealed partial class WorkflowEngine
 
     public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
     {
-        RequireNamespaceForStart(request.Namespace);
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         if (string.IsNullOrEmpty(request.SignalName))
         {

@@ -56,7 +56,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
         workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
-        Clock = new Clock(gate, options.TimeSkipping, IsIdle); // starts its thread: everything it may reach is set before
+        // Starts its thread: everything it may reach is set before.
+        Clock = new Clock(gate, options.TimeSkipping, IsIdle, ex => logger?.LogError(ex, "A timer of the engine failed; the clock goes on"));
     }
 
     public string DefaultNamespace { get; }
@@ -296,13 +297,7 @@ internal sealed partial class WorkflowEngine : IDisposable
             return DefaultNamespace;
         }
 
-        if (!namespaces.Contains(ns))
-        {
-            throw Errors.NamespaceNotFound(ns);
-        }
-
-        namespaces.RequireUsable(ns);
-        return ns;
+        return namespaces.Contains(ns) ? ns : throw Errors.NamespaceNotFound(ns);
     }
 
     public bool NamespaceExists(string ns)

@@ -73,7 +73,7 @@ public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputH
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task ADeprecatedNamespace_TakesNoNewWorkflows_ButKeepsItsRuns_AndADeletedOneIsRefused()
+    public async Task ADeprecatedNamespace_TakesNoNewWorkflows_ButKeepsItsRuns_AndADeletedOneIsRefusedButStillTicks()
     {
         var ns = $"old-{Guid.NewGuid():N}";
         await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
@@ -88,10 +88,39 @@ public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputH
         Assert.Equal(RpcException.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => Service.UpdateNamespaceAsync(
             new() { Namespace = ns, UpdateInfo = new() { State = Temporalio.Api.Enums.V1.NamespaceState.Registered } }, Rpc))).Code);
 
+        // A delayed start's timer still fires after the namespace is marked Deleted (and must not stop the server).
+        var other = $"gone-{Guid.NewGuid():N}";
+        await Service.RegisterNamespaceAsync(new() { Namespace = other, WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
+        var otherClient = new TemporalClient(Client.Connection, new() { Namespace = other });
+        await otherClient.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new(NewWorkflowId("delayed"), TaskQueue) { StartDelay = TimeSpan.FromSeconds(1) });
+        await Service.UpdateNamespaceAsync(new() { Namespace = other, UpdateInfo = new() { State = Temporalio.Api.Enums.V1.NamespaceState.Deleted } }, Rpc);
+
         await Service.UpdateNamespaceAsync(new() { Namespace = ns, UpdateInfo = new() { State = Temporalio.Api.Enums.V1.NamespaceState.Deleted } }, Rpc);
-        var describe = await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc));
-        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "Namespace has invalid state: Deleted. Must be Registered or Deprecated."), (describe.Code, describe.Message));
-        Assert.Equal(RpcException.StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => running.SignalAsync(wf => wf.AddAsync("gone"), SignalRpc))).Code);
+        var signal = await Assert.ThrowsAsync<RpcException>(() => running.SignalAsync(wf => wf.AddAsync("gone"), SignalRpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "Namespace has invalid state: Deleted. Must be Registered or Deprecated."), (signal.Code, signal.Message));
+
+        // As Temporal: DescribeNamespace reads it anyway; ListNamespaces shows it only when asked to.
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Deleted, (await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc)).NamespaceInfo.State);
+        Assert.DoesNotContain(ns, await NamesAsync(includeDeleted: false));
+        Assert.Contains(ns, await NamesAsync(includeDeleted: true));
+
+        await Task.Delay(TimeSpan.FromSeconds(2), Deadline);
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Registered, (await Service.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo.State);
+    }
+
+    private async Task<List<string>> NamesAsync(bool includeDeleted)
+    {
+        var names = new List<string>();
+        var request = new ListNamespacesRequest { NamespaceFilter = new() { IncludeDeleted = includeDeleted } };
+        do
+        {
+            var page = await Service.ListNamespacesAsync(request, Rpc);
+            names.AddRange(page.Namespaces.Select(n => n.NamespaceInfo.Name));
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+
+        return names;
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -69,7 +69,7 @@ internal sealed class VisibilityQuery
         var query = text.Trim();
         var clause = query.StartsWith("order by", StringComparison.OrdinalIgnoreCase) || query.StartsWith("group by", StringComparison.OrdinalIgnoreCase);
         var offset = (clause ? "select * from table1 " : "select * from table1 where ").Length;
-        var parser = new Parser(Tokenize(query, offset), endOfStatement: offset + query.Length + 1, typeOf);
+        var parser = new Parser(Tokenize(query, offset), endOfStatement: offset + Encoding.UTF8.GetByteCount(query) + 1, typeOf);
         return parser.Query();
     }
 
@@ -123,8 +123,8 @@ internal sealed class VisibilityQuery
     /// <param name="offset">Where the query starts in the statement Temporal parses (error positions count from there).</param>
     private static List<Token> Tokenize(string text, int offset)
     {
-        // The position Temporal's parser reports for a token that ends before index end of the query.
-        int After(int end) => offset + end + 1;
+        // The position Temporal's parser reports for a token that ends before index end of the query (Go counts bytes).
+        int After(int end) => offset + Encoding.UTF8.GetByteCount(text.AsSpan(0, end)) + 1;
 
         var tokens = new List<Token>();
         for (var i = 0; i < text.Length;)

@@ -169,6 +169,30 @@ public sealed partial class WorkerDeploymentTests
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_speculative_task_dropped_on_the_new_version_is_followed_by_one_that_completes_the_move()
+    {
+        await WithTwoVersionsAsync(SdkBehavior.AutoUpgrade, current: "b1", async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((VersionedStepsWorkflow wf) => wf.RunAsync(2), Options("speculative-move"));
+            await FirstStepDoneAsync(handle);
+            await SetCurrentAsync("b2");
+
+            // The update's task starts on b2 (a transition there) and only rejects it, so it is dropped; as Temporal,
+            // a normal task follows at once and completes the move without any other event.
+            var rejected = await Assert.ThrowsAsync<Temporalio.Exceptions.WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(wf => wf.SkipAsync(-1)));
+            Assert.Contains("negative", rejected.InnerException?.Message, StringComparison.Ordinal);
+            var moved = await Eventually.UntilAsync(
+                () => DescribeRunAsync(handle),
+                d => d.WorkflowExecutionInfo.VersioningInfo.VersionTransition is null && d.PendingWorkflowTask is null,
+                "the move to b2 to complete",
+                cancellationToken: Deadline);
+            Assert.Equal(Version("b2"), moved.WorkflowExecutionInfo.VersioningInfo.DeploymentVersion);
+            await handle.SignalAsync(wf => wf.ProceedAsync(), SignalRpc);
+            Assert.Equal(["b1", "b2"], await handle.GetResultAsync(rpcOptions: Rpc));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_pinned_run_continued_as_new_keeps_its_version()
     {
         await WithTwoVersionsAsync(SdkBehavior.Pinned, current: "b1", async () =>

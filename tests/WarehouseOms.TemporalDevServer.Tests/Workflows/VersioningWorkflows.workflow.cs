@@ -21,6 +21,23 @@ public sealed class VersionedStepsWorkflow
         return Task.CompletedTask;
     }
 
+    /// <summary>An update whose validator refuses a negative step count, so that its task leaves no trace.</summary>
+    [WorkflowUpdateValidator(nameof(SkipAsync))]
+    public void ValidateSkip(int steps)
+    {
+        if (steps < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), "cannot skip a negative number of steps");
+        }
+    }
+
+    [WorkflowUpdate]
+    public Task SkipAsync(int steps)
+    {
+        released += steps;
+        return Task.CompletedTask;
+    }
+
     [WorkflowRun]
     public async Task<List<string>> RunAsync(int steps)
     {

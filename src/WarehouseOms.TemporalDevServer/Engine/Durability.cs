@@ -36,6 +36,27 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// Under the lock, after a call changed a registry the committer writes (worker deployments, namespaces): counts
+    /// its changes for the committer, or drops them with the in-memory store.
+    /// </summary>
+    private void RegistryChanged(bool hasChanges, Action discard)
+    {
+        if (!hasChanges)
+        {
+            return;
+        }
+
+        if (store.IsDurable)
+        {
+            changeSeq++;
+        }
+        else
+        {
+            discard();
+        }
+    }
+
     /// <summary>Completes when every change made so far is committed to the store (at once for the in-memory store).</summary>
     public Task DurableAsync()
     {

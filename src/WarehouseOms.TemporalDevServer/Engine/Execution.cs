@@ -148,6 +148,12 @@ internal sealed class Execution
     /// <summary>Bytes of the history so far (what WorkflowTaskStarted reports and the size limits check).</summary>
     public long HistorySizeBytes { get; set; }
 
+    /// <summary>
+    /// Some of its activities were refused while it moved to another version (they wait to be offered again): kept
+    /// so that each completed workflow task need not look through every activity.
+    /// </summary>
+    public bool HoldsActivitiesForMove { get; set; }
+
     /// <summary>Transactions that changed the run, as Temporal's StateTransitionCount (Describe, and visibility at close).</summary>
     public long StateTransitionCount { get; set; }
 

@@ -31,12 +31,18 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     private readonly Dictionary<string, string> nameById = [];
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
 
+    // How many namespaces are not Registered; read without the lock, so that calls skip the state check while none is.
+    private int notRegistered;
+
     public bool HasChanges => changed.Count > 0;
 
     /// <summary>The retention of the namespaces the engine knows without a registration.</summary>
     public TimeSpan DefaultRetention => defaultRetention;
 
     public bool Contains(string name) => byName.ContainsKey(name);
+
+    /// <summary>Every namespace is Registered (safe to read without the engine lock).</summary>
+    public bool AllRegistered => Volatile.Read(ref notRegistered) == 0;
 
     public IEnumerable<string> Names => byName.Keys;
 
@@ -55,11 +61,13 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// </summary>
     public void RequireUsable(string name, bool forStart = false)
     {
-        if (byName.TryGetValue(name, out var entry) && entry.NamespaceInfo.State is var state &&
-            (state != NamespaceState.Registered && (forStart || state != NamespaceState.Deprecated)))
+        var state = byName.TryGetValue(name, out var entry) ? entry.NamespaceInfo.State : NamespaceState.Registered;
+        if (state == NamespaceState.Registered || (state == NamespaceState.Deprecated && !forStart))
         {
-            throw Errors.NamespaceInvalidState(name, state, forStart ? [NamespaceState.Registered] : [NamespaceState.Registered, NamespaceState.Deprecated]);
+            return;
         }
+
+        throw Errors.NamespaceInvalidState(name, state, forStart ? [NamespaceState.Registered] : [NamespaceState.Registered, NamespaceState.Deprecated]);
     }
 
     /// <summary>DeprecateNamespace: no new workflows; the rest goes on.</summary>
@@ -67,7 +75,7 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     {
         var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
         entry.NamespaceInfo.State = NamespaceState.Deprecated;
-        byName[name] = entry;
+        Add(entry);
         changed.Add(name);
     }
 
@@ -156,7 +164,7 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
             entry.Config.WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(ValidRetention(ttl, minRetention));
         }
 
-        byName[request.Namespace] = entry;
+        Add(entry);
         changed.Add(request.Namespace);
         return new UpdateNamespaceResponse
         {
@@ -199,19 +207,20 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// <summary>A stored namespace, at start-up: it replaces what the engine assumed of the same name.</summary>
     public void Restore(byte[] state)
     {
-        var entry = DescribeNamespaceResponse.Parser.ParseFrom(state);
-        if (byName.Remove(entry.NamespaceInfo.Name, out var assumed))
-        {
-            nameById.Remove(assumed.NamespaceInfo.Id);
-        }
-
-        Add(entry);
+        Add(DescribeNamespaceResponse.Parser.ParseFrom(state));
     }
 
+    /// <summary>Adds or replaces a namespace (by name; a restored one may carry another ID than the one assumed).</summary>
     private void Add(DescribeNamespaceResponse entry)
     {
+        if (byName.Remove(entry.NamespaceInfo.Name, out var replaced))
+        {
+            nameById.Remove(replaced.NamespaceInfo.Id);
+        }
+
         byName[entry.NamespaceInfo.Name] = entry;
         nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
+        Volatile.Write(ref notRegistered, byName.Values.Count(e => e.NamespaceInfo.State != NamespaceState.Registered));
     }
 
     // Temporal's validateStateUpdate: Registered may become Deprecated or Deleted, Deprecated may become Deleted.

@@ -45,7 +45,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private void ValidateNamespaceState(IMessage request)
     {
-        if (request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
+        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
             request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
         {
             return;
@@ -96,21 +96,5 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Under the lock, after a registration or update: counts it for the committer, or drops it in memory.</summary>
-    private void NamespacesChanged()
-    {
-        if (!namespaces.HasChanges)
-        {
-            return;
-        }
-
-        if (store.IsDurable)
-        {
-            changeSeq++;
-        }
-        else
-        {
-            namespaces.DiscardChanges();
-        }
-    }
+    private void NamespacesChanged() => RegistryChanged(namespaces.HasChanges, namespaces.DiscardChanges);
 }

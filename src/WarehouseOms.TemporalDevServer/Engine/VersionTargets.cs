@@ -157,6 +157,7 @@ internal sealed partial class WorkflowEngine
         }
 
         activity.AwaitsVersionTransition = true;
+        execution.HoldsActivitiesForMove = true;
         return true;
     }
 
@@ -168,6 +169,7 @@ internal sealed partial class WorkflowEngine
     private void OfferActivitiesAfterVersionMove(Execution execution)
     {
         RedispatchRunTasks(execution, workflowQueue: false);
+        execution.HoldsActivitiesForMove = false;
         foreach (var activity in execution.Activities.Values.Where(a => a.AwaitsVersionTransition))
         {
             activity.AwaitsVersionTransition = false;

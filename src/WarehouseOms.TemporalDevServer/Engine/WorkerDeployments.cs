@@ -38,23 +38,7 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>Under the lock, after a registry call: counts its changes for the committer, or drops them in memory.</summary>
-    private void DeploymentsChanged()
-    {
-        if (!workerDeployments.HasChanges)
-        {
-            return;
-        }
-
-        if (store.IsDurable)
-        {
-            changeSeq++;
-        }
-        else
-        {
-            workerDeployments.DiscardChanges();
-        }
-    }
+    private void DeploymentsChanged() => RegistryChanged(workerDeployments.HasChanges, workerDeployments.DiscardChanges);
 
     public DescribeWorkerDeploymentResponse DescribeWorkerDeployment(DescribeWorkerDeploymentRequest request)
     {

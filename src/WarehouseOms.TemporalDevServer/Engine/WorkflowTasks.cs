@@ -337,7 +337,7 @@ internal sealed partial class WorkflowEngine
 #pragma warning restore CS0612
             var stillMoving = execution.VersioningInfo?.VersionTransition is not null;
             if (versionBefore != (execution.PinnedVersion, execution.VersionString) ||
-                (!stillMoving && (wasMoving || execution.Activities.Values.Any(a => a.AwaitsVersionTransition))))
+                (!stillMoving && (wasMoving || execution.HoldsActivitiesForMove)))
             {
                 OfferActivitiesAfterVersionMove(execution);
             }

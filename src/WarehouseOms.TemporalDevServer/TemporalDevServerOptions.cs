@@ -40,6 +40,15 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public TimeSpan NamespaceMinRetention { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// frontend.deleteNamespaceNamespaceDeleteDelay: how long a deleted namespace's renamed record stays (state Deleted)
+    /// when DeleteNamespace gives no delay of its own; none by default, as in Temporal.
+    /// </summary>
+    public TimeSpan NamespaceDeleteDelay { get; init; }
+
+    /// <summary>worker.protectedNamespaces: namespaces DeleteNamespace refuses.</summary>
+    public IReadOnlyList<string> ProtectedNamespaces { get; init; } = [];
+
     /// <summary>Who this engine is, as other instances see it in the store (default: host name and process ID).</summary>
     public string? InstanceName { get; init; }
 
@@ -81,6 +90,8 @@ public sealed record TemporalDevServerOptions
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "worker.protectedNamespaces" => this with { ProtectedNamespaces = System.Text.Json.JsonSerializer.Deserialize<string[]>(value) ?? [] },
         _ => this with { Limits = Limits.With(key, value) },
     };
 }

@@ -114,7 +114,8 @@ internal sealed partial class WorkflowEngine
             List<(Execution Execution, int Events)> written;
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
-            List<(string Name, byte[] State)> namespaceChanges;
+            List<NamespaceRemoval> namespaceRemovals;
+            List<NamespaceRecord> namespaceChanges;
             long target;
             using (gate.Enter())
             {
@@ -124,7 +125,7 @@ internal sealed partial class WorkflowEngine
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
                     deploymentChanges = workerDeployments.TakeChanges();
-                    namespaceChanges = namespaces.TakeChanges();
+                    (namespaceRemovals, namespaceChanges) = namespaces.TakeChanges();
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -133,7 +134,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -151,7 +152,9 @@ internal sealed partial class WorkflowEngine
             {
                 try
                 {
-                    // Namespaces first: a stored run never names a namespace the store lacks.
+                    // Deleted namespaces first (their runs changed in earlier batches; a name may be registered again
+                    // in this one), then namespaces: a stored run never names a namespace the store lacks.
+                    await store.RemoveNamespacesAsync(namespaceRemovals, CancellationToken.None).ConfigureAwait(false);
                     await store.SaveNamespacesAsync(namespaceChanges, CancellationToken.None).ConfigureAwait(false);
 
                     // Runs first: a schedule never records an action whose run could be lost.

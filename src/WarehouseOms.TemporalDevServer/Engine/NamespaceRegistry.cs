@@ -31,10 +31,16 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     private readonly Dictionary<string, string> nameById = [];
     private readonly HashSet<string> changed = new(StringComparer.Ordinal);
 
+    // DeleteNamespace's work for the store, in order: a namespace's rows to remove, and its tombstone to keep.
+    private readonly List<Store.NamespaceRemoval> removals = [];
+
+    // Tombstones of deleted namespaces kept for a delete delay: when each record goes.
+    private readonly Dictionary<string, DateTime> purgeAt = new(StringComparer.Ordinal);
+
     // How many namespaces are not Registered; read without the lock, so that calls skip the state check while none is.
     private int notRegistered;
 
-    public bool HasChanges => changed.Count > 0;
+    public bool HasChanges => changed.Count > 0 || removals.Count > 0;
 
     /// <summary>The retention of the namespaces the engine knows without a registration.</summary>
     public TimeSpan DefaultRetention => defaultRetention;
@@ -51,7 +57,14 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     {
         if (!byName.ContainsKey(name))
         {
-            Add(NewEntry(name, DerivedId(name), string.Empty, string.Empty, defaultRetention));
+            // The tombstone of a deleted namespace of the same name keeps the plain derived ID: count on from it.
+            var id = DerivedId(name);
+            for (var n = 1; nameById.ContainsKey(id); n++)
+            {
+                id = DerivedId($"{name}#{n}");
+            }
+
+            Add(NewEntry(name, id, string.Empty, string.Empty, defaultRetention));
         }
     }
 
@@ -78,6 +91,86 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         Add(entry);
         changed.Add(name);
     }
+
+    /// <summary>
+    /// The namespace OperatorService.DeleteNamespace names, checked as Temporal's delete-namespace workflow checks it
+    /// (its errors are INVALID_ARGUMENT or FAILED_PRECONDITION there too). A namespace already deleted may be named
+    /// again: its deletion runs once more.
+    /// </summary>
+    public string ForDeletion(string? name, string? id, IReadOnlyCollection<string> protectedNamespaces)
+    {
+        var hasName = !string.IsNullOrEmpty(name);
+        var hasId = !string.IsNullOrEmpty(id);
+        if (hasName == hasId)
+        {
+            throw Errors.InvalidArgument(hasName ? "only one of namespace or namespace ID must be set" : "namespace or namespace ID is required");
+        }
+
+        var found = hasName ? (byName.ContainsKey(name!) ? name : null) : nameById.GetValueOrDefault(id!);
+        if (found is null)
+        {
+            throw Errors.InvalidArgument($"namespace {(hasName ? name : id)} is not found");
+        }
+
+        return protectedNamespaces.Contains(found)
+            ? throw Errors.FailedPrecondition($"namespace {found} is protected from deletion")
+            : found;
+    }
+
+    /// <summary>The first step of a deletion: the namespace refuses every call but DescribeNamespace and DeleteNamespace.</summary>
+    /// <remarks>Not stored: until the deletion is committed whole, a restart finds the namespace as it was.</remarks>
+    public void MarkDeleted(string name)
+    {
+        var entry = byName[name].Clone();
+        entry.NamespaceInfo.State = NamespaceState.Deleted;
+        Add(entry);
+    }
+
+    /// <summary>
+    /// The last step of a deletion, as Temporal's: the namespace is renamed to "name-deleted-&lt;ID prefix&gt;", which
+    /// frees its name; that Deleted record stays until <paramref name="keepUntil"/> (the delete delay), or goes at
+    /// once. The store removes every row of the old name with the same change. Returns the new name.
+    /// </summary>
+    public string Remove(string name, DateTime? keepUntil)
+    {
+        var entry = byName[name].Clone();
+        var deletedName = DeletedName(name, entry.NamespaceInfo.Id);
+        byName.Remove(name);
+        nameById.Remove(entry.NamespaceInfo.Id);
+        purgeAt.Remove(name);
+        changed.Remove(name);
+        entry.NamespaceInfo.Name = deletedName;
+        entry.NamespaceInfo.State = NamespaceState.Deleted;
+        Store.NamespaceRecord? tombstone = null;
+        if (keepUntil is { } until)
+        {
+            Add(entry);
+            purgeAt[deletedName] = until;
+            tombstone = new Store.NamespaceRecord(deletedName, entry.ToByteArray(), until);
+        }
+        else
+        {
+            Recount();
+        }
+
+        removals.Add(new Store.NamespaceRemoval(name, tombstone));
+        return deletedName;
+    }
+
+    /// <summary>A deleted namespace's record, once its delete delay has passed.</summary>
+    public void Purge(string deletedName)
+    {
+        if (purgeAt.Remove(deletedName) && byName.Remove(deletedName, out var entry))
+        {
+            nameById.Remove(entry.NamespaceInfo.Id);
+            changed.Remove(deletedName);
+            Recount();
+            removals.Add(new Store.NamespaceRemoval(deletedName, null));
+        }
+    }
+
+    /// <summary>The deleted namespaces whose records wait for their delete delay, with when each goes.</summary>
+    public IReadOnlyList<(string Name, DateTime At)> Tombstones => [.. purgeAt.Select(p => (p.Key, p.Value))];
 
     public TimeSpan RetentionOf(string name) =>
         byName.TryGetValue(name, out var entry) ? entry.Config.WorkflowExecutionRetentionTtl.ToTimeSpan() : defaultRetention;
@@ -194,20 +287,31 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         return response;
     }
 
-    /// <summary>The registrations and updates not yet stored, as (name, state) pairs.</summary>
-    public List<(string Name, byte[] State)> TakeChanges()
+    /// <summary>What the store has not seen yet: deletions (to apply first) and registrations and updates.</summary>
+    public (List<Store.NamespaceRemoval> Removals, List<Store.NamespaceRecord> Saves) TakeChanges()
     {
-        var taken = changed.Select(name => (name, byName[name].ToByteArray())).ToList();
+        var saves = changed.Select(name => new Store.NamespaceRecord(name, byName[name].ToByteArray(), purgeAt.TryGetValue(name, out var at) ? at : null)).ToList();
+        var taken = (removals.ToList(), saves);
         changed.Clear();
+        removals.Clear();
         return taken;
     }
 
-    public void DiscardChanges() => changed.Clear();
+    public void DiscardChanges()
+    {
+        changed.Clear();
+        removals.Clear();
+    }
 
     /// <summary>A stored namespace, at start-up: it replaces what the engine assumed of the same name.</summary>
-    public void Restore(byte[] state)
+    public void Restore(Store.NamespaceRecord record)
     {
-        Add(DescribeNamespaceResponse.Parser.ParseFrom(state));
+        var entry = DescribeNamespaceResponse.Parser.ParseFrom(record.State);
+        Add(entry);
+        if (record.PurgeAt is { } at)
+        {
+            purgeAt[entry.NamespaceInfo.Name] = at;
+        }
     }
 
     /// <summary>Adds or replaces a namespace (by name; a restored one may carry another ID than the one assumed).</summary>
@@ -220,7 +324,30 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
         byName[entry.NamespaceInfo.Name] = entry;
         nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
+        Recount();
+    }
+
+    private void Recount() =>
         Volatile.Write(ref notRegistered, byName.Values.Count(e => e.NamespaceInfo.State != NamespaceState.Registered));
+
+    // Temporal's GenerateDeletedNamespaceName: "-deleted-" and the ID's first five characters, one more on a clash.
+    private string DeletedName(string name, string id)
+    {
+        for (var length = 5; length < id.Length; length++)
+        {
+            var suffix = "-deleted-" + id[..length];
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return name; // deleted before: named again, it keeps its name
+            }
+
+            if (!byName.ContainsKey(name + suffix))
+            {
+                return name + suffix;
+            }
+        }
+
+        return name + "-deleted-" + id;
     }
 
     // Temporal's validateStateUpdate: Registered may become Deprecated or Deleted, Deprecated may become Deleted.

@@ -39,13 +39,13 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Temporal's namespace validator, before any call that names a namespace: starts and signal-with-start need
-    /// it Registered, other calls Registered or Deprecated. DescribeNamespace and RegisterNamespace bypass it, as
-    /// there. Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
+    /// it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace and DeleteNamespace bypass
+    /// it, as there (DeleteNamespace takes a Deleted namespace too). Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
     /// Deleted still fires.
     /// </summary>
     private void ValidateNamespaceState(IMessage request)
     {
-        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
+        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest ||
             request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
         {
             return;
@@ -77,6 +77,75 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// OperatorService.DeleteNamespace, in the steps of Temporal's delete-namespace workflow: the namespace is marked
+    /// Deleted (every call but DescribeNamespace and DeleteNamespace is refused), its open runs are terminated and
+    /// its schedules and worker deployments removed; once that is committed, its runs leave memory and it is renamed
+    /// "name-deleted-&lt;ID prefix&gt;", which frees the name. The store deletes every row of the namespace in the
+    /// same commit as the rename. The renamed record (state Deleted) stays for the delete delay, then goes. Temporal
+    /// answers after the rename and reclaims the runs in the background; here they are gone before the answer.
+    /// Returns the new name.
+    /// </summary>
+    public async Task<string> DeleteNamespaceAsync(Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest request)
+    {
+        string name;
+        int terminated;
+        using (gate.Enter())
+        {
+            name = namespaces.ForDeletion(request.Namespace, request.NamespaceId, protectedNamespaces);
+            namespaces.MarkDeleted(name);
+            var running = open.Where(x => x.Namespace == name).ToList();
+            foreach (var x in running)
+            {
+                Terminate(x, "Delete workflow execution", null, string.Empty);
+            }
+
+            terminated = running.Count;
+            RemoveSchedulesOf(name);
+            workerDeployments.Forget(name);
+            DeploymentsChanged();
+        }
+
+        // What the namespace's end did elsewhere (a parent in another namespace hears of its child) is kept.
+        await DurableAsync().ConfigureAwait(false);
+        string deletedName;
+        int removed;
+        using (gate.Enter())
+        {
+            var runs = runsByRunId.Values.Where(x => x.Namespace == name).ToList();
+            foreach (var x in runs)
+            {
+                RemoveFromIndexes(x);
+                dirty.Remove(x);
+            }
+
+            removed = runs.Count;
+            closedInOrder.Remove(name);
+            searchAttributes.Forget(name);
+            var delay = request.NamespaceDeleteDelay is { } requested ? requested.ToTimeSpan() : namespaceDeleteDelay;
+            deletedName = namespaces.Remove(name, delay > TimeSpan.Zero ? Clock.Now + delay : null);
+            if (delay > TimeSpan.Zero)
+            {
+                SchedulePurge(deletedName, delay);
+            }
+
+            NamespacesChanged();
+        }
+
+        await DurableAsync().ConfigureAwait(false);
+        logger?.LogInformation("Namespace {Namespace} deleted as {DeletedNamespace}: {Terminated} open runs terminated, {Runs} runs in memory removed with the store's",
+            name, deletedName, terminated, removed);
+        return deletedName;
+    }
+
+    // Under the lock: a deleted namespace's record goes once its delete delay has passed.
+    private void SchedulePurge(string deletedName, TimeSpan delay) =>
+        Clock.Schedule(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, () =>
+        {
+            namespaces.Purge(deletedName);
+            NamespacesChanged();
+        });
+
     private TimeSpan RetentionOf(string ns) => namespaces.RetentionOf(ns);
 
     private async Task RestoreNamespacesAsync(CancellationToken cancellationToken)
@@ -84,9 +153,14 @@ internal sealed partial class WorkflowEngine
         var stored = await store.LoadNamespacesAsync(cancellationToken).ConfigureAwait(false);
         using (gate.Enter())
         {
-            foreach (var state in stored)
+            foreach (var record in stored)
             {
-                namespaces.Restore(state);
+                namespaces.Restore(record);
+            }
+
+            foreach (var (name, at) in namespaces.Tombstones)
+            {
+                SchedulePurge(name, at - Clock.Now);
             }
 
             if (stored.Count > 0)

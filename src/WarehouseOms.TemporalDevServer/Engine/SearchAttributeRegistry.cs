@@ -81,6 +81,9 @@ internal sealed class SearchAttributeRegistry
         : CustomOf(ns).TryGetValue(name, out var c) ? c
         : null;
 
+    /// <summary>A deleted namespace's attributes (the same name registered again starts from the defaults).</summary>
+    public void Forget(string ns) => custom.Remove(ns);
+
     /// <summary>Applies a stored registration (null type = removed) without checks: used on load.</summary>
     public void Apply(string ns, string name, IndexedValueType? type)
     {

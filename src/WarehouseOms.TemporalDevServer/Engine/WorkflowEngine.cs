@@ -26,6 +26,8 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly NamespaceRegistry namespaces;
     private readonly IEngineStore store;
     private readonly TimeSpan namespaceMinRetention;
+    private readonly TimeSpan namespaceDeleteDelay;
+    private readonly HashSet<string> protectedNamespaces;
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
@@ -53,6 +55,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         namespaces.Ensure("default");
         namespaces.Ensure(options.Namespace);
         namespaceMinRetention = options.NamespaceMinRetention;
+        namespaceDeleteDelay = options.NamespaceDeleteDelay;
+        protectedNamespaces = [.. options.ProtectedNamespaces];
         this.logger = logger;
         clientLocks = options.TimeSkipping && options.StartLocked ? 1 : 0;
         workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);

@@ -59,7 +59,7 @@ internal sealed class TestServiceMethods : IServiceMethodProvider<TestServiceHan
     }
 }
 
-/// <summary>Search attribute registration (the rest of the OperatorService answers UNIMPLEMENTED).</summary>
+/// <summary>Search attribute registration and namespace deletion (the rest of the OperatorService answers UNIMPLEMENTED).</summary>
 internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
 {
     public async Task<AddSearchAttributesResponse> AddSearchAttributes(AddSearchAttributesRequest request, ServerCallContext context)
@@ -76,6 +76,9 @@ internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
 
     public Task<ListSearchAttributesResponse> ListSearchAttributes(ListSearchAttributesRequest request, ServerCallContext context) =>
         Task.FromResult(engine.ListSearchAttributes(request));
+
+    public async Task<DeleteNamespaceResponse> DeleteNamespace(DeleteNamespaceRequest request, ServerCallContext context) =>
+        new() { DeletedNamespace = await engine.DeleteNamespaceAsync(request).ConfigureAwait(false) };
 }
 
 internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorServiceHandlers>
@@ -86,5 +89,6 @@ internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorSe
         b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
         b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));
+        b.Unary<DeleteNamespaceRequest, DeleteNamespaceResponse>(nameof(OperatorServiceHandlers.DeleteNamespace), (s, r, c) => s.DeleteNamespace(r, c));
     }
 }

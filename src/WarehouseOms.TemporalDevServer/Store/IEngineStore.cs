@@ -58,15 +58,28 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed worker deployments and removes deleted ones, atomically.</summary>
     Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken);
 
-    /// <summary>The registered namespaces' states (as the engine serialises them).</summary>
-    Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken);
+    /// <summary>The registered namespaces (and the tombstones of deleted ones).</summary>
+    Task<IReadOnlyList<NamespaceRecord>> LoadNamespacesAsync(CancellationToken cancellationToken);
 
     /// <summary>Upserts namespaces' states (registrations and updates); writing the same again is harmless.</summary>
-    Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken);
+    Task SaveNamespacesAsync(IReadOnlyList<NamespaceRecord> changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// DeleteNamespace: each removal in one transaction deletes every row of its namespace (runs, histories, request
+    /// IDs, schedules, worker deployments, search attributes, the namespace itself) and stores its tombstone, if any.
+    /// Doing it again is harmless.
+    /// </summary>
+    Task RemoveNamespacesAsync(IReadOnlyList<NamespaceRemoval> removals, CancellationToken cancellationToken);
 
     /// <summary>Records where this engine can be reached, for other service instances on the same store.</summary>
     Task PublishAddressAsync(string address, CancellationToken cancellationToken);
 }
+
+/// <summary>A namespace as stored: its state (as the engine serialises it) and, for a deleted one kept for a delete delay, when its record goes.</summary>
+internal sealed record NamespaceRecord(string Name, byte[] State, DateTime? PurgeAt = null);
+
+/// <summary>A deleted namespace: every row of <paramref name="Namespace"/> goes; its renamed tombstone, if any, stays until its purge time.</summary>
+internal sealed record NamespaceRemoval(string Namespace, NamespaceRecord? Tombstone);
 
 /// <summary>A custom search attribute registered (<paramref name="Type"/> set) or removed (null).</summary>
 internal sealed record SearchAttributeChange(string Namespace, string Name, Temporalio.Api.Enums.V1.IndexedValueType? Type);

@@ -39,9 +39,11 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+    public Task<IReadOnlyList<NamespaceRecord>> LoadNamespacesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<NamespaceRecord>>([]);
 
-    public Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task SaveNamespacesAsync(IReadOnlyList<NamespaceRecord> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task RemoveNamespacesAsync(IReadOnlyList<NamespaceRemoval> removals, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task PublishAddressAsync(string address, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Client.Schedules;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
@@ -9,8 +10,9 @@ using Xunit.Abstractions;
 namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
-/// RegisterNamespace, DescribeNamespace (by name or ID), ListNamespaces, UpdateNamespace and DeprecateNamespace as
-/// Temporal's frontend answers them, and a registered namespace runs workflows like the default one.
+/// RegisterNamespace, DescribeNamespace (by name or ID), ListNamespaces, UpdateNamespace, DeprecateNamespace and
+/// OperatorService.DeleteNamespace as Temporal answers them, and a registered namespace runs workflows like the
+/// default one.
 /// </summary>
 [Collection(ClientCollection.Name)]
 public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
@@ -150,5 +152,92 @@ public sealed class NamespaceTests(LocalEnvironmentFixture fixture, ITestOutputH
         var shorten = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateNamespaceAsync(
             new() { Namespace = ns, Config = new() { WorkflowExecutionRetentionTtl = Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) } }, Rpc));
         Assert.Equal(RpcException.StatusCode.InvalidArgument, shorten.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task DeleteNamespace_EndsItsRunsAndSchedules_FreesItsName_AndKeepsARenamedTombstoneForTheDelay()
+    {
+        var ns = $"closing-{Guid.NewGuid():N}";
+        var day = Duration.FromTimeSpan(TimeSpan.FromDays(1));
+        await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = day }, Rpc);
+        var id = (await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc)).NamespaceInfo.Id;
+        var client = new TemporalClient(Client.Connection, new() { Namespace = ns });
+        using (var worker = new Temporalio.Worker.TemporalWorker(client, WorkerOptions().AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet)))
+        {
+            await worker.ExecuteAsync(() => client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("closed"), Options("closed")));
+        }
+
+        var running = await client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("open"));
+        var schedule = await client.CreateScheduleAsync($"hourly-{Guid.NewGuid():N}", new(
+            ScheduleActionStartWorkflow.Create((CollectorWorkflow wf) => wf.RunAsync("x"), Options("scheduled")),
+            new ScheduleSpec { Intervals = [new(TimeSpan.FromHours(1))] }));
+        var operators = Client.Connection.OperatorService;
+
+        var deleted = await operators.DeleteNamespaceAsync(new() { Namespace = ns, NamespaceDeleteDelay = Duration.FromTimeSpan(TimeSpan.FromHours(1)) }, Rpc);
+
+        // As Temporal's delete-namespace workflow: renamed "<name>-deleted-<first 5 of its ID>", state Deleted, same ID.
+        Assert.Equal($"{ns}-deleted-{id[..5]}", deleted.DeletedNamespace);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc));
+        Assert.Equal((RpcException.StatusCode.NotFound, $"Namespace {ns} is not found."), (gone.Code, gone.Message));
+        var tombstone = await Service.DescribeNamespaceAsync(new() { Id = id }, Rpc);
+        Assert.Equal((deleted.DeletedNamespace, Temporalio.Api.Enums.V1.NamespaceState.Deleted), (tombstone.NamespaceInfo.Name, tombstone.NamespaceInfo.State));
+        Assert.DoesNotContain(deleted.DeletedNamespace, await NamesAsync(includeDeleted: false));
+        Assert.Contains(deleted.DeletedNamespace, await NamesAsync(includeDeleted: true));
+        var deletedClient = new TemporalClient(Client.Connection, new() { Namespace = deleted.DeletedNamespace });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => deletedClient.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), Options("refused")));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "Namespace has invalid state: Deleted. Must be Registered."), (refused.Code, refused.Message));
+        var onOldName = await Assert.ThrowsAsync<RpcException>(() => running.SignalAsync(wf => wf.AddAsync("late"), SignalRpc));
+        Assert.Equal(RpcException.StatusCode.NotFound, onOldName.Code);
+
+        // The name is free again, and nothing of the deleted namespace comes with it: no runs, no schedules.
+        await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = day }, Rpc);
+        Assert.NotEqual(id, (await Service.DescribeNamespaceAsync(new() { Namespace = ns }, Rpc)).NamespaceInfo.Id);
+        await Assert.ThrowsAsync<RpcException>(() => client.GetWorkflowHandle(running.Id).DescribeAsync(new() { Rpc = Rpc }));
+        Assert.Equal(0, (await client.CountWorkflowsAsync("", new() { Rpc = Rpc })).Count);
+        Assert.Empty(await client.ListSchedulesAsync(new() { Rpc = Rpc }).ToListAsync(Deadline));
+        await Assert.ThrowsAsync<RpcException>(() => client.GetScheduleHandle(schedule.Id).DescribeAsync(Rpc));
+
+        // Deleted again (as Temporal allows) with no delay, the tombstone goes at once.
+        Assert.Equal(deleted.DeletedNamespace, (await operators.DeleteNamespaceAsync(new() { NamespaceId = id }, Rpc)).DeletedNamespace);
+        Assert.Equal(RpcException.StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Id = id }, Rpc))).Code);
+        Assert.DoesNotContain(deleted.DeletedNamespace, await NamesAsync(includeDeleted: true));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task DeleteNamespace_AfterItsDelay_RemovesTheTombstone_AndRefusesWhatTemporalRefuses()
+    {
+        var ns = $"brief-{Guid.NewGuid():N}";
+        await Service.RegisterNamespaceAsync(new() { Namespace = ns, WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
+        var operators = Client.Connection.OperatorService;
+        var deleted = await operators.DeleteNamespaceAsync(new() { Namespace = ns, NamespaceDeleteDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)) }, Rpc);
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Deleted, (await Service.DescribeNamespaceAsync(new() { Namespace = deleted.DeletedNamespace }, Rpc)).NamespaceInfo.State);
+        await Eventually.UntilAsync(
+            async () => await NamesAsync(includeDeleted: true),
+            names => !names.Contains(deleted.DeletedNamespace), "the tombstone to go after its delay", cancellationToken: Deadline);
+        Assert.Equal(RpcException.StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => Service.DescribeNamespaceAsync(new() { Namespace = deleted.DeletedNamespace }, Rpc))).Code);
+
+        var unknown = $"none-{Guid.NewGuid():N}";
+        foreach (var (request, message) in new (Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest, string)[]
+        {
+            (new(), "namespace or namespace ID is required"),
+            (new() { Namespace = unknown, NamespaceId = Guid.NewGuid().ToString() }, "only one of namespace or namespace ID must be set"),
+            (new() { Namespace = unknown }, $"namespace {unknown} is not found"),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => operators.DeleteNamespaceAsync(request, Rpc));
+            Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task DeleteNamespace_RefusesAProtectedNamespace()
+    {
+        var options = new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("worker.protectedNamespaces", "[\"default\", \"keep\"]");
+        await using var server = await TemporalDevServer.StartAsync(options, Deadline);
+        var client = await TemporalClient.ConnectAsync(new(server.Target));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.Connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = "default" }, Rpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "namespace default is protected from deletion"), (refused.Code, refused.Message));
+        Assert.Equal(Temporalio.Api.Enums.V1.NamespaceState.Registered,
+            (await client.WorkflowService.DescribeNamespaceAsync(new() { Namespace = "default" }, Rpc)).NamespaceInfo.State);
     }
 }

@@ -7,7 +7,7 @@ using WarehouseOms.TemporalDevServer.Tests.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
-/// <summary>An operator's pause (with the run's state transition count), a registered namespace and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
+/// <summary>An operator's pause (with the run's state transition count), a registered namespace, a deleted one and a workflow reset survive a SIGKILL of the engine on the PostgreSQL store.</summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class OperatorRecoveryTests
 {
@@ -92,6 +92,42 @@ public sealed class OperatorRecoveryTests
             WorkflowExecutionRetentionPeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)),
         }));
         Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.AlreadyExists, again.Code);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_deleted_namespace_stays_deleted_across_a_restart_and_its_tombstone_goes_after_its_delay()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, connection) = (durable.Process, durable.Client.Connection);
+        var day = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1));
+        var (kept, brief) = ($"deleted-{Guid.NewGuid():N}", $"brief-{Guid.NewGuid():N}");
+        await connection.WorkflowService.RegisterNamespaceAsync(new() { Namespace = kept, WorkflowExecutionRetentionPeriod = day });
+        await connection.WorkflowService.RegisterNamespaceAsync(new() { Namespace = brief, WorkflowExecutionRetentionPeriod = day });
+        var keptId = (await connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = kept })).NamespaceInfo.Id;
+        var inKept = new TemporalClient(connection, new() { Namespace = kept });
+        var open = await inKept.StartWorkflowAsync((ProbeWorkflow wf) => wf.RunAsync("nobody-polls"), new($"open-{Guid.NewGuid():N}", "nobody-polls"));
+
+        var deleted = await connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = kept, NamespaceDeleteDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
+        var briefly = await connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = brief, NamespaceDeleteDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(3)) });
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        // Had a row of its runs stayed in the store, the restart would have brought the old name back with it.
+        var gone = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => Retry.WhileUnavailableAsync(
+            () => connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = kept }), deadline.Token));
+        Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, gone.Code);
+        var tombstone = await connection.WorkflowService.DescribeNamespaceAsync(new() { Id = keptId });
+        Assert.Equal((deleted.DeletedNamespace, NamespaceState.Deleted), (tombstone.NamespaceInfo.Name, tombstone.NamespaceInfo.State));
+        await connection.WorkflowService.RegisterNamespaceAsync(new() { Namespace = kept, WorkflowExecutionRetentionPeriod = day });
+        await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => inKept.GetWorkflowHandle(open.Id).DescribeAsync());
+        Assert.Equal(0, (await inKept.CountWorkflowsAsync(string.Empty)).Count);
+
+        // The short delay's purge was re-armed by the restart.
+        await Eventually.UntilAsync(
+            async () => (await connection.WorkflowService.ListNamespacesAsync(new() { NamespaceFilter = new() { IncludeDeleted = true } })).Namespaces.Select(n => n.NamespaceInfo.Name).ToList(),
+            names => names.Contains(deleted.DeletedNamespace) && !names.Contains(briefly.DeletedNamespace),
+            "the brief tombstone to go, the long one to stay", cancellationToken: deadline.Token);
     }
 
     [Fact(Timeout = 120_000)]

@@ -422,6 +422,18 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
         Changed(ns, name);
     }
 
+    /// <summary>Every deployment of a namespace being deleted, versions and all (each marked for the store's delete).</summary>
+    public void Forget(string ns)
+    {
+        foreach (var key in deployments.Keys.Where(k => k.Namespace == ns).ToList())
+        {
+            deployments.Remove(key);
+            changed.Add(key);
+        }
+
+        Reindex();
+    }
+
     public void Delete(string ns, string deploymentName)
     {
         if (Find(ns, deploymentName) is not { } deployment)

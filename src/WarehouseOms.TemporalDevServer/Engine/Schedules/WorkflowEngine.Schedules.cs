@@ -152,18 +152,32 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
-            var s = FindSchedule(request.Namespace, request.ScheduleId);
-            s.Deleted = true;
-            s.Wakeup?.Cancel();
-            schedules.Remove(s.Key);
-            foreach (var run in s.Info.RunningWorkflows)
-            {
-                scheduledRuns.Remove((s.Namespace, run.WorkflowId));
-            }
-
-            MarkScheduleDirty(s);
-            Log("Deleted schedule {ScheduleId}", s.ScheduleId);
+            RemoveSchedule(FindSchedule(request.Namespace, request.ScheduleId));
             return new DeleteScheduleResponse();
+        }
+    }
+
+    /// <summary>Under the lock: the schedule stops and leaves memory and, with the next commit, the store.</summary>
+    private void RemoveSchedule(ScheduleEntry s)
+    {
+        s.Deleted = true;
+        s.Wakeup?.Cancel();
+        schedules.Remove(s.Key);
+        foreach (var run in s.Info.RunningWorkflows)
+        {
+            scheduledRuns.Remove((s.Namespace, run.WorkflowId));
+        }
+
+        MarkScheduleDirty(s);
+        Log("Deleted schedule {ScheduleId}", s.ScheduleId);
+    }
+
+    /// <summary>Every schedule of a namespace being deleted.</summary>
+    private void RemoveSchedulesOf(string ns)
+    {
+        foreach (var s in schedules.Values.Where(s => s.Namespace == ns).ToList())
+        {
+            RemoveSchedule(s);
         }
     }
 

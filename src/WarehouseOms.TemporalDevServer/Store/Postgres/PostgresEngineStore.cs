@@ -432,34 +432,74 @@ internal sealed class PostgresEngineStore : IEngineStore
     public Task SaveWorkerDeploymentsAsync(IReadOnlyList<WorkerDeploymentChange> changes, CancellationToken cancellationToken) =>
         SaveKeyedStatesAsync("worker_deployments", "name", changes.Select(c => (c.Namespace, c.Name, c.State)).ToList(), cancellationToken);
 
-    public Task<IReadOnlyList<byte[]>> LoadNamespacesAsync(CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<NamespaceRecord>> LoadNamespacesAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
-            var states = new List<byte[]>();
-            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.namespaces ORDER BY name", connection);
+            var records = new List<NamespaceRecord>();
+            await using var command = new NpgsqlCommand($"SELECT name, state, purge_at FROM {schema}.namespaces ORDER BY name", connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                states.Add((byte[])reader[0]);
+                records.Add(new NamespaceRecord(reader.GetString(0), (byte[])reader[1], reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTime>(2)));
             }
 
-            return (IReadOnlyList<byte[]>)states;
+            return (IReadOnlyList<NamespaceRecord>)records;
         }, cancellationToken);
 
-    public Task SaveNamespacesAsync(IReadOnlyList<(string Name, byte[] State)> changes, CancellationToken cancellationToken) =>
+    public Task SaveNamespacesAsync(IReadOnlyList<NamespaceRecord> changes, CancellationToken cancellationToken) =>
         changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
         {
-            await using var command = new NpgsqlCommand(
-                $"""
-                INSERT INTO {schema}.namespaces (name, state)
-                SELECT * FROM unnest(@name, @state)
-                ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = now()
-                """, connection);
-            command.Parameters.Add(Array("name", NpgsqlDbType.Text, changes.Select(c => c.Name).ToArray()));
-            command.Parameters.Add(Array("state", NpgsqlDbType.Bytea, changes.Select(c => c.State).ToArray()));
+            await using var command = UpsertNamespaces(changes);
+            command.Connection = connection;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+
+    public Task RemoveNamespacesAsync(IReadOnlyList<NamespaceRemoval> removals, CancellationToken cancellationToken) =>
+        removals.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            foreach (var removal in removals)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using var commands = new NpgsqlBatch(connection, transaction);
+                foreach (var table in (string[])["history_events", "request_ids", "executions", "schedules", "worker_deployments", "search_attributes"])
+                {
+                    var delete = new NpgsqlBatchCommand($"DELETE FROM {schema}.{table} WHERE namespace = $1");
+                    delete.Parameters.Add(new NpgsqlParameter { Value = removal.Namespace });
+                    commands.BatchCommands.Add(delete);
+                }
+
+                var forget = new NpgsqlBatchCommand($"DELETE FROM {schema}.namespaces WHERE name = $1");
+                forget.Parameters.Add(new NpgsqlParameter { Value = removal.Namespace });
+                commands.BatchCommands.Add(forget);
+                await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (removal.Tombstone is { } tombstone)
+                {
+                    await using var keep = UpsertNamespaces([tombstone]);
+                    keep.Connection = connection;
+                    keep.Transaction = transaction;
+                    await keep.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    private NpgsqlCommand UpsertNamespaces(IReadOnlyList<NamespaceRecord> records)
+    {
+        var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {schema}.namespaces (name, state, purge_at)
+            SELECT * FROM unnest(@name, @state, @purge)
+            ON CONFLICT (name) DO UPDATE SET state = excluded.state, purge_at = excluded.purge_at, updated_at = now()
+            """);
+        command.Parameters.Add(Array("name", NpgsqlDbType.Text, records.Select(c => c.Name).ToArray()));
+        command.Parameters.Add(Array("state", NpgsqlDbType.Bytea, records.Select(c => c.State).ToArray()));
+        command.Parameters.Add(Array("purge", NpgsqlDbType.TimestampTz, records.Select(c => c.PurgeAt).ToArray()));
+        return command;
+    }
 
     /// <summary>
     /// One transaction of upserts (a state) and deletes (no state) in a table of serialized states keyed by

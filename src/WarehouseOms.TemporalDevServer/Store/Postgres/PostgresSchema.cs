@@ -112,6 +112,10 @@ internal static partial class PostgresSchema
             state      bytea       NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now());
         """,
+        // DeleteNamespace's tombstones: a deleted namespace's record is removed at this time (its delete delay).
+        $"""
+        ALTER TABLE {s}.namespaces ADD COLUMN purge_at timestamptz;
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

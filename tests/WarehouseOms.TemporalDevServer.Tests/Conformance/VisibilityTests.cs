@@ -207,6 +207,15 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     [InlineData("WorkflowId = 'a' ORDER BY Memo", "invalid query: invalid expression: column name 'Memo' is not a valid search attribute")]
     [InlineData("WorkflowId = 'a' GROUP BY WorkflowType", "invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute WorkflowType")]
     [InlineData("CustomTextField > 'a'", "invalid query: operation is not supported: operator '>' not supported for Text type search attribute 'CustomTextField'")]
+    // What the SQL parser reads and Temporal's converter refuses: its operators per type, ranges, IS.
+    [InlineData("WorkflowId LIKE 'order-%'", "invalid query: operation is not supported: operator 'LIKE' not supported for Keyword type search attribute 'WorkflowId'")]
+    [InlineData("WorkflowType NOT REGEXP 'x'", "invalid query: operation is not supported: operator 'NOT REGEXP' not supported for Keyword type search attribute 'WorkflowType'")]
+    [InlineData("CustomTextField STARTS_WITH 'a'", "invalid query: operation is not supported: operator 'STARTS_WITH' not supported for Text type search attribute 'CustomTextField'")]
+    [InlineData("CustomTextField IN ('a', 'b')", "invalid query: operation is not supported: operator 'IN' not supported for Text type search attribute 'CustomTextField'")]
+    [InlineData("CustomIntField LIKE 5", "invalid query: operation is not supported: operator 'LIKE' not supported for Int type search attribute 'CustomIntField'")]
+    [InlineData("BuildIds < 'a'", "invalid query: operation is not supported: operator '<' not supported for KeywordList type search attribute 'BuildIds'")]
+    [InlineData("CustomBoolField BETWEEN false AND true", "invalid query: invalid expression: cannot do range condition on search attribute 'CustomBoolField' of type Bool")]
+    [InlineData("WorkflowId IS NOT TRUE", "invalid query: invalid expression: 'IS' operator can only be used as 'IS NULL' or 'IS NOT NULL'")]
     public async Task AQueryItCannotParse_IsInvalidArgument_InTemporalsWords(string query, string expected)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.CountWorkflowsAsync(query, new() { Rpc = Rpc }));

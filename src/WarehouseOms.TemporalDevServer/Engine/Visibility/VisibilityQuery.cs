@@ -389,6 +389,12 @@ internal sealed class VisibilityQuery
             if (Accept("IS"))
             {
                 var negate = Accept("NOT");
+                if (Current is { } truth && (truth.Is("true") || truth.Is("false")))
+                {
+                    Next();
+                    throw Invalid("'IS' operator can only be used as 'IS NULL' or 'IS NOT NULL'");
+                }
+
                 Expect("NULL");
                 return r => Field(field, r).IsNull != negate;
             }
@@ -404,21 +410,39 @@ internal sealed class VisibilityQuery
                 }
 
                 Expect(")");
+                RequireOperator(field, not ? "not in" : "in");
                 return r => values.Any(v => Field(field, r).EqualsValue(v)) != not;
             }
 
             if (Accept("BETWEEN"))
             {
+                // Temporal's converter checks the type before it reads the bounds.
+                if (typeOf?.Invoke(field) is { } rangeType && rangeType is not (IndexedValueType.Datetime or IndexedValueType.Double or IndexedValueType.Int or IndexedValueType.Keyword))
+                {
+                    throw Invalid($"cannot do range condition on search attribute '{field}' of type {rangeType}");
+                }
+
                 var low = Literal(field);
                 Expect("AND");
                 var high = Literal(field);
+
                 return r => (ValueComparer.Instance.Compare(Field(field, r), low) >= 0 && ValueComparer.Instance.Compare(Field(field, r), high) <= 0 && !Field(field, r).IsNull) != not;
             }
 
             if (Accept("STARTS_WITH"))
             {
-                var prefix = Literal(field).Text ?? throw Invalid($"STARTS_WITH on {field} needs a string");
+                var start = Literal(field);
+                RequireOperator(field, not ? "not starts_with" : "starts_with");
+                var prefix = start.Text ?? throw Invalid($"STARTS_WITH on {field} needs a string");
                 return r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not;
+            }
+
+            // The SQL parser reads LIKE and REGEXP; Temporal's converter then refuses them for every type.
+            if (Current is { } pattern && (pattern.Is("LIKE") || pattern.Is("REGEXP")))
+            {
+                var refused = (not ? "not " : string.Empty) + Next().Text.ToLowerInvariant();
+                Literal(field);
+                RequireOperator(field, refused);
             }
 
             if (not)
@@ -430,6 +454,7 @@ internal sealed class VisibilityQuery
                 ? Next().Text
                 : throw SyntaxAt(Current);
             var value = Literal(field);
+            RequireOperator(field, op == "<>" ? "!=" : op);
             if (typeOf?.Invoke(field) == IndexedValueType.Text)
             {
                 return TextComparison(field, op, value);
@@ -447,16 +472,35 @@ internal sealed class VisibilityQuery
         }
 
         /// <summary>
+        /// The operators Temporal's query converter takes for each type of attribute; any other is refused with its
+        /// message ("operator 'LIKE' not supported for Keyword type search attribute 'WorkflowId'").
+        /// </summary>
+        private void RequireOperator(string field, string op)
+        {
+            if (typeOf?.Invoke(field) is not { } type)
+            {
+                return;
+            }
+
+            var allowed = type switch
+            {
+                IndexedValueType.Keyword => op is "=" or "!=" or "<" or ">" or "<=" or ">=" or "in" or "not in" or "starts_with" or "not starts_with",
+                IndexedValueType.KeywordList => op is "=" or "!=" or "in" or "not in",
+                IndexedValueType.Text => op is "=" or "!=",
+                _ => op is "=" or "!=" or "<" or ">" or "<=" or ">=" or "in" or "not in",
+            };
+            if (!allowed)
+            {
+                throw NotSupported($"operator '{op.ToUpperInvariant()}' not supported for {type} type search attribute '{field}'");
+            }
+        }
+
+        /// <summary>
         /// A Text attribute is searched by words, as Temporal's full-text index does: "=" matches a value holding
-        /// any word of the literal (case-insensitive), "!=" one holding none; ranges are refused with its message.
+        /// any word of the literal (case-insensitive), "!=" one holding none (other operators are refused before).
         /// </summary>
         private Func<Execution, bool> TextComparison(string field, string op, Value value)
         {
-            if (op is not ("=" or "!=" or "<>"))
-            {
-                throw NotSupported($"operator '{op.ToUpperInvariant()}' not supported for Text type search attribute '{field}'");
-            }
-
             var wanted = Words(value.Text);
             return r => Words(Field(field, r).Text).Overlaps(wanted) == (op == "=");
 

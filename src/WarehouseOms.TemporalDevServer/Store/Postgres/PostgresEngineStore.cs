@@ -334,16 +334,28 @@ internal sealed class PostgresEngineStore : IEngineStore
         IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff, int limit, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
-            // The latest cutoff bounds the scan of the close-time index; each run is then held to its namespace's.
+            // Each namespace in the store (found by a skip scan of the namespace index) is scanned on its own along
+            // its list-order index, up to its own cutoff: a sweep reads due rows only, whatever the retentions.
             await using var command = new NpgsqlCommand(
                 $"""
-                WITH cutoffs AS (SELECT * FROM unnest(@ns, @cutoff) AS c(namespace, cutoff)),
+                WITH RECURSIVE present(namespace) AS (
+                    SELECT min(namespace) FROM {schema}.executions
+                    UNION ALL
+                    SELECT (SELECT min(e.namespace) FROM {schema}.executions e WHERE e.namespace > p.namespace)
+                    FROM present p WHERE p.namespace IS NOT NULL),
+                cutoffs AS (SELECT * FROM unnest(@ns, @cutoff) AS c(namespace, cutoff)),
+                due AS (
+                    SELECT x.namespace, x.run_id FROM present p
+                    LEFT JOIN cutoffs c ON c.namespace = p.namespace
+                    CROSS JOIN LATERAL (
+                        SELECT e.namespace, e.run_id, coalesce(e.close_time, 'infinity'::timestamptz) AS closed FROM {schema}.executions e
+                        WHERE e.namespace = p.namespace AND coalesce(e.close_time, 'infinity'::timestamptz) < coalesce(c.cutoff, @other)
+                        ORDER BY coalesce(e.close_time, 'infinity'::timestamptz) LIMIT @limit) x
+                    WHERE p.namespace IS NOT NULL
+                    ORDER BY x.closed LIMIT @limit),
                 gone AS (
-                    DELETE FROM {schema}.executions e
-                    WHERE (e.namespace, e.run_id) IN (
-                        SELECT x.namespace, x.run_id FROM {schema}.executions x LEFT JOIN cutoffs c ON c.namespace = x.namespace
-                        WHERE x.close_time < @latest AND x.close_time < coalesce(c.cutoff, @other)
-                        ORDER BY x.close_time LIMIT @limit)
+                    DELETE FROM {schema}.executions e USING due
+                    WHERE e.namespace = due.namespace AND e.run_id = due.run_id
                     RETURNING e.namespace, e.run_id),
                 requests AS (
                     DELETE FROM {schema}.request_ids r USING gone WHERE r.namespace = gone.namespace AND r.run_id = gone.run_id),
@@ -353,7 +365,6 @@ internal sealed class PostgresEngineStore : IEngineStore
                 """, connection);
             command.Parameters.Add(Array("ns", NpgsqlDbType.Text, cutoffs.Select(c => c.Namespace).ToArray()));
             command.Parameters.Add(Array("cutoff", NpgsqlDbType.TimestampTz, cutoffs.Select(c => c.Cutoff).ToArray()));
-            command.Parameters.AddWithValue("latest", cutoffs.Select(c => c.Cutoff).Append(otherCutoff).Max());
             command.Parameters.AddWithValue("other", otherCutoff);
             command.Parameters.AddWithValue("limit", limit);
             var gone = new List<(string, string)>();

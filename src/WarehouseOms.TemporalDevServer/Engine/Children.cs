@@ -183,7 +183,7 @@ internal sealed partial class WorkflowEngine
             return parent.Children.ContainsKey(link.InitiatedEventId) ? parent : null;
         }
 
-        return Current(link.Namespace, link.WorkflowId) is { IsOpen: true } reset &&
+        return CurrentIfKnown(link.Namespace, link.WorkflowId) is { IsOpen: true } reset &&
             reset.ResetLineage.Contains(link.RunId, StringComparer.Ordinal) &&
             reset.Children.TryGetValue(link.InitiatedEventId, out var pending) &&
             pending.WorkflowId == child.WorkflowId && pending.RunId == child.FirstRunId
@@ -195,7 +195,7 @@ internal sealed partial class WorkflowEngine
     {
         foreach (var child in parent.Children.Values.ToList())
         {
-            if (child.RunId is null || Current(child.Namespace, child.WorkflowId) is not { IsOpen: true } run || run.Parent?.RunId != parent.RunId)
+            if (child.RunId is null || CurrentIfKnown(child.Namespace, child.WorkflowId) is not { IsOpen: true } run || run.Parent?.RunId != parent.RunId)
             {
                 continue;
             }

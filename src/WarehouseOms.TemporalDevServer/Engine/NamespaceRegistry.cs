@@ -86,16 +86,21 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// <summary>DeprecateNamespace: no new workflows; the rest goes on.</summary>
     public void Deprecate(string name)
     {
-        var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
-        entry.NamespaceInfo.State = NamespaceState.Deprecated;
-        Add(entry);
+        WithState(name, NamespaceState.Deprecated);
         changed.Add(name);
     }
 
+    private void WithState(string name, NamespaceState state)
+    {
+        var entry = byName.TryGetValue(name, out var found) ? found.Clone() : throw Errors.NamespaceNotFound(name);
+        entry.NamespaceInfo.State = state;
+        Add(entry);
+    }
+
     /// <summary>
-    /// The namespace OperatorService.DeleteNamespace names, checked as Temporal's delete-namespace workflow checks it
-    /// (its errors are INVALID_ARGUMENT or FAILED_PRECONDITION there too). A namespace already deleted may be named
-    /// again: its deletion runs once more.
+    /// The namespace OperatorService.DeleteNamespace names, checked as Temporal's namespace validator (name or ID,
+    /// not both; NOT_FOUND) and its delete-namespace workflow (protected namespaces) check it. A namespace already
+    /// deleted may be named again: its deletion runs once more.
     /// </summary>
     public string ForDeletion(string? name, string? id, IReadOnlyCollection<string> protectedNamespaces)
     {
@@ -103,13 +108,13 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         var hasId = !string.IsNullOrEmpty(id);
         if (hasName == hasId)
         {
-            throw Errors.InvalidArgument(hasName ? "only one of namespace or namespace ID must be set" : "namespace or namespace ID is required");
+            throw Errors.InvalidArgument(hasName ? "Only one of namespace name or Id should be set on request." : "Namespace not set on request.");
         }
 
         var found = hasName ? (byName.ContainsKey(name!) ? name : null) : nameById.GetValueOrDefault(id!);
         if (found is null)
         {
-            throw Errors.InvalidArgument($"namespace {(hasName ? name : id)} is not found");
+            throw Errors.NamespaceNotFound(hasName ? name! : id!);
         }
 
         return protectedNamespaces.Contains(found)
@@ -119,12 +124,7 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
     /// <summary>The first step of a deletion: the namespace refuses every call but DescribeNamespace and DeleteNamespace.</summary>
     /// <remarks>Not stored: until the deletion is committed whole, a restart finds the namespace as it was.</remarks>
-    public void MarkDeleted(string name)
-    {
-        var entry = byName[name].Clone();
-        entry.NamespaceInfo.State = NamespaceState.Deleted;
-        Add(entry);
-    }
+    public void MarkDeleted(string name) => WithState(name, NamespaceState.Deleted);
 
     /// <summary>
     /// The last step of a deletion, as Temporal's: the namespace is renamed to "name-deleted-&lt;ID prefix&gt;", which
@@ -133,24 +133,16 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// </summary>
     public string Remove(string name, DateTime? keepUntil)
     {
-        var entry = byName[name].Clone();
+        var entry = Drop(name);
         var deletedName = DeletedName(name, entry.NamespaceInfo.Id);
-        byName.Remove(name);
-        nameById.Remove(entry.NamespaceInfo.Id);
-        purgeAt.Remove(name);
-        changed.Remove(name);
         entry.NamespaceInfo.Name = deletedName;
         entry.NamespaceInfo.State = NamespaceState.Deleted;
         Store.NamespaceRecord? tombstone = null;
         if (keepUntil is { } until)
         {
-            Add(entry);
             purgeAt[deletedName] = until;
+            Add(entry);
             tombstone = new Store.NamespaceRecord(deletedName, entry.ToByteArray(), until);
-        }
-        else
-        {
-            Recount();
         }
 
         removals.Add(new Store.NamespaceRemoval(name, tombstone));
@@ -160,13 +152,22 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// <summary>A deleted namespace's record, once its delete delay has passed.</summary>
     public void Purge(string deletedName)
     {
-        if (purgeAt.Remove(deletedName) && byName.Remove(deletedName, out var entry))
+        if (purgeAt.ContainsKey(deletedName) && byName.ContainsKey(deletedName))
         {
-            nameById.Remove(entry.NamespaceInfo.Id);
-            changed.Remove(deletedName);
-            Recount();
+            Drop(deletedName);
             removals.Add(new Store.NamespaceRemoval(deletedName, null));
         }
+    }
+
+    // Forgets a namespace in memory (its pending changes too) and returns a copy of what it was.
+    private DescribeNamespaceResponse Drop(string name)
+    {
+        byName.Remove(name, out var entry);
+        nameById.Remove(entry!.NamespaceInfo.Id);
+        purgeAt.Remove(name);
+        changed.Remove(name);
+        Recount();
+        return entry.Clone();
     }
 
     /// <summary>The deleted namespaces whose records wait for their delete delay, with when each goes.</summary>
@@ -307,10 +308,23 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     public void Restore(Store.NamespaceRecord record)
     {
         var entry = DescribeNamespaceResponse.Parser.ParseFrom(record.State);
-        Add(entry);
+        // A namespace assumed before the restore (the engine's own) may hold the derived ID a stored tombstone of the
+        // same name kept: the assumed one then takes the next free derivation, so IDs stay unique.
+        var displaced = nameById.TryGetValue(entry.NamespaceInfo.Id, out var holder) && holder != entry.NamespaceInfo.Name ? holder : null;
+        if (displaced is not null)
+        {
+            Drop(displaced);
+        }
+
         if (record.PurgeAt is { } at)
         {
             purgeAt[entry.NamespaceInfo.Name] = at;
+        }
+
+        Add(entry);
+        if (displaced is not null)
+        {
+            Ensure(displaced);
         }
     }
 

@@ -39,13 +39,13 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Temporal's namespace validator, before any call that names a namespace: starts and signal-with-start need
-    /// it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace and DeleteNamespace bypass
-    /// it, as there (DeleteNamespace takes a Deleted namespace too). Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
+    /// it Registered, other calls Registered or Deprecated. DescribeNamespace and RegisterNamespace bypass it, as there
+    /// (OperatorService calls check the state themselves: DeleteNamespace takes a Deleted namespace too). Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
     /// Deleted still fires.
     /// </summary>
     private void ValidateNamespaceState(IMessage request)
     {
-        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest ||
+        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
             request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
         {
             return;
@@ -88,63 +88,96 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public async Task<string> DeleteNamespaceAsync(Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest request)
     {
-        string name;
-        int terminated;
-        using (gate.Enter())
+        // One deletion at a time, and no search attribute write meanwhile (those go to the store outside the commits).
+        await namespaceChange.WaitAsync().ConfigureAwait(false);
+        try
         {
-            name = namespaces.ForDeletion(request.Namespace, request.NamespaceId, protectedNamespaces);
-            namespaces.MarkDeleted(name);
-            var running = open.Where(x => x.Namespace == name).ToList();
-            foreach (var x in running)
+            string name;
+            int terminated;
+            using (gate.Enter())
             {
-                Terminate(x, "Delete workflow execution", null, string.Empty);
+                name = namespaces.ForDeletion(request.Namespace, request.NamespaceId, protectedNamespaces);
+                namespaces.MarkDeleted(name);
+                terminated = EndNamespace(name);
             }
 
-            terminated = running.Count;
-            RemoveSchedulesOf(name);
-            workerDeployments.Forget(name);
-            DeploymentsChanged();
-        }
+            // What the namespace's end did elsewhere (a parent in another namespace hears of its child) is kept.
+            await DurableAsync().ConfigureAwait(false);
+            string deletedName;
+            int removed;
+            using (gate.Enter())
+            {
+                // Again: a start or a schedule that passed the state check just before the first step.
+                terminated += EndNamespace(name);
+                var runs = runsByRunId.Values.Where(x => x.Namespace == name).ToList();
+                foreach (var x in runs)
+                {
+                    RemoveFromIndexes(x);
+                    dirty.Remove(x); // never written again: the store removes the namespace's rows
+                }
 
-        // What the namespace's end did elsewhere (a parent in another namespace hears of its child) is kept.
-        await DurableAsync().ConfigureAwait(false);
-        string deletedName;
-        int removed;
-        using (gate.Enter())
+                removed = runs.Count;
+                ForgetQueuesOf(name);
+                closedInOrder.Remove(name);
+                searchAttributes.Forget(name);
+                namespaceRemovals++;
+                var delay = request.NamespaceDeleteDelay is { } requested ? requested.ToTimeSpan() : namespaceDeleteDelay;
+                deletedName = namespaces.Remove(name, delay > TimeSpan.Zero ? Clock.Now + delay : null);
+                ArmPurge(deletedName, delay);
+                NamespacesChanged();
+            }
+
+            await DurableAsync().ConfigureAwait(false);
+            logger?.LogInformation("Namespace {Namespace} deleted as {DeletedNamespace}: {Terminated} open runs terminated, {Runs} runs in memory removed with the store's",
+                name, deletedName, terminated, removed);
+            return deletedName;
+        }
+        finally
         {
-            var runs = runsByRunId.Values.Where(x => x.Namespace == name).ToList();
-            foreach (var x in runs)
-            {
-                RemoveFromIndexes(x);
-                dirty.Remove(x);
-            }
-
-            removed = runs.Count;
-            closedInOrder.Remove(name);
-            searchAttributes.Forget(name);
-            var delay = request.NamespaceDeleteDelay is { } requested ? requested.ToTimeSpan() : namespaceDeleteDelay;
-            deletedName = namespaces.Remove(name, delay > TimeSpan.Zero ? Clock.Now + delay : null);
-            if (delay > TimeSpan.Zero)
-            {
-                SchedulePurge(deletedName, delay);
-            }
-
-            NamespacesChanged();
+            namespaceChange.Release();
         }
-
-        await DurableAsync().ConfigureAwait(false);
-        logger?.LogInformation("Namespace {Namespace} deleted as {DeletedNamespace}: {Terminated} open runs terminated, {Runs} runs in memory removed with the store's",
-            name, deletedName, terminated, removed);
-        return deletedName;
     }
 
-    // Under the lock: a deleted namespace's record goes once its delete delay has passed.
-    private void SchedulePurge(string deletedName, TimeSpan delay) =>
-        Clock.Schedule(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, () =>
+    // Under the lock: every open run of the namespace terminated (as DeleteWorkflowExecution does), its schedules and
+    // worker deployments removed. Returns how many runs it terminated.
+    private int EndNamespace(string ns)
+    {
+        var terminated = 0;
+        foreach (var x in open.Where(x => x.Namespace == ns).ToList())
         {
-            namespaces.Purge(deletedName);
-            NamespacesChanged();
-        });
+            // A parent's TERMINATE close policy may have closed its child already.
+            if (x.IsOpen)
+            {
+                Terminate(x, "Delete workflow execution", null, string.Empty);
+                terminated++;
+            }
+        }
+
+        RemoveSchedulesOf(ns);
+        workerDeployments.Forget(ns);
+        DeploymentsChanged();
+        return terminated;
+    }
+
+    // Under the lock: a deleted namespace's tombstone goes when its delay has passed (re-armed at start-up). With time
+    // skipping it stays: a purge timer would be the next timer for the clock to skip to.
+    private void ArmPurge(string deletedName, TimeSpan delay)
+    {
+        if (purgeTimers.Remove(deletedName, out var earlier))
+        {
+            earlier.Cancel();
+        }
+
+        if (delay > TimeSpan.Zero && !Clock.TimeSkipping)
+        {
+            purgeTimers[deletedName] = Clock.Schedule(delay, () =>
+            {
+                purgeTimers.Remove(deletedName);
+                namespaces.Purge(deletedName);
+                NamespacesChanged();
+            });
+        }
+    }
 
     private TimeSpan RetentionOf(string ns) => namespaces.RetentionOf(ns);
 
@@ -160,7 +193,7 @@ internal sealed partial class WorkflowEngine
 
             foreach (var (name, at) in namespaces.Tombstones)
             {
-                SchedulePurge(name, at - Clock.Now);
+                ArmPurge(name, at > Clock.Now ? at - Clock.Now : TimeSpan.FromTicks(1));
             }
 
             if (stored.Count > 0)

@@ -221,6 +221,7 @@ internal sealed partial class WorkflowEngine
         for (var attempt = 0; attempt < 5; attempt++)
         {
             long seen;
+            long removals;
             DateTime closedAfter;
             using (gate.Enter())
             {
@@ -230,6 +231,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 seen = departures[DepartureBucket(ns, workflowId)];
+                removals = namespaceRemovals;
                 closedAfter = Clock.Now - RetentionOf(ns);
             }
 
@@ -242,9 +244,9 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (departures[DepartureBucket(ns, workflowId)] != seen)
+                if (departures[DepartureBucket(ns, workflowId)] != seen || namespaceRemovals != removals)
                 {
-                    continue; // a run left memory meanwhile (it may be the one read): look again
+                    continue; // a run left memory, or a namespace was deleted, meanwhile (it may be the one read): look again
                 }
 
                 // A run read before its retention passed is not admitted after (a slow or cancelled call

@@ -42,35 +42,53 @@ internal sealed partial class WorkflowEngine
 
     public async Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
     {
-        List<SearchAttributeChange> changes;
-        using (gate.Enter())
+        // Not while a namespace is being deleted: this write goes to the store outside the commits.
+        await namespaceChange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var ns = Ns(request.Namespace);
-            changes = searchAttributes.ToAdd(ns, request.SearchAttributes)
-                .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)).ToList();
-        }
+            List<SearchAttributeChange> changes;
+            using (gate.Enter())
+            {
+                var ns = UsableNs(request.Namespace);
+                changes = searchAttributes.ToAdd(ns, request.SearchAttributes)
+                    .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)).ToList();
+            }
 
-        await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+            await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            namespaceChange.Release();
+        }
     }
 
     public async Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken)
     {
-        List<SearchAttributeChange> changes;
-        using (gate.Enter())
+        // Not while a namespace is being deleted: this write goes to the store outside the commits.
+        await namespaceChange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var ns = Ns(request.Namespace);
-            changes = searchAttributes.ToRemove(ns, request.SearchAttributes)
-                .Select(name => new SearchAttributeChange(ns, name, null)).ToList();
-        }
+            List<SearchAttributeChange> changes;
+            using (gate.Enter())
+            {
+                var ns = UsableNs(request.Namespace);
+                changes = searchAttributes.ToRemove(ns, request.SearchAttributes)
+                    .Select(name => new SearchAttributeChange(ns, name, null)).ToList();
+            }
 
-        await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+            await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            namespaceChange.Release();
+        }
     }
 
     public ListSearchAttributesResponse ListSearchAttributes(ListSearchAttributesRequest request)
     {
         using (gate.Enter())
         {
-            var ns = Ns(request.Namespace);
+            var ns = UsableNs(request.Namespace);
             var response = new ListSearchAttributesResponse();
             foreach (var (name, type) in SearchAttributeRegistry.System.Concat(SearchAttributeRegistry.Predefined))
             {
@@ -84,6 +102,14 @@ internal sealed partial class WorkflowEngine
 
             return response;
         }
+    }
+
+    // The OperatorService has no state check before its handlers: as Temporal's validator, Registered or Deprecated.
+    private string UsableNs(string requested)
+    {
+        var ns = Ns(requested);
+        namespaces.RequireUsable(ns);
+        return ns;
     }
 
     // Written first, applied after: a registration the store refused never takes effect.

@@ -15,6 +15,20 @@ internal sealed partial class WorkflowEngine
 
     private readonly Dictionary<(string Namespace, string TaskQueue, TaskQueueType Type), Dictionary<string, DateTime>> pollers = [];
 
+    /// <summary>Under the lock: a deleted namespace's task queues and pollers (a poll still waiting there times out empty).</summary>
+    private void ForgetQueuesOf(string ns)
+    {
+        foreach (var key in queues.Keys.Where(k => k.Namespace == ns).ToList())
+        {
+            queues.Remove(key);
+        }
+
+        foreach (var key in pollers.Keys.Where(k => k.Namespace == ns).ToList())
+        {
+            pollers.Remove(key);
+        }
+    }
+
     /// <summary>Records the poller, and the deployment version it belongs to when it polls as a versioned worker.</summary>
     public void RecordPoll(string ns, string taskQueue, TaskQueueType type, string identity, Temporalio.Api.Deployment.V1.WorkerDeploymentOptions? deployment = null)
     {

@@ -28,6 +28,11 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly TimeSpan namespaceMinRetention;
     private readonly TimeSpan namespaceDeleteDelay;
     private readonly HashSet<string> protectedNamespaces;
+    private readonly SemaphoreSlim namespaceChange = new(1, 1);
+    private readonly Dictionary<string, TimerHandle> purgeTimers = [];
+
+    // Counts namespace deletions: a read-back that began before one is not admitted after it.
+    private long namespaceRemovals;
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
@@ -293,6 +298,10 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private Execution? Current(string ns, string workflowId) =>
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
+
+    /// <summary>As <see cref="Current"/>, but null for a namespace that no longer exists (a parent or child in a deleted one).</summary>
+    private Execution? CurrentIfKnown(string ns, string workflowId) =>
+        string.IsNullOrEmpty(ns) || namespaces.Contains(ns) ? Current(ns, workflowId) : null;
 
     private string Ns(string ns)
     {

@@ -215,6 +215,8 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     [InlineData("CustomIntField LIKE 5", "invalid query: operation is not supported: operator 'LIKE' not supported for Int type search attribute 'CustomIntField'")]
     [InlineData("BuildIds < 'a'", "invalid query: operation is not supported: operator '<' not supported for KeywordList type search attribute 'BuildIds'")]
     [InlineData("CustomBoolField BETWEEN false AND true", "invalid query: invalid expression: cannot do range condition on search attribute 'CustomBoolField' of type Bool")]
+    [InlineData("ScheduleId LIKE 'x'", "invalid query: operation is not supported: operator 'LIKE' not supported for Keyword type search attribute 'ScheduleId'")]
+    [InlineData("WorkflowId RLIKE 'x'", "invalid query: operation is not supported: operator 'REGEXP' not supported for Keyword type search attribute 'WorkflowId'")]
     [InlineData("WorkflowId IS NOT TRUE", "invalid query: invalid expression: 'IS' operator can only be used as 'IS NULL' or 'IS NOT NULL'")]
     public async Task AQueryItCannotParse_IsInvalidArgument_InTemporalsWords(string query, string expected)
     {

@@ -109,6 +109,9 @@ public sealed class OperatorRecoveryTests
         var open = await inKept.StartWorkflowAsync((ProbeWorkflow wf) => wf.RunAsync("nobody-polls"), new($"open-{Guid.NewGuid():N}", "nobody-polls"));
 
         var deleted = await connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = kept, NamespaceDeleteDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
+        // The engine's own namespace too: it comes back at start-up, with an ID its kept tombstone does not hold.
+        var own = durable.Client.Options.Namespace;
+        var ownDeleted = await connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = own, NamespaceDeleteDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
         var briefly = await connection.OperatorService.DeleteNamespaceAsync(new() { Namespace = brief, NamespaceDeleteDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(3)) });
         await engine.KillAsync();
         await engine.StartAsync(deadline.Token);
@@ -119,6 +122,12 @@ public sealed class OperatorRecoveryTests
         Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, gone.Code);
         var tombstone = await connection.WorkflowService.DescribeNamespaceAsync(new() { Id = keptId });
         Assert.Equal((deleted.DeletedNamespace, NamespaceState.Deleted), (tombstone.NamespaceInfo.Name, tombstone.NamespaceInfo.State));
+        var ownAgain = await connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = own });
+        var ownById = await connection.WorkflowService.DescribeNamespaceAsync(new() { Id = ownAgain.NamespaceInfo.Id });
+        Assert.Equal((own, NamespaceState.Registered), (ownById.NamespaceInfo.Name, ownById.NamespaceInfo.State));
+        var ownTombstoneId = (await connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = ownDeleted.DeletedNamespace })).NamespaceInfo.Id;
+        Assert.NotEqual(ownAgain.NamespaceInfo.Id, ownTombstoneId);
+        Assert.Equal(ownDeleted.DeletedNamespace, (await connection.WorkflowService.DescribeNamespaceAsync(new() { Id = ownTombstoneId })).NamespaceInfo.Name);
         await connection.WorkflowService.RegisterNamespaceAsync(new() { Namespace = kept, WorkflowExecutionRetentionPeriod = day });
         await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(() => inKept.GetWorkflowHandle(open.Id).DescribeAsync());
         Assert.Equal(0, (await inKept.CountWorkflowsAsync(string.Empty)).Count);

@@ -233,7 +233,7 @@ internal sealed class VisibilityQuery
 
     // Words the SQL tokenizer reads as keywords (it shows them lower-cased), those a filter is likely to hold.
     private static readonly HashSet<string> SqlKeywords = new(
-        ["and", "or", "not", "xor", "in", "between", "is", "null", "true", "false", "like", "regexp", "escape", "order", "group",
+        ["and", "or", "not", "xor", "in", "between", "is", "null", "true", "false", "like", "regexp", "rlike", "escape", "order", "group",
          "by", "asc", "desc", "limit", "having", "select", "from", "where", "exists", "case", "when", "then", "else", "end",
          "distinct", "as", "on", "join", "union", "all", "interval", "div", "mod", "collate", "binary", "offset", "for", "update"],
         StringComparer.OrdinalIgnoreCase);
@@ -385,7 +385,10 @@ internal sealed class VisibilityQuery
 
         private Func<Execution, bool> Predicate()
         {
+            // Temporal's converter names an attribute in its errors as the query spells it (before resolving it).
+            var alias = Current?.Text ?? string.Empty;
             var field = FieldName();
+            var type = typeOf?.Invoke(field);
             if (Accept("IS"))
             {
                 var negate = Accept("NOT");
@@ -410,16 +413,16 @@ internal sealed class VisibilityQuery
                 }
 
                 Expect(")");
-                RequireOperator(field, not ? "not in" : "in");
+                RequireOperator(type, alias, not ? "not in" : "in");
                 return r => values.Any(v => Field(field, r).EqualsValue(v)) != not;
             }
 
             if (Accept("BETWEEN"))
             {
                 // Temporal's converter checks the type before it reads the bounds.
-                if (typeOf?.Invoke(field) is { } rangeType && rangeType is not (IndexedValueType.Datetime or IndexedValueType.Double or IndexedValueType.Int or IndexedValueType.Keyword))
+                if (type is { } rangeType && rangeType is not (IndexedValueType.Datetime or IndexedValueType.Double or IndexedValueType.Int or IndexedValueType.Keyword))
                 {
-                    throw Invalid($"cannot do range condition on search attribute '{field}' of type {rangeType}");
+                    throw Invalid($"cannot do range condition on search attribute '{alias}' of type {rangeType}");
                 }
 
                 var low = Literal(field);
@@ -432,17 +435,17 @@ internal sealed class VisibilityQuery
             if (Accept("STARTS_WITH"))
             {
                 var start = Literal(field);
-                RequireOperator(field, not ? "not starts_with" : "starts_with");
+                RequireOperator(type, alias, not ? "not starts_with" : "starts_with");
                 var prefix = start.Text ?? throw Invalid($"STARTS_WITH on {field} needs a string");
                 return r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not;
             }
 
-            // The SQL parser reads LIKE and REGEXP; Temporal's converter then refuses them for every type.
-            if (Current is { } pattern && (pattern.Is("LIKE") || pattern.Is("REGEXP")))
+            // The SQL parser reads LIKE and REGEXP (RLIKE is REGEXP there); Temporal's converter then refuses them for every type.
+            if (Current is { } pattern && (pattern.Is("LIKE") || pattern.Is("REGEXP") || pattern.Is("RLIKE")))
             {
-                var refused = (not ? "not " : string.Empty) + Next().Text.ToLowerInvariant();
+                var refused = (not ? "not " : string.Empty) + (Next().Is("LIKE") ? "like" : "regexp");
                 Literal(field);
-                RequireOperator(field, refused);
+                RequireOperator(type, alias, refused);
             }
 
             if (not)
@@ -454,8 +457,8 @@ internal sealed class VisibilityQuery
                 ? Next().Text
                 : throw SyntaxAt(Current);
             var value = Literal(field);
-            RequireOperator(field, op == "<>" ? "!=" : op);
-            if (typeOf?.Invoke(field) == IndexedValueType.Text)
+            RequireOperator(type, alias, op == "<>" ? "!=" : op);
+            if (type == IndexedValueType.Text)
             {
                 return TextComparison(field, op, value);
             }
@@ -475,9 +478,9 @@ internal sealed class VisibilityQuery
         /// The operators Temporal's query converter takes for each type of attribute; any other is refused with its
         /// message ("operator 'LIKE' not supported for Keyword type search attribute 'WorkflowId'").
         /// </summary>
-        private void RequireOperator(string field, string op)
+        private static void RequireOperator(IndexedValueType? known, string alias, string op)
         {
-            if (typeOf?.Invoke(field) is not { } type)
+            if (known is not { } type)
             {
                 return;
             }
@@ -491,7 +494,7 @@ internal sealed class VisibilityQuery
             };
             if (!allowed)
             {
-                throw NotSupported($"operator '{op.ToUpperInvariant()}' not supported for {type} type search attribute '{field}'");
+                throw NotSupported($"operator '{op.ToUpperInvariant()}' not supported for {type} type search attribute '{alias}'");
             }
         }
 

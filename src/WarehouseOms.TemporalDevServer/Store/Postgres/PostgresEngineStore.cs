@@ -473,7 +473,8 @@ internal sealed class PostgresEngineStore : IEngineStore
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using var commands = new NpgsqlBatch(connection, transaction);
-                foreach (var table in (string[])["history_events", "request_ids", "executions", "schedules", "worker_deployments", "search_attributes"])
+                // Executions first, as the retention sweep deletes them: the same lock order, so the two never deadlock.
+                foreach (var table in (string[])["executions", "request_ids", "history_events", "schedules", "worker_deployments", "search_attributes"])
                 {
                     var delete = new NpgsqlBatchCommand($"DELETE FROM {schema}.{table} WHERE namespace = $1");
                     delete.Parameters.Add(new NpgsqlParameter { Value = removal.Namespace });

@@ -23,6 +23,9 @@ internal sealed partial class WorkflowEngine
     // A closed run read back for a call stays a little, for the calls that usually follow (describe, history, list).
     private static readonly TimeSpan ReadBackLinger = TimeSpan.FromSeconds(30);
 
+    // How long a closed run a call found in memory is kept from eviction, for the call's handler to reach it.
+    private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(5);
+
     // Lets other callers take the lock between two full batches.
     private static readonly TimeSpan NextBatchDelay = TimeSpan.FromMilliseconds(10);
 
@@ -225,7 +228,7 @@ internal sealed partial class WorkflowEngine
             DateTime closedAfter;
             using (gate.Enter())
             {
-                if (!NamespaceKnown(ns, out ns) || InMemory(ns, workflowId, runId))
+                if (!NamespaceKnown(ns, out ns) || HeldInMemory(ns, workflowId, runId))
                 {
                     return;
                 }
@@ -239,7 +242,7 @@ internal sealed partial class WorkflowEngine
             var run = stored is null ? null : ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State), stored.History, stored.RequestIds);
             using (gate.Enter())
             {
-                if (InMemory(ns, workflowId, runId))
+                if (HeldInMemory(ns, workflowId, runId))
                 {
                     return;
                 }
@@ -272,8 +275,28 @@ internal sealed partial class WorkflowEngine
         return namespaces.Contains(resolved);
     }
 
-    private bool InMemory(string ns, string workflowId, string? runId) =>
-        runId is null ? runsById.ContainsKey((ns, workflowId)) : runsByRunId.ContainsKey(runId);
+    /// <summary>
+    /// Whether the run is in memory; a closed one is then held there a moment, or the eviction could take it
+    /// between this check and the handler (which would then answer NOT_FOUND for a run the store has).
+    /// </summary>
+    private bool HeldInMemory(string ns, string workflowId, string? runId)
+    {
+        var x = runId is null
+            ? (runsById.TryGetValue((ns, workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null)
+            : runsByRunId.GetValueOrDefault(runId);
+        if (x is null)
+        {
+            return false;
+        }
+
+        var until = Clock.Now + HandlerGrace;
+        if (!x.IsOpen && (!pinnedUntil.TryGetValue(x, out var pinned) || pinned < until))
+        {
+            pinnedUntil[x] = until;
+        }
+
+        return true;
+    }
 
     private void AdmitReadBack(Execution run, bool latest)
     {

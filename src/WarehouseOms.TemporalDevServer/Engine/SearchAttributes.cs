@@ -40,7 +40,15 @@ internal sealed partial class WorkflowEngine
         await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
+    public Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken) =>
+        ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToAdd(ns, request.SearchAttributes)
+            .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)), cancellationToken);
+
+    public Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken) =>
+        ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToRemove(ns, request.SearchAttributes)
+            .Select(name => new SearchAttributeChange(ns, name, null)), cancellationToken);
+
+    private async Task ChangeSearchAttributesAsync(string requested, Func<string, IEnumerable<SearchAttributeChange>> changesIn, CancellationToken cancellationToken)
     {
         // Not while a namespace is being deleted: this write goes to the store outside the commits.
         await namespaceChange.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -49,31 +57,7 @@ internal sealed partial class WorkflowEngine
             List<SearchAttributeChange> changes;
             using (gate.Enter())
             {
-                var ns = UsableNs(request.Namespace);
-                changes = searchAttributes.ToAdd(ns, request.SearchAttributes)
-                    .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)).ToList();
-            }
-
-            await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            namespaceChange.Release();
-        }
-    }
-
-    public async Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken)
-    {
-        // Not while a namespace is being deleted: this write goes to the store outside the commits.
-        await namespaceChange.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            List<SearchAttributeChange> changes;
-            using (gate.Enter())
-            {
-                var ns = UsableNs(request.Namespace);
-                changes = searchAttributes.ToRemove(ns, request.SearchAttributes)
-                    .Select(name => new SearchAttributeChange(ns, name, null)).ToList();
+                changes = changesIn(UsableNs(requested)).ToList();
             }
 
             await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);

@@ -46,6 +46,13 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public TimeSpan NamespaceDeleteDelay { get; init; }
 
+    /// <summary>
+    /// history.timerProcessorMaxTimeShift: how far behind its last read Temporal's timer queue lets a new task fall
+    /// before moving it (see ScheduledTaskFloor): a sub-second timer may fire up to this much late, as on Temporal.
+    /// 1 s by default; 0 fires every timer at its time. Time skipping never shifts.
+    /// </summary>
+    public TimeSpan TimerMaxTimeShift { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>worker.protectedNamespaces: namespaces DeleteNamespace refuses.</summary>
     public IReadOnlyList<string> ProtectedNamespaces { get; init; } = [];
 
@@ -91,6 +98,7 @@ public sealed record TemporalDevServerOptions
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "worker.protectedNamespaces" => this with { ProtectedNamespaces = System.Text.Json.JsonSerializer.Deserialize<string[]>(value) ?? [] },
         _ => this with { Limits = Limits.With(key, value) },
     };

@@ -72,7 +72,7 @@ internal sealed partial class WorkflowEngine
     {
         if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c)
         {
-            activity.ScheduleToCloseTimer = Clock.ScheduleAt(activity.ScheduledTime + s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
+            activity.ScheduleToCloseTimer = ScheduleTask(activity.ScheduledTime + s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed partial class WorkflowEngine
         if (s2s is not null && (s2c is null || s2s.ToTimeSpan() < s2c.ToTimeSpan()))
         {
             var attempt = activity.Attempt;
-            activity.AttemptTimers.Add(Clock.ScheduleAt(activity.CurrentAttemptScheduledTime + s2s.ToTimeSpan(), () =>
+            activity.AttemptTimers.Add(ScheduleTask(activity.CurrentAttemptScheduledTime + s2s.ToTimeSpan(), () =>
             {
                 if (activity.Phase == ActivityPhase.Scheduled && activity.Attempt == attempt)
                 {
@@ -218,7 +218,7 @@ internal sealed partial class WorkflowEngine
         if (NonZero(activity.Attributes.StartToCloseTimeout) is { } stc)
         {
             var attempt = activity.Attempt;
-            activity.AttemptTimers.Add(Clock.ScheduleAt(activity.StartedTime + stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
+            activity.AttemptTimers.Add(ScheduleTask(activity.StartedTime + stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
         }
 
         ArmHeartbeatTimer(execution, activity);
@@ -231,7 +231,7 @@ internal sealed partial class WorkflowEngine
         {
             var attempt = activity.Attempt;
             var from = activity.LastHeartbeatTime ?? activity.StartedTime;
-            activity.HeartbeatTimer = Clock.ScheduleAt(from + heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
+            activity.HeartbeatTimer = ScheduleTask(from + heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
         }
     }
 
@@ -480,13 +480,16 @@ internal sealed partial class WorkflowEngine
             return; // a paused activity's retry waits for UnpauseActivity
         }
 
-        activity.BackoffTimer = Clock.ScheduleAt(activity.BackoffDue ?? Clock.Now, () =>
+        void Dispatch()
         {
             if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))
             {
                 QueueActivityAttempt(execution, activity);
             }
-        });
+        }
+
+        // A retry's backoff is a timer task in Temporal; a dispatch without one (an unpause) is not.
+        activity.BackoffTimer = activity.BackoffDue is { } due ? ScheduleTask(due, Dispatch) : Clock.ScheduleAt(Clock.Now, Dispatch);
     }
 
     private void TimeOutActivity(Execution execution, ActivityState activity, TimeoutType type, int attempt)

@@ -499,7 +499,7 @@ internal sealed partial class WorkflowEngine
     {
         if (execution.RunTimeoutDue is { } due)
         {
-            execution.RunTimeoutTimer = Clock.ScheduleAt(due, () => TimeOutRun(execution));
+            execution.RunTimeoutTimer = ScheduleTask(due, () => TimeOutRun(execution));
         }
     }
 
@@ -507,7 +507,7 @@ internal sealed partial class WorkflowEngine
     {
         if (execution.StartDelayDue is { } due)
         {
-            execution.StartDelayTimer = Clock.ScheduleAt(due, () => ScheduleWorkflowTask(execution, endStartDelay: true));
+            execution.StartDelayTimer = ScheduleTask(due, () => ScheduleWorkflowTask(execution, endStartDelay: true));
         }
     }
 

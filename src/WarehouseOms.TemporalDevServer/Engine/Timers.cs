@@ -24,7 +24,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Arms a user timer at its fire time (also after a restart: one that fell due meanwhile fires at once).</summary>
     private void ArmTimer(Execution execution, WorkflowTimer timer)
     {
-        timer.Handle = Clock.ScheduleAt(timer.Due, () =>
+        timer.Handle = ScheduleTask(timer.Due, () =>
         {
             if (!execution.IsOpen || !execution.Timers.Remove(timer.TimerId))
             {

@@ -29,6 +29,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly TimeSpan namespaceDeleteDelay;
     private readonly HashSet<string> protectedNamespaces;
     private readonly SemaphoreSlim namespaceChange = new(1, 1);
+    private readonly ScheduledTaskFloor taskFloor;
     private readonly Dictionary<string, TimerHandle> purgeTimers = [];
 
     // Counts namespace deletions: a read-back that began before one is not admitted after it.
@@ -67,6 +68,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
         // Starts its thread: everything it may reach is set before.
         Clock = new Clock(gate, options.TimeSkipping, IsIdle, ex => logger?.LogError(ex, "A timer of the engine failed; the clock goes on"));
+        taskFloor = new ScheduledTaskFloor(options.TimeSkipping ? TimeSpan.Zero : options.TimerMaxTimeShift);
     }
 
     public string DefaultNamespace { get; }
@@ -298,6 +300,9 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private Execution? Current(string ns, string workflowId) =>
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
+
+    /// <summary>Arms a task of Temporal's timer queue (timer, timeout, backoff): it fires when that queue would fire it.</summary>
+    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due), callback);
 
     /// <summary>As <see cref="Current"/>, but null for a namespace that no longer exists (a parent or child in a deleted one).</summary>
     private Execution? CurrentIfKnown(string ns, string workflowId) =>

@@ -117,7 +117,7 @@ internal sealed partial class WorkflowEngine
     private void ArmStickyScheduleToStart(Execution execution, WorkflowTaskItem item)
     {
         execution.WftScheduleToStartTimer?.Cancel();
-        execution.WftScheduleToStartTimer = Clock.Schedule(StickyTimeout(execution), () =>
+        execution.WftScheduleToStartTimer = ScheduleTask(Clock.Now + StickyTimeout(execution), () =>
         {
             if (!execution.IsOpen || execution.Wft != WorkflowTaskState.Scheduled || !execution.WftOnSticky ||
                 execution.WftScheduledId != item.ScheduledEventId || execution.WftAttempt != item.Attempt)
@@ -250,7 +250,7 @@ internal sealed partial class WorkflowEngine
     {
         var scheduledId = execution.WftScheduledId;
         var attempt = execution.WftAttempt;
-        execution.WftTimeout = Clock.ScheduleAt(execution.WftStartedTime + WorkflowTaskTimeout(execution), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
+        execution.WftTimeout = ScheduleTask(execution.WftStartedTime + WorkflowTaskTimeout(execution), () => TimeOutWorkflowTask(execution, scheduledId, attempt));
     }
 
     private Execution TaskOwner(TaskToken token, char kind)

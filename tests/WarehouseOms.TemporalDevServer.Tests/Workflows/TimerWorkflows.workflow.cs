@@ -54,3 +54,15 @@ public sealed class ActivityTimerActivityWorkflow
         return $"{first} {second}";
     }
 }
+
+/// <summary>Two timers one after the other (the second starts in the task the first one's firing brings).</summary>
+[Workflow]
+public sealed class TwoTimersWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync(double firstSeconds, double secondSeconds)
+    {
+        await Workflow.DelayAsync(TimeSpan.FromSeconds(firstSeconds));
+        await Workflow.DelayAsync(TimeSpan.FromSeconds(secondSeconds));
+    }
+}

@@ -1,0 +1,43 @@
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// When a task of Temporal's timer queue (a user timer, a timeout, a retry backoff, a start delay) really fires.
+/// Temporal's queue reader, each time it reads (when one of these tasks comes due, fired or already stale), lets
+/// no new task fall behind what it read: its task key generator moves a task due before the read time plus
+/// <c>history.timerProcessorMaxTimeShift</c> (1 s) to just after it. So on a busy server a sub-second timer fires
+/// up to a second late, and one of a second or more on time. Not thread-safe: the engine calls it under its lock.
+/// </summary>
+internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift)
+{
+    private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1); // Temporal's ScheduledTaskMinPrecision
+
+    // The due times of the tasks placed so far and not yet come due: each is a read of the queue when it comes due.
+    private readonly PriorityQueue<byte, DateTime> comingDue = new();
+    private DateTime floor = DateTime.MinValue;
+
+    /// <summary>When a task due at <paramref name="due"/>, scheduled at <paramref name="now"/>, fires.</summary>
+    public DateTime Place(DateTime now, DateTime due)
+    {
+        if (maxTimeShift <= TimeSpan.Zero)
+        {
+            return due;
+        }
+
+        while (comingDue.TryPeek(out _, out var read) && read <= now)
+        {
+            comingDue.Dequeue();
+            if (read + maxTimeShift > floor)
+            {
+                floor = read + maxTimeShift;
+            }
+        }
+
+        if (due < floor)
+        {
+            due = floor + Precision;
+        }
+
+        comingDue.Enqueue(0, due);
+        return due;
+    }
+}

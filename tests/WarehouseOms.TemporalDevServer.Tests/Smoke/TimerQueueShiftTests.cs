@@ -1,0 +1,56 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Worker;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Smoke;
+
+/// <summary>
+/// Temporal's timer queue lets no new task fall behind its last read plus history.timerProcessorMaxTimeShift (1 s):
+/// a sub-second timer started within a second of another timer task coming due fires after that second. Each test
+/// has an engine of its own, so no other test's timers move the floor.
+/// </summary>
+public sealed class TimerQueueShiftTests
+{
+    private static readonly TimeSpan Shift = TimeSpan.FromSeconds(1);
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_sub_second_timer_started_within_a_second_of_a_timer_queue_read_fires_after_that_second()
+    {
+        var (firstDue, secondStarted, secondFired) = await TwoTimersAsync(new TemporalDevServerOptions { Port = 0 });
+
+        Assert.True(secondStarted < firstDue + Shift * 0.9, $"the second timer started {secondStarted - firstDue} after the first came due");
+        Assert.True(secondFired >= firstDue + Shift, $"fired {secondFired - firstDue} after the first timer's read");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task With_no_shift_configured_the_same_timer_fires_at_its_time()
+    {
+        var (firstDue, secondStarted, secondFired) = await TwoTimersAsync(
+            new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "0s"));
+
+        Assert.True(secondStarted < firstDue + Shift / 2, $"the second timer started {secondStarted - firstDue} after the first came due");
+        Assert.True(secondFired < firstDue + Shift, $"fired {secondFired - firstDue} after the first timer came due");
+    }
+
+    // A 200 ms timer, then a 10 ms one started by the task its firing brings: when the first came due, when the second started and fired.
+    private static async Task<(DateTime FirstDue, DateTime SecondStarted, DateTime SecondFired)> TwoTimersAsync(TemporalDevServerOptions options)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        await using var server = await TemporalDevServer.StartAsync(options, deadline.Token);
+        var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+        var queue = $"shift-{Guid.NewGuid():N}";
+        using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue).AddWorkflow<TwoTimersWorkflow>());
+        var events = await worker.ExecuteAsync(
+            async () =>
+            {
+                var handle = await client.StartWorkflowAsync((TwoTimersWorkflow wf) => wf.RunAsync(0.2, 0.01), new($"timers-{Guid.NewGuid():N}", queue));
+                await handle.GetResultAsync();
+                return (await handle.FetchHistoryAsync()).Events;
+            },
+            deadline.Token);
+        var started = events.Where(e => e.EventType == EventType.TimerStarted).Select(e => e.EventTime.ToDateTime()).ToList();
+        var fired = events.Where(e => e.EventType == EventType.TimerFired).Select(e => e.EventTime.ToDateTime()).ToList();
+        return (started[0] + TimeSpan.FromSeconds(0.2), started[1], fired[1]);
+    }
+}

@@ -110,19 +110,29 @@ open(sys.argv[1] + '/seen.txt', 'w').write('\n'.join(sorted(outcome)) + '\n')
 PY
 }
 
-# Runs one test class; tests a hang cut off are run again one at a time with a per-test timeout.
+# Runs one test class. A hang cuts the run off; the tests it had not reached run again together (one environment,
+# as in the class run, without the test that hung), and whatever is still missing runs alone with a per-test timeout.
 run_class() {
   local project="$1" cls="$2" results="$3"
   local filter="FullyQualifiedName~$cls"
   [[ -n "${PEER_FILTER:-}" ]] && filter="$filter&${PEER_FILTER}"
-  timeout $((PER_TEST * 20)) dotnet test "$project" --no-build -c Release --filter "$filter" \
-    --blame-hang-timeout "${PER_TEST}s" --blame-hang-dump-type none \
-    --logger "trx;LogFilePrefix=$cls" --results-directory "$results" >"$results/$cls.log" 2>&1 || true
+  run_batch "$project" "$filter" "$cls" "$results" "$results/$cls.round.log"
   # Theory cases cannot be named in a filter: a method is run again whole when any of its cases is missing.
   dotnet test "$project" --no-build -c Release --filter "$filter" --list-tests 2>/dev/null \
     | sed -n 's/^    //p' | sed 's/(.*//' | sort -u >"$results/$cls.all"
+  local hung="" round missing cut rest
+  for round in 1 2 3 4 5 6 7 8; do
+    count_trx "$results" >/dev/null
+    missing="$(comm -23 "$results/$cls.all" <(sed 's/(.*//' "$results/seen.txt" | sort -u) || true)"
+    cut="$(sed -n '/The test running when the crash occurred/{n;p;}' "$results/$cls.round.log" | sed 's/(.*//' | tr -d '[:space:]')"
+    [[ -z "$missing" || -z "$cut" ]] && break
+    hung+="$cut"$'\n'
+    rest="$(grep -vxF -f <(printf '%s' "$hung") <<<"$missing" || true)"
+    [[ -z "$rest" ]] && break
+    run_batch "$project" "$(sed 's/^/FullyQualifiedName=/' <<<"$rest" | paste -sd'|')" "$cls-rest$round" "$results" "$results/$cls.round.log"
+  done
   count_trx "$results" >/dev/null
-  local missing; missing="$(comm -23 "$results/$cls.all" <(sed 's/(.*//' "$results/seen.txt" | sort -u) || true)"
+  missing="$(comm -23 "$results/$cls.all" <(sed 's/(.*//' "$results/seen.txt" | sort -u) || true)"
   while read -r name; do
     [[ -z "$name" ]] && continue
     timeout $((PER_TEST + 30)) dotnet test "$project" --no-build -c Release --filter "FullyQualifiedName=$name" \
@@ -130,6 +140,15 @@ run_class() {
       --logger "trx;LogFilePrefix=single" --results-directory "$results" >>"$results/$cls.log" 2>&1 || true
     if ! grep -rqs "testName=\"$name" "$results"/*.trx; then echo "$name (hang)" >>"$results/hung.txt"; fi
   done <<<"$missing"
+}
+
+# One dotnet test run of a filter with the hang timeout; its log goes to $5 and is appended to the class log.
+run_batch() {
+  local project="$1" filter="$2" prefix="$3" results="$4" log="$5"
+  timeout $((PER_TEST * 20)) dotnet test "$project" --no-build -c Release --filter "$filter" \
+    --blame-hang-timeout "${PER_TEST}s" --blame-hang-dump-type none \
+    --logger "trx;LogFilePrefix=$prefix" --results-directory "$results" >"$log" 2>&1 || true
+  cat "$log" >>"$results/${prefix%%-rest*}.log"
 }
 
 sdk_tests() {

@@ -7,13 +7,14 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// <c>history.timerProcessorMaxTimeShift</c> (1 s) to just after it. So on a busy server a sub-second timer fires
 /// up to a second late, and one of a second or more on time. Not thread-safe: the engine calls it under its lock.
 /// </summary>
-internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift)
+/// <param name="start">When the engine started: the queue reads once at start, as Temporal's does when its shard loads.</param>
+internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
 {
     private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1); // Temporal's ScheduledTaskMinPrecision
 
     // The due times of the tasks placed so far and not yet come due: each is a read of the queue when it comes due.
     private readonly PriorityQueue<byte, DateTime> comingDue = new();
-    private DateTime floor = DateTime.MinValue;
+    private DateTime floor = start + maxTimeShift;
 
     /// <summary>When a task due at <paramref name="due"/>, scheduled at <paramref name="now"/>, fires.</summary>
     public DateTime Place(DateTime now, DateTime due)

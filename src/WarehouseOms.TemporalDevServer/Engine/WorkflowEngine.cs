@@ -68,7 +68,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         workerDeployments = new(HasOpenPinnedRun, HasBacklogFor);
         // Starts its thread: everything it may reach is set before.
         Clock = new Clock(gate, options.TimeSkipping, IsIdle, ex => logger?.LogError(ex, "A timer of the engine failed; the clock goes on"));
-        taskFloor = new ScheduledTaskFloor(options.TimeSkipping ? TimeSpan.Zero : options.TimerMaxTimeShift);
+        taskFloor = new ScheduledTaskFloor(options.TimeSkipping ? TimeSpan.Zero : options.TimerMaxTimeShift, Clock.Now);
     }
 
     public string DefaultNamespace { get; }

@@ -186,7 +186,9 @@ public sealed class ActivityCancellationWorkflow
             new()
             {
                 StartToCloseTimeout = TimeSpan.FromSeconds(60),
-                HeartbeatTimeout = TimeSpan.FromSeconds(2),
+                // The worker hears of the cancellation with its next heartbeat, which the SDK throttles to 0.8 of
+                // this timeout: 5 s leaves a second between that heartbeat and the timeout on a loaded machine.
+                HeartbeatTimeout = TimeSpan.FromSeconds(5),
                 CancellationType = ActivityCancellationType.WaitCancellationCompleted,
                 CancellationToken = activityCancellation.Token,
             });
@@ -237,7 +239,8 @@ public sealed class WorkflowWithLongActivity
             new()
             {
                 StartToCloseTimeout = TimeSpan.FromSeconds(60),
-                HeartbeatTimeout = TimeSpan.FromSeconds(2),
+                // A cancellation or pause reaches the worker with its next heartbeat (throttled to 0.8 of this).
+                HeartbeatTimeout = TimeSpan.FromSeconds(5),
                 CancellationType = ActivityCancellationType.WaitCancellationCompleted,
                 RetryPolicy = maximumAttempts > 0 ? new() { MaximumAttempts = maximumAttempts } : null,
             });

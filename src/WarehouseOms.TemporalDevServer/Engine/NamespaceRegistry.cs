@@ -291,6 +291,12 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     /// <summary>What the store has not seen yet: deletions (to apply first) and registrations and updates.</summary>
     public (List<Store.NamespaceRemoval> Removals, List<Store.NamespaceRecord> Saves) TakeChanges()
     {
+        // Called on every group commit: nothing allocated while nothing changed.
+        if (!HasChanges)
+        {
+            return ([], []);
+        }
+
         var saves = changed.Select(name => new Store.NamespaceRecord(name, byName[name].ToByteArray(), purgeAt.TryGetValue(name, out var at) ? at : null)).ToList();
         var taken = (removals.ToList(), saves);
         changed.Clear();

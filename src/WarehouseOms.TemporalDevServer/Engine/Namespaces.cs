@@ -39,13 +39,13 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Temporal's namespace validator, before any call that names a namespace: starts and signal-with-start need
-    /// it Registered, other calls Registered or Deprecated. DescribeNamespace and RegisterNamespace bypass it, as there
-    /// (OperatorService calls check the state themselves: DeleteNamespace takes a Deleted namespace too). Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
+    /// it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace and DeleteNamespace (which
+    /// takes a Deleted namespace too) bypass it, as there. Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
     /// Deleted still fires.
     /// </summary>
     private void ValidateNamespaceState(IMessage request)
     {
-        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest ||
+        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest ||
             request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
         {
             return;
@@ -123,7 +123,10 @@ internal sealed partial class WorkflowEngine
                 namespaceRemovals++;
                 var delay = request.NamespaceDeleteDelay is { } requested ? requested.ToTimeSpan() : namespaceDeleteDelay;
                 deletedName = namespaces.Remove(name, delay > TimeSpan.Zero ? Clock.Now + delay : null);
-                ArmPurge(deletedName, delay);
+                if (delay > TimeSpan.Zero)
+                {
+                    ArmPurge(deletedName, delay);
+                }
                 NamespacesChanged();
             }
 
@@ -168,7 +171,7 @@ internal sealed partial class WorkflowEngine
             earlier.Cancel();
         }
 
-        if (delay > TimeSpan.Zero && !Clock.TimeSkipping)
+        if (!Clock.TimeSkipping)
         {
             purgeTimers[deletedName] = Clock.Schedule(delay, () =>
             {
@@ -193,7 +196,7 @@ internal sealed partial class WorkflowEngine
 
             foreach (var (name, at) in namespaces.Tombstones)
             {
-                ArmPurge(name, at > Clock.Now ? at - Clock.Now : TimeSpan.FromTicks(1));
+                ArmPurge(name, at - Clock.Now);
             }
 
             if (stored.Count > 0)

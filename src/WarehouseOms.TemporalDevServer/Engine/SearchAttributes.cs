@@ -57,7 +57,7 @@ internal sealed partial class WorkflowEngine
             List<SearchAttributeChange> changes;
             using (gate.Enter())
             {
-                changes = changesIn(UsableNs(requested)).ToList();
+                changes = changesIn(Ns(requested)).ToList();
             }
 
             await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
-            var ns = UsableNs(request.Namespace);
+            var ns = Ns(request.Namespace);
             var response = new ListSearchAttributesResponse();
             foreach (var (name, type) in SearchAttributeRegistry.System.Concat(SearchAttributeRegistry.Predefined))
             {
@@ -86,14 +86,6 @@ internal sealed partial class WorkflowEngine
 
             return response;
         }
-    }
-
-    // The OperatorService has no state check before its handlers: as Temporal's validator, Registered or Deprecated.
-    private string UsableNs(string requested)
-    {
-        var ns = Ns(requested);
-        namespaces.RequireUsable(ns);
-        return ns;
     }
 
     // Written first, applied after: a registration the store refused never takes effect.

@@ -81,11 +81,11 @@ internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
         new() { DeletedNamespace = await engine.DeleteNamespaceAsync(request).ConfigureAwait(false) };
 }
 
-internal sealed class OperatorServiceMethods : IServiceMethodProvider<OperatorServiceHandlers>
+internal sealed class OperatorServiceMethods(WorkflowEngine engine) : IServiceMethodProvider<OperatorServiceHandlers>
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OperatorServiceHandlers> context)
     {
-        var b = new ServiceBinder<OperatorServiceHandlers>(context, "temporal.api.operatorservice.v1.OperatorService");
+        var b = new ServiceBinder<OperatorServiceHandlers>(context, "temporal.api.operatorservice.v1.OperatorService", prepare: engine.PrepareAsync);
         b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
         b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));

@@ -12,7 +12,8 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
 {
     private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1); // Temporal's ScheduledTaskMinPrecision
 
-    // The due times of the tasks placed so far and not yet come due: each is a read of the queue when it comes due.
+    // The due times of the tasks placed so far and not yet come due: each is a read of the queue when it comes due
+    // (a cancelled task too, which never fires; one that fires reads again at its real time through Read).
     private readonly PriorityQueue<byte, DateTime> comingDue = new();
     private DateTime floor = start + maxTimeShift;
 
@@ -40,5 +41,17 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
 
         comingDue.Enqueue(0, due);
         return due;
+    }
+
+    /// <summary>
+    /// A task fired at <paramref name="now"/>: the queue read then, which may be later than its due time on a loaded
+    /// machine (Temporal's reader takes its watermark from the time of the read, not from the task's key).
+    /// </summary>
+    public void Read(DateTime now)
+    {
+        if (maxTimeShift > TimeSpan.Zero && now + maxTimeShift > floor)
+        {
+            floor = now + maxTimeShift;
+        }
     }
 }

@@ -302,7 +302,11 @@ internal sealed partial class WorkflowEngine : IDisposable
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
 
     /// <summary>Arms a task of Temporal's timer queue (timer, timeout, backoff): it fires when that queue would fire it.</summary>
-    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due), callback);
+    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due), () =>
+    {
+        taskFloor.Read(Clock.Now);
+        callback();
+    });
 
     /// <summary>As <see cref="Current"/>, but null for a namespace that no longer exists (a parent or child in a deleted one).</summary>
     private Execution? CurrentIfKnown(string ns, string workflowId) =>

@@ -12,25 +12,26 @@ namespace WarehouseOms.TemporalDevServer.Tests.Smoke;
 /// </summary>
 public sealed class TimerQueueShiftTests
 {
-    private static readonly TimeSpan Shift = TimeSpan.FromSeconds(1);
-
     [Fact(Timeout = 60_000)]
-    public async Task A_sub_second_timer_started_within_a_second_of_a_timer_queue_read_fires_after_that_second()
+    public async Task A_sub_second_timer_started_within_the_shift_of_a_timer_queue_read_fires_after_the_shift()
     {
-        var (firstFired, secondStarted, secondFired) = await TwoTimersAsync(new TemporalDevServerOptions { Port = 0 });
+        // A shift of 2 s, so that a loaded machine's slow workflow task still starts the second timer within it.
+        var shift = TimeSpan.FromSeconds(2);
+        var (firstFired, secondStarted, secondFired) = await TwoTimersAsync(
+            new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "2s"));
 
-        Assert.True(secondStarted < firstFired + Shift / 2, $"the second timer started {secondStarted - firstFired} after the first fired");
-        Assert.True(secondFired >= firstFired + Shift * 0.9, $"fired {secondFired - firstFired} after the first timer");
+        Assert.True(secondStarted < firstFired + shift, $"the second timer started {secondStarted - firstFired} after the first fired");
+        Assert.True(secondFired >= firstFired + shift, $"fired {secondFired - firstFired} after the first timer");
     }
 
     [Fact(Timeout = 60_000)]
     public async Task With_no_shift_configured_the_same_timer_fires_at_its_time()
     {
-        var (firstFired, secondStarted, secondFired) = await TwoTimersAsync(
+        var (_, secondStarted, secondFired) = await TwoTimersAsync(
             new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "0s"));
 
-        Assert.True(secondStarted < firstFired + Shift / 2, $"the second timer started {secondStarted - firstFired} after the first fired");
-        Assert.True(secondFired < firstFired + Shift * 0.9, $"fired {secondFired - firstFired} after the first timer");
+        // With the default shift it would wait for a second after the first timer's read; here its 10 ms only.
+        Assert.True(secondFired < secondStarted + TimeSpan.FromMilliseconds(500), $"fired {secondFired - secondStarted} after it started");
     }
 
     // A 200 ms timer, then a 10 ms one started by the task its firing brings: when the first fired (the queue read

@@ -36,9 +36,17 @@ internal sealed partial class WorkflowEngine
             }
 
             var open = restored.Where(x => x.IsOpen).ToList();
-            foreach (var x in open)
+            rehydrating = true;
+            try
             {
-                Rehydrate(x);
+                foreach (var x in open)
+                {
+                    Rehydrate(x);
+                }
+            }
+            finally
+            {
+                rehydrating = false;
             }
 
             if (restored.Count > 0)

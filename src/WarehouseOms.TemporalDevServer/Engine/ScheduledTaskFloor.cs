@@ -18,7 +18,11 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
     private DateTime floor = start + maxTimeShift;
 
     /// <summary>When a task due at <paramref name="due"/>, scheduled at <paramref name="now"/>, fires.</summary>
-    public DateTime Place(DateTime now, DateTime due)
+    /// <param name="stored">
+    /// A task that already had its time before a restart: Temporal's key generator placed it when it was created, and
+    /// the reader fires a persisted task at its key (at once if overdue); only new tasks are moved.
+    /// </param>
+    public DateTime Place(DateTime now, DateTime due, bool stored = false)
     {
         if (maxTimeShift <= TimeSpan.Zero)
         {
@@ -34,7 +38,7 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
             }
         }
 
-        if (due < floor)
+        if (!stored && due < floor)
         {
             due = floor + Precision;
         }

@@ -30,6 +30,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly HashSet<string> protectedNamespaces;
     private readonly SemaphoreSlim namespaceChange = new(1, 1);
     private readonly ScheduledTaskFloor taskFloor;
+    private bool rehydrating; // re-arming stored runs at start-up: their tasks keep their stored times
     private readonly Dictionary<string, TimerHandle> purgeTimers = [];
 
     // Counts namespace deletions: a read-back that began before one is not admitted after it.
@@ -302,7 +303,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
 
     /// <summary>Arms a task of Temporal's timer queue (timer, timeout, backoff): it fires when that queue would fire it.</summary>
-    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due), () =>
+    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due, stored: rehydrating), () =>
     {
         taskFloor.Read(Clock.Now);
         callback();

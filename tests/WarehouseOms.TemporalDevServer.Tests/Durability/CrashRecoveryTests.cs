@@ -20,7 +20,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     public async Task TimerDueWhileEngineIsDown_FiresAtOnceAfterRestart()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+
+        // A timer queue shift of 10 s: a stored task keeps its time after the restart, as Temporal's persisted task
+        // keeps its key; were it placed again as a new task, it would wait for the shift after the engine started.
+        await using var durable = await DurableEngine.StartAsync(deadline.Token, "--dynamic-config-value", "history.timerProcessorMaxTimeShift=10s");
         var (store, engine, client) = (durable.Store, durable.Process, durable.Client);
         var queue = $"tq-sleeper-{Guid.NewGuid():N}";
         await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token);

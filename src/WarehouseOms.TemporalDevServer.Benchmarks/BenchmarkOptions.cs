@@ -50,6 +50,9 @@ public sealed record BenchmarkOptions
     /// <summary>The server's namespace retention (default: the dev server's, 24 hours).</summary>
     public TimeSpan Retention { get; init; } = new TemporalDevServerOptions().Retention;
 
+    /// <summary>The server's history.timerProcessorMaxTimeShift (default: the dev server's, 1 s; 0 turns the shift off).</summary>
+    public TimeSpan? TimerShift { get; init; }
+
     /// <summary>PostgreSQL for the durable store (a scratch schema is created and dropped there).</summary>
     public string Database { get; init; } =
         Environment.GetEnvironmentVariable("ConnectionStrings__WarehouseOms") ?? "Host=localhost;Port=5432;Database=warehouse_oms;Username=warehouse_oms;Password=warehouse_oms";
@@ -78,6 +81,7 @@ public sealed record BenchmarkOptions
                                printing managed heap and RSS every --soak-report S seconds (default 30)
           --soak-minutes M     soak: stop starting workflows after M minutes per store (default 15)
           --retention S        the server's namespace retention in seconds (default 24 h, the dev server's)
+          --timer-shift-ms N   the server's timer queue shift, history.timerProcessorMaxTimeShift (default 1000; 0: off)
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -111,6 +115,7 @@ public sealed record BenchmarkOptions
                 "--soak-minutes" => options with { SoakBudget = TimeSpan.FromMinutes(Count()) },
                 "--soak-report" => options with { SoakReportEvery = TimeSpan.FromSeconds(Count()) },
                 "--retention" => options with { Retention = TimeSpan.FromSeconds(Count()) },
+                "--timer-shift-ms" => options with { TimerShift = TimeSpan.FromMilliseconds(int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture)) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -41,12 +41,13 @@ public sealed class ServerHost : IAsyncDisposable
             var sticky = store != BenchmarkOptions.FullHistories;
             // "memory-queued": eager activity dispatch off, every activity through its task queue (the comparison).
             var eager = store != BenchmarkOptions.QueuedActivities;
-            var server = await TemporalDevServer.StartAsync(new TemporalDevServerOptions
+            var serverOptions = new TemporalDevServerOptions
             {
                 Port = 0, TimeSkipping = false, Storage = storage, StickyTaskQueues = sticky, ActivityEagerExecution = eager, Retention = options.Retention,
-            });
+            };
+            var server = await TemporalDevServer.StartAsync(options.TimerShift is { } configured ? serverOptions with { TimerMaxTimeShift = configured } : serverOptions);
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}, eager activities {(eager ? "on" : "off")}",
+            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}, eager activities {(eager ? "on" : "off")}, timer shift {(options.TimerShift ?? serverOptions.TimerMaxTimeShift).TotalMilliseconds} ms",
                 new Owned(server, scratch), server.WorkflowTasks);
         }
 
@@ -54,9 +55,16 @@ public sealed class ServerHost : IAsyncDisposable
         var executable = LocateExecutable();
         var environment = await WorkflowEnvironment.StartLocalAsync(new()
         {
-            DevServerOptions = new() { ExistingPath = executable, StartupTimeout = TimeSpan.FromSeconds(30) },
+            DevServerOptions = new()
+            {
+                ExistingPath = executable,
+                StartupTimeout = TimeSpan.FromSeconds(30),
+                ExtraArgs = options.TimerShift is { } shift
+                    ? ["--dynamic-config-value", $"history.timerProcessorMaxTimeShift={(int)shift.TotalMilliseconds}ms"]
+                    : null,
+            },
         });
-        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}", environment);
+        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{(options.TimerShift is { } s ? $", timer shift {s.TotalMilliseconds} ms" : string.Empty)}", environment);
     }
 
     public async ValueTask DisposeAsync()

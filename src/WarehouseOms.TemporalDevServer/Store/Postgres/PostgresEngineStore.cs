@@ -473,8 +473,7 @@ internal sealed class PostgresEngineStore : IEngineStore
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using var commands = new NpgsqlBatch(connection, transaction);
-                // Executions first, as the retention sweep deletes them: the same lock order, so the two never deadlock.
-                foreach (var table in (string[])["executions", "request_ids", "history_events", "schedules", "worker_deployments", "search_attributes"])
+                foreach (var table in await PerNamespaceTablesAsync(connection, transaction, cancellationToken).ConfigureAwait(false))
                 {
                     var delete = new NpgsqlBatchCommand($"DELETE FROM {schema}.{table} WHERE namespace = $1");
                     delete.Parameters.Add(new NpgsqlParameter { Value = removal.Namespace });
@@ -498,6 +497,32 @@ internal sealed class PostgresEngineStore : IEngineStore
 
             return true;
         }, cancellationToken);
+
+    // Every table of the schema with a namespace column, read from the catalog so that a table a later schema step
+    // adds is not forgotten here. Executions first, as the retention sweep deletes them: the same lock order, so the
+    // two never deadlock.
+    private async Task<IReadOnlyList<string>> PerNamespaceTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT c.relname FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = @schema AND c.relkind IN ('r', 'p') AND a.attname = 'namespace' AND NOT a.attisdropped
+            ORDER BY c.relname <> 'executions', c.relname
+            """,
+            connection,
+            transaction);
+        command.Parameters.AddWithValue("schema", schema);
+        var tables = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
+    }
 
     private NpgsqlCommand UpsertNamespaces(IReadOnlyList<NamespaceRecord> records)
     {

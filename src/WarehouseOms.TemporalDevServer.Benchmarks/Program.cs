@@ -6,6 +6,12 @@ using WarehouseOms.TemporalDevServer.Benchmarks;
 
 // Throughput benchmark of the embedded dev server, measured through the real Temporalio SDK.
 // Not a test: it prints figures, it asserts only correctness (every result right, no signal lost).
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchmarkOptions.Usage);
+    return 0;
+}
+
 BenchmarkOptions options;
 try
 {

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
@@ -37,8 +38,9 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     // Tombstones of deleted namespaces kept for a delete delay: when each record goes.
     private readonly Dictionary<string, DateTime> purgeAt = new(StringComparer.Ordinal);
 
-    // How many namespaces are not Registered; read without the lock, so that calls skip the state check while none is.
-    private int notRegistered;
+    // The namespaces not Registered (usually none), replaced whole on every change: read without the engine lock, so
+    // that the state check every call makes never waits for it.
+    private FrozenDictionary<string, NamespaceState> unregistered = FrozenDictionary<string, NamespaceState>.Empty;
 
     public bool HasChanges => changed.Count > 0 || removals.Count > 0;
 
@@ -47,8 +49,8 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
     public bool Contains(string name) => byName.ContainsKey(name);
 
-    /// <summary>Every namespace is Registered (safe to read without the engine lock).</summary>
-    public bool AllRegistered => Volatile.Read(ref notRegistered) == 0;
+    /// <summary>Every namespace is Registered (safe to read without the engine lock): no call needs the state check.</summary>
+    public bool AllRegistered => Volatile.Read(ref unregistered).Count == 0;
 
     public IEnumerable<string> Names => byName.Keys;
 
@@ -70,11 +72,11 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
     /// <summary>
     /// Temporal's namespace validator: a start or signal-with-start needs a Registered namespace, any other call one
-    /// that is Registered or Deprecated.
+    /// that is Registered or Deprecated. Safe without the engine lock.
     /// </summary>
     public void RequireUsable(string name, bool forStart = false)
     {
-        var state = byName.TryGetValue(name, out var entry) ? entry.NamespaceInfo.State : NamespaceState.Registered;
+        var state = Volatile.Read(ref unregistered).TryGetValue(name, out var found) ? found : NamespaceState.Registered;
         if (state == NamespaceState.Registered || (state == NamespaceState.Deprecated && !forStart))
         {
             return;
@@ -348,7 +350,8 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     }
 
     private void Recount() =>
-        Volatile.Write(ref notRegistered, byName.Values.Count(e => e.NamespaceInfo.State != NamespaceState.Registered));
+        Volatile.Write(ref unregistered, byName.Values.Where(e => e.NamespaceInfo.State != NamespaceState.Registered)
+            .ToFrozenDictionary(e => e.NamespaceInfo.Name, e => e.NamespaceInfo.State, StringComparer.Ordinal));
 
     // Temporal's GenerateDeletedNamespaceName: "-deleted-" and the ID's first five characters, one more on a clash.
     private string DeletedName(string name, string id)

@@ -52,11 +52,8 @@ internal sealed partial class WorkflowEngine
         }
 
         var ns = (string)field.Accessor.GetValue(request);
-        using (gate.Enter())
-        {
-            namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
-                forStart: request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest);
-        }
+        namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
+            forStart: request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest);
     }
 
     public ListNamespacesResponse ListNamespaces(ListNamespacesRequest request)

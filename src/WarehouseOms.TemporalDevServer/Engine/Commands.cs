@@ -237,6 +237,7 @@ internal sealed partial class WorkflowEngine
                 return false;
             case CommandType.UpsertWorkflowSearchAttributes:
                 var upsert = command.UpsertWorkflowSearchAttributesCommandAttributes;
+                taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's visibility upsert task
                 SearchAttributeRegistry.Merge(execution.SearchAttributes.IndexedFields, upsert.SearchAttributes?.IndexedFields ?? []);
 
                 Append(execution, NewEvent(EventType.UpsertWorkflowSearchAttributes, e => e.UpsertWorkflowSearchAttributesEventAttributes = new UpsertWorkflowSearchAttributesEventAttributes
@@ -247,6 +248,7 @@ internal sealed partial class WorkflowEngine
                 return false;
             case CommandType.ModifyWorkflowProperties:
                 var memo = command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo;
+                taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's visibility upsert task
                 execution.Memo ??= new Memo();
                 SearchAttributeRegistry.Merge(execution.Memo.Fields, memo?.Fields ?? []);
 

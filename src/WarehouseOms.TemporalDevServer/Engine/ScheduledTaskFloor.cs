@@ -2,12 +2,15 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
 /// When a task of Temporal's timer queue (a user timer, a timeout, a retry backoff, a start delay) really fires.
-/// Temporal's queue reader, each time it reads (when one of these tasks comes due, fired or already stale), lets
-/// no new task fall behind what it read: its task key generator moves a task due before the read time plus
-/// <c>history.timerProcessorMaxTimeShift</c> (1 s) to just after it. So on a busy server a sub-second timer fires
-/// up to a second late, and one of a second or more on time. Not thread-safe: the engine calls it under its lock.
+/// Each time one of the shard's queue readers reads, Temporal's task key manager sets the least fire time a new
+/// timer task may have to the read time plus <c>history.timerProcessorMaxTimeShift</c> (1 s), and its key generator
+/// moves a task due before that to just after it. The timer queue reads when one of its tasks comes due (fired or
+/// already stale); the immediate queues (transfer, visibility) read whenever a transaction gave them a task: a
+/// workflow or activity task to dispatch, a run started or closed. So on a server that is doing anything a
+/// sub-second timer fires up to a second late, and one of a second or more on time. Not thread-safe: the engine calls
+/// it under its lock.
 /// </summary>
-/// <param name="start">When the engine started: the queue reads once at start, as Temporal's does when its shard loads.</param>
+/// <param name="start">When the engine started: the queues read once at start, as Temporal's do when the shard loads.</param>
 internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
 {
     private static readonly TimeSpan Precision = TimeSpan.FromMilliseconds(1); // Temporal's ScheduledTaskMinPrecision
@@ -17,25 +20,28 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
     private readonly PriorityQueue<byte, DateTime> comingDue = new();
     private DateTime floor = start + maxTimeShift;
 
-    /// <summary>When a task due at <paramref name="due"/>, scheduled at <paramref name="now"/>, fires.</summary>
+    // The latest immediate task and its transaction: its queue reads after that transaction commits, so it moves
+    // only the tasks of later transactions.
+    private DateTime immediateAt;
+    private long immediateTransaction = -1;
+
+    /// <summary>When a task due at <paramref name="due"/>, placed at <paramref name="now"/> by <paramref name="transaction"/>, fires.</summary>
     /// <param name="stored">
     /// A task that already had its time before a restart: Temporal's key generator placed it when it was created, and
     /// the reader fires a persisted task at its key (at once if overdue); only new tasks are moved.
     /// </param>
-    public DateTime Place(DateTime now, DateTime due, bool stored = false)
+    public DateTime Place(DateTime now, DateTime due, long transaction, bool stored = false)
     {
         if (maxTimeShift <= TimeSpan.Zero)
         {
             return due;
         }
 
+        ReadAfterEarlierImmediateTasks(transaction);
         while (comingDue.TryPeek(out _, out var read) && read <= now)
         {
             comingDue.Dequeue();
-            if (read + maxTimeShift > floor)
-            {
-                floor = read + maxTimeShift;
-            }
+            Read(read);
         }
 
         if (!stored && due < floor)
@@ -56,6 +62,31 @@ internal sealed class ScheduledTaskFloor(TimeSpan maxTimeShift, DateTime start)
         if (maxTimeShift > TimeSpan.Zero && now + maxTimeShift > floor)
         {
             floor = now + maxTimeShift;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="transaction"/> gave an immediate queue a task at <paramref name="now"/> (a workflow or activity
+    /// task to dispatch, a run started or closed): that queue reads once the transaction is done.
+    /// </summary>
+    public void ImmediateTask(DateTime now, long transaction)
+    {
+        if (maxTimeShift <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        ReadAfterEarlierImmediateTasks(transaction);
+        immediateAt = now;
+        immediateTransaction = transaction;
+    }
+
+    private void ReadAfterEarlierImmediateTasks(long transaction)
+    {
+        if (immediateTransaction >= 0 && immediateTransaction != transaction)
+        {
+            Read(immediateAt);
+            immediateTransaction = -1;
         }
     }
 }

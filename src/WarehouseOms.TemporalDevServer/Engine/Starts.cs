@@ -436,6 +436,7 @@ internal sealed partial class WorkflowEngine
             ScheduleWorkflowTask(execution);
         }
 
+        taskFloor.ImmediateTask(now, gate.Transaction); // Temporal's visibility task for the start
         Log("Started {WorkflowId}/{RunId} ({Type})", execution.WorkflowId, runId, args.WorkflowType);
         return execution;
     }

@@ -64,6 +64,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Hands an item to a waiting poller, or queues it. Called under the lock.</summary>
     private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item)
     {
+        taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's transfer task for it
         var queue = Queue(ns, taskQueue, activity);
         var routed = RoutedVersion(ns, taskQueue, activity, queue, item);
         for (var node = queue.Pollers.First; node is not null;)

@@ -303,7 +303,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         runsById.TryGetValue((Ns(ns), workflowId), out var runs) && runs.Count > 0 ? runs[^1] : null;
 
     /// <summary>Arms a task of Temporal's timer queue (timer, timeout, backoff): it fires when that queue would fire it.</summary>
-    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due, stored: rehydrating), () =>
+    private TimerHandle ScheduleTask(DateTime due, Action callback) => Clock.ScheduleAt(taskFloor.Place(Clock.Now, due, gate.Transaction, stored: rehydrating), () =>
     {
         taskFloor.Read(Clock.Now);
         callback();

@@ -756,6 +756,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Appends the close event and settles everything that depended on the run. Under the lock.</summary>
     private void CloseRun(Execution execution, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
+        taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's close-execution transfer and visibility tasks
         Append(execution, closeEvent);
         execution.Status = status;
         execution.CloseTime = Clock.Now;

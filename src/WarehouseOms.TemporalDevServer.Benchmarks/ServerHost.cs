@@ -47,7 +47,7 @@ public sealed class ServerHost : IAsyncDisposable
             };
             var server = await TemporalDevServer.StartAsync(options.TimerShift is { } configured ? serverOptions with { TimerMaxTimeShift = configured } : serverOptions);
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}, eager activities {(eager ? "on" : "off")}, timer shift {(options.TimerShift ?? serverOptions.TimerMaxTimeShift).TotalMilliseconds} ms",
+            return new(client, $"in-process dev server at {server.Target}, state: {server.StoreDescription}, sticky queues {(sticky ? "on" : "off")}, eager activities {(eager ? "on" : "off")}{ShiftNote(options)}",
                 new Owned(server, scratch), server.WorkflowTasks);
         }
 
@@ -64,7 +64,7 @@ public sealed class ServerHost : IAsyncDisposable
                     : null,
             },
         });
-        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{(options.TimerShift is { } s ? $", timer shift {s.TotalMilliseconds} ms" : string.Empty)}", environment);
+        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{ShiftNote(options)}", environment);
     }
 
     public async ValueTask DisposeAsync()
@@ -87,6 +87,9 @@ public sealed class ServerHost : IAsyncDisposable
             }
         }
     }
+
+    private static string ShiftNote(BenchmarkOptions options) =>
+        options.TimerShift is { } shift ? $", timer shift {shift.TotalMilliseconds} ms" : string.Empty;
 
     /// <summary>The apphost the project reference copies next to this program.</summary>
     private static string LocateExecutable()

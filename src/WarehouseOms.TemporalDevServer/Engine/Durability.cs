@@ -114,8 +114,8 @@ internal sealed partial class WorkflowEngine
             List<(Execution Execution, int Events)> written;
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
-            List<NamespaceRemoval> namespaceRemovals;
-            List<NamespaceRecord> namespaceChanges;
+            IReadOnlyList<NamespaceRemoval> namespaceRemovals;
+            IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
             using (gate.Enter())
             {

@@ -168,7 +168,7 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         nameById.Remove(entry!.NamespaceInfo.Id);
         purgeAt.Remove(name);
         changed.Remove(name);
-        Recount();
+        RefreshUnregistered();
         return entry.Clone();
     }
 
@@ -291,9 +291,9 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     }
 
     /// <summary>What the store has not seen yet: deletions (to apply first) and registrations and updates.</summary>
-    public (List<Store.NamespaceRemoval> Removals, List<Store.NamespaceRecord> Saves) TakeChanges()
+    public (IReadOnlyList<Store.NamespaceRemoval> Removals, IReadOnlyList<Store.NamespaceRecord> Saves) TakeChanges()
     {
-        // Called on every group commit: nothing allocated while nothing changed.
+        // Called on every group commit: nothing allocated while nothing changed (empty read-only lists are shared).
         if (!HasChanges)
         {
             return ([], []);
@@ -346,10 +346,10 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
         byName[entry.NamespaceInfo.Name] = entry;
         nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
-        Recount();
+        RefreshUnregistered();
     }
 
-    private void Recount() =>
+    private void RefreshUnregistered() =>
         Volatile.Write(ref unregistered, byName.Values.Where(e => e.NamespaceInfo.State != NamespaceState.Registered)
             .ToFrozenDictionary(e => e.NamespaceInfo.Name, e => e.NamespaceInfo.State, StringComparer.Ordinal));
 

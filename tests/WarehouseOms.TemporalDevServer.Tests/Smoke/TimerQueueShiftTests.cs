@@ -13,23 +13,22 @@ namespace WarehouseOms.TemporalDevServer.Tests.Smoke;
 /// </summary>
 public sealed class TimerQueueShiftTests
 {
+    // 2 s rather than Temporal's 1 s, so that a loaded machine's slow workflow task still falls within it.
+    private static readonly TimeSpan Shift = TimeSpan.FromSeconds(2);
+
     [Fact(Timeout = 60_000)]
     public async Task A_sub_second_timer_started_within_the_shift_of_a_timer_queue_read_fires_after_the_shift()
     {
-        // A shift of 2 s, so that a loaded machine's slow workflow task still starts the second timer within it.
-        var shift = TimeSpan.FromSeconds(2);
-        var (_, firstFired, secondStarted, secondFired) = await TwoTimersAsync(
-            new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "2s"));
+        var (_, firstFired, secondStarted, secondFired) = await TwoTimersAsync(WithShift(Shift));
 
-        Assert.True(secondStarted < firstFired + shift, $"the second timer started {secondStarted - firstFired} after the first fired");
-        Assert.True(secondFired >= firstFired + shift, $"fired {secondFired - firstFired} after the first timer");
+        Assert.True(secondStarted < firstFired + Shift, $"the second timer started {secondStarted - firstFired} after the first fired");
+        Assert.True(secondFired >= firstFired + Shift, $"fired {secondFired - firstFired} after the first timer");
     }
 
     [Fact(Timeout = 60_000)]
     public async Task With_no_shift_configured_the_same_timer_fires_at_its_time()
     {
-        var (_, _, secondStarted, secondFired) = await TwoTimersAsync(
-            new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "0s"));
+        var (_, _, secondStarted, secondFired) = await TwoTimersAsync(WithShift(TimeSpan.Zero));
 
         // With the default shift it would wait for a second after the first timer's read; here its 10 ms only.
         Assert.True(secondFired < secondStarted + TimeSpan.FromMilliseconds(500), $"fired {secondFired - secondStarted} after it started");
@@ -39,12 +38,14 @@ public sealed class TimerQueueShiftTests
     public async Task A_workflow_start_makes_the_queues_read_so_a_timer_its_first_task_starts_fires_after_the_shift()
     {
         // Idle past the engine's own start-up read first, so that only the start's read can move the timer.
-        var shift = TimeSpan.FromSeconds(2);
-        var history = await TwoTimersAsync(
-            new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", "2s"), firstTimer: 0.01, idleFirst: shift + TimeSpan.FromSeconds(0.5));
+        var history = await TwoTimersAsync(WithShift(Shift), firstTimer: 0.01, idleFirst: Shift + TimeSpan.FromSeconds(0.5));
 
-        Assert.True(history.FirstFired >= history.Started + shift, $"the first timer fired {history.FirstFired - history.Started} after the start");
+        Assert.True(history.FirstFired >= history.Started + Shift, $"the first timer fired {history.FirstFired - history.Started} after the start");
     }
+
+    // As the CLI takes it: --dynamic-config-value history.timerProcessorMaxTimeShift=<n>ms.
+    private static TemporalDevServerOptions WithShift(TimeSpan shift) =>
+        new TemporalDevServerOptions { Port = 0 }.WithDynamicConfig("history.timerProcessorMaxTimeShift", $"{shift.TotalMilliseconds}ms");
 
     // A 200 ms timer, then a 10 ms one started by the task its firing brings: when the first fired (the queue read
     // then), when the second started and fired.

@@ -20,6 +20,7 @@ internal sealed class PostgresEngineStore : IEngineStore
     private readonly string instance;
     private readonly ILogger? logger;
     private readonly SemaphoreSlim connectionGate = new(1, 1);
+    private IReadOnlyList<string>? perNamespaceTables; // see PerNamespaceTablesAsync
     private NpgsqlConnection? connection;
     private long generation;
     private int lockSessionPid;
@@ -499,10 +500,15 @@ internal sealed class PostgresEngineStore : IEngineStore
         }, cancellationToken);
 
     // Every table of the schema with a namespace column, read from the catalog so that a table a later schema step
-    // adds is not forgotten here. Executions first, as the retention sweep deletes them: the same lock order, so the
-    // two never deadlock.
+    // adds is not forgotten here; once, as the schema does not change while the store is open. Executions first, as
+    // the retention sweep deletes them: the same lock order, so the two never deadlock.
     private async Task<IReadOnlyList<string>> PerNamespaceTablesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
+        if (perNamespaceTables is not null)
+        {
+            return perNamespaceTables;
+        }
+
         await using var command = new NpgsqlCommand(
             """
             SELECT c.relname FROM pg_catalog.pg_attribute a
@@ -521,7 +527,7 @@ internal sealed class PostgresEngineStore : IEngineStore
             tables.Add(reader.GetString(0));
         }
 
-        return tables;
+        return perNamespaceTables = tables;
     }
 
     private NpgsqlCommand UpsertNamespaces(IReadOnlyList<NamespaceRecord> records)

@@ -17,8 +17,9 @@
 #        SAMPLES_DOTNET_GIT  git dir of temporalio/samples-dotnet (default /work/.mirror/temporalio+samples-dotnet/repo)
 #        PEER_REF            commit to export (default HEAD)      PEER_TEST_TIMEOUT per-test seconds (default 120)
 #        PEER_FILTER         extra dotnet test filter (e.g. FullyQualifiedName~Signal)
-#        PEER_SDK_CLASSES    the SDK test classes to run (default: the five above; WorkerDeploymentVersioningTests
-#                            is built too and can be named here)
+#        PEER_SDK_CLASSES    the SDK test classes to run (default: the five above; WorkerDeploymentVersioningTests,
+#                            TemporalClientTests, TemporalClientTaskQueueTests, GeneralWorkerTests, WorkerTuningTests,
+#                            PayloadSizeLimitsTests and WorkflowReplayerTests are built too and can be named here)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -159,6 +160,8 @@ sdk_tests() {
   mkdir -p "$proj"
   # The suites and what they build on; Program.cs (an xunit.console host) is replaced below.
   for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Worker/WorkerDeploymentVersioningTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
+           Client/TemporalClientTests.cs Client/TemporalClientTaskQueueTests.cs Worker/GeneralWorkerTests.cs Worker/WorkerTuningTests.cs \
+           Worker/PayloadSizeLimitsTests.cs Worker/WorkflowReplayerTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \
@@ -169,7 +172,8 @@ sdk_tests() {
   # The SDK's test environment starts its dev server with StartLocalAsync (and the dynamic config its own
   # CI gives it); that call is sent to our executable, so every environment, the second one of
   # WorkerClientReplacement too, is an engine of its own, as with the Temporal CLI.
-  sed -i -E 's#Temporalio\.Testing\.WorkflowEnvironment\.StartLocalAsync\(#global::PeerEngine.StartLocalAsync(#' "$proj/WorkflowEnvironment.cs"
+  # Some test classes start an environment of their own (with extra dev-server arguments): those go there too.
+  find "$proj" -name '*.cs' -exec sed -i -E 's#(Temporalio\.Testing\.)?WorkflowEnvironment\.StartLocalAsync\(#global::PeerEngine.StartLocalAsync(#' {} +
   grep -q 'global::PeerEngine.StartLocalAsync(' "$proj/WorkflowEnvironment.cs" ||
     { echo "peer-tests: the SDK's WorkflowEnvironment.cs no longer calls StartLocalAsync as expected" >&2; return 1; }
   cat >"$proj/PeerShims.cs" <<'CS'

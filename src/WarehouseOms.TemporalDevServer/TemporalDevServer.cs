@@ -147,8 +147,10 @@ public sealed class TemporalDevServer : IAsyncDisposable
             return;
         }
 
-        // Long polls answer first (they would hold the stop up), then no new calls; then whatever was
-        // changed is written before the store closes (and its lock goes); the clock goes last.
+        // Health checks say NOT_SERVING first, as Temporal's frontend does when it stops; long polls answer next
+        // (they would hold the stop up), then no new calls; then whatever was changed is written before the store
+        // closes (and its lock goes); the clock goes last.
+        app.Services.GetRequiredService<ServingHealth>().ShuttingDown();
         await engine.DrainPollsAsync().WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await app.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         await engine.StopBackgroundWorkAsync().ConfigureAwait(false);

@@ -117,6 +117,12 @@ public sealed record TemporalDevServerLimits
     /// <summary>limit.blobSize.warn.</summary>
     public int BlobSizeWarn { get; init; } = 512 * 1024;
 
+    /// <summary>limit.memoSize.error: a run's whole memo (at a start, a child's start, continue-as-new, an upsert).</summary>
+    public int MemoSizeError { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>limit.memoSize.warn.</summary>
+    public int MemoSizeWarn { get; init; } = 2 * 1024;
+
     /// <summary>limit.historySize.error, in bytes.</summary>
     public long HistorySizeError { get; init; } = 50 * 1024 * 1024;
 
@@ -146,6 +152,8 @@ public sealed record TemporalDevServerLimits
         {
             "limit.blobSize.error" => this with { BlobSizeError = (int)Number() },
             "limit.blobSize.warn" => this with { BlobSizeWarn = (int)Number() },
+            "limit.memoSize.error" => this with { MemoSizeError = (int)Number() },
+            "limit.memoSize.warn" => this with { MemoSizeWarn = (int)Number() },
             "limit.historySize.error" => this with { HistorySizeError = Number() },
             "limit.historySize.warn" => this with { HistorySizeWarn = Number() },
             "limit.historyCount.error" => this with { HistoryCountError = (int)Number() },

@@ -95,7 +95,7 @@ internal sealed partial class WorkflowEngine
             case CommandType.ModifyWorkflowProperties:
                 return command.ModifyWorkflowPropertiesCommandAttributes is null
                     ? new(WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes, "ModifyWorkflowPropertiesCommandAttributes is not set on command.")
-                    : null;
+                    : UpsertedMemoTooLarge(execution, command.ModifyWorkflowPropertiesCommandAttributes.UpsertedMemo);
             case CommandType.CompleteWorkflowExecution:
                 return command.CompleteWorkflowExecutionCommandAttributes is not { } complete
                     ? new(WorkflowTaskFailedCause.BadCompleteWorkflowExecutionAttributes, "CompleteWorkflowExecutionCommandAttributes is not set on command.")
@@ -126,6 +126,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 return TooLarge(c.Input, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
+                    MemoTooLarge(c.Memo, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Memo exceeds size limit.") ??
                     (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
                         ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
                         : SearchAttributeProblem(execution, c.SearchAttributes));
@@ -162,6 +163,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 return TooLarge(next.Input, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
+                    MemoTooLarge(next.Memo, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes. Memo exceeds size limit.") ??
                     (RetryPolicyRules.Problem(next.RetryPolicy) is { } badNextRetry
                         ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextRetry)
                         : SearchAttributeProblem(execution, next.SearchAttributes));
@@ -181,15 +183,28 @@ internal sealed partial class WorkflowEngine
     private bool KnownNamespace(string? ns) => string.IsNullOrEmpty(ns) || namespaces.Contains(ns);
 
     // Temporal: a payload past limit.blobSize.error fails the task and terminates the run.
-    private InvalidCommand? TooLarge(IMessage? payload, WorkflowTaskFailedCause cause, string message)
+    private InvalidCommand? TooLarge(IMessage? payload, WorkflowTaskFailedCause cause, string message) =>
+        PastLimit(payload?.CalculateSize() ?? 0, limits.BlobSizeWarn, limits.BlobSizeError, message) ? new(cause, message, Terminates: true) : null;
+
+    // Temporal: a run's memo past limit.memoSize.error fails the task and terminates the run.
+    private InvalidCommand? MemoTooLarge(Memo? memo, WorkflowTaskFailedCause cause, string message) =>
+        PastLimit(memo?.CalculateSize() ?? 0, limits.MemoSizeWarn, limits.MemoSizeError, message) ? new(cause, message, Terminates: true) : null;
+
+    // Temporal's checks of an upsert's memo: the upserted entries against the blob limit (keys and data, as its
+    // payloadsMapSize counts them), then the memo the run would have against the memo limit.
+    private InvalidCommand? UpsertedMemoTooLarge(Execution execution, Memo? upserted)
     {
-        var size = payload?.CalculateSize() ?? 0;
-        if (size > limits.BlobSizeWarn)
+        const WorkflowTaskFailedCause cause = WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes;
+        var fields = upserted?.Fields ?? [];
+        var entries = fields.Sum(f => f.Key.Length + (f.Value?.Data.Length ?? 0));
+        if (PastLimit(entries, limits.BlobSizeWarn, limits.BlobSizeError, "ModifyWorkflowProperties"))
         {
-            logger?.LogWarning("Blob data size {Size} exceeds the warning limit {Limit} ({Operation})", size, limits.BlobSizeWarn, message);
+            return new(cause, "ModifyWorkflowPropertiesCommandAttributes exceeds size limit.", Terminates: true);
         }
 
-        return size > limits.BlobSizeError ? new(cause, message, Terminates: true) : null;
+        var merged = execution.Memo?.Clone() ?? new Memo();
+        SearchAttributeRegistry.Merge(merged.Fields, fields);
+        return MemoTooLarge(merged, cause, "ModifyWorkflowPropertiesCommandAttributes. Memo exceeds size limit.");
     }
 
     /// <summary>Appends the command's events. Returns true when a new workflow task is needed at once.</summary>

@@ -1,5 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Namespace.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
@@ -9,17 +11,44 @@ internal sealed partial class WorkflowEngine
     /// <summary>A request's payload past limit.blobSize.error: INVALID_ARGUMENT "Blob data size exceeds limit." as in Temporal.</summary>
     private void CheckBlobSize(IMessage? payload, string operation)
     {
-        var size = payload?.CalculateSize() ?? 0;
-        if (size > limits.BlobSizeWarn)
-        {
-            logger?.LogWarning("Blob data size {Size} exceeds the warning limit {Limit} ({Operation})", size, limits.BlobSizeWarn, operation);
-        }
-
-        if (size > limits.BlobSizeError)
+        if (PastLimit(payload?.CalculateSize() ?? 0, limits.BlobSizeWarn, limits.BlobSizeError, operation))
         {
             throw Errors.InvalidArgument("Blob data size exceeds limit.");
         }
     }
+
+    /// <summary>A start's memo past limit.memoSize.error: INVALID_ARGUMENT "Memo size exceeds limit." as in Temporal's ValidateStart.</summary>
+    private void CheckMemoSize(Memo? memo, string operation)
+    {
+        if (PastLimit(memo?.CalculateSize() ?? 0, limits.MemoSizeWarn, limits.MemoSizeError, operation))
+        {
+            throw Errors.InvalidArgument("Memo size exceeds limit.");
+        }
+    }
+
+    /// <summary>
+    /// Temporal's CheckEventBlobSizeLimit: past the warn limit it logs, and only a size past the warn limit is
+    /// compared with the error limit (a warn limit above the error limit lets sizes between them through).
+    /// </summary>
+    private bool PastLimit(int size, int warn, int error, string operation)
+    {
+        if (size <= warn)
+        {
+            return false;
+        }
+
+        logger?.LogWarning("Blob data size {Size} exceeds the warning limit {Limit} ({Operation})", size, warn, operation);
+        return size > error;
+    }
+
+    /// <summary>The limits DescribeNamespace reports, as Temporal's: the SDK fails a task whose payloads pass them before sending it.</summary>
+    private NamespaceInfo.Types.Limits NamespaceLimits => new()
+    {
+        BlobSizeLimitError = limits.BlobSizeError,
+        MemoSizeLimitError = limits.MemoSizeError,
+        // Temporal reports its paginated-completion buffer here; this engine takes no paginated completions and
+        // bounds a completion only by the gRPC message size, so it reports no limit (0), as the field allows.
+    };
 
     /// <summary>
     /// A run whose history passed limit.historyCount.error or limit.historySize.error is terminated, as

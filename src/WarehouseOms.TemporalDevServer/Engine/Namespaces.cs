@@ -24,7 +24,9 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
-            return namespaces.Describe(request.Namespace, request.Id);
+            var response = namespaces.Describe(request.Namespace, request.Id);
+            response.NamespaceInfo.Limits = NamespaceLimits;
+            return response;
         }
     }
 
@@ -60,7 +62,13 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
-            return namespaces.List(request);
+            var response = namespaces.List(request);
+            foreach (var entry in response.Namespaces)
+            {
+                entry.NamespaceInfo.Limits = NamespaceLimits;
+            }
+
+            return response;
         }
     }
 
@@ -69,6 +77,7 @@ internal sealed partial class WorkflowEngine
         using (gate.Enter())
         {
             var response = namespaces.Update(request, namespaceMinRetention);
+            response.NamespaceInfo.Limits = NamespaceLimits;
             NamespacesChanged();
             return response;
         }

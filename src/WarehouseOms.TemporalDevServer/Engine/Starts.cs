@@ -93,6 +93,7 @@ internal sealed partial class WorkflowEngine
     {
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         CheckBlobSize(request.Input, "StartWorkflowExecution");
+        CheckMemoSize(request.Memo, "StartWorkflowExecution");
         using (gate.Enter())
         {
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
@@ -134,6 +135,7 @@ internal sealed partial class WorkflowEngine
         var (reuse, conflict) = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
+        CheckMemoSize(request.Memo, "SignalWithStartWorkflowExecution");
         using (gate.Enter())
         {
             var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId);

@@ -207,6 +207,7 @@ internal sealed partial class WorkflowEngine
         {
             RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
             CheckBlobSize(start.Input, "StartWorkflowExecution");
+            CheckMemoSize(start.Memo, "StartWorkflowExecution");
             if (!string.IsNullOrEmpty(start.CronSchedule))
             {
                 throw Errors.InvalidArgument("CronSchedule is not allowed.");

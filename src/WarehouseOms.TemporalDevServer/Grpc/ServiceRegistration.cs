@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,6 +13,8 @@ internal static class ServiceRegistration
         services.AddSingleton<WorkflowServiceHandlers>();
         services.AddSingleton<TestServiceHandlers>();
         services.AddSingleton<OperatorServiceHandlers>();
+        services.AddSingleton<ServingHealth>();
+        services.AddSingleton(provider => provider.GetRequiredService<ServingHealth>().Service);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<WorkflowServiceHandlers>, WorkflowServiceMethods>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<TestServiceHandlers>, TestServiceMethods>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<OperatorServiceHandlers>, OperatorServiceMethods>());
@@ -22,6 +25,8 @@ internal static class ServiceRegistration
     {
         app.MapGrpcService<WorkflowServiceHandlers>();
         app.MapGrpcService<OperatorServiceHandlers>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.Services.GetRequiredService<ServingHealth>().Serving();
         if (testService)
         {
             app.MapGrpcService<TestServiceHandlers>();

@@ -1,4 +1,6 @@
 using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Worker;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using WarehouseOms.TemporalDevServer.Tests.Workflows;
@@ -38,21 +40,129 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task DescribeNamespace_ReportsTheConfiguredPayloadLimits()
+    {
+        var described = await Client.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc);
+        var listed = (await Client.WorkflowService.ListNamespacesAsync(new(), Rpc)).Namespaces.Single(n => n.NamespaceInfo.Name == Client.Options.Namespace);
+
+        foreach (var limits in new[] { described.NamespaceInfo.Limits, listed.NamespaceInfo.Limits })
+        {
+            Assert.Equal(SmallLimitsEnvironmentFixture.BlobSizeError, limits.BlobSizeLimitError);
+            Assert.Equal(SmallLimitsEnvironmentFixture.MemoSizeError, limits.MemoSizeLimitError);
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ActivityInputPastTheReportedLimit_IsRefusedByTheWorker_AndTheRunIsNotTerminated()
+    {
+        // The SDK reads the limits from DescribeNamespace and fails the task itself (PAYLOADS_TOO_LARGE), so the
+        // command never reaches the server; the task keeps failing until the run's timeout, as on Temporal.
+        var events = await WithWorkerAsync(WorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1),
+                new WorkflowOptions(NewWorkflowId("worker-refused"), TaskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(3) });
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        });
+
+        Assert.Equal(WorkflowTaskFailedCause.PayloadsTooLarge, events.First(e => e.EventType == EventType.WorkflowTaskFailed).WorkflowTaskFailedEventAttributes.Cause);
+        Assert.Equal(EventType.WorkflowExecutionTimedOut, events[^1].EventType);
+        Assert.DoesNotContain(events, e => e.EventType == EventType.ActivityTaskScheduled);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ActivityInputPastTheLimit_FailsTheTaskAndTerminatesTheRun()
     {
-        var events = await WithWorkerAsync(WorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), async () =>
+        // DisablePayloadErrorLimit: the worker sends what it would refuse, so the server's own check is what acts.
+        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), async () =>
         {
             var handle = await Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1), Options("big-activity"));
             await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
             return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
         });
 
-        const string message = "BadScheduleActivityAttributes: ScheduleActivityTaskCommandAttributes.Input exceeds size limit.";
-        var failed = events.Single(e => e.EventType == EventType.WorkflowTaskFailed).WorkflowTaskFailedEventAttributes;
-        Assert.Equal(WorkflowTaskFailedCause.BadScheduleActivityAttributes, failed.Cause);
-        Assert.Equal(message, failed.Failure.Message);
-        Assert.Equal(message, events[^1].WorkflowExecutionTerminatedEventAttributes.Reason);
+        AssertTerminatedBy(events, WorkflowTaskFailedCause.BadScheduleActivityAttributes, "ScheduleActivityTaskCommandAttributes.Input exceeds size limit.");
         Assert.DoesNotContain(events, e => e.EventType == EventType.ActivityTaskScheduled);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartWithAMemoPastTheMemoLimit_IsInvalidArgument()
+    {
+        // Under the blob limit, past the memo limit.
+        var memo = new Dictionary<string, object> { ["big"] = new string('m', SmallLimitsEnvironmentFixture.MemoSizeError) };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartWorkflowAsync((EchoWorkflow wf) => wf.RunAsync("x"), new WorkflowOptions(NewWorkflowId("big-memo"), TaskQueue) { Memo = memo }));
+
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+        Assert.Equal("Memo size exceeds limit.", error.Message);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task MemoUpsertThatTakesTheMemoPastItsLimit_FailsTheTaskAndTerminatesTheRun()
+    {
+        // Each part is under the limit; the memo the run would have (the start's entry and the upserted one) is past it.
+        const int part = SmallLimitsEnvironmentFixture.MemoSizeError * 2 / 3;
+        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((MemoGrowingWorkflow wf) => wf.RunAsync(part),
+                new WorkflowOptions(NewWorkflowId("memo-upsert"), TaskQueue) { Memo = new Dictionary<string, object> { ["first"] = new string('m', part) } });
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        });
+
+        AssertTerminatedBy(events, WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes, "ModifyWorkflowPropertiesCommandAttributes. Memo exceeds size limit.");
+        Assert.DoesNotContain(events, e => e.EventType == EventType.WorkflowPropertiesModified);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task MemoUpsertUnderTheMemoLimit_IsApplied()
+    {
+        const int part = SmallLimitsEnvironmentFixture.MemoSizeError / 4;
+        await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((MemoGrowingWorkflow wf) => wf.RunAsync(part),
+                new WorkflowOptions(NewWorkflowId("memo-upsert-ok"), TaskQueue) { Memo = new Dictionary<string, object> { ["first"] = new string('m', part) } });
+            await AssertEventuallyAsync(async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.Any(e => e.EventType == EventType.WorkflowPropertiesModified));
+            var memo = (await handle.DescribeAsync(new() { Rpc = Rpc })).Memo;
+            Assert.Equal(["added", "first"], memo.Keys.Order());
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ContinueAsNewWithAMemoPastTheMemoLimit_FailsTheTaskAndTerminatesTheRun()
+    {
+        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoContinuingWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((MemoContinuingWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.MemoSizeError), Options("memo-can"));
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        });
+
+        AssertTerminatedBy(events, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes. Memo exceeds size limit.");
+    }
+
+    private TemporalWorkerOptions ServerCheckedWorkerOptions()
+    {
+        var options = WorkerOptions();
+        options.DisablePayloadErrorLimit = true;
+        return options;
+    }
+
+    private static void AssertTerminatedBy(List<Temporalio.Api.History.V1.HistoryEvent> events, WorkflowTaskFailedCause cause, string message)
+    {
+        var failed = events.Single(e => e.EventType == EventType.WorkflowTaskFailed).WorkflowTaskFailedEventAttributes;
+        Assert.Equal(cause, failed.Cause);
+        Assert.Equal($"{cause}: {message}", failed.Failure.Message);
+        Assert.Equal($"{cause}: {message}", events[^1].WorkflowExecutionTerminatedEventAttributes.Reason);
+    }
+
+    private async Task AssertEventuallyAsync(Func<Task<bool>> condition)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(50, Deadline);
+        }
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -72,6 +72,7 @@ public class LocalEnvironmentFixture : IAsyncLifetime
 public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
 {
     public const int BlobSizeError = 10_000;
+    public const int MemoSizeError = 4_000;
     public const int HistoryCountError = 80;
     public const int HistoryCountSuggestContinueAsNew = 30;
 
@@ -79,6 +80,8 @@ public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
     [
         $"limit.blobSize.error={BlobSizeError}",
         "limit.blobSize.warn=5000",
+        $"limit.memoSize.error={MemoSizeError}",
+        "limit.memoSize.warn=1000",
         $"limit.historyCount.error={HistoryCountError}",
         "limit.historyCount.warn=60",
         $"limit.historyCount.suggestContinueAsNew={HistoryCountSuggestContinueAsNew}",

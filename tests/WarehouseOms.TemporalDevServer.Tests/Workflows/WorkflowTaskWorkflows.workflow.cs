@@ -91,6 +91,29 @@ public sealed class OversizedActivityInputWorkflow
         Workflow.ExecuteActivityAsync(() => FidelityActivities.Echo(new string('x', size)), new() { StartToCloseTimeout = TimeSpan.FromSeconds(5) });
 }
 
+/// <summary>Adds an entry of the given size to its memo, then waits to be terminated.</summary>
+[Workflow]
+public sealed class MemoGrowingWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync(int entrySize)
+    {
+        Workflow.UpsertMemo(MemoUpdate.ValueSet("added", new string('m', entrySize)));
+        await Workflow.DelayAsync(TimeSpan.FromMinutes(5));
+    }
+}
+
+/// <summary>Continues as new once, with a memo of the given size.</summary>
+[Workflow]
+public sealed class MemoContinuingWorkflow
+{
+    [WorkflowRun]
+    public Task RunAsync(int memoSize) =>
+        memoSize == 0
+            ? Task.CompletedTask
+            : throw Workflow.CreateContinueAsNewException((MemoContinuingWorkflow wf) => wf.RunAsync(0), new() { Memo = new Dictionary<string, object> { ["big"] = new string('m', memoSize) } });
+}
+
 /// <summary>Grows its history by one short timer after another, forever (until the server stops it).</summary>
 [Workflow]
 public sealed class EndlessTimersWorkflow

@@ -1,7 +1,5 @@
 using Google.Protobuf;
 using System.Collections.Frozen;
-using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.Namespace.V1;
@@ -421,19 +419,12 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         },
         ReplicationConfig = new NamespaceReplicationConfig
         {
-            ActiveClusterName = "active",
-            Clusters = { new ClusterReplicationConfig { ClusterName = "active" } },
+            ActiveClusterName = Cluster.Name,
+            Clusters = { new ClusterReplicationConfig { ClusterName = Cluster.Name } },
             State = ReplicationState.Normal,
         },
         IsGlobalNamespace = false,
     };
 
-    // A UUID (version 8, name-based) from the namespace's name: the same in every process.
-    private static string DerivedId(string name)
-    {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes("namespace:" + name)).AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true).ToString();
-    }
+    private static string DerivedId(string name) => NameBasedUuid.Of("namespace:" + name);
 }

@@ -47,6 +47,27 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// Each task queue here is one partition (Temporal's root partition, named as the queue), owned by this engine at
+    /// <paramref name="ownerAddress"/>; Temporal's matching answers with one entry per partition of each type.
+    /// </summary>
+    public ListTaskQueuePartitionsResponse ListTaskQueuePartitions(ListTaskQueuePartitionsRequest request, string ownerAddress)
+    {
+        // Temporal's tqid.NormalizeAndValidate.
+        var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("taskQueue is not set");
+        if (name.Length == 0)
+        {
+            throw Errors.InvalidArgument("missing task queue name");
+        }
+
+        var partition = new TaskQueuePartitionMetadata { Key = name, OwnerHostName = ownerAddress };
+        return new ListTaskQueuePartitionsResponse
+        {
+            ActivityTaskQueuePartitions = { partition },
+            WorkflowTaskQueuePartitions = { partition.Clone() },
+        };
+    }
+
     public DescribeTaskQueueResponse DescribeTaskQueue(DescribeTaskQueueRequest request)
     {
         if (string.IsNullOrEmpty(request.TaskQueue?.Name))

@@ -48,9 +48,13 @@ internal sealed partial class WorkflowEngine : IDisposable
     {
     }
 
+    /// <summary>The cluster this engine is (GetClusterInfo, ListClusters).</summary>
+    public Cluster Cluster { get; }
+
     public WorkflowEngine(TemporalDevServerOptions options, IEngineStore store, ILogger? logger = null)
     {
         this.store = store;
+        Cluster = Cluster.For(store);
         limits = options.Limits;
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;

@@ -77,6 +77,10 @@ internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
     public Task<ListSearchAttributesResponse> ListSearchAttributes(ListSearchAttributesRequest request, ServerCallContext context) =>
         Task.FromResult(engine.ListSearchAttributes(request));
 
+    /// <summary>The one cluster, at the address this call came in on; no paging is needed for one.</summary>
+    public Task<ListClustersResponse> ListClusters(ListClustersRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListClustersResponse { Clusters = { engine.Cluster.Metadata(context.LocalAddress()) } });
+
     public async Task<DeleteNamespaceResponse> DeleteNamespace(DeleteNamespaceRequest request, ServerCallContext context) =>
         new() { DeletedNamespace = await engine.DeleteNamespaceAsync(request).ConfigureAwait(false) };
 }
@@ -90,5 +94,6 @@ internal sealed class OperatorServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));
         b.Unary<DeleteNamespaceRequest, DeleteNamespaceResponse>(nameof(OperatorServiceHandlers.DeleteNamespace), (s, r, c) => s.DeleteNamespace(r, c));
+        b.Unary<ListClustersRequest, ListClustersResponse>(nameof(OperatorServiceHandlers.ListClusters), (s, r, c) => s.ListClusters(r, c));
     }
 }

@@ -53,12 +53,18 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<ListWorkerDeploymentsRequest, ListWorkerDeploymentsResponse>("ListWorkerDeployments",
             (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));
-        b.Unary<GetWorkerBuildIdCompatibilityRequest, GetWorkerBuildIdCompatibilityResponse>("GetWorkerBuildIdCompatibility",
-            (s, r, c) => Task.FromResult(new GetWorkerBuildIdCompatibilityResponse()));
-        b.Unary<GetWorkerVersioningRulesRequest, GetWorkerVersioningRulesResponse>("GetWorkerVersioningRules",
-            (s, r, c) => Task.FromResult(new GetWorkerVersioningRulesResponse()));
-        b.Unary<GetWorkerTaskReachabilityRequest, GetWorkerTaskReachabilityResponse>("GetWorkerTaskReachability",
-            (s, r, c) => Task.FromResult(new GetWorkerTaskReachabilityResponse()));
+        b.Unary<GetClusterInfoRequest, GetClusterInfoResponse>("GetClusterInfo", (s, r, c) => Task.FromResult(s.Engine.Cluster.Info()));
+        b.Unary<ListTaskQueuePartitionsRequest, ListTaskQueuePartitionsResponse>("ListTaskQueuePartitions",
+            (s, r, c) => Task.FromResult(s.Engine.ListTaskQueuePartitions(r, c.LocalAddress())));
+
+        // Worker versioning v0.1 (build-ID compatibility sets) and v0.2 (versioning rules), both deprecated, answer as
+        // Temporal's frontend does with its defaults (frontend.workerVersioningDataAPIs and workerVersioningRuleAPIs
+        // false); GetWorkerTaskReachability checks the data flag and names v0.2 there too.
+        b.Unary<GetWorkerBuildIdCompatibilityRequest, GetWorkerBuildIdCompatibilityResponse>("GetWorkerBuildIdCompatibility", (s, r, c) => VersioningDisabled<GetWorkerBuildIdCompatibilityResponse>(V1));
+        b.Unary<UpdateWorkerBuildIdCompatibilityRequest, UpdateWorkerBuildIdCompatibilityResponse>("UpdateWorkerBuildIdCompatibility", (s, r, c) => VersioningDisabled<UpdateWorkerBuildIdCompatibilityResponse>(V1));
+        b.Unary<GetWorkerVersioningRulesRequest, GetWorkerVersioningRulesResponse>("GetWorkerVersioningRules", (s, r, c) => VersioningDisabled<GetWorkerVersioningRulesResponse>(V2));
+        b.Unary<UpdateWorkerVersioningRulesRequest, UpdateWorkerVersioningRulesResponse>("UpdateWorkerVersioningRules", (s, r, c) => VersioningDisabled<UpdateWorkerVersioningRulesResponse>(V2));
+        b.Unary<GetWorkerTaskReachabilityRequest, GetWorkerTaskReachabilityResponse>("GetWorkerTaskReachability", (s, r, c) => VersioningDisabled<GetWorkerTaskReachabilityResponse>(V2));
 
         // Workflow rules (activity pause rules) answer as Temporal's frontend does with its default
         // frontend.workflowRulesAPIsEnabled=false; TriggerWorkflowRule is unimplemented there in any configuration.
@@ -68,6 +74,12 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<ListWorkflowRulesRequest, ListWorkflowRulesResponse>("ListWorkflowRules", (s, r, c) => NotSupported<ListWorkflowRulesResponse>("ListWorkflowRules"));
         b.Unary<TriggerWorkflowRuleRequest, TriggerWorkflowRuleResponse>("TriggerWorkflowRule", (s, r, c) => NotSupported<TriggerWorkflowRuleResponse>("TriggerWorkflowRule"));
     }
+
+    private const string V1 = "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
+    private const string V2 = "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.";
+
+    private static Task<T> VersioningDisabled<T>(string message) =>
+        Task.FromException<T>(new RpcException(new Status(StatusCode.PermissionDenied, message)));
 
     private static Task<T> NotSupported<T>(string method) =>
         Task.FromException<T>(new RpcException(new Status(StatusCode.Unimplemented, $"method {method} not supported")));

@@ -12,7 +12,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<GetSystemInfoResponse> GetSystemInfo(GetSystemInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetSystemInfoResponse
         {
-            ServerVersion = "1.25.0-warehouseoms-dev",
+            ServerVersion = Cluster.ServerVersion,
             Capabilities = new GetSystemInfoResponse.Types.Capabilities
             {
                 SdkMetadata = true,

@@ -52,6 +52,28 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task DeprecatedWorkerVersioning_AnswersAsTemporalWithItsDefaultConfiguration()
+    {
+        const string v1 = "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
+        const string v2 = "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.";
+        var ns = Client.Options.Namespace;
+        var refusals = new (string Message, Func<Task> Call)[]
+        {
+            (v1, () => Service.GetWorkerBuildIdCompatibilityAsync(new() { Namespace = ns, TaskQueue = TaskQueue }, Rpc)),
+            (v1, () => Service.UpdateWorkerBuildIdCompatibilityAsync(new() { Namespace = ns, TaskQueue = TaskQueue, AddNewBuildIdInNewDefaultSet = "1.0" }, Rpc)),
+            (v2, () => Service.GetWorkerVersioningRulesAsync(new() { Namespace = ns, TaskQueue = TaskQueue }, Rpc)),
+            (v2, () => Service.UpdateWorkerVersioningRulesAsync(new() { Namespace = ns, TaskQueue = TaskQueue }, Rpc)),
+            (v2, () => Service.GetWorkerTaskReachabilityAsync(new() { Namespace = ns, BuildIds = { "1.0" } }, Rpc)),
+        };
+
+        foreach (var (message, call) in refusals)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal((RpcException.StatusCode.PermissionDenied, message), (error.Code, error.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task StartWorkflowExecution_WithoutWorkflowType_InvalidArgument()
     {
         var request = StartRequest();

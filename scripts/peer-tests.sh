@@ -19,7 +19,9 @@
 #        PEER_FILTER         extra dotnet test filter (e.g. FullyQualifiedName~Signal)
 #        PEER_SDK_CLASSES    the SDK test classes to run (default: the five above; WorkerDeploymentVersioningTests,
 #                            TemporalClientTests, TemporalClientTaskQueueTests, GeneralWorkerTests, WorkerTuningTests,
-#                            PayloadSizeLimitsTests and WorkflowReplayerTests are built too and can be named here)
+#                            PayloadSizeLimitsTests, WorkflowReplayerTests, WorkflowEnvironmentTests,
+#                            WorkflowEnvironmentEnvConfigTests, TemporalWorkerServiceTests and ActivityScopeTests are
+#                            built too and can be named here)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -161,7 +163,8 @@ sdk_tests() {
   # The suites and what they build on; Program.cs (an xunit.console host) is replaced below.
   for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Worker/WorkerDeploymentVersioningTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
            Client/TemporalClientTests.cs Client/TemporalClientTaskQueueTests.cs Worker/GeneralWorkerTests.cs Worker/WorkerTuningTests.cs \
-           Worker/PayloadSizeLimitsTests.cs Worker/WorkflowReplayerTests.cs \
+           Worker/PayloadSizeLimitsTests.cs Worker/WorkflowReplayerTests.cs Testing/WorkflowEnvironmentTests.cs \
+           WorkflowEnvironmentEnvConfigTests.cs Extensions/Hosting/TemporalWorkerServiceTests.cs Extensions/Hosting/ActivityScopeTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \
@@ -173,7 +176,7 @@ sdk_tests() {
   # CI gives it); that call is sent to our executable, so every environment, the second one of
   # WorkerClientReplacement too, is an engine of its own, as with the Temporal CLI.
   # Some test classes start an environment of their own (with extra dev-server arguments): those go there too.
-  find "$proj" -name '*.cs' -exec sed -i -E 's#(Temporalio\.Testing\.)?WorkflowEnvironment\.StartLocalAsync\(#global::PeerEngine.StartLocalAsync(#' {} +
+  find "$proj" -name '*.cs' -exec sed -i -E 's#(Temporalio\.Testing\.)?WorkflowEnvironment\.Start(Local|TimeSkipping)Async\(#global::PeerEngine.Start\2Async(#g' {} +
   grep -q 'global::PeerEngine.StartLocalAsync(' "$proj/WorkflowEnvironment.cs" ||
     { echo "peer-tests: the SDK's WorkflowEnvironment.cs no longer calls StartLocalAsync as expected" >&2; return 1; }
   cat >"$proj/PeerShims.cs" <<'CS'
@@ -216,6 +219,7 @@ CS
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="Temporalio" Version="$TEMPORALIO_VERSION" />
+    <PackageReference Include="Temporalio.Extensions.Hosting" Version="$TEMPORALIO_VERSION" />
     <PackageReference Include="Microsoft.Extensions.Logging.Console" Version="11.0.0" />
     <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" />
     <PackageReference Include="xunit" Version="2.9.3" />

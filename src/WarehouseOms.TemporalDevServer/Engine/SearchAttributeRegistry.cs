@@ -160,6 +160,17 @@ internal sealed class SearchAttributeRegistry
     /// <summary>Null when every attribute is registered and its value fits the type, else the real server's message.</summary>
     public string? Problem(string ns, SearchAttributes? attributes)
     {
+        // Temporal's SQL visibility (the dev server's, and PostgreSQL's) unaliases custom attributes before anything
+        // else is checked (UnaliasFields): a name that is neither system nor predefined fails there when the
+        // namespace has no registration for it.
+        foreach (var name in attributes?.IndexedFields.Keys ?? [])
+        {
+            if (!System.ContainsKey(name) && !Predefined.ContainsKey(name) && !ServerWritten.Contains(name) && !CustomOf(ns).ContainsKey(name))
+            {
+                return $"Namespace {ns} has no mapping defined for search attribute {name}";
+            }
+        }
+
         foreach (var (name, payload) in attributes?.IndexedFields ?? [])
         {
             if (System.ContainsKey(name) || ServerWritten.Contains(name))

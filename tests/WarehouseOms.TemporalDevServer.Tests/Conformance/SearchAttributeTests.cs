@@ -95,7 +95,7 @@ public sealed class SearchAttributeTests(LocalEnvironmentFixture fixture, ITestO
         options.TypedSearchAttributes = new SearchAttributeCollection.Builder().Set(unregistered, "x").ToSearchAttributeCollection();
         var notDefined = await Assert.ThrowsAsync<RpcException>(() => Client.StartWorkflowAsync((EchoWorkflow wf) => wf.RunAsync("x"), options));
         Assert.Equal(RpcException.StatusCode.InvalidArgument, notDefined.Code);
-        Assert.Equal($"search attribute {unregistered.Name} is not defined", notDefined.Message);
+        Assert.Equal($"Namespace {Client.Options.Namespace} has no mapping defined for search attribute {unregistered.Name}", notDefined.Message);
 
         var number = NewAttributeName("Int");
         await RegisterAsync((number, IndexedValueType.Int));
@@ -118,7 +118,7 @@ public sealed class SearchAttributeTests(LocalEnvironmentFixture fixture, ITestO
                 async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events
                     .FirstOrDefault(e => e.WorkflowTaskFailedEventAttributes?.Cause == WorkflowTaskFailedCause.BadSearchAttributes),
                 e => e is not null, "a workflow task failed with BAD_SEARCH_ATTRIBUTES", cancellationToken: Deadline);
-            Assert.Contains($"search attribute {unregistered} is not defined", failure!.WorkflowTaskFailedEventAttributes.Failure.Message, StringComparison.Ordinal);
+            Assert.Contains($"Namespace {Client.Options.Namespace} has no mapping defined for search attribute {unregistered}", failure!.WorkflowTaskFailedEventAttributes.Failure.Message, StringComparison.Ordinal);
             Assert.Equal(0, await CountAsync($"WorkflowId = '{handle.Id}' AND ExecutionStatus != 'Running'"));
             await handle.TerminateAsync("done", new() { Rpc = Rpc });
         });

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Temporalio.Api.Common.V1;
-using Temporalio.Api.Namespace.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
 
@@ -40,15 +39,6 @@ internal sealed partial class WorkflowEngine
         logger?.LogWarning("Blob data size {Size} exceeds the warning limit {Limit} ({Operation})", size, warn, operation);
         return size > error;
     }
-
-    /// <summary>The limits DescribeNamespace reports, as Temporal's: the SDK fails a task whose payloads pass them before sending it.</summary>
-    private NamespaceInfo.Types.Limits NamespaceLimits => new()
-    {
-        BlobSizeLimitError = limits.BlobSizeError,
-        MemoSizeLimitError = limits.MemoSizeError,
-        // Temporal reports its paginated-completion buffer here; this engine takes no paginated completions and
-        // bounds a completion only by the gRPC message size, so it reports no limit (0), as the field allows.
-    };
 
     /// <summary>
     /// A run whose history passed limit.historyCount.error or limit.historySize.error is terminated, as

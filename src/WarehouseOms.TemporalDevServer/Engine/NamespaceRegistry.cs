@@ -408,8 +408,6 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
             State = NamespaceState.Registered,
             Description = description,
             OwnerEmail = owner,
-            // No worker heartbeats, no poll completion on shutdown, no poller autoscaling.
-            Capabilities = new NamespaceInfo.Types.Capabilities(),
         },
         Config = new NamespaceConfig
         {

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Temporalio.Api.Namespace.V1;
 using Temporalio.Api.WorkflowService.V1;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
@@ -25,9 +26,35 @@ internal sealed partial class WorkflowEngine
         using (gate.Enter())
         {
             var response = namespaces.Describe(request.Namespace, request.Id);
-            response.NamespaceInfo.Limits = NamespaceLimits;
+            WithServerFacts(response.NamespaceInfo);
             return response;
         }
+    }
+
+    /// <summary>
+    /// What Temporal's createNamespaceResponse adds from the server's configuration rather than the registration:
+    /// the payload limits (the SDK fails a task whose payloads pass them before sending it), the capabilities,
+    /// schedules. Added on the way out, never stored, so a restart with other settings reports the new ones.
+    /// </summary>
+    private void WithServerFacts(NamespaceInfo info)
+    {
+        info.Limits = new NamespaceInfo.Types.Limits
+        {
+            BlobSizeLimitError = limits.BlobSizeError,
+            MemoSizeLimitError = limits.MemoSizeError,
+            // Temporal reports its paginated-completion buffer here; this engine takes no paginated completions
+            // and bounds a completion only by the gRPC message size, so it reports no limit (0), as the field allows.
+        };
+        info.Capabilities = new NamespaceInfo.Types.Capabilities
+        {
+            EagerWorkflowStart = true,
+            SyncUpdate = true,
+            AsyncUpdate = true,
+            WorkerPollCompleteOnShutdown = cancelPollsOnShutdown,
+            // Not here: worker heartbeats and commands, workflow pause, standalone activities and Nexus operations,
+            // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
+        };
+        info.SupportsSchedules = true;
     }
 
     public void DeprecateNamespace(DeprecateNamespaceRequest request)
@@ -65,7 +92,7 @@ internal sealed partial class WorkflowEngine
             var response = namespaces.List(request);
             foreach (var entry in response.Namespaces)
             {
-                entry.NamespaceInfo.Limits = NamespaceLimits;
+                WithServerFacts(entry.NamespaceInfo);
             }
 
             return response;
@@ -77,7 +104,7 @@ internal sealed partial class WorkflowEngine
         using (gate.Enter())
         {
             var response = namespaces.Update(request, namespaceMinRetention);
-            response.NamespaceInfo.Limits = NamespaceLimits;
+            WithServerFacts(response.NamespaceInfo);
             NamespacesChanged();
             return response;
         }

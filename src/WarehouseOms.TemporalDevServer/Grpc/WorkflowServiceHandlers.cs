@@ -25,6 +25,8 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
                 // Temporal says so: without it the SDK sends a worker's build ID as the binary checksum instead of
                 // the version stamp, and replay, which reads the stamp, loses Workflow.CurrentBuildId.
                 BuildIdBasedVersioning = true,
+                SupportsSchedules = true,
+                CountGroupByExecutionStatus = true,
             },
         });
 

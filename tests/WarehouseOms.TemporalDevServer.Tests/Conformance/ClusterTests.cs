@@ -61,4 +61,20 @@ public sealed class ClusterTests(LocalEnvironmentFixture fixture, ITestOutputHel
             new() { Namespace = Client.Options.Namespace, TaskQueue = new TaskQueue() }, Rpc));
         Assert.Equal((RpcException.StatusCode.InvalidArgument, "missing task queue name"), (unnamed.Code, unnamed.Message));
     }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task GetSystemInfo_and_DescribeNamespace_report_the_capabilities_the_engine_has()
+    {
+        var system = (await Client.Connection.WorkflowService.GetSystemInfoAsync(new(), Rpc)).Capabilities;
+        var ns = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo;
+
+        Assert.True(system.SupportsSchedules && system.CountGroupByExecutionStatus && system.EagerWorkflowStart && system.UpsertMemo);
+        Assert.False(system.Nexus);
+        Assert.True(ns.SupportsSchedules);
+        Assert.True(ns.Capabilities.EagerWorkflowStart && ns.Capabilities.SyncUpdate && ns.Capabilities.AsyncUpdate);
+
+        // Off unless frontend.enableCancelWorkerPollsOnShutdown is set (WorkerShutdownTests); never what the engine lacks.
+        Assert.False(ns.Capabilities.WorkerPollCompleteOnShutdown);
+        Assert.False(ns.Capabilities.WorkerHeartbeats || ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivities || ns.Capabilities.WorkflowPause);
+    }
 }

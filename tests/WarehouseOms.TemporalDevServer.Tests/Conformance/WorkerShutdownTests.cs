@@ -19,6 +19,15 @@ public sealed class WorkerShutdownTests(CancelPollsOnShutdownEnvironmentFixture 
     private RawWorker Raw => new(Client, Rpc);
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_namespace_says_polls_complete_on_shutdown()
+    {
+        // As Temporal's createNamespaceResponse: the capability follows frontend.enableCancelWorkerPollsOnShutdown.
+        var described = await Client.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc);
+
+        Assert.True(described.NamespaceInfo.Capabilities.WorkerPollCompleteOnShutdown);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ShutdownWorker_ends_that_workers_polls_and_the_next_task_goes_to_another_worker()
     {
         using var polls = CancellationTokenSource.CreateLinkedTokenSource(Deadline);

@@ -91,6 +91,7 @@ public sealed class TemporalDevServer : IAsyncDisposable
             app = builder.Build();
             app.MapTemporalServices(options.ServeTestService);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            app.Services.GetRequiredService<ServingHealth>().Serving(); // from the moment it takes calls
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var port = new Uri(address).Port;

@@ -26,7 +26,6 @@ internal static class ServiceRegistration
         app.MapGrpcService<WorkflowServiceHandlers>();
         app.MapGrpcService<OperatorServiceHandlers>();
         app.MapGrpcService<HealthServiceImpl>();
-        app.Services.GetRequiredService<ServingHealth>().Serving();
         if (testService)
         {
             app.MapGrpcService<TestServiceHandlers>();

@@ -11,10 +11,7 @@ namespace WarehouseOms.TemporalDevServer.Grpc;
 /// </summary>
 internal sealed class ServingHealth
 {
-    public const string WorkflowService = "temporal.api.workflowservice.v1.WorkflowService";
-    public const string OperatorService = "temporal.api.operatorservice.v1.OperatorService";
-
-    private static readonly string[] Services = [string.Empty, WorkflowService, OperatorService];
+    private static readonly string[] Services = [string.Empty, ServiceNames.WorkflowService, ServiceNames.OperatorService];
 
     public HealthServiceImpl Service { get; } = new();
 

@@ -89,7 +89,7 @@ internal sealed class OperatorServiceMethods(WorkflowEngine engine) : IServiceMe
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OperatorServiceHandlers> context)
     {
-        var b = new ServiceBinder<OperatorServiceHandlers>(context, "temporal.api.operatorservice.v1.OperatorService", prepare: engine.PrepareAsync);
+        var b = new ServiceBinder<OperatorServiceHandlers>(context, ServiceNames.OperatorService, prepare: engine.PrepareAsync);
         b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
         b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));

@@ -206,7 +206,7 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<WorkflowServiceHandlers> context)
     {
-        var b = new ServiceBinder<WorkflowServiceHandlers>(context, "temporal.api.workflowservice.v1.WorkflowService", engine.DurableAsync, engine.PrepareAsync);
+        var b = new ServiceBinder<WorkflowServiceHandlers>(context, ServiceNames.WorkflowService, engine.DurableAsync, engine.PrepareAsync);
         b.Unary<GetSystemInfoRequest, GetSystemInfoResponse>(nameof(WorkflowServiceHandlers.GetSystemInfo), (s, r, c) => s.GetSystemInfo(r, c));
         b.Unary<DescribeNamespaceRequest, DescribeNamespaceResponse>(nameof(WorkflowServiceHandlers.DescribeNamespace), (s, r, c) => s.DescribeNamespace(r, c));
         b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));

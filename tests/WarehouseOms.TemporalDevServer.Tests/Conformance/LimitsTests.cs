@@ -104,8 +104,7 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
         const int part = SmallLimitsEnvironmentFixture.MemoSizeError * 2 / 3;
         var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), async () =>
         {
-            var handle = await Client.StartWorkflowAsync((MemoGrowingWorkflow wf) => wf.RunAsync(part),
-                new WorkflowOptions(NewWorkflowId("memo-upsert"), TaskQueue) { Memo = new Dictionary<string, object> { ["first"] = new string('m', part) } });
+            var handle = await StartMemoGrowingAsync("memo-upsert", part);
             await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
             return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
         });
@@ -120,8 +119,7 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
         const int part = SmallLimitsEnvironmentFixture.MemoSizeError / 4;
         await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), async () =>
         {
-            var handle = await Client.StartWorkflowAsync((MemoGrowingWorkflow wf) => wf.RunAsync(part),
-                new WorkflowOptions(NewWorkflowId("memo-upsert-ok"), TaskQueue) { Memo = new Dictionary<string, object> { ["first"] = new string('m', part) } });
+            var handle = await StartMemoGrowingAsync("memo-upsert-ok", part);
             await AssertEventuallyAsync(async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.Any(e => e.EventType == EventType.WorkflowPropertiesModified));
             var memo = (await handle.DescribeAsync(new() { Rpc = Rpc })).Memo;
             Assert.Equal(["added", "first"], memo.Keys.Order());
@@ -141,6 +139,11 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
 
         AssertTerminatedBy(events, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes. Memo exceeds size limit.");
     }
+
+    // A run started with a memo entry of `part` bytes that upserts another of the same size.
+    private Task<WorkflowHandle<MemoGrowingWorkflow>> StartMemoGrowingAsync(string prefix, int part) =>
+        Client.StartWorkflowAsync((MemoGrowingWorkflow wf) => wf.RunAsync(part),
+            new WorkflowOptions(NewWorkflowId(prefix), TaskQueue) { Memo = new Dictionary<string, object> { ["first"] = new string('m', part) } });
 
     private TemporalWorkerOptions ServerCheckedWorkerOptions()
     {

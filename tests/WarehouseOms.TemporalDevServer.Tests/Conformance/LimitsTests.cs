@@ -1,4 +1,5 @@
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
 using Temporalio.Client;
 using Temporalio.Worker;
 using Temporalio.Exceptions;
@@ -57,13 +58,9 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     {
         // The SDK reads the limits from DescribeNamespace and fails the task itself (PAYLOADS_TOO_LARGE), so the
         // command never reaches the server; the task keeps failing until the run's timeout, as on Temporal.
-        var events = await WithWorkerAsync(WorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), async () =>
-        {
-            var handle = await Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1),
-                new WorkflowOptions(NewWorkflowId("worker-refused"), TaskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(3) });
-            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
-        });
+        var events = await FailedRunEventsAsync(WorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), () =>
+            Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1),
+                new WorkflowOptions(NewWorkflowId("worker-refused"), TaskQueue) { ExecutionTimeout = TimeSpan.FromSeconds(3) }));
 
         Assert.Equal(WorkflowTaskFailedCause.PayloadsTooLarge, events.First(e => e.EventType == EventType.WorkflowTaskFailed).WorkflowTaskFailedEventAttributes.Cause);
         Assert.Equal(EventType.WorkflowExecutionTimedOut, events[^1].EventType);
@@ -74,12 +71,8 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     public async Task ActivityInputPastTheLimit_FailsTheTaskAndTerminatesTheRun()
     {
         // DisablePayloadErrorLimit: the worker sends what it would refuse, so the server's own check is what acts.
-        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), async () =>
-        {
-            var handle = await Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1), Options("big-activity"));
-            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
-        });
+        var events = await FailedRunEventsAsync(ServerCheckedWorkerOptions().AddWorkflow<OversizedActivityInputWorkflow>().AddActivity(FidelityActivities.Echo), () =>
+            Client.StartWorkflowAsync((OversizedActivityInputWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.BlobSizeError + 1), Options("big-activity")));
 
         AssertTerminatedBy(events, WorkflowTaskFailedCause.BadScheduleActivityAttributes, "ScheduleActivityTaskCommandAttributes.Input exceeds size limit.");
         Assert.DoesNotContain(events, e => e.EventType == EventType.ActivityTaskScheduled);
@@ -102,12 +95,8 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     {
         // Each part is under the limit; the memo the run would have (the start's entry and the upserted one) is past it.
         const int part = SmallLimitsEnvironmentFixture.MemoSizeError * 2 / 3;
-        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), async () =>
-        {
-            var handle = await StartMemoGrowingAsync("memo-upsert", part);
-            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
-        });
+        var events = await FailedRunEventsAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoGrowingWorkflow>(), () =>
+            StartMemoGrowingAsync("memo-upsert", part));
 
         AssertTerminatedBy(events, WorkflowTaskFailedCause.BadModifyWorkflowPropertiesAttributes, "ModifyWorkflowPropertiesCommandAttributes. Memo exceeds size limit.");
         Assert.DoesNotContain(events, e => e.EventType == EventType.WorkflowPropertiesModified);
@@ -130,15 +119,21 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     [Fact(Timeout = TestTimeoutMs)]
     public async Task ContinueAsNewWithAMemoPastTheMemoLimit_FailsTheTaskAndTerminatesTheRun()
     {
-        var events = await WithWorkerAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoContinuingWorkflow>(), async () =>
-        {
-            var handle = await Client.StartWorkflowAsync((MemoContinuingWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.MemoSizeError), Options("memo-can"));
-            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
-        });
+        var events = await FailedRunEventsAsync(ServerCheckedWorkerOptions().AddWorkflow<MemoContinuingWorkflow>(), () =>
+            Client.StartWorkflowAsync((MemoContinuingWorkflow wf) => wf.RunAsync(SmallLimitsEnvironmentFixture.MemoSizeError), Options("memo-can")));
 
         AssertTerminatedBy(events, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes. Memo exceeds size limit.");
     }
+
+    // Runs what `start` starts under a worker with `options` until it fails (or is terminated or times out); its events.
+    private Task<List<HistoryEvent>> FailedRunEventsAsync<THandle>(TemporalWorkerOptions options, Func<Task<THandle>> start)
+        where THandle : WorkflowHandle =>
+        WithWorkerAsync(options, async () =>
+        {
+            var handle = await start();
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        });
 
     // A run started with a memo entry of `part` bytes that upserts another of the same size.
     private Task<WorkflowHandle<MemoGrowingWorkflow>> StartMemoGrowingAsync(string prefix, int part) =>
@@ -152,7 +147,7 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
         return options;
     }
 
-    private static void AssertTerminatedBy(List<Temporalio.Api.History.V1.HistoryEvent> events, WorkflowTaskFailedCause cause, string message)
+    private static void AssertTerminatedBy(List<HistoryEvent> events, WorkflowTaskFailedCause cause, string message)
     {
         var failed = events.Single(e => e.EventType == EventType.WorkflowTaskFailed).WorkflowTaskFailedEventAttributes;
         Assert.Equal(cause, failed.Cause);
@@ -171,12 +166,8 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     [Fact(Timeout = TestTimeoutMs)]
     public async Task HistoryPastTheCountLimit_TerminatesTheRun_AfterSuggestingContinueAsNew()
     {
-        var events = await WithWorkerAsync(WorkerOptions().AddWorkflow<EndlessTimersWorkflow>(), async () =>
-        {
-            var handle = await Client.StartWorkflowAsync((EndlessTimersWorkflow wf) => wf.RunAsync(), Options("endless"));
-            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-            return (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
-        });
+        var events = await FailedRunEventsAsync(WorkerOptions().AddWorkflow<EndlessTimersWorkflow>(), () =>
+            Client.StartWorkflowAsync((EndlessTimersWorkflow wf) => wf.RunAsync(), Options("endless")));
 
         var terminated = events[^1].WorkflowExecutionTerminatedEventAttributes;
         Assert.Equal("Workflow history count exceeds limit.", terminated.Reason);

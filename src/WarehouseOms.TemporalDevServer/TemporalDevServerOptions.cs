@@ -91,6 +91,9 @@ public sealed record TemporalDevServerOptions
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
+    /// <summary>Batch operations (StartBatchOperation), as Temporal's frontend and batcher worker settings set them.</summary>
+    public TemporalDevServerBatcher Batcher { get; init; } = new();
+
     /// <summary>Applies one <c>--dynamic-config-value KEY=VALUE</c>; keys it does not know are ignored, as before.</summary>
     public TemporalDevServerOptions WithDynamicConfig(string key, string value) => key switch
     {
@@ -100,8 +103,44 @@ public sealed record TemporalDevServerOptions
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "worker.protectedNamespaces" => this with { ProtectedNamespaces = System.Text.Json.JsonSerializer.Deserialize<string[]>(value) ?? [] },
-        _ => this with { Limits = Limits.With(key, value) },
+        _ => this with { Limits = Limits.With(key, value), Batcher = Batcher.With(key, value) },
     };
+}
+
+/// <summary>
+/// Batch operations with Temporal's defaults: on, one running batch per namespace, the batcher's 50 operations a
+/// second, 5 at a time, an execution whose operation keeps failing given up after 50 further attempts.
+/// </summary>
+public sealed record TemporalDevServerBatcher
+{
+    /// <summary>frontend.enableBatcher.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>frontend.MaxConcurrentBatchOperationPerNamespace: running batches a namespace may have.</summary>
+    public int MaxConcurrentPerNamespace { get; init; } = 1;
+
+    /// <summary>worker.batcherRPS: operations a second (a request's max_operations_per_second may only lower it).</summary>
+    public double OperationsPerSecond { get; init; } = 50;
+
+    /// <summary>worker.batcherConcurrency: executions worked on at once.</summary>
+    public int Concurrency { get; init; } = 5;
+
+    /// <summary>The batcher's attempts on a retryable error, after the first.</summary>
+    public int AttemptsOnRetryableError { get; init; } = 50;
+
+    /// <summary>Applies one batcher key of the dynamic config; other keys leave the settings as they are.</summary>
+    public TemporalDevServerBatcher With(string key, string value)
+    {
+        var v = value.Trim().Trim('"');
+        return key switch
+        {
+            "frontend.enableBatcher" => this with { Enabled = bool.Parse(v) },
+            "frontend.MaxConcurrentBatchOperationPerNamespace" => this with { MaxConcurrentPerNamespace = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+            "worker.batcherRPS" => this with { OperationsPerSecond = double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) },
+            "worker.batcherConcurrency" => this with { Concurrency = Math.Max(1, int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)) },
+            _ => this,
+        };
+    }
 }
 
 /// <summary>

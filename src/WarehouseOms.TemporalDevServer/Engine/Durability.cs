@@ -114,6 +114,7 @@ internal sealed partial class WorkflowEngine
             List<(Execution Execution, int Events)> written;
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
+            List<BatchOperationChange> batchChanges;
             IReadOnlyList<NamespaceRemoval> namespaceRemovals;
             IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
@@ -124,6 +125,7 @@ internal sealed partial class WorkflowEngine
                 {
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
+                    batchChanges = TakeDirtyBatches();
                     deploymentChanges = workerDeployments.TakeChanges();
                     (namespaceRemovals, namespaceChanges) = namespaces.TakeChanges();
                 }
@@ -134,7 +136,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -164,6 +166,8 @@ internal sealed partial class WorkflowEngine
                     }
 
                     await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
+                    // After the runs too: a batch never records a page whose changes could be lost.
+                    await store.SaveBatchOperationsAsync(batchChanges, CancellationToken.None).ConfigureAwait(false);
                     await store.SaveWorkerDeploymentsAsync(deploymentChanges, CancellationToken.None).ConfigureAwait(false);
                     delay = TimeSpan.FromMilliseconds(100);
                     break;

@@ -174,8 +174,8 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    // Under the lock: every open run of the namespace terminated (as DeleteWorkflowExecution does), its schedules and
-    // worker deployments removed. Returns how many runs it terminated.
+    // Under the lock: every open run of the namespace terminated (as DeleteWorkflowExecution does), its schedules,
+    // batches and worker deployments removed. Returns how many runs it terminated.
     private int EndNamespace(string ns)
     {
         var terminated = 0;
@@ -190,6 +190,7 @@ internal sealed partial class WorkflowEngine
         }
 
         RemoveSchedulesOf(ns);
+        RemoveBatchesOf(ns);
         workerDeployments.Forget(ns);
         DeploymentsChanged();
         return terminated;

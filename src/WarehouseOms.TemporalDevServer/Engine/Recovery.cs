@@ -56,6 +56,7 @@ internal sealed partial class WorkflowEngine
         }
 
         await RestoreSchedulesAsync(cancellationToken).ConfigureAwait(false);
+        await RestoreBatchesAsync(cancellationToken).ConfigureAwait(false);
         await RestoreWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -69,6 +70,10 @@ internal sealed partial class WorkflowEngine
         }
 
         StartSweeps();
+        using (gate.Enter())
+        {
+            ResumeBatches();
+        }
     }
 
     /// <summary>Writes what is left and stops the background work.</summary>
@@ -80,6 +85,7 @@ internal sealed partial class WorkflowEngine
         }
 
         await StopSweepsAsync().ConfigureAwait(false);
+        await StopBatchesAsync().ConfigureAwait(false);
         await background.CancelAsync().ConfigureAwait(false);
         if (committer is not null)
         {

@@ -349,6 +349,8 @@ internal sealed partial class WorkflowEngine
             logger?.LogInformation("Retention: {Count} closed runs removed from memory", removed);
         }
 
+        SweepBatches(now);
+
         // Durable store: the closed runs in memory are the few not yet evicted or read back for a call.
         foreach (var (x, _) in evictionDue.UnorderedItems.Where(e => PastRetention(e.Element) && IsResident(e.Element)).ToList())
         {

@@ -56,6 +56,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         this.store = store;
         Cluster = Cluster.For(store);
         limits = options.Limits;
+        Batcher = options.Batcher;
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;

@@ -246,5 +246,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         WorkflowServiceHandlers.BindOperations(b);
         WorkflowServiceHandlers.BindResetAndActivityOperations(b);
         WorkflowServiceHandlers.BindSchedules(b);
+        WorkflowServiceHandlers.BindBatches(b);
     }
 }

@@ -52,6 +52,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed schedules and removes deleted ones, atomically.</summary>
     Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored batch operation's state (see <see cref="BatchOperationChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed batch operations and removes expired ones, atomically.</summary>
+    Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Every stored worker deployment: its namespace and whole state (see <see cref="WorkerDeploymentChange"/>).</summary>
     Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken);
 
@@ -86,6 +92,9 @@ internal sealed record SearchAttributeChange(string Namespace, string Name, Temp
 
 /// <summary>A schedule's whole state as the engine serialises it; a null state: the schedule was deleted.</summary>
 internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[]? State);
+
+/// <summary>A batch operation's whole state as the engine serialises it; a null state: it expired (retention).</summary>
+internal sealed record BatchOperationChange(string Namespace, string JobId, byte[]? State);
 
 /// <summary>A worker deployment's whole state as the engine serialises it; a null state: the deployment was deleted.</summary>
 internal sealed record WorkerDeploymentChange(string Namespace, string Name, byte[]? State);

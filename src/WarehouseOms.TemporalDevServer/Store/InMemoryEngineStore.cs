@@ -34,6 +34,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<(string Namespace, byte[] State)>>([]);
 

@@ -411,10 +411,20 @@ internal sealed class PostgresEngineStore : IEngineStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<byte[]>> LoadSchedulesAsync(CancellationToken cancellationToken) =>
+        LoadKeyedStatesAsync("schedules", "schedule_id", cancellationToken);
+
+    public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) =>
+        SaveKeyedStatesAsync("schedules", "schedule_id", changes.Select(c => (c.Namespace, c.ScheduleId, c.State)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) =>
+        LoadKeyedStatesAsync("batch_operations", "job_id", cancellationToken);
+
+    // Every row's state of a table keyed by namespace and one more column, in key order.
+    private Task<IReadOnlyList<byte[]>> LoadKeyedStatesAsync(string table, string keyColumn, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
             var states = new List<byte[]>();
-            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.schedules ORDER BY namespace, schedule_id", connection);
+            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.{table} ORDER BY namespace, {keyColumn}", connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -424,8 +434,8 @@ internal sealed class PostgresEngineStore : IEngineStore
             return (IReadOnlyList<byte[]>)states;
         }, cancellationToken);
 
-    public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) =>
-        SaveKeyedStatesAsync("schedules", "schedule_id", changes.Select(c => (c.Namespace, c.ScheduleId, c.State)).ToList(), cancellationToken);
+    public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) =>
+        SaveKeyedStatesAsync("batch_operations", "job_id", changes.Select(c => (c.Namespace, c.JobId, c.State)).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>

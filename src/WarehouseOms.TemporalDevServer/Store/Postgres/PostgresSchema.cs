@@ -116,6 +116,15 @@ internal static partial class PostgresSchema
         $"""
         ALTER TABLE {s}.namespaces ADD COLUMN purge_at timestamptz;
         """,
+        // Batch operations (StartBatchOperation): one row each, the whole state (ADR 0044).
+        $"""
+        CREATE TABLE {s}.batch_operations (
+            namespace  text        NOT NULL,
+            job_id     text        NOT NULL,
+            state      bytea       NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, job_id));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -91,6 +91,15 @@ public sealed record TemporalDevServerOptions
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
+    /// <summary>frontend.WorkerHeartbeatsEnabled (on by default, as in Temporal): workers' heartbeats are kept for ListWorkers and DescribeWorker.</summary>
+    public bool WorkerHeartbeats { get; init; } = true;
+
+    /// <summary>matching.workerRegistryEntryTTL: a worker not heard from for this long leaves the list.</summary>
+    public TimeSpan WorkerRegistryTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>matching.workerRegistryMaxEntries: past this many workers, the longest silent go first.</summary>
+    public int WorkerRegistryMaxEntries { get; init; } = 1_000_000;
+
     /// <summary>Batch operations (StartBatchOperation), as Temporal's frontend and batcher worker settings set them.</summary>
     public TemporalDevServerBatcher Batcher { get; init; } = new();
 
@@ -102,6 +111,9 @@ public sealed record TemporalDevServerOptions
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "frontend.WorkerHeartbeatsEnabled" => this with { WorkerHeartbeats = bool.Parse(value.Trim().Trim('"')) },
+        "matching.workerRegistryEntryTTL" => this with { WorkerRegistryTtl = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "matching.workerRegistryMaxEntries" => this with { WorkerRegistryMaxEntries = int.Parse(value.Trim().Trim('"'), System.Globalization.CultureInfo.InvariantCulture) },
         "worker.protectedNamespaces" => this with { ProtectedNamespaces = System.Text.Json.JsonSerializer.Deserialize<string[]>(value) ?? [] },
         _ => this with { Limits = Limits.With(key, value), Batcher = Batcher.With(key, value) },
     };

@@ -51,7 +51,8 @@ internal sealed partial class WorkflowEngine
             SyncUpdate = true,
             AsyncUpdate = true,
             WorkerPollCompleteOnShutdown = cancelPollsOnShutdown,
-            // Not here: worker heartbeats and commands, workflow pause, standalone activities and Nexus operations,
+            WorkerHeartbeats = WorkerHeartbeatsEnabled,
+            // Not here: worker commands, workflow pause, standalone activities and Nexus operations,
             // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
         };
         info.SupportsSchedules = true;
@@ -191,6 +192,7 @@ internal sealed partial class WorkflowEngine
 
         RemoveSchedulesOf(ns);
         RemoveBatchesOf(ns);
+        workers.Forget(ns);
         workerDeployments.Forget(ns);
         DeploymentsChanged();
         return terminated;

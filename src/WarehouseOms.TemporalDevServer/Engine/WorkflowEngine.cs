@@ -5,6 +5,8 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using WarehouseOms.TemporalDevServer.Store;
 
+using WarehouseOms.TemporalDevServer.Engine.Workers;
+
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>
@@ -57,6 +59,8 @@ internal sealed partial class WorkflowEngine : IDisposable
         Cluster = Cluster.For(store);
         limits = options.Limits;
         Batcher = options.Batcher;
+        WorkerHeartbeatsEnabled = options.WorkerHeartbeats;
+        workers = new WorkerRegistry(options.WorkerRegistryTtl, options.WorkerRegistryMaxEntries);
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
@@ -317,6 +321,18 @@ internal sealed partial class WorkflowEngine : IDisposable
     /// <summary>As <see cref="Current"/>, but null for a namespace that no longer exists (a parent or child in a deleted one).</summary>
     private Execution? CurrentIfKnown(string ns, string workflowId) =>
         string.IsNullOrEmpty(ns) || namespaces.Contains(ns) ? Current(ns, workflowId) : null;
+
+    /// <summary>The run exists and is open: NotFound otherwise, "workflow execution already completed" once it closed.</summary>
+    public void RequireOpenWorkflow(string ns, string workflowId, string? runId)
+    {
+        using (gate.Enter())
+        {
+            if (!Find(ns, workflowId, string.IsNullOrEmpty(runId) ? null : runId).IsOpen)
+            {
+                throw Errors.AlreadyCompleted();
+            }
+        }
+    }
 
     private string Ns(string ns)
     {

@@ -54,6 +54,9 @@ internal sealed partial class WorkflowServiceHandlers
             (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));
         b.Unary<GetClusterInfoRequest, GetClusterInfoResponse>("GetClusterInfo", (s, r, c) => Task.FromResult(s.Engine.Cluster.Info()));
+        b.Unary<ListWorkersRequest, ListWorkersResponse>("ListWorkers", (s, r, c) => Task.FromResult(s.Engine.ListWorkers(r)));
+        b.Unary<DescribeWorkerRequest, DescribeWorkerResponse>("DescribeWorker", (s, r, c) => Task.FromResult(s.Engine.DescribeWorker(r)));
+        b.Unary<CountWorkersRequest, CountWorkersResponse>("CountWorkers", (s, r, c) => Task.FromResult(s.Engine.CountWorkers(r)));
         b.Unary<ListTaskQueuePartitionsRequest, ListTaskQueuePartitionsResponse>("ListTaskQueuePartitions",
             (s, r, c) => Task.FromResult(s.Engine.ListTaskQueuePartitions(r, c.LocalAddress())));
 
@@ -73,6 +76,17 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<DeleteWorkflowRuleRequest, DeleteWorkflowRuleResponse>("DeleteWorkflowRule", (s, r, c) => NotSupported<DeleteWorkflowRuleResponse>("DeleteWorkflowRule"));
         b.Unary<ListWorkflowRulesRequest, ListWorkflowRulesResponse>("ListWorkflowRules", (s, r, c) => NotSupported<ListWorkflowRulesResponse>("ListWorkflowRules"));
         b.Unary<TriggerWorkflowRuleRequest, TriggerWorkflowRuleResponse>("TriggerWorkflowRule", (s, r, c) => NotSupported<TriggerWorkflowRuleResponse>("TriggerWorkflowRule"));
+
+        // Workflow pause and worker commands answer as Temporal's frontend does with its defaults
+        // (frontend.WorkflowPauseEnabled and frontend.WorkerCommandsEnabled false): no run can be paused here, so an
+        // unpause finds none paused.
+        b.Unary<PauseWorkflowExecutionRequest, PauseWorkflowExecutionResponse>("PauseWorkflowExecution",
+            (s, r, c) => Unimplemented<PauseWorkflowExecutionResponse>($"workflow pause is not enabled for namespace: {r.Namespace}"));
+        b.Unary<UnpauseWorkflowExecutionRequest, UnpauseWorkflowExecutionResponse>("UnpauseWorkflowExecution", (s, r, c) => s.UnpauseWorkflow(r));
+        b.Unary<FetchWorkerConfigRequest, FetchWorkerConfigResponse>("FetchWorkerConfig",
+            (s, r, c) => Unimplemented<FetchWorkerConfigResponse>("FetchWorkerConfig command is not enabled."));
+        b.Unary<UpdateWorkerConfigRequest, UpdateWorkerConfigResponse>("UpdateWorkerConfig",
+            (s, r, c) => Unimplemented<UpdateWorkerConfigResponse>("UpdateWorkerConfig command is not enabled."));
     }
 
     private const string V1 = "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
@@ -81,8 +95,17 @@ internal sealed partial class WorkflowServiceHandlers
     private static Task<T> VersioningDisabled<T>(string message) =>
         Task.FromException<T>(new RpcException(new Status(StatusCode.PermissionDenied, message)));
 
-    private static Task<T> NotSupported<T>(string method) =>
-        Task.FromException<T>(new RpcException(new Status(StatusCode.Unimplemented, $"method {method} not supported")));
+    private static Task<T> NotSupported<T>(string method) => Unimplemented<T>($"method {method} not supported");
+
+    private static Task<T> Unimplemented<T>(string message) =>
+        Task.FromException<T>(new RpcException(new Status(StatusCode.Unimplemented, message)));
+
+    // As Temporal's history with workflow pause off: the run must be open, and it is never paused.
+    private Task<UnpauseWorkflowExecutionResponse> UnpauseWorkflow(UnpauseWorkflowExecutionRequest request)
+    {
+        engine.RequireOpenWorkflow(request.Namespace, request.WorkflowId, request.RunId);
+        return Task.FromException<UnpauseWorkflowExecutionResponse>(new RpcException(new Status(StatusCode.FailedPrecondition, "workflow is not paused.")));
+    }
 
     private GetWorkflowExecutionHistoryReverseResponse GetHistoryReverse(GetWorkflowExecutionHistoryReverseRequest request) =>
         engine.GetHistoryReverse(request);

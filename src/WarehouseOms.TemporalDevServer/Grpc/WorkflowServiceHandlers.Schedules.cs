@@ -2,7 +2,7 @@ using Temporalio.Api.WorkflowService.V1;
 
 namespace WarehouseOms.TemporalDevServer.Grpc;
 
-/// <summary>Schedule RPCs: create, describe, update, patch (pause, trigger, backfill), delete, list, matching times.</summary>
+/// <summary>Schedule RPCs: create, describe, update, patch (pause, trigger, backfill), delete, list, count, matching times.</summary>
 internal sealed partial class WorkflowServiceHandlers
 {
     private Engine.WorkflowEngine Engine => engine;
@@ -15,6 +15,7 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<PatchScheduleRequest, PatchScheduleResponse>("PatchSchedule", (s, r, c) => Task.FromResult(s.Engine.PatchSchedule(r)));
         b.Unary<DeleteScheduleRequest, DeleteScheduleResponse>("DeleteSchedule", (s, r, c) => Task.FromResult(s.Engine.DeleteSchedule(r)));
         b.Unary<ListSchedulesRequest, ListSchedulesResponse>("ListSchedules", (s, r, c) => Task.FromResult(s.Engine.ListSchedules(r)));
+        b.Unary<CountSchedulesRequest, CountSchedulesResponse>("CountSchedules", (s, r, c) => Task.FromResult(s.Engine.CountSchedules(r)));
         b.Unary<ListScheduleMatchingTimesRequest, ListScheduleMatchingTimesResponse>("ListScheduleMatchingTimes",
             (s, r, c) => Task.FromResult(s.Engine.ListScheduleMatchingTimes(r)));
     }

@@ -36,6 +36,12 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context)
     {
         engine.ShutdownWorker(request);
+        if (request.WorkerHeartbeat is { } last)
+        {
+            // The worker's final heartbeat (SHUTTING_DOWN, as the SDK sends it: it stays listed until its TTL).
+            engine.RecordWorkerHeartbeat(request.Namespace, [last]);
+        }
+
         return Task.FromResult(new ShutdownWorkerResponse());
     }
 
@@ -54,8 +60,11 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<ExecuteMultiOperationResponse> ExecuteMultiOperation(ExecuteMultiOperationRequest request, ServerCallContext context) =>
         engine.ExecuteMultiOperationAsync(request, Deadline(context), context.CancellationToken);
 
-    public Task<RecordWorkerHeartbeatResponse> RecordWorkerHeartbeat(RecordWorkerHeartbeatRequest request, ServerCallContext context) =>
-        Task.FromResult(new RecordWorkerHeartbeatResponse());
+    public Task<RecordWorkerHeartbeatResponse> RecordWorkerHeartbeat(RecordWorkerHeartbeatRequest request, ServerCallContext context)
+    {
+        engine.RecordWorkerHeartbeat(request.Namespace, request.WorkerHeartbeat);
+        return Task.FromResult(new RecordWorkerHeartbeatResponse());
+    }
 
     public async Task<PollNexusTaskQueueResponse> PollNexusTaskQueue(PollNexusTaskQueueRequest request, ServerCallContext context)
     {

@@ -75,6 +75,7 @@ public sealed class ClusterTests(LocalEnvironmentFixture fixture, ITestOutputHel
 
         // Off unless frontend.enableCancelWorkerPollsOnShutdown is set (WorkerShutdownTests); never what the engine lacks.
         Assert.False(ns.Capabilities.WorkerPollCompleteOnShutdown);
-        Assert.False(ns.Capabilities.WorkerHeartbeats || ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivities || ns.Capabilities.WorkflowPause);
+        Assert.True(ns.Capabilities.WorkerHeartbeats);
+        Assert.False(ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivities || ns.Capabilities.WorkflowPause || ns.Capabilities.WorkerCommands);
     }
 }

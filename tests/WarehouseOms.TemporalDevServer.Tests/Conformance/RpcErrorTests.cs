@@ -24,7 +24,7 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     public async Task UnimplementedRpc_AnswersUnimplementedWithAMessage()
     {
         var error = await Assert.ThrowsAsync<RpcException>(
-            () => Service.DescribeBatchOperationAsync(new() { Namespace = Client.Options.Namespace, JobId = "no-job" }, Rpc));
+            () => Service.RespondNexusTaskCompletedAsync(new() { Namespace = Client.Options.Namespace, TaskToken = Google.Protobuf.ByteString.CopyFromUtf8("no-task") }, Rpc));
 
         Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
@@ -49,6 +49,28 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
             var error = await Assert.ThrowsAsync<RpcException>(call);
             Assert.Equal((RpcException.StatusCode.Unimplemented, $"method {method} not supported"), (error.Code, error.Message));
         }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task WorkflowPauseAndWorkerCommands_AnswerAsTemporalWithItsDefaultConfiguration()
+    {
+        var ns = Client.Options.Namespace;
+        var handle = await Client.StartWorkflowAsync((CollectorWorkflow w) => w.RunAsync("pause"), new(NewWorkflowId("pause"), TaskQueue));
+
+        var pause = await Assert.ThrowsAsync<RpcException>(() => Service.PauseWorkflowExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id, Reason = "hold" }, Rpc));
+        var unpause = await Assert.ThrowsAsync<RpcException>(() => Service.UnpauseWorkflowExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id }, Rpc));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => Service.UnpauseWorkflowExecutionAsync(new() { Namespace = ns, WorkflowId = NewWorkflowId("none") }, Rpc));
+        await handle.TerminateAsync("closed", new() { Rpc = Rpc });
+        var closed = await Assert.ThrowsAsync<RpcException>(() => Service.UnpauseWorkflowExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id }, Rpc));
+        var fetch = await Assert.ThrowsAsync<RpcException>(() => Service.FetchWorkerConfigAsync(new() { Namespace = ns }, Rpc));
+        var update = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateWorkerConfigAsync(new() { Namespace = ns }, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.Unimplemented, $"workflow pause is not enabled for namespace: {ns}"), (pause.Code, pause.Message));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "workflow is not paused."), (unpause.Code, unpause.Message));
+        Assert.Equal(RpcException.StatusCode.NotFound, unknown.Code);
+        Assert.Equal((RpcException.StatusCode.NotFound, "workflow execution already completed"), (closed.Code, closed.Message));
+        Assert.Equal((RpcException.StatusCode.Unimplemented, "FetchWorkerConfig command is not enabled."), (fetch.Code, fetch.Message));
+        Assert.Equal((RpcException.StatusCode.Unimplemented, "UpdateWorkerConfig command is not enabled."), (update.Code, update.Message));
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -597,6 +597,16 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
 
         var bad = await Assert.ThrowsAsync<RpcException>(() => ListAsync("NoSuchField = 1"));
         Assert.Equal(RpcException.StatusCode.InvalidArgument, bad.Code);
+
+        // CountSchedules counts what ListSchedules lists; grouped by status, every schedule is Running.
+        async Task<CountSchedulesResponse> CountAsync(string query) =>
+            await Client.WorkflowService.CountSchedulesAsync(new() { Namespace = Client.Options.Namespace, Query = query }, Rpc);
+        Assert.Equal(3, (await CountAsync($"ScheduleId STARTS_WITH '{prefix}'")).Count);
+        Assert.Equal(1, (await CountAsync($"ScheduleId STARTS_WITH '{prefix}' AND TemporalSchedulePaused = true")).Count);
+        var grouped = await CountAsync($"ScheduleId STARTS_WITH '{prefix}' GROUP BY ExecutionStatus");
+        var group = Assert.Single(grouped.Groups);
+        Assert.Equal((3L, "Running"), (group.Count, Temporalio.Converters.DataConverter.Default.PayloadConverter.ToValue<string>(group.GroupValues[0])));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => CountAsync("NoSuchField = 1"))).Code);
         foreach (var id in ids)
         {
             await Client.GetScheduleHandle(id).DeleteAsync();

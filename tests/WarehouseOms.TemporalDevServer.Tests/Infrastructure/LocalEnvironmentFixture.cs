@@ -101,13 +101,19 @@ public sealed class CancelPollsOnShutdownEnvironmentFixture : LocalEnvironmentFi
     protected override IEnumerable<string> DynamicConfig => ["frontend.enableCancelWorkerPollsOnShutdown=true"];
 }
 
-/// <summary>A dev server whose namespace keeps closed runs for <see cref="Retention"/> only.</summary>
+/// <summary>
+/// A dev server that forgets quickly: its namespace keeps closed runs for <see cref="Retention"/> only, and a worker
+/// not heard from for <see cref="WorkerTtl"/> leaves the worker list.
+/// </summary>
 public sealed class ShortRetentionEnvironmentFixture : LocalEnvironmentFixture
 {
     public static readonly TimeSpan Retention = TimeSpan.FromSeconds(3);
 
+    public static readonly TimeSpan WorkerTtl = TimeSpan.FromSeconds(3);
+
     // Registered namespaces may have retentions as short (Temporal allows at least an hour unless lowered so).
-    protected override IEnumerable<string> ServerArgs => ["--retention", "3s", "--dynamic-config-value", "system.namespaceMinRetentionLocal=1s"];
+    protected override IEnumerable<string> ServerArgs =>
+        ["--retention", "3s", "--dynamic-config-value", "system.namespaceMinRetentionLocal=1s", "--dynamic-config-value", "matching.workerRegistryEntryTTL=3s"];
 }
 
 /// <summary>

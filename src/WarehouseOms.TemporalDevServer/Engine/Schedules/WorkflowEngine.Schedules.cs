@@ -192,14 +192,7 @@ internal sealed partial class WorkflowEngine
         var pageSize = request.MaximumPageSize > 0 ? request.MaximumPageSize : 1000;
         using (gate.Enter())
         {
-            var ns = Ns(request.Namespace);
-            var query = VisibilityQuery.Parse(request.Query, name => name switch
-            {
-                "ScheduleId" => IndexedValueType.Keyword,
-                "TemporalSchedulePaused" => IndexedValueType.Bool,
-                _ => searchAttributes.TypeOf(ns, name),
-            });
-            var page = schedules.Values.Where(s => s.Namespace == ns && query.Matches(AsVisibilityRecord(s)))
+            var page = MatchingSchedules(request.Namespace, request.Query, out _)
                 .OrderBy(s => s.ScheduleId, StringComparer.Ordinal).Skip(skip).Take(pageSize + 1).ToList();
             var response = new ListSchedulesResponse();
             response.Schedules.AddRange(page.Take(pageSize).Select(ListEntry));
@@ -210,6 +203,42 @@ internal sealed partial class WorkflowEngine
 
             return response;
         }
+    }
+
+    /// <summary>
+    /// CountSchedules: the schedules ListSchedules would return for the query; with <c>GROUP BY ExecutionStatus</c>, one
+    /// group, Running, as every scheduler workflow of Temporal's is running.
+    /// </summary>
+    public CountSchedulesResponse CountSchedules(CountSchedulesRequest request)
+    {
+        using (gate.Enter())
+        {
+            var count = MatchingSchedules(request.Namespace, request.Query, out var query).LongCount();
+            var response = new CountSchedulesResponse { Count = count };
+            if (query.GroupBy is not null && count > 0)
+            {
+                var group = new CountSchedulesResponse.Types.AggregationGroup { Count = count };
+                group.GroupValues.Add(SearchAttributeRegistry.JsonPayload(nameof(WorkflowExecutionStatus.Running), "Keyword"));
+                response.Groups.Add(group);
+            }
+
+            return response;
+        }
+    }
+
+    // Under the lock: a namespace's schedules that match a list query (ScheduleId, TemporalSchedulePaused and the
+    // namespace's search attributes).
+    private IEnumerable<ScheduleEntry> MatchingSchedules(string requestedNamespace, string? text, out VisibilityQuery query)
+    {
+        var ns = Ns(requestedNamespace);
+        var parsed = VisibilityQuery.Parse(text, name => name switch
+        {
+            "ScheduleId" => IndexedValueType.Keyword,
+            "TemporalSchedulePaused" => IndexedValueType.Bool,
+            _ => searchAttributes.TypeOf(ns, name),
+        });
+        query = parsed;
+        return schedules.Values.Where(s => s.Namespace == ns && parsed.Matches(AsVisibilityRecord(s)));
     }
 
     public ListScheduleMatchingTimesResponse ListScheduleMatchingTimes(ListScheduleMatchingTimesRequest request)

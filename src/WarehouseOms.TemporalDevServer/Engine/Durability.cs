@@ -115,6 +115,7 @@ internal sealed partial class WorkflowEngine
             List<ScheduleChange> scheduleChanges;
             List<WorkerDeploymentChange> deploymentChanges;
             List<BatchOperationChange> batchChanges;
+            List<TaskQueueConfigChange> configChanges;
             IReadOnlyList<NamespaceRemoval> namespaceRemovals;
             IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
@@ -126,6 +127,7 @@ internal sealed partial class WorkflowEngine
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
                     batchChanges = TakeDirtyBatches();
+                    configChanges = TakeDirtyTaskQueueConfigs();
                     deploymentChanges = workerDeployments.TakeChanges();
                     (namespaceRemovals, namespaceChanges) = namespaces.TakeChanges();
                 }
@@ -136,7 +138,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -168,6 +170,7 @@ internal sealed partial class WorkflowEngine
                     await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
                     // After the runs too: a batch never records a page whose changes could be lost.
                     await store.SaveBatchOperationsAsync(batchChanges, CancellationToken.None).ConfigureAwait(false);
+                    await store.SaveTaskQueueConfigsAsync(configChanges, CancellationToken.None).ConfigureAwait(false);
                     await store.SaveWorkerDeploymentsAsync(deploymentChanges, CancellationToken.None).ConfigureAwait(false);
                     delay = TimeSpan.FromMilliseconds(100);
                     break;

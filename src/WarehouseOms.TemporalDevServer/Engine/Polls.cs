@@ -37,6 +37,7 @@ internal sealed partial class WorkflowEngine
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        RecordWorkerRate(request.Namespace, name, request.TaskQueueMetadata?.MaxTasksPerSecond);
         return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct,
             version: PollerVersion(request.DeploymentOptions), workerInstanceKey: request.WorkerInstanceKey);
     }

@@ -18,6 +18,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Under the lock: a deleted namespace's task queues and pollers (a poll still waiting there times out empty).</summary>
     private void ForgetQueuesOf(string ns)
     {
+        ForgetTaskQueueConfigsOf(ns);
         foreach (var key in queues.Keys.Where(k => k.Namespace == ns).ToList())
         {
             queues.Remove(key);
@@ -88,6 +89,7 @@ internal sealed partial class WorkflowEngine
                 }
             }
 
+            DescribeRateAndConfig(Ns(request.Namespace), request.TaskQueue.Name, type, request.ReportConfig, response);
             return response;
         }
     }

@@ -38,6 +38,15 @@ internal sealed class TaskQueueState
     public Deployments.QueueRoute? Route { get; set; }
 
     public int RouteRevision { get; set; } = -1;
+
+    /// <summary>Activity queues: the rate the last poll asked for (max_tasks_per_second); null if it asked for none.</summary>
+    public double? WorkerRate { get; set; }
+
+    /// <summary>Activity queues with a rate set (by the API or a worker): tasks go to pollers no faster than it.</summary>
+    public TaskQueueLimits.DispatchRateLimiter? Limiter { get; set; }
+
+    /// <summary>The wake-up that serves the queue when its rate next lets a task go.</summary>
+    public TimerHandle? RateWakeup { get; set; }
 }
 
 internal sealed partial class WorkflowEngine
@@ -66,6 +75,14 @@ internal sealed partial class WorkflowEngine
     {
         taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's transfer task for it
         var queue = Queue(ns, taskQueue, activity);
+        if (queue.Limiter is not null)
+        {
+            // Rate-limited: in order through the queue, as fast as the rate lets tasks go.
+            queue.Items.Enqueue(item);
+            ServeRateLimited(ns, taskQueue, queue);
+            return;
+        }
+
         var routed = RoutedVersion(ns, taskQueue, activity, queue, item);
         for (var node = queue.Pollers.First; node is not null;)
         {
@@ -199,13 +216,17 @@ internal sealed partial class WorkflowEngine
                 using (gate.Enter())
                 {
                     var queue = Queue(ns, taskQueue, activity);
-                    if (TakeQueued<T>(ns, taskQueue, activity, queue, identity, stamp, version) is { } ready)
+                    if (queue.Limiter is null && TakeQueued<T>(ns, taskQueue, activity, queue, identity, stamp, version) is { } ready)
                     {
                         return ready;
                     }
 
                     poller = new Poller(identity, version, workerInstanceKey);
                     queue.Pollers.AddLast(poller);
+                    if (queue.Limiter is not null)
+                    {
+                        ServeRateLimited(ns, taskQueue, queue);
+                    }
                 }
 
                 await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, until - DateTime.UtcNow, ct).ConfigureAwait(false);

@@ -54,6 +54,7 @@ internal sealed partial class WorkflowServiceHandlers
             (s, r, c) => Task.FromResult(s.Engine.ListWorkerDeployments(r)));
         b.Unary<ListDeploymentsRequest, ListDeploymentsResponse>("ListDeployments", (s, r, c) => Task.FromResult(new ListDeploymentsResponse()));
         b.Unary<GetClusterInfoRequest, GetClusterInfoResponse>("GetClusterInfo", (s, r, c) => Task.FromResult(s.Engine.Cluster.Info()));
+        b.Unary<UpdateTaskQueueConfigRequest, UpdateTaskQueueConfigResponse>("UpdateTaskQueueConfig", (s, r, c) => Task.FromResult(s.Engine.UpdateTaskQueueConfig(r)));
         b.Unary<ListWorkersRequest, ListWorkersResponse>("ListWorkers", (s, r, c) => Task.FromResult(s.Engine.ListWorkers(r)));
         b.Unary<DescribeWorkerRequest, DescribeWorkerResponse>("DescribeWorker", (s, r, c) => Task.FromResult(s.Engine.DescribeWorker(r)));
         b.Unary<CountWorkersRequest, CountWorkersResponse>("CountWorkers", (s, r, c) => Task.FromResult(s.Engine.CountWorkers(r)));

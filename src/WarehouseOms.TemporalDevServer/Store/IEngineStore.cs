@@ -58,6 +58,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed batch operations and removes expired ones, atomically.</summary>
     Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored task queue configuration (see <see cref="TaskQueueConfigChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadTaskQueueConfigsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed task queue configurations, atomically.</summary>
+    Task SaveTaskQueueConfigsAsync(IReadOnlyList<TaskQueueConfigChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Every stored worker deployment: its namespace and whole state (see <see cref="WorkerDeploymentChange"/>).</summary>
     Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken);
 
@@ -95,6 +101,9 @@ internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[
 
 /// <summary>A batch operation's whole state as the engine serialises it; a null state: it expired (retention).</summary>
 internal sealed record BatchOperationChange(string Namespace, string JobId, byte[]? State);
+
+/// <summary>A task queue's configuration as the engine serialises it, keyed by its type and name in the namespace.</summary>
+internal sealed record TaskQueueConfigChange(string Namespace, string Key, byte[]? State);
 
 /// <summary>A worker deployment's whole state as the engine serialises it; a null state: the deployment was deleted.</summary>
 internal sealed record WorkerDeploymentChange(string Namespace, string Name, byte[]? State);

@@ -38,6 +38,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadTaskQueueConfigsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveTaskQueueConfigsAsync(IReadOnlyList<TaskQueueConfigChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<(string Namespace, byte[] State)>>([]);
 

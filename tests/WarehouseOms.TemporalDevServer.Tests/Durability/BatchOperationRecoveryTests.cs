@@ -8,7 +8,8 @@ using WarehouseOms.Testing;
 namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
 /// <summary>
-/// Batch operations on the PostgreSQL store survive a SIGKILL of the engine: a running batch goes on after the restart
+/// Batch operations and task queue configurations on the PostgreSQL store survive a SIGKILL of the engine: a running
+/// batch goes on after the restart
 /// from its last finished page, as Temporal's batcher activity resumes from its last heartbeat, and a closed batch
 /// keeps its outcome and its job ID.
 /// </summary>
@@ -74,6 +75,31 @@ public sealed class BatchOperationRecoveryTests
             Namespace = ns, JobId = signalJob, Reason = "again", VisibilityQuery = $"TaskQueue = '{queue}'", SignalOperation = new() { Signal = "Add" },
         }));
         Assert.Equal(RpcException.StatusCode.AlreadyExists, reused.Code);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TaskQueueConfig_SurvivesAKill_WithItsRateAndReason()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var ns = client.Options.Namespace;
+        var queue = $"tq-config-{Guid.NewGuid():N}";
+        await client.WorkflowService.UpdateTaskQueueConfigAsync(new()
+        {
+            Namespace = ns, TaskQueue = queue, TaskQueueType = TaskQueueType.Activity, Identity = "operator",
+            UpdateQueueRateLimit = new() { RateLimit = new() { RequestsPerSecond = 0 }, Reason = "paused for the night" },
+        });
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var described = await Retry.WhileUnavailableAsync(() => client.WorkflowService.DescribeTaskQueueAsync(new()
+        {
+            Namespace = ns, TaskQueue = new() { Name = queue }, TaskQueueType = TaskQueueType.Activity, ReportConfig = true,
+        }), deadline.Token);
+        Assert.Equal((0f, RateLimitSource.Api), (described.EffectiveRateLimit.RequestsPerSecond, described.EffectiveRateLimit.RateLimitSource));
+        Assert.Equal("paused for the night", described.Config.QueueRateLimit.Metadata.Reason);
     }
 
     private static async Task<long> RunningAsync(ITemporalClient client, string queue) =>

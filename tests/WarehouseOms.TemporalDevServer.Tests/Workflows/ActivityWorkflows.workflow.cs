@@ -245,3 +245,13 @@ public sealed class WorkflowWithLongActivity
                 RetryPolicy = maximumAttempts > 0 ? new() { MaximumAttempts = maximumAttempts } : null,
             });
 }
+
+/// <summary>Schedules <c>count</c> Greet activities at once (one workflow task) and waits for them all.</summary>
+[Workflow]
+public sealed class FanOutWorkflow
+{
+    [WorkflowRun]
+    public async Task<IReadOnlyList<string>> RunAsync(int count) =>
+        await Workflow.WhenAllAsync(Enumerable.Range(0, count).Select(i =>
+            Workflow.ExecuteActivityAsync(() => TestActivities.Greet($"n{i}"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) })));
+}

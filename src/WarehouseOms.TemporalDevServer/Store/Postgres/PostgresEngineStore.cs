@@ -419,6 +419,12 @@ internal sealed class PostgresEngineStore : IEngineStore
     public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) =>
         LoadKeyedStatesAsync("batch_operations", "job_id", cancellationToken);
 
+    public Task<IReadOnlyList<byte[]>> LoadTaskQueueConfigsAsync(CancellationToken cancellationToken) =>
+        LoadKeyedStatesAsync("task_queue_configs", "queue", cancellationToken);
+
+    public Task SaveTaskQueueConfigsAsync(IReadOnlyList<TaskQueueConfigChange> changes, CancellationToken cancellationToken) =>
+        SaveKeyedStatesAsync("task_queue_configs", "queue", changes.Select(c => (c.Namespace, c.Key, c.State)).ToList(), cancellationToken);
+
     // Every row's state of a table keyed by namespace and one more column, in key order.
     private Task<IReadOnlyList<byte[]>> LoadKeyedStatesAsync(string table, string keyColumn, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>

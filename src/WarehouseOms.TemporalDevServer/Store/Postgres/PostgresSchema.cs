@@ -125,6 +125,15 @@ internal static partial class PostgresSchema
             updated_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (namespace, job_id));
         """,
+        // Task queue configurations (UpdateTaskQueueConfig): one row per queue and type, keyed "type:name" (ADR 0046).
+        $"""
+        CREATE TABLE {s}.task_queue_configs (
+            namespace  text        NOT NULL,
+            queue      text        NOT NULL,
+            state      bytea       NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, queue));
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

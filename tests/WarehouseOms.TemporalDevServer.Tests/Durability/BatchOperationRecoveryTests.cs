@@ -9,9 +9,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
 /// <summary>
 /// Batch operations and task queue configurations on the PostgreSQL store survive a SIGKILL of the engine: a running
-/// batch goes on after the restart
-/// from its last finished page, as Temporal's batcher activity resumes from its last heartbeat, and a closed batch
-/// keeps its outcome and its job ID.
+/// batch goes on after the restart from its last finished page, as Temporal's batcher activity resumes from its last
+/// heartbeat; a closed batch keeps its outcome and its job ID; a queue keeps its rate.
 /// </summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class BatchOperationRecoveryTests

@@ -208,7 +208,7 @@ internal sealed partial class WorkflowEngine
             StartToCloseTimeout = a.StartToCloseTimeout,
             HeartbeatTimeout = a.HeartbeatTimeout,
             RetryPolicy = a.RetryPolicy,
-            Priority = a.Priority,
+            Priority = Priorities.Merge(execution.Priority, a.Priority), // as the worker gets it from Temporal: merged over the run's
         };
     }
 

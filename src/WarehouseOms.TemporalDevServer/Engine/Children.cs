@@ -71,7 +71,8 @@ internal sealed partial class WorkflowEngine
                 Memo = c.Memo,
                 SearchAttributes = c.SearchAttributes,
                 Header = c.Header,
-                Priority = c.Priority,
+                // As Temporal starts a child: the command's set fields over the parent's priority.
+                Priority = Priorities.Merge(parent.Priority, c.Priority),
                 Parent = new ParentLink(parent.Namespace, parent.WorkflowId, parent.RunId, child.InitiatedEventId, child.ClosePolicy),
                 Root = parent.Root ?? parent.Ref,
                 // The child's static summary and details: those of the command, kept on the initiated event.

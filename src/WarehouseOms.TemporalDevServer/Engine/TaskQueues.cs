@@ -30,7 +30,7 @@ internal sealed class Poller(string identity, string? version = null, string? wo
 
 internal sealed class TaskQueueState
 {
-    public Queue<WorkItem> Items { get; } = new();
+    public TaskBacklog Items { get; } = new();
 
     public LinkedList<Poller> Pollers { get; } = new();
 
@@ -78,7 +78,7 @@ internal sealed partial class WorkflowEngine
         if (queue.Limiter is not null)
         {
             // Rate-limited: in order through the queue, as fast as the rate lets tasks go.
-            queue.Items.Enqueue(item);
+            queue.Items.Add(item, PriorityKeyOf(item));
             ServeRateLimited(ns, taskQueue, queue);
             return;
         }
@@ -99,8 +99,19 @@ internal sealed partial class WorkflowEngine
             node = next;
         }
 
-        queue.Items.Enqueue(item);
+        queue.Items.Add(item, PriorityKeyOf(item));
     }
+
+    /// <summary>
+    /// The priority key a task waits by, as Temporal's history hands it to matching: a workflow task and a query by
+    /// the run's priority, an activity by its own merged over the run's.
+    /// </summary>
+    private static int PriorityKeyOf(WorkItem item) => Priorities.DispatchKey(item switch
+    {
+        ActivityTaskItem a when a.Execution.Activities.TryGetValue(a.ScheduledEventId, out var activity) =>
+            Priorities.Merge(a.Execution.Priority, activity.Attributes.Priority),
+        _ => item.Execution.Priority,
+    });
 
     /// <summary>
     /// The version a task must go to, as Temporal's matching places it: a PINNED run's tasks to its version
@@ -165,9 +176,7 @@ internal sealed partial class WorkflowEngine
         {
             if (queues.TryGetValue((ns, name, activity), out var queue) && queue.Items.Count > 0)
             {
-                var items = queue.Items.ToList();
-                queue.Items.Clear();
-                foreach (var item in items)
+                foreach (var item in queue.Items.TakeAll())
                 {
                     Dispatch(ns, name, activity, item);
                 }
@@ -276,32 +285,15 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>The first queued item this poller may take (routing by deployment version), in queue order; the others keep their order.</summary>
+    /// <summary>The first queued item this poller may take (routing by deployment version), in backlog order; the others keep their places.</summary>
     private T? TakeQueued<T>(string ns, string taskQueue, bool activity, TaskQueueState queue, string identity,
         Temporalio.Api.Common.V1.WorkerVersionStamp? stamp, string? version)
         where T : class, IMessage, new()
     {
-        List<WorkItem>? skipped = null;
         T? ready = null;
-        while (ready is null && queue.Items.TryDequeue(out var item))
+        while (ready is null && queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item))) is { } item)
         {
-            if (!Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item)))
-            {
-                (skipped ??= []).Add(item);
-                continue;
-            }
-
-            ready = Build(item, identity, stamp, version) as T;
-        }
-
-        if (skipped is not null)
-        {
-            var rest = queue.Items.ToList();
-            queue.Items.Clear();
-            foreach (var item in skipped.Concat(rest))
-            {
-                queue.Items.Enqueue(item);
-            }
+            ready = Build(item, identity, stamp, version) as T; // null: a stale item (the task moved on), dropped
         }
 
         return ready;
@@ -326,19 +318,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Takes the items <paramref name="which"/> selects out of a workflow task queue, in one pass (none: a poller has them, or the queue is gone).</summary>
     private List<WorkItem> TakeOut(string ns, string taskQueue, Func<WorkItem, bool> which)
     {
-        if (!queues.TryGetValue((Ns(ns), taskQueue, false), out var queue) || !queue.Items.Any(which))
-        {
-            return [];
-        }
-
-        var all = queue.Items.ToList();
-        queue.Items.Clear();
-        foreach (var kept in all.Where(i => !which(i)))
-        {
-            queue.Items.Enqueue(kept);
-        }
-
-        return all.Where(which).ToList();
+        return queues.TryGetValue((Ns(ns), taskQueue, false), out var queue) ? queue.Items.TakeAll(which) : [];
     }
 
     /// <summary>Ends the waiting polls of a queue that <paramref name="which"/> selects ("no task"); they are not taken back.</summary>

@@ -152,7 +152,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>For the missing-task-queue check: tasks waiting in the queue that would go to <paramref name="version"/>.</summary>
     private bool HasBacklogFor(string ns, string taskQueue, bool activity, string version) =>
         queues.TryGetValue((ns, taskQueue, activity), out var queue) &&
-        queue.Items.Any(item => RoutedVersion(ns, taskQueue, activity, queue, item) == version);
+        queue.Items.InOrder.Any(item => RoutedVersion(ns, taskQueue, activity, queue, item) == version);
 
     private T ChangeDeployments<T>(Func<T> change)
     {

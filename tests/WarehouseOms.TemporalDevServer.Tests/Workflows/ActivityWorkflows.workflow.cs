@@ -255,3 +255,41 @@ public sealed class FanOutWorkflow
         await Workflow.WhenAllAsync(Enumerable.Range(0, count).Select(i =>
             Workflow.ExecuteActivityAsync(() => TestActivities.Greet($"n{i}"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(30) })));
 }
+
+/// <summary>
+/// Schedules three activities at once on another task queue: "low" with priority key 4, "inherited" with none (the
+/// run's applies), "high" with key 1; each reports its name and the priority key its task came with.
+/// </summary>
+[Workflow]
+public sealed class PrioritizedActivitiesWorkflow
+{
+    [WorkflowRun]
+    public async Task<IReadOnlyList<string>> RunAsync(string activityQueue)
+    {
+        ActivityOptions Options(int? key) => new()
+        {
+            TaskQueue = activityQueue,
+            StartToCloseTimeout = TimeSpan.FromSeconds(30),
+            Priority = key is { } k ? new Priority(priorityKey: k) : null,
+        };
+
+        return await Workflow.WhenAllAsync(
+            Workflow.ExecuteActivityAsync(() => PriorityActivities.Report("low"), Options(4)),
+            Workflow.ExecuteActivityAsync(() => PriorityActivities.Report("inherited"), Options(null)),
+            Workflow.ExecuteActivityAsync(() => PriorityActivities.Report("high"), Options(1)));
+    }
+}
+
+/// <summary>Records the order activities ran in, with the priority key each task carried.</summary>
+public static class PriorityActivities
+{
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<string> Ran = new();
+
+    [Temporalio.Activities.Activity]
+    public static string Report(string name)
+    {
+        var entry = $"{name}:{Temporalio.Activities.ActivityExecutionContext.Current.Info.Priority.PriorityKey}";
+        Ran.Enqueue(entry);
+        return entry;
+    }
+}

@@ -131,7 +131,7 @@ internal sealed partial class WorkflowEngine
                 queue.Pollers.Remove(node);
                 if (!node.Value.Completion.TrySetResult(item))
                 {
-                    queue.Items.Enqueue(item); // the poll went away meanwhile
+                    queue.Items.Add(item, PriorityKeyOf(item)); // the poll went away meanwhile
                 }
             }
 
@@ -139,24 +139,9 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    // Under the lock: the first queued item a poller of this version may take, out of the queue; the rest keep their order.
-    private WorkItem? TakeFor(string ns, string taskQueue, TaskQueueState queue, string? version)
-    {
-        var items = queue.Items.ToList();
-        var index = items.FindIndex(item => Accepts(version, RoutedVersion(ns, taskQueue, activity: true, queue, item)));
-        if (index < 0)
-        {
-            return null;
-        }
-
-        queue.Items.Clear();
-        foreach (var (item, i) in items.Select((item, i) => (item, i)).Where(p => p.i != index))
-        {
-            queue.Items.Enqueue(item);
-        }
-
-        return items[index];
-    }
+    // Under the lock: the first queued item a poller of this version may take, out of the backlog; the rest keep their places.
+    private WorkItem? TakeFor(string ns, string taskQueue, TaskQueueState queue, string? version) =>
+        queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity: true, queue, item)));
 
     private void ArmRateWakeup(string ns, string taskQueue, TaskQueueState queue)
     {

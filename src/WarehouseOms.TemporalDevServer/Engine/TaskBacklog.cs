@@ -7,20 +7,24 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// </summary>
 internal sealed class TaskBacklog
 {
-    private readonly SortedDictionary<(int Priority, int Rank, long Seq), WorkItem> items = [];
+    private readonly SortedDictionary<(int Priority, int Rank, long Seq), (WorkItem Item, DateTime Since)> items = [];
     private long seq;
 
     public int Count => items.Count;
 
     /// <summary>The waiting tasks, in the order they would be handed out.</summary>
-    public IEnumerable<WorkItem> InOrder => items.Values;
+    public IEnumerable<WorkItem> InOrder => items.Values.Select(v => v.Item);
 
-    public void Add(WorkItem item, int priorityKey) => items.Add((priorityKey, item is LegacyQueryItem ? 0 : 1, ++seq), item);
+    public void Add(WorkItem item, int priorityKey, DateTime now) => items.Add((priorityKey, item is LegacyQueryItem ? 0 : 1, ++seq), (item, now));
+
+    /// <summary>Per level (<paramref name="levelOf"/> a priority key): how many tasks wait, and since when the oldest.</summary>
+    public IEnumerable<(int Level, long Count, DateTime Oldest)> ByLevel(Func<int, int> levelOf) =>
+        items.GroupBy(p => levelOf(p.Key.Priority)).Select(g => (g.Key, (long)g.Count(), g.Min(p => p.Value.Since)));
 
     /// <summary>Takes out the first task <paramref name="accept"/> allows; the others keep their places.</summary>
     public WorkItem? TakeFirst(Func<WorkItem, bool> accept)
     {
-        foreach (var (key, item) in items)
+        foreach (var (key, (item, _)) in items)
         {
             if (accept(item))
             {
@@ -35,12 +39,12 @@ internal sealed class TaskBacklog
     /// <summary>Takes out every task <paramref name="which"/> selects (all by default), in order.</summary>
     public List<WorkItem> TakeAll(Func<WorkItem, bool>? which = null)
     {
-        var taken = items.Where(p => which?.Invoke(p.Value) ?? true).ToList();
+        var taken = items.Where(p => which?.Invoke(p.Value.Item) ?? true).ToList();
         foreach (var (key, _) in taken)
         {
             items.Remove(key);
         }
 
-        return taken.Select(p => p.Value).ToList();
+        return taken.Select(p => p.Value.Item).ToList();
     }
 }

@@ -69,11 +69,26 @@ internal sealed partial class WorkflowEngine
         };
     }
 
+    /// <summary>
+    /// DescribeTaskQueue as Temporal's default mode answers it: recent pollers, the effective rate, the configuration
+    /// (report_config), the backlog and rates per priority and merged (report_stats, not on a sticky queue), and the
+    /// legacy status (include_task_queue_status).
+    /// </summary>
     public DescribeTaskQueueResponse DescribeTaskQueue(DescribeTaskQueueRequest request)
     {
-        if (string.IsNullOrEmpty(request.TaskQueue?.Name))
+        if (request.TaskQueue is null)
         {
-            throw Errors.InvalidArgument("TaskQueue is not set on request.");
+            throw Errors.InvalidArgument("taskQueue is not set");
+        }
+
+        if (string.IsNullOrEmpty(request.TaskQueue.Name))
+        {
+            throw Errors.InvalidArgument("missing task queue name");
+        }
+
+        if (request.ReportStats && request.TaskQueue.Kind == TaskQueueKind.Sticky)
+        {
+            throw Errors.InvalidArgument("DescribeTaskQueue stats are only supported for the root partition");
         }
 
         var type = request.TaskQueueType == TaskQueueType.Unspecified ? TaskQueueType.Workflow : request.TaskQueueType;
@@ -90,6 +105,26 @@ internal sealed partial class WorkflowEngine
             }
 
             DescribeRateAndConfig(Ns(request.Namespace), request.TaskQueue.Name, type, request.ReportConfig, response);
+            // A queue never used is described as empty, without creating it.
+            var queue = queues.GetValueOrDefault((Ns(request.Namespace), request.TaskQueue.Name, type == TaskQueueType.Activity)) ?? new TaskQueueState();
+            if (request.ReportStats)
+            {
+                var (whole, byPriority) = queue.Stats.Report(queue.Items, Clock.Now);
+                response.Stats = whole;
+                response.StatsByPriorityKey.Add(byPriority);
+            }
+
+            if (request.IncludeTaskQueueStatus)
+            {
+                response.TaskQueueStatus = new TaskQueueStatus
+                {
+                    BacklogCountHint = queue.Items.Count,
+                    RatePerSecond = response.EffectiveRateLimit.RequestsPerSecond,
+                    // One range of task IDs, as Temporal's first range lease hands out.
+                    TaskIdBlock = new TaskIdBlock { StartId = 1, EndId = 100_000 },
+                };
+            }
+
             return response;
         }
     }

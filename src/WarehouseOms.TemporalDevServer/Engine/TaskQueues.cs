@@ -47,6 +47,9 @@ internal sealed class TaskQueueState
 
     /// <summary>The wake-up that serves the queue when its rate next lets a task go.</summary>
     public TimerHandle? RateWakeup { get; set; }
+
+    /// <summary>DescribeTaskQueue's backlog and rates.</summary>
+    public QueueStats.QueueStatistics Stats { get; } = new();
 }
 
 internal sealed partial class WorkflowEngine
@@ -70,15 +73,23 @@ internal sealed partial class WorkflowEngine
         return queue;
     }
 
-    /// <summary>Hands an item to a waiting poller, or queues it. Called under the lock.</summary>
-    private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item)
+    /// <summary>
+    /// Hands an item to a waiting poller, or queues it. Called under the lock. <paramref name="added"/>: a task new to
+    /// the queue (counted in its add rate), not one offered again after a routing change or a poll that went away.
+    /// </summary>
+    private void Dispatch(string ns, string taskQueue, bool activity, WorkItem item, bool added = true)
     {
         taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's transfer task for it
         var queue = Queue(ns, taskQueue, activity);
+        if (added)
+        {
+            queue.Stats.Added(PriorityKeyOf(item), Clock.Now);
+        }
+
         if (queue.Limiter is not null)
         {
             // Rate-limited: in order through the queue, as fast as the rate lets tasks go.
-            queue.Items.Add(item, PriorityKeyOf(item));
+            Backlog(queue, item);
             ServeRateLimited(ns, taskQueue, queue);
             return;
         }
@@ -99,7 +110,15 @@ internal sealed partial class WorkflowEngine
             node = next;
         }
 
-        queue.Items.Add(item, PriorityKeyOf(item));
+        Backlog(queue, item);
+    }
+
+    // Under the lock: the item waits in the queue's backlog, at its priority.
+    private void Backlog(TaskQueueState queue, WorkItem item)
+    {
+        var key = PriorityKeyOf(item);
+        queue.Items.Add(item, key, Clock.Now);
+        queue.Stats.Backlogged(key);
     }
 
     /// <summary>
@@ -178,7 +197,7 @@ internal sealed partial class WorkflowEngine
             {
                 foreach (var item in queue.Items.TakeAll())
                 {
-                    Dispatch(ns, name, activity, item);
+                    Dispatch(ns, name, activity, item, added: false);
                 }
             }
         }
@@ -256,12 +275,13 @@ internal sealed partial class WorkflowEngine
                     if (ct.IsCancellationRequested || pollsStopped)
                     {
                         // The caller is gone: the task goes to the next poller, not into a timeout.
-                        Dispatch(ns, taskQueue, activity, handed);
+                        Dispatch(ns, taskQueue, activity, handed, added: false);
                         return new T();
                     }
 
                     if (Build(handed, identity, stamp, version) is T ready)
                     {
+                        Queue(ns, taskQueue, activity).Stats.Dispatched(PriorityKeyOf(handed), Clock.Now);
                         return ready;
                     }
                 }
@@ -294,6 +314,10 @@ internal sealed partial class WorkflowEngine
         while (ready is null && queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item))) is { } item)
         {
             ready = Build(item, identity, stamp, version) as T; // null: a stale item (the task moved on), dropped
+            if (ready is not null)
+            {
+                queue.Stats.Dispatched(PriorityKeyOf(item), Clock.Now);
+            }
         }
 
         return ready;

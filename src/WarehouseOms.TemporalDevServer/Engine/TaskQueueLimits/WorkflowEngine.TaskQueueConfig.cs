@@ -131,7 +131,7 @@ internal sealed partial class WorkflowEngine
                 queue.Pollers.Remove(node);
                 if (!node.Value.Completion.TrySetResult(item))
                 {
-                    queue.Items.Add(item, PriorityKeyOf(item)); // the poll went away meanwhile
+                    Backlog(queue, item); // the poll went away meanwhile
                 }
             }
 

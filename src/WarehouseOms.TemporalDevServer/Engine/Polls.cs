@@ -37,8 +37,8 @@ internal sealed partial class WorkflowEngine
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        RecordWorkerRate(request.Namespace, name, request.TaskQueueMetadata?.MaxTasksPerSecond);
         return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct,
+            workerRate: request.TaskQueueMetadata?.MaxTasksPerSecond,
             version: PollerVersion(request.DeploymentOptions), workerInstanceKey: request.WorkerInstanceKey);
     }
 }

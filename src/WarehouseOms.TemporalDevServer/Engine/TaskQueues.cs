@@ -212,7 +212,7 @@ internal sealed partial class WorkflowEngine
     };
 
     private async Task<T> PollAsync<T>(string ns, string taskQueue, bool activity, string identity, DateTime? deadline, CancellationToken ct,
-        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null, string? workerInstanceKey = null)
+        Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null, string? workerInstanceKey = null, double? workerRate = null)
         where T : class, IMessage, new()
     {
         var wait = MaxPollWait;
@@ -234,6 +234,10 @@ internal sealed partial class WorkflowEngine
             }
 
             activePolls++;
+            if (activity)
+            {
+                RecordWorkerRate(ns, taskQueue, workerRate);
+            }
         }
 
         try
@@ -305,13 +309,17 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    // Under the lock: the first queued item a poller of this version may take, out of the backlog; the rest keep their places.
+    private WorkItem? TakeFor(string ns, string taskQueue, bool activity, TaskQueueState queue, string? version) =>
+        queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item)));
+
     /// <summary>The first queued item this poller may take (routing by deployment version), in backlog order; the others keep their places.</summary>
     private T? TakeQueued<T>(string ns, string taskQueue, bool activity, TaskQueueState queue, string identity,
         Temporalio.Api.Common.V1.WorkerVersionStamp? stamp, string? version)
         where T : class, IMessage, new()
     {
         T? ready = null;
-        while (ready is null && queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity, queue, item))) is { } item)
+        while (ready is null && TakeFor(ns, taskQueue, activity, queue, version) is { } item)
         {
             ready = Build(item, identity, stamp, version) as T; // null: a stale item (the task moved on), dropped
             if (ready is not null)

@@ -38,10 +38,13 @@ internal sealed class DispatchRateLimiter(double rate)
         return at <= now ? now : at;
     }
 
+    /// <summary>Whether a task may go now.</summary>
+    public bool CanGo(DateTime now) => ReadyAt(now) is { } at && at <= now;
+
     /// <summary>Takes the right for one task to go now, if it has come.</summary>
     public bool TryConsume(DateTime now)
     {
-        if (ReadyAt(now) is not { } at || at > now)
+        if (!CanGo(now))
         {
             return false;
         }

@@ -59,17 +59,17 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>An activity poll: the rate it asks for (none if it sends no metadata) is the worker-set rate now, as the last poll's is in Temporal.</summary>
-    public void RecordWorkerRate(string ns, string taskQueue, double? maxTasksPerSecond)
+    /// <summary>
+    /// Under the lock, as an activity poll arrives: the rate it asks for (none if it sends no metadata) is the
+    /// worker-set rate now, as the last poll's is in Temporal.
+    /// </summary>
+    private void RecordWorkerRate(string ns, string taskQueue, double? maxTasksPerSecond)
     {
-        using (gate.Enter())
+        var queue = Queue(ns, taskQueue, activity: true);
+        if (queue.WorkerRate != maxTasksPerSecond)
         {
-            var queue = Queue(ns, taskQueue, activity: true);
-            if (queue.WorkerRate != maxTasksPerSecond)
-            {
-                queue.WorkerRate = maxTasksPerSecond;
-                ActivityRateChanged(Ns(ns), taskQueue);
-            }
+            queue.WorkerRate = maxTasksPerSecond;
+            ActivityRateChanged(Ns(ns), taskQueue);
         }
     }
 
@@ -119,13 +119,13 @@ internal sealed partial class WorkflowEngine
         for (var node = queue.Pollers.First; node is not null && queue.Items.Count > 0;)
         {
             var next = node.Next;
-            if (queue.Limiter is { } limiter && !(limiter.ReadyAt(Clock.Now) is { } at && at <= Clock.Now))
+            if (queue.Limiter?.CanGo(Clock.Now) == false)
             {
                 ArmRateWakeup(ns, taskQueue, queue);
                 return;
             }
 
-            if (TakeFor(ns, taskQueue, queue, node.Value.Version) is { } item)
+            if (TakeFor(ns, taskQueue, activity: true, queue, node.Value.Version) is { } item)
             {
                 queue.Limiter?.TryConsume(Clock.Now);
                 queue.Pollers.Remove(node);
@@ -138,10 +138,6 @@ internal sealed partial class WorkflowEngine
             node = next;
         }
     }
-
-    // Under the lock: the first queued item a poller of this version may take, out of the backlog; the rest keep their places.
-    private WorkItem? TakeFor(string ns, string taskQueue, TaskQueueState queue, string? version) =>
-        queue.Items.TakeFirst(item => Accepts(version, RoutedVersion(ns, taskQueue, activity: true, queue, item)));
 
     private void ArmRateWakeup(string ns, string taskQueue, TaskQueueState queue)
     {

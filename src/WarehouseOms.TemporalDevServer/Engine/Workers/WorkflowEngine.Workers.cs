@@ -37,8 +37,9 @@ internal sealed partial class WorkflowEngine
         var query = WorkerQuery.Parse(request.Query);
         var after = request.NextPageToken.IsEmpty ? null : ReadWorkerPageToken(request.NextPageToken);
         var matching = workers.Of(ns, request.IncludeSystemWorkers).Where(h => after is null || string.CompareOrdinal(h.WorkerInstanceKey, after) > 0).Where(query.Matches);
-        var limit = request.PageSize > 0 ? request.PageSize : int.MaxValue;
-        var page = matching.Take(limit == int.MaxValue ? int.MaxValue : limit + 1).ToList();
+        // No page size: every match, as Temporal answers; otherwise one more than the page shows whether more follow.
+        var limit = request.PageSize > 0 ? request.PageSize : int.MaxValue - 1;
+        var page = matching.Take(limit + 1).ToList();
         var response = new ListWorkersResponse();
         foreach (var heartbeat in page.Take(limit))
         {

@@ -22,6 +22,7 @@
 #                            PayloadSizeLimitsTests, WorkflowReplayerTests, WorkflowEnvironmentTests,
 #                            WorkflowEnvironmentEnvConfigTests, TemporalWorkerServiceTests and ActivityScopeTests are
 #                            built too and can be named here)
+#        PEER_KEEP_WORK=1    keep the temp dir (about 6 GB) after the run; it is removed otherwise
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,6 +38,8 @@ ENGINE_PID=""
 cleanup() {
   if [[ -n "$ENGINE_PID" ]]; then kill "$ENGINE_PID" 2>/dev/null || true; wait "$ENGINE_PID" 2>/dev/null || true; fi
   kill_orphans
+  # A run builds the SDK's tests and samples (about 6 GB); keep them only when asked to.
+  if [[ "${PEER_KEEP_WORK:-0}" != 1 ]]; then rm -rf "$WORK"; fi
 }
 
 # The tests start the engine themselves; a test host the hang timeout kills leaves its engine
@@ -93,7 +96,7 @@ start_engine() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "127.0.0.1:$port"; return; fi
     sleep 0.1
   done
-  echo "peer-tests: the engine did not come up; see $WORK/engine.log" >&2; exit 1
+  echo "peer-tests: the engine did not come up; its log ends:" >&2; tail -n 40 "$WORK/engine.log" >&2; exit 1
 }
 
 # Counts outcomes in the TRX files of one directory: "passed failed" (a test seen several times counts once, last outcome wins).

@@ -21,9 +21,10 @@ internal sealed partial class WorkflowEngine
     {
         var activityIds = execution.Activities.Values.Select(a => a.Attributes.ActivityId).ToHashSet(StringComparer.Ordinal);
         var timerIds = execution.Timers.Keys.ToHashSet(StringComparer.Ordinal);
+        var nexus = new NexusCommandTally();
         foreach (var command in request.Commands)
         {
-            if (Validate(execution, command, activityIds, timerIds) is { } bad)
+            if (Validate(execution, command, activityIds, timerIds, nexus) is { } bad)
             {
                 return bad;
             }
@@ -32,7 +33,7 @@ internal sealed partial class WorkflowEngine
         return ValidateUpdateMessages(execution, request);
     }
 
-    private InvalidCommand? Validate(Execution execution, Command command, HashSet<string> activityIds, HashSet<string> timerIds)
+    private InvalidCommand? Validate(Execution execution, Command command, HashSet<string> activityIds, HashSet<string> timerIds, NexusCommandTally nexus)
     {
         switch (command.CommandType)
         {
@@ -172,9 +173,9 @@ internal sealed partial class WorkflowEngine
                     ? new(WorkflowTaskFailedCause.BadUpdateWorkflowExecutionMessage, "ProtocolMessageCommandAttributes.MessageId is not set on command.")
                     : null;
             case CommandType.ScheduleNexusOperation:
-                return new(WorkflowTaskFailedCause.BadScheduleNexusOperationAttributes, "Nexus operations are not supported by this server.");
+                return ValidateScheduleNexus(execution, command.ScheduleNexusOperationCommandAttributes, nexus);
             case CommandType.RequestCancelNexusOperation:
-                return new(WorkflowTaskFailedCause.BadRequestCancelNexusOperationAttributes, "Nexus operations are not supported by this server.");
+                return ValidateCancelNexus(execution, command.RequestCancelNexusOperationCommandAttributes, nexus);
             default:
                 return new(WorkflowTaskFailedCause.UnhandledCommand, $"Unknown command type: {command.CommandType}.");
         }
@@ -297,6 +298,12 @@ internal sealed partial class WorkflowEngine
                 return false;
             case CommandType.RequestCancelExternalWorkflowExecution:
                 CancelExternal(execution, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
+                return false;
+            case CommandType.ScheduleNexusOperation:
+                ScheduleNexusOperation(execution, command.ScheduleNexusOperationCommandAttributes, completedId, after);
+                return false;
+            case CommandType.RequestCancelNexusOperation:
+                RequestCancelNexusOperation(execution, command.RequestCancelNexusOperationCommandAttributes, completedId, after);
                 return false;
             default:
                 return false; // refused by validation before anything was applied
@@ -471,6 +478,7 @@ internal sealed partial class WorkflowEngine
             InheritedAutoUpgradeInfo = inheritedAutoUpgrade,
             DeclinedTargetUpgrade = declined,
             Priority = previous.Priority,
+            CompletionCallbacks = previous.History.Count > 0 ? previous.History[0].WorkflowExecutionStartedEventAttributes.CompletionCallbacks : [],
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

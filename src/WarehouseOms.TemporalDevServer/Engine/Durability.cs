@@ -116,6 +116,7 @@ internal sealed partial class WorkflowEngine
             List<WorkerDeploymentChange> deploymentChanges;
             List<BatchOperationChange> batchChanges;
             List<TaskQueueConfigChange> configChanges;
+            List<Nexus.NexusEndpointChange> endpointChanges;
             IReadOnlyList<NamespaceRemoval> namespaceRemovals;
             IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
@@ -128,6 +129,7 @@ internal sealed partial class WorkflowEngine
                     scheduleChanges = TakeDirtySchedules();
                     batchChanges = TakeDirtyBatches();
                     configChanges = TakeDirtyTaskQueueConfigs();
+                    endpointChanges = nexusEndpoints.TakeChanges();
                     deploymentChanges = workerDeployments.TakeChanges();
                     (namespaceRemovals, namespaceChanges) = namespaces.TakeChanges();
                 }
@@ -138,7 +140,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && endpointChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -160,6 +162,8 @@ internal sealed partial class WorkflowEngine
                     // in this one), then namespaces: a stored run never names a namespace the store lacks.
                     await store.RemoveNamespacesAsync(namespaceRemovals, CancellationToken.None).ConfigureAwait(false);
                     await store.SaveNamespacesAsync(namespaceChanges, CancellationToken.None).ConfigureAwait(false);
+                    // Endpoints before runs: a stored operation never names an endpoint the store lacks.
+                    await store.SaveNexusEndpointsAsync(endpointChanges, CancellationToken.None).ConfigureAwait(false);
 
                     // Runs first: a schedule never records an action whose run could be lost.
                     if (batch.Count > 0)

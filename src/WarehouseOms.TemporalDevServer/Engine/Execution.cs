@@ -184,6 +184,9 @@ internal sealed class Execution
 
     public Dictionary<long, ChildState> Children { get; } = [];
 
+    /// <summary>Nexus operations scheduled and not yet at their end, by scheduled event ID.</summary>
+    public Dictionary<long, Nexus.NexusOperationState> NexusOperations { get; } = [];
+
     public RequestIdSet RequestIds { get; } = new();
 
     public bool CancelRequested { get; set; }

@@ -24,6 +24,13 @@ internal sealed partial class WorkflowEngine
         await RestoreNamespacesAsync(cancellationToken).ConfigureAwait(false);
         await RestoreSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
         await RegisterStartupSearchAttributesAsync(cancellationToken).ConfigureAwait(false);
+        // Endpoints before runs: a run's pending Nexus operations are sent again to their endpoint's queue.
+        var endpoints = await store.LoadNexusEndpointsAsync(cancellationToken).ConfigureAwait(false);
+        using (gate.Enter())
+        {
+            nexusEndpoints.Restore(endpoints);
+        }
+
         var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
         using (gate.Enter())
         {
@@ -105,6 +112,11 @@ internal sealed partial class WorkflowEngine
         foreach (var timer in x.Timers.Values)
         {
             ArmTimer(x, timer);
+        }
+
+        foreach (var operation in x.NexusOperations.Values)
+        {
+            RehydrateNexusOperation(x, operation);
         }
 
         foreach (var activity in x.Activities.Values)

@@ -80,6 +80,9 @@ internal sealed record StartArgs
     /// <summary>The target version a pinned chain's previous run was told of and did not move to.</summary>
     public DeclinedTargetVersionUpgrade? DeclinedTargetUpgrade { get; init; }
 
+    /// <summary>Where the chain's end is reported (a Nexus handler's caller): kept on the started event, carried to each next run.</summary>
+    public IReadOnlyList<Callback> CompletionCallbacks { get; init; } = [];
+
     /// <summary>The versioning override the run starts with: the start request's, or a pinned one passed on by its previous run or parent.</summary>
     public Temporalio.Api.Workflow.V1.VersioningOverride? VersioningOverride { get; init; }
 }
@@ -102,6 +105,7 @@ internal sealed partial class WorkflowEngine
                 {
                     UserMetadata = request.UserMetadata,
                     VersioningOverride = request.VersioningOverride,
+                    CompletionCallbacks = request.CompletionCallbacks,
                 };
             RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
             args = WithCron(args, request.CronSchedule);
@@ -114,6 +118,7 @@ internal sealed partial class WorkflowEngine
                 Started = started,
                 Status = execution.Status, // running, or a deduplicated start's run as it is now
                 EagerWorkflowTask = eager && started ? EagerWorkflowTask(execution, request.Identity) : null,
+                Link = StartedEventLink(execution),
             };
         }
     }
@@ -413,6 +418,7 @@ internal sealed partial class WorkflowEngine
                 VersioningOverride = args.VersioningOverride,
                 InheritedAutoUpgradeInfo = args.InheritedAutoUpgradeInfo,
                 DeclinedTargetVersionUpgrade = args.DeclinedTargetUpgrade,
+                CompletionCallbacks = { args.CompletionCallbacks },
             };
         }));
         execution.SetVersioningInfo(StartVersioningInfo(args.VersioningOverride, args.InheritedPinnedVersion, args.InheritedAutoUpgradeInfo));

@@ -387,6 +387,8 @@ internal sealed partial class WorkflowEngine
                     first.Value.Completion.TrySetResult(null);
                 }
             }
+
+            CancelNexusPolls();
         }
     }
 }

@@ -12,11 +12,15 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
     public const char Workflow = 'W';
     public const char Activity = 'A';
     public const char Query = 'Q';
+    public const char NexusStart = 'N';
+    public const char NexusCancel = 'X';
 
     public ByteString ToByteString() =>
         ByteString.CopyFrom(Encoding.UTF8.GetBytes(string.Join('\u001f', Kind, Namespace, WorkflowId, RunId, EventId, Attempt, QueryId ?? string.Empty, Started)));
 
-    public static TaskToken Parse(ByteString bytes, char expectedKind)
+    public static TaskToken Parse(ByteString bytes, char expectedKind) => Parse(bytes, [expectedKind]);
+
+    public static TaskToken Parse(ByteString bytes, ReadOnlySpan<char> expectedKinds)
     {
         if (bytes.IsEmpty)
         {
@@ -24,7 +28,7 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
         }
 
         var parts = Encoding.UTF8.GetString(bytes.Span).Split('\u001f');
-        if (parts.Length != 8 || parts[0].Length != 1 || parts[0][0] != expectedKind)
+        if (parts.Length != 8 || parts[0].Length != 1 || !expectedKinds.Contains(parts[0][0]))
         {
             throw Errors.NotFound("Task token not recognised");
         }

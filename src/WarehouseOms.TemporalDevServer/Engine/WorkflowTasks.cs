@@ -782,6 +782,7 @@ internal sealed partial class WorkflowEngine
         }
 
         execution.Activities.Clear();
+        DropNexusOperations(execution);
         open.Remove(execution);
         AfterClose(execution);
         execution.NotifyClosed();
@@ -814,6 +815,8 @@ internal sealed partial class WorkflowEngine
             {
                 NotifyParentOfClose(execution, closeEvent);
             }
+
+            DeliverCompletionCallbacks(execution, closeEvent);
 
             OnScheduledRunClosed(execution, closeEvent);
         }

@@ -83,17 +83,41 @@ internal sealed class OperatorServiceHandlers(WorkflowEngine engine)
 
     public async Task<DeleteNamespaceResponse> DeleteNamespace(DeleteNamespaceRequest request, ServerCallContext context) =>
         new() { DeletedNamespace = await engine.DeleteNamespaceAsync(request).ConfigureAwait(false) };
+
+    public Task<CreateNexusEndpointResponse> CreateNexusEndpoint(CreateNexusEndpointRequest request, ServerCallContext context) =>
+        Task.FromResult(new CreateNexusEndpointResponse { Endpoint = engine.CreateNexusEndpoint(request) });
+
+    public Task<UpdateNexusEndpointResponse> UpdateNexusEndpoint(UpdateNexusEndpointRequest request, ServerCallContext context) =>
+        Task.FromResult(new UpdateNexusEndpointResponse { Endpoint = engine.UpdateNexusEndpoint(request) });
+
+    public Task<DeleteNexusEndpointResponse> DeleteNexusEndpoint(DeleteNexusEndpointRequest request, ServerCallContext context)
+    {
+        engine.DeleteNexusEndpoint(request);
+        return Task.FromResult(new DeleteNexusEndpointResponse());
+    }
+
+    public Task<GetNexusEndpointResponse> GetNexusEndpoint(GetNexusEndpointRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetNexusEndpointResponse { Endpoint = engine.GetNexusEndpoint(request.Id) });
+
+    public Task<ListNexusEndpointsResponse> ListNexusEndpoints(ListNexusEndpointsRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.ListNexusEndpoints(request));
 }
 
 internal sealed class OperatorServiceMethods(WorkflowEngine engine) : IServiceMethodProvider<OperatorServiceHandlers>
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OperatorServiceHandlers> context)
     {
-        var b = new ServiceBinder<OperatorServiceHandlers>(context, ServiceNames.OperatorService, prepare: engine.PrepareAsync);
+        // Durable: an endpoint is written before the call answers, as the other registries' changes are.
+        var b = new ServiceBinder<OperatorServiceHandlers>(context, ServiceNames.OperatorService, engine.DurableAsync, engine.PrepareAsync);
         b.Unary<AddSearchAttributesRequest, AddSearchAttributesResponse>(nameof(OperatorServiceHandlers.AddSearchAttributes), (s, r, c) => s.AddSearchAttributes(r, c));
         b.Unary<RemoveSearchAttributesRequest, RemoveSearchAttributesResponse>(nameof(OperatorServiceHandlers.RemoveSearchAttributes), (s, r, c) => s.RemoveSearchAttributes(r, c));
         b.Unary<ListSearchAttributesRequest, ListSearchAttributesResponse>(nameof(OperatorServiceHandlers.ListSearchAttributes), (s, r, c) => s.ListSearchAttributes(r, c));
         b.Unary<DeleteNamespaceRequest, DeleteNamespaceResponse>(nameof(OperatorServiceHandlers.DeleteNamespace), (s, r, c) => s.DeleteNamespace(r, c));
         b.Unary<ListClustersRequest, ListClustersResponse>(nameof(OperatorServiceHandlers.ListClusters), (s, r, c) => s.ListClusters(r, c));
+        b.Unary<CreateNexusEndpointRequest, CreateNexusEndpointResponse>(nameof(OperatorServiceHandlers.CreateNexusEndpoint), (s, r, c) => s.CreateNexusEndpoint(r, c));
+        b.Unary<UpdateNexusEndpointRequest, UpdateNexusEndpointResponse>(nameof(OperatorServiceHandlers.UpdateNexusEndpoint), (s, r, c) => s.UpdateNexusEndpoint(r, c));
+        b.Unary<DeleteNexusEndpointRequest, DeleteNexusEndpointResponse>(nameof(OperatorServiceHandlers.DeleteNexusEndpoint), (s, r, c) => s.DeleteNexusEndpoint(r, c));
+        b.Unary<GetNexusEndpointRequest, GetNexusEndpointResponse>(nameof(OperatorServiceHandlers.GetNexusEndpoint), (s, r, c) => s.GetNexusEndpoint(r, c));
+        b.Unary<ListNexusEndpointsRequest, ListNexusEndpointsResponse>(nameof(OperatorServiceHandlers.ListNexusEndpoints), (s, r, c) => s.ListNexusEndpoints(r, c));
     }
 }

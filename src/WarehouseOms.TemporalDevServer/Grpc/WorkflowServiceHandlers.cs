@@ -27,6 +27,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
                 BuildIdBasedVersioning = true,
                 SupportsSchedules = true,
                 CountGroupByExecutionStatus = true,
+                Nexus = true,
             },
         });
 
@@ -66,19 +67,19 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
         return Task.FromResult(new RecordWorkerHeartbeatResponse());
     }
 
-    public async Task<PollNexusTaskQueueResponse> PollNexusTaskQueue(PollNexusTaskQueueRequest request, ServerCallContext context)
-    {
-        // No Nexus: a plain long poll that always comes back empty (an error here would kill the worker).
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(50), context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Worker shutting down.
-        }
+    public Task<PollNexusTaskQueueResponse> PollNexusTaskQueue(PollNexusTaskQueueRequest request, ServerCallContext context) =>
+        engine.PollNexusTasksAsync(request, Deadline(context), context.CancellationToken);
 
-        return new PollNexusTaskQueueResponse();
+    public Task<RespondNexusTaskCompletedResponse> RespondNexusTaskCompleted(RespondNexusTaskCompletedRequest request, ServerCallContext context)
+    {
+        engine.CompleteNexusTask(request);
+        return Task.FromResult(new RespondNexusTaskCompletedResponse());
+    }
+
+    public Task<RespondNexusTaskFailedResponse> RespondNexusTaskFailed(RespondNexusTaskFailedRequest request, ServerCallContext context)
+    {
+        engine.FailNexusTask(request);
+        return Task.FromResult(new RespondNexusTaskFailedResponse());
     }
 
     public Task<StartWorkflowExecutionResponse> StartWorkflowExecution(StartWorkflowExecutionRequest request, ServerCallContext context) =>
@@ -221,6 +222,8 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         b.Unary<ShutdownWorkerRequest, ShutdownWorkerResponse>(nameof(WorkflowServiceHandlers.ShutdownWorker), (s, r, c) => s.ShutdownWorker(r, c));
         b.Unary<RecordWorkerHeartbeatRequest, RecordWorkerHeartbeatResponse>(nameof(WorkflowServiceHandlers.RecordWorkerHeartbeat), (s, r, c) => s.RecordWorkerHeartbeat(r, c));
         b.Poll<PollNexusTaskQueueRequest, PollNexusTaskQueueResponse>(nameof(WorkflowServiceHandlers.PollNexusTaskQueue), (s, r, c) => s.PollNexusTaskQueue(r, c));
+        b.Unary<RespondNexusTaskCompletedRequest, RespondNexusTaskCompletedResponse>(nameof(WorkflowServiceHandlers.RespondNexusTaskCompleted), (s, r, c) => s.RespondNexusTaskCompleted(r, c));
+        b.Unary<RespondNexusTaskFailedRequest, RespondNexusTaskFailedResponse>(nameof(WorkflowServiceHandlers.RespondNexusTaskFailed), (s, r, c) => s.RespondNexusTaskFailed(r, c));
         b.Unary<StartWorkflowExecutionRequest, StartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.StartWorkflowExecution), (s, r, c) => s.StartWorkflowExecution(r, c));
         b.Unary<SignalWithStartWorkflowExecutionRequest, SignalWithStartWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWithStartWorkflowExecution), (s, r, c) => s.SignalWithStartWorkflowExecution(r, c));
         b.Unary<SignalWorkflowExecutionRequest, SignalWorkflowExecutionResponse>(nameof(WorkflowServiceHandlers.SignalWorkflowExecution), (s, r, c) => s.SignalWorkflowExecution(r, c));

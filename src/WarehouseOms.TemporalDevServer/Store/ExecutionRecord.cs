@@ -87,6 +87,9 @@ internal sealed record ExecutionRecord
 
     public List<ChildRecord> Children { get; init; } = [];
 
+    /// <summary>Nexus operations not yet at their end (absent in records written before them).</summary>
+    public List<NexusOperationRecord> NexusOperations { get; init; } = [];
+
     /// <summary>Only in records written before request IDs moved to a table of their own (read, never written).</summary>
     public List<string> RequestIds { get; init; } = [];
 
@@ -141,6 +144,47 @@ internal sealed record BufferedRecord(HistoryEvent Event, bool LinkStarted);
 internal sealed record TimerRecord(string TimerId, long StartedEventId, DateTime Due);
 
 internal sealed record ChildRecord(long InitiatedEventId, string Namespace, string WorkflowId, string WorkflowType, int ClosePolicy, string? RunId, HistoryEvent? StartedEvent);
+
+internal sealed record NexusOperationRecord
+{
+    public long ScheduledEventId { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public required string EndpointId { get; init; }
+
+    public DateTime ScheduledTime { get; init; }
+
+    public DateTime? ScheduleToCloseDue { get; init; }
+
+    public DateTime? ScheduleToStartDue { get; init; }
+
+    public TimeSpan? StartToClose { get; init; }
+
+    public int Phase { get; init; }
+
+    public int Attempt { get; init; }
+
+    public DateTime? NextAttemptDue { get; init; }
+
+    public Failure? LastAttemptFailure { get; init; }
+
+    public DateTime? LastAttemptCompleteTime { get; init; }
+
+    public DateTime? StartedTime { get; init; }
+
+    public string? OperationToken { get; init; }
+
+    public long CancelRequestedEventId { get; init; }
+
+    public int CancelPhase { get; init; }
+
+    public int CancelAttempt { get; init; }
+
+    public DateTime? CancelNextAttemptDue { get; init; }
+
+    public Failure? CancelLastAttemptFailure { get; init; }
+}
 
 internal sealed record ActivityRecord
 {

@@ -64,6 +64,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed task queue configurations, atomically.</summary>
     Task SaveTaskQueueConfigsAsync(IReadOnlyList<TaskQueueConfigChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored Nexus endpoint (see <see cref="Engine.Nexus.NexusEndpointChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadNexusEndpointsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed Nexus endpoints and removes deleted ones, atomically.</summary>
+    Task SaveNexusEndpointsAsync(IReadOnlyList<Engine.Nexus.NexusEndpointChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Every stored worker deployment: its namespace and whole state (see <see cref="WorkerDeploymentChange"/>).</summary>
     Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken);
 

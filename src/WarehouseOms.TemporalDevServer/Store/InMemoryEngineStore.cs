@@ -42,6 +42,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveTaskQueueConfigsAsync(IReadOnlyList<TaskQueueConfigChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadNexusEndpointsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveNexusEndpointsAsync(IReadOnlyList<Engine.Nexus.NexusEndpointChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<(string Namespace, byte[] State)>>([]);
 

@@ -69,7 +69,7 @@ public sealed class ClusterTests(LocalEnvironmentFixture fixture, ITestOutputHel
         var ns = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo;
 
         Assert.True(system.SupportsSchedules && system.CountGroupByExecutionStatus && system.EagerWorkflowStart && system.UpsertMemo);
-        Assert.False(system.Nexus);
+        Assert.True(system.Nexus);
         Assert.True(ns.SupportsSchedules);
         Assert.True(ns.Capabilities.EagerWorkflowStart && ns.Capabilities.SyncUpdate && ns.Capabilities.AsyncUpdate);
 

@@ -443,6 +443,43 @@ internal sealed class PostgresEngineStore : IEngineStore
     public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) =>
         SaveKeyedStatesAsync("batch_operations", "job_id", changes.Select(c => (c.Namespace, c.JobId, c.State)).ToList(), cancellationToken);
 
+    public Task<IReadOnlyList<byte[]>> LoadNexusEndpointsAsync(CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            var states = new List<byte[]>();
+            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.nexus_endpoints ORDER BY id", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                states.Add((byte[])reader[0]);
+            }
+
+            return (IReadOnlyList<byte[]>)states;
+        }, cancellationToken);
+
+    // Endpoints belong to the cluster, not a namespace: keyed by ID alone. Upserts and deletes in one transaction.
+    public Task SaveNexusEndpointsAsync(IReadOnlyList<Engine.Nexus.NexusEndpointChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var commands = new NpgsqlBatch(connection, transaction);
+            var upsert = new NpgsqlBatchCommand(
+                $"""
+                INSERT INTO {schema}.nexus_endpoints (id, state)
+                SELECT * FROM unnest(@id, @state) AS u(id, state) WHERE u.state IS NOT NULL
+                ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = now()
+                """);
+            upsert.Parameters.Add(Array("id", NpgsqlDbType.Text, changes.Select(c => c.Id).ToArray()));
+            upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, changes.Select(c => c.State).ToArray()));
+            commands.BatchCommands.Add(upsert);
+            var delete = new NpgsqlBatchCommand($"DELETE FROM {schema}.nexus_endpoints WHERE id = ANY(@gone)");
+            delete.Parameters.Add(Array("gone", NpgsqlDbType.Text, changes.Where(c => c.State is null).Select(c => c.Id).ToArray()));
+            commands.BatchCommands.Add(delete);
+            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     public Task<IReadOnlyList<(string Namespace, byte[] State)>> LoadWorkerDeploymentsAsync(CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {

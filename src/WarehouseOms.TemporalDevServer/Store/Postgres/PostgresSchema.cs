@@ -134,6 +134,13 @@ internal static partial class PostgresSchema
             updated_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (namespace, queue));
         """,
+        // Nexus endpoints (OperatorService): the cluster's, one row each by ID, the whole endpoint (ADR 0049).
+        $"""
+        CREATE TABLE {s}.nexus_endpoints (
+            id         text        PRIMARY KEY,
+            state      bytea       NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now());
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

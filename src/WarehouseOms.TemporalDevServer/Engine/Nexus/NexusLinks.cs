@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Web;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
+
+/// <summary>
+/// Between Temporal's workflow event links and their Nexus URL form
+/// (temporal:///namespaces/{ns}/workflows/{id}/{run}/history?eventID=…&amp;eventType=…&amp;referenceType=EventReference).
+/// </summary>
+internal static class NexusLinks
+{
+    public const string WorkflowEventType = "temporal.api.common.v1.Link.WorkflowEvent";
+
+    public static Temporalio.Api.Nexus.V1.Link ToNexus(string ns, string workflowId, string runId, long eventId, EventType eventType) => new()
+    {
+        Type = WorkflowEventType,
+        Url = $"temporal:///namespaces/{Uri.EscapeDataString(ns)}/workflows/{Uri.EscapeDataString(workflowId)}/{Uri.EscapeDataString(runId)}/history" +
+            $"?eventID={eventId.ToString(CultureInfo.InvariantCulture)}&eventType={eventType}&referenceType=EventReference",
+    };
+
+    /// <summary>The workflow event link a Nexus link names; null for any other link (Temporal drops those too).</summary>
+    public static Link? FromNexus(Temporalio.Api.Nexus.V1.Link link)
+    {
+        if (link.Type != WorkflowEventType || !Uri.TryCreate(link.Url, UriKind.Absolute, out var uri) || uri.Scheme != "temporal")
+        {
+            return null;
+        }
+
+        var parts = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        if (parts is not ["namespaces", var ns, "workflows", var workflowId, var runId, "history"])
+        {
+            return null;
+        }
+
+        var query = HttpUtility.ParseQueryString(uri.Query);
+        var workflowEvent = new Link.Types.WorkflowEvent { Namespace = ns, WorkflowId = workflowId, RunId = runId };
+        if (long.TryParse(query["eventID"], NumberStyles.None, CultureInfo.InvariantCulture, out var eventId))
+        {
+            workflowEvent.EventRef = new Link.Types.WorkflowEvent.Types.EventReference
+            {
+                EventId = eventId,
+                EventType = Enum.TryParse<EventType>(query["eventType"], ignoreCase: false, out var type) ? type : EventType.Unspecified,
+            };
+        }
+
+        return new Link { WorkflowEvent = workflowEvent };
+    }
+}

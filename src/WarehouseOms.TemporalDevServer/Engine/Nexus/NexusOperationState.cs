@@ -1,0 +1,104 @@
+using Temporalio.Api.Failure.V1;
+
+namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
+
+/// <summary>Where a Nexus operation is, as Temporal's operation state machine: its start being sent, waiting to retry, or started (async).</summary>
+internal enum NexusOperationPhase
+{
+    Scheduled,
+    BackingOff,
+    Started,
+}
+
+/// <summary>The cancel request of an operation: none, waiting for the start (it needs the token), being sent, retrying, or answered.</summary>
+internal enum NexusCancelPhase
+{
+    None,
+    AwaitingStart,
+    Scheduled,
+    BackingOff,
+    Done,
+}
+
+/// <summary>A Nexus operation a workflow scheduled and that has not reached its end. Guarded by the engine lock.</summary>
+internal sealed class NexusOperationState
+{
+    public required long ScheduledEventId { get; init; }
+
+    /// <summary>The request ID on the scheduled event: the handler deduplicates retried starts by it, completions name it.</summary>
+    public required string RequestId { get; init; }
+
+    public required string EndpointId { get; init; }
+
+    public required DateTime ScheduledTime { get; init; }
+
+    public DateTime? ScheduleToCloseDue { get; init; }
+
+    public DateTime? ScheduleToStartDue { get; init; }
+
+    public TimeSpan? StartToClose { get; init; }
+
+    public NexusOperationPhase Phase { get; set; } = NexusOperationPhase.Scheduled;
+
+    /// <summary>The attempt of the start request in flight (or the next one, while backing off).</summary>
+    public int Attempt { get; set; } = 1;
+
+    public DateTime? NextAttemptDue { get; set; }
+
+    public Failure? LastAttemptFailure { get; set; }
+
+    public DateTime? LastAttemptCompleteTime { get; set; }
+
+    public DateTime? StartedTime { get; set; }
+
+    /// <summary>The handler's token for an async operation (what a cancel names).</summary>
+    public string? OperationToken { get; set; }
+
+    /// <summary>The NexusOperationCancelRequested event's ID, or 0.</summary>
+    public long CancelRequestedEventId { get; set; }
+
+    public NexusCancelPhase CancelPhase { get; set; }
+
+    public int CancelAttempt { get; set; }
+
+    public DateTime? CancelNextAttemptDue { get; set; }
+
+    public Failure? CancelLastAttemptFailure { get; set; }
+
+    // Not stored: re-armed after a restart from the fields above.
+    public TimerHandle? TimeoutTimer { get; set; }
+
+    public TimerHandle? AttemptTimer { get; set; }
+
+    public TimerHandle? CancelAttemptTimer { get; set; }
+
+    /// <summary>When the operation times out, and how: schedule-to-close, or schedule-to-start before it started, start-to-close after.</summary>
+    public (DateTime Due, Temporalio.Api.Enums.V1.TimeoutType Type)? NextTimeout()
+    {
+        var candidates = new List<(DateTime, Temporalio.Api.Enums.V1.TimeoutType)>();
+        if (ScheduleToCloseDue is { } s2c)
+        {
+            candidates.Add((s2c, Temporalio.Api.Enums.V1.TimeoutType.ScheduleToClose));
+        }
+
+        if (Phase != NexusOperationPhase.Started && ScheduleToStartDue is { } s2s)
+        {
+            candidates.Add((s2s, Temporalio.Api.Enums.V1.TimeoutType.ScheduleToStart));
+        }
+
+        if (Phase == NexusOperationPhase.Started && StartedTime is { } started && StartToClose is { } stc)
+        {
+            candidates.Add((started + stc, Temporalio.Api.Enums.V1.TimeoutType.StartToClose));
+        }
+
+        return candidates.Count == 0 ? null : candidates.MinBy(c => c.Item1);
+    }
+
+    public void CancelTimers()
+    {
+        TimeoutTimer?.Cancel();
+        AttemptTimer?.Cancel();
+        CancelAttemptTimer?.Cancel();
+        TimeoutTimer = AttemptTimer = CancelAttemptTimer = null;
+    }
+}

@@ -1,0 +1,939 @@
+using System.Globalization;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Nexus.V1;
+using Endpoint = Temporalio.Api.Nexus.V1.Endpoint;
+using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine.Nexus;
+using Failure = Temporalio.Api.Failure.V1.Failure;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>What one workflow task's commands schedule and cancel, for the checks that count across commands.</summary>
+internal sealed class NexusCommandTally
+{
+    public int Scheduled { get; set; }
+
+    public HashSet<long> Cancelled { get; } = [];
+}
+
+/// <summary>A Nexus request waiting for a handler worker: the start of an operation, or its cancel.</summary>
+internal sealed record NexusTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Cancel) : WorkItem(Execution);
+
+/// <summary>
+/// Nexus operations called from workflows, as Temporal's history and matching run them with a worker-target
+/// endpoint (ADR 0049): the start goes to the endpoint's task queue as a Nexus task; a sync result closes the
+/// operation, an async one starts it and the handler's workflow closes it through its completion callback;
+/// retryable handler errors and unanswered requests back off and try again within the operation's timeouts.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    // Temporal's component.nexusoperations.request.timeout, and its retry policy (1 s doubling, at most 1 h, 20 % jitter).
+    private static readonly TimeSpan NexusRequestTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan NexusRetryMaxInterval = TimeSpan.FromHours(1);
+    private const int MaxPendingNexusOperations = 30;
+    private const int MaxNexusNameLength = 1000;
+    private const int MaxNexusHeaderBytes = 8192;
+    private const int MaxOperationTokenLength = 4096;
+
+    // Headers the server sets itself (Temporal's component.nexusoperations.disallowedOperationHeaders).
+    private static readonly HashSet<string> DisallowedNexusHeaders = new(StringComparer.Ordinal)
+    {
+        "request-timeout", "operation-timeout", "xdc-redirection", "xdc-redirection-api", "temporal-nexus-failure-support",
+        "caller-name", "caller-type", "call-origin",
+    };
+
+    private readonly NexusEndpointRegistry nexusEndpoints = new();
+    private readonly Dictionary<(string Namespace, string Name), TaskQueueState> nexusQueues = [];
+
+    // --- Endpoints (OperatorService) ---
+
+    public Endpoint CreateNexusEndpoint(Temporalio.Api.OperatorService.V1.CreateNexusEndpointRequest request)
+    {
+        using (gate.Enter())
+        {
+            var endpoint = nexusEndpoints.Create(request, namespaces.Contains, Clock.Now);
+            RegistryChanged(hasChanges: true, () => nexusEndpoints.TakeChanges());
+            return endpoint;
+        }
+    }
+
+    public Endpoint UpdateNexusEndpoint(Temporalio.Api.OperatorService.V1.UpdateNexusEndpointRequest request)
+    {
+        using (gate.Enter())
+        {
+            var endpoint = nexusEndpoints.Update(request, namespaces.Contains, Clock.Now);
+            RegistryChanged(hasChanges: true, () => nexusEndpoints.TakeChanges());
+            return endpoint;
+        }
+    }
+
+    public void DeleteNexusEndpoint(Temporalio.Api.OperatorService.V1.DeleteNexusEndpointRequest request)
+    {
+        using (gate.Enter())
+        {
+            nexusEndpoints.Delete(request);
+            RegistryChanged(hasChanges: true, () => nexusEndpoints.TakeChanges());
+        }
+    }
+
+    public Endpoint GetNexusEndpoint(string id)
+    {
+        using (gate.Enter())
+        {
+            return nexusEndpoints.Get(id);
+        }
+    }
+
+    public Temporalio.Api.OperatorService.V1.ListNexusEndpointsResponse ListNexusEndpoints(Temporalio.Api.OperatorService.V1.ListNexusEndpointsRequest request)
+    {
+        using (gate.Enter())
+        {
+            return nexusEndpoints.List(request);
+        }
+    }
+
+    // --- Commands ---
+
+    private InvalidCommand? ValidateScheduleNexus(Execution execution, ScheduleNexusOperationCommandAttributes? a, NexusCommandTally tally)
+    {
+        const WorkflowTaskFailedCause cause = WorkflowTaskFailedCause.BadScheduleNexusOperationAttributes;
+        if (a is null)
+        {
+            return new(cause, "empty ScheduleNexusOperationCommandAttributes");
+        }
+
+        if (nexusEndpoints.FindByName(a.Endpoint ?? string.Empty) is null)
+        {
+            return new(cause, $"endpoint \"{a.Endpoint}\" not found");
+        }
+
+        if (a.Service.Length > MaxNexusNameLength)
+        {
+            return new(cause, $"ScheduleNexusOperationCommandAttributes.Service exceeds length limit of {MaxNexusNameLength}");
+        }
+
+        if (a.Operation.Length > MaxNexusNameLength)
+        {
+            return new(cause, $"ScheduleNexusOperationCommandAttributes.Operation exceeds length limit of {MaxNexusNameLength}");
+        }
+
+        foreach (var (name, timeout) in new[] { ("ScheduleToCloseTimeout", a.ScheduleToCloseTimeout), ("ScheduleToStartTimeout", a.ScheduleToStartTimeout), ("StartToCloseTimeout", a.StartToCloseTimeout) })
+        {
+            if (timeout is { } d && (d.Seconds < 0 || d.Nanos < 0))
+            {
+                return new(cause, $"ScheduleNexusOperationCommandAttributes.{name} is invalid: duration: {d} is negative");
+            }
+        }
+
+        if (TooLarge(a.Input, cause, "ScheduleNexusOperationCommandAttributes.Input exceeds size limit") is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        var headerBytes = 0;
+        foreach (var (key, value) in a.NexusHeader)
+        {
+            if (DisallowedNexusHeaders.Contains(key.ToLowerInvariant()))
+            {
+                return new(cause, $"ScheduleNexusOperationCommandAttributes.NexusHeader contains a disallowed header key: \"{key.ToLowerInvariant()}\"");
+            }
+
+            headerBytes += key.Length + value.Length;
+        }
+
+        if (headerBytes > MaxNexusHeaderBytes)
+        {
+            return new(cause, "ScheduleNexusOperationCommandAttributes.NexusHeader exceeds size limit");
+        }
+
+        return execution.NexusOperations.Count + tally.Scheduled++ >= MaxPendingNexusOperations
+            ? new(WorkflowTaskFailedCause.PendingNexusOperationsLimitExceeded,
+                $"workflow has reached the pending nexus operation limit of {MaxPendingNexusOperations} for this namespace")
+            : null;
+    }
+
+    private static InvalidCommand? ValidateCancelNexus(Execution execution, RequestCancelNexusOperationCommandAttributes? a, NexusCommandTally tally)
+    {
+        const WorkflowTaskFailedCause cause = WorkflowTaskFailedCause.BadRequestCancelNexusOperationAttributes;
+        if (a is null)
+        {
+            return new(cause, "empty RequestCancelNexusOperationCommandAttributes");
+        }
+
+        if (!execution.NexusOperations.TryGetValue(a.ScheduledEventId, out var operation))
+        {
+            return new(cause, $"requested cancelation for a non-existing or already completed operation with scheduled event ID of {a.ScheduledEventId}");
+        }
+
+        return operation.CancelRequestedEventId != 0 || !tally.Cancelled.Add(a.ScheduledEventId)
+            ? new(cause, $"cancelation was already requested for an operation with scheduled event ID {a.ScheduledEventId}")
+            : null;
+    }
+
+    /// <summary>
+    /// Writes NexusOperationScheduled (a request ID of the server's, lowercased header keys, timeouts trimmed to the
+    /// run timeout) and sends the start once the task's changes are in.
+    /// </summary>
+    private void ScheduleNexusOperation(Execution execution, ScheduleNexusOperationCommandAttributes a, long completedId, List<Action> after)
+    {
+        var endpoint = nexusEndpoints.FindByName(a.Endpoint)!;
+        var scheduleToClose = NonZero(a.ScheduleToCloseTimeout)?.ToTimeSpan();
+        if (NonZero(execution.RunTimeout)?.ToTimeSpan() is { } run && (scheduleToClose is null || scheduleToClose > run))
+        {
+            scheduleToClose = run;
+        }
+
+        TimeSpan? CapToClose(TimeSpan? t) => t is { } v && scheduleToClose is { } c && v > c ? c : t;
+        var scheduleToStart = CapToClose(NonZero(a.ScheduleToStartTimeout)?.ToTimeSpan());
+        var startToClose = CapToClose(NonZero(a.StartToCloseTimeout)?.ToTimeSpan());
+        static Google.Protobuf.WellKnownTypes.Duration? D(TimeSpan? t) => t is { } v ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(v) : null;
+
+        var scheduled = NewEvent(EventType.NexusOperationScheduled, e =>
+        {
+            var attributes = new NexusOperationScheduledEventAttributes
+            {
+                Endpoint = a.Endpoint,
+                EndpointId = endpoint.Id,
+                Service = a.Service,
+                Operation = a.Operation,
+                Input = a.Input,
+                ScheduleToCloseTimeout = D(scheduleToClose),
+                ScheduleToStartTimeout = D(scheduleToStart),
+                StartToCloseTimeout = D(startToClose),
+                RequestId = Guid.NewGuid().ToString(),
+                WorkflowTaskCompletedEventId = completedId,
+            };
+            foreach (var (key, value) in a.NexusHeader)
+            {
+                attributes.NexusHeader[key.ToLowerInvariant()] = value;
+            }
+
+            e.NexusOperationScheduledEventAttributes = attributes;
+        });
+        Append(execution, scheduled);
+        var now = Clock.Now;
+        var operation = new NexusOperationState
+        {
+            ScheduledEventId = scheduled.EventId,
+            RequestId = scheduled.NexusOperationScheduledEventAttributes.RequestId,
+            EndpointId = endpoint.Id,
+            ScheduledTime = now,
+            ScheduleToCloseDue = now + scheduleToClose,
+            ScheduleToStartDue = now + scheduleToStart,
+            StartToClose = startToClose,
+        };
+        execution.NexusOperations[operation.ScheduledEventId] = operation;
+        ArmNexusTimeout(execution, operation);
+        after.Add(() => SendNexusStart(execution, operation));
+    }
+
+    /// <summary>Writes NexusOperationCancelRequested; the cancel goes to the handler once the operation has started (it needs the token).</summary>
+    private void RequestCancelNexusOperation(Execution execution, RequestCancelNexusOperationCommandAttributes a, long completedId, List<Action> after)
+    {
+        var operation = execution.NexusOperations[a.ScheduledEventId];
+        var requested = NewEvent(EventType.NexusOperationCancelRequested, e => e.NexusOperationCancelRequestedEventAttributes = new NexusOperationCancelRequestedEventAttributes
+        {
+            ScheduledEventId = a.ScheduledEventId,
+            WorkflowTaskCompletedEventId = completedId,
+        });
+        Append(execution, requested);
+        operation.CancelRequestedEventId = requested.EventId;
+        operation.CancelPhase = NexusCancelPhase.AwaitingStart;
+        if (operation.Phase == NexusOperationPhase.Started)
+        {
+            after.Add(() => SendNexusCancel(execution, operation));
+        }
+    }
+
+    // --- Dispatch ---
+
+    private bool IsPending(Execution execution, NexusOperationState operation) =>
+        execution.IsOpen && execution.NexusOperations.TryGetValue(operation.ScheduledEventId, out var current) && current == operation;
+
+    /// <summary>Offers the start of the operation's current attempt to the endpoint's handlers; unanswered in time, it is retried.</summary>
+    private void SendNexusStart(Execution execution, NexusOperationState operation)
+    {
+        if (!IsPending(execution, operation) || operation.Phase == NexusOperationPhase.Started)
+        {
+            return;
+        }
+
+        operation.Phase = NexusOperationPhase.Scheduled;
+        operation.NextAttemptDue = null;
+        MarkDirty(execution);
+        if (NexusTarget(execution, operation) is not { } target)
+        {
+            return;
+        }
+
+        var attempt = operation.Attempt;
+        operation.AttemptTimer?.Cancel();
+        operation.AttemptTimer = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
+        {
+            if (IsPending(execution, operation) && operation.Phase == NexusOperationPhase.Scheduled && operation.Attempt == attempt)
+            {
+                RetryNexusStart(execution, operation, UpstreamTimeout());
+            }
+        });
+        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, Cancel: false));
+    }
+
+    private void SendNexusCancel(Execution execution, NexusOperationState operation)
+    {
+        if (!IsPending(execution, operation) || operation.Phase != NexusOperationPhase.Started || operation.CancelPhase is NexusCancelPhase.None or NexusCancelPhase.Done)
+        {
+            return;
+        }
+
+        operation.CancelPhase = NexusCancelPhase.Scheduled;
+        operation.CancelNextAttemptDue = null;
+        operation.CancelAttempt = Math.Max(operation.CancelAttempt, 1);
+        MarkDirty(execution);
+        if (NexusTarget(execution, operation) is not { } target)
+        {
+            return;
+        }
+
+        var attempt = operation.CancelAttempt;
+        operation.CancelAttemptTimer?.Cancel();
+        operation.CancelAttemptTimer = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
+        {
+            if (IsPending(execution, operation) && operation.CancelPhase == NexusCancelPhase.Scheduled && operation.CancelAttempt == attempt)
+            {
+                RetryNexusCancel(execution, operation, UpstreamTimeout());
+            }
+        });
+        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, Cancel: true));
+    }
+
+    /// <summary>The endpoint's worker target; an endpoint deleted since, or one this server cannot call, fails the operation.</summary>
+    private (string Namespace, string TaskQueue)? NexusTarget(Execution execution, NexusOperationState operation)
+    {
+        switch (nexusEndpoints.FindById(operation.EndpointId)?.Spec.Target)
+        {
+            case { Worker: { } worker }:
+                return (worker.Namespace, worker.TaskQueue);
+            case { External: not null }:
+                FinishNexusOperation(execution, operation, EventType.NexusOperationFailed,
+                    HandlerFailure("external Nexus endpoints are not supported by this server", "NOT_IMPLEMENTED"));
+                return null;
+            default:
+                FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, HandlerFailure("endpoint not registered", "NOT_FOUND"));
+                return null;
+        }
+    }
+
+    private void DispatchNexus((string Namespace, string TaskQueue) target, NexusTaskItem item)
+    {
+        taskFloor.ImmediateTask(Clock.Now, gate.Transaction);
+        var queue = NexusQueue(target.Namespace, target.TaskQueue);
+        while (queue.Pollers.First is { } first)
+        {
+            queue.Pollers.RemoveFirst();
+            if (first.Value.Completion.TrySetResult(item))
+            {
+                return;
+            }
+        }
+
+        queue.Items.Add(item, Priorities.DispatchKey(null), Clock.Now);
+    }
+
+    private TaskQueueState NexusQueue(string ns, string name)
+    {
+        var key = (Ns(ns), name);
+        if (!nexusQueues.TryGetValue(key, out var queue))
+        {
+            queue = new TaskQueueState();
+            nexusQueues[key] = queue;
+        }
+
+        return queue;
+    }
+
+    /// <summary>A long poll of a Nexus task queue. Simpler than workflow and activity polls: no versioning, rates or sticky queues.</summary>
+    public async Task<PollNexusTaskQueueResponse> PollNexusTasksAsync(PollNexusTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
+    {
+        var name = request.TaskQueue?.Name is { Length: > 0 } n ? n : throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        var wait = MaxPollWait;
+        if (deadline is { } d && d - DateTime.UtcNow - TimeSpan.FromSeconds(1) is var untilDeadline && untilDeadline < wait)
+        {
+            wait = untilDeadline < TimeSpan.Zero ? TimeSpan.Zero : untilDeadline;
+        }
+
+        var until = DateTime.UtcNow + wait;
+        Poller poller;
+        using (gate.Enter())
+        {
+            if (pollsStopped)
+            {
+                return new PollNexusTaskQueueResponse();
+            }
+
+            var queue = NexusQueue(request.Namespace, name);
+            while (queue.Items.TakeFirst(_ => true) is { } queued)
+            {
+                if (BuildNexusTask((NexusTaskItem)queued) is { } ready)
+                {
+                    return ready;
+                }
+            }
+
+            poller = new Poller(request.Identity ?? string.Empty, workerInstanceKey: request.WorkerInstanceKey);
+            queue.Pollers.AddLast(poller);
+            activePolls++;
+        }
+
+        try
+        {
+            while (true)
+            {
+                await Waits.CompletionOrTimeoutAsync(poller.Completion.Task, until - DateTime.UtcNow, ct).ConfigureAwait(false);
+                using (gate.Enter())
+                {
+                    var queue = NexusQueue(request.Namespace, name);
+                    if (!poller.Completion.Task.IsCompletedSuccessfully)
+                    {
+                        poller.Completion.TrySetCanceled(CancellationToken.None);
+                        queue.Pollers.Remove(poller);
+                        return new PollNexusTaskQueueResponse();
+                    }
+
+                    if (poller.Completion.Task.Result is not NexusTaskItem handed)
+                    {
+                        return new PollNexusTaskQueueResponse(); // shutting down
+                    }
+
+                    if (ct.IsCancellationRequested || pollsStopped)
+                    {
+                        // The caller is gone: the request goes to the next poller.
+                        queue.Items.Add(handed, Priorities.DispatchKey(null), Clock.Now);
+                        return new PollNexusTaskQueueResponse();
+                    }
+
+                    if (BuildNexusTask(handed) is { } ready)
+                    {
+                        return ready;
+                    }
+
+                    if (until <= DateTime.UtcNow)
+                    {
+                        return new PollNexusTaskQueueResponse();
+                    }
+
+                    poller = new Poller(request.Identity ?? string.Empty, workerInstanceKey: request.WorkerInstanceKey);
+                    queue.Pollers.AddLast(poller);
+                }
+            }
+        }
+        finally
+        {
+            using (gate.Enter())
+            {
+                if (--activePolls == 0)
+                {
+                    pollsDrained?.TrySetResult();
+                }
+            }
+        }
+    }
+
+    /// <summary>The request as Temporal's frontend and matching hand it to a handler; null when the attempt moved on meanwhile.</summary>
+    private PollNexusTaskQueueResponse? BuildNexusTask(NexusTaskItem item)
+    {
+        var execution = item.Execution;
+        if (!execution.IsOpen || !execution.NexusOperations.TryGetValue(item.ScheduledEventId, out var operation) ||
+            (item.Cancel ? operation.CancelPhase != NexusCancelPhase.Scheduled || operation.CancelAttempt != item.Attempt
+                         : operation.Phase != NexusOperationPhase.Scheduled || operation.Attempt != item.Attempt))
+        {
+            return null;
+        }
+
+        var scheduled = execution.History[(int)item.ScheduledEventId - 1].NexusOperationScheduledEventAttributes;
+        var request = new Request
+        {
+            ScheduledTime = Now,
+            Endpoint = scheduled.Endpoint,
+            Capabilities = new Request.Types.Capabilities { TemporalFailureResponses = true },
+        };
+        foreach (var (key, value) in scheduled.NexusHeader)
+        {
+            request.Header[key] = value;
+        }
+
+        // What is left of the attempt's time, in a form every SDK parses (Temporal's matching prints a Go duration).
+        var timeLeft = NexusRequestTimeout - TimeSpan.FromSeconds(1);
+        request.Header["request-timeout"] = ((long)timeLeft.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+        request.Header["nexus-request-id"] = scheduled.RequestId;
+        if (operation.ScheduleToCloseDue is { } closeDue)
+        {
+            request.Header["operation-timeout"] = ((long)Math.Max(0, (closeDue - Clock.Now).TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        if (item.Cancel)
+        {
+            request.CancelOperation = new CancelOperationRequest
+            {
+                Service = scheduled.Service,
+                Operation = scheduled.Operation,
+                OperationToken = operation.OperationToken ?? string.Empty,
+                OperationId = operation.OperationToken ?? string.Empty,
+            };
+        }
+        else
+        {
+            var token = new NexusCallbackToken(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, operation.RequestId);
+            request.StartOperation = new StartOperationRequest
+            {
+                Service = scheduled.Service,
+                Operation = scheduled.Operation,
+                RequestId = scheduled.RequestId,
+                Callback = NexusCallbackToken.SystemCallbackUrl,
+                CallbackHeader = { [NexusCallbackToken.HeaderName] = token.Encode() },
+                Payload = scheduled.Input ?? new Payload(), // never null: handler SDKs read it unconditionally
+                Links = { NexusLinks.ToNexus(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, EventType.NexusOperationScheduled) },
+            };
+        }
+
+        var kind = item.Cancel ? TaskToken.NexusCancel : TaskToken.NexusStart;
+        return new PollNexusTaskQueueResponse
+        {
+            TaskToken = new TaskToken(kind, execution.Namespace, execution.WorkflowId, execution.RunId, item.ScheduledEventId, item.Attempt).ToByteString(),
+            Request = request,
+        };
+    }
+
+    // --- Handler answers ---
+
+    public void CompleteNexusTask(RespondNexusTaskCompletedRequest request)
+    {
+        var token = TaskToken.Parse(request.TaskToken, [TaskToken.NexusStart, TaskToken.NexusCancel]);
+        using (gate.Enter())
+        {
+            if (NexusTaskOf(token) is not var (execution, operation))
+            {
+                return; // the operation ended meanwhile (a completion came first): nothing left to record
+            }
+
+            if (token.Kind == TaskToken.NexusCancel)
+            {
+                CancelRequestAnswered(execution, operation, failure: null);
+                return;
+            }
+
+            var start = request.Response?.StartOperation ?? throw Errors.InvalidArgument("request must contain a start operation response");
+            switch (start.VariantCase)
+            {
+                case StartOperationResponse.VariantOneofCase.SyncSuccess:
+                    FinishNexusOperation(execution, operation, EventType.NexusOperationCompleted, failure: null, start.SyncSuccess.Payload, start.SyncSuccess.Links);
+                    break;
+                case StartOperationResponse.VariantOneofCase.AsyncSuccess:
+                    var operationToken = start.AsyncSuccess.OperationToken is { Length: > 0 } t ? t : start.AsyncSuccess.OperationId;
+                    if (string.IsNullOrEmpty(operationToken))
+                    {
+                        throw Errors.InvalidArgument("missing opration token in response"); // sic, as Temporal's frontend says it
+                    }
+
+                    if (operationToken.Length > MaxOperationTokenLength)
+                    {
+                        FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, CallError("invalid operation token: length exceeds allowed limit"));
+                        break;
+                    }
+
+                    MarkNexusStarted(execution, operation, operationToken, start.AsyncSuccess.Links, startTime: null);
+                    break;
+                case StartOperationResponse.VariantOneofCase.Failure:
+                    var failed = start.Failure;
+                    FinishNexusOperation(execution, operation, failed.CanceledFailureInfo is null ? EventType.NexusOperationFailed : EventType.NexusOperationCanceled, failed);
+                    break;
+                case StartOperationResponse.VariantOneofCase.OperationError:
+                    var error = start.OperationError;
+                    var canceled = error.OperationState == "canceled";
+                    var cause = new Failure { Message = error.Failure?.Message ?? string.Empty };
+                    if (canceled)
+                    {
+                        cause.CanceledFailureInfo = new CanceledFailureInfo();
+                    }
+                    else
+                    {
+                        cause.ApplicationFailureInfo = new ApplicationFailureInfo { Type = "OperationError", NonRetryable = true };
+                    }
+
+                    FinishNexusOperation(execution, operation, canceled ? EventType.NexusOperationCanceled : EventType.NexusOperationFailed, cause);
+                    break;
+                default:
+                    throw Errors.InvalidArgument("request must contain a start operation response");
+            }
+        }
+    }
+
+    public void FailNexusTask(RespondNexusTaskFailedRequest request)
+    {
+        var token = TaskToken.Parse(request.TaskToken, [TaskToken.NexusStart, TaskToken.NexusCancel]);
+        var failure = request.Failure ?? LegacyHandlerFailure(request.Error) ?? throw Errors.InvalidArgument("request must contain error or failure");
+        if (failure.NexusHandlerFailureInfo is not { } info)
+        {
+            throw Errors.InvalidArgument("request Failure must contain error or failure with NexusHandlerFailureInfo");
+        }
+
+        using (gate.Enter())
+        {
+            if (NexusTaskOf(token) is not var (execution, operation))
+            {
+                return;
+            }
+
+            var retryable = Retryable(info);
+            if (token.Kind == TaskToken.NexusCancel)
+            {
+                if (retryable)
+                {
+                    RetryNexusCancel(execution, operation, failure);
+                }
+                else
+                {
+                    CancelRequestAnswered(execution, operation, failure);
+                }
+            }
+            else if (retryable)
+            {
+                RetryNexusStart(execution, operation, failure);
+            }
+            else
+            {
+                FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, failure);
+            }
+        }
+    }
+
+    /// <summary>The open operation a task token names; null when it ended; NOT_FOUND when the attempt it names is over (timed out, retried).</summary>
+    private (Execution Execution, NexusOperationState Operation)? NexusTaskOf(TaskToken token)
+    {
+        if (!runsByRunId.TryGetValue(token.RunId, out var execution) || execution.WorkflowId != token.WorkflowId ||
+            !execution.IsOpen || !execution.NexusOperations.TryGetValue(token.EventId, out var operation))
+        {
+            return null;
+        }
+
+        var current = token.Kind == TaskToken.NexusCancel
+            ? operation.CancelPhase == NexusCancelPhase.Scheduled && operation.CancelAttempt == token.Attempt
+            : operation.Phase == NexusOperationPhase.Scheduled && operation.Attempt == token.Attempt;
+        return current ? (execution, operation) : throw Errors.NotFound("Nexus task not found or already expired");
+    }
+
+    // Nexus's rule: an explicit retry behavior wins; otherwise by the error type.
+    private static bool Retryable(NexusHandlerFailureInfo info) => info.RetryBehavior switch
+    {
+        NexusHandlerErrorRetryBehavior.Retryable => true,
+        NexusHandlerErrorRetryBehavior.NonRetryable => false,
+        _ => info.Type is not ("BAD_REQUEST" or "UNAUTHENTICATED" or "UNAUTHORIZED" or "NOT_FOUND" or "NOT_IMPLEMENTED" or "CONFLICT"),
+    };
+
+    private static Failure? LegacyHandlerFailure(HandlerError? error) => error is null ? null : new Failure
+    {
+        Message = error.Failure?.Message ?? string.Empty,
+        NexusHandlerFailureInfo = new NexusHandlerFailureInfo { Type = error.ErrorType, RetryBehavior = error.RetryBehavior },
+    };
+
+    private static Failure HandlerFailure(string message, string type) =>
+        new() { Message = message, NexusHandlerFailureInfo = new NexusHandlerFailureInfo { Type = type } };
+
+    private static Failure UpstreamTimeout() => HandlerFailure("upstream timeout", "UPSTREAM_TIMEOUT");
+
+    private static Failure CallError(string message) =>
+        new() { Message = message, ApplicationFailureInfo = new ApplicationFailureInfo { Type = "CallError", NonRetryable = true } };
+
+    // --- State changes ---
+
+    private void RetryNexusStart(Execution execution, NexusOperationState operation, Failure failure)
+    {
+        operation.AttemptTimer?.Cancel();
+        operation.LastAttemptFailure = failure;
+        operation.LastAttemptCompleteTime = Clock.Now;
+        operation.Phase = NexusOperationPhase.BackingOff;
+        operation.NextAttemptDue = Clock.Now + NexusBackoff(operation.Attempt);
+        operation.Attempt++;
+        MarkDirty(execution);
+        ArmNexusAttempt(execution, operation);
+    }
+
+    private void RetryNexusCancel(Execution execution, NexusOperationState operation, Failure failure)
+    {
+        operation.CancelAttemptTimer?.Cancel();
+        operation.CancelLastAttemptFailure = failure;
+        operation.CancelPhase = NexusCancelPhase.BackingOff;
+        operation.CancelNextAttemptDue = Clock.Now + NexusBackoff(operation.CancelAttempt);
+        operation.CancelAttempt++;
+        MarkDirty(execution);
+        ArmNexusAttempt(execution, operation);
+    }
+
+    private static TimeSpan NexusBackoff(int attempt)
+    {
+        var delay = TimeSpan.FromSeconds(Math.Pow(2, Math.Min(attempt - 1, 20)));
+        delay = delay > NexusRetryMaxInterval ? NexusRetryMaxInterval : delay;
+        return delay * 0.8 + delay * (0.2 * Random.Shared.NextDouble());
+    }
+
+    /// <summary>(Re-)arms what the operation waits for next: the start or cancel retry after a backoff, or re-sends an attempt in flight.</summary>
+    private void ArmNexusAttempt(Execution execution, NexusOperationState operation)
+    {
+        if (operation.Phase == NexusOperationPhase.BackingOff && operation.NextAttemptDue is { } due)
+        {
+            operation.AttemptTimer = ScheduleTask(due, () => SendNexusStart(execution, operation));
+        }
+        else if (operation.Phase == NexusOperationPhase.Scheduled)
+        {
+            SendNexusStart(execution, operation);
+        }
+
+        if (operation.CancelPhase == NexusCancelPhase.BackingOff && operation.CancelNextAttemptDue is { } cancelDue)
+        {
+            operation.CancelAttemptTimer = ScheduleTask(cancelDue, () => SendNexusCancel(execution, operation));
+        }
+        else if (operation.CancelPhase == NexusCancelPhase.Scheduled)
+        {
+            SendNexusCancel(execution, operation); // the attempt in flight when the engine stopped, sent again
+        }
+    }
+
+    private void ArmNexusTimeout(Execution execution, NexusOperationState operation)
+    {
+        operation.TimeoutTimer?.Cancel();
+        operation.TimeoutTimer = null;
+        if (operation.NextTimeout() is not { } next)
+        {
+            return;
+        }
+
+        operation.TimeoutTimer = ScheduleTask(next.Due, () =>
+        {
+            if (IsPending(execution, operation) && operation.NextTimeout() is { } current && current.Due <= Clock.Now)
+            {
+                FinishNexusOperation(execution, operation, EventType.NexusOperationTimedOut, new Failure
+                {
+                    Message = "operation timed out",
+                    TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = current.Type },
+                });
+            }
+        });
+    }
+
+    /// <summary>NexusOperationStarted (the async handler's token); a cancel waiting for it goes out now.</summary>
+    private void MarkNexusStarted(Execution execution, NexusOperationState operation, string operationToken,
+        IEnumerable<Temporalio.Api.Nexus.V1.Link> links, DateTime? startTime)
+    {
+        operation.AttemptTimer?.Cancel();
+        operation.Phase = NexusOperationPhase.Started;
+        operation.StartedTime = Clock.Now;
+        operation.OperationToken = operationToken;
+        operation.NextAttemptDue = null;
+        var started = NewEvent(EventType.NexusOperationStarted, e => e.NexusOperationStartedEventAttributes = new NexusOperationStartedEventAttributes
+        {
+            ScheduledEventId = operation.ScheduledEventId,
+            OperationToken = operationToken,
+            OperationId = operationToken,
+            RequestId = operation.RequestId,
+        });
+        if (startTime is { } at)
+        {
+            started.EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(at);
+        }
+
+        started.Links.AddRange(links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>());
+        AddExternal(execution, started);
+        ArmNexusTimeout(execution, operation);
+        if (operation.CancelPhase == NexusCancelPhase.AwaitingStart)
+        {
+            SendNexusCancel(execution, operation);
+        }
+    }
+
+    private void CancelRequestAnswered(Execution execution, NexusOperationState operation, Failure? failure)
+    {
+        operation.CancelAttemptTimer?.Cancel();
+        operation.CancelPhase = NexusCancelPhase.Done;
+        var e = failure is null
+            ? NewEvent(EventType.NexusOperationCancelRequestCompleted, e => e.NexusOperationCancelRequestCompletedEventAttributes = new NexusOperationCancelRequestCompletedEventAttributes
+            {
+                ScheduledEventId = operation.ScheduledEventId,
+                RequestedEventId = operation.CancelRequestedEventId,
+            })
+            : NewEvent(EventType.NexusOperationCancelRequestFailed, e => e.NexusOperationCancelRequestFailedEventAttributes = new NexusOperationCancelRequestFailedEventAttributes
+            {
+                ScheduledEventId = operation.ScheduledEventId,
+                RequestedEventId = operation.CancelRequestedEventId,
+                Failure = failure,
+            });
+        e.WorkerMayIgnore = true;
+        AddExternal(execution, e);
+    }
+
+    /// <summary>
+    /// The operation's end: Completed with its result, or Failed / Canceled / TimedOut with Temporal's wrapper failure
+    /// ("nexus operation completed unsuccessfully", the operation named, the reason as its cause).
+    /// </summary>
+    private void FinishNexusOperation(Execution execution, NexusOperationState operation, EventType type, Failure? failure,
+        Payload? result = null, IEnumerable<Temporalio.Api.Nexus.V1.Link>? links = null)
+    {
+        operation.CancelTimers();
+        execution.NexusOperations.Remove(operation.ScheduledEventId);
+        var scheduled = execution.History[(int)operation.ScheduledEventId - 1].NexusOperationScheduledEventAttributes;
+        Failure Wrapped(Failure cause) => new()
+        {
+            Message = "nexus operation completed unsuccessfully",
+            NexusOperationExecutionFailureInfo = new NexusOperationFailureInfo
+            {
+                ScheduledEventId = operation.ScheduledEventId,
+                Endpoint = scheduled.Endpoint,
+                Service = scheduled.Service,
+                Operation = scheduled.Operation,
+                OperationToken = operation.OperationToken ?? string.Empty,
+                OperationId = operation.OperationToken ?? string.Empty,
+            },
+            Cause = cause,
+        };
+
+        var id = operation.ScheduledEventId;
+        var request = operation.RequestId;
+        var ev = type switch
+        {
+            EventType.NexusOperationCompleted => NewEvent(type, e => e.NexusOperationCompletedEventAttributes = new() { ScheduledEventId = id, RequestId = request, Result = result }),
+            EventType.NexusOperationCanceled => NewEvent(type, e => e.NexusOperationCanceledEventAttributes = new() { ScheduledEventId = id, RequestId = request, Failure = Wrapped(AsCanceled(failure!)) }),
+            EventType.NexusOperationTimedOut => NewEvent(type, e => e.NexusOperationTimedOutEventAttributes = new() { ScheduledEventId = id, RequestId = request, Failure = Wrapped(failure!) }),
+            _ => NewEvent(EventType.NexusOperationFailed, e => e.NexusOperationFailedEventAttributes = new() { ScheduledEventId = id, RequestId = request, Failure = Wrapped(failure!) }),
+        };
+        if (links is not null)
+        {
+            ev.Links.AddRange(links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>());
+        }
+
+        AddExternal(execution, ev);
+    }
+
+    // Temporal: a canceled operation's cause is a CanceledFailure; another failure becomes one, keeping its message and cause.
+    private static Failure AsCanceled(Failure failure)
+    {
+        if (failure.CanceledFailureInfo is not null)
+        {
+            return failure;
+        }
+
+        var canceled = failure.Clone();
+        canceled.CanceledFailureInfo = new CanceledFailureInfo();
+        return canceled;
+    }
+
+    /// <summary>A run that closes ends its operations where they are: no cancel goes out, as in Temporal.</summary>
+    private static void DropNexusOperations(Execution execution)
+    {
+        foreach (var operation in execution.NexusOperations.Values)
+        {
+            operation.CancelTimers();
+        }
+
+        execution.NexusOperations.Clear();
+    }
+
+    /// <summary>After a restart: the operation's timeout and its next attempt (a start or cancel in flight is sent again).</summary>
+    private void RehydrateNexusOperation(Execution execution, NexusOperationState operation)
+    {
+        ArmNexusTimeout(execution, operation);
+        ArmNexusAttempt(execution, operation);
+    }
+
+    // --- Completion callbacks (the handler's side) ---
+
+    /// <summary>
+    /// A workflow started by a Nexus handler closed for good (the end of its chain): each completion callback of the
+    /// engine's own reaches the caller's operation as the completion Temporal would POST — Completed with the result,
+    /// Failed with the failure, Canceled, or Failed for a termination or timeout — with Started written first if the
+    /// handler's answer has not come yet.
+    /// </summary>
+    private void DeliverCompletionCallbacks(Execution closed, HistoryEvent closeEvent)
+    {
+        var first = closed.History.Count > 0 ? closed.History[0].WorkflowExecutionStartedEventAttributes : null;
+        foreach (var callback in first?.CompletionCallbacks ?? [])
+        {
+            if (callback.Nexus is not { } nexus)
+            {
+                continue;
+            }
+
+            if (nexus.Url != NexusCallbackToken.SystemCallbackUrl ||
+                NexusCallbackToken.TryDecode(NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.HeaderName)) is not { } token)
+            {
+                logger?.LogWarning("Workflow {WorkflowId} has a completion callback to {Url} this server cannot deliver", closed.WorkflowId, nexus.Url);
+                continue;
+            }
+
+            if (!runsByRunId.TryGetValue(token.RunId, out var caller) || caller.WorkflowId != token.WorkflowId || !caller.IsOpen ||
+                !caller.NexusOperations.TryGetValue(token.ScheduledEventId, out var operation) || operation.RequestId != token.RequestId)
+            {
+                continue; // the caller or its operation ended meanwhile
+            }
+
+            if (operation.Phase != NexusOperationPhase.Started)
+            {
+                MarkNexusStarted(caller, operation, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader) ?? string.Empty,
+                    [], closed.StartTime);
+            }
+
+            switch (closeEvent.EventType)
+            {
+                case EventType.WorkflowExecutionCompleted:
+                    var result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result;
+                    FinishNexusOperation(caller, operation, EventType.NexusOperationCompleted, failure: null, result?.Payloads_.FirstOrDefault());
+                    break;
+                case EventType.WorkflowExecutionFailed:
+                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed, closeEvent.WorkflowExecutionFailedEventAttributes.Failure);
+                    break;
+                case EventType.WorkflowExecutionCanceled:
+                    FinishNexusOperation(caller, operation, EventType.NexusOperationCanceled, new Failure
+                    {
+                        Message = "operation canceled",
+                        CanceledFailureInfo = new CanceledFailureInfo { Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details },
+                    });
+                    break;
+                case EventType.WorkflowExecutionTimedOut:
+                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
+                        new Failure { Message = "operation exceeded internal timeout", TimeoutFailureInfo = new TimeoutFailureInfo() });
+                    break;
+                default:
+                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
+                        new Failure { Message = "operation terminated", TerminatedFailureInfo = new TerminatedFailureInfo() });
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The link a start response carries to the started workflow's first event (handlers return it to their caller).</summary>
+    private static Temporalio.Api.Common.V1.Link StartedEventLink(Execution execution) => new()
+    {
+        WorkflowEvent = new Temporalio.Api.Common.V1.Link.Types.WorkflowEvent
+        {
+            Namespace = execution.Namespace,
+            WorkflowId = execution.WorkflowId,
+            RunId = execution.RunId,
+            EventRef = new Temporalio.Api.Common.V1.Link.Types.WorkflowEvent.Types.EventReference { EventId = 1, EventType = EventType.WorkflowExecutionStarted },
+        },
+    };
+
+    private void CancelNexusPolls()
+    {
+        foreach (var queue in nexusQueues.Values)
+        {
+            while (queue.Pollers.First is { } first)
+            {
+                queue.Pollers.RemoveFirst();
+                first.Value.Completion.TrySetResult(null);
+            }
+        }
+    }
+}

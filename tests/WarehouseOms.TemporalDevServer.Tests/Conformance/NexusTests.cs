@@ -1,0 +1,223 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using Temporalio.Api.Nexus.V1;
+using Temporalio.Api.OperatorService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using WarehouseOms.TemporalDevServer.Tests.Workflows;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// Nexus operations between workflows, as Temporal runs them with a worker-target endpoint: endpoints registered
+/// through the OperatorService with Temporal's validation and versions; a sync operation completes with no started
+/// event; an async one (a workflow behind it) starts and completes through the workflow's completion callback;
+/// failures reach the caller wrapped as Temporal wraps them; retryable handler errors are retried without an event;
+/// cancels and schedule-to-close timeouts end the operation.
+/// </summary>
+[Collection(WorkflowsCollection.Name)]
+public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private OperatorService Operator => Client.Connection.OperatorService;
+
+    private async Task<Endpoint> CreateEndpointAsync(string? taskQueue = null) =>
+        (await Operator.CreateNexusEndpointAsync(new CreateNexusEndpointRequest
+        {
+            Spec = new EndpointSpec
+            {
+                Name = $"stock-{Guid.NewGuid():N}",
+                Target = new EndpointTarget { Worker = new EndpointTarget.Types.Worker { Namespace = Client.Options.Namespace, TaskQueue = taskQueue ?? TaskQueue } },
+            },
+        }, Rpc)).Endpoint;
+
+    private TemporalWorkerOptions CallerAndHandler() =>
+        WorkerOptions().AddWorkflow<StockCallerWorkflow>().AddWorkflow<ReservationWorkflow>().AddNexusService(new StockService());
+
+    private async Task<(string Result, List<HistoryEvent> Events)> CallAsync(StockCall call, string idPrefix = "nexus-caller")
+    {
+        var handle = await Client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(call), Options(idPrefix));
+        var result = await handle.GetResultAsync(rpcOptions: Rpc);
+        return (result, (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList());
+    }
+
+    private static List<EventType> NexusEvents(IEnumerable<HistoryEvent> events) =>
+        events.Select(e => e.EventType).Where(t => t.ToString().StartsWith("NexusOperation", StringComparison.Ordinal)).ToList();
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Endpoints_AreRegisteredVersionedListedAndDeleted_WithTemporalsRefusals()
+    {
+        var endpoint = await CreateEndpointAsync();
+        Assert.Equal(1, endpoint.Version);
+        Assert.Equal($"/nexus/endpoints/{endpoint.Id}/services", endpoint.UrlPrefix);
+        Assert.NotNull(endpoint.CreatedTime);
+
+        var again = await Assert.ThrowsAsync<RpcException>(() => Operator.CreateNexusEndpointAsync(new() { Spec = endpoint.Spec }, Rpc));
+        Assert.Equal((RpcException.StatusCode.AlreadyExists, $"error creating Nexus endpoint. Endpoint with name {endpoint.Spec.Name} already registered"), (again.Code, again.Message));
+
+        var badName = endpoint.Spec.Clone();
+        badName.Name = "bad_name";
+        var invalid = await Assert.ThrowsAsync<RpcException>(() => Operator.CreateNexusEndpointAsync(new() { Spec = badName }, Rpc));
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, invalid.Code);
+        Assert.StartsWith("endpoint name must match the regex", invalid.Message, StringComparison.Ordinal);
+
+        var elsewhere = endpoint.Spec.Clone();
+        elsewhere.Name = $"elsewhere-{Guid.NewGuid():N}";
+        elsewhere.Target.Worker.Namespace = "no-such-namespace";
+        var missing = await Assert.ThrowsAsync<RpcException>(() => Operator.CreateNexusEndpointAsync(new() { Spec = elsewhere }, Rpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "could not verify namespace referenced by target exists: Namespace no-such-namespace is not found."), (missing.Code, missing.Message));
+
+        var changed = endpoint.Spec.Clone();
+        changed.Target.Worker.TaskQueue = $"{TaskQueue}-moved";
+        var stale = await Assert.ThrowsAsync<RpcException>(() => Operator.UpdateNexusEndpointAsync(new() { Id = endpoint.Id, Version = 7, Spec = changed }, Rpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, "nexus endpoint version mismatch. received: 7 expected 1"), (stale.Code, stale.Message));
+        var updated = (await Operator.UpdateNexusEndpointAsync(new() { Id = endpoint.Id, Version = 1, Spec = changed }, Rpc)).Endpoint;
+        Assert.Equal((2L, $"{TaskQueue}-moved"), (updated.Version, updated.Spec.Target.Worker.TaskQueue));
+        Assert.NotNull(updated.LastModifiedTime);
+
+        var fetched = (await Operator.GetNexusEndpointAsync(new() { Id = endpoint.Id }, Rpc)).Endpoint;
+        Assert.Equal(updated, fetched);
+        var byName = await Operator.ListNexusEndpointsAsync(new() { Name = endpoint.Spec.Name }, Rpc);
+        Assert.Equal([endpoint.Id], byName.Endpoints.Select(e => e.Id));
+
+        // Paging in ID order: a full page always carries a token, the last one may be empty.
+        await CreateEndpointAsync();
+        var seen = new List<string>();
+        var request = new ListNexusEndpointsRequest { PageSize = 1 };
+        do
+        {
+            var page = await Operator.ListNexusEndpointsAsync(request, Rpc);
+            Assert.True(page.Endpoints.Count <= 1);
+            seen.AddRange(page.Endpoints.Select(e => e.Id));
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen);
+        Assert.Contains(endpoint.Id, seen);
+
+        await Operator.DeleteNexusEndpointAsync(new() { Id = endpoint.Id, Version = 2 }, Rpc);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => Operator.GetNexusEndpointAsync(new() { Id = endpoint.Id }, Rpc));
+        Assert.Equal((RpcException.StatusCode.NotFound, $"Nexus endpoint with ID `{endpoint.Id}` not found"), (gone.Code, gone.Message));
+        var twice = await Assert.ThrowsAsync<RpcException>(() => Operator.DeleteNexusEndpointAsync(new() { Id = endpoint.Id, Version = 2 }, Rpc));
+        Assert.Equal(RpcException.StatusCode.NotFound, twice.Code);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ASyncOperation_CompletesWithItsResult_AndNoStartedEvent()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var (result, events) = await WithWorkerAsync(CallerAndHandler(), () => CallAsync(new StockCall(endpoint.Spec.Name, "SKU-1")));
+
+        Assert.Equal("SKU-1: 7 in stock", result);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationCompleted], NexusEvents(events));
+        var scheduled = events.Single(e => e.EventType == EventType.NexusOperationScheduled).NexusOperationScheduledEventAttributes;
+        Assert.Equal((endpoint.Spec.Name, endpoint.Id, "StockService", "Check"), (scheduled.Endpoint, scheduled.EndpointId, scheduled.Service, scheduled.Operation));
+        Assert.True(Guid.TryParse(scheduled.RequestId, out _));
+        var completed = events.Single(e => e.EventType == EventType.NexusOperationCompleted).NexusOperationCompletedEventAttributes;
+        Assert.Equal((scheduled.RequestId, events.Single(e => e.EventType == EventType.NexusOperationScheduled).EventId), (completed.RequestId, completed.ScheduledEventId));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AnAsyncOperation_StartsTheHandlersWorkflow_AndCompletesThroughItsCallback()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var reservationId = NewWorkflowId("reservation");
+        var (result, events) = await WithWorkerAsync(CallerAndHandler(),
+            () => CallAsync(new StockCall(endpoint.Spec.Name, "SKU-2", new ReservationRequest("SKU-2", reservationId, "reserved"))));
+
+        Assert.Equal("SKU-2 reserved", result);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationCompleted], NexusEvents(events));
+        var started = events.Single(e => e.EventType == EventType.NexusOperationStarted);
+        Assert.False(string.IsNullOrEmpty(started.NexusOperationStartedEventAttributes.OperationToken));
+        // The start response's link to the handler's workflow, as the handler passed it back.
+        Assert.Contains(started.Links, l => l.WorkflowEvent?.WorkflowId == reservationId);
+
+        // The handler's workflow carries the callback that reached the caller, and the request ID deduplicates its start.
+        var handlerStarted = (await Client.GetWorkflowHandle(reservationId).FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+        var callback = Assert.Single(handlerStarted.CompletionCallbacks);
+        Assert.Equal("temporal://system", callback.Nexus.Url);
+        var scheduledRequestId = events.Single(e => e.EventType == EventType.NexusOperationScheduled).NexusOperationScheduledEventAttributes.RequestId;
+        var description = await Client.GetWorkflowHandle(reservationId).DescribeAsync(new() { Rpc = Rpc });
+        Assert.Equal(WorkflowExecutionStatus.Completed, description.Status);
+        Assert.NotEmpty(scheduledRequestId);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Failures_ReachTheCaller_WrappedAsTemporalWrapsThem()
+    {
+        var endpoint = await CreateEndpointAsync();
+        await WithWorkerAsync(CallerAndHandler(), async () =>
+        {
+            // The handler refuses the operation (sync).
+            var (refused, refusedEvents) = await CallAsync(new StockCall(endpoint.Spec.Name, "unknown"));
+            Assert.Equal("failed: nexus operation completed unsuccessfully | ApplicationFailureException: no such SKU: unknown", refused);
+            var failed = refusedEvents.Single(e => e.EventType == EventType.NexusOperationFailed).NexusOperationFailedEventAttributes.Failure;
+            Assert.Equal(("StockService", "Check"), (failed.NexusOperationExecutionFailureInfo.Service, failed.NexusOperationExecutionFailureInfo.Operation));
+
+            // The workflow behind the operation fails: its failure is the cause.
+            var (workflowFailed, failedEvents) = await CallAsync(new StockCall(endpoint.Spec.Name, "SKU-3", new ReservationRequest("SKU-3", NewWorkflowId("reservation"), "fail")));
+            Assert.Equal("failed: nexus operation completed unsuccessfully | ApplicationFailureException: bin empty", workflowFailed);
+            Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationFailed], NexusEvents(failedEvents));
+            var cause = failedEvents.Single(e => e.EventType == EventType.NexusOperationFailed).NexusOperationFailedEventAttributes.Failure.Cause;
+            Assert.Equal("OutOfStock", cause.ApplicationFailureInfo.Type);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ARetryableHandlerError_IsRetriedAfterABackoff_WithoutAnEvent()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var sku = $"flaky-1-{Guid.NewGuid():N}";
+        var (result, events) = await WithWorkerAsync(CallerAndHandler(), () => CallAsync(new StockCall(endpoint.Spec.Name, sku)));
+
+        Assert.Equal($"{sku}: 7 in stock", result);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationCompleted], NexusEvents(events));
+        var scheduled = events.Single(e => e.EventType == EventType.NexusOperationScheduled).EventTime.ToDateTime();
+        var completed = events.Single(e => e.EventType == EventType.NexusOperationCompleted).EventTime.ToDateTime();
+        Assert.True(completed - scheduled >= TimeSpan.FromMilliseconds(700), $"the second attempt waited its backoff (~1 s): {completed - scheduled}");
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ACancelledOperation_CancelsTheHandlersWorkflow_AndEndsCanceled()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var reservationId = NewWorkflowId("reservation");
+        var (result, events) = await WithWorkerAsync(CallerAndHandler(), () => CallAsync(
+            new StockCall(endpoint.Spec.Name, "SKU-4", new ReservationRequest("SKU-4", reservationId, "wait"), CancelAfterStart: true)));
+
+        Assert.StartsWith("failed: nexus operation completed unsuccessfully | CanceledFailureException", result, StringComparison.Ordinal);
+        Assert.Equal(
+            [EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationCancelRequested,
+             EventType.NexusOperationCancelRequestCompleted, EventType.NexusOperationCanceled],
+            NexusEvents(events));
+        var handler = await Client.GetWorkflowHandle(reservationId).DescribeAsync(new() { Rpc = Rpc });
+        Assert.Equal(WorkflowExecutionStatus.Canceled, handler.Status);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AnOperationPastItsScheduleToCloseTimeout_TimesOut()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var (result, events) = await WithWorkerAsync(CallerAndHandler(), () => CallAsync(
+            new StockCall(endpoint.Spec.Name, "SKU-5", new ReservationRequest("SKU-5", NewWorkflowId("reservation"), "wait"), ScheduleToClose: TimeSpan.FromSeconds(2))));
+
+        Assert.Equal("failed: nexus operation completed unsuccessfully | TimeoutFailureException: operation timed out", result);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationTimedOut], NexusEvents(events));
+        var timedOut = events.Single(e => e.EventType == EventType.NexusOperationTimedOut).NexusOperationTimedOutEventAttributes.Failure.Cause;
+        Assert.Equal(TimeoutType.ScheduleToClose, timedOut.TimeoutFailureInfo.TimeoutType);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AnEndpointNobodyServes_LeavesTheOperationRetrying_UntilItTimesOut()
+    {
+        var endpoint = await CreateEndpointAsync(taskQueue: $"{TaskQueue}-nobody");
+        var (result, events) = await WithWorkerAsync(WorkerOptions().AddWorkflow<StockCallerWorkflow>(),
+            () => CallAsync(new StockCall(endpoint.Spec.Name, "SKU-6", ScheduleToClose: TimeSpan.FromSeconds(2))));
+
+        Assert.Equal("failed: nexus operation completed unsuccessfully | TimeoutFailureException: operation timed out", result);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationTimedOut], NexusEvents(events));
+    }
+}

@@ -215,6 +215,7 @@ internal sealed partial class WorkflowEngine
                 });
             }
 
+            response.PendingNexusOperations.AddRange(execution.NexusOperations.Values.OrderBy(o => o.ScheduledEventId).Select(o => PendingNexusOperation(execution, o)));
             return response;
         }
     }

@@ -214,10 +214,21 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
     public async Task AnEndpointNobodyServes_LeavesTheOperationRetrying_UntilItTimesOut()
     {
         var endpoint = await CreateEndpointAsync(taskQueue: $"{TaskQueue}-nobody");
-        var (result, events) = await WithWorkerAsync(WorkerOptions().AddWorkflow<StockCallerWorkflow>(),
-            () => CallAsync(new StockCall(endpoint.Spec.Name, "SKU-6", ScheduleToClose: TimeSpan.FromSeconds(2))));
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<StockCallerWorkflow>(), async () =>
+        {
+            var call = new StockCall(endpoint.Spec.Name, "SKU-6", ScheduleToClose: TimeSpan.FromSeconds(3));
+            var handle = await Client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(call), Options("nexus-caller"));
 
-        Assert.Equal("failed: nexus operation completed unsuccessfully | TimeoutFailureException: operation timed out", result);
-        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationTimedOut], NexusEvents(events));
+            // Describe shows the operation waiting for a handler.
+            var pending = await WarehouseOms.Testing.Eventually.UntilAsync(
+                async () => (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).PendingNexusOperations,
+                ops => ops.Count == 1, "the operation pending", cancellationToken: Deadline);
+            Assert.Equal((endpoint.Spec.Name, "StockService", "Check", PendingNexusOperationState.Scheduled, 1),
+                (pending[0].Endpoint, pending[0].Service, pending[0].Operation, pending[0].State, pending[0].Attempt));
+            Assert.Equal(3, pending[0].ScheduleToCloseTimeout.Seconds);
+
+            Assert.Equal("failed: nexus operation completed unsuccessfully | TimeoutFailureException: operation timed out", await handle.GetResultAsync(rpcOptions: Rpc));
+            Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationTimedOut], NexusEvents((await handle.FetchHistoryAsync(HistoryRpc)).Events));
+        });
     }
 }

@@ -10,7 +10,7 @@ internal enum NexusOperationPhase
     Started,
 }
 
-/// <summary>The cancel request of an operation: none, waiting for the start (it needs the token), being sent, retrying, or answered.</summary>
+/// <summary>The cancel request of an operation: none, waiting for the start (it needs the token), being sent, retrying, done, or refused.</summary>
 internal enum NexusCancelPhase
 {
     None,
@@ -18,6 +18,7 @@ internal enum NexusCancelPhase
     Scheduled,
     BackingOff,
     Done,
+    Failed,
 }
 
 /// <summary>A Nexus operation a workflow scheduled and that has not reached its end. Guarded by the engine lock.</summary>

@@ -286,7 +286,7 @@ internal sealed partial class WorkflowEngine
 
     private void SendNexusCancel(Execution execution, NexusOperationState operation)
     {
-        if (!IsPending(execution, operation) || operation.Phase != NexusOperationPhase.Started || operation.CancelPhase is NexusCancelPhase.None or NexusCancelPhase.Done)
+        if (!IsPending(execution, operation) || operation.Phase != NexusOperationPhase.Started || operation.CancelPhase is NexusCancelPhase.None or NexusCancelPhase.Done or NexusCancelPhase.Failed)
         {
             return;
         }
@@ -546,7 +546,7 @@ internal sealed partial class WorkflowEngine
                         break;
                     }
 
-                    MarkNexusStarted(execution, operation, operationToken, start.AsyncSuccess.Links, startTime: null);
+                    MarkNexusStarted(execution, operation, operationToken, start.AsyncSuccess.Links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>(), startTime: null);
                     break;
                 case StartOperationResponse.VariantOneofCase.Failure:
                     var failed = start.Failure;
@@ -727,7 +727,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>NexusOperationStarted (the async handler's token); a cancel waiting for it goes out now.</summary>
     private void MarkNexusStarted(Execution execution, NexusOperationState operation, string operationToken,
-        IEnumerable<Temporalio.Api.Nexus.V1.Link> links, DateTime? startTime)
+        IEnumerable<Temporalio.Api.Common.V1.Link> links, DateTime? startTime)
     {
         operation.AttemptTimer?.Cancel();
         operation.Phase = NexusOperationPhase.Started;
@@ -746,7 +746,7 @@ internal sealed partial class WorkflowEngine
             started.EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(at);
         }
 
-        started.Links.AddRange(links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>());
+        started.Links.AddRange(links);
         AddExternal(execution, started);
         ArmNexusTimeout(execution, operation);
         if (operation.CancelPhase == NexusCancelPhase.AwaitingStart)
@@ -758,7 +758,8 @@ internal sealed partial class WorkflowEngine
     private void CancelRequestAnswered(Execution execution, NexusOperationState operation, Failure? failure)
     {
         operation.CancelAttemptTimer?.Cancel();
-        operation.CancelPhase = NexusCancelPhase.Done;
+        operation.CancelPhase = failure is null ? NexusCancelPhase.Done : NexusCancelPhase.Failed;
+        operation.CancelLastAttemptFailure = failure ?? operation.CancelLastAttemptFailure;
         var e = failure is null
             ? NewEvent(EventType.NexusOperationCancelRequestCompleted, e => e.NexusOperationCancelRequestCompletedEventAttributes = new NexusOperationCancelRequestCompletedEventAttributes
             {
@@ -848,6 +849,54 @@ internal sealed partial class WorkflowEngine
         ArmNexusAttempt(execution, operation);
     }
 
+    /// <summary>DescribeWorkflowExecution's view of an operation: where it is, its attempts and last failure, and its cancel.</summary>
+    private static Temporalio.Api.Workflow.V1.PendingNexusOperationInfo PendingNexusOperation(Execution execution, NexusOperationState o)
+    {
+        static Google.Protobuf.WellKnownTypes.Timestamp? At(DateTime? t) => t is { } v ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(v) : null;
+        var scheduled = execution.History[(int)o.ScheduledEventId - 1].NexusOperationScheduledEventAttributes;
+        var info = new Temporalio.Api.Workflow.V1.PendingNexusOperationInfo
+        {
+            Endpoint = scheduled.Endpoint,
+            Service = scheduled.Service,
+            Operation = scheduled.Operation,
+            OperationToken = o.OperationToken ?? string.Empty,
+            ScheduleToCloseTimeout = scheduled.ScheduleToCloseTimeout,
+            ScheduleToStartTimeout = scheduled.ScheduleToStartTimeout,
+            StartToCloseTimeout = scheduled.StartToCloseTimeout,
+            ScheduledTime = At(o.ScheduledTime),
+            State = o.Phase switch
+            {
+                NexusOperationPhase.Started => PendingNexusOperationState.Started,
+                NexusOperationPhase.BackingOff => PendingNexusOperationState.BackingOff,
+                _ => PendingNexusOperationState.Scheduled,
+            },
+            Attempt = o.Attempt,
+            LastAttemptCompleteTime = At(o.LastAttemptCompleteTime),
+            LastAttemptFailure = o.LastAttemptFailure,
+            NextAttemptScheduleTime = At(o.NextAttemptDue),
+            ScheduledEventId = o.ScheduledEventId,
+        };
+        if (o.CancelRequestedEventId != 0)
+        {
+            info.CancellationInfo = new Temporalio.Api.Workflow.V1.NexusOperationCancellationInfo
+            {
+                RequestedTime = execution.History[(int)o.CancelRequestedEventId - 1].EventTime,
+                State = o.CancelPhase switch
+                {
+                    NexusCancelPhase.BackingOff => NexusOperationCancellationState.BackingOff,
+                    NexusCancelPhase.Done => NexusOperationCancellationState.Succeeded,
+                    NexusCancelPhase.Failed => NexusOperationCancellationState.Failed,
+                    _ => NexusOperationCancellationState.Scheduled,
+                },
+                Attempt = o.CancelAttempt,
+                LastAttemptFailure = o.CancelLastAttemptFailure,
+                NextAttemptScheduleTime = At(o.CancelNextAttemptDue),
+            };
+        }
+
+        return info;
+    }
+
     // --- Completion callbacks (the handler's side) ---
 
     /// <summary>
@@ -881,8 +930,9 @@ internal sealed partial class WorkflowEngine
 
             if (operation.Phase != NexusOperationPhase.Started)
             {
+                // As Temporal fabricates it from the completion: its token, the workflow's start time, the link to its first event.
                 MarkNexusStarted(caller, operation, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader) ?? string.Empty,
-                    [], closed.StartTime);
+                    [StartedEventLink(closed)], closed.StartTime);
             }
 
             switch (closeEvent.EventType)

@@ -300,10 +300,19 @@ internal sealed partial class WorkflowEngine
     {
         var activities = new Dictionary<long, ActivityTaskScheduledEventAttributes>();
         var timers = new Dictionary<string, HistoryEvent>(StringComparer.Ordinal);
+        var nexus = new Dictionary<long, (HistoryEvent Scheduled, string? Token)>();
         foreach (var e in prefix)
         {
             switch (e.EventType)
             {
+                case EventType.NexusOperationScheduled: nexus[e.EventId] = (e, null); break;
+                case EventType.NexusOperationStarted when nexus.TryGetValue(e.NexusOperationStartedEventAttributes.ScheduledEventId, out var op):
+                    nexus[e.NexusOperationStartedEventAttributes.ScheduledEventId] = (op.Scheduled, e.NexusOperationStartedEventAttributes.OperationToken);
+                    break;
+                case EventType.NexusOperationCompleted: nexus.Remove(e.NexusOperationCompletedEventAttributes.ScheduledEventId); break;
+                case EventType.NexusOperationFailed: nexus.Remove(e.NexusOperationFailedEventAttributes.ScheduledEventId); break;
+                case EventType.NexusOperationCanceled: nexus.Remove(e.NexusOperationCanceledEventAttributes.ScheduledEventId); break;
+                case EventType.NexusOperationTimedOut: nexus.Remove(e.NexusOperationTimedOutEventAttributes.ScheduledEventId); break;
                 case EventType.ActivityTaskScheduled: activities[e.EventId] = e.ActivityTaskScheduledEventAttributes; break;
                 case EventType.ActivityTaskCompleted: activities.Remove(e.ActivityTaskCompletedEventAttributes.ScheduledEventId); break;
                 case EventType.ActivityTaskFailed: activities.Remove(e.ActivityTaskFailedEventAttributes.ScheduledEventId); break;
@@ -346,6 +355,11 @@ internal sealed partial class WorkflowEngine
             var timer = new WorkflowTimer { TimerId = timerId, StartedEventId = e.EventId, Due = e.EventTime.ToDateTime() + (timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout) };
             reset.Timers[timerId] = timer;
             ArmTimer(reset, timer);
+        }
+
+        foreach (var (scheduledId, (scheduled, token)) in nexus)
+        {
+            RestoreNexusOperationForReset(reset, scheduled, token, now);
         }
 
         // A pending activity starts over, scheduled now (Temporal: the reset run's start time).

@@ -198,6 +198,37 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task AResetRun_KeepsTheStartedOperation_AndItsCompletionFindsIt()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var reservationId = NewWorkflowId("reservation");
+        await WithWorkerAsync(CallerAndHandler(), async () =>
+        {
+            var call = new StockCall(endpoint.Spec.Name, "SKU-R", new ReservationRequest("SKU-R", reservationId, "wait"));
+            var handle = await Client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(call), Options("nexus-reset"));
+            var events = await WarehouseOms.Testing.Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                e => e.SkipWhile(x => x.EventType != EventType.NexusOperationStarted).Any(x => x.EventType == EventType.WorkflowTaskCompleted),
+                "a workflow task after the operation started", cancellationToken: Deadline);
+            var afterStart = events.SkipWhile(x => x.EventType != EventType.NexusOperationStarted).First(x => x.EventType == EventType.WorkflowTaskCompleted);
+
+            var reset = await Client.Connection.WorkflowService.ResetWorkflowExecutionAsync(new()
+            {
+                Namespace = Client.Options.Namespace,
+                WorkflowExecution = new() { WorkflowId = handle.Id, RunId = handle.ResultRunId },
+                WorkflowTaskFinishEventId = afterStart.EventId,
+                RequestId = Guid.NewGuid().ToString(),
+                Reason = "replay the caller",
+            }, Rpc);
+            await Client.GetWorkflowHandle<ReservationWorkflow>(reservationId).SignalAsync(w => w.ReleaseAsync(), SignalRpc);
+
+            var resetRun = Client.GetWorkflowHandle<StockCallerWorkflow, string>(handle.Id, runId: reset.RunId);
+            Assert.Equal("SKU-R reserved after waiting", await resetRun.GetResultAsync(rpcOptions: Rpc));
+            Assert.Contains(EventType.NexusOperationCompleted, NexusEvents((await resetRun.FetchHistoryAsync(HistoryRpc)).Events));
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task AnOperationPastItsScheduleToCloseTimeout_TimesOut()
     {
         var endpoint = await CreateEndpointAsync();

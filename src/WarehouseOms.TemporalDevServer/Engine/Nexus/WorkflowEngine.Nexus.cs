@@ -842,6 +842,32 @@ internal sealed partial class WorkflowEngine
         execution.NexusOperations.Clear();
     }
 
+    /// <summary>
+    /// A reset run keeps the operations pending at its reset point, under their request IDs: one not started is sent
+    /// again (the handler deduplicates it), a started one waits for its completion, which finds this run by its
+    /// workflow ID once the run it named is closed. A cancel requested after the reset point is not carried.
+    /// </summary>
+    private void RestoreNexusOperationForReset(Execution reset, HistoryEvent scheduledEvent, string? token, DateTime now)
+    {
+        var scheduled = scheduledEvent.NexusOperationScheduledEventAttributes;
+        var startedAt = scheduledEvent.EventTime.ToDateTime();
+        var operation = new NexusOperationState
+        {
+            ScheduledEventId = scheduledEvent.EventId,
+            RequestId = scheduled.RequestId,
+            EndpointId = scheduled.EndpointId,
+            ScheduledTime = startedAt,
+            ScheduleToCloseDue = startedAt + NonZero(scheduled.ScheduleToCloseTimeout)?.ToTimeSpan(),
+            ScheduleToStartDue = startedAt + NonZero(scheduled.ScheduleToStartTimeout)?.ToTimeSpan(),
+            StartToClose = NonZero(scheduled.StartToCloseTimeout)?.ToTimeSpan(),
+            Phase = token is null ? NexusOperationPhase.Scheduled : NexusOperationPhase.Started,
+            OperationToken = token,
+            StartedTime = token is null ? null : now,
+        };
+        reset.NexusOperations[operation.ScheduledEventId] = operation;
+        RehydrateNexusOperation(reset, operation);
+    }
+
     /// <summary>After a restart: the operation's timeout and its next attempt (a start or cancel in flight is sent again).</summary>
     private void RehydrateNexusOperation(Execution execution, NexusOperationState operation)
     {
@@ -922,8 +948,7 @@ internal sealed partial class WorkflowEngine
                 continue;
             }
 
-            if (!runsByRunId.TryGetValue(token.RunId, out var caller) || caller.WorkflowId != token.WorkflowId || !caller.IsOpen ||
-                !caller.NexusOperations.TryGetValue(token.ScheduledEventId, out var operation) || operation.RequestId != token.RequestId)
+            if (CallerOf(token) is not var (caller, operation))
             {
                 continue; // the caller or its operation ended meanwhile
             }
@@ -961,6 +986,24 @@ internal sealed partial class WorkflowEngine
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The open run waiting for a completion: the run the token names or, once that one closed (a reset replaced it),
+    /// the workflow's current run if it has the same operation pending, as Temporal retries without the run ID.
+    /// </summary>
+    private (Execution Caller, NexusOperationState Operation)? CallerOf(NexusCallbackToken token)
+    {
+        foreach (var run in new[] { runsByRunId.GetValueOrDefault(token.RunId), CurrentIfKnown(token.Namespace, token.WorkflowId) })
+        {
+            if (run is { IsOpen: true } && run.WorkflowId == token.WorkflowId &&
+                run.NexusOperations.TryGetValue(token.ScheduledEventId, out var operation) && operation.RequestId == token.RequestId)
+            {
+                return (run, operation);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The link a start response carries to the started workflow's first event (handlers return it to their caller).</summary>

@@ -254,7 +254,8 @@ XML
   done
   read -r passed failed < <(count_trx "$results")
   echo "SDK tests: $passed passed, $failed failed, $(if [[ -f "$results/hung.txt" ]]; then wc -l <"$results/hung.txt"; else echo 0; fi) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
-  echo "  failures: $results/failed.txt   logs: $results/*.log"
+  if [[ -s "$results/failed.txt" ]]; then sed 's/^/  failed: /' "$results/failed.txt"; fi
+  echo "  logs: $results/*.log (kept with PEER_KEEP_WORK=1)"
   cleanup; ENGINE_PID=""
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Google.Protobuf;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -664,6 +665,9 @@ internal sealed partial class WorkflowEngine
         WriteSpeculativeTask(execution);
         if (!execution.WftTransient)
         {
+            // Once per failing streak (retries are transient): the first sign of a workflow that is stuck.
+            logger?.LogWarning("Workflow task of {WorkflowId} ({RunId}) failed: {Cause}: {Message}", execution.WorkflowId, execution.RunId, cause,
+                Printable(failure?.Message));
             Append(execution, NewEvent(EventType.WorkflowTaskFailed, e => e.WorkflowTaskFailedEventAttributes = new WorkflowTaskFailedEventAttributes
             {
                 ScheduledEventId = execution.WftScheduledId,
@@ -676,6 +680,10 @@ internal sealed partial class WorkflowEngine
 
         RetryWorkflowTask(execution);
     }
+
+    // A worker's text in a log line: control characters escaped, at most 300 characters.
+    private static string Printable(string? text) =>
+        string.Concat((text ?? string.Empty).Take(300).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private void TimeOutWorkflowTask(Execution execution, long scheduledId, int attempt)
     {

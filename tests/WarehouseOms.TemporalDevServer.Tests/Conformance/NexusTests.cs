@@ -189,10 +189,12 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
             new StockCall(endpoint.Spec.Name, "SKU-4", new ReservationRequest("SKU-4", reservationId, "wait"), CancelAfterStart: true)));
 
         Assert.StartsWith("failed: nexus operation completed unsuccessfully | CanceledFailureException", result, StringComparison.Ordinal);
-        Assert.Equal(
-            [EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationCancelRequested,
-             EventType.NexusOperationCancelRequestCompleted, EventType.NexusOperationCanceled],
-            NexusEvents(events));
+        // The handler's answer to the cancel and its workflow's cancellation race (as on Temporal): once the operation
+        // ended, a late answer to the cancel writes nothing.
+        var nexus = NexusEvents(events);
+        Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationStarted, EventType.NexusOperationCancelRequested], nexus.Take(3));
+        Assert.Equal(EventType.NexusOperationCanceled, nexus[^1]);
+        Assert.True(nexus.Count == 4 || nexus[3] == EventType.NexusOperationCancelRequestCompleted, string.Join(", ", nexus));
         var handler = await Client.GetWorkflowHandle(reservationId).DescribeAsync(new() { Rpc = Rpc });
         Assert.Equal(WorkflowExecutionStatus.Canceled, handler.Status);
     }

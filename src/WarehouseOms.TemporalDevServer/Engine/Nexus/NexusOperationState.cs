@@ -73,6 +73,11 @@ internal sealed class NexusOperationState
 
     public TimerHandle? CancelAttemptTimer { get; set; }
 
+    /// <summary>That attempt of the start (or of the cancel) is the one being sent: what a handler's answer must name.</summary>
+    public bool InFlight(bool cancel, int attempt) => cancel
+        ? CancelPhase == NexusCancelPhase.Scheduled && CancelAttempt == attempt
+        : Phase == NexusOperationPhase.Scheduled && Attempt == attempt;
+
     /// <summary>When the operation times out, and how: schedule-to-close, or schedule-to-start before it started, start-to-close after.</summary>
     public (DateTime Due, Temporalio.Api.Enums.V1.TimeoutType Type)? NextTimeout()
     {

@@ -267,21 +267,7 @@ internal sealed partial class WorkflowEngine
         operation.Phase = NexusOperationPhase.Scheduled;
         operation.NextAttemptDue = null;
         MarkDirty(execution);
-        if (NexusTarget(execution, operation) is not { } target)
-        {
-            return;
-        }
-
-        var attempt = operation.Attempt;
-        operation.AttemptTimer?.Cancel();
-        operation.AttemptTimer = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
-        {
-            if (IsPending(execution, operation) && operation.Phase == NexusOperationPhase.Scheduled && operation.Attempt == attempt)
-            {
-                RetryNexusStart(execution, operation, UpstreamTimeout());
-            }
-        });
-        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, Cancel: false));
+        OfferNexusAttempt(execution, operation, cancel: false);
     }
 
     private void SendNexusCancel(Execution execution, NexusOperationState operation)
@@ -295,21 +281,44 @@ internal sealed partial class WorkflowEngine
         operation.CancelNextAttemptDue = null;
         operation.CancelAttempt = Math.Max(operation.CancelAttempt, 1);
         MarkDirty(execution);
+        OfferNexusAttempt(execution, operation, cancel: true);
+    }
+
+    /// <summary>Queues the request of the attempt in flight for the endpoint's handlers; unanswered in time, it counts as an upstream timeout and is retried.</summary>
+    private void OfferNexusAttempt(Execution execution, NexusOperationState operation, bool cancel)
+    {
         if (NexusTarget(execution, operation) is not { } target)
         {
             return;
         }
 
-        var attempt = operation.CancelAttempt;
-        operation.CancelAttemptTimer?.Cancel();
-        operation.CancelAttemptTimer = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
+        var attempt = cancel ? operation.CancelAttempt : operation.Attempt;
+        var timeout = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
         {
-            if (IsPending(execution, operation) && operation.CancelPhase == NexusCancelPhase.Scheduled && operation.CancelAttempt == attempt)
+            if (IsPending(execution, operation) && operation.InFlight(cancel, attempt))
             {
-                RetryNexusCancel(execution, operation, UpstreamTimeout());
+                if (cancel)
+                {
+                    RetryNexusCancel(execution, operation, UpstreamTimeout());
+                }
+                else
+                {
+                    RetryNexusStart(execution, operation, UpstreamTimeout());
+                }
             }
         });
-        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, Cancel: true));
+        if (cancel)
+        {
+            operation.CancelAttemptTimer?.Cancel();
+            operation.CancelAttemptTimer = timeout;
+        }
+        else
+        {
+            operation.AttemptTimer?.Cancel();
+            operation.AttemptTimer = timeout;
+        }
+
+        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, cancel));
     }
 
     /// <summary>The endpoint's worker target; an endpoint deleted since, or one this server cannot call, fails the operation.</summary>
@@ -448,9 +457,7 @@ internal sealed partial class WorkflowEngine
     private PollNexusTaskQueueResponse? BuildNexusTask(NexusTaskItem item)
     {
         var execution = item.Execution;
-        if (!execution.IsOpen || !execution.NexusOperations.TryGetValue(item.ScheduledEventId, out var operation) ||
-            (item.Cancel ? operation.CancelPhase != NexusCancelPhase.Scheduled || operation.CancelAttempt != item.Attempt
-                         : operation.Phase != NexusOperationPhase.Scheduled || operation.Attempt != item.Attempt))
+        if (!execution.IsOpen || !execution.NexusOperations.TryGetValue(item.ScheduledEventId, out var operation) || !operation.InFlight(item.Cancel, item.Attempt))
         {
             return null;
         }
@@ -621,10 +628,9 @@ internal sealed partial class WorkflowEngine
             return null;
         }
 
-        var current = token.Kind == TaskToken.NexusCancel
-            ? operation.CancelPhase == NexusCancelPhase.Scheduled && operation.CancelAttempt == token.Attempt
-            : operation.Phase == NexusOperationPhase.Scheduled && operation.Attempt == token.Attempt;
-        return current ? (execution, operation) : throw Errors.NotFound("Nexus task not found or already expired");
+        return operation.InFlight(token.Kind == TaskToken.NexusCancel, token.Attempt)
+            ? (execution, operation)
+            : throw Errors.NotFound("Nexus task not found or already expired");
     }
 
     // Nexus's rule: an explicit retry behavior wins; otherwise by the error type.

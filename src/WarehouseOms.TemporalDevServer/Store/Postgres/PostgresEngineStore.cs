@@ -427,10 +427,14 @@ internal sealed class PostgresEngineStore : IEngineStore
 
     // Every row's state of a table keyed by namespace and one more column, in key order.
     private Task<IReadOnlyList<byte[]>> LoadKeyedStatesAsync(string table, string keyColumn, CancellationToken cancellationToken) =>
+        LoadStatesAsync(table, $"namespace, {keyColumn}", cancellationToken);
+
+    // Every row's state of a table, in the order given.
+    private Task<IReadOnlyList<byte[]>> LoadStatesAsync(string table, string orderBy, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
             var states = new List<byte[]>();
-            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.{table} ORDER BY namespace, {keyColumn}", connection);
+            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.{table} ORDER BY {orderBy}", connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -444,18 +448,7 @@ internal sealed class PostgresEngineStore : IEngineStore
         SaveKeyedStatesAsync("batch_operations", "job_id", changes.Select(c => (c.Namespace, c.JobId, c.State)).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<byte[]>> LoadNexusEndpointsAsync(CancellationToken cancellationToken) =>
-        WithConnectionAsync(async connection =>
-        {
-            var states = new List<byte[]>();
-            await using var command = new NpgsqlCommand($"SELECT state FROM {schema}.nexus_endpoints ORDER BY id", connection);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                states.Add((byte[])reader[0]);
-            }
-
-            return (IReadOnlyList<byte[]>)states;
-        }, cancellationToken);
+        LoadStatesAsync("nexus_endpoints", "id", cancellationToken);
 
     // Endpoints belong to the cluster, not a namespace: keyed by ID alone. Upserts and deletes in one transaction.
     public Task SaveNexusEndpointsAsync(IReadOnlyList<Engine.Nexus.NexusEndpointChange> changes, CancellationToken cancellationToken) =>

@@ -131,6 +131,7 @@ internal sealed partial class WorkflowEngine
             using (gate.Enter())
             {
                 name = namespaces.ForDeletion(request.Namespace, request.NamespaceId, protectedNamespaces);
+                nexusEndpoints.RequireNoneTargets(name);
                 namespaces.MarkDeleted(name);
                 terminated = EndNamespace(name);
             }

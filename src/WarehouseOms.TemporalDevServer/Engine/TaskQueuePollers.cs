@@ -28,6 +28,11 @@ internal sealed partial class WorkflowEngine
         {
             pollers.Remove(key);
         }
+
+        foreach (var key in nexusQueues.Keys.Where(k => k.Namespace == ns).ToList())
+        {
+            nexusQueues.Remove(key);
+        }
     }
 
     /// <summary>Records the poller, and the deployment version it belongs to when it polls as a versioned worker.</summary>

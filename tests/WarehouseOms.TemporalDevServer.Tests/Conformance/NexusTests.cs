@@ -106,6 +106,28 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task ANamespaceAnEndpointTargets_IsNotDeleted_UntilTheEndpointIsGone()
+    {
+        var ns = $"nexus-target-{Guid.NewGuid():N}";
+        await Client.Connection.WorkflowService.RegisterNamespaceAsync(
+            new() { Namespace = ns, WorkflowExecutionRetentionPeriod = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
+        var endpoint = (await Operator.CreateNexusEndpointAsync(new CreateNexusEndpointRequest
+        {
+            Spec = new EndpointSpec
+            {
+                Name = $"elsewhere-{Guid.NewGuid():N}",
+                Target = new EndpointTarget { Worker = new EndpointTarget.Types.Worker { Namespace = ns, TaskQueue = TaskQueue } },
+            },
+        }, Rpc)).Endpoint;
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Operator.DeleteNamespaceAsync(new() { Namespace = ns }, Rpc));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, $"cannot delete a namespace that is a target of a Nexus endpoint {endpoint.Spec.Name}"), (refused.Code, refused.Message));
+
+        await Operator.DeleteNexusEndpointAsync(new() { Id = endpoint.Id, Version = endpoint.Version }, Rpc);
+        await Operator.DeleteNamespaceAsync(new() { Namespace = ns }, Rpc);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ASyncOperation_CompletesWithItsResult_AndNoStartedEvent()
     {
         var endpoint = await CreateEndpointAsync();

@@ -132,6 +132,15 @@ internal sealed partial class NexusEndpointRegistry
         return response;
     }
 
+    /// <summary>As Temporal's namespace deletion checks (with its default `frontend.allowDeleteNamespaceIfNexusEndpointTarget=false`).</summary>
+    public void RequireNoneTargets(string ns)
+    {
+        if (byId.Values.FirstOrDefault(e => e.Spec.Target?.Worker?.Namespace == ns) is { } target)
+        {
+            throw Errors.FailedPrecondition($"cannot delete a namespace that is a target of a Nexus endpoint {target.Spec.Name}");
+        }
+    }
+
     /// <summary>The endpoint a ScheduleNexusOperation command names, or null.</summary>
     public Endpoint? FindByName(string name) =>
         idByName.TryGetValue(name, out var id) ? byId[id] : null;

@@ -166,15 +166,27 @@ internal sealed partial class WorkflowEngine
             return new(cause, "empty RequestCancelNexusOperationCommandAttributes");
         }
 
-        if (!execution.NexusOperations.TryGetValue(a.ScheduledEventId, out var operation))
+        // As Temporal: an operation whose end arrived while the task ran (still buffered) may still be asked to cancel.
+        var pending = execution.NexusOperations.TryGetValue(a.ScheduledEventId, out var operation);
+        if (!pending && !execution.Buffer.Any(b => EndedNexusOperation(b.Event) == a.ScheduledEventId))
         {
             return new(cause, $"requested cancelation for a non-existing or already completed operation with scheduled event ID of {a.ScheduledEventId}");
         }
 
-        return operation.CancelRequestedEventId != 0 || !tally.Cancelled.Add(a.ScheduledEventId)
+        return operation?.CancelRequestedEventId is > 0 || !tally.Cancelled.Add(a.ScheduledEventId)
             ? new(cause, $"cancelation was already requested for an operation with scheduled event ID {a.ScheduledEventId}")
             : null;
     }
+
+    /// <summary>The operation a terminal Nexus event ends, or 0.</summary>
+    private static long EndedNexusOperation(HistoryEvent e) => e.EventType switch
+    {
+        EventType.NexusOperationCompleted => e.NexusOperationCompletedEventAttributes.ScheduledEventId,
+        EventType.NexusOperationFailed => e.NexusOperationFailedEventAttributes.ScheduledEventId,
+        EventType.NexusOperationCanceled => e.NexusOperationCanceledEventAttributes.ScheduledEventId,
+        EventType.NexusOperationTimedOut => e.NexusOperationTimedOutEventAttributes.ScheduledEventId,
+        _ => 0,
+    };
 
     /// <summary>
     /// Writes NexusOperationScheduled (a request ID of the server's, lowercased header keys, timeouts trimmed to the
@@ -233,16 +245,23 @@ internal sealed partial class WorkflowEngine
         after.Add(() => SendNexusStart(execution, operation));
     }
 
-    /// <summary>Writes NexusOperationCancelRequested; the cancel goes to the handler once the operation has started (it needs the token).</summary>
+    /// <summary>
+    /// Writes NexusOperationCancelRequested; the cancel goes to the handler once the operation has started (it needs the
+    /// token). Nothing is sent for an operation that ended while the task ran.
+    /// </summary>
     private void RequestCancelNexusOperation(Execution execution, RequestCancelNexusOperationCommandAttributes a, long completedId, List<Action> after)
     {
-        var operation = execution.NexusOperations[a.ScheduledEventId];
         var requested = NewEvent(EventType.NexusOperationCancelRequested, e => e.NexusOperationCancelRequestedEventAttributes = new NexusOperationCancelRequestedEventAttributes
         {
             ScheduledEventId = a.ScheduledEventId,
             WorkflowTaskCompletedEventId = completedId,
         });
         Append(execution, requested);
+        if (!execution.NexusOperations.TryGetValue(a.ScheduledEventId, out var operation))
+        {
+            return;
+        }
+
         operation.CancelRequestedEventId = requested.EventId;
         operation.CancelPhase = NexusCancelPhase.AwaitingStart;
         if (operation.Phase == NexusOperationPhase.Started)

@@ -645,6 +645,11 @@ internal sealed partial class WorkflowEngine
                 {
                     EndPolls(request.Namespace, request.TaskQueue, activity: type == TaskQueueType.Activity, p => p.WorkerInstanceKey == request.WorkerInstanceKey);
                 }
+
+                if (types.Contains(TaskQueueType.Nexus))
+                {
+                    EndNexusPolls(request.Namespace, request.TaskQueue, p => p.WorkerInstanceKey == request.WorkerInstanceKey);
+                }
             }
         }
     }

@@ -53,6 +53,32 @@ public sealed class WorkerShutdownTests(CancelPollsOnShutdownEnvironmentFixture 
         await Raw.CompleteAsync(task, RawWorker.CompleteWorkflow());
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ShutdownWorker_naming_the_nexus_type_ends_that_workers_nexus_polls()
+    {
+        using var polls = CancellationTokenSource.CreateLinkedTokenSource(Deadline);
+        Task<PollNexusTaskQueueResponse> NexusPoll(string key) => Raw.Service.PollNexusTaskQueueAsync(
+            new() { Namespace = Client.Options.Namespace, TaskQueue = new TaskQueue { Name = TaskQueue, Kind = TaskQueueKind.Normal }, Identity = RawWorker.Identity, WorkerInstanceKey = key },
+            new RpcOptions { CancellationToken = polls.Token, Retry = false });
+        var staying = NexusPoll("nexus-staying");
+        var leaving = NexusPoll("nexus-leaving");
+
+        var shutdown = new ShutdownWorkerRequest
+        {
+            Namespace = Client.Options.Namespace,
+            Identity = RawWorker.Identity,
+            TaskQueue = TaskQueue,
+            WorkerInstanceKey = "nexus-leaving",
+            TaskQueueTypes = { TaskQueueType.Workflow, TaskQueueType.Activity, TaskQueueType.Nexus },
+        };
+        await Raw.ShutDownUntilEndedAsync(shutdown, leaving, Deadline);
+
+        Assert.Empty((await leaving).TaskToken);
+        Assert.False(staying.IsCompleted);
+        await polls.CancelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => staying);
+    }
+
     private Task<PollWorkflowTaskQueueResponse> PollAsync(string workerInstanceKey, CancellationToken cancel) =>
         Raw.Service.PollWorkflowTaskQueueAsync(
             new()

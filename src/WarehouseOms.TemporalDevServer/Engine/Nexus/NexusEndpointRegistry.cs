@@ -67,7 +67,7 @@ internal sealed partial class NexusEndpointRegistry
             UrlPrefix = current.UrlPrefix,
             Spec = request.Spec.Clone(),
         };
-        idByName.Remove(current.Spec.Name);
+        ForgetName(current);
         Put(updated);
         return updated.Clone();
     }
@@ -85,7 +85,7 @@ internal sealed partial class NexusEndpointRegistry
             throw Errors.NotFound($"error deleting nexus endpoint with ID: {request.Id}");
         }
 
-        idByName.Remove(gone.Spec.Name);
+        ForgetName(gone);
         dirty.Add(request.Id);
     }
 
@@ -171,6 +171,15 @@ internal sealed partial class NexusEndpointRegistry
         byId[endpoint.Id] = endpoint;
         idByName[endpoint.Spec.Name] = endpoint.Id;
         dirty.Add(endpoint.Id);
+    }
+
+    // Temporal does not check an update's name against the others: two endpoints may share one, the last written wins.
+    private void ForgetName(Endpoint endpoint)
+    {
+        if (idByName.TryGetValue(endpoint.Spec.Name, out var id) && id == endpoint.Id)
+        {
+            idByName.Remove(endpoint.Spec.Name);
+        }
     }
 
     private static string UrlPrefixOf(string id) => $"/nexus/endpoints/{id}/services";

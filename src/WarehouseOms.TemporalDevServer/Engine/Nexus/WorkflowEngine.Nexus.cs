@@ -542,10 +542,12 @@ internal sealed partial class WorkflowEngine
         var token = TaskToken.Parse(request.TaskToken, [TaskToken.NexusStart, TaskToken.NexusCancel]);
         using (gate.Enter())
         {
-            if (NexusTaskOf(token) is not var (execution, operation))
+            if (NexusTaskOf(token) is not { } task)
             {
                 return; // the operation ended meanwhile (a completion came first): nothing left to record
             }
+
+            var (execution, operation) = task;
 
             if (token.Kind == TaskToken.NexusCancel)
             {
@@ -610,10 +612,12 @@ internal sealed partial class WorkflowEngine
 
         using (gate.Enter())
         {
-            if (NexusTaskOf(token) is not var (execution, operation))
+            if (NexusTaskOf(token) is not { } task)
             {
                 return;
             }
+
+            var (execution, operation) = task;
 
             var retryable = Retryable(info);
             if (token.Kind == TaskToken.NexusCancel)
@@ -973,10 +977,12 @@ internal sealed partial class WorkflowEngine
                 continue;
             }
 
-            if (CallerOf(token) is not var (caller, operation))
+            if (CallerOf(token) is not { } waiting)
             {
                 continue; // the caller or its operation ended meanwhile
             }
+
+            var (caller, operation) = waiting;
 
             if (operation.Phase != NexusOperationPhase.Started)
             {
@@ -1045,13 +1051,30 @@ internal sealed partial class WorkflowEngine
 
     private void CancelNexusPolls()
     {
-        foreach (var queue in nexusQueues.Values)
+        foreach (var (ns, name) in nexusQueues.Keys.ToList())
         {
-            while (queue.Pollers.First is { } first)
+            EndNexusPolls(ns, name, _ => true);
+        }
+    }
+
+    /// <summary>Ends the waiting polls of a Nexus queue that <paramref name="which"/> selects ("no task"), as ShutdownWorker ends a worker's.</summary>
+    private void EndNexusPolls(string ns, string taskQueue, Func<Poller, bool> which)
+    {
+        if (!nexusQueues.TryGetValue((Ns(ns), taskQueue), out var queue))
+        {
+            return;
+        }
+
+        for (var node = queue.Pollers.First; node is not null;)
+        {
+            var next = node.Next;
+            if (which(node.Value))
             {
-                queue.Pollers.RemoveFirst();
-                first.Value.Completion.TrySetResult(null);
+                queue.Pollers.Remove(node);
+                node.Value.Completion.TrySetResult(null);
             }
+
+            node = next;
         }
     }
 }

@@ -254,7 +254,7 @@ XML
   done
   read -r passed failed < <(count_trx "$results")
   echo "SDK tests: $passed passed, $failed failed, $(if [[ -f "$results/hung.txt" ]]; then wc -l <"$results/hung.txt"; else echo 0; fi) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
-  if [[ -s "$results/failed.txt" ]]; then sed 's/^/  failed: /' "$results/failed.txt"; fi
+  if [[ -s "$results/failed.txt" ]]; then grep -v '^$' "$results/failed.txt" | sed 's/^/  failed: /' || true; fi
   echo "  logs: $results/*.log (kept with PEER_KEEP_WORK=1)"
   cleanup; ENGINE_PID=""
 }

@@ -255,6 +255,7 @@ XML
   read -r passed failed < <(count_trx "$results")
   echo "SDK tests: $passed passed, $failed failed, $(if [[ -f "$results/hung.txt" ]]; then wc -l <"$results/hung.txt"; else echo 0; fi) hung (of $(cat "$results"/*.all | sort -u | wc -l) test methods)"
   if [[ -s "$results/failed.txt" ]]; then grep -v '^$' "$results/failed.txt" | sed 's/^/  failed: /' || true; fi
+  if [[ -s "$results/hung.txt" ]]; then sed 's/^/  hung: /' "$results/hung.txt"; fi
   echo "  logs: $results/*.log (kept with PEER_KEEP_WORK=1)"
   cleanup; ENGINE_PID=""
 }

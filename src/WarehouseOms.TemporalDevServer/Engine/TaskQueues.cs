@@ -356,11 +356,15 @@ internal sealed partial class WorkflowEngine
     /// <summary>Ends the waiting polls of a queue that <paramref name="which"/> selects ("no task"); they are not taken back.</summary>
     private void EndPolls(string ns, string taskQueue, bool activity, Func<Poller, bool> which)
     {
-        if (!queues.TryGetValue((Ns(ns), taskQueue, activity), out var queue))
+        if (queues.TryGetValue((Ns(ns), taskQueue, activity), out var queue))
         {
-            return;
+            EndPollers(queue, which);
         }
+    }
 
+    /// <summary>Under the lock: the queue's waiting polls that <paramref name="which"/> selects answer "no task".</summary>
+    private static void EndPollers(TaskQueueState queue, Func<Poller, bool> which)
+    {
         for (var node = queue.Pollers.First; node is not null;)
         {
             var next = node.Next;

@@ -1051,30 +1051,18 @@ internal sealed partial class WorkflowEngine
 
     private void CancelNexusPolls()
     {
-        foreach (var (ns, name) in nexusQueues.Keys.ToList())
+        foreach (var queue in nexusQueues.Values)
         {
-            EndNexusPolls(ns, name, _ => true);
+            EndPollers(queue, _ => true);
         }
     }
 
     /// <summary>Ends the waiting polls of a Nexus queue that <paramref name="which"/> selects ("no task"), as ShutdownWorker ends a worker's.</summary>
     private void EndNexusPolls(string ns, string taskQueue, Func<Poller, bool> which)
     {
-        if (!nexusQueues.TryGetValue((Ns(ns), taskQueue), out var queue))
+        if (nexusQueues.TryGetValue((Ns(ns), taskQueue), out var queue))
         {
-            return;
-        }
-
-        for (var node = queue.Pollers.First; node is not null;)
-        {
-            var next = node.Next;
-            if (which(node.Value))
-            {
-                queue.Pollers.Remove(node);
-                node.Value.Completion.TrySetResult(null);
-            }
-
-            node = next;
+            EndPollers(queue, which);
         }
     }
 }

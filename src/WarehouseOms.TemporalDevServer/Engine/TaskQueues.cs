@@ -215,17 +215,7 @@ internal sealed partial class WorkflowEngine
         Temporalio.Api.Common.V1.WorkerVersionStamp? stamp = null, string? version = null, string? workerInstanceKey = null, double? workerRate = null)
         where T : class, IMessage, new()
     {
-        var wait = MaxPollWait;
-        if (deadline is { } d)
-        {
-            var untilDeadline = d - DateTime.UtcNow - TimeSpan.FromSeconds(1);
-            if (untilDeadline < wait)
-            {
-                wait = untilDeadline < TimeSpan.Zero ? TimeSpan.Zero : untilDeadline;
-            }
-        }
-
-        var until = DateTime.UtcNow + wait;
+        var until = PollUntil(deadline);
         using (gate.Enter())
         {
             if (pollsStopped)
@@ -307,6 +297,18 @@ internal sealed partial class WorkflowEngine
                 }
             }
         }
+    }
+
+    /// <summary>When a long poll answers "no task": after <see cref="MaxPollWait"/>, or a second before the caller's deadline.</summary>
+    private static DateTime PollUntil(DateTime? deadline)
+    {
+        var wait = MaxPollWait;
+        if (deadline is { } d && d - DateTime.UtcNow - TimeSpan.FromSeconds(1) is var untilDeadline && untilDeadline < wait)
+        {
+            wait = untilDeadline < TimeSpan.Zero ? TimeSpan.Zero : untilDeadline;
+        }
+
+        return DateTime.UtcNow + wait;
     }
 
     // Under the lock: the first queued item a poller of this version may take, out of the backlog; the rest keep their places.

@@ -389,13 +389,7 @@ internal sealed partial class WorkflowEngine
     public async Task<PollNexusTaskQueueResponse> PollNexusTasksAsync(PollNexusTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         var name = request.TaskQueue?.Name is { Length: > 0 } n ? n : throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        var wait = MaxPollWait;
-        if (deadline is { } d && d - DateTime.UtcNow - TimeSpan.FromSeconds(1) is var untilDeadline && untilDeadline < wait)
-        {
-            wait = untilDeadline < TimeSpan.Zero ? TimeSpan.Zero : untilDeadline;
-        }
-
-        var until = DateTime.UtcNow + wait;
+        var until = PollUntil(deadline);
         Poller poller;
         using (gate.Enter())
         {

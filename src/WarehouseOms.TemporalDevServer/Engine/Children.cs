@@ -56,7 +56,7 @@ internal sealed partial class WorkflowEngine
 
         try
         {
-            var (execution, _) = StartWithPolicies(WithCron(new StartArgs
+            var (execution, _, _) = StartWithPolicies(WithCron(new StartArgs
             {
                 Namespace = child.Namespace,
                 WorkflowId = c.WorkflowId,

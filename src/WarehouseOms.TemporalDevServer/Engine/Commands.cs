@@ -478,7 +478,8 @@ internal sealed partial class WorkflowEngine
             InheritedAutoUpgradeInfo = inheritedAutoUpgrade,
             DeclinedTargetUpgrade = declined,
             Priority = previous.Priority,
-            CompletionCallbacks = previous.History.Count > 0 ? previous.History[0].WorkflowExecutionStartedEventAttributes.CompletionCallbacks : [],
+            // As Temporal: every callback of the run, attached ones too, goes on to the next.
+            CompletionCallbacks = CompletionCallbacksOf(previous),
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

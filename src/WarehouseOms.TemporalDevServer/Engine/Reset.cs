@@ -137,7 +137,7 @@ internal sealed partial class WorkflowEngine
             {
                 case EventType.WorkflowExecutionSignaled when signals:
                     var s = e.WorkflowExecutionSignaledEventAttributes;
-                    var signal = NewSignalEvent(s.SignalName, s.Input, s.Identity, s.Header);
+                    var signal = NewSignalEvent(s.SignalName, s.Input, s.Identity, s.Header, links: e.Links);
                     signal.WorkflowExecutionSignaledEventAttributes.RequestId = s.RequestId;
                     Append(reset, signal);
                     break;

@@ -83,6 +83,12 @@ internal sealed record StartArgs
     /// <summary>Where the chain's end is reported (a Nexus handler's caller): kept on the started event, carried to each next run.</summary>
     public IReadOnlyList<Callback> CompletionCallbacks { get; init; } = [];
 
+    /// <summary>The start request's links (those its Nexus callbacks carry removed): kept on the started event.</summary>
+    public IReadOnlyList<Link> Links { get; init; } = [];
+
+    /// <summary>What a start that finds the workflow running (USE_EXISTING) attaches to it.</summary>
+    public Temporalio.Api.Workflow.V1.OnConflictOptions? OnConflict { get; init; }
+
     /// <summary>The versioning override the run starts with: the start request's, or a pinned one passed on by its previous run or parent.</summary>
     public Temporalio.Api.Workflow.V1.VersioningOverride? VersioningOverride { get; init; }
 }
@@ -94,33 +100,51 @@ internal sealed partial class WorkflowEngine
 
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
     {
-        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
-        CheckBlobSize(request.Input, "StartWorkflowExecution");
-        CheckMemoSize(request.Memo, "StartWorkflowExecution");
+        RequireStartRequest(request);
         using (gate.Enter())
         {
-            var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
-                request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
-                request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with
-                {
-                    UserMetadata = request.UserMetadata,
-                    VersioningOverride = request.VersioningOverride,
-                    CompletionCallbacks = request.CompletionCallbacks,
-                };
-            RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
-            args = WithCron(args, request.CronSchedule);
+            var args = StartArgsOf(request);
             // As Temporal: eager start is refused when the first task must wait (start delay, cron).
             var eager = request.RequestEagerExecution && args.StartDelay is null;
-            var (execution, started) = StartWithPolicies(args with { EagerExecutionAccepted = eager }, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
+            var outcome = StartWithPolicies(args with { EagerExecutionAccepted = eager }, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy, signal: null);
+            var execution = outcome.Execution;
             return new StartWorkflowExecutionResponse
             {
                 RunId = execution.RunId,
-                Started = started,
+                FirstExecutionRunId = execution.FirstRunId,
+                Started = outcome.Started,
                 Status = execution.Status, // running, or a deduplicated start's run as it is now
-                EagerWorkflowTask = eager && started ? EagerWorkflowTask(execution, request.Identity) : null,
-                Link = StartedEventLink(execution),
+                EagerWorkflowTask = eager && outcome.Started ? EagerWorkflowTask(execution, request.Identity) : null,
+                Link = outcome.ByRequestId ? RequestIdLink(execution, request.RequestId, EventType.WorkflowExecutionOptionsUpdated) : StartedEventLink(execution),
             };
         }
+    }
+
+    /// <summary>Temporal's frontend checks of a start request (StartWorkflowExecution and update-with-start's start), before the lock.</summary>
+    private void RequireStartRequest(StartWorkflowExecutionRequest request)
+    {
+        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
+        CheckBlobSize(request.Input, "StartWorkflowExecution");
+        CheckMemoSize(request.Memo, "StartWorkflowExecution");
+        LinkRules.ValidateOnConflict(request.OnConflictOptions);
+        LinkRules.Validate(request.Links, request.CompletionCallbacks);
+    }
+
+    /// <summary>A start request's run, as StartWorkflowExecution and update-with-start both give it. Under the lock.</summary>
+    private StartArgs StartArgsOf(StartWorkflowExecutionRequest request)
+    {
+        var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
+            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.Identity, request.RetryPolicy,
+            request.Memo, request.SearchAttributes, request.Header, request.WorkflowStartDelay, request.Priority) with
+            {
+                UserMetadata = request.UserMetadata,
+                VersioningOverride = request.VersioningOverride,
+                CompletionCallbacks = request.CompletionCallbacks,
+                Links = LinkRules.WithoutCallbackLinks(request.Links, request.CompletionCallbacks),
+                OnConflict = request.OnConflictOptions,
+            };
+        RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
+        return WithCron(args, request.CronSchedule);
     }
 
     public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
@@ -138,12 +162,13 @@ internal sealed partial class WorkflowEngine
         }
 
         var (reuse, conflict) = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
+        LinkRules.Validate(request.Links);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
         CheckMemoSize(request.Memo, "SignalWithStartWorkflowExecution");
         using (gate.Enter())
         {
-            var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId);
+            var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId, request.Links);
             var current = Current(request.Namespace, request.WorkflowId);
             if (current is { IsOpen: true } && conflict != WorkflowIdConflictPolicy.TerminateExisting)
             {
@@ -153,7 +178,7 @@ internal sealed partial class WorkflowEngine
                     AddExternal(current, signal, endStartDelay: true);
                 }
 
-                return new SignalWithStartWorkflowExecutionResponse { RunId = current.RunId, Started = false };
+                return SignalWithStartAnswer(current, started: false, request.RequestId);
             }
 
             var args = ArgsOf(request.Namespace, request.WorkflowId, request.WorkflowType!.Name, request.TaskQueue!.Name, request.RequestId, request.Input,
@@ -162,13 +187,22 @@ internal sealed partial class WorkflowEngine
                 {
                     UserMetadata = request.UserMetadata,
                     VersioningOverride = request.VersioningOverride,
+                    Links = request.Links,
                 };
             RequireUsableOverride(request.VersioningOverride, request.Namespace, request.TaskQueue.Name);
 
-            var (execution, started) = StartWithPolicies(WithCron(args, request.CronSchedule), reuse, conflict, signal);
-            return new SignalWithStartWorkflowExecutionResponse { RunId = execution.RunId, Started = started };
+            var (execution, started, _) = StartWithPolicies(WithCron(args, request.CronSchedule), reuse, conflict, signal);
+            return SignalWithStartAnswer(execution, started, request.RequestId);
         }
     }
+
+    private static SignalWithStartWorkflowExecutionResponse SignalWithStartAnswer(Execution execution, bool started, string requestId) => new()
+    {
+        RunId = execution.RunId,
+        FirstExecutionRunId = execution.FirstRunId,
+        Started = started,
+        SignalLink = RequestIdLink(execution, requestId, EventType.WorkflowExecutionSignaled),
+    };
 
     // Start and signal-with-start requests carry the same start fields under the same names.
     private StartArgs ArgsOf(string ns, string workflowId, string type, string taskQueue, string requestId, Payloads? input,
@@ -277,8 +311,11 @@ internal sealed partial class WorkflowEngine
         return (reuse, conflict);
     }
 
-    /// <summary>ID reuse and conflict policies, request-ID idempotency; then a new run. Under the lock.</summary>
-    private (Execution Execution, bool Started) StartWithPolicies(StartArgs args, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, HistoryEvent? signal)
+    /// <summary>
+    /// ID reuse and conflict policies, request-ID idempotency; then a new run. Under the lock. ByRequestId: the
+    /// answer names the run by the request ID attached to it (USE_EXISTING with on-conflict options), as Temporal's link does.
+    /// </summary>
+    private (Execution Execution, bool Started, bool ByRequestId) StartWithPolicies(StartArgs args, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict, HistoryEvent? signal)
     {
         (reuse, conflict) = MigratedPolicies(reuse, conflict);
 
@@ -287,7 +324,12 @@ internal sealed partial class WorkflowEngine
         {
             if (current.StartRequestId == args.RequestId)
             {
-                return (current, true);
+                return (current, true, false);
+            }
+
+            if (HasAttachedRequestId(current, args.RequestId))
+            {
+                return (current, false, true);
             }
 
             if (current.IsOpen)
@@ -300,7 +342,12 @@ internal sealed partial class WorkflowEngine
                             AddExternal(current, signal, endStartDelay: true);
                         }
 
-                        return (current, false);
+                        if (args.OnConflict is { } attach)
+                        {
+                            AttachOnConflict(current, args, attach);
+                        }
+
+                        return (current, false, args.OnConflict?.AttachRequestId == true);
                     case WorkflowIdConflictPolicy.TerminateExisting:
                         // Temporal's record of it: the history service terminates, naming the run that replaces it.
                         args = args with { RunId = Guid.NewGuid().ToString() };
@@ -327,7 +374,8 @@ internal sealed partial class WorkflowEngine
             }
         }
 
-        return (CreateRun(args, signal), true);
+        RequireCallbackRoom(attached: 0, args.CompletionCallbacks.Count);
+        return (CreateRun(args, signal), true, false);
     }
 
     /// <summary>Creates a run: WorkflowExecutionStarted (+ signal) + the first workflow task. Under the lock.</summary>
@@ -383,6 +431,7 @@ internal sealed partial class WorkflowEngine
         {
             // Static summary/details live on the started event (not its attributes), as on Temporal; counted in its size.
             e.UserMetadata = args.UserMetadata;
+            e.Links.AddRange(args.Links);
             e.WorkflowExecutionStartedEventAttributes = new WorkflowExecutionStartedEventAttributes
             {
                 WorkflowId = args.WorkflowId,
@@ -543,14 +592,18 @@ internal sealed partial class WorkflowEngine
         }), WorkflowExecutionStatus.TimedOut);
     }
 
-    private HistoryEvent NewSignalEvent(string name, Payloads? input, string identity, Header? header, string? requestId = null) =>
-        NewEvent(EventType.WorkflowExecutionSignaled, e => e.WorkflowExecutionSignaledEventAttributes = new WorkflowExecutionSignaledEventAttributes
+    private HistoryEvent NewSignalEvent(string name, Payloads? input, string identity, Header? header, string? requestId = null, IEnumerable<Link>? links = null) =>
+        NewEvent(EventType.WorkflowExecutionSignaled, e =>
         {
-            SignalName = name,
-            Input = input,
-            Identity = identity ?? string.Empty,
-            Header = header,
-            RequestId = requestId ?? string.Empty,
+            e.WorkflowExecutionSignaledEventAttributes = new WorkflowExecutionSignaledEventAttributes
+            {
+                SignalName = name,
+                Input = input,
+                Identity = identity ?? string.Empty,
+                Header = header,
+                RequestId = requestId ?? string.Empty,
+            };
+            e.Links.AddRange(links ?? []);
         });
 
     /// <summary>A string as Temporal's server encodes one it writes into history (its default converter: JSON).</summary>

@@ -154,14 +154,7 @@ internal sealed partial class WorkflowEngine
         {
             using (gate.Enter())
             {
-                var args = ArgsOf(start.Namespace, start.WorkflowId, start.WorkflowType!.Name, start.TaskQueue!.Name, start.RequestId, start.Input,
-                    start.WorkflowExecutionTimeout, start.WorkflowRunTimeout, start.WorkflowTaskTimeout, start.Identity, start.RetryPolicy,
-                    start.Memo, start.SearchAttributes, start.Header, start.WorkflowStartDelay, start.Priority) with
-                    {
-                        UserMetadata = start.UserMetadata,
-                        VersioningOverride = start.VersioningOverride,
-                    };
-                RequireUsableOverride(start.VersioningOverride, start.Namespace, start.TaskQueue.Name);
+                var args = StartArgsOf(start);
                 // As Temporal: an update the current run has already completed is answered from it, whatever the policies say.
                 if (Current(args.Namespace, start.WorkflowId) is { } current && CompletedOutcome(current, update.Request.Meta.UpdateId) is { } done)
                 {
@@ -170,7 +163,7 @@ internal sealed partial class WorkflowEngine
                 }
                 else
                 {
-                    (execution, started) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
+                    (execution, started, _) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
                     state = Admit(execution, update.Request);
                 }
 
@@ -187,7 +180,7 @@ internal sealed partial class WorkflowEngine
         {
             Responses =
             {
-                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, Started = started, Status = status } },
+                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, FirstExecutionRunId = execution.FirstRunId, Started = started, Status = status } },
                 new ExecuteMultiOperationResponse.Types.Response
                 {
                     UpdateWorkflow = new UpdateWorkflowExecutionResponse { UpdateRef = outcome.UpdateRef, Outcome = outcome.Outcome, Stage = outcome.Stage },
@@ -205,9 +198,7 @@ internal sealed partial class WorkflowEngine
     {
         var startError = Refusal(() =>
         {
-            RequireStartFields(start.WorkflowId, start.WorkflowType?.Name, start.TaskQueue?.Name, start.RequestId, start.RetryPolicy);
-            CheckBlobSize(start.Input, "StartWorkflowExecution");
-            CheckMemoSize(start.Memo, "StartWorkflowExecution");
+            RequireStartRequest(start);
             if (!string.IsNullOrEmpty(start.CronSchedule))
             {
                 throw Errors.InvalidArgument("CronSchedule is not allowed.");

@@ -859,16 +859,21 @@ internal sealed partial class WorkflowEngine
         CloseRun(execution, closeEvent, status);
     }
 
-    private void Terminate(Execution execution, string reason, Payloads? details, string identity) =>
-        ForceClose(execution, NewEvent(EventType.WorkflowExecutionTerminated, e => e.WorkflowExecutionTerminatedEventAttributes = new WorkflowExecutionTerminatedEventAttributes
+    private void Terminate(Execution execution, string reason, Payloads? details, string identity, IEnumerable<Temporalio.Api.Common.V1.Link>? links = null) =>
+        ForceClose(execution, NewEvent(EventType.WorkflowExecutionTerminated, e =>
         {
-            Reason = reason ?? string.Empty,
-            Details = details,
-            Identity = identity ?? string.Empty,
+            e.WorkflowExecutionTerminatedEventAttributes = new WorkflowExecutionTerminatedEventAttributes
+            {
+                Reason = reason ?? string.Empty,
+                Details = details,
+                Identity = identity ?? string.Empty,
+            };
+            e.Links.AddRange(links ?? []);
         }), WorkflowExecutionStatus.Terminated);
 
     public void Terminate(TerminateWorkflowExecutionRequest request)
     {
+        LinkRules.Validate(request.Links);
         using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
@@ -882,12 +887,13 @@ internal sealed partial class WorkflowEngine
                 throw Errors.AlreadyCompleted();
             }
 
-            Terminate(execution, request.Reason, request.Details, request.Identity);
+            Terminate(execution, request.Reason, request.Details, request.Identity, request.Links);
         }
     }
 
     public void RequestCancel(RequestCancelWorkflowExecutionRequest request)
     {
+        LinkRules.Validate(request.Links);
         using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
@@ -902,29 +908,36 @@ internal sealed partial class WorkflowEngine
             }
 
             execution.CancelRequested = true;
-            AddExternal(execution, NewEvent(EventType.WorkflowExecutionCancelRequested, e => e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
+            AddExternal(execution, NewEvent(EventType.WorkflowExecutionCancelRequested, e =>
             {
-                Cause = request.Reason ?? string.Empty,
-                Identity = request.Identity ?? string.Empty,
+                e.WorkflowExecutionCancelRequestedEventAttributes = new WorkflowExecutionCancelRequestedEventAttributes
+                {
+                    Cause = request.Reason ?? string.Empty,
+                    Identity = request.Identity ?? string.Empty,
+                };
+                e.Links.AddRange(request.Links);
             }));
         }
     }
 
-    public void Signal(SignalWorkflowExecutionRequest request)
+    public SignalWorkflowExecutionResponse Signal(SignalWorkflowExecutionRequest request)
     {
         if (string.IsNullOrEmpty(request.SignalName))
         {
             throw Errors.InvalidArgument("SignalName is not set on request.");
         }
 
+        LinkRules.Validate(request.Links);
         CheckBlobSize(request.Input, "SignalWorkflowExecution");
         using (gate.Enter())
         {
             var execution = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
             // As in Temporal, the request ID first: a retried signal succeeds even once the run has closed.
+            // As Temporal's answer: a link to the signal by its request ID.
+            var answer = new SignalWorkflowExecutionResponse { Link = RequestIdLink(execution, request.RequestId, EventType.WorkflowExecutionSignaled) };
             if (!string.IsNullOrEmpty(request.RequestId) && execution.RequestIds.Contains(request.RequestId))
             {
-                return;
+                return answer;
             }
 
             if (!execution.IsOpen)
@@ -937,7 +950,8 @@ internal sealed partial class WorkflowEngine
                 execution.RequestIds.Add(request.RequestId);
             }
 
-            AddExternal(execution, NewSignalEvent(request.SignalName, request.Input, request.Identity, request.Header, request.RequestId));
+            AddExternal(execution, NewSignalEvent(request.SignalName, request.Input, request.Identity, request.Header, request.RequestId, request.Links));
+            return answer;
         }
     }
 

@@ -88,11 +88,8 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<SignalWithStartWorkflowExecutionResponse> SignalWithStartWorkflowExecution(SignalWithStartWorkflowExecutionRequest request, ServerCallContext context) =>
         Task.FromResult(engine.SignalWithStart(request));
 
-    public Task<SignalWorkflowExecutionResponse> SignalWorkflowExecution(SignalWorkflowExecutionRequest request, ServerCallContext context)
-    {
-        engine.Signal(request);
-        return Task.FromResult(new SignalWorkflowExecutionResponse());
-    }
+    public Task<SignalWorkflowExecutionResponse> SignalWorkflowExecution(SignalWorkflowExecutionRequest request, ServerCallContext context) =>
+        Task.FromResult(engine.Signal(request));
 
     public Task<RequestCancelWorkflowExecutionResponse> RequestCancelWorkflowExecution(RequestCancelWorkflowExecutionRequest request, ServerCallContext context)
     {

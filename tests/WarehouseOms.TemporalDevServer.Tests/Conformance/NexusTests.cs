@@ -168,6 +168,41 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task TwoCallersOfOneSharedWorkflow_BothCompleteWhenItCompletes()
+    {
+        var endpoint = await CreateEndpointAsync();
+        var reservationId = NewWorkflowId("shared-reservation");
+        var call = new StockCall(endpoint.Spec.Name, "SKU-S", new ReservationRequest("SKU-S", reservationId, "wait", Shared: true));
+        await WithWorkerAsync(CallerAndHandler(), async () =>
+        {
+            async Task<WorkflowHandle<StockCallerWorkflow, string>> StartedCallerAsync(string prefix)
+            {
+                var caller = await Client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(call), Options(prefix));
+                await WarehouseOms.Testing.Eventually.UntilAsync(
+                    async () => (await caller.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+                    e => e.Any(x => x.EventType == EventType.NexusOperationStarted), $"{prefix}'s operation started", cancellationToken: Deadline);
+                return caller;
+            }
+
+            var first = await StartedCallerAsync("nexus-first");
+            var second = await StartedCallerAsync("nexus-second");
+            await Client.GetWorkflowHandle<ReservationWorkflow>(reservationId).SignalAsync(w => w.ReleaseAsync(), SignalRpc);
+
+            Assert.Equal("SKU-S reserved after waiting", await first.GetResultAsync(rpcOptions: Rpc));
+            Assert.Equal("SKU-S reserved after waiting", await second.GetResultAsync(rpcOptions: Rpc));
+
+            // One handler workflow: the second start attached its request ID and callback to it, as Temporal does.
+            var handlerEvents = (await Client.GetWorkflowHandle(reservationId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
+            Assert.Single(handlerEvents, e => e.EventType == EventType.WorkflowExecutionStarted);
+            var attached = Assert.Single(handlerEvents, e => e.EventType == EventType.WorkflowExecutionOptionsUpdated).WorkflowExecutionOptionsUpdatedEventAttributes;
+            var secondRequestId = (await second.FetchHistoryAsync(HistoryRpc)).Events
+                .Single(e => e.EventType == EventType.NexusOperationScheduled).NexusOperationScheduledEventAttributes.RequestId;
+            Assert.Equal(secondRequestId, attached.AttachedRequestId);
+            Assert.Equal("temporal://system", Assert.Single(attached.AttachedCompletionCallbacks).Nexus.Url);
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Failures_ReachTheCaller_WrappedAsTemporalWrapsThem()
     {
         var endpoint = await CreateEndpointAsync();

@@ -20,7 +20,8 @@ public interface IStockService
 /// <param name="Sku">What to reserve.</param>
 /// <param name="ReservationId">The handler workflow's ID.</param>
 /// <param name="Outcome">"reserved", "fail" (the workflow fails), or "wait" (until cancelled or signalled).</param>
-public record ReservationRequest(string Sku, string ReservationId, string Outcome);
+/// <param name="Shared">Callers share one reservation workflow: the handler starts it with conflict policy USE_EXISTING.</param>
+public record ReservationRequest(string Sku, string ReservationId, string Outcome, bool Shared = false);
 
 /// <summary>The handler: Check answers at once ("unknown" fails the operation, "flaky-N-…" fails N times first, retryably); Reserve runs a workflow.</summary>
 [NexusServiceHandler(typeof(IStockService))]
@@ -55,7 +56,11 @@ public sealed class StockService
     [NexusOperationHandler]
     public IOperationHandler<ReservationRequest, string> Reserve() =>
         WorkflowRunOperationHandler.FromHandleFactory((WorkflowRunOperationContext context, ReservationRequest request) =>
-            context.StartWorkflowAsync((ReservationWorkflow w) => w.RunAsync(request), new() { Id = request.ReservationId }));
+            context.StartWorkflowAsync((ReservationWorkflow w) => w.RunAsync(request), new()
+            {
+                Id = request.ReservationId,
+                IdConflictPolicy = request.Shared ? Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.UseExisting : Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.Unspecified,
+            }));
 }
 
 /// <summary>The workflow behind a reservation.</summary>

@@ -42,7 +42,7 @@ internal sealed class BatchExecutionOperation(WorkflowEngine engine, BatchJob jo
                     Input = signal.Input,
                     Identity = signal.Identity,
                     RequestId = RequestId("signal", execution.WorkflowId, execution.RunId, signal.Signal),
-                }, engine.Signal, ct).ConfigureAwait(false);
+                }, request => engine.Signal(request), ct).ConfigureAwait(false);
                 break;
             case StartBatchOperationRequest.OperationOneofCase.DeletionOperation:
                 var delete = new DeleteWorkflowExecutionRequest { Namespace = ns, WorkflowExecution = execution };

@@ -7,11 +7,15 @@ namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
 
 /// <summary>
 /// Between Temporal's workflow event links and their Nexus URL form
-/// (temporal:///namespaces/{ns}/workflows/{id}/{run}/history?eventID=…&amp;eventType=…&amp;referenceType=EventReference).
+/// (temporal:///namespaces/{ns}/workflows/{id}/{run}/history?eventID=…&amp;eventType=…&amp;referenceType=EventReference, or
+/// ?referenceType=RequestIdReference&amp;requestID=…&amp;eventType=… for an event named by the request that made it).
 /// </summary>
 internal static class NexusLinks
 {
     public const string WorkflowEventType = "temporal.api.common.v1.Link.WorkflowEvent";
+
+    // The reference kinds a link's query names (the protobuf message names).
+    private const string RequestIdReference = "RequestIdReference";
 
     public static Temporalio.Api.Nexus.V1.Link ToNexus(string ns, string workflowId, string runId, long eventId, EventType eventType) => new()
     {
@@ -36,13 +40,14 @@ internal static class NexusLinks
 
         var query = HttpUtility.ParseQueryString(uri.Query);
         var workflowEvent = new Link.Types.WorkflowEvent { Namespace = ns, WorkflowId = workflowId, RunId = runId };
-        if (long.TryParse(query["eventID"], NumberStyles.None, CultureInfo.InvariantCulture, out var eventId))
+        var eventType = Enum.TryParse<EventType>(query["eventType"], ignoreCase: false, out var type) ? type : EventType.Unspecified;
+        if (query["referenceType"] == RequestIdReference)
         {
-            workflowEvent.EventRef = new Link.Types.WorkflowEvent.Types.EventReference
-            {
-                EventId = eventId,
-                EventType = Enum.TryParse<EventType>(query["eventType"], ignoreCase: false, out var type) ? type : EventType.Unspecified,
-            };
+            workflowEvent.RequestIdRef = new Link.Types.WorkflowEvent.Types.RequestIdReference { RequestId = query["requestID"] ?? string.Empty, EventType = eventType };
+        }
+        else if (long.TryParse(query["eventID"], NumberStyles.None, CultureInfo.InvariantCulture, out var eventId))
+        {
+            workflowEvent.EventRef = new Link.Types.WorkflowEvent.Types.EventReference { EventId = eventId, EventType = eventType };
         }
 
         return new Link { WorkflowEvent = workflowEvent };

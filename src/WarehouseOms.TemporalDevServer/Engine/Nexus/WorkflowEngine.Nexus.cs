@@ -956,8 +956,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private void DeliverCompletionCallbacks(Execution closed, HistoryEvent closeEvent)
     {
-        var first = closed.History.Count > 0 ? closed.History[0].WorkflowExecutionStartedEventAttributes : null;
-        foreach (var callback in first?.CompletionCallbacks ?? [])
+        foreach (var callback in CompletionCallbacksOf(closed))
         {
             if (callback.Nexus is not { } nexus)
             {

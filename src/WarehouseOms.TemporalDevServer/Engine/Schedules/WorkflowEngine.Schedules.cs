@@ -563,7 +563,7 @@ internal sealed partial class WorkflowEngine
             ContinuedFailure = allowAll ? null : s.ContinuedFailure,
         };
         var reuse = start.Manual ? WorkflowIdReusePolicy.AllowDuplicate : WorkflowIdReusePolicy.RejectDuplicate;
-        var (execution, _) = StartWithPolicies(args, reuse, WorkflowIdConflictPolicy.Unspecified, signal: null);
+        var (execution, _, _) = StartWithPolicies(args, reuse, WorkflowIdConflictPolicy.Unspecified, signal: null);
         s.Info.ActionCount++;
         s.Info.RecentActions.Add(new ScheduleActionResult
         {

@@ -1,0 +1,157 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.History.V1;
+using OnConflictOptions = Temporalio.Api.Workflow.V1.OnConflictOptions;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>
+/// Temporal's frontend checks of the links a request carries (frontend.maxlinksPerRequest 10,
+/// frontend.linkMaxSize 4000 bytes), with its messages.
+/// </summary>
+internal static class LinkRules
+{
+    public const int MaxLinksPerRequest = 10;
+    public const int MaxLinkSize = 4000;
+
+    /// <summary>A request's own links and those of its completion callbacks count together.</summary>
+    public static void Validate(IEnumerable<Link> links, IEnumerable<Callback>? callbacks = null)
+    {
+        var all = links.Concat((callbacks ?? []).SelectMany(c => c.Links)).ToList();
+        if (all.Count > MaxLinksPerRequest)
+        {
+            throw Errors.InvalidArgument($"cannot attach more than {MaxLinksPerRequest} links per request, got {all.Count}");
+        }
+
+        foreach (var link in all)
+        {
+            if (link.CalculateSize() is var size && size > MaxLinkSize)
+            {
+                throw Errors.InvalidArgument($"link exceeds allowed size of {MaxLinkSize}, got {size}");
+            }
+
+            switch (link.VariantCase)
+            {
+                case Link.VariantOneofCase.WorkflowEvent:
+                    var e = link.WorkflowEvent;
+                    Require(e.Namespace, "workflow event link must not have an empty namespace field");
+                    Require(e.WorkflowId, "workflow event link must not have an empty workflow ID field");
+                    Require(e.RunId, "workflow event link must not have an empty run ID field");
+                    if (e.EventRef is { EventType: EventType.Unspecified, EventId: not 0 })
+                    {
+                        throw Errors.InvalidArgument("workflow event link ref cannot have an unspecified event type and a non-zero event ID");
+                    }
+
+                    break;
+                case Link.VariantOneofCase.BatchJob:
+                    Require(link.BatchJob.JobId, "batch job link must not have an empty job ID");
+                    break;
+                default:
+                    throw Errors.InvalidArgument("unsupported link variant");
+            }
+        }
+    }
+
+    /// <summary>
+    /// As Temporal's frontend: a start's links that its Nexus callbacks already carry are dropped, so the started
+    /// event does not repeat them.
+    /// </summary>
+    public static IReadOnlyList<Link> WithoutCallbackLinks(IEnumerable<Link> links, IEnumerable<Callback> callbacks)
+    {
+        var carried = callbacks.Where(c => c.Nexus is not null).SelectMany(c => c.Links).ToList();
+        return links.Where(l => !carried.Contains(l)).ToList();
+    }
+
+    /// <summary>Temporal's check of on-conflict options: a callback is attached only with its request ID.</summary>
+    public static void ValidateOnConflict(OnConflictOptions? options)
+    {
+        if (options is { AttachCompletionCallbacks: true, AttachRequestId: false })
+        {
+            throw Errors.InvalidArgument("attaching request ID is required for attaching completion callbacks");
+        }
+    }
+
+    private static void Require(string value, string message)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw Errors.InvalidArgument(message);
+        }
+    }
+}
+
+/// <summary>
+/// Completion callbacks and request IDs attached to a running workflow by a start that found it (conflict policy
+/// USE_EXISTING with on-conflict options), as Temporal records them: a WorkflowExecutionOptionsUpdated event, no
+/// workflow task. Both are read back from the run's events, which the store keeps.
+/// </summary>
+internal sealed partial class WorkflowEngine
+{
+    // Temporal's system.maxCallbacksPerWorkflow.
+    private const int MaxCallbacksPerWorkflow = 32;
+
+    /// <summary>The run's completion callbacks: its started event's, then those attached since, in order.</summary>
+    private static List<Callback> CompletionCallbacksOf(Execution execution)
+    {
+        var callbacks = new List<Callback>();
+        foreach (var e in EventsWithBuffer(execution))
+        {
+            if (e.EventType == EventType.WorkflowExecutionStarted)
+            {
+                callbacks.AddRange(e.WorkflowExecutionStartedEventAttributes.CompletionCallbacks);
+            }
+            else if (e.EventType == EventType.WorkflowExecutionOptionsUpdated)
+            {
+                callbacks.AddRange(e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedCompletionCallbacks);
+            }
+        }
+
+        return callbacks;
+    }
+
+    /// <summary>A start whose request ID an earlier start attached to this run (a retried request): deduplicated.</summary>
+    private static bool HasAttachedRequestId(Execution execution, string requestId) =>
+        EventsWithBuffer(execution).Any(e => e.EventType == EventType.WorkflowExecutionOptionsUpdated &&
+            e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedRequestId == requestId);
+
+    private static IEnumerable<HistoryEvent> EventsWithBuffer(Execution execution) =>
+        execution.History.Concat(execution.Buffer.Select(b => b.Event));
+
+    private static void RequireCallbackRoom(int attached, int adding)
+    {
+        if (attached + adding > MaxCallbacksPerWorkflow)
+        {
+            throw Errors.FailedPrecondition($"cannot attach more than {MaxCallbacksPerWorkflow} callbacks to a workflow ({attached} callbacks already attached)");
+        }
+    }
+
+    /// <summary>Temporal's handleUseExistingWorkflowOnConflictOptions: what the options name is attached to the running workflow.</summary>
+    private void AttachOnConflict(Execution current, StartArgs args, OnConflictOptions options)
+    {
+        var callbacks = options.AttachCompletionCallbacks ? args.CompletionCallbacks : [];
+        RequireCallbackRoom(CompletionCallbacksOf(current).Count, callbacks.Count);
+        var attached = OptionsUpdatedEvent(new WorkflowExecutionOptionsUpdatedEventAttributes
+        {
+            AttachedRequestId = options.AttachRequestId ? args.RequestId : string.Empty,
+            AttachedCompletionCallbacks = { callbacks },
+        });
+        if (options.AttachLinks)
+        {
+            attached.Links.AddRange(args.Links);
+        }
+
+        AddExternal(current, attached, scheduleTask: false);
+    }
+
+    /// <summary>A link to the event a request ID names (the answer to a start attached to a run, or to a signal).</summary>
+    private static Link RequestIdLink(Execution execution, string requestId, EventType eventType) => new()
+    {
+        WorkflowEvent = new Link.Types.WorkflowEvent
+        {
+            Namespace = execution.Namespace,
+            WorkflowId = execution.WorkflowId,
+            RunId = execution.RunId,
+            RequestIdRef = new Link.Types.WorkflowEvent.Types.RequestIdReference { RequestId = requestId, EventType = eventType },
+        },
+    };
+}

@@ -20,7 +20,7 @@
 #        PEER_SDK_CLASSES    the SDK test classes to run (default: the five above; WorkerDeploymentVersioningTests,
 #                            TemporalClientTests, TemporalClientTaskQueueTests, GeneralWorkerTests, WorkerTuningTests,
 #                            PayloadSizeLimitsTests, WorkflowReplayerTests, WorkflowEnvironmentTests,
-#                            WorkflowEnvironmentEnvConfigTests, TemporalWorkerServiceTests and ActivityScopeTests are
+#                            WorkflowEnvironmentEnvConfigTests, TemporalWorkerServiceTests, ActivityScopeTests and NexusWorkerTests are
 #                            built too and can be named here)
 #        PEER_KEEP_WORK=1    keep the temp dir (about 6 GB) after the run; it is removed otherwise
 set -euo pipefail
@@ -167,7 +167,7 @@ sdk_tests() {
   for f in Worker/WorkflowWorkerTests.cs Worker/ActivityWorkerTests.cs Worker/WorkerDeploymentVersioningTests.cs Client/TemporalClientWorkflowTests.cs Client/WorkflowHandleTests.cs Client/TemporalClientScheduleTests.cs \
            Client/TemporalClientTests.cs Client/TemporalClientTaskQueueTests.cs Worker/GeneralWorkerTests.cs Worker/WorkerTuningTests.cs \
            Worker/PayloadSizeLimitsTests.cs Worker/WorkflowReplayerTests.cs Testing/WorkflowEnvironmentTests.cs \
-           WorkflowEnvironmentEnvConfigTests.cs Extensions/Hosting/TemporalWorkerServiceTests.cs Extensions/Hosting/ActivityScopeTests.cs \
+           WorkflowEnvironmentEnvConfigTests.cs Extensions/Hosting/TemporalWorkerServiceTests.cs Extensions/Hosting/ActivityScopeTests.cs Worker/NexusWorkerTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \

@@ -203,6 +203,31 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task ARequestIsGivenWhatIsLeftOfTheOperationsTimeout_AndNoneIsSentWithTooLittleLeft()
+    {
+        var endpoint = await CreateEndpointAsync();
+        static long Milliseconds(string header) => long.Parse(header.EndsWith("ms", StringComparison.Ordinal) ? header[..^2] : header, System.Globalization.CultureInfo.InvariantCulture);
+        await WithWorkerAsync(CallerAndHandler(), async () =>
+        {
+            // Temporal's request timeout (10 s), cut to the schedule-to-close timeout when that ends first: the
+            // handler's SDK cancels its work when the header's time is up, before the operation times out.
+            var (unbounded, _) = await CallAsync(new StockCall(endpoint.Spec.Name, "show-request-timeout"));
+            Assert.InRange(Milliseconds(unbounded), 8_000, 10_000);
+            var (bounded, _) = await CallAsync(new StockCall(endpoint.Spec.Name, "show-request-timeout", ScheduleToClose: TimeSpan.FromSeconds(5)));
+            Assert.InRange(Milliseconds(bounded), 1_500, 5_000);
+
+            // Below Temporal's minimum of 1.5 s, no request goes out: the operation times out at once.
+            var (result, events) = await CallAsync(new StockCall(endpoint.Spec.Name, "show-request-timeout", ScheduleToClose: TimeSpan.FromSeconds(1)));
+            Assert.Equal("failed: nexus operation completed unsuccessfully | TimeoutFailureException: operation timed out", result);
+            Assert.Equal([EventType.NexusOperationScheduled, EventType.NexusOperationTimedOut], NexusEvents(events));
+            var scheduled = events.Single(e => e.EventType == EventType.NexusOperationScheduled).EventTime.ToDateTime();
+            var timedOut = events.Single(e => e.EventType == EventType.NexusOperationTimedOut);
+            Assert.Equal(TimeoutType.ScheduleToClose, timedOut.NexusOperationTimedOutEventAttributes.Failure.Cause.TimeoutFailureInfo.TimeoutType);
+            Assert.True(timedOut.EventTime.ToDateTime() - scheduled < TimeSpan.FromSeconds(1), "timed out before the schedule-to-close timeout itself");
+        });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Failures_ReachTheCaller_WrappedAsTemporalWrapsThem()
     {
         var endpoint = await CreateEndpointAsync();

@@ -23,7 +23,10 @@ public interface IStockService
 /// <param name="Shared">Callers share one reservation workflow: the handler starts it with conflict policy USE_EXISTING.</param>
 public record ReservationRequest(string Sku, string ReservationId, string Outcome, bool Shared = false);
 
-/// <summary>The handler: Check answers at once ("unknown" fails the operation, "flaky-N-…" fails N times first, retryably); Reserve runs a workflow.</summary>
+/// <summary>
+/// The handler: Check answers at once ("unknown" fails the operation, "flaky-N-…" fails N times first, retryably,
+/// "show-request-timeout" answers with the request's request-timeout header); Reserve runs a workflow.
+/// </summary>
 [NexusServiceHandler(typeof(IStockService))]
 public sealed class StockService
 {
@@ -33,6 +36,11 @@ public sealed class StockService
     public IOperationHandler<string, string> Check() =>
         OperationHandler.Sync<string, string>((context, sku) =>
         {
+            if (sku == "show-request-timeout")
+            {
+                return context.Headers?.TryGetValue("request-timeout", out var timeout) == true ? timeout : "none";
+            }
+
             if (sku == "unknown")
             {
                 throw OperationException.CreateFailed("no such SKU: unknown");

@@ -73,6 +73,41 @@ internal sealed class NexusOperationState
 
     public TimerHandle? CancelAttemptTimer { get; set; }
 
+    /// <summary>When the request in flight (start or cancel) must be answered by: what its request-timeout header tells the handler.</summary>
+    public DateTime? CallDeadline { get; set; }
+
+    /// <summary>
+    /// Temporal's bound on one request: the request timeout, cut to what is left of the operation's timeouts (a start:
+    /// schedule-to-start, else schedule-to-close; a cancel: start-to-close and schedule-to-close), with the timeout that cut it.
+    /// </summary>
+    public (DateTime Deadline, Temporalio.Api.Enums.V1.TimeoutType CutBy) CallBound(bool cancel, DateTime now, TimeSpan requestTimeout)
+    {
+        var bound = (Deadline: now + requestTimeout, CutBy: Temporalio.Api.Enums.V1.TimeoutType.Unspecified);
+        void Cut(DateTime? due, Temporalio.Api.Enums.V1.TimeoutType type)
+        {
+            if (due is { } d && d < bound.Deadline)
+            {
+                bound = (d, type);
+            }
+        }
+
+        if (cancel)
+        {
+            Cut(StartedTime + StartToClose, Temporalio.Api.Enums.V1.TimeoutType.StartToClose);
+            Cut(ScheduleToCloseDue, Temporalio.Api.Enums.V1.TimeoutType.ScheduleToClose);
+        }
+        else if (ScheduleToStartDue is not null)
+        {
+            Cut(ScheduleToStartDue, Temporalio.Api.Enums.V1.TimeoutType.ScheduleToStart);
+        }
+        else
+        {
+            Cut(ScheduleToCloseDue, Temporalio.Api.Enums.V1.TimeoutType.ScheduleToClose);
+        }
+
+        return bound;
+    }
+
     /// <summary>That attempt of the start (or of the cancel) is the one being sent: what a handler's answer must name.</summary>
     public bool InFlight(bool cancel, int attempt) => cancel
         ? CancelPhase == NexusCancelPhase.Scheduled && CancelAttempt == attempt

@@ -35,6 +35,8 @@ internal sealed partial class WorkflowEngine
 {
     // Temporal's component.nexusoperations.request.timeout, and its retry policy (1 s doubling, at most 1 h, 20 % jitter).
     private static readonly TimeSpan NexusRequestTimeout = TimeSpan.FromSeconds(10);
+    // component.nexusoperations.limit.request.timeout.min: with less time left a request is not sent.
+    private static readonly TimeSpan NexusMinRequestTimeout = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan NexusRetryMaxInterval = TimeSpan.FromHours(1);
     private const int MaxPendingNexusOperations = 30;
     private const int MaxNexusNameLength = 1000;
@@ -312,7 +314,21 @@ internal sealed partial class WorkflowEngine
         }
 
         var attempt = cancel ? operation.CancelAttempt : operation.Attempt;
-        var timeout = ScheduleTask(Clock.Now + NexusRequestTimeout, () =>
+        var (deadline, cutBy) = operation.CallBound(cancel, Clock.Now, NexusRequestTimeout);
+        if (deadline - Clock.Now < NexusMinRequestTimeout)
+        {
+            // As Temporal: too little time left for a request. A start times the operation out at once; a cancel is
+            // not sent, and the operation's own timeout, due before the request could end, ends it.
+            if (!cancel && cutBy != Temporalio.Api.Enums.V1.TimeoutType.Unspecified)
+            {
+                TimeOutNexusOperation(execution, operation, cutBy);
+            }
+
+            return;
+        }
+
+        operation.CallDeadline = deadline;
+        var timeout = ScheduleTask(deadline, () =>
         {
             if (IsPending(execution, operation) && operation.InFlight(cancel, attempt))
             {
@@ -487,9 +503,9 @@ internal sealed partial class WorkflowEngine
             request.Header[key] = value;
         }
 
-        // What is left of the attempt's time, in a form every SDK parses (Temporal's matching prints a Go duration).
-        var timeLeft = NexusRequestTimeout - TimeSpan.FromSeconds(1);
-        request.Header["request-timeout"] = ((long)timeLeft.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+        // What is left of the request's time, in a form every SDK parses (Temporal's matching prints a Go duration).
+        var timeLeft = (operation.CallDeadline ?? Clock.Now + NexusRequestTimeout) - Clock.Now;
+        request.Header["request-timeout"] = Math.Max(0, (long)timeLeft.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
         request.Header["nexus-request-id"] = scheduled.RequestId;
         if (operation.ScheduleToCloseDue is { } closeDue)
         {
@@ -739,14 +755,17 @@ internal sealed partial class WorkflowEngine
         {
             if (IsPending(execution, operation) && operation.NextTimeout() is { } current && current.Due <= Clock.Now)
             {
-                FinishNexusOperation(execution, operation, EventType.NexusOperationTimedOut, new Failure
-                {
-                    Message = "operation timed out",
-                    TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = current.Type },
-                });
+                TimeOutNexusOperation(execution, operation, current.Type);
             }
         });
     }
+
+    private void TimeOutNexusOperation(Execution execution, NexusOperationState operation, Temporalio.Api.Enums.V1.TimeoutType type) =>
+        FinishNexusOperation(execution, operation, EventType.NexusOperationTimedOut, new Failure
+        {
+            Message = "operation timed out",
+            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type },
+        });
 
     /// <summary>NexusOperationStarted (the async handler's token); a cancel waiting for it goes out now.</summary>
     private void MarkNexusStarted(Execution execution, NexusOperationState operation, string operationToken,

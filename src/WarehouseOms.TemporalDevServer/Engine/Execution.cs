@@ -58,6 +58,9 @@ internal sealed class Execution
 
     public WorkflowExecution? Root { get; init; }
 
+    /// <summary>Set when the chain closes: how each completion callback's call went (Describe shows them).</summary>
+    public List<Store.CallbackOutcome> CallbackOutcomes { get; } = [];
+
     public List<HistoryEvent> History { get; } = [];
 
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;

@@ -64,6 +64,7 @@ internal static class ExecutionSnapshots
         }).ToList(),
         Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
         Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
+        CallbackOutcomes = [.. x.CallbackOutcomes],
         NexusOperations = x.NexusOperations.Values.Select(n => new NexusOperationRecord
         {
             ScheduledEventId = n.ScheduledEventId,
@@ -213,6 +214,7 @@ internal static class ExecutionSnapshots
             };
         }
 
+        x.CallbackOutcomes.AddRange(r.CallbackOutcomes);
         foreach (var n in r.NexusOperations)
         {
             x.NexusOperations[n.ScheduledEventId] = new Nexus.NexusOperationState

@@ -216,6 +216,7 @@ internal sealed partial class WorkflowEngine
             }
 
             response.PendingNexusOperations.AddRange(execution.NexusOperations.Values.OrderBy(o => o.ScheduledEventId).Select(o => PendingNexusOperation(execution, o)));
+            response.Callbacks.AddRange(CallbackInfos(execution));
             return response;
         }
     }

@@ -1,6 +1,7 @@
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
+using CallbackInfo = Temporalio.Api.Workflow.V1.CallbackInfo;
 using OnConflictOptions = Temporalio.Api.Workflow.V1.OnConflictOptions;
 
 namespace WarehouseOms.TemporalDevServer.Engine;
@@ -91,23 +92,56 @@ internal sealed partial class WorkflowEngine
     private const int MaxCallbacksPerWorkflow = 32;
 
     /// <summary>The run's completion callbacks: its started event's, then those attached since, in order.</summary>
-    private static List<Callback> CompletionCallbacksOf(Execution execution)
+    private static List<Callback> CompletionCallbacksOf(Execution execution) => Registrations(execution).Select(r => r.Callback).ToList();
+
+    /// <summary>Each callback with the event that registered it and the request that brought it.</summary>
+    private static IEnumerable<(Callback Callback, HistoryEvent Event, string RequestId)> Registrations(Execution execution)
     {
-        var callbacks = new List<Callback>();
         foreach (var e in EventsWithBuffer(execution))
         {
             if (e.EventType == EventType.WorkflowExecutionStarted)
             {
-                callbacks.AddRange(e.WorkflowExecutionStartedEventAttributes.CompletionCallbacks);
+                foreach (var callback in e.WorkflowExecutionStartedEventAttributes.CompletionCallbacks)
+                {
+                    yield return (callback, e, execution.StartRequestId);
+                }
             }
             else if (e.EventType == EventType.WorkflowExecutionOptionsUpdated)
             {
-                callbacks.AddRange(e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedCompletionCallbacks);
+                var attached = e.WorkflowExecutionOptionsUpdatedEventAttributes;
+                foreach (var callback in attached.AttachedCompletionCallbacks)
+                {
+                    yield return (callback, e, attached.AttachedRequestId);
+                }
             }
         }
-
-        return callbacks;
     }
+
+    /// <summary>
+    /// Describe's callbacks, as Temporal shows them: waiting for the workflow to close (STANDBY), then SUCCEEDED or
+    /// FAILED by how the call at the chain's close went (this server calls its own callbacks at once, one attempt).
+    /// </summary>
+    private static IEnumerable<CallbackInfo> CallbackInfos(Execution execution) =>
+        Registrations(execution).Select((r, i) =>
+        {
+            var info = new CallbackInfo
+            {
+                Callback = r.Callback,
+                Trigger = new CallbackInfo.Types.Trigger { WorkflowClosed = new CallbackInfo.Types.WorkflowClosed() },
+                RegistrationTime = r.Event.EventTime,
+                RequestId = r.RequestId,
+                State = CallbackState.Standby,
+            };
+            if (i < execution.CallbackOutcomes.Count && execution.CallbackOutcomes[i] is { } outcome)
+            {
+                info.State = outcome.Succeeded ? CallbackState.Succeeded : CallbackState.Failed;
+                info.Attempt = 1;
+                info.LastAttemptCompleteTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(outcome.Time, DateTimeKind.Utc));
+                info.LastAttemptFailure = outcome.Failure is null ? null : new Temporalio.Api.Failure.V1.Failure { Message = outcome.Failure };
+            }
+
+            return info;
+        });
 
     /// <summary>A start whose request ID an earlier start attached to this run (a retried request): deduplicated.</summary>
     private static bool HasAttachedRequestId(Execution execution, string requestId) =>

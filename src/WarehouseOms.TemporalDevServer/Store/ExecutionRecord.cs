@@ -90,6 +90,9 @@ internal sealed record ExecutionRecord
     /// <summary>Nexus operations not yet at their end (absent in records written before them).</summary>
     public List<NexusOperationRecord> NexusOperations { get; init; } = [];
 
+    /// <summary>How each completion callback's call went when the chain closed, in callback order (absent before them).</summary>
+    public List<CallbackOutcome> CallbackOutcomes { get; init; } = [];
+
     /// <summary>Only in records written before request IDs moved to a table of their own (read, never written).</summary>
     public List<string> RequestIds { get; init; } = [];
 
@@ -246,3 +249,6 @@ internal sealed class ProtobufBytesConverterFactory : JsonConverterFactory
             writer.WriteBase64StringValue(value.ToByteArray());
     }
 }
+
+/// <summary>One completion callback's call at the chain's close: delivered, or why not.</summary>
+internal sealed record CallbackOutcome(bool Succeeded, string? Failure, DateTime Time);

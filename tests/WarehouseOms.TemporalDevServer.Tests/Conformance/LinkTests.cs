@@ -100,6 +100,19 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         var found = await Service.StartWorkflowExecutionAsync(plain, Rpc);
         Assert.Equal((false, 1L), (found.Started, found.Link.WorkflowEvent.EventRef.EventId));
         Assert.Equal(events.Count, (await EventsAsync(id)).Count);
+
+        // Describe shows the attached callback waiting for the close; at the close it is called once (this server
+        // makes no HTTP calls, so a callback to another server fails, with the reason).
+        var describe = new DescribeWorkflowExecutionRequest { Namespace = Client.Options.Namespace, Execution = new WorkflowExecution { WorkflowId = id } };
+        var waiting = Assert.Single((await Service.DescribeWorkflowExecutionAsync(describe, Rpc)).Callbacks);
+        Assert.Equal((CallbackState.Standby, attach.RequestId, 0), (waiting.State, waiting.RequestId, waiting.Attempt));
+        Assert.Equal(updated.EventTime, waiting.RegistrationTime);
+        Assert.NotNull(waiting.Trigger.WorkflowClosed);
+        await Client.GetWorkflowHandle(id).TerminateAsync("done", new() { Rpc = Rpc });
+        var called = Assert.Single((await Service.DescribeWorkflowExecutionAsync(describe, Rpc)).Callbacks);
+        Assert.Equal((CallbackState.Failed, 1), (called.State, called.Attempt));
+        Assert.Contains("no HTTP calls", called.LastAttemptFailure.Message, StringComparison.Ordinal);
+        Assert.NotNull(called.LastAttemptCompleteTime);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -199,6 +199,12 @@ public sealed class NexusTests(LocalEnvironmentFixture fixture, ITestOutputHelpe
                 .Single(e => e.EventType == EventType.NexusOperationScheduled).NexusOperationScheduledEventAttributes.RequestId;
             Assert.Equal(secondRequestId, attached.AttachedRequestId);
             Assert.Equal("temporal://system", Assert.Single(attached.AttachedCompletionCallbacks).Nexus.Url);
+
+            // Describe: both callbacks called once, successfully, the second registered by the attaching request.
+            var callbacks = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+                new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = reservationId } }, Rpc)).Callbacks;
+            Assert.Equal([(CallbackState.Succeeded, 1), (CallbackState.Succeeded, 1)], callbacks.Select(c => (c.State, c.Attempt)));
+            Assert.Equal(secondRequestId, callbacks[1].RequestId);
         });
     }
 

@@ -34,16 +34,24 @@ public sealed class NexusRecoveryTests
 
         var caller = new TemporalWorkerOptions(callerQueue).AddWorkflow<StockCallerWorkflow>();
         var reservationId = $"reservation-{Guid.NewGuid():N}";
-        WorkflowHandle<StockCallerWorkflow, string> waiting, unanswered;
+        var reservation = new ReservationRequest("SKU-K", reservationId, "wait", Shared: true);
+        WorkflowHandle<StockCallerWorkflow, string> waiting, sharing, unanswered;
         await using (WorkerRun.Start(client, caller, deadline.Token))
         {
             await using (WorkerRun.Start(client, new TemporalWorkerOptions(handlerQueue).AddWorkflow<ReservationWorkflow>().AddNexusService(new StockService()), deadline.Token))
             {
-                // Started (async) before the kill: its workflow waits for a signal.
-                waiting = await client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(
-                    new StockCall(endpoint.Spec.Name, "SKU-K", new ReservationRequest("SKU-K", reservationId, "wait"))), new($"nexus-waiting-{Guid.NewGuid():N}", callerQueue));
-                await Eventually.UntilAsync(async () => (await waiting.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.NexusOperationStarted),
-                    started => started, "the operation started", cancellationToken: deadline.Token);
+                // Started (async) before the kill: its workflow waits for a signal; a second caller's operation attaches to it.
+                async Task<WorkflowHandle<StockCallerWorkflow, string>> StartedAsync(string prefix)
+                {
+                    var handle = await client.StartWorkflowAsync((StockCallerWorkflow w) => w.RunAsync(
+                        new StockCall(endpoint.Spec.Name, "SKU-K", reservation)), new($"{prefix}-{Guid.NewGuid():N}", callerQueue));
+                    await Eventually.UntilAsync(async () => (await handle.FetchHistoryAsync()).Events.Any(e => e.EventType == EventType.NexusOperationStarted),
+                        started => started, $"{prefix}'s operation started", cancellationToken: deadline.Token);
+                    return handle;
+                }
+
+                waiting = await StartedAsync("nexus-waiting");
+                sharing = await StartedAsync("nexus-sharing");
             }
 
             // Scheduled while no handler polls: its start is retried, unanswered, when the engine dies.
@@ -63,9 +71,17 @@ public sealed class NexusRecoveryTests
         await client.GetWorkflowHandle<ReservationWorkflow>(reservationId).SignalAsync(w => w.ReleaseAsync());
 
         Assert.Equal("SKU-K reserved after waiting", await Retry.WhileUnavailableAsync(() => waiting.GetResultAsync(), deadline.Token));
+        Assert.Equal("SKU-K reserved after waiting", await Retry.WhileUnavailableAsync(() => sharing.GetResultAsync(), deadline.Token));
         Assert.Equal("SKU-U: 7 in stock", await Retry.WhileUnavailableAsync(() => unanswered.GetResultAsync(), deadline.Token));
         var events = (await waiting.FetchHistoryAsync()).Events;
         Assert.Single(events, e => e.EventType == EventType.NexusOperationStarted);
         Assert.Single(events, e => e.EventType == EventType.NexusOperationCompleted);
+
+        // How the handler workflow's two callbacks went is kept with it: read back after another kill.
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+        var described = await Retry.WhileUnavailableAsync(() => client.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = client.Options.Namespace, Execution = new() { WorkflowId = reservationId } }), deadline.Token);
+        Assert.Equal([CallbackState.Succeeded, CallbackState.Succeeded], described.Callbacks.Select(c => c.State));
     }
 }

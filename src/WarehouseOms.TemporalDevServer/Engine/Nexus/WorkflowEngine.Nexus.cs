@@ -975,60 +975,74 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private void DeliverCompletionCallbacks(Execution closed, HistoryEvent closeEvent)
     {
+        closed.CallbackOutcomes.Clear();
         foreach (var callback in CompletionCallbacksOf(closed))
         {
-            if (callback.Nexus is not { } nexus)
-            {
-                continue;
-            }
-
-            if (nexus.Url != NexusCallbackToken.SystemCallbackUrl ||
-                NexusCallbackToken.TryDecode(NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.HeaderName)) is not { } token)
-            {
-                logger?.LogWarning("Workflow {WorkflowId} has a completion callback to {Url} this server cannot deliver", closed.WorkflowId, nexus.Url);
-                continue;
-            }
-
-            if (CallerOf(token) is not { } waiting)
-            {
-                continue; // the caller or its operation ended meanwhile
-            }
-
-            var (caller, operation) = waiting;
-
-            if (operation.Phase != NexusOperationPhase.Started)
-            {
-                // As Temporal fabricates it from the completion: its token, the workflow's start time, the link to its first event.
-                MarkNexusStarted(caller, operation, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader) ?? string.Empty,
-                    [StartedEventLink(closed)], closed.StartTime);
-            }
-
-            switch (closeEvent.EventType)
-            {
-                case EventType.WorkflowExecutionCompleted:
-                    var result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result;
-                    FinishNexusOperation(caller, operation, EventType.NexusOperationCompleted, failure: null, result?.Payloads_.FirstOrDefault());
-                    break;
-                case EventType.WorkflowExecutionFailed:
-                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed, closeEvent.WorkflowExecutionFailedEventAttributes.Failure);
-                    break;
-                case EventType.WorkflowExecutionCanceled:
-                    FinishNexusOperation(caller, operation, EventType.NexusOperationCanceled, new Failure
-                    {
-                        Message = "operation canceled",
-                        CanceledFailureInfo = new CanceledFailureInfo { Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details },
-                    });
-                    break;
-                case EventType.WorkflowExecutionTimedOut:
-                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
-                        new Failure { Message = "operation exceeded internal timeout", TimeoutFailureInfo = new TimeoutFailureInfo() });
-                    break;
-                default:
-                    FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
-                        new Failure { Message = "operation terminated", TerminatedFailureInfo = new TerminatedFailureInfo() });
-                    break;
-            }
+            var failure = DeliverCompletionCallback(closed, closeEvent, callback);
+            closed.CallbackOutcomes.Add(new Store.CallbackOutcome(failure is null, failure, Clock.Now));
         }
+    }
+
+    /// <summary>One callback's call: null when the caller's operation took the completion, else why it did not.</summary>
+    private string? DeliverCompletionCallback(Execution closed, HistoryEvent closeEvent, Temporalio.Api.Common.V1.Callback callback)
+    {
+        if (callback.Nexus is not { } nexus)
+        {
+            return "unsupported callback variant";
+        }
+
+        if (nexus.Url != NexusCallbackToken.SystemCallbackUrl)
+        {
+            logger?.LogWarning("Workflow {WorkflowId} has a completion callback to {Url} this server cannot deliver", Printable(closed.WorkflowId), Printable(nexus.Url));
+            return "callbacks to other servers are not delivered (this server makes no HTTP calls)";
+        }
+
+        if (NexusCallbackToken.TryDecode(NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.HeaderName)) is not { } token)
+        {
+            return "invalid callback token";
+        }
+
+        if (CallerOf(token) is not { } waiting)
+        {
+            return "handler error (NOT_FOUND): operation not found"; // the caller or its operation ended meanwhile
+        }
+
+        var (caller, operation) = waiting;
+
+        if (operation.Phase != NexusOperationPhase.Started)
+        {
+            // As Temporal fabricates it from the completion: its token, the workflow's start time, the link to its first event.
+            MarkNexusStarted(caller, operation, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader) ?? string.Empty,
+                [StartedEventLink(closed)], closed.StartTime);
+        }
+
+        switch (closeEvent.EventType)
+        {
+            case EventType.WorkflowExecutionCompleted:
+                var result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result;
+                FinishNexusOperation(caller, operation, EventType.NexusOperationCompleted, failure: null, result?.Payloads_.FirstOrDefault());
+                break;
+            case EventType.WorkflowExecutionFailed:
+                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed, closeEvent.WorkflowExecutionFailedEventAttributes.Failure);
+                break;
+            case EventType.WorkflowExecutionCanceled:
+                FinishNexusOperation(caller, operation, EventType.NexusOperationCanceled, new Failure
+                {
+                    Message = "operation canceled",
+                    CanceledFailureInfo = new CanceledFailureInfo { Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details },
+                });
+                break;
+            case EventType.WorkflowExecutionTimedOut:
+                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
+                    new Failure { Message = "operation exceeded internal timeout", TimeoutFailureInfo = new TimeoutFailureInfo() });
+                break;
+            default:
+                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
+                    new Failure { Message = "operation terminated", TerminatedFailureInfo = new TerminatedFailureInfo() });
+                break;
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -148,7 +148,7 @@ internal sealed partial class WorkflowEngine
         var wanted = RequireMultiOperation(start, update);
         Execution execution;
         UpdateState state;
-        bool started;
+        bool started, byRequestId = false;
         WorkflowExecutionStatus status;
         try
         {
@@ -163,7 +163,7 @@ internal sealed partial class WorkflowEngine
                 }
                 else
                 {
-                    (execution, started, _) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
+                    (execution, started, byRequestId) = StartWithPolicies(args, start.WorkflowIdReusePolicy, start.WorkflowIdConflictPolicy, signal: null);
                     state = Admit(execution, update.Request);
                 }
 
@@ -180,7 +180,17 @@ internal sealed partial class WorkflowEngine
         {
             Responses =
             {
-                new ExecuteMultiOperationResponse.Types.Response { StartWorkflow = new StartWorkflowExecutionResponse { RunId = execution.RunId, FirstExecutionRunId = execution.FirstRunId, Started = started, Status = status } },
+                new ExecuteMultiOperationResponse.Types.Response
+                {
+                    StartWorkflow = new StartWorkflowExecutionResponse
+                    {
+                        RunId = execution.RunId,
+                        FirstExecutionRunId = execution.FirstRunId,
+                        Started = started,
+                        Status = status,
+                        Link = byRequestId ? RequestIdLink(execution, start.RequestId, EventType.WorkflowExecutionOptionsUpdated) : StartedEventLink(execution),
+                    },
+                },
                 new ExecuteMultiOperationResponse.Types.Response
                 {
                     UpdateWorkflow = new UpdateWorkflowExecutionResponse { UpdateRef = outcome.UpdateRef, Outcome = outcome.Outcome, Stage = outcome.Stage },

@@ -132,7 +132,7 @@ internal sealed partial class WorkflowEngine
                 RequestId = r.RequestId,
                 State = CallbackState.Standby,
             };
-            if (i < execution.CallbackOutcomes.Count && execution.CallbackOutcomes[i] is { } outcome)
+            if (execution.CallbackOutcomes.ElementAtOrDefault(i) is { } outcome)
             {
                 info.State = outcome.Succeeded ? CallbackState.Succeeded : CallbackState.Failed;
                 info.Attempt = 1;
@@ -177,15 +177,28 @@ internal sealed partial class WorkflowEngine
         AddExternal(current, attached, scheduleTask: false);
     }
 
-    /// <summary>A link to the event a request ID names (the answer to a start attached to a run, or to a signal).</summary>
-    private static Link RequestIdLink(Execution execution, string requestId, EventType eventType) => new()
+    /// <summary>The link a start answer carries to the started workflow's first event (handlers return it to their caller).</summary>
+    private static Link StartedEventLink(Execution execution)
     {
-        WorkflowEvent = new Link.Types.WorkflowEvent
-        {
-            Namespace = execution.Namespace,
-            WorkflowId = execution.WorkflowId,
-            RunId = execution.RunId,
-            RequestIdRef = new Link.Types.WorkflowEvent.Types.RequestIdReference { RequestId = requestId, EventType = eventType },
-        },
+        var link = RunLink(execution);
+        link.WorkflowEvent.EventRef = new Link.Types.WorkflowEvent.Types.EventReference { EventId = 1, EventType = EventType.WorkflowExecutionStarted };
+        return link;
+    }
+
+    /// <summary>A link to the event a request ID names (the answer to a start attached to a run, or to a signal).</summary>
+    private static Link RequestIdLink(Execution execution, string requestId, EventType eventType)
+    {
+        var link = RunLink(execution);
+        link.WorkflowEvent.RequestIdRef = new Link.Types.WorkflowEvent.Types.RequestIdReference { RequestId = requestId, EventType = eventType };
+        return link;
+    }
+
+    /// <summary>A start's answer links to the started event, or, when the start was attached to a running workflow, to that by its request ID.</summary>
+    private static Link StartAnswerLink(Execution execution, string requestId, bool byRequestId) =>
+        byRequestId ? RequestIdLink(execution, requestId, EventType.WorkflowExecutionOptionsUpdated) : StartedEventLink(execution);
+
+    private static Link RunLink(Execution execution) => new()
+    {
+        WorkflowEvent = new Link.Types.WorkflowEvent { Namespace = execution.Namespace, WorkflowId = execution.WorkflowId, RunId = execution.RunId },
     };
 }

@@ -309,10 +309,7 @@ internal sealed partial class WorkflowEngine
                 case EventType.NexusOperationStarted when nexus.TryGetValue(e.NexusOperationStartedEventAttributes.ScheduledEventId, out var op):
                     nexus[e.NexusOperationStartedEventAttributes.ScheduledEventId] = (op.Scheduled, e.NexusOperationStartedEventAttributes.OperationToken);
                     break;
-                case EventType.NexusOperationCompleted: nexus.Remove(e.NexusOperationCompletedEventAttributes.ScheduledEventId); break;
-                case EventType.NexusOperationFailed: nexus.Remove(e.NexusOperationFailedEventAttributes.ScheduledEventId); break;
-                case EventType.NexusOperationCanceled: nexus.Remove(e.NexusOperationCanceledEventAttributes.ScheduledEventId); break;
-                case EventType.NexusOperationTimedOut: nexus.Remove(e.NexusOperationTimedOutEventAttributes.ScheduledEventId); break;
+                case var _ when EndedNexusOperation(e) is > 0 and var ended: nexus.Remove(ended); break;
                 case EventType.ActivityTaskScheduled: activities[e.EventId] = e.ActivityTaskScheduledEventAttributes; break;
                 case EventType.ActivityTaskCompleted: activities.Remove(e.ActivityTaskCompletedEventAttributes.ScheduledEventId); break;
                 case EventType.ActivityTaskFailed: activities.Remove(e.ActivityTaskFailedEventAttributes.ScheduledEventId); break;

@@ -115,7 +115,7 @@ internal sealed partial class WorkflowEngine
                 Started = outcome.Started,
                 Status = execution.Status, // running, or a deduplicated start's run as it is now
                 EagerWorkflowTask = eager && outcome.Started ? EagerWorkflowTask(execution, request.Identity) : null,
-                Link = outcome.ByRequestId ? RequestIdLink(execution, request.RequestId, EventType.WorkflowExecutionOptionsUpdated) : StartedEventLink(execution),
+                Link = StartAnswerLink(execution, request.RequestId, outcome.ByRequestId),
             };
         }
     }

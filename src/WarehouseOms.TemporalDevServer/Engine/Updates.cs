@@ -188,7 +188,7 @@ internal sealed partial class WorkflowEngine
                         FirstExecutionRunId = execution.FirstRunId,
                         Started = started,
                         Status = status,
-                        Link = byRequestId ? RequestIdLink(execution, start.RequestId, EventType.WorkflowExecutionOptionsUpdated) : StartedEventLink(execution),
+                        Link = StartAnswerLink(execution, start.RequestId, byRequestId),
                     },
                 },
                 new ExecuteMultiOperationResponse.Types.Response

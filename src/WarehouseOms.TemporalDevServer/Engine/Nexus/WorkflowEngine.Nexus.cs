@@ -1063,18 +1063,6 @@ internal sealed partial class WorkflowEngine
         return null;
     }
 
-    /// <summary>The link a start response carries to the started workflow's first event (handlers return it to their caller).</summary>
-    private static Temporalio.Api.Common.V1.Link StartedEventLink(Execution execution) => new()
-    {
-        WorkflowEvent = new Temporalio.Api.Common.V1.Link.Types.WorkflowEvent
-        {
-            Namespace = execution.Namespace,
-            WorkflowId = execution.WorkflowId,
-            RunId = execution.RunId,
-            EventRef = new Temporalio.Api.Common.V1.Link.Types.WorkflowEvent.Types.EventReference { EventId = 1, EventType = EventType.WorkflowExecutionStarted },
-        },
-    };
-
     private void CancelNexusPolls()
     {
         foreach (var queue in nexusQueues.Values)

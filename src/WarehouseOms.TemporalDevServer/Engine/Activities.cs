@@ -255,11 +255,19 @@ internal sealed partial class WorkflowEngine
         return (execution, activity);
     }
 
+    // A workflow's activity, or a standalone one (ADR 0051).
+    private static readonly char[] ActivityTokenKinds = [TaskToken.Activity, TaskToken.StandaloneActivity];
+
     public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details)
     {
-        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
         using (gate.Enter())
         {
+            if (token.Kind == TaskToken.StandaloneActivity)
+            {
+                return HeartbeatStandalone(RunningActivity(token), details);
+            }
+
             var (execution, activity) = StartedActivity(token);
             return Heartbeat(execution, activity, details);
         }
@@ -269,6 +277,11 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
+            if (string.IsNullOrEmpty(request.WorkflowId))
+            {
+                return HeartbeatStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Details);
+            }
+
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             return Heartbeat(execution, activity, request.Details);
         }
@@ -289,9 +302,15 @@ internal sealed partial class WorkflowEngine
 
     public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
     {
-        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
         using (gate.Enter())
         {
+            if (token.Kind == TaskToken.StandaloneActivity)
+            {
+                CompleteStandalone(RunningActivity(token), result);
+                return;
+            }
+
             var (execution, activity) = StartedActivity(token);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
@@ -306,6 +325,13 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
+            if (string.IsNullOrEmpty(request.WorkflowId))
+            {
+                // As Temporal: completing by ID may end an activity no worker holds (scheduled, or waiting for a retry).
+                CompleteStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId, mayBeScheduled: true), request.Result);
+                return;
+            }
+
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
@@ -318,9 +344,15 @@ internal sealed partial class WorkflowEngine
 
     public void FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
     {
-        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
         using (gate.Enter())
         {
+            if (token.Kind == TaskToken.StandaloneActivity)
+            {
+                FailStandalone(RunningActivity(token), failure, lastHeartbeat);
+                return;
+            }
+
             var (execution, activity) = StartedActivity(token);
             if (lastHeartbeat is not null)
             {
@@ -335,6 +367,12 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
+            if (string.IsNullOrEmpty(request.WorkflowId))
+            {
+                FailStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Failure, request.LastHeartbeatDetails);
+                return;
+            }
+
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             FailAttempt(execution, activity, request.Failure ?? new Failure { Message = "activity failed" }, request.Identity, timeout: null);
         }
@@ -342,9 +380,15 @@ internal sealed partial class WorkflowEngine
 
     public void CancelActivity(ByteString taskToken, Payloads? details, string identity)
     {
-        var token = TaskToken.Parse(taskToken, TaskToken.Activity);
+        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
         using (gate.Enter())
         {
+            if (token.Kind == TaskToken.StandaloneActivity)
+            {
+                CancelStandalone(RunningActivity(token), details, identity);
+                return;
+            }
+
             var (execution, activity) = StartedActivity(token);
             RecordActivityCanceled(execution, activity, details, identity);
         }
@@ -354,6 +398,12 @@ internal sealed partial class WorkflowEngine
     {
         using (gate.Enter())
         {
+            if (string.IsNullOrEmpty(request.WorkflowId))
+            {
+                CancelStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Details, request.Identity);
+                return;
+            }
+
             var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
             RecordActivityCanceled(execution, activity, request.Details, request.Identity);
         }

@@ -117,6 +117,7 @@ internal sealed partial class WorkflowEngine
             List<BatchOperationChange> batchChanges;
             List<TaskQueueConfigChange> configChanges;
             List<Nexus.NexusEndpointChange> endpointChanges;
+            List<StandaloneActivityChange> activityChanges;
             IReadOnlyList<NamespaceRemoval> namespaceRemovals;
             IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
@@ -127,6 +128,7 @@ internal sealed partial class WorkflowEngine
                 {
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
+                    activityChanges = TakeDirtyActivities();
                     batchChanges = TakeDirtyBatches();
                     configChanges = TakeDirtyTaskQueueConfigs();
                     endpointChanges = nexusEndpoints.TakeChanges();
@@ -140,7 +142,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && endpointChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && activityChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && endpointChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -172,6 +174,7 @@ internal sealed partial class WorkflowEngine
                     }
 
                     await store.SaveSchedulesAsync(scheduleChanges, CancellationToken.None).ConfigureAwait(false);
+                    await store.SaveStandaloneActivitiesAsync(activityChanges, CancellationToken.None).ConfigureAwait(false);
                     // After the runs too: a batch never records a page whose changes could be lost.
                     await store.SaveBatchOperationsAsync(batchChanges, CancellationToken.None).ConfigureAwait(false);
                     await store.SaveTaskQueueConfigsAsync(configChanges, CancellationToken.None).ConfigureAwait(false);

@@ -39,6 +39,10 @@ internal static class Errors
     public static RpcException AlreadyStartedWith(string message, string runId, string startRequestId) =>
         WithDetail(StatusCode.AlreadyExists, message, new WorkflowExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
 
+    /// <summary>A standalone activity's ID in use: ALREADY_EXISTS with its ActivityExecutionAlreadyStartedFailure (the .NET client checks).</summary>
+    public static RpcException ActivityAlreadyStarted(string runId, string startRequestId) =>
+        WithDetail(StatusCode.AlreadyExists, "activity execution already started", new ActivityExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
+
     public static RpcException QueryFailed(string message, Temporalio.Api.Failure.V1.Failure? failure) =>
         WithDetail(StatusCode.InvalidArgument, message, new QueryFailedFailure { Failure = failure ?? new Temporalio.Api.Failure.V1.Failure { Message = message } });
 

@@ -52,7 +52,10 @@ internal sealed partial class WorkflowEngine
             AsyncUpdate = true,
             WorkerPollCompleteOnShutdown = cancelPollsOnShutdown,
             WorkerHeartbeats = WorkerHeartbeatsEnabled,
-            // Not here: worker commands, workflow pause, standalone activities and Nexus operations,
+            StandaloneActivities = true,
+            StandaloneActivityStartDelay = true,
+            // Not here: worker commands, workflow pause, standalone activities' operator commands and batch operations,
+            // standalone Nexus operations,
             // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
         };
         info.SupportsSchedules = true;
@@ -193,6 +196,7 @@ internal sealed partial class WorkflowEngine
 
         RemoveSchedulesOf(ns);
         RemoveBatchesOf(ns);
+        RemoveStandaloneActivitiesOf(ns);
         workers.Forget(ns);
         workerDeployments.Forget(ns);
         DeploymentsChanged();

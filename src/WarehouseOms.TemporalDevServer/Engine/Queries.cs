@@ -121,7 +121,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Queries of the run still waiting in the sticky queue it leaves go to its normal queue.</summary>
     private void MoveQueuedQueries(Execution execution, string sticky)
     {
-        foreach (var item in TakeOut(execution.Namespace, sticky, i => i is LegacyQueryItem && i.Execution == execution).Cast<LegacyQueryItem>())
+        foreach (var item in TakeOut(execution.Namespace, sticky, i => i is LegacyQueryItem q && q.Execution == execution).Cast<LegacyQueryItem>())
         {
             Dispatch(execution.Namespace, execution.TaskQueue, activity: false, item with { Sticky = false });
         }

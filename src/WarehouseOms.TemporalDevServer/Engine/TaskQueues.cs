@@ -4,14 +4,17 @@ using Temporalio.Api.Enums.V1;
 namespace WarehouseOms.TemporalDevServer.Engine;
 
 /// <summary>Lightweight work waiting for a poller: the response is built at hand-off, from current state.</summary>
-internal abstract record WorkItem(Execution Execution);
+internal abstract record WorkItem;
 
-internal sealed record WorkflowTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Sticky = false) : WorkItem(Execution);
+/// <summary>A task of a workflow run: its workflow tasks, queries, activities and Nexus operations.</summary>
+internal abstract record RunWorkItem(Execution Execution) : WorkItem;
 
-internal sealed record ActivityTaskItem(Execution Execution, long ScheduledEventId, int Attempt) : WorkItem(Execution);
+internal sealed record WorkflowTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Sticky = false) : RunWorkItem(Execution);
+
+internal sealed record ActivityTaskItem(Execution Execution, long ScheduledEventId, int Attempt) : RunWorkItem(Execution);
 
 /// <summary>A query sent straight to a worker; on the sticky queue (<paramref name="Sticky"/>) it carries no history, as in Temporal.</summary>
-internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query, bool Sticky = false) : WorkItem(Execution);
+internal sealed record LegacyQueryItem(Execution Execution, PendingQuery Query, bool Sticky = false) : RunWorkItem(Execution);
 
 /// <summary>A waiting long poll. It is handed an item (or null at shutdown) and builds its answer itself,
 /// so a poll whose call was cancelled meanwhile puts the item back instead of losing it.</summary>
@@ -129,7 +132,9 @@ internal sealed partial class WorkflowEngine
     {
         ActivityTaskItem a when a.Execution.Activities.TryGetValue(a.ScheduledEventId, out var activity) =>
             Priorities.Merge(a.Execution.Priority, activity.Attributes.Priority),
-        _ => item.Execution.Priority,
+        StandaloneActivityTaskItem s => s.Activity.Priority,
+        RunWorkItem run => run.Execution.Priority,
+        _ => null,
     });
 
     /// <summary>
@@ -146,7 +151,12 @@ internal sealed partial class WorkflowEngine
             return null; // the worker that has the run cached (ScheduleWorkflowTask leaves a run that must move off it)
         }
 
-        var execution = item.Execution;
+        if (item is not RunWorkItem { Execution: var execution })
+        {
+            // A standalone activity: routed by its activity ID, as Temporal's matching routes a task by its business ID.
+            return item is StandaloneActivityTaskItem s ? RouteOf(queue, ns, taskQueue, activity)?.TargetFor(s.Activity.ActivityId, useRamping: false) : null;
+        }
+
         if (execution.PinnedVersion is { } pinned &&
             (!activity || workerDeployments.VersionPolls(Ns(ns), pinned, taskQueue, TaskQueueType.Activity)))
         {
@@ -208,6 +218,7 @@ internal sealed partial class WorkflowEngine
         WorkflowTaskItem wft => BuildWorkflowTask(wft, identity, stamp, version),
         LegacyQueryItem query => BuildLegacyQuery(query),
         ActivityTaskItem activity => BuildActivityTask(activity, identity, version),
+        StandaloneActivityTaskItem standalone => BuildStandaloneActivityTask(standalone, identity),
         _ => null,
     };
 

@@ -11,6 +11,7 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
 {
     public const char Workflow = 'W';
     public const char Activity = 'A';
+    public const char StandaloneActivity = 'S';
     public const char Query = 'Q';
     public const char NexusStart = 'N';
     public const char NexusCancel = 'X';

@@ -124,6 +124,15 @@ internal sealed partial class WorkflowEngine : IDisposable
             }
         }
 
+        // A standalone activity queued or held by a worker; one waiting for its start delay or backoff is a timer.
+        foreach (var activity in openActivities)
+        {
+            if ((activity.AttemptRunning || activity.AttemptScheduledTime <= Clock.Now))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -256,5 +256,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         WorkflowServiceHandlers.BindResetAndActivityOperations(b);
         WorkflowServiceHandlers.BindSchedules(b);
         WorkflowServiceHandlers.BindBatches(b);
+        WorkflowServiceHandlers.BindStandaloneActivities(b);
     }
 }

@@ -52,6 +52,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed schedules and removes deleted ones, atomically.</summary>
     Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored standalone activity execution's state (see <see cref="StandaloneActivityChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadStandaloneActivitiesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed standalone activity executions and removes deleted ones, atomically.</summary>
+    Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Every stored batch operation's state (see <see cref="BatchOperationChange"/>).</summary>
     Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken);
 
@@ -84,7 +90,7 @@ internal interface IEngineStore : IAsyncDisposable
 
     /// <summary>
     /// DeleteNamespace: each removal in one transaction deletes every row of its namespace (runs, histories, request
-    /// IDs, schedules, worker deployments, search attributes, the namespace itself) and stores its tombstone, if any.
+    /// IDs, schedules, standalone activities, worker deployments, search attributes, the namespace itself) and stores its tombstone, if any.
     /// Doing it again is harmless.
     /// </summary>
     Task RemoveNamespacesAsync(IReadOnlyList<NamespaceRemoval> removals, CancellationToken cancellationToken);
@@ -104,6 +110,9 @@ internal sealed record SearchAttributeChange(string Namespace, string Name, Temp
 
 /// <summary>A schedule's whole state as the engine serialises it; a null state: the schedule was deleted.</summary>
 internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[]? State);
+
+/// <summary>A standalone activity execution's whole state as the engine serialises it, keyed by namespace and run ID; a null state: it was deleted (DeleteActivityExecution or retention).</summary>
+internal sealed record StandaloneActivityChange(string Namespace, string ActivityId, string RunId, DateTime? CloseTime, byte[]? State);
 
 /// <summary>A batch operation's whole state as the engine serialises it; a null state: it expired (retention).</summary>
 internal sealed record BatchOperationChange(string Namespace, string JobId, byte[]? State);

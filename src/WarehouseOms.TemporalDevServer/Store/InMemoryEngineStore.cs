@@ -34,6 +34,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadStandaloneActivitiesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
 
     public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -11,6 +11,12 @@ public sealed class ActivitiesCollection : ICollectionFixture<LocalEnvironmentFi
 }
 
 [CollectionDefinition(Name)]
+public sealed class StandaloneActivitiesCollection : ICollectionFixture<LocalEnvironmentFixture>
+{
+    public const string Name = "Dev server: standalone activities";
+}
+
+[CollectionDefinition(Name)]
 public sealed class WorkflowsCollection : ICollectionFixture<LocalEnvironmentFixture>
 {
     public const string Name = "Dev server: workflows";

@@ -23,7 +23,11 @@ internal sealed class NexusCommandTally
 }
 
 /// <summary>A Nexus request waiting for a handler worker: the start of an operation, or its cancel.</summary>
-internal sealed record NexusTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Cancel) : WorkItem(Execution);
+/// <summary>What a completion callback delivers: when the handler's work started, the link to it, and its result or failure.</summary>
+internal sealed record NexusCompletion(DateTime StartTime, Temporalio.Api.Common.V1.Link StartLink, Temporalio.Api.Common.V1.Payload? Result,
+    Temporalio.Api.Failure.V1.Failure? Failure, bool Canceled);
+
+internal sealed record NexusTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Cancel) : RunWorkItem(Execution);
 
 /// <summary>
 /// Nexus operations called from workflows, as Temporal's history and matching run them with a worker-target
@@ -976,15 +980,39 @@ internal sealed partial class WorkflowEngine
     private void DeliverCompletionCallbacks(Execution closed, HistoryEvent closeEvent)
     {
         closed.CallbackOutcomes.Clear();
+        var completion = WorkflowCompletion(closed, closeEvent);
         foreach (var callback in CompletionCallbacksOf(closed))
         {
-            var failure = DeliverCompletionCallback(closed, closeEvent, callback);
+            var failure = DeliverCompletionCallback($"workflow {Printable(closed.WorkflowId)}", completion, callback);
             closed.CallbackOutcomes.Add(new Store.CallbackOutcome(failure is null, failure, Clock.Now));
         }
     }
 
+    /// <summary>What a closed workflow's callbacks deliver, as Temporal builds the completion from the close event.</summary>
+    private static NexusCompletion WorkflowCompletion(Execution closed, HistoryEvent closeEvent)
+    {
+        var start = StartedEventLink(closed);
+        return closeEvent.EventType switch
+        {
+            EventType.WorkflowExecutionCompleted => new NexusCompletion(closed.StartTime, start,
+                closeEvent.WorkflowExecutionCompletedEventAttributes.Result?.Payloads_.FirstOrDefault(), Failure: null, Canceled: false),
+            EventType.WorkflowExecutionFailed => new NexusCompletion(closed.StartTime, start, Result: null,
+                closeEvent.WorkflowExecutionFailedEventAttributes.Failure, Canceled: false),
+            EventType.WorkflowExecutionCanceled => new NexusCompletion(closed.StartTime, start, Result: null, new Failure
+            {
+                Message = "operation canceled",
+                CanceledFailureInfo = new CanceledFailureInfo { Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details },
+            }, Canceled: true),
+            EventType.WorkflowExecutionTimedOut => new NexusCompletion(closed.StartTime, start, Result: null,
+                new Failure { Message = "operation exceeded internal timeout", TimeoutFailureInfo = new TimeoutFailureInfo() }, Canceled: false),
+            _ => new NexusCompletion(closed.StartTime, start, Result: null,
+                new Failure { Message = "operation terminated", TerminatedFailureInfo = new TerminatedFailureInfo() }, Canceled: false),
+        };
+    }
+
     /// <summary>One callback's call: null when the caller's operation took the completion, else why it did not.</summary>
-    private string? DeliverCompletionCallback(Execution closed, HistoryEvent closeEvent, Temporalio.Api.Common.V1.Callback callback)
+    /// <param name="owner">What closed, for the log ("workflow X", "activity Y").</param>
+    private string? DeliverCompletionCallback(string owner, NexusCompletion completion, Temporalio.Api.Common.V1.Callback callback)
     {
         if (callback.Nexus is not { } nexus)
         {
@@ -993,7 +1021,7 @@ internal sealed partial class WorkflowEngine
 
         if (nexus.Url != NexusCallbackToken.SystemCallbackUrl)
         {
-            logger?.LogWarning("Workflow {WorkflowId} has a completion callback to {Url} this server cannot deliver", Printable(closed.WorkflowId), Printable(nexus.Url));
+            logger?.LogWarning("The {Owner} has a completion callback to {Url} this server cannot deliver", owner, Printable(nexus.Url));
             return "callbacks to other servers are not delivered (this server makes no HTTP calls)";
         }
 
@@ -1011,35 +1039,18 @@ internal sealed partial class WorkflowEngine
 
         if (operation.Phase != NexusOperationPhase.Started)
         {
-            // As Temporal fabricates it from the completion: its token, the workflow's start time, the link to its first event.
+            // As Temporal fabricates it from the completion: its token, the start time, the link to what started.
             MarkNexusStarted(caller, operation, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader) ?? string.Empty,
-                [StartedEventLink(closed)], closed.StartTime);
+                [completion.StartLink], completion.StartTime);
         }
 
-        switch (closeEvent.EventType)
+        if (completion.Failure is null)
         {
-            case EventType.WorkflowExecutionCompleted:
-                var result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result;
-                FinishNexusOperation(caller, operation, EventType.NexusOperationCompleted, failure: null, result?.Payloads_.FirstOrDefault());
-                break;
-            case EventType.WorkflowExecutionFailed:
-                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed, closeEvent.WorkflowExecutionFailedEventAttributes.Failure);
-                break;
-            case EventType.WorkflowExecutionCanceled:
-                FinishNexusOperation(caller, operation, EventType.NexusOperationCanceled, new Failure
-                {
-                    Message = "operation canceled",
-                    CanceledFailureInfo = new CanceledFailureInfo { Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details },
-                });
-                break;
-            case EventType.WorkflowExecutionTimedOut:
-                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
-                    new Failure { Message = "operation exceeded internal timeout", TimeoutFailureInfo = new TimeoutFailureInfo() });
-                break;
-            default:
-                FinishNexusOperation(caller, operation, EventType.NexusOperationFailed,
-                    new Failure { Message = "operation terminated", TerminatedFailureInfo = new TerminatedFailureInfo() });
-                break;
+            FinishNexusOperation(caller, operation, EventType.NexusOperationCompleted, failure: null, completion.Result);
+        }
+        else
+        {
+            FinishNexusOperation(caller, operation, completion.Canceled ? EventType.NexusOperationCanceled : EventType.NexusOperationFailed, completion.Failure);
         }
 
         return null;

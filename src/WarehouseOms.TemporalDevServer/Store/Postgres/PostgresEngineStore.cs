@@ -416,6 +416,50 @@ internal sealed class PostgresEngineStore : IEngineStore
     public Task SaveSchedulesAsync(IReadOnlyList<ScheduleChange> changes, CancellationToken cancellationToken) =>
         SaveKeyedStatesAsync("schedules", "schedule_id", changes.Select(c => (c.Namespace, c.ScheduleId, c.State)).ToList(), cancellationToken);
 
+    public Task<IReadOnlyList<byte[]>> LoadStandaloneActivitiesAsync(CancellationToken cancellationToken) =>
+        LoadKeyedStatesAsync("standalone_activities", "run_id", cancellationToken);
+
+    // As SaveKeyedStatesAsync, with the activity ID and close time kept in columns of their own. A run changed twice
+    // in one batch is written once, as its last change (an upsert may not touch a row twice).
+    public Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken) =>
+        changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
+        {
+            var last = changes.GroupBy(c => (c.Namespace, c.RunId)).Select(g => g.Last()).ToList();
+            var kept = last.Where(c => c.State is not null).ToList();
+            var gone = last.Where(c => c.State is null).ToList();
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var commands = new NpgsqlBatch(connection, transaction);
+            if (kept.Count > 0)
+            {
+                var upsert = new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO {schema}.standalone_activities (namespace, run_id, activity_id, close_time, state)
+                    SELECT * FROM unnest(@ns, @run, @aid, @close, @state)
+                    ON CONFLICT (namespace, run_id) DO UPDATE SET
+                        activity_id = excluded.activity_id, close_time = excluded.close_time, state = excluded.state, updated_at = now()
+                    """);
+                upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
+                upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, kept.Select(c => c.RunId).ToArray()));
+                upsert.Parameters.Add(Array("aid", NpgsqlDbType.Text, kept.Select(c => c.ActivityId).ToArray()));
+                upsert.Parameters.Add(Array("close", NpgsqlDbType.TimestampTz, kept.Select(c => c.CloseTime).ToArray()));
+                upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
+                commands.BatchCommands.Add(upsert);
+            }
+
+            if (gone.Count > 0)
+            {
+                var delete = new NpgsqlBatchCommand(
+                    $"DELETE FROM {schema}.standalone_activities t USING unnest(@ns, @run) AS g(namespace, run_id) WHERE t.namespace = g.namespace AND t.run_id = g.run_id");
+                delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
+                delete.Parameters.Add(Array("run", NpgsqlDbType.Text, gone.Select(c => c.RunId).ToArray()));
+                commands.BatchCommands.Add(delete);
+            }
+
+            await commands.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) =>
         LoadKeyedStatesAsync("batch_operations", "job_id", cancellationToken);
 

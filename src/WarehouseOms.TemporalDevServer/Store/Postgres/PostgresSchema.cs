@@ -141,6 +141,18 @@ internal static partial class PostgresSchema
             state      bytea       NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now());
         """,
+        // Standalone activity executions (StartActivityExecution): one row per run, the whole state; found by activity ID too.
+        $"""
+        CREATE TABLE {s}.standalone_activities (
+            namespace   text        NOT NULL,
+            run_id      text        NOT NULL,
+            activity_id text        NOT NULL,
+            close_time  timestamptz,
+            state       bytea       NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, run_id));
+        CREATE INDEX standalone_activities_by_id ON {s}.standalone_activities (namespace, activity_id);
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

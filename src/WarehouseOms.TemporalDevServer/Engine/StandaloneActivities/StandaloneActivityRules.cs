@@ -1,0 +1,222 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
+
+namespace WarehouseOms.TemporalDevServer.Engine.StandaloneActivities;
+
+/// <summary>The timeouts of a standalone activity after Temporal's normalisation (zero: none).</summary>
+internal sealed record ActivityTimeouts(TimeSpan ScheduleToClose, TimeSpan ScheduleToStart, TimeSpan StartToClose, TimeSpan Heartbeat);
+
+/// <summary>
+/// Temporal's frontend checks of the standalone activity RPCs, in the order its validator makes them and with its
+/// messages (chasm/lib/activity), so a request refused by a real server is refused here the same way.
+/// </summary>
+internal static class StandaloneActivityRules
+{
+    // limit.maxIDLength, as the real server's default.
+    public const int MaxIdLength = 1000;
+
+    // Durations past a hundred years are capped, as Temporal's timestamp helpers do.
+    private static readonly TimeSpan Century = TimeSpan.FromDays(36500);
+
+    /// <summary>Checks a start request and returns its normalised timeouts and retry policy.</summary>
+    public static (ActivityTimeouts Timeouts, RetryPolicy Retry, TimeSpan StartDelay) ValidateStart(StartActivityExecutionRequest r, int blobSizeError)
+    {
+        var startDelay = Valid(r.StartDelay, "StartDelay");
+        if (string.IsNullOrEmpty(r.TaskQueue?.Name))
+        {
+            throw Errors.InvalidArgument(r.TaskQueue is null ? "taskQueue is not set" : "missing task queue name");
+        }
+
+        if (r.TaskQueue.Name.Length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("taskQueue length exceeds limit");
+        }
+
+        if (r.TaskQueue.Name.StartsWith("/_sys/", StringComparison.Ordinal))
+        {
+            throw Errors.InvalidArgument("task queue name cannot start with reserved prefix /_sys/");
+        }
+
+        if (string.IsNullOrEmpty(r.ActivityId))
+        {
+            throw Errors.InvalidArgument("activityId is not set");
+        }
+
+        if (string.IsNullOrEmpty(r.ActivityType?.Name))
+        {
+            throw Errors.InvalidArgument("activityType is not set");
+        }
+
+        var retry = WithDefaults(r.RetryPolicy);
+        if (RetryPolicyRules.Problem(retry) is { } problem)
+        {
+            throw Errors.InvalidArgument(problem);
+        }
+
+        RequireLength(r.ActivityId, "activityId");
+        RequireLength(r.ActivityType.Name, "activityType");
+        var timeouts = Timeouts(r);
+        if (timeouts.StartToClose == TimeSpan.Zero)
+        {
+            throw Errors.InvalidArgument(
+                $"a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId={r.ActivityId} ActivityType={r.ActivityType.Name}");
+        }
+
+        RequireLength(r.RequestId, "request ID");
+        RequireLength(r.Identity, "identity");
+        if ((r.Input?.CalculateSize() ?? 0) > blobSizeError)
+        {
+            throw Errors.InvalidArgument("input exceeds length limit");
+        }
+
+        if (r.UserMetadata?.Summary?.CalculateSize() is > 400 and var summary)
+        {
+            throw Errors.InvalidArgument($"user_metadata.summary exceeds size limit. Length={summary} Limit=400");
+        }
+
+        if (r.UserMetadata?.Details?.CalculateSize() is > 20000 and var details)
+        {
+            throw Errors.InvalidArgument($"user_metadata.details exceeds size limit. Length={details} Limit=20000");
+        }
+
+        if (r.OnConflictOptions is { } options)
+        {
+            if (options.AttachCompletionCallbacks && !options.AttachRequestId)
+            {
+                throw Errors.InvalidArgument("on_conflict_options: attach_completion_callbacks requires attach_request_id to be set");
+            }
+        }
+
+        LinkRules.Validate(r.Links, r.CompletionCallbacks);
+        if (r.CompletionCallbacks.FirstOrDefault(c => c.VariantCase != Callback.VariantOneofCase.Nexus) is { } other)
+        {
+            throw Errors.InvalidArgument($"unsupported callback variant: {other.VariantCase}");
+        }
+
+        if (r.IdReusePolicy is < ActivityIdReusePolicy.Unspecified or > ActivityIdReusePolicy.RejectDuplicate)
+        {
+            throw Errors.InvalidArgument($"unsupported ID reuse policy: {r.IdReusePolicy}");
+        }
+
+        if (r.IdConflictPolicy is < ActivityIdConflictPolicy.Unspecified or > ActivityIdConflictPolicy.UseExisting)
+        {
+            throw Errors.InvalidArgument($"unsupported ID conflict policy: {r.IdConflictPolicy}");
+        }
+
+        return (timeouts, retry, startDelay);
+    }
+
+    /// <summary>The activity ID and run ID every call that names a run checks (Describe, Poll, Cancel, Terminate, Delete).</summary>
+    public static void RequireRef(string activityId, string? runId)
+    {
+        if (string.IsNullOrEmpty(activityId))
+        {
+            throw Errors.InvalidArgument("activity ID is required");
+        }
+
+        if (activityId.Length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"activity ID exceeds length limit. Length={activityId.Length} Limit={MaxIdLength}");
+        }
+
+        if (!string.IsNullOrEmpty(runId) && !Guid.TryParse(runId, out _))
+        {
+            throw Errors.InvalidArgument("invalid run id: must be a valid UUID");
+        }
+    }
+
+    /// <summary>Cancel's and Terminate's extra checks: request ID, identity and reason sizes.</summary>
+    public static void RequireChangeRequest(string requestId, string identity, string reason, int blobSizeError)
+    {
+        RequireLength(requestId, "request ID");
+        RequireLength(identity, "identity");
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) > blobSizeError)
+        {
+            throw Errors.InvalidArgument("reason exceeds length limit");
+        }
+    }
+
+    /// <summary>Temporal's defaults over a given policy: initial 1 s, coefficient 2, maximum 100 × initial, attempts unlimited.</summary>
+    private static RetryPolicy WithDefaults(RetryPolicy? given)
+    {
+        var retry = given?.Clone() ?? new RetryPolicy();
+        retry.InitialInterval ??= Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        if (retry.InitialInterval.ToTimeSpan() == TimeSpan.Zero)
+        {
+            retry.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        }
+
+        if (retry.BackoffCoefficient == 0)
+        {
+            retry.BackoffCoefficient = 2.0;
+        }
+
+        if (retry.MaximumInterval is null || retry.MaximumInterval.ToTimeSpan() == TimeSpan.Zero)
+        {
+            retry.MaximumInterval = Duration.FromTimeSpan(retry.InitialInterval.ToTimeSpan() * 100);
+        }
+
+        return retry;
+    }
+
+    /// <summary>
+    /// As Temporal's validateAndNormalizeTimeouts with no run timeout: with schedule-to-close, the others are cut to it
+    /// (or take it); with start-to-close alone there is no schedule limit; heartbeat never exceeds start-to-close.
+    /// </summary>
+    private static ActivityTimeouts Timeouts(StartActivityExecutionRequest r)
+    {
+        var s2c = Valid(r.ScheduleToCloseTimeout, "ScheduleToCloseTimeout");
+        var s2s = Valid(r.ScheduleToStartTimeout, "ScheduleToStartTimeout");
+        var stc = Valid(r.StartToCloseTimeout, "StartToCloseTimeout");
+        var heartbeat = Valid(r.HeartbeatTimeout, "HeartbeatTimeout");
+        if (s2c > TimeSpan.Zero)
+        {
+            s2s = s2s > TimeSpan.Zero && s2s < s2c ? s2s : s2c;
+            stc = stc > TimeSpan.Zero && stc < s2c ? stc : s2c;
+        }
+        else if (stc > TimeSpan.Zero)
+        {
+            s2s = TimeSpan.Zero;
+        }
+
+        if (heartbeat > stc)
+        {
+            heartbeat = stc;
+        }
+
+        return new ActivityTimeouts(s2c, s2s, stc, heartbeat);
+    }
+
+    private static TimeSpan Valid(Duration? duration, string name)
+    {
+        if (duration is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (duration.Seconds < 0 || duration.Nanos < 0)
+        {
+            throw Errors.InvalidArgument(name == "StartDelay"
+                ? (duration.Seconds > 0 || duration.Nanos > 0 ? "invalid StartDelay: duration has seconds and nanos with different signs" : "invalid StartDelay: negative duration")
+                : $"invalid {name}: {duration}");
+        }
+
+        var value = duration.ToTimeSpan();
+        return value > Century ? Century : value;
+    }
+
+    private static void RequireLength(string? value, string what)
+    {
+        if (value is not null && value.Length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"{what} exceeds length limit. Length={value.Length} Limit={MaxIdLength}");
+        }
+    }
+
+    public static Duration ToDuration(TimeSpan value) => Duration.FromTimeSpan(value);
+
+    public static Timestamp? ToTimestamp(DateTime? value) => value is { } v ? Timestamp.FromDateTime(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}

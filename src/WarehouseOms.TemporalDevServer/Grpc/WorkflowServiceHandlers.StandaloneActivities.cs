@@ -1,0 +1,36 @@
+using Temporalio.Api.WorkflowService.V1;
+
+namespace WarehouseOms.TemporalDevServer.Grpc;
+
+/// <summary>Standalone activity executions (ADR 0051): start, poll for the outcome, describe, cancel, terminate, delete, list, count.</summary>
+internal sealed partial class WorkflowServiceHandlers
+{
+    public static void BindStandaloneActivities(ServiceBinder<WorkflowServiceHandlers> b)
+    {
+        b.Unary<StartActivityExecutionRequest, StartActivityExecutionResponse>("StartActivityExecution",
+            (s, r, c) => Task.FromResult(s.Engine.StartActivityExecution(r)));
+        b.Unary<PollActivityExecutionRequest, PollActivityExecutionResponse>("PollActivityExecution",
+            (s, r, c) => s.Engine.PollActivityExecutionAsync(r, Deadline(c), c.CancellationToken));
+        b.Unary<DescribeActivityExecutionRequest, DescribeActivityExecutionResponse>("DescribeActivityExecution",
+            (s, r, c) => s.Engine.DescribeActivityExecutionAsync(r, Deadline(c), c.CancellationToken));
+        b.Unary<RequestCancelActivityExecutionRequest, RequestCancelActivityExecutionResponse>("RequestCancelActivityExecution", (s, r, c) =>
+        {
+            s.Engine.RequestCancelActivityExecution(r);
+            return Task.FromResult(new RequestCancelActivityExecutionResponse());
+        });
+        b.Unary<TerminateActivityExecutionRequest, TerminateActivityExecutionResponse>("TerminateActivityExecution", (s, r, c) =>
+        {
+            s.Engine.TerminateActivityExecution(r);
+            return Task.FromResult(new TerminateActivityExecutionResponse());
+        });
+        b.Unary<DeleteActivityExecutionRequest, DeleteActivityExecutionResponse>("DeleteActivityExecution", (s, r, c) =>
+        {
+            s.Engine.DeleteActivityExecution(r);
+            return Task.FromResult(new DeleteActivityExecutionResponse());
+        });
+        b.Unary<ListActivityExecutionsRequest, ListActivityExecutionsResponse>("ListActivityExecutions",
+            (s, r, c) => Task.FromResult(s.Engine.ListActivityExecutions(r)));
+        b.Unary<CountActivityExecutionsRequest, CountActivityExecutionsResponse>("CountActivityExecutions",
+            (s, r, c) => Task.FromResult(s.Engine.CountActivityExecutions(r)));
+    }
+}

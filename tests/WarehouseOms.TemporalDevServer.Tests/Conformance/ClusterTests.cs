@@ -76,6 +76,8 @@ public sealed class ClusterTests(LocalEnvironmentFixture fixture, ITestOutputHel
         // Off unless frontend.enableCancelWorkerPollsOnShutdown is set (WorkerShutdownTests); never what the engine lacks.
         Assert.False(ns.Capabilities.WorkerPollCompleteOnShutdown);
         Assert.True(ns.Capabilities.WorkerHeartbeats);
-        Assert.False(ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivities || ns.Capabilities.WorkflowPause || ns.Capabilities.WorkerCommands);
+        Assert.True(ns.Capabilities.StandaloneActivities && ns.Capabilities.StandaloneActivityStartDelay); // ADR 0051
+        Assert.False(ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivityOperatorCommands ||
+            ns.Capabilities.StandaloneActivityBatchOperations || ns.Capabilities.WorkflowPause || ns.Capabilities.WorkerCommands);
     }
 }

@@ -6,7 +6,7 @@ using Temporalio.Api.Enums.V1;
 namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
 
 /// <summary>
-/// Between Temporal's workflow event links and their Nexus URL form
+/// Between Temporal's workflow event (and standalone activity) links and their Nexus URL form
 /// (temporal:///namespaces/{ns}/workflows/{id}/{run}/history?eventID=…&amp;eventType=…&amp;referenceType=EventReference, or
 /// ?referenceType=RequestIdReference&amp;requestID=…&amp;eventType=… for an event named by the request that made it).
 /// </summary>
@@ -24,15 +24,27 @@ internal static class NexusLinks
             $"?eventID={eventId.ToString(CultureInfo.InvariantCulture)}&eventType={eventType}&referenceType=EventReference",
     };
 
-    /// <summary>The workflow event link a Nexus link names; null for any other link (Temporal drops those too).</summary>
+    public const string ActivityType = "temporal.api.common.v1.Link.Activity";
+
+    /// <summary>
+    /// The workflow event or standalone activity (…/activities/{id}/{run}/details) a Nexus link names; null for any
+    /// other link (Temporal drops those too).
+    /// </summary>
     public static Link? FromNexus(Temporalio.Api.Nexus.V1.Link link)
     {
-        if (link.Type != WorkflowEventType || !Uri.TryCreate(link.Url, UriKind.Absolute, out var uri) || uri.Scheme != "temporal")
+        if (link.Type is not (WorkflowEventType or ActivityType) || !Uri.TryCreate(link.Url, UriKind.Absolute, out var uri) || uri.Scheme != "temporal")
         {
             return null;
         }
 
         var parts = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        if (link.Type == ActivityType)
+        {
+            return parts is ["namespaces", var activityNamespace, "activities", var activityId, var activityRunId, "details"]
+                ? new Link { Activity = new Link.Types.Activity { Namespace = activityNamespace, ActivityId = activityId, RunId = activityRunId } }
+                : null;
+        }
+
         if (parts is not ["namespaces", var ns, "workflows", var workflowId, var runId, "history"])
         {
             return null;

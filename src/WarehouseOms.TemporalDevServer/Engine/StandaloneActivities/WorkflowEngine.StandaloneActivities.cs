@@ -92,7 +92,7 @@ internal sealed partial class WorkflowEngine
                 SearchAttributes = request.SearchAttributes,
                 Identity = request.Identity ?? string.Empty,
                 RequestIds = [requestId],
-                Links = [.. LinkRules.WithoutCallbackLinks(request.Links, request.CompletionCallbacks)],
+                Links = [.. request.Links], // kept whole: Temporal dedupes callback links for workflow starts only
                 Callbacks = [.. request.CompletionCallbacks],
                 CallbackTimes = [.. request.CompletionCallbacks.Select(_ => now)],
                 AttemptScheduledTime = now + startDelay,
@@ -141,7 +141,7 @@ internal sealed partial class WorkflowEngine
                 throw Errors.FailedPrecondition($"cannot attach more than {MaxActivityLinks} links to an activity ({current.Links.Count} links already attached)");
             }
 
-            current.Links.AddRange(LinkRules.WithoutCallbackLinks(request.Links, request.CompletionCallbacks));
+            current.Links.AddRange(request.Links);
         }
 
         if (options.AttachRequestId)

@@ -88,6 +88,12 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool CancelWorkerPollsOnShutdown { get; init; }
 
+    /// <summary>
+    /// history.enableSignalWithStartFromWorkflow (off by default, as in Temporal): a workflow may signal-with-start
+    /// another through the system Nexus endpoint <c>__temporal_system</c> (the SDK's Workflow.SignalWithStartWorkflowAsync).
+    /// </summary>
+    public bool SignalWithStartFromWorkflow { get; init; }
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
@@ -108,6 +114,7 @@ public sealed record TemporalDevServerOptions
     {
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
+        "history.enableSignalWithStartFromWorkflow" => this with { SignalWithStartFromWorkflow = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },

@@ -147,7 +147,8 @@ internal sealed partial class WorkflowEngine
         return WithCron(args, request.CronSchedule);
     }
 
-    public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
+    /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
+    private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
         RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
         if (string.IsNullOrEmpty(request.SignalName))
@@ -161,11 +162,17 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.");
         }
 
-        var (reuse, conflict) = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
+        var policies = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         LinkRules.Validate(request.Links);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
         CheckMemoSize(request.Memo, "SignalWithStartWorkflowExecution");
+        return policies;
+    }
+
+    public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
+    {
+        var (reuse, conflict) = RequireSignalWithStartRequest(request);
         using (gate.Enter())
         {
             var signal = NewSignalEvent(request.SignalName, request.SignalInput, request.Identity, request.Header, request.RequestId, request.Links);

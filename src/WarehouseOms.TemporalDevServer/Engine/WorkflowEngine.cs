@@ -41,6 +41,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
     private readonly bool cancelPollsOnShutdown;
+    private readonly bool signalWithStartFromWorkflow;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
     private long nextOrdinal;
@@ -64,6 +65,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
+        signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.

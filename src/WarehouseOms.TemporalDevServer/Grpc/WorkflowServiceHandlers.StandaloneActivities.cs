@@ -2,7 +2,7 @@ using Temporalio.Api.WorkflowService.V1;
 
 namespace WarehouseOms.TemporalDevServer.Grpc;
 
-/// <summary>Standalone activity executions (ADR 0051): start, poll for the outcome, describe, cancel, terminate, delete, list, count.</summary>
+/// <summary>Standalone activity executions (ADR 0051): start, poll for the outcome, describe, cancel, terminate, delete, list, count; the operator commands by activity ID.</summary>
 internal sealed partial class WorkflowServiceHandlers
 {
     public static void BindStandaloneActivities(ServiceBinder<WorkflowServiceHandlers> b)
@@ -32,5 +32,22 @@ internal sealed partial class WorkflowServiceHandlers
             (s, r, c) => Task.FromResult(s.Engine.ListActivityExecutions(r)));
         b.Unary<CountActivityExecutionsRequest, CountActivityExecutionsResponse>("CountActivityExecutions",
             (s, r, c) => Task.FromResult(s.Engine.CountActivityExecutions(r)));
+        b.Unary<PauseActivityExecutionRequest, PauseActivityExecutionResponse>("PauseActivityExecution", (s, r, c) =>
+        {
+            s.Engine.PauseActivityExecution(r);
+            return Task.FromResult(new PauseActivityExecutionResponse());
+        });
+        b.Unary<UnpauseActivityExecutionRequest, UnpauseActivityExecutionResponse>("UnpauseActivityExecution", (s, r, c) =>
+        {
+            s.Engine.UnpauseActivityExecution(r);
+            return Task.FromResult(new UnpauseActivityExecutionResponse());
+        });
+        b.Unary<ResetActivityExecutionRequest, ResetActivityExecutionResponse>("ResetActivityExecution", (s, r, c) =>
+        {
+            s.Engine.ResetActivityExecution(r);
+            return Task.FromResult(new ResetActivityExecutionResponse());
+        });
+        b.Unary<UpdateActivityExecutionOptionsRequest, UpdateActivityExecutionOptionsResponse>("UpdateActivityExecutionOptions",
+            (s, r, c) => Task.FromResult(s.Engine.UpdateActivityExecutionOptions(r)));
     }
 }

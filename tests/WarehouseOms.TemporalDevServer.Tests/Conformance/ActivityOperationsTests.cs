@@ -269,6 +269,51 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_commands_by_activity_id_act_on_a_workflows_activity_and_refuse_a_standalone_one_as_Temporal_does_by_default()
+    {
+        var activityQueue = TaskQueue + "-by-id";
+        var ns = Client.Options.Namespace;
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddWorkflow<ProbeWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((HeldActivityWorkflow wf) => wf.RunAsync(activityQueue), Options("by-activity-id"));
+            await Eventually.UntilAsync(() => PendingOrNullAsync(handle), p => p is not null, "the activity to be scheduled", cancellationToken: Deadline);
+
+            await Service.PauseActivityExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id, ActivityId = HeldActivityWorkflow.ActivityId, Reason = "by id" }, Rpc);
+            Assert.Equal(PendingActivityState.Paused, (await PendingAsync(handle)).State);
+
+            var updated = await Service.UpdateActivityExecutionOptionsAsync(new()
+            {
+                Namespace = ns,
+                WorkflowId = handle.Id,
+                ActivityId = HeldActivityWorkflow.ActivityId,
+                ActivityOptions = new() { HeartbeatTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(7)) },
+                UpdateMask = new() { Paths = { "heartbeat_timeout" } },
+            }, Rpc);
+            Assert.Equal(TimeSpan.FromSeconds(7), updated.ActivityOptions.HeartbeatTimeout.ToTimeSpan());
+
+            await Service.ResetActivityExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id, ActivityId = HeldActivityWorkflow.ActivityId, KeepPaused = true }, Rpc);
+            Assert.Equal((1, PendingActivityState.Paused), ((await PendingAsync(handle)).Attempt, (await PendingAsync(handle)).State));
+
+            await WithActivityWorkerAsync(activityQueue, async () =>
+            {
+                await Service.UnpauseActivityExecutionAsync(new() { Namespace = ns, WorkflowId = handle.Id, ActivityId = HeldActivityWorkflow.ActivityId }, Rpc);
+                var token = await TokenAsync(handle.Id, 1);
+                await token.CompleteAsync("released by id", new() { Rpc = Rpc });
+                Assert.Equal("released by id", await handle.GetResultAsync<string>(rpcOptions: Rpc));
+            });
+        });
+
+        // No workflow ID: a standalone activity's operator commands, which Temporal keeps off by default.
+        var standalone = await Assert.ThrowsAsync<RpcException>(() => Service.PauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc));
+        Assert.Equal((RpcException.StatusCode.Unimplemented, "Standalone activity operator commands are disabled"), (standalone.Code, standalone.Message));
+        var noMask = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateActivityExecutionOptionsAsync(
+            new() { Namespace = ns, WorkflowId = "w", ActivityId = "a", ActivityOptions = new() }, Rpc));
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "UpdateMask is not provided"), (noMask.Code, noMask.Message));
+        var badRun = await Assert.ThrowsAsync<RpcException>(() => Service.ResetActivityExecutionAsync(new() { Namespace = ns, WorkflowId = "w", ActivityId = "a", RunId = "not-a-uuid" }, Rpc));
+        Assert.Equal("invalid run id: must be a valid UUID", badRun.Message);
+    }
+
     private TemporalWorkerOptions HeldWorker() =>
         WorkerOptions().AddWorkflow<HeldActivityWorkflow>().AddWorkflow<ProbeWorkflow>()
             .AddActivity(OperatorActivities.HoldAsync).AddActivity(TestActivities.Greet);

@@ -24,7 +24,7 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     public async Task UnimplementedRpc_AnswersUnimplementedWithAMessage()
     {
         var error = await Assert.ThrowsAsync<RpcException>(
-            () => Service.PauseActivityExecutionAsync(new() { Namespace = Client.Options.Namespace, ActivityId = "standalone" }, Rpc));
+            () => Service.StartNexusOperationExecutionAsync(new() { Namespace = Client.Options.Namespace, OperationId = "standalone" }, Rpc));
 
         Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));

@@ -69,3 +69,9 @@ public sealed class CancelPollsOnShutdownCollection : ICollectionFixture<CancelP
 {
     public const string Name = "Dev server: worker polls cancelled on shutdown";
 }
+
+[CollectionDefinition(Name)]
+public sealed class SignalWithStartFromWorkflowCollection : ICollectionFixture<SignalWithStartFromWorkflowEnvironmentFixture>
+{
+    public const string Name = "Dev server: signal-with-start from workflows";
+}

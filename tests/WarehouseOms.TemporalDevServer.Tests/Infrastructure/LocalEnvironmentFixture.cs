@@ -101,6 +101,12 @@ public sealed class CancelPollsOnShutdownEnvironmentFixture : LocalEnvironmentFi
     protected override IEnumerable<string> DynamicConfig => ["frontend.enableCancelWorkerPollsOnShutdown=true"];
 }
 
+/// <summary>A dev server with <c>history.enableSignalWithStartFromWorkflow=true</c>: workflows may signal-with-start through the system Nexus endpoint.</summary>
+public sealed class SignalWithStartFromWorkflowEnvironmentFixture : LocalEnvironmentFixture
+{
+    protected override IEnumerable<string> DynamicConfig => ["history.enableSignalWithStartFromWorkflow=true"];
+}
+
 /// <summary>
 /// A dev server that forgets quickly: its namespace keeps closed runs for <see cref="Retention"/> only, and a worker
 /// not heard from for <see cref="WorkerTtl"/> leaves the worker list.

@@ -114,7 +114,14 @@ internal sealed partial class WorkflowEngine
             return new(cause, "empty ScheduleNexusOperationCommandAttributes");
         }
 
-        if (nexusEndpoints.FindByName(a.Endpoint ?? string.Empty) is null)
+        if (IsSystemNexus(a.Endpoint))
+        {
+            if (ValidateSystemNexus(execution, a) is { } badSystem)
+            {
+                return badSystem;
+            }
+        }
+        else if (nexusEndpoints.FindByName(a.Endpoint ?? string.Empty) is null)
         {
             return new(cause, $"endpoint \"{a.Endpoint}\" not found");
         }
@@ -137,7 +144,8 @@ internal sealed partial class WorkflowEngine
             }
         }
 
-        if (TooLarge(a.Input, cause, "ScheduleNexusOperationCommandAttributes.Input exceeds size limit") is { } tooLarge)
+        // As Temporal: a system operation's input (a whole request) is not held to the payload limit.
+        if (!IsSystemNexus(a.Endpoint) && TooLarge(a.Input, cause, "ScheduleNexusOperationCommandAttributes.Input exceeds size limit") is { } tooLarge)
         {
             return tooLarge;
         }
@@ -200,7 +208,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private void ScheduleNexusOperation(Execution execution, ScheduleNexusOperationCommandAttributes a, long completedId, List<Action> after)
     {
-        var endpoint = nexusEndpoints.FindByName(a.Endpoint)!;
+        var endpointId = IsSystemNexus(a.Endpoint) ? string.Empty : nexusEndpoints.FindByName(a.Endpoint)!.Id; // the server runs a system operation
         var scheduleToClose = NonZero(a.ScheduleToCloseTimeout)?.ToTimeSpan();
         if (NonZero(execution.RunTimeout)?.ToTimeSpan() is { } run && (scheduleToClose is null || scheduleToClose > run))
         {
@@ -217,7 +225,7 @@ internal sealed partial class WorkflowEngine
             var attributes = new NexusOperationScheduledEventAttributes
             {
                 Endpoint = a.Endpoint,
-                EndpointId = endpoint.Id,
+                EndpointId = endpointId,
                 Service = a.Service,
                 Operation = a.Operation,
                 Input = a.Input,
@@ -240,7 +248,7 @@ internal sealed partial class WorkflowEngine
         {
             ScheduledEventId = scheduled.EventId,
             RequestId = scheduled.NexusOperationScheduledEventAttributes.RequestId,
-            EndpointId = endpoint.Id,
+            EndpointId = endpointId,
             ScheduledTime = now,
             ScheduleToCloseDue = now + scheduleToClose,
             ScheduleToStartDue = now + scheduleToStart,
@@ -312,6 +320,24 @@ internal sealed partial class WorkflowEngine
     /// <summary>Queues the request of the attempt in flight for the endpoint's handlers; unanswered in time, it counts as an upstream timeout and is retried.</summary>
     private void OfferNexusAttempt(Execution execution, NexusOperationState operation, bool cancel)
     {
+        if (IsSystemOperation(execution, operation))
+        {
+            if (!cancel)
+            {
+                // After the caller's task is done, as Temporal's executor runs it from its queue; a sync operation,
+                // so no cancel ever reaches it.
+                Clock.ScheduleAt(Clock.Now, () =>
+                {
+                    if (IsPending(execution, operation) && operation.Phase != NexusOperationPhase.Started)
+                    {
+                        RunSystemNexusOperation(execution, operation);
+                    }
+                });
+            }
+
+            return;
+        }
+
         if (NexusTarget(execution, operation) is not { } target)
         {
             return;
@@ -827,7 +853,7 @@ internal sealed partial class WorkflowEngine
     /// ("nexus operation completed unsuccessfully", the operation named, the reason as its cause).
     /// </summary>
     private void FinishNexusOperation(Execution execution, NexusOperationState operation, EventType type, Failure? failure,
-        Payload? result = null, IEnumerable<Temporalio.Api.Nexus.V1.Link>? links = null)
+        Payload? result = null, IEnumerable<Temporalio.Api.Nexus.V1.Link>? links = null, IEnumerable<Temporalio.Api.Common.V1.Link>? eventLinks = null)
     {
         operation.CancelTimers();
         execution.NexusOperations.Remove(operation.ScheduledEventId);
@@ -859,6 +885,11 @@ internal sealed partial class WorkflowEngine
         if (links is not null)
         {
             ev.Links.AddRange(links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>());
+        }
+
+        if (eventLinks is not null)
+        {
+            ev.Links.AddRange(eventLinks);
         }
 
         AddExternal(execution, ev);

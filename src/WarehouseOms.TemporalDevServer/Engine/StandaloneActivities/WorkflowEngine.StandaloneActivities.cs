@@ -661,19 +661,31 @@ internal sealed partial class WorkflowEngine
     /// Waits for the run to close (the current run for an empty run ID) and returns its outcome; an empty answer when
     /// the wait ends first (60 s, or a second before the caller's deadline), which tells the client to poll again.
     /// </summary>
-    public async Task<PollActivityExecutionResponse> PollActivityExecutionAsync(PollActivityExecutionRequest request, DateTime? deadline, CancellationToken ct)
+    public Task<PollActivityExecutionResponse> PollActivityExecutionAsync(PollActivityExecutionRequest request, DateTime? deadline, CancellationToken ct)
     {
         RequireRef(request.ActivityId, request.RunId);
+        return WaitForActivityAsync(request.Namespace, request.ActivityId, request.RunId, deadline, ct,
+            activity => activity.IsOpen ? null : new PollActivityExecutionResponse { RunId = activity.RunId, Outcome = OutcomeOf(activity) });
+    }
+
+    /// <summary>
+    /// The answer <paramref name="ready"/> gives for the run (null: not yet), looked at again after each change of it,
+    /// until the long poll's budget ends (60 s, or a second before the caller's deadline); then an empty answer.
+    /// </summary>
+    private async Task<T> WaitForActivityAsync<T>(string ns, string activityId, string? runId, DateTime? deadline, CancellationToken ct,
+        Func<StandaloneActivity, T?> ready)
+        where T : class, IMessage, new()
+    {
         var until = DateTime.UtcNow + ActivityWaitBudget(deadline);
         while (true)
         {
             Task changed;
             using (gate.Enter())
             {
-                var activity = FindActivity(request.Namespace, request.ActivityId, request.RunId);
-                if (!activity.IsOpen)
+                var activity = FindActivity(ns, activityId, runId);
+                if (ready(activity) is { } answer)
                 {
-                    return new PollActivityExecutionResponse { RunId = activity.RunId, Outcome = OutcomeOf(activity) };
+                    return answer;
                 }
 
                 changed = activity.Changed;
@@ -682,7 +694,7 @@ internal sealed partial class WorkflowEngine
             var left = until - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                return new PollActivityExecutionResponse();
+                return new T();
             }
 
             await Waits.CompletionOrTimeoutAsync(changed, left, ct).ConfigureAwait(false);
@@ -713,34 +725,12 @@ internal sealed partial class WorkflowEngine
     /// The run as Temporal describes it. With a long-poll token (from an earlier answer), waits for a change after it
     /// first; an empty answer when none came in the wait.
     /// </summary>
-    public async Task<DescribeActivityExecutionResponse> DescribeActivityExecutionAsync(DescribeActivityExecutionRequest request, DateTime? deadline, CancellationToken ct)
+    public Task<DescribeActivityExecutionResponse> DescribeActivityExecutionAsync(DescribeActivityExecutionRequest request, DateTime? deadline, CancellationToken ct)
     {
         RequireRef(request.ActivityId, request.RunId);
         var awaited = request.LongPollToken.IsEmpty ? (long?)null : LongPollTransition(request);
-        var until = DateTime.UtcNow + ActivityWaitBudget(deadline);
-        while (true)
-        {
-            Task changed;
-            using (gate.Enter())
-            {
-                var activity = FindActivity(request.Namespace, request.ActivityId, request.RunId);
-                if (awaited is not { } seen || activity.StateTransitionCount != seen || activity.Deleted)
-                {
-                    return Describe(activity, request);
-                }
-
-                changed = activity.Changed;
-            }
-
-            var left = until - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero)
-            {
-                return new DescribeActivityExecutionResponse();
-            }
-
-            await Waits.CompletionOrTimeoutAsync(changed, left, ct).ConfigureAwait(false);
-            ct.ThrowIfCancellationRequested();
-        }
+        return WaitForActivityAsync(request.Namespace, request.ActivityId, request.RunId, deadline, ct,
+            activity => awaited is not { } seen || activity.StateTransitionCount != seen || activity.Deleted ? Describe(activity, request) : null);
     }
 
     private static long LongPollTransition(DescribeActivityExecutionRequest request)

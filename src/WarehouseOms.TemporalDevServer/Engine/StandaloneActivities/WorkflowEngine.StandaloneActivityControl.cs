@@ -1,0 +1,136 @@
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Failure.V1;
+using Temporalio.Api.WorkflowService.V1;
+using WarehouseOms.TemporalDevServer.Engine.StandaloneActivities;
+using static WarehouseOms.TemporalDevServer.Engine.StandaloneActivities.StandaloneActivityRules;
+
+namespace WarehouseOms.TemporalDevServer.Engine;
+
+/// <summary>Standalone activities (ADR 0051): cancel, terminate, delete, retention, and the namespace's removal.</summary>
+internal sealed partial class WorkflowEngine
+{
+    // ---- client calls ----
+
+    public void RequestCancelActivityExecution(RequestCancelActivityExecutionRequest request)
+    {
+        RequireRef(request.ActivityId, request.RunId);
+        RequireChangeRequest(request.RequestId, request.Identity, request.Reason, limits.BlobSizeError);
+        var requestId = string.IsNullOrEmpty(request.RequestId) ? Guid.NewGuid().ToString() : request.RequestId;
+        using (gate.Enter())
+        {
+            var activity = FindActivity(request.Namespace, request.ActivityId, request.RunId);
+            if (activity.CancelRequest?.RequestId == requestId)
+            {
+                return;
+            }
+
+            if (!activity.IsOpen)
+            {
+                throw Errors.FailedPrecondition($"activity is in terminal state {activity.Status}");
+            }
+
+            if (activity.CancelRequest is { } earlier)
+            {
+                throw Errors.FailedPrecondition($"cancellation already requested with request ID {earlier.RequestId}");
+            }
+
+            activity.CancelRequest = new ActivityCancelRequest(requestId, request.Reason ?? string.Empty, request.Identity ?? string.Empty, Clock.Now);
+            if (activity.AttemptRunning)
+            {
+                ActivityChanged(activity); // the worker hears of it from its next heartbeat
+                return;
+            }
+
+            var reason = new Payloads();
+            reason.Payloads_.Add(SearchAttributeRegistry.JsonPayload(request.Reason ?? string.Empty, type: null));
+            CloseActivity(activity, ActivityExecutionStatus.Canceled, CanceledFailure(reason, request.Identity));
+        }
+    }
+
+    public void TerminateActivityExecution(TerminateActivityExecutionRequest request)
+    {
+        RequireRef(request.ActivityId, request.RunId);
+        RequireChangeRequest(request.RequestId, request.Identity, request.Reason, limits.BlobSizeError);
+        var requestId = string.IsNullOrEmpty(request.RequestId) ? Guid.NewGuid().ToString() : request.RequestId;
+        using (gate.Enter())
+        {
+            TerminateActivity(FindActivity(request.Namespace, request.ActivityId, request.RunId), requestId, request.Reason ?? string.Empty, request.Identity);
+        }
+    }
+
+    private void TerminateActivity(StandaloneActivity activity, string requestId, string reason, string? identity)
+    {
+        if (activity.Status == ActivityExecutionStatus.Terminated)
+        {
+            if (activity.TerminateRequestId == requestId)
+            {
+                return;
+            }
+
+            throw Errors.FailedPrecondition($"already terminated with request ID {activity.TerminateRequestId}");
+        }
+
+        if (!activity.IsOpen)
+        {
+            throw Errors.FailedPrecondition($"invalid transition from {activity.Status}");
+        }
+
+        activity.TerminateRequestId = requestId;
+        CloseActivity(activity, ActivityExecutionStatus.Terminated,
+            new Failure { Message = reason, TerminatedFailureInfo = new TerminatedFailureInfo { Identity = identity ?? string.Empty } });
+    }
+
+    public void DeleteActivityExecution(DeleteActivityExecutionRequest request)
+    {
+        RequireRef(request.ActivityId, request.RunId);
+        using (gate.Enter())
+        {
+            var activity = FindActivity(request.Namespace, request.ActivityId, request.RunId);
+            if (activity.IsOpen)
+            {
+                TerminateActivity(activity, Guid.NewGuid().ToString(), "Delete activity execution", HistoryServiceIdentity);
+            }
+
+            PurgeActivity(activity);
+        }
+    }
+
+    private void PurgeActivity(StandaloneActivity activity)
+    {
+        activity.CancelAllTimers();
+        activity.Deleted = true;
+        openActivities.Remove(activity);
+        activitiesByRun.Remove((activity.Namespace, activity.RunId));
+        var key = (activity.Namespace, activity.ActivityId);
+        if (activityRuns.TryGetValue(key, out var runs) && runs.Remove(activity) && runs.Count == 0)
+        {
+            activityRuns.Remove(key);
+        }
+
+        ActivityChanged(activity);
+    }
+
+    /// <summary>Retention: closed activities past their namespace's retention are forgotten (memory and store).</summary>
+    private void SweepStandaloneActivities(DateTime now)
+    {
+        foreach (var activity in activitiesByRun.Values.Where(a => a.CloseTime is { } closed && closed < now - RetentionOf(a.Namespace)).ToList())
+        {
+            PurgeActivity(activity);
+        }
+    }
+
+    /// <summary>DeleteNamespace: the namespace's activities end (the store drops their rows with the namespace's).</summary>
+    private void RemoveStandaloneActivitiesOf(string ns)
+    {
+        foreach (var activity in activitiesByRun.Values.Where(a => a.Namespace == ns).ToList())
+        {
+            activity.CancelAllTimers();
+            activity.Deleted = true;
+            openActivities.Remove(activity);
+            activitiesByRun.Remove((ns, activity.RunId));
+            activityRuns.Remove((ns, activity.ActivityId));
+            activity.NotifyChanged();
+        }
+    }
+}

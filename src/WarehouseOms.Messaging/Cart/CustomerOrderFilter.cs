@@ -202,6 +202,21 @@ internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
             return current;
         }
 
+        // A channel's first deliveries can reach the pipeline before MassTransit has its consumer tag (the broker
+        // starts a backlog before consume-ok is handled): they come with an empty tag. They are the same channel's
+        // deliveries, numbered with the rest, so they share its lane, and a lane opened by them takes the tag
+        // when it comes. (Retiring the lane there released its waiters at once and reordered a customer's messages.)
+        if (consumerTag.Length == 0 && current is not null)
+        {
+            return current;
+        }
+
+        if (current is { ConsumerTag.Length: 0 } unnamed)
+        {
+            unnamed.ConsumerTag = consumerTag;
+            return unnamed;
+        }
+
         if (retired.Contains(consumerTag))
         {
             return null;
@@ -290,7 +305,7 @@ internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
 
     internal sealed class Lane(string consumerTag)
     {
-        public string ConsumerTag { get; } = consumerTag;
+        public string ConsumerTag { get; set; } = consumerTag;
 
         /// <summary>The lowest delivery tag not admitted yet: whose turn it is.</summary>
         public ulong Next { get; set; } = 1;

@@ -29,6 +29,37 @@ public sealed class DeliverySequencerTests
     }
 
     [Fact]
+    public async Task FirstDeliveriesWithoutAConsumerTagYet_ShareTheChannelsLane_AndKeepTagOrder()
+    {
+        // The broker starts a backlog before MassTransit has handled consume-ok: the first deliveries carry no tag.
+        var sequencer = new DeliverySequencer(Long, NullLogger.Instance);
+        var fourth = sequencer.EnterAsync("ctag", 4, CancellationToken.None).AsTask();
+        var third = sequencer.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
+        var second = sequencer.EnterAsync(string.Empty, 2, CancellationToken.None).AsTask();
+
+        var first = await sequencer.EnterAsync(string.Empty, 1, CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted);
+        Assert.False(third.IsCompleted);
+        Assert.False(fourth.IsCompleted);
+
+        first.Leave();
+        (await second.WaitAsync(Long)).Leave();
+        Assert.False(fourth.IsCompleted);
+        (await third.WaitAsync(Long)).Leave();
+        (await fourth.WaitAsync(Long)).Leave();
+
+        // And a lane opened without a tag takes the tag when it comes.
+        var named = new DeliverySequencer(Long, NullLogger.Instance);
+        (await named.EnterAsync(string.Empty, 1, CancellationToken.None)).Leave();
+        var late = named.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(late.IsCompleted); // waits for 2, not a new lane at 1
+        (await named.EnterAsync("ctag", 2, CancellationToken.None)).Leave();
+        (await late.WaitAsync(Long)).Leave();
+    }
+
+    [Fact]
     public async Task ADeliveryThatNeverComes_IsSkippedAfterTheGapTimeout_LowestWaitingFirst()
     {
         var sequencer = new DeliverySequencer(TimeSpan.FromMilliseconds(100), NullLogger.Instance);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MassTransit;
 using MassTransit.Middleware;
+using MassTransit.RabbitMqTransport;
 using Microsoft.Extensions.Logging;
 
 [assembly: InternalsVisibleTo("WarehouseOms.Messaging.Tests")]
@@ -36,9 +37,10 @@ internal sealed class CustomerOrderFilter : IFilter<ReceiveContext>
 
     public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
     {
-        // No delivery tag (not RabbitMQ, e.g. the in-memory test transport): the partitioner alone.
+        // Not from a RabbitMQ channel (e.g. the in-memory test transport): the partitioner alone.
         var turn = context.TryGetPayload<RabbitMqBasicConsumeContext>(out var delivery)
-            ? await sequencer.EnterAsync(delivery.ConsumerTag, delivery.DeliveryTag, context.CancellationToken).ConfigureAwait(false)
+            && context.TryGetPayload<ChannelContext>(out var channel)
+            ? await sequencer.EnterAsync(channel, delivery.ConsumerTag, delivery.DeliveryTag, context.CancellationToken).ConfigureAwait(false)
             : default;
 
         Task processing;
@@ -124,30 +126,42 @@ internal static class CartCustomerKey
 /// deliveries 1, 2, 3, … in the order the queue hands them out). A delivery whose predecessor has not
 /// arrived waits; one that waited <c>gapTimeout</c> while nothing was being admitted assumes the missing
 /// deliveries will never come (a delivery dropped because the endpoint is stopping) and lets the lowest
-/// waiting tag go next. A new consumer tag (a new channel after a reconnect) starts a new lane; late
-/// deliveries of an old one pass without waiting (they are redelivered on the new channel anyway).
+/// waiting tag go next. A new channel (after a reconnect) starts a new lane; late deliveries of an old
+/// one pass without waiting (they are redelivered on the new channel anyway).
+/// <para>
+/// Lanes are keyed by the channel itself, not by its consumer tag: a channel's first deliveries can reach
+/// the pipeline before MassTransit has handled consume-ok, with an empty tag (ADR 0008).
+/// </para>
 /// </summary>
 internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
 {
-    private const int RetiredLanesRemembered = 16;
-
     private readonly object sync = new();
-    private readonly Queue<string> retiredOrder = new();
-    private readonly HashSet<string> retired = new(StringComparer.Ordinal);
+
+    // Old channels, so that their late deliveries pass instead of opening a lane; gone with the channel.
+    private readonly ConditionalWeakTable<object, Lane> retired = new();
     private Lane? current;
 
-    public async ValueTask<Turn> EnterAsync(string consumerTag, ulong deliveryTag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the turn of delivery <paramref name="deliveryTag"/> of <paramref name="channel"/> (any object that
+    /// is the same for all of a channel's deliveries and no other's); <paramref name="consumerTag"/> is for logs.
+    /// </summary>
+    public async ValueTask<Turn> EnterAsync(object channel, string consumerTag, ulong deliveryTag, CancellationToken cancellationToken)
     {
         Lane lane;
         TaskCompletionSource waiter;
         lock (sync)
         {
-            if (LaneFor(consumerTag) is not { } found || deliveryTag < found.Next)
+            if (LaneFor(channel) is not { } found || deliveryTag < found.Next)
             {
                 return default;
             }
 
             lane = found;
+            if (consumerTag.Length > 0)
+            {
+                lane.ConsumerTag = consumerTag;
+            }
+
             if (deliveryTag == lane.Next)
             {
                 if (lane.Admitting)
@@ -195,29 +209,14 @@ internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
         }
     }
 
-    private Lane? LaneFor(string consumerTag)
+    private Lane? LaneFor(object channel)
     {
-        if (current?.ConsumerTag == consumerTag)
+        if (current is not null && ReferenceEquals(current.Channel, channel))
         {
             return current;
         }
 
-        // A channel's first deliveries can reach the pipeline before MassTransit has its consumer tag (the broker
-        // starts a backlog before consume-ok is handled): they come with an empty tag. They are the same channel's
-        // deliveries, numbered with the rest, so they share its lane, and a lane opened by them takes the tag
-        // when it comes. (Retiring the lane there released its waiters at once and reordered a customer's messages.)
-        if (consumerTag.Length == 0 && current is not null)
-        {
-            return current;
-        }
-
-        if (current is { ConsumerTag.Length: 0 } unnamed)
-        {
-            unnamed.ConsumerTag = consumerTag;
-            return unnamed;
-        }
-
-        if (retired.Contains(consumerTag))
+        if (retired.TryGetValue(channel, out _))
         {
             return null;
         }
@@ -232,15 +231,10 @@ internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
             }
 
             old.Waiting.Clear();
-            retired.Add(old.ConsumerTag);
-            retiredOrder.Enqueue(old.ConsumerTag);
-            if (retiredOrder.Count > RetiredLanesRemembered)
-            {
-                retired.Remove(retiredOrder.Dequeue());
-            }
+            retired.AddOrUpdate(old.Channel, old);
         }
 
-        current = new Lane(consumerTag);
+        current = new Lane(channel);
         return current;
     }
 
@@ -303,9 +297,12 @@ internal sealed class DeliverySequencer(TimeSpan gapTimeout, ILogger logger)
         public void Leave() => owner?.Leave(lane!, deliveryTag);
     }
 
-    internal sealed class Lane(string consumerTag)
+    internal sealed class Lane(object channel)
     {
-        public string ConsumerTag { get; set; } = consumerTag;
+        public object Channel { get; } = channel;
+
+        /// <summary>The channel's consumer tag once known, for logs.</summary>
+        public string ConsumerTag { get; set; } = string.Empty;
 
         /// <summary>The lowest delivery tag not admitted yet: whose turn it is.</summary>
         public ulong Next { get; set; } = 1;

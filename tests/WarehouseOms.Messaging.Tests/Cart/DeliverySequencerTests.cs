@@ -8,14 +8,17 @@ public sealed class DeliverySequencerTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
+    // What identifies a channel: the same object for all its deliveries.
+    private static readonly object Channel = new();
+
     [Fact]
     public async Task DeliveriesArrivingOutOfOrder_AreAdmittedInTagOrder_EachAfterThePreviousLeft()
     {
         var sequencer = new DeliverySequencer(Long, NullLogger.Instance);
-        var third = sequencer.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
-        var second = sequencer.EnterAsync("ctag", 2, CancellationToken.None).AsTask();
+        var third = sequencer.EnterAsync(Channel, "ctag", 3, CancellationToken.None).AsTask();
+        var second = sequencer.EnterAsync(Channel, "ctag", 2, CancellationToken.None).AsTask();
 
-        var first = await sequencer.EnterAsync("ctag", 1, CancellationToken.None);
+        var first = await sequencer.EnterAsync(Channel, "ctag", 1, CancellationToken.None);
         await Task.Delay(50);
         Assert.False(second.IsCompleted);
         Assert.False(third.IsCompleted);
@@ -25,7 +28,7 @@ public sealed class DeliverySequencerTests
         (await third.WaitAsync(Long)).Leave();
 
         // The next one in line goes straight in.
-        Assert.True(sequencer.EnterAsync("ctag", 4, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(sequencer.EnterAsync(Channel, "ctag", 4, CancellationToken.None).IsCompletedSuccessfully);
     }
 
     [Fact]
@@ -33,11 +36,11 @@ public sealed class DeliverySequencerTests
     {
         // The broker starts a backlog before MassTransit has handled consume-ok: the first deliveries carry no tag.
         var sequencer = new DeliverySequencer(Long, NullLogger.Instance);
-        var fourth = sequencer.EnterAsync("ctag", 4, CancellationToken.None).AsTask();
-        var third = sequencer.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
-        var second = sequencer.EnterAsync(string.Empty, 2, CancellationToken.None).AsTask();
+        var fourth = sequencer.EnterAsync(Channel, "ctag", 4, CancellationToken.None).AsTask();
+        var third = sequencer.EnterAsync(Channel, "ctag", 3, CancellationToken.None).AsTask();
+        var second = sequencer.EnterAsync(Channel, string.Empty, 2, CancellationToken.None).AsTask();
 
-        var first = await sequencer.EnterAsync(string.Empty, 1, CancellationToken.None);
+        var first = await sequencer.EnterAsync(Channel, string.Empty, 1, CancellationToken.None);
         await Task.Delay(50);
         Assert.False(second.IsCompleted);
         Assert.False(third.IsCompleted);
@@ -48,23 +51,14 @@ public sealed class DeliverySequencerTests
         Assert.False(fourth.IsCompleted);
         (await third.WaitAsync(Long)).Leave();
         (await fourth.WaitAsync(Long)).Leave();
-
-        // And a lane opened without a tag takes the tag when it comes.
-        var named = new DeliverySequencer(Long, NullLogger.Instance);
-        (await named.EnterAsync(string.Empty, 1, CancellationToken.None)).Leave();
-        var late = named.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
-        await Task.Delay(50);
-        Assert.False(late.IsCompleted); // waits for 2, not a new lane at 1
-        (await named.EnterAsync("ctag", 2, CancellationToken.None)).Leave();
-        (await late.WaitAsync(Long)).Leave();
     }
 
     [Fact]
     public async Task ADeliveryThatNeverComes_IsSkippedAfterTheGapTimeout_LowestWaitingFirst()
     {
         var sequencer = new DeliverySequencer(TimeSpan.FromMilliseconds(100), NullLogger.Instance);
-        var third = sequencer.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
-        var second = sequencer.EnterAsync("ctag", 2, CancellationToken.None).AsTask();
+        var third = sequencer.EnterAsync(Channel, "ctag", 3, CancellationToken.None).AsTask();
+        var second = sequencer.EnterAsync(Channel, "ctag", 2, CancellationToken.None).AsTask();
 
         var admittedSecond = await second.WaitAsync(Long); // 1 never arrives
         await Task.Delay(250);
@@ -74,25 +68,51 @@ public sealed class DeliverySequencerTests
         (await third.WaitAsync(Long)).Leave();
 
         // A late 1 is behind the turn: it passes without waiting.
-        Assert.True(sequencer.EnterAsync("ctag", 1, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(sequencer.EnterAsync(Channel, "ctag", 1, CancellationToken.None).IsCompletedSuccessfully);
     }
 
     [Fact]
-    public async Task ANewConsumerTag_ReleasesTheOldChannelsWaiters_AndStartsAtOne()
+    public async Task ANewChannel_ReleasesTheOldChannelsWaiters_AndStartsAtOne()
     {
         var sequencer = new DeliverySequencer(Long, NullLogger.Instance);
-        var oldWaiter = sequencer.EnterAsync("old", 2, CancellationToken.None).AsTask();
+        object oldChannel = new(), newChannel = new();
+        var oldWaiter = sequencer.EnterAsync(oldChannel, "old", 2, CancellationToken.None).AsTask();
 
-        var entering = sequencer.EnterAsync("new", 1, CancellationToken.None);
+        var entering = sequencer.EnterAsync(newChannel, "new", 1, CancellationToken.None);
 
         Assert.True(entering.IsCompletedSuccessfully);
         var newFirst = await entering;
         await oldWaiter.WaitAsync(Long);
-        Assert.True(sequencer.EnterAsync("old", 5, CancellationToken.None).IsCompletedSuccessfully); // retired: not ordered
-        var newSecond = sequencer.EnterAsync("new", 2, CancellationToken.None).AsTask();
+        Assert.True(sequencer.EnterAsync(oldChannel, "old", 5, CancellationToken.None).IsCompletedSuccessfully); // retired: not ordered
+        var newSecond = sequencer.EnterAsync(newChannel, "new", 2, CancellationToken.None).AsTask();
         Assert.False(newSecond.IsCompleted);
         newFirst.Leave();
         await newSecond.WaitAsync(Long);
+    }
+
+    [Fact]
+    public async Task AfterAReconnect_TheNewChannelsUntaggedFirstDeliveries_OpenItsLane_InTagOrder()
+    {
+        // The old channel had admitted up to 56; the new one's backlog starts at 1, before its tag is known.
+        var sequencer = new DeliverySequencer(Long, NullLogger.Instance);
+        object oldChannel = new(), newChannel = new();
+        for (ulong tag = 1; tag <= 56; tag++)
+        {
+            (await sequencer.EnterAsync(oldChannel, "old", tag, CancellationToken.None)).Leave();
+        }
+
+        var third = sequencer.EnterAsync(newChannel, "new", 3, CancellationToken.None).AsTask();
+        var second = sequencer.EnterAsync(newChannel, string.Empty, 2, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted); // waits for 1 on the new lane: not waved through as the old channel's
+        Assert.False(third.IsCompleted);
+
+        var first = await sequencer.EnterAsync(newChannel, string.Empty, 1, CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted);
+        first.Leave();
+        (await second.WaitAsync(Long)).Leave();
+        (await third.WaitAsync(Long)).Leave();
     }
 
     [Fact]
@@ -100,9 +120,9 @@ public sealed class DeliverySequencerTests
     {
         var sequencer = new DeliverySequencer(TimeSpan.FromMilliseconds(100), NullLogger.Instance);
         using var cancel = new CancellationTokenSource();
-        var first = await sequencer.EnterAsync("ctag", 1, CancellationToken.None);
-        var second = sequencer.EnterAsync("ctag", 2, cancel.Token).AsTask();
-        var third = sequencer.EnterAsync("ctag", 3, CancellationToken.None).AsTask();
+        var first = await sequencer.EnterAsync(Channel, "ctag", 1, CancellationToken.None);
+        var second = sequencer.EnterAsync(Channel, "ctag", 2, cancel.Token).AsTask();
+        var third = sequencer.EnterAsync(Channel, "ctag", 3, CancellationToken.None).AsTask();
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);

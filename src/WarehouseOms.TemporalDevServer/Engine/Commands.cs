@@ -379,9 +379,8 @@ internal sealed partial class WorkflowEngine
     {
         var first = execution.History[0];
         var started = first.WorkflowExecutionStartedEventAttributes;
-        var executionTime = first.EventTime.ToDateTime() + (started.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero);
         if (string.IsNullOrEmpty(started.CronSchedule) ||
-            WorkflowCron.TryParse(started.CronSchedule, out _)?.Backoff(executionTime, Clock.Now) is not { } backoff)
+            WorkflowCron.TryParse(started.CronSchedule, out _)?.Backoff(execution.ExecutionTime, Clock.Now) is not { } backoff)
         {
             return null;
         }

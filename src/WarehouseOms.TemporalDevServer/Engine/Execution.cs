@@ -32,6 +32,12 @@ internal sealed class Execution
 
     public required DateTime StartTime { get; init; }
 
+    /// <summary>The started event's first workflow task backoff (start delay, cron wait, retry interval).</summary>
+    public TimeSpan FirstWorkflowTaskBackoff { get; init; }
+
+    /// <summary>When the run is due to begin, as Temporal sets it: start time plus the first task's backoff.</summary>
+    public DateTime ExecutionTime => StartTime + FirstWorkflowTaskBackoff;
+
     /// <summary>Order of creation across all runs: a workflow ID's runs are listed in this order.</summary>
     public long Ordinal { get; set; }
 

@@ -229,6 +229,7 @@ internal sealed partial class WorkflowEngine
             // is what a repeated reset is recognised by.
             StartRequestId = baseRun.StartRequestId,
             StartTime = now,
+            FirstWorkflowTaskBackoff = started.FirstWorkflowTaskBackoff?.ToTimeSpan() ?? TimeSpan.Zero,
             TaskTimeout = baseRun.TaskTimeout,
             RunTimeout = baseRun.RunTimeout,
             ExecutionTimeout = baseRun.ExecutionTimeout,

@@ -418,6 +418,7 @@ internal sealed partial class WorkflowEngine
             TaskQueue = args.TaskQueue,
             StartRequestId = args.RequestId,
             StartTime = now,
+            FirstWorkflowTaskBackoff = args.StartDelay?.ToTimeSpan() ?? TimeSpan.Zero,
             TaskTimeout = taskTimeout,
             RunTimeout = runTimeout,
             ExecutionTimeout = executionTimeout,

@@ -39,6 +39,9 @@ internal sealed record ExecutionRecord
 
     public DateTime StartTime { get; init; }
 
+    /// <summary>Absent (zero) in records written before it was kept.</summary>
+    public TimeSpan FirstWorkflowTaskBackoff { get; init; }
+
     public DateTime? CloseTime { get; init; }
 
     public required Duration TaskTimeout { get; init; }

@@ -102,6 +102,47 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartDelay_IsTheExecutionTime_WhichVisibilityAndTheExecutionDurationCountFrom()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
+        {
+            var delay = TimeSpan.FromSeconds(2);
+            var options = Options("execution-time");
+            options.StartDelay = delay;
+            var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("delayed"), options);
+
+            // Temporal: ExecutionTime = StartTime + the first workflow task's backoff.
+            var waiting = await handle.DescribeAsync(new() { Rpc = Rpc });
+            Assert.Equal(waiting.StartTime + delay, waiting.ExecutionTime);
+            Assert.Equal(waiting.ExecutionTime, (await ListAsync($"WorkflowId = '{options.Id}'")).Single().ExecutionTime);
+            var between = (waiting.StartTime + (delay / 2)).ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Single(await ListAsync($"WorkflowId = '{options.Id}' AND ExecutionTime > '{between}'"));
+            Assert.Empty(await ListAsync($"WorkflowId = '{options.Id}' AND StartTime > '{between}'"));
+
+            await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);
+            await handle.GetResultAsync(rpcOptions: Rpc);
+            var closed = await handle.DescribeAsync(new() { Rpc = Rpc });
+            Assert.Equal(waiting.ExecutionTime, closed.ExecutionTime);
+            var raw = await Client.WorkflowService.DescribeWorkflowExecutionAsync(
+                new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
+            var duration = raw.WorkflowExecutionInfo.ExecutionDuration.ToTimeSpan();
+            Assert.Equal(closed.CloseTime!.Value - closed.ExecutionTime!.Value, duration);
+            Assert.Single(await ListAsync($"WorkflowId = '{options.Id}' AND ExecutionDuration < '{(closed.CloseTime.Value - closed.StartTime).TotalMilliseconds - 1000:F0}ms'"));
+        });
+    }
+
+    private async Task<List<WorkflowExecution>> ListAsync(string query)
+    {
+        var runs = new List<WorkflowExecution>();
+        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
+        {
+            runs.Add(run);
+        }
+
+        return runs;
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task MemoUpsert_ChangesDescribe_NeverTheRecordedStartEvent()
     {
         await WithWorkerAsync(WorkerOptions().AddWorkflow<MemoUpsertWorkflow>(), async () =>

@@ -80,10 +80,11 @@ internal sealed class VisibilityQuery
         "RunId" => Value.Of(run.RunId),
         "TaskQueue" => Value.Of(run.TaskQueue),
         "ExecutionStatus" => Value.Of(run.Status.ToString()),
-        "StartTime" or "ExecutionTime" => Value.Of(run.StartTime),
+        "StartTime" => Value.Of(run.StartTime),
+        "ExecutionTime" => Value.Of(run.ExecutionTime),
         "CloseTime" => run.CloseTime is { } closed ? Value.Of(closed) : Value.Null,
         // Written by Temporal's visibility when the run closes (ExecutionDuration in nanoseconds, as stored).
-        "ExecutionDuration" => run.CloseTime is { } ended ? Value.Of((ended - run.StartTime).Ticks * 100.0) : Value.Null,
+        "ExecutionDuration" => run.CloseTime is { } ended ? Value.Of((ended - run.ExecutionTime).Ticks * 100.0) : Value.Null,
         "HistorySizeBytes" => run.IsOpen ? Value.Null : Value.Of(run.HistorySizeBytes),
         "StateTransitionCount" => run.IsOpen ? Value.Null : Value.Of(run.StateTransitionCount),
         // A closed run read back without its events (PostgreSQL scans) knows its stored event count.

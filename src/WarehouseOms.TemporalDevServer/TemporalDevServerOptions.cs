@@ -94,6 +94,13 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool SignalWithStartFromWorkflow { get; init; }
 
+    /// <summary>
+    /// history.enableStandaloneActivityOperatorCommands (off by default, as in Temporal; the CLI's dev server turns it on):
+    /// PauseActivityExecution, UnpauseActivityExecution, ResetActivityExecution and UpdateActivityExecutionOptions act on a
+    /// standalone activity (no workflow ID); off, they answer UNIMPLEMENTED.
+    /// </summary>
+    public bool StandaloneActivityOperatorCommands { get; init; }
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
@@ -115,6 +122,7 @@ public sealed record TemporalDevServerOptions
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         "history.enableSignalWithStartFromWorkflow" => this with { SignalWithStartFromWorkflow = bool.Parse(value.Trim().Trim('"')) },
+        "history.enableStandaloneActivityOperatorCommands" => this with { StandaloneActivityOperatorCommands = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },

@@ -72,7 +72,7 @@ internal sealed partial class WorkflowEngine
     {
         if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } s2c)
         {
-            activity.ScheduleToCloseTimer = ScheduleTask(activity.ScheduledTime + s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
+            activity.Timers.ScheduleToClose = ScheduleTask(activity.ScheduledTime + s2c.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.ScheduleToClose, activity.Attempt));
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed partial class WorkflowEngine
         if (s2s is not null && (s2c is null || s2s.ToTimeSpan() < s2c.ToTimeSpan()))
         {
             var attempt = activity.Attempt;
-            activity.AttemptTimers.Add(ScheduleTask(activity.CurrentAttemptScheduledTime + s2s.ToTimeSpan(), () =>
+            activity.Timers.Attempt.Add(ScheduleTask(activity.CurrentAttemptScheduledTime + s2s.ToTimeSpan(), () =>
             {
                 if (activity.Phase == ActivityPhase.Scheduled && activity.Attempt == attempt)
                 {
@@ -181,7 +181,7 @@ internal sealed partial class WorkflowEngine
         }
 
         MarkDirty(execution);
-        activity.CancelAttemptTimers();
+        activity.Timers.CancelAttempt();
         activity.Phase = ActivityPhase.Started;
         activity.StartedTime = Clock.Now;
         activity.LastHeartbeatTime = null;
@@ -218,7 +218,7 @@ internal sealed partial class WorkflowEngine
         if (NonZero(activity.Attributes.StartToCloseTimeout) is { } stc)
         {
             var attempt = activity.Attempt;
-            activity.AttemptTimers.Add(ScheduleTask(activity.StartedTime + stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
+            activity.Timers.Attempt.Add(ScheduleTask(activity.StartedTime + stc.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.StartToClose, attempt)));
         }
 
         ArmHeartbeatTimer(execution, activity);
@@ -226,12 +226,12 @@ internal sealed partial class WorkflowEngine
 
     private void ArmHeartbeatTimer(Execution execution, ActivityState activity)
     {
-        activity.HeartbeatTimer?.Cancel();
+        activity.Timers.CancelHeartbeat();
         if (NonZero(activity.Attributes.HeartbeatTimeout) is { } heartbeat)
         {
             var attempt = activity.Attempt;
             var from = activity.LastHeartbeatTime ?? activity.StartedTime;
-            activity.HeartbeatTimer = ScheduleTask(from + heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
+            activity.Timers.Heartbeat = ScheduleTask(from + heartbeat.ToTimeSpan(), () => TimeOutActivity(execution, activity, TimeoutType.Heartbeat, attempt));
         }
     }
 
@@ -494,7 +494,7 @@ internal sealed partial class WorkflowEngine
 
         if (delay is { } wait)
         {
-            activity.CancelAttemptTimers();
+            activity.Timers.CancelAttempt();
             activity.LastFailure = failure;
             activity.Phase = ActivityPhase.Backoff;
             activity.Attempt++;
@@ -607,11 +607,16 @@ internal sealed partial class WorkflowEngine
             return null;
         }
 
-        if (failure?.ApplicationFailureInfo?.NextRetryDelay is { } explicitDelay && NonZero(explicitDelay) is not null)
-        {
-            return explicitDelay.ToTimeSpan();
-        }
+        return WorkerRetryDelay(failure) ?? BackoffInterval(policy, attempt);
+    }
 
+    /// <summary>The delay the worker asked for with its failure (the application failure's next_retry_delay), if any.</summary>
+    private static TimeSpan? WorkerRetryDelay(Failure? failure) =>
+        NonZero(failure?.ApplicationFailureInfo?.NextRetryDelay)?.ToTimeSpan();
+
+    /// <summary>The policy's backoff after the failure of <paramref name="attempt"/>: initial × coefficient^(attempt−1), capped by the maximum.</summary>
+    private static TimeSpan BackoffInterval(RetryPolicy policy, int attempt)
+    {
         var initial = NonZero(policy.InitialInterval)?.ToTimeSpan() ?? TimeSpan.FromSeconds(1);
         var coefficient = policy.BackoffCoefficient < 1 ? 2.0 : policy.BackoffCoefficient;
         var maximum = NonZero(policy.MaximumInterval)?.ToTimeSpan() ?? initial * 100;

@@ -145,7 +145,7 @@ internal sealed partial class WorkflowEngine
                 throw Errors.InvalidArgument("UpdateMask is not provided");
             }
 
-            var fields = request.UpdateMask?.Paths.Select(CamelPath).ToHashSet(StringComparer.Ordinal) ?? [];
+            var fields = FieldMaskPaths.Parse(request.UpdateMask);
             ActivityOptions? result = null;
             foreach (var activity in targets)
             {
@@ -189,7 +189,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>An activity not running on a worker stops being offered: no schedule-to-start timer, no retry timer.</summary>
     private void HoldActivity(ActivityState activity)
     {
-        activity.CancelAttemptTimers();
+        activity.Timers.CancelAttempt();
         activity.BackoffTimer?.Cancel();
         activity.BackoffTimer = null;
         // Parked as a backoff with no due time: stale queued copies of the attempt are refused, and time may skip.
@@ -201,25 +201,27 @@ internal sealed partial class WorkflowEngine
     private void DispatchAfterJitter(Execution execution, ActivityState activity, Duration? jitter)
     {
         HoldActivity(activity);
-        var spread = NonZero(jitter)?.ToTimeSpan() ?? TimeSpan.Zero;
-        activity.BackoffDue = Clock.Now + TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * spread.Ticks));
+        activity.BackoffDue = Clock.Now + RandomPartOf(jitter);
         ArmBackoff(execution, activity);
     }
+
+    /// <summary>A random delay up to <paramref name="jitter"/> (none without one), as Temporal spreads unpaused and reset activities.</summary>
+    private static TimeSpan RandomPartOf(Duration? jitter) =>
+        NonZero(jitter) is { } spread ? TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * spread.ToTimeSpan().Ticks)) : TimeSpan.Zero;
 
     /// <summary>As Temporal's update: timers of the current attempt follow the new timeouts; a waiting attempt goes to the (new) queue.</summary>
     private void RearmAfterOptionsChange(Execution execution, ActivityState activity, bool queueChanged)
     {
-        activity.ScheduleToCloseTimer?.Cancel();
-        activity.ScheduleToCloseTimer = null;
+        activity.Timers.CancelScheduleToClose();
         ArmScheduleToClose(execution, activity);
         switch (activity.Phase)
         {
             case ActivityPhase.Started:
-                activity.CancelAttemptTimers();
+                activity.Timers.CancelAttempt();
                 ArmStartedActivityTimers(execution, activity);
                 break;
             case ActivityPhase.Scheduled when !activity.Paused:
-                activity.CancelAttemptTimers();
+                activity.Timers.CancelAttempt();
                 if (queueChanged)
                 {
                     DispatchAfterJitter(execution, activity, null);
@@ -341,13 +343,6 @@ internal sealed partial class WorkflowEngine
         RetryPolicy = a.RetryPolicy?.Clone(),
         Priority = a.Priority,
     };
-
-    // Field masks arrive as proto names (snake_case) or JSON names (camelCase); Temporal matches the JSON form.
-    private static string CamelPath(string path) => string.Join('.', path.Split('.').Select(part =>
-    {
-        var words = part.Split('_');
-        return words[0] + string.Concat(words.Skip(1).Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..]));
-    }));
 
     /// <summary>A reset of a running activity takes effect at its next attempt (or on its final event).</summary>
     private static void ApplyPendingReset(ActivityState activity)

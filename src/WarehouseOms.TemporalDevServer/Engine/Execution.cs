@@ -345,30 +345,13 @@ internal sealed class ActivityState
 
     public long CancelRequestedEventId { get; set; }
 
-    public List<TimerHandle> AttemptTimers { get; } = [];
-
-    public TimerHandle? ScheduleToCloseTimer { get; set; }
-
-    public TimerHandle? HeartbeatTimer { get; set; }
+    public ActivityTimers Timers { get; } = new();
 
     public TimerHandle? BackoffTimer { get; set; }
 
-    public void CancelAttemptTimers()
-    {
-        foreach (var timer in AttemptTimers)
-        {
-            timer.Cancel();
-        }
-
-        AttemptTimers.Clear();
-        HeartbeatTimer?.Cancel();
-        HeartbeatTimer = null;
-    }
-
     public void CancelAllTimers()
     {
-        CancelAttemptTimers();
-        ScheduleToCloseTimer?.Cancel();
+        Timers.CancelAll();
         BackoffTimer?.Cancel();
     }
 }

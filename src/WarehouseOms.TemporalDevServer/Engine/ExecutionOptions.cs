@@ -33,7 +33,7 @@ internal sealed partial class WorkflowEngine
 
         var requested = request.WorkflowExecutionOptions ?? throw Errors.InvalidArgument("WorkflowExecutionOptions is required");
         var paths = MaskPaths(request.UpdateMask.Paths, "error parsing UpdateMask");
-        if (PriorityProblem(requested.Priority) is { } badPriority)
+        if (Priorities.Problem(requested.Priority) is { } badPriority)
         {
             throw Errors.InvalidArgument(badPriority);
         }
@@ -261,12 +261,4 @@ internal sealed partial class WorkflowEngine
 
         return true;
     }
-
-    /// <summary>Temporal's priorities.Validate.</summary>
-    private static string? PriorityProblem(Priority? priority) =>
-        priority is null ? null
-        : priority.PriorityKey < 0 ? "priority key can't be negative"
-        : priority.FairnessKey.Length > 64 ? "fairness key length exceeds limit"
-        : priority.FairnessWeight < 0 ? "must be greater than zero"
-        : null;
 }

@@ -54,7 +54,8 @@ internal sealed partial class WorkflowEngine
             WorkerHeartbeats = WorkerHeartbeatsEnabled,
             StandaloneActivities = true,
             StandaloneActivityStartDelay = true,
-            // Not here: worker commands, workflow pause, standalone activities' operator commands and batch operations,
+            StandaloneActivityOperatorCommands = standaloneActivityOperatorCommands, // as Temporal: standalone activities on (always here) and the flag
+            // Not here: worker commands, workflow pause, standalone activities' batch operations,
             // standalone Nexus operations,
             // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
         };

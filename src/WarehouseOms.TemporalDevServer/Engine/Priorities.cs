@@ -19,6 +19,14 @@ internal static class Priorities
             FairnessWeight = overriding.FairnessWeight != 0 ? overriding.FairnessWeight : baseline.FairnessWeight,
         };
 
+    /// <summary>Temporal's priorities.Validate: why the priority is refused, or null.</summary>
+    public static string? Problem(Priority? priority) =>
+        priority is null ? null
+        : priority.PriorityKey < 0 ? "priority key can't be negative"
+        : priority.FairnessKey.Length > 64 ? "fairness key length exceeds limit"
+        : priority.FairnessWeight < 0 ? "must be greater than zero"
+        : null;
+
     /// <summary>The key a task is dispatched by: its own, or the default when unset. Not clamped, as Temporal's in-memory order is not.</summary>
     public static int DispatchKey(Priority? priority) => priority?.PriorityKey is > 0 and var key ? key : DefaultKey;
 }

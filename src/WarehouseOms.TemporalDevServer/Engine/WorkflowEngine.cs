@@ -42,6 +42,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool eagerActivities;
     private readonly bool cancelPollsOnShutdown;
     private readonly bool signalWithStartFromWorkflow;
+    private readonly bool standaloneActivityOperatorCommands;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
     private long nextOrdinal;
@@ -66,6 +67,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         eagerActivities = options.ActivityEagerExecution;
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
         signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
+        standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.
@@ -126,10 +128,10 @@ internal sealed partial class WorkflowEngine : IDisposable
             }
         }
 
-        // A standalone activity queued or held by a worker; one waiting for its start delay or backoff is a timer.
+        // A standalone activity queued or held by a worker; one waiting for its start delay or backoff is a timer, a paused one waits for an operator.
         foreach (var activity in openActivities)
         {
-            if ((activity.AttemptRunning || activity.AttemptScheduledTime <= Clock.Now))
+            if (activity.AttemptRunning || (!activity.Paused && activity.AttemptScheduledTime <= Clock.Now))
             {
                 return false;
             }

@@ -305,8 +305,18 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
         });
 
         // No workflow ID: a standalone activity's operator commands, which Temporal keeps off by default.
-        var standalone = await Assert.ThrowsAsync<RpcException>(() => Service.PauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc));
-        Assert.Equal((RpcException.StatusCode.Unimplemented, "Standalone activity operator commands are disabled"), (standalone.Code, standalone.Message));
+        foreach (var command in new Func<Task>[]
+        {
+            () => Service.PauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc),
+            () => Service.UnpauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc),
+            () => Service.ResetActivityExecutionAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc),
+            () => Service.UpdateActivityExecutionOptionsAsync(new() { Namespace = ns, ActivityId = "standalone" }, Rpc),
+        })
+        {
+            var standalone = await Assert.ThrowsAsync<RpcException>(command);
+            Assert.Equal((RpcException.StatusCode.Unimplemented, "Standalone activity operator commands are disabled"), (standalone.Code, standalone.Message));
+        }
+
         var noMask = await Assert.ThrowsAsync<RpcException>(() => Service.UpdateActivityExecutionOptionsAsync(
             new() { Namespace = ns, WorkflowId = "w", ActivityId = "a", ActivityOptions = new() }, Rpc));
         Assert.Equal((RpcException.StatusCode.InvalidArgument, "UpdateMask is not provided"), (noMask.Code, noMask.Message));

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
-/// Namespace retention: a closed run is gone once its retention has passed — NOT_FOUND for describe and
-/// history, absent from list and count, deleted from the store — while open runs stay; DescribeNamespace
+/// Namespace retention: a closed run (or standalone activity) is gone once its retention has passed — NOT_FOUND for
+/// describe and history, absent from list and count, deleted from the store — while open runs stay; DescribeNamespace
 /// reports the retention the server applies.
 /// </summary>
 [Collection(ShortRetentionCollection.Name)]
@@ -99,6 +99,48 @@ public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITe
             await Eventually.UntilAsync(() => DescribeCodeAsync(kept), code => code == RpcException.StatusCode.NotFound, "the shortened retention", cancellationToken: Deadline);
             Assert.Equal(0, (await other.CountWorkflowsAsync($"WorkflowId = '{kept.Id}'", new() { Rpc = Rpc })).Count);
         });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ClosedStandaloneActivity_PastRetention_IsGoneEverywhere_OpenOneStays()
+    {
+        StartActivityOptions Options(string prefix) => new($"{prefix}-{Guid.NewGuid():N}", TaskQueue) { ScheduleToCloseTimeout = TimeSpan.FromSeconds(50), Rpc = Rpc };
+        var closed = await Client.StartActivityAsync(() => StandaloneActivities.EchoAsync("closed"), Options("retained-activity"));
+        var open = await Client.StartActivityAsync(() => StandaloneActivities.EchoAsync("open"), Options("kept-activity"));
+
+        await closed.TerminateAsync(new() { Reason = "done", Rpc = Rpc });
+
+        await Eventually.UntilAsync(() => DescribeCodeAsync(closed), code => code == RpcException.StatusCode.NotFound, "retention to remove the closed activity", cancellationToken: Deadline);
+        Assert.Equal(0, (await Client.CountActivitiesAsync($"ActivityId = '{closed.Id}'", new() { Rpc = Rpc })).Count);
+        if (fixture.StoreConnectionString is { } store)
+        {
+            await Eventually.UntilAsync(() => StoreActivityRowsAsync(store, closed.RunId!), rows => rows == 0, "retention to delete the activity from the store", cancellationToken: Deadline);
+        }
+
+        Assert.Equal(Temporalio.Api.Enums.V1.ActivityExecutionStatus.Running, (await open.DescribeAsync(new() { Rpc = Rpc })).Status);
+        await open.TerminateAsync(new() { Reason = "cleanup", Rpc = Rpc });
+    }
+
+    private async Task<RpcException.StatusCode?> DescribeCodeAsync(ActivityHandle handle)
+    {
+        try
+        {
+            await handle.DescribeAsync(new() { Rpc = Rpc });
+            return null;
+        }
+        catch (RpcException e)
+        {
+            return e.Code;
+        }
+    }
+
+    private static async Task<long> StoreActivityRowsAsync(string connectionString, string runId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM temporal.standalone_activities WHERE run_id = @r", connection);
+        command.Parameters.AddWithValue("r", runId);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task<RpcException.StatusCode?> DescribeCodeAsync(WorkflowHandle handle)

@@ -9,7 +9,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Durability;
 
 /// <summary>
 /// Standalone activity executions on the PostgreSQL store survive a SIGKILL of the engine: a scheduled one runs when a
-/// worker comes after the restart, a closed one still answers, and its schedule-to-close and retry timers still fire.
+/// worker comes after the restart, a closed one still answers (and leaves at the end of its retention), its
+/// schedule-to-close and retry timers still fire, and a paused one stays paused, with the options an operator gave it.
 /// </summary>
 [Collection(DurabilityCollection.Name)]
 public sealed class StandaloneActivityRecoveryTests
@@ -100,6 +101,69 @@ public sealed class StandaloneActivityRecoveryTests
         var description = await handle.DescribeAsync(new() { Rpc = rpc });
         Assert.Equal(ActivityExecutionStatus.TimedOut, description.Status);
         Assert.True(description.CloseTime >= description.ScheduleTime + TimeSpan.FromSeconds(10), $"closed at {description.CloseTime:O}, scheduled at {description.ScheduleTime:O}");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task PausedActivity_SurvivesAKill_WithItsUpdatedOptions_StaysHeld_AndRunsOnceUnpaused()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token, "--dynamic-config-value", StandaloneActivityOperatorCommandsEnvironmentFixture.Flag);
+        var (engine, client) = (durable.Process, durable.Client);
+        var (service, ns) = (client.Connection.WorkflowService, client.Options.Namespace);
+        var rpc = new RpcOptions { CancellationToken = deadline.Token };
+        var queue = NewId("tq-standalone");
+        var handle = await client.StartActivityAsync(
+            () => StandaloneActivities.EchoAsync("held"), new(NewId("standalone-paused"), queue) { ScheduleToCloseTimeout = TimeSpan.FromSeconds(90) });
+        await service.PauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = handle.Id, Reason = "kept across a kill" }, rpc);
+        await service.UpdateActivityExecutionOptionsAsync(new()
+        {
+            Namespace = ns,
+            ActivityId = handle.Id,
+            ActivityOptions = new() { HeartbeatTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(7)) },
+            UpdateMask = new() { Paths = { "heartbeat_timeout" } },
+        }, rpc);
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var paused = await Retry.WhileUnavailableAsync(() => handle.DescribeAsync(new() { Rpc = rpc }), deadline.Token);
+        Assert.Equal((ActivityExecutionStatus.Paused, PendingActivityState.Paused, TimeSpan.FromSeconds(7)), (paused.Status, paused.RunState, paused.HeartbeatTimeout));
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddActivity(StandaloneActivities.EchoAsync), deadline.Token);
+        // The scenario, not a synchronisation: the worker polls a while and is handed nothing.
+        await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
+        Assert.Empty(ActivityJournal.For(handle.Id));
+        await service.UnpauseActivityExecutionAsync(new() { Namespace = ns, ActivityId = handle.Id }, rpc);
+        Assert.Equal("echo:held", await handle.GetResultAsync(rpc));
+        Assert.Equal(["attempt:1"], ActivityJournal.For(handle.Id));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ClosedActivity_IsStillRemovedByRetention_AfterAKill()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token, "--retention", "4s");
+        var (engine, client) = (durable.Process, durable.Client);
+        var handle = await client.StartActivityAsync(
+            () => StandaloneActivities.EchoAsync("retained"), new(NewId("standalone-retained"), NewId("tq-standalone")) { ScheduleToCloseTimeout = TimeSpan.FromSeconds(60) });
+        await handle.TerminateAsync(new() { Reason = "done", Rpc = new() { CancellationToken = deadline.Token } });
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await handle.DescribeAsync(new() { Rpc = new() { CancellationToken = deadline.Token } });
+                    return (RpcException.StatusCode?)null;
+                }
+                catch (RpcException e)
+                {
+                    return e.Code;
+                }
+            },
+            code => code == RpcException.StatusCode.NotFound, "retention to remove the closed activity after the restart", cancellationToken: deadline.Token);
     }
 
     [Fact(Timeout = 120_000)]

@@ -75,3 +75,9 @@ public sealed class SignalWithStartFromWorkflowCollection : ICollectionFixture<S
 {
     public const string Name = "Dev server: signal-with-start from workflows";
 }
+
+[CollectionDefinition(Name)]
+public sealed class StandaloneActivityOperatorCommandsCollection : ICollectionFixture<StandaloneActivityOperatorCommandsEnvironmentFixture>
+{
+    public const string Name = "Dev server: standalone activity operator commands";
+}

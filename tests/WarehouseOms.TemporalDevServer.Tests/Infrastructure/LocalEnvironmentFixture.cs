@@ -108,6 +108,17 @@ public sealed class SignalWithStartFromWorkflowEnvironmentFixture : LocalEnviron
 }
 
 /// <summary>
+/// A dev server with <c>history.enableStandaloneActivityOperatorCommands=true</c>, as the Temporal CLI's dev server runs:
+/// the activity operator commands act on standalone activities.
+/// </summary>
+public sealed class StandaloneActivityOperatorCommandsEnvironmentFixture : LocalEnvironmentFixture
+{
+    public const string Flag = "history.enableStandaloneActivityOperatorCommands=true";
+
+    protected override IEnumerable<string> DynamicConfig => [Flag];
+}
+
+/// <summary>
 /// A dev server that forgets quickly: its namespace keeps closed runs for <see cref="Retention"/> only, and a worker
 /// not heard from for <see cref="WorkerTtl"/> leaves the worker list.
 /// </summary>

@@ -25,21 +25,7 @@ internal static class StandaloneActivityRules
     public static (ActivityTimeouts Timeouts, RetryPolicy Retry, TimeSpan StartDelay) ValidateStart(StartActivityExecutionRequest r, int blobSizeError)
     {
         var startDelay = Valid(r.StartDelay, "StartDelay");
-        if (string.IsNullOrEmpty(r.TaskQueue?.Name))
-        {
-            throw Errors.InvalidArgument(r.TaskQueue is null ? "taskQueue is not set" : "missing task queue name");
-        }
-
-        if (r.TaskQueue.Name.Length > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("taskQueue length exceeds limit");
-        }
-
-        if (r.TaskQueue.Name.StartsWith("/_sys/", StringComparison.Ordinal))
-        {
-            throw Errors.InvalidArgument("task queue name cannot start with reserved prefix /_sys/");
-        }
-
+        RequireTaskQueue(r.TaskQueue);
         if (string.IsNullOrEmpty(r.ActivityId))
         {
             throw Errors.InvalidArgument("activityId is not set");
@@ -58,13 +44,7 @@ internal static class StandaloneActivityRules
 
         RequireLength(r.ActivityId, "activityId");
         RequireLength(r.ActivityType.Name, "activityType");
-        var timeouts = Timeouts(r);
-        if (timeouts.StartToClose == TimeSpan.Zero)
-        {
-            throw Errors.InvalidArgument(
-                $"a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId={r.ActivityId} ActivityType={r.ActivityType.Name}");
-        }
-
+        var timeouts = Timeouts(r.ScheduleToCloseTimeout, r.ScheduleToStartTimeout, r.StartToCloseTimeout, r.HeartbeatTimeout, r.ActivityId, r.ActivityType.Name);
         RequireLength(r.RequestId, "request ID");
         RequireLength(r.Identity, "identity");
         if ((r.Input?.CalculateSize() ?? 0) > blobSizeError)
@@ -109,8 +89,30 @@ internal static class StandaloneActivityRules
         return (timeouts, retry, startDelay);
     }
 
+    /// <summary>A user task queue, as Temporal's task queue validation takes it (no reserved name).</summary>
+    public static void RequireTaskQueue(Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue)
+    {
+        if (string.IsNullOrEmpty(taskQueue?.Name))
+        {
+            throw Errors.InvalidArgument(taskQueue is null ? "taskQueue is not set" : "missing task queue name");
+        }
+
+        if (taskQueue.Name.Length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("taskQueue length exceeds limit");
+        }
+
+        if (taskQueue.Name.StartsWith("/_sys/", StringComparison.Ordinal))
+        {
+            throw Errors.InvalidArgument("task queue name cannot start with reserved prefix /_sys/");
+        }
+    }
+
     /// <summary>The activity ID and run ID every call that names a run checks (Describe, Poll, Cancel, Terminate, Delete).</summary>
-    public static void RequireRef(string activityId, string? runId)
+    public static void RequireRef(string activityId, string? runId) => RequireRef(activityId, identity: null, runId);
+
+    /// <summary>As <see cref="RequireRef(string, string?)"/>, with the caller's identity checked between the two IDs (the operator commands' order).</summary>
+    public static void RequireRef(string activityId, string? identity, string? runId)
     {
         if (string.IsNullOrEmpty(activityId))
         {
@@ -122,6 +124,7 @@ internal static class StandaloneActivityRules
             throw Errors.InvalidArgument($"activity ID exceeds length limit. Length={activityId.Length} Limit={MaxIdLength}");
         }
 
+        RequireLength(identity, "identity");
         if (!string.IsNullOrEmpty(runId) && !Guid.TryParse(runId, out _))
         {
             throw Errors.InvalidArgument("invalid run id: must be a valid UUID");
@@ -139,8 +142,16 @@ internal static class StandaloneActivityRules
         }
     }
 
+    /// <summary>The request ID a change is known by: the caller's, or a fresh one when it gave none.</summary>
+    public static string RequireRequestId(string? requestId)
+    {
+        var id = string.IsNullOrEmpty(requestId) ? Guid.NewGuid().ToString() : requestId;
+        RequireLength(id, "request ID");
+        return id;
+    }
+
     /// <summary>Temporal's defaults over a given policy: initial 1 s, coefficient 2, maximum 100 × initial, attempts unlimited.</summary>
-    private static RetryPolicy WithDefaults(RetryPolicy? given)
+    public static RetryPolicy WithDefaults(RetryPolicy? given)
     {
         var retry = given?.Clone() ?? new RetryPolicy();
         retry.InitialInterval ??= Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
@@ -164,33 +175,31 @@ internal static class StandaloneActivityRules
 
     /// <summary>
     /// As Temporal's validateAndNormalizeTimeouts with no run timeout: with schedule-to-close, the others are cut to it
-    /// (or take it); with start-to-close alone there is no schedule limit; heartbeat never exceeds start-to-close.
+    /// (or take it); without it there is no schedule limit; heartbeat never exceeds start-to-close. At least one of
+    /// start-to-close and schedule-to-close is required.
     /// </summary>
-    private static ActivityTimeouts Timeouts(StartActivityExecutionRequest r)
+    public static ActivityTimeouts Timeouts(Duration? scheduleToClose, Duration? scheduleToStart, Duration? startToClose, Duration? heartbeat, string activityId, string activityType)
     {
-        var s2c = Valid(r.ScheduleToCloseTimeout, "ScheduleToCloseTimeout");
-        var s2s = Valid(r.ScheduleToStartTimeout, "ScheduleToStartTimeout");
-        var stc = Valid(r.StartToCloseTimeout, "StartToCloseTimeout");
-        var heartbeat = Valid(r.HeartbeatTimeout, "HeartbeatTimeout");
+        var s2c = Valid(scheduleToClose, "ScheduleToCloseTimeout");
+        var s2s = Valid(scheduleToStart, "ScheduleToStartTimeout");
+        var stc = Valid(startToClose, "StartToCloseTimeout");
+        var beat = Valid(heartbeat, "HeartbeatTimeout");
         if (s2c > TimeSpan.Zero)
         {
             s2s = s2s > TimeSpan.Zero && s2s < s2c ? s2s : s2c;
             stc = stc > TimeSpan.Zero && stc < s2c ? stc : s2c;
         }
-        else if (stc > TimeSpan.Zero)
+        else if (stc == TimeSpan.Zero)
         {
-            s2s = TimeSpan.Zero;
+            throw Errors.InvalidArgument(
+                $"a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId={activityId} ActivityType={activityType}");
         }
 
-        if (heartbeat > stc)
-        {
-            heartbeat = stc;
-        }
-
-        return new ActivityTimeouts(s2c, s2s, stc, heartbeat);
+        return new ActivityTimeouts(s2c, s2s, stc, beat > stc ? stc : beat);
     }
 
-    private static TimeSpan Valid(Duration? duration, string name)
+    /// <summary>A duration as Temporal's ValidateAndCapProtoDuration takes it: none is zero, negative is refused, past a century capped.</summary>
+    public static TimeSpan Valid(Duration? duration, string name)
     {
         if (duration is null)
         {
@@ -199,9 +208,9 @@ internal static class StandaloneActivityRules
 
         if (duration.Seconds < 0 || duration.Nanos < 0)
         {
-            throw Errors.InvalidArgument(name == "StartDelay"
-                ? (duration.Seconds > 0 || duration.Nanos > 0 ? "invalid StartDelay: duration has seconds and nanos with different signs" : "invalid StartDelay: negative duration")
-                : $"invalid {name}: {duration}");
+            throw Errors.InvalidArgument(duration.Seconds > 0 || duration.Nanos > 0
+                ? $"invalid {name}: duration has seconds and nanos with different signs"
+                : $"invalid {name}: negative duration");
         }
 
         var value = duration.ToTimeSpan();

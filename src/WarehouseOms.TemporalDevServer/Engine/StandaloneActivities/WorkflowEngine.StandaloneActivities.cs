@@ -30,6 +30,8 @@ internal sealed partial class WorkflowEngine
     private readonly Dictionary<(string Namespace, string RunId), StandaloneActivity> activitiesByRun = [];
     private readonly HashSet<StandaloneActivity> dirtyActivities = [];
     private readonly HashSet<StandaloneActivity> openActivities = [];
+    // Per namespace, closed runs in close order: the retention sweep stops at the first still within its retention.
+    private readonly Dictionary<string, Queue<StandaloneActivity>> closedActivitiesInOrder = [];
 
     // ---- start ----
 
@@ -93,6 +95,7 @@ internal sealed partial class WorkflowEngine
                 CallbackTimes = [.. request.CompletionCallbacks.Select(_ => now)],
                 AttemptScheduledTime = now + startDelay,
             };
+            activity.OriginalOptions = activity.Options();
             AddActivityRun(activity);
             ActivityChanged(activity);
             ArmActivityRun(activity);
@@ -213,7 +216,8 @@ internal sealed partial class WorkflowEngine
             rehydrating = true;
             try
             {
-                foreach (var activity in stored.Select(StandaloneActivity.FromBytes).OrderBy(a => a.ScheduleTime))
+                var activities = stored.Select(StandaloneActivity.FromBytes).OrderBy(a => a.ScheduleTime).ToList();
+                foreach (var activity in activities)
                 {
                     namespaces.Ensure(activity.Namespace);
                     AddActivityRun(activity);
@@ -221,6 +225,11 @@ internal sealed partial class WorkflowEngine
                     {
                         RearmActivityRun(activity);
                     }
+                }
+
+                foreach (var closed in activities.Where(a => !a.IsOpen).OrderBy(a => a.CloseTime))
+                {
+                    QueueForRetention(closed);
                 }
             }
             finally
@@ -232,7 +241,8 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// After a restart: an attempt a worker held when the process died is not guessed at; it ends by its own
-    /// start-to-close or heartbeat timeout and is retried by its policy, as Temporal's timers would do.
+    /// start-to-close or heartbeat timeout and is retried by its policy, as Temporal's timers would do. A paused
+    /// activity stays held.
     /// </summary>
     private void RearmActivityRun(StandaloneActivity activity)
     {
@@ -241,9 +251,20 @@ internal sealed partial class WorkflowEngine
         {
             ArmActivityAttemptTimers(activity);
         }
-        else
+        else if (!activity.Paused)
         {
             ArmActivityDispatch(activity);
         }
+    }
+
+    private void QueueForRetention(StandaloneActivity closed)
+    {
+        if (!closedActivitiesInOrder.TryGetValue(closed.Namespace, out var queue))
+        {
+            queue = new Queue<StandaloneActivity>();
+            closedActivitiesInOrder[closed.Namespace] = queue;
+        }
+
+        queue.Enqueue(closed);
     }
 }

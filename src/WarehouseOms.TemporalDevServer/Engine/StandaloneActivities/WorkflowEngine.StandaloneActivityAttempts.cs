@@ -24,9 +24,9 @@ internal sealed partial class WorkflowEngine
         var stamp = activity.Stamp;
         if (activity.AttemptScheduledTime > Clock.Now)
         {
-            activity.AttemptTimers.Add(ScheduleTask(activity.AttemptScheduledTime, () =>
+            activity.Timers.Attempt.Add(ScheduleTask(activity.AttemptScheduledTime, () =>
             {
-                if (activity.IsOpen && !activity.Deleted && activity.Stamp == stamp && !activity.AttemptRunning)
+                if (activity.IsOpen && !activity.Deleted && activity.Stamp == stamp && !activity.AttemptRunning && !activity.Paused)
                 {
                     OfferActivityAttempt(activity);
                 }
@@ -44,7 +44,7 @@ internal sealed partial class WorkflowEngine
         if (activity.ScheduleToStart > TimeSpan.Zero && activity.AttemptScheduledTime + activity.ScheduleToStart is var due &&
             (activity.Deadline is not { } deadline || due < deadline))
         {
-            activity.AttemptTimers.Add(ScheduleTask(due, () =>
+            activity.Timers.Attempt.Add(ScheduleTask(due, () =>
             {
                 if (activity.IsOpen && !activity.Deleted && activity.Stamp == stamp && !activity.AttemptRunning)
                 {
@@ -61,7 +61,7 @@ internal sealed partial class WorkflowEngine
     {
         if (activity.Deadline is { } deadline)
         {
-            activity.ScheduleToCloseTimer = ScheduleTask(deadline, () =>
+            activity.Timers.ScheduleToClose = ScheduleTask(deadline, () =>
             {
                 if (activity.IsOpen && !activity.Deleted)
                 {
@@ -77,7 +77,7 @@ internal sealed partial class WorkflowEngine
         var stamp = activity.Stamp;
         if (activity.StartedTime is { } started && activity.StartToClose > TimeSpan.Zero)
         {
-            activity.AttemptTimers.Add(ScheduleTask(started + activity.StartToClose, () => ActivityAttemptTimedOut(activity, stamp, TimeoutType.StartToClose)));
+            activity.Timers.Attempt.Add(ScheduleTask(started + activity.StartToClose, () => ActivityAttemptTimedOut(activity, stamp, TimeoutType.StartToClose)));
         }
 
         ArmActivityHeartbeat(activity);
@@ -85,13 +85,12 @@ internal sealed partial class WorkflowEngine
 
     private void ArmActivityHeartbeat(StandaloneActivity activity)
     {
-        activity.HeartbeatTimer?.Cancel();
-        activity.HeartbeatTimer = null;
+        activity.Timers.CancelHeartbeat();
         if (activity.Heartbeat > TimeSpan.Zero && activity.StartedTime is { } started)
         {
             var stamp = activity.Stamp;
             var from = activity.LastHeartbeatTime is { } beat && beat > started ? beat : started;
-            activity.HeartbeatTimer = ScheduleTask(from + activity.Heartbeat, () => ActivityAttemptTimedOut(activity, stamp, TimeoutType.Heartbeat));
+            activity.Timers.Heartbeat = ScheduleTask(from + activity.Heartbeat, () => ActivityAttemptTimedOut(activity, stamp, TimeoutType.Heartbeat));
         }
     }
 
@@ -118,12 +117,12 @@ internal sealed partial class WorkflowEngine
     private Temporalio.Api.WorkflowService.V1.PollActivityTaskQueueResponse? BuildStandaloneActivityTask(StandaloneActivityTaskItem item, string identity)
     {
         var a = item.Activity;
-        if (!a.IsOpen || a.Deleted || a.Stamp != item.Stamp || a.AttemptRunning)
+        if (!a.IsOpen || a.Deleted || a.Stamp != item.Stamp || a.AttemptRunning || a.Paused)
         {
             return null;
         }
 
-        a.CancelAttemptTimers();
+        a.Timers.CancelAttempt();
         a.AttemptRunning = true;
         a.StartedTime = Clock.Now;
         a.WorkerIdentity = identity;
@@ -154,10 +153,19 @@ internal sealed partial class WorkflowEngine
 
     // ---- attempts' outcomes ----
 
-    /// <summary>Temporal's retry rules for a failed or timed-out attempt: another attempt after the backoff, or the end.</summary>
+    /// <summary>
+    /// Temporal's retry rules for a failed or timed-out attempt: another attempt after the backoff (held if a pause was
+    /// asked meanwhile), or the end; a reset asked meanwhile takes precedence over both.
+    /// </summary>
     private void FailActivityAttempt(StandaloneActivity activity, Failure failure, TimeoutType? timeout)
     {
         var now = Clock.Now; // one reading: the next attempt's time is exactly this attempt's end plus the interval
+        if (activity.PendingReset is { } reset)
+        {
+            LandDeferredReset(activity, reset, failure, now);
+            return;
+        }
+
         var cancelRequested = activity.CancelRequest is not null;
         var delay = NextRetryDelay(activity.RetryPolicy, activity.Attempt, failure, timeout, cancelRequested);
         var retryState = delay is null ? RetryStateFor(activity.RetryPolicy, activity.Attempt, failure, timeout, cancelRequested) : RetryState.InProgress;
@@ -169,16 +177,21 @@ internal sealed partial class WorkflowEngine
 
         if (delay is { } wait)
         {
-            activity.CancelAttemptTimers();
+            activity.Timers.CancelAttempt();
             activity.LastFailure = failure;
             activity.AttemptRunning = false;
             activity.LastAttemptCompleteTime = now;
             activity.CurrentRetryInterval = wait;
+            activity.RetryIntervalFromWorker = WorkerRetryDelay(failure) is not null;
             activity.Attempt++;
             activity.Stamp++;
             activity.AttemptScheduledTime = now + wait;
             ActivityChanged(activity);
-            ArmActivityDispatch(activity);
+            if (!activity.Paused)
+            {
+                ArmActivityDispatch(activity);
+            }
+
             Clock.Poke();
             return;
         }
@@ -198,7 +211,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Into a closed state: timers stop, long polls wake, completion callbacks are called.</summary>
     private void CloseActivity(StandaloneActivity activity, ActivityExecutionStatus status, Failure? failure, RetryState retryState = RetryState.Unspecified, Payloads? result = null)
     {
-        activity.CancelAllTimers();
+        activity.Timers.CancelAll();
         if (activity.AttemptRunning)
         {
             activity.LastAttemptCompleteTime = Clock.Now;
@@ -212,6 +225,7 @@ internal sealed partial class WorkflowEngine
         activity.Failure = failure;
         activity.RetryState = retryState;
         openActivities.Remove(activity);
+        QueueForRetention(activity);
         if (status == ActivityExecutionStatus.Failed)
         {
             activity.LastFailure = failure;
@@ -262,7 +276,8 @@ internal sealed partial class WorkflowEngine
         activity.TotalHeartbeatCount++;
         ActivityChanged(activity);
         ArmActivityHeartbeat(activity);
-        return new HeartbeatAnswer(activity.CancelRequest is not null, Paused: false, Reset: false);
+        // One answer at a time, as Temporal's: a pending reset is told rather than the pause it may keep.
+        return new HeartbeatAnswer(activity.CancelRequest is not null, Paused: activity.Paused && activity.PendingReset is null, Reset: activity.PendingReset is not null);
     }
 
     private void CompleteStandalone(StandaloneActivity activity, Payloads? result) =>

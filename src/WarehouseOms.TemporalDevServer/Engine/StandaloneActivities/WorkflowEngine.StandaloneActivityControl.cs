@@ -38,7 +38,10 @@ internal sealed partial class WorkflowEngine
             activity.CancelRequest = new ActivityCancelRequest(requestId, request.Reason ?? string.Empty, request.Identity ?? string.Empty, Clock.Now);
             if (activity.AttemptRunning)
             {
-                ActivityChanged(activity); // the worker hears of it from its next heartbeat
+                // The worker hears of it from its next heartbeat; the cancel takes the place of a pause or reset asked before.
+                activity.Paused = false;
+                activity.PendingReset = null;
+                ActivityChanged(activity);
                 return;
             }
 
@@ -98,7 +101,7 @@ internal sealed partial class WorkflowEngine
 
     private void PurgeActivity(StandaloneActivity activity)
     {
-        activity.CancelAllTimers();
+        activity.Timers.CancelAll();
         activity.Deleted = true;
         openActivities.Remove(activity);
         activitiesByRun.Remove((activity.Namespace, activity.RunId));
@@ -111,21 +114,33 @@ internal sealed partial class WorkflowEngine
         ActivityChanged(activity);
     }
 
-    /// <summary>Retention: closed activities past their namespace's retention are forgotten (memory and store).</summary>
+    /// <summary>
+    /// Retention: closed activities past their namespace's retention are forgotten (memory and store), oldest close
+    /// first, up to the first still kept. Deleted ones only leave the queue.
+    /// </summary>
     private void SweepStandaloneActivities(DateTime now)
     {
-        foreach (var activity in activitiesByRun.Values.Where(a => a.CloseTime is { } closed && closed < now - RetentionOf(a.Namespace)).ToList())
+        foreach (var (ns, closed) in closedActivitiesInOrder)
         {
-            PurgeActivity(activity);
+            var cutoff = now - RetentionOf(ns);
+            while (closed.TryPeek(out var activity) && (activity.Deleted || activity.CloseTime < cutoff))
+            {
+                closed.Dequeue();
+                if (!activity.Deleted)
+                {
+                    PurgeActivity(activity);
+                }
+            }
         }
     }
 
     /// <summary>DeleteNamespace: the namespace's activities end (the store drops their rows with the namespace's).</summary>
     private void RemoveStandaloneActivitiesOf(string ns)
     {
+        closedActivitiesInOrder.Remove(ns);
         foreach (var activity in activitiesByRun.Values.Where(a => a.Namespace == ns).ToList())
         {
-            activity.CancelAllTimers();
+            activity.Timers.CancelAll();
             activity.Deleted = true;
             openActivities.Remove(activity);
             activitiesByRun.Remove((ns, activity.RunId));

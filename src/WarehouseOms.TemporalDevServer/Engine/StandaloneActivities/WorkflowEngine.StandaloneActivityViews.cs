@@ -141,13 +141,13 @@ internal sealed partial class WorkflowEngine
 
     private ActivityExecutionInfo InfoOf(StandaloneActivity a, bool includeHeartbeatDetails, bool includeLastFailure)
     {
-        var waiting = a.IsOpen && !a.AttemptRunning && a.AttemptScheduledTime > Clock.Now;
+        var waiting = a.IsOpen && !a.AttemptRunning && !a.Paused && a.AttemptScheduledTime > Clock.Now;
         var info = new ActivityExecutionInfo
         {
             ActivityId = a.ActivityId,
             RunId = a.RunId,
             ActivityType = new ActivityType { Name = a.ActivityType },
-            Status = a.Status,
+            Status = a.ReportedStatus,
             RunState = a.RunState,
             TaskQueue = a.TaskQueue,
             ScheduleToCloseTimeout = ToDuration(a.ScheduleToClose),
@@ -175,7 +175,7 @@ internal sealed partial class WorkflowEngine
             NextAttemptScheduleTime = waiting ? ToTimestamp(a.AttemptScheduledTime) : null,
             CanceledReason = a.CancelRequest?.Reason ?? string.Empty,
             StateTransitionCount = a.StateTransitionCount,
-            StateSizeBytes = a.ToBytes().Length,
+            StateSizeBytes = a.StateSizeBytes,
         };
         info.Links.AddRange(a.Links);
         if (includeHeartbeatDetails)
@@ -238,7 +238,7 @@ internal sealed partial class WorkflowEngine
             var response = new CountActivityExecutionsResponse { Count = matching.Count };
             if (query.GroupBy is not null)
             {
-                foreach (var group in matching.GroupBy(a => a.Status).OrderBy(g => g.Key))
+                foreach (var group in matching.GroupBy(a => a.ReportedStatus).OrderBy(g => g.Key))
                 {
                     var aggregation = new CountActivityExecutionsResponse.Types.AggregationGroup { Count = group.Count() };
                     aggregation.GroupValues.Add(SearchAttributeRegistry.JsonPayload(group.Key.ToString(), "Keyword"));
@@ -280,8 +280,9 @@ internal sealed partial class WorkflowEngine
             TaskQueue = a.TaskQueue,
             StartRequestId = string.Empty,
             StartTime = a.ScheduleTime,
+            FirstWorkflowTaskBackoff = a.StartDelay, // ExecutionTime: schedule time plus the start delay, as on the activity
             CloseTime = a.CloseTime,
-            Status = VisibilityStatus(a.Status),
+            Status = VisibilityStatus(a.ReportedStatus),
             SearchAttributes = attributes,
         };
     }
@@ -306,11 +307,11 @@ internal sealed partial class WorkflowEngine
         ScheduleTime = ToTimestamp(a.ScheduleTime),
         CloseTime = ToTimestamp(a.CloseTime),
         ExecutionDuration = a.CloseTime is { } closed ? ToDuration(closed - a.ScheduleTime) : null,
-        Status = a.Status,
+        Status = a.ReportedStatus,
         SearchAttributes = a.SearchAttributes,
         TaskQueue = a.TaskQueue,
         StateTransitionCount = a.StateTransitionCount,
-        StateSizeBytes = a.ToBytes().Length,
+        StateSizeBytes = a.StateSizeBytes,
         ExecutionTime = ToTimestamp(a.ExecutionTime),
     };
 

@@ -98,8 +98,9 @@ internal sealed partial class WorkflowEngine
         s2c = Cap(s2c);
         s2s = Cap(s2s);
         stc = Cap(stc);
+        // Temporal caps the heartbeat timeout at the start-to-close timeout (an attempt cannot outlive it anyway).
         var heartbeat = NonZero(c.HeartbeatTimeout)?.ToTimeSpan();
-        if (heartbeat is { } h && s2c is { } limit && h > limit)
+        if (heartbeat is { } h && stc is { } limit && h > limit)
         {
             heartbeat = limit;
         }

@@ -22,11 +22,13 @@ internal sealed partial class WorkflowEngine
             WorkflowExecutionTimeout = c.WorkflowExecutionTimeout,
             WorkflowRunTimeout = c.WorkflowRunTimeout,
             WorkflowTaskTimeout = c.WorkflowTaskTimeout,
-            ParentClosePolicy = c.ParentClosePolicy,
+            // Recorded with the defaults Temporal gives what the command left unset.
+            ParentClosePolicy = c.ParentClosePolicy == ParentClosePolicy.Unspecified ? ParentClosePolicy.Terminate : c.ParentClosePolicy,
             Control = c.Control,
             WorkflowTaskCompletedEventId = completedId,
-            WorkflowIdReusePolicy = c.WorkflowIdReusePolicy,
-            RetryPolicy = c.RetryPolicy,
+            WorkflowIdReusePolicy = c.WorkflowIdReusePolicy == WorkflowIdReusePolicy.Unspecified ? WorkflowIdReusePolicy.AllowDuplicate : c.WorkflowIdReusePolicy,
+            RetryPolicy = RetryPolicyRules.WithDefaults(c.RetryPolicy),
+            CronSchedule = c.CronSchedule,
             Header = c.Header,
             Memo = c.Memo,
             SearchAttributes = c.SearchAttributes,
@@ -221,7 +223,7 @@ internal sealed partial class WorkflowEngine
         parent.Children.Clear();
     }
 
-    private void SignalExternal(Execution source, SignalExternalWorkflowExecutionCommandAttributes c, long completedId, string identity, List<Action> after)
+    private void SignalExternal(Execution source, SignalExternalWorkflowExecutionCommandAttributes c, long completedId, List<Action> after)
     {
         var initiated = NewEvent(EventType.SignalExternalWorkflowExecutionInitiated, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new SignalExternalWorkflowExecutionInitiatedEventAttributes
         {
@@ -251,20 +253,21 @@ internal sealed partial class WorkflowEngine
                 return;
             }
 
-            var signal = NewSignalEvent(c.SignalName, c.Input, identity, c.Header);
+            // As Temporal's transfer task sends it: by the history service, not the worker.
+            var signal = NewSignalEvent(c.SignalName, c.Input, HistoryServiceIdentity, c.Header);
             signal.WorkflowExecutionSignaledEventAttributes.ExternalWorkflowExecution = source.Ref;
             AddExternal(target, signal);
             AddExternal(source, NewEvent(EventType.ExternalWorkflowExecutionSignaled, e => e.ExternalWorkflowExecutionSignaledEventAttributes = new ExternalWorkflowExecutionSignaledEventAttributes
             {
                 InitiatedEventId = initiated.EventId,
                 Namespace = Ns(c.Namespace),
-                WorkflowExecution = target.Ref,
+                WorkflowExecution = c.Execution.Clone(), // as the command named it (Temporal echoes the run ID given, often none)
                 Control = c.Control,
             }));
         });
     }
 
-    private void CancelExternal(Execution source, RequestCancelExternalWorkflowExecutionCommandAttributes c, long completedId, string identity, List<Action> after)
+    private void CancelExternal(Execution source, RequestCancelExternalWorkflowExecutionCommandAttributes c, long completedId, List<Action> after)
     {
         var targetRef = new WorkflowExecution { WorkflowId = c.WorkflowId, RunId = c.RunId ?? string.Empty };
         var initiated = NewEvent(EventType.RequestCancelExternalWorkflowExecutionInitiated, e => e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
@@ -287,7 +290,7 @@ internal sealed partial class WorkflowEngine
                 {
                     InitiatedEventId = initiated.EventId,
                     Namespace = Ns(c.Namespace),
-                    WorkflowExecution = closed.Ref,
+                    WorkflowExecution = targetRef.Clone(),
                 }));
                 return;
             }
@@ -313,7 +316,7 @@ internal sealed partial class WorkflowEngine
                     Cause = c.Reason ?? string.Empty,
                     ExternalInitiatedEventId = initiated.EventId,
                     ExternalWorkflowExecution = source.Ref,
-                    Identity = identity ?? string.Empty,
+                    Identity = HistoryServiceIdentity,
                 }));
             }
 
@@ -321,7 +324,7 @@ internal sealed partial class WorkflowEngine
             {
                 InitiatedEventId = initiated.EventId,
                 Namespace = Ns(c.Namespace),
-                WorkflowExecution = target.Ref,
+                WorkflowExecution = targetRef.Clone(), // as the command named it, as Temporal records it
             }));
         });
     }

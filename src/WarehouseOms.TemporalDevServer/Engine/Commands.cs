@@ -129,7 +129,8 @@ internal sealed partial class WorkflowEngine
                 return TooLarge(c.Input, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Input exceeds size limit.") ??
                     MemoTooLarge(c.Memo, WorkflowTaskFailedCause.BadStartChildExecutionAttributes, "StartChildWorkflowExecutionCommandAttributes.Memo exceeds size limit.") ??
                     (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
-                        ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes, badChildRetry)
+                        ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes,
+                            $"invalid WorkflowRetryPolicy on StartChildWorkflowExecutionCommand: {badChildRetry}. WorkflowId={c.WorkflowId} WorkflowType={c.WorkflowType?.Name} Namespace={Ns(c.Namespace)}")
                         : SearchAttributeProblem(execution, c.SearchAttributes));
             case CommandType.SignalExternalWorkflowExecution:
                 var signal = command.SignalExternalWorkflowExecutionCommandAttributes;
@@ -288,16 +289,16 @@ internal sealed partial class WorkflowEngine
                 }), WorkflowExecutionStatus.Canceled);
                 return false;
             case CommandType.ContinueAsNewWorkflowExecution:
-                ContinueAsNew(execution, command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId, identity);
+                ContinueAsNew(execution, command.ContinueAsNewWorkflowExecutionCommandAttributes, completedId);
                 return false;
             case CommandType.StartChildWorkflowExecution:
                 InitiateChild(execution, command.StartChildWorkflowExecutionCommandAttributes, completedId, after);
                 return false;
             case CommandType.SignalExternalWorkflowExecution:
-                SignalExternal(execution, command.SignalExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
+                SignalExternal(execution, command.SignalExternalWorkflowExecutionCommandAttributes, completedId, after);
                 return false;
             case CommandType.RequestCancelExternalWorkflowExecution:
-                CancelExternal(execution, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedId, identity, after);
+                CancelExternal(execution, command.RequestCancelExternalWorkflowExecutionCommandAttributes, completedId, after);
                 return false;
             case CommandType.ScheduleNexusOperation:
                 ScheduleNexusOperation(execution, command.ScheduleNexusOperationCommandAttributes, completedId, after);
@@ -391,7 +392,7 @@ internal sealed partial class WorkflowEngine
             inheritedOverride: InheritedOverride(execution, execution.Namespace, execution.TaskQueue));
     }
 
-    private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId, string identity)
+    private void ContinueAsNew(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes attributes, long completedId)
     {
         var type = string.IsNullOrEmpty(attributes.WorkflowType?.Name) ? execution.WorkflowType : attributes.WorkflowType.Name;
         var queue = string.IsNullOrEmpty(attributes.TaskQueue?.Name) ? execution.TaskQueue : attributes.TaskQueue.Name;
@@ -402,7 +403,7 @@ internal sealed partial class WorkflowEngine
         var next = StartNextRun(execution, type, queue, attributes.Input, ContinueAsNewInitiator.Workflow,
             NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
             attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
-            attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity,
+            attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity: string.Empty, // Temporal starts it with no identity
             attributes.CronSchedule,
             inheritedPin,
             InheritedOverride(execution, execution.Namespace, queue),
@@ -422,7 +423,16 @@ internal sealed partial class WorkflowEngine
             LastCompletionResult = attributes.LastCompletionResult,
             Header = attributes.Header,
             WorkflowTaskCompletedEventId = completedId,
+            Memo = WithoutUnset(attributes.Memo?.Fields) is { } memo ? new Memo { Fields = { memo } } : null,
+            SearchAttributes = WithoutUnset(attributes.SearchAttributes?.IndexedFields) is { } indexed ? new SearchAttributes { IndexedFields = { indexed } } : null,
         }), WorkflowExecutionStatus.ContinuedAsNew);
+    }
+
+    /// <summary>The fields with a value (Temporal drops null ones from the events it records), or null when none is left.</summary>
+    private static Dictionary<string, Payload>? WithoutUnset(IEnumerable<KeyValuePair<string, Payload>>? fields)
+    {
+        var kept = fields?.Where(f => !SearchAttributeRegistry.IsUnset(f.Value)).ToDictionary(f => f.Key, f => f.Value.Clone());
+        return kept is { Count: > 0 } ? kept : null;
     }
 
     /// <summary>A run's search attributes without those the server maintains (the new run gets its own).</summary>

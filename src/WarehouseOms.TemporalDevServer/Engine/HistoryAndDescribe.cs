@@ -13,6 +13,8 @@ internal sealed partial class WorkflowEngine
 {
     private static readonly TimeSpan HistoryLongPoll = TimeSpan.FromSeconds(20);
 
+    private const int HistoryMaxPageSize = 256;
+
     public async Task<GetWorkflowExecutionHistoryResponse> GetHistoryAsync(GetWorkflowExecutionHistoryRequest request, DateTime? deadline, CancellationToken ct)
     {
         var closeOnly = request.HistoryEventFilterType == HistoryEventFilterType.CloseEvent;
@@ -42,9 +44,9 @@ internal sealed partial class WorkflowEngine
                 }
                 else if (execution.History.Count >= from || !request.WaitNewEvent || !execution.IsOpen)
                 {
-                    // maximum_page_size 0 = everything; a full page carries the token of the next one.
+                    // Temporal's frontend: no page size, or one over 256, reads 256 events; a full page carries the token of the next one.
                     var available = Math.Max(0, execution.History.Count - (int)(from - 1));
-                    var take = request.MaximumPageSize > 0 ? Math.Min(available, request.MaximumPageSize) : available;
+                    var take = Math.Min(available, request.MaximumPageSize is > 0 and <= HistoryMaxPageSize ? request.MaximumPageSize : HistoryMaxPageSize);
                     var page = new History();
                     page.Events.AddRange(execution.History.Skip((int)from - 1).Take(take));
                     var response = new GetWorkflowExecutionHistoryResponse { History = page };
@@ -170,15 +172,13 @@ internal sealed partial class WorkflowEngine
                     MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
                     LastWorkerIdentity = activity.StartedIdentity,
                     LastHeartbeatTime = activity.LastHeartbeatTime is { } beat ? Timestamp.FromDateTime(beat) : null,
+                    Priority = activity.Attributes.Priority?.Clone(),
+                    // As Temporal's GetPendingActivityInfo: when the current attempt is (or, backing off, will be) scheduled.
+                    ScheduledTime = Timestamp.FromDateTime(activity.BackoffDue ?? (activity.CurrentAttemptScheduledTime == default ? activity.ScheduledTime : activity.CurrentAttemptScheduledTime)),
                 };
-                // As Temporal's GetPendingActivityInfo: a started attempt shows when it started, a waiting one when it is (re)scheduled for.
                 if (activity.Phase == ActivityPhase.Started)
                 {
                     pending.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
-                }
-                else
-                {
-                    pending.ScheduledTime = Timestamp.FromDateTime(activity.BackoffDue ?? (activity.CurrentAttemptScheduledTime == default ? activity.ScheduledTime : activity.CurrentAttemptScheduledTime));
                 }
 
                 if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } scheduleToClose)

@@ -45,7 +45,7 @@ internal sealed partial class WorkflowEngine
 
             RequirePostResetOperations(request, baseRun);
 
-            var current = Current(baseRun.Namespace, baseRun.WorkflowId) ?? throw Errors.NotFound($"workflow execution not found: {baseRun.WorkflowId}");
+            var current = Current(baseRun.Namespace, baseRun.WorkflowId) ?? throw Errors.NotFound(WorkflowNotFound(baseRun.WorkflowId));
             if (!string.IsNullOrEmpty(request.RequestId) && current.ResetRequestId == request.RequestId)
             {
                 return new ResetWorkflowExecutionResponse { RunId = current.RunId };

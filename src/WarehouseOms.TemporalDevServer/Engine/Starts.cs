@@ -427,7 +427,7 @@ internal sealed partial class WorkflowEngine
             Memo = args.Memo?.Clone(),
             Priority = args.Priority?.Clone(),
             SearchAttributes = args.SearchAttributes?.Clone() ?? new SearchAttributes(),
-            RetryPolicy = args.RetryPolicy,
+            RetryPolicy = RetryPolicyRules.WithDefaults(args.RetryPolicy),
             Parent = args.Parent,
             Root = args.Root,
         };
@@ -457,7 +457,7 @@ internal sealed partial class WorkflowEngine
                 Initiator = args.Initiator,
                 ContinuedFailure = args.ContinuedFailure,
                 LastCompletionResult = args.LastCompletionResult,
-                RetryPolicy = args.RetryPolicy,
+                RetryPolicy = execution.RetryPolicy?.Clone(),
                 CronSchedule = args.CronSchedule,
                 EagerExecutionAccepted = args.EagerExecutionAccepted,
                 Memo = args.Memo,

@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
+using Temporalio.Api.Workflow.V1;
 using Temporalio.Api.WorkflowService.V1;
 using WarehouseOms.TemporalDevServer.Engine.Visibility;
 using WarehouseOms.TemporalDevServer.Store;
@@ -35,7 +36,7 @@ internal sealed partial class WorkflowEngine
                 page = query.Sort(page.Select(m => m.Run)).Skip(skip).Take(pageSize + 1).Select(r => byRun[r]).ToList();
             }
 
-            response.Executions.AddRange(page.Take(pageSize).Select(m => Info(m.Run, m.HistoryLength)));
+            response.Executions.AddRange(page.Take(pageSize).Select(m => ListRow(m.Run, m.HistoryLength)));
         }
         else
         {
@@ -48,7 +49,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, ListPosition.Of(x))).ToList();
-                response.Executions.AddRange(page.Take(pageSize).Select(m => Info(m.Run)));
+                response.Executions.AddRange(page.Take(pageSize).Select(m => ListRow(m.Run)));
             }
         }
 
@@ -129,6 +130,29 @@ internal sealed partial class WorkflowEngine
         {
             throw Errors.InvalidArgument("invalid page token");
         }
+    }
+
+    /// <summary>
+    /// A run as Temporal's visibility lists it: what its visibility record holds. The counts (history length and size,
+    /// state transitions) are recorded when the run closes, so an open run lists none; no first run ID, versioning,
+    /// priority or parent namespace, which describe gives.
+    /// </summary>
+    private static WorkflowExecutionInfo ListRow(Execution run, int? historyLength = null)
+    {
+        var row = Info(run, historyLength);
+        row.FirstRunId = string.Empty;
+        row.VersioningInfo = null;
+        row.WorkerDeploymentName = string.Empty;
+        row.Priority = null;
+        row.ParentNamespaceId = string.Empty;
+        if (run.IsOpen)
+        {
+            row.HistoryLength = 0;
+            row.HistorySizeBytes = 0;
+            row.StateTransitionCount = 0;
+        }
+
+        return row;
     }
 
     /// <summary>

@@ -247,7 +247,10 @@ internal sealed partial class WorkflowEngine : IDisposable
     private bool FlushBuffer(Execution execution)
     {
         var any = execution.Buffer.Count > 0;
-        foreach (var buffered in execution.Buffer)
+
+        // As Temporal writes a buffered batch: activity, child and Nexus results after everything else (a timer that
+        // fired while the task ran comes before an activity result that arrived at the same time), each kept in order.
+        foreach (var buffered in execution.Buffer.Where(b => !IsResultEvent(b.Event.EventType)).Concat(execution.Buffer.Where(b => IsResultEvent(b.Event.EventType))))
         {
             AppendLinked(execution, buffered.Event, buffered.LinkStarted);
         }
@@ -255,6 +258,12 @@ internal sealed partial class WorkflowEngine : IDisposable
         execution.Buffer.Clear();
         return any;
     }
+
+    private static bool IsResultEvent(EventType type) => type is
+        EventType.ActivityTaskCompleted or EventType.ActivityTaskFailed or EventType.ActivityTaskTimedOut or EventType.ActivityTaskCanceled or
+        EventType.ChildWorkflowExecutionCompleted or EventType.ChildWorkflowExecutionFailed or EventType.ChildWorkflowExecutionTimedOut or
+        EventType.ChildWorkflowExecutionCanceled or EventType.ChildWorkflowExecutionTerminated or
+        EventType.NexusOperationCompleted or EventType.NexusOperationFailed or EventType.NexusOperationCanceled or EventType.NexusOperationTimedOut;
 
     private void AppendLinked(Execution execution, HistoryEvent e, bool linkStarted)
     {
@@ -266,21 +275,27 @@ internal sealed partial class WorkflowEngine : IDisposable
         Append(execution, e);
     }
 
-    // An activity's closing event follows its started event directly; a child's close points at the
-    // ChildWorkflowExecutionStarted event of the same initiated event.
+    // An activity's closing event points at its ActivityTaskStarted (written just before it, or earlier in the same
+    // buffered batch); a child's close at the ChildWorkflowExecutionStarted event of the same initiated event.
     private static void SetStartedEventId(Execution execution, HistoryEvent e)
     {
         long ChildStarted(long initiatedId) =>
             execution.History.LastOrDefault(h => h.EventType == EventType.ChildWorkflowExecutionStarted &&
                 h.ChildWorkflowExecutionStartedEventAttributes.InitiatedEventId == initiatedId)?.EventId ?? 0;
+        long ActivityStarted(long scheduledId) =>
+            execution.History.LastOrDefault(h => h.EventType == EventType.ActivityTaskStarted &&
+                h.ActivityTaskStartedEventAttributes.ScheduledEventId == scheduledId)?.EventId ?? 0;
 
-        var previous = execution.History[^1].EventId;
         switch (e.EventType)
         {
-            case EventType.ActivityTaskCompleted: e.ActivityTaskCompletedEventAttributes.StartedEventId = previous; break;
-            case EventType.ActivityTaskFailed: e.ActivityTaskFailedEventAttributes.StartedEventId = previous; break;
-            case EventType.ActivityTaskTimedOut: e.ActivityTaskTimedOutEventAttributes.StartedEventId = previous; break;
-            case EventType.ActivityTaskCanceled: e.ActivityTaskCanceledEventAttributes.StartedEventId = previous; break;
+            case EventType.ActivityTaskCompleted:
+                e.ActivityTaskCompletedEventAttributes.StartedEventId = ActivityStarted(e.ActivityTaskCompletedEventAttributes.ScheduledEventId); break;
+            case EventType.ActivityTaskFailed:
+                e.ActivityTaskFailedEventAttributes.StartedEventId = ActivityStarted(e.ActivityTaskFailedEventAttributes.ScheduledEventId); break;
+            case EventType.ActivityTaskTimedOut:
+                e.ActivityTaskTimedOutEventAttributes.StartedEventId = ActivityStarted(e.ActivityTaskTimedOutEventAttributes.ScheduledEventId); break;
+            case EventType.ActivityTaskCanceled:
+                e.ActivityTaskCanceledEventAttributes.StartedEventId = ActivityStarted(e.ActivityTaskCanceledEventAttributes.ScheduledEventId); break;
             case EventType.ChildWorkflowExecutionCompleted:
                 e.ChildWorkflowExecutionCompletedEventAttributes.StartedEventId = ChildStarted(e.ChildWorkflowExecutionCompletedEventAttributes.InitiatedEventId); break;
             case EventType.ChildWorkflowExecutionFailed:
@@ -295,6 +310,11 @@ internal sealed partial class WorkflowEngine : IDisposable
     }
 
     // ---- lookup ----
+
+    // Temporal's persistence layer's messages (Go's %q quotes the IDs).
+    private static string RunNotFound(string workflowId, string runId) => $"workflow execution not found for workflow ID \"{workflowId}\" and run ID \"{runId}\"";
+
+    private static string WorkflowNotFound(string workflowId) => $"workflow not found for ID: {workflowId}";
 
     private Execution Find(string ns, string workflowId, string? runId)
     {
@@ -315,10 +335,10 @@ internal sealed partial class WorkflowEngine : IDisposable
                 return byRun;
             }
 
-            throw Errors.NotFound($"workflow execution not found: {workflowId}/{runId}");
+            throw Errors.NotFound(RunNotFound(workflowId, runId));
         }
 
-        return Current(ns, workflowId) ?? throw Errors.NotFound($"workflow execution not found: {workflowId}");
+        return Current(ns, workflowId) ?? throw Errors.NotFound(WorkflowNotFound(workflowId));
     }
 
     private Execution? Current(string ns, string workflowId) =>

@@ -837,7 +837,10 @@ internal sealed partial class WorkflowEngine
         Clock.Poke();
     }
 
-    /// <summary>Terminate or time out: a started task is failed first (FORCE_CLOSE_COMMAND).</summary>
+    /// <summary>
+    /// Terminate or time out: a started task is failed first (FORCE_CLOSE_COMMAND, by the server), and what arrived
+    /// while it ran (signals, activity results) is written before the close, as Temporal does.
+    /// </summary>
     private void ForceClose(Execution execution, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
         if (execution.Wft == WorkflowTaskState.Started)
@@ -852,10 +855,11 @@ internal sealed partial class WorkflowEngine
                 ScheduledEventId = execution.WftScheduledId,
                 StartedEventId = execution.WftStartedId,
                 Cause = WorkflowTaskFailedCause.ForceCloseCommand,
+                Identity = HistoryServiceIdentity,
             }));
         }
 
-        execution.Buffer.Clear();
+        FlushBuffer(execution);
         CloseRun(execution, closeEvent, status);
     }
 

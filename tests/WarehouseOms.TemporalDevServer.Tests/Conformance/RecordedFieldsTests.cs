@@ -1,0 +1,295 @@
+using Google.Protobuf;
+using Temporalio.Api.Command.V1;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using Xunit.Abstractions;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// What Temporal records and answers beyond the happy path's events: the order of a buffered batch, what a forced
+/// close keeps, the defaults it writes into events, list rows as its visibility keeps them, its NOT_FOUND messages.
+/// </summary>
+[Collection(WorkflowsCollection.Name)]
+public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private RawWorker Raw => new(Client, Rpc);
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ABufferedBatch_IsWrittenWithActivityResultsLast_TheirStartedEventLinkedAllTheSame()
+    {
+        var queue = NewWorkflowId("buffer-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("buffer-order"), queue);
+        var first = await Raw.PollAsync(queue);
+        await Raw.CompleteAsync(first, RawWorker.ScheduleActivity("a", queue, eager: false), RawWorker.StartTimer("t", TimeSpan.FromMilliseconds(500)));
+        var activity = await Raw.PollActivityAsync(queue);
+
+        // A signal makes a task; while it runs, the activity completes first, then the timer fires.
+        await handle.SignalAsync("poke", Array.Empty<object?>(), new() { Rpc = Rpc });
+        var running = await Raw.PollAsync(queue);
+        await Raw.CompleteActivityAsync(activity.TaskToken);
+        await Task.Delay(TimeSpan.FromMilliseconds(900), Deadline);
+        await Raw.CompleteAsync(running);
+
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        var afterTask = events.SkipWhile(e => e.EventType != EventType.WorkflowTaskCompleted).Skip(1)
+            .SkipWhile(e => e.EventType != EventType.WorkflowTaskCompleted).Skip(1).Select(e => e.EventType).ToList();
+        Assert.Equal(
+            [EventType.ActivityTaskStarted, EventType.TimerFired, EventType.ActivityTaskCompleted, EventType.WorkflowTaskScheduled],
+            afterTask);
+        var started = events.Single(e => e.EventType == EventType.ActivityTaskStarted);
+        Assert.Equal(started.EventId, events.Single(e => e.EventType == EventType.ActivityTaskCompleted).ActivityTaskCompletedEventAttributes.StartedEventId);
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task TerminateWhileATaskRuns_KeepsTheSignalsThatArrived_AndTheServerFailsTheTask()
+    {
+        var queue = NewWorkflowId("terminate-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("terminate-buffer"), queue);
+        _ = await Raw.PollAsync(queue);
+        await handle.SignalAsync("while-running", Array.Empty<object?>(), new() { Rpc = Rpc });
+
+        await handle.TerminateAsync("operator", new() { Rpc = Rpc });
+
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        Assert.Equal(
+            [EventType.WorkflowTaskFailed, EventType.WorkflowExecutionSignaled, EventType.WorkflowExecutionTerminated],
+            events.TakeLast(3).Select(e => e.EventType));
+        var failed = events[^3].WorkflowTaskFailedEventAttributes;
+        Assert.Equal(WorkflowTaskFailedCause.ForceCloseCommand, failed.Cause);
+        Assert.Equal("history-service", failed.Identity);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Defaults_TemporalWritesIntoTheEvents_RetryPolicyChildPoliciesAndHeartbeatCap()
+    {
+        var queue = NewWorkflowId("defaults-queue");
+        var parentId = NewWorkflowId("defaults");
+        var handle = await Client.StartWorkflowAsync("RawWorkflow", Array.Empty<object?>(), new(parentId, queue)
+        {
+            Rpc = Rpc,
+            RetryPolicy = new() { MaximumAttempts = 3, InitialInterval = TimeSpan.FromSeconds(2) },
+        });
+        var task = await Raw.PollAsync(queue);
+        var child = new Command
+        {
+            CommandType = CommandType.StartChildWorkflowExecution,
+            StartChildWorkflowExecutionCommandAttributes = new()
+            {
+                WorkflowId = NewWorkflowId("defaults-child"),
+                WorkflowType = new() { Name = "RawWorkflow" },
+                TaskQueue = new TaskQueue { Name = queue + "-child" },
+                RetryPolicy = new RetryPolicy { MaximumAttempts = 2 },
+                CronSchedule = "@every 1h",
+            },
+        };
+        var activity = RawWorker.ScheduleActivity("hb", queue, eager: false);
+        activity.ScheduleActivityTaskCommandAttributes.StartToCloseTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10));
+        activity.ScheduleActivityTaskCommandAttributes.ScheduleToCloseTimeout = Duration.FromTimeSpan(TimeSpan.FromMinutes(1));
+        activity.ScheduleActivityTaskCommandAttributes.HeartbeatTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30));
+        await Raw.CompleteAsync(task, child, activity);
+
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        // A workflow's explicit policy gets the unset fields filled: maximum interval 100 × the initial one.
+        var policy = events[0].WorkflowExecutionStartedEventAttributes.RetryPolicy;
+        Assert.Equal((2.0, TimeSpan.FromSeconds(200), 3), (policy.BackoffCoefficient, policy.MaximumInterval.ToTimeSpan(), policy.MaximumAttempts));
+        var initiated = events.Single(e => e.EventType == EventType.StartChildWorkflowExecutionInitiated).StartChildWorkflowExecutionInitiatedEventAttributes;
+        Assert.Equal(ParentClosePolicy.Terminate, initiated.ParentClosePolicy);
+        Assert.Equal(WorkflowIdReusePolicy.AllowDuplicate, initiated.WorkflowIdReusePolicy);
+        Assert.Equal("@every 1h", initiated.CronSchedule);
+        Assert.Equal(
+            (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(100), 2.0),
+            (initiated.RetryPolicy.InitialInterval.ToTimeSpan(), initiated.RetryPolicy.MaximumInterval.ToTimeSpan(), initiated.RetryPolicy.BackoffCoefficient));
+        // The heartbeat timeout is capped at start-to-close, not at schedule-to-close.
+        var scheduled = events.Single(e => e.EventType == EventType.ActivityTaskScheduled).ActivityTaskScheduledEventAttributes;
+        Assert.Equal(TimeSpan.FromSeconds(10), scheduled.HeartbeatTimeout.ToTimeSpan());
+
+        await Client.GetWorkflowHandle(initiated.WorkflowId).TerminateAsync("done", new() { Rpc = Rpc });
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ARetryPolicyTemporalRefuses_IsRefused_WithItsReason()
+    {
+        async Task<string> RefusedAsync(RetryPolicy policy)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
+            {
+                Namespace = Client.Options.Namespace,
+                WorkflowId = NewWorkflowId("bad-retry"),
+                WorkflowType = new() { Name = "RawWorkflow" },
+                TaskQueue = new TaskQueue { Name = "bad-retry" },
+                RequestId = Guid.NewGuid().ToString(),
+                RetryPolicy = policy,
+            }, Rpc));
+            Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
+            return error.Message;
+        }
+
+        Assert.Equal("invalid InitialInterval set on retry policy: negative duration", await RefusedAsync(new() { InitialInterval = new Duration { Seconds = -1 } }));
+        // Unset, the initial interval is 1 s, more than this maximum.
+        Assert.Equal("MaximumInterval cannot be less than InitialInterval on retry policy.", await RefusedAsync(new() { MaximumInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(500)) }));
+        Assert.Equal("Invalid timeout type value: Sometime.", await RefusedAsync(new() { NonRetryableErrorTypes = { "TemporalTimeout:Sometime" } }));
+
+        // One attempt never retries: Temporal checks nothing else.
+        var singleId = NewWorkflowId("single-attempt");
+        var single = await Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = singleId,
+            WorkflowType = new() { Name = "RawWorkflow" },
+            TaskQueue = new TaskQueue { Name = "bad-retry" },
+            RequestId = Guid.NewGuid().ToString(),
+            RetryPolicy = new() { MaximumAttempts = 1, BackoffCoefficient = 0.5 },
+        }, Rpc);
+        Assert.NotEmpty(single.RunId);
+        await Client.GetWorkflowHandle(singleId).TerminateAsync("done", new() { Rpc = Rpc });
+        Assert.Equal(
+            "TemporalTimeout:StartToClose",
+            (await RefusedOrStartedAsync(new() { NonRetryableErrorTypes = { "TemporalTimeout:StartToClose" } })).NonRetryableErrorTypes.Single());
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ContinueAsNew_RecordsTheCommandsMemo_WithoutItsNullFields()
+    {
+        var queue = NewWorkflowId("can-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("can-memo"), queue);
+        var task = await Raw.PollAsync(queue);
+        var memo = new Memo();
+        memo.Fields["stage"] = new Payload { Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain") }, Data = ByteString.CopyFromUtf8("\"second\"") };
+        memo.Fields["gone"] = new Payload { Metadata = { ["encoding"] = ByteString.CopyFromUtf8("json/plain") }, Data = ByteString.CopyFromUtf8("null") };
+        await Raw.CompleteAsync(task, new Command
+        {
+            CommandType = CommandType.ContinueAsNewWorkflowExecution,
+            ContinueAsNewWorkflowExecutionCommandAttributes = new()
+            {
+                WorkflowType = new() { Name = "RawWorkflow" },
+                TaskQueue = new TaskQueue { Name = queue },
+                Memo = memo,
+            },
+        });
+
+        var events = (await Client.GetWorkflowHandle(handle.Id, runId: handle.ResultRunId).FetchHistoryAsync(HistoryRpc)).Events;
+        var continued = events.Last().WorkflowExecutionContinuedAsNewEventAttributes;
+        Assert.Equal(["stage"], continued.Memo.Fields.Keys);
+        var next = (await Client.GetWorkflowHandle(handle.Id).FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+        Assert.Equal(string.Empty, next.Identity); // Temporal starts the new run with no identity
+
+        await Client.GetWorkflowHandle(handle.Id).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ListRows_OfOpenRuns_CarryNoCounts_AsTemporalsVisibilityRecordsThemAtClose()
+    {
+        var handle = await Raw.StartAsync(NewWorkflowId("list-counts"), NewWorkflowId("list-queue"));
+        var open = Assert.Single(await ListAsync($"WorkflowId = '{handle.Id}'"));
+        Assert.Equal(0, open.HistoryLength);
+        Assert.True((await handle.DescribeAsync(new() { Rpc = Rpc })).HistoryLength > 0); // describe reads the run itself
+
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        var closed = Assert.Single(await ListAsync($"WorkflowId = '{handle.Id}'"));
+        Assert.Equal(3, closed.HistoryLength);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task NotFound_SaysWhatTemporalSays()
+    {
+        var missing = NewWorkflowId("missing");
+        var runId = Guid.NewGuid().ToString();
+        var noRun = await Assert.ThrowsAsync<RpcException>(() => Client.GetWorkflowHandle(missing).DescribeAsync(new() { Rpc = Rpc }));
+        var withRun = await Assert.ThrowsAsync<RpcException>(() => Client.GetWorkflowHandle(missing, runId).DescribeAsync(new() { Rpc = Rpc }));
+
+        Assert.Equal((RpcException.StatusCode.NotFound, $"workflow not found for ID: {missing}"), (noRun.Code, noRun.Message));
+        Assert.Equal($"workflow execution not found for workflow ID \"{missing}\" and run ID \"{runId}\"", withRun.Message);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task HistoryPages_HoldAtMost256Events_WhateverPageSizeIsAsked()
+    {
+        var handle = await Raw.StartAsync(NewWorkflowId("paging"), NewWorkflowId("paging-queue"));
+        for (var i = 0; i < 300; i++)
+        {
+            await handle.SignalAsync("s", Array.Empty<object?>(), new() { Rpc = Rpc });
+        }
+
+        foreach (var asked in new[] { 0, 1000 })
+        {
+            var page = await Client.Connection.WorkflowService.GetWorkflowExecutionHistoryAsync(
+                new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id }, MaximumPageSize = asked }, Rpc);
+            Assert.Equal(256, page.History.Events.Count);
+            Assert.False(page.NextPageToken.IsEmpty);
+        }
+
+        Assert.Equal(302, (await handle.FetchHistoryAsync(HistoryRpc)).Events.Count); // the SDK follows the pages
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task SignalExternal_IsSentByTheHistoryService_AndTheSourceRecordsTheRunItNamed()
+    {
+        var queue = NewWorkflowId("external-queue");
+        var target = await Raw.StartAsync(NewWorkflowId("external-target"), NewWorkflowId("target-queue"));
+        var source = await Raw.StartAsync(NewWorkflowId("external-source"), queue);
+        var task = await Raw.PollAsync(queue);
+        await Raw.CompleteAsync(task, new Command
+        {
+            CommandType = CommandType.SignalExternalWorkflowExecution,
+            SignalExternalWorkflowExecutionCommandAttributes = new()
+            {
+                Execution = new() { WorkflowId = target.Id },
+                SignalName = "hello",
+            },
+        });
+
+        var signaled = await Eventually.UntilAsync(
+            async () => (await target.FetchHistoryAsync(HistoryRpc)).Events.FirstOrDefault(e => e.EventType == EventType.WorkflowExecutionSignaled),
+            e => e is not null,
+            "the signal on the target");
+        Assert.Equal("history-service", signaled!.WorkflowExecutionSignaledEventAttributes.Identity);
+        var recorded = await Eventually.UntilAsync(
+            async () => (await source.FetchHistoryAsync(HistoryRpc)).Events.FirstOrDefault(e => e.EventType == EventType.ExternalWorkflowExecutionSignaled),
+            e => e is not null,
+            "the source's record of it");
+        Assert.Equal(string.Empty, recorded!.ExternalWorkflowExecutionSignaledEventAttributes.WorkflowExecution.RunId);
+
+        await target.TerminateAsync("done", new() { Rpc = Rpc });
+        await source.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    private async Task<List<Temporalio.Client.WorkflowExecution>> ListAsync(string query)
+    {
+        var runs = new List<Temporalio.Client.WorkflowExecution>();
+        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
+        {
+            runs.Add(run);
+        }
+
+        return runs;
+    }
+
+    private async Task<RetryPolicy> RefusedOrStartedAsync(RetryPolicy policy)
+    {
+        var id = NewWorkflowId("retry-ok");
+        await Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = id,
+            WorkflowType = new() { Name = "RawWorkflow" },
+            TaskQueue = new TaskQueue { Name = "bad-retry" },
+            RequestId = Guid.NewGuid().ToString(),
+            RetryPolicy = policy,
+        }, Rpc);
+        var handle = Client.GetWorkflowHandle(id);
+        var started = (await handle.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes.RetryPolicy;
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        return started;
+    }
+}

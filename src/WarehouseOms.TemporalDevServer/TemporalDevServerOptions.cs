@@ -101,6 +101,12 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public bool StandaloneActivityOperatorCommands { get; init; }
 
+    /// <summary>
+    /// history.workflowIdReuseMinimalInterval (1 s, as in Temporal): a run that continues as new sooner than this after
+    /// its execution time gets a backoff making up the difference, so a continue-as-new loop cannot spin.
+    /// </summary>
+    public TimeSpan ContinueAsNewMinimalInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Payload and history limits, as Temporal's dynamic config (limit.*) sets them.</summary>
     public TemporalDevServerLimits Limits { get; init; } = new();
 
@@ -125,6 +131,7 @@ public sealed record TemporalDevServerOptions
         "history.enableStandaloneActivityOperatorCommands" => this with { StandaloneActivityOperatorCommands = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
+        "history.workflowIdReuseMinimalInterval" => this with { ContinueAsNewMinimalInterval = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.timerProcessorMaxTimeShift" => this with { TimerMaxTimeShift = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.WorkerHeartbeatsEnabled" => this with { WorkerHeartbeats = bool.Parse(value.Trim().Trim('"')) },
         "matching.workerRegistryEntryTTL" => this with { WorkerRegistryTtl = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },

@@ -499,7 +499,9 @@ internal sealed partial class WorkflowEngine
             activity.LastFailure = failure;
             activity.Phase = ActivityPhase.Backoff;
             activity.Attempt++;
-            activity.BackoffDue = Clock.Now + wait;
+            var ended = Clock.Now;
+            activity.LastAttemptCompleteTime = ended;
+            activity.BackoffDue = ended + wait;
             MarkDirty(execution);
             ArmBackoff(execution, activity);
             Clock.Poke();

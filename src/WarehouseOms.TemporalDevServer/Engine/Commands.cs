@@ -401,7 +401,7 @@ internal sealed partial class WorkflowEngine
             ? InheritedPinnedVersion(execution, execution.Namespace, queue)
             : null;
         var next = StartNextRun(execution, type, queue, attributes.Input, ContinueAsNewInitiator.Workflow,
-            NonZero(attributes.BackoffStartInterval)?.ToTimeSpan(), 1, attributes.Failure, attributes.LastCompletionResult,
+            ContinueAsNewBackoff(execution, NonZero(attributes.BackoffStartInterval)?.ToTimeSpan()), 1, attributes.Failure, attributes.LastCompletionResult,
             attributes.Header, attributes.Memo, attributes.SearchAttributes, NonZero(attributes.WorkflowRunTimeout) ?? execution.RunTimeout,
             attributes.RetryPolicy ?? execution.RetryPolicy, NonZero(attributes.WorkflowTaskTimeout) ?? execution.TaskTimeout, identity: string.Empty, // Temporal starts it with no identity
             attributes.CronSchedule,
@@ -426,6 +426,16 @@ internal sealed partial class WorkflowEngine
             Memo = WithoutUnset(attributes.Memo?.Fields) is { } memo ? new Memo { Fields = { memo } } : null,
             SearchAttributes = WithoutUnset(attributes.SearchAttributes?.IndexedFields) is { } indexed ? new SearchAttributes { IndexedFields = { indexed } } : null,
         }), WorkflowExecutionStatus.ContinuedAsNew);
+    }
+
+    /// <summary>
+    /// The new run's first task backoff, as Temporal's ContinueAsNewMinBackoff: the asked one, stretched so the new run
+    /// starts no sooner than the minimal interval after this run's execution time (a tight loop would spin otherwise).
+    /// </summary>
+    private TimeSpan? ContinueAsNewBackoff(Execution execution, TimeSpan? asked)
+    {
+        var lifetime = Clock.Now - execution.ExecutionTime;
+        return lifetime + (asked ?? TimeSpan.Zero) < continueAsNewMinimalInterval ? continueAsNewMinimalInterval - lifetime : asked;
     }
 
     /// <summary>The fields with a value (Temporal drops null ones from the events it records), or null when none is left.</summary>

@@ -339,6 +339,9 @@ internal sealed class ActivityState
     /// <summary>When the next attempt is offered, while in <see cref="ActivityPhase.Backoff"/>.</summary>
     public DateTime? BackoffDue { get; set; }
 
+    /// <summary>When the last failed attempt ended (what the retry interval counts from).</summary>
+    public DateTime? LastAttemptCompleteTime { get; set; }
+
     public Temporalio.Api.Failure.V1.Failure? LastFailure { get; set; }
 
     public bool CancelRequested { get; set; }

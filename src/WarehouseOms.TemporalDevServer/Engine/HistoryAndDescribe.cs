@@ -181,6 +181,14 @@ internal sealed partial class WorkflowEngine
                     pending.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
                 }
 
+                // As Temporal: while a retry waits to be offered (not paused), when it will be and the interval waited.
+                pending.LastAttemptCompleteTime = activity.LastAttemptCompleteTime is { } ended ? Timestamp.FromDateTime(ended) : null;
+                if (activity is { Phase: ActivityPhase.Backoff, Paused: false, BackoffDue: { } due } && due > Clock.Now)
+                {
+                    pending.NextAttemptScheduleTime = Timestamp.FromDateTime(due);
+                    pending.CurrentRetryInterval = activity.LastAttemptCompleteTime is { } last ? Duration.FromTimeSpan(due - last) : null;
+                }
+
                 if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } scheduleToClose)
                 {
                     pending.ExpirationTime = Timestamp.FromDateTime(activity.ScheduledTime + scheduleToClose.ToTimeSpan());

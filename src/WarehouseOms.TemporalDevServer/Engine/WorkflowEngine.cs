@@ -43,6 +43,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool cancelPollsOnShutdown;
     private readonly bool signalWithStartFromWorkflow;
     private readonly bool standaloneActivityOperatorCommands;
+    private readonly TimeSpan continueAsNewMinimalInterval;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
     private long nextOrdinal;
@@ -68,6 +69,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
         signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
         standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;
+        continueAsNewMinimalInterval = options.ContinueAsNewMinimalInterval;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
         // Like the Temporal CLI dev server: "default" always exists, plus the one asked for.

@@ -216,6 +216,8 @@ internal sealed record ActivityRecord
 
     public DateTime? BackoffDue { get; init; }
 
+    public DateTime? LastAttemptCompleteTime { get; init; }
+
     public Failure? LastFailure { get; init; }
 
     public bool CancelRequested { get; init; }

@@ -28,14 +28,17 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         var queue = NewWorkflowId("buffer-queue");
         var handle = await Raw.StartAsync(NewWorkflowId("buffer-order"), queue);
         var first = await Raw.PollAsync(queue);
-        await Raw.CompleteAsync(first, RawWorker.ScheduleActivity("a", queue, eager: false), RawWorker.StartTimer("t", TimeSpan.FromMilliseconds(500)));
+        var fireAfter = TimeSpan.FromSeconds(4);
+        await Raw.CompleteAsync(first, RawWorker.ScheduleActivity("a", queue, eager: false), RawWorker.StartTimer("t", fireAfter));
+        var fires = DateTime.UtcNow + fireAfter;
         var activity = await Raw.PollActivityAsync(queue);
 
         // A signal makes a task; while it runs, the activity completes first, then the timer fires.
         await handle.SignalAsync("poke", Array.Empty<object?>(), new() { Rpc = Rpc });
         var running = await Raw.PollAsync(queue);
         await Raw.CompleteActivityAsync(activity.TaskToken);
-        await Task.Delay(TimeSpan.FromMilliseconds(900), Deadline);
+        Assert.True(DateTime.UtcNow < fires, "the activity completed before the timer's fire time");
+        await Eventually.UntilAsync(() => DateTime.UtcNow > fires + TimeSpan.FromMilliseconds(300), "the timer's fire time");
         await Raw.CompleteAsync(running);
 
         var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
@@ -184,6 +187,62 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         Assert.Equal(string.Empty, next.Identity); // Temporal starts the new run with no identity
 
         await Client.GetWorkflowHandle(handle.Id).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ContinueAsNew_SoonerThanASecondAfterTheRunBegan_IsHeldBack_ALongerBackoffKept()
+    {
+        var queue = NewWorkflowId("can-min-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("can-min"), queue);
+        Command ContinueAsNew(TimeSpan? backoff) => new()
+        {
+            CommandType = CommandType.ContinueAsNewWorkflowExecution,
+            ContinueAsNewWorkflowExecutionCommandAttributes = new()
+            {
+                WorkflowType = new() { Name = "RawWorkflow" },
+                TaskQueue = new TaskQueue { Name = queue },
+                BackoffStartInterval = backoff is { } b ? Duration.FromTimeSpan(b) : null,
+            },
+        };
+
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), ContinueAsNew(null));
+        var second = (await Client.GetWorkflowHandle(handle.Id).FetchHistoryAsync(HistoryRpc)).Events.First();
+        var held = second.WorkflowExecutionStartedEventAttributes.FirstWorkflowTaskBackoff.ToTimeSpan();
+        // Temporal's history.workflowIdReuseMinimalInterval: the new run begins a second after the previous one did.
+        Assert.InRange(held, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
+        var task = await Raw.PollAsync(queue);
+        Assert.True(task.StartedTime.ToDateTime() >= second.EventTime.ToDateTime() + held, "the second run's task waited for the backoff");
+
+        await Task.Delay(TimeSpan.FromSeconds(1), Deadline);
+        await Raw.CompleteAsync(task, ContinueAsNew(TimeSpan.FromSeconds(2)));
+        var third = (await Client.GetWorkflowHandle(handle.Id).FetchHistoryAsync(HistoryRpc)).Events.First();
+        Assert.Equal(TimeSpan.FromSeconds(2), third.WorkflowExecutionStartedEventAttributes.FirstWorkflowTaskBackoff.ToTimeSpan());
+        await Client.GetWorkflowHandle(handle.Id).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task APendingActivityWaitingToRetry_ShowsWhenAndAfterWhatInterval()
+    {
+        var queue = NewWorkflowId("retry-info-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("retry-info"), queue);
+        var schedule = RawWorker.ScheduleActivity("flaky", queue, eager: false);
+        schedule.ScheduleActivityTaskCommandAttributes.RetryPolicy = new RetryPolicy { InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) };
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), schedule);
+        var attempt = await Raw.PollActivityAsync(queue);
+        await Raw.Service.RespondActivityTaskFailedAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = attempt.TaskToken,
+            Failure = new() { Message = "try again", ApplicationFailureInfo = new() },
+        }, Rpc);
+
+        var pending = (await Raw.Service.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).PendingActivities.Single();
+        Assert.Equal((PendingActivityState.Scheduled, 2), (pending.State, pending.Attempt));
+        Assert.Equal(TimeSpan.FromSeconds(30), pending.CurrentRetryInterval.ToTimeSpan());
+        Assert.Equal(pending.LastAttemptCompleteTime.ToDateTime() + TimeSpan.FromSeconds(30), pending.NextAttemptScheduleTime.ToDateTime());
+        Assert.Equal(pending.NextAttemptScheduleTime, pending.ScheduledTime);
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
     [Fact(Timeout = TestTimeoutMs)]

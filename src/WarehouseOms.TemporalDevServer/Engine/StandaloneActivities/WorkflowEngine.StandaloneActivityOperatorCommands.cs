@@ -73,13 +73,7 @@ internal sealed partial class WorkflowEngine
                 activity.AttemptScheduledTime = activity.RetryDueTime is { } due && due > at ? due : at;
             }
 
-            ActivityChanged(activity);
-            if (dispatch)
-            {
-                ArmActivityDispatch(activity);
-            }
-
-            Clock.Poke();
+            CommitCommand(activity, dispatch);
         }
     }
 
@@ -128,13 +122,7 @@ internal sealed partial class WorkflowEngine
             }
 
             activity.LastResetRequestId = request.RequestId;
-            ActivityChanged(activity);
-            if (dispatch)
-            {
-                ArmActivityDispatch(activity);
-            }
-
-            Clock.Poke();
+            CommitCommand(activity, dispatch);
         }
     }
 
@@ -193,13 +181,7 @@ internal sealed partial class WorkflowEngine
             }
 
             activity.LastUpdateOptionsRequestId = request.RequestId;
-            ActivityChanged(activity);
-            if (dispatch)
-            {
-                ArmActivityDispatch(activity); // on the (new) task queue
-            }
-
-            Clock.Poke();
+            CommitCommand(activity, dispatch); // a dispatch goes to the (new) task queue
             return activity.Options();
         }
     }
@@ -248,8 +230,14 @@ internal sealed partial class WorkflowEngine
         activity.AttemptRunning = false;
         activity.LastAttemptCompleteTime = now;
         activity.AttemptScheduledTime = activity.NotBeforeStartDelay(now);
+        CommitCommand(activity, dispatch: !activity.Paused);
+    }
+
+    /// <summary>A command's change is stored and seen; an attempt it makes due is armed.</summary>
+    private void CommitCommand(StandaloneActivity activity, bool dispatch)
+    {
         ActivityChanged(activity);
-        if (!activity.Paused)
+        if (dispatch)
         {
             ArmActivityDispatch(activity);
         }

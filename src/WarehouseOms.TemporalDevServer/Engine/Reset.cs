@@ -292,7 +292,7 @@ internal sealed partial class WorkflowEngine
         }));
 
         reset.SizeThroughLastCompletedStart = 0;
-        ArmRunTimeout(reset);
+        ArmRunTimeout(reset, Clock.Now);
         return reset;
     }
 
@@ -430,7 +430,7 @@ internal sealed partial class WorkflowEngine
         return carried;
     }
 
-    /// <summary>Describe's extended info: reset links, original start time, last reset time.</summary>
+    /// <summary>Describe's extended info: reset links, original start time, last reset time, expiration times.</summary>
     private static WorkflowExecutionExtendedInfo ExtendedInfo(Execution execution) => new()
     {
         ResetRunId = execution.ResetRunId ?? string.Empty,
@@ -438,6 +438,8 @@ internal sealed partial class WorkflowEngine
         LastResetTime = execution.IsResetRun ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(execution.StartTime) : null,
         CancelRequested = execution.CancelRequested,
         ExecutionExpirationTime = execution.ExecutionDeadline is { } deadline ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(deadline) : null,
+        // Temporal's run expiration: start + first task backoff + run timeout, capped by the execution's (the run timeout's due time).
+        RunExpirationTime = execution.RunTimeoutDue is { } runDue ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(runDue) : null,
     };
 }
 

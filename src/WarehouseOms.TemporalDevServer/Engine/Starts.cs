@@ -490,7 +490,7 @@ internal sealed partial class WorkflowEngine
             Append(execution, signal);
         }
 
-        ArmRunTimeout(execution, backoff?.ToTimeSpan() ?? TimeSpan.Zero);
+        ArmRunTimeout(execution, execution.ExecutionTime);
         if (backoff is not null)
         {
             execution.StartDelayDue = now + backoff.ToTimeSpan();
@@ -548,10 +548,10 @@ internal sealed partial class WorkflowEngine
     /// As Temporal: the run timeout counts from the first workflow task's time (after a start delay, cron or
     /// retry backoff), capped by the execution timeout.
     /// </summary>
-    private void ArmRunTimeout(Execution execution, TimeSpan firstTaskBackoff = default)
+    /// <param name="from">When the run timeout starts counting: the run's execution time (a reset run: now).</param>
+    private void ArmRunTimeout(Execution execution, DateTime from)
     {
-        var now = Clock.Now;
-        DateTime? deadline = execution.RunTimeout is null ? null : now + firstTaskBackoff + execution.RunTimeout.ToTimeSpan();
+        DateTime? deadline = execution.RunTimeout is null ? null : from + execution.RunTimeout.ToTimeSpan();
         if (execution.ExecutionDeadline is { } executionDeadline && (deadline is null || executionDeadline < deadline))
         {
             deadline = executionDeadline;

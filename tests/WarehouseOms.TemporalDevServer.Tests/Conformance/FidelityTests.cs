@@ -109,11 +109,15 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
             var delay = TimeSpan.FromSeconds(2);
             var options = Options("execution-time");
             options.StartDelay = delay;
+            options.RunTimeout = TimeSpan.FromMinutes(10);
             var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("delayed"), options);
 
-            // Temporal: ExecutionTime = StartTime + the first workflow task's backoff.
+            // Temporal: ExecutionTime = StartTime + the first workflow task's backoff; the run expires a run timeout after it.
             var waiting = await handle.DescribeAsync(new() { Rpc = Rpc });
             Assert.Equal(waiting.StartTime + delay, waiting.ExecutionTime);
+            var extended = (await Client.WorkflowService.DescribeWorkflowExecutionAsync(
+                new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).WorkflowExtendedInfo;
+            Assert.Equal(waiting.ExecutionTime + TimeSpan.FromMinutes(10), extended.RunExpirationTime.ToDateTime());
             Assert.Equal(waiting.ExecutionTime, (await ListAsync($"WorkflowId = '{options.Id}'")).Single().ExecutionTime);
             var between = (waiting.StartTime + (delay / 2)).ToString("o", System.Globalization.CultureInfo.InvariantCulture);
             Assert.Single(await ListAsync($"WorkflowId = '{options.Id}' AND ExecutionTime > '{between}'"));

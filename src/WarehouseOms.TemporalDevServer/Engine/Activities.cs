@@ -665,8 +665,10 @@ internal sealed partial class WorkflowEngine
         return RetryState.InProgress;
     }
 
+    private const string ActivityNotStarted = "ACTIVITY_ID_NOT_STARTED";
+
     /// <summary>RequestCancelActivityTask: at once when not started; otherwise flagged for the heartbeat.</summary>
-    private bool RequestCancelActivity(Execution execution, long scheduledEventId, long completedId)
+    private bool RequestCancelActivity(Execution execution, long scheduledEventId, long completedId, string identity)
     {
         var requested = NewEvent(EventType.ActivityTaskCancelRequested, e => e.ActivityTaskCancelRequestedEventAttributes = new ActivityTaskCancelRequestedEventAttributes
         {
@@ -688,10 +690,13 @@ internal sealed partial class WorkflowEngine
 
         activity.CancelAllTimers();
         execution.Activities.Remove(scheduledEventId);
+        // As Temporal's command handler writes it: the details say why, the identity is the worker's.
         Append(execution, NewEvent(EventType.ActivityTaskCanceled, e => e.ActivityTaskCanceledEventAttributes = new ActivityTaskCanceledEventAttributes
         {
             ScheduledEventId = scheduledEventId,
             LatestCancelRequestedEventId = requested.EventId,
+            Details = StringPayloads(ActivityNotStarted),
+            Identity = identity ?? string.Empty,
         }));
         return true;
     }

@@ -234,7 +234,7 @@ internal sealed partial class WorkflowEngine
                 ScheduleActivity(execution, command.ScheduleActivityTaskCommandAttributes, completedId, eager);
                 return false;
             case CommandType.RequestCancelActivityTask:
-                return RequestCancelActivity(execution, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedId);
+                return RequestCancelActivity(execution, command.RequestCancelActivityTaskCommandAttributes.ScheduledEventId, completedId, identity);
             case CommandType.StartTimer:
                 StartTimer(execution, command.StartTimerCommandAttributes, completedId);
                 return false;

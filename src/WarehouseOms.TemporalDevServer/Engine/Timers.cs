@@ -46,17 +46,20 @@ internal sealed partial class WorkflowEngine
             timer.Handle?.Cancel();
         }
 
-        // A fire that is already buffered must not reach the workflow after it cancelled the timer.
+        // A fire that is already buffered must not reach the workflow after it cancelled the timer; its started event
+        // ID is the one the cancel names, as Temporal takes it from the buffered fire.
+        var startedEventId = timer?.StartedEventId ?? 0;
         var buffered = execution.Buffer.FindIndex(b => b.Event.TimerFiredEventAttributes?.TimerId == timerId);
         if (buffered >= 0)
         {
+            startedEventId = execution.Buffer[buffered].Event.TimerFiredEventAttributes.StartedEventId;
             execution.Buffer.RemoveAt(buffered);
         }
 
         Append(execution, NewEvent(EventType.TimerCanceled, e => e.TimerCanceledEventAttributes = new TimerCanceledEventAttributes
         {
             TimerId = timerId,
-            StartedEventId = timer?.StartedEventId ?? 0,
+            StartedEventId = startedEventId,
             WorkflowTaskCompletedEventId = completedId,
             Identity = identity ?? string.Empty,
         }));

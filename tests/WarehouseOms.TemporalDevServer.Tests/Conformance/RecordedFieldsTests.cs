@@ -53,6 +53,42 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task CancellingAFiredTimer_NamesItsStartedEvent_AndANotStartedActivitysCancelSaysSo()
+    {
+        var queue = NewWorkflowId("cancel-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("cancel-fields"), queue);
+        var fireAfter = TimeSpan.FromMilliseconds(300);
+        var first = await Raw.PollAsync(queue);
+        await Raw.Service.RespondWorkflowTaskCompletedAsync(new RespondWorkflowTaskCompletedRequest
+        {
+            Namespace = Client.Options.Namespace,
+            TaskToken = first.TaskToken,
+            Identity = RawWorker.Identity,
+            ForceCreateNewWorkflowTask = true,
+            Commands = { RawWorker.StartTimer("t", fireAfter), RawWorker.ScheduleActivity("never-polled", queue + "-nobody", eager: false) },
+        }, Rpc);
+        var fires = DateTime.UtcNow + fireAfter;
+        var second = await Raw.PollAsync(queue);
+        await Eventually.UntilAsync(() => DateTime.UtcNow > fires + TimeSpan.FromMilliseconds(200), "the timer's fire time");
+        var scheduledId = second.History.Events.Concat((await handle.FetchHistoryAsync(HistoryRpc)).Events)
+            .First(e => e.EventType == EventType.ActivityTaskScheduled).EventId;
+
+        await Raw.CompleteAsync(second, RawWorker.CancelTimer("t"), new Command
+        {
+            CommandType = CommandType.RequestCancelActivityTask,
+            RequestCancelActivityTaskCommandAttributes = new() { ScheduledEventId = scheduledId },
+        });
+
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        var timerStarted = events.Single(e => e.EventType == EventType.TimerStarted);
+        Assert.Equal(timerStarted.EventId, events.Single(e => e.EventType == EventType.TimerCanceled).TimerCanceledEventAttributes.StartedEventId);
+        var canceled = events.Single(e => e.EventType == EventType.ActivityTaskCanceled).ActivityTaskCanceledEventAttributes;
+        Assert.Equal("\"ACTIVITY_ID_NOT_STARTED\"", canceled.Details.Payloads_.Single().Data.ToStringUtf8());
+        Assert.Equal(RawWorker.Identity, canceled.Identity);
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task TerminateWhileATaskRuns_KeepsTheSignalsThatArrived_AndTheServerFailsTheTask()
     {
         var queue = NewWorkflowId("terminate-queue");

@@ -139,13 +139,20 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
         return taken;
     }
 
+    /// <summary>
+    /// How long an order's next event may take at worst by chance: the fixture's simulated provider fails 20 % of
+    /// payment calls and the workflow retries them 1, 2, 4, 8, 16, then 30 s apart, up to 12 attempts (211 s). Six
+    /// failures in a row (one order in 15,625) already take 63 s, past the usual 60 s wait (CI run 112).
+    /// </summary>
+    public static readonly TimeSpan EventTimeout = TimeSpan.FromMinutes(4);
+
     /// <summary>Waits for the first outbound event on <paramref name="exchange"/> about <paramref name="orderId"/>.</summary>
     public Task<OutboundMessage> EventAsync(string exchange, string orderId, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(
             () => Task.FromResult(For(exchange, orderId).FirstOrDefault()),
             m => m is not null,
             $"{exchange} for {orderId}",
-            timeout)!;
+            timeout ?? EventTimeout)!;
 
     public IReadOnlyList<OutboundMessage> For(string exchange, string orderId) =>
         Received.Where(m => m.Exchange == exchange && m.OrderId == orderId).ToList();

@@ -105,21 +105,8 @@ internal sealed partial class WorkflowEngine
             heartbeat = limit;
         }
 
-        var retry = c.RetryPolicy?.Clone() ?? new RetryPolicy();
-        if (NonZero(retry.InitialInterval) is null)
-        {
-            retry.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
-        }
-
-        if (retry.BackoffCoefficient < 1)
-        {
-            retry.BackoffCoefficient = 2.0;
-        }
-
-        if (NonZero(retry.MaximumInterval) is null)
-        {
-            retry.MaximumInterval = Duration.FromTimeSpan(retry.InitialInterval.ToTimeSpan() * 100);
-        }
+        // Temporal's EnsureRetryPolicyDefaults: only unset fields take the defaults.
+        var retry = RetryPolicyRules.WithDefaults(c.RetryPolicy ?? new RetryPolicy())!;
 
         static Duration? D(TimeSpan? t) => t is { } v ? Duration.FromTimeSpan(v) : null;
         return new ActivityTaskScheduledEventAttributes

@@ -238,96 +238,36 @@ internal sealed partial class WorkflowEngine
     private static Temporalio.Api.History.V1.ActivityTaskScheduledEventAttributes OriginalAttributes(Execution execution, ActivityState activity) =>
         execution.History[(int)activity.ScheduledEventId - 1].ActivityTaskScheduledEventAttributes.Clone();
 
+    /// <summary>
+    /// The masked fields merged as for a standalone activity (one merge for both kinds), then normalised as a
+    /// scheduled activity is (timeouts bounded by schedule-to-close and the run timeout).
+    /// </summary>
     private Temporalio.Api.History.V1.ActivityTaskScheduledEventAttributes Merge(
         Execution execution, Temporalio.Api.History.V1.ActivityTaskScheduledEventAttributes current, ActivityOptions from, HashSet<string> fields)
     {
-        var merged = current.Clone();
-        merged.RetryPolicy ??= new RetryPolicy();
-        bool Has(string path) => fields.Contains(path);
-        RetryPolicy RetryFrom() => from.RetryPolicy ?? throw Errors.InvalidArgument("RetryPolicy is not provided");
-
-        if (Has("taskQueue.name"))
+        if (fields.Contains("taskQueue.name") && string.IsNullOrEmpty(from.TaskQueue?.Name))
         {
-            merged.TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue
-            {
-                Name = from.TaskQueue?.Name is { Length: > 0 } name ? name : throw Errors.InvalidArgument("TaskQueue is not provided"),
-                Kind = Temporalio.Api.Enums.V1.TaskQueueKind.Normal,
-            };
+            throw Errors.InvalidArgument("TaskQueue is not provided");
         }
 
-        if (Has("scheduleToCloseTimeout"))
-        {
-            merged.ScheduleToCloseTimeout = from.ScheduleToCloseTimeout;
-        }
-
-        if (Has("scheduleToStartTimeout"))
-        {
-            merged.ScheduleToStartTimeout = from.ScheduleToStartTimeout;
-        }
-
-        if (Has("startToCloseTimeout"))
-        {
-            merged.StartToCloseTimeout = from.StartToCloseTimeout;
-        }
-
-        if (Has("heartbeatTimeout"))
-        {
-            merged.HeartbeatTimeout = from.HeartbeatTimeout;
-        }
-
-        if (Has("priority"))
-        {
-            merged.Priority = from.Priority;
-        }
-
-        if (Has("retryPolicy"))
-        {
-            merged.RetryPolicy = RetryFrom().Clone();
-        }
-
-        if (Has("retryPolicy.initialInterval"))
-        {
-            merged.RetryPolicy.InitialInterval = RetryFrom().InitialInterval;
-        }
-
-        if (Has("retryPolicy.backoffCoefficient"))
-        {
-            merged.RetryPolicy.BackoffCoefficient = RetryFrom().BackoffCoefficient;
-        }
-
-        if (Has("retryPolicy.maximumInterval"))
-        {
-            merged.RetryPolicy.MaximumInterval = RetryFrom().MaximumInterval;
-        }
-
-        if (Has("retryPolicy.maximumAttempts"))
-        {
-            merged.RetryPolicy.MaximumAttempts = RetryFrom().MaximumAttempts;
-        }
-
-        if (fields.Any(f => f.StartsWith("retryPolicy", StringComparison.Ordinal)) && RetryPolicyRules.Problem(merged.RetryPolicy) is { } bad)
-        {
-            throw Errors.InvalidArgument(bad);
-        }
-
+        var merged = StandaloneActivities.ActivityOptionsUpdate.Merge(OptionsOf(current), from, fields);
         if (NonZero(merged.ScheduleToCloseTimeout) is null && NonZero(merged.StartToCloseTimeout) is null)
         {
-            throw Errors.InvalidArgument($"A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand. ActivityId={merged.ActivityId} ActivityType={merged.ActivityType?.Name}");
+            throw Errors.InvalidArgument($"A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand. ActivityId={current.ActivityId} ActivityType={current.ActivityType?.Name}");
         }
 
-        // The same normalisation as a scheduled activity (timeouts bounded by schedule-to-close and the run timeout).
         var command = new Temporalio.Api.Command.V1.ScheduleActivityTaskCommandAttributes
         {
-            ActivityId = merged.ActivityId,
-            ActivityType = merged.ActivityType,
-            TaskQueue = merged.TaskQueue,
-            Header = merged.Header,
-            Input = merged.Input,
+            ActivityId = current.ActivityId,
+            ActivityType = current.ActivityType,
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = merged.TaskQueue.Name, Kind = Temporalio.Api.Enums.V1.TaskQueueKind.Normal },
+            Header = current.Header,
+            Input = current.Input,
             ScheduleToCloseTimeout = merged.ScheduleToCloseTimeout,
             ScheduleToStartTimeout = merged.ScheduleToStartTimeout,
             StartToCloseTimeout = merged.StartToCloseTimeout,
             HeartbeatTimeout = merged.HeartbeatTimeout,
-            RetryPolicy = merged.RetryPolicy,
+            RetryPolicy = merged.RetryPolicy ?? new RetryPolicy(),
             Priority = merged.Priority,
         };
         return NormaliseActivity(execution, command, current.WorkflowTaskCompletedEventId);

@@ -142,7 +142,7 @@ internal sealed partial class WorkflowEngine
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             var response = new DescribeWorkflowExecutionResponse
             {
-                WorkflowExecutionInfo = Info(execution),
+                WorkflowExecutionInfo = DescribeInfo(execution),
                 WorkflowExtendedInfo = ExtendedInfo(execution),
                 ExecutionConfig = new WorkflowExecutionConfig
                 {
@@ -229,33 +229,20 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    private static WorkflowExecutionInfo Info(Execution execution, int? historyLength = null)
+    /// <summary>
+    /// Describe's view: the run's visibility row plus what only its mutable state holds (the counts of an open run,
+    /// the first run ID, versioning, priority and the parent's namespace).
+    /// </summary>
+    private static WorkflowExecutionInfo DescribeInfo(Execution execution)
     {
-        var info = new WorkflowExecutionInfo
-        {
-            Execution = execution.Ref,
-            Type = new WorkflowType { Name = execution.WorkflowType },
-            StartTime = Timestamp.FromDateTime(execution.StartTime),
-            ExecutionTime = Timestamp.FromDateTime(execution.ExecutionTime),
-            CloseTime = execution.CloseTime is { } closed ? Timestamp.FromDateTime(closed) : null,
-            Status = execution.Status,
-            HistoryLength = historyLength ?? execution.History.Count,
-            HistorySizeBytes = execution.HistorySizeBytes,
-            StateTransitionCount = execution.StateTransitionCount,
-            // From the execution time, as Temporal measures it (negative for a run closed during its start delay, as there).
-            ExecutionDuration = execution.CloseTime is { } end ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(end - execution.ExecutionTime) : null,
-            TaskQueue = execution.TaskQueue,
-            Memo = execution.Memo?.Clone() ?? new Memo(),
-            Priority = execution.Priority?.Clone(),
-            SearchAttributes = execution.SearchAttributes.Clone(),
-            FirstRunId = execution.FirstRunId,
-            RootExecution = execution.Root ?? execution.Ref,
-            VersioningInfo = execution.VersioningInfo?.Clone(),
-            WorkerDeploymentName = execution.WorkerDeploymentName,
-        };
+        var info = VisibilityRow(execution);
+        AddCounts(info, execution);
+        info.FirstRunId = execution.FirstRunId;
+        info.Priority = execution.Priority?.Clone();
+        info.VersioningInfo = execution.VersioningInfo?.Clone();
+        info.WorkerDeploymentName = execution.WorkerDeploymentName;
         if (execution.Parent is { } parent)
         {
-            info.ParentExecution = new WorkflowExecution { WorkflowId = parent.WorkflowId, RunId = parent.RunId };
             info.ParentNamespaceId = parent.Namespace;
         }
 

@@ -36,7 +36,7 @@ internal sealed partial class WorkflowEngine
                 page = query.Sort(page.Select(m => m.Run)).Skip(skip).Take(pageSize + 1).Select(r => byRun[r]).ToList();
             }
 
-            response.Executions.AddRange(page.Take(pageSize).Select(m => ListRow(m.Run, m.HistoryLength)));
+            response.Executions.AddRange(page.Take(pageSize).Select(m => VisibilityRow(m.Run, m.HistoryLength)));
         }
         else
         {
@@ -49,7 +49,7 @@ internal sealed partial class WorkflowEngine
                 }
 
                 page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, ListPosition.Of(x))).ToList();
-                response.Executions.AddRange(page.Take(pageSize).Select(m => ListRow(m.Run)));
+                response.Executions.AddRange(page.Take(pageSize).Select(m => VisibilityRow(m.Run)));
             }
         }
 
@@ -135,24 +135,44 @@ internal sealed partial class WorkflowEngine
     /// <summary>
     /// A run as Temporal's visibility lists it: what its visibility record holds. The counts (history length and size,
     /// state transitions) are recorded when the run closes, so an open run lists none; no first run ID, versioning,
-    /// priority or parent namespace, which describe gives.
+    /// priority or parent namespace, which describe adds.
     /// </summary>
-    private static WorkflowExecutionInfo ListRow(Execution run, int? historyLength = null)
+    private static WorkflowExecutionInfo VisibilityRow(Execution run, int? historyLength = null)
     {
-        var row = Info(run, historyLength);
-        row.FirstRunId = string.Empty;
-        row.VersioningInfo = null;
-        row.WorkerDeploymentName = string.Empty;
-        row.Priority = null;
-        row.ParentNamespaceId = string.Empty;
-        if (run.IsOpen)
+        var row = new WorkflowExecutionInfo
         {
-            row.HistoryLength = 0;
-            row.HistorySizeBytes = 0;
-            row.StateTransitionCount = 0;
+            Execution = run.Ref,
+            Type = new WorkflowType { Name = run.WorkflowType },
+            StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(run.StartTime),
+            ExecutionTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(run.ExecutionTime),
+            CloseTime = run.CloseTime is { } closed ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(closed) : null,
+            Status = run.Status,
+            // From the execution time, as Temporal measures it (negative for a run closed during its start delay, as there).
+            ExecutionDuration = run.CloseTime is { } end ? Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(end - run.ExecutionTime) : null,
+            TaskQueue = run.TaskQueue,
+            Memo = run.Memo?.Clone() ?? new Memo(),
+            SearchAttributes = run.SearchAttributes.Clone(),
+            RootExecution = run.Root ?? run.Ref,
+        };
+        if (run.Parent is { } parent)
+        {
+            row.ParentExecution = new WorkflowExecution { WorkflowId = parent.WorkflowId, RunId = parent.RunId };
+        }
+
+        if (!run.IsOpen)
+        {
+            AddCounts(row, run, historyLength);
         }
 
         return row;
+    }
+
+    /// <summary>The run's history length (<paramref name="historyLength"/> when the caller read it from the store), size and state transitions.</summary>
+    private static void AddCounts(WorkflowExecutionInfo info, Execution run, int? historyLength = null)
+    {
+        info.HistoryLength = historyLength ?? run.History.Count;
+        info.HistorySizeBytes = run.HistorySizeBytes;
+        info.StateTransitionCount = run.StateTransitionCount;
     }
 
     /// <summary>

@@ -163,13 +163,15 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
                     TaskQueue = new() { Name = unpolled + "-elsewhere" },
                     StartToCloseTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(42)),
                     RetryPolicy = retry,
+                    Priority = new() { PriorityKey = 3, FairnessKey = "not-in-the-mask" },
                 },
-                UpdateMask = new FieldMask { Paths = { "task_queue.name", "start_to_close_timeout", "retry_policy.maximum_attempts" } },
+                UpdateMask = new FieldMask { Paths = { "task_queue.name", "start_to_close_timeout", "retry_policy.maximum_attempts", "priority.priority_key" } },
             }, Rpc);
             Assert.Equal(unpolled + "-elsewhere", updated.ActivityOptions.TaskQueue.Name);
             Assert.Equal(42, updated.ActivityOptions.StartToCloseTimeout.Seconds);
             Assert.Equal(7, updated.ActivityOptions.RetryPolicy.MaximumAttempts);
             Assert.Equal(TimeSpan.FromMilliseconds(1), updated.ActivityOptions.RetryPolicy.InitialInterval.ToTimeSpan()); // not in the mask: unchanged
+            Assert.Equal((3, string.Empty), (updated.ActivityOptions.Priority.PriorityKey, updated.ActivityOptions.Priority.FairnessKey)); // one sub-field, as Temporal's merge
             var described = await PendingAsync(handle);
             Assert.Equal(updated.ActivityOptions, described.ActivityOptions);
             Assert.Equal(7, described.MaximumAttempts);

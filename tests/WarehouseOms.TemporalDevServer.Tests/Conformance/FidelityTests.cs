@@ -135,17 +135,6 @@ public sealed class FidelityTests(LocalEnvironmentFixture fixture, ITestOutputHe
         });
     }
 
-    private async Task<List<WorkflowExecution>> ListAsync(string query)
-    {
-        var runs = new List<WorkflowExecution>();
-        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
-        {
-            runs.Add(run);
-        }
-
-        return runs;
-    }
-
     [Fact(Timeout = TestTimeoutMs)]
     public async Task MemoUpsert_ChangesDescribe_NeverTheRecordedStartEvent()
     {

@@ -160,15 +160,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     {
         async Task<string> RefusedAsync(RetryPolicy policy)
         {
-            var error = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
-            {
-                Namespace = Client.Options.Namespace,
-                WorkflowId = NewWorkflowId("bad-retry"),
-                WorkflowType = new() { Name = "RawWorkflow" },
-                TaskQueue = new TaskQueue { Name = "bad-retry" },
-                RequestId = Guid.NewGuid().ToString(),
-                RetryPolicy = policy,
-            }, Rpc));
+            var error = await Assert.ThrowsAsync<RpcException>(() => StartRawAsync(NewWorkflowId("bad-retry"), policy));
             Assert.Equal(RpcException.StatusCode.InvalidArgument, error.Code);
             return error.Message;
         }
@@ -180,15 +172,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
 
         // One attempt never retries: Temporal checks nothing else.
         var singleId = NewWorkflowId("single-attempt");
-        var single = await Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
-        {
-            Namespace = Client.Options.Namespace,
-            WorkflowId = singleId,
-            WorkflowType = new() { Name = "RawWorkflow" },
-            TaskQueue = new TaskQueue { Name = "bad-retry" },
-            RequestId = Guid.NewGuid().ToString(),
-            RetryPolicy = new() { MaximumAttempts = 1, BackoffCoefficient = 0.5 },
-        }, Rpc);
+        var single = await StartRawAsync(singleId, new() { MaximumAttempts = 1, BackoffCoefficient = 0.5 });
         Assert.NotEmpty(single.RunId);
         await Client.GetWorkflowHandle(singleId).TerminateAsync("done", new() { Rpc = Rpc });
         Assert.Equal(
@@ -359,32 +343,27 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         await source.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
-    private async Task<List<Temporalio.Client.WorkflowExecution>> ListAsync(string query)
-    {
-        var runs = new List<Temporalio.Client.WorkflowExecution>();
-        await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
-        {
-            runs.Add(run);
-        }
-
-        return runs;
-    }
-
     private async Task<RetryPolicy> RefusedOrStartedAsync(RetryPolicy policy)
     {
         var id = NewWorkflowId("retry-ok");
-        await Client.Connection.WorkflowService.StartWorkflowExecutionAsync(new StartWorkflowExecutionRequest
-        {
-            Namespace = Client.Options.Namespace,
-            WorkflowId = id,
-            WorkflowType = new() { Name = "RawWorkflow" },
-            TaskQueue = new TaskQueue { Name = "bad-retry" },
-            RequestId = Guid.NewGuid().ToString(),
-            RetryPolicy = policy,
-        }, Rpc);
+        await StartRawAsync(id, policy);
         var handle = Client.GetWorkflowHandle(id);
         var started = (await handle.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes.RetryPolicy;
         await handle.TerminateAsync("done", new() { Rpc = Rpc });
         return started;
     }
+
+    /// <summary>A start of a workflow no worker runs, with <paramref name="policy"/> as its retry policy, straight through the RPC.</summary>
+    private Task<StartWorkflowExecutionResponse> StartRawAsync(string id, RetryPolicy policy) =>
+        Client.Connection.WorkflowService.StartWorkflowExecutionAsync(
+            new StartWorkflowExecutionRequest
+            {
+                Namespace = Client.Options.Namespace,
+                WorkflowId = id,
+                WorkflowType = new() { Name = "RawWorkflow" },
+                TaskQueue = new TaskQueue { Name = "bad-retry" },
+                RequestId = Guid.NewGuid().ToString(),
+                RetryPolicy = policy,
+            },
+            Rpc);
 }

@@ -366,11 +366,7 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
             await handle.BackfillAsync([new(minute, minute.AddMinutes(24), ScheduleOverlapPolicy.AllowAll)]);
 
             await Eventually.UntilAsync(() => handle.DescribeAsync(Rpc), d => d.Info.NumActions == 25, "all 25 backfilled runs", cancellationToken: Deadline);
-            var runs = new List<WorkflowExecution>();
-            await foreach (var run in Client.ListWorkflowsAsync($"TemporalScheduledById = '{handle.Id}'", new() { Rpc = Rpc }))
-            {
-                runs.Add(run);
-            }
+            var runs = await ListAsync($"TemporalScheduledById = '{handle.Id}'");
 
             // In nominal order (the ID ends with it); each wake-up takes the next ten, the following one comes a second later.
             var started = runs.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => r.StartTime).ToList();

@@ -82,7 +82,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
         Identity = "standalone-activity-tests",
     };
 
-    private async Task<List<ActivityExecution>> ListAsync(string query)
+    private async Task<List<ActivityExecution>> ListActivitiesAsync(string query)
     {
         var executions = new List<ActivityExecution>();
         await foreach (var execution in Client.ListActivitiesAsync(query, new() { Rpc = Rpc }))
@@ -352,7 +352,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
             "the activity to be deleted",
             cancellationToken: Deadline);
         Assert.Equal(RpcException.StatusCode.NotFound, gone!.Code);
-        Assert.Empty(await ListAsync($"ActivityId = '{handle.Id}'"));
+        Assert.Empty(await ListActivitiesAsync($"ActivityId = '{handle.Id}'"));
     }
 
     // ---- List and count ----
@@ -372,17 +372,17 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
         var terminated = await Client.StartActivityAsync(type, ["stopped"], ActivityOptions(NewActivityId("listed-terminated"), idleQueue));
         await TerminateAsync(terminated);
 
-        var all = await ListAsync($"ActivityType = '{type}'");
+        var all = await ListActivitiesAsync($"ActivityType = '{type}'");
         Assert.Equal(new[] { completed.Id, running.Id, terminated.Id }.Order(), all.Select(a => a.ActivityId).Order());
-        var byId = Assert.Single(await ListAsync($"ActivityId = '{running.Id}'"));
+        var byId = Assert.Single(await ListActivitiesAsync($"ActivityId = '{running.Id}'"));
         Assert.Equal((running.RunId, type, idleQueue, ActivityExecutionStatus.Running), (byId.ActivityRunId, byId.ActivityType, byId.TaskQueue, byId.Status));
         Assert.Null(byId.CloseTime);
-        Assert.Equal([running.Id], (await ListAsync($"ActivityType = '{type}' AND ExecutionStatus = 'Running'")).Select(a => a.ActivityId));
-        var done = Assert.Single(await ListAsync($"ActivityType = '{type}' AND ExecutionStatus = 'Completed'"));
+        Assert.Equal([running.Id], (await ListActivitiesAsync($"ActivityType = '{type}' AND ExecutionStatus = 'Running'")).Select(a => a.ActivityId));
+        var done = Assert.Single(await ListActivitiesAsync($"ActivityType = '{type}' AND ExecutionStatus = 'Completed'"));
         Assert.Equal((completed.Id, TaskQueue), (done.ActivityId, done.TaskQueue));
         Assert.NotNull(done.CloseTime);
         Assert.True(done.CloseTime >= done.ScheduleTime);
-        Assert.Equal(new[] { running.Id, terminated.Id }.Order(), (await ListAsync($"TaskQueue = '{idleQueue}'")).Select(a => a.ActivityId).Order());
+        Assert.Equal(new[] { running.Id, terminated.Id }.Order(), (await ListActivitiesAsync($"TaskQueue = '{idleQueue}'")).Select(a => a.ActivityId).Order());
         await TerminateAsync(running);
     }
 

@@ -68,17 +68,20 @@ public abstract class ConformanceTest : IDisposable
     /// <summary>CountWorkflowExecutions of a list query, bound to the test deadline.</summary>
     protected async Task<long> CountAsync(string query) => (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
 
-    /// <summary>The workflow IDs a list query returns, every page, in order.</summary>
-    protected async Task<List<string>> ListIdsAsync(string query)
+    /// <summary>The runs a list query returns, every page, in order.</summary>
+    protected async Task<List<WorkflowExecution>> ListAsync(string query)
     {
-        var ids = new List<string>();
+        var runs = new List<WorkflowExecution>();
         await foreach (var run in Client.ListWorkflowsAsync(query, new() { Rpc = Rpc }))
         {
-            ids.Add(run.Id);
+            runs.Add(run);
         }
 
-        return ids;
+        return runs;
     }
+
+    /// <summary>The workflow IDs a list query returns, every page, in order.</summary>
+    protected async Task<List<string>> ListIdsAsync(string query) => (await ListAsync(query)).Select(r => r.Id).ToList();
 
     public void Dispose()
     {

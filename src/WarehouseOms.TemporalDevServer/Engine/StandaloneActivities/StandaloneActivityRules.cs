@@ -150,28 +150,8 @@ internal static class StandaloneActivityRules
         return id;
     }
 
-    /// <summary>Temporal's defaults over a given policy: initial 1 s, coefficient 2, maximum 100 × initial, attempts unlimited.</summary>
-    public static RetryPolicy WithDefaults(RetryPolicy? given)
-    {
-        var retry = given?.Clone() ?? new RetryPolicy();
-        retry.InitialInterval ??= Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
-        if (retry.InitialInterval.ToTimeSpan() == TimeSpan.Zero)
-        {
-            retry.InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
-        }
-
-        if (retry.BackoffCoefficient == 0)
-        {
-            retry.BackoffCoefficient = 2.0;
-        }
-
-        if (retry.MaximumInterval is null || retry.MaximumInterval.ToTimeSpan() == TimeSpan.Zero)
-        {
-            retry.MaximumInterval = Duration.FromTimeSpan(retry.InitialInterval.ToTimeSpan() * 100);
-        }
-
-        return retry;
-    }
+    /// <summary>Temporal's defaults over a given policy, or the default policy when none is given.</summary>
+    public static RetryPolicy WithDefaults(RetryPolicy? given) => RetryPolicyRules.WithDefaults(given ?? new RetryPolicy())!;
 
     /// <summary>
     /// As Temporal's validateAndNormalizeTimeouts with no run timeout: with schedule-to-close, the others are cut to it

@@ -15,6 +15,7 @@ internal sealed partial class WorkflowEngine
         var initiated = NewEvent(EventType.StartChildWorkflowExecutionInitiated, e => e.StartChildWorkflowExecutionInitiatedEventAttributes = new StartChildWorkflowExecutionInitiatedEventAttributes
         {
             Namespace = ns,
+            NamespaceId = NamespaceIdOf(ns),
             WorkflowId = c.WorkflowId,
             WorkflowType = c.WorkflowType,
             TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = taskQueue, Kind = TaskQueueKind.Normal },
@@ -87,6 +88,7 @@ internal sealed partial class WorkflowEngine
             var started = NewEvent(EventType.ChildWorkflowExecutionStarted, e => e.ChildWorkflowExecutionStartedEventAttributes = new ChildWorkflowExecutionStartedEventAttributes
             {
                 Namespace = child.Namespace,
+                NamespaceId = NamespaceIdOf(child.Namespace),
                 InitiatedEventId = child.InitiatedEventId,
                 WorkflowExecution = execution.Ref,
                 WorkflowType = c.WorkflowType,
@@ -101,6 +103,7 @@ internal sealed partial class WorkflowEngine
             AddExternal(parent, NewEvent(EventType.StartChildWorkflowExecutionFailed, e => e.StartChildWorkflowExecutionFailedEventAttributes = new StartChildWorkflowExecutionFailedEventAttributes
             {
                 Namespace = child.Namespace,
+                NamespaceId = NamespaceIdOf(child.Namespace),
                 WorkflowId = c.WorkflowId,
                 WorkflowType = c.WorkflowType,
                 Cause = StartChildWorkflowExecutionFailedCause.WorkflowAlreadyExists,
@@ -135,14 +138,16 @@ internal sealed partial class WorkflowEngine
             case EventType.WorkflowExecutionCompleted:
                 ev.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
                 {
-                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId,
+                    NamespaceId = NamespaceIdOf(child.Namespace),
                     WorkflowExecution = execution, WorkflowType = type, Result = closeEvent.WorkflowExecutionCompletedEventAttributes.Result,
                 };
                 break;
             case EventType.WorkflowExecutionFailed:
                 ev.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
                 {
-                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId,
+                    NamespaceId = NamespaceIdOf(child.Namespace),
                     WorkflowExecution = execution, WorkflowType = type, Failure = closeEvent.WorkflowExecutionFailedEventAttributes.Failure,
                     RetryState = closeEvent.WorkflowExecutionFailedEventAttributes.RetryState,
                 };
@@ -150,21 +155,24 @@ internal sealed partial class WorkflowEngine
             case EventType.WorkflowExecutionCanceled:
                 ev.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
                 {
-                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId,
+                    NamespaceId = NamespaceIdOf(child.Namespace),
                     WorkflowExecution = execution, WorkflowType = type, Details = closeEvent.WorkflowExecutionCanceledEventAttributes.Details,
                 };
                 break;
             case EventType.WorkflowExecutionTimedOut:
                 ev.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
                 {
-                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId,
+                    NamespaceId = NamespaceIdOf(child.Namespace),
                     WorkflowExecution = execution, WorkflowType = type, RetryState = closeEvent.WorkflowExecutionTimedOutEventAttributes.RetryState,
                 };
                 break;
             default:
                 ev.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes
                 {
-                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId, 
+                    Namespace = child.Namespace, InitiatedEventId = link.InitiatedEventId,
+                    NamespaceId = NamespaceIdOf(child.Namespace),
                     WorkflowExecution = execution, WorkflowType = type,
                 };
                 break;
@@ -228,6 +236,7 @@ internal sealed partial class WorkflowEngine
         var initiated = NewEvent(EventType.SignalExternalWorkflowExecutionInitiated, e => e.SignalExternalWorkflowExecutionInitiatedEventAttributes = new SignalExternalWorkflowExecutionInitiatedEventAttributes
         {
             Namespace = Ns(c.Namespace),
+            NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
             WorkflowExecution = c.Execution,
             SignalName = c.SignalName,
             Input = c.Input,
@@ -246,6 +255,7 @@ internal sealed partial class WorkflowEngine
                 {
                     Cause = SignalExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
                     Namespace = Ns(c.Namespace),
+                    NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
                     WorkflowExecution = c.Execution,
                     InitiatedEventId = initiated.EventId,
                     Control = c.Control,
@@ -261,6 +271,7 @@ internal sealed partial class WorkflowEngine
             {
                 InitiatedEventId = initiated.EventId,
                 Namespace = Ns(c.Namespace),
+                NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
                 WorkflowExecution = c.Execution.Clone(), // as the command named it (Temporal echoes the run ID given, often none)
                 Control = c.Control,
             }));
@@ -273,6 +284,7 @@ internal sealed partial class WorkflowEngine
         var initiated = NewEvent(EventType.RequestCancelExternalWorkflowExecutionInitiated, e => e.RequestCancelExternalWorkflowExecutionInitiatedEventAttributes = new RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
         {
             Namespace = Ns(c.Namespace),
+            NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
             WorkflowExecution = targetRef,
             Control = c.Control,
             ChildWorkflowOnly = c.ChildWorkflowOnly,
@@ -290,6 +302,7 @@ internal sealed partial class WorkflowEngine
                 {
                     InitiatedEventId = initiated.EventId,
                     Namespace = Ns(c.Namespace),
+                    NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
                     WorkflowExecution = targetRef.Clone(),
                 }));
                 return;
@@ -301,6 +314,7 @@ internal sealed partial class WorkflowEngine
                 {
                     Cause = CancelExternalWorkflowExecutionFailedCause.ExternalWorkflowExecutionNotFound,
                     Namespace = Ns(c.Namespace),
+                    NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
                     WorkflowExecution = targetRef,
                     InitiatedEventId = initiated.EventId,
                     Control = c.Control,
@@ -324,6 +338,7 @@ internal sealed partial class WorkflowEngine
             {
                 InitiatedEventId = initiated.EventId,
                 Namespace = Ns(c.Namespace),
+                NamespaceId = NamespaceIdOf(Ns(c.Namespace)),
                 WorkflowExecution = targetRef.Clone(), // as the command named it, as Temporal records it
             }));
         });

@@ -233,7 +233,7 @@ internal sealed partial class WorkflowEngine
     /// Describe's view: the run's visibility row plus what only its mutable state holds (the counts of an open run,
     /// the first run ID, versioning, priority and the parent's namespace).
     /// </summary>
-    private static WorkflowExecutionInfo DescribeInfo(Execution execution)
+    private WorkflowExecutionInfo DescribeInfo(Execution execution)
     {
         var info = VisibilityRow(execution);
         AddCounts(info, execution);
@@ -243,7 +243,7 @@ internal sealed partial class WorkflowEngine
         info.WorkerDeploymentName = execution.WorkerDeploymentName;
         if (execution.Parent is { } parent)
         {
-            info.ParentNamespaceId = parent.Namespace;
+            info.ParentNamespaceId = NamespaceIdOf(parent.Namespace);
         }
 
         return info;

@@ -47,6 +47,9 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
     public bool Contains(string name) => byName.ContainsKey(name);
 
+    /// <summary>The namespace's ID, or empty for a name the engine does not know.</summary>
+    public string IdOf(string name) => byName.TryGetValue(name, out var entry) ? entry.NamespaceInfo.Id : string.Empty;
+
     /// <summary>Every namespace is Registered (safe to read without the engine lock): no call needs the state check.</summary>
     public bool AllRegistered => Volatile.Read(ref unregistered).Count == 0;
 

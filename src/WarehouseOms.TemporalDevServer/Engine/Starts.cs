@@ -465,6 +465,7 @@ internal sealed partial class WorkflowEngine
                 Header = args.Header,
                 FirstWorkflowTaskBackoff = backoff,
                 ParentWorkflowNamespace = args.Parent?.Namespace ?? string.Empty,
+                ParentWorkflowNamespaceId = args.Parent is { } parentLink ? NamespaceIdOf(parentLink.Namespace) : string.Empty,
                 ParentWorkflowExecution = args.Parent is null ? null : new WorkflowExecution { WorkflowId = args.Parent.WorkflowId, RunId = args.Parent.RunId },
                 ParentInitiatedEventId = args.Parent?.InitiatedEventId ?? 0,
                 // Only a child has a root: Workflow.Info.Root is null for a top-level workflow, as on Temporal.

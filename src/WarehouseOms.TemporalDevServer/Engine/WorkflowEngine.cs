@@ -379,6 +379,9 @@ internal sealed partial class WorkflowEngine : IDisposable
         return namespaces.Contains(ns) ? ns : throw Errors.NamespaceNotFound(ns);
     }
 
+    /// <summary>The ID of a namespace the engine knows (events and describe name a namespace by both, as Temporal's do).</summary>
+    private string NamespaceIdOf(string ns) => namespaces.IdOf(ns);
+
     public bool NamespaceExists(string ns)
     {
         using (gate.Enter())

@@ -343,6 +343,64 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         await source.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ChildAndExternalEvents_AndDescribe_NameTheNamespaceByItsId()
+    {
+        var namespaceId = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo.Id;
+        Assert.NotEmpty(namespaceId);
+        var queue = NewWorkflowId("ns-id-queue");
+        var target = await Raw.StartAsync(NewWorkflowId("ns-id-target"), NewWorkflowId("ns-id-target-queue"));
+        var parent = await Raw.StartAsync(NewWorkflowId("ns-id-parent"), queue);
+        var childId = NewWorkflowId("ns-id-child");
+        await Raw.CompleteAsync(
+            await Raw.PollAsync(queue),
+            new Command
+            {
+                CommandType = CommandType.StartChildWorkflowExecution,
+                StartChildWorkflowExecutionCommandAttributes = new()
+                {
+                    WorkflowId = childId,
+                    WorkflowType = new() { Name = "RawWorkflow" },
+                    TaskQueue = new TaskQueue { Name = queue + "-child" },
+                },
+            },
+            new Command
+            {
+                CommandType = CommandType.SignalExternalWorkflowExecution,
+                SignalExternalWorkflowExecutionCommandAttributes = new() { Execution = new() { WorkflowId = target.Id }, SignalName = "hello" },
+            });
+        await Eventually.UntilAsync(
+            async () => (await parent.FetchHistoryAsync(HistoryRpc)).Events.Select(e => e.EventType).ToList(),
+            types => types.Contains(EventType.ChildWorkflowExecutionStarted) && types.Contains(EventType.ExternalWorkflowExecutionSignaled),
+            "the child's start and the signal recorded on the parent");
+        var child = Client.GetWorkflowHandle(childId);
+        await child.TerminateAsync("done", new() { Rpc = Rpc });
+        var events = await Eventually.UntilAsync(
+            async () => (await parent.FetchHistoryAsync(HistoryRpc)).Events.ToList(),
+            all => all.Any(e => e.EventType == EventType.ChildWorkflowExecutionTerminated),
+            "the child's close recorded on the parent");
+
+        // Temporal's event factory writes the target namespace's ID beside its name on each of these events.
+        Assert.Equal(
+            Enumerable.Repeat(namespaceId, 5),
+            new[]
+            {
+                events.Single(e => e.EventType == EventType.StartChildWorkflowExecutionInitiated).StartChildWorkflowExecutionInitiatedEventAttributes.NamespaceId,
+                events.Single(e => e.EventType == EventType.ChildWorkflowExecutionStarted).ChildWorkflowExecutionStartedEventAttributes.NamespaceId,
+                events.Single(e => e.EventType == EventType.ChildWorkflowExecutionTerminated).ChildWorkflowExecutionTerminatedEventAttributes.NamespaceId,
+                events.Single(e => e.EventType == EventType.SignalExternalWorkflowExecutionInitiated).SignalExternalWorkflowExecutionInitiatedEventAttributes.NamespaceId,
+                events.Single(e => e.EventType == EventType.ExternalWorkflowExecutionSignaled).ExternalWorkflowExecutionSignaledEventAttributes.NamespaceId,
+            });
+        var childStarted = (await child.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
+        Assert.Equal((Client.Options.Namespace, namespaceId), (childStarted.ParentWorkflowNamespace, childStarted.ParentWorkflowNamespaceId));
+        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = childId } }, Rpc);
+        Assert.Equal(namespaceId, described.WorkflowExecutionInfo.ParentNamespaceId);
+
+        await target.TerminateAsync("done", new() { Rpc = Rpc });
+        await parent.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
     private async Task<RetryPolicy> RefusedOrStartedAsync(RetryPolicy policy)
     {
         var id = NewWorkflowId("retry-ok");

@@ -487,6 +487,7 @@ internal sealed partial class WorkflowEngine
             Root = previous.Root,
             FirstRunId = previous.FirstRunId,
             ContinuedRunId = previous.RunId,
+            PrevAutoResetPoints = previous.AutoResetPoints,
             Initiator = initiator,
             ContinuedFailure = failure,
             LastCompletionResult = lastResult,

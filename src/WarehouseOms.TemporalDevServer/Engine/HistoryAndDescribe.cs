@@ -153,7 +153,6 @@ internal sealed partial class WorkflowEngine
                     UserMetadata = execution.History.Count > 0 ? execution.History[0].UserMetadata : null,
                 },
             };
-            response.WorkflowExecutionInfo.AutoResetPoints = execution.AutoResetPoints?.Clone();
             foreach (var activity in execution.Activities.Values)
             {
                 var pending = new PendingActivityInfo
@@ -231,7 +230,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Describe's view: the run's visibility row plus what only its mutable state holds (the counts of an open run,
-    /// the first run ID, versioning, priority and the parent's namespace).
+    /// the first run ID, versioning, priority, reset points and the parent's namespace).
     /// </summary>
     private WorkflowExecutionInfo DescribeInfo(Execution execution)
     {
@@ -241,6 +240,7 @@ internal sealed partial class WorkflowEngine
         info.Priority = execution.Priority?.Clone();
         info.VersioningInfo = execution.VersioningInfo?.Clone();
         info.WorkerDeploymentName = execution.WorkerDeploymentName;
+        info.AutoResetPoints = execution.AutoResetPoints?.Clone();
         if (execution.Parent is { } parent)
         {
             info.ParentNamespaceId = NamespaceIdOf(parent.Namespace);

@@ -417,6 +417,38 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// As Temporal's rolloverAutoResetPointsWithExpiringTime: a continued run keeps the earlier runs' reset points,
+    /// those of the run it continues now expiring a retention after its start, those already expired dropped.
+    /// </summary>
+    private static ResetPoints? RolledOverResetPoints(ResetPoints? previous, string? previousRunId, DateTime start, TimeSpan retention)
+    {
+        if (previous is null || previous.Points.Count == 0)
+        {
+            return previous?.Clone();
+        }
+
+        var expire = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(start + retention);
+        var kept = new ResetPoints();
+        foreach (var point in previous.Points)
+        {
+            if (point.ExpireTime is { } expires && expires.ToDateTime() < start)
+            {
+                continue;
+            }
+
+            var copy = point.Clone();
+            if (copy.RunId == previousRunId)
+            {
+                copy.ExpireTime = expire;
+            }
+
+            kept.Points.Add(copy);
+        }
+
+        return kept;
+    }
+
     /// <summary>The base run's reset points that lie inside the prefix the reset run shares with it.</summary>
     private static ResetPoints? CarriedResetPoints(Execution baseRun, long firstEventAfterPrefix)
     {

@@ -50,6 +50,9 @@ internal sealed record StartArgs
 
     public string? ContinuedRunId { get; init; }
 
+    /// <summary>The reset points of the run this one continues (continue-as-new, retry, cron), recorded on its started event.</summary>
+    public Temporalio.Api.Workflow.V1.ResetPoints? PrevAutoResetPoints { get; init; }
+
     public ContinueAsNewInitiator Initiator { get; init; }
 
     public Failure? ContinuedFailure { get; init; }
@@ -430,6 +433,7 @@ internal sealed partial class WorkflowEngine
             RetryPolicy = RetryPolicyRules.WithDefaults(args.RetryPolicy),
             Parent = args.Parent,
             Root = args.Root,
+            AutoResetPoints = RolledOverResetPoints(args.PrevAutoResetPoints, args.ContinuedRunId, now, RetentionOf(args.Namespace)),
         };
         execution.RequestIds.Add(args.RequestId);
         Register(execution);
@@ -437,6 +441,8 @@ internal sealed partial class WorkflowEngine
         var backoff = NonZero(args.StartDelay);
         Append(execution, NewEvent(EventType.WorkflowExecutionStarted, e =>
         {
+            // The run's start time is its started event's time, as Temporal takes it from the event.
+            e.EventTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(now);
             // Static summary/details live on the started event (not its attributes), as on Temporal; counted in its size.
             e.UserMetadata = args.UserMetadata;
             e.Links.AddRange(args.Links);
@@ -454,6 +460,7 @@ internal sealed partial class WorkflowEngine
                 OriginalExecutionRunId = runId,
                 FirstExecutionRunId = execution.FirstRunId,
                 ContinuedExecutionRunId = args.ContinuedRunId ?? string.Empty,
+                PrevAutoResetPoints = args.PrevAutoResetPoints?.Clone(),
                 Initiator = args.Initiator,
                 ContinuedFailure = args.ContinuedFailure,
                 LastCompletionResult = args.LastCompletionResult,

@@ -210,6 +210,36 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task ContinueAsNew_CarriesTheResetPoints_ThePreviousRunsExpiringARetentionAfterTheNewStart()
+    {
+        var queue = NewWorkflowId("can-reset-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("can-reset"), queue);
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), new Command
+        {
+            CommandType = CommandType.ContinueAsNewWorkflowExecution,
+            ContinueAsNewWorkflowExecutionCommandAttributes = new() { WorkflowType = new() { Name = "RawWorkflow" }, TaskQueue = new TaskQueue { Name = queue } },
+        });
+
+        var first = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id, RunId = handle.ResultRunId } }, Rpc)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
+        Assert.Equal(handle.ResultRunId, first.RunId);
+        Assert.Null(first.ExpireTime);
+        var started = (await Client.GetWorkflowHandle(handle.Id).FetchHistoryAsync(HistoryRpc)).Events.First();
+        Assert.Equal(first, started.WorkflowExecutionStartedEventAttributes.PrevAutoResetPoints.Points.Single());
+
+        // The new run's own completions by the same worker add no point (the pair is known); the carried one expires.
+        var retention = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc))
+            .Config.WorkflowExecutionRetentionTtl.ToTimeSpan();
+        await Raw.CompleteAsync(await Raw.PollAsync(queue));
+        var carried = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
+        Assert.Equal((handle.ResultRunId, first.FirstWorkflowTaskCompletedId), (carried.RunId, carried.FirstWorkflowTaskCompletedId));
+        Assert.Equal(started.EventTime.ToDateTime() + retention, carried.ExpireTime.ToDateTime());
+
+        await Client.GetWorkflowHandle(handle.Id).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ContinueAsNew_SoonerThanASecondAfterTheRunBegan_IsHeldBack_ALongerBackoffKept()
     {
         var queue = NewWorkflowId("can-min-queue");

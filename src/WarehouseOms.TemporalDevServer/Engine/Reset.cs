@@ -462,8 +462,45 @@ internal sealed partial class WorkflowEngine
         return carried;
     }
 
-    /// <summary>Describe's extended info: reset links, original start time, last reset time, expiration times.</summary>
-    private static WorkflowExecutionExtendedInfo ExtendedInfo(Execution execution) => new()
+    /// <summary>Describe's extended info: reset links, original start time, last reset time, expiration times, request IDs.</summary>
+    private static WorkflowExecutionExtendedInfo ExtendedInfo(Execution execution)
+    {
+        var info = ExtendedTimes(execution);
+        AddRequestIdInfos(info, execution);
+        return info;
+    }
+
+    /// <summary>
+    /// As Temporal's RequestIdInfos: the request ID of the start that made the run (its started event), and each one a
+    /// later start attached (its options-updated event, or buffered while a workflow task runs).
+    /// </summary>
+    private static void AddRequestIdInfos(WorkflowExecutionExtendedInfo info, Execution execution)
+    {
+        if (!string.IsNullOrEmpty(execution.StartRequestId))
+        {
+            info.RequestIdInfos[execution.StartRequestId] = new RequestIdInfo { EventType = EventType.WorkflowExecutionStarted, EventId = 1 };
+        }
+
+        static string? Attached(HistoryEvent e) =>
+            e.EventType == EventType.WorkflowExecutionOptionsUpdated && e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedRequestId is { Length: > 0 } id ? id : null;
+        foreach (var e in execution.History)
+        {
+            if (Attached(e) is { } id)
+            {
+                info.RequestIdInfos[id] = new RequestIdInfo { EventType = e.EventType, EventId = e.EventId };
+            }
+        }
+
+        foreach (var buffered in execution.Buffer)
+        {
+            if (Attached(buffered.Event) is { } id)
+            {
+                info.RequestIdInfos[id] = new RequestIdInfo { EventType = buffered.Event.EventType, Buffered = true };
+            }
+        }
+    }
+
+    private static WorkflowExecutionExtendedInfo ExtendedTimes(Execution execution) => new()
     {
         ResetRunId = execution.ResetRunId ?? string.Empty,
         OriginalStartTime = execution.History.Count > 0 ? execution.History[0].EventTime : null,

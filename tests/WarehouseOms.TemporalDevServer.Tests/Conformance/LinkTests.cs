@@ -104,7 +104,16 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         // Describe shows the attached callback waiting for the close; at the close it is called once (this server
         // makes no HTTP calls, so a callback to another server fails, with the reason).
         var describe = new DescribeWorkflowExecutionRequest { Namespace = Client.Options.Namespace, Execution = new WorkflowExecution { WorkflowId = id } };
-        var waiting = Assert.Single((await Service.DescribeWorkflowExecutionAsync(describe, Rpc)).Callbacks);
+        var described = await Service.DescribeWorkflowExecutionAsync(describe, Rpc);
+        // Describe names each request ID the run knows by the event it made, as Temporal's RequestIdInfos.
+        Assert.Equal(
+            new Dictionary<string, (EventType, long, bool)>
+            {
+                [first.RequestId] = (EventType.WorkflowExecutionStarted, 1, false),
+                [attach.RequestId] = (EventType.WorkflowExecutionOptionsUpdated, updated.EventId, false),
+            },
+            described.WorkflowExtendedInfo.RequestIdInfos.ToDictionary(p => p.Key, p => (p.Value.EventType, p.Value.EventId, p.Value.Buffered)));
+        var waiting = Assert.Single(described.Callbacks);
         Assert.Equal((CallbackState.Standby, attach.RequestId, 0), (waiting.State, waiting.RequestId, waiting.Attempt));
         Assert.Equal(updated.EventTime, waiting.RegistrationTime);
         Assert.NotNull(waiting.Trigger.WorkflowClosed);

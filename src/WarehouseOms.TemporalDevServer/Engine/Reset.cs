@@ -183,6 +183,7 @@ internal sealed partial class WorkflowEngine
     {
         var copy = e.Clone();
         copy.EventTime = Now;
+        copy.TaskId = 0; // a new event of the reset run, with an ID of its own
         if (e.EventType == EventType.ChildWorkflowExecutionStarted)
         {
             if (child.RunId is null)

@@ -201,6 +201,11 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     // ---- events ----
 
+    // Temporal gives every event a task ID from its shard's sequence, allocated in ranges per shard load, so IDs only
+    // grow, with a jump after a restart. Seeded from the start time in milliseconds × 1024: growing from one start to
+    // the next unless a process wrote over 1024 events per millisecond of its life, and below 2^53 for JSON readers.
+    private long lastEventTaskId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 10;
+
     private HistoryEvent NewEvent(EventType type, Action<HistoryEvent> set)
     {
         var e = new HistoryEvent { EventType = type, EventTime = Now };
@@ -212,6 +217,11 @@ internal sealed partial class WorkflowEngine : IDisposable
     {
         e.EventId = execution.History.Count + 1;
         e.EventTime ??= Now;
+        if (e.TaskId == 0)
+        {
+            // A reset run's copied prefix keeps its IDs: Temporal forks the base run's history branch, events and all.
+            e.TaskId = ++lastEventTaskId;
+        }
         execution.History.Add(e);
         execution.HistorySizeBytes += e.CalculateSize();
         MarkDirty(execution);

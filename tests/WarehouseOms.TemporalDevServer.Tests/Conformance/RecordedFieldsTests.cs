@@ -374,6 +374,29 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task EveryEvent_HasATaskId_GrowingInHistoryOrder_AcrossRuns()
+    {
+        var queue = NewWorkflowId("task-id-queue");
+        var first = await Raw.StartAsync(NewWorkflowId("task-id-a"), queue);
+        var second = await Raw.StartAsync(NewWorkflowId("task-id-b"), queue);
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), RawWorker.StartTimer("t", TimeSpan.FromHours(1)));
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), RawWorker.StartTimer("t", TimeSpan.FromHours(1)));
+        await first.SignalAsync("poke", Array.Empty<object?>(), new() { Rpc = Rpc });
+
+        var a = (await first.FetchHistoryAsync(HistoryRpc)).Events.Select(e => e.TaskId).ToList();
+        var b = (await second.FetchHistoryAsync(HistoryRpc)).Events.Select(e => e.TaskId).ToList();
+        // Temporal's IDs come from one shard-wide sequence: each event has its own, later events larger ones.
+        Assert.All(a.Concat(b), id => Assert.True(id > 0));
+        Assert.Equal(a.Order(), a);
+        Assert.Equal(b.Order(), b);
+        Assert.Equal(a.Count + b.Count, a.Concat(b).Distinct().Count());
+        Assert.True(a[^1] > b[^1], "the signal's event, written last, has the largest ID");
+
+        await first.TerminateAsync("done", new() { Rpc = Rpc });
+        await second.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ChildAndExternalEvents_AndDescribe_NameTheNamespaceByItsId()
     {
         var namespaceId = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo.Id;

@@ -46,6 +46,10 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
             Assert.Equal(EventType.WorkflowExecutionSignaled, reset[4].EventType);
             Assert.Equal("b", Single(reset[4].WorkflowExecutionSignaledEventAttributes.Input));
             Assert.Equal(EventType.WorkflowTaskScheduled, reset[5].EventType);
+            // The prefix is the base run's own events (Temporal forks the branch), task IDs too; the rest are new.
+            var taskIds = reset.Select(e => e.TaskId).ToList();
+            Assert.Equal(taskIds.Order(), taskIds);
+            Assert.True(reset[4].TaskId > old[^1].TaskId, "the reapplied signal is a new event, after the base run's last");
 
             // The handle without a run ID follows the current run: the reset one.
             await handle.SignalAsync(wf => wf.FinishAsync(), SignalRpc);

@@ -58,6 +58,11 @@ public sealed class OperatorRecoveryTests
             await client.GetAsyncActivityHandle(Convert.FromBase64String(token!["token:".Length..])).CompleteAsync("after restart");
             Assert.Equal("after restart", await handle.GetResultAsync<string>());
         }
+
+        // Event task IDs are kept by the store and keep growing after the restart, as a shard's sequence does.
+        var taskIds = (await handle.FetchHistoryAsync()).Events.Select(e => e.TaskId).ToList();
+        Assert.Equal(taskIds.Order(), taskIds);
+        Assert.Equal(taskIds.Count, taskIds.Distinct().Count());
     }
 
     [Fact(Timeout = 120_000)]

@@ -218,9 +218,9 @@ internal sealed partial class WorkflowEngine
         {
             // As in Temporal: the command's summary and details go on the event it writes (a timer's, an activity's, a child's).
             var e = execution.History[firstEvent];
-            execution.HistorySizeBytes -= e.CalculateSize();
+            execution.HistorySizeBytes -= SizeInHistoryBlob(e.CalculateSize());
             e.UserMetadata = metadata;
-            execution.HistorySizeBytes += e.CalculateSize();
+            execution.HistorySizeBytes += SizeInHistoryBlob(e.CalculateSize());
         }
 
         return needTask;

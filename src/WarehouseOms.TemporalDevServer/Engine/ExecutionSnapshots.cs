@@ -163,7 +163,7 @@ internal static class ExecutionSnapshots
         foreach (var bytes in history)
         {
             x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));
-            x.HistorySizeBytes += bytes.Length;
+            x.HistorySizeBytes += WorkflowEngine.SizeInHistoryBlob(bytes.Length);
         }
 
         if (x.History.Count == 0)

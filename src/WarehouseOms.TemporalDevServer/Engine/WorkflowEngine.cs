@@ -206,6 +206,12 @@ internal sealed partial class WorkflowEngine : IDisposable
     // the next unless a process wrote over 1024 events per millisecond of its life, and below 2^53 for JSON readers.
     private long lastEventTaskId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 10;
 
+    /// <summary>
+    /// What an event of <paramref name="eventSize"/> bytes adds to the history size: Temporal counts the stored blob of
+    /// each batch, a History message whose events each take a field tag and a length prefix besides their own bytes.
+    /// </summary>
+    internal static int SizeInHistoryBlob(int eventSize) => 1 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(eventSize) + eventSize;
+
     private HistoryEvent NewEvent(EventType type, Action<HistoryEvent> set)
     {
         var e = new HistoryEvent { EventType = type, EventTime = Now };
@@ -223,7 +229,7 @@ internal sealed partial class WorkflowEngine : IDisposable
             e.TaskId = ++lastEventTaskId;
         }
         execution.History.Add(e);
-        execution.HistorySizeBytes += e.CalculateSize();
+        execution.HistorySizeBytes += SizeInHistoryBlob(e.CalculateSize());
         MarkDirty(execution);
         execution.NotifyHistoryChanged();
     }

@@ -397,6 +397,28 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task HistorySize_IsTheStoredBlobs_EachEventWithItsTagAndLengthPrefix()
+    {
+        var queue = NewWorkflowId("size-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("size"), queue);
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), RawWorker.StartTimer("t", TimeSpan.FromHours(1)));
+        await handle.SignalAsync("poke", ["some input"], new() { Rpc = Rpc });
+        await Raw.PollAsync(queue);
+
+        // Temporal counts len(proto History{events}) per stored batch: per event, a tag byte, a length varint, the event.
+        static long BlobSize(IEnumerable<Temporalio.Api.History.V1.HistoryEvent> events) =>
+            events.Sum(e => 1 + CodedOutputStream.ComputeLengthSize(e.CalculateSize()) + e.CalculateSize());
+        var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
+        var started = events.Last(e => e.EventType == EventType.WorkflowTaskStarted);
+        Assert.Equal(BlobSize(events.TakeWhile(e => e.EventId < started.EventId)), started.WorkflowTaskStartedEventAttributes.HistorySizeBytes);
+        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
+        Assert.Equal(BlobSize(events), described.WorkflowExecutionInfo.HistorySizeBytes);
+
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ChildAndExternalEvents_AndDescribe_NameTheNamespaceByItsId()
     {
         var namespaceId = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo.Id;

@@ -238,6 +238,9 @@ internal sealed class Execution
     /// <summary>Describe's auto_reset_points: the first workflow task completion of each worker build.</summary>
     public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; set; }
 
+    /// <summary>Describe's pending activities, children and Nexus operations as they were when the run closed (null: none, or still open).</summary>
+    public Temporalio.Api.WorkflowService.V1.DescribeWorkflowExecutionResponse? PendingAtClose { get; set; }
+
     /// <summary>The run that continued this one (continue-as-new or retry), for clients following runs.</summary>
     public string? NextRunId { get; set; }
 

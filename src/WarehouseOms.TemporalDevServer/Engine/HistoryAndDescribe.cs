@@ -153,50 +153,6 @@ internal sealed partial class WorkflowEngine
                     UserMetadata = execution.History.Count > 0 ? execution.History[0].UserMetadata : null,
                 },
             };
-            foreach (var activity in execution.Activities.Values)
-            {
-                var pending = new PendingActivityInfo
-                {
-                    ActivityId = activity.Attributes.ActivityId,
-                    ActivityType = activity.Attributes.ActivityType,
-                    State = activity.Phase switch
-                    {
-                        ActivityPhase.Started when activity.CancelRequested => PendingActivityState.CancelRequested,
-                        ActivityPhase.Started => PendingActivityState.Started,
-                        _ => PendingActivityState.Scheduled,
-                    },
-                    Attempt = activity.Attempt,
-                    HeartbeatDetails = activity.HeartbeatDetails,
-                    LastFailure = activity.LastFailure,
-                    MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
-                    LastWorkerIdentity = activity.StartedIdentity,
-                    LastHeartbeatTime = activity.LastHeartbeatTime is { } beat ? Timestamp.FromDateTime(beat) : null,
-                    Priority = activity.Attributes.Priority?.Clone(),
-                    // As Temporal's GetPendingActivityInfo: when the current attempt is (or, backing off, will be) scheduled.
-                    ScheduledTime = Timestamp.FromDateTime(activity.BackoffDue ?? (activity.CurrentAttemptScheduledTime == default ? activity.ScheduledTime : activity.CurrentAttemptScheduledTime)),
-                };
-                if (activity.Phase == ActivityPhase.Started)
-                {
-                    pending.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
-                }
-
-                // As Temporal: while a retry waits to be offered (not paused), when it will be and the interval waited.
-                pending.LastAttemptCompleteTime = activity.LastAttemptCompleteTime is { } ended ? Timestamp.FromDateTime(ended) : null;
-                if (activity is { Phase: ActivityPhase.Backoff, Paused: false, BackoffDue: { } due } && due > Clock.Now)
-                {
-                    pending.NextAttemptScheduleTime = Timestamp.FromDateTime(due);
-                    pending.CurrentRetryInterval = activity.LastAttemptCompleteTime is { } last ? Duration.FromTimeSpan(due - last) : null;
-                }
-
-                if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } scheduleToClose)
-                {
-                    pending.ExpirationTime = Timestamp.FromDateTime(activity.ScheduledTime + scheduleToClose.ToTimeSpan());
-                }
-
-                DescribePauseAndOptions(activity, pending);
-                response.PendingActivities.Add(pending);
-            }
-
             if (execution.IsOpen && execution.Wft != WorkflowTaskState.None)
             {
                 // The attempt counts transient retries too: the one place a failing task shows how often it failed.
@@ -210,22 +166,94 @@ internal sealed partial class WorkflowEngine
                 };
             }
 
-            foreach (var child in execution.Children.Values.Where(c => c.RunId is not null))
+            if (execution.PendingAtClose is { } frozen)
             {
-                response.PendingChildren.Add(new PendingChildExecutionInfo
-                {
-                    WorkflowId = child.WorkflowId,
-                    RunId = child.RunId,
-                    WorkflowTypeName = child.WorkflowType,
-                    InitiatedId = child.InitiatedEventId,
-                    ParentClosePolicy = child.ClosePolicy,
-                });
+                // A closed run keeps what was pending when it closed, as Temporal's mutable state does.
+                response.PendingActivities.AddRange(frozen.PendingActivities);
+                response.PendingChildren.AddRange(frozen.PendingChildren);
+                response.PendingNexusOperations.AddRange(frozen.PendingNexusOperations);
+            }
+            else
+            {
+                AddPending(response, execution);
             }
 
-            response.PendingNexusOperations.AddRange(execution.NexusOperations.Values.OrderBy(o => o.ScheduledEventId).Select(o => PendingNexusOperation(execution, o)));
             response.Callbacks.AddRange(CallbackInfos(execution));
             return response;
         }
+    }
+
+    /// <summary>Describe's pending activities, started children and Nexus operations, from the run's live state.</summary>
+    private void AddPending(DescribeWorkflowExecutionResponse response, Execution execution)
+    {
+        foreach (var activity in execution.Activities.Values)
+        {
+            var pending = new PendingActivityInfo
+            {
+                ActivityId = activity.Attributes.ActivityId,
+                ActivityType = activity.Attributes.ActivityType,
+                State = activity.Phase switch
+                {
+                    ActivityPhase.Started when activity.CancelRequested => PendingActivityState.CancelRequested,
+                    ActivityPhase.Started => PendingActivityState.Started,
+                    _ => PendingActivityState.Scheduled,
+                },
+                Attempt = activity.Attempt,
+                HeartbeatDetails = activity.HeartbeatDetails,
+                LastFailure = activity.LastFailure,
+                MaximumAttempts = activity.Attributes.RetryPolicy.MaximumAttempts,
+                LastWorkerIdentity = activity.StartedIdentity,
+                LastHeartbeatTime = activity.LastHeartbeatTime is { } beat ? Timestamp.FromDateTime(beat) : null,
+                Priority = activity.Attributes.Priority?.Clone(),
+                // As Temporal's GetPendingActivityInfo: when the current attempt is (or, backing off, will be) scheduled.
+                ScheduledTime = Timestamp.FromDateTime(activity.BackoffDue ?? (activity.CurrentAttemptScheduledTime == default ? activity.ScheduledTime : activity.CurrentAttemptScheduledTime)),
+            };
+            if (activity.Phase == ActivityPhase.Started)
+            {
+                pending.LastStartedTime = Timestamp.FromDateTime(activity.StartedTime);
+            }
+
+            // As Temporal: while a retry waits to be offered (not paused), when it will be and the interval waited.
+            pending.LastAttemptCompleteTime = activity.LastAttemptCompleteTime is { } ended ? Timestamp.FromDateTime(ended) : null;
+            if (activity is { Phase: ActivityPhase.Backoff, Paused: false, BackoffDue: { } due } && due > Clock.Now)
+            {
+                pending.NextAttemptScheduleTime = Timestamp.FromDateTime(due);
+                pending.CurrentRetryInterval = activity.LastAttemptCompleteTime is { } last ? Duration.FromTimeSpan(due - last) : null;
+            }
+
+            if (NonZero(activity.Attributes.ScheduleToCloseTimeout) is { } scheduleToClose)
+            {
+                pending.ExpirationTime = Timestamp.FromDateTime(activity.ScheduledTime + scheduleToClose.ToTimeSpan());
+            }
+
+            DescribePauseAndOptions(activity, pending);
+            response.PendingActivities.Add(pending);
+        }
+
+        foreach (var child in execution.Children.Values.Where(c => c.RunId is not null))
+        {
+            response.PendingChildren.Add(new PendingChildExecutionInfo
+            {
+                WorkflowId = child.WorkflowId,
+                RunId = child.RunId,
+                WorkflowTypeName = child.WorkflowType,
+                InitiatedId = child.InitiatedEventId,
+                ParentClosePolicy = child.ClosePolicy,
+            });
+        }
+
+        response.PendingNexusOperations.AddRange(execution.NexusOperations.Values.OrderBy(o => o.ScheduledEventId).Select(o => PendingNexusOperation(execution, o)));
+    }
+
+    /// <summary>
+    /// What describe lists as pending, taken when a run closes (null when nothing was): Temporal keeps the run's
+    /// pending activities, children and operations in its mutable state after the close, and describe shows them.
+    /// </summary>
+    private DescribeWorkflowExecutionResponse? PendingAtClose(Execution execution)
+    {
+        var pending = new DescribeWorkflowExecutionResponse();
+        AddPending(pending, execution);
+        return pending.PendingActivities.Count + pending.PendingChildren.Count + pending.PendingNexusOperations.Count > 0 ? pending : null;
     }
 
     /// <summary>

@@ -770,6 +770,7 @@ internal sealed partial class WorkflowEngine
     private void CloseRun(Execution execution, HistoryEvent closeEvent, WorkflowExecutionStatus status)
     {
         taskFloor.ImmediateTask(Clock.Now, gate.Transaction); // Temporal's close-execution transfer and visibility tasks
+        execution.PendingAtClose = PendingAtClose(execution);
         Append(execution, closeEvent);
         execution.Status = status;
         execution.CloseTime = Clock.Now;

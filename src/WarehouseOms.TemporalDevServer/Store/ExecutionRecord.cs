@@ -117,6 +117,9 @@ internal sealed record ExecutionRecord
 
     public Temporalio.Api.Workflow.V1.ResetPoints? AutoResetPoints { get; init; }
 
+    /// <summary>What describe lists as pending on a run that closed with something pending (absent otherwise and in older records).</summary>
+    public Temporalio.Api.WorkflowService.V1.DescribeWorkflowExecutionResponse? PendingAtClose { get; init; }
+
     /// <summary>Worker Versioning: behavior and version of the run (absent in records written before).</summary>
     public Temporalio.Api.Workflow.V1.WorkflowExecutionVersioningInfo? VersioningInfo { get; init; }
 

@@ -419,6 +419,42 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task AClosedRun_StillListsWhatWasPendingWhenItClosed()
+    {
+        var queue = NewWorkflowId("closed-pending-queue");
+        var handle = await Raw.StartAsync(NewWorkflowId("closed-pending"), queue);
+        var childId = NewWorkflowId("closed-pending-child");
+        await Raw.CompleteAsync(
+            await Raw.PollAsync(queue),
+            RawWorker.ScheduleActivity("left", queue + "-nobody", eager: false),
+            new Command
+            {
+                CommandType = CommandType.StartChildWorkflowExecution,
+                StartChildWorkflowExecutionCommandAttributes = new()
+                {
+                    WorkflowId = childId,
+                    WorkflowType = new() { Name = "RawWorkflow" },
+                    TaskQueue = new TaskQueue { Name = queue + "-child" },
+                    ParentClosePolicy = ParentClosePolicy.Abandon,
+                },
+            });
+        // The child's start brings the next task; the workflow completes without waiting for either.
+        await Raw.CompleteAsync(await Raw.PollAsync(queue), RawWorker.CompleteWorkflow());
+
+        // Temporal keeps them in the closed run's mutable state, and describe shows them as they were.
+        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
+        Assert.Equal(WorkflowExecutionStatus.Completed, described.WorkflowExecutionInfo.Status);
+        var activity = Assert.Single(described.PendingActivities);
+        Assert.Equal(("left", PendingActivityState.Scheduled), (activity.ActivityId, activity.State));
+        var child = Assert.Single(described.PendingChildren);
+        Assert.Equal((childId, ParentClosePolicy.Abandon), (child.WorkflowId, child.ParentClosePolicy));
+        Assert.Null(described.PendingWorkflowTask);
+
+        await Client.GetWorkflowHandle(childId).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task ChildAndExternalEvents_AndDescribe_NameTheNamespaceByItsId()
     {
         var namespaceId = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc)).NamespaceInfo.Id;

@@ -241,6 +241,27 @@ public sealed class OperatorRecoveryTests
             RequestId = Guid.NewGuid().ToString(),
         })).RunId;
 
+    [Fact(Timeout = 120_000)]
+    public async Task What_a_closed_run_left_pending_is_still_described_after_a_restart()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var raw = new Conformance.RawWorker(client, new RpcOptions { CancellationToken = deadline.Token });
+        var queue = $"tq-closed-pending-{Guid.NewGuid():N}";
+        var handle = await raw.StartAsync($"closed-pending-{Guid.NewGuid():N}", queue);
+        // One task schedules an activity no worker runs and completes the workflow: the activity stays pending.
+        await raw.CompleteAsync(await raw.PollAsync(queue), Conformance.RawWorker.ScheduleActivity("left", queue + "-nobody", eager: false), Conformance.RawWorker.CompleteWorkflow());
+        Assert.Equal("left", (await DescribeAsync(client, handle)).PendingActivities.Single().ActivityId);
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var described = await Retry.WhileUnavailableAsync(() => DescribeAsync(client, handle), deadline.Token);
+        Assert.Equal(WorkflowExecutionStatus.Completed, described.WorkflowExecutionInfo.Status);
+        Assert.Equal(("left", PendingActivityState.Scheduled), (described.PendingActivities.Single().ActivityId, described.PendingActivities.Single().State));
+    }
+
     private static Task<DescribeWorkflowExecutionResponse> DescribeAsync(ITemporalClient client, WorkflowHandle handle) =>
         client.WorkflowService.DescribeWorkflowExecutionAsync(new()
         {

@@ -20,6 +20,8 @@ internal static class Errors
 
     public static RpcException AlreadyExists(string message) => new(new Status(StatusCode.AlreadyExists, message));
 
+    public static RpcException Unimplemented(string message) => new(new Status(StatusCode.Unimplemented, message));
+
     /// <summary>RESOURCE_EXHAUSTED with its cause and scope (clients retry it).</summary>
     public static RpcException ResourceExhausted(string message, ResourceExhaustedCause cause, ResourceExhaustedScope scope) =>
         WithDetail(StatusCode.ResourceExhausted, message, new ResourceExhaustedFailure { Cause = cause, Scope = scope });

@@ -209,31 +209,36 @@ public sealed class NexusStandaloneOperationTests(LocalEnvironmentFixture fixtur
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task Cancel_ReachesTheHandler_WhichCancelsItsWorkflow_AndTheOperationEndsCanceled()
+    public async Task Cancel_WaitsForTheStart_ThenReachesTheHandler_WhichCancelsItsWorkflow()
     {
         var endpoint = await CreateEndpointAsync();
         var nexus = Client.CreateNexusClient<IStockService>(endpoint);
         var reservationId = NewWorkflowId("canceled-reservation");
+
+        // Asked before any handler polls: held until the operation has started (the cancel needs its token).
+        var handle = await nexus.StartNexusOperationAsync(s => s.Reserve(new ReservationRequest("SKU-X", reservationId, "wait")), Op("canceled"));
+        var request = new RequestCancelNexusOperationExecutionRequest { Namespace = Namespace, OperationId = handle.Id, RequestId = Guid.NewGuid().ToString(), Reason = "no longer needed" };
+        await Service.RequestCancelNexusOperationExecutionAsync(request, Rpc);
+        await Service.RequestCancelNexusOperationExecutionAsync(request, Rpc); // the same request again: harmless
+        var second = await Assert.ThrowsAsync<RpcException>(() => handle.CancelAsync(new() { Rpc = Rpc }));
+        Assert.Equal((RpcException.StatusCode.FailedPrecondition, $"cancellation already requested with request ID {request.RequestId}"), (second.Code, second.Message));
+        var waiting = await InfoAsync(handle.Id);
+        Assert.Equal((NexusOperationExecutionStatus.Running, PendingNexusOperationState.Scheduled, "no longer needed"),
+            (waiting.Status, waiting.State, waiting.CancellationInfo.Reason));
+
         await WithWorkerAsync(Handler(), async () =>
         {
-            var handle = await nexus.StartNexusOperationAsync(s => s.Reserve(new ReservationRequest("SKU-X", reservationId, "wait")), Op("canceled"));
-            await WaitUntilAsync(handle, d => d.State == PendingNexusOperationState.Started, "the operation started");
-
-            var request = new RequestCancelNexusOperationExecutionRequest { Namespace = Namespace, OperationId = handle.Id, RequestId = Guid.NewGuid().ToString(), Reason = "no longer needed" };
-            await Service.RequestCancelNexusOperationExecutionAsync(request, Rpc);
-            await Service.RequestCancelNexusOperationExecutionAsync(request, Rpc); // the same request again: harmless
-            var second = await Assert.ThrowsAsync<RpcException>(() => handle.CancelAsync(new() { Rpc = Rpc }));
-            Assert.Equal((RpcException.StatusCode.FailedPrecondition, $"cancellation already requested with request ID {request.RequestId}"), (second.Code, second.Message));
-
             var canceled = await Assert.ThrowsAsync<NexusOperationFailedException>(() => handle.GetResultAsync(Rpc));
             Assert.IsType<CanceledFailureException>(canceled.InnerException);
             Assert.Equal(WorkflowExecutionStatus.Canceled, (await Client.GetWorkflowHandle(reservationId).DescribeAsync(new() { Rpc = Rpc })).Status);
             var info = await InfoAsync(handle.Id);
             Assert.Equal(NexusOperationExecutionStatus.Canceled, info.Status);
-            Assert.Equal(("no longer needed", NexusOperationCancellationState.Succeeded), (info.CancellationInfo.Reason, info.CancellationInfo.State));
+            Assert.NotEmpty(info.OperationToken);
+            Assert.Equal((NexusOperationCancellationState.Succeeded, 1), (info.CancellationInfo.State, info.CancellationInfo.Attempt));
 
             var late = await Assert.ThrowsAsync<RpcException>(() => handle.CancelAsync(new() { Rpc = Rpc }));
             Assert.Equal((RpcException.StatusCode.FailedPrecondition, "operation already completed"), (late.Code, late.Message));
+            await Service.RequestCancelNexusOperationExecutionAsync(request, Rpc); // its own repeat, even now
         });
     }
 

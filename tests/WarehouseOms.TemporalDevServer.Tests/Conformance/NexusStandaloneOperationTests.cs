@@ -234,7 +234,9 @@ public sealed class NexusStandaloneOperationTests(LocalEnvironmentFixture fixtur
             var info = await InfoAsync(handle.Id);
             Assert.Equal(NexusOperationExecutionStatus.Canceled, info.Status);
             Assert.NotEmpty(info.OperationToken);
-            Assert.Equal((NexusOperationCancellationState.Succeeded, 1), (info.CancellationInfo.State, info.CancellationInfo.Attempt));
+            // The cancel was sent once; its answer may come after the workflow's close ended the operation (then it is not recorded).
+            Assert.Equal(1, info.CancellationInfo.Attempt);
+            Assert.NotNull(info.CancellationInfo.RequestedTime);
 
             var late = await Assert.ThrowsAsync<RpcException>(() => handle.CancelAsync(new() { Rpc = Rpc }));
             Assert.Equal((RpcException.StatusCode.FailedPrecondition, "operation already completed"), (late.Code, late.Message));

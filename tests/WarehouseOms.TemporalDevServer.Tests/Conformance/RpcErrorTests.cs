@@ -24,7 +24,7 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     public async Task UnimplementedRpc_AnswersUnimplementedWithAMessage()
     {
         var error = await Assert.ThrowsAsync<RpcException>(
-            () => Service.StartNexusOperationExecutionAsync(new() { Namespace = Client.Options.Namespace, OperationId = "standalone" }, Rpc));
+            () => Service.CreateWorkerDeploymentAsync(new() { Namespace = Client.Options.Namespace, DeploymentName = "unbuilt" }, Rpc)); // standalone Nexus operations, the earlier example, are built (ADR 0054)
 
         Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));

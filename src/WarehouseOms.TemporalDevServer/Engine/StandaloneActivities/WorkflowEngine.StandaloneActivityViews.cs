@@ -31,8 +31,21 @@ internal sealed partial class WorkflowEngine
     /// The answer <paramref name="ready"/> gives for the run (null: not yet), looked at again after each change of it,
     /// until the long poll's budget ends (60 s, or a second before the caller's deadline); then an empty answer.
     /// </summary>
-    private async Task<T> WaitForActivityAsync<T>(string ns, string activityId, string? runId, DateTime? deadline, CancellationToken ct,
+    private Task<T> WaitForActivityAsync<T>(string ns, string activityId, string? runId, DateTime? deadline, CancellationToken ct,
         Func<StandaloneActivity, T?> ready)
+        where T : class, IMessage, new() =>
+        LongPollAsync(() =>
+        {
+            var activity = FindActivity(ns, activityId, runId);
+            return (ready(activity), activity.Changed);
+        }, deadline, ct);
+
+    /// <summary>
+    /// A standalone entity's long poll (activities, Nexus operations): <paramref name="look"/> (under the lock) gives the
+    /// answer, or null and the task that completes at the entity's next change; looked at again after each change until
+    /// the budget ends (60 s, or a second before the caller's deadline), then an empty answer.
+    /// </summary>
+    private async Task<T> LongPollAsync<T>(Func<(T? Ready, Task Changed)> look, DateTime? deadline, CancellationToken ct)
         where T : class, IMessage, new()
     {
         var until = DateTime.UtcNow + ActivityWaitBudget(deadline);
@@ -41,13 +54,13 @@ internal sealed partial class WorkflowEngine
             Task changed;
             using (gate.Enter())
             {
-                var activity = FindActivity(ns, activityId, runId);
-                if (ready(activity) is { } answer)
+                var (answer, next) = look();
+                if (answer is not null)
                 {
                     return answer;
                 }
 
-                changed = activity.Changed;
+                changed = next;
             }
 
             var left = until - DateTime.UtcNow;

@@ -93,24 +93,21 @@ internal sealed class StandaloneNexusOperation
     [JsonIgnore]
     public bool Deleted { get; set; }
 
-    private TaskCompletionSource? changed;
+    private readonly StandaloneChanges changes = new();
 
-    /// <summary>Completes at the next change of state (PollNexusOperationExecution, Describe's long poll).</summary>
+    /// <summary>Completes at the next change of state (the outcome poll, Describe's long poll).</summary>
     [JsonIgnore]
-    public Task Changed => (changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-
-    private int? stateSize;
+    public Task Changed => changes.Next;
 
     public void NotifyChanged()
     {
         StateTransitionCount++;
-        stateSize = null;
-        changed?.TrySetResult();
-        changed = null;
+        changes.Notify();
     }
 
+    /// <summary>The stored record's size (Describe and List report it).</summary>
     [JsonIgnore]
-    public int StateSizeBytes => stateSize ??= ToBytes().Length;
+    public int StateSizeBytes => changes.StateSize(ToBytes);
 
     /// <summary>RUNNING's detail, as Temporal reports it (PendingOperationState): unspecified once closed.</summary>
     [JsonIgnore]
@@ -124,7 +121,7 @@ internal sealed class StandaloneNexusOperation
     public byte[] ToBytes()
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        stateSize = bytes.Length;
+        changes.Serialized(bytes.Length);
         return bytes;
     }
 

@@ -180,28 +180,9 @@ internal sealed partial class WorkflowEngine
             var query = NexusOperationQuery(ns, request.Query);
             // Newest first; the token is the last row's run ID, so later starts never shift a page.
             var rows = query.Sort(MatchingNexusOperations(ns, query).Select(NexusOperationVisibilityRecord)).ToList();
-            var start = 0;
-            if (!request.NextPageToken.IsEmpty)
-            {
-                var after = request.NextPageToken.ToStringUtf8();
-                start = rows.FindIndex(r => r.RunId == after) + 1;
-                if (start == 0)
-                {
-                    throw Errors.InvalidArgument("invalid next page token");
-                }
-            }
-
-            var response = new ListNexusOperationExecutionsResponse();
-            foreach (var row in rows.Skip(start).Take(pageSize))
-            {
-                response.Operations.Add(NexusOperationListInfoOf(nexusOperationsByRun[(ns, row.RunId)]));
-            }
-
-            if (start + pageSize < rows.Count)
-            {
-                response.NextPageToken = ByteString.CopyFromUtf8(rows[start + pageSize - 1].RunId);
-            }
-
+            var (page, next) = StandaloneListing.PageAfter(rows, request.NextPageToken, pageSize);
+            var response = new ListNexusOperationExecutionsResponse { NextPageToken = next ?? ByteString.Empty };
+            response.Operations.AddRange(page.Select(row => NexusOperationListInfoOf(nexusOperationsByRun[(ns, row.RunId)])));
             return response;
         }
     }
@@ -217,11 +198,9 @@ internal sealed partial class WorkflowEngine
             var response = new CountNexusOperationExecutionsResponse { Count = matching.Count };
             if (query.GroupBy is not null)
             {
-                foreach (var group in matching.GroupBy(o => o.Status).OrderBy(g => g.Key))
+                foreach (var (count, value) in StandaloneListing.CountsByStatus(matching, o => o.Status))
                 {
-                    var aggregation = new CountNexusOperationExecutionsResponse.Types.AggregationGroup { Count = group.Count() };
-                    aggregation.GroupValues.Add(SearchAttributeRegistry.JsonPayload(group.Key.ToString(), "Keyword"));
-                    response.Groups.Add(aggregation);
+                    response.Groups.Add(new CountNexusOperationExecutionsResponse.Types.AggregationGroup { Count = count, GroupValues = { value } });
                 }
             }
 
@@ -263,16 +242,7 @@ internal sealed partial class WorkflowEngine
             StartRequestId = string.Empty,
             StartTime = o.Progress.ScheduledTime,
             CloseTime = o.CloseTime,
-            Status = o.Status switch
-            {
-                // The query language reads ExecutionStatus by name; a workflow's statuses carry the same names.
-                NexusOperationExecutionStatus.Completed => WorkflowExecutionStatus.Completed,
-                NexusOperationExecutionStatus.Failed => WorkflowExecutionStatus.Failed,
-                NexusOperationExecutionStatus.Canceled => WorkflowExecutionStatus.Canceled,
-                NexusOperationExecutionStatus.Terminated => WorkflowExecutionStatus.Terminated,
-                NexusOperationExecutionStatus.TimedOut => WorkflowExecutionStatus.TimedOut,
-                _ => WorkflowExecutionStatus.Running,
-            },
+            Status = StandaloneListing.AsWorkflowStatus(o.Status),
             SearchAttributes = attributes,
         };
     }

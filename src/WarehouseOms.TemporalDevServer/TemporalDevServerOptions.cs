@@ -102,6 +102,13 @@ public sealed record TemporalDevServerOptions
     public bool StandaloneActivityOperatorCommands { get; init; }
 
     /// <summary>
+    /// nexusoperation.enableStandalone: standalone Nexus operation executions (StartNexusOperationExecution and the rest;
+    /// the SDK's CreateNexusClient). Off by default in Temporal's server; on here by default, as in the CLI dev server the
+    /// SDK and samples test against (ADR 0054); off, every one of those calls answers UNIMPLEMENTED.
+    /// </summary>
+    public bool StandaloneNexusOperations { get; init; } = true;
+
+    /// <summary>
     /// history.workflowIdReuseMinimalInterval (1 s, as in Temporal): a run that continues as new sooner than this after
     /// its execution time gets a backoff making up the difference, so a continue-as-new loop cannot spin.
     /// </summary>
@@ -129,6 +136,7 @@ public sealed record TemporalDevServerOptions
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         "history.enableSignalWithStartFromWorkflow" => this with { SignalWithStartFromWorkflow = bool.Parse(value.Trim().Trim('"')) },
         "history.enableStandaloneActivityOperatorCommands" => this with { StandaloneActivityOperatorCommands = bool.Parse(value.Trim().Trim('"')) },
+        "nexusoperation.enableStandalone" => this with { StandaloneNexusOperations = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.workflowIdReuseMinimalInterval" => this with { ContinueAsNewMinimalInterval = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },

@@ -118,6 +118,7 @@ internal sealed partial class WorkflowEngine
             List<TaskQueueConfigChange> configChanges;
             List<Nexus.NexusEndpointChange> endpointChanges;
             List<StandaloneActivityChange> activityChanges;
+            List<StandaloneNexusOperationChange> nexusOperationChanges;
             IReadOnlyList<NamespaceRemoval> namespaceRemovals;
             IReadOnlyList<NamespaceRecord> namespaceChanges;
             long target;
@@ -129,6 +130,7 @@ internal sealed partial class WorkflowEngine
                     (batch, written) = TakeDirty();
                     scheduleChanges = TakeDirtySchedules();
                     activityChanges = TakeDirtyActivities();
+                    nexusOperationChanges = TakeDirtyNexusOperations();
                     batchChanges = TakeDirtyBatches();
                     configChanges = TakeDirtyTaskQueueConfigs();
                     endpointChanges = nexusEndpoints.TakeChanges();
@@ -142,7 +144,7 @@ internal sealed partial class WorkflowEngine
                     return;
                 }
 
-                if (batch.Count == 0 && scheduleChanges.Count == 0 && activityChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && endpointChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
+                if (batch.Count == 0 && scheduleChanges.Count == 0 && activityChanges.Count == 0 && nexusOperationChanges.Count == 0 && batchChanges.Count == 0 && configChanges.Count == 0 && endpointChanges.Count == 0 && deploymentChanges.Count == 0 && namespaceChanges.Count == 0 && namespaceRemovals.Count == 0)
                 {
                     committedSeq = target;
                     ReleaseCommitWaiters();
@@ -166,6 +168,10 @@ internal sealed partial class WorkflowEngine
                     await store.SaveNamespacesAsync(namespaceChanges, CancellationToken.None).ConfigureAwait(false);
                     // Endpoints before runs: a stored operation never names an endpoint the store lacks.
                     await store.SaveNexusEndpointsAsync(endpointChanges, CancellationToken.None).ConfigureAwait(false);
+                    // Standalone Nexus operations before runs: an operation closed by its handler workflow's callback is
+                    // written no later than that workflow's close, so a crash cannot leave it waiting for a callback
+                    // already made (a close lost with the crash is made again and finds the operation closed).
+                    await store.SaveStandaloneNexusOperationsAsync(nexusOperationChanges, CancellationToken.None).ConfigureAwait(false);
 
                     // Runs first: a schedule never records an action whose run could be lost.
                     if (batch.Count > 0)

@@ -20,8 +20,6 @@ internal static class Errors
 
     public static RpcException AlreadyExists(string message) => new(new Status(StatusCode.AlreadyExists, message));
 
-    public static RpcException Unimplemented(string message) => new(new Status(StatusCode.Unimplemented, message));
-
     /// <summary>RESOURCE_EXHAUSTED with its cause and scope (clients retry it).</summary>
     public static RpcException ResourceExhausted(string message, ResourceExhaustedCause cause, ResourceExhaustedScope scope) =>
         WithDetail(StatusCode.ResourceExhausted, message, new ResourceExhaustedFailure { Cause = cause, Scope = scope });
@@ -44,6 +42,13 @@ internal static class Errors
     /// <summary>A standalone activity's ID in use: ALREADY_EXISTS with its ActivityExecutionAlreadyStartedFailure (the .NET client checks).</summary>
     public static RpcException ActivityAlreadyStarted(string runId, string startRequestId) =>
         WithDetail(StatusCode.AlreadyExists, "activity execution already started", new ActivityExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
+
+    /// <summary>Temporal's NexusOperationExecutionAlreadyStarted: ALREADY_EXISTS naming the running run, with its detail.</summary>
+    public static RpcException NexusOperationAlreadyStarted(string runId, string startRequestId) =>
+        WithDetail(StatusCode.AlreadyExists, $"nexus operation execution already started: request_id={startRequestId}, run_id={runId}",
+            new NexusOperationExecutionAlreadyStartedFailure { RunId = runId, StartRequestId = startRequestId });
+
+    public static RpcException Unimplemented(string message) => new(new Status(StatusCode.Unimplemented, message));
 
     public static RpcException QueryFailed(string message, Temporalio.Api.Failure.V1.Failure? failure) =>
         WithDetail(StatusCode.InvalidArgument, message, new QueryFailedFailure { Failure = failure ?? new Temporalio.Api.Failure.V1.Failure { Message = message } });

@@ -67,28 +67,7 @@ internal static class ExecutionSnapshots
         Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
         Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
         CallbackOutcomes = [.. x.CallbackOutcomes],
-        NexusOperations = x.NexusOperations.Values.Select(n => new NexusOperationRecord
-        {
-            ScheduledEventId = n.ScheduledEventId,
-            RequestId = n.RequestId,
-            EndpointId = n.EndpointId,
-            ScheduledTime = n.ScheduledTime,
-            ScheduleToCloseDue = n.ScheduleToCloseDue,
-            ScheduleToStartDue = n.ScheduleToStartDue,
-            StartToClose = n.StartToClose,
-            Phase = (int)n.Phase,
-            Attempt = n.Attempt,
-            NextAttemptDue = n.NextAttemptDue,
-            LastAttemptFailure = n.LastAttemptFailure,
-            LastAttemptCompleteTime = n.LastAttemptCompleteTime,
-            StartedTime = n.StartedTime,
-            OperationToken = n.OperationToken,
-            CancelRequestedEventId = n.CancelRequestedEventId,
-            CancelPhase = (int)n.CancelPhase,
-            CancelAttempt = n.CancelAttempt,
-            CancelNextAttemptDue = n.CancelNextAttemptDue,
-            CancelLastAttemptFailure = n.CancelLastAttemptFailure,
-        }).ToList(),
+        NexusOperations = x.NexusOperations.Values.Select(n => n.ToRecord()).ToList(),
         CancelRequested = x.CancelRequested,
         RunTimeoutDue = x.RunTimeoutDue,
         StartDelayDue = x.StartDelayDue,
@@ -223,28 +202,7 @@ internal static class ExecutionSnapshots
         x.CallbackOutcomes.AddRange(r.CallbackOutcomes);
         foreach (var n in r.NexusOperations)
         {
-            x.NexusOperations[n.ScheduledEventId] = new Nexus.NexusOperationState
-            {
-                ScheduledEventId = n.ScheduledEventId,
-                RequestId = n.RequestId,
-                EndpointId = n.EndpointId,
-                ScheduledTime = n.ScheduledTime,
-                ScheduleToCloseDue = n.ScheduleToCloseDue,
-                ScheduleToStartDue = n.ScheduleToStartDue,
-                StartToClose = n.StartToClose,
-                Phase = (Nexus.NexusOperationPhase)n.Phase,
-                Attempt = n.Attempt,
-                NextAttemptDue = n.NextAttemptDue,
-                LastAttemptFailure = n.LastAttemptFailure,
-                LastAttemptCompleteTime = n.LastAttemptCompleteTime,
-                StartedTime = n.StartedTime,
-                OperationToken = n.OperationToken,
-                CancelRequestedEventId = n.CancelRequestedEventId,
-                CancelPhase = (Nexus.NexusCancelPhase)n.CancelPhase,
-                CancelAttempt = n.CancelAttempt,
-                CancelNextAttemptDue = n.CancelNextAttemptDue,
-                CancelLastAttemptFailure = n.CancelLastAttemptFailure,
-            };
+            x.NexusOperations[n.ScheduledEventId] = Nexus.NexusOperationState.FromRecord(n);
         }
 
         // Records written before request IDs had their own table still carry them.

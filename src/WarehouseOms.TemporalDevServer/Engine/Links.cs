@@ -47,6 +47,12 @@ internal static class LinkRules
                 case Link.VariantOneofCase.BatchJob:
                     Require(link.BatchJob.JobId, "batch job link must not have an empty job ID");
                     break;
+                case Link.VariantOneofCase.NexusOperation:
+                    // A standalone Nexus operation's caller link, which a handler passes on to the workflow it starts (ADR 0054).
+                    Require(link.NexusOperation.Namespace, "nexus operation link must not have an empty namespace field");
+                    Require(link.NexusOperation.OperationId, "nexus operation link must not have an empty operation ID field");
+                    Require(link.NexusOperation.RunId, "nexus operation link must not have an empty run ID field");
+                    break;
                 default:
                     throw Errors.InvalidArgument("unsupported link variant");
             }

@@ -55,8 +55,8 @@ internal sealed partial class WorkflowEngine
             StandaloneActivities = true,
             StandaloneActivityStartDelay = true,
             StandaloneActivityOperatorCommands = standaloneActivityOperatorCommands, // as Temporal: standalone activities on (always here) and the flag
+            StandaloneNexusOperation = standaloneNexusOperations, // as Temporal: nexusoperation.enableStandalone
             // Not here: worker commands, workflow pause, standalone activities' batch operations,
-            // standalone Nexus operations,
             // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
         };
         info.SupportsSchedules = true;
@@ -198,6 +198,7 @@ internal sealed partial class WorkflowEngine
         RemoveSchedulesOf(ns);
         RemoveBatchesOf(ns);
         RemoveStandaloneActivitiesOf(ns);
+        RemoveStandaloneNexusOperationsOf(ns);
         workers.Forget(ns);
         workerDeployments.Forget(ns);
         DeploymentsChanged();

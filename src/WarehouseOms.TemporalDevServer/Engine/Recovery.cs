@@ -64,6 +64,7 @@ internal sealed partial class WorkflowEngine
 
         await RestoreSchedulesAsync(cancellationToken).ConfigureAwait(false);
         await RestoreStandaloneActivitiesAsync(cancellationToken).ConfigureAwait(false);
+        await RestoreStandaloneNexusOperationsAsync(cancellationToken).ConfigureAwait(false);
         await RestoreBatchesAsync(cancellationToken).ConfigureAwait(false);
         await RestoreTaskQueueConfigsAsync(cancellationToken).ConfigureAwait(false);
         await RestoreWorkerDeploymentsAsync(cancellationToken).ConfigureAwait(false);

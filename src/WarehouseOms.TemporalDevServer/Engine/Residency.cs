@@ -351,6 +351,7 @@ internal sealed partial class WorkflowEngine
 
         SweepBatches(now);
         SweepStandaloneActivities(now);
+        SweepStandaloneNexusOperations(now);
         workers.Evict(DateTime.UtcNow); // heartbeats are real time, whatever the engine's clock does
 
         // Durable store: the closed runs in memory are the few not yet evicted or read back for a call.

@@ -43,6 +43,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool cancelPollsOnShutdown;
     private readonly bool signalWithStartFromWorkflow;
     private readonly bool standaloneActivityOperatorCommands;
+    private readonly bool standaloneNexusOperations;
     private readonly TimeSpan continueAsNewMinimalInterval;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
@@ -69,6 +70,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
         signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
         standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;
+        standaloneNexusOperations = options.StandaloneNexusOperations;
         continueAsNewMinimalInterval = options.ContinueAsNewMinimalInterval;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;

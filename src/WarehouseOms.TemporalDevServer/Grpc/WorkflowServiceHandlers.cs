@@ -257,5 +257,6 @@ internal sealed class WorkflowServiceMethods(WorkflowEngine engine) : IServiceMe
         WorkflowServiceHandlers.BindSchedules(b);
         WorkflowServiceHandlers.BindBatches(b);
         WorkflowServiceHandlers.BindStandaloneActivities(b);
+        WorkflowServiceHandlers.BindStandaloneNexusOperations(b);
     }
 }

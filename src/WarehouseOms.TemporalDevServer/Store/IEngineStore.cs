@@ -58,6 +58,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Writes changed standalone activity executions and removes deleted ones, atomically.</summary>
     Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken);
 
+    /// <summary>Every stored standalone Nexus operation execution's state (see <see cref="StandaloneNexusOperationChange"/>).</summary>
+    Task<IReadOnlyList<byte[]>> LoadStandaloneNexusOperationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes changed standalone Nexus operation executions and removes deleted ones, atomically.</summary>
+    Task SaveStandaloneNexusOperationsAsync(IReadOnlyList<StandaloneNexusOperationChange> changes, CancellationToken cancellationToken);
+
     /// <summary>Every stored batch operation's state (see <see cref="BatchOperationChange"/>).</summary>
     Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken);
 
@@ -113,6 +119,9 @@ internal sealed record ScheduleChange(string Namespace, string ScheduleId, byte[
 
 /// <summary>A standalone activity execution's whole state as the engine serialises it, keyed by namespace and run ID; a null state: it was deleted (DeleteActivityExecution or retention).</summary>
 internal sealed record StandaloneActivityChange(string Namespace, string ActivityId, string RunId, DateTime? CloseTime, byte[]? State);
+
+/// <summary>A standalone Nexus operation execution's whole state, keyed by namespace and run ID; a null state: it was deleted (DeleteNexusOperationExecution or retention).</summary>
+internal sealed record StandaloneNexusOperationChange(string Namespace, string OperationId, string RunId, DateTime? CloseTime, byte[]? State);
 
 /// <summary>A batch operation's whole state as the engine serialises it; a null state: it expired (retention).</summary>
 internal sealed record BatchOperationChange(string Namespace, string JobId, byte[]? State);

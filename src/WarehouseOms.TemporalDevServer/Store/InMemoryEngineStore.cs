@@ -38,6 +38,10 @@ internal sealed class InMemoryEngineStore : IEngineStore
 
     public Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task<IReadOnlyList<byte[]>> LoadStandaloneNexusOperationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
+
+    public Task SaveStandaloneNexusOperationsAsync(IReadOnlyList<StandaloneNexusOperationChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<IReadOnlyList<byte[]>> LoadBatchOperationsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<byte[]>>([]);
 
     public Task SaveBatchOperationsAsync(IReadOnlyList<BatchOperationChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;

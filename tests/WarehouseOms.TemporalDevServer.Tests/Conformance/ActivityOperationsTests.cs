@@ -363,8 +363,5 @@ public sealed class ActivityOperationsTests(LocalEnvironmentFixture fixture, ITe
     private async Task<PendingActivityInfo?> PendingOrNullAsync(WorkflowHandle handle) =>
         (await DescribeRawAsync(handle.Id, handle.ResultRunId!)).PendingActivities.SingleOrDefault();
 
-    private Task<DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string runId) =>
-        Service.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId } }, Rpc);
-
     private static Temporalio.Api.Common.V1.WorkflowExecution Ref(WorkflowHandle handle) => new() { WorkflowId = handle.Id, RunId = handle.ResultRunId ?? string.Empty };
 }

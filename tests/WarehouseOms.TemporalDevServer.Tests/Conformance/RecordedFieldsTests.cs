@@ -220,8 +220,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
             ContinueAsNewWorkflowExecutionCommandAttributes = new() { WorkflowType = new() { Name = "RawWorkflow" }, TaskQueue = new TaskQueue { Name = queue } },
         });
 
-        var first = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id, RunId = handle.ResultRunId } }, Rpc)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
+        var first = (await DescribeRawAsync(handle.Id, handle.ResultRunId)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
         Assert.Equal(handle.ResultRunId, first.RunId);
         Assert.Null(first.ExpireTime);
         var started = (await Client.GetWorkflowHandle(handle.Id).FetchHistoryAsync(HistoryRpc)).Events.First();
@@ -231,8 +230,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         var retention = (await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc))
             .Config.WorkflowExecutionRetentionTtl.ToTimeSpan();
         await Raw.CompleteAsync(await Raw.PollAsync(queue));
-        var carried = (await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
+        var carried = (await DescribeRawAsync(handle.Id)).WorkflowExecutionInfo.AutoResetPoints.Points.Single();
         Assert.Equal((handle.ResultRunId, first.FirstWorkflowTaskCompletedId), (carried.RunId, carried.FirstWorkflowTaskCompletedId));
         Assert.Equal(started.EventTime.ToDateTime() + retention, carried.ExpireTime.ToDateTime());
 
@@ -286,8 +284,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
             Failure = new() { Message = "try again", ApplicationFailureInfo = new() },
         }, Rpc);
 
-        var pending = (await Raw.Service.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).PendingActivities.Single();
+        var pending = (await DescribeRawAsync(handle.Id)).PendingActivities.Single();
         Assert.Equal((PendingActivityState.Scheduled, 2), (pending.State, pending.Attempt));
         Assert.Equal(TimeSpan.FromSeconds(30), pending.CurrentRetryInterval.ToTimeSpan());
         Assert.Equal(pending.LastAttemptCompleteTime.ToDateTime() + TimeSpan.FromSeconds(30), pending.NextAttemptScheduleTime.ToDateTime());
@@ -411,8 +408,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         var events = (await handle.FetchHistoryAsync(HistoryRpc)).Events.ToList();
         var started = events.Last(e => e.EventType == EventType.WorkflowTaskStarted);
         Assert.Equal(BlobSize(events.TakeWhile(e => e.EventId < started.EventId)), started.WorkflowTaskStartedEventAttributes.HistorySizeBytes);
-        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
+        var described = await DescribeRawAsync(handle.Id);
         Assert.Equal(BlobSize(events), described.WorkflowExecutionInfo.HistorySizeBytes);
 
         await handle.TerminateAsync("done", new() { Rpc = Rpc });
@@ -442,8 +438,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
         await Raw.CompleteAsync(await Raw.PollAsync(queue), RawWorker.CompleteWorkflow());
 
         // Temporal keeps them in the closed run's mutable state, and describe shows them as they were.
-        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc);
+        var described = await DescribeRawAsync(handle.Id);
         Assert.Equal(WorkflowExecutionStatus.Completed, described.WorkflowExecutionInfo.Status);
         var activity = Assert.Single(described.PendingActivities);
         Assert.Equal(("left", PendingActivityState.Scheduled), (activity.ActivityId, activity.State));
@@ -504,8 +499,7 @@ public sealed class RecordedFieldsTests(LocalEnvironmentFixture fixture, ITestOu
             });
         var childStarted = (await child.FetchHistoryAsync(HistoryRpc)).Events.First().WorkflowExecutionStartedEventAttributes;
         Assert.Equal((Client.Options.Namespace, namespaceId), (childStarted.ParentWorkflowNamespace, childStarted.ParentWorkflowNamespaceId));
-        var described = await Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
-            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = childId } }, Rpc);
+        var described = await DescribeRawAsync(childId);
         Assert.Equal(namespaceId, described.WorkflowExecutionInfo.ParentNamespaceId);
 
         await target.TerminateAsync("done", new() { Rpc = Rpc });

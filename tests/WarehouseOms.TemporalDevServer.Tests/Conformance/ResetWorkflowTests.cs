@@ -427,9 +427,6 @@ public sealed class ResetWorkflowTests(LocalEnvironmentFixture fixture, ITestOut
     private static List<string> Tokens(string workflowId) =>
         ActivityJournal.For(workflowId).Where(e => e.StartsWith("token:", StringComparison.Ordinal)).ToList();
 
-    private Task<DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string runId) =>
-        Service.DescribeWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId } }, Rpc);
-
     private TemporalWorkerOptions ResettableWorker() =>
         WorkerOptions().AddWorkflow<ResettableWorkflow>().AddActivity(TestActivities.Greet);
 

@@ -121,6 +121,58 @@ public sealed class RetentionTests(ShortRetentionEnvironmentFixture fixture, ITe
         await open.TerminateAsync(new() { Reason = "cleanup", Rpc = Rpc });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task ClosedStandaloneNexusOperation_PastRetention_IsGoneEverywhere_OpenOneStays()
+    {
+        var endpoint = (await Client.Connection.OperatorService.CreateNexusEndpointAsync(new()
+        {
+            Spec = new()
+            {
+                Name = $"retained-{Guid.NewGuid():N}",
+                Target = new() { Worker = new() { Namespace = Client.Options.Namespace, TaskQueue = TaskQueue } },
+            },
+        }, Rpc)).Endpoint.Spec.Name;
+        var nexus = Client.CreateNexusClient<IStockService>(endpoint);
+        NexusOperationOptions Options(string prefix) => new($"{prefix}-{Guid.NewGuid():N}") { ScheduleToCloseTimeout = TimeSpan.FromSeconds(50), Rpc = Rpc };
+        var closed = await nexus.StartNexusOperationAsync(s => s.Check("closed"), Options("retained-operation")); // no handler polls: both stay scheduled
+        var open = await nexus.StartNexusOperationAsync(s => s.Check("open"), Options("kept-operation"));
+
+        await closed.TerminateAsync(new() { Reason = "done", Rpc = Rpc });
+
+        await Eventually.UntilAsync(() => DescribeCodeAsync(closed), code => code == RpcException.StatusCode.NotFound, "retention to remove the closed operation", cancellationToken: Deadline);
+        Assert.Equal(0, (await Client.CountNexusOperationsAsync($"OperationId = '{closed.Id}'", new() { Rpc = Rpc })).Count);
+        if (fixture.StoreConnectionString is { } store)
+        {
+            await Eventually.UntilAsync(() => StoreRowsAsync(store, "standalone_nexus_operations", closed.RunId!), rows => rows == 0,
+                "retention to delete the operation from the store", cancellationToken: Deadline);
+        }
+
+        Assert.Equal(Temporalio.Api.Enums.V1.NexusOperationExecutionStatus.Running, (await open.DescribeAsync(new() { Rpc = Rpc })).Status);
+        await open.TerminateAsync(new() { Reason = "cleanup", Rpc = Rpc });
+    }
+
+    private async Task<RpcException.StatusCode?> DescribeCodeAsync(NexusOperationHandle handle)
+    {
+        try
+        {
+            await handle.DescribeAsync(new() { Rpc = Rpc });
+            return null;
+        }
+        catch (RpcException e)
+        {
+            return e.Code;
+        }
+    }
+
+    private static async Task<long> StoreRowsAsync(string connectionString, string table, string runId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM temporal.{table} WHERE run_id = @r", connection);
+        command.Parameters.AddWithValue("r", runId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private async Task<RpcException.StatusCode?> DescribeCodeAsync(ActivityHandle handle)
     {
         try

@@ -81,3 +81,9 @@ public sealed class StandaloneActivityOperatorCommandsCollection : ICollectionFi
 {
     public const string Name = "Dev server: standalone activity operator commands";
 }
+
+[CollectionDefinition(Name)]
+public sealed class StandaloneNexusOffCollection : ICollectionFixture<StandaloneNexusOffEnvironmentFixture>
+{
+    public const string Name = "Dev server: standalone Nexus operations off";
+}

@@ -68,6 +68,11 @@ public abstract class ConformanceTest : IDisposable
     /// <summary>CountWorkflowExecutions of a list query, bound to the test deadline.</summary>
     protected async Task<long> CountAsync(string query) => (await Client.CountWorkflowsAsync(query, new() { Rpc = Rpc })).Count;
 
+    /// <summary>DescribeWorkflowExecution through the raw service: every field the server answers, not the SDK's view.</summary>
+    protected Task<Temporalio.Api.WorkflowService.V1.DescribeWorkflowExecutionResponse> DescribeRawAsync(string workflowId, string? runId = null) =>
+        Client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = workflowId, RunId = runId ?? string.Empty } }, Rpc);
+
     /// <summary>The runs a list query returns, every page, in order.</summary>
     protected async Task<List<WorkflowExecution>> ListAsync(string query)
     {

@@ -118,6 +118,12 @@ public sealed class StandaloneActivityOperatorCommandsEnvironmentFixture : Local
     protected override IEnumerable<string> DynamicConfig => [Flag];
 }
 
+/// <summary>A dev server with <c>nexusoperation.enableStandalone=false</c>, Temporal's own default: no standalone Nexus operations.</summary>
+public sealed class StandaloneNexusOffEnvironmentFixture : LocalEnvironmentFixture
+{
+    protected override IEnumerable<string> DynamicConfig => ["nexusoperation.enableStandalone=false"];
+}
+
 /// <summary>
 /// A dev server that forgets quickly: its namespace keeps closed runs for <see cref="Retention"/> only, and a worker
 /// not heard from for <see cref="WorkerTtl"/> leaves the worker list.

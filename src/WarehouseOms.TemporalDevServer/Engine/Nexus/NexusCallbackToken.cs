@@ -6,9 +6,10 @@ namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
 /// <summary>
 /// What the engine puts in a start request's callback header to find the caller again when the handler's workflow
 /// closes: the caller run, the operation's scheduled event and request ID. Opaque to SDKs, which copy it onto the
-/// workflow's completion callback (Temporal's own token is a serialized proto; only the routing matters).
+/// workflow's completion callback (Temporal's own token is a serialized proto; only the routing matters). A standalone
+/// operation's token names it by <paramref name="OperationId"/> and its run, with no workflow or event.
 /// </summary>
-internal sealed record NexusCallbackToken(string Namespace, string WorkflowId, string RunId, long ScheduledEventId, string RequestId)
+internal sealed record NexusCallbackToken(string Namespace, string WorkflowId, string RunId, long ScheduledEventId, string RequestId, string? OperationId = null)
 {
     /// <summary>The URL of callbacks the engine delivers itself, as Temporal's system callback.</summary>
     public const string SystemCallbackUrl = "temporal://system";

@@ -26,6 +26,15 @@ internal static class NexusLinks
 
     public const string ActivityType = "temporal.api.common.v1.Link.Activity";
 
+    public const string NexusOperationType = "temporal.api.common.v1.Link.NexusOperation";
+
+    /// <summary>A standalone Nexus operation's link to itself, the caller link of its start (…/nexus-operations/{id}/{run}/details).</summary>
+    public static Temporalio.Api.Nexus.V1.Link ToNexusOperation(string ns, string operationId, string runId) => new()
+    {
+        Type = NexusOperationType,
+        Url = $"temporal:///namespaces/{Uri.EscapeDataString(ns)}/nexus-operations/{Uri.EscapeDataString(operationId)}/{Uri.EscapeDataString(runId)}/details",
+    };
+
     /// <summary>
     /// The workflow event or standalone activity (…/activities/{id}/{run}/details) a Nexus link names; null for any
     /// other link (Temporal drops those too).

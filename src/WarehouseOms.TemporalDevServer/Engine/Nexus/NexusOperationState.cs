@@ -135,6 +135,94 @@ internal sealed class NexusOperationState
         return candidates.Count == 0 ? null : candidates.MinBy(c => c.Item1);
     }
 
+    // Temporal's retry policy of Nexus requests: 1 s doubling, at most 1 h, 20 % jitter.
+    private static readonly TimeSpan RetryMaxInterval = TimeSpan.FromHours(1);
+
+    private static TimeSpan Backoff(int attempt)
+    {
+        var delay = TimeSpan.FromSeconds(Math.Pow(2, Math.Min(attempt - 1, 20)));
+        delay = delay > RetryMaxInterval ? RetryMaxInterval : delay;
+        return delay * 0.8 + delay * (0.2 * Random.Shared.NextDouble());
+    }
+
+    /// <summary>The start's attempt failed retryably: back off, then the next attempt.</summary>
+    public void StartAttemptFailed(Failure failure, DateTime now)
+    {
+        AttemptTimer?.Cancel();
+        LastAttemptFailure = failure;
+        LastAttemptCompleteTime = now;
+        Phase = NexusOperationPhase.BackingOff;
+        NextAttemptDue = now + Backoff(Attempt);
+        Attempt++;
+    }
+
+    /// <summary>The cancel's attempt failed retryably: back off, then the next attempt.</summary>
+    public void CancelAttemptFailed(Failure failure, DateTime now)
+    {
+        CancelAttemptTimer?.Cancel();
+        CancelLastAttemptFailure = failure;
+        CancelPhase = NexusCancelPhase.BackingOff;
+        CancelNextAttemptDue = now + Backoff(CancelAttempt);
+        CancelAttempt++;
+    }
+
+    /// <summary>The handler started the operation (async) under its token.</summary>
+    public void MarkStarted(string operationToken, DateTime now)
+    {
+        AttemptTimer?.Cancel();
+        Phase = NexusOperationPhase.Started;
+        StartedTime = now;
+        OperationToken = operationToken;
+        NextAttemptDue = null;
+    }
+
+    /// <summary>The stored form (a workflow run's record, a standalone operation's).</summary>
+    public Store.NexusOperationRecord ToRecord() => new()
+    {
+        ScheduledEventId = ScheduledEventId,
+        RequestId = RequestId,
+        EndpointId = EndpointId,
+        ScheduledTime = ScheduledTime,
+        ScheduleToCloseDue = ScheduleToCloseDue,
+        ScheduleToStartDue = ScheduleToStartDue,
+        StartToClose = StartToClose,
+        Phase = (int)Phase,
+        Attempt = Attempt,
+        NextAttemptDue = NextAttemptDue,
+        LastAttemptFailure = LastAttemptFailure,
+        LastAttemptCompleteTime = LastAttemptCompleteTime,
+        StartedTime = StartedTime,
+        OperationToken = OperationToken,
+        CancelRequestedEventId = CancelRequestedEventId,
+        CancelPhase = (int)CancelPhase,
+        CancelAttempt = CancelAttempt,
+        CancelNextAttemptDue = CancelNextAttemptDue,
+        CancelLastAttemptFailure = CancelLastAttemptFailure,
+    };
+
+    public static NexusOperationState FromRecord(Store.NexusOperationRecord n) => new()
+    {
+        ScheduledEventId = n.ScheduledEventId,
+        RequestId = n.RequestId,
+        EndpointId = n.EndpointId,
+        ScheduledTime = n.ScheduledTime,
+        ScheduleToCloseDue = n.ScheduleToCloseDue,
+        ScheduleToStartDue = n.ScheduleToStartDue,
+        StartToClose = n.StartToClose,
+        Phase = (NexusOperationPhase)n.Phase,
+        Attempt = n.Attempt,
+        NextAttemptDue = n.NextAttemptDue,
+        LastAttemptFailure = n.LastAttemptFailure,
+        LastAttemptCompleteTime = n.LastAttemptCompleteTime,
+        StartedTime = n.StartedTime,
+        OperationToken = n.OperationToken,
+        CancelRequestedEventId = n.CancelRequestedEventId,
+        CancelPhase = (NexusCancelPhase)n.CancelPhase,
+        CancelAttempt = n.CancelAttempt,
+        CancelNextAttemptDue = n.CancelNextAttemptDue,
+        CancelLastAttemptFailure = n.CancelLastAttemptFailure,
+    };
+
     public void CancelTimers()
     {
         TimeoutTimer?.Cancel();

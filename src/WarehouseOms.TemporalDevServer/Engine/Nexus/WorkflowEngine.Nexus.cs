@@ -29,6 +29,20 @@ internal sealed record NexusCompletion(DateTime StartTime, Temporalio.Api.Common
 
 internal sealed record NexusTaskItem(Execution Execution, long ScheduledEventId, int Attempt, bool Cancel) : RunWorkItem(Execution);
 
+/// <summary>What a Nexus request names, whoever called (a workflow's scheduled event, a standalone operation).</summary>
+internal sealed record NexusCall(string Endpoint, string Service, string Operation, IEnumerable<KeyValuePair<string, string>> Header, string RequestId,
+    Payload? Input, NexusCallbackToken CallbackToken, Temporalio.Api.Nexus.V1.Link CallerLink);
+
+/// <summary>A handler's answer to a start: a sync result, an async operation's token, or the end it reports.</summary>
+internal abstract record NexusStartAnswer
+{
+    public sealed record Sync(Payload? Result, IReadOnlyList<Temporalio.Api.Nexus.V1.Link> Links) : NexusStartAnswer;
+
+    public sealed record Async(string OperationToken, IReadOnlyList<Temporalio.Api.Common.V1.Link> Links) : NexusStartAnswer;
+
+    public sealed record Ended(Failure Failure, bool Canceled) : NexusStartAnswer;
+}
+
 /// <summary>
 /// Nexus operations called from workflows, as Temporal's history and matching run them with a worker-target
 /// endpoint (ADR 0049): the start goes to the endpoint's task queue as a Nexus task; a sync result closes the
@@ -37,11 +51,10 @@ internal sealed record NexusTaskItem(Execution Execution, long ScheduledEventId,
 /// </summary>
 internal sealed partial class WorkflowEngine
 {
-    // Temporal's component.nexusoperations.request.timeout, and its retry policy (1 s doubling, at most 1 h, 20 % jitter).
+    // Temporal's component.nexusoperations.request.timeout (its retry policy: NexusOperationState.StartAttemptFailed).
     private static readonly TimeSpan NexusRequestTimeout = TimeSpan.FromSeconds(10);
     // component.nexusoperations.limit.request.timeout.min: with less time left a request is not sent.
     private static readonly TimeSpan NexusMinRequestTimeout = TimeSpan.FromMilliseconds(1500);
-    private static readonly TimeSpan NexusRetryMaxInterval = TimeSpan.FromHours(1);
     private const int MaxPendingNexusOperations = 30;
     private const int MaxNexusNameLength = 1000;
     private const int MaxNexusHeaderBytes = 8192;
@@ -343,15 +356,38 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        QueueNexusRequest(operation, cancel, target, new NexusTaskItem(execution, operation.ScheduledEventId, cancel ? operation.CancelAttempt : operation.Attempt, cancel),
+            () => IsPending(execution, operation),
+            failure =>
+            {
+                if (cancel)
+                {
+                    RetryNexusCancel(execution, operation, failure);
+                }
+                else
+                {
+                    RetryNexusStart(execution, operation, failure);
+                }
+            },
+            cutBy => TimeOutNexusOperation(execution, operation, cutBy));
+    }
+
+    /// <summary>
+    /// Queues the request of the attempt in flight (a workflow's operation or a standalone one) for the endpoint's handlers,
+    /// its deadline cut as Temporal's executor cuts it; unanswered by then, it counts as an upstream timeout and
+    /// <paramref name="retry"/> runs. With too little time left nothing is sent: a start times out by the timeout that
+    /// cut it; a cancel is not sent, and the operation's own timeout, due before the request could end, ends it.
+    /// </summary>
+    private void QueueNexusRequest(NexusOperationState operation, bool cancel, (string Namespace, string TaskQueue) target, WorkItem item,
+        Func<bool> pending, Action<Failure> retry, Action<Temporalio.Api.Enums.V1.TimeoutType> timeOut)
+    {
         var attempt = cancel ? operation.CancelAttempt : operation.Attempt;
         var (deadline, cutBy) = operation.CallBound(cancel, Clock.Now, NexusRequestTimeout);
         if (deadline - Clock.Now < NexusMinRequestTimeout)
         {
-            // As Temporal: too little time left for a request. A start times the operation out at once; a cancel is
-            // not sent, and the operation's own timeout, due before the request could end, ends it.
             if (!cancel && cutBy != Temporalio.Api.Enums.V1.TimeoutType.Unspecified)
             {
-                TimeOutNexusOperation(execution, operation, cutBy);
+                timeOut(cutBy);
             }
 
             return;
@@ -360,16 +396,9 @@ internal sealed partial class WorkflowEngine
         operation.CallDeadline = deadline;
         var timeout = ScheduleTask(deadline, () =>
         {
-            if (IsPending(execution, operation) && operation.InFlight(cancel, attempt))
+            if (pending() && operation.InFlight(cancel, attempt))
             {
-                if (cancel)
-                {
-                    RetryNexusCancel(execution, operation, UpstreamTimeout());
-                }
-                else
-                {
-                    RetryNexusStart(execution, operation, UpstreamTimeout());
-                }
+                retry(UpstreamTimeout());
             }
         });
         if (cancel)
@@ -383,27 +412,29 @@ internal sealed partial class WorkflowEngine
             operation.AttemptTimer = timeout;
         }
 
-        DispatchNexus(target, new NexusTaskItem(execution, operation.ScheduledEventId, attempt, cancel));
+        DispatchNexus(target, item);
     }
 
+    private (string Namespace, string TaskQueue)? NexusTarget(Execution execution, NexusOperationState operation) =>
+        NexusWorkerTarget(operation.EndpointId, failure => FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, failure));
+
     /// <summary>The endpoint's worker target; an endpoint deleted since, or one this server cannot call, fails the operation.</summary>
-    private (string Namespace, string TaskQueue)? NexusTarget(Execution execution, NexusOperationState operation)
+    private (string Namespace, string TaskQueue)? NexusWorkerTarget(string endpointId, Action<Failure> fail)
     {
-        switch (nexusEndpoints.FindById(operation.EndpointId)?.Spec.Target)
+        switch (nexusEndpoints.FindById(endpointId)?.Spec.Target)
         {
             case { Worker: { } worker }:
                 return (worker.Namespace, worker.TaskQueue);
             case { External: not null }:
-                FinishNexusOperation(execution, operation, EventType.NexusOperationFailed,
-                    HandlerFailure("external Nexus endpoints are not supported by this server", "NOT_IMPLEMENTED"));
+                fail(HandlerFailure("external Nexus endpoints are not supported by this server", "NOT_IMPLEMENTED"));
                 return null;
             default:
-                FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, HandlerFailure("endpoint not registered", "NOT_FOUND"));
+                fail(HandlerFailure("endpoint not registered", "NOT_FOUND"));
                 return null;
         }
     }
 
-    private void DispatchNexus((string Namespace, string TaskQueue) target, NexusTaskItem item)
+    private void DispatchNexus((string Namespace, string TaskQueue) target, WorkItem item)
     {
         taskFloor.ImmediateTask(Clock.Now, gate.Transaction);
         var queue = NexusQueue(target.Namespace, target.TaskQueue);
@@ -447,7 +478,7 @@ internal sealed partial class WorkflowEngine
             var queue = NexusQueue(request.Namespace, name);
             while (queue.Items.TakeFirst(_ => true) is { } queued)
             {
-                if (BuildNexusTask((NexusTaskItem)queued) is { } ready)
+                if (BuildNexusTask(queued) is { } ready)
                 {
                     return ready;
                 }
@@ -473,7 +504,7 @@ internal sealed partial class WorkflowEngine
                         return new PollNexusTaskQueueResponse();
                     }
 
-                    if (poller.Completion.Task.Result is not NexusTaskItem handed)
+                    if (poller.Completion.Task.Result is not { } handed || handed is not (NexusTaskItem or StandaloneNexusTaskItem))
                     {
                         return new PollNexusTaskQueueResponse(); // shutting down
                     }
@@ -512,7 +543,14 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>The request as Temporal's frontend and matching hand it to a handler; null when the attempt moved on meanwhile.</summary>
+    /// <summary>The task a worker takes: a workflow's operation or a standalone one; null when the attempt moved on meanwhile.</summary>
+    private PollNexusTaskQueueResponse? BuildNexusTask(WorkItem item) => item switch
+    {
+        NexusTaskItem workflows => BuildNexusTask(workflows),
+        StandaloneNexusTaskItem standalone => BuildStandaloneNexusTask(standalone),
+        _ => null,
+    };
+
     private PollNexusTaskQueueResponse? BuildNexusTask(NexusTaskItem item)
     {
         var execution = item.Execution;
@@ -522,13 +560,30 @@ internal sealed partial class WorkflowEngine
         }
 
         var scheduled = execution.History[(int)item.ScheduledEventId - 1].NexusOperationScheduledEventAttributes;
+        var call = new NexusCall(scheduled.Endpoint, scheduled.Service, scheduled.Operation, scheduled.NexusHeader, scheduled.RequestId, scheduled.Input,
+            new NexusCallbackToken(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, operation.RequestId),
+            NexusLinks.ToNexus(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, EventType.NexusOperationScheduled));
+        var kind = item.Cancel ? TaskToken.NexusCancel : TaskToken.NexusStart;
+        return new PollNexusTaskQueueResponse
+        {
+            TaskToken = new TaskToken(kind, execution.Namespace, execution.WorkflowId, execution.RunId, item.ScheduledEventId, item.Attempt).ToByteString(),
+            Request = NexusRequest(call, operation, item.Cancel),
+        };
+    }
+
+    /// <summary>
+    /// The request as Temporal's frontend and matching hand it to a handler, whoever called: the headers (what is left of
+    /// the request's and the operation's time, the request ID), and the start (callback, input, a link to the caller) or cancel.
+    /// </summary>
+    private Request NexusRequest(NexusCall call, NexusOperationState operation, bool cancel)
+    {
         var request = new Request
         {
             ScheduledTime = Now,
-            Endpoint = scheduled.Endpoint,
+            Endpoint = call.Endpoint,
             Capabilities = new Request.Types.Capabilities { TemporalFailureResponses = true },
         };
-        foreach (var (key, value) in scheduled.NexusHeader)
+        foreach (var (key, value) in call.Header)
         {
             request.Header[key] = value;
         }
@@ -536,43 +591,37 @@ internal sealed partial class WorkflowEngine
         // What is left of the request's time, in a form every SDK parses (Temporal's matching prints a Go duration).
         var timeLeft = (operation.CallDeadline ?? Clock.Now + NexusRequestTimeout) - Clock.Now;
         request.Header["request-timeout"] = Math.Max(0, (long)timeLeft.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
-        request.Header["nexus-request-id"] = scheduled.RequestId;
+        request.Header["nexus-request-id"] = call.RequestId;
         if (operation.ScheduleToCloseDue is { } closeDue)
         {
             request.Header["operation-timeout"] = ((long)Math.Max(0, (closeDue - Clock.Now).TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
         }
 
-        if (item.Cancel)
+        if (cancel)
         {
             request.CancelOperation = new CancelOperationRequest
             {
-                Service = scheduled.Service,
-                Operation = scheduled.Operation,
+                Service = call.Service,
+                Operation = call.Operation,
                 OperationToken = operation.OperationToken ?? string.Empty,
                 OperationId = operation.OperationToken ?? string.Empty,
             };
         }
         else
         {
-            var token = new NexusCallbackToken(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, operation.RequestId);
             request.StartOperation = new StartOperationRequest
             {
-                Service = scheduled.Service,
-                Operation = scheduled.Operation,
-                RequestId = scheduled.RequestId,
+                Service = call.Service,
+                Operation = call.Operation,
+                RequestId = call.RequestId,
                 Callback = NexusCallbackToken.SystemCallbackUrl,
-                CallbackHeader = { [NexusCallbackToken.HeaderName] = token.Encode() },
-                Payload = scheduled.Input ?? new Payload(), // never null: handler SDKs read it unconditionally
-                Links = { NexusLinks.ToNexus(execution.Namespace, execution.WorkflowId, execution.RunId, operation.ScheduledEventId, EventType.NexusOperationScheduled) },
+                CallbackHeader = { [NexusCallbackToken.HeaderName] = call.CallbackToken.Encode() },
+                Payload = call.Input ?? new Payload(), // never null: handler SDKs read it unconditionally
+                Links = { call.CallerLink },
             };
         }
 
-        var kind = item.Cancel ? TaskToken.NexusCancel : TaskToken.NexusStart;
-        return new PollNexusTaskQueueResponse
-        {
-            TaskToken = new TaskToken(kind, execution.Namespace, execution.WorkflowId, execution.RunId, item.ScheduledEventId, item.Attempt).ToByteString(),
-            Request = request,
-        };
+        return request;
     }
 
     // --- Handler answers ---
@@ -582,6 +631,12 @@ internal sealed partial class WorkflowEngine
         var token = TaskToken.Parse(request.TaskToken, [TaskToken.NexusStart, TaskToken.NexusCancel]);
         using (gate.Enter())
         {
+            if (IsStandaloneNexusToken(token))
+            {
+                CompleteStandaloneNexusTask(token, request);
+                return;
+            }
+
             if (NexusTaskOf(token) is not { } task)
             {
                 return; // the operation ended meanwhile (a completion came first): nothing left to record
@@ -595,49 +650,60 @@ internal sealed partial class WorkflowEngine
                 return;
             }
 
-            var start = request.Response?.StartOperation ?? throw Errors.InvalidArgument("request must contain a start operation response");
-            switch (start.VariantCase)
+            switch (ReadStartAnswer(request))
             {
-                case StartOperationResponse.VariantOneofCase.SyncSuccess:
-                    FinishNexusOperation(execution, operation, EventType.NexusOperationCompleted, failure: null, start.SyncSuccess.Payload, start.SyncSuccess.Links);
+                case NexusStartAnswer.Sync sync:
+                    FinishNexusOperation(execution, operation, EventType.NexusOperationCompleted, failure: null, sync.Result, sync.Links);
                     break;
-                case StartOperationResponse.VariantOneofCase.AsyncSuccess:
-                    var operationToken = start.AsyncSuccess.OperationToken is { Length: > 0 } t ? t : start.AsyncSuccess.OperationId;
-                    if (string.IsNullOrEmpty(operationToken))
-                    {
-                        throw Errors.InvalidArgument("missing opration token in response"); // sic, as Temporal's frontend says it
-                    }
-
-                    if (operationToken.Length > MaxOperationTokenLength)
-                    {
-                        FinishNexusOperation(execution, operation, EventType.NexusOperationFailed, CallError("invalid operation token: length exceeds allowed limit"));
-                        break;
-                    }
-
-                    MarkNexusStarted(execution, operation, operationToken, start.AsyncSuccess.Links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>(), startTime: null);
+                case NexusStartAnswer.Async started:
+                    MarkNexusStarted(execution, operation, started.OperationToken, started.Links, startTime: null);
                     break;
-                case StartOperationResponse.VariantOneofCase.Failure:
-                    var failed = start.Failure;
-                    FinishNexusOperation(execution, operation, failed.CanceledFailureInfo is null ? EventType.NexusOperationFailed : EventType.NexusOperationCanceled, failed);
+                case NexusStartAnswer.Ended ended:
+                    FinishNexusOperation(execution, operation, ended.Canceled ? EventType.NexusOperationCanceled : EventType.NexusOperationFailed, ended.Failure);
                     break;
-                case StartOperationResponse.VariantOneofCase.OperationError:
-                    var error = start.OperationError;
-                    var canceled = error.OperationState == "canceled";
-                    var cause = new Failure { Message = error.Failure?.Message ?? string.Empty };
-                    if (canceled)
-                    {
-                        cause.CanceledFailureInfo = new CanceledFailureInfo();
-                    }
-                    else
-                    {
-                        cause.ApplicationFailureInfo = new ApplicationFailureInfo { Type = "OperationError", NonRetryable = true };
-                    }
-
-                    FinishNexusOperation(execution, operation, canceled ? EventType.NexusOperationCanceled : EventType.NexusOperationFailed, cause);
-                    break;
-                default:
-                    throw Errors.InvalidArgument("request must contain a start operation response");
             }
+        }
+    }
+
+    /// <summary>
+    /// A handler's answer to a start, as Temporal's frontend reads it whoever called: a sync result, an async token (too
+    /// long a token fails the operation), or the failure or cancel it ended with (the deprecated operation_error too).
+    /// </summary>
+    private static NexusStartAnswer ReadStartAnswer(RespondNexusTaskCompletedRequest request)
+    {
+        var start = request.Response?.StartOperation ?? throw Errors.InvalidArgument("request must contain a start operation response");
+        switch (start.VariantCase)
+        {
+            case StartOperationResponse.VariantOneofCase.SyncSuccess:
+                return new NexusStartAnswer.Sync(start.SyncSuccess.Payload, start.SyncSuccess.Links);
+            case StartOperationResponse.VariantOneofCase.AsyncSuccess:
+                var operationToken = start.AsyncSuccess.OperationToken is { Length: > 0 } t ? t : start.AsyncSuccess.OperationId;
+                if (string.IsNullOrEmpty(operationToken))
+                {
+                    throw Errors.InvalidArgument("missing opration token in response"); // sic, as Temporal's frontend says it
+                }
+
+                return operationToken.Length > MaxOperationTokenLength
+                    ? new NexusStartAnswer.Ended(CallError("invalid operation token: length exceeds allowed limit"), Canceled: false)
+                    : new NexusStartAnswer.Async(operationToken, start.AsyncSuccess.Links.Select(NexusLinks.FromNexus).OfType<Temporalio.Api.Common.V1.Link>().ToList());
+            case StartOperationResponse.VariantOneofCase.Failure:
+                return new NexusStartAnswer.Ended(start.Failure, start.Failure.CanceledFailureInfo is not null);
+            case StartOperationResponse.VariantOneofCase.OperationError:
+                var error = start.OperationError;
+                var canceled = error.OperationState == "canceled";
+                var cause = new Failure { Message = error.Failure?.Message ?? string.Empty };
+                if (canceled)
+                {
+                    cause.CanceledFailureInfo = new CanceledFailureInfo();
+                }
+                else
+                {
+                    cause.ApplicationFailureInfo = new ApplicationFailureInfo { Type = "OperationError", NonRetryable = true };
+                }
+
+                return new NexusStartAnswer.Ended(cause, canceled);
+            default:
+                throw Errors.InvalidArgument("request must contain a start operation response");
         }
     }
 
@@ -652,6 +718,12 @@ internal sealed partial class WorkflowEngine
 
         using (gate.Enter())
         {
+            if (IsStandaloneNexusToken(token))
+            {
+                FailStandaloneNexusTask(token, failure, Retryable(info));
+                return;
+            }
+
             if (NexusTaskOf(token) is not { } task)
             {
                 return;
@@ -722,57 +794,48 @@ internal sealed partial class WorkflowEngine
 
     private void RetryNexusStart(Execution execution, NexusOperationState operation, Failure failure)
     {
-        operation.AttemptTimer?.Cancel();
-        operation.LastAttemptFailure = failure;
-        operation.LastAttemptCompleteTime = Clock.Now;
-        operation.Phase = NexusOperationPhase.BackingOff;
-        operation.NextAttemptDue = Clock.Now + NexusBackoff(operation.Attempt);
-        operation.Attempt++;
+        operation.StartAttemptFailed(failure, Clock.Now);
         MarkDirty(execution);
         ArmNexusAttempt(execution, operation);
     }
 
     private void RetryNexusCancel(Execution execution, NexusOperationState operation, Failure failure)
     {
-        operation.CancelAttemptTimer?.Cancel();
-        operation.CancelLastAttemptFailure = failure;
-        operation.CancelPhase = NexusCancelPhase.BackingOff;
-        operation.CancelNextAttemptDue = Clock.Now + NexusBackoff(operation.CancelAttempt);
-        operation.CancelAttempt++;
+        operation.CancelAttemptFailed(failure, Clock.Now);
         MarkDirty(execution);
         ArmNexusAttempt(execution, operation);
     }
 
-    private static TimeSpan NexusBackoff(int attempt)
-    {
-        var delay = TimeSpan.FromSeconds(Math.Pow(2, Math.Min(attempt - 1, 20)));
-        delay = delay > NexusRetryMaxInterval ? NexusRetryMaxInterval : delay;
-        return delay * 0.8 + delay * (0.2 * Random.Shared.NextDouble());
-    }
+    private void ArmNexusAttempt(Execution execution, NexusOperationState operation) =>
+        ArmNexusAttempt(operation, () => SendNexusStart(execution, operation), () => SendNexusCancel(execution, operation));
 
-    /// <summary>(Re-)arms what the operation waits for next: the start or cancel retry after a backoff, or re-sends an attempt in flight.</summary>
-    private void ArmNexusAttempt(Execution execution, NexusOperationState operation)
+    /// <summary>(Re-)arms what an operation waits for next: the start or cancel retry after a backoff, or re-sends an attempt in flight.</summary>
+    private void ArmNexusAttempt(NexusOperationState operation, Action sendStart, Action sendCancel)
     {
         if (operation.Phase == NexusOperationPhase.BackingOff && operation.NextAttemptDue is { } due)
         {
-            operation.AttemptTimer = ScheduleTask(due, () => SendNexusStart(execution, operation));
+            operation.AttemptTimer = ScheduleTask(due, sendStart);
         }
         else if (operation.Phase == NexusOperationPhase.Scheduled)
         {
-            SendNexusStart(execution, operation);
+            sendStart();
         }
 
         if (operation.CancelPhase == NexusCancelPhase.BackingOff && operation.CancelNextAttemptDue is { } cancelDue)
         {
-            operation.CancelAttemptTimer = ScheduleTask(cancelDue, () => SendNexusCancel(execution, operation));
+            operation.CancelAttemptTimer = ScheduleTask(cancelDue, sendCancel);
         }
         else if (operation.CancelPhase == NexusCancelPhase.Scheduled)
         {
-            SendNexusCancel(execution, operation); // the attempt in flight when the engine stopped, sent again
+            sendCancel(); // the attempt in flight when the engine stopped, sent again
         }
     }
 
-    private void ArmNexusTimeout(Execution execution, NexusOperationState operation)
+    private void ArmNexusTimeout(Execution execution, NexusOperationState operation) =>
+        ArmNexusTimeout(operation, () => IsPending(execution, operation), type => TimeOutNexusOperation(execution, operation, type));
+
+    /// <summary>(Re-)arms an operation's next timeout (schedule-to-close, schedule-to-start, start-to-close).</summary>
+    private void ArmNexusTimeout(NexusOperationState operation, Func<bool> pending, Action<Temporalio.Api.Enums.V1.TimeoutType> timeOut)
     {
         operation.TimeoutTimer?.Cancel();
         operation.TimeoutTimer = null;
@@ -783,29 +846,28 @@ internal sealed partial class WorkflowEngine
 
         operation.TimeoutTimer = ScheduleTask(next.Due, () =>
         {
-            if (IsPending(execution, operation) && operation.NextTimeout() is { } current && current.Due <= Clock.Now)
+            if (pending() && operation.NextTimeout() is { } current && current.Due <= Clock.Now)
             {
-                TimeOutNexusOperation(execution, operation, current.Type);
+                timeOut(current.Type);
             }
         });
     }
 
+    /// <summary>Temporal's timeout failure of an operation, whoever called it.</summary>
+    private static Failure NexusTimeoutFailure(Temporalio.Api.Enums.V1.TimeoutType type) => new()
+    {
+        Message = "operation timed out",
+        TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type },
+    };
+
     private void TimeOutNexusOperation(Execution execution, NexusOperationState operation, Temporalio.Api.Enums.V1.TimeoutType type) =>
-        FinishNexusOperation(execution, operation, EventType.NexusOperationTimedOut, new Failure
-        {
-            Message = "operation timed out",
-            TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = type },
-        });
+        FinishNexusOperation(execution, operation, EventType.NexusOperationTimedOut, NexusTimeoutFailure(type));
 
     /// <summary>NexusOperationStarted (the async handler's token); a cancel waiting for it goes out now.</summary>
     private void MarkNexusStarted(Execution execution, NexusOperationState operation, string operationToken,
         IEnumerable<Temporalio.Api.Common.V1.Link> links, DateTime? startTime)
     {
-        operation.AttemptTimer?.Cancel();
-        operation.Phase = NexusOperationPhase.Started;
-        operation.StartedTime = Clock.Now;
-        operation.OperationToken = operationToken;
-        operation.NextAttemptDue = null;
+        operation.MarkStarted(operationToken, Clock.Now);
         var started = NewEvent(EventType.NexusOperationStarted, e => e.NexusOperationStartedEventAttributes = new NexusOperationStartedEventAttributes
         {
             ScheduledEventId = operation.ScheduledEventId,
@@ -1059,6 +1121,11 @@ internal sealed partial class WorkflowEngine
         if (NexusCallbackToken.TryDecode(NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.HeaderName)) is not { } token)
         {
             return "invalid callback token";
+        }
+
+        if (token.OperationId is not null)
+        {
+            return DeliverToStandaloneNexusOperation(token, completion, NexusCallbackToken.Header(nexus.Header, NexusCallbackToken.OperationTokenHeader));
         }
 
         if (CallerOf(token) is not { } waiting)

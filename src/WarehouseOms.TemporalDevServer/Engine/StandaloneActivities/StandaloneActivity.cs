@@ -180,25 +180,21 @@ internal sealed class StandaloneActivity
     [JsonIgnore]
     public bool Deleted { get; set; }
 
-    private TaskCompletionSource? changed;
+    private readonly StandaloneChanges changes = new();
 
-    /// <summary>Completes at the next change of state (PollActivityExecution, Describe's long poll).</summary>
+    /// <summary>Completes at the next change of state (the outcome poll, Describe's long poll).</summary>
     [JsonIgnore]
-    public Task Changed => (changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-
-    private int? stateSize;
+    public Task Changed => changes.Next;
 
     public void NotifyChanged()
     {
         StateTransitionCount++;
-        stateSize = null;
-        changed?.TrySetResult();
-        changed = null;
+        changes.Notify();
     }
 
-    /// <summary>The stored record's size (Describe and List report it): measured once per change, or taken from the last store write.</summary>
+    /// <summary>The stored record's size (Describe and List report it).</summary>
     [JsonIgnore]
-    public int StateSizeBytes => stateSize ??= ToBytes().Length;
+    public int StateSizeBytes => changes.StateSize(ToBytes);
 
     [JsonIgnore]
     public StandaloneActivityState State => Status switch
@@ -283,7 +279,7 @@ internal sealed class StandaloneActivity
     public byte[] ToBytes()
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        stateSize = bytes.Length;
+        changes.Serialized(bytes.Length);
         return bytes;
     }
 

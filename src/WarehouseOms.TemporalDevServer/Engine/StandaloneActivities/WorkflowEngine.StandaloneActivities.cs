@@ -43,29 +43,21 @@ internal sealed partial class WorkflowEngine
         {
             var ns = Ns(request.Namespace);
             RequireValidSearchAttributes(ns, request.SearchAttributes);
-            if (CurrentActivity(ns, request.ActivityId) is { } current)
+            var current = CurrentActivity(ns, request.ActivityId);
+            var decision = StandaloneStartConflict.Decide(
+                current is null ? null : (current.RequestIds.Contains, current.IsOpen, current.Status == ActivityExecutionStatus.Completed), requestId,
+                useExisting: request.IdConflictPolicy == ActivityIdConflictPolicy.UseExisting,
+                rejectDuplicate: request.IdReusePolicy == ActivityIdReusePolicy.RejectDuplicate,
+                allowDuplicateFailedOnly: request.IdReusePolicy == ActivityIdReusePolicy.AllowDuplicateFailedOnly);
+            switch (decision)
             {
-                if (current.RequestIds.Contains(requestId))
-                {
-                    return StartAnswer(current, started: false); // a retried request, answered with the run it made
-                }
-
-                if (current.IsOpen)
-                {
-                    if (request.IdConflictPolicy != ActivityIdConflictPolicy.UseExisting)
-                    {
-                        throw ActivityAlreadyStarted(current);
-                    }
-
-                    AttachOnConflict(current, request, requestId);
-                    return StartAnswer(current, started: false);
-                }
-
-                if (request.IdReusePolicy == ActivityIdReusePolicy.RejectDuplicate ||
-                    (request.IdReusePolicy == ActivityIdReusePolicy.AllowDuplicateFailedOnly && current.Status == ActivityExecutionStatus.Completed))
-                {
-                    throw ActivityAlreadyStarted(current);
-                }
+                case StandaloneStartDecision.Repeated:
+                    return StartAnswer(current!, started: false); // a retried request, answered with the run it made
+                case StandaloneStartDecision.AlreadyStarted:
+                    throw ActivityAlreadyStarted(current!);
+                case StandaloneStartDecision.UseExisting:
+                    AttachOnConflict(current!, request, requestId);
+                    return StartAnswer(current!, started: false);
             }
 
             var now = Clock.Now;

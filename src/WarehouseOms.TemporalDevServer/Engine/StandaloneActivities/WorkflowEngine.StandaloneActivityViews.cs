@@ -31,8 +31,21 @@ internal sealed partial class WorkflowEngine
     /// The answer <paramref name="ready"/> gives for the run (null: not yet), looked at again after each change of it,
     /// until the long poll's budget ends (60 s, or a second before the caller's deadline); then an empty answer.
     /// </summary>
-    private async Task<T> WaitForActivityAsync<T>(string ns, string activityId, string? runId, DateTime? deadline, CancellationToken ct,
+    private Task<T> WaitForActivityAsync<T>(string ns, string activityId, string? runId, DateTime? deadline, CancellationToken ct,
         Func<StandaloneActivity, T?> ready)
+        where T : class, IMessage, new() =>
+        LongPollAsync(() =>
+        {
+            var activity = FindActivity(ns, activityId, runId);
+            return (ready(activity), activity.Changed);
+        }, deadline, ct);
+
+    /// <summary>
+    /// A standalone entity's long poll (activities, Nexus operations): <paramref name="look"/> (under the lock) gives the
+    /// answer, or null and the task that completes at the entity's next change; looked at again after each change until
+    /// the budget ends (60 s, or a second before the caller's deadline), then an empty answer.
+    /// </summary>
+    private async Task<T> LongPollAsync<T>(Func<(T? Ready, Task Changed)> look, DateTime? deadline, CancellationToken ct)
         where T : class, IMessage, new()
     {
         var until = DateTime.UtcNow + ActivityWaitBudget(deadline);
@@ -41,13 +54,13 @@ internal sealed partial class WorkflowEngine
             Task changed;
             using (gate.Enter())
             {
-                var activity = FindActivity(ns, activityId, runId);
-                if (ready(activity) is { } answer)
+                var (answer, next) = look();
+                if (answer is not null)
                 {
                     return answer;
                 }
 
-                changed = activity.Changed;
+                changed = next;
             }
 
             var left = until - DateTime.UtcNow;
@@ -202,28 +215,9 @@ internal sealed partial class WorkflowEngine
             var query = ActivityQuery(ns, request.Query);
             // Temporal's list order: newest first; the token is the last row's place, so later starts never shift a page.
             var rows = query.Sort(MatchingActivities(ns, query).Select(ActivityVisibilityRecord)).ToList();
-            var start = 0;
-            if (!request.NextPageToken.IsEmpty)
-            {
-                var after = request.NextPageToken.ToStringUtf8();
-                start = rows.FindIndex(r => r.RunId == after) + 1;
-                if (start == 0)
-                {
-                    throw Errors.InvalidArgument("invalid next page token");
-                }
-            }
-
-            var response = new ListActivityExecutionsResponse();
-            foreach (var row in rows.Skip(start).Take(pageSize))
-            {
-                response.Executions.Add(ListInfoOf(activitiesByRun[(ns, row.RunId)]));
-            }
-
-            if (start + pageSize < rows.Count)
-            {
-                response.NextPageToken = ByteString.CopyFromUtf8(rows[start + pageSize - 1].RunId);
-            }
-
+            var (page, next) = StandaloneListing.PageAfter(rows, request.NextPageToken, pageSize);
+            var response = new ListActivityExecutionsResponse { NextPageToken = next ?? ByteString.Empty };
+            response.Executions.AddRange(page.Select(row => ListInfoOf(activitiesByRun[(ns, row.RunId)])));
             return response;
         }
     }
@@ -238,11 +232,9 @@ internal sealed partial class WorkflowEngine
             var response = new CountActivityExecutionsResponse { Count = matching.Count };
             if (query.GroupBy is not null)
             {
-                foreach (var group in matching.GroupBy(a => a.ReportedStatus).OrderBy(g => g.Key))
+                foreach (var (count, value) in StandaloneListing.CountsByStatus(matching, a => a.ReportedStatus))
                 {
-                    var aggregation = new CountActivityExecutionsResponse.Types.AggregationGroup { Count = group.Count() };
-                    aggregation.GroupValues.Add(SearchAttributeRegistry.JsonPayload(group.Key.ToString(), "Keyword"));
-                    response.Groups.Add(aggregation);
+                    response.Groups.Add(new CountActivityExecutionsResponse.Types.AggregationGroup { Count = count, GroupValues = { value } });
                 }
             }
 
@@ -282,22 +274,10 @@ internal sealed partial class WorkflowEngine
             StartTime = a.ScheduleTime,
             FirstWorkflowTaskBackoff = a.StartDelay, // ExecutionTime: schedule time plus the start delay, as on the activity
             CloseTime = a.CloseTime,
-            Status = VisibilityStatus(a.ReportedStatus),
+            Status = StandaloneListing.AsWorkflowStatus(a.ReportedStatus),
             SearchAttributes = attributes,
         };
     }
-
-    // The query language reads ExecutionStatus by name; a workflow's statuses carry the same names.
-    private static WorkflowExecutionStatus VisibilityStatus(ActivityExecutionStatus status) => status switch
-    {
-        ActivityExecutionStatus.Completed => WorkflowExecutionStatus.Completed,
-        ActivityExecutionStatus.Failed => WorkflowExecutionStatus.Failed,
-        ActivityExecutionStatus.Canceled => WorkflowExecutionStatus.Canceled,
-        ActivityExecutionStatus.Terminated => WorkflowExecutionStatus.Terminated,
-        ActivityExecutionStatus.TimedOut => WorkflowExecutionStatus.TimedOut,
-        ActivityExecutionStatus.Paused => WorkflowExecutionStatus.Paused,
-        _ => WorkflowExecutionStatus.Running,
-    };
 
     private static ActivityExecutionListInfo ListInfoOf(StandaloneActivity a) => new()
     {

@@ -419,9 +419,20 @@ internal sealed class PostgresEngineStore : IEngineStore
     public Task<IReadOnlyList<byte[]>> LoadStandaloneActivitiesAsync(CancellationToken cancellationToken) =>
         LoadKeyedStatesAsync("standalone_activities", "run_id", cancellationToken);
 
-    // As SaveKeyedStatesAsync, with the activity ID and close time kept in columns of their own. A run changed twice
-    // in one batch is written once, as its last change (an upsert may not touch a row twice).
     public Task SaveStandaloneActivitiesAsync(IReadOnlyList<StandaloneActivityChange> changes, CancellationToken cancellationToken) =>
+        SaveStandaloneRunsAsync("standalone_activities", "activity_id", changes.Select(c => (c.Namespace, c.RunId, c.ActivityId, c.CloseTime, c.State)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<byte[]>> LoadStandaloneNexusOperationsAsync(CancellationToken cancellationToken) =>
+        LoadKeyedStatesAsync("standalone_nexus_operations", "run_id", cancellationToken);
+
+    public Task SaveStandaloneNexusOperationsAsync(IReadOnlyList<StandaloneNexusOperationChange> changes, CancellationToken cancellationToken) =>
+        SaveStandaloneRunsAsync("standalone_nexus_operations", "operation_id", changes.Select(c => (c.Namespace, c.RunId, c.OperationId, c.CloseTime, c.State)).ToList(), cancellationToken);
+
+    // A standalone entity's runs (activities, Nexus operations): as SaveKeyedStatesAsync, with the business ID and close
+    // time kept in columns of their own. A run changed twice in one batch is written once, as its last change (an upsert
+    // may not touch a row twice).
+    private Task SaveStandaloneRunsAsync(string table, string idColumn,
+        IReadOnlyList<(string Namespace, string RunId, string Id, DateTime? CloseTime, byte[]? State)> changes, CancellationToken cancellationToken) =>
         changes.Count == 0 ? Task.CompletedTask : WithConnectionAsync(async connection =>
         {
             var last = changes.GroupBy(c => (c.Namespace, c.RunId)).Select(g => g.Last()).ToList();
@@ -433,14 +444,14 @@ internal sealed class PostgresEngineStore : IEngineStore
             {
                 var upsert = new NpgsqlBatchCommand(
                     $"""
-                    INSERT INTO {schema}.standalone_activities (namespace, run_id, activity_id, close_time, state)
+                    INSERT INTO {schema}.{table} (namespace, run_id, {idColumn}, close_time, state)
                     SELECT * FROM unnest(@ns, @run, @aid, @close, @state)
                     ON CONFLICT (namespace, run_id) DO UPDATE SET
-                        activity_id = excluded.activity_id, close_time = excluded.close_time, state = excluded.state, updated_at = now()
+                        {idColumn} = excluded.{idColumn}, close_time = excluded.close_time, state = excluded.state, updated_at = now()
                     """);
                 upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, kept.Select(c => c.Namespace).ToArray()));
                 upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, kept.Select(c => c.RunId).ToArray()));
-                upsert.Parameters.Add(Array("aid", NpgsqlDbType.Text, kept.Select(c => c.ActivityId).ToArray()));
+                upsert.Parameters.Add(Array("aid", NpgsqlDbType.Text, kept.Select(c => c.Id).ToArray()));
                 upsert.Parameters.Add(Array("close", NpgsqlDbType.TimestampTz, kept.Select(c => c.CloseTime).ToArray()));
                 upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, kept.Select(c => c.State!).ToArray()));
                 commands.BatchCommands.Add(upsert);
@@ -449,7 +460,7 @@ internal sealed class PostgresEngineStore : IEngineStore
             if (gone.Count > 0)
             {
                 var delete = new NpgsqlBatchCommand(
-                    $"DELETE FROM {schema}.standalone_activities t USING unnest(@ns, @run) AS g(namespace, run_id) WHERE t.namespace = g.namespace AND t.run_id = g.run_id");
+                    $"DELETE FROM {schema}.{table} t USING unnest(@ns, @run) AS g(namespace, run_id) WHERE t.namespace = g.namespace AND t.run_id = g.run_id");
                 delete.Parameters.Add(Array("ns", NpgsqlDbType.Text, gone.Select(c => c.Namespace).ToArray()));
                 delete.Parameters.Add(Array("run", NpgsqlDbType.Text, gone.Select(c => c.RunId).ToArray()));
                 commands.BatchCommands.Add(delete);

@@ -153,6 +153,18 @@ internal static partial class PostgresSchema
             PRIMARY KEY (namespace, run_id));
         CREATE INDEX standalone_activities_by_id ON {s}.standalone_activities (namespace, activity_id);
         """,
+        // Standalone Nexus operation executions (StartNexusOperationExecution): one row per run, the whole state (ADR 0054).
+        $"""
+        CREATE TABLE {s}.standalone_nexus_operations (
+            namespace    text        NOT NULL,
+            run_id       text        NOT NULL,
+            operation_id text        NOT NULL,
+            close_time   timestamptz,
+            state        bytea       NOT NULL,
+            updated_at   timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (namespace, run_id));
+        CREATE INDEX standalone_nexus_operations_by_id ON {s}.standalone_nexus_operations (namespace, operation_id);
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -97,6 +97,19 @@ internal sealed partial class WorkflowEngine
             return new DeleteWorkerDeploymentResponse();
         });
 
+    public CreateWorkerDeploymentResponse CreateWorkerDeployment(CreateWorkerDeploymentRequest request) =>
+        ChangeDeployments(() => new CreateWorkerDeploymentResponse
+        {
+            ConflictToken = workerDeployments.CreateDeployment(Ns(request.Namespace), request, Clock.Now),
+        });
+
+    public CreateWorkerDeploymentVersionResponse CreateWorkerDeploymentVersion(CreateWorkerDeploymentVersionRequest request) =>
+        ChangeDeployments(() =>
+        {
+            workerDeployments.CreateVersion(Ns(request.Namespace), request, Clock.Now);
+            return new CreateWorkerDeploymentVersionResponse();
+        });
+
     public SetWorkerDeploymentManagerResponse SetWorkerDeploymentManager(SetWorkerDeploymentManagerRequest request) =>
         ChangeDeployments(() => workerDeployments.SetManager(Ns(request.Namespace), request, Clock.Now));
 

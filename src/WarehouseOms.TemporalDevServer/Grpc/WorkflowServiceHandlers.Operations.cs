@@ -33,7 +33,17 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<UpdateWorkflowExecutionOptionsRequest, UpdateWorkflowExecutionOptionsResponse>("UpdateWorkflowExecutionOptions",
             (s, r, c) => Task.FromResult(s.Engine.UpdateWorkflowExecutionOptions(r)));
 
-        // Worker deployments (Worker Versioning): created by versioned workers' polls, see WorkerDeploymentRegistry.
+        // Worker deployments (Worker Versioning): created by versioned workers' polls or explicitly, see WorkerDeploymentRegistry.
+        b.Unary<CreateWorkerDeploymentRequest, CreateWorkerDeploymentResponse>("CreateWorkerDeployment",
+            (s, r, c) => Task.FromResult(s.Engine.CreateWorkerDeployment(r)));
+        b.Unary<CreateWorkerDeploymentVersionRequest, CreateWorkerDeploymentVersionResponse>("CreateWorkerDeploymentVersion",
+            (s, r, c) => Task.FromResult(s.Engine.CreateWorkerDeploymentVersion(r)));
+
+        // Compute configs go to Temporal's worker controller, which launches workers on a cloud provider; none here.
+        b.Unary<UpdateWorkerDeploymentVersionComputeConfigRequest, UpdateWorkerDeploymentVersionComputeConfigResponse>("UpdateWorkerDeploymentVersionComputeConfig",
+            (s, r, c) => Unimplemented<UpdateWorkerDeploymentVersionComputeConfigResponse>(NoComputeConfigs));
+        b.Unary<ValidateWorkerDeploymentVersionComputeConfigRequest, ValidateWorkerDeploymentVersionComputeConfigResponse>("ValidateWorkerDeploymentVersionComputeConfig",
+            (s, r, c) => Unimplemented<ValidateWorkerDeploymentVersionComputeConfigResponse>(NoComputeConfigs));
         b.Unary<DescribeWorkerDeploymentRequest, DescribeWorkerDeploymentResponse>("DescribeWorkerDeployment",
             (s, r, c) => Task.FromResult(s.Engine.DescribeWorkerDeployment(r)));
         b.Unary<DescribeWorkerDeploymentVersionRequest, DescribeWorkerDeploymentVersionResponse>("DescribeWorkerDeploymentVersion",
@@ -89,6 +99,8 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<UpdateWorkerConfigRequest, UpdateWorkerConfigResponse>("UpdateWorkerConfig",
             (s, r, c) => Unimplemented<UpdateWorkerConfigResponse>("UpdateWorkerConfig command is not enabled."));
     }
+
+    private const string NoComputeConfigs = WarehouseOms.TemporalDevServer.Engine.Deployments.WorkerDeploymentRegistry.NoComputeConfigs;
 
     private const string V1 = "Worker versioning v0.1 (Version Set-based, deprecated) is disabled on this namespace.";
     private const string V2 = "Worker versioning v0.2 (Rules-based, deprecated) is disabled on this namespace.";

@@ -24,7 +24,7 @@ public sealed class RpcErrorTests(LocalEnvironmentFixture fixture, ITestOutputHe
     public async Task UnimplementedRpc_AnswersUnimplementedWithAMessage()
     {
         var error = await Assert.ThrowsAsync<RpcException>(
-            () => Service.CreateWorkerDeploymentAsync(new() { Namespace = Client.Options.Namespace, DeploymentName = "unbuilt" }, Rpc)); // standalone Nexus operations, the earlier example, are built (ADR 0054)
+            () => Service.DescribeDeploymentAsync(new() { Namespace = Client.Options.Namespace, Deployment = new() { SeriesName = "unbuilt", BuildId = "b1" } }, Rpc)); // the deprecated v0.x deployment RPCs; CreateWorkerDeployment, the earlier example, is built (ADR 0055)
 
         Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
         Assert.False(string.IsNullOrWhiteSpace(error.Message));

@@ -147,6 +147,52 @@ public sealed class WorkerDeploymentRecoveryTests
         }
     }
 
+    [Fact(Timeout = 150_000)]
+    public async Task CreatedDeploymentAndVersion_SurviveAKill_WithTheirRequestIds_AndAWorkerJoinsTheVersion()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(130));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var (engine, client) = (durable.Process, durable.Client);
+        var service = client.Connection.WorkflowService;
+        var ns = client.Options.Namespace;
+        var queue = $"tq-created-{Guid.NewGuid():N}";
+        var name = $"dep-{Guid.NewGuid():N}";
+        CreateWorkerDeploymentRequest CreateDeployment(string requestId) => new() { Namespace = ns, DeploymentName = name, Identity = "operator", RequestId = requestId };
+        CreateWorkerDeploymentVersionRequest CreateVersion(string requestId) =>
+            new() { Namespace = ns, DeploymentVersion = new() { DeploymentName = name, BuildId = "b1" }, Identity = "operator", RequestId = requestId };
+
+        var created = await service.CreateWorkerDeploymentAsync(CreateDeployment("d-1"));
+        await service.CreateWorkerDeploymentVersionAsync(CreateVersion("v-1"));
+
+        await engine.KillAsync();
+        await engine.StartAsync(deadline.Token);
+
+        var described = await Retry.WhileUnavailableAsync(
+            () => service.DescribeWorkerDeploymentAsync(new() { Namespace = ns, DeploymentName = name }), deadline.Token);
+        Assert.Equal(created.ConflictToken, described.ConflictToken);
+        Assert.Equal("operator", described.WorkerDeploymentInfo.LastModifierIdentity);
+        Assert.Equal(WorkerDeploymentVersionStatus.Created, Assert.Single(described.WorkerDeploymentInfo.VersionSummaries).Status);
+        Assert.Equal("operator", (await DescribeVersionAsync(service, ns, name, "b1")).WorkerDeploymentVersionInfo.LastModifierIdentity);
+
+        // The creating request IDs were kept: their repeats succeed, others are refused.
+        Assert.Equal(created.ConflictToken, (await service.CreateWorkerDeploymentAsync(CreateDeployment("d-1"))).ConflictToken);
+        await service.CreateWorkerDeploymentVersionAsync(CreateVersion("v-1"));
+        var other = await Assert.ThrowsAsync<RpcException>(() => service.CreateWorkerDeploymentAsync(CreateDeployment("d-2")));
+        Assert.Equal(RpcException.StatusCode.AlreadyExists, other.Code);
+        var otherVersion = await Assert.ThrowsAsync<RpcException>(() => service.CreateWorkerDeploymentVersionAsync(CreateVersion("v-2")));
+        Assert.Equal(RpcException.StatusCode.AlreadyExists, otherVersion.Code);
+
+        await using (WorkerRun.Start(client, new TemporalWorkerOptions(queue)
+        {
+            DeploymentOptions = new(new DeploymentVersion(name, "b1"), useWorkerVersioning: true) { DefaultVersioningBehavior = Temporalio.Common.VersioningBehavior.Pinned },
+        }.AddWorkflow<GreetingWorkflow>().AddActivity(TestActivities.Greet), deadline.Token))
+        {
+            var joined = await Eventually.UntilAsync(
+                () => DescribeVersionAsync(service, ns, name, "b1"), v => v.VersionTaskQueues.Count == 2, "the worker's two task queues", cancellationToken: deadline.Token);
+            Assert.Equal(WorkerDeploymentVersionStatus.Inactive, joined.WorkerDeploymentVersionInfo.Status);
+        }
+    }
+
     private static Task<DescribeWorkerDeploymentVersionResponse> DescribeVersionAsync(WorkflowService service, string ns, string name, string buildId) =>
         service.DescribeWorkerDeploymentVersionAsync(new() { Namespace = ns, DeploymentVersion = new() { DeploymentName = name, BuildId = buildId } });
 }

@@ -13,9 +13,6 @@ namespace WarehouseOms.TemporalDevServer.Engine.Deployments;
 /// </summary>
 internal static class VersioningOverrides
 {
-    // Temporal: (MaxIDLengthLimit 1000 - len("temporal-sys-worker-deployment-version:")) / 2.
-    private const int MaxFieldLength = (1000 - 39) / 2;
-
 #pragma warning disable CS0612 // the deprecated fields are part of what Temporal reads
     /// <summary>Temporal's ValidateVersioningOverride: null when the override is acceptable, else the INVALID_ARGUMENT message.</summary>
     public static string? Problem(VersioningOverride? o)
@@ -143,15 +140,7 @@ internal static class VersioningOverrides
         $"Pinned version '{WorkerDeploymentVersionId.V32(version.DeploymentName, version.BuildId)}' is not present in task queue '{taskQueue}' of type 'Workflow'";
 
     private static string? VersionProblem(WorkerDeploymentVersion version) =>
-        FieldProblem("WorkerDeploymentName", version.DeploymentName) ?? FieldProblem("BuildID", version.BuildId);
-
-    private static string? FieldProblem(string name, string value) =>
-        value.Length == 0 ? $"{name} cannot be empty"
-        : value.Length > MaxFieldLength ? $"size of {name} larger than the maximum allowed"
-        : name == "WorkerDeploymentName" && value.Contains('.', StringComparison.Ordinal) ? "worker deployment name cannot contain '.'"
-        : name == "WorkerDeploymentName" && value.Contains(':', StringComparison.Ordinal) ? "worker deployment name cannot contain ':'"
-        : value.StartsWith("__", StringComparison.Ordinal) ? $"{name} cannot start with '__'"
-        : null;
+        WorkerDeploymentVersionId.DeploymentNameProblem(version.DeploymentName) ?? WorkerDeploymentVersionId.BuildIdProblem(version.BuildId);
 
     private static string? VersionStringProblem(string version)
     {

@@ -134,17 +134,17 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
             return;
         }
 
-        if (!deployments.TryGetValue((ns, options.DeploymentName), out var deployment))
-        {
-            deployment = new WorkerDeploymentState(options.DeploymentName, now);
-            deployments[(ns, options.DeploymentName)] = deployment;
-        }
-
+        var deployment = Find(ns, options.DeploymentName) ?? AddDeployment(ns, options.DeploymentName, AutoCreateRequestIdPrefix + options.BuildId, now);
         var known = deployment.Versions.TryGetValue(options.BuildId, out var version) && version.TaskQueues.ContainsKey((taskQueue, type));
         version = AddVersion(deployment, options.BuildId, now);
         version.TaskQueues[(taskQueue, type)] = now;
         if (!known)
         {
+            if (version.Status == WorkerDeploymentVersionStatus.Created)
+            {
+                version.Status = WorkerDeploymentVersionStatus.Inactive; // as Temporal's, once a poller registers a task queue
+            }
+
             Changed(ns, deployment.Name); // poll times alone are not stored
         }
     }
@@ -190,6 +190,7 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
             RampPercentage = version.RampPercentage,
             DrainageInfo = version.DrainageInfo(),
             Metadata = version.MetadataInfo(),
+            LastModifierIdentity = version.LastModifierIdentity,
         };
         var response = new DescribeWorkerDeploymentVersionResponse { WorkerDeploymentVersionInfo = info };
         foreach (var (queue, type) in version.TaskQueues.Keys.OrderBy(k => k.Name, StringComparer.Ordinal).ThenBy(k => k.Type))
@@ -531,9 +532,16 @@ internal sealed partial class WorkerDeploymentRegistry(Func<string, string, bool
             throw DeploymentNotFound(name);
         }
 
-        deployment = new WorkerDeploymentState(name, now);
-        deployments[(ns, name)] = deployment;
+        deployment = AddDeployment(ns, name, createRequestId: string.Empty, now);
         Changed(ns, name);
+        return deployment;
+    }
+
+    /// <summary>The one way a deployment comes into being: by a poll, a routing change with allow_no_pollers, or CreateWorkerDeployment.</summary>
+    private WorkerDeploymentState AddDeployment(string ns, string name, string createRequestId, DateTime now)
+    {
+        var deployment = new WorkerDeploymentState(name, now) { CreateRequestId = createRequestId };
+        deployments[(ns, name)] = deployment;
         return deployment;
     }
 

@@ -36,6 +36,13 @@ internal sealed class WorkerDeploymentState(string name, DateTime createTime)
     /// <summary>When set, only this identity may change routing or delete versions (Temporal's manager identity).</summary>
     public string ManagerIdentity { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The request ID that created it: CreateWorkerDeployment's (a repeat with it succeeds), or one starting with
+    /// <see cref="WorkerDeploymentRegistry.AutoCreateRequestIdPrefix"/> when a poll created it. Empty in records
+    /// stored before it was kept, and for a deployment a routing change created (allow_no_pollers).
+    /// </summary>
+    public string CreateRequestId { get; set; } = string.Empty;
+
     /// <summary>By build ID.</summary>
     public Dictionary<string, WorkerDeploymentVersionState> Versions { get; init; } = [];
 
@@ -94,6 +101,12 @@ internal sealed class WorkerDeploymentVersionState(string buildId, DateTime crea
     public DateTime CreateTime { get; } = createTime;
 
     public WorkerDeploymentVersionStatus Status { get; set; } = WorkerDeploymentVersionStatus.Inactive;
+
+    /// <summary>CreateWorkerDeploymentVersion's request ID (a repeat with it succeeds); empty when a poll created the version.</summary>
+    public string CreateRequestId { get; set; } = string.Empty;
+
+    /// <summary>Who created it explicitly (Temporal's version state keeps the creator as its last modifier).</summary>
+    public string LastModifierIdentity { get; set; } = string.Empty;
 
     public DateTime? RoutingUpdateTime { get; set; }
 

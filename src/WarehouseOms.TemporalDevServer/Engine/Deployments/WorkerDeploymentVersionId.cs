@@ -9,6 +9,15 @@ internal static class WorkerDeploymentVersionId
 {
     public const string Unversioned = "__unversioned__";
 
+    // Temporal: (MaxIDLengthLimit 1000 - len("temporal-sys-worker-deployment-version:")) / 2.
+    private const int MaxFieldLength = (1000 - 39) / 2;
+
+    /// <summary>Temporal's ValidateDeploymentVersionFields for a deployment name: null when acceptable, else the INVALID_ARGUMENT message.</summary>
+    public static string? DeploymentNameProblem(string name) => FieldProblem("WorkerDeploymentName", name);
+
+    /// <summary>Temporal's ValidateDeploymentVersionFields for a build ID.</summary>
+    public static string? BuildIdProblem(string buildId) => FieldProblem("BuildID", buildId);
+
     public static string V31(string deploymentName, string buildId) => deploymentName + "." + buildId;
 
     public static string V32(string deploymentName, string buildId) => deploymentName + ":" + buildId;
@@ -47,4 +56,12 @@ internal static class WorkerDeploymentVersionId
     /// <summary>The proto form of a v0.31 string ("" counts as unversioned, as in Temporal): null when unversioned.</summary>
     public static Temporalio.Api.Deployment.V1.WorkerDeploymentVersion? ToProto(string v31) =>
         v31.Length > 0 && Parse(v31, out _) is { } v ? new() { DeploymentName = v.DeploymentName, BuildId = v.BuildId } : null;
+
+    private static string? FieldProblem(string name, string value) =>
+        value.Length == 0 ? $"{name} cannot be empty"
+        : value.Length > MaxFieldLength ? $"size of {name} larger than the maximum allowed"
+        : name == "WorkerDeploymentName" && value.Contains('.', StringComparison.Ordinal) ? "worker deployment name cannot contain '.'"
+        : name == "WorkerDeploymentName" && value.Contains(':', StringComparison.Ordinal) ? "worker deployment name cannot contain ':'"
+        : value.StartsWith("__", StringComparison.Ordinal) ? $"{name} cannot start with '__'"
+        : null;
 }

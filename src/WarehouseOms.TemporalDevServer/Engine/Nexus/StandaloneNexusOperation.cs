@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -16,7 +15,7 @@ internal sealed record NexusOperationCancelRequest(string RequestId, string Reas
 /// same <see cref="NexusOperationState"/> a workflow's operation has), and once closed its outcome. Stored whole
 /// (<see cref="ToBytes"/>) after each change; timers and requests in flight are re-armed from it at start-up.
 /// </summary>
-internal sealed class StandaloneNexusOperation
+internal sealed class StandaloneNexusOperation : StandaloneRun<StandaloneNexusOperation>
 {
     public required string Namespace { get; init; }
 
@@ -85,29 +84,7 @@ internal sealed class StandaloneNexusOperation
 
     public DateTime? CloseTime { get; set; }
 
-    public long StateTransitionCount { get; set; }
-
     // ---- live only ----
-
-    /// <summary>Removed (DeleteNexusOperationExecution or retention): held only until the store forgets it.</summary>
-    [JsonIgnore]
-    public bool Deleted { get; set; }
-
-    private readonly StandaloneChanges changes = new();
-
-    /// <summary>Completes at the next change of state (the outcome poll, Describe's long poll).</summary>
-    [JsonIgnore]
-    public Task Changed => changes.Next;
-
-    public void NotifyChanged()
-    {
-        StateTransitionCount++;
-        changes.Notify();
-    }
-
-    /// <summary>The stored record's size (Describe and List report it).</summary>
-    [JsonIgnore]
-    public int StateSizeBytes => changes.StateSize(ToBytes);
 
     /// <summary>RUNNING's detail, as Temporal reports it (PendingOperationState): unspecified once closed.</summary>
     [JsonIgnore]
@@ -116,21 +93,5 @@ internal sealed class StandaloneNexusOperation
         NexusOperationPhase.Started => PendingNexusOperationState.Started,
         NexusOperationPhase.BackingOff => PendingNexusOperationState.BackingOff,
         _ => PendingNexusOperationState.Scheduled,
-    };
-
-    public byte[] ToBytes()
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        changes.Serialized(bytes.Length);
-        return bytes;
-    }
-
-    public static StandaloneNexusOperation FromBytes(byte[] bytes) =>
-        JsonSerializer.Deserialize<StandaloneNexusOperation>(bytes, Json) ?? throw new InvalidDataException("empty standalone Nexus operation record");
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new ProtobufBytesConverterFactory() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 }

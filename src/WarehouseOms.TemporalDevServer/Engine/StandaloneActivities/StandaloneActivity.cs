@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Temporalio.Api.Activity.V1;
 using Temporalio.Api.Common.V1;
@@ -39,7 +38,7 @@ internal enum StandaloneActivityState
 /// it: its options, the attempt in flight, and once closed its outcome. Stored whole (<see cref="ToBytes"/>) after each
 /// change; timers are re-armed from it at start-up.
 /// </summary>
-internal sealed class StandaloneActivity
+internal sealed class StandaloneActivity : StandaloneRun<StandaloneActivity>
 {
     public required string Namespace { get; init; }
 
@@ -144,7 +143,6 @@ internal sealed class StandaloneActivity
 
     public DateTime? CloseTime { get; set; }
 
-    public long StateTransitionCount { get; set; }
 
     public List<CallbackOutcome> CallbackOutcomes { get; init; } = [];
 
@@ -176,25 +174,6 @@ internal sealed class StandaloneActivity
     [JsonIgnore]
     public ActivityTimers Timers { get; } = new();
 
-    /// <summary>Removed (DeleteActivityExecution or retention): held only until the store forgets it.</summary>
-    [JsonIgnore]
-    public bool Deleted { get; set; }
-
-    private readonly StandaloneChanges changes = new();
-
-    /// <summary>Completes at the next change of state (the outcome poll, Describe's long poll).</summary>
-    [JsonIgnore]
-    public Task Changed => changes.Next;
-
-    public void NotifyChanged()
-    {
-        StateTransitionCount++;
-        changes.Notify();
-    }
-
-    /// <summary>The stored record's size (Describe and List report it).</summary>
-    [JsonIgnore]
-    public int StateSizeBytes => changes.StateSize(ToBytes);
 
     [JsonIgnore]
     public StandaloneActivityState State => Status switch
@@ -275,20 +254,4 @@ internal sealed class StandaloneActivity
         HeartbeatDetails = null;
         LastHeartbeatTime = null;
     }
-
-    public byte[] ToBytes()
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        changes.Serialized(bytes.Length);
-        return bytes;
-    }
-
-    public static StandaloneActivity FromBytes(byte[] bytes) =>
-        JsonSerializer.Deserialize<StandaloneActivity>(bytes, Json) ?? throw new InvalidDataException("empty standalone activity record");
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new ProtobufBytesConverterFactory() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 }

@@ -500,6 +500,8 @@ internal sealed partial class WorkflowEngine
             Priority = previous.Priority,
             // As Temporal: every callback of the run, attached ones too, goes on to the next.
             CompletionCallbacks = CompletionCallbacksOf(previous),
+            // As Temporal: the started event's links go on to the next run's (links attached later do not).
+            Links = previous.History.Count > 0 ? [.. previous.History[0].Links] : [],
         }, signal: null);
         previous.NextRunId = next.RunId;
         // Children of the chain report to the parent when the chain's final run closes.

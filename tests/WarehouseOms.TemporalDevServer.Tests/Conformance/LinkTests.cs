@@ -125,6 +125,49 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task TheStartedEventsLinks_GoOnToEveryNextRun_ByContinueAsNewAndByRetry_ButAttachedLinksDoNot()
+    {
+        var id = NewWorkflowId("links-chain");
+        var first = StartRequest(id);
+        first.Links.Add(EventLink("starter"));
+        first.RetryPolicy = new RetryPolicy { InitialInterval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(100)), MaximumAttempts = 2 };
+        await Service.StartWorkflowExecutionAsync(first, Rpc);
+        // Links a later start attaches go on its options-updated event only (Temporal carries the started event's).
+        var attach = StartRequest(id);
+        attach.WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.UseExisting;
+        attach.OnConflictOptions = new OnConflictOptions { AttachRequestId = true, AttachLinks = true };
+        attach.Links.Add(EventLink("attacher"));
+        await Service.StartWorkflowExecutionAsync(attach, Rpc);
+
+        var task = await Raw.PollAsync(TaskQueue);
+        await Raw.CompleteAsync(task, new Command
+        {
+            CommandType = CommandType.ContinueAsNewWorkflowExecution,
+            ContinueAsNewWorkflowExecutionCommandAttributes = new ContinueAsNewWorkflowExecutionCommandAttributes
+            {
+                WorkflowType = new WorkflowType { Name = "RawWorkflow" },
+                TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = TaskQueue },
+            },
+        });
+        var continued = (await EventsAsync(id)).First();
+        Assert.Equal(ContinueAsNewInitiator.Workflow, continued.WorkflowExecutionStartedEventAttributes.Initiator);
+        Assert.Equal(first.Links, continued.Links);
+
+        task = await Raw.PollAsync(TaskQueue);
+        await Raw.CompleteAsync(task, new Command
+        {
+            CommandType = CommandType.FailWorkflowExecution,
+            FailWorkflowExecutionCommandAttributes = new FailWorkflowExecutionCommandAttributes
+            {
+                Failure = new Temporalio.Api.Failure.V1.Failure { Message = "try again", ApplicationFailureInfo = new() },
+            },
+        });
+        var retried = (await EventsAsync(id)).First();
+        Assert.Equal(ContinueAsNewInitiator.Retry, retried.WorkflowExecutionStartedEventAttributes.Initiator);
+        Assert.Equal(first.Links, retried.Links);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task AttachedCallbacks_GoOnToTheNextRun_AndCountTowardsTheLimitOf32()
     {
         var id = NewWorkflowId("attach-can");

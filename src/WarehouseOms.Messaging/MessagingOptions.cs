@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace WarehouseOms.Messaging;
 
 /// <summary>Configuration section <c>Messaging</c>: consumer endpoints and their retry policies.</summary>
-public sealed class MessagingOptions
+public sealed class MessagingOptions : IValidatableObject
 {
     public const string SectionName = "Messaging";
 
@@ -47,11 +47,23 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Largest inbound message body accepted, in bytes. Checked on the raw body before deserialization: a
-    /// larger message goes to its endpoint's error queue with the reason and is never parsed. Keep it at or
-    /// below the broker's <c>max_message_size</c> (rabbitmq/rabbitmq.conf: 1 MiB).
+    /// larger message goes to its endpoint's error queue with the reason and is never parsed. At most
+    /// <see cref="BrokerMaxMessageBytes"/> less <see cref="ErrorHeadroomBytes"/>: a refused message is copied to
+    /// its error queue with the reason in headers, and that copy has to fit under the broker's limit too.
     /// </summary>
     [Range(1024, 128 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = Consumers.InboundLimits.DefaultMaxMessageBytes;
+
+    /// <summary>
+    /// The broker's <c>max_message_size</c> (rabbitmq/rabbitmq.conf: 1 MiB). Nothing the service publishes may be
+    /// larger: the broker would close the channel. A refused message's <c>Fault&lt;T&gt;</c> over it is not
+    /// published (<see cref="Consumers.FaultSizeGuard{T}"/>).
+    /// </summary>
+    [Range(64 * 1024, 512 * 1024 * 1024)]
+    public int BrokerMaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Room kept under <see cref="BrokerMaxMessageBytes"/> for the headers of an error-queue copy (reason, exception type, stack trace, host).</summary>
+    public const int ErrorHeadroomBytes = 64 * 1024;
 
     /// <summary>
     /// Stop consuming while a dependency is down (MassTransit kill switch): a message whose outage outlasts its
@@ -66,4 +78,15 @@ public sealed class MessagingOptions
 
     /// <summary>Declare the inbound queues as quorum queues (the broker's delivery-limit policy then applies).</summary>
     public bool QuorumQueues { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxMessageBytes > BrokerMaxMessageBytes - ErrorHeadroomBytes)
+        {
+            yield return new ValidationResult(
+                $"Messaging:MaxMessageBytes ({MaxMessageBytes}) must be at most Messaging:BrokerMaxMessageBytes ({BrokerMaxMessageBytes}) less {ErrorHeadroomBytes}: " +
+                "a refused message is copied to its error queue with the reason in headers, and the broker refuses a copy over its max_message_size.",
+                [nameof(MaxMessageBytes), nameof(BrokerMaxMessageBytes)]);
+        }
+    }
 }

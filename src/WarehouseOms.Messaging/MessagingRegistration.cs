@@ -42,9 +42,14 @@ public static class MessagingRegistration
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var connection = context.GetRequiredService<IOptions<RabbitMqConnectionOptions>>().Value;
+                var messaging = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
                 ConfigureHost(rabbit, connection);
+                // A refused message's fault over the broker's limit would close the channel and bring the message back for ever.
+                var faultSizeGuard = new FaultSizeGuard(messaging.BrokerMaxMessageBytes);
+                rabbit.ConnectSendObserver(faultSizeGuard);
+                rabbit.ConnectPublishObserver(faultSizeGuard);
                 // Before the endpoints: the kill switch is installed on each endpoint as it is configured.
-                OutagePolicy.UseOutageKillSwitch(rabbit, context.GetRequiredService<IOptions<MessagingOptions>>().Value);
+                OutagePolicy.UseOutageKillSwitch(rabbit, messaging);
                 CartMessagingRegistration.ConfigureCartEndpoint(rabbit, context);
                 rabbit.ConfigureEndpoints(context);
             });

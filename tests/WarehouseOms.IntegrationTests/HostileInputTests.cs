@@ -96,6 +96,29 @@ public sealed class HostileInputTests(ServiceFixture service)
         await AssertNoIntakeAsync(requestId);
     }
 
+    [Fact]
+    public async Task ARefusalWhoseFaultWouldBeOverTheBrokersLimit_GoesToErrorQueueWithItsReason_AndOrdersStillFlow()
+    {
+        // 20,000 two-field lines: about 500 KB, under the service's limit (512 KiB here), refused for its line count.
+        // MassTransit's Fault<OrderSubmitted> re-serializes every line with all its fields, nearly 2 MB, over the
+        // broker's 1 MiB: published, the broker would close the channel and the message would come back for ever.
+        var requestId = TestIds.Unique("IT-FAULTSIZE");
+        var lines = string.Join(',', Enumerable.Repeat("""{"sku":"A","quantity":1}""", 20_000));
+        var json = OrderJson(requestId, requestId + "-order").Replace("""[{"sku":"WIDGET-RED","quantity":1}]""", $"[{lines}]", StringComparison.Ordinal);
+        Assert.InRange(json.Length, 400_000, ServiceFixture.MaxMessageBytes);
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, json, requestId);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        var reason = dead!.Value.Headers["MT-Fault-Message"];
+        Assert.Contains("FaultTooLargeException", dead.Value.Headers["MT-Fault-ExceptionType"], StringComparison.Ordinal);
+        Assert.Contains("refused (MessageValidationException: invalid oms.order-submitted: lines must have at most 200 items, got 20000)", reason, StringComparison.Ordinal);
+        Assert.Contains("would be over the broker's max_message_size of 1048576 bytes", reason, StringComparison.Ordinal);
+        Assert.Equal(json.Length, dead.Value.Body.Length);
+        await AssertNoIntakeAsync(requestId);
+        await AssertOrdersStillFlowAsync();
+    }
+
     [Theory]
     [InlineData("NUL", "\\u0000", "U+0000")]
     [InlineData("NEWLINE", "\\n2026-11-30 [INF] forged line", "U+000A")]

@@ -10,8 +10,12 @@ namespace WarehouseOms.Messaging.Consumers;
 /// </summary>
 public static class InboundLimits
 {
-    /// <summary>Default of <c>Messaging:MaxMessageBytes</c>: bodies above it are refused before deserialization.</summary>
-    public const int DefaultMaxMessageBytes = 1024 * 1024;
+    /// <summary>
+    /// Default of <c>Messaging:MaxMessageBytes</c>: bodies above it are refused before deserialization. Half the
+    /// broker's 1 MiB, so a refused message's error-queue copy fits; the largest valid message (200 items of
+    /// 128-character identifiers, every character escaped as \uXXXX) is about 200 KiB.
+    /// </summary>
+    public const int DefaultMaxMessageBytes = 512 * 1024;
 
     /// <summary>
     /// Identifiers (requestId, orderId, customerId, sku, receiptId, deviceId, packageId, approvedBy, and the

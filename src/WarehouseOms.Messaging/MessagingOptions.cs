@@ -48,8 +48,8 @@ public sealed class MessagingOptions : IValidatableObject
     /// <summary>
     /// Largest inbound message body accepted, in bytes. Checked on the raw body before deserialization: a
     /// larger message goes to its endpoint's error queue with the reason and is never parsed. At most
-    /// <see cref="BrokerMaxMessageBytes"/> less <see cref="ErrorHeadroomBytes"/>: a refused message is copied to
-    /// its error queue with the reason in headers, and that copy has to fit under the broker's limit too.
+    /// <see cref="BrokerMaxMessageBytes"/>: the broker refuses a larger body at publish, so a larger limit would
+    /// only mislead.
     /// </summary>
     [Range(1024, 128 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = Consumers.InboundLimits.DefaultMaxMessageBytes;
@@ -61,9 +61,6 @@ public sealed class MessagingOptions : IValidatableObject
     /// </summary>
     [Range(64 * 1024, 512 * 1024 * 1024)]
     public int BrokerMaxMessageBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>Room kept under <see cref="BrokerMaxMessageBytes"/> for the headers of an error-queue copy (reason, exception type, stack trace, host).</summary>
-    public const int ErrorHeadroomBytes = 64 * 1024;
 
     /// <summary>
     /// Stop consuming while a dependency is down (MassTransit kill switch): a message whose outage outlasts its
@@ -81,11 +78,11 @@ public sealed class MessagingOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (MaxMessageBytes > BrokerMaxMessageBytes - ErrorHeadroomBytes)
+        if (MaxMessageBytes > BrokerMaxMessageBytes)
         {
             yield return new ValidationResult(
-                $"Messaging:MaxMessageBytes ({MaxMessageBytes}) must be at most Messaging:BrokerMaxMessageBytes ({BrokerMaxMessageBytes}) less {ErrorHeadroomBytes}: " +
-                "a refused message is copied to its error queue with the reason in headers, and the broker refuses a copy over its max_message_size.",
+                $"Messaging:MaxMessageBytes ({MaxMessageBytes}) must be at most Messaging:BrokerMaxMessageBytes ({BrokerMaxMessageBytes}): " +
+                "the broker refuses a larger body at publish, so it never arrives.",
                 [nameof(MaxMessageBytes), nameof(BrokerMaxMessageBytes)]);
         }
     }

@@ -11,9 +11,10 @@ namespace WarehouseOms.Messaging.Consumers;
 public static class InboundLimits
 {
     /// <summary>
-    /// Default of <c>Messaging:MaxMessageBytes</c>: bodies above it are refused before deserialization. Half the
-    /// broker's 1 MiB, so a refused message's error-queue copy fits; the largest valid message (200 items of
-    /// 128-character identifiers, every character escaped as \uXXXX) is about 200 KiB.
+    /// Default of <c>Messaging:MaxMessageBytes</c>: bodies above it are refused before deserialization. The largest
+    /// valid message (200 items of 128-character identifiers, every character escaped as \uXXXX) is about 200 KiB;
+    /// half the broker's 1 MiB bounds the parser's work and keeps most refusals' Fault&lt;T&gt; (often 2–4× the body)
+    /// under the broker's limit.
     /// </summary>
     public const int DefaultMaxMessageBytes = 512 * 1024;
 

@@ -4,10 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace WarehouseOms.Messaging.Tests.Consumers;
 
-/// <summary>
-/// The inbound size limit leaves room under the broker's: a refused message is copied to its error queue with the
-/// reason in headers, and a copy over the broker's max_message_size would be refused, bringing the message back for ever.
-/// </summary>
+/// <summary>The inbound size limit is at most the broker's: a larger one would never be reached and only mislead.</summary>
 public sealed class MessagingOptionsTests
 {
     private static MessagingOptions Read(Dictionary<string, string?> values)
@@ -19,27 +16,26 @@ public sealed class MessagingOptionsTests
     }
 
     [Fact]
-    public void Defaults_LeaveTheErrorCopyRoomUnderTheBrokersLimit()
+    public void Defaults_AreHalfTheBrokersLimit_AndTheBrokersLimit()
     {
         var options = Read([]);
 
         Assert.Equal((512 * 1024, 1024 * 1024), (options.MaxMessageBytes, options.BrokerMaxMessageBytes));
-        Assert.True(options.MaxMessageBytes + MessagingOptions.ErrorHeadroomBytes <= options.BrokerMaxMessageBytes);
     }
 
     [Fact]
-    public void AnInboundLimitAsLargeAsTheBrokers_IsRefusedAtStart_NamingBothSettings()
+    public void AnInboundLimitOverTheBrokers_IsRefusedAtStart_NamingBothSettings()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Read(new() { ["Messaging:MaxMessageBytes"] = "1048576" }));
+        var error = Assert.Throws<OptionsValidationException>(() => Read(new() { ["Messaging:MaxMessageBytes"] = "2097152" }));
 
-        Assert.Contains("Messaging:MaxMessageBytes (1048576) must be at most Messaging:BrokerMaxMessageBytes (1048576) less 65536", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Messaging:MaxMessageBytes (2097152) must be at most Messaging:BrokerMaxMessageBytes (1048576)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ALargerBroker_AllowsALargerInboundLimit()
     {
-        var options = Read(new() { ["Messaging:MaxMessageBytes"] = "1048576", ["Messaging:BrokerMaxMessageBytes"] = "4194304" });
+        var options = Read(new() { ["Messaging:MaxMessageBytes"] = "2097152", ["Messaging:BrokerMaxMessageBytes"] = "4194304" });
 
-        Assert.Equal(1024 * 1024, options.MaxMessageBytes);
+        Assert.Equal(2 * 1024 * 1024, options.MaxMessageBytes);
     }
 }

@@ -53,6 +53,16 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         Identity = "link-tests",
     };
 
+    private Command ContinueAsNew() => new()
+    {
+        CommandType = CommandType.ContinueAsNewWorkflowExecution,
+        ContinueAsNewWorkflowExecutionCommandAttributes = new ContinueAsNewWorkflowExecutionCommandAttributes
+        {
+            WorkflowType = new WorkflowType { Name = "RawWorkflow" },
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = TaskQueue },
+        },
+    };
+
     private async Task<List<HistoryEvent>> EventsAsync(string workflowId, string? runId = null) =>
         (await Client.GetWorkflowHandle(workflowId, runId).FetchHistoryAsync(HistoryRpc)).Events.ToList();
 
@@ -140,15 +150,7 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
         await Service.StartWorkflowExecutionAsync(attach, Rpc);
 
         var task = await Raw.PollAsync(TaskQueue);
-        await Raw.CompleteAsync(task, new Command
-        {
-            CommandType = CommandType.ContinueAsNewWorkflowExecution,
-            ContinueAsNewWorkflowExecutionCommandAttributes = new ContinueAsNewWorkflowExecutionCommandAttributes
-            {
-                WorkflowType = new WorkflowType { Name = "RawWorkflow" },
-                TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = TaskQueue },
-            },
-        });
+        await Raw.CompleteAsync(task, ContinueAsNew());
         var continued = (await EventsAsync(id)).First();
         Assert.Equal(ContinueAsNewInitiator.Workflow, continued.WorkflowExecutionStartedEventAttributes.Initiator);
         Assert.Equal(first.Links, continued.Links);
@@ -191,15 +193,7 @@ public sealed class LinkTests(LocalEnvironmentFixture fixture, ITestOutputHelper
 
         // The run continues as new: its next run starts with both callbacks, the attached one after the first.
         var task = await Raw.PollAsync(TaskQueue);
-        await Raw.CompleteAsync(task, new Command
-        {
-            CommandType = CommandType.ContinueAsNewWorkflowExecution,
-            ContinueAsNewWorkflowExecutionCommandAttributes = new ContinueAsNewWorkflowExecutionCommandAttributes
-            {
-                WorkflowType = new WorkflowType { Name = "RawWorkflow" },
-                TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = TaskQueue },
-            },
-        });
+        await Raw.CompleteAsync(task, ContinueAsNew());
         var next = (await EventsAsync(id)).First().WorkflowExecutionStartedEventAttributes;
         Assert.NotEqual(task.WorkflowExecution.RunId, next.OriginalExecutionRunId);
         Assert.Equal(["http://callbacks.invalid/first-caller", "http://callbacks.invalid/second-caller"], next.CompletionCallbacks.Select(c => c.Nexus.Url));

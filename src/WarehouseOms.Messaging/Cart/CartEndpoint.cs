@@ -21,6 +21,8 @@ public sealed record CartTopology(string Queue, string ItemsAdded, string ItemsR
 
     public IReadOnlyList<string> AllExchanges => [ItemsAdded, ItemsRemoved, Reset, CheckedOut];
 
+    public static IReadOnlyList<Type> AllMessageTypes { get; } = [typeof(CartItemsAdded), typeof(CartItemsRemoved), typeof(CartReset), typeof(CartCheckedOut)];
+
     /// <summary>The contract published to <paramref name="exchange"/>; null for any other exchange.</summary>
     public Type? MessageTypeOf(string? exchange) =>
         exchange == ItemsAdded ? typeof(CartItemsAdded)
@@ -90,8 +92,8 @@ public static class CartEndpoint
 }
 
 /// <summary>
-/// Tells the four consumers which one a message is for. A MassTransit envelope names its type itself.
-/// A raw JSON body does not (and the raw deserializer would hand it to all four), so its type is the
+/// Tells the four consumers which one a message is for. A MassTransit envelope names its type itself (one of
+/// another type goes to the error queue with the reason). A raw JSON body does not (and the raw deserializer would hand it to all four), so its type is the
 /// exchange it was delivered through, else the exchange named by the <c>oms-source-exchange</c> header;
 /// a message with neither goes to the error queue with the reason.
 /// </summary>
@@ -102,6 +104,17 @@ internal sealed class CartMessageRouter(CartTopology topology) : IFilter<Consume
         var receive = context.ReceiveContext;
         if (string.Equals(receive.ContentType?.MediaType, SystemTextJsonMessageSerializer.JsonContentType.MediaType, StringComparison.OrdinalIgnoreCase))
         {
+            // An envelope of another type would reach no consumer, and MassTransit would move it to a _skipped queue
+            // with no reason: refuse it here, to the error queue with one.
+            if (!CartTopology.AllMessageTypes.Any(context.HasMessageType))
+            {
+                throw new MessageValidationException("cart message",
+                [
+                    $"a MassTransit envelope of type '{LogText.Escape(string.Join(", ", context.SupportedMessageTypes), 512)}', which is none of the cart's "
+                    + $"({string.Join(", ", CartTopology.AllMessageTypes.Select(MessageUrn.ForTypeString))}); publish raw JSON to one of {string.Join(", ", topology.AllExchanges)}",
+                ]);
+            }
+
             return next.Send(context);
         }
 

@@ -252,6 +252,22 @@ public sealed class CartEndpointTests : IAsyncLifetime
         Assert.Equal((CartSignalNames.Checkout, messageId.ToString()), (signal.SignalName, signal.MessageId));
     }
 
+    [Fact]
+    public async Task MassTransitEnvelopeOfAnotherType_GoesToTheCartErrorQueue_WithTheReason_NotToASkippedQueue()
+    {
+        await StartBusAsync();
+        var endpoint = await bus.GetSendEndpoint(new Uri($"exchange:{topology.CheckedOut}?type=fanout"));
+        var messageId = NewId.NextGuid();
+
+        await endpoint.Send(new PartnerCheckout($"{prefix}-partner"), context => context.MessageId = messageId);
+
+        var (_, headers) = await TakeAsync(topology.Queue + "_error", messageId.ToString());
+        Assert.Contains("a MassTransit envelope of type 'urn:message:WarehouseOms.Messaging.Tests.Cart:PartnerCheckout', which is none of the cart's", headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Equal(topology.CheckedOut, headers[InboundHeaders.SourceExchange]);
+        Assert.False(await QueueExistsAsync(topology.Queue + "_skipped") && await MessageCountAsync(topology.Queue + "_skipped") > 0, "a message went to the skipped queue");
+        Assert.Empty(gateway.Signals);
+    }
+
     private string SignalNameOf(string exchange) =>
         exchange == topology.ItemsAdded ? CartSignalNames.AddItems
         : exchange == topology.ItemsRemoved ? CartSignalNames.RemoveItems
@@ -444,3 +460,6 @@ internal sealed class WarningLog : ILoggerProvider
         }
     }
 }
+
+/// <summary>Another service's own contract, published to a cart exchange in a MassTransit envelope.</summary>
+public sealed record PartnerCheckout(string CustomerId);

@@ -51,6 +51,7 @@ internal sealed partial class WorkflowEngine
                 Reason = request.Reason ?? string.Empty,
                 RequestId = request.RequestId ?? string.Empty,
             });
+            paused.WorkerMayIgnore = true; // as Temporal's history builder: SDKs that do not know the event skip it
             execution.Status = WorkflowExecutionStatus.Paused;
             execution.Pause = new WorkflowPause(paused.EventTime.ToDateTime(), request.Identity ?? string.Empty, request.Reason ?? string.Empty, request.RequestId ?? string.Empty);
             // Buffered while a workflow task runs (that task may still complete, time out or fail), as Temporal buffers it.
@@ -92,6 +93,7 @@ internal sealed partial class WorkflowEngine
                 Reason = request.Reason ?? string.Empty,
                 RequestId = request.RequestId ?? string.Empty,
             });
+            unpaused.WorkerMayIgnore = true;
             execution.Status = WorkflowExecutionStatus.Running;
             execution.Pause = null;
             AddExternal(execution, unpaused, scheduleTask: false);

@@ -273,6 +273,76 @@ public sealed class WorkflowPauseTests(WorkflowPauseEnvironmentFixture fixture, 
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_paused_run_still_times_out_and_a_reset_of_one_starts_a_run_that_is_not_paused()
+    {
+        var options = Options("pause-timeout");
+        options.RunTimeout = TimeSpan.FromSeconds(2);
+        var timingOut = await Client.StartWorkflowAsync((BlockingWorkflow wf) => wf.RunAsync(), options);
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<BlockingWorkflow>(), async () =>
+        {
+            var reset = await Client.StartWorkflowAsync((BlockingWorkflow wf) => wf.RunAsync(), Options("pause-reset"));
+            await FirstTaskCompletedAsync(reset);
+            await PauseAsync(timingOut.Id, Guid.NewGuid().ToString());
+            await PauseAsync(reset.Id, Guid.NewGuid().ToString());
+
+            var completed = (await EventsAsync(reset)).Last(e => e.EventType == EventType.WorkflowTaskCompleted);
+            var response = await Service.ResetWorkflowExecutionAsync(new()
+            {
+                Namespace = Client.Options.Namespace,
+                WorkflowExecution = new() { WorkflowId = reset.Id, RunId = reset.ResultRunId },
+                WorkflowTaskFinishEventId = completed.EventId,
+                Reason = "reset while paused",
+                RequestId = Guid.NewGuid().ToString(),
+            }, Rpc);
+            Assert.Equal(WorkflowExecutionStatus.Terminated, (await DescribeRawAsync(reset.Id, reset.ResultRunId)).WorkflowExecutionInfo.Status);
+            var fresh = await DescribeRawAsync(reset.Id, response.RunId);
+            Assert.Equal(WorkflowExecutionStatus.Running, fresh.WorkflowExecutionInfo.Status);
+            Assert.Null(fresh.WorkflowExtendedInfo.PauseInfo);
+            await Client.GetWorkflowHandle<BlockingWorkflow>(reset.Id, response.RunId).SignalAsync(wf => wf.ReleaseAsync("after reset"), SignalRpc);
+            Assert.Equal("after reset", await Client.GetWorkflowHandle(reset.Id).GetResultAsync<string>(rpcOptions: Rpc));
+        });
+
+        // The run timeout is not held by the pause (no worker ever took its first task, which the pause failed).
+        await Eventually.UntilAsync(() => DescribeRawAsync(timingOut.Id), d => d.WorkflowExecutionInfo.Status == WorkflowExecutionStatus.TimedOut,
+            "the paused run to time out", cancellationToken: Deadline);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_activity_unpaused_while_its_run_is_paused_runs_and_its_result_waits_for_the_run()
+    {
+        var activityQueue = TaskQueue + "-activities";
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<HeldActivityWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((HeldActivityWorkflow wf) => wf.RunAsync(activityQueue), Options("pause-both"));
+            var type = (await Eventually.UntilAsync(() => DescribeRawAsync(handle.Id), d => d.PendingActivities.Count == 1, "the activity to be scheduled", cancellationToken: Deadline))
+                .PendingActivities[0].ActivityType.Name;
+            await Service.PauseActivityAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id }, Id = HeldActivityWorkflow.ActivityId, Identity = Identity }, Rpc);
+            await PauseAsync(handle.Id, Guid.NewGuid().ToString());
+            Assert.Equal([$"Workflow:{handle.Id}", $"Reason:{Reason}", $"property:activityType={type}"], PauseInfoAttribute(await DescribeRawAsync(handle.Id)));
+
+            using var activities = new TemporalWorker(Client, new TemporalWorkerOptions(activityQueue).AddActivity(OperatorActivities.HoldAsync));
+            await activities.ExecuteAsync(async () =>
+            {
+                // As Temporal: UnpauseActivity gives the activity a new task, which runs although the run is paused.
+                await Service.UnpauseActivityAsync(new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id }, Id = HeldActivityWorkflow.ActivityId }, Rpc);
+                var token = await Eventually.UntilAsync(
+                    () => Task.FromResult(ActivityJournal.For(handle.Id).FirstOrDefault(e => e.StartsWith("token:", StringComparison.Ordinal))),
+                    t => t is not null, "the unpaused activity to run", cancellationToken: Deadline);
+                await Client.GetAsyncActivityHandle(Convert.FromBase64String(token!["token:".Length..])).CompleteAsync("done while paused", new() { Rpc = Rpc });
+            }, Deadline);
+
+            var paused = await DescribeRawAsync(handle.Id);
+            Assert.Equal(WorkflowExecutionStatus.Paused, paused.WorkflowExecutionInfo.Status);
+            Assert.Empty(paused.PendingActivities);
+            Assert.Equal([$"Workflow:{handle.Id}", $"Reason:{Reason}"], PauseInfoAttribute(paused));
+            Assert.Equal(EventType.ActivityTaskCompleted, (await EventsAsync(handle)).Last().EventType); // and no workflow task
+
+            await UnpauseAsync(handle.Id);
+            Assert.Equal("done while paused", await handle.GetResultAsync<string>(rpcOptions: Rpc));
+        });
+    }
+
     private Task PauseAsync(string workflowId, string requestId) =>
         Service.PauseWorkflowExecutionAsync(new()
         {

@@ -163,7 +163,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>
     /// Temporal's TemporalPauseInfo search attribute (a keyword list): "Workflow:&lt;id&gt;" and "Reason:&lt;reason&gt;" while
     /// the run is paused, and "property:activityType=&lt;type&gt;" for each type of its paused activities; written when the
-    /// run is paused or unpaused, left out while empty and never set.
+    /// run or one of its activities is paused or unpaused, removed once empty.
     /// </summary>
     private static void UpdatePauseInfoAttribute(Execution execution)
     {
@@ -180,8 +180,10 @@ internal sealed partial class WorkflowEngine
         entries.AddRange(execution.Activities.Values.Where(a => a.Paused).Select(a => a.Attributes.ActivityType?.Name ?? string.Empty)
             .Distinct(StringComparer.Ordinal).Select(type => $"property:activityType={type}"));
         var fields = execution.SearchAttributes.IndexedFields;
-        if (entries.Count == 0 && !fields.ContainsKey(PauseInfoAttribute))
+        if (entries.Count == 0)
         {
+            // Temporal writes an empty (null) list here; gone is what visibility makes of it.
+            fields.Remove(PauseInfoAttribute);
             return;
         }
 

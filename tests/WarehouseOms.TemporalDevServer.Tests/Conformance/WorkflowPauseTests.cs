@@ -343,6 +343,33 @@ public sealed class WorkflowPauseTests(WorkflowPauseEnvironmentFixture fixture, 
         });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_batch_terminate_by_query_reaches_a_paused_run_as_Temporals_batcher_does()
+    {
+        var running = await Client.StartWorkflowAsync((BlockingWorkflow wf) => wf.RunAsync(), Options("pause-batch"));
+        var paused = await Client.StartWorkflowAsync((BlockingWorkflow wf) => wf.RunAsync(), Options("pause-batch"));
+        await PauseAsync(paused.Id, Guid.NewGuid().ToString());
+        var jobId = NewWorkflowId("job-pause");
+
+        await Service.StartBatchOperationAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            JobId = jobId,
+            Reason = "stop them",
+            VisibilityQuery = $"TaskQueue = '{TaskQueue}'",
+            TerminationOperation = new() { Identity = Identity },
+        }, Rpc);
+
+        var done = await Eventually.UntilAsync(
+            () => Service.DescribeBatchOperationAsync(new() { Namespace = Client.Options.Namespace, JobId = jobId }, Rpc),
+            d => d.State == BatchOperationState.Completed, "the batch to finish", cancellationToken: Deadline);
+        Assert.Equal((2L, 2L), (done.TotalOperationCount, done.CompleteOperationCount));
+        foreach (var handle in new[] { running, paused })
+        {
+            Assert.Equal(WorkflowExecutionStatus.Terminated, (await DescribeRawAsync(handle.Id)).WorkflowExecutionInfo.Status);
+        }
+    }
+
     private Task PauseAsync(string workflowId, string requestId) =>
         Service.PauseWorkflowExecutionAsync(new()
         {

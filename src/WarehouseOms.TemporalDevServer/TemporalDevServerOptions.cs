@@ -109,6 +109,12 @@ public sealed record TemporalDevServerOptions
     public bool StandaloneNexusOperations { get; init; } = true;
 
     /// <summary>
+    /// frontend.WorkflowPauseEnabled (off by default, as in Temporal and in the CLI dev server, which sets no value for
+    /// it): PauseWorkflowExecution holds a run (ADR 0056); off, it answers UNIMPLEMENTED, as Temporal's frontend does.
+    /// </summary>
+    public bool WorkflowPause { get; init; }
+
+    /// <summary>
     /// history.workflowIdReuseMinimalInterval (1 s, as in Temporal): a run that continues as new sooner than this after
     /// its execution time gets a backoff making up the difference, so a continue-as-new loop cannot spin.
     /// </summary>
@@ -137,6 +143,7 @@ public sealed record TemporalDevServerOptions
         "history.enableSignalWithStartFromWorkflow" => this with { SignalWithStartFromWorkflow = bool.Parse(value.Trim().Trim('"')) },
         "history.enableStandaloneActivityOperatorCommands" => this with { StandaloneActivityOperatorCommands = bool.Parse(value.Trim().Trim('"')) },
         "nexusoperation.enableStandalone" => this with { StandaloneNexusOperations = bool.Parse(value.Trim().Trim('"')) },
+        "frontend.WorkflowPauseEnabled" => this with { WorkflowPause = bool.Parse(value.Trim().Trim('"')) },
         "system.namespaceMinRetentionLocal" => this with { NamespaceMinRetention = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "frontend.deleteNamespaceNamespaceDeleteDelay" => this with { NamespaceDeleteDelay = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },
         "history.workflowIdReuseMinimalInterval" => this with { ContinueAsNewMinimalInterval = Durations.Parse(value.Trim().Trim('"')) ?? throw new FormatException($"{key}: not a duration: {value}") },

@@ -31,7 +31,13 @@ internal sealed partial class WorkflowEngine
         };
         execution.Activities[scheduled.EventId] = activity;
         ArmScheduleToClose(execution, activity);
-        if (eager is not null && command.RequestEagerExecution && eagerActivities)
+        if (execution.Pause is not null)
+        {
+            // As Temporal: a task completed while the run is paused schedules its activities without offering them
+            // (nor starting them eagerly); the unpause offers them.
+            activity.HeldByWorkflowPause = true;
+        }
+        else if (eager is not null && command.RequestEagerExecution && eagerActivities)
         {
             MarkDirty(execution);
             activity.Phase = ActivityPhase.Scheduled;
@@ -153,7 +159,10 @@ internal sealed partial class WorkflowEngine
             }));
         }
 
-        Dispatch(execution.Namespace, activity.Attributes.TaskQueue.Name, activity: true, new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt));
+        if (!activity.HeldByWorkflowPause)
+        {
+            Dispatch(execution.Namespace, activity.Attributes.TaskQueue.Name, activity: true, new ActivityTaskItem(execution, activity.ScheduledEventId, activity.Attempt));
+        }
     }
 
     /// <param name="pollerVersion">The deployment version of the worker that polled; null for an unversioned one, or
@@ -162,7 +171,7 @@ internal sealed partial class WorkflowEngine
     {
         var execution = item.Execution;
         if (!execution.IsOpen || !execution.Activities.TryGetValue(item.ScheduledEventId, out var activity) ||
-            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled || activity.Paused ||
+            activity.Attempt != item.Attempt || activity.Phase != ActivityPhase.Scheduled || activity.Paused || activity.HeldByWorkflowPause ||
             HeldForVersionTransition(execution, activity, pollerVersion))
         {
             return null;
@@ -482,6 +491,8 @@ internal sealed partial class WorkflowEngine
 
         if (delay is { } wait)
         {
+            // A new attempt, as a new stamp in Temporal: a pause of the run before it does not hold it.
+            activity.HeldByWorkflowPause = false;
             activity.Timers.CancelAttempt();
             activity.LastFailure = failure;
             activity.Phase = ActivityPhase.Backoff;
@@ -515,14 +526,14 @@ internal sealed partial class WorkflowEngine
 
     private void ArmBackoff(Execution execution, ActivityState activity)
     {
-        if (activity.Paused)
+        if (activity.Paused || activity.HeldByWorkflowPause)
         {
-            return; // a paused activity's retry waits for UnpauseActivity
+            return; // a paused activity's retry waits for UnpauseActivity, a paused run's for UnpauseWorkflowExecution
         }
 
         void Dispatch()
         {
-            if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId))
+            if (execution.IsOpen && execution.Activities.ContainsKey(activity.ScheduledEventId) && !activity.HeldByWorkflowPause)
             {
                 QueueActivityAttempt(execution, activity);
             }

@@ -43,6 +43,7 @@ internal sealed partial class WorkflowEngine
                 }
             }
 
+            UpdatePauseInfoAttribute(execution); // as Temporal, on any change of an activity's pause
             Clock.Poke();
         }
     }
@@ -79,6 +80,7 @@ internal sealed partial class WorkflowEngine
                 }
             }
 
+            UpdatePauseInfoAttribute(execution); // as Temporal, on any change of an activity's pause
             Clock.Poke();
         }
     }
@@ -125,6 +127,7 @@ internal sealed partial class WorkflowEngine
                 }
             }
 
+            UpdatePauseInfoAttribute(execution); // as Temporal, on any change of an activity's pause
             Clock.Poke();
         }
     }
@@ -201,6 +204,7 @@ internal sealed partial class WorkflowEngine
     private void DispatchAfterJitter(Execution execution, ActivityState activity, Duration? jitter)
     {
         HoldActivity(activity);
+        activity.HeldByWorkflowPause = false; // a new task, as Temporal's new stamp: offered even while the run is paused
         activity.BackoffDue = Clock.Now + RandomPartOf(jitter);
         ArmBackoff(execution, activity);
     }

@@ -71,7 +71,11 @@ internal sealed class Execution
 
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
 
-    public bool IsOpen => Status == WorkflowExecutionStatus.Running;
+    /// <summary>Running, or paused (PauseWorkflowExecution): a paused run is open, as in Temporal.</summary>
+    public bool IsOpen => Status is WorkflowExecutionStatus.Running or WorkflowExecutionStatus.Paused;
+
+    /// <summary>Who paused the run, when and why (status Paused); null when it is not paused (ADR 0056).</summary>
+    public WorkflowPause? Pause { get; set; }
 
     public WorkflowTaskState Wft { get; set; }
 
@@ -310,6 +314,13 @@ internal sealed class ActivityState
     public bool Paused { get; set; }
 
     public ActivityPause? Pause { get; set; }
+
+    /// <summary>
+    /// The run was paused while this attempt waited for a worker or a retry: its queued task and retry timer are
+    /// stale (Temporal bumps the activity's stamp), so it is not offered until the run is unpaused, or until a new
+    /// attempt is scheduled (a retry of an attempt that was running, an UnpauseActivity or ResetActivity).
+    /// </summary>
+    public bool HeldByWorkflowPause { get; set; }
 
     /// <summary>
     /// Its task was refused because the run is moving to another version: it is offered again when the move ends.

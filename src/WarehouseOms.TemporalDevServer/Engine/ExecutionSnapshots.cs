@@ -61,6 +61,7 @@ internal static class ExecutionSnapshots
             CancelRequestedEventId = a.CancelRequestedEventId,
             Paused = a.Paused,
             Pause = a.Pause,
+            HeldByWorkflowPause = a.HeldByWorkflowPause,
             ResetPending = a.ResetPending,
             ResetHeartbeats = a.ResetHeartbeats,
         }).ToList(),
@@ -84,6 +85,7 @@ internal static class ExecutionSnapshots
         DeclinedTargetUpgrade = x.DeclinedTargetUpgrade,
         HistorySizeBytes = x.HistorySizeBytes,
         StateTransitionCount = x.StateTransitionCount,
+        Pause = x.Pause,
     };
 
     public static Execution FromRecord(ExecutionRecord r, IReadOnlyList<byte[]> history, IReadOnlyList<string> requestIds)
@@ -139,6 +141,7 @@ internal static class ExecutionSnapshots
             LastNotifiedTarget = r.LastNotifiedTarget,
             DeclinedTargetUpgrade = r.DeclinedTargetUpgrade,
             StateTransitionCount = r.StateTransitionCount,
+            Pause = r.Pause,
         };
         x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)
@@ -175,6 +178,7 @@ internal static class ExecutionSnapshots
                 CancelRequestedEventId = a.CancelRequestedEventId,
                 Paused = a.Paused,
                 Pause = a.Pause,
+                HeldByWorkflowPause = a.HeldByWorkflowPause,
                 ResetPending = a.ResetPending,
                 ResetHeartbeats = a.ResetHeartbeats,
             };

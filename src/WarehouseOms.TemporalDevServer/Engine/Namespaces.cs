@@ -56,7 +56,8 @@ internal sealed partial class WorkflowEngine
             StandaloneActivityStartDelay = true,
             StandaloneActivityOperatorCommands = standaloneActivityOperatorCommands, // as Temporal: standalone activities on (always here) and the flag
             StandaloneNexusOperation = standaloneNexusOperations, // as Temporal: nexusoperation.enableStandalone
-            // Not here: worker commands, workflow pause, standalone activities' batch operations,
+            WorkflowPause = workflowPause, // as Temporal: frontend.WorkflowPauseEnabled
+            // Not here: worker commands, standalone activities' batch operations,
             // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
         };
         info.SupportsSchedules = true;

@@ -34,6 +34,12 @@ internal sealed partial class WorkflowEngine
                 return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = execution.Status } };
             }
 
+            if (execution.Status == WorkflowExecutionStatus.Paused)
+            {
+                // As Temporal's QueryWorkflow: a paused run answers no query, whatever the reject condition.
+                return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = WorkflowExecutionStatus.Paused } };
+            }
+
             // As Temporal: no worker could ever answer (the run closed before any task completed), or one keeps failing.
             if (!execution.IsOpen && execution.LastCompletedWftStartedId == 0)
             {

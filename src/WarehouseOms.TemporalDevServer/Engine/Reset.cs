@@ -468,6 +468,7 @@ internal sealed partial class WorkflowEngine
     {
         var info = ExtendedTimes(execution);
         AddRequestIdInfos(info, execution);
+        info.PauseInfo = PauseInfoOf(execution);
         return info;
     }
 

@@ -46,6 +46,7 @@ internal sealed class SearchAttributeRegistry
         ["TemporalScheduledStartTime"] = IndexedValueType.Datetime,
         ["TemporalScheduledById"] = IndexedValueType.Keyword,
         ["TemporalSchedulePaused"] = IndexedValueType.Bool,
+        ["TemporalPauseInfo"] = IndexedValueType.KeywordList,
         ["TemporalWorkerDeployment"] = IndexedValueType.Keyword,
         ["TemporalWorkerDeploymentVersion"] = IndexedValueType.Keyword,
         ["TemporalWorkflowVersioningBehavior"] = IndexedValueType.Keyword,

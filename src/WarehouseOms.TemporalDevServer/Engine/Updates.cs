@@ -340,6 +340,12 @@ internal sealed partial class WorkflowEngine
     private UpdateState Admit(Execution execution, Request request)
     {
         CheckBlobSize(request.Input.Args, "UpdateWorkflowExecution");
+        if (execution.Status == WorkflowExecutionStatus.Paused)
+        {
+            // As Temporal's updater: checked before anything else about an open run, a known update ID included.
+            throw Errors.FailedPrecondition("Workflow is paused. Cannot update the workflow.");
+        }
+
         // As Temporal: a run whose workflow task keeps failing cannot take an update, so the caller hears it now.
         if (execution.IsOpen && execution.WftAttempt >= FailFastWorkflowTaskAttempt)
         {

@@ -44,6 +44,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool signalWithStartFromWorkflow;
     private readonly bool standaloneActivityOperatorCommands;
     private readonly bool standaloneNexusOperations;
+    private readonly bool workflowPause;
     private readonly TimeSpan continueAsNewMinimalInterval;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
@@ -71,6 +72,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
         standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;
         standaloneNexusOperations = options.StandaloneNexusOperations;
+        workflowPause = options.WorkflowPause;
         continueAsNewMinimalInterval = options.ContinueAsNewMinimalInterval;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;
@@ -374,18 +376,6 @@ internal sealed partial class WorkflowEngine : IDisposable
     /// <summary>As <see cref="Current"/>, but null for a namespace that no longer exists (a parent or child in a deleted one).</summary>
     private Execution? CurrentIfKnown(string ns, string workflowId) =>
         string.IsNullOrEmpty(ns) || namespaces.Contains(ns) ? Current(ns, workflowId) : null;
-
-    /// <summary>The run exists and is open: NotFound otherwise, "workflow execution already completed" once it closed.</summary>
-    public void RequireOpenWorkflow(string ns, string workflowId, string? runId)
-    {
-        using (gate.Enter())
-        {
-            if (!Find(ns, workflowId, string.IsNullOrEmpty(runId) ? null : runId).IsOpen)
-            {
-                throw Errors.AlreadyCompleted();
-            }
-        }
-    }
 
     private string Ns(string ns)
     {

@@ -26,6 +26,18 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        if (execution.Pause is not null)
+        {
+            // As Temporal's ScheduleWorkflowTask: none while paused; UnpauseWorkflowExecution schedules one. A start
+            // delay that ends meanwhile is over all the same.
+            if (endStartDelay)
+            {
+                EndStartDelay(execution);
+            }
+
+            return;
+        }
+
         switch (execution.Wft)
         {
             case WorkflowTaskState.Scheduled:
@@ -36,9 +48,7 @@ internal sealed partial class WorkflowEngine
                 return;
         }
 
-        execution.StartDelayTimer?.Cancel();
-        execution.StartDelayTimer = null;
-        execution.StartDelayDue = null;
+        EndStartDelay(execution);
         var sticky = stickyQueues && execution.StickyQueue is not null && !execution.WftTransient && !MovesToAnotherVersion(execution);
         execution.WftSpeculative = speculative && !execution.WftTransient;
         if (execution.WftUnwritten)
@@ -63,6 +73,13 @@ internal sealed partial class WorkflowEngine
         {
             DispatchScheduledWorkflowTask(execution, new WorkflowTaskItem(execution, execution.WftScheduledId, execution.WftAttempt, sticky));
         }
+    }
+
+    private static void EndStartDelay(Execution execution)
+    {
+        execution.StartDelayTimer?.Cancel();
+        execution.StartDelayTimer = null;
+        execution.StartDelayDue = null;
     }
 
     private void DispatchScheduledWorkflowTask(Execution execution, WorkflowTaskItem item)
@@ -283,6 +300,12 @@ internal sealed partial class WorkflowEngine
         using (gate.Enter())
         {
             var execution = StartedTask(token);
+            if (execution.Pause is not null && request.ForceCreateNewWorkflowTask)
+            {
+                // As Temporal's RespondWorkflowTaskCompleted: a paused run takes the completion, not a request for another task.
+                throw Errors.FailedPrecondition("Workflow is paused and force create new workflow task is not allowed.");
+            }
+
             var commands = request.Commands;
             if (commands.Any(IsCloseCommand) && HasUnhandledEvents(execution, commands))
             {

@@ -88,12 +88,18 @@ internal sealed partial class WorkflowServiceHandlers
         b.Unary<ListWorkflowRulesRequest, ListWorkflowRulesResponse>("ListWorkflowRules", (s, r, c) => NotSupported<ListWorkflowRulesResponse>("ListWorkflowRules"));
         b.Unary<TriggerWorkflowRuleRequest, TriggerWorkflowRuleResponse>("TriggerWorkflowRule", (s, r, c) => NotSupported<TriggerWorkflowRuleResponse>("TriggerWorkflowRule"));
 
-        // Workflow pause and worker commands answer as Temporal's frontend does with its defaults
-        // (frontend.WorkflowPauseEnabled and frontend.WorkerCommandsEnabled false): no run can be paused here, so an
-        // unpause finds none paused.
-        b.Unary<PauseWorkflowExecutionRequest, PauseWorkflowExecutionResponse>("PauseWorkflowExecution",
-            (s, r, c) => Unimplemented<PauseWorkflowExecutionResponse>($"workflow pause is not enabled for namespace: {r.Namespace}"));
-        b.Unary<UnpauseWorkflowExecutionRequest, UnpauseWorkflowExecutionResponse>("UnpauseWorkflowExecution", (s, r, c) => s.UnpauseWorkflow(r));
+        // Workflow pause (ADR 0056) behind frontend.WorkflowPauseEnabled, as Temporal's frontend checks it (pause only);
+        // worker commands answer as Temporal's frontend does with its default frontend.WorkerCommandsEnabled=false.
+        b.Unary<PauseWorkflowExecutionRequest, PauseWorkflowExecutionResponse>("PauseWorkflowExecution", (s, r, c) =>
+        {
+            s.Engine.PauseWorkflow(r);
+            return Task.FromResult(new PauseWorkflowExecutionResponse());
+        });
+        b.Unary<UnpauseWorkflowExecutionRequest, UnpauseWorkflowExecutionResponse>("UnpauseWorkflowExecution", (s, r, c) =>
+        {
+            s.Engine.UnpauseWorkflow(r);
+            return Task.FromResult(new UnpauseWorkflowExecutionResponse());
+        });
         b.Unary<FetchWorkerConfigRequest, FetchWorkerConfigResponse>("FetchWorkerConfig",
             (s, r, c) => Unimplemented<FetchWorkerConfigResponse>("FetchWorkerConfig command is not enabled."));
         b.Unary<UpdateWorkerConfigRequest, UpdateWorkerConfigResponse>("UpdateWorkerConfig",
@@ -112,13 +118,6 @@ internal sealed partial class WorkflowServiceHandlers
 
     private static Task<T> Unimplemented<T>(string message) =>
         Task.FromException<T>(new RpcException(new Status(StatusCode.Unimplemented, message)));
-
-    // As Temporal's history with workflow pause off: the run must be open, and it is never paused.
-    private Task<UnpauseWorkflowExecutionResponse> UnpauseWorkflow(UnpauseWorkflowExecutionRequest request)
-    {
-        engine.RequireOpenWorkflow(request.Namespace, request.WorkflowId, request.RunId);
-        return Task.FromException<UnpauseWorkflowExecutionResponse>(new RpcException(new Status(StatusCode.FailedPrecondition, "workflow is not paused.")));
-    }
 
     private GetWorkflowExecutionHistoryReverseResponse GetHistoryReverse(GetWorkflowExecutionHistoryReverseRequest request) =>
         engine.GetHistoryReverse(request);

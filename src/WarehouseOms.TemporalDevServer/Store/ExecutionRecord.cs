@@ -134,6 +134,9 @@ internal sealed record ExecutionRecord
 
     public long StateTransitionCount { get; init; }
 
+    /// <summary>PauseWorkflowExecution's who, when and why while the run is paused (absent otherwise and in older records).</summary>
+    public Engine.WorkflowPause? Pause { get; init; }
+
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     public static ExecutionRecord FromBytes(byte[] bytes) =>
@@ -230,6 +233,9 @@ internal sealed record ActivityRecord
     public bool Paused { get; init; }
 
     public Engine.ActivityPause? Pause { get; init; }
+
+    /// <summary>Held while its run is paused (absent in older records).</summary>
+    public bool HeldByWorkflowPause { get; init; }
 
     public bool ResetPending { get; init; }
 

@@ -87,3 +87,9 @@ public sealed class StandaloneNexusOffCollection : ICollectionFixture<Standalone
 {
     public const string Name = "Dev server: standalone Nexus operations off";
 }
+
+[CollectionDefinition(Name)]
+public sealed class WorkflowPauseCollection : ICollectionFixture<WorkflowPauseEnvironmentFixture>
+{
+    public const string Name = "Dev server: workflow pause";
+}

@@ -118,6 +118,14 @@ public sealed class StandaloneActivityOperatorCommandsEnvironmentFixture : Local
     protected override IEnumerable<string> DynamicConfig => [Flag];
 }
 
+/// <summary>A dev server with <c>frontend.WorkflowPauseEnabled=true</c>: PauseWorkflowExecution holds runs (ADR 0056).</summary>
+public sealed class WorkflowPauseEnvironmentFixture : LocalEnvironmentFixture
+{
+    public const string Flag = "frontend.WorkflowPauseEnabled=true";
+
+    protected override IEnumerable<string> DynamicConfig => [Flag];
+}
+
 /// <summary>A dev server with <c>nexusoperation.enableStandalone=false</c>, Temporal's own default: no standalone Nexus operations.</summary>
 public sealed class StandaloneNexusOffEnvironmentFixture : LocalEnvironmentFixture
 {

@@ -137,12 +137,12 @@ internal static class BatchOperationRules
 
     /// <summary>
     /// The query the batcher lists with: every operation but delete and reset acts on running executions only, so
-    /// the batcher narrows the user's query to them (Temporal adds Paused, which this engine has no run in).
+    /// the batcher narrows the user's query to them: running or paused (ADR 0056), as Temporal's adjustQueryBatchTypeEnum.
     /// </summary>
     public static string AdjustedQuery(StartBatchOperationRequest r) =>
         r.OperationCase is StartBatchOperationRequest.OperationOneofCase.DeletionOperation or StartBatchOperationRequest.OperationOneofCase.ResetOperation
             ? r.VisibilityQuery
-            : $"({r.VisibilityQuery}) AND ExecutionStatus = 'Running'";
+            : $"({r.VisibilityQuery}) AND (ExecutionStatus='Running' OR ExecutionStatus='Paused')";
 
     /// <summary>The executions the request lists (deprecated executions or target executions), as workflow executions.</summary>
     public static IReadOnlyList<WorkflowExecution> ListedExecutions(StartBatchOperationRequest r) =>

@@ -55,6 +55,8 @@ public sealed class WorkflowPauseRecoveryTests
         }
 
         Assert.Equal(2, (await client.CountWorkflowsAsync($"TaskQueue = '{queue}' AND ExecutionStatus = 'Paused'")).Count);
+        // The operators' view (README: SELECT * FROM temporal.visibility) names the status too.
+        Assert.Equal(["Paused", "Paused"], await ViewStatusesAsync(durable.Store, queue));
         await using (WorkerRun.Start(client, new TemporalWorkerOptions(activityQueue).AddActivity(OperatorActivities.HoldAsync).AddActivity(TestActivities.Greet), deadline.Token))
         {
             // The probe's activity is queued after the held one: had the restart offered it, it would have run first.
@@ -75,6 +77,22 @@ public sealed class WorkflowPauseRecoveryTests
             await client.GetAsyncActivityHandle(Convert.FromBase64String(token!["token:".Length..])).CompleteAsync("after restart");
             Assert.Equal("after restart", await held.GetResultAsync<string>());
         }
+    }
+
+    private static async Task<List<string>> ViewStatusesAsync(DurableStore store, string queue)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT status FROM temporal.visibility WHERE task_queue = @q", connection);
+        command.Parameters.AddWithValue("q", queue);
+        var statuses = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            statuses.Add(reader.GetString(0));
+        }
+
+        return statuses;
     }
 
     private static Task<DescribeWorkflowExecutionResponse> DescribeAsync(ITemporalClient client, string workflowId) =>

@@ -165,6 +165,16 @@ internal static partial class PostgresSchema
             PRIMARY KEY (namespace, run_id));
         CREATE INDEX standalone_nexus_operations_by_id ON {s}.standalone_nexus_operations (namespace, operation_id);
         """,
+        // The operators' view names a paused run's status (workflow pause, ADR 0056).
+        $"""
+        CREATE OR REPLACE VIEW {s}.visibility AS
+            SELECT namespace, workflow_id, run_id, workflow_type, task_queue,
+                   CASE status WHEN 1 THEN 'Running' WHEN 2 THEN 'Completed' WHEN 3 THEN 'Failed' WHEN 4 THEN 'Canceled'
+                               WHEN 5 THEN 'Terminated' WHEN 6 THEN 'ContinuedAsNew' WHEN 7 THEN 'TimedOut' WHEN 8 THEN 'Paused'
+                               ELSE status::text END AS status,
+                   start_time, close_time
+            FROM {s}.executions;
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

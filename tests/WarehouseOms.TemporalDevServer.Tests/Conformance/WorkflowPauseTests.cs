@@ -3,6 +3,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.History.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Client.Schedules;
 using Temporalio.Exceptions;
 using Temporalio.Worker;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
@@ -368,6 +369,30 @@ public sealed class WorkflowPauseTests(WorkflowPauseEnvironmentFixture fixture, 
         {
             Assert.Equal(WorkflowExecutionStatus.Terminated, (await DescribeRawAsync(handle.Id)).WorkflowExecutionInfo.Status);
         }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task DescribeSchedule_leaves_a_paused_run_out_of_its_running_workflows_until_the_unpause()
+    {
+        await WithWorkerAsync(WorkerOptions().AddWorkflow<CollectorWorkflow>(), async () =>
+        {
+            var action = ScheduleActionStartWorkflow.Create((CollectorWorkflow wf) => wf.RunAsync("scheduled"), Options("pause-schedule"));
+            var schedule = await Client.CreateScheduleAsync(
+                $"pause-schedule-{Guid.NewGuid():N}",
+                new(action, new() { Intervals = [new(TimeSpan.FromDays(1))] }) { State = new() { Paused = true } });
+            await schedule.TriggerAsync();
+            var started = await Eventually.UntilAsync(() => schedule.DescribeAsync(Rpc), d => d.Info.RunningActions.Count == 1, "the triggered run", cancellationToken: Deadline);
+            var handle = Client.GetWorkflowHandle(Assert.IsType<ScheduleActionExecutionStartWorkflow>(started.Info.RunningActions.Single()).WorkflowId);
+            await FirstTaskCompletedAsync(handle);
+
+            await PauseAsync(handle.Id, Guid.NewGuid().ToString());
+            Assert.Empty((await schedule.DescribeAsync(Rpc)).Info.RunningActions);
+
+            await Service.UnpauseWorkflowExecutionAsync(new() { Namespace = Client.Options.Namespace, WorkflowId = handle.Id });
+            Assert.Equal(handle.Id, Assert.IsType<ScheduleActionExecutionStartWorkflow>(Assert.Single((await schedule.DescribeAsync(Rpc)).Info.RunningActions)).WorkflowId);
+            await schedule.DeleteAsync();
+            await handle.TerminateAsync("done");
+        });
     }
 
     private Task PauseAsync(string workflowId, string requestId) =>

@@ -93,6 +93,13 @@ internal sealed partial class WorkflowEngine
             var schedule = s.Schedule.Clone();
             schedule.Spec = CompiledScheduleSpec.Clean(schedule.Spec);
             var info = s.Info.Clone();
+            // As Temporal's frontend: only the chains whose current run is RUNNING are listed. A paused run (ADR 0056)
+            // still holds its overlap slot but is left out.
+            foreach (var run in info.RunningWorkflows.Where(r => Current(s.Namespace, r.WorkflowId) is not { Status: WorkflowExecutionStatus.Running } current || current.FirstRunId != r.RunId).ToList())
+            {
+                info.RunningWorkflows.Remove(run);
+            }
+
             info.FutureActionTimes.Clear();
             info.FutureActionTimes.AddRange(FutureActionTimes(s, FutureActionCount).Select(Timestamp.FromDateTime));
             info.BufferSize = s.Buffer.Count;

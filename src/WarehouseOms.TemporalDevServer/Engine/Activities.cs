@@ -31,7 +31,7 @@ internal sealed partial class WorkflowEngine
         };
         execution.Activities[scheduled.EventId] = activity;
         ArmScheduleToClose(execution, activity);
-        if (execution.Pause is not null)
+        if (execution.IsPaused)
         {
             // As Temporal: a task completed while the run is paused schedules its activities without offering them
             // (nor starting them eagerly); the unpause offers them.

@@ -74,8 +74,27 @@ internal sealed class Execution
     /// <summary>Running, or paused (PauseWorkflowExecution): a paused run is open, as in Temporal.</summary>
     public bool IsOpen => Status is WorkflowExecutionStatus.Running or WorkflowExecutionStatus.Paused;
 
-    /// <summary>Who paused the run, when and why (status Paused); null when it is not paused (ADR 0056).</summary>
-    public WorkflowPause? Pause { get; set; }
+    /// <summary>An open run held by PauseWorkflowExecution (ADR 0056).</summary>
+    public bool IsPaused => Status == WorkflowExecutionStatus.Paused;
+
+    /// <summary>Who paused the run, when and why, while <see cref="IsPaused"/>; set with the status by <see cref="MarkPaused"/>.</summary>
+    public WorkflowPause? Pause { get; private set; }
+
+    /// <summary>The pause and the status change together, so that no reader sees one without the other.</summary>
+    public void MarkPaused(WorkflowPause pause)
+    {
+        Pause = pause;
+        Status = WorkflowExecutionStatus.Paused;
+    }
+
+    public void MarkUnpaused()
+    {
+        Pause = null;
+        Status = WorkflowExecutionStatus.Running;
+    }
+
+    /// <summary>A stored run's pause, as it was stored: its status came with the record.</summary>
+    public void RestorePause(WorkflowPause? pause) => Pause = pause;
 
     public WorkflowTaskState Wft { get; set; }
 

@@ -141,8 +141,8 @@ internal static class ExecutionSnapshots
             LastNotifiedTarget = r.LastNotifiedTarget,
             DeclinedTargetUpgrade = r.DeclinedTargetUpgrade,
             StateTransitionCount = r.StateTransitionCount,
-            Pause = r.Pause,
         };
+        x.RestorePause(r.Pause);
         x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)
         {

@@ -34,7 +34,7 @@ internal sealed partial class WorkflowEngine
                 return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = execution.Status } };
             }
 
-            if (execution.Status == WorkflowExecutionStatus.Paused)
+            if (execution.IsPaused)
             {
                 // As Temporal's QueryWorkflow: a paused run answers no query, whatever the reject condition.
                 return new QueryWorkflowResponse { QueryRejected = new QueryRejected { Status = WorkflowExecutionStatus.Paused } };

@@ -340,7 +340,7 @@ internal sealed partial class WorkflowEngine
     private UpdateState Admit(Execution execution, Request request)
     {
         CheckBlobSize(request.Input.Args, "UpdateWorkflowExecution");
-        if (execution.Status == WorkflowExecutionStatus.Paused)
+        if (execution.IsPaused)
         {
             // As Temporal's updater: checked before anything else about an open run, a known update ID included.
             throw Errors.FailedPrecondition("Workflow is paused. Cannot update the workflow.");

@@ -52,8 +52,7 @@ internal sealed partial class WorkflowEngine
                 RequestId = request.RequestId ?? string.Empty,
             });
             paused.WorkerMayIgnore = true; // as Temporal's history builder: SDKs that do not know the event skip it
-            execution.Status = WorkflowExecutionStatus.Paused;
-            execution.Pause = new WorkflowPause(paused.EventTime.ToDateTime(), request.Identity ?? string.Empty, request.Reason ?? string.Empty, request.RequestId ?? string.Empty);
+            execution.MarkPaused(new WorkflowPause(paused.EventTime.ToDateTime(), request.Identity ?? string.Empty, request.Reason ?? string.Empty, request.RequestId ?? string.Empty));
             // Buffered while a workflow task runs (that task may still complete, time out or fail), as Temporal buffers it.
             AddExternal(execution, paused, scheduleTask: false);
             foreach (var activity in execution.Activities.Values.Where(a => a.Phase != ActivityPhase.Started))
@@ -81,7 +80,7 @@ internal sealed partial class WorkflowEngine
                 throw Errors.AlreadyCompleted();
             }
 
-            if (execution.Pause is null)
+            if (!execution.IsPaused)
             {
                 throw Errors.FailedPrecondition("workflow is not paused.");
             }
@@ -94,8 +93,7 @@ internal sealed partial class WorkflowEngine
                 RequestId = request.RequestId ?? string.Empty,
             });
             unpaused.WorkerMayIgnore = true;
-            execution.Status = WorkflowExecutionStatus.Running;
-            execution.Pause = null;
+            execution.MarkUnpaused();
             AddExternal(execution, unpaused, scheduleTask: false);
             OfferHeldActivities(execution);
             UpdatePauseInfoAttribute(execution);

@@ -26,7 +26,7 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
-        if (execution.Pause is not null)
+        if (execution.IsPaused)
         {
             // As Temporal's ScheduleWorkflowTask: none while paused; UnpauseWorkflowExecution schedules one. A start
             // delay that ends meanwhile is over all the same.
@@ -300,7 +300,7 @@ internal sealed partial class WorkflowEngine
         using (gate.Enter())
         {
             var execution = StartedTask(token);
-            if (execution.Pause is not null && request.ForceCreateNewWorkflowTask)
+            if (execution.IsPaused && request.ForceCreateNewWorkflowTask)
             {
                 // As Temporal's RespondWorkflowTaskCompleted: a paused run takes the completion, not a request for another task.
                 throw Errors.FailedPrecondition("Workflow is paused and force create new workflow task is not allowed.");

@@ -45,9 +45,8 @@ public static class MessagingRegistration
                 var messaging = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
                 ConfigureHost(rabbit, connection);
                 // A refused message's fault over the broker's limit would close the channel and bring the message back for ever.
-                var faultSizeGuard = new FaultSizeGuard(messaging.BrokerMaxMessageBytes);
-                rabbit.ConnectSendObserver(faultSizeGuard);
-                rabbit.ConnectPublishObserver(faultSizeGuard);
+                // Faults are only published: a publisher's reply addresses are dropped (PublishedFaultsOnlyConsumeContext).
+                rabbit.ConnectPublishObserver(new FaultSizeGuard(messaging.BrokerMaxMessageBytes));
                 // Before the endpoints: the kill switch is installed on each endpoint as it is configured.
                 OutagePolicy.UseOutageKillSwitch(rabbit, messaging);
                 CartMessagingRegistration.ConfigureCartEndpoint(rabbit, context);

@@ -49,8 +49,8 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
         }
     }
 
-    /// <summary>Raw bytes to an inbound fanout exchange, content type application/json, optional message_id.</summary>
-    public async Task PublishRawAsync(string exchange, string json, string? messageId = null)
+    /// <summary>Raw bytes to an inbound fanout exchange, content type application/json, optional message_id and headers.</summary>
+    public async Task PublishRawAsync(string exchange, string json, string? messageId = null, IDictionary<string, object?>? headers = null)
     {
         var channel = publisher ?? throw new InvalidOperationException("not connected");
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
@@ -59,6 +59,7 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
             ContentType = "application/json",
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = messageId,
+            Headers = headers,
         };
         await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, properties, Encoding.UTF8.GetBytes(json));
     }
@@ -110,6 +111,33 @@ public sealed class Broker(Uri uri) : IAsyncDisposable
                 await channel.BasicNackAsync(tag, multiple: false, requeue: true);
             }
         }
+    }
+
+    /// <summary>
+    /// A queue of this connection's own (removed with it) bound to a fanout exchange declared as MassTransit declares
+    /// one (durable), so that what is sent to <c>exchange:name</c> can be read with <see cref="DrainAsync"/>.
+    /// </summary>
+    public async Task<string> BindQueueAsync(string exchange)
+    {
+        var channel = publisher ?? throw new InvalidOperationException("not connected");
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        var queue = await channel.QueueDeclareAsync(exchange + "-observed", durable: false, exclusive: true, autoDelete: false);
+        await channel.QueueBindAsync(queue.QueueName, exchange, string.Empty);
+        return queue.QueueName;
+    }
+
+    /// <summary>The bodies of every message now in <paramref name="queue"/>, taken off it.</summary>
+    public async Task<IReadOnlyList<string>> DrainBodiesAsync(string queue)
+    {
+        var open = connection ?? throw new InvalidOperationException("not connected");
+        await using var channel = await open.CreateChannelAsync();
+        var bodies = new List<string>();
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
+        {
+            bodies.Add(Encoding.UTF8.GetString(result.Body.Span));
+        }
+
+        return bodies;
     }
 
     /// <summary>

@@ -120,6 +120,37 @@ public sealed class HostileInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData("MT-Fault-Address", "exchange:somewhere-else")] // an exchange the service's broker user may not write to
+    [InlineData("MT-Fault-Address", "exchange:warehouse-oms.{0}")] // one it may: a publisher must not steer its faults
+    [InlineData("MT-Response-Address", "exchange:warehouse-oms.{0}")]
+    public async Task AReplyAddressNamedByThePublisher_IsIgnored_TheRefusalGoesToTheErrorQueueWithItsReason(string header, string address)
+    {
+        // MassTransit sends a Fault to the publisher's fault (or, for a request, response) address instead of publishing
+        // it. An address the broker refuses closed the channel and the message came back for ever; one it accepts let
+        // any publisher put Faults on an exchange of its choosing, such as an outbound one that downstream consumers read.
+        var requestId = TestIds.Unique("IT-REPLYADDR");
+        var exchange = requestId.ToLowerInvariant();
+        var named = address.Replace("{0}", exchange, StringComparison.Ordinal);
+        var observed = named.StartsWith("exchange:warehouse-oms.", StringComparison.Ordinal) ? await service.Broker.BindQueueAsync(named["exchange:".Length..]) : null;
+        var published = await service.Broker.BindQueueAsync("MassTransit:Fault--WarehouseOms.Contracts:OrderSubmitted--");
+        var headers = new Dictionary<string, object?> { [header] = named, ["MT-Request-Id"] = Guid.NewGuid().ToString() };
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, requestId + "\\u0007"), requestId, headers);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        Assert.Contains("orderId must be printable text without control characters: U+0007", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        if (observed is not null)
+        {
+            Assert.Empty(await service.Broker.DrainAsync(observed));
+        }
+
+        // Published instead, as every other refusal's Fault.
+        Assert.Single(await service.Broker.DrainBodiesAsync(published), body => body.Contains(requestId, StringComparison.Ordinal));
+
+        await AssertOrdersStillFlowAsync();
+    }
+
+    [Theory]
     [InlineData("NUL", "\\u0000", "U+0000")]
     [InlineData("NEWLINE", "\\n2026-11-30 [INF] forged line", "U+000A")]
     public async Task ControlCharacterInOrderId_GoesToErrorQueueWithReason_NothingStuck(string name, string injected, string codePoint)

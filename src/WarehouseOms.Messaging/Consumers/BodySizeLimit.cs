@@ -20,7 +20,8 @@ public sealed class MessageTooLargeException(long bodyBytes, int maxBytes)
 /// <summary>
 /// The endpoint's deserializers, each behind a size check on the raw body: raw JSON (the default, for any
 /// content type) and MassTransit's envelope JSON. Registering both replaces MassTransit's own deserializers
-/// for those content types, so no body reaches a JSON parser unchecked.
+/// for those content types, so no body reaches a JSON parser unchecked, and no publisher's reply address
+/// reaches the consume context (<see cref="PublishedFaultsOnlyConsumeContext"/>).
 /// </summary>
 public static class BodySizeLimit
 {
@@ -73,7 +74,8 @@ public static class BodySizeLimit
         {
             ArgumentNullException.ThrowIfNull(receiveContext);
             Check(receiveContext.Body, maxBytes);
-            return inner.Deserialize(receiveContext);
+            // As MassTransit's own deserializers build it, less the publisher's reply addresses.
+            return new PublishedFaultsOnlyConsumeContext(receiveContext, inner.Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
         }
 
         public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)

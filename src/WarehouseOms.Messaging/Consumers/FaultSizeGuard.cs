@@ -20,16 +20,17 @@ public sealed class FaultTooLargeException(string refusal, long faultBytes, int 
 /// Keeps a <c>Fault&lt;T&gt;</c> within the broker's size limit. MassTransit's fault carries the refused message whole,
 /// re-serialized, which can be several times its body (every default field written out). Published over the limit,
 /// the broker closes the channel (406) and the refused message comes back on that channel, and so on for ever. This
-/// publish and send observer serializes a fault before it goes out, measures it and throws
-/// <see cref="FaultTooLargeException"/> instead: the message then goes to its error queue like any refusal (ADR 0057).
+/// publish observer serializes a fault before it goes out, measures it and throws <see cref="FaultTooLargeException"/>
+/// instead: the message then goes to its error queue like any refusal (ADR 0057). A publish observer is enough: faults
+/// are never sent to an address, since a publisher's reply addresses are dropped (<see cref="PublishedFaultsOnlyConsumeContext"/>).
 /// An observer, not a scoped filter: MassTransit sends faults outside the consumer's scope, where scoped filters do not run.
 /// </summary>
-public sealed class FaultSizeGuard(int brokerMaxMessageBytes) : IPublishObserver, ISendObserver
+public sealed class FaultSizeGuard(int brokerMaxMessageBytes) : IPublishObserver
 {
     /// <summary>What the transport adds to the body: AMQP properties and headers.</summary>
     internal const int HeaderAllowance = 16 * 1024;
 
-    public Task PreSend<T>(SendContext<T> context)
+    public Task PrePublish<T>(PublishContext<T> context)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -41,19 +42,10 @@ public sealed class FaultSizeGuard(int brokerMaxMessageBytes) : IPublishObserver
         return Task.CompletedTask;
     }
 
-    public Task PrePublish<T>(PublishContext<T> context)
-        where T : class => PreSend(context);
-
     public Task PostPublish<T>(PublishContext<T> context)
         where T : class => Task.CompletedTask;
 
     public Task PublishFault<T>(PublishContext<T> context, Exception exception)
-        where T : class => Task.CompletedTask;
-
-    public Task PostSend<T>(SendContext<T> context)
-        where T : class => Task.CompletedTask;
-
-    public Task SendFault<T>(SendContext<T> context, Exception exception)
         where T : class => Task.CompletedTask;
 
     /// <summary>The body as the transport will send it (MassTransit's envelope around the fault), serialized here once more.</summary>

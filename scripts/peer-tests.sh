@@ -21,7 +21,8 @@
 #                            TemporalClientTests, TemporalClientTaskQueueTests, GeneralWorkerTests, WorkerTuningTests,
 #                            PayloadSizeLimitsTests, WorkflowReplayerTests, WorkflowEnvironmentTests,
 #                            WorkflowEnvironmentEnvConfigTests, TemporalWorkerServiceTests, ActivityScopeTests, NexusWorkerTests,
-#                            TemporalClientNexusOperationTests, NexusUpdateOperationTests and NexusWorkerServiceTests are
+#                            TemporalClientNexusOperationTests, NexusUpdateOperationTests, NexusWorkerServiceTests,
+#                            PluginTests, NexusWorkerServiceRegistrationTests and TemporalRuntimeTests are
 #                            built too and can be named here; the SDK classes left out, and why, are listed in sdk_tests)
 #        PEER_KEEP_WORK=1    keep the temp dir (about 6 GB) after the run; it is removed otherwise
 set -euo pipefail
@@ -174,7 +175,8 @@ sdk_tests() {
            Worker/PayloadSizeLimitsTests.cs Worker/WorkflowReplayerTests.cs Testing/WorkflowEnvironmentTests.cs \
            WorkflowEnvironmentEnvConfigTests.cs Extensions/Hosting/TemporalWorkerServiceTests.cs Extensions/Hosting/ActivityScopeTests.cs Worker/NexusWorkerTests.cs \
            Client/TemporalClientNexusOperationTests.cs Worker/NexusUpdateOperationTests.cs \
-           Extensions/Hosting/NexusWorkerServiceTests.cs \
+           Extensions/Hosting/NexusWorkerServiceTests.cs Common/PluginTests.cs Converters/PayloadConverterTests.cs Extensions/Hosting/NexusWorkerServiceRegistrationTests.cs \
+           Runtime/TemporalRuntimeTests.cs \
            TestBase.cs WorkflowEnvironment.cs WorkflowEnvironmentCollection.cs WorkflowEnvironmentTestBase.cs KitchenSinkWorkflow.cs IKitchenSinkWorkflow.cs \
            AssertMore.cs TestUtils.cs ConsoleWriter.cs CloudTestExclusionAttribute.cs CloudTestExclusionDiscoverer.cs \
            CloudTestExclusionReason.cs Worker/HeaderCallbackInterceptor.cs Worker/ManualPollCompletionBridgeWorker.cs \

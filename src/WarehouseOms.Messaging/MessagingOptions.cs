@@ -55,9 +55,17 @@ public sealed class MessagingOptions : IValidatableObject
     public int MaxMessageBytes { get; set; } = Consumers.InboundLimits.DefaultMaxMessageBytes;
 
     /// <summary>
+    /// Largest inbound AMQP header table accepted, in bytes; a message with more goes to its error queue unparsed, its
+    /// largest headers left out of that copy. At most half the broker's 128 KiB frame: every copy of a message
+    /// (error queue, fault, redelivery) adds headers of its own, and all must fit in one frame (<see cref="Consumers.HeaderSizeLimit"/>).
+    /// </summary>
+    [Range(1024, 64 * 1024)]
+    public int MaxHeaderBytes { get; set; } = Consumers.HeaderSizeLimit.DefaultMaxHeaderBytes;
+
+    /// <summary>
     /// The broker's <c>max_message_size</c> (rabbitmq/rabbitmq.conf: 1 MiB). Nothing the service publishes may be
     /// larger: the broker would close the channel. A refused message's <c>Fault&lt;T&gt;</c> over it is not
-    /// published (<see cref="Consumers.FaultSizeGuard{T}"/>).
+    /// published (<see cref="Consumers.FaultSizeGuard"/>).
     /// </summary>
     [Range(64 * 1024, 512 * 1024 * 1024)]
     public int BrokerMaxMessageBytes { get; set; } = 1024 * 1024;

@@ -120,6 +120,27 @@ public sealed class HostileInputTests(ServiceFixture service)
     }
 
     [Theory]
+    [InlineData(1, 128_000)] // one header that nearly fills the broker's 128 KiB frame
+    [InlineData(1_000, 100)] // many small ones
+    public async Task HeadersOverTheLimit_GoToTheErrorQueueWithoutTheLargest_AndTheServiceKeepsItsConnection(int count, int size)
+    {
+        // Accepted from the publisher (under the broker's frame), but MassTransit's copy to the error queue adds the
+        // reason's headers: over the frame, the broker closed the service's whole connection and the message came back.
+        var requestId = TestIds.Unique("IT-HEADERS");
+        var headers = Enumerable.Range(0, count).ToDictionary(i => $"x-pad-{i:D4}", _ => (object?)new string('h', size));
+        await service.Broker.PublishRawAsync(Exchanges.OrderSubmitted, OrderJson(requestId, requestId + "-order"), requestId, headers);
+
+        var dead = await ErrorQueueEntryAsync(Exchanges.OrderSubmitted, requestId);
+
+        Assert.Contains("message headers are", dead!.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains("over the limit of 65536 bytes (Messaging:MaxHeaderBytes)", dead.Value.Headers["MT-Fault-Message"], StringComparison.Ordinal);
+        Assert.Contains("x-pad-", dead.Value.Headers["warehouse-oms-dropped-headers"], StringComparison.Ordinal);
+        Assert.InRange(dead.Value.Headers.Keys.Count(k => k.StartsWith("x-pad-", StringComparison.Ordinal)), 0, count - 1);
+        await AssertNoIntakeAsync(requestId);
+        await AssertOrdersStillFlowAsync();
+    }
+
+    [Theory]
     [InlineData("MT-Fault-Address", "exchange:somewhere-else")] // an exchange the service's broker user may not write to
     [InlineData("MT-Fault-Address", "exchange:warehouse-oms.{0}")] // one it may: a publisher must not steer its faults
     [InlineData("MT-Response-Address", "exchange:warehouse-oms.{0}")]

@@ -27,15 +27,17 @@ public static class BodySizeLimit
 {
     /// <param name="endpoint">The endpoint.</param>
     /// <param name="maxBytes">The largest body accepted.</param>
+    /// <param name="maxHeaderBytes">The largest AMQP header table accepted (<see cref="HeaderSizeLimit"/>).</param>
     /// <param name="singleType">The endpoint's queue carries one message type (one exchange): a MassTransit envelope
     /// is read by its <c>message</c> whatever URN its <c>messageType</c> names, so another service's MassTransit
     /// publisher with its own contract types is understood (<see cref="ForeignEnvelopeDeserializer"/>).</param>
-    public static void Apply(IReceiveEndpointConfigurator endpoint, int maxBytes, bool singleType = false)
+    public static void Apply(IReceiveEndpointConfigurator endpoint, int maxBytes, int maxHeaderBytes, bool singleType = false)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var raw = new SystemTextJsonRawMessageSerializer(RawSerializerOptions.AnyMessageType);
-        endpoint.AddDeserializer(new Factory(raw, maxBytes), isDefault: true);
-        endpoint.AddDeserializer(new Factory(singleType ? new ForeignEnvelopeDeserializer(raw) : new SystemTextJsonMessageSerializer(), maxBytes));
+        var limits = new Limits(maxBytes, maxHeaderBytes);
+        endpoint.AddDeserializer(new Factory(raw, limits), isDefault: true);
+        endpoint.AddDeserializer(new Factory(singleType ? new ForeignEnvelopeDeserializer(raw) : new SystemTextJsonMessageSerializer(), limits));
     }
 
     /// <summary>Throws <see cref="MessageTooLargeException"/> when <paramref name="body"/> is over <paramref name="maxBytes"/>.</summary>
@@ -49,38 +51,49 @@ public static class BodySizeLimit
         }
     }
 
-    private sealed class Factory(IMessageDeserializer inner, int maxBytes) : ISerializerFactory
+    private sealed record Limits(int MaxBytes, int MaxHeaderBytes)
+    {
+        public void Check(MessageBody body, Headers headers)
+        {
+            HeaderSizeLimit.Check(headers, MaxHeaderBytes);
+            BodySizeLimit.Check(body, MaxBytes);
+        }
+    }
+
+    private sealed class Factory(IMessageDeserializer inner, Limits limits) : ISerializerFactory
     {
         public ContentType ContentType => inner.ContentType;
 
         // Only deserializers are registered from here; outgoing messages keep the bus's serializer.
         public IMessageSerializer CreateSerializer() => throw new NotSupportedException("deserializer only");
 
-        public IMessageDeserializer CreateDeserializer() => new Deserializer(inner, maxBytes);
+        public IMessageDeserializer CreateDeserializer() => new Deserializer(inner, limits);
     }
 
-    private sealed class Deserializer(IMessageDeserializer inner, int maxBytes) : IMessageDeserializer
+    private sealed class Deserializer(IMessageDeserializer inner, Limits limits) : IMessageDeserializer
     {
         public ContentType ContentType => inner.ContentType;
 
         public void Probe(ProbeContext context)
         {
             var scope = context.CreateScope("bodySizeLimit");
-            scope.Add("maxBytes", maxBytes);
+            scope.Add("maxBytes", limits.MaxBytes);
+            scope.Add("maxHeaderBytes", limits.MaxHeaderBytes);
             inner.Probe(scope);
         }
 
         public ConsumeContext Deserialize(ReceiveContext receiveContext)
         {
             ArgumentNullException.ThrowIfNull(receiveContext);
-            Check(receiveContext.Body, maxBytes);
+            limits.Check(receiveContext.Body, receiveContext.TransportHeaders);
             // As MassTransit's own deserializers build it, less the publisher's reply addresses.
             return new PublishedFaultsOnlyConsumeContext(receiveContext, inner.Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
         }
 
         public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
         {
-            Check(body, maxBytes);
+            ArgumentNullException.ThrowIfNull(headers);
+            limits.Check(body, headers);
             return inner.Deserialize(body, headers, destinationAddress);
         }
 

@@ -13,8 +13,8 @@ namespace WarehouseOms.Messaging.Consumers;
 /// (no MassTransit message-type topology: publishers are not MassTransit applications); the cart queue
 /// is bound to its four exchanges (<see cref="Cart.CartEndpoint"/>);</item>
 /// <item>raw JSON (any content type but MassTransit's own) deserialized straight into the contract record,
-/// MassTransit envelopes still accepted; a body over <c>Messaging:MaxMessageBytes</c> → <c>_error</c> before it is parsed
-/// (<see cref="BodySizeLimit"/>);</item>
+/// MassTransit envelopes still accepted; a body over <c>Messaging:MaxMessageBytes</c> or headers over
+/// <c>Messaging:MaxHeaderBytes</c> → <c>_error</c> before it is parsed (<see cref="BodySizeLimit"/>, <see cref="HeaderSizeLimit"/>);</item>
 /// <item>outages (Temporal or database unreachable) → exponential retry, message unacknowledged on the broker; when the
 /// retries run out, back to the queue and the endpoint pauses (<see cref="OutagePolicy"/>), never <c>_error</c>;</item>
 /// <item>workflow not found → parked in a wait queue and back, with growing waits, then <c>_error</c> with
@@ -43,8 +43,8 @@ public static class EndpointPolicies
         ArgumentNullException.ThrowIfNull(options);
 
         endpoint.ConfigureConsumeTopology = false;
-        // Raw JSON by default, MassTransit envelopes too; a body over Messaging:MaxMessageBytes is refused unparsed.
-        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes, singleType: exchanges.Count == 1);
+        // Raw JSON by default, MassTransit envelopes too; a body or headers over their limits are refused unparsed.
+        BodySizeLimit.Apply(endpoint, options.MaxMessageBytes, options.MaxHeaderBytes, singleType: exchanges.Count == 1);
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
             rabbit.PrefetchCount = options.PrefetchCount;
@@ -79,7 +79,7 @@ public static class EndpointPolicies
         });
 
         // Past the retries an outage goes back to the queue (the kill switch pauses the endpoint), the rest to _error.
-        OutagePolicy.ConfigureErrorPipe(endpoint, errorHeaders);
+        OutagePolicy.ConfigureErrorPipe(endpoint, options.MaxHeaderBytes, errorHeaders);
     }
 }
 

@@ -58,9 +58,10 @@ public static class OutagePolicy
     /// <summary>
     /// The error pipe of an inbound endpoint: an outage (or a delivery cut short by the endpoint stopping) is
     /// handed back to the broker (NACK with requeue), anything else gets MassTransit's default treatment
-    /// (<c>Fault&lt;T&gt;</c>, the message moved to <c>_error</c> with the reason), after <paramref name="headers"/>.
+    /// (<c>Fault&lt;T&gt;</c>, the message moved to <c>_error</c> with the reason, its own headers bounded by
+    /// <paramref name="maxHeaderBytes"/>), after <paramref name="headers"/>.
     /// </summary>
-    public static void ConfigureErrorPipe(IReceiveEndpointConfigurator endpoint, IFilter<ExceptionReceiveContext>? headers = null)
+    public static void ConfigureErrorPipe(IReceiveEndpointConfigurator endpoint, int maxHeaderBytes, IFilter<ExceptionReceiveContext>? headers = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         endpoint.ConfigureError(error =>
@@ -74,7 +75,8 @@ public static class OutagePolicy
             // Each message that does reach the error queue is counted by reason (telemetry).
             error.UseFilter(new DeadLetterCountFilter());
             error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
-            error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+            // MassTransit's error transport step, with the copy's headers bounded (a message refused for its headers).
+            error.UseFilter(new BoundedErrorTransportFilter(maxHeaderBytes));
         });
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using MassTransit;
+using MassTransit.Serialization;
 using WarehouseOms.Messaging.Consumers;
 using Xunit;
 
@@ -67,6 +68,21 @@ public sealed class InboundTextTests
         var refused = Assert.Throws<MessageTooLargeException>(() => BodySizeLimit.Check(new Body(new byte[1025]), maxBytes: 1024));
 
         Assert.Equal("message body is 1025 bytes, over the limit of 1024 bytes (Messaging:MaxMessageBytes); not deserialized", refused.Message);
+    }
+
+    [Fact]
+    public void HeaderSizeLimit_CountsEachEntryAsAmqpEncodesIt_AndRefusesOverTheLimitWithBothSizes()
+    {
+        // A field-table entry: name length (1) + name + type (1) + value; a long string adds its 4-byte length.
+        var headers = new Dictionary<string, object?> { ["abc"] = "hello", ["n"] = 7L, ["raw"] = new byte[10] };
+        Assert.Equal((1 + 3 + 1 + 4 + 5) + (1 + 1 + 1 + 8) + (1 + 3 + 1 + 4 + 10), HeaderSizeLimit.SizeOf(headers));
+
+        var big = new DictionarySendHeaders();
+        big.Set("x-pad", new string('a', 2000));
+        HeaderSizeLimit.Check(big, maxBytes: 2011);
+        var refused = Assert.Throws<HeadersTooLargeException>(() => HeaderSizeLimit.Check(big, maxBytes: 2010));
+
+        Assert.Equal("message headers are 2011 bytes, over the limit of 2010 bytes (Messaging:MaxHeaderBytes); not deserialized", refused.Message);
     }
 
     private sealed class Body(byte[] bytes) : MessageBody

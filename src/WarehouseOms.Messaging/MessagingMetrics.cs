@@ -34,7 +34,7 @@ public static class MessagingMetrics
         {
             switch (e)
             {
-                case MessageTooLargeException:
+                case MessageTooLargeException or HeadersTooLargeException:
                     return "too_large";
                 case MessageValidationException:
                     return "invalid";

@@ -46,7 +46,7 @@ internal sealed partial class WorkflowEngine
                 {
                     // Temporal's frontend: no page size, or one over 256, reads 256 events; a full page carries the token of the next one.
                     var available = Math.Max(0, execution.History.Count - (int)(from - 1));
-                    var take = Math.Min(available, request.MaximumPageSize is > 0 and <= HistoryMaxPageSize ? request.MaximumPageSize : HistoryMaxPageSize);
+                    var take = Math.Min(available, PageSize(request.MaximumPageSize));
                     var page = new History();
                     page.Events.AddRange(execution.History.Skip((int)from - 1).Take(take));
                     var response = new GetWorkflowExecutionHistoryResponse { History = page };
@@ -82,6 +82,8 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    private static int PageSize(int requested) => requested is > 0 and <= HistoryMaxPageSize ? requested : HistoryMaxPageSize;
+
     private static ByteString PageToken(long nextEventId) => ByteString.CopyFrom(BitConverter.GetBytes(nextEventId));
 
     /// <summary>Newest event first, one page at a time; the token is the ID of the next (older) event to return.</summary>
@@ -92,7 +94,8 @@ internal sealed partial class WorkflowEngine
             var execution = Find(request.Namespace, request.Execution?.WorkflowId ?? string.Empty, request.Execution?.RunId);
             var from = request.NextPageToken.IsEmpty ? execution.History.Count : BitConverter.ToInt64(request.NextPageToken.Span);
             from = Math.Min(from, execution.History.Count);
-            var take = request.MaximumPageSize > 0 ? (int)Math.Min(from, request.MaximumPageSize) : (int)from;
+            // As the forward read: Temporal's frontend reads 256 events for no page size, or one over 256.
+            var take = (int)Math.Min(from, PageSize(request.MaximumPageSize));
             var page = new History();
             for (var id = from; id > from - take; id--)
             {

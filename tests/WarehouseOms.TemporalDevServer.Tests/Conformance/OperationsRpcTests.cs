@@ -60,6 +60,29 @@ public sealed class OperationsRpcTests(LocalEnvironmentFixture fixture, ITestOut
         Assert.Equal(all.AsEnumerable().Reverse(), backward);
     }
 
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(0)]
+    [InlineData(1000)]
+    public async Task History_pages_hold_at_most_256_events_without_a_page_size_or_with_a_larger_one_both_ways(int pageSize)
+    {
+        // No worker: the run stays at its first task, and each signal adds one event.
+        var handle = await Client.StartWorkflowAsync("NoWorkerForThisType", [], Options("page-cap"));
+        for (var i = 0; i < 300; i++)
+        {
+            await handle.SignalAsync("tick", [], new() { Rpc = Rpc });
+        }
+
+        var forward = await Service.GetWorkflowExecutionHistoryAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = Ref(handle), MaximumPageSize = pageSize }, Rpc);
+        var reverse = await Service.GetWorkflowExecutionHistoryReverseAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = Ref(handle), MaximumPageSize = pageSize }, Rpc);
+
+        // As Temporal's frontend (limit.historyMaxPageSize, 256): a full page and the token of the next.
+        Assert.Equal((256, 1L, false), (forward.History.Events.Count, forward.History.Events[0].EventId, forward.NextPageToken.IsEmpty));
+        Assert.Equal((256, 302L, false), (reverse.History.Events.Count, reverse.History.Events[0].EventId, reverse.NextPageToken.IsEmpty));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Deleting_a_workflow_removes_it_running_or_closed()
     {

@@ -199,6 +199,13 @@ public sealed class UpdateCallbackTests(UpdateCallbacksEnvironmentFixture fixtur
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task TheNamespace_ReportsTheWorkflowUpdateCallbacksCapability()
+    {
+        var described = await Client.Connection.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc);
+        Assert.True(described.NamespaceInfo.Capabilities.WorkflowUpdateCallbacks);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task CallbacksWithoutARequestId_AreRefused_AndNothingIsAdmitted()
     {
         var raw = new RawWorker(Client, Rpc);

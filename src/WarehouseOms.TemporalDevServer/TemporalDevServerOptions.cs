@@ -95,6 +95,13 @@ public sealed record TemporalDevServerOptions
     public bool SignalWithStartFromWorkflow { get; init; }
 
     /// <summary>
+    /// history.enableUpdateCallbacks (off by default, as in Temporal and in the CLI dev server; the SDK's test environment turns
+    /// it on): the completion callbacks an update request carries are registered when the update is accepted (or attached to
+    /// it later) and called with its outcome (ADR 0059). Off, none is registered; those registered before still fire.
+    /// </summary>
+    public bool UpdateCallbacks { get; init; }
+
+    /// <summary>
     /// history.enableStandaloneActivityOperatorCommands (off by default, as in Temporal; the CLI's dev server turns it on):
     /// PauseActivityExecution, UnpauseActivityExecution, ResetActivityExecution and UpdateActivityExecutionOptions act on a
     /// standalone activity (no workflow ID); off, they answer UNIMPLEMENTED.
@@ -141,6 +148,7 @@ public sealed record TemporalDevServerOptions
         "system.enableActivityEagerExecution" => this with { ActivityEagerExecution = bool.Parse(value.Trim().Trim('"')) },
         "frontend.enableCancelWorkerPollsOnShutdown" => this with { CancelWorkerPollsOnShutdown = bool.Parse(value.Trim().Trim('"')) },
         "history.enableSignalWithStartFromWorkflow" => this with { SignalWithStartFromWorkflow = bool.Parse(value.Trim().Trim('"')) },
+        "history.enableUpdateCallbacks" => this with { UpdateCallbacks = bool.Parse(value.Trim().Trim('"')) },
         "history.enableStandaloneActivityOperatorCommands" => this with { StandaloneActivityOperatorCommands = bool.Parse(value.Trim().Trim('"')) },
         "nexusoperation.enableStandalone" => this with { StandaloneNexusOperations = bool.Parse(value.Trim().Trim('"')) },
         "frontend.WorkflowPauseEnabled" => this with { WorkflowPause = bool.Parse(value.Trim().Trim('"')) },

@@ -67,6 +67,9 @@ internal sealed class Execution
     /// <summary>Set when the chain closes: how each completion callback's call went (Describe shows them).</summary>
     public List<Store.CallbackOutcome> CallbackOutcomes { get; } = [];
 
+    /// <summary>The completion callbacks registered for the run's updates (history.enableUpdateCallbacks), in registration order.</summary>
+    public List<Store.UpdateCallback> UpdateCallbacks { get; } = [];
+
     public List<HistoryEvent> History { get; } = [];
 
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;

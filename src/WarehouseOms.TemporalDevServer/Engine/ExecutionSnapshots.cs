@@ -68,6 +68,7 @@ internal static class ExecutionSnapshots
         Timers = x.Timers.Values.Select(t => new TimerRecord(t.TimerId, t.StartedEventId, t.Due)).ToList(),
         Children = x.Children.Values.Select(c => new ChildRecord(c.InitiatedEventId, c.Namespace, c.WorkflowId, c.WorkflowType, (int)c.ClosePolicy, c.RunId, c.StartedEvent)).ToList(),
         CallbackOutcomes = [.. x.CallbackOutcomes],
+        UpdateCallbacks = [.. x.UpdateCallbacks],
         NexusOperations = x.NexusOperations.Values.Select(n => n.ToRecord()).ToList(),
         CancelRequested = x.CancelRequested,
         RunTimeoutDue = x.RunTimeoutDue,
@@ -204,6 +205,7 @@ internal static class ExecutionSnapshots
         }
 
         x.CallbackOutcomes.AddRange(r.CallbackOutcomes);
+        x.UpdateCallbacks.AddRange(r.UpdateCallbacks);
         foreach (var n in r.NexusOperations)
         {
             x.NexusOperations[n.ScheduledEventId] = Nexus.NexusOperationState.FromRecord(n);

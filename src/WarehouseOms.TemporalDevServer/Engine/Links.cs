@@ -125,29 +125,39 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Describe's callbacks, as Temporal shows them: waiting for the workflow to close (STANDBY), then SUCCEEDED or
-    /// FAILED by how the call at the chain's close went (this server calls its own callbacks at once, one attempt).
+    /// FAILED by how the call at the chain's close went (this server calls its own callbacks at once, one attempt);
+    /// then its updates' callbacks (ADR 0059).
     /// </summary>
     private static IEnumerable<CallbackInfo> CallbackInfos(Execution execution) =>
-        Registrations(execution).Select((r, i) =>
-        {
-            var info = new CallbackInfo
-            {
-                Callback = r.Callback,
-                Trigger = new CallbackInfo.Types.Trigger { WorkflowClosed = new CallbackInfo.Types.WorkflowClosed() },
-                RegistrationTime = r.Event.EventTime,
-                RequestId = r.RequestId,
-                State = CallbackState.Standby,
-            };
-            if (execution.CallbackOutcomes.ElementAtOrDefault(i) is { } outcome)
-            {
-                info.State = outcome.Succeeded ? CallbackState.Succeeded : CallbackState.Failed;
-                info.Attempt = 1;
-                info.LastAttemptCompleteTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(outcome.Time, DateTimeKind.Utc));
-                info.LastAttemptFailure = outcome.Failure is null ? null : new Temporalio.Api.Failure.V1.Failure { Message = outcome.Failure };
-            }
+        Registrations(execution).Select((r, i) => CallbackInfoOf(
+            r.Callback,
+            new CallbackInfo.Types.Trigger { WorkflowClosed = new CallbackInfo.Types.WorkflowClosed() },
+            r.Event.EventTime.ToDateTime(),
+            r.RequestId,
+            execution.CallbackOutcomes.ElementAtOrDefault(i)))
+        .Concat(UpdateCallbackInfos(execution));
 
-            return info;
-        });
+    /// <summary>One callback as describe shows it: STANDBY until called, then how its one call went.</summary>
+    private static CallbackInfo CallbackInfoOf(Callback callback, CallbackInfo.Types.Trigger trigger, DateTime registered, string requestId, Store.CallbackOutcome? outcome)
+    {
+        var info = new CallbackInfo
+        {
+            Callback = callback,
+            Trigger = trigger,
+            RegistrationTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(registered, DateTimeKind.Utc)),
+            RequestId = requestId,
+            State = CallbackState.Standby,
+        };
+        if (outcome is not null)
+        {
+            info.State = outcome.Succeeded ? CallbackState.Succeeded : CallbackState.Failed;
+            info.Attempt = 1;
+            info.LastAttemptCompleteTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(outcome.Time, DateTimeKind.Utc));
+            info.LastAttemptFailure = outcome.Failure is null ? null : new Temporalio.Api.Failure.V1.Failure { Message = outcome.Failure };
+        }
+
+        return info;
+    }
 
     /// <summary>A start whose request ID an earlier start attached to this run (a retried request): deduplicated.</summary>
     private static bool HasAttachedRequestId(Execution execution, string requestId) =>
@@ -169,7 +179,7 @@ internal sealed partial class WorkflowEngine
     private void AttachOnConflict(Execution current, StartArgs args, OnConflictOptions options)
     {
         var callbacks = options.AttachCompletionCallbacks ? args.CompletionCallbacks : [];
-        RequireCallbackRoom(CompletionCallbacksOf(current).Count, callbacks.Count);
+        RequireCallbackRoom(RegisteredCallbackCount(current), callbacks.Count);
         var attached = OptionsUpdatedEvent(new WorkflowExecutionOptionsUpdatedEventAttributes
         {
             AttachedRequestId = options.AttachRequestId ? args.RequestId : string.Empty,

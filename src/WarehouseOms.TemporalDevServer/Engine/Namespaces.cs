@@ -57,8 +57,9 @@ internal sealed partial class WorkflowEngine
             StandaloneActivityOperatorCommands = standaloneActivityOperatorCommands, // as Temporal: standalone activities on (always here) and the flag
             StandaloneNexusOperation = standaloneNexusOperations, // as Temporal: nexusoperation.enableStandalone
             WorkflowPause = workflowPause, // as Temporal: frontend.WorkflowPauseEnabled
+            WorkflowUpdateCallbacks = updateCallbacks, // as Temporal: history.enableUpdateCallbacks
             // Not here: worker commands, standalone activities' batch operations,
-            // paginated completions, update callbacks, and poller autoscaling (the engine sends no scaling decisions).
+            // paginated completions, and poller autoscaling (the engine sends no scaling decisions).
         };
         info.SupportsSchedules = true;
     }

@@ -66,6 +66,7 @@ internal sealed partial class WorkflowEngine
             var reset = CreateResetRun(baseRun, resetRunId, prefix, request);
             Reapply(reset, later, ReapplyExclusions(request));
             ApplyPostResetOperations(reset, request);
+            RegisterUpdateCallbacksFromHistory(reset);
             ScheduleWorkflowTask(reset);
             Clock.Poke();
             Log("Reset {WorkflowId}/{RunId} to event {EventId}: new run {NewRunId}", baseRun.WorkflowId, baseRun.RunId, finishId, reset.RunId);
@@ -474,7 +475,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// As Temporal's RequestIdInfos: the request ID of the start that made the run (its started event), and each one a
-    /// later start attached (its options-updated event, or buffered while a workflow task runs).
+    /// later start or update request attached (the event it made, or buffered while a workflow task runs).
     /// </summary>
     private static void AddRequestIdInfos(WorkflowExecutionExtendedInfo info, Execution execution)
     {
@@ -483,22 +484,11 @@ internal sealed partial class WorkflowEngine
             info.RequestIdInfos[execution.StartRequestId] = new RequestIdInfo { EventType = EventType.WorkflowExecutionStarted, EventId = 1 };
         }
 
-        static string? Attached(HistoryEvent e) =>
-            e.EventType == EventType.WorkflowExecutionOptionsUpdated && e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedRequestId is { Length: > 0 } id ? id : null;
-        foreach (var e in execution.History)
+        foreach (var (id, e, buffered) in AttachedRequestIds(execution))
         {
-            if (Attached(e) is { } id)
-            {
-                info.RequestIdInfos[id] = new RequestIdInfo { EventType = e.EventType, EventId = e.EventId };
-            }
-        }
-
-        foreach (var buffered in execution.Buffer)
-        {
-            if (Attached(buffered.Event) is { } id)
-            {
-                info.RequestIdInfos[id] = new RequestIdInfo { EventType = buffered.Event.EventType, Buffered = true };
-            }
+            info.RequestIdInfos[id] = buffered
+                ? new RequestIdInfo { EventType = e.EventType, Buffered = true }
+                : new RequestIdInfo { EventType = e.EventType, EventId = e.EventId };
         }
     }
 

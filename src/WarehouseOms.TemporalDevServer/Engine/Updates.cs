@@ -49,6 +49,9 @@ internal sealed class UpdateState
     /// <summary>Set when the run closed before the update was accepted: callers get this error.</summary>
     public RpcException? Aborted { get; set; }
 
+    /// <summary>Callbacks later requests brought before the update was accepted (ADR 0059); lost with the update on a restart, as in Temporal.</summary>
+    public List<HeldUpdateCallbacks> Held { get; } = [];
+
     public Task Changed => (changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public void Notify()
@@ -116,8 +119,16 @@ internal sealed partial class WorkflowEngine
         }
 
         var response = await WaitForStageAsync(execution, state, wanted, deadline, ct).ConfigureAwait(false);
-        return new UpdateWorkflowExecutionResponse { UpdateRef = response.UpdateRef, Outcome = response.Outcome, Stage = response.Stage };
+        return UpdateAnswer(execution, update, response);
     }
+
+    private static UpdateWorkflowExecutionResponse UpdateAnswer(Execution execution, Request request, PollWorkflowExecutionUpdateResponse reached) => new()
+    {
+        UpdateRef = reached.UpdateRef,
+        Outcome = reached.Outcome,
+        Stage = reached.Stage,
+        Link = UpdateAnswerLink(execution, request.RequestId, reached),
+    };
 
     public async Task<PollWorkflowExecutionUpdateResponse> PollUpdateAsync(PollWorkflowExecutionUpdateRequest request, DateTime? deadline, CancellationToken ct)
     {
@@ -191,10 +202,7 @@ internal sealed partial class WorkflowEngine
                         Link = StartAnswerLink(execution, start.RequestId, byRequestId),
                     },
                 },
-                new ExecuteMultiOperationResponse.Types.Response
-                {
-                    UpdateWorkflow = new UpdateWorkflowExecutionResponse { UpdateRef = outcome.UpdateRef, Outcome = outcome.Outcome, Stage = outcome.Stage },
-                },
+                new ExecuteMultiOperationResponse.Types.Response { UpdateWorkflow = UpdateAnswer(execution, update.Request, outcome) },
             },
         };
     }
@@ -233,6 +241,8 @@ internal sealed partial class WorkflowEngine
             }
 
             wanted = RequireUpdateRequest(update);
+            // Checked before the start: Temporal refuses both in one transaction, so no run is started for it.
+            RequireCallbackRequestId(update.Request);
             if (!string.IsNullOrEmpty(update.FirstExecutionRunId))
             {
                 throw Errors.InvalidArgument("FirstExecutionRunId is not allowed.");
@@ -327,16 +337,26 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("Update name is not set on request.");
         }
 
-        return (request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified) switch
+        var wanted = (request.WaitPolicy?.LifecycleStage ?? UpdateWorkflowExecutionLifecycleStage.Unspecified) switch
         {
             UpdateWorkflowExecutionLifecycleStage.Unspecified => UpdateWorkflowExecutionLifecycleStage.Completed,
             UpdateWorkflowExecutionLifecycleStage.Admitted =>
                 throw Errors.PermissionDenied("UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported."),
             var stage => stage,
         };
+
+        // As for a start: the links its Nexus callbacks carry are dropped from the request's own, then all are checked.
+        var links = LinkRules.WithoutCallbackLinks(request.Request.Links, request.Request.CompletionCallbacks);
+        request.Request.Links.Clear();
+        request.Request.Links.AddRange(links);
+        LinkRules.Validate(request.Request.Links, request.Request.CompletionCallbacks);
+        return wanted;
     }
 
-    /// <summary>Admits an update (or finds it again by ID) and makes sure a workflow task will carry it. Under the lock.</summary>
+    /// <summary>
+    /// Admits an update (or finds it again by ID, the request's callbacks then attached to it) and makes sure a workflow
+    /// task will carry it. Under the lock.
+    /// </summary>
     private UpdateState Admit(Execution execution, Request request)
     {
         CheckBlobSize(request.Input.Args, "UpdateWorkflowExecution");
@@ -352,9 +372,15 @@ internal sealed partial class WorkflowEngine
             throw Errors.WorkflowNotReady("Unable to perform workflow execution update due to Workflow Task in failed state.");
         }
 
+        if (execution.IsOpen)
+        {
+            RequireCallbackRequestId(request);
+        }
+
         var id = request.Meta.UpdateId;
         if (execution.Updates.TryGetValue(id, out var known))
         {
+            AttachUpdateCallbacks(execution, known, request);
             return known;
         }
 
@@ -568,23 +594,40 @@ internal sealed partial class WorkflowEngine
         if (message.Body.Is(Acceptance.Descriptor))
         {
             var acceptance = message.Body.Unpack<Acceptance>();
-            var accepted = NewEvent(EventType.WorkflowExecutionUpdateAccepted, e => e.WorkflowExecutionUpdateAcceptedEventAttributes = new WorkflowExecutionUpdateAcceptedEventAttributes
+            // As Temporal: the request the server holds (not the worker's echo), with its callbacks' links on the event.
+            var accepted = NewEvent(EventType.WorkflowExecutionUpdateAccepted, e =>
             {
-                ProtocolInstanceId = update.Id,
-                AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
-                AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId,
-                AcceptedRequest = update.InHistory ? null : acceptance.AcceptedRequest ?? update.Request,
+                e.WorkflowExecutionUpdateAcceptedEventAttributes = new WorkflowExecutionUpdateAcceptedEventAttributes
+                {
+                    ProtocolInstanceId = update.Id,
+                    AcceptedRequestMessageId = acceptance.AcceptedRequestMessageId,
+                    AcceptedRequestSequencingEventId = acceptance.AcceptedRequestSequencingEventId,
+                    AcceptedRequest = update.InHistory ? null : update.Request,
+                };
+                if (!update.InHistory)
+                {
+                    e.Links.AddRange(update.Request.CompletionCallbacks.Where(c => c.Nexus is not null).SelectMany(c => c.Links));
+                }
             });
             Append(execution, accepted);
             update.Stage = UpdateStage.Accepted;
             update.AcceptedEventId = accepted.EventId;
+            if (!update.InHistory)
+            {
+                RegisterUpdateCallbacks(execution, update.Id, update.Request.RequestId, update.Request.CompletionCallbacks, accepted.EventTime.ToDateTime());
+            }
+
+            WriteHeldUpdateCallbacks(execution, update);
         }
         else if (message.Body.Is(Rejection.Descriptor))
         {
-            // A rejection leaves no event, as in Temporal: only the caller hears of it.
+            // A rejection leaves no event, as in Temporal: only the caller hears of it, and callbacks registered at its
+            // admission (a request a reset re-applied) are called with it; held ones go with it.
             update.Outcome = new Outcome { Failure = message.Body.Unpack<Rejection>().Failure };
             update.Stage = UpdateStage.Completed;
+            update.Held.Clear();
             execution.Updates.Remove(update.Id);
+            DeliverUpdateCallbacks(execution, update.Id, update.Outcome);
         }
         else if (message.Body.Is(Response.Descriptor))
         {
@@ -598,6 +641,7 @@ internal sealed partial class WorkflowEngine
             update.Outcome = response.Outcome;
             update.Stage = UpdateStage.Completed;
             execution.Updates.Remove(update.Id);
+            DeliverUpdateCallbacks(execution, update.Id, response.Outcome ?? new Outcome());
         }
 
         update.Notify();

@@ -45,6 +45,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly bool standaloneActivityOperatorCommands;
     private readonly bool standaloneNexusOperations;
     private readonly bool workflowPause;
+    private readonly bool updateCallbacks;
     private readonly TimeSpan continueAsNewMinimalInterval;
     private readonly IReadOnlyDictionary<string, IndexedValueType> startupSearchAttributes;
     private int clientLocks;
@@ -73,6 +74,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;
         standaloneNexusOperations = options.StandaloneNexusOperations;
         workflowPause = options.WorkflowPause;
+        updateCallbacks = options.UpdateCallbacks;
         continueAsNewMinimalInterval = options.ContinueAsNewMinimalInterval;
         startupSearchAttributes = options.SearchAttributes;
         DefaultNamespace = options.Namespace;

@@ -825,6 +825,7 @@ internal sealed partial class WorkflowEngine
         execution.NotifyClosed();
         // The chain goes on in a next run (continue-as-new, retry or cron) when one was started for it.
         AbortUpdates(execution, continuing: execution.NextRunId is not null);
+        DeliverUpdateCallbacksAtClose(execution, replacedByReset: TerminatedByResetter(closeEvent) && execution.ResetRunId is not null);
 
         // Queries waiting on a task now go to a legacy query task (a worker replays the closed history).
         execution.QueriesAfterWft.AddRange(execution.QueriesForNextWft);

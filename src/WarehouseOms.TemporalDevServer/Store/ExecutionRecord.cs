@@ -96,6 +96,9 @@ internal sealed record ExecutionRecord
     /// <summary>How each completion callback's call went when the chain closed, in callback order (absent before them).</summary>
     public List<CallbackOutcome> CallbackOutcomes { get; init; } = [];
 
+    /// <summary>The completion callbacks registered for the run's updates, with how each call went (absent before them).</summary>
+    public List<UpdateCallback> UpdateCallbacks { get; init; } = [];
+
     /// <summary>Only in records written before request IDs moved to a table of their own (read, never written).</summary>
     public List<string> RequestIds { get; init; } = [];
 
@@ -266,3 +269,10 @@ internal sealed class ProtobufBytesConverterFactory : JsonConverterFactory
 
 /// <summary>One completion callback's call at the chain's close: delivered, or why not.</summary>
 internal sealed record CallbackOutcome(bool Succeeded, string? Failure, DateTime Time);
+
+/// <summary>
+/// A completion callback an update request brought, kept per update ID as Temporal's workflow keeps its updates'
+/// callbacks: the <paramref name="Index"/>-th callback of request <paramref name="RequestId"/>, registered at
+/// <paramref name="RegistrationTime"/>; <paramref name="Outcome"/> is null until the update's outcome is delivered.
+/// </summary>
+internal sealed record UpdateCallback(string UpdateId, string RequestId, int Index, Callback Callback, DateTime RegistrationTime, CallbackOutcome? Outcome = null);

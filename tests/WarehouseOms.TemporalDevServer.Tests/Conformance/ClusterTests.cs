@@ -78,6 +78,7 @@ public sealed class ClusterTests(LocalEnvironmentFixture fixture, ITestOutputHel
         Assert.True(ns.Capabilities.WorkerHeartbeats);
         Assert.True(ns.Capabilities.StandaloneActivities && ns.Capabilities.StandaloneActivityStartDelay); // ADR 0051
         Assert.False(ns.Capabilities.PollerAutoscaling || ns.Capabilities.StandaloneActivityOperatorCommands ||
-            ns.Capabilities.StandaloneActivityBatchOperations || ns.Capabilities.WorkflowPause || ns.Capabilities.WorkerCommands);
+            ns.Capabilities.StandaloneActivityBatchOperations || ns.Capabilities.WorkflowPause || ns.Capabilities.WorkerCommands ||
+            ns.Capabilities.WorkflowUpdateCallbacks); // off unless history.enableUpdateCallbacks is set (UpdateCallbackTests)
     }
 }

@@ -93,3 +93,9 @@ public sealed class WorkflowPauseCollection : ICollectionFixture<WorkflowPauseEn
 {
     public const string Name = "Dev server: workflow pause";
 }
+
+[CollectionDefinition(Name)]
+public sealed class UpdateCallbacksCollection : ICollectionFixture<UpdateCallbacksEnvironmentFixture>
+{
+    public const string Name = "Dev server: update callbacks";
+}

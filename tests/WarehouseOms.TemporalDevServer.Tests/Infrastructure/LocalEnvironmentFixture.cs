@@ -126,6 +126,17 @@ public sealed class WorkflowPauseEnvironmentFixture : LocalEnvironmentFixture
     protected override IEnumerable<string> DynamicConfig => [Flag];
 }
 
+/// <summary>
+/// A dev server with <c>history.enableUpdateCallbacks=true</c>, as the SDK's own test environment runs it: an update's
+/// completion callbacks are called with its outcome (ADR 0059).
+/// </summary>
+public sealed class UpdateCallbacksEnvironmentFixture : LocalEnvironmentFixture
+{
+    public const string Flag = "history.enableUpdateCallbacks=true";
+
+    protected override IEnumerable<string> DynamicConfig => [Flag];
+}
+
 /// <summary>A dev server with <c>nexusoperation.enableStandalone=false</c>, Temporal's own default: no standalone Nexus operations.</summary>
 public sealed class StandaloneNexusOffEnvironmentFixture : LocalEnvironmentFixture
 {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Reflection;
 using System.Web;
+using Google.Protobuf.Reflection;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
 
@@ -17,11 +19,22 @@ internal static class NexusLinks
     // The reference kinds a link's query names (the protobuf message names).
     private const string RequestIdReference = "RequestIdReference";
 
+    // As Temporal's EventTypeFromString: an event type by its proto name (EVENT_TYPE_…, which Temporal and the SDKs
+    // write) or its PascalCase one.
+    private static readonly Dictionary<string, EventType> EventTypesByName = Enum.GetValues<EventType>()
+        .SelectMany(t => new[] { (Name: t.ToString(), Type: t), (Name: ProtoName(t), Type: t) })
+        .DistinctBy(n => n.Name)
+        .ToDictionary(n => n.Name, n => n.Type, StringComparer.Ordinal);
+
+    /// <summary>The proto name of an event type (EVENT_TYPE_WORKFLOW_EXECUTION_STARTED), as Temporal prints it in links.</summary>
+    private static string ProtoName(EventType type) =>
+        typeof(EventType).GetField(type.ToString())?.GetCustomAttribute<OriginalNameAttribute>()?.Name ?? type.ToString();
+
     public static Temporalio.Api.Nexus.V1.Link ToNexus(string ns, string workflowId, string runId, long eventId, EventType eventType) => new()
     {
         Type = WorkflowEventType,
         Url = $"temporal:///namespaces/{Uri.EscapeDataString(ns)}/workflows/{Uri.EscapeDataString(workflowId)}/{Uri.EscapeDataString(runId)}/history" +
-            $"?eventID={eventId.ToString(CultureInfo.InvariantCulture)}&eventType={eventType}&referenceType=EventReference",
+            $"?eventID={eventId.ToString(CultureInfo.InvariantCulture)}&eventType={ProtoName(eventType)}&referenceType=EventReference",
     };
 
     public const string ActivityType = "temporal.api.common.v1.Link.Activity";
@@ -61,7 +74,7 @@ internal static class NexusLinks
 
         var query = HttpUtility.ParseQueryString(uri.Query);
         var workflowEvent = new Link.Types.WorkflowEvent { Namespace = ns, WorkflowId = workflowId, RunId = runId };
-        var eventType = Enum.TryParse<EventType>(query["eventType"], ignoreCase: false, out var type) ? type : EventType.Unspecified;
+        var eventType = EventTypesByName.GetValueOrDefault(query["eventType"] ?? string.Empty, EventType.Unspecified);
         if (query["referenceType"] == RequestIdReference)
         {
             workflowEvent.RequestIdRef = new Link.Types.WorkflowEvent.Types.RequestIdReference { RequestId = query["requestID"] ?? string.Empty, EventType = eventType };

@@ -96,7 +96,8 @@ internal static class RetryPolicyRules
 
     private static bool IsZero(Duration? duration) => duration is null || (duration.Seconds == 0 && duration.Nanos == 0);
 
-    private static string? DurationProblem(Duration? duration) => duration switch
+    /// <summary>Temporal's ValidateAndCapProtoDuration: what is wrong with a duration, or null.</summary>
+    internal static string? DurationProblem(Duration? duration) => duration switch
     {
         null => null,
         { Seconds: > 0, Nanos: < 0 } or { Seconds: < 0, Nanos: > 0 } => "duration has seconds and nanos with different signs",

@@ -126,7 +126,8 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a start request (StartWorkflowExecution and update-with-start's start), before the lock.</summary>
     private void RequireStartRequest(StartWorkflowExecutionRequest request)
     {
-        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+            request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         CheckBlobSize(request.Input, "StartWorkflowExecution");
         CheckMemoSize(request.Memo, "StartWorkflowExecution");
         LinkRules.ValidateOnConflict(request.OnConflictOptions);
@@ -153,10 +154,16 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
-        RequireStartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy);
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+            request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         if (string.IsNullOrEmpty(request.SignalName))
         {
             throw Errors.InvalidArgument("SignalName is not set on request.");
+        }
+
+        if (IdLength(request.SignalName) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"signal name exceeds maximum allowed length ({IdLength(request.SignalName)}/{MaxIdLength})");
         }
 
         // As Temporal's frontend: signal-with-start never fails on a running workflow, so FAIL is refused outright.
@@ -269,33 +276,83 @@ internal sealed partial class WorkflowEngine
         };
     }
 
-    private static void RequireStartFields(string? workflowId, string? type, string? taskQueue, string? requestId, RetryPolicy? retryPolicy)
+    /// <summary>
+    /// Temporal's frontend checks of a start's fields, in its order (prepareStartWorkflowRequest and the chasm
+    /// RequestValidator): the workflow ID, the retry policy, the start delay, the type, the task queue, the timeouts,
+    /// the request ID. Names and IDs are bounded by <c>limit.maxIDLength</c> (bytes).
+    /// </summary>
+    private static void RequireStartFields(StartFields start)
     {
-        if (RetryPolicyRules.Problem(retryPolicy) is { } badRetry)
-        {
-            throw Errors.InvalidArgument(badRetry);
-        }
-
-        if (string.IsNullOrEmpty(workflowId))
+        if (string.IsNullOrEmpty(start.WorkflowId))
         {
             throw Errors.InvalidArgument("WorkflowId is not set on request.");
         }
 
-        if (string.IsNullOrEmpty(type))
+        if (IdLength(start.WorkflowId) is var idLength && idLength > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
+        }
+
+        if (RetryPolicyRules.Problem(start.RetryPolicy) is { } badRetry)
+        {
+            throw Errors.InvalidArgument(badRetry);
+        }
+
+        RequireDuration(start.StartDelay, "WorkflowStartDelaySeconds");
+        if (string.IsNullOrEmpty(start.Type))
         {
             throw Errors.InvalidArgument("WorkflowType is not set on request.");
         }
 
-        if (string.IsNullOrEmpty(taskQueue))
+        if (IdLength(start.Type) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("WorkflowType length exceeds limit.");
+        }
+
+        if (string.IsNullOrEmpty(start.TaskQueue))
         {
             throw Errors.InvalidArgument("TaskQueue is not set on request.");
         }
 
-        if (string.IsNullOrEmpty(requestId))
+        if (IdLength(start.TaskQueue) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("taskQueue length exceeds limit");
+        }
+
+        RequireDuration(start.ExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
+        RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
+        RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
+        if (string.IsNullOrEmpty(start.RequestId))
         {
             throw Errors.InvalidArgument("RequestId is not set on request.");
         }
+
+        if (IdLength(start.RequestId) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("RequestId length exceeds limit.");
+        }
     }
+
+    /// <summary>Temporal's ValidateAndCapProtoDuration for a start's duration field, with its message.</summary>
+    private static void RequireDuration(Google.Protobuf.WellKnownTypes.Duration? duration, string field)
+    {
+        if (RetryPolicyRules.DurationProblem(duration) is { } problem)
+        {
+            throw Errors.InvalidArgument($"An invalid {field} is set on request. cause: {problem}");
+        }
+    }
+
+    /// <summary>The fields of a start request <see cref="RequireStartFields"/> checks.</summary>
+    private sealed record StartFields(
+        string? WorkflowId,
+        string? Type,
+        string? TaskQueue,
+        string? RequestId,
+        RetryPolicy? RetryPolicy,
+        Google.Protobuf.WellKnownTypes.Duration? StartDelay,
+        Google.Protobuf.WellKnownTypes.Duration? ExecutionTimeout,
+        Google.Protobuf.WellKnownTypes.Duration? RunTimeout,
+        Google.Protobuf.WellKnownTypes.Duration? TaskTimeout);
 
     /// <summary>
     /// Temporal's check of the two policies, then its migration of the legacy TERMINATE_IF_RUNNING reuse policy
@@ -400,7 +457,8 @@ internal sealed partial class WorkflowEngine
 
         var runTimeout = NonZero(args.RunTimeout);
         var executionTimeout = NonZero(args.ExecutionTimeout);
-        if (runTimeout is null && executionTimeout is not null)
+        // As Temporal's overrideWorkflowRunTimeout: the run timeout is at most the execution timeout, which it defaults to.
+        if (executionTimeout is not null && (runTimeout is null || runTimeout.ToTimeSpan() > executionTimeout.ToTimeSpan()))
         {
             runTimeout = executionTimeout;
         }

@@ -98,8 +98,6 @@ internal sealed partial class WorkflowEngine
     // An update call that has not reached its stage answers with the stage it reached; the client asks again.
     private static readonly TimeSpan MaxUpdateWait = TimeSpan.FromSeconds(20);
 
-    // Temporal's limit.maxIDLength default.
-    private const int MaxIdLength = 1000;
 
     public async Task<UpdateWorkflowExecutionResponse> UpdateAsync(UpdateWorkflowExecutionRequest request, DateTime? deadline, CancellationToken ct)
     {

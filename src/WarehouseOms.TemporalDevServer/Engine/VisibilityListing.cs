@@ -19,10 +19,13 @@ internal sealed partial class WorkflowEngine
 {
     private const int ScanBatch = 500;
 
+    private const int VisibilityMaxPageSize = 1000;
+
     public async Task<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest request, CancellationToken ct)
     {
         var (ns, query) = ParseQuery(request.Namespace, request.Query);
-        var pageSize = request.PageSize > 0 ? request.PageSize : 1000;
+        // Temporal's frontend: no page size, or one over frontend.visibilityMaxPageSize (1000), lists 1000.
+        var pageSize = request.PageSize is > 0 and <= VisibilityMaxPageSize ? request.PageSize : VisibilityMaxPageSize;
         var (after, skip) = ReadPageToken(request.NextPageToken, query);
         var response = new ListWorkflowExecutionsResponse();
         List<(Execution Run, int? HistoryLength, ListPosition Key)> page;

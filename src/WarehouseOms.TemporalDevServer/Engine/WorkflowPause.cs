@@ -202,17 +202,17 @@ internal sealed partial class WorkflowEngine
     // Temporal checks the reason, request ID and identity against limit.maxIDLength, in bytes.
     private static void ValidatePauseFields(string? reason, string? requestId, string? identity)
     {
-        if (Encoding.UTF8.GetByteCount(reason ?? string.Empty) > MaxIdLength)
+        if (IdLength(reason) > MaxIdLength)
         {
             throw Errors.InvalidArgument("reason is too long.");
         }
 
-        if (Encoding.UTF8.GetByteCount(requestId ?? string.Empty) > MaxIdLength)
+        if (IdLength(requestId) > MaxIdLength)
         {
             throw Errors.InvalidArgument("request id is too long.");
         }
 
-        if (Encoding.UTF8.GetByteCount(identity ?? string.Empty) > MaxIdLength)
+        if (IdLength(identity) > MaxIdLength)
         {
             throw Errors.InvalidArgument("identity is too long.");
         }

@@ -916,7 +916,10 @@ internal sealed partial class WorkflowEngine
                 throw Errors.AlreadyCompleted();
             }
 
-            Terminate(execution, request.Reason, request.Details, request.Identity, request.Links);
+            // Temporal's frontend fills in what the caller left empty (defaultUserTerminateReason, defaultUserTerminateIdentity).
+            var reason = string.IsNullOrEmpty(request.Reason) ? "terminated by user via frontend" : request.Reason;
+            var identity = string.IsNullOrEmpty(request.Identity) ? "frontend-service" : request.Identity;
+            Terminate(execution, reason, request.Details, identity, request.Links);
         }
     }
 

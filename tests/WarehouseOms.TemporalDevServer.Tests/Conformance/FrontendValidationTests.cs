@@ -1,0 +1,131 @@
+using Google.Protobuf.WellKnownTypes;
+using Temporalio.Api.Common.V1;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.TaskQueue.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
+
+/// <summary>
+/// Temporal's frontend checks and defaults on the common RPCs, with its messages: ID and name lengths
+/// (<c>limit.maxIDLength</c>, 1000 bytes), durations, the run timeout under the execution timeout, a terminate's
+/// defaults, and list page sizes.
+/// </summary>
+[Collection(ClientCollection.Name)]
+public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
+    : ConformanceTest(fixture.Environment, output)
+{
+    private static readonly string TooLong = new('x', 1001);
+
+    private WorkflowService Service => Client.Connection.WorkflowService;
+
+    public static TheoryData<string, string> BadStarts => new()
+    {
+        { "workflow-id", "WorkflowId exceeds maximum allowed length (1001/1000)" },
+        { "type", "WorkflowType length exceeds limit." },
+        { "task-queue", "taskQueue length exceeds limit" },
+        { "request-id", "RequestId length exceeds limit." },
+        { "run-timeout", "An invalid WorkflowRunTimeoutSeconds is set on request. cause: negative duration" },
+        { "execution-timeout", "An invalid WorkflowExecutionTimeoutSeconds is set on request. cause: negative duration" },
+        { "task-timeout", "An invalid WorkflowTaskTimeoutSeconds is set on request. cause: duration has seconds and nanos with different signs" },
+        { "start-delay", "An invalid WorkflowStartDelaySeconds is set on request. cause: negative duration" },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadStarts))]
+    public async Task A_start_with_a_field_over_its_limit_or_a_negative_duration_is_invalid_argument(string field, string message)
+    {
+        var request = new StartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = field == "workflow-id" ? TooLong : $"validation-{field}-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = field == "type" ? TooLong : "NoWorkerForThisType" },
+            TaskQueue = new TaskQueue { Name = field == "task-queue" ? TooLong : TaskQueue },
+            RequestId = field == "request-id" ? TooLong : Guid.NewGuid().ToString(),
+            WorkflowRunTimeout = field == "run-timeout" ? new Duration { Seconds = -5 } : null,
+            WorkflowExecutionTimeout = field == "execution-timeout" ? new Duration { Seconds = -1 } : null,
+            WorkflowTaskTimeout = field == "task-timeout" ? new Duration { Seconds = 5, Nanos = -1 } : null,
+            WorkflowStartDelay = field == "start-delay" ? new Duration { Seconds = -60 } : null,
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_signal_with_start_whose_signal_name_is_over_the_limit_is_invalid_argument()
+    {
+        var request = new SignalWithStartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = $"validation-signal-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
+            TaskQueue = new TaskQueue { Name = TaskQueue },
+            RequestId = Guid.NewGuid().ToString(),
+            SignalName = TooLong,
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Service.SignalWithStartWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "signal name exceeds maximum allowed length (1001/1000)"), (refused.Code, refused.Message));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_run_timeout_is_at_most_the_execution_timeout()
+    {
+        var options = Options("run-under-execution");
+        options.ExecutionTimeout = TimeSpan.FromMinutes(10);
+        options.RunTimeout = TimeSpan.FromHours(1);
+        var handle = await Client.StartWorkflowAsync("NoWorkerForThisType", [], options);
+
+        var config = (await Service.DescribeWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc)).ExecutionConfig;
+
+        Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10)), (config.WorkflowExecutionTimeout.ToTimeSpan(), config.WorkflowRunTimeout.ToTimeSpan()));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_terminate_without_a_reason_or_identity_gets_the_frontends_defaults()
+    {
+        var handle = await Client.StartWorkflowAsync("NoWorkerForThisType", [], Options("terminate-defaults"));
+
+        await Service.TerminateWorkflowExecutionAsync(
+            new() { Namespace = Client.Options.Namespace, WorkflowExecution = new() { WorkflowId = handle.Id } }, Rpc);
+
+        var terminated = (await handle.FetchHistoryAsync(HistoryRpc)).Events.Last();
+        Assert.Equal(EventType.WorkflowExecutionTerminated, terminated.EventType);
+        Assert.Equal(("terminated by user via frontend", "frontend-service"),
+            (terminated.WorkflowExecutionTerminatedEventAttributes.Reason, terminated.WorkflowExecutionTerminatedEventAttributes.Identity));
+        var failure = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+        Assert.Equal("terminated by user via frontend", Assert.IsType<TerminatedFailureException>(failure.InnerException).Message);
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(5000)]
+    [InlineData(int.MaxValue)]
+    public async Task A_list_page_over_1000_lists_what_matches(int pageSize)
+    {
+        // Temporal caps the page at 1000; the engine's largest page once overflowed into an empty one.
+        var type = $"ListCap{Guid.NewGuid():N}";
+        var handles = new List<WorkflowHandle>();
+        for (var i = 0; i < 2; i++)
+        {
+            handles.Add(await Client.StartWorkflowAsync(type, [], Options("list-cap")));
+        }
+
+        var page = await Service.ListWorkflowExecutionsAsync(
+            new() { Namespace = Client.Options.Namespace, PageSize = pageSize, Query = $"WorkflowType = '{type}'" }, Rpc);
+
+        Assert.Equal(handles.Select(h => h.Id).Order(), page.Executions.Select(e => e.Execution.WorkflowId).Order());
+        foreach (var handle in handles)
+        {
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        }
+    }
+}

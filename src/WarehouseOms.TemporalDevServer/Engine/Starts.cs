@@ -126,6 +126,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a start request (StartWorkflowExecution and update-with-start's start), before the lock.</summary>
     private void RequireStartRequest(StartWorkflowExecutionRequest request)
     {
+        request.RequestId = RequestIdOrNew(request.RequestId);
         RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         CheckBlobSize(request.Input, "StartWorkflowExecution");
@@ -154,6 +155,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
+        request.RequestId = RequestIdOrNew(request.RequestId);
         RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         if (string.IsNullOrEmpty(request.SignalName))
@@ -279,7 +281,8 @@ internal sealed partial class WorkflowEngine
     /// <summary>
     /// Temporal's frontend checks of a start's fields, in its order (prepareStartWorkflowRequest and the chasm
     /// RequestValidator): the workflow ID, the retry policy, the start delay, the type, the task queue, the timeouts,
-    /// the request ID. Names and IDs are bounded by <c>limit.maxIDLength</c> (bytes).
+    /// the request ID (given one if empty, <see cref="RequestIdOrNew"/>). Names and IDs are bounded by
+    /// <c>limit.maxIDLength</c> (bytes).
     /// </summary>
     private static void RequireStartFields(StartFields start)
     {
@@ -322,16 +325,17 @@ internal sealed partial class WorkflowEngine
         RequireDuration(start.ExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
         RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
         RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
-        if (string.IsNullOrEmpty(start.RequestId))
-        {
-            throw Errors.InvalidArgument("RequestId is not set on request.");
-        }
-
         if (IdLength(start.RequestId) > MaxIdLength)
         {
             throw Errors.InvalidArgument("RequestId length exceeds limit.");
         }
     }
+
+    /// <summary>
+    /// As Temporal's validateRequestId: a start without a request ID is given one ("for easy direct API use"; SDKs
+    /// always send their own, so that a retried call is recognised).
+    /// </summary>
+    private static string RequestIdOrNew(string? requestId) => string.IsNullOrEmpty(requestId) ? Guid.NewGuid().ToString() : requestId;
 
     /// <summary>Temporal's ValidateAndCapProtoDuration for a start's duration field, with its message.</summary>
     private static void RequireDuration(Google.Protobuf.WellKnownTypes.Duration? duration, string field)

@@ -58,6 +58,25 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_start_without_a_request_id_is_given_one_and_a_second_such_start_is_a_new_request()
+    {
+        var request = new StartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = $"validation-no-request-id-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
+            TaskQueue = new TaskQueue { Name = TaskQueue },
+        };
+
+        var started = await Service.StartWorkflowExecutionAsync(request.Clone(), Rpc);
+        var again = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request.Clone(), Rpc));
+
+        Assert.True(started.Started);
+        Assert.Equal(RpcException.StatusCode.AlreadyExists, again.Code);
+        await Client.GetWorkflowHandle(request.WorkflowId).TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_signal_with_start_whose_signal_name_is_over_the_limit_is_invalid_argument()
     {
         var request = new SignalWithStartWorkflowExecutionRequest

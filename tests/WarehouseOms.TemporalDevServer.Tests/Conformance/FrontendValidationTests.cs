@@ -23,6 +23,15 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
 
     private WorkflowService Service => Client.Connection.WorkflowService;
 
+    /// <summary>A start of a type no worker runs, without a request ID: each test sets what it checks.</summary>
+    private StartWorkflowExecutionRequest StartRequest(string workflowId) => new()
+    {
+        Namespace = Client.Options.Namespace,
+        WorkflowId = workflowId,
+        WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
+        TaskQueue = new TaskQueue { Name = TaskQueue },
+    };
+
     public static TheoryData<string, string> BadStarts => new()
     {
         { "workflow-id", "WorkflowId exceeds maximum allowed length (1001/1000)" },
@@ -39,18 +48,14 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
     [MemberData(nameof(BadStarts))]
     public async Task A_start_with_a_field_over_its_limit_or_a_negative_duration_is_invalid_argument(string field, string message)
     {
-        var request = new StartWorkflowExecutionRequest
-        {
-            Namespace = Client.Options.Namespace,
-            WorkflowId = field == "workflow-id" ? TooLong : $"validation-{field}-{Guid.NewGuid():N}",
-            WorkflowType = new WorkflowType { Name = field == "type" ? TooLong : "NoWorkerForThisType" },
-            TaskQueue = new TaskQueue { Name = field == "task-queue" ? TooLong : TaskQueue },
-            RequestId = field == "request-id" ? TooLong : Guid.NewGuid().ToString(),
-            WorkflowRunTimeout = field == "run-timeout" ? new Duration { Seconds = -5 } : null,
-            WorkflowExecutionTimeout = field == "execution-timeout" ? new Duration { Seconds = -1 } : null,
-            WorkflowTaskTimeout = field == "task-timeout" ? new Duration { Seconds = 5, Nanos = -1 } : null,
-            WorkflowStartDelay = field == "start-delay" ? new Duration { Seconds = -60 } : null,
-        };
+        var request = StartRequest(field == "workflow-id" ? TooLong : $"validation-{field}-{Guid.NewGuid():N}");
+        request.WorkflowType.Name = field == "type" ? TooLong : request.WorkflowType.Name;
+        request.TaskQueue.Name = field == "task-queue" ? TooLong : request.TaskQueue.Name;
+        request.RequestId = field == "request-id" ? TooLong : Guid.NewGuid().ToString();
+        request.WorkflowRunTimeout = field == "run-timeout" ? new Duration { Seconds = -5 } : null;
+        request.WorkflowExecutionTimeout = field == "execution-timeout" ? new Duration { Seconds = -1 } : null;
+        request.WorkflowTaskTimeout = field == "task-timeout" ? new Duration { Seconds = 5, Nanos = -1 } : null;
+        request.WorkflowStartDelay = field == "start-delay" ? new Duration { Seconds = -60 } : null;
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request, Rpc));
 
@@ -60,13 +65,7 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_start_without_a_request_id_is_given_one_and_a_second_such_start_is_a_new_request()
     {
-        var request = new StartWorkflowExecutionRequest
-        {
-            Namespace = Client.Options.Namespace,
-            WorkflowId = $"validation-no-request-id-{Guid.NewGuid():N}",
-            WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
-            TaskQueue = new TaskQueue { Name = TaskQueue },
-        };
+        var request = StartRequest($"validation-no-request-id-{Guid.NewGuid():N}");
 
         var started = await Service.StartWorkflowExecutionAsync(request.Clone(), Rpc);
         var again = await Assert.ThrowsAsync<RpcException>(() => Service.StartWorkflowExecutionAsync(request.Clone(), Rpc));

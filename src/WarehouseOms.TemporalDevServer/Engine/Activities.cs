@@ -255,9 +255,16 @@ internal sealed partial class WorkflowEngine
     // A workflow's activity, or a standalone one (ADR 0051).
     private static readonly char[] ActivityTokenKinds = [TaskToken.Activity, TaskToken.StandaloneActivity];
 
-    public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details)
+    public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details, string? identity)
     {
         var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        if (ReportPastLimit(details, HeartbeatExceedsLimit, "RecordActivityTaskHeartbeat") is { } tooLarge)
+        {
+            // As Temporal: the activity fails at once, and the worker is told to stop.
+            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
+            return new HeartbeatAnswer(CancelRequested: true, Paused: false, Reset: false);
+        }
+
         using (gate.Enter())
         {
             if (token.Kind == TaskToken.StandaloneActivity)
@@ -272,14 +279,21 @@ internal sealed partial class WorkflowEngine
 
     public HeartbeatAnswer HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
     {
+        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        if (ReportPastLimit(request.Details, HeartbeatExceedsLimit, "RecordActivityTaskHeartbeatById") is { } tooLarge)
+        {
+            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity);
+            return new HeartbeatAnswer(CancelRequested: true, Paused: false, Reset: false);
+        }
+
         using (gate.Enter())
         {
-            if (string.IsNullOrEmpty(request.WorkflowId))
+            if (target.IsStandalone)
             {
-                return HeartbeatStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Details);
+                return HeartbeatStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId), request.Details);
             }
 
-            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
             return Heartbeat(execution, activity, request.Details);
         }
     }
@@ -300,6 +314,13 @@ internal sealed partial class WorkflowEngine
     public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
     {
         var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        RequireIdentity(identity);
+        if (ReportPastLimit(result, CompleteResultExceedsLimit, "RespondActivityTaskCompleted") is { } tooLarge)
+        {
+            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
+            return;
+        }
+
         using (gate.Enter())
         {
             if (token.Kind == TaskToken.StandaloneActivity)
@@ -320,16 +341,24 @@ internal sealed partial class WorkflowEngine
 
     public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest request)
     {
+        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        RequireIdentity(request.Identity);
+        if (ReportPastLimit(request.Result, CompleteResultExceedsLimit, "RespondActivityTaskCompletedById") is { } tooLarge)
+        {
+            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity, mayBeScheduled: true);
+            return;
+        }
+
         using (gate.Enter())
         {
-            if (string.IsNullOrEmpty(request.WorkflowId))
+            if (target.IsStandalone)
             {
                 // As Temporal: completing by ID may end an activity no worker holds (scheduled, or waiting for a retry).
-                CompleteStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId, mayBeScheduled: true), request.Result);
+                CompleteStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId, mayBeScheduled: true), request.Result);
                 return;
             }
 
-            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
                 Result = request.Result,
@@ -339,9 +368,30 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    public void FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
+    /// <returns>The failures that replaced what was past the blob limit, for the worker (the response's failures).</returns>
+    public IReadOnlyList<Failure> FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
     {
         var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        RequireActivityFailure(failure, requireApplicationInfo: true);
+        RequireIdentity(identity);
+        var bounded = BoundedActivityFailure(failure, lastHeartbeat, "RespondActivityTaskFailed");
+        FailActivity(token, bounded.Failure, bounded.LastHeartbeat, identity);
+        return bounded.Replaced;
+    }
+
+    /// <inheritdoc cref="FailActivity(ByteString, Failure?, Payloads?, string)"/>
+    public IReadOnlyList<Failure> FailActivityById(RespondActivityTaskFailedByIdRequest request)
+    {
+        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        RequireIdentity(request.Identity);
+        RequireActivityFailure(request.Failure, requireApplicationInfo: false);
+        var bounded = BoundedActivityFailure(request.Failure, request.LastHeartbeatDetails, "RespondActivityTaskFailedById");
+        FailActivity(target, bounded.Failure, bounded.LastHeartbeat, request.Identity);
+        return bounded.Replaced;
+    }
+
+    private void FailActivity(TaskToken token, Failure? failure, Payloads? lastHeartbeat, string? identity)
+    {
         using (gate.Enter())
         {
             if (token.Kind == TaskToken.StandaloneActivity)
@@ -351,33 +401,45 @@ internal sealed partial class WorkflowEngine
             }
 
             var (execution, activity) = StartedActivity(token);
-            if (lastHeartbeat is not null)
-            {
-                activity.HeartbeatDetails = lastHeartbeat;
-            }
-
-            FailAttempt(execution, activity, failure ?? new Failure { Message = "activity failed" }, identity, timeout: null);
+            FailActivity(execution, activity, failure, lastHeartbeat, identity);
         }
     }
 
-    public void FailActivityById(RespondActivityTaskFailedByIdRequest request)
+    private void FailActivity(ActivityTarget target, Failure? failure, Payloads? lastHeartbeat, string? identity, bool mayBeScheduled = false)
     {
         using (gate.Enter())
         {
-            if (string.IsNullOrEmpty(request.WorkflowId))
+            if (target.IsStandalone)
             {
-                FailStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Failure, request.LastHeartbeatDetails);
+                FailStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId, mayBeScheduled), failure, lastHeartbeat);
                 return;
             }
 
-            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
-            FailAttempt(execution, activity, request.Failure ?? new Failure { Message = "activity failed" }, request.Identity, timeout: null);
+            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
+            FailActivity(execution, activity, failure, lastHeartbeat, identity);
         }
+    }
+
+    private void FailActivity(Execution execution, ActivityState activity, Failure? failure, Payloads? lastHeartbeat, string? identity)
+    {
+        if (lastHeartbeat is not null)
+        {
+            activity.HeartbeatDetails = lastHeartbeat;
+        }
+
+        FailAttempt(execution, activity, failure ?? new Failure { Message = "activity failed" }, identity, timeout: null);
     }
 
     public void CancelActivity(ByteString taskToken, Payloads? details, string identity)
     {
         var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        RequireIdentity(identity);
+        if (ReportPastLimit(details, CancelDetailsExceedsLimit, "RespondActivityTaskCanceled") is { } tooLarge)
+        {
+            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
+            return;
+        }
+
         using (gate.Enter())
         {
             if (token.Kind == TaskToken.StandaloneActivity)
@@ -393,17 +455,31 @@ internal sealed partial class WorkflowEngine
 
     public void CancelActivityById(RespondActivityTaskCanceledByIdRequest request)
     {
+        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        RequireIdentity(request.Identity);
+        if (ReportPastLimit(request.Details, CancelDetailsExceedsLimit, "RespondActivityTaskCanceledById") is { } tooLarge)
+        {
+            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity);
+            return;
+        }
+
         using (gate.Enter())
         {
-            if (string.IsNullOrEmpty(request.WorkflowId))
+            if (target.IsStandalone)
             {
-                CancelStandalone(ActivityById(request.Namespace, request.ActivityId, request.RunId), request.Details, request.Identity);
+                CancelStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId), request.Details, request.Identity);
                 return;
             }
 
-            var (execution, activity) = StartedActivityById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
             RecordActivityCanceled(execution, activity, request.Details, request.Identity);
         }
+    }
+
+    /// <summary>An activity a worker names by ID: a workflow's (by workflow ID) or, without one, a standalone activity.</summary>
+    private readonly record struct ActivityTarget(string Namespace, string WorkflowId, string? RunId, string ActivityId)
+    {
+        public bool IsStandalone => string.IsNullOrEmpty(WorkflowId);
     }
 
     private void RecordActivityCanceled(Execution execution, ActivityState activity, Payloads? details, string? identity)
@@ -635,7 +711,7 @@ internal sealed partial class WorkflowEngine
             }
         }
 
-        if (failure?.CanceledFailureInfo is not null || failure?.TerminatedFailureInfo is not null)
+        if (failure?.CanceledFailureInfo is not null || failure?.TerminatedFailureInfo is not null || failure?.ServerFailureInfo?.NonRetryable == true)
         {
             return RetryState.NonRetryableFailure;
         }

@@ -16,6 +16,8 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
     public const char NexusStart = 'N';
     public const char NexusCancel = 'X';
 
+    private static readonly char[] Kinds = [Workflow, Activity, StandaloneActivity, Query, NexusStart, NexusCancel];
+
     public ByteString ToByteString() =>
         ByteString.CopyFrom(Encoding.UTF8.GetBytes(string.Join('\u001f', Kind, Namespace, WorkflowId, RunId, EventId, Attempt, QueryId ?? string.Empty, Started)));
 
@@ -29,13 +31,21 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
         }
 
         var parts = Encoding.UTF8.GetString(bytes.Span).Split('\u001f');
-        if (parts.Length != 8 || parts[0].Length != 1 || !expectedKinds.Contains(parts[0][0]))
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        if (parts.Length != 8 || parts[0].Length != 1 || !Kinds.Contains(parts[0][0]) ||
+            !long.TryParse(parts[4], culture, out var eventId) || !int.TryParse(parts[5], culture, out var attempt) ||
+            !long.TryParse(parts[7], culture, out var started))
         {
+            // Temporal's answer to bytes that are no task token at all.
+            throw Errors.InvalidArgument("Error deserializing task token.");
+        }
+
+        if (!expectedKinds.Contains(parts[0][0]))
+        {
+            // A token, but of another kind of task: no such task here.
             throw Errors.NotFound("Task token not recognised");
         }
 
-        return new TaskToken(parts[0][0], parts[1], parts[2], parts[3], long.Parse(parts[4], System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(parts[5], System.Globalization.CultureInfo.InvariantCulture), parts[6].Length == 0 ? null : parts[6],
-            long.Parse(parts[7], System.Globalization.CultureInfo.InvariantCulture));
+        return new TaskToken(parts[0][0], parts[1], parts[2], parts[3], eventId, attempt, parts[6].Length == 0 ? null : parts[6], started);
     }
 }

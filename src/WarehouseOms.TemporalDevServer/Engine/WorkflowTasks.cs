@@ -296,6 +296,7 @@ internal sealed partial class WorkflowEngine
     public RespondWorkflowTaskCompletedResponse CompleteWorkflowTask(RespondWorkflowTaskCompletedRequest request)
     {
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Workflow);
+        RequireIdentity(request.Identity);
         var after = new List<Action>();
         using (gate.Enter())
         {
@@ -680,10 +681,12 @@ internal sealed partial class WorkflowEngine
     public void FailWorkflowTask(RespondWorkflowTaskFailedRequest request)
     {
         var token = TaskToken.Parse(request.TaskToken, TaskToken.Workflow);
+        RequireIdentity(request.Identity);
+        var failure = BoundedFailure(request.Failure, "RespondWorkflowTaskFailed");
         using (gate.Enter())
         {
             var execution = StartedTask(token);
-            FailWorkflowTask(execution, request.Cause, request.Failure, request.Identity);
+            FailWorkflowTask(execution, request.Cause, failure, request.Identity);
         }
     }
 

@@ -158,7 +158,7 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
 
     public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context)
     {
-        var answer = engine.Heartbeat(request.TaskToken, request.Details);
+        var answer = engine.Heartbeat(request.TaskToken, request.Details, request.Identity);
         return Task.FromResult(new RecordActivityTaskHeartbeatResponse { CancelRequested = answer.CancelRequested, ActivityPaused = answer.Paused, ActivityReset = answer.Reset });
     }
 
@@ -182,14 +182,14 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
 
     public Task<RespondActivityTaskFailedResponse> RespondActivityTaskFailed(RespondActivityTaskFailedRequest request, ServerCallContext context)
     {
-        engine.FailActivity(request.TaskToken, request.Failure, request.LastHeartbeatDetails, request.Identity);
-        return Task.FromResult(new RespondActivityTaskFailedResponse());
+        var replaced = engine.FailActivity(request.TaskToken, request.Failure, request.LastHeartbeatDetails, request.Identity);
+        return Task.FromResult(new RespondActivityTaskFailedResponse { Failures = { replaced } });
     }
 
     public Task<RespondActivityTaskFailedByIdResponse> RespondActivityTaskFailedById(RespondActivityTaskFailedByIdRequest request, ServerCallContext context)
     {
-        engine.FailActivityById(request);
-        return Task.FromResult(new RespondActivityTaskFailedByIdResponse());
+        var replaced = engine.FailActivityById(request);
+        return Task.FromResult(new RespondActivityTaskFailedByIdResponse { Failures = { replaced } });
     }
 
     public Task<RespondActivityTaskCanceledResponse> RespondActivityTaskCanceled(RespondActivityTaskCanceledRequest request, ServerCallContext context)

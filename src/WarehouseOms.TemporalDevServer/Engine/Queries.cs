@@ -14,10 +14,19 @@ internal sealed partial class WorkflowEngine
 
     public async Task<QueryWorkflowResponse> QueryAsync(QueryWorkflowRequest request, CancellationToken ct)
     {
-        if (request.Query is null || string.IsNullOrEmpty(request.Query.QueryType))
+        // Temporal's frontend checks, in its order.
+        RequireExecution(request.Execution?.WorkflowId, request.Execution?.RunId);
+        if (request.Query is null)
+        {
+            throw Errors.InvalidArgument("WorkflowQuery is not set on request.");
+        }
+
+        if (string.IsNullOrEmpty(request.Query.QueryType))
         {
             throw Errors.InvalidArgument("QueryType is not set on request.");
         }
+
+        CheckBlobSize(request.Query.QueryArgs, "QueryWorkflow");
 
         PendingQuery pending;
         using (gate.Enter())

@@ -340,20 +340,25 @@ internal sealed partial class WorkflowEngine : IDisposable
 
     private static string WorkflowNotFound(string workflowId) => $"workflow not found for ID: {workflowId}";
 
-    private Execution Find(string ns, string workflowId, string? runId)
+    /// <summary>Temporal's validateExecution: a workflow ID, and a run ID that is empty or a UUID.</summary>
+    private static void RequireExecution(string? workflowId, string? runId)
     {
         if (string.IsNullOrEmpty(workflowId))
         {
             throw Errors.InvalidArgument("WorkflowId is not set on request.");
         }
 
+        if (!string.IsNullOrEmpty(runId) && !Guid.TryParse(runId, out _))
+        {
+            throw Errors.InvalidArgument("Invalid RunId.");
+        }
+    }
+
+    private Execution Find(string ns, string workflowId, string? runId)
+    {
+        RequireExecution(workflowId, runId);
         if (!string.IsNullOrEmpty(runId))
         {
-            if (!Guid.TryParse(runId, out _))
-            {
-                throw Errors.InvalidArgument("Invalid RunId.");
-            }
-
             if (runsByRunId.TryGetValue(runId, out var byRun) && byRun.WorkflowId == workflowId && byRun.Namespace == Ns(ns))
             {
                 return byRun;

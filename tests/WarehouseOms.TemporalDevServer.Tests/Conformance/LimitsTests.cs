@@ -41,6 +41,23 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task QueryWithArgumentsPastTheLimit_IsInvalidArgument_AndAQueryMustBeSet()
+    {
+        var handle = await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("p"), Options("big-query"));
+
+        // Refused before any worker is asked (none polls this task queue).
+        var tooLarge = await Assert.ThrowsAsync<RpcException>(() => handle.QueryAsync<string>("items", [Oversized], new() { Rpc = Rpc }));
+        var unset = await Assert.ThrowsAsync<RpcException>(() => Client.WorkflowService.QueryWorkflowAsync(
+            new() { Namespace = Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id } }, Rpc));
+
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, tooLarge.Code);
+        Assert.Equal("Blob data size exceeds limit.", tooLarge.Message);
+        Assert.Equal(RpcException.StatusCode.InvalidArgument, unset.Code);
+        Assert.Equal("WorkflowQuery is not set on request.", unset.Message);
+        await handle.TerminateAsync("cleanup", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task DescribeNamespace_ReportsTheConfiguredPayloadLimits()
     {
         var described = await Client.WorkflowService.DescribeNamespaceAsync(new() { Namespace = Client.Options.Namespace }, Rpc);

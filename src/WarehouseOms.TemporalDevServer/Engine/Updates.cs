@@ -315,7 +315,7 @@ internal sealed partial class WorkflowEngine
     private static UpdateWorkflowExecutionLifecycleStage RequireUpdateRequest(UpdateWorkflowExecutionRequest request)
     {
         var meta = request.Request?.Meta ?? throw Errors.InvalidArgument("Update meta is not set on request.");
-        if (meta.UpdateId.Length > MaxIdLength)
+        if (IdLength(meta.UpdateId) > MaxIdLength)
         {
             throw Errors.InvalidArgument("UpdateId length exceeds limit.");
         }

@@ -154,6 +154,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("Operations have to be exactly [Start, Update].");
         }
 
+        GiveRequestId(start);
         var wanted = RequireMultiOperation(start, update);
         Execution execution;
         UpdateState state;

@@ -76,6 +76,26 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Signal_with_starts_without_a_request_id_are_each_given_one_and_each_signal_is_delivered()
+    {
+        var request = new SignalWithStartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = $"validation-signal-no-request-id-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
+            TaskQueue = new TaskQueue { Name = TaskQueue },
+            SignalName = "nudge",
+        };
+
+        await Service.SignalWithStartWorkflowExecutionAsync(request.Clone(), Rpc);
+        await Service.SignalWithStartWorkflowExecutionAsync(request.Clone(), Rpc); // not taken for a retry of the first
+
+        var handle = Client.GetWorkflowHandle(request.WorkflowId);
+        Assert.Equal(2, (await handle.FetchHistoryAsync(HistoryRpc)).Events.Count(e => e.EventType == EventType.WorkflowExecutionSignaled));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_signal_with_start_whose_signal_name_is_over_the_limit_is_invalid_argument()
     {
         var request = new SignalWithStartWorkflowExecutionRequest

@@ -70,7 +70,20 @@ internal sealed class Execution
     /// <summary>The completion callbacks registered for the run's updates (history.enableUpdateCallbacks), in registration order.</summary>
     public List<Store.UpdateCallback> UpdateCallbacks { get; } = [];
 
-    public List<HistoryEvent> History { get; } = [];
+    private readonly List<HistoryEvent> history = [];
+
+    /// <summary>The run's events in order; added only through <see cref="AddToHistory"/>, which keeps <see cref="AttachedRequestIds"/>.</summary>
+    public IReadOnlyList<HistoryEvent> History => history;
+
+    /// <summary>The request IDs the run's events (written or buffered) attach, with the event each names.</summary>
+    public AttachedRequestIds AttachedRequestIds { get; } = new();
+
+    /// <summary>An event, its ID already given, at the end of the history.</summary>
+    public void AddToHistory(HistoryEvent e)
+    {
+        history.Add(e);
+        AttachedRequestIds.Written(e);
+    }
 
     public WorkflowExecutionStatus Status { get; set; } = WorkflowExecutionStatus.Running;
 
@@ -210,8 +223,38 @@ internal sealed class Execution
     /// <summary>Workflow updates admitted or accepted and not yet completed, by update ID.</summary>
     public Dictionary<string, UpdateState> Updates { get; } = [];
 
-    /// <summary>Events that arrived while a workflow task was started; appended when it closes.</summary>
-    public List<BufferedEvent> Buffer { get; } = [];
+    private readonly List<BufferedEvent> buffer = [];
+
+    /// <summary>Events that arrived while a workflow task was started; appended when it closes. Changed only through the methods below.</summary>
+    public IReadOnlyList<BufferedEvent> Buffer => buffer;
+
+    public void AddToBuffer(BufferedEvent buffered)
+    {
+        buffer.Add(buffered);
+        AttachedRequestIds.Buffered(buffered.Event);
+    }
+
+    /// <summary>Empties the buffer (written to the history, or dropped at the run's close).</summary>
+    public void ClearBuffer()
+    {
+        buffer.Clear();
+        AttachedRequestIds.BufferNowHolds([]);
+    }
+
+    /// <summary>Takes the first buffered event that <paramref name="which"/> picks out of the buffer, if there is one.</summary>
+    public HistoryEvent? TakeFromBuffer(Func<HistoryEvent, bool> which)
+    {
+        var index = buffer.FindIndex(b => which(b.Event));
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var taken = buffer[index].Event;
+        buffer.RemoveAt(index);
+        AttachedRequestIds.BufferNowHolds(buffer.Select(b => b.Event));
+        return taken;
+    }
 
     public Dictionary<long, ActivityState> Activities { get; } = [];
 

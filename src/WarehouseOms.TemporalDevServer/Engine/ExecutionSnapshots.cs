@@ -147,7 +147,7 @@ internal static class ExecutionSnapshots
         x.SetVersioningInfo(r.VersioningInfo);
         foreach (var bytes in history)
         {
-            x.History.Add(HistoryEvent.Parser.ParseFrom(bytes));
+            x.AddToHistory(HistoryEvent.Parser.ParseFrom(bytes));
             x.HistorySizeBytes += WorkflowEngine.SizeInHistoryBlob(bytes.Length);
         }
 
@@ -157,7 +157,11 @@ internal static class ExecutionSnapshots
         }
 
         x.PersistedEventCount = x.History.Count;
-        x.Buffer.AddRange(r.Buffer.Select(b => new BufferedEvent(b.Event, b.LinkStarted)));
+        foreach (var b in r.Buffer)
+        {
+            x.AddToBuffer(new BufferedEvent(b.Event, b.LinkStarted));
+        }
+
         foreach (var a in r.Activities)
         {
             x.Activities[a.ScheduledEventId] = new ActivityState

@@ -484,7 +484,7 @@ internal sealed partial class WorkflowEngine
             info.RequestIdInfos[execution.StartRequestId] = new RequestIdInfo { EventType = EventType.WorkflowExecutionStarted, EventId = 1 };
         }
 
-        foreach (var (id, e, buffered) in AttachedRequestIds(execution))
+        foreach (var (id, e, buffered) in execution.AttachedRequestIds.All)
         {
             info.RequestIdInfos[id] = buffered
                 ? new RequestIdInfo { EventType = e.EventType, Buffered = true }

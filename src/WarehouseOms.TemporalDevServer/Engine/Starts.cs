@@ -103,6 +103,7 @@ internal sealed partial class WorkflowEngine
 
     public StartWorkflowExecutionResponse StartWorkflow(StartWorkflowExecutionRequest request)
     {
+        GiveRequestId(request);
         RequireStartRequest(request);
         using (gate.Enter())
         {
@@ -126,7 +127,6 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a start request (StartWorkflowExecution and update-with-start's start), before the lock.</summary>
     private void RequireStartRequest(StartWorkflowExecutionRequest request)
     {
-        request.RequestId = RequestIdOrNew(request.RequestId);
         RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         CheckBlobSize(request.Input, "StartWorkflowExecution");
@@ -155,7 +155,6 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
-        request.RequestId = RequestIdOrNew(request.RequestId);
         RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         if (string.IsNullOrEmpty(request.SignalName))
@@ -184,6 +183,7 @@ internal sealed partial class WorkflowEngine
 
     public SignalWithStartWorkflowExecutionResponse SignalWithStart(SignalWithStartWorkflowExecutionRequest request)
     {
+        GiveRequestId(request);
         var (reuse, conflict) = RequireSignalWithStartRequest(request);
         using (gate.Enter())
         {
@@ -281,7 +281,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>
     /// Temporal's frontend checks of a start's fields, in its order (prepareStartWorkflowRequest and the chasm
     /// RequestValidator): the workflow ID, the retry policy, the start delay, the type, the task queue, the timeouts,
-    /// the request ID (given one if empty, <see cref="RequestIdOrNew"/>). Names and IDs are bounded by
+    /// the request ID (given one beforehand if empty, <see cref="GiveRequestId(StartWorkflowExecutionRequest)"/>). Names and IDs are bounded by
     /// <c>limit.maxIDLength</c> (bytes).
     /// </summary>
     private static void RequireStartFields(StartFields start)
@@ -333,9 +333,15 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// As Temporal's validateRequestId: a start without a request ID is given one ("for easy direct API use"; SDKs
-    /// always send their own, so that a retried call is recognised).
+    /// always send their own, so that a retried call is recognised). Done by the start paths before the checks, which
+    /// see the ID the start runs with.
     /// </summary>
-    private static string RequestIdOrNew(string? requestId) => string.IsNullOrEmpty(requestId) ? Guid.NewGuid().ToString() : requestId;
+    private static void GiveRequestId(StartWorkflowExecutionRequest request) => request.RequestId = RequestIdOrNew(request.RequestId);
+
+    /// <inheritdoc cref="GiveRequestId(StartWorkflowExecutionRequest)"/>
+    private static void GiveRequestId(SignalWithStartWorkflowExecutionRequest request) => request.RequestId = RequestIdOrNew(request.RequestId);
+
+    private static string RequestIdOrNew(string requestId) => requestId.Length > 0 ? requestId : Guid.NewGuid().ToString();
 
     /// <summary>Temporal's ValidateAndCapProtoDuration for a start's duration field, with its message.</summary>
     private static void RequireDuration(Google.Protobuf.WellKnownTypes.Duration? duration, string field)

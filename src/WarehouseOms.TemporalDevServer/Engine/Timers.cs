@@ -49,11 +49,9 @@ internal sealed partial class WorkflowEngine
         // A fire that is already buffered must not reach the workflow after it cancelled the timer; its started event
         // ID is the one the cancel names, as Temporal takes it from the buffered fire.
         var startedEventId = timer?.StartedEventId ?? 0;
-        var buffered = execution.Buffer.FindIndex(b => b.Event.TimerFiredEventAttributes?.TimerId == timerId);
-        if (buffered >= 0)
+        if (execution.TakeFromBuffer(e => e.TimerFiredEventAttributes?.TimerId == timerId) is { } fired)
         {
-            startedEventId = execution.Buffer[buffered].Event.TimerFiredEventAttributes.StartedEventId;
-            execution.Buffer.RemoveAt(buffered);
+            startedEventId = fired.TimerFiredEventAttributes.StartedEventId;
         }
 
         Append(execution, NewEvent(EventType.TimerCanceled, e => e.TimerCanceledEventAttributes = new TimerCanceledEventAttributes

@@ -269,28 +269,6 @@ internal sealed partial class WorkflowEngine
         _ => null,
     };
 
-    /// <summary>
-    /// The request IDs the run's events attach after its start, as Temporal's AttachRequestID records them: a start's on its
-    /// options-updated event, an update request's on its admitted or accepted event, an update attachment's on its
-    /// options-updated event. In event order (a later event for the same request ID wins), buffered events last.
-    /// </summary>
-    private static IEnumerable<(string RequestId, HistoryEvent Event, bool Buffered)> AttachedRequestIds(Execution execution) =>
-        execution.History.SelectMany(e => RequestIdsOf(e).Select(id => (id, e, false)))
-            .Concat(execution.Buffer.SelectMany(b => RequestIdsOf(b.Event).Select(id => (id, b.Event, true))));
-
-    private static IEnumerable<string> RequestIdsOf(HistoryEvent e)
-    {
-        IEnumerable<string> ids = e.EventType switch
-        {
-            EventType.WorkflowExecutionOptionsUpdated => [e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedRequestId,
-                .. e.WorkflowExecutionOptionsUpdatedEventAttributes.WorkflowUpdateOptions.Select(o => o.AttachedRequestId)],
-            EventType.WorkflowExecutionUpdateAccepted => [e.WorkflowExecutionUpdateAcceptedEventAttributes.AcceptedRequest?.RequestId ?? string.Empty],
-            EventType.WorkflowExecutionUpdateAdmitted => [e.WorkflowExecutionUpdateAdmittedEventAttributes.Request?.RequestId ?? string.Empty],
-            _ => [],
-        };
-        return ids.Where(id => id.Length > 0);
-    }
-
     /// <summary>The type of the event a request ID names in the run, if the run knows it.</summary>
     private static EventType? RequestIdEventType(Execution execution, string requestId)
     {
@@ -299,9 +277,8 @@ internal sealed partial class WorkflowEngine
             return null;
         }
 
-        var attached = AttachedRequestIds(execution).LastOrDefault(r => r.RequestId == requestId);
-        return attached.Event is not null ? attached.Event.EventType
-            : requestId == execution.StartRequestId ? EventType.WorkflowExecutionStarted : null;
+        return execution.AttachedRequestIds.Find(requestId)?.Event.EventType
+            ?? (requestId == execution.StartRequestId ? EventType.WorkflowExecutionStarted : null);
     }
 
     private static bool KnowsRequestId(Execution execution, string requestId) => RequestIdEventType(execution, requestId) is not null;

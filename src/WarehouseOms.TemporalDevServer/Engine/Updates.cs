@@ -154,6 +154,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("Operations have to be exactly [Start, Update].");
         }
 
+        GiveRequestId(start);
         var wanted = RequireMultiOperation(start, update);
         Execution execution;
         UpdateState state;
@@ -315,7 +316,7 @@ internal sealed partial class WorkflowEngine
     private static UpdateWorkflowExecutionLifecycleStage RequireUpdateRequest(UpdateWorkflowExecutionRequest request)
     {
         var meta = request.Request?.Meta ?? throw Errors.InvalidArgument("Update meta is not set on request.");
-        if (meta.UpdateId.Length > MaxIdLength)
+        if (IdLength(meta.UpdateId) > MaxIdLength)
         {
             throw Errors.InvalidArgument("UpdateId length exceeds limit.");
         }

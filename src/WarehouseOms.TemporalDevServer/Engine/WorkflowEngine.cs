@@ -234,7 +234,7 @@ internal sealed partial class WorkflowEngine : IDisposable
             // A reset run's copied prefix keeps its IDs: Temporal forks the base run's history branch, events and all.
             e.TaskId = ++lastEventTaskId;
         }
-        execution.History.Add(e);
+        execution.AddToHistory(e);
         execution.HistorySizeBytes += SizeInHistoryBlob(e.CalculateSize());
         MarkDirty(execution);
         execution.NotifyHistoryChanged();
@@ -253,7 +253,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         MarkDirty(execution);
         if (execution.Wft == WorkflowTaskState.Started)
         {
-            execution.Buffer.Add(new BufferedEvent(e, linkStarted));
+            execution.AddToBuffer(new BufferedEvent(e, linkStarted));
         }
         else
         {
@@ -279,7 +279,7 @@ internal sealed partial class WorkflowEngine : IDisposable
             AppendLinked(execution, buffered.Event, buffered.LinkStarted);
         }
 
-        execution.Buffer.Clear();
+        execution.ClearBuffer();
         return any;
     }
 

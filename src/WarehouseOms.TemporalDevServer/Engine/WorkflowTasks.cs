@@ -801,7 +801,7 @@ internal sealed partial class WorkflowEngine
         execution.Status = status;
         execution.CloseTime = Clock.Now;
         execution.Wft = WorkflowTaskState.None;
-        execution.Buffer.Clear();
+        execution.ClearBuffer();
         execution.TransientEvents = null;
         execution.WftSpeculative = false;
         execution.WftTimeout?.Cancel();

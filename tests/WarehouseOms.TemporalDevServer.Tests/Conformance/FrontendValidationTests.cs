@@ -12,7 +12,7 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 
 /// <summary>
 /// Temporal's frontend checks and defaults on the common RPCs, with its messages: ID and name lengths
-/// (<c>limit.maxIDLength</c>, 1000 bytes), durations, the run timeout under the execution timeout, a terminate's
+/// (<c>limit.maxIDLength</c>, 1000 UTF-8 bytes), durations, the run timeout under the execution timeout, a terminate's
 /// defaults, and list page sizes.
 /// </summary>
 [Collection(ClientCollection.Name)]
@@ -76,6 +76,26 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task Signal_with_starts_without_a_request_id_are_each_given_one_and_each_signal_is_delivered()
+    {
+        var request = new SignalWithStartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = $"validation-signal-no-request-id-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = "NoWorkerForThisType" },
+            TaskQueue = new TaskQueue { Name = TaskQueue },
+            SignalName = "nudge",
+        };
+
+        await Service.SignalWithStartWorkflowExecutionAsync(request.Clone(), Rpc);
+        await Service.SignalWithStartWorkflowExecutionAsync(request.Clone(), Rpc); // not taken for a retry of the first
+
+        var handle = Client.GetWorkflowHandle(request.WorkflowId);
+        Assert.Equal(2, (await handle.FetchHistoryAsync(HistoryRpc)).Events.Count(e => e.EventType == EventType.WorkflowExecutionSignaled));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task A_signal_with_start_whose_signal_name_is_over_the_limit_is_invalid_argument()
     {
         var request = new SignalWithStartWorkflowExecutionRequest
@@ -91,6 +111,25 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
         var refused = await Assert.ThrowsAsync<RpcException>(() => Service.SignalWithStartWorkflowExecutionAsync(request, Rpc));
 
         Assert.Equal((RpcException.StatusCode.InvalidArgument, "signal name exceeds maximum allowed length (1001/1000)"), (refused.Code, refused.Message));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_update_id_under_1000_chars_but_over_1000_utf8_bytes_is_invalid_argument()
+    {
+        var handle = await Client.StartWorkflowAsync("NoWorkerForThisType", [], Options("update-id-bytes"));
+        var request = new UpdateWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = handle.Id },
+            Request = new() { Meta = new() { UpdateId = new string('é', 600) }, Input = new() { Name = "AnyUpdate" } }, // 1200 bytes
+        };
+
+        // Admitted, the update would wait for a worker there is none of: the deadline ends that wait.
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            Service.UpdateWorkflowExecutionAsync(request, new() { Timeout = TimeSpan.FromSeconds(10), CancellationToken = Deadline }));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "UpdateId length exceeds limit."), (refused.Code, refused.Message));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
     [Fact(Timeout = TestTimeoutMs)]

@@ -35,6 +35,11 @@ public sealed class UpdateCallbackRecoveryTests
         var bin = await client.StartWorkflowAsync((BinWorkflow w) => w.RunAsync(), new($"bin-{Guid.NewGuid():N}", queue));
         var request = new RestockRequest(bin.Id, 5, "restock-across-restart");
         WorkflowHandle<RestockCallerWorkflow, string> first, second;
+        List<(string RequestId, EventType Type, long EventId, bool Buffered)> attachedBefore;
+        async Task<List<(string RequestId, EventType Type, long EventId, bool Buffered)>> RequestIdInfosAsync() =>
+            (await client.WorkflowService.DescribeWorkflowExecutionAsync(new() { Namespace = client.Options.Namespace, Execution = new() { WorkflowId = bin.Id } }))
+            .WorkflowExtendedInfo.RequestIdInfos.Select(i => (i.Key, i.Value.EventType, i.Value.EventId, i.Value.Buffered)).OrderBy(i => i.Key).ToList();
+
         await using (WorkerRun.Start(client, worker, deadline.Token))
         {
             await bin.SignalAsync(w => w.HoldAsync(true));
@@ -48,10 +53,14 @@ public sealed class UpdateCallbackRecoveryTests
 
             first = await StartedAsync("restock-first");
             second = await StartedAsync("restock-second"); // attached to the accepted update
+            attachedBefore = await RequestIdInfosAsync();
+            Assert.Contains(attachedBefore, i => i.Type == EventType.WorkflowExecutionOptionsUpdated);
             await engine.KillAsync();
         }
 
         await engine.StartAsync(deadline.Token);
+        // The run's request IDs are indexed, not stored: the restarted engine names the same events for them.
+        Assert.Equal(attachedBefore, await Retry.WhileUnavailableAsync(RequestIdInfosAsync, deadline.Token));
         await using (WorkerRun.Start(client, worker, deadline.Token))
         {
             await Retry.WhileUnavailableAsync(() => bin.SignalAsync(w => w.HoldAsync(false)), deadline.Token);

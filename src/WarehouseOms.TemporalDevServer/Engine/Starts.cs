@@ -325,10 +325,7 @@ internal sealed partial class WorkflowEngine
         RequireDuration(start.ExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
         RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
         RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
-        if (IdLength(start.RequestId) > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("RequestId length exceeds limit.");
-        }
+        RequireRequestIdLength(start.RequestId);
     }
 
     /// <summary>

@@ -146,4 +146,29 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
             await handle.TerminateAsync("done", new() { Rpc = Rpc });
         }
     }
+
+    public static TheoryData<string, string> BadResetRequestIds => new()
+    {
+        { "", "RequestId is not set on request." },
+        { TooLong, "RequestId length exceeds limit." },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadResetRequestIds))]
+    public async Task A_reset_without_a_request_id_or_with_one_over_the_limit_is_invalid_argument_before_its_run_is_looked_up(string requestId, string message)
+    {
+        // Unlike a start's, a reset's request ID is not made up: a repeated reset is recognised by it.
+        var request = new ResetWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = $"validation-no-such-run-{Guid.NewGuid():N}" },
+            WorkflowTaskFinishEventId = 3,
+            Reason = "validation",
+            RequestId = requestId,
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Service.ResetWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
 }

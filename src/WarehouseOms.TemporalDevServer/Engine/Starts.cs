@@ -127,7 +127,7 @@ internal sealed partial class WorkflowEngine
     private void RequireStartRequest(StartWorkflowExecutionRequest request)
     {
         request.RequestId = RequestIdOrNew(request.RequestId);
-        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         CheckBlobSize(request.Input, "StartWorkflowExecution");
         CheckMemoSize(request.Memo, "StartWorkflowExecution");
@@ -156,7 +156,7 @@ internal sealed partial class WorkflowEngine
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
         request.RequestId = RequestIdOrNew(request.RequestId);
-        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         if (string.IsNullOrEmpty(request.SignalName))
         {
@@ -312,16 +312,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowType length exceeds limit.");
         }
 
-        if (string.IsNullOrEmpty(start.TaskQueue))
-        {
-            throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        }
-
-        if (IdLength(start.TaskQueue) > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("taskQueue length exceeds limit");
-        }
-
+        TaskQueueNames.RequireUserDefined(start.TaskQueue);
         RequireDuration(start.ExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
         RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
         RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
@@ -347,7 +338,7 @@ internal sealed partial class WorkflowEngine
     private sealed record StartFields(
         string? WorkflowId,
         string? Type,
-        string? TaskQueue,
+        Temporalio.Api.TaskQueue.V1.TaskQueue? TaskQueue,
         string? RequestId,
         RetryPolicy? RetryPolicy,
         Google.Protobuf.WellKnownTypes.Duration? StartDelay,

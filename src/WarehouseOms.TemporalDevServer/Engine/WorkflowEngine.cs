@@ -440,7 +440,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     }
 
     /// <summary>Temporal's <c>limit.maxIDLength</c> default: IDs and names longer than this (in bytes) are refused.</summary>
-    private const int MaxIdLength = 1000;
+    internal const int MaxIdLength = 1000;
 
     /// <summary>Go's len() of a string, which Temporal's length limits count: its UTF-8 bytes.</summary>
     internal static int IdLength(string? value) => System.Text.Encoding.UTF8.GetByteCount(value ?? string.Empty);

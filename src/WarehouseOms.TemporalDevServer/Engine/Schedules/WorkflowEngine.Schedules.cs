@@ -703,11 +703,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowType is not set on request.");
         }
 
-        if (string.IsNullOrEmpty(start.TaskQueue?.Name))
-        {
-            throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        }
-
+        TaskQueueNames.RequireUserDefined(start.TaskQueue);
         if (!string.IsNullOrEmpty(start.CronSchedule))
         {
             throw Errors.InvalidArgument("CronSchedule is not allowed.");

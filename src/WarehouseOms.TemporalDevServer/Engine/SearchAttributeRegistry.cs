@@ -158,8 +158,11 @@ internal sealed class SearchAttributeRegistry
         return removed;
     }
 
-    /// <summary>Null when every attribute is registered and its value fits the type, else the real server's message.</summary>
-    public string? Problem(string ns, SearchAttributes? attributes)
+    /// <summary>
+    /// Null when every attribute is registered and its value fits the type, and there are at most
+    /// <paramref name="maxKeys"/> of them, else the real server's message.
+    /// </summary>
+    public string? Problem(string ns, SearchAttributes? attributes, int maxKeys)
     {
         // Temporal's SQL visibility (the dev server's, and PostgreSQL's) unaliases custom attributes before anything
         // else is checked (UnaliasFields): a name that is neither system nor predefined fails there when the
@@ -170,6 +173,11 @@ internal sealed class SearchAttributeRegistry
             {
                 return $"Namespace {ns} has no mapping defined for search attribute {name}";
             }
+        }
+
+        if (attributes?.IndexedFields.Count is { } count && count > maxKeys)
+        {
+            return $"number of search attributes {count} exceeds limit {maxKeys}";
         }
 
         foreach (var (name, payload) in attributes?.IndexedFields ?? [])

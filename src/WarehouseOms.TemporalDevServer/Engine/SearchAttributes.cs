@@ -104,7 +104,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>INVALID_ARGUMENT, as Temporal answers a start whose search attributes do not fit the registration.</summary>
     private void RequireValidSearchAttributes(string ns, Temporalio.Api.Common.V1.SearchAttributes? attributes)
     {
-        if (searchAttributes.Problem(ns, attributes) is { } problem)
+        if (searchAttributes.Problem(ns, attributes, limits.SearchAttributesNumberOfKeys) is { } problem)
         {
             throw Errors.InvalidArgument(problem);
         }
@@ -112,7 +112,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>For commands: null, or the workflow-task failure Temporal records (BAD_SEARCH_ATTRIBUTES).</summary>
     private InvalidCommand? SearchAttributeProblem(Execution execution, Temporalio.Api.Common.V1.SearchAttributes? attributes) =>
-        searchAttributes.Problem(execution.Namespace, attributes) is { } problem
+        searchAttributes.Problem(execution.Namespace, attributes, limits.SearchAttributesNumberOfKeys) is { } problem
             ? new InvalidCommand(WorkflowTaskFailedCause.BadSearchAttributes, problem)
             : null;
 }

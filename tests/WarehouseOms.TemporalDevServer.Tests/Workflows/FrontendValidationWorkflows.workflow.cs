@@ -1,3 +1,4 @@
+using Temporalio.Common;
 using Temporalio.Workflows;
 
 namespace WarehouseOms.TemporalDevServer.Tests.Workflows;
@@ -22,5 +23,26 @@ public sealed class QueueChoosingWorkflow
             default:
                 return kind;
         }
+    }
+}
+
+/// <summary>Upserts four of the dev server's search attributes at once, then waits to be terminated.</summary>
+[Workflow]
+public sealed class FourSearchAttributesWorkflow
+{
+    private static readonly SearchAttributeKey<string> Keyword = SearchAttributeKey.CreateKeyword("CustomKeywordField");
+    private static readonly SearchAttributeKey<long> Number = SearchAttributeKey.CreateLong("CustomIntField");
+    private static readonly SearchAttributeKey<bool> Flag = SearchAttributeKey.CreateBool("CustomBoolField");
+    private static readonly SearchAttributeKey<double> Fraction = SearchAttributeKey.CreateDouble("CustomDoubleField");
+
+    /// <summary>The same four attributes, as a start sets them.</summary>
+    public static SearchAttributeCollection Four => new SearchAttributeCollection.Builder()
+        .Set(Keyword, "k").Set(Number, 1).Set(Flag, true).Set(Fraction, 1.5).ToSearchAttributeCollection();
+
+    [WorkflowRun]
+    public async Task RunAsync()
+    {
+        Workflow.UpsertTypedSearchAttributes(Keyword.ValueSet("k"), Number.ValueSet(1), Flag.ValueSet(true), Fraction.ValueSet(1.5));
+        await Workflow.DelayAsync(TimeSpan.FromMinutes(5));
     }
 }

@@ -4,6 +4,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.TaskQueue.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Client.Schedules;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -170,5 +171,31 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
         var refused = await Assert.ThrowsAsync<RpcException>(() => Service.ResetWorkflowExecutionAsync(request, Rpc));
 
         Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(5000)]
+    [InlineData(int.MaxValue)]
+    public async Task A_schedule_list_page_over_1000_lists_what_matches(int pageSize)
+    {
+        // As ListWorkflowExecutions: Temporal caps the page at frontend.visibilityMaxPageSize; the largest once overflowed here.
+        var prefix = $"list-cap-{Guid.NewGuid():N}";
+        var ids = new[] { $"{prefix}-a", $"{prefix}-b" };
+        var handles = new List<ScheduleHandle>();
+        foreach (var id in ids)
+        {
+            var action = ScheduleActionStartWorkflow.Create("NoWorkerForThisType", [], new(NewWorkflowId("scheduled"), TaskQueue));
+            handles.Add(await Client.CreateScheduleAsync(id, new(action, new ScheduleSpec { Intervals = [new(TimeSpan.FromHours(1))] }) { State = new() { Paused = true } },
+                new() { Rpc = Rpc }));
+        }
+
+        var page = await Service.ListSchedulesAsync(
+            new() { Namespace = Client.Options.Namespace, MaximumPageSize = pageSize, Query = $"ScheduleId STARTS_WITH '{prefix}'" }, Rpc);
+
+        Assert.Equal(ids, page.Schedules.Select(s => s.ScheduleId).Order(StringComparer.Ordinal));
+        foreach (var handle in handles)
+        {
+            await handle.DeleteAsync(Rpc);
+        }
     }
 }

@@ -196,7 +196,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("invalid next page token");
         }
 
-        var pageSize = request.MaximumPageSize > 0 ? request.MaximumPageSize : 1000;
+        var pageSize = VisibilityPageSize(request.MaximumPageSize);
         using (gate.Enter())
         {
             var page = MatchingSchedules(request.Namespace, request.Query, out _)

@@ -14,7 +14,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 /// <summary>
 /// Temporal's frontend checks and defaults on the common RPCs, with its messages: ID and name lengths
 /// (<c>limit.maxIDLength</c>, 1000 bytes), durations, the run timeout under the execution timeout, a terminate's
-/// defaults, and list page sizes.
+/// defaults, a reset's request ID, the namespace on every request, and list page sizes. Task queue names:
+/// <see cref="TaskQueueNameTests"/>.
 /// </summary>
 [Collection(ClientCollection.Name)]
 public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
@@ -171,6 +172,43 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
         var refused = await Assert.ThrowsAsync<RpcException>(() => Service.ResetWorkflowExecutionAsync(request, Rpc));
 
         Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
+    public static TheoryData<string, string> BadNamespaces => new()
+    {
+        { "", "Namespace not set on request." },
+        { TooLong, "Namespace length exceeds limit." },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadNamespaces))]
+    public async Task A_request_without_a_namespace_or_with_one_over_the_limit_is_invalid_argument(string ns, string message)
+    {
+        // Empty once meant `default` here; Temporal's namespace validator refuses it before the handler runs.
+        var start = StartRequest($"validation-namespace-{Guid.NewGuid():N}");
+        start.Namespace = ns;
+        var calls = new Func<Task>[]
+        {
+            () => Service.DescribeWorkflowExecutionAsync(new() { Namespace = ns, Execution = new() { WorkflowId = start.WorkflowId } }, Rpc),
+            () => Service.StartWorkflowExecutionAsync(start, Rpc),
+        };
+
+        foreach (var call in calls)
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_search_attribute_calls_without_a_namespace_are_refused_by_their_handler_after_their_own_checks()
+    {
+        // Temporal's validator lets these through; its handler, with SQL visibility, asks for the namespace (its own message).
+        var list = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.OperatorService.ListSearchAttributesAsync(new(), Rpc));
+        var emptyAdd = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.OperatorService.AddSearchAttributesAsync(new(), Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "Namespace is not set on request."), (list.Code, list.Message));
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "SearchAttributes are not set on request."), (emptyAdd.Code, emptyAdd.Message));
     }
 
     [Theory(Timeout = TestTimeoutMs)]

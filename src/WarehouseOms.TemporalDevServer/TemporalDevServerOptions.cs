@@ -240,7 +240,13 @@ public sealed record TemporalDevServerLimits
     /// <summary>history.workflowTaskRetryMaxInterval: the most a failing task's timeout grows by.</summary>
     public TimeSpan WorkflowTaskRetryMaxInterval { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Applies one limit.* key of the dynamic config; other keys leave the limits as they are.</summary>
+    /// <summary>
+    /// frontend.searchAttributesNumberOfKeysLimit: the search attributes one request or command may name (a start, a
+    /// schedule, an upsert, a child, continue-as-new), counted per request, not per run.
+    /// </summary>
+    public int SearchAttributesNumberOfKeys { get; init; } = 100;
+
+    /// <summary>Applies one limit key of the dynamic config; other keys leave the limits as they are.</summary>
     public TemporalDevServerLimits With(string key, string value)
     {
         long Number() => long.Parse(value.Trim().Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
@@ -256,6 +262,7 @@ public sealed record TemporalDevServerLimits
             "limit.historyCount.warn" => this with { HistoryCountWarn = (int)Number() },
             "limit.historySize.suggestContinueAsNew" => this with { HistorySizeSuggestContinueAsNew = Number() },
             "limit.historyCount.suggestContinueAsNew" => this with { HistoryCountSuggestContinueAsNew = (int)Number() },
+            "frontend.searchAttributesNumberOfKeysLimit" => this with { SearchAttributesNumberOfKeys = (int)Number() },
             _ => this,
         };
     }

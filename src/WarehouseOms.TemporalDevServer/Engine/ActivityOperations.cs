@@ -255,6 +255,12 @@ internal sealed partial class WorkflowEngine
         }
 
         var merged = StandaloneActivities.ActivityOptionsUpdate.Merge(OptionsOf(current), from, fields);
+        // As Temporal, the merged options are checked as a scheduled activity's: the queue first.
+        if (TaskQueueNames.UserDefinedProblem(merged.TaskQueue, execution.TaskQueue) is { } badQueue)
+        {
+            throw Errors.InvalidArgument(badQueue);
+        }
+
         if (NonZero(merged.ScheduleToCloseTimeout) is null && NonZero(merged.StartToCloseTimeout) is null)
         {
             throw Errors.InvalidArgument($"A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand. ActivityId={current.ActivityId} ActivityType={current.ActivityType?.Name}");

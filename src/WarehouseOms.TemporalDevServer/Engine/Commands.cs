@@ -39,6 +39,12 @@ internal sealed partial class WorkflowEngine
         {
             case CommandType.ScheduleActivityTask:
                 var a = command.ScheduleActivityTaskCommandAttributes;
+                // Temporal checks the queue first, with no default: SDKs send the workflow's own queue.
+                if (a is not null && TaskQueueNames.UserDefinedProblem(a.TaskQueue, execution.TaskQueue) is { } badActivityQueue)
+                {
+                    return new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, badActivityQueue);
+                }
+
                 if (a is null || string.IsNullOrEmpty(a.ActivityId) || string.IsNullOrEmpty(a.ActivityType?.Name))
                 {
                     return new(WorkflowTaskFailedCause.BadScheduleActivityAttributes, "ActivityId and ActivityType are required.");
@@ -131,7 +137,8 @@ internal sealed partial class WorkflowEngine
                     (RetryPolicyRules.Problem(c.RetryPolicy) is { } badChildRetry
                         ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes,
                             $"invalid WorkflowRetryPolicy on StartChildWorkflowExecutionCommand: {badChildRetry}. WorkflowId={c.WorkflowId} WorkflowType={c.WorkflowType?.Name} Namespace={Ns(c.Namespace)}")
-                        : SearchAttributeProblem(execution, c.SearchAttributes));
+                        : SearchAttributeProblem(execution, c.SearchAttributes)) ??
+                    ChildTaskQueueProblem(execution, c);
             case CommandType.SignalExternalWorkflowExecution:
                 var signal = command.SignalExternalWorkflowExecutionCommandAttributes;
                 if (signal is null || string.IsNullOrEmpty(signal.Execution?.WorkflowId) || string.IsNullOrEmpty(signal.SignalName))
@@ -159,6 +166,11 @@ internal sealed partial class WorkflowEngine
                     return new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes is not set on command.");
                 }
 
+                if (NextRunTaskQueueProblem(execution, next) is { } badNextQueue)
+                {
+                    return badNextQueue;
+                }
+
                 if (!string.IsNullOrEmpty(next.CronSchedule) && WorkflowCron.TryParse(next.CronSchedule, out var badNextCron) is null)
                 {
                     return new(WorkflowTaskFailedCause.BadContinueAsNewAttributes, badNextCron);
@@ -183,6 +195,40 @@ internal sealed partial class WorkflowEngine
     }
 
     private bool KnownNamespace(string? ns) => string.IsNullOrEmpty(ns) || namespaces.Contains(ns);
+
+    /// <summary>
+    /// Temporal's check of a child's queue (after its search attributes): empty is the parent's, and an internal
+    /// per-namespace queue only under a parent on one.
+    /// </summary>
+    private static InvalidCommand? ChildTaskQueueProblem(Execution parent, StartChildWorkflowExecutionCommandAttributes c)
+    {
+        var queue = QueueOrDefault(c.TaskQueue, parent.TaskQueue);
+        return TaskQueueNames.UserDefinedProblem(queue, parent.TaskQueue) is { } problem
+            ? new(WorkflowTaskFailedCause.BadStartChildExecutionAttributes,
+                $"invalid TaskQueue on StartChildWorkflowExecutionCommand: {problem}. WorkflowId={c.WorkflowId} WorkflowType={c.WorkflowType?.Name} " +
+                $"Namespace={(string.IsNullOrEmpty(c.Namespace) ? parent.Namespace : c.Namespace)} TaskQueue={TaskQueueNames.GoText(queue)}")
+            : null;
+    }
+
+    /// <summary>Temporal's check of continue-as-new's queue (before its timeouts): empty is the run's own.</summary>
+    private static InvalidCommand? NextRunTaskQueueProblem(Execution execution, ContinueAsNewWorkflowExecutionCommandAttributes next)
+    {
+        var queue = QueueOrDefault(next.TaskQueue, execution.TaskQueue);
+        var type = string.IsNullOrEmpty(next.WorkflowType?.Name) ? execution.WorkflowType : next.WorkflowType.Name;
+        return TaskQueueNames.UserDefinedProblem(queue, execution.TaskQueue) is { } problem
+            ? new(WorkflowTaskFailedCause.BadContinueAsNewAttributes,
+                $"error validating ContinueAsNewWorkflowExecutionCommand TaskQueue: {problem}. WorkflowType={type} TaskQueue={TaskQueueNames.GoText(queue)}")
+            : null;
+    }
+
+    /// <summary>A command's queue as Temporal normalises it: a missing one is a normal queue, an empty name the default.</summary>
+    private static Temporalio.Api.TaskQueue.V1.TaskQueue QueueOrDefault(Temporalio.Api.TaskQueue.V1.TaskQueue? queue, string defaultName)
+    {
+        var normalised = queue?.Clone() ?? new Temporalio.Api.TaskQueue.V1.TaskQueue();
+        normalised.Kind = normalised.Kind == TaskQueueKind.Unspecified ? TaskQueueKind.Normal : normalised.Kind;
+        normalised.Name = string.IsNullOrEmpty(normalised.Name) ? defaultName : normalised.Name;
+        return normalised;
+    }
 
     // Temporal: a payload past limit.blobSize.error fails the task and terminates the run.
     private InvalidCommand? TooLarge(IMessage? payload, WorkflowTaskFailedCause cause, string message) =>

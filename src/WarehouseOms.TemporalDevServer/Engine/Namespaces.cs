@@ -74,23 +74,49 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// Temporal's namespace validator, before any call that names a namespace: starts and signal-with-start need
-    /// it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace and DeleteNamespace (which
-    /// takes a Deleted namespace too) bypass it, as there. Internal lookups (<see cref="Ns"/>) never check the state, so a timer of a run in a namespace marked
-    /// Deleted still fires.
+    /// Temporal's namespace validator, before any call whose request has a namespace: a name over
+    /// <c>limit.maxIDLength</c> is refused, and so is none (<see cref="MayOmitNamespace"/>); then starts and
+    /// signal-with-start need it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace
+    /// and DeleteNamespace (which takes a Deleted namespace too) bypass the state check, as there. Internal lookups
+    /// (<see cref="Ns"/>) check neither, so a timer of a run in a namespace marked Deleted still fires.
     /// </summary>
-    private void ValidateNamespaceState(IMessage request)
+    private void ValidateNamespace(IMessage request)
     {
-        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest ||
-            request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
+        if (request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
         {
             return;
         }
 
         var ns = (string)field.Accessor.GetValue(request);
+        if (IdLength(ns) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("Namespace length exceeds limit.");
+        }
+
+        if (ns.Length == 0 && !MayOmitNamespace(request))
+        {
+            throw Errors.InvalidArgument("Namespace not set on request.");
+        }
+
+        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest)
+        {
+            return;
+        }
+
         namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
             forStart: request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest);
     }
+
+    /// <summary>
+    /// The requests Temporal's validator lets through without a namespace: those with a task token (which names it),
+    /// DescribeNamespace and DeleteNamespace (an ID will do; the registry checks), and the search attribute calls
+    /// (their handler checks, <see cref="RequireSearchAttributeNamespace"/>).
+    /// </summary>
+    private static bool MayOmitNamespace(IMessage request) =>
+        request.Descriptor.FindFieldByName("task_token") is not null ||
+        request is DescribeNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest
+            or Temporalio.Api.OperatorService.V1.AddSearchAttributesRequest or Temporalio.Api.OperatorService.V1.RemoveSearchAttributesRequest
+            or Temporalio.Api.OperatorService.V1.ListSearchAttributesRequest;
 
     public ListNamespacesResponse ListNamespaces(ListNamespacesRequest request)
     {

@@ -8,8 +8,8 @@ internal sealed partial class WorkflowEngine
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTasksAsync(PollWorkflowTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
         // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
-        var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, name, activity: false, request.Identity, deadline, ct,
+        TaskQueueNames.Require(request.TaskQueue);
+        return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, request.TaskQueue.Name, activity: false, request.Identity, deadline, ct,
             WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), PollerVersion(request.DeploymentOptions), request.WorkerInstanceKey);
     }
 
@@ -36,8 +36,8 @@ internal sealed partial class WorkflowEngine
 
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, name, activity: true, request.Identity, deadline, ct,
+        TaskQueueNames.Require(request.TaskQueue);
+        return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, request.TaskQueue.Name, activity: true, request.Identity, deadline, ct,
             workerRate: request.TaskQueueMetadata?.MaxTasksPerSecond,
             version: PollerVersion(request.DeploymentOptions), workerInstanceKey: request.WorkerInstanceKey);
     }

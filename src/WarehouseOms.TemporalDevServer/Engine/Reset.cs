@@ -26,6 +26,7 @@ internal sealed partial class WorkflowEngine
 
     public ResetWorkflowExecutionResponse ResetWorkflow(ResetWorkflowExecutionRequest request)
     {
+        RequireResetRequestId(request.RequestId);
         using (gate.Enter())
         {
             var baseRun = Find(request.Namespace, request.WorkflowExecution?.WorkflowId ?? string.Empty, request.WorkflowExecution?.RunId);
@@ -46,7 +47,7 @@ internal sealed partial class WorkflowEngine
             RequirePostResetOperations(request, baseRun);
 
             var current = Current(baseRun.Namespace, baseRun.WorkflowId) ?? throw Errors.NotFound(WorkflowNotFound(baseRun.WorkflowId));
-            if (!string.IsNullOrEmpty(request.RequestId) && current.ResetRequestId == request.RequestId)
+            if (current.ResetRequestId == request.RequestId)
             {
                 return new ResetWorkflowExecutionResponse { RunId = current.RunId };
             }
@@ -72,6 +73,20 @@ internal sealed partial class WorkflowEngine
             Log("Reset {WorkflowId}/{RunId} to event {EventId}: new run {NewRunId}", baseRun.WorkflowId, baseRun.RunId, finishId, reset.RunId);
             return new ResetWorkflowExecutionResponse { RunId = reset.RunId };
         }
+    }
+
+    /// <summary>
+    /// Temporal's frontend checks a reset's request ID first: unlike a start's, a missing one is refused rather than
+    /// made up, since a repeated reset is recognised by it.
+    /// </summary>
+    private static void RequireResetRequestId(string? requestId)
+    {
+        if (string.IsNullOrEmpty(requestId))
+        {
+            throw Errors.InvalidArgument("RequestId is not set on request.");
+        }
+
+        RequireRequestIdLength(requestId);
     }
 
     private static bool TerminatedByResetter(HistoryEvent closeEvent) =>
@@ -242,14 +257,11 @@ internal sealed partial class WorkflowEngine
             RetryPolicy = baseRun.RetryPolicy,
             Parent = baseRun.Parent,
             Root = baseRun.Root,
-            ResetRequestId = string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId,
+            ResetRequestId = request.RequestId,
             IsResetRun = true,
             ResetLineage = [baseRun.RunId, .. baseRun.ResetLineage.Take(MaxResetLineage - 1)],
         };
-        if (!string.IsNullOrEmpty(request.RequestId))
-        {
-            reset.RequestIds.Add(request.RequestId);
-        }
+        reset.RequestIds.Add(request.RequestId);
 
         Register(reset);
         foreach (var e in prefix)

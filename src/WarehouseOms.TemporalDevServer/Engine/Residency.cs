@@ -183,7 +183,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public async Task PrepareAsync(IMessage request, CancellationToken cancellationToken)
     {
-        ValidateNamespaceState(request);
+        ValidateNamespace(request);
         if (!EvictsClosedRuns)
         {
             return;

@@ -103,15 +103,14 @@ internal sealed class SearchAttributeRegistry
         System.ContainsKey(name) || Predefined.ContainsKey(name) || name is "NamespaceId" or "Memo" or "MemoEncoding" or "VisibilityTaskKey" ||
         name.StartsWith("Temporal", StringComparison.Ordinal);
 
-    /// <summary>The attributes to add (those already defined are skipped, as in Temporal); throws on a reserved name or bad type.</summary>
-    public Dictionary<string, IndexedValueType> ToAdd(string ns, IReadOnlyDictionary<string, IndexedValueType> requested)
+    /// <summary>Temporal's checks of the attributes an add names, before anything else: some, none reserved, each of a known type.</summary>
+    public static void RequireAddable(IReadOnlyDictionary<string, IndexedValueType> requested)
     {
         if (requested.Count == 0)
         {
             throw Errors.InvalidArgument("SearchAttributes are not set on request.");
         }
 
-        var added = new Dictionary<string, IndexedValueType>();
         foreach (var (name, type) in requested)
         {
             if (IsReserved(name))
@@ -123,17 +122,23 @@ internal sealed class SearchAttributeRegistry
             {
                 throw Errors.InvalidArgument($"Unknown search attribute type: {type}.");
             }
-
-            if (!CustomOf(ns).ContainsKey(name))
-            {
-                added[name] = type;
-            }
         }
-
-        return added;
     }
 
-    /// <summary>The custom attributes to remove (unknown ones are skipped, as in Temporal).</summary>
+    /// <summary>The attributes to add (checked by <see cref="RequireAddable"/>; those already defined are skipped, as in Temporal).</summary>
+    public Dictionary<string, IndexedValueType> ToAdd(string ns, IReadOnlyDictionary<string, IndexedValueType> requested) =>
+        requested.Where(a => !CustomOf(ns).ContainsKey(a.Key)).ToDictionary(a => a.Key, a => a.Value);
+
+    /// <summary>Temporal's first check of a removal: it names some attributes.</summary>
+    public static void RequireRemovable(IReadOnlyCollection<string> requested)
+    {
+        if (requested.Count == 0)
+        {
+            throw Errors.InvalidArgument("SearchAttributes are not set on request.");
+        }
+    }
+
+    /// <summary>The custom attributes to remove (checked by <see cref="RequireRemovable"/>; unknown ones are skipped, as in Temporal).</summary>
     public List<string> ToRemove(string ns, IEnumerable<string> requested)
     {
         var removed = new List<string>();
@@ -150,16 +155,14 @@ internal sealed class SearchAttributeRegistry
             }
         }
 
-        if (removed.Count == 0 && !requested.Any())
-        {
-            throw Errors.InvalidArgument("SearchAttributes are not set on request.");
-        }
-
         return removed;
     }
 
-    /// <summary>Null when every attribute is registered and its value fits the type, else the real server's message.</summary>
-    public string? Problem(string ns, SearchAttributes? attributes)
+    /// <summary>
+    /// Null when every attribute is registered and its value fits the type, and there are at most
+    /// <paramref name="maxKeys"/> of them, else the real server's message.
+    /// </summary>
+    public string? Problem(string ns, SearchAttributes? attributes, int maxKeys)
     {
         // Temporal's SQL visibility (the dev server's, and PostgreSQL's) unaliases custom attributes before anything
         // else is checked (UnaliasFields): a name that is neither system nor predefined fails there when the
@@ -170,6 +173,11 @@ internal sealed class SearchAttributeRegistry
             {
                 return $"Namespace {ns} has no mapping defined for search attribute {name}";
             }
+        }
+
+        if (attributes?.IndexedFields.Count is { } count && count > maxKeys)
+        {
+            return $"number of search attributes {count} exceeds limit {maxKeys}";
         }
 
         foreach (var (name, payload) in attributes?.IndexedFields ?? [])

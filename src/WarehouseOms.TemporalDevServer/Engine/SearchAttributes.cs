@@ -30,6 +30,7 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
+        SearchAttributeRegistry.RequireAddable(startupSearchAttributes);
         List<SearchAttributeChange> changes;
         using (gate.Enter())
         {
@@ -40,13 +41,33 @@ internal sealed partial class WorkflowEngine
         await SaveSearchAttributesAsync(changes, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken) =>
-        ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToAdd(ns, request.SearchAttributes)
+    public Task AddSearchAttributesAsync(AddSearchAttributesRequest request, CancellationToken cancellationToken)
+    {
+        SearchAttributeRegistry.RequireAddable(request.SearchAttributes);
+        RequireSearchAttributeNamespace(request.Namespace);
+        return ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToAdd(ns, request.SearchAttributes)
             .Select(a => new SearchAttributeChange(ns, a.Key, a.Value)), cancellationToken);
+    }
 
-    public Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken) =>
-        ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToRemove(ns, request.SearchAttributes)
+    public Task RemoveSearchAttributesAsync(RemoveSearchAttributesRequest request, CancellationToken cancellationToken)
+    {
+        SearchAttributeRegistry.RequireRemovable(request.SearchAttributes);
+        RequireSearchAttributeNamespace(request.Namespace);
+        return ChangeSearchAttributesAsync(request.Namespace, ns => searchAttributes.ToRemove(ns, request.SearchAttributes)
             .Select(name => new SearchAttributeChange(ns, name, null)), cancellationToken);
+    }
+
+    /// <summary>
+    /// The search attribute calls need a namespace, as Temporal's handler with SQL visibility (the dev server's and
+    /// PostgreSQL's) asks for it, after the attributes' own checks; its message differs from the validator's.
+    /// </summary>
+    private static void RequireSearchAttributeNamespace(string ns)
+    {
+        if (string.IsNullOrEmpty(ns))
+        {
+            throw Errors.InvalidArgument("Namespace is not set on request.");
+        }
+    }
 
     private async Task ChangeSearchAttributesAsync(string requested, Func<string, IEnumerable<SearchAttributeChange>> changesIn, CancellationToken cancellationToken)
     {
@@ -70,6 +91,7 @@ internal sealed partial class WorkflowEngine
 
     public ListSearchAttributesResponse ListSearchAttributes(ListSearchAttributesRequest request)
     {
+        RequireSearchAttributeNamespace(request.Namespace);
         using (gate.Enter())
         {
             var ns = Ns(request.Namespace);
@@ -104,7 +126,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>INVALID_ARGUMENT, as Temporal answers a start whose search attributes do not fit the registration.</summary>
     private void RequireValidSearchAttributes(string ns, Temporalio.Api.Common.V1.SearchAttributes? attributes)
     {
-        if (searchAttributes.Problem(ns, attributes) is { } problem)
+        if (searchAttributes.Problem(ns, attributes, limits.SearchAttributesNumberOfKeys) is { } problem)
         {
             throw Errors.InvalidArgument(problem);
         }
@@ -112,7 +134,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>For commands: null, or the workflow-task failure Temporal records (BAD_SEARCH_ATTRIBUTES).</summary>
     private InvalidCommand? SearchAttributeProblem(Execution execution, Temporalio.Api.Common.V1.SearchAttributes? attributes) =>
-        searchAttributes.Problem(execution.Namespace, attributes) is { } problem
+        searchAttributes.Problem(execution.Namespace, attributes, limits.SearchAttributesNumberOfKeys) is { } problem
             ? new InvalidCommand(WorkflowTaskFailedCause.BadSearchAttributes, problem)
             : null;
 }

@@ -127,7 +127,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a start request (StartWorkflowExecution and update-with-start's start), before the lock.</summary>
     private void RequireStartRequest(StartWorkflowExecutionRequest request)
     {
-        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         CheckBlobSize(request.Input, "StartWorkflowExecution");
         CheckMemoSize(request.Memo, "StartWorkflowExecution");
@@ -155,7 +155,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
-        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.RequestId, request.RetryPolicy,
+        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue, request.RequestId, request.RetryPolicy,
             request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
         if (string.IsNullOrEmpty(request.SignalName))
         {
@@ -312,23 +312,11 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowType length exceeds limit.");
         }
 
-        if (string.IsNullOrEmpty(start.TaskQueue))
-        {
-            throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        }
-
-        if (IdLength(start.TaskQueue) > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("taskQueue length exceeds limit");
-        }
-
+        TaskQueueNames.RequireUserDefined(start.TaskQueue);
         RequireDuration(start.ExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
         RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
         RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
-        if (IdLength(start.RequestId) > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("RequestId length exceeds limit.");
-        }
+        RequireRequestIdLength(start.RequestId);
     }
 
     /// <summary>
@@ -356,7 +344,7 @@ internal sealed partial class WorkflowEngine
     private sealed record StartFields(
         string? WorkflowId,
         string? Type,
-        string? TaskQueue,
+        Temporalio.Api.TaskQueue.V1.TaskQueue? TaskQueue,
         string? RequestId,
         RetryPolicy? RetryPolicy,
         Google.Protobuf.WellKnownTypes.Duration? StartDelay,

@@ -59,14 +59,8 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public ListTaskQueuePartitionsResponse ListTaskQueuePartitions(ListTaskQueuePartitionsRequest request, string ownerAddress)
     {
-        // Temporal's tqid.NormalizeAndValidate.
-        var name = request.TaskQueue?.Name ?? throw Errors.InvalidArgument("taskQueue is not set");
-        if (name.Length == 0)
-        {
-            throw Errors.InvalidArgument("missing task queue name");
-        }
-
-        var partition = new TaskQueuePartitionMetadata { Key = name, OwnerHostName = ownerAddress };
+        TaskQueueNames.Require(request.TaskQueue);
+        var partition = new TaskQueuePartitionMetadata { Key = request.TaskQueue.Name, OwnerHostName = ownerAddress };
         return new ListTaskQueuePartitionsResponse
         {
             ActivityTaskQueuePartitions = { partition },
@@ -81,15 +75,8 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     public DescribeTaskQueueResponse DescribeTaskQueue(DescribeTaskQueueRequest request)
     {
-        if (request.TaskQueue is null)
-        {
-            throw Errors.InvalidArgument("taskQueue is not set");
-        }
-
-        if (string.IsNullOrEmpty(request.TaskQueue.Name))
-        {
-            throw Errors.InvalidArgument("missing task queue name");
-        }
+        // The default mode takes a partition's name too; the enhanced mode a whole queue only.
+        TaskQueueNames.Require(request.TaskQueue, wholeQueue: request.ApiMode != DescribeTaskQueueMode.Unspecified);
 
         if (request.ReportStats && request.TaskQueue.Kind == TaskQueueKind.Sticky)
         {

@@ -21,11 +21,13 @@ internal sealed partial class WorkflowEngine
 
     private const int VisibilityMaxPageSize = 1000;
 
+    /// <summary>Temporal's frontend, for workflow and schedule lists: no page size, or one over frontend.visibilityMaxPageSize (1000), lists 1000.</summary>
+    private static int VisibilityPageSize(int requested) => requested is > 0 and <= VisibilityMaxPageSize ? requested : VisibilityMaxPageSize;
+
     public async Task<ListWorkflowExecutionsResponse> ListAsync(ListWorkflowExecutionsRequest request, CancellationToken ct)
     {
         var (ns, query) = ParseQuery(request.Namespace, request.Query);
-        // Temporal's frontend: no page size, or one over frontend.visibilityMaxPageSize (1000), lists 1000.
-        var pageSize = request.PageSize is > 0 and <= VisibilityMaxPageSize ? request.PageSize : VisibilityMaxPageSize;
+        var pageSize = VisibilityPageSize(request.PageSize);
         var (after, skip) = ReadPageToken(request.NextPageToken, query);
         var response = new ListWorkflowExecutionsResponse();
         List<(Execution Run, int? HistoryLength, ListPosition Key)> page;

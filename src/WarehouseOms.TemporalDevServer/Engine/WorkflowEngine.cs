@@ -445,10 +445,19 @@ internal sealed partial class WorkflowEngine : IDisposable
     }
 
     /// <summary>Temporal's <c>limit.maxIDLength</c> default: IDs and names longer than this (in bytes) are refused.</summary>
-    private const int MaxIdLength = 1000;
+    internal const int MaxIdLength = 1000;
 
     /// <summary>Go's len() of a string, which Temporal's length limits count: its UTF-8 bytes.</summary>
-    private static int IdLength(string? value) => System.Text.Encoding.UTF8.GetByteCount(value ?? string.Empty);
+    internal static int IdLength(string? value) => System.Text.Encoding.UTF8.GetByteCount(value ?? string.Empty);
+
+    /// <summary>Temporal's errRequestIDTooLong, for every request ID it bounds by <c>limit.maxIDLength</c>.</summary>
+    private static void RequireRequestIdLength(string? requestId)
+    {
+        if (IdLength(requestId) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("RequestId length exceeds limit.");
+        }
+    }
 
     private static Google.Protobuf.WellKnownTypes.Duration? NonZero(Google.Protobuf.WellKnownTypes.Duration? d) =>
         d is null || (d.Seconds == 0 && d.Nanos == 0) ? null : d;

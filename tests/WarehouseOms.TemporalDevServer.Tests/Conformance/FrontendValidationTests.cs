@@ -4,6 +4,7 @@ using Temporalio.Api.Enums.V1;
 using Temporalio.Api.TaskQueue.V1;
 using Temporalio.Api.WorkflowService.V1;
 using Temporalio.Client;
+using Temporalio.Client.Schedules;
 using Temporalio.Exceptions;
 using WarehouseOms.TemporalDevServer.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -13,7 +14,8 @@ namespace WarehouseOms.TemporalDevServer.Tests.Conformance;
 /// <summary>
 /// Temporal's frontend checks and defaults on the common RPCs, with its messages: ID and name lengths
 /// (<c>limit.maxIDLength</c>, 1000 UTF-8 bytes), durations, the run timeout under the execution timeout, a terminate's
-/// defaults, and list page sizes.
+/// defaults, a reset's request ID, the namespace on every request, and list page sizes. Task queue names:
+/// <see cref="TaskQueueNameTests"/>.
 /// </summary>
 [Collection(ClientCollection.Name)]
 public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITestOutputHelper output)
@@ -183,6 +185,94 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
         foreach (var handle in handles)
         {
             await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        }
+    }
+
+    public static TheoryData<string, string> BadResetRequestIds => new()
+    {
+        { "", "RequestId is not set on request." },
+        { TooLong, "RequestId length exceeds limit." },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadResetRequestIds))]
+    public async Task A_reset_without_a_request_id_or_with_one_over_the_limit_is_invalid_argument_before_its_run_is_looked_up(string requestId, string message)
+    {
+        // Unlike a start's, a reset's request ID is not made up: a repeated reset is recognised by it.
+        var request = new ResetWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowExecution = new() { WorkflowId = $"validation-no-such-run-{Guid.NewGuid():N}" },
+            WorkflowTaskFinishEventId = 3,
+            Reason = "validation",
+            RequestId = requestId,
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Service.ResetWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
+    public static TheoryData<string, string> BadNamespaces => new()
+    {
+        { "", "Namespace not set on request." },
+        { TooLong, "Namespace length exceeds limit." },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadNamespaces))]
+    public async Task A_request_without_a_namespace_or_with_one_over_the_limit_is_invalid_argument(string ns, string message)
+    {
+        // Empty once meant `default` here; Temporal's namespace validator refuses it before the handler runs.
+        var start = StartRequest($"validation-namespace-{Guid.NewGuid():N}");
+        start.Namespace = ns;
+        var calls = new Func<Task>[]
+        {
+            () => Service.DescribeWorkflowExecutionAsync(new() { Namespace = ns, Execution = new() { WorkflowId = start.WorkflowId } }, Rpc),
+            () => Service.StartWorkflowExecutionAsync(start, Rpc),
+        };
+
+        foreach (var call in calls)
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task The_search_attribute_calls_without_a_namespace_are_refused_by_their_handler_after_their_own_checks()
+    {
+        // Temporal's validator lets these through; its handler, with SQL visibility, asks for the namespace (its own message).
+        var list = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.OperatorService.ListSearchAttributesAsync(new(), Rpc));
+        var emptyAdd = await Assert.ThrowsAsync<RpcException>(() => Client.Connection.OperatorService.AddSearchAttributesAsync(new(), Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "Namespace is not set on request."), (list.Code, list.Message));
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "SearchAttributes are not set on request."), (emptyAdd.Code, emptyAdd.Message));
+    }
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData(5000)]
+    [InlineData(int.MaxValue)]
+    public async Task A_schedule_list_page_over_1000_lists_what_matches(int pageSize)
+    {
+        // As ListWorkflowExecutions: Temporal caps the page at frontend.visibilityMaxPageSize; the largest once overflowed here.
+        var prefix = $"list-cap-{Guid.NewGuid():N}";
+        var ids = new[] { $"{prefix}-a", $"{prefix}-b" };
+        var handles = new List<ScheduleHandle>();
+        foreach (var id in ids)
+        {
+            var action = ScheduleActionStartWorkflow.Create("NoWorkerForThisType", [], new(NewWorkflowId("scheduled"), TaskQueue));
+            handles.Add(await Client.CreateScheduleAsync(id, new(action, new ScheduleSpec { Intervals = [new(TimeSpan.FromHours(1))] }) { State = new() { Paused = true } },
+                new() { Rpc = Rpc }));
+        }
+
+        var page = await Service.ListSchedulesAsync(
+            new() { Namespace = Client.Options.Namespace, MaximumPageSize = pageSize, Query = $"ScheduleId STARTS_WITH '{prefix}'" }, Rpc);
+
+        Assert.Equal(ids, page.Schedules.Select(s => s.ScheduleId).Order(StringComparer.Ordinal));
+        foreach (var handle in handles)
+        {
+            await handle.DeleteAsync(Rpc);
         }
     }
 }

@@ -142,6 +142,36 @@ public sealed class LimitsTests(SmallLimitsEnvironmentFixture fixture, ITestOutp
         AssertTerminatedBy(events, WorkflowTaskFailedCause.BadContinueAsNewAttributes, "ContinueAsNewWorkflowExecutionCommandAttributes. Memo exceeds size limit.");
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task StartWithMoreSearchAttributesThanTheKeyLimit_IsInvalidArgument()
+    {
+        var options = Options("many-attributes");
+        options.TypedSearchAttributes = FourSearchAttributesWorkflow.Four;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartWorkflowAsync((EchoWorkflow wf) => wf.RunAsync("x"), options));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, $"number of search attributes 4 exceeds limit {SmallLimitsEnvironmentFixture.SearchAttributesNumberOfKeys}"),
+            (error.Code, error.Message));
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task UpsertOfMoreSearchAttributesThanTheKeyLimit_FailsTheWorkflowTask()
+    {
+        var failed = await WithWorkerAsync(WorkerOptions().AddWorkflow<FourSearchAttributesWorkflow>(), async () =>
+        {
+            var handle = await Client.StartWorkflowAsync((FourSearchAttributesWorkflow wf) => wf.RunAsync(), Options("many-upserted"));
+            var failure = await Eventually.UntilAsync(
+                async () => (await handle.FetchHistoryAsync(HistoryRpc)).Events.FirstOrDefault(e => e.EventType == EventType.WorkflowTaskFailed),
+                e => e is not null,
+                "a failed workflow task");
+            await handle.TerminateAsync("cleanup", new() { Rpc = Rpc });
+            return failure!.WorkflowTaskFailedEventAttributes;
+        });
+
+        Assert.Equal(WorkflowTaskFailedCause.BadSearchAttributes, failed.Cause);
+        Assert.Equal($"BadSearchAttributes: number of search attributes 4 exceeds limit {SmallLimitsEnvironmentFixture.SearchAttributesNumberOfKeys}", failed.Failure.Message);
+    }
+
     // Runs what `start` starts under a worker with `options` until it fails (or is terminated or times out); its events.
     private Task<List<HistoryEvent>> FailedRunEventsAsync<THandle>(TemporalWorkerOptions options, Func<Task<THandle>> start)
         where THandle : WorkflowHandle =>

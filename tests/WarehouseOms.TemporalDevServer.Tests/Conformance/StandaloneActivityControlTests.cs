@@ -461,6 +461,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
     [InlineData("no task queue", "taskQueue is not set")]
     [InlineData("empty task queue name", "missing task queue name")]
     [InlineData("system task queue", "task queue name cannot start with reserved prefix /_sys/")]
+    [InlineData("internal task queue", "cannot use internal per-namespace task queue:temporal-sys-per-ns-tq")]
     [InlineData("negative maximum attempts", "MaximumAttempts cannot be negative on retry policy.")]
     [InlineData("maximum interval below initial", "MaximumInterval cannot be less than InitialInterval on retry policy.")]
     [InlineData("no timeouts", "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId={0} ActivityType=Echo")]
@@ -474,6 +475,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
             case "no task queue": request.TaskQueue = null; break;
             case "empty task queue name": request.TaskQueue.Name = string.Empty; break;
             case "system task queue": request.TaskQueue.Name = "/_sys/standalone"; break;
+            case "internal task queue": request.TaskQueue.Name = "temporal-sys-per-ns-tq"; break;
             case "negative maximum attempts": request.RetryPolicy = new() { MaximumAttempts = -1 }; break;
             case "maximum interval below initial":
                 request.RetryPolicy = new() { InitialInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)), MaximumInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) };

@@ -57,6 +57,7 @@ public sealed class TaskQueueRateLimitTests(LocalEnvironmentFixture fixture, ITe
     [InlineData("empty key", "fairness weight override key must not be empty")]
     [InlineData("zero weight", "invalid fairness weight weight for key \"k\": must be greater than zero")]
     [InlineData("set and unset", "fairness weight override key \"k\" present in both set and unset lists")]
+    [InlineData("partition", "task queue family name cannot have prefix /_sys/ /_sys/queue/1")]
     public async Task InvalidUpdate_IsRefusedWithTemporalsMessage(string problem, string message)
     {
         var request = new UpdateTaskQueueConfigRequest { Namespace = Ns, TaskQueue = TaskQueue, TaskQueueType = TaskQueueType.Activity, Identity = "operator" };
@@ -69,6 +70,7 @@ public sealed class TaskQueueRateLimitTests(LocalEnvironmentFixture fixture, ITe
             case "negative": request.UpdateQueueRateLimit = new() { RateLimit = new() { RequestsPerSecond = -1 } }; break;
             case "empty key": request.SetFairnessWeightOverrides[string.Empty] = 1; break;
             case "zero weight": request.SetFairnessWeightOverrides["k"] = 0; break;
+            case "partition": request.TaskQueue = "/_sys/queue/1"; break;
             case "set and unset":
                 request.SetFairnessWeightOverrides["k"] = 2;
                 request.UnsetFairnessWeightOverrides.Add("k");

@@ -75,9 +75,11 @@ public sealed class SmallLimitsEnvironmentFixture : LocalEnvironmentFixture
     public const int MemoSizeError = 4_000;
     public const int HistoryCountError = 80;
     public const int HistoryCountSuggestContinueAsNew = 30;
+    public const int SearchAttributesNumberOfKeys = 3;
 
     protected override IEnumerable<string> DynamicConfig =>
     [
+        $"frontend.searchAttributesNumberOfKeysLimit={SearchAttributesNumberOfKeys}",
         $"limit.blobSize.error={BlobSizeError}",
         "limit.blobSize.warn=5000",
         $"limit.memoSize.error={MemoSizeError}",

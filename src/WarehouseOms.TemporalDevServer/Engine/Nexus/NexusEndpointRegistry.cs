@@ -15,7 +15,6 @@ namespace WarehouseOms.TemporalDevServer.Engine.Nexus;
 internal sealed partial class NexusEndpointRegistry
 {
     private const int NameMaxLength = 200;
-    private const int TaskQueueMaxLength = 1000;
     private const int DescriptionMaxBytes = 20_000;
     private const int UrlMaxLength = 4096;
     private const int DefaultPageSize = 100;
@@ -228,17 +227,9 @@ internal sealed partial class NexusEndpointRegistry
                     throw Errors.FailedPrecondition($"could not verify namespace referenced by target exists: Namespace {worker.Namespace} is not found.");
                 }
 
-                if (string.IsNullOrEmpty(worker.TaskQueue))
+                if (TaskQueueNames.NameProblem(worker.TaskQueue) is { } badQueue)
                 {
-                    issues.Add("invalid target task queue: \"taskQueue is not set\"");
-                }
-                else if (worker.TaskQueue.Length > TaskQueueMaxLength)
-                {
-                    issues.Add("invalid target task queue: \"taskQueue length exceeds limit\"");
-                }
-                else if (worker.TaskQueue.StartsWith("/_sys/", StringComparison.Ordinal))
-                {
-                    issues.Add("invalid target task queue: \"task queue name cannot start with reserved prefix /_sys/\"");
+                    issues.Add($"invalid target task queue: \"{badQueue}\"");
                 }
 
                 break;

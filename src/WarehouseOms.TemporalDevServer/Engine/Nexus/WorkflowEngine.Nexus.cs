@@ -465,7 +465,8 @@ internal sealed partial class WorkflowEngine
     /// <summary>A long poll of a Nexus task queue. Simpler than workflow and activity polls: no versioning, rates or sticky queues.</summary>
     public async Task<PollNexusTaskQueueResponse> PollNexusTasksAsync(PollNexusTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        var name = request.TaskQueue?.Name is { Length: > 0 } n ? n : throw Errors.InvalidArgument("TaskQueue is not set on request.");
+        TaskQueueNames.Require(request.TaskQueue);
+        var name = request.TaskQueue.Name;
         var until = PollUntil(deadline);
         Poller poller;
         using (gate.Enter())

@@ -196,7 +196,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("invalid next page token");
         }
 
-        var pageSize = request.MaximumPageSize > 0 ? request.MaximumPageSize : 1000;
+        var pageSize = VisibilityPageSize(request.MaximumPageSize);
         using (gate.Enter())
         {
             var page = MatchingSchedules(request.Namespace, request.Query, out _)
@@ -703,11 +703,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowType is not set on request.");
         }
 
-        if (string.IsNullOrEmpty(start.TaskQueue?.Name))
-        {
-            throw Errors.InvalidArgument("TaskQueue is not set on request.");
-        }
-
+        TaskQueueNames.RequireUserDefined(start.TaskQueue);
         if (!string.IsNullOrEmpty(start.CronSchedule))
         {
             throw Errors.InvalidArgument("CronSchedule is not allowed.");

@@ -55,7 +55,7 @@ internal static class ActivityOptionsUpdate
         var fields = FieldMaskPaths.Parse(r.UpdateMask);
         if (fields.Contains("taskQueue.name"))
         {
-            RequireTaskQueue(options.TaskQueue);
+            TaskQueueNames.RequireUserDefined(options.TaskQueue);
         }
 
         RequireValid(fields, "scheduleToCloseTimeout", options.ScheduleToCloseTimeout, "ScheduleToCloseTimeout");

@@ -25,7 +25,7 @@ internal static class StandaloneActivityRules
     public static (ActivityTimeouts Timeouts, RetryPolicy Retry, TimeSpan StartDelay) ValidateStart(StartActivityExecutionRequest r, int blobSizeError)
     {
         var startDelay = Valid(r.StartDelay, "StartDelay");
-        RequireTaskQueue(r.TaskQueue);
+        TaskQueueNames.RequireUserDefined(r.TaskQueue);
         if (string.IsNullOrEmpty(r.ActivityId))
         {
             throw Errors.InvalidArgument("activityId is not set");
@@ -87,25 +87,6 @@ internal static class StandaloneActivityRules
         }
 
         return (timeouts, retry, startDelay);
-    }
-
-    /// <summary>A user task queue, as Temporal's task queue validation takes it (no reserved name).</summary>
-    public static void RequireTaskQueue(Temporalio.Api.TaskQueue.V1.TaskQueue? taskQueue)
-    {
-        if (string.IsNullOrEmpty(taskQueue?.Name))
-        {
-            throw Errors.InvalidArgument(taskQueue is null ? "taskQueue is not set" : "missing task queue name");
-        }
-
-        if (taskQueue.Name.Length > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("taskQueue length exceeds limit");
-        }
-
-        if (taskQueue.Name.StartsWith("/_sys/", StringComparison.Ordinal))
-        {
-            throw Errors.InvalidArgument("task queue name cannot start with reserved prefix /_sys/");
-        }
     }
 
     /// <summary>The activity ID and run ID every call that names a run checks (Describe, Poll, Cancel, Terminate, Delete).</summary>

@@ -28,6 +28,7 @@ internal sealed partial class WorkflowEngine
     public UpdateTaskQueueConfigResponse UpdateTaskQueueConfig(UpdateTaskQueueConfigRequest r)
     {
         ValidateConfigUpdate(r);
+        TaskQueueNames.RequireFamily(r.TaskQueue);
         using (gate.Enter())
         {
             var key = (Ns(r.Namespace), r.TaskQueue, r.TaskQueueType);

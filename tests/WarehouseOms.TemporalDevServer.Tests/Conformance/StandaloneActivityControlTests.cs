@@ -464,6 +464,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
     [InlineData("internal task queue", "cannot use internal per-namespace task queue:temporal-sys-per-ns-tq")]
     [InlineData("negative maximum attempts", "MaximumAttempts cannot be negative on retry policy.")]
     [InlineData("maximum interval below initial", "MaximumInterval cannot be less than InitialInterval on retry policy.")]
+    [InlineData("activity ID over 1000 bytes", "activityId exceeds length limit. Length=1200 Limit=1000")] // 600 characters
     [InlineData("no timeouts", "a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId={0} ActivityType=Echo")]
     public async Task Start_InvalidRequest_RefusedWithTemporalsMessage(string flaw, string message)
     {
@@ -472,6 +473,7 @@ public sealed class StandaloneActivityControlTests(LocalEnvironmentFixture fixtu
         {
             case "no activity ID": request.ActivityId = string.Empty; break;
             case "no activity type": request.ActivityType = null; break;
+            case "activity ID over 1000 bytes": request.ActivityId = new string('é', 600); break;
             case "no task queue": request.TaskQueue = null; break;
             case "empty task queue name": request.TaskQueue.Name = string.Empty; break;
             case "system task queue": request.TaskQueue.Name = "/_sys/standalone"; break;

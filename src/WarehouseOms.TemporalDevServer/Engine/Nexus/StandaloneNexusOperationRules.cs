@@ -14,7 +14,7 @@ internal sealed record NexusOperationTimeouts(TimeSpan? ScheduleToClose, TimeSpa
 internal static class StandaloneNexusOperationRules
 {
     // limit.maxIDLength, nexusoperation.limit.* (service and operation names, header size, reason length), as the server's defaults.
-    private const int MaxIdLength = 1000;
+    private const int MaxIdLength = WorkflowEngine.MaxIdLength;
     private const int MaxNameLength = 1000;
     private const int MaxHeaderBytes = 8192;
     private const int MaxReasonLength = 1000;
@@ -223,7 +223,7 @@ internal static class StandaloneNexusOperationRules
 
     private static void RequireLength(string field, string? value, int limit)
     {
-        if (value is not null && System.Text.Encoding.UTF8.GetByteCount(value) is var length && length > limit)
+        if (value is not null && WorkflowEngine.IdLength(value) is var length && length > limit)
         {
             throw Errors.InvalidArgument($"{field} exceeds length limit. Length={length} Limit={limit}");
         }

@@ -16,7 +16,7 @@ internal sealed record ActivityTimeouts(TimeSpan ScheduleToClose, TimeSpan Sched
 internal static class StandaloneActivityRules
 {
     // limit.maxIDLength, as the real server's default.
-    public const int MaxIdLength = 1000;
+    public const int MaxIdLength = WorkflowEngine.MaxIdLength;
 
     // Durations past a hundred years are capped, as Temporal's timestamp helpers do.
     private static readonly TimeSpan Century = TimeSpan.FromDays(36500);
@@ -100,9 +100,9 @@ internal static class StandaloneActivityRules
             throw Errors.InvalidArgument("activity ID is required");
         }
 
-        if (activityId.Length > MaxIdLength)
+        if (WorkflowEngine.IdLength(activityId) is var length && length > MaxIdLength)
         {
-            throw Errors.InvalidArgument($"activity ID exceeds length limit. Length={activityId.Length} Limit={MaxIdLength}");
+            throw Errors.InvalidArgument($"activity ID exceeds length limit. Length={length} Limit={MaxIdLength}");
         }
 
         RequireLength(identity, "identity");
@@ -180,9 +180,9 @@ internal static class StandaloneActivityRules
 
     private static void RequireLength(string? value, string what)
     {
-        if (value is not null && value.Length > MaxIdLength)
+        if (value is not null && WorkflowEngine.IdLength(value) is var length && length > MaxIdLength)
         {
-            throw Errors.InvalidArgument($"{what} exceeds length limit. Length={value.Length} Limit={MaxIdLength}");
+            throw Errors.InvalidArgument($"{what} exceeds length limit. Length={length} Limit={MaxIdLength}");
         }
     }
 

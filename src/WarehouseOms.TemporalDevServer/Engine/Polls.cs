@@ -7,10 +7,21 @@ internal sealed partial class WorkflowEngine
 {
     public Task<PollWorkflowTaskQueueResponse> PollWorkflowTasksAsync(PollWorkflowTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        // A sticky poll names the worker's own queue: it gets tasks of the runs that worker has cached.
-        TaskQueueNames.Require(request.TaskQueue);
+        RequirePoll(request.TaskQueue, request.Identity);
+        // A sticky poll names the worker's own queue (its normal name is the queue DescribeTaskQueue lists the worker on);
+        // it gets tasks of the runs that worker has cached.
+        RecordPoll(request.Namespace, request.TaskQueue.NormalName is { Length: > 0 } normal ? normal : request.TaskQueue.Name, TaskQueueType.Workflow,
+            request.Identity, request.DeploymentOptions);
         return PollAsync<PollWorkflowTaskQueueResponse>(request.Namespace, request.TaskQueue.Name, activity: false, request.Identity, deadline, ct,
             WorkerVersionStampOf(request.WorkerVersionCapabilities, request.DeploymentOptions), PollerVersion(request.DeploymentOptions), request.WorkerInstanceKey);
+    }
+
+    /// <summary>Temporal's checks on a poll, in its order, before the poll is recorded or waits: the identity at most
+    /// limit.maxIDLength, then the task queue's name (tqid).</summary>
+    private static void RequirePoll([System.Diagnostics.CodeAnalysis.NotNull] Temporalio.Api.TaskQueue.V1.TaskQueue? queue, string? identity)
+    {
+        RequireIdentity(identity);
+        TaskQueueNames.Require(queue);
     }
 
     /// <summary>The version ("name.buildId") a versioned worker polls for; null for an unversioned one.</summary>
@@ -36,7 +47,8 @@ internal sealed partial class WorkflowEngine
 
     public Task<PollActivityTaskQueueResponse> PollActivityTasksAsync(PollActivityTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        TaskQueueNames.Require(request.TaskQueue);
+        RequirePoll(request.TaskQueue, request.Identity);
+        RecordPoll(request.Namespace, request.TaskQueue.Name, TaskQueueType.Activity, request.Identity, request.DeploymentOptions);
         return PollAsync<PollActivityTaskQueueResponse>(request.Namespace, request.TaskQueue.Name, activity: true, request.Identity, deadline, ct,
             workerRate: request.TaskQueueMetadata?.MaxTasksPerSecond,
             version: PollerVersion(request.DeploymentOptions), workerInstanceKey: request.WorkerInstanceKey);

@@ -134,12 +134,8 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
     public Task<ListArchivedWorkflowExecutionsResponse> ListArchivedWorkflowExecutions(ListArchivedWorkflowExecutionsRequest request, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.InvalidArgument, "Cluster is not configured for visibility archival."));
 
-    public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context)
-    {
-        engine.RecordPoll(request.Namespace, request.TaskQueue?.NormalName is { Length: > 0 } normal ? normal : request.TaskQueue?.Name ?? string.Empty,
-            Temporalio.Api.Enums.V1.TaskQueueType.Workflow, request.Identity, request.DeploymentOptions);
-        return engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
-    }
+    public Task<PollWorkflowTaskQueueResponse> PollWorkflowTaskQueue(PollWorkflowTaskQueueRequest request, ServerCallContext context) =>
+        engine.PollWorkflowTasksAsync(request, Deadline(context), context.CancellationToken);
 
     public Task<RespondWorkflowTaskCompletedResponse> RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context) =>
         Task.FromResult(engine.CompleteWorkflowTask(request));
@@ -150,11 +146,8 @@ internal sealed partial class WorkflowServiceHandlers(WorkflowEngine engine)
         return Task.FromResult(new RespondWorkflowTaskFailedResponse());
     }
 
-    public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context)
-    {
-        engine.RecordPoll(request.Namespace, request.TaskQueue?.Name ?? string.Empty, Temporalio.Api.Enums.V1.TaskQueueType.Activity, request.Identity, request.DeploymentOptions);
-        return engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
-    }
+    public Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context) =>
+        engine.PollActivityTasksAsync(request, Deadline(context), context.CancellationToken);
 
     public Task<RecordActivityTaskHeartbeatResponse> RecordActivityTaskHeartbeat(RecordActivityTaskHeartbeatRequest request, ServerCallContext context)
     {

@@ -187,6 +187,27 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
     }
 
     [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_poll_with_an_identity_past_the_id_limit_is_invalid_argument_and_not_listed_as_a_poller()
+    {
+        var queue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = $"long-identity-{Guid.NewGuid():N}" };
+        var identity = new string('é', 501); // 501 characters, 1002 bytes
+
+        var workflowPoll = await Assert.ThrowsAsync<RpcException>(() => Service.PollWorkflowTaskQueueAsync(
+            new() { Namespace = Client.Options.Namespace, TaskQueue = queue, Identity = identity }, Rpc));
+        var activityPoll = await Assert.ThrowsAsync<RpcException>(() => Service.PollActivityTaskQueueAsync(
+            new() { Namespace = Client.Options.Namespace, TaskQueue = queue, Identity = identity }, Rpc));
+        var pollers = await Service.DescribeTaskQueueAsync(new() { Namespace = Client.Options.Namespace, TaskQueue = queue }, Rpc);
+
+        foreach (var refused in new[] { workflowPoll, activityPoll })
+        {
+            Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
+            Assert.Equal("Identity length exceeds limit.", refused.Message);
+        }
+
+        Assert.Empty(pollers.Pollers);
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
     public async Task Bytes_that_are_no_task_token_are_invalid_argument()
     {
         var garbage = ByteString.CopyFromUtf8("not a token at all");

@@ -465,7 +465,7 @@ internal sealed partial class WorkflowEngine
     /// <summary>A long poll of a Nexus task queue. Simpler than workflow and activity polls: no versioning, rates or sticky queues.</summary>
     public async Task<PollNexusTaskQueueResponse> PollNexusTasksAsync(PollNexusTaskQueueRequest request, DateTime? deadline, CancellationToken ct)
     {
-        TaskQueueNames.Require(request.TaskQueue);
+        RequirePoll(request.TaskQueue, request.Identity);
         var name = request.TaskQueue.Name;
         var until = PollUntil(deadline);
         Poller poller;

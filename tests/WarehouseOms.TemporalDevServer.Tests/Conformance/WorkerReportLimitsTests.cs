@@ -113,26 +113,21 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
     [Fact(Timeout = TestTimeoutMs)]
     public async Task Last_heartbeat_details_of_a_failure_by_id_are_kept_for_the_next_attempt()
     {
-        var options = Options("failed-by-id");
-        var details = await WithWorkerAsync(
-            WorkerOptions().AddWorkflow<AsyncCompletionWorkflow>().AddActivity(TestActivities.CompleteAsynchronously),
-            async () =>
+        var details = await WithActivityTokenAsync("failed-by-id", async (handle, _) =>
+        {
+            var activityId = (await DescribeRawAsync(handle.Id)).PendingActivities.Single().ActivityId;
+            await Service.RespondActivityTaskFailedByIdAsync(new()
             {
-                await Client.StartWorkflowAsync((AsyncCompletionWorkflow wf) => wf.RunAsync(), options);
-                await TokenAsync(options.Id!);
-                var activityId = (await DescribeRawAsync(options.Id!)).PendingActivities.Single().ActivityId;
-                await Service.RespondActivityTaskFailedByIdAsync(new()
-                {
-                    Namespace = Client.Options.Namespace,
-                    WorkflowId = options.Id!,
-                    ActivityId = activityId,
-                    Failure = new Failure { Message = "try again", ApplicationFailureInfo = new ApplicationFailureInfo { Type = "Transient" } },
-                    LastHeartbeatDetails = Payloads("shelf 4"),
-                }, Rpc);
-                var pending = (await DescribeRawAsync(options.Id!)).PendingActivities.Single();
-                await Client.GetWorkflowHandle(options.Id!).TerminateAsync("done", new() { Rpc = Rpc });
-                return pending.HeartbeatDetails;
-            });
+                Namespace = Client.Options.Namespace,
+                WorkflowId = handle.Id,
+                ActivityId = activityId,
+                Failure = new Failure { Message = "try again", ApplicationFailureInfo = new ApplicationFailureInfo { Type = "Transient" } },
+                LastHeartbeatDetails = Payloads("shelf 4"),
+            }, Rpc);
+            var pending = (await DescribeRawAsync(handle.Id)).PendingActivities.Single();
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+            return pending.HeartbeatDetails;
+        });
 
         Assert.Equal("shelf 4", Client.Options.DataConverter.PayloadConverter.ToValue(details.Payloads_.Single(), typeof(string)));
     }
@@ -140,22 +135,17 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
     [Fact(Timeout = TestTimeoutMs)]
     public async Task A_failure_without_application_failure_info_is_invalid_argument_and_the_activity_runs_on()
     {
-        var options = Options("not-application");
-        var (refused, result) = await WithWorkerAsync(
-            WorkerOptions().AddWorkflow<AsyncCompletionWorkflow>().AddActivity(TestActivities.CompleteAsynchronously),
-            async () =>
+        var (refused, result) = await WithActivityTokenAsync("not-application", async (handle, token) =>
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => Service.RespondActivityTaskFailedAsync(new()
             {
-                var handle = await Client.StartWorkflowAsync((AsyncCompletionWorkflow wf) => wf.RunAsync(), options);
-                var token = await TokenAsync(options.Id!);
-                var refused = await Assert.ThrowsAsync<RpcException>(() => Service.RespondActivityTaskFailedAsync(new()
-                {
-                    Namespace = Client.Options.Namespace,
-                    TaskToken = token,
-                    Failure = new Failure { Message = "pretending", CanceledFailureInfo = new CanceledFailureInfo() },
-                }, Rpc));
-                await Client.GetAsyncActivityHandle(token.ToByteArray()).CompleteAsync("still running", new() { Rpc = Rpc });
-                return (refused, await handle.GetResultAsync(rpcOptions: Rpc));
-            });
+                Namespace = Client.Options.Namespace,
+                TaskToken = token,
+                Failure = new Failure { Message = "pretending", CanceledFailureInfo = new CanceledFailureInfo() },
+            }, Rpc));
+            await Client.GetAsyncActivityHandle(token.ToByteArray()).CompleteAsync("still running", new() { Rpc = Rpc });
+            return (refused, await handle.GetResultAsync(rpcOptions: Rpc));
+        });
 
         Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
         Assert.Equal("Failure must have ApplicationFailureInfo.", refused.Message);
@@ -165,22 +155,17 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
     [Fact(Timeout = TestTimeoutMs)]
     public async Task An_identity_past_the_id_limit_is_invalid_argument()
     {
-        var options = Options("long-identity");
-        var refused = await WithWorkerAsync(
-            WorkerOptions().AddWorkflow<AsyncCompletionWorkflow>().AddActivity(TestActivities.CompleteAsynchronously),
-            async () =>
+        var refused = await WithActivityTokenAsync("long-identity", async (handle, token) =>
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => Service.RespondActivityTaskCompletedAsync(new()
             {
-                var handle = await Client.StartWorkflowAsync((AsyncCompletionWorkflow wf) => wf.RunAsync(), options);
-                var token = await TokenAsync(options.Id!);
-                var refused = await Assert.ThrowsAsync<RpcException>(() => Service.RespondActivityTaskCompletedAsync(new()
-                {
-                    Namespace = Client.Options.Namespace,
-                    TaskToken = token,
-                    Identity = new string('é', 501), // 501 characters, 1002 bytes
-                }, Rpc));
-                await handle.TerminateAsync("done", new() { Rpc = Rpc });
-                return refused;
-            });
+                Namespace = Client.Options.Namespace,
+                TaskToken = token,
+                Identity = new string('é', 501), // 501 characters, 1002 bytes
+            }, Rpc));
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+            return refused;
+        });
 
         Assert.Equal(RpcException.StatusCode.InvalidArgument, refused.Code);
         Assert.Equal("Identity length exceeds limit.", refused.Message);
@@ -250,7 +235,18 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
     /// Runs an activity that hands its task token over, lets <paramref name="report"/> answer for it, and returns the
     /// run and its ActivityTaskFailed event once the workflow has failed.
     /// </summary>
-    private Task<(WorkflowHandle Handle, ActivityTaskFailedEventAttributes Failed)> WithAsyncActivityAsync(string prefix, Func<AsyncActivityHandle, ByteString, Task> report)
+    private Task<(WorkflowHandle Handle, ActivityTaskFailedEventAttributes Failed)> WithAsyncActivityAsync(string prefix, Func<AsyncActivityHandle, ByteString, Task> report) =>
+        WithActivityTokenAsync(prefix, async (handle, token) =>
+        {
+            await report(Client.GetAsyncActivityHandle(token.ToByteArray()), token);
+            var error = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
+            Assert.IsType<ActivityFailureException>(error.InnerException);
+            var failed = (await EventsAsync(handle)).Single(e => e.EventType == EventType.ActivityTaskFailed).ActivityTaskFailedEventAttributes;
+            return ((WorkflowHandle)handle, failed);
+        });
+
+    /// <summary>Starts a run whose activity hands its task token over, and runs <paramref name="body"/> with the two while a worker polls.</summary>
+    private Task<T> WithActivityTokenAsync<T>(string prefix, Func<WorkflowHandle<AsyncCompletionWorkflow, string>, ByteString, Task<T>> body)
     {
         var options = Options(prefix);
         return WithWorkerAsync(
@@ -258,12 +254,7 @@ public sealed class WorkerReportLimitsTests(SmallLimitsEnvironmentFixture fixtur
             async () =>
             {
                 var handle = await Client.StartWorkflowAsync((AsyncCompletionWorkflow wf) => wf.RunAsync(), options);
-                var token = await TokenAsync(options.Id!);
-                await report(Client.GetAsyncActivityHandle(token.ToByteArray()), token);
-                var error = await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync(rpcOptions: Rpc));
-                Assert.IsType<ActivityFailureException>(error.InnerException);
-                var failed = (await EventsAsync(handle)).Single(e => e.EventType == EventType.ActivityTaskFailed).ActivityTaskFailedEventAttributes;
-                return ((WorkflowHandle)handle, failed);
+                return await body(handle, await TokenAsync(options.Id!));
             });
     }
 

@@ -95,6 +95,42 @@ public sealed class ScheduleTests(LocalEnvironmentFixture fixture, ITestOutputHe
         Assert.Contains("phase cannot be greater than Interval", badInterval.Message, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = TestTimeoutMs)]
+    [InlineData("workflow ID with its timestamp over 1000 bytes", "WorkflowId exceeds maximum allowed length (1001/1000)")]
+    [InlineData("type over 1000 bytes", "WorkflowType length exceeds limit.")]
+    [InlineData("negative run timeout", "An invalid WorkflowRunTimeoutSeconds is set on request. cause: negative duration")]
+    [InlineData("cron", "Scheduled workflow must not contain CronSchedule")]
+    [InlineData("reject duplicate", "Scheduled workflow must not contain WorkflowIDReusePolicy")]
+    public async Task Create_WithAStartActionTemporalRefuses_IsInvalidArgument_WithItsMessage(string flaw, string message)
+    {
+        var start = new Temporalio.Api.Workflow.V1.NewWorkflowExecutionInfo
+        {
+            // Temporal checks the ID with the 21-character timestamp its scheduler appends to each start's.
+            WorkflowId = flaw.StartsWith("workflow ID", StringComparison.Ordinal) ? new string('w', 980) : NewWorkflowId("refused"),
+            WorkflowType = new() { Name = flaw.StartsWith("type", StringComparison.Ordinal) ? new string('t', 1001) : "ScheduledChainWorkflow" },
+            TaskQueue = new() { Name = TaskQueue },
+            WorkflowRunTimeout = flaw == "negative run timeout" ? new() { Seconds = -1 } : null,
+            CronSchedule = flaw == "cron" ? "* * * * *" : string.Empty,
+            WorkflowIdReusePolicy = flaw == "reject duplicate" ? WorkflowIdReusePolicy.RejectDuplicate : WorkflowIdReusePolicy.Unspecified,
+        };
+        var request = new Temporalio.Api.WorkflowService.V1.CreateScheduleRequest
+        {
+            Namespace = Client.Options.Namespace,
+            ScheduleId = ScheduleId("refused"),
+            RequestId = Guid.NewGuid().ToString(),
+            Schedule = new()
+            {
+                Spec = new() { Interval = { new Temporalio.Api.Schedule.V1.IntervalSpec { Interval = new() { Seconds = 60 } } } },
+                Action = new() { StartWorkflow = start },
+                State = new() { Paused = true },
+            },
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Client.WorkflowService.CreateScheduleAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task MatchingTimes_FollowIntervalOffsetCalendarCronStartEndAndTimeZone()
     {

@@ -686,6 +686,10 @@ internal sealed partial class WorkflowEngine
         }
     }
 
+    // Temporal's scheduler appends a timestamp of this length to the workflow ID of each start; the ID is checked with it.
+    private const string AppendedTimestampForValidation = "-2009-11-10T23:00:00Z";
+
+    /// <summary>Temporal's validateStartWorkflowArgsForSchedule, in its order and with its messages.</summary>
     private void RequireValidScheduleAction(string ns, ScheduleAction? action)
     {
         if (action?.StartWorkflow is not { } start)
@@ -698,15 +702,34 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowId is not set on request.");
         }
 
+        if (IdLength(start.WorkflowId + AppendedTimestampForValidation) is var idLength && idLength > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
+        }
+
         if (string.IsNullOrEmpty(start.WorkflowType?.Name))
         {
             throw Errors.InvalidArgument("WorkflowType is not set on request.");
         }
 
+        if (IdLength(start.WorkflowType.Name) > MaxIdLength)
+        {
+            throw Errors.InvalidArgument("WorkflowType length exceeds limit.");
+        }
+
         TaskQueueNames.RequireUserDefined(start.TaskQueue);
+        RequireDuration(start.WorkflowExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
+        RequireDuration(start.WorkflowRunTimeout, "WorkflowRunTimeoutSeconds");
+        RequireDuration(start.WorkflowTaskTimeout, "WorkflowTaskTimeoutSeconds");
         if (!string.IsNullOrEmpty(start.CronSchedule))
         {
-            throw Errors.InvalidArgument("CronSchedule is not allowed.");
+            throw Errors.InvalidArgument("Scheduled workflow must not contain CronSchedule");
+        }
+
+        // Each start gets its own ID (the timestamp appended), so only a policy that allows another run makes sense.
+        if (start.WorkflowIdReusePolicy is not (WorkflowIdReusePolicy.Unspecified or WorkflowIdReusePolicy.AllowDuplicate))
+        {
+            throw Errors.InvalidArgument("Scheduled workflow must not contain WorkflowIDReusePolicy");
         }
 
         if (RetryPolicyRules.Problem(start.RetryPolicy) is { } badRetry)

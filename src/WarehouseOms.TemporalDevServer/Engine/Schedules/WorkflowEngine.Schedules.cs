@@ -702,25 +702,9 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument("WorkflowId is not set on request.");
         }
 
-        if (IdLength(start.WorkflowId + AppendedTimestampForValidation) is var idLength && idLength > MaxIdLength)
-        {
-            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
-        }
-
-        if (string.IsNullOrEmpty(start.WorkflowType?.Name))
-        {
-            throw Errors.InvalidArgument("WorkflowType is not set on request.");
-        }
-
-        if (IdLength(start.WorkflowType.Name) > MaxIdLength)
-        {
-            throw Errors.InvalidArgument("WorkflowType length exceeds limit.");
-        }
-
-        TaskQueueNames.RequireUserDefined(start.TaskQueue);
-        RequireDuration(start.WorkflowExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
-        RequireDuration(start.WorkflowRunTimeout, "WorkflowRunTimeoutSeconds");
-        RequireDuration(start.WorkflowTaskTimeout, "WorkflowTaskTimeoutSeconds");
+        // The start's own checks, in the same order: the ID (with the timestamp), type, task queue, timeouts.
+        RequireStartFields(new StartFields(start.WorkflowId + AppendedTimestampForValidation, start.WorkflowType?.Name, start.TaskQueue,
+            RequestId: null, RetryPolicy: null, StartDelay: null, start.WorkflowExecutionTimeout, start.WorkflowRunTimeout, start.WorkflowTaskTimeout));
         if (!string.IsNullOrEmpty(start.CronSchedule))
         {
             throw Errors.InvalidArgument("Scheduled workflow must not contain CronSchedule");

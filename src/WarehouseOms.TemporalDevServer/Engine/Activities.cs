@@ -119,7 +119,8 @@ internal sealed partial class WorkflowEngine
         {
             ActivityId = c.ActivityId,
             ActivityType = c.ActivityType,
-            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = string.IsNullOrEmpty(c.TaskQueue?.Name) ? execution.TaskQueue : c.TaskQueue.Name, Kind = TaskQueueKind.Normal },
+            // Both callers refused an unset queue first (TaskQueueNames.UserDefinedProblem), as Temporal gives it no default.
+            TaskQueue = new Temporalio.Api.TaskQueue.V1.TaskQueue { Name = c.TaskQueue.Name, Kind = TaskQueueKind.Normal },
             Header = c.Header,
             Input = c.Input,
             ScheduleToCloseTimeout = D(s2c),

@@ -105,6 +105,19 @@ internal static class RetryPolicyRules
         _ => null,
     };
 
+    /// <summary>
+    /// Protobuf's own rule for a Duration (Go's CheckValid), as Temporal checks a failure's next_retry_delay: unlike
+    /// <see cref="DurationProblem"/>, a negative duration passes; only a malformed one is wrong.
+    /// </summary>
+    internal static string? MalformedDuration(Duration duration) => duration switch
+    {
+        { Seconds: > Duration.MaxSeconds } => "duration exceeds +10000 years",
+        { Seconds: < Duration.MinSeconds } => "duration exceeds -10000 years",
+        { Nanos: <= -Duration.NanosecondsPerSecond or >= Duration.NanosecondsPerSecond } => "duration has out-of-range nanos",
+        { Seconds: > 0, Nanos: < 0 } or { Seconds: < 0, Nanos: > 0 } => "duration has seconds and nanos with different signs",
+        _ => null,
+    };
+
     // Go's enum parsing takes the value's name in either form: "StartToClose" or "TIMEOUT_TYPE_START_TO_CLOSE".
     private static bool IsTimeoutType(string value) =>
         Enum.GetValues<TimeoutType>().Any(t => t != TimeoutType.Unspecified &&

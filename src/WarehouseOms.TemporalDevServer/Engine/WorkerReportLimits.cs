@@ -78,23 +78,12 @@ internal sealed partial class WorkflowEngine
 
         for (var current = failure; current is not null; current = current.Cause)
         {
-            if (current.ApplicationFailureInfo?.NextRetryDelay is { } delay && InvalidDuration(delay) is { } problem)
+            if (current.ApplicationFailureInfo?.NextRetryDelay is { } delay && RetryPolicyRules.MalformedDuration(delay) is { } problem)
             {
                 throw Errors.InvalidArgument($"NextRetryDelay is not a valid duration: {problem}");
             }
         }
     }
-
-    // Protobuf's own rule for a Duration (Go's CheckValid): a negative one is valid, a malformed one is not.
-    private static string? InvalidDuration(Google.Protobuf.WellKnownTypes.Duration d) => d switch
-    {
-        { Seconds: > Google.Protobuf.WellKnownTypes.Duration.MaxSeconds } => "duration exceeds +10000 years",
-        { Seconds: < Google.Protobuf.WellKnownTypes.Duration.MinSeconds } => "duration exceeds -10000 years",
-        { Nanos: <= -Google.Protobuf.WellKnownTypes.Duration.NanosecondsPerSecond or >= Google.Protobuf.WellKnownTypes.Duration.NanosecondsPerSecond } =>
-            "duration has out-of-range nanos",
-        { Seconds: > 0, Nanos: < 0 } or { Seconds: < 0, Nanos: > 0 } => "duration has seconds and nanos with different signs",
-        _ => null,
-    };
 
     // Temporal's NewServerFailure(message, true): no source, and no retry.
     private static Failure NonRetryableServerFailure(string message) =>

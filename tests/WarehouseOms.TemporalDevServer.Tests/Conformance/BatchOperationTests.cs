@@ -174,7 +174,9 @@ public sealed class BatchOperationTests(LocalEnvironmentFixture fixture, ITestOu
         Assert.Equal((RpcException.StatusCode.ResourceExhausted, "Max concurrent batch operations is reached"), (refused.Code, refused.Message));
         var detail = refused.GrpcStatus.Value!.Details[0].Unpack<ResourceExhaustedFailure>();
         Assert.Equal((ResourceExhaustedCause.ConcurrentLimit, ResourceExhaustedScope.Namespace), (detail.Cause, detail.Scope));
-        var running = await DescribeAsync(slow.JobId);
+        // The batch counts its targets after it starts (as Temporal's batcher does): wait for the count, not a moment.
+        var running = await Eventually.UntilAsync(() => DescribeAsync(slow.JobId), d => d.TotalOperationCount > 0 || d.State != BatchOperationState.Running,
+            "the slow batch to count its targets", cancellationToken: Deadline);
         Assert.Equal((BatchOperationState.Running, 3L), (running.State, running.TotalOperationCount));
         Assert.Null(running.CloseTime);
 

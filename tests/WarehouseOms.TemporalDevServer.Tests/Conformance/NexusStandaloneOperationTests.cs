@@ -195,7 +195,11 @@ public sealed class NexusStandaloneOperationTests(LocalEnvironmentFixture fixtur
             var again = await Service.StartNexusOperationExecutionAsync(request, Rpc);
             Assert.Equal((true, made.RunId, false), (made.Started, again.RunId, again.Started));
 
-            await Client.GetWorkflowHandle<ReservationWorkflow>(reservation.ReservationId).SignalAsync(w => w.ReleaseAsync(), SignalRpc);
+            // The handler starts the reservation's workflow on its own task: signal it once it exists.
+            var reservationRun = Client.GetWorkflowHandle<ReservationWorkflow>(reservation.ReservationId);
+            await Eventually.UntilAsync(async () => (await Client.CountWorkflowsAsync($"WorkflowId = '{reservation.ReservationId}'", new() { Rpc = Rpc })).Count,
+                count => count > 0, "the reservation's workflow started", cancellationToken: Deadline);
+            await reservationRun.SignalAsync(w => w.ReleaseAsync(), SignalRpc);
             Assert.Equal("SKU-C reserved after waiting", await running.GetResultAsync<string>(Rpc));
 
             await Assert.ThrowsAsync<NexusOperationAlreadyStartedException>(() => nexus.StartNexusOperationAsync(s => s.Check("SKU-C"),

@@ -253,37 +253,18 @@ internal sealed partial class WorkflowEngine
         return (execution, activity);
     }
 
-    // A workflow's activity, or a standalone one (ADR 0051).
-    private static readonly char[] ActivityTokenKinds = [TaskToken.Activity, TaskToken.StandaloneActivity];
+    public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details, string? identity) =>
+        Heartbeat(ActivityTarget.Of(taskToken), details, identity, "RecordActivityTaskHeartbeat");
 
-    public HeartbeatAnswer Heartbeat(ByteString taskToken, Payloads? details, string? identity)
+    public HeartbeatAnswer HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request) =>
+        Heartbeat(ActivityTarget.ById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId), request.Details, request.Identity, "RecordActivityTaskHeartbeatById");
+
+    private HeartbeatAnswer Heartbeat(ActivityTarget target, Payloads? details, string? identity, string operation)
     {
-        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
-        if (ReportPastLimit(details, HeartbeatExceedsLimit, "RecordActivityTaskHeartbeat") is { } tooLarge)
+        if (ReportPastLimit(details, HeartbeatExceedsLimit, operation) is { } tooLarge)
         {
             // As Temporal: the activity fails at once, and the worker is told to stop.
-            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
-            return new HeartbeatAnswer(CancelRequested: true, Paused: false, Reset: false);
-        }
-
-        using (gate.Enter())
-        {
-            if (token.Kind == TaskToken.StandaloneActivity)
-            {
-                return HeartbeatStandalone(RunningActivity(token), details);
-            }
-
-            var (execution, activity) = StartedActivity(token);
-            return Heartbeat(execution, activity, details);
-        }
-    }
-
-    public HeartbeatAnswer HeartbeatById(RecordActivityTaskHeartbeatByIdRequest request)
-    {
-        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
-        if (ReportPastLimit(request.Details, HeartbeatExceedsLimit, "RecordActivityTaskHeartbeatById") is { } tooLarge)
-        {
-            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity);
+            FailActivity(target, tooLarge, lastHeartbeat: null, identity);
             return new HeartbeatAnswer(CancelRequested: true, Paused: false, Reset: false);
         }
 
@@ -291,46 +272,54 @@ internal sealed partial class WorkflowEngine
         {
             if (target.IsStandalone)
             {
-                return HeartbeatStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId), request.Details);
+                return HeartbeatStandalone(StandaloneActivityOf(target), details);
             }
 
-            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
-            return Heartbeat(execution, activity, request.Details);
-        }
-    }
+            var (execution, activity) = WorkflowActivityOf(target);
+            MarkDirty(execution);
+            if (details is not null)
+            {
+                activity.HeartbeatDetails = details;
+            }
 
-    private HeartbeatAnswer Heartbeat(Execution execution, ActivityState activity, Payloads? details)
-    {
-        MarkDirty(execution);
-        if (details is not null)
-        {
-            activity.HeartbeatDetails = details;
+            activity.LastHeartbeatTime = Clock.Now;
+            ArmHeartbeatTimer(execution, activity);
+            return new HeartbeatAnswer(activity.CancelRequested, activity.Paused, activity.ResetPending);
         }
-
-        activity.LastHeartbeatTime = Clock.Now;
-        ArmHeartbeatTimer(execution, activity);
-        return new HeartbeatAnswer(activity.CancelRequested, activity.Paused, activity.ResetPending);
     }
 
     public void CompleteActivity(ByteString taskToken, Payloads? result, string identity)
     {
-        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        var target = ActivityTarget.Of(taskToken);
         RequireIdentity(identity);
-        if (ReportPastLimit(result, CompleteResultExceedsLimit, "RespondActivityTaskCompleted") is { } tooLarge)
+        CompleteActivity(target, result, identity, "RespondActivityTaskCompleted");
+    }
+
+    public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest request)
+    {
+        // As Temporal: completing by ID may end a standalone activity no worker holds (scheduled, or waiting for a retry).
+        var target = ActivityTarget.ById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, mayBeScheduled: true);
+        RequireIdentity(request.Identity);
+        CompleteActivity(target, request.Result, request.Identity, "RespondActivityTaskCompletedById");
+    }
+
+    private void CompleteActivity(ActivityTarget target, Payloads? result, string? identity, string operation)
+    {
+        if (ReportPastLimit(result, CompleteResultExceedsLimit, operation) is { } tooLarge)
         {
-            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
+            FailActivity(target, tooLarge, lastHeartbeat: null, identity);
             return;
         }
 
         using (gate.Enter())
         {
-            if (token.Kind == TaskToken.StandaloneActivity)
+            if (target.IsStandalone)
             {
-                CompleteStandalone(RunningActivity(token), result);
+                CompleteStandalone(StandaloneActivityOf(target), result);
                 return;
             }
 
-            var (execution, activity) = StartedActivity(token);
+            var (execution, activity) = WorkflowActivityOf(target);
             FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
             {
                 Result = result,
@@ -340,50 +329,21 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    public void CompleteActivityById(RespondActivityTaskCompletedByIdRequest request)
-    {
-        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
-        RequireIdentity(request.Identity);
-        if (ReportPastLimit(request.Result, CompleteResultExceedsLimit, "RespondActivityTaskCompletedById") is { } tooLarge)
-        {
-            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity, mayBeScheduled: true);
-            return;
-        }
-
-        using (gate.Enter())
-        {
-            if (target.IsStandalone)
-            {
-                // As Temporal: completing by ID may end an activity no worker holds (scheduled, or waiting for a retry).
-                CompleteStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId, mayBeScheduled: true), request.Result);
-                return;
-            }
-
-            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
-            FinishActivity(execution, activity, NewEvent(EventType.ActivityTaskCompleted, e => e.ActivityTaskCompletedEventAttributes = new ActivityTaskCompletedEventAttributes
-            {
-                Result = request.Result,
-                ScheduledEventId = activity.ScheduledEventId,
-                Identity = request.Identity ?? string.Empty,
-            }));
-        }
-    }
-
     /// <returns>The failures that replaced what was past the blob limit, for the worker (the response's failures).</returns>
     public IReadOnlyList<Failure> FailActivity(ByteString taskToken, Failure? failure, Payloads? lastHeartbeat, string identity)
     {
-        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        var target = ActivityTarget.Of(taskToken);
         RequireActivityFailure(failure, requireApplicationInfo: true);
         RequireIdentity(identity);
         var bounded = BoundedActivityFailure(failure, lastHeartbeat, "RespondActivityTaskFailed");
-        FailActivity(token, bounded.Failure, bounded.LastHeartbeat, identity);
+        FailActivity(target, bounded.Failure, bounded.LastHeartbeat, identity);
         return bounded.Replaced;
     }
 
     /// <inheritdoc cref="FailActivity(ByteString, Failure?, Payloads?, string)"/>
     public IReadOnlyList<Failure> FailActivityById(RespondActivityTaskFailedByIdRequest request)
     {
-        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        var target = ActivityTarget.ById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
         RequireIdentity(request.Identity);
         RequireActivityFailure(request.Failure, requireApplicationInfo: false);
         var bounded = BoundedActivityFailure(request.Failure, request.LastHeartbeatDetails, "RespondActivityTaskFailedById");
@@ -391,76 +351,45 @@ internal sealed partial class WorkflowEngine
         return bounded.Replaced;
     }
 
-    private void FailActivity(TaskToken token, Failure? failure, Payloads? lastHeartbeat, string? identity)
-    {
-        using (gate.Enter())
-        {
-            if (token.Kind == TaskToken.StandaloneActivity)
-            {
-                FailStandalone(RunningActivity(token), failure, lastHeartbeat);
-                return;
-            }
-
-            var (execution, activity) = StartedActivity(token);
-            FailActivity(execution, activity, failure, lastHeartbeat, identity);
-        }
-    }
-
-    private void FailActivity(ActivityTarget target, Failure? failure, Payloads? lastHeartbeat, string? identity, bool mayBeScheduled = false)
+    private void FailActivity(ActivityTarget target, Failure? failure, Payloads? lastHeartbeat, string? identity)
     {
         using (gate.Enter())
         {
             if (target.IsStandalone)
             {
-                FailStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId, mayBeScheduled), failure, lastHeartbeat);
+                FailStandalone(StandaloneActivityOf(target), failure, lastHeartbeat);
                 return;
             }
 
-            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
-            FailActivity(execution, activity, failure, lastHeartbeat, identity);
-        }
-    }
+            var (execution, activity) = WorkflowActivityOf(target);
+            if (lastHeartbeat is not null)
+            {
+                activity.HeartbeatDetails = lastHeartbeat;
+            }
 
-    private void FailActivity(Execution execution, ActivityState activity, Failure? failure, Payloads? lastHeartbeat, string? identity)
-    {
-        if (lastHeartbeat is not null)
-        {
-            activity.HeartbeatDetails = lastHeartbeat;
+            FailAttempt(execution, activity, failure ?? new Failure { Message = "activity failed" }, identity, timeout: null);
         }
-
-        FailAttempt(execution, activity, failure ?? new Failure { Message = "activity failed" }, identity, timeout: null);
     }
 
     public void CancelActivity(ByteString taskToken, Payloads? details, string identity)
     {
-        var token = TaskToken.Parse(taskToken, ActivityTokenKinds);
+        var target = ActivityTarget.Of(taskToken);
         RequireIdentity(identity);
-        if (ReportPastLimit(details, CancelDetailsExceedsLimit, "RespondActivityTaskCanceled") is { } tooLarge)
-        {
-            FailActivity(token, tooLarge, lastHeartbeat: null, identity);
-            return;
-        }
-
-        using (gate.Enter())
-        {
-            if (token.Kind == TaskToken.StandaloneActivity)
-            {
-                CancelStandalone(RunningActivity(token), details, identity);
-                return;
-            }
-
-            var (execution, activity) = StartedActivity(token);
-            RecordActivityCanceled(execution, activity, details, identity);
-        }
+        CancelActivity(target, details, identity, "RespondActivityTaskCanceled");
     }
 
     public void CancelActivityById(RespondActivityTaskCanceledByIdRequest request)
     {
-        var target = new ActivityTarget(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
+        var target = ActivityTarget.ById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId);
         RequireIdentity(request.Identity);
-        if (ReportPastLimit(request.Details, CancelDetailsExceedsLimit, "RespondActivityTaskCanceledById") is { } tooLarge)
+        CancelActivity(target, request.Details, request.Identity, "RespondActivityTaskCanceledById");
+    }
+
+    private void CancelActivity(ActivityTarget target, Payloads? details, string? identity, string operation)
+    {
+        if (ReportPastLimit(details, CancelDetailsExceedsLimit, operation) is { } tooLarge)
         {
-            FailActivity(target, tooLarge, lastHeartbeat: null, request.Identity);
+            FailActivity(target, tooLarge, lastHeartbeat: null, identity);
             return;
         }
 
@@ -468,20 +397,43 @@ internal sealed partial class WorkflowEngine
         {
             if (target.IsStandalone)
             {
-                CancelStandalone(ActivityById(target.Namespace, target.ActivityId, target.RunId), request.Details, request.Identity);
+                CancelStandalone(StandaloneActivityOf(target), details, identity);
                 return;
             }
 
-            var (execution, activity) = StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
-            RecordActivityCanceled(execution, activity, request.Details, request.Identity);
+            var (execution, activity) = WorkflowActivityOf(target);
+            RecordActivityCanceled(execution, activity, details, identity);
         }
     }
 
-    /// <summary>An activity a worker names by ID: a workflow's (by workflow ID) or, without one, a standalone activity.</summary>
-    private readonly record struct ActivityTarget(string Namespace, string WorkflowId, string? RunId, string ActivityId)
+    /// <summary>
+    /// The activity a worker reports on: named by its task token, or by ID (a workflow's by its workflow ID; without
+    /// one, a standalone activity, ADR 0051). <see cref="MayBeScheduled"/>: a standalone one by ID need not be running.
+    /// </summary>
+    private readonly record struct ActivityTarget(TaskToken? Token, string Namespace, string WorkflowId, string? RunId, string ActivityId, bool MayBeScheduled)
     {
-        public bool IsStandalone => string.IsNullOrEmpty(WorkflowId);
+        // A workflow's activity, or a standalone one.
+        private static readonly char[] TokenKinds = [TaskToken.Activity, TaskToken.StandaloneActivity];
+
+        public static ActivityTarget Of(ByteString taskToken)
+        {
+            var token = TaskToken.Parse(taskToken, TokenKinds);
+            return new(token, token.Namespace, token.WorkflowId, token.RunId, string.Empty, MayBeScheduled: false);
+        }
+
+        public static ActivityTarget ById(string ns, string workflowId, string? runId, string activityId, bool mayBeScheduled = false) =>
+            new(null, ns, workflowId, runId, activityId, mayBeScheduled);
+
+        public bool IsStandalone => Token is { } token ? token.Kind == TaskToken.StandaloneActivity : string.IsNullOrEmpty(WorkflowId);
     }
+
+    /// <summary>A standalone activity a target names. Under the lock.</summary>
+    private StandaloneActivities.StandaloneActivity StandaloneActivityOf(ActivityTarget target) =>
+        target.Token is { } token ? RunningActivity(token) : ActivityById(target.Namespace, target.ActivityId, target.RunId, target.MayBeScheduled);
+
+    /// <summary>A workflow's started activity a target names. Under the lock.</summary>
+    private (Execution Execution, ActivityState Activity) WorkflowActivityOf(ActivityTarget target) =>
+        target.Token is { } token ? StartedActivity(token) : StartedActivityById(target.Namespace, target.WorkflowId, target.RunId, target.ActivityId);
 
     private void RecordActivityCanceled(Execution execution, ActivityState activity, Payloads? details, string? identity)
     {

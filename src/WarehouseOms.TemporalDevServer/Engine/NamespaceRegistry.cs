@@ -36,9 +36,9 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     // Tombstones of deleted namespaces kept for a delete delay: when each record goes.
     private readonly Dictionary<string, DateTime> purgeAt = new(StringComparer.Ordinal);
 
-    // The namespaces not Registered (usually none), replaced whole on every change: read without the engine lock, so
-    // that the state check every call makes never waits for it.
-    private FrozenDictionary<string, NamespaceState> unregistered = FrozenDictionary<string, NamespaceState>.Empty;
+    // Every namespace's state, replaced whole on every change (rare): read without the engine lock, so that the
+    // check every call makes never waits for it.
+    private FrozenDictionary<string, NamespaceState> states = FrozenDictionary<string, NamespaceState>.Empty;
 
     public bool HasChanges => changed.Count > 0 || removals.Count > 0;
 
@@ -47,11 +47,11 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
     public bool Contains(string name) => byName.ContainsKey(name);
 
+    /// <summary>As <see cref="Contains"/>, safe without the engine lock.</summary>
+    public bool IsKnown(string name) => Volatile.Read(ref states).ContainsKey(name);
+
     /// <summary>The namespace's ID, or empty for a name the engine does not know.</summary>
     public string IdOf(string name) => byName.TryGetValue(name, out var entry) ? entry.NamespaceInfo.Id : string.Empty;
-
-    /// <summary>Every namespace is Registered (safe to read without the engine lock): no call needs the state check.</summary>
-    public bool AllRegistered => Volatile.Read(ref unregistered).Count == 0;
 
     public IEnumerable<string> Names => byName.Keys;
 
@@ -72,12 +72,12 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
     }
 
     /// <summary>
-    /// Temporal's namespace validator: a start or signal-with-start needs a Registered namespace, any other call one
-    /// that is Registered or Deprecated. Safe without the engine lock.
+    /// Temporal's namespace validator: the namespace must exist (NOT_FOUND), and a start or signal-with-start needs it
+    /// Registered, any other call Registered or Deprecated. Safe without the engine lock.
     /// </summary>
     public void RequireUsable(string name, bool forStart = false)
     {
-        var state = Volatile.Read(ref unregistered).TryGetValue(name, out var found) ? found : NamespaceState.Registered;
+        var state = RequireKnown(name);
         if (state == NamespaceState.Registered || (state == NamespaceState.Deprecated && !forStart))
         {
             return;
@@ -85,6 +85,10 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
         throw Errors.NamespaceInvalidState(name, state, forStart ? [NamespaceState.Registered] : [NamespaceState.Registered, NamespaceState.Deprecated]);
     }
+
+    /// <summary>The state of a namespace the engine knows, or NOT_FOUND. Safe without the engine lock.</summary>
+    public NamespaceState RequireKnown(string name) =>
+        Volatile.Read(ref states).TryGetValue(name, out var state) ? state : throw Errors.NamespaceNotFound(name);
 
     /// <summary>DeprecateNamespace: no new workflows; the rest goes on.</summary>
     public void Deprecate(string name)
@@ -169,7 +173,7 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
         nameById.Remove(entry!.NamespaceInfo.Id);
         purgeAt.Remove(name);
         changed.Remove(name);
-        RefreshUnregistered();
+        RefreshStates();
         return entry.Clone();
     }
 
@@ -347,11 +351,11 @@ internal sealed class NamespaceRegistry(TimeSpan engineRetention)
 
         byName[entry.NamespaceInfo.Name] = entry;
         nameById[entry.NamespaceInfo.Id] = entry.NamespaceInfo.Name;
-        RefreshUnregistered();
+        RefreshStates();
     }
 
-    private void RefreshUnregistered() =>
-        Volatile.Write(ref unregistered, byName.Values.Where(e => e.NamespaceInfo.State != NamespaceState.Registered)
+    private void RefreshStates() =>
+        Volatile.Write(ref states, byName.Values
             .ToFrozenDictionary(e => e.NamespaceInfo.Name, e => e.NamespaceInfo.State, StringComparer.Ordinal));
 
     // Temporal's GenerateDeletedNamespaceName: "-deleted-" and the ID's first five characters, one more on a clash.

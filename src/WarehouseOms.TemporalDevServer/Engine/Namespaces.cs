@@ -74,49 +74,68 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// Temporal's namespace validator, before any call whose request has a namespace: a name over
-    /// <c>limit.maxIDLength</c> is refused, and so is none (<see cref="MayOmitNamespace"/>); then starts and
-    /// signal-with-start need it Registered, other calls Registered or Deprecated. DescribeNamespace, RegisterNamespace
-    /// and DeleteNamespace (which takes a Deleted namespace too) bypass the state check, as there. Internal lookups
-    /// (<see cref="Ns"/>) check neither, so a timer of a run in a namespace marked Deleted still fires.
+    /// Temporal's namespace validator, before any call whose request has a namespace, so that its answers come before
+    /// the handler's own checks: a name over <c>limit.maxIDLength</c> is refused; a task token must be set and be one
+    /// (it names the namespace, and a request naming another known one is refused); otherwise the request must name
+    /// its namespace, except the search attribute calls (<see cref="RequireSearchAttributeNamespace"/>); the namespace
+    /// must exist (NOT_FOUND); then starts and signal-with-start need it Registered, other calls Registered or
+    /// Deprecated. DescribeNamespace, RegisterNamespace and DeleteNamespace (which takes a Deleted namespace too, and an
+    /// ID) bypass the look-up, as there; the registry checks them. Internal lookups (<see cref="Ns"/>) check nothing,
+    /// so a timer of a run in a namespace marked Deleted still fires.
     /// </summary>
     private void ValidateNamespace(IMessage request)
     {
-        if (request.Descriptor.FindFieldByName("namespace") is not { FieldType: Google.Protobuf.Reflection.FieldType.String } field)
+        var fields = NamespaceFields.Of(request.Descriptor);
+        if (fields.Namespace is null)
         {
             return;
         }
 
-        var ns = (string)field.Accessor.GetValue(request);
+        var ns = (string)fields.Namespace.Accessor.GetValue(request);
         if (IdLength(ns) > MaxIdLength)
         {
             throw Errors.InvalidArgument("Namespace length exceeds limit.");
         }
 
-        if (ns.Length == 0 && !MayOmitNamespace(request))
+        var forStart = request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest;
+        if (fields.TaskToken is not null)
         {
-            throw Errors.InvalidArgument("Namespace not set on request.");
-        }
+            // The token's namespace comes first and is the one used; a request's own, if it names another that exists,
+            // is refused (frontend.enableTokenNamespaceEnforcement, on by default).
+            var tokenNamespace = TaskToken.NamespaceOf((ByteString)fields.TaskToken.Accessor.GetValue(request));
+            namespaces.RequireUsable(tokenNamespace, forStart);
+            if (ns.Length > 0 && ns != tokenNamespace && namespaces.IsKnown(ns))
+            {
+                throw Errors.InvalidArgument("Operation requested with a token from a different namespace.");
+            }
 
-        if (namespaces.AllRegistered || request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest)
-        {
             return;
         }
 
-        namespaces.RequireUsable(string.IsNullOrEmpty(ns) ? DefaultNamespace : ns,
-            forStart: request is StartWorkflowExecutionRequest or SignalWithStartWorkflowExecutionRequest);
-    }
+        if (request is DescribeNamespaceRequest or RegisterNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest)
+        {
+            if (ns.Length == 0 && request is RegisterNamespaceRequest)
+            {
+                throw Errors.InvalidArgument("Namespace not set on request.");
+            }
 
-    /// <summary>
-    /// The requests Temporal's validator lets through without a namespace: those with a task token (which names it),
-    /// DescribeNamespace and DeleteNamespace (an ID will do; the registry checks), and the search attribute calls
-    /// (their handler checks, <see cref="RequireSearchAttributeNamespace"/>).
-    /// </summary>
-    private static bool MayOmitNamespace(IMessage request) =>
-        request.Descriptor.FindFieldByName("task_token") is not null ||
-        request is DescribeNamespaceRequest or Temporalio.Api.OperatorService.V1.DeleteNamespaceRequest
-            or Temporalio.Api.OperatorService.V1.AddSearchAttributesRequest or Temporalio.Api.OperatorService.V1.RemoveSearchAttributesRequest
-            or Temporalio.Api.OperatorService.V1.ListSearchAttributesRequest;
+            return;
+        }
+
+        if (ns.Length == 0)
+        {
+            // The search attribute calls may omit it (their handler checks, RequireSearchAttributeNamespace).
+            if (request is Temporalio.Api.OperatorService.V1.AddSearchAttributesRequest or Temporalio.Api.OperatorService.V1.RemoveSearchAttributesRequest
+                or Temporalio.Api.OperatorService.V1.ListSearchAttributesRequest)
+            {
+                return;
+            }
+
+            throw Errors.InvalidArgument("Namespace not set on request.");
+        }
+
+        namespaces.RequireUsable(ns, forStart);
+    }
 
     public ListNamespacesResponse ListNamespaces(ListNamespacesRequest request)
     {

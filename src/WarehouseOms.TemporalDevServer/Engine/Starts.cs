@@ -152,28 +152,44 @@ internal sealed partial class WorkflowEngine
         return WithCron(args, request.CronSchedule);
     }
 
-    /// <summary>Temporal's frontend checks of a signal-with-start, before the lock; the ID policies it runs under.</summary>
+    /// <summary>
+    /// Temporal's frontend checks of a signal-with-start, before the lock, in the order and words of its own validator
+    /// (not the start's): the cron schedule, the workflow ID, the signal name, the type, the task queue, the request ID,
+    /// the timeouts, the retry policy, the start delay, the ID policies (FAIL refused: signal-with-start never fails on a
+    /// running workflow); then links and sizes. Returns the ID policies it runs under.
+    /// </summary>
     private (WorkflowIdReusePolicy Reuse, WorkflowIdConflictPolicy Conflict) RequireSignalWithStartRequest(SignalWithStartWorkflowExecutionRequest request)
     {
-        RequireStartFields(new StartFields(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue, request.RequestId, request.RetryPolicy,
-            request.WorkflowStartDelay, request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout));
-        if (string.IsNullOrEmpty(request.SignalName))
+        if (request.CronSchedule.Length > 0 && WorkflowCron.TryParse(request.CronSchedule, out var badCron) is null)
         {
-            throw Errors.InvalidArgument("SignalName is not set on request.");
+            throw Errors.InvalidArgument(badCron);
         }
 
-        if (IdLength(request.SignalName) > MaxIdLength)
+        RequireWorkflowId(request.WorkflowId);
+        RequireSignalWithStartName(request.SignalName, "signal not set", "signal name");
+        RequireSignalWithStartName(request.WorkflowType?.Name, "workflow type not set", "workflow type name");
+        TaskQueueNames.RequireUserDefined(request.TaskQueue);
+        if (IdLength(request.RequestId) is var requestIdLength && requestIdLength > MaxIdLength)
         {
-            throw Errors.InvalidArgument($"signal name exceeds maximum allowed length ({IdLength(request.SignalName)}/{MaxIdLength})");
+            throw Errors.InvalidArgument($"Request ID exceeds maximum allowed length ({requestIdLength}/{MaxIdLength})");
         }
 
-        // As Temporal's frontend: signal-with-start never fails on a running workflow, so FAIL is refused outright.
+        RequireDuration(request.WorkflowExecutionTimeout, "WorkflowExecutionTimeoutSeconds");
+        RequireDuration(request.WorkflowRunTimeout, "WorkflowRunTimeoutSeconds");
+        RequireDuration(request.WorkflowTaskTimeout, "WorkflowTaskTimeoutSeconds");
+        RequireRetryPolicy(request.RetryPolicy);
+        if (request.CronSchedule.Length > 0 && request.WorkflowStartDelay is not null)
+        {
+            throw Errors.InvalidArgument("CronSchedule and WorkflowStartDelay may not be used together.");
+        }
+
+        RequireDuration(request.WorkflowStartDelay, "WorkflowStartDelaySeconds");
+        var policies = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         if (request.WorkflowIdConflictPolicy == WorkflowIdConflictPolicy.Fail)
         {
             throw Errors.InvalidArgument("Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.");
         }
 
-        var policies = MigratedPolicies(request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         LinkRules.Validate(request.Links);
         CheckBlobSize(request.Input, "SignalWithStartWorkflowExecution");
         CheckBlobSize(request.SignalInput, "SignalWithStartWorkflowExecution");
@@ -286,21 +302,8 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private static void RequireStartFields(StartFields start)
     {
-        if (string.IsNullOrEmpty(start.WorkflowId))
-        {
-            throw Errors.InvalidArgument("WorkflowId is not set on request.");
-        }
-
-        if (IdLength(start.WorkflowId) is var idLength && idLength > MaxIdLength)
-        {
-            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
-        }
-
-        if (RetryPolicyRules.Problem(start.RetryPolicy) is { } badRetry)
-        {
-            throw Errors.InvalidArgument(badRetry);
-        }
-
+        RequireWorkflowId(start.WorkflowId);
+        RequireRetryPolicy(start.RetryPolicy);
         RequireDuration(start.StartDelay, "WorkflowStartDelaySeconds");
         if (string.IsNullOrEmpty(start.Type))
         {
@@ -317,6 +320,41 @@ internal sealed partial class WorkflowEngine
         RequireDuration(start.RunTimeout, "WorkflowRunTimeoutSeconds");
         RequireDuration(start.TaskTimeout, "WorkflowTaskTimeoutSeconds");
         RequireRequestIdLength(start.RequestId);
+    }
+
+    private static void RequireWorkflowId(string? workflowId)
+    {
+        if (string.IsNullOrEmpty(workflowId))
+        {
+            throw Errors.InvalidArgument("WorkflowId is not set on request.");
+        }
+
+        if (IdLength(workflowId) is var idLength && idLength > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
+        }
+    }
+
+    private static void RequireRetryPolicy(RetryPolicy? retryPolicy)
+    {
+        if (RetryPolicyRules.Problem(retryPolicy) is { } badRetry)
+        {
+            throw Errors.InvalidArgument(badRetry);
+        }
+    }
+
+    /// <summary>A signal-with-start's signal or type name: set, and within <c>limit.maxIDLength</c> (its validator's words).</summary>
+    private static void RequireSignalWithStartName(string? name, string notSet, string what)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw Errors.InvalidArgument(notSet);
+        }
+
+        if (IdLength(name) is var length && length > MaxIdLength)
+        {
+            throw Errors.InvalidArgument($"{what} exceeds maximum allowed length ({length}/{MaxIdLength})");
+        }
     }
 
     /// <summary>

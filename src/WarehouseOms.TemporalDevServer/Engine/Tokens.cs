@@ -25,6 +25,21 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
 
     public static TaskToken Parse(ByteString bytes, ReadOnlySpan<char> expectedKinds)
     {
+        var token = Read(bytes);
+        if (!expectedKinds.Contains(token.Kind))
+        {
+            // A token, but of another kind of task: no such task here.
+            throw Errors.NotFound("Task token not recognised");
+        }
+
+        return token;
+    }
+
+    /// <summary>The namespace a token names, whatever its kind (Temporal's validator reads it before any handler).</summary>
+    public static string NamespaceOf(ByteString bytes) => Read(bytes).Namespace;
+
+    private static TaskToken Read(ByteString bytes)
+    {
         if (bytes.IsEmpty)
         {
             throw Errors.InvalidArgument("Task token not set on request.");
@@ -38,12 +53,6 @@ internal sealed record TaskToken(char Kind, string Namespace, string WorkflowId,
         {
             // Temporal's answer to bytes that are no task token at all.
             throw Errors.InvalidArgument("Error deserializing task token.");
-        }
-
-        if (!expectedKinds.Contains(parts[0][0]))
-        {
-            // A token, but of another kind of task: no such task here.
-            throw Errors.NotFound("Task token not recognised");
         }
 
         return new TaskToken(parts[0][0], parts[1], parts[2], parts[3], eventId, attempt, parts[6].Length == 0 ? null : parts[6], started);

@@ -659,12 +659,10 @@ internal sealed partial class WorkflowEngine
         {
             update.Outcome = new Outcome
             {
-                Failure = new Temporalio.Api.Failure.V1.Failure
-                {
-                    Message = "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
-                    Source = "Server",
-                    ServerFailureInfo = new Temporalio.Api.Failure.V1.ServerFailureInfo(),
-                },
+                Failure = ServerFailures.Of(
+                    "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
+                    nonRetryable: false,
+                    fromServer: true),
             };
             update.Stage = UpdateStage.Completed;
             execution.Updates.Remove(update.Id);

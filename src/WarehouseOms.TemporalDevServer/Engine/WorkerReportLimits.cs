@@ -20,7 +20,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>The failure that replaces a report past the blob limit, or null when it is within it.</summary>
     private Failure? ReportPastLimit(IMessage? report, string reason, string operation) =>
-        PastLimit(report?.CalculateSize() ?? 0, limits.BlobSizeWarn, limits.BlobSizeError, operation) ? NonRetryableServerFailure(reason) : null;
+        PastLimit(report?.CalculateSize() ?? 0, limits.BlobSizeWarn, limits.BlobSizeError, operation) ? ServerFailures.Of(reason, nonRetryable: true, fromServer: false) : null;
 
     /// <summary>The failure to record for a worker's failure: itself, or Temporal's replacement when past the blob limit.</summary>
     private Failure? BoundedFailure(Failure? failure, string operation)
@@ -84,8 +84,4 @@ internal sealed partial class WorkflowEngine
             }
         }
     }
-
-    // Temporal's NewServerFailure(message, true): no source, and no retry.
-    private static Failure NonRetryableServerFailure(string message) =>
-        new() { Message = message, ServerFailureInfo = new ServerFailureInfo { NonRetryable = true } };
 }

@@ -490,7 +490,7 @@ internal sealed partial class WorkflowEngine
             throw Errors.InvalidArgument(message);
         }
 
-        FailWorkflowTask(execution, bad.Cause, ServerFailure(message), identity);
+        FailWorkflowTask(execution, bad.Cause, ServerFailures.Of(message, nonRetryable: false, fromServer: true), identity);
         if (bad.Terminates)
         {
             Terminate(execution, message, null, HistoryServiceIdentity);
@@ -587,9 +587,6 @@ internal sealed partial class WorkflowEngine
 
         execution.SetVersioningInfo(info);
     }
-
-    private static Failure ServerFailure(string message) =>
-        new() { Message = message, Source = "Server", ServerFailureInfo = new ServerFailureInfo { NonRetryable = false } };
 
     // Temporal's Go enums print as their CamelCase names ("UnhandledCommand"), and so do its messages.
     private static string CauseName(WorkflowTaskFailedCause cause) => cause.ToString();

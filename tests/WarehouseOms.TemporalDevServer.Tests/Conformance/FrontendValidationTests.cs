@@ -115,6 +115,40 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
         Assert.Equal((RpcException.StatusCode.InvalidArgument, "signal name exceeds maximum allowed length (1001/1000)"), (refused.Code, refused.Message));
     }
 
+    public static TheoryData<string, string> BadSignalWithStarts => new()
+    {
+        { "no-signal-no-type", "signal not set" },
+        { "no-type", "workflow type not set" },
+        { "type", "workflow type name exceeds maximum allowed length (1001/1000)" },
+        { "request-id", "Request ID exceeds maximum allowed length (1001/1000)" },
+        { "cron-no-id", "invalid CronSchedule." },
+        { "run-timeout-and-retry", "An invalid WorkflowRunTimeoutSeconds is set on request. cause: negative duration" },
+    };
+
+    [Theory(Timeout = TestTimeoutMs)]
+    [MemberData(nameof(BadSignalWithStarts))]
+    public async Task A_signal_with_start_is_checked_in_the_order_and_words_of_temporals_signal_with_start_validator(string bad, string message)
+    {
+        // Temporal checks signal-with-start with a validator of its own (cron, ID, signal, type, queue, request ID,
+        // timeouts, retry policy, ...), not the start's: its first problem and its words are what a caller sees.
+        var request = new SignalWithStartWorkflowExecutionRequest
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = bad == "cron-no-id" ? string.Empty : $"validation-sws-{Guid.NewGuid():N}",
+            WorkflowType = new WorkflowType { Name = bad switch { "no-signal-no-type" or "no-type" => string.Empty, "type" => TooLong, _ => "NoWorkerForThisType" } },
+            TaskQueue = new TaskQueue { Name = TaskQueue },
+            RequestId = bad == "request-id" ? TooLong : Guid.NewGuid().ToString(),
+            SignalName = bad == "no-signal-no-type" ? string.Empty : "go",
+            CronSchedule = bad == "cron-no-id" ? "not a cron" : string.Empty,
+            WorkflowRunTimeout = bad == "run-timeout-and-retry" ? new Duration { Seconds = -1 } : null,
+            RetryPolicy = bad == "run-timeout-and-retry" ? new RetryPolicy { BackoffCoefficient = 0.5 } : null,
+        };
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Service.SignalWithStartWorkflowExecutionAsync(request, Rpc));
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
+    }
+
     [Fact(Timeout = TestTimeoutMs)]
     public async Task An_update_id_under_1000_chars_but_over_1000_utf8_bytes_is_invalid_argument()
     {
@@ -237,6 +271,59 @@ public sealed class FrontendValidationTests(LocalEnvironmentFixture fixture, ITe
             var refused = await Assert.ThrowsAsync<RpcException>(call);
             Assert.Equal((RpcException.StatusCode.InvalidArgument, message), (refused.Code, refused.Message));
         }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task An_unknown_namespace_is_not_found_before_the_handlers_own_checks_and_before_any_wait()
+    {
+        // Temporal's validator looks the namespace up before the handler: a start with no workflow ID, a list with a
+        // query that does not parse and a long poll all answer NOT_FOUND at once. Here the handlers once answered their
+        // own INVALID_ARGUMENTs first, and a poll waited its whole minute.
+        var unknown = $"no-such-namespace-{Guid.NewGuid():N}";
+        var start = StartRequest(string.Empty);
+        start.Namespace = unknown;
+        start.RequestId = Guid.NewGuid().ToString();
+        var shortRpc = new RpcOptions { Timeout = TimeSpan.FromSeconds(10), CancellationToken = Rpc.CancellationToken };
+        var calls = new Func<Task>[]
+        {
+            () => Service.StartWorkflowExecutionAsync(start, Rpc),
+            () => Service.ListWorkflowExecutionsAsync(new() { Namespace = unknown, Query = "WorkflowType = " }, Rpc),
+            () => Service.CountWorkflowExecutionsAsync(new() { Namespace = unknown }, Rpc),
+            () => Service.ListSchedulesAsync(new() { Namespace = unknown }, Rpc),
+            () => Service.PollWorkflowTaskQueueAsync(new() { Namespace = unknown, TaskQueue = new() { Name = TaskQueue } }, shortRpc),
+            () => Service.PollActivityTaskQueueAsync(new() { Namespace = unknown, TaskQueue = new() { Name = TaskQueue } }, shortRpc),
+            () => Service.DescribeTaskQueueAsync(new() { Namespace = unknown, TaskQueue = new() { Name = TaskQueue } }, Rpc),
+        };
+
+        foreach (var call in calls)
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal((RpcException.StatusCode.NotFound, $"Namespace {unknown} is not found."), (refused.Code, refused.Message));
+        }
+    }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task A_task_token_names_its_namespace_and_a_request_naming_another_known_one_is_refused()
+    {
+        // frontend.enableTokenNamespaceEnforcement (on by default): the token's namespace is the one used; a request
+        // naming another that exists is INVALID_ARGUMENT, one naming none that exists is served under the token's.
+        var other = $"token-other-{Guid.NewGuid():N}";
+        await Service.RegisterNamespaceAsync(new() { Namespace = other, WorkflowExecutionRetentionPeriod = Duration.FromTimeSpan(TimeSpan.FromDays(1)) }, Rpc);
+        var queue = $"token-namespace-{Guid.NewGuid():N}";
+        var start = StartRequest($"token-namespace-{Guid.NewGuid():N}");
+        start.TaskQueue.Name = queue;
+        start.RequestId = Guid.NewGuid().ToString();
+        await Service.StartWorkflowExecutionAsync(start, Rpc);
+        var task = await new RawWorker(Client, Rpc).PollAsync(queue);
+
+        var mismatch = await Assert.ThrowsAsync<RpcException>(() => Service.RespondWorkflowTaskFailedAsync(
+            new() { Namespace = other, TaskToken = task.TaskToken, Identity = RawWorker.Identity }, Rpc));
+        await Service.RespondWorkflowTaskFailedAsync(
+            new() { Namespace = $"never-registered-{Guid.NewGuid():N}", TaskToken = task.TaskToken, Identity = RawWorker.Identity }, Rpc);
+
+        Assert.Equal((RpcException.StatusCode.InvalidArgument, "Operation requested with a token from a different namespace."), (mismatch.Code, mismatch.Message));
+        var history = await Service.GetWorkflowExecutionHistoryAsync(new() { Namespace = start.Namespace, Execution = new() { WorkflowId = start.WorkflowId } }, Rpc);
+        Assert.Contains(history.History.Events, e => e.EventType == EventType.WorkflowTaskFailed);
     }
 
     [Fact(Timeout = TestTimeoutMs)]

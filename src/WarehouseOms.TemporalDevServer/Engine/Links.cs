@@ -159,10 +159,12 @@ internal sealed partial class WorkflowEngine
         return info;
     }
 
-    /// <summary>A start whose request ID an earlier start attached to this run (a retried request): deduplicated.</summary>
+    /// <summary>
+    /// A start whose request ID is attached to this run (an earlier start's, an update's): deduplicated, as Temporal's
+    /// starter dedupes on any request ID the current run holds.
+    /// </summary>
     private static bool HasAttachedRequestId(Execution execution, string requestId) =>
-        EventsWithBuffer(execution).Any(e => e.EventType == EventType.WorkflowExecutionOptionsUpdated &&
-            e.WorkflowExecutionOptionsUpdatedEventAttributes.AttachedRequestId == requestId);
+        execution.AttachedRequestIds.Find(requestId) is not null;
 
     private static IEnumerable<HistoryEvent> EventsWithBuffer(Execution execution) =>
         execution.History.Concat(execution.Buffer.Select(b => b.Event));

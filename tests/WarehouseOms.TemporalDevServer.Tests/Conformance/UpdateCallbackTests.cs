@@ -304,6 +304,40 @@ public sealed class UpdateCallbackTests(UpdateCallbacksEnvironmentFixture fixtur
         await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
 
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task AStartReusingTheRequestIdOfAnAcceptedUpdate_IsDeduplicated_ToTheRunThatHoldsIt()
+    {
+        // Temporal's starter dedupes a start on any request ID the current run holds (an update's too): not started,
+        // no AlreadyStarted, linked to the run by its request ID. Here only a start's attached ID was looked for.
+        var raw = new RawWorker(Client, Rpc);
+        var handle = await raw.StartAsync(NewWorkflowId("bin-dedupe"), TaskQueue);
+        await raw.CompleteAsync(await raw.PollAsync(TaskQueue));
+        var update = raw.Service.UpdateWorkflowExecutionAsync(UpdateRequest(handle.Id, "restock-dedupe", "request-dedupe", "request-dedupe"), Rpc);
+        var sent = await raw.PollAsync(TaskQueue);
+        var request = Assert.Single(sent.Messages);
+        await RespondAsync(raw, sent, new Message
+        {
+            Id = "restock-dedupe/accept",
+            ProtocolInstanceId = request.ProtocolInstanceId,
+            Body = Any.Pack(new Acceptance { AcceptedRequestMessageId = request.Id, AcceptedRequestSequencingEventId = request.EventId }),
+        });
+        await update;
+
+        var start = await raw.Service.StartWorkflowExecutionAsync(new()
+        {
+            Namespace = Client.Options.Namespace,
+            WorkflowId = handle.Id,
+            WorkflowType = new() { Name = "Bin" },
+            TaskQueue = new() { Name = TaskQueue },
+            RequestId = "request-dedupe",
+            WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.Fail,
+        }, Rpc);
+
+        Assert.Equal((false, handle.ResultRunId), (start.Started, start.RunId));
+        Assert.Equal((handle.Id, "request-dedupe", EventType.WorkflowExecutionOptionsUpdated), RequestIdLink(start.Link));
+        await handle.TerminateAsync("done", new() { Rpc = Rpc });
+    }
+
     private UpdateWorkflowExecutionRequest UpdateRequest(string workflowId, string updateId, string requestId, string token) => new()
     {
         Namespace = Client.Options.Namespace,

@@ -237,12 +237,7 @@ public sealed class UpdateCallbackTests(UpdateCallbacksEnvironmentFixture fixtur
         await Task.Delay(TimeSpan.FromMilliseconds(500), Deadline); // lets both reach the server while the update is sent, not accepted
         Assert.False(second.IsCompleted, "the second request waits for the acceptance");
 
-        await RespondAsync(raw, sent, new Message
-        {
-            Id = "restock-held/accept",
-            ProtocolInstanceId = request.ProtocolInstanceId,
-            Body = Any.Pack(new Acceptance { AcceptedRequestMessageId = request.Id, AcceptedRequestSequencingEventId = request.EventId }),
-        });
+        await AcceptAsync(raw, sent, request);
         var answers = await Task.WhenAll(first, second, secondAgain);
         Assert.All(answers, a => Assert.Equal(UpdateWorkflowExecutionLifecycleStage.Accepted, a.Stage));
         Assert.Equal(
@@ -315,12 +310,7 @@ public sealed class UpdateCallbackTests(UpdateCallbacksEnvironmentFixture fixtur
         var update = raw.Service.UpdateWorkflowExecutionAsync(UpdateRequest(handle.Id, "restock-dedupe", "request-dedupe", "request-dedupe"), Rpc);
         var sent = await raw.PollAsync(TaskQueue);
         var request = Assert.Single(sent.Messages);
-        await RespondAsync(raw, sent, new Message
-        {
-            Id = "restock-dedupe/accept",
-            ProtocolInstanceId = request.ProtocolInstanceId,
-            Body = Any.Pack(new Acceptance { AcceptedRequestMessageId = request.Id, AcceptedRequestSequencingEventId = request.EventId }),
-        });
+        await AcceptAsync(raw, sent, request);
         await update;
 
         var start = await raw.Service.StartWorkflowExecutionAsync(new()
@@ -370,6 +360,14 @@ public sealed class UpdateCallbackTests(UpdateCallbacksEnvironmentFixture fixtur
             },
         },
     };
+
+    /// <summary>The worker accepts the update request <paramref name="request"/> that <paramref name="task"/> carried.</summary>
+    private Task AcceptAsync(RawWorker raw, PollWorkflowTaskQueueResponse task, Message request) => RespondAsync(raw, task, new Message
+    {
+        Id = $"{request.ProtocolInstanceId}/accept",
+        ProtocolInstanceId = request.ProtocolInstanceId,
+        Body = Any.Pack(new Acceptance { AcceptedRequestMessageId = request.Id, AcceptedRequestSequencingEventId = request.EventId }),
+    });
 
     private Task RespondAsync(RawWorker raw, PollWorkflowTaskQueueResponse task, Message message)
     {

@@ -10,6 +10,7 @@ public sealed record BenchmarkOptions
     public int Signals { get; init; } = 2000;
     public int RawStarts { get; init; } = 2000;
     public int Pings { get; init; } = 5000;
+    public int Lists { get; init; } = 300;
     public int Warmup { get; init; } = 200;
     public int WorkflowTaskPollers { get; init; } = 8;
     public int ActivityTaskPollers { get; init; } = 8;
@@ -65,6 +66,8 @@ public sealed record BenchmarkOptions
           --signals N          signals to send (default 2000)
           --raw-starts N       StartWorkflowExecution calls with no worker, baseline (default 2000)
           --pings N            GetSystemInfo round trips, baseline (default 5000)
+          --lists N            ListWorkflowExecutions calls per list phase (default 300): a start-time window and a
+                               workflow ID prefix, each next to a query with the same matches that no index narrows
           --warmup N           workflows run before measuring (default 200)
           --wft-pollers N      worker workflow-task pollers (default 8)
           --activity-pollers N worker activity-task pollers (default 8)
@@ -101,6 +104,7 @@ public sealed record BenchmarkOptions
                 "--signals" => options with { Signals = Count() },
                 "--raw-starts" => options with { RawStarts = Count() },
                 "--pings" => options with { Pings = Count() },
+                "--lists" => options with { Lists = Count() },
                 "--warmup" => options with { Warmup = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--wft-pollers" => options with { WorkflowTaskPollers = Count() },
                 "--activity-pollers" => options with { ActivityTaskPollers = Count() },

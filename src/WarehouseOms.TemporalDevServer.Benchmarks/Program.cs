@@ -149,10 +149,12 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
         }
 
         var tasksBefore = TaskCounts.Of(server.WorkflowTasks);
+        var workflowsFrom = DateTime.UtcNow;
         var workflows = await Measurement.RunAsync(
             "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
             i => RunOneAsync("bench-wf", i));
         results.Add(workflows with { Tasks = TaskCounts.Of(server.WorkflowTasks) - tasksBefore });
+        results.AddRange(await MeasureListsAsync(client, options, runId, workflowsFrom, DateTime.UtcNow));
 
         // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
         // parallelism are exercised; the counts come back as the workflows' results.
@@ -185,6 +187,32 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
         ? $"wrong workflow results {wrongResults}; {signalCountMismatch}; failed operations {results.Sum(r => r.Failed)}"
         : string.Empty;
     return (results, problem);
+}
+
+// List phases over the runs the phases before left (raw starts, warm-up, workflows): each query an index can narrow
+// (a start-time window, a workflow ID prefix) next to one with the same matches that none can (ExecutionTime equals
+// StartTime for these runs; a WorkflowId range), so the pair shows what the index saves. One page of 100 each; the
+// window holds about 5 % of the runs, the prefix (workflows 12, 120–129, 1200–1299) about 3 %.
+static async Task<List<Measurement>> MeasureListsAsync(ITemporalClient client, BenchmarkOptions options, string runId, DateTime from, DateTime to)
+{
+    var windowStart = from + ((to - from) * 0.45);
+    var window = $"BETWEEN '{windowStart:yyyy-MM-ddTHH:mm:ss.fffffffZ}' AND '{windowStart + ((to - from) * 0.05):yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
+    var prefix = $"bench-wf-{runId}-12";
+    var phases = new (string Name, string Query)[]
+    {
+        ("baseline: list by ExecutionTime window (no index)", $"ExecutionTime {window}"),
+        ("list by StartTime window (start-time index)", $"StartTime {window}"),
+        ("baseline: list by WorkflowId range (no index)", $"WorkflowId >= '{prefix}' AND WorkflowId < 'bench-wf-{runId}-13'"),
+        ("list by WorkflowId STARTS_WITH (prefix index)", $"WorkflowId STARTS_WITH '{prefix}'"),
+    };
+    var measured = new List<Measurement>();
+    foreach (var (name, query) in phases)
+    {
+        measured.Add(await Measurement.RunAsync(name, "lists", options.Lists, options.Concurrency, options.PhaseBudget,
+            _ => client.Connection.WorkflowService.ListWorkflowExecutionsAsync(new() { Namespace = client.Options.Namespace, Query = query, PageSize = 100 })));
+    }
+
+    return measured;
 }
 
 // Other processes share the machine; the load average says how much they took (Linux only).

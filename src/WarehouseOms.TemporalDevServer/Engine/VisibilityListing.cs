@@ -182,7 +182,8 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Matching runs from the store, in list order, up to <paramref name="limit"/>: the store narrows by the
-    /// query's equalities and pages through runs in batches; the query's whole filter decides each run.
+    /// query's equalities, start-time range and workflow ID prefix and pages through runs in batches; the query's
+    /// whole filter decides each run.
     /// </summary>
     private async Task<List<(Execution Run, int? HistoryLength, ListPosition Key)>> StoredMatchesAsync(
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
@@ -203,7 +204,12 @@ internal sealed partial class WorkflowEngine
             eq.GetValueOrDefault("TaskQueue"),
             eq.GetValueOrDefault("RunId"),
             after,
-            ScanBatch);
+            ScanBatch)
+        {
+            StartedFrom = query.Narrowing.StartedFrom,
+            StartedTo = query.Narrowing.StartedTo,
+            WorkflowIdPrefix = query.Narrowing.WorkflowIdPrefix,
+        };
         var matches = new List<(Execution, int?, ListPosition)>();
         while (true)
         {

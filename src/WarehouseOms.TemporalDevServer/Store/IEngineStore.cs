@@ -137,8 +137,10 @@ internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> Histo
 
 /// <summary>
 /// A visibility scan: runs of <paramref name="Namespace"/> open or closed at or after <paramref name="ClosedAfter"/>,
-/// matching every equality given, in Temporal's list order (<see cref="ListPosition"/>), strictly after the
-/// position <paramref name="After"/>, at most <paramref name="Limit"/> of them.
+/// matching every equality given, started within <paramref name="StartedFrom"/>..<paramref name="StartedTo"/> (both
+/// inclusive) and with a workflow ID starting with <paramref name="WorkflowIdPrefix"/> when given, in Temporal's list
+/// order (<see cref="ListPosition"/>), strictly after the position <paramref name="After"/>, at most
+/// <paramref name="Limit"/> of them.
 /// </summary>
 internal sealed record RunScan(
     string Namespace,
@@ -149,7 +151,14 @@ internal sealed record RunScan(
     string? TaskQueue,
     string? RunId,
     ListPosition? After,
-    int Limit);
+    int Limit)
+{
+    public DateTime? StartedFrom { get; init; }
+
+    public DateTime? StartedTo { get; init; }
+
+    public string? WorkflowIdPrefix { get; init; }
+}
 
 /// <summary>A run as a visibility scan returns it: its state, history length, and its position in the list order.</summary>
 internal sealed record StoredRun(byte[] State, int HistoryLength, ListPosition Position);

@@ -239,4 +239,57 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Equal(0, await CountAsync($"WorkflowId = '{handle.Id}' AND SchedulePaused = true"));
         await handle.TerminateAsync("done", new() { Rpc = Rpc });
     }
+
+    [Fact(Timeout = TestTimeoutMs)]
+    public async Task Start_time_windows_and_workflow_id_prefixes_find_exactly_their_runs_page_by_page()
+    {
+        // The in-memory store narrows these by its start-time and workflow ID indexes: the edges (exclusive bounds,
+        // a prefix that is another ID's prefix, closed runs) must give what the query says, as a scan would.
+        var p = NewWorkflowId("narrow");
+        var ids = new[] { $"{p}-a", $"{p}-ab", $"{p}-abc", $"{p}-b" };
+        var handles = new List<WorkflowHandle>();
+        foreach (var id in ids)
+        {
+            handles.Add(await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new(id, TaskQueue)));
+        }
+
+        await handles[1].TerminateAsync("closed runs keep their start time and ID", new() { Rpc = Rpc });
+        var started = new Dictionary<string, string>();
+        foreach (var id in ids)
+        {
+            started[id] = (await DescribeRawAsync(id)).WorkflowExecutionInfo.StartTime.ToDateTime().ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var mine = $"WorkflowId STARTS_WITH '{p}'";
+        string[] Ids(params int[] which) => [.. which.Select(i => ids[i])];
+        async Task<string[]> SortedAsync(string query) => [.. (await ListIdsAsync(query)).Order(StringComparer.Ordinal)];
+
+        Assert.Equal(Ids(1, 2), await SortedAsync($"WorkflowId STARTS_WITH '{p}-ab'"));
+        Assert.Equal(Ids(1, 2), await SortedAsync($"WorkflowId STARTS_WITH '{p}-a' AND WorkflowId STARTS_WITH '{p}-ab'"));
+        Assert.Equal(Ids(2, 3), await SortedAsync($"{mine} AND StartTime > '{started[ids[1]]}'"));
+        Assert.Equal(Ids(0, 1), await SortedAsync($"{mine} AND StartTime <= '{started[ids[1]]}'"));
+        Assert.Equal(Ids(1, 2), await SortedAsync($"{mine} AND StartTime >= '{started[ids[1]]}' AND StartTime < '{started[ids[3]]}'"));
+        Assert.Equal(Ids(0, 1), await SortedAsync($"StartTime BETWEEN '{started[ids[0]]}' AND '{started[ids[1]]}' AND TaskQueue = '{TaskQueue}'"));
+        Assert.Equal(Ids(3), await SortedAsync($"StartTime = '{started[ids[3]]}' AND TaskQueue = '{TaskQueue}'"));
+        Assert.Empty(await SortedAsync($"{mine} AND StartTime < '{started[ids[0]]}'"));
+        Assert.Equal(Ids(0, 3), await SortedAsync($"{mine} AND (StartTime < '{started[ids[1]]}' OR StartTime > '{started[ids[2]]}')"));
+        Assert.Equal(2, await CountAsync($"{mine} AND NOT StartTime BETWEEN '{started[ids[1]]}' AND '{started[ids[2]]}'"));
+
+        // Pages of one through a narrowed set: running runs first (newest start first), then the closed one.
+        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = 1, Query = $"{mine} AND StartTime >= '{started[ids[0]]}'" };
+        var paged = new List<string>();
+        do
+        {
+            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
+            paged.AddRange(page.Executions.Select(e => e.Execution.WorkflowId));
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+
+        Assert.Equal([ids[3], ids[2], ids[0], ids[1]], paged);
+        foreach (var handle in handles.Where(h => h.Id != ids[1]))
+        {
+            await handle.TerminateAsync("done", new() { Rpc = Rpc });
+        }
+    }
 }

@@ -16,17 +16,20 @@ internal sealed class VisibilityQuery
 {
     private readonly Func<Execution, bool> filter;
 
-    private VisibilityQuery(Func<Execution, bool> filter, string? orderBy, bool descending, string? groupBy, IReadOnlyDictionary<string, string>? equalities = null)
+    private VisibilityQuery(Func<Execution, bool> filter, string? orderBy, bool descending, string? groupBy, Narrowing? narrowing = null)
     {
         this.filter = filter;
         OrderBy = orderBy;
         Descending = descending;
         GroupBy = groupBy;
-        Equalities = equalities ?? new Dictionary<string, string>();
+        Narrowing = narrowing ?? Narrowing.None;
     }
 
-    /// <summary>Fields that every match has equal to a value (<c>Field = 'value'</c> joined by top-level AND): what an index can narrow by.</summary>
-    public IReadOnlyDictionary<string, string> Equalities { get; }
+    /// <summary>What every match has that an index can narrow by (from the query's top-level AND).</summary>
+    public Narrowing Narrowing { get; }
+
+    /// <summary>Fields that every match has equal to a value (<c>Field = 'value'</c> joined by top-level AND).</summary>
+    public IReadOnlyDictionary<string, string> Equalities => Narrowing.Equalities;
 
     /// <summary>Fields an index can narrow by (<see cref="Equalities"/> of these are collected).</summary>
     internal static readonly HashSet<string> IndexedFields = ["WorkflowId", "WorkflowType", "RunId", "TaskQueue", "ExecutionStatus"];
@@ -275,10 +278,10 @@ internal sealed class VisibilityQuery
         public VisibilityQuery Query()
         {
             Func<Execution, bool> filter = _ => true;
-            Dictionary<string, string>? equalities = null;
+            Narrowing? narrowing = null;
             if (Current is { } first && !first.Is("ORDER") && !first.Is("GROUP"))
             {
-                (filter, equalities) = Or();
+                (filter, narrowing) = Or();
             }
 
             string? orderBy = null;
@@ -314,41 +317,37 @@ internal sealed class VisibilityQuery
                 throw SyntaxError(extra);
             }
 
-            return new VisibilityQuery(filter, orderBy, descending, groupBy, equalities);
+            return new VisibilityQuery(filter, orderBy, descending, groupBy, narrowing);
         }
 
-        // Each level returns its filter and the equalities every match satisfies (null: none known).
-        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) Or()
+        // Each level returns its filter and what every match has that an index can narrow by (null: nothing known).
+        private (Func<Execution, bool> Filter, Narrowing? Narrowing) Or()
         {
-            var (left, equalities) = And();
+            var (left, narrowing) = And();
             while (Accept("OR"))
             {
                 var (a, (b, _)) = (left, And());
                 left = r => a(r) || b(r);
-                equalities = null;
+                narrowing = null;
             }
 
-            return (left, equalities);
+            return (left, narrowing);
         }
 
-        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) And()
+        private (Func<Execution, bool> Filter, Narrowing? Narrowing) And()
         {
-            var (left, equalities) = Not();
+            var (left, narrowing) = Not();
             while (Accept("AND"))
             {
                 var (a, (b, more)) = (left, Not());
                 left = r => a(r) && b(r);
-                foreach (var (field, value) in more ?? [])
-                {
-                    equalities ??= [];
-                    equalities.TryAdd(field, value);
-                }
+                narrowing = narrowing is null ? more : more is null ? narrowing : narrowing.And(more);
             }
 
-            return (left, equalities);
+            return (left, narrowing);
         }
 
-        private (Func<Execution, bool> Filter, Dictionary<string, string>? Equalities) Not()
+        private (Func<Execution, bool> Filter, Narrowing? Narrowing) Not()
         {
             if (Accept("NOT"))
             {
@@ -363,18 +362,8 @@ internal sealed class VisibilityQuery
                 return inner;
             }
 
-            var start = position;
-            var predicate = Predicate();
-            // Field = 'text' on an indexed field: three tokens, the middle one "=".
-            return position - start == 3 && tokens[start + 1].Text == "=" && tokens[start + 2].Kind == TokenKind.String &&
-                IndexedFields.Contains(tokens[start].Text)
-                ? (predicate, new Dictionary<string, string> { [tokens[start].Text] = Canonical(tokens[start].Text, tokens[start + 2].Text) })
-                : (predicate, null);
+            return Predicate();
         }
-
-        // Status literals are case-insensitive: the index keys on the enum name.
-        private static string Canonical(string field, string literal) =>
-            field == "ExecutionStatus" && StatusName(literal) is { } status ? status : literal;
 
         /// <summary>A status literal as the index keys it: "Running", "running" or "WORKFLOW_EXECUTION_STATUS_RUNNING".</summary>
         private static string? StatusName(string literal)
@@ -384,7 +373,7 @@ internal sealed class VisibilityQuery
             return Statuses.TryGetValue(name, out var status) ? status : null;
         }
 
-        private Func<Execution, bool> Predicate()
+        private (Func<Execution, bool> Filter, Narrowing? Narrowing) Predicate()
         {
             // Temporal's converter names an attribute in its errors as the query spells it (before resolving it).
             var alias = Current?.Text ?? string.Empty;
@@ -400,7 +389,7 @@ internal sealed class VisibilityQuery
                 }
 
                 Expect("NULL");
-                return r => Field(field, r).IsNull != negate;
+                return (r => Field(field, r).IsNull != negate, null);
             }
 
             var not = Accept("NOT");
@@ -415,7 +404,7 @@ internal sealed class VisibilityQuery
 
                 Expect(")");
                 RequireOperator(type, alias, not ? "not in" : "in");
-                return r => values.Any(v => Field(field, r).EqualsValue(v)) != not;
+                return (r => values.Any(v => Field(field, r).EqualsValue(v)) != not, null);
             }
 
             if (Accept("BETWEEN"))
@@ -430,7 +419,8 @@ internal sealed class VisibilityQuery
                 Expect("AND");
                 var high = Literal(field);
 
-                return r => (ValueComparer.Instance.Compare(Field(field, r), low) >= 0 && ValueComparer.Instance.Compare(Field(field, r), high) <= 0 && !Field(field, r).IsNull) != not;
+                return (r => (ValueComparer.Instance.Compare(Field(field, r), low) >= 0 && ValueComparer.Instance.Compare(Field(field, r), high) <= 0 && !Field(field, r).IsNull) != not,
+                    field == "StartTime" && !not ? Narrowing.StartedBetween(low.Time, high.Time) : null);
             }
 
             if (Accept("STARTS_WITH"))
@@ -438,7 +428,8 @@ internal sealed class VisibilityQuery
                 var start = Literal(field);
                 RequireOperator(type, alias, not ? "not starts_with" : "starts_with");
                 var prefix = start.Text ?? throw Invalid($"STARTS_WITH on {field} needs a string");
-                return r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not;
+                return (r => (Field(field, r).Text?.StartsWith(prefix, StringComparison.Ordinal) == true) != not,
+                    field == "WorkflowId" && !not ? Narrowing.Prefix(prefix) : null);
             }
 
             // The SQL parser reads LIKE and REGEXP (RLIKE is REGEXP there); Temporal's converter then refuses them for every type.
@@ -461,10 +452,10 @@ internal sealed class VisibilityQuery
             RequireOperator(type, alias, op == "<>" ? "!=" : op);
             if (type == IndexedValueType.Text)
             {
-                return TextComparison(field, op, value);
+                return (TextComparison(field, op, value), null);
             }
 
-            return op switch
+            Func<Execution, bool> comparison = op switch
             {
                 "=" => r => Field(field, r).EqualsValue(value),
                 "!=" or "<>" => r => !Field(field, r).EqualsValue(value),
@@ -473,6 +464,26 @@ internal sealed class VisibilityQuery
                 ">" => r => Compare(field, r, value) is > 0,
                 _ => r => Compare(field, r, value) is >= 0,
             };
+            return (comparison, NarrowingOf(field, op, value));
+        }
+
+        /// <summary>A comparison an index can narrow by: an indexed field equal to a text, or a start-time bound.</summary>
+        private static Narrowing? NarrowingOf(string field, string op, Value value)
+        {
+            if (op == "=" && IndexedFields.Contains(field) && value.Text is { } text)
+            {
+                return Narrowing.Equal(field, text); // a status literal is already its enum name (Literal)
+            }
+
+            return field == "StartTime" && value.Time is { } time
+                ? op switch
+                {
+                    "=" => Narrowing.StartedBetween(time, time),
+                    "<" or "<=" => Narrowing.StartedBetween(null, time),
+                    ">" or ">=" => Narrowing.StartedBetween(time, null),
+                    _ => null,
+                }
+                : null;
         }
 
         /// <summary>

@@ -299,6 +299,28 @@ internal sealed class PostgresEngineStore : IEngineStore
         Equal("workflow_id", scan.WorkflowId);
         Equal("task_queue", scan.TaskQueue);
         Equal("run_id", scan.RunId);
+        // A start-time range and a workflow ID prefix are decided here on the row's columns: a run they exclude is
+        // never read and decoded for the query's own filter. The column keeps microseconds, the run's own time 100 ns
+        // ticks; Npgsql truncates both the stored time and the bound to microseconds, which keeps >= and <=, so no run
+        // at an edge is lost, and the filter decides the edges on the run's own time.
+        if (scan.StartedFrom is { } from)
+        {
+            where.Append(" AND e.start_time >= @started_from");
+            command.Parameters.AddWithValue("started_from", from);
+        }
+
+        if (scan.StartedTo is { } to)
+        {
+            where.Append(" AND e.start_time <= @started_to");
+            command.Parameters.AddWithValue("started_to", to);
+        }
+
+        if (scan.WorkflowIdPrefix is { Length: > 0 } prefix)
+        {
+            where.Append(" AND starts_with(e.workflow_id, @workflow_id_prefix)");
+            command.Parameters.AddWithValue("workflow_id_prefix", prefix);
+        }
+
         // Temporal's list order, as its SQL visibility writes it; the executions_listed* indexes keep it.
         const string Position = "(coalesce(e.close_time, 'infinity'::timestamptz), e.start_time, e.ordinal)";
         if (scan.After is { } after)

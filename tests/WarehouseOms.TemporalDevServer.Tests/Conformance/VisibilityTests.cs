@@ -60,21 +60,10 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
             await Client.StartWorkflowAsync((CollectorWorkflow wf) => wf.RunAsync("x"), new($"{prefix}-{i}", TaskQueue));
         }
 
-        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = 2, Query = $"WorkflowId STARTS_WITH '{prefix}'" };
-        var seen = new List<string>();
-        var pages = 0;
-        do
-        {
-            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
-            Assert.True(page.Executions.Count <= 2);
-            seen.AddRange(page.Executions.Select(e => e.Execution.WorkflowId));
-            request.NextPageToken = page.NextPageToken;
-            pages++;
-        }
-        while (!request.NextPageToken.IsEmpty);
+        var pages = await PagesAsync($"WorkflowId STARTS_WITH '{prefix}'", pageSize: 2);
 
-        Assert.Equal(3, pages);
-        Assert.Equal(5, seen.Distinct().Count());
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
+        Assert.Equal(5, pages.SelectMany(p => p).Distinct().Count());
     }
 
     [Fact(Timeout = TestTimeoutMs)]
@@ -93,17 +82,7 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         string[] expected = [$"{prefix}-3", $"{prefix}-2", $"{prefix}-0", $"{prefix}-1"];
 
         Assert.Equal(expected, await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}'"));
-        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = 1, Query = $"WorkflowId STARTS_WITH '{prefix}'" };
-        var paged = new List<string>();
-        do
-        {
-            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
-            paged.AddRange(page.Executions.Select(e => e.Execution.WorkflowId));
-            request.NextPageToken = page.NextPageToken;
-        }
-        while (!request.NextPageToken.IsEmpty);
-
-        Assert.Equal(expected, paged);
+        Assert.Equal(expected, (await PagesAsync($"WorkflowId STARTS_WITH '{prefix}'", pageSize: 1)).SelectMany(p => p));
         Assert.Equal(expected[..2], await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' AND ExecutionStatus = 'Running'"));
         Assert.Equal(expected[2..], await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' AND ExecutionStatus = 'Terminated'"));
         Assert.Equal(handles.Select(h => h.Id), await ListIdsAsync($"WorkflowId STARTS_WITH '{prefix}' ORDER BY StartTime ASC"));
@@ -276,20 +255,28 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Equal(2, await CountAsync($"{mine} AND NOT StartTime BETWEEN '{started[ids[1]]}' AND '{started[ids[2]]}'"));
 
         // Pages of one through a narrowed set: running runs first (newest start first), then the closed one.
-        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = 1, Query = $"{mine} AND StartTime >= '{started[ids[0]]}'" };
-        var paged = new List<string>();
-        do
-        {
-            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
-            paged.AddRange(page.Executions.Select(e => e.Execution.WorkflowId));
-            request.NextPageToken = page.NextPageToken;
-        }
-        while (!request.NextPageToken.IsEmpty);
+        var paged = await PagesAsync($"{mine} AND StartTime >= '{started[ids[0]]}'", pageSize: 1);
 
-        Assert.Equal([ids[3], ids[2], ids[0], ids[1]], paged);
+        Assert.Equal([ids[3], ids[2], ids[0], ids[1]], paged.SelectMany(p => p));
         foreach (var handle in handles.Where(h => h.Id != ids[1]))
         {
             await handle.TerminateAsync("done", new() { Rpc = Rpc });
         }
+    }
+
+    /// <summary>The workflow IDs of each page of a raw list, following its page tokens to the end.</summary>
+    private async Task<List<List<string>>> PagesAsync(string query, int pageSize)
+    {
+        var request = new ListWorkflowExecutionsRequest { Namespace = Client.Options.Namespace, PageSize = pageSize, Query = query };
+        var pages = new List<List<string>>();
+        do
+        {
+            var page = await Client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request, Rpc);
+            pages.Add([.. page.Executions.Select(e => e.Execution.WorkflowId)]);
+            request.NextPageToken = page.NextPageToken;
+        }
+        while (!request.NextPageToken.IsEmpty);
+
+        return pages;
     }
 }

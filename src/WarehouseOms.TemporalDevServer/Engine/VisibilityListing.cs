@@ -182,7 +182,7 @@ internal sealed partial class WorkflowEngine
 
     /// <summary>
     /// Matching runs from the store, in list order, up to <paramref name="limit"/>: the store narrows by the
-    /// query's equalities, start-time range and workflow ID prefix and pages through runs in batches; the query's
+    /// query's equalities, start- and close-time ranges and workflow ID prefix and pages through runs in batches; the query's
     /// whole filter decides each run.
     /// </summary>
     private async Task<List<(Execution Run, int? HistoryLength, ListPosition Key)>> StoredMatchesAsync(
@@ -209,6 +209,8 @@ internal sealed partial class WorkflowEngine
             StartedFrom = query.Narrowing.StartedFrom,
             StartedTo = query.Narrowing.StartedTo,
             WorkflowIdPrefix = query.Narrowing.WorkflowIdPrefix,
+            ClosedFrom = query.Narrowing.ClosedFrom,
+            ClosedTo = query.Narrowing.ClosedTo,
         };
         var matches = new List<(Execution, int?, ListPosition)>();
         while (true)

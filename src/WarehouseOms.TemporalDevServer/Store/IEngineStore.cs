@@ -138,7 +138,8 @@ internal sealed record StoredExecution(byte[] State, IReadOnlyList<byte[]> Histo
 /// <summary>
 /// A visibility scan: runs of <paramref name="Namespace"/> open or closed at or after <paramref name="ClosedAfter"/>,
 /// matching every equality given, started within <paramref name="StartedFrom"/>..<paramref name="StartedTo"/> (both
-/// inclusive) and with a workflow ID starting with <paramref name="WorkflowIdPrefix"/> when given, in Temporal's list
+/// inclusive), closed within <see cref="ClosedFrom"/>..<see cref="ClosedTo"/>, and with a workflow ID starting with
+/// <paramref name="WorkflowIdPrefix"/> when given, in Temporal's list
 /// order (<see cref="ListPosition"/>), strictly after the position <paramref name="After"/>, at most
 /// <paramref name="Limit"/> of them.
 /// </summary>
@@ -158,6 +159,11 @@ internal sealed record RunScan(
     public DateTime? StartedTo { get; init; }
 
     public string? WorkflowIdPrefix { get; init; }
+
+    /// <summary>With <see cref="ClosedTo"/>: closed runs only, closed within the range (both inclusive).</summary>
+    public DateTime? ClosedFrom { get; init; }
+
+    public DateTime? ClosedTo { get; init; }
 }
 
 /// <summary>A run as a visibility scan returns it: its state, history length, and its position in the list order.</summary>

@@ -220,10 +220,11 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
     }
 
     [Fact(Timeout = TestTimeoutMs)]
-    public async Task Start_time_windows_and_workflow_id_prefixes_find_exactly_their_runs_page_by_page()
+    public async Task Time_windows_and_workflow_id_prefixes_find_exactly_their_runs_page_by_page()
     {
-        // The in-memory store narrows these by its start-time and workflow ID indexes: the edges (exclusive bounds,
-        // a prefix that is another ID's prefix, closed runs) must give what the query says, as a scan would.
+        // The in-memory store narrows these by its start-time and workflow ID indexes, PostgreSQL by conditions on the
+        // row's columns (close time too): the edges (exclusive bounds, a prefix that is another ID's prefix, closed
+        // runs) must give what the query says, as a scan would.
         var p = NewWorkflowId("narrow");
         var ids = new[] { $"{p}-a", $"{p}-ab", $"{p}-abc", $"{p}-b" };
         var handles = new List<WorkflowHandle>();
@@ -253,6 +254,14 @@ public sealed class VisibilityTests(LocalEnvironmentFixture fixture, ITestOutput
         Assert.Empty(await SortedAsync($"{mine} AND StartTime < '{started[ids[0]]}'"));
         Assert.Equal(Ids(0, 3), await SortedAsync($"{mine} AND (StartTime < '{started[ids[1]]}' OR StartTime > '{started[ids[2]]}')"));
         Assert.Equal(2, await CountAsync($"{mine} AND NOT StartTime BETWEEN '{started[ids[1]]}' AND '{started[ids[2]]}'"));
+
+        // A close-time bound matches closed runs only; under NOT it narrows nothing (open runs have no close time).
+        var closed = (await DescribeRawAsync(ids[1])).WorkflowExecutionInfo.CloseTime.ToDateTime().ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Ids(1), await SortedAsync($"{mine} AND CloseTime >= '{closed}'"));
+        Assert.Empty(await SortedAsync($"{mine} AND CloseTime > '{closed}'"));
+        Assert.Equal(Ids(1), await SortedAsync($"{mine} AND CloseTime BETWEEN '{started[ids[0]]}' AND '{closed}'"));
+        Assert.Empty(await SortedAsync($"{mine} AND CloseTime < '{started[ids[0]]}'"));
+        Assert.Equal(4, await CountAsync($"{mine} AND NOT CloseTime < '{closed}'"));
 
         // Pages of one through a narrowed set: running runs first (newest start first), then the closed one.
         var paged = await PagesAsync($"{mine} AND StartTime >= '{started[ids[0]]}'", pageSize: 1);

@@ -420,7 +420,12 @@ internal sealed class VisibilityQuery
                 var high = Literal(field);
 
                 return (r => (ValueComparer.Instance.Compare(Field(field, r), low) >= 0 && ValueComparer.Instance.Compare(Field(field, r), high) <= 0 && !Field(field, r).IsNull) != not,
-                    field == "StartTime" && !not ? Narrowing.StartedBetween(low.Time, high.Time) : null);
+                    not ? null : field switch
+                    {
+                        "StartTime" => Narrowing.StartedBetween(low.Time, high.Time),
+                        "CloseTime" => Narrowing.ClosedBetween(low.Time, high.Time),
+                        _ => null,
+                    });
             }
 
             if (Accept("STARTS_WITH"))
@@ -467,7 +472,7 @@ internal sealed class VisibilityQuery
             return (comparison, NarrowingOf(field, op, value));
         }
 
-        /// <summary>A comparison an index can narrow by: an indexed field equal to a text, or a start-time bound.</summary>
+        /// <summary>A comparison an index can narrow by: an indexed field equal to a text, or a start- or close-time bound.</summary>
         private static Narrowing? NarrowingOf(string field, string op, Value value)
         {
             if (op == "=" && IndexedFields.Contains(field) && value.Text is { } text)
@@ -475,15 +480,17 @@ internal sealed class VisibilityQuery
                 return Narrowing.Equal(field, text); // a status literal is already its enum name (Literal)
             }
 
-            return field == "StartTime" && value.Time is { } time
-                ? op switch
-                {
-                    "=" => Narrowing.StartedBetween(time, time),
-                    "<" or "<=" => Narrowing.StartedBetween(null, time),
-                    ">" or ">=" => Narrowing.StartedBetween(time, null),
-                    _ => null,
-                }
-                : null;
+            if (value.Time is not { } time || Narrowing.RangeOf(op, time) is not var (from, to))
+            {
+                return null;
+            }
+
+            return field switch
+            {
+                "StartTime" => Narrowing.StartedBetween(from, to),
+                "CloseTime" => Narrowing.ClosedBetween(from, to),
+                _ => null,
+            };
         }
 
         /// <summary>

@@ -299,7 +299,7 @@ internal sealed class PostgresEngineStore : IEngineStore
         Equal("workflow_id", scan.WorkflowId);
         Equal("task_queue", scan.TaskQueue);
         Equal("run_id", scan.RunId);
-        // A start-time range and a workflow ID prefix are decided here on the row's columns: a run they exclude is
+        // Start- and close-time ranges and a workflow ID prefix are decided here on the row's columns: a run they exclude is
         // never read and decoded for the query's own filter. The column keeps microseconds, the run's own time 100 ns
         // ticks; Npgsql truncates both the stored time and the bound to microseconds, which keeps >= and <=, so no run
         // at an edge is lost, and the filter decides the edges on the run's own time.
@@ -313,6 +313,18 @@ internal sealed class PostgresEngineStore : IEngineStore
         {
             where.Append(" AND e.start_time <= @started_to");
             command.Parameters.AddWithValue("started_to", to);
+        }
+
+        if (scan.ClosedFrom is { } closedFrom)
+        {
+            where.Append(" AND e.close_time >= @closed_from");
+            command.Parameters.AddWithValue("closed_from", closedFrom);
+        }
+
+        if (scan.ClosedTo is { } closedTo)
+        {
+            where.Append(" AND e.close_time <= @closed_to");
+            command.Parameters.AddWithValue("closed_to", closedTo);
         }
 
         if (scan.WorkflowIdPrefix is { Length: > 0 } prefix)

@@ -285,54 +285,30 @@ internal sealed class PostgresEngineStore : IEngineStore
         await using var command = new NpgsqlCommand { Connection = connection };
         command.Parameters.AddWithValue("ns", scan.Namespace);
         command.Parameters.AddWithValue("cutoff", scan.ClosedAfter);
-        void Equal(string column, object? value)
+        // Each condition given is one more AND on the row's columns, with its value as a parameter of the same name.
+        void Where(string condition, string parameter, object? value)
         {
             if (value is not null)
             {
-                where.Append(CultureInfo.InvariantCulture, $" AND e.{column} = @{column}");
-                command.Parameters.AddWithValue(column, value);
+                where.Append(" AND ").Append(condition);
+                command.Parameters.AddWithValue(parameter, value);
             }
         }
 
-        Equal("status", scan.Status is { } status ? (short)status : null);
-        Equal("workflow_type", scan.WorkflowType);
-        Equal("workflow_id", scan.WorkflowId);
-        Equal("task_queue", scan.TaskQueue);
-        Equal("run_id", scan.RunId);
-        // Start- and close-time ranges and a workflow ID prefix are decided here on the row's columns: a run they exclude is
-        // never read and decoded for the query's own filter. The column keeps microseconds, the run's own time 100 ns
-        // ticks; Npgsql truncates both the stored time and the bound to microseconds, which keeps >= and <=, so no run
-        // at an edge is lost, and the filter decides the edges on the run's own time.
-        if (scan.StartedFrom is { } from)
-        {
-            where.Append(" AND e.start_time >= @started_from");
-            command.Parameters.AddWithValue("started_from", from);
-        }
-
-        if (scan.StartedTo is { } to)
-        {
-            where.Append(" AND e.start_time <= @started_to");
-            command.Parameters.AddWithValue("started_to", to);
-        }
-
-        if (scan.ClosedFrom is { } closedFrom)
-        {
-            where.Append(" AND e.close_time >= @closed_from");
-            command.Parameters.AddWithValue("closed_from", closedFrom);
-        }
-
-        if (scan.ClosedTo is { } closedTo)
-        {
-            where.Append(" AND e.close_time <= @closed_to");
-            command.Parameters.AddWithValue("closed_to", closedTo);
-        }
-
-        if (scan.WorkflowIdPrefix is { Length: > 0 } prefix)
-        {
-            where.Append(" AND starts_with(e.workflow_id, @workflow_id_prefix)");
-            command.Parameters.AddWithValue("workflow_id_prefix", prefix);
-        }
-
+        Where("e.status = @status", "status", scan.Status is { } status ? (short)status : null);
+        Where("e.workflow_type = @workflow_type", "workflow_type", scan.WorkflowType);
+        Where("e.workflow_id = @workflow_id", "workflow_id", scan.WorkflowId);
+        Where("e.task_queue = @task_queue", "task_queue", scan.TaskQueue);
+        Where("e.run_id = @run_id", "run_id", scan.RunId);
+        // Start- and close-time ranges and a workflow ID prefix are decided here too: a run they exclude is never read
+        // and decoded for the query's own filter. The columns keep microseconds, the run's own times 100 ns ticks;
+        // Npgsql truncates both the stored time and the bound to microseconds, which keeps >= and <=, so no run at an
+        // edge is lost, and the filter decides the edges on the run's own time.
+        Where("e.start_time >= @started_from", "started_from", scan.StartedFrom);
+        Where("e.start_time <= @started_to", "started_to", scan.StartedTo);
+        Where("e.close_time >= @closed_from", "closed_from", scan.ClosedFrom);
+        Where("e.close_time <= @closed_to", "closed_to", scan.ClosedTo);
+        Where("starts_with(e.workflow_id, @workflow_id_prefix)", "workflow_id_prefix", scan.WorkflowIdPrefix is { Length: > 0 } prefix ? prefix : null);
         // Temporal's list order, as its SQL visibility writes it; the executions_listed* indexes keep it.
         const string Position = "(coalesce(e.close_time, 'infinity'::timestamptz), e.start_time, e.ordinal)";
         if (scan.After is { } after)

@@ -166,8 +166,8 @@ internal sealed partial class WorkflowEngine
         }
 
         RequireWorkflowId(request.WorkflowId);
-        RequireSignalWithStartName(request.SignalName, "signal not set", "signal name");
-        RequireSignalWithStartName(request.WorkflowType?.Name, "workflow type not set", "workflow type name");
+        RequireName(request.SignalName, "signal not set", "signal name");
+        RequireName(request.WorkflowType?.Name, "workflow type not set", "workflow type name");
         TaskQueueNames.RequireUserDefined(request.TaskQueue);
         if (IdLength(request.RequestId) is var requestIdLength && requestIdLength > MaxIdLength)
         {
@@ -322,18 +322,7 @@ internal sealed partial class WorkflowEngine
         RequireRequestIdLength(start.RequestId);
     }
 
-    private static void RequireWorkflowId(string? workflowId)
-    {
-        if (string.IsNullOrEmpty(workflowId))
-        {
-            throw Errors.InvalidArgument("WorkflowId is not set on request.");
-        }
-
-        if (IdLength(workflowId) is var idLength && idLength > MaxIdLength)
-        {
-            throw Errors.InvalidArgument($"WorkflowId exceeds maximum allowed length ({idLength}/{MaxIdLength})");
-        }
-    }
+    private static void RequireWorkflowId(string? workflowId) => RequireName(workflowId, "WorkflowId is not set on request.", "WorkflowId");
 
     private static void RequireRetryPolicy(RetryPolicy? retryPolicy)
     {
@@ -343,8 +332,8 @@ internal sealed partial class WorkflowEngine
         }
     }
 
-    /// <summary>A signal-with-start's signal or type name: set, and within <c>limit.maxIDLength</c> (its validator's words).</summary>
-    private static void RequireSignalWithStartName(string? name, string notSet, string what)
+    /// <summary>An ID or name that must be set and within <c>limit.maxIDLength</c>, in the chasm validator's words.</summary>
+    private static void RequireName(string? name, string notSet, string what)
     {
         if (string.IsNullOrEmpty(name))
         {

@@ -188,7 +188,7 @@ internal sealed partial class WorkflowEngine
     private async Task<List<(Execution Run, int? HistoryLength, ListPosition Key)>> StoredMatchesAsync(
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
-        var eq = query.Equalities;
+        var eq = query.Narrowing.Equalities;
         DateTime closedAfter;
         using (gate.Enter())
         {

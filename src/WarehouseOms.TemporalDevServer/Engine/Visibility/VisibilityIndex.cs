@@ -139,8 +139,9 @@ internal sealed class VisibilityIndex
         }
 
         var successor = prefix[..^1] + (char)(prefix[^1] + 1);
-        return set.GetViewBetween(new(prefix, long.MinValue, null!), new(successor, long.MinValue, null!))
-            .Where(k => k.Key.StartsWith(prefix, StringComparison.Ordinal));
+        // Ordinally, every string from the prefix up to (not including) its successor starts with the prefix; the bound
+        // entry (successor, MinValue) is no run's.
+        return set.GetViewBetween(new(prefix, long.MinValue, null!), new(successor, long.MinValue, null!));
     }
 
     // The share of the best set a range may hold and still be taken (1 in 16).

@@ -28,10 +28,7 @@ internal sealed class VisibilityQuery
     /// <summary>What every match has that an index can narrow by (from the query's top-level AND).</summary>
     public Narrowing Narrowing { get; }
 
-    /// <summary>Fields that every match has equal to a value (<c>Field = 'value'</c> joined by top-level AND).</summary>
-    public IReadOnlyDictionary<string, string> Equalities => Narrowing.Equalities;
-
-    /// <summary>Fields an index can narrow by (<see cref="Equalities"/> of these are collected).</summary>
+    /// <summary>Fields an index can narrow by (<see cref="Narrowing.Equalities"/> of these are collected).</summary>
     internal static readonly HashSet<string> IndexedFields = ["WorkflowId", "WorkflowType", "RunId", "TaskQueue", "ExecutionStatus"];
 
     /// <summary>No ORDER BY: Temporal's list order (<see cref="ListPosition"/>), what the indexes and the store's scans keep.</summary>

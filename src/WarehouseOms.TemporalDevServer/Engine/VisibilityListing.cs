@@ -30,7 +30,7 @@ internal sealed partial class WorkflowEngine
         var pageSize = VisibilityPageSize(request.PageSize);
         var (after, skip) = ReadPageToken(request.NextPageToken, query);
         var response = new ListWorkflowExecutionsResponse();
-        List<(Execution Run, int? HistoryLength, ListPosition Key)> page;
+        List<(Execution Run, WorkflowExecutionInfo? Row, ListPosition Key)> page;
         if (store.IsDurable)
         {
             await DurableAsync().ConfigureAwait(false);
@@ -41,7 +41,7 @@ internal sealed partial class WorkflowEngine
                 page = query.Sort(page.Select(m => m.Run)).Skip(skip).Take(pageSize + 1).Select(r => byRun[r]).ToList();
             }
 
-            response.Executions.AddRange(page.Take(pageSize).Select(m => VisibilityRow(m.Run, m.HistoryLength)));
+            response.Executions.AddRange(page.Take(pageSize).Select(m => m.Row!));
         }
         else
         {
@@ -53,7 +53,7 @@ internal sealed partial class WorkflowEngine
                     matching = query.Sort(matching).Skip(skip);
                 }
 
-                page = matching.Take(pageSize + 1).Select(x => (x, (int?)null, ListPosition.Of(x))).ToList();
+                page = matching.Take(pageSize + 1).Select(x => (x, (WorkflowExecutionInfo?)null, ListPosition.Of(x))).ToList();
                 response.Executions.AddRange(page.Take(pageSize).Select(m => VisibilityRow(m.Run)));
             }
         }
@@ -181,11 +181,43 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
+    /// The row a durable store keeps for lists (ADR 0063): what <see cref="VisibilityRow"/> lists. A run holds its whole
+    /// history in memory until it closes, so a closed run's row counts all of its events.
+    /// </summary>
+    private static byte[] StoredVisibilityRow(Execution run) => VisibilityRow(run).ToByteArray();
+
+    /// <summary>
+    /// A stored row as the query language reads a run: the listed fields only (no history, pending work or
+    /// options), as schedules and standalone activities are read.
+    /// </summary>
+    private static Execution ListedRun(string ns, WorkflowExecutionInfo row) => new()
+    {
+        Namespace = ns,
+        WorkflowId = row.Execution.WorkflowId,
+        RunId = row.Execution.RunId,
+        FirstRunId = row.Execution.RunId,
+        WorkflowType = row.Type.Name,
+        TaskQueue = row.TaskQueue,
+        StartRequestId = string.Empty,
+        StartTime = row.StartTime.ToDateTime(),
+        FirstWorkflowTaskBackoff = row.ExecutionTime.ToDateTime() - row.StartTime.ToDateTime(),
+        CloseTime = row.CloseTime?.ToDateTime(),
+        Status = row.Status,
+        Memo = row.Memo,
+        SearchAttributes = row.SearchAttributes ?? new SearchAttributes(),
+        Parent = row.ParentExecution is { } parent ? new ParentLink(string.Empty, parent.WorkflowId, parent.RunId, 0, default) : null,
+        Root = row.RootExecution,
+        HistorySizeBytes = row.HistorySizeBytes,
+        StateTransitionCount = row.StateTransitionCount,
+        PersistedEventCount = (int)row.HistoryLength,
+    };
+
+    /// <summary>
     /// Matching runs from the store, in list order, up to <paramref name="limit"/>: the store narrows by the
     /// query's equalities, start- and close-time ranges and workflow ID prefix and pages through runs in batches; the query's
-    /// whole filter decides each run.
+    /// whole filter decides each run, read from its stored row (or, for a run written before rows were kept, its state).
     /// </summary>
-    private async Task<List<(Execution Run, int? HistoryLength, ListPosition Key)>> StoredMatchesAsync(
+    private async Task<List<(Execution Run, WorkflowExecutionInfo? Row, ListPosition Key)>> StoredMatchesAsync(
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
         var eq = query.Narrowing.Equalities;
@@ -212,17 +244,16 @@ internal sealed partial class WorkflowEngine
             ClosedFrom = query.Narrowing.ClosedFrom,
             ClosedTo = query.Narrowing.ClosedTo,
         };
-        var matches = new List<(Execution, int?, ListPosition)>();
+        var matches = new List<(Execution, WorkflowExecutionInfo?, ListPosition)>();
         while (true)
         {
             var rows = await store.ScanRunsAsync(scan, ct).ConfigureAwait(false);
-            foreach (var row in rows)
+            foreach (var stored in rows)
             {
-                var run = ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(row.State), [], []);
-                run.PersistedEventCount = row.HistoryLength;
+                var (run, row) = ReadStoredRun(ns, stored);
                 if (query.Matches(run))
                 {
-                    matches.Add((run, row.HistoryLength, row.Position));
+                    matches.Add((run, row, stored.Position));
                     if (matches.Count == limit)
                     {
                         return matches;
@@ -237,5 +268,18 @@ internal sealed partial class WorkflowEngine
 
             scan = scan with { After = rows[^1].Position };
         }
+    }
+
+    private static (Execution Run, WorkflowExecutionInfo Row) ReadStoredRun(string ns, StoredRun stored)
+    {
+        if (stored.Row is { } bytes)
+        {
+            var row = WorkflowExecutionInfo.Parser.ParseFrom(bytes);
+            return (ListedRun(ns, row), row);
+        }
+
+        var run = ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State!), [], []);
+        run.PersistedEventCount = stored.HistoryLength;
+        return (run, VisibilityRow(run, stored.HistoryLength));
     }
 }

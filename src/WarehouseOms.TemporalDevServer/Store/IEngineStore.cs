@@ -166,8 +166,11 @@ internal sealed record RunScan(
     public DateTime? ClosedTo { get; init; }
 }
 
-/// <summary>A run as a visibility scan returns it: its state, history length, and its position in the list order.</summary>
-internal sealed record StoredRun(byte[] State, int HistoryLength, ListPosition Position);
+/// <summary>
+/// A run as a visibility scan returns it, with its position in the list order: its listed row (a
+/// <c>WorkflowExecutionInfo</c>), or, for a run last written before rows were kept, its whole state and stored event count.
+/// </summary>
+internal sealed record StoredRun(byte[]? Row, byte[]? State, int HistoryLength, ListPosition Position);
 
 /// <summary>One execution's change inside a commit batch.</summary>
 internal sealed record ExecutionChange(
@@ -181,6 +184,7 @@ internal sealed record ExecutionChange(
     DateTime StartTime,
     DateTime? CloseTime,
     byte[] State,
+    byte[] ListedRow,
     long FirstNewEventId,
     IReadOnlyList<byte[]> NewEvents,
     IReadOnlyList<string> NewRequestIds);

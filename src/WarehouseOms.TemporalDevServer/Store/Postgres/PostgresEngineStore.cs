@@ -149,11 +149,11 @@ internal sealed class PostgresEngineStore : IEngineStore
             await using var commands = new NpgsqlBatch(connection, transaction);
             var upsert = new NpgsqlBatchCommand(
                 $"""
-                INSERT INTO {schema}.executions (namespace, run_id, workflow_id, ordinal, workflow_type, task_queue, status, start_time, close_time, state)
-                SELECT * FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state)
+                INSERT INTO {schema}.executions (namespace, run_id, workflow_id, ordinal, workflow_type, task_queue, status, start_time, close_time, state, listed_row)
+                SELECT * FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state, @listed_row)
                 ON CONFLICT (namespace, run_id) DO UPDATE SET
                     workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, status = excluded.status,
-                    close_time = excluded.close_time, state = excluded.state, updated_at = now()
+                    close_time = excluded.close_time, state = excluded.state, listed_row = excluded.listed_row, updated_at = now()
                 """);
             upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, batch.Select(c => c.Namespace).ToArray()));
             upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, batch.Select(c => c.RunId).ToArray()));
@@ -165,6 +165,7 @@ internal sealed class PostgresEngineStore : IEngineStore
             upsert.Parameters.Add(Array("start", NpgsqlDbType.TimestampTz, batch.Select(c => c.StartTime).ToArray()));
             upsert.Parameters.Add(Array("close", NpgsqlDbType.TimestampTz, batch.Select(c => c.CloseTime).ToArray()));
             upsert.Parameters.Add(Array("state", NpgsqlDbType.Bytea, batch.Select(c => c.State).ToArray()));
+            upsert.Parameters.Add(Array("listed_row", NpgsqlDbType.Bytea, batch.Select(c => c.ListedRow).ToArray()));
             commands.BatchCommands.Add(upsert);
             if (events.Count > 0)
             {
@@ -322,8 +323,9 @@ internal sealed class PostgresEngineStore : IEngineStore
         command.Parameters.AddWithValue("limit", scan.Limit);
         command.CommandText =
             $"""
-            SELECT e.state, e.close_time, e.start_time, e.ordinal,
-                   (SELECT coalesce(max(h.event_id), 0) FROM {schema}.history_events h WHERE h.namespace = e.namespace AND h.run_id = e.run_id)
+            SELECT e.listed_row, CASE WHEN e.listed_row IS NULL THEN e.state END, e.close_time, e.start_time, e.ordinal,
+                   CASE WHEN e.listed_row IS NULL THEN
+                       (SELECT coalesce(max(h.event_id), 0) FROM {schema}.history_events h WHERE h.namespace = e.namespace AND h.run_id = e.run_id) END
             FROM {schema}.executions e
             WHERE {where}
             ORDER BY coalesce(e.close_time, 'infinity'::timestamptz) DESC, e.start_time DESC, e.ordinal DESC
@@ -334,8 +336,9 @@ internal sealed class PostgresEngineStore : IEngineStore
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var position = new ListPosition(
-                reader.IsDBNull(1) ? DateTime.MaxValue : reader.GetFieldValue<DateTime>(1), reader.GetFieldValue<DateTime>(2), reader.GetInt64(3));
-            runs.Add(new StoredRun((byte[])reader[0], (int)reader.GetInt64(4), position));
+                reader.IsDBNull(2) ? DateTime.MaxValue : reader.GetFieldValue<DateTime>(2), reader.GetFieldValue<DateTime>(3), reader.GetInt64(4));
+            runs.Add(new StoredRun(
+                reader.IsDBNull(0) ? null : (byte[])reader[0], reader.IsDBNull(1) ? null : (byte[])reader[1], reader.IsDBNull(5) ? 0 : (int)reader.GetInt64(5), position));
         }
 
         return runs;

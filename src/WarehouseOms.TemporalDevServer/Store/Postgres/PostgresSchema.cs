@@ -175,6 +175,11 @@ internal static partial class PostgresSchema
                    start_time, close_time
             FROM {s}.executions;
         """,
+        // Each run's listed row (ADR 0063): a list reads and decodes it, not the whole state. Null for runs last written
+        // before this step (they are listed from their state until their next change).
+        $"""
+        ALTER TABLE {s}.executions ADD COLUMN listed_row bytea;
+        """,
     ];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

@@ -1,0 +1,119 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Worker;
+using Xunit.Abstractions;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Durability;
+
+/// <summary>
+/// Lists on the PostgreSQL store read each run's stored row, not its whole state (ADR 0063). A run last written
+/// before rows were kept has none and is listed from its state: both must list the same runs the same way.
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+public sealed class ListedRowTests(ITestOutputHelper output)
+{
+    [Fact(Timeout = 180_000)]
+    public async Task Runs_are_listed_the_same_from_their_stored_rows_as_from_their_states()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(160));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var client = durable.Client;
+        var queue = $"tq-listed-rows-{Guid.NewGuid():N}";
+        var options = new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>();
+        var ids = Enumerable.Range(0, 6).Select(i => $"listed-{i}-{Guid.NewGuid():N}").ToList();
+        await using var worker = WorkerRun.Start(client, options, deadline.Token);
+        var handles = new List<WorkflowHandle<Workflows.CollectorWorkflow, IReadOnlyList<string>>>();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            handles.Add(await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("x"), new(id, queue)
+            {
+                Memo = new Dictionary<string, object> { ["position"] = i },
+                TypedSearchAttributes = new SearchAttributeCollection.Builder()
+                    .Set(SearchAttributeKey.CreateKeyword("CustomKeywordField"), i % 2 == 0 ? "even" : "odd")
+                    .Set(SearchAttributeKey.CreateLong("CustomIntField"), i)
+                    .ToSearchAttributeCollection(),
+            }));
+        }
+
+        // Four complete (their rows carry the counts written at close), two stay open.
+        foreach (var handle in handles.Take(4))
+        {
+            await handle.SignalAsync(w => w.AddAsync("a"));
+            await handle.SignalAsync(w => w.FinishAsync());
+            await handle.GetResultAsync();
+        }
+
+        var mine = $"TaskQueue = '{queue}'";
+        string[] queries =
+        [
+            mine,
+            $"{mine} AND CustomKeywordField = 'even'",
+            $"{mine} AND HistoryLength > 0 ORDER BY StartTime ASC",
+            $"{mine} AND (ExecutionStatus = 'Running' OR CustomIntField >= 3)",
+        ];
+        var fromRows = await ListEachAsync(client, queries);
+        Assert.Equal([6, 3, 4, 3], fromRows.Select(rows => rows.Count));
+        var listed = fromRows[0].ToDictionary(r => r.Execution.WorkflowId);
+        foreach (var id in ids)
+        {
+            var described = (await client.Connection.WorkflowService.DescribeWorkflowExecutionAsync(new DescribeWorkflowExecutionRequest
+            {
+                Namespace = client.Options.Namespace,
+                Execution = new Temporalio.Api.Common.V1.WorkflowExecution { WorkflowId = id },
+            })).WorkflowExecutionInfo;
+            var row = listed[id];
+            Assert.Equal(described.Status, row.Status);
+            // Visibility records the counts when a run closes, as Temporal's does: an open run lists none.
+            Assert.Equal(described.Status == WorkflowExecutionStatus.Running ? 0 : described.HistoryLength, row.HistoryLength);
+            Assert.Equal(described.SearchAttributes, row.SearchAttributes);
+            Assert.Equal(described.Memo, row.Memo);
+        }
+
+        // As a store written before rows were kept: no run has one.
+        Assert.Equal(6, await ExecuteAsync(durable.Store, "UPDATE temporal.executions SET listed_row = NULL WHERE task_queue = @q", queue));
+        var fromStates = await ListEachAsync(client, queries);
+        Assert.Equal(fromRows, fromStates);
+        foreach (var query in queries.Take(2))
+        {
+            Assert.Equal(fromRows[Array.IndexOf(queries, query)].Count, (await client.CountWorkflowsAsync(query)).Count);
+        }
+
+        // A run's next change writes its row again.
+        await handles[4].SignalAsync(w => w.FinishAsync());
+        await handles[4].GetResultAsync();
+        Assert.Equal(1, await ExecuteAsync(durable.Store, "SELECT count(*) FROM temporal.executions WHERE task_queue = @q AND listed_row IS NOT NULL", queue, scalar: true));
+        output.WriteLine($"{fromRows.Sum(r => r.Count)} rows listed the same from stored rows and from states");
+    }
+
+    private static async Task<List<List<Temporalio.Api.Workflow.V1.WorkflowExecutionInfo>>> ListEachAsync(ITemporalClient client, IEnumerable<string> queries)
+    {
+        var lists = new List<List<Temporalio.Api.Workflow.V1.WorkflowExecutionInfo>>();
+        foreach (var query in queries)
+        {
+            var rows = new List<Temporalio.Api.Workflow.V1.WorkflowExecutionInfo>();
+            var request = new ListWorkflowExecutionsRequest { Namespace = client.Options.Namespace, PageSize = 2, Query = query };
+            do
+            {
+                var page = await client.Connection.WorkflowService.ListWorkflowExecutionsAsync(request);
+                rows.AddRange(page.Executions);
+                request.NextPageToken = page.NextPageToken;
+            }
+            while (!request.NextPageToken.IsEmpty);
+
+            lists.Add(rows);
+        }
+
+        return lists;
+    }
+
+    private static async Task<long> ExecuteAsync(DurableStore store, string sql, string queue, bool scalar = false)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("q", queue);
+        return scalar ? (long)(await command.ExecuteScalarAsync())! : await command.ExecuteNonQueryAsync();
+    }
+}

@@ -71,8 +71,21 @@ public sealed class ListedRowTests(ITestOutputHelper output)
             Assert.Equal(described.Memo, row.Memo);
         }
 
+        // Lists read the rows: give the open run ids[5] the row of ids[0], as if it were current.
+        const string CopyRow =
+            """
+            UPDATE temporal.executions e SET listed_row = o.listed_row, listed_at = e.updated_at
+            FROM temporal.executions o WHERE e.workflow_id = @id AND o.workflow_id = @other
+            """;
+        Assert.Equal(1, await ExecuteAsync(durable.Store, CopyRow, ("id", ids[5]), ("other", ids[0])));
+        var misread = (await ListEachAsync(client, queries.Take(1)))[0];
+        Assert.Equal(2, misread.Count(r => r.Execution.WorkflowId == ids[0]));
+        // An engine that predates the rows (a rollback) rewrites a run's state but not its row: the row is stale now.
+        Assert.Equal(1, await ExecuteAsync(durable.Store, "UPDATE temporal.executions SET updated_at = now() WHERE workflow_id = @id", ("id", ids[5])));
+        Assert.Equal(fromRows, await ListEachAsync(client, queries));
+
         // As a store written before rows were kept: no run has one.
-        Assert.Equal(6, await ExecuteAsync(durable.Store, "UPDATE temporal.executions SET listed_row = NULL WHERE task_queue = @q", queue));
+        Assert.Equal(6, await ExecuteAsync(durable.Store, "UPDATE temporal.executions SET listed_row = NULL WHERE task_queue = @q", ("q", queue)));
         var fromStates = await ListEachAsync(client, queries);
         Assert.Equal(fromRows, fromStates);
         foreach (var query in queries.Take(2))
@@ -83,7 +96,7 @@ public sealed class ListedRowTests(ITestOutputHelper output)
         // A run's next change writes its row again.
         await handles[4].SignalAsync(w => w.FinishAsync());
         await handles[4].GetResultAsync();
-        Assert.Equal(1, await ExecuteAsync(durable.Store, "SELECT count(*) FROM temporal.executions WHERE task_queue = @q AND listed_row IS NOT NULL", queue, scalar: true));
+        Assert.Equal(1, await ExecuteAsync(durable.Store, "SELECT count(*) FROM temporal.executions WHERE task_queue = @q AND listed_row IS NOT NULL AND listed_at = updated_at", ("q", queue)));
         output.WriteLine($"{fromRows.Sum(r => r.Count)} rows listed the same from stored rows and from states");
     }
 
@@ -108,12 +121,17 @@ public sealed class ListedRowTests(ITestOutputHelper output)
         return lists;
     }
 
-    private static async Task<long> ExecuteAsync(DurableStore store, string sql, string queue, bool scalar = false)
+    /// <summary>Rows changed, or the value a SELECT returns.</summary>
+    private static async Task<long> ExecuteAsync(DurableStore store, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new Npgsql.NpgsqlConnection(store.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("q", queue);
-        return scalar ? (long)(await command.ExecuteScalarAsync())! : await command.ExecuteNonQueryAsync();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return sql.StartsWith("SELECT", StringComparison.Ordinal) ? (long)(await command.ExecuteScalarAsync())! : await command.ExecuteNonQueryAsync();
     }
 }

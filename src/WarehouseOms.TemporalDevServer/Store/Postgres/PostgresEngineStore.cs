@@ -149,11 +149,11 @@ internal sealed class PostgresEngineStore : IEngineStore
             await using var commands = new NpgsqlBatch(connection, transaction);
             var upsert = new NpgsqlBatchCommand(
                 $"""
-                INSERT INTO {schema}.executions (namespace, run_id, workflow_id, ordinal, workflow_type, task_queue, status, start_time, close_time, state, listed_row)
-                SELECT * FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state, @listed_row)
+                INSERT INTO {schema}.executions (namespace, run_id, workflow_id, ordinal, workflow_type, task_queue, status, start_time, close_time, state, listed_row, listed_at)
+                SELECT u.*, now() FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state, @listed_row) AS u
                 ON CONFLICT (namespace, run_id) DO UPDATE SET
                     workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, status = excluded.status,
-                    close_time = excluded.close_time, state = excluded.state, listed_row = excluded.listed_row, updated_at = now()
+                    close_time = excluded.close_time, state = excluded.state, listed_row = excluded.listed_row, listed_at = now(), updated_at = now()
                 """);
             upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, batch.Select(c => c.Namespace).ToArray()));
             upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, batch.Select(c => c.RunId).ToArray()));
@@ -321,10 +321,12 @@ internal sealed class PostgresEngineStore : IEngineStore
         }
 
         command.Parameters.AddWithValue("limit", scan.Limit);
+        // The listed row is current only when written with the state (one now() for both); otherwise the state is read.
+        const string Current = "e.listed_row IS NOT NULL AND e.listed_at = e.updated_at";
         command.CommandText =
             $"""
-            SELECT e.listed_row, CASE WHEN e.listed_row IS NULL THEN e.state END, e.close_time, e.start_time, e.ordinal,
-                   CASE WHEN e.listed_row IS NULL THEN
+            SELECT CASE WHEN {Current} THEN e.listed_row END, CASE WHEN {Current} THEN NULL ELSE e.state END, e.close_time, e.start_time, e.ordinal,
+                   CASE WHEN {Current} THEN NULL ELSE
                        (SELECT coalesce(max(h.event_id), 0) FROM {schema}.history_events h WHERE h.namespace = e.namespace AND h.run_id = e.run_id) END
             FROM {schema}.executions e
             WHERE {where}

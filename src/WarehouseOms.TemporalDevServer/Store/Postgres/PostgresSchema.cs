@@ -175,10 +175,11 @@ internal static partial class PostgresSchema
                    start_time, close_time
             FROM {s}.executions;
         """,
-        // Each run's listed row (ADR 0063): a list reads and decodes it, not the whole state. Null for runs last written
-        // before this step (they are listed from their state until their next change).
+        // Each run's listed row (ADR 0063): a list reads and decodes it, not the whole state. It is current only when
+        // written with the state (listed_at = updated_at): a run last written before this step, or since by an engine
+        // that predates it (a rollback), is listed from its state.
         $"""
-        ALTER TABLE {s}.executions ADD COLUMN listed_row bytea;
+        ALTER TABLE {s}.executions ADD COLUMN listed_row bytea, ADD COLUMN listed_at timestamptz;
         """,
     ];
 

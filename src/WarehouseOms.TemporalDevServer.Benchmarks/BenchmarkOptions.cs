@@ -66,8 +66,9 @@ public sealed record BenchmarkOptions
           --signals N          signals to send (default 2000)
           --raw-starts N       StartWorkflowExecution calls with no worker, baseline (default 2000)
           --pings N            GetSystemInfo round trips, baseline (default 5000)
-          --lists N            ListWorkflowExecutions calls per list phase (default 300): a start-time window and a
-                               workflow ID prefix, each next to a query with the same matches that no index narrows
+          --lists N            ListWorkflowExecutions (and CountWorkflowExecutions) calls per list phase (default 300): a
+                               start-time window and a workflow ID prefix, each next to a query with the same matches
+                               that no index narrows; a count of completed runs next to the same count with a filter
           --warmup N           workflows run before measuring (default 200)
           --wft-pollers N      worker workflow-task pollers (default 8)
           --activity-pollers N worker activity-task pollers (default 8)

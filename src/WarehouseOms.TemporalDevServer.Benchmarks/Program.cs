@@ -212,6 +212,19 @@ static async Task<List<Measurement>> MeasureListsAsync(ITemporalClient client, B
             _ => client.Connection.WorkflowService.ListWorkflowExecutionsAsync(new() { Namespace = client.Options.Namespace, Query = query, PageSize = 100 })));
     }
 
+    // Counts (ADR 0063): one the store can answer from its columns next to the same count with a condition it cannot
+    // (ExecutionTime is set on every run), which reads every completed run.
+    var counts = new (string Name, string Query)[]
+    {
+        ("baseline: count completed, with a filter", "ExecutionStatus = 'Completed' AND ExecutionTime IS NOT NULL"),
+        ("count completed (columns only)", "ExecutionStatus = 'Completed'"),
+    };
+    foreach (var (name, query) in counts)
+    {
+        measured.Add(await Measurement.RunAsync(name, "counts", options.Lists, options.Concurrency, options.PhaseBudget,
+            _ => client.Connection.WorkflowService.CountWorkflowExecutionsAsync(new() { Namespace = client.Options.Namespace, Query = query })));
+    }
+
     return measured;
 }
 

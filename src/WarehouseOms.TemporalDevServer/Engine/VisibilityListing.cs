@@ -72,7 +72,14 @@ internal sealed partial class WorkflowEngine
     {
         var (ns, query) = ParseQuery(request.Namespace, request.Query);
         Dictionary<WorkflowExecutionStatus, long> byStatus;
-        if (store.IsDurable)
+        if (store.IsDurable && query.Narrowing.Exact)
+        {
+            // Nothing but conditions the store decides exactly: counted in SQL, no run read.
+            await DurableAsync().ConfigureAwait(false);
+            var counted = await store.CountRunsAsync(StoredScan(ns, query, null), ct).ConfigureAwait(false);
+            byStatus = counted.ToDictionary(c => (WorkflowExecutionStatus)c.Key, c => c.Value);
+        }
+        else if (store.IsDurable)
         {
             await DurableAsync().ConfigureAwait(false);
             var matches = await StoredMatchesAsync(ns, query, null, int.MaxValue, ct).ConfigureAwait(false);
@@ -220,30 +227,7 @@ internal sealed partial class WorkflowEngine
     private async Task<List<(Execution Run, WorkflowExecutionInfo? Row, ListPosition Key)>> StoredMatchesAsync(
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
-        var eq = query.Narrowing.Equalities;
-        DateTime closedAfter;
-        using (gate.Enter())
-        {
-            closedAfter = Clock.Now - RetentionOf(ns);
-        }
-
-        var scan = new RunScan(
-            ns,
-            closedAfter,
-            eq.TryGetValue("ExecutionStatus", out var status) ? (int?)Enum.Parse<WorkflowExecutionStatus>(status) : null,
-            eq.GetValueOrDefault("WorkflowType"),
-            eq.GetValueOrDefault("WorkflowId"),
-            eq.GetValueOrDefault("TaskQueue"),
-            eq.GetValueOrDefault("RunId"),
-            after,
-            ScanBatch)
-        {
-            StartedFrom = query.Narrowing.StartedFrom,
-            StartedTo = query.Narrowing.StartedTo,
-            WorkflowIdPrefix = query.Narrowing.WorkflowIdPrefix,
-            ClosedFrom = query.Narrowing.ClosedFrom,
-            ClosedTo = query.Narrowing.ClosedTo,
-        };
+        var scan = StoredScan(ns, query, after);
         var matches = new List<(Execution, WorkflowExecutionInfo?, ListPosition)>();
         while (true)
         {
@@ -268,6 +252,35 @@ internal sealed partial class WorkflowEngine
 
             scan = scan with { After = rows[^1].Position };
         }
+    }
+
+    /// <summary>The store's scan for a query: its equalities, ranges and prefix, the namespace's retention, from after a position.</summary>
+    private RunScan StoredScan(string ns, VisibilityQuery query, ListPosition? after)
+    {
+        var eq = query.Narrowing.Equalities;
+        DateTime closedAfter;
+        using (gate.Enter())
+        {
+            closedAfter = Clock.Now - RetentionOf(ns);
+        }
+
+        return new RunScan(
+            ns,
+            closedAfter,
+            eq.TryGetValue("ExecutionStatus", out var status) ? (int?)Enum.Parse<WorkflowExecutionStatus>(status) : null,
+            eq.GetValueOrDefault("WorkflowType"),
+            eq.GetValueOrDefault("WorkflowId"),
+            eq.GetValueOrDefault("TaskQueue"),
+            eq.GetValueOrDefault("RunId"),
+            after,
+            ScanBatch)
+        {
+            StartedFrom = query.Narrowing.StartedFrom,
+            StartedTo = query.Narrowing.StartedTo,
+            WorkflowIdPrefix = query.Narrowing.WorkflowIdPrefix,
+            ClosedFrom = query.Narrowing.ClosedFrom,
+            ClosedTo = query.Narrowing.ClosedTo,
+        };
     }
 
     private static (Execution Run, WorkflowExecutionInfo Row) ReadStoredRun(string ns, StoredRun stored)

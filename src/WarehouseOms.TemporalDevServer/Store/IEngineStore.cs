@@ -33,6 +33,9 @@ internal interface IEngineStore : IAsyncDisposable
     /// <summary>Visibility: one batch of a namespace's runs in start-time order, narrowed by the scan's equalities.</summary>
     Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken);
 
+    /// <summary>Visibility: how many runs the scan's conditions allow, by status (its limit and position ignored).</summary>
+    Task<IReadOnlyDictionary<int, long>> CountRunsAsync(RunScan scan, CancellationToken cancellationToken);
+
     /// <summary>
     /// Deletes up to <paramref name="limit"/> closed runs (oldest close first) closed before their namespace's
     /// cutoff, or before <paramref name="otherCutoff"/> in a namespace not listed; returns the runs deleted.

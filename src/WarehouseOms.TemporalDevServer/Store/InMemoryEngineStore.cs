@@ -21,6 +21,9 @@ internal sealed class InMemoryEngineStore : IEngineStore
     public Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredRun>>([]);
 
+    public Task<IReadOnlyDictionary<int, long>> CountRunsAsync(RunScan scan, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
     public Task<IReadOnlyList<(string Namespace, string RunId)>> DeleteClosedBeforeAsync(
         IReadOnlyList<(string Namespace, DateTime Cutoff)> cutoffs, DateTime otherCutoff, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<(string Namespace, string RunId)>>([]);

@@ -21,29 +21,8 @@ public sealed class ListedRowTests(ITestOutputHelper output)
         await using var durable = await DurableEngine.StartAsync(deadline.Token);
         var client = durable.Client;
         var queue = $"tq-listed-rows-{Guid.NewGuid():N}";
-        var options = new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>();
-        var ids = Enumerable.Range(0, 6).Select(i => $"listed-{i}-{Guid.NewGuid():N}").ToList();
-        await using var worker = WorkerRun.Start(client, options, deadline.Token);
-        var handles = new List<WorkflowHandle<Workflows.CollectorWorkflow, IReadOnlyList<string>>>();
-        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
-        {
-            handles.Add(await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("x"), new(id, queue)
-            {
-                Memo = new Dictionary<string, object> { ["position"] = i },
-                TypedSearchAttributes = new SearchAttributeCollection.Builder()
-                    .Set(SearchAttributeKey.CreateKeyword("CustomKeywordField"), i % 2 == 0 ? "even" : "odd")
-                    .Set(SearchAttributeKey.CreateLong("CustomIntField"), i)
-                    .ToSearchAttributeCollection(),
-            }));
-        }
-
-        // Four complete (their rows carry the counts written at close), two stay open.
-        foreach (var handle in handles.Take(4))
-        {
-            await handle.SignalAsync(w => w.AddAsync("a"));
-            await handle.SignalAsync(w => w.FinishAsync());
-            await handle.GetResultAsync();
-        }
+        var (ids, handles, worker) = await StartRunsAsync(client, queue, deadline.Token);
+        await using var running = worker;
 
         var mine = $"TaskQueue = '{queue}'";
         string[] queries =
@@ -99,6 +78,74 @@ public sealed class ListedRowTests(ITestOutputHelper output)
         Assert.Equal(1, await ExecuteAsync(durable.Store, "SELECT count(*) FROM temporal.executions WHERE task_queue = @q AND listed_row IS NOT NULL AND listed_at = updated_at", ("q", queue)));
         output.WriteLine($"{fromRows.Sum(r => r.Count)} rows listed the same from stored rows and from states");
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Counts_of_exact_conditions_are_answered_by_the_store_without_reading_a_run()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(160));
+        await using var durable = await DurableEngine.StartAsync(deadline.Token);
+        var client = durable.Client;
+        var queue = $"tq-counted-{Guid.NewGuid():N}";
+        var (ids, _, worker) = await StartRunsAsync(client, queue, deadline.Token);
+        await using var running = worker;
+        var mine = $"TaskQueue = '{queue}'";
+
+        // Conditions the store cannot decide alone go through each run's filter, however they are joined.
+        Assert.Equal(0, await CountAsync(client, $"{mine} AND TaskQueue = 'another'"));
+        Assert.Equal(3, await CountAsync(client, $"{mine} AND CustomIntField >= 3"));
+        Assert.Equal(1, await CountAsync(client, $"CustomIntField = 5 AND {mine}"));
+        Assert.Equal(2, await CountAsync(client, $"{mine} AND ExecutionStatus = 'Running' OR WorkflowId = '{ids[0]}' AND CustomIntField = 1"));
+        Assert.Equal(1, await CountAsync(client, $"WorkflowId STARTS_WITH 'listed-1' AND WorkflowId STARTS_WITH 'listed-1-'"));
+        Assert.Equal(0, await CountAsync(client, $"WorkflowId STARTS_WITH 'listed-1' AND WorkflowId STARTS_WITH 'listed-2'"));
+
+        // Every run's row and state made unreadable: what only equalities and a prefix ask is still counted (in SQL),
+        // anything else now fails to read the runs.
+        Assert.Equal(6, await ExecuteAsync(durable.Store,
+            "UPDATE temporal.executions SET listed_row = '\\x0a'::bytea, state = '\\x7b'::bytea, listed_at = updated_at WHERE task_queue = @q", ("q", queue)));
+        Assert.Equal(6, await CountAsync(client, string.Empty));
+        Assert.Equal(6, await CountAsync(client, mine));
+        Assert.Equal(4, await CountAsync(client, $"{mine} AND ExecutionStatus = 'Completed'"));
+        Assert.Equal(1, await CountAsync(client, $"WorkflowId = '{ids[2]}' AND {mine}"));
+        Assert.Equal(6, await CountAsync(client, "WorkflowId STARTS_WITH 'listed-'"));
+        var grouped = await client.CountWorkflowsAsync($"{mine} GROUP BY ExecutionStatus");
+        Assert.Equal(6, grouped.Count);
+        Assert.Equal([2, 4], grouped.Groups.Select(g => g.Count).Order());
+        await Assert.ThrowsAnyAsync<Exception>(() => CountAsync(client, $"{mine} AND CustomIntField >= 3"));
+        output.WriteLine("exact counts answered from the store's columns");
+    }
+
+    /// <summary>Six runs on the queue (custom attributes: CustomKeywordField even/odd, CustomIntField its position); four completed.</summary>
+    private static async Task<(List<string> Ids, List<WorkflowHandle<Workflows.CollectorWorkflow, IReadOnlyList<string>>> Handles, IAsyncDisposable Worker)> StartRunsAsync(
+        ITemporalClient client, string queue, CancellationToken cancellationToken)
+    {
+        var options = new TemporalWorkerOptions(queue).AddWorkflow<Workflows.CollectorWorkflow>();
+        var ids = Enumerable.Range(0, 6).Select(i => $"listed-{i}-{Guid.NewGuid():N}").ToList();
+        var worker = WorkerRun.Start(client, options, cancellationToken);
+        var handles = new List<WorkflowHandle<Workflows.CollectorWorkflow, IReadOnlyList<string>>>();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            handles.Add(await client.StartWorkflowAsync((Workflows.CollectorWorkflow w) => w.RunAsync("x"), new(id, queue)
+            {
+                Memo = new Dictionary<string, object> { ["position"] = i },
+                TypedSearchAttributes = new SearchAttributeCollection.Builder()
+                    .Set(SearchAttributeKey.CreateKeyword("CustomKeywordField"), i % 2 == 0 ? "even" : "odd")
+                    .Set(SearchAttributeKey.CreateLong("CustomIntField"), i)
+                    .ToSearchAttributeCollection(),
+            }));
+        }
+
+        // Four complete (their rows carry the counts written at close), two stay open.
+        foreach (var handle in handles.Take(4))
+        {
+            await handle.SignalAsync(w => w.AddAsync("a"));
+            await handle.SignalAsync(w => w.FinishAsync());
+            await handle.GetResultAsync();
+        }
+
+        return (ids, handles, worker);
+    }
+
+    private static async Task<long> CountAsync(ITemporalClient client, string query) => (await client.CountWorkflowsAsync(query)).Count;
 
     private static async Task<List<List<Temporalio.Api.Workflow.V1.WorkflowExecutionInfo>>> ListEachAsync(ITemporalClient client, IEnumerable<string> queries)
     {

@@ -4,7 +4,8 @@ namespace WarehouseOms.TemporalDevServer.Engine.Visibility;
 /// What every match of a query has that an index can narrow by, from its top-level AND: equalities on
 /// <see cref="VisibilityQuery.IndexedFields"/>, a start-time range, a close-time range (a match is closed) and a
 /// workflow ID prefix. The bounds are a superset (inclusive, whatever the operator): the query's own filter still
-/// decides each run.
+/// decides each run. <see cref="Exact"/> when the query is nothing but these conditions and each is exact (equalities
+/// and the prefix; not the widened time bounds): every run the narrowing allows matches, so a count needs no filter.
 /// </summary>
 internal sealed record Narrowing(
     IReadOnlyDictionary<string, string> Equalities,
@@ -16,11 +17,17 @@ internal sealed record Narrowing(
 {
     public static readonly Narrowing None = new(new Dictionary<string, string>());
 
-    public static Narrowing Equal(string field, string value) => new(new Dictionary<string, string> { [field] = value });
+    /// <summary>A query without conditions: every run matches.</summary>
+    public static readonly Narrowing All = None with { Exact = true };
+
+    /// <summary>Every run the narrowing allows matches the query (see the type's summary).</summary>
+    public bool Exact { get; init; }
+
+    public static Narrowing Equal(string field, string value) => new(new Dictionary<string, string> { [field] = value }) { Exact = true };
 
     public static Narrowing StartedBetween(DateTime? from, DateTime? to) => None with { StartedFrom = from, StartedTo = to };
 
-    public static Narrowing Prefix(string prefix) => None with { WorkflowIdPrefix = prefix };
+    public static Narrowing Prefix(string prefix) => None with { WorkflowIdPrefix = prefix, Exact = true };
 
     public static Narrowing ClosedBetween(DateTime? from, DateTime? to) => None with { ClosedFrom = from, ClosedTo = to };
 
@@ -35,14 +42,16 @@ internal sealed record Narrowing(
 
     /// <summary>
     /// Both hold: the equalities joined (a field's first value kept: a run cannot have two, the filter refuses it), the
-    /// ranges intersected, the longer prefix (two that disagree match nothing; either narrows correctly).
+    /// ranges intersected, the longer prefix (two that disagree match nothing; either narrows correctly). Exact only
+    /// when both are and neither a field nor the prefix is given twice.
     /// </summary>
     public Narrowing And(Narrowing other)
     {
         var equalities = new Dictionary<string, string>(Equalities);
+        var exact = Exact && other.Exact && (WorkflowIdPrefix is null || other.WorkflowIdPrefix is null);
         foreach (var (field, value) in other.Equalities)
         {
-            equalities.TryAdd(field, value);
+            exact &= equalities.TryAdd(field, value);
         }
 
         return new Narrowing(
@@ -51,7 +60,10 @@ internal sealed record Narrowing(
             Earlier(StartedTo, other.StartedTo),
             (other.WorkflowIdPrefix?.Length ?? 0) > (WorkflowIdPrefix?.Length ?? 0) ? other.WorkflowIdPrefix : WorkflowIdPrefix,
             Later(ClosedFrom, other.ClosedFrom),
-            Earlier(ClosedTo, other.ClosedTo));
+            Earlier(ClosedTo, other.ClosedTo))
+        {
+            Exact = exact,
+        };
     }
 
     private static DateTime? Later(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;

@@ -61,7 +61,7 @@ internal sealed class VisibilityQuery
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return new VisibilityQuery(_ => true, null, false, null);
+            return new VisibilityQuery(_ => true, null, false, null, Narrowing.All);
         }
 
         // Temporal parses "select * from table1 where <query>" (no "where" before a leading ORDER BY or GROUP BY), and
@@ -275,7 +275,7 @@ internal sealed class VisibilityQuery
         public VisibilityQuery Query()
         {
             Func<Execution, bool> filter = _ => true;
-            Narrowing? narrowing = null;
+            Narrowing? narrowing = Narrowing.All;
             if (Current is { } first && !first.Is("ORDER") && !first.Is("GROUP"))
             {
                 (filter, narrowing) = Or();
@@ -338,7 +338,9 @@ internal sealed class VisibilityQuery
             {
                 var (a, (b, more)) = (left, Not());
                 left = r => a(r) && b(r);
-                narrowing = narrowing is null ? more : more is null ? narrowing : narrowing.And(more);
+                // A condition no index knows (null) leaves the other side's narrowing, which then no longer says it all.
+                narrowing = narrowing is null ? more is null ? null : more with { Exact = false }
+                    : more is null ? narrowing with { Exact = false } : narrowing.And(more);
             }
 
             return (left, narrowing);

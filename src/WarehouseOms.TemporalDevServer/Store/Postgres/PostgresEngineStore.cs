@@ -279,11 +279,10 @@ internal sealed class PostgresEngineStore : IEngineStore
         return new StoredExecution(state, history, requestIds);
     }
 
-    public async Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken)
+    /// <summary>The scan's WHERE clause over <c>executions e</c>, its values added to <paramref name="command"/> as parameters.</summary>
+    private static string ScanConditions(RunScan scan, NpgsqlCommand command)
     {
         var where = new StringBuilder("e.namespace = @ns AND (e.close_time IS NULL OR e.close_time >= @cutoff)");
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand { Connection = connection };
         command.Parameters.AddWithValue("ns", scan.Namespace);
         command.Parameters.AddWithValue("cutoff", scan.ClosedAfter);
         // Each condition given is one more AND on the row's columns, with its value as a parameter of the same name.
@@ -320,6 +319,29 @@ internal sealed class PostgresEngineStore : IEngineStore
             command.Parameters.AddWithValue("after_ordinal", after.Ordinal);
         }
 
+        return where.ToString();
+    }
+
+    public async Task<IReadOnlyDictionary<int, long>> CountRunsAsync(RunScan scan, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        command.CommandText = $"SELECT e.status, count(*) FROM {schema}.executions e WHERE {ScanConditions(scan, command)} GROUP BY e.status";
+        var counts = new Dictionary<int, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetInt16(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var where = ScanConditions(scan, command);
         command.Parameters.AddWithValue("limit", scan.Limit);
         // The listed row is current only when written with the state (one now() for both); otherwise the state is read.
         const string Current = "e.listed_row IS NOT NULL AND e.listed_at = e.updated_at";

@@ -228,6 +228,12 @@ internal sealed partial class WorkflowEngine
         string ns, VisibilityQuery query, ListPosition? after, int limit, CancellationToken ct)
     {
         var scan = StoredScan(ns, query, after);
+        if (query.Narrowing.Exact && limit < scan.Limit)
+        {
+            // Every run the store returns matches: read no more than are wanted.
+            scan = scan with { Limit = limit };
+        }
+
         var matches = new List<(Execution, WorkflowExecutionInfo?, ListPosition)>();
         while (true)
         {

@@ -212,7 +212,7 @@ static async Task<List<Measurement>> MeasureListsAsync(ITemporalClient client, B
             _ => client.Connection.WorkflowService.ListWorkflowExecutionsAsync(new() { Namespace = client.Options.Namespace, Query = query, PageSize = 100 })));
     }
 
-    // Counts (ADR 0063): one the store can answer from its columns next to the same count with a condition it cannot
+    // Counts (ADR 0064): one the store can answer from its columns next to the same count with a condition it cannot
     // (ExecutionTime is set on every run), which reads every completed run.
     var counts = new (string Name, string Query)[]
     {

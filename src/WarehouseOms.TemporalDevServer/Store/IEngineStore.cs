@@ -30,7 +30,7 @@ internal interface IEngineStore : IAsyncDisposable
     /// </summary>
     Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken);
 
-    /// <summary>Visibility: one batch of a namespace's runs in start-time order, narrowed by the scan's equalities.</summary>
+    /// <summary>Visibility: one batch of a namespace's runs in list order, narrowed by the scan's conditions (see <see cref="RunScan"/>).</summary>
     Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken);
 
     /// <summary>Visibility: how many runs the scan's conditions allow, by status (its limit and position ignored).</summary>

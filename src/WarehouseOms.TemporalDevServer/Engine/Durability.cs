@@ -229,7 +229,7 @@ internal sealed partial class WorkflowEngine
             }
 
             batch.Add(new ExecutionChange(x.Namespace, x.WorkflowId, x.RunId, x.Ordinal, x.WorkflowType, x.TaskQueue, (int)x.Status,
-                x.StartTime, x.CloseTime, ExecutionSnapshots.ToRecord(x).ToBytes(), StoredVisibilityRow(x), from + 1, events, x.RequestIds.TakeUnsaved()));
+                x.StartTime, x.CloseTime, ExecutionSnapshots.ToRecord(x).ToBytes(), ChangedVisibilityRow(x), from + 1, events, x.RequestIds.TakeUnsaved()));
             written.Add((x, x.History.Count));
         }
 

@@ -290,6 +290,12 @@ internal sealed class Execution
     /// <summary>How many history events the store holds; not part of the stored state.</summary>
     public int PersistedEventCount { get; set; }
 
+    /// <summary>
+    /// The SHA-256 of the listed row last handed to the store (ADR 0063), so an unchanged row is not written again;
+    /// not part of the stored state (a run loaded from the store writes its row at its first change).
+    /// </summary>
+    public byte[]? ListedRowHash { get; set; }
+
     /// <summary>The run a ResetWorkflowExecution of this run created (Describe's reset_run_id).</summary>
     public string? ResetRunId { get; set; }
 

@@ -188,10 +188,23 @@ internal sealed partial class WorkflowEngine
     }
 
     /// <summary>
-    /// The row a durable store keeps for lists (ADR 0063): what <see cref="VisibilityRow"/> lists. A run holds its whole
-    /// history in memory until it closes, so a closed run's row counts all of its events.
+    /// The row a durable store keeps for lists (ADR 0063): what <see cref="VisibilityRow"/> lists, or null when it is the
+    /// row last handed to the store for this run (batches land in the order they are taken, each retried until it
+    /// does, so that row is the stored one). A run holds its whole history in memory until it closes, so a closed
+    /// run's row counts all of its events.
     /// </summary>
-    private static byte[] StoredVisibilityRow(Execution run) => VisibilityRow(run).ToByteArray();
+    private static byte[]? ChangedVisibilityRow(Execution run)
+    {
+        var row = VisibilityRow(run).ToByteArray();
+        var hash = System.Security.Cryptography.SHA256.HashData(row);
+        if (run.ListedRowHash is { } last && last.AsSpan().SequenceEqual(hash))
+        {
+            return null;
+        }
+
+        run.ListedRowHash = hash;
+        return row;
+    }
 
     /// <summary>
     /// A stored row as the query language reads a run: the listed fields only (no history, pending work or

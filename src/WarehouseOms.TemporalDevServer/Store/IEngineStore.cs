@@ -175,7 +175,7 @@ internal sealed record RunScan(
 /// </summary>
 internal sealed record StoredRun(byte[]? Row, byte[]? State, int HistoryLength, ListPosition Position);
 
-/// <summary>One execution's change inside a commit batch.</summary>
+/// <summary>One execution's change inside a commit batch (<see cref="ListedRow"/> null: the stored row is still right).</summary>
 internal sealed record ExecutionChange(
     string Namespace,
     string WorkflowId,
@@ -187,7 +187,7 @@ internal sealed record ExecutionChange(
     DateTime StartTime,
     DateTime? CloseTime,
     byte[] State,
-    byte[] ListedRow,
+    byte[]? ListedRow,
     long FirstNewEventId,
     IReadOnlyList<byte[]> NewEvents,
     IReadOnlyList<string> NewRequestIds);

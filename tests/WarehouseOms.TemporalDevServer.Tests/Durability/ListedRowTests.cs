@@ -50,6 +50,15 @@ public sealed class ListedRowTests(ITestOutputHelper output)
             Assert.Equal(described.Memo, row.Memo);
         }
 
+        // A change that leaves the listed fields as they were (a signal to an open run) keeps the stored row, current.
+        var kept = await RowOfAsync(durable.Store, ids[5]);
+        await handles[5].SignalAsync(w => w.AddAsync("b"));
+        var after = await RowOfAsync(durable.Store, ids[5]);
+        Assert.True(after.UpdatedAt > kept.UpdatedAt, "the signal was written");
+        Assert.True(after.Current, "the kept row is current");
+        Assert.Equal(kept.Row, after.Row);
+        Assert.Equal(fromRows, await ListEachAsync(client, queries));
+
         // Lists read the rows: give the open run ids[5] the row of ids[0], as if it were current.
         const string CopyRow =
             """
@@ -166,6 +175,18 @@ public sealed class ListedRowTests(ITestOutputHelper output)
         }
 
         return lists;
+    }
+
+    private static async Task<(byte[] Row, bool Current, DateTime UpdatedAt)> RowOfAsync(DurableStore store, string workflowId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT listed_row, listed_at = updated_at, updated_at FROM temporal.executions WHERE workflow_id = @id", connection);
+        command.Parameters.AddWithValue("id", workflowId);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"a row for {workflowId}");
+        return ((byte[])reader[0], reader.GetBoolean(1), reader.GetDateTime(2));
     }
 
     /// <summary>Rows changed, or the value a SELECT returns.</summary>

@@ -153,7 +153,7 @@ internal sealed class PostgresEngineStore : IEngineStore
                 SELECT u.*, now() FROM unnest(@ns, @run, @wid, @ord, @type, @tq, @status, @start, @close, @state, @listed_row) AS u
                 ON CONFLICT (namespace, run_id) DO UPDATE SET
                     workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, status = excluded.status,
-                    close_time = excluded.close_time, state = excluded.state, listed_row = excluded.listed_row, listed_at = now(), updated_at = now()
+                    close_time = excluded.close_time, state = excluded.state, listed_row = coalesce(excluded.listed_row, {schema}.executions.listed_row), listed_at = now(), updated_at = now()
                 """);
             upsert.Parameters.Add(Array("ns", NpgsqlDbType.Text, batch.Select(c => c.Namespace).ToArray()));
             upsert.Parameters.Add(Array("run", NpgsqlDbType.Text, batch.Select(c => c.RunId).ToArray()));

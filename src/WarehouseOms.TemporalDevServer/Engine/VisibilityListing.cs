@@ -72,18 +72,15 @@ internal sealed partial class WorkflowEngine
     {
         var (ns, query) = ParseQuery(request.Namespace, request.Query);
         Dictionary<WorkflowExecutionStatus, long> byStatus;
-        if (store.IsDurable && query.Narrowing.Exact)
-        {
-            // Nothing but conditions the store decides exactly: counted in SQL, no run read.
-            await DurableAsync().ConfigureAwait(false);
-            var counted = await store.CountRunsAsync(StoredScan(ns, query, null), ct).ConfigureAwait(false);
-            byStatus = counted.ToDictionary(c => (WorkflowExecutionStatus)c.Key, c => c.Value);
-        }
-        else if (store.IsDurable)
+        if (store.IsDurable)
         {
             await DurableAsync().ConfigureAwait(false);
-            var matches = await StoredMatchesAsync(ns, query, null, int.MaxValue, ct).ConfigureAwait(false);
-            byStatus = matches.GroupBy(m => m.Run.Status).ToDictionary(g => g.Key, g => (long)g.Count());
+            // Nothing but conditions the store decides exactly: counted in SQL, no run read (ADR 0064).
+            byStatus = query.Narrowing.Exact
+                ? (await store.CountRunsAsync(StoredScan(ns, query, null), ct).ConfigureAwait(false))
+                    .ToDictionary(c => (WorkflowExecutionStatus)c.Key, c => c.Value)
+                : (await StoredMatchesAsync(ns, query, null, int.MaxValue, ct).ConfigureAwait(false))
+                    .GroupBy(m => m.Run.Status).ToDictionary(g => g.Key, g => (long)g.Count());
         }
         else
         {

@@ -15,12 +15,17 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
     /// <summary>Workflow tasks handed out during the phase (in-process servers).</summary>
     public TaskCounts Tasks { get; init; } = new();
 
+    /// <summary>The server process's CPU time during the phase, when it runs out of process.</summary>
+    public TimeSpan? ServerCpuTime { get; init; }
+
+    public double ServerCpuMsPerOperation => Completed == 0 || ServerCpuTime is not { } server ? double.NaN : server.TotalMilliseconds / Completed;
+
     public double PerSecond => Completed / Elapsed.TotalSeconds;
 
     public double CpuMsPerOperation => Completed == 0 ? double.NaN : CpuTime.TotalMilliseconds / Completed;
 
-    /// <summary>Operations per second if the process had all cores of the machine to itself.</summary>
-    public double CpuBoundCeiling => Environment.ProcessorCount * 1000 / CpuMsPerOperation;
+    /// <summary>Operations per second if the process (and the server's, when it runs apart) had all cores of the machine.</summary>
+    public double CpuBoundCeiling => Environment.ProcessorCount * 1000 / (CpuMsPerOperation + (ServerCpuTime is null ? 0 : ServerCpuMsPerOperation));
 
     public double Percentile(double p)
     {
@@ -35,9 +40,10 @@ public sealed record Measurement(string Phase, string Unit, int Requested, int C
 
     public string Format() => string.Format(
         CultureInfo.InvariantCulture,
-        "{0,-40} {1,6}/{2,-6} {3,3} failed {4,8:F1} {5}/s  p50 {6,7:F2} ms  p95 {7,7:F2} ms  p99 {8,7:F2} ms  ({9:F1} s)  cpu {10:F2} ms/op, ceiling {11:F0}/s",
+        "{0,-40} {1,6}/{2,-6} {3,3} failed {4,8:F1} {5}/s  p50 {6,7:F2} ms  p95 {7,7:F2} ms  p99 {8,7:F2} ms  ({9:F1} s)  cpu {10:F2} ms/op, ceiling {11:F0}/s{12}",
         Phase, Completed, Requested, Failed, PerSecond, Unit, Percentile(50), Percentile(95), Percentile(99), Elapsed.TotalSeconds,
-        CpuMsPerOperation, CpuBoundCeiling);
+        CpuMsPerOperation, CpuBoundCeiling,
+        ServerCpuTime is null ? string.Empty : string.Format(CultureInfo.InvariantCulture, "; server process {0:F2} ms/op", ServerCpuMsPerOperation));
 
     /// <summary>
     /// Runs <paramref name="operation"/> for indexes 0..count-1 with <paramref name="concurrency"/> callers,

@@ -64,7 +64,9 @@ var perStore = suites.GroupBy(s => s.Store).ToDictionary(g => g.Key, g => g.Sele
 foreach (var (store, rounds) in perStore)
 {
     Console.WriteLine($"{store,-13} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
-        $"CPU per workflow (this process) {rounds.Average(r => r.CpuMsPerOperation):F2} ms; ceiling on {Environment.ProcessorCount} dedicated cores {rounds.Average(r => r.CpuBoundCeiling):F0}/s");
+        $"CPU per workflow (this process) {rounds.Average(r => r.CpuMsPerOperation):F2} ms" +
+        (rounds.All(r => r.ServerCpuTime is not null) ? $", server process {rounds.Average(r => r.ServerCpuMsPerOperation):F2} ms" : string.Empty) +
+        $"; ceiling on {Environment.ProcessorCount} dedicated cores {rounds.Average(r => r.CpuBoundCeiling):F0}/s");
     var tasks = rounds.Aggregate(new TaskCounts(), (sum, r) => sum + r.Tasks);
     if (tasks.Total > 0)
     {
@@ -109,17 +111,36 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
     var results = new List<Measurement>();
     var runId = Guid.NewGuid().ToString("N")[..8];
 
+    // With the server in its own process, its CPU over a phase is read beside this process's (SDK client and worker).
+    async Task<Measurement> WithServerCpu(Func<Task<Measurement>> phase)
+    {
+        var before = ServerCpu();
+        var measurement = await phase();
+        return before is { } start && ServerCpu() is { } end ? measurement with { ServerCpuTime = end - start } : measurement;
+    }
+
+    TimeSpan? ServerCpu()
+    {
+        if (server.ServerProcess is not { } process)
+        {
+            return null;
+        }
+
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
     // Baseline 1: the cheapest round trip through the same SDK connection (no state touched).
-    results.Add(await Measurement.RunAsync(
+    results.Add(await WithServerCpu(() => Measurement.RunAsync(
         "baseline: GetSystemInfo round trip", "calls", options.Pings, options.Concurrency, options.PhaseBudget,
-        _ => client.Connection.WorkflowService.GetSystemInfoAsync(new GetSystemInfoRequest())));
+        _ => client.Connection.WorkflowService.GetSystemInfoAsync(new GetSystemInfoRequest()))));
 
     // Baseline 2: workflow starts alone, no worker, so the cost of the start path is visible.
     var idleQueue = $"bench-idle-{runId}";
-    results.Add(await Measurement.RunAsync(
+    results.Add(await WithServerCpu(() => Measurement.RunAsync(
         "baseline: StartWorkflow, no worker", "starts", options.RawStarts, options.Concurrency, options.PhaseBudget,
         i => client.StartWorkflowAsync(
-            (OneActivityWorkflow wf) => wf.RunAsync(i), new($"bench-raw-{runId}-{i}", idleQueue))));
+            (OneActivityWorkflow wf) => wf.RunAsync(i), new($"bench-raw-{runId}-{i}", idleQueue)))));
 
     var taskQueue = $"bench-{runId}";
     using var worker = new TemporalWorker(client, new TemporalWorkerOptions(taskQueue)
@@ -133,10 +154,10 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
     var signalCountMismatch = string.Empty;
     await worker.ExecuteAsync(async () =>
     {
-        async Task RunOneAsync(string prefix, int i)
+        async Task RunOneAsync(string prefix, int i, bool eagerStart = false)
         {
             var result = await client.ExecuteWorkflowAsync(
-                (OneActivityWorkflow wf) => wf.RunAsync(i), new($"{prefix}-{runId}-{i}", taskQueue));
+                (OneActivityWorkflow wf) => wf.RunAsync(i), new($"{prefix}-{runId}-{i}", taskQueue) { RequestEagerStart = eagerStart });
             if (result != i + 1)
             {
                 Interlocked.Increment(ref wrongResults);
@@ -150,11 +171,18 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
 
         var tasksBefore = TaskCounts.Of(server.WorkflowTasks);
         var workflowsFrom = DateTime.UtcNow;
-        var workflows = await Measurement.RunAsync(
+        var workflows = await WithServerCpu(() => Measurement.RunAsync(
             "one-activity workflow, start → result", "wf", options.Workflows, options.Concurrency, options.PhaseBudget,
-            i => RunOneAsync("bench-wf", i));
+            i => RunOneAsync("bench-wf", i)));
         results.Add(workflows with { Tasks = TaskCounts.Of(server.WorkflowTasks) - tasksBefore });
+
         results.AddRange(await MeasureListsAsync(client, options, runId, workflowsFrom, DateTime.UtcNow));
+
+        // The same workflows started eagerly (request_eager_execution; after the lists, which measure the phase
+        // before): the start's response carries the first workflow task to this process's worker, one poll fewer.
+        results.Add(await WithServerCpu(() => Measurement.RunAsync(
+            "one-activity workflow, eager start", "eager wf", options.Workflows, options.Concurrency, options.PhaseBudget,
+            i => RunOneAsync("bench-eager", i, eagerStart: true))));
 
         // Signals spread over a few workflows so both per-workflow ordering and cross-workflow
         // parallelism are exercised; the counts come back as the workflows' results.
@@ -166,9 +194,9 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
                 (SignalCounterWorkflow wf) => wf.RunAsync(), new($"bench-signals-{runId}-{t}", taskQueue)));
         }
 
-        var signals = await Measurement.RunAsync(
+        var signals = await WithServerCpu(() => Measurement.RunAsync(
             $"signal (to {targets} workflows)", "signals", options.Signals, options.Concurrency, options.PhaseBudget,
-            i => handles[i % targets].SignalAsync(wf => wf.IncrementAsync()));
+            i => handles[i % targets].SignalAsync(wf => wf.IncrementAsync())));
         results.Add(signals);
         var counted = 0;
         foreach (var handle in handles)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Temporalio.Client;
@@ -10,12 +11,13 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private readonly IAsyncDisposable? owned;
 
-    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned, WorkflowTaskStatistics? workflowTasks = null)
+    private ServerHost(ITemporalClient client, string description, IAsyncDisposable? owned, WorkflowTaskStatistics? workflowTasks = null, Process? serverProcess = null)
     {
         Client = client;
         Description = description;
         this.owned = owned;
         WorkflowTasks = workflowTasks;
+        ServerProcess = serverProcess;
     }
 
     public ITemporalClient Client { get; }
@@ -24,6 +26,9 @@ public sealed class ServerHost : IAsyncDisposable
     public WorkflowTaskStatistics? WorkflowTasks { get; }
 
     public string Description { get; }
+
+    /// <summary>The server's own process when it runs out of process (its CPU is measured beside this one's).</summary>
+    public Process? ServerProcess { get; }
 
     public static async Task<ServerHost> StartAsync(BenchmarkOptions options, string store)
     {
@@ -64,7 +69,7 @@ public sealed class ServerHost : IAsyncDisposable
                     : null,
             },
         });
-        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{ShiftNote(options)}", environment);
+        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{ShiftNote(options)}", environment, serverProcess: ChildProcess(executable));
     }
 
     public async ValueTask DisposeAsync()
@@ -90,6 +95,40 @@ public sealed class ServerHost : IAsyncDisposable
 
     private static string ShiftNote(BenchmarkOptions options) =>
         options.TimerShift is { } shift ? $", timer shift {shift.TotalMilliseconds} ms" : string.Empty;
+
+    /// <summary>This process's child running <paramref name="executable"/> (Linux /proc; null elsewhere or when not found).</summary>
+    private static Process? ChildProcess(string executable)
+    {
+        if (!Directory.Exists("/proc"))
+        {
+            return null;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // stat: "pid (comm) state ppid …"; comm may hold spaces or parentheses, so read after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (parent == Environment.ProcessId && File.ReadAllText(Path.Combine(directory, "cmdline")).StartsWith(executable, StringComparison.Ordinal))
+                {
+                    return Process.GetProcessById(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+            {
+                // A process that ended while being read, or one not ours to read.
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The apphost the project reference copies next to this program.</summary>
     private static string LocateExecutable()

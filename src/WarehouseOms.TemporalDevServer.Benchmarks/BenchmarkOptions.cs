@@ -24,6 +24,9 @@ public sealed record BenchmarkOptions
     /// <summary>Run the built dev server executable as a child process instead of in-process.</summary>
     public bool OutOfProcess { get; init; }
 
+    /// <summary>Out of process: this executable instead of the built one (another build's, to compare like for like).</summary>
+    public string? ServerExecutable { get; init; }
+
     /// <summary>host:port of a running server instead of the in-process one.</summary>
     public string? Target { get; init; }
 
@@ -75,6 +78,7 @@ public sealed record BenchmarkOptions
           --phase-budget S     seconds a phase may take before it stops early (default 12)
           --no-tracing-listener  disable the SDK's workflow tracing event listener in the worker
           --out-of-process     start the built dev server executable (as WorkflowEnvironment does)
+          --server-executable PATH  out of process, with this dev server executable (another build's)
           --target HOST:PORT   measure a running server instead of starting one in-process
           --rounds N           rounds over the stores, interleaved (default 2)
           --store memory|memory-full|memory-queued|postgres  measure only this store (default: all four in this order;
@@ -112,6 +116,7 @@ public sealed record BenchmarkOptions
                 "--phase-budget" => options with { PhaseBudget = TimeSpan.FromSeconds(Count()) },
                 "--target" => options with { Target = Value() },
                 "--out-of-process" => options with { OutOfProcess = true },
+                "--server-executable" => options with { OutOfProcess = true, ServerExecutable = ExistingFile(Value()) },
                 "--no-tracing-listener" => options with { DisableTracingListener = true },
                 "--store" => options with { Stores = [Store(Value())] },
                 "--db" => options with { Database = Value() },
@@ -127,6 +132,9 @@ public sealed record BenchmarkOptions
 
         return options;
     }
+
+    private static string ExistingFile(string value) =>
+        File.Exists(value) ? Path.GetFullPath(value) : throw new ArgumentException($"--server-executable: no file {value}");
 
     private static string Store(string value) =>
         value is "memory" or FullHistories or QueuedActivities or "postgres" ? value : throw new ArgumentException("--store is memory, memory-full, memory-queued or postgres");

@@ -57,7 +57,7 @@ public sealed class ServerHost : IAsyncDisposable
         }
 
         // The dev server executable started the way the SDK's test environment starts it.
-        var executable = LocateExecutable();
+        var executable = options.ServerExecutable ?? LocateExecutable();
         var environment = await WorkflowEnvironment.StartLocalAsync(new()
         {
             DevServerOptions = new()
@@ -69,7 +69,7 @@ public sealed class ServerHost : IAsyncDisposable
                     : null,
             },
         });
-        return new(environment.Client, $"dev server process {Path.GetFileName(executable)}{ShiftNote(options)}", environment, serverProcess: ChildProcess(executable));
+        return new(environment.Client, $"dev server process {options.ServerExecutable ?? Path.GetFileName(executable)}{ShiftNote(options)}", environment, serverProcess: ChildProcess(executable));
     }
 
     public async ValueTask DisposeAsync()

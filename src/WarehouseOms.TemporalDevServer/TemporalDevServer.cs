@@ -44,6 +44,9 @@ public sealed class TemporalDevServer : IAsyncDisposable
     /// <summary>Workflow tasks handed out and history events sent with them (full histories vs sticky).</summary>
     public WorkflowTaskStatistics WorkflowTasks => engine.Stats;
 
+    /// <summary>Runs looked up in the durable store for a call because they were not in memory (found or not).</summary>
+    public long StoreReadBacks => engine.StoreReadBacks;
+
     /// <summary>Cancelled when the engine lost its store for good (another engine took it over): the process should stop.</summary>
     public CancellationToken Faulted => engine.Faulted;
 

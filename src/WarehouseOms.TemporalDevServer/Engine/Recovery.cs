@@ -31,6 +31,12 @@ internal sealed partial class WorkflowEngine
             nexusEndpoints.Restore(endpoints);
         }
 
+        if (store.IsDurable)
+        {
+            // Before any run is in memory: the filter then holds every stored run, and each restored one joins it.
+            await BuildStoredIdsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var stored = await store.LoadAsync(OpenRunsOnly, cancellationToken).ConfigureAwait(false);
         using (gate.Enter())
         {

@@ -228,7 +228,7 @@ internal sealed partial class WorkflowEngine
             DateTime closedAfter;
             using (gate.Enter())
             {
-                if (!NamespaceKnown(ns, out ns) || HeldInMemory(ns, workflowId, runId))
+                if (!NamespaceKnown(ns, out ns) || HeldInMemory(ns, workflowId, runId) || !MayBeStored(ns, workflowId))
                 {
                     return;
                 }
@@ -238,6 +238,7 @@ internal sealed partial class WorkflowEngine
                 closedAfter = Clock.Now - RetentionOf(ns);
             }
 
+            Interlocked.Increment(ref storeReadBacks);
             var stored = await store.LoadRunAsync(ns, workflowId, runId, closedAfter, cancellationToken).ConfigureAwait(false);
             var run = stored is null ? null : ExecutionSnapshots.FromRecord(ExecutionRecord.FromBytes(stored.State), stored.History, stored.RequestIds);
             using (gate.Enter())
@@ -409,10 +410,12 @@ internal sealed partial class WorkflowEngine
             {
                 logger?.LogInformation("Retention: deleted {Count} closed runs from the store", total);
             }
+
+            await RebuildStoredIdsIfFullAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            logger?.LogWarning(ex, "Retention sweep of the store failed; the next sweep tries again");
+            logger?.LogWarning(ex, "Retention sweep of the store (or the read-back filter's rebuild) failed; the next sweep tries again");
         }
     }
 }

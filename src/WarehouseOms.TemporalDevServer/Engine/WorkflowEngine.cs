@@ -434,6 +434,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         }
 
         IndexForVisibility(execution);
+        RememberStored(execution);
     }
 
     public IReadOnlyList<Execution> AllRuns()

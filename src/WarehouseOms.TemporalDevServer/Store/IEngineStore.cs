@@ -30,6 +30,12 @@ internal interface IEngineStore : IAsyncDisposable
     /// </summary>
     Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken);
 
+    /// <summary>How many runs the store holds (every namespace, open and closed): the size of <see cref="ReadWorkflowIdsAsync"/>.</summary>
+    Task<long> CountStoredRunsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The namespace and workflow ID of every stored run (one pair per run, in no particular order).</summary>
+    IAsyncEnumerable<(string Namespace, string WorkflowId)> ReadWorkflowIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>Visibility: one batch of a namespace's runs in list order, narrowed by the scan's conditions (see <see cref="RunScan"/>).</summary>
     Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken);
 

@@ -18,6 +18,11 @@ internal sealed class InMemoryEngineStore : IEngineStore
     public Task<StoredExecution?> LoadRunAsync(string ns, string workflowId, string? runId, DateTime closedAfter, CancellationToken cancellationToken) =>
         Task.FromResult<StoredExecution?>(null);
 
+    public Task<long> CountStoredRunsAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
+
+    public IAsyncEnumerable<(string Namespace, string WorkflowId)> ReadWorkflowIdsAsync(CancellationToken cancellationToken) =>
+        AsyncEnumerable.Empty<(string, string)>();
+
     public Task<IReadOnlyList<StoredRun>> ScanRunsAsync(RunScan scan, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredRun>>([]);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -277,6 +278,24 @@ internal sealed class PostgresEngineStore : IEngineStore
         }
 
         return new StoredExecution(state, history, requestIds);
+    }
+
+    public async Task<long> CountStoredRunsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {schema}.executions", connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async IAsyncEnumerable<(string Namespace, string WorkflowId)> ReadWorkflowIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand($"SELECT namespace, workflow_id FROM {schema}.executions", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return (reader.GetString(0), reader.GetString(1));
+        }
     }
 
     /// <summary>The scan's WHERE clause over <c>executions e</c>, its values added to <paramref name="command"/> as parameters.</summary>

@@ -1,0 +1,74 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+using Temporalio.Worker;
+
+namespace WarehouseOms.TemporalDevServer.Tests.Durability;
+
+/// <summary>
+/// ADR 0065: on the PostgreSQL store a call naming a workflow ID reads the store only when the engine's filter of
+/// stored workflow IDs says it may be there — a start of a new ID reads nothing — while every closed run that left
+/// memory is still found (the filter is built from the store before serving, so a restart misses none).
+/// </summary>
+[Collection(DurabilityCollection.Name)]
+public sealed class ReadBackFilterTests
+{
+    private const int ClosedRuns = 40;
+
+    [Fact(Timeout = 180_000)]
+    public async Task New_workflow_ids_are_started_without_reading_the_store_and_closed_runs_are_still_found_after_a_restart()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(160));
+        await using var store = await DurableStore.CreateAsync();
+        var options = new TemporalDevServerOptions { Port = 0, Storage = TemporalDevServerStorage.Postgres(store.ConnectionString) };
+        var queue = $"tq-read-back-{Guid.NewGuid():N}";
+        var idle = $"tq-idle-{Guid.NewGuid():N}";
+        var closed = Enumerable.Range(0, ClosedRuns).Select(i => $"closed-{i}-{Guid.NewGuid():N}").ToList();
+
+        await using (var server = await TemporalDevServer.StartAsync(options))
+        {
+            var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+            await using (WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token))
+            {
+                foreach (var id in closed)
+                {
+                    await client.ExecuteWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue));
+                }
+            }
+
+            var before = server.StoreReadBacks;
+            await StartNewAsync(client, idle, 20);
+            var unknown = await Assert.ThrowsAsync<Temporalio.Exceptions.RpcException>(
+                () => client.GetWorkflowHandle($"never-started-{Guid.NewGuid():N}").SignalAsync("nothing", []));
+            Assert.Equal(Temporalio.Exceptions.RpcException.StatusCode.NotFound, unknown.Code);
+            Assert.Equal(before, server.StoreReadBacks);
+        }
+
+        // A new engine on the same store holds the open runs only: each closed one must be read back.
+        await using (var server = await TemporalDevServer.StartAsync(options))
+        {
+            var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+            foreach (var id in closed)
+            {
+                await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => client.StartWorkflowAsync(
+                    (SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue) { IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate }));
+            }
+
+            Assert.True(server.StoreReadBacks >= ClosedRuns, $"{server.StoreReadBacks} read-backs for {ClosedRuns} closed runs");
+            var described = await client.GetWorkflowHandle(closed[^1]).DescribeAsync();
+            Assert.Equal(WorkflowExecutionStatus.Completed, described.Status);
+
+            var before = server.StoreReadBacks;
+            await StartNewAsync(client, idle, 20);
+            Assert.Equal(before, server.StoreReadBacks);
+        }
+    }
+
+    private static async Task StartNewAsync(ITemporalClient client, string queue, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await client.StartWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.FromHours(1)), new($"new-{i}-{Guid.NewGuid():N}", queue));
+        }
+    }
+}

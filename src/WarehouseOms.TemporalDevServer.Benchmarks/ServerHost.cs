@@ -27,6 +27,9 @@ public sealed class ServerHost : IAsyncDisposable
 
     public string Description { get; }
 
+    /// <summary>Runs the durable store was read for because a call named them (in-process servers only).</summary>
+    public long? StoreReadBacks => (owned as Owned)?.Server.StoreReadBacks;
+
     /// <summary>The server's own process when it runs out of process (its CPU is measured beside this one's).</summary>
     public Process? ServerProcess { get; }
 
@@ -83,6 +86,8 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>The server, then its scratch schema.</summary>
     private sealed class Owned(TemporalDevServer server, ScratchSchema? scratch) : IAsyncDisposable
     {
+        public TemporalDevServer Server => server;
+
         public async ValueTask DisposeAsync()
         {
             await server.DisposeAsync();

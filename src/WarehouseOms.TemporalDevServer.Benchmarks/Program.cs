@@ -166,7 +166,8 @@ static async Task<(List<Measurement> Results, string Problem)> RunSuiteAsync(Ser
 
         if (options.Warmup > 0)
         {
-            await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i));
+            // Half of them started eagerly, so that both measured phases start warm.
+            await Measurement.RunAsync("warm-up", "wf", options.Warmup, options.Concurrency, options.PhaseBudget, i => RunOneAsync("bench-warm", i, eagerStart: i % 2 == 1));
         }
 
         var tasksBefore = TaskCounts.Of(server.WorkflowTasks);

@@ -26,7 +26,8 @@ public sealed class Phases(IConnection connection, EventObserver outbound, Bench
     /// </summary>
     public async Task<Measurement> RawRoundTripAsync(string phase, string tag, int count, CancellationToken cancellationToken)
     {
-        var exchange = $"warehouse-oms-bench.raw-{tag}";
+        // Inside the names the service's broker user may declare (rabbitmq/definitions.json grants it warehouse-oms.*).
+        var exchange = $"warehouse-oms.bench-raw-{tag}";
         string[] outcome = [exchange];
         await using var observer = await EventObserver.StartAsync(connection, outcome, "id", durable: false, cancellationToken);
         var publishers = await ConfirmingPublisher.OpenManyAsync(connection, options.Concurrency, cancellationToken);

@@ -61,6 +61,7 @@ foreach (var store in Enumerable.Range(0, options.Rounds).SelectMany(_ => option
 }
 
 var perStore = suites.GroupBy(s => s.Store).ToDictionary(g => g.Key, g => g.Select(s => s.Results.Single(r => r.Unit == "wf")).ToList());
+var eagerPerStore = suites.GroupBy(s => s.Store).ToDictionary(g => g.Key, g => g.SelectMany(s => s.Results.Where(r => r.Unit == "eager wf")).ToList());
 foreach (var (store, rounds) in perStore)
 {
     Console.WriteLine($"{store,-13} one-activity workflows/s by round: {string.Join(", ", rounds.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
@@ -71,6 +72,12 @@ foreach (var (store, rounds) in perStore)
     if (tasks.Total > 0)
     {
         Console.WriteLine($"{string.Empty,-13} workflow tasks: {tasks.Describe()}; CPU per workflow task {rounds.Sum(r => r.CpuTime.TotalMilliseconds) / tasks.Total:F2} ms");
+    }
+
+    if (eagerPerStore[store] is { Count: > 0 } eager)
+    {
+        Console.WriteLine($"{store,-13} with eager start, by round: {string.Join(", ", eager.Select(r => r.PerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"CPU per workflow (this process) {eager.Average(r => r.CpuMsPerOperation):F2} ms");
     }
 }
 

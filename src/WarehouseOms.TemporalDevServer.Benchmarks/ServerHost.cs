@@ -77,6 +77,7 @@ public sealed class ServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ServerProcess?.Dispose();
         if (owned is not null)
         {
             await owned.DisposeAsync();

@@ -47,6 +47,9 @@ public sealed class TemporalDevServer : IAsyncDisposable
     /// <summary>Runs looked up in the durable store for a call because they were not in memory (found or not).</summary>
     public long StoreReadBacks => engine.StoreReadBacks;
 
+    /// <summary>Times the read-back filter was built again from the store because it was full (ADR 0065).</summary>
+    public long ReadBackFilterRebuilds => engine.ReadBackFilterRebuilds;
+
     /// <summary>Cancelled when the engine lost its store for good (another engine took it over): the process should stop.</summary>
     public CancellationToken Faulted => engine.Faulted;
 

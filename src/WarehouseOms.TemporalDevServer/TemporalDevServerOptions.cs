@@ -53,6 +53,12 @@ public sealed record TemporalDevServerOptions
     /// </summary>
     public TimeSpan TimerMaxTimeShift { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The least number of workflow IDs the PostgreSQL store's read-back filter is sized for (ADR 0065: it is built for
+    /// twice the stored runs, at least this many, and rebuilt from the store when more were added); lowered for tests.
+    /// </summary>
+    public int ReadBackFilterMinimumCapacity { get; init; } = Engine.StoredWorkflowIds.DefaultMinimumCapacity;
+
     /// <summary>worker.protectedNamespaces: namespaces DeleteNamespace refuses.</summary>
     public IReadOnlyList<string> ProtectedNamespaces { get; init; } = [];
 

@@ -16,9 +16,13 @@ internal sealed partial class WorkflowEngine
     // While a rebuild scans the store: the new filter, which new runs join too.
     private StoredWorkflowIds? rebuildingIds;
     private long storeReadBacks;
+    private long storedIdRebuilds;
 
     /// <summary>Runs looked up in the store for a call (read-backs), found or not.</summary>
     public long StoreReadBacks => Interlocked.Read(ref storeReadBacks);
+
+    /// <summary>Filters built again from the store because the one in use was full.</summary>
+    public long ReadBackFilterRebuilds => Interlocked.Read(ref storedIdRebuilds);
 
     /// <summary>Under the lock: a run entered memory, so its workflow ID is (or will be) in the store.</summary>
     private void RememberStored(Execution x)
@@ -38,7 +42,7 @@ internal sealed partial class WorkflowEngine
     /// </summary>
     private async Task<StoredWorkflowIds> BuildStoredIdsAsync(CancellationToken cancellationToken)
     {
-        var next = new StoredWorkflowIds(await store.CountStoredRunsAsync(cancellationToken).ConfigureAwait(false));
+        var next = new StoredWorkflowIds(await store.CountStoredRunsAsync(cancellationToken).ConfigureAwait(false), readBackFilterMinimum);
         using (gate.Enter())
         {
             foreach (var (ns, workflowId) in runsById.Keys)
@@ -86,6 +90,7 @@ internal sealed partial class WorkflowEngine
         }
 
         var built = await BuildStoredIdsAsync(CancellationToken.None).ConfigureAwait(false);
+        Interlocked.Increment(ref storedIdRebuilds);
         logger?.LogInformation("Read-back filter rebuilt from the store: {Added} workflow IDs, capacity {Capacity}", built.Added, built.Capacity);
     }
 }

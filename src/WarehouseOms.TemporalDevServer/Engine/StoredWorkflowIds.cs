@@ -12,7 +12,7 @@ namespace WarehouseOms.TemporalDevServer.Engine;
 /// </remarks>
 internal sealed class StoredWorkflowIds
 {
-    public const int MinimumCapacity = 1 << 16;
+    public const int DefaultMinimumCapacity = 1 << 16;
 
     // 10 bits and 7 probes per entry: about 0.8 % false "maybe" at capacity.
     private const int BitsPerEntry = 10;
@@ -23,9 +23,10 @@ internal sealed class StoredWorkflowIds
     private long added;
 
     /// <param name="expected">How many pairs the store holds now; the filter takes twice as many before it is full.</param>
-    public StoredWorkflowIds(long expected)
+    /// <param name="minimumCapacity">The least it takes (<see cref="DefaultMinimumCapacity"/> unless lowered for tests).</param>
+    public StoredWorkflowIds(long expected, int minimumCapacity)
     {
-        Capacity = Math.Max(MinimumCapacity, expected * 2);
+        Capacity = Math.Max(Math.Max(1, minimumCapacity), expected * 2);
         words = new long[(Capacity * BitsPerEntry + 63) / 64];
         bitCount = (ulong)words.Length * 64;
     }

@@ -40,6 +40,7 @@ internal sealed partial class WorkflowEngine : IDisposable
     private readonly TemporalDevServerLimits limits;
     private readonly bool stickyQueues;
     private readonly bool eagerActivities;
+    private readonly int readBackFilterMinimum;
     private readonly bool cancelPollsOnShutdown;
     private readonly bool signalWithStartFromWorkflow;
     private readonly bool standaloneActivityOperatorCommands;
@@ -69,6 +70,7 @@ internal sealed partial class WorkflowEngine : IDisposable
         workers = new WorkerRegistry(options.WorkerRegistryTtl, options.WorkerRegistryMaxEntries);
         stickyQueues = options.StickyTaskQueues;
         eagerActivities = options.ActivityEagerExecution;
+        readBackFilterMinimum = options.ReadBackFilterMinimumCapacity;
         cancelPollsOnShutdown = options.CancelWorkerPollsOnShutdown;
         signalWithStartFromWorkflow = options.SignalWithStartFromWorkflow;
         standaloneActivityOperatorCommands = options.StandaloneActivityOperatorCommands;

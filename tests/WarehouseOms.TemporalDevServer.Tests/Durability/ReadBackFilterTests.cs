@@ -64,6 +64,44 @@ public sealed class ReadBackFilterTests
         }
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task A_full_filter_is_built_again_from_the_store_and_still_finds_every_closed_run()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(160));
+        await using var store = await DurableStore.CreateAsync();
+        // Sweeps (which rebuild a full filter) every 6 s, a tenth of the retention; closed runs stay a minute.
+        var options = new TemporalDevServerOptions
+        {
+            Port = 0, Storage = TemporalDevServerStorage.Postgres(store.ConnectionString), Retention = TimeSpan.FromSeconds(60),
+            ReadBackFilterMinimumCapacity = 16,
+        };
+        var queue = $"tq-rebuild-{Guid.NewGuid():N}";
+        var closed = Enumerable.Range(0, ClosedRuns).Select(i => $"rebuilt-{i}-{Guid.NewGuid():N}").ToList();
+        await using var server = await TemporalDevServer.StartAsync(options);
+        var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
+        await using (WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token))
+        {
+            foreach (var id in closed)
+            {
+                await client.ExecuteWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue));
+            }
+        }
+
+        // Forty IDs in a filter sized for sixteen: the next sweep builds it again from the store (the runs have left
+        // memory by then, a second after their close was committed).
+        await Eventually.UntilAsync(() => Task.FromResult(server.ReadBackFilterRebuilds), rebuilds => rebuilds >= 1, "the full filter to be rebuilt", cancellationToken: deadline.Token);
+        foreach (var id in closed)
+        {
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => client.StartWorkflowAsync(
+                (SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue) { IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate }));
+        }
+
+        // Sized for the store now: new IDs are almost never a "maybe" (the full filter made about a quarter of them one).
+        var before = server.StoreReadBacks;
+        await StartNewAsync(client, $"tq-idle-{Guid.NewGuid():N}", 20);
+        Assert.True(server.StoreReadBacks - before <= 2, $"{server.StoreReadBacks - before} read-backs for 20 new IDs");
+    }
+
     private static async Task StartNewAsync(ITemporalClient client, string queue, int count)
     {
         for (var i = 0; i < count; i++)

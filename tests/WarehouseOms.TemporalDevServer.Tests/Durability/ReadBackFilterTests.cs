@@ -28,13 +28,7 @@ public sealed class ReadBackFilterTests
         await using (var server = await TemporalDevServer.StartAsync(options))
         {
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            await using (WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token))
-            {
-                foreach (var id in closed)
-                {
-                    await client.ExecuteWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue));
-                }
-            }
+            await CloseRunsAsync(client, queue, closed, deadline.Token);
 
             var before = server.StoreReadBacks;
             await StartNewAsync(client, idle, 20);
@@ -48,11 +42,7 @@ public sealed class ReadBackFilterTests
         await using (var server = await TemporalDevServer.StartAsync(options))
         {
             var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-            foreach (var id in closed)
-            {
-                await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => client.StartWorkflowAsync(
-                    (SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue) { IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate }));
-            }
+            await AssertEachRefusesADuplicateAsync(client, queue, closed);
 
             Assert.True(server.StoreReadBacks >= ClosedRuns, $"{server.StoreReadBacks} read-backs for {ClosedRuns} closed runs");
             var described = await client.GetWorkflowHandle(closed[^1]).DescribeAsync();
@@ -79,27 +69,35 @@ public sealed class ReadBackFilterTests
         var closed = Enumerable.Range(0, ClosedRuns).Select(i => $"rebuilt-{i}-{Guid.NewGuid():N}").ToList();
         await using var server = await TemporalDevServer.StartAsync(options);
         var client = await TemporalClient.ConnectAsync(new(server.Target) { Namespace = server.Namespace });
-        await using (WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), deadline.Token))
-        {
-            foreach (var id in closed)
-            {
-                await client.ExecuteWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue));
-            }
-        }
+        await CloseRunsAsync(client, queue, closed, deadline.Token);
 
         // Forty IDs in a filter sized for sixteen: the next sweep builds it again from the store (the runs have left
         // memory by then, a second after their close was committed).
         await Eventually.UntilAsync(() => Task.FromResult(server.ReadBackFilterRebuilds), rebuilds => rebuilds >= 1, "the full filter to be rebuilt", cancellationToken: deadline.Token);
-        foreach (var id in closed)
-        {
-            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => client.StartWorkflowAsync(
-                (SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue) { IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate }));
-        }
+        await AssertEachRefusesADuplicateAsync(client, queue, closed);
 
         // Sized for the store now: new IDs are almost never a "maybe" (the full filter made about a quarter of them one).
         var before = server.StoreReadBacks;
         await StartNewAsync(client, $"tq-idle-{Guid.NewGuid():N}", 20);
         Assert.True(server.StoreReadBacks - before <= 2, $"{server.StoreReadBacks - before} read-backs for 20 new IDs");
+    }
+
+    private static async Task CloseRunsAsync(ITemporalClient client, string queue, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        await using var worker = WorkerRun.Start(client, new TemporalWorkerOptions(queue).AddWorkflow<SleeperWorkflow>(), cancellationToken);
+        foreach (var id in ids)
+        {
+            await client.ExecuteWorkflowAsync((SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue));
+        }
+    }
+
+    private static async Task AssertEachRefusesADuplicateAsync(ITemporalClient client, string queue, IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => client.StartWorkflowAsync(
+                (SleeperWorkflow w) => w.RunAsync(TimeSpan.Zero), new(id, queue) { IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate }));
+        }
     }
 
     private static async Task StartNewAsync(ITemporalClient client, string queue, int count)
